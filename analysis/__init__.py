@@ -1,0 +1,1 @@
+"""Statistical methods: pure functions from a DataFrame to a frozen result."""

@@ -1,0 +1,1 @@
+"""What a registry export must look like, and how it is read and checked."""

@@ -1,0 +1,1 @@
+"""Bundled synthetic example exports (not patient data)."""

@@ -1,0 +1,1 @@
+"""Figures, tables, the HTML report and the command line; no statistics here."""

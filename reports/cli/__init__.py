@@ -1,0 +1,1 @@
+"""The ``spinestats`` command line: one module per command."""

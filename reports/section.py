@@ -1,0 +1,39 @@
+"""What one analysis job hands to the report.
+
+Every analysis area (diagnostic, survival, fracture, pain, multicentre) has a
+job module in ``reports/`` with a ``run(...) -> Section`` function that both
+its own sub-command and ``spinestats run`` call, so the single commands and
+the full report always give the same numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Section:
+    """The output of one analysis job.
+
+    Attributes
+    ----------
+    key : name of the section in ``results.json`` (e.g. ``"dss"``).
+    title : heading in the report.
+    results : the JSON-safe numbers (the command's ``results.json``).
+    figures : paths of the figure files written (every format), relative to the output folder.
+    tables : paths of the table files written, relative to the output folder.
+    warnings : plain-language warnings (small samples, non-convergence, ...).
+    methods : sentences for the generated methods paragraph.
+    references : references cited by ``methods``.
+    """
+
+    key: str
+    title: str
+    results: dict[str, Any]
+    figures: tuple[Path, ...] = ()
+    tables: tuple[Path, ...] = ()
+    warnings: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
