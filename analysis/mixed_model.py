@@ -1,0 +1,463 @@
+"""Linear mixed model for repeated pain scores, fitted by profiled REML.
+
+Model (one row per patient and visit with an observed score):
+
+.. math::
+    y_{ij} = x_{ij}^\\top \\beta + z_{ij}^\\top b_i + \\varepsilon_{ij}, \\quad
+    b_i \\sim N(0, \\sigma^2 \\Lambda\\Lambda^\\top), \\quad
+    \\varepsilon_{ij} \\sim N(0, \\sigma^2),
+
+with visit as a categorical factor (treatment coding, baseline as the
+reference), arm and arm x visit for two arms (R: ``y ~ arm * visit``), a
+patient random intercept (``(1 | patient)``) and, on request, a random slope
+on time (``(1 + time | patient)``).  :math:`\\Lambda` is lme4's relative
+covariance factor, parametrised by :math:`\\theta` (its lower triangle, column
+by column; diagonal >= 0).
+
+Profiled REML criterion, minimised over :math:`\\theta` (Bates et al. 2015,
+eq. 42), computed patient by patient with
+:math:`M_i = \\Lambda^\\top Z_i^\\top Z_i \\Lambda + I`:
+
+.. math::
+    d(\\theta) = \\sum_i \\log|M_i| + \\log|X^\\top W X|
+      + (n - p)\\left[1 + \\log\\frac{2\\pi\\, r^2(\\theta)}{n - p}\\right],
+
+where :math:`X^\\top W X = X^\\top X - \\sum_i X_i^\\top Z_i\\Lambda M_i^{-1}\\Lambda^\\top Z_i^\\top X_i`
+(and likewise for :math:`X^\\top W y`, :math:`y^\\top W y`), :math:`r^2` is the
+weighted residual sum of squares, :math:`\\hat\\sigma^2 = r^2/(n-p)` and
+:math:`\\operatorname{Cov}(\\hat\\beta) = \\hat\\sigma^2 (X^\\top W X)^{-1}`.  Only
+per-patient q x q and q x p summaries are needed (q = 1 or 2), so each
+evaluation costs O(patients * p^2), and the fit equals lme4 ``lmer(REML =
+TRUE)`` (fixed effects, SEs, variance components) to optimiser precision.
+
+Degrees of freedom for tests and intervals of fixed effects, estimated
+marginal means and contrasts are Satterthwaite's, computed as lmerTest does
+(Kuznetsova et al. 2017): with varpar :math:`\\phi = (\\theta, \\sigma)`,
+:math:`A = 2 H^{-1}` (H the Hessian of the REML deviance in :math:`\\phi`) and
+:math:`g_k = \\partial (L C(\\phi) L^\\top) / \\partial\\phi_k`,
+:math:`\\nu = 2 (L C L^\\top)^2 / (g^\\top A g)`.  Derivatives are central
+differences with Richardson extrapolation.
+
+Convergence is checked: the optimiser's own status, the largest absolute
+gradient of the profiled criterion at the optimum (lme4 warns above 2e-3) and a
+singular (boundary) fit are reported in the result and as warnings.
+
+References
+----------
+Bates D, Maechler M, Bolker B, Walker S. Fitting linear mixed-effects models
+using lme4. J Stat Softw 2015;67(1). doi:10.18637/jss.v067.i01
+Kuznetsova A, Brockhoff PB, Christensen RHB. lmerTest package: tests in linear
+mixed effects models. J Stat Softw 2017;82(13). doi:10.18637/jss.v082.i13
+Satterthwaite FE. An approximate distribution of estimates of variance
+components. Biometrics Bull 1946;2:110-114. doi:10.2307/3002019
+Searle SR, Speed FM, Milliken GA. Population marginal means in the linear
+model. Am Stat 1980;34:216-221. doi:10.1080/00031305.1980.10483031
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from spinestats.analysis.result import Result
+from spinestats.errors import DataError
+
+GRADIENT_TOL = 2e-3  # lme4's check.conv.grad default
+SNAP = 1e-6  # a diagonal theta below this is tried at exactly 0
+SINGULAR_TOL = 1e-4  # lme4's isSingular tolerance
+STEP = 1e-2  # relative step of the numerical derivatives (Richardson-extrapolated)
+
+
+@dataclasses.dataclass(frozen=True)
+class Design:
+    """Data of one fit: response, fixed design, random design and groups."""
+
+    y: np.ndarray
+    X: np.ndarray
+    Z: np.ndarray
+    group: np.ndarray  # integer patient code per row (0..G-1)
+    terms: tuple[str, ...]
+    dropped: tuple[str, ...]
+    visits: tuple[str, ...]
+    arms: tuple[str, ...]
+
+
+class _Profile:
+    """The REML criterion as a function of theta, from per-patient summaries."""
+
+    def __init__(self, d: Design) -> None:
+        g, X, Z, y = d.group, d.X, d.Z, d.y
+        self.n, self.p = X.shape
+        self.q = Z.shape[1]
+        G = int(g.max()) + 1
+        self.ZtZ = np.zeros((G, self.q, self.q))
+        self.ZtX = np.zeros((G, self.q, self.p))
+        self.Zty = np.zeros((G, self.q))
+        for a in range(self.q):  # vectorised group sums (bincount per column pair)
+            for b in range(self.q):
+                self.ZtZ[:, a, b] = np.bincount(g, Z[:, a] * Z[:, b], minlength=G)
+            for b in range(self.p):
+                self.ZtX[:, a, b] = np.bincount(g, Z[:, a] * X[:, b], minlength=G)
+            self.Zty[:, a] = np.bincount(g, Z[:, a] * y, minlength=G)
+        self.XtX, self.Xty, self.yty = X.T @ X, X.T @ y, float(y @ y)
+        self.tril = np.tril_indices(self.q)
+        self.lower = np.array([0.0 if i == j else -np.inf for i, j in zip(*self.tril)])
+
+    def lam(self, theta: np.ndarray) -> np.ndarray:
+        L = np.zeros((self.q, self.q))
+        # lme4 fills the lower triangle column by column
+        idx = [(i, j) for j in range(self.q) for i in range(j, self.q)]
+        for k, (i, j) in enumerate(idx):
+            L[i, j] = theta[k]
+        return L
+
+    def parts(self, theta: np.ndarray):
+        L = self.lam(theta)
+        M = np.einsum("ji,gjk,kl->gil", L, self.ZtZ, L) + np.eye(self.q)
+        C = np.linalg.cholesky(M)
+        B = np.linalg.solve(C, np.einsum("ji,gjk->gik", L, self.ZtX))
+        c = np.linalg.solve(C, (self.Zty @ L)[..., None])[..., 0]
+        logdet_m = 2.0 * np.log(np.diagonal(C, axis1=1, axis2=2)).sum()
+        XtWX = self.XtX - np.einsum("gki,gkj->ij", B, B)
+        XtWy = self.Xty - np.einsum("gki,gk->i", B, c)
+        ytWy = self.yty - float(np.einsum("gk,gk->", c, c))
+        R = np.linalg.cholesky(XtWX)
+        beta = np.linalg.solve(XtWX, XtWy)
+        r2 = ytWy - float(XtWy @ beta)
+        return logdet_m, XtWX, R, beta, r2
+
+    def deviance(self, theta: np.ndarray) -> float:
+        try:
+            logdet_m, _, R, _, r2 = self.parts(np.asarray(theta, dtype=float))
+        except np.linalg.LinAlgError:
+            return np.inf
+        df = self.n - self.p
+        return logdet_m + 2.0 * np.log(np.diag(R)).sum() + df * (1.0 + np.log(2.0 * np.pi * r2 / df))
+
+    def deviance_vp(self, varpar: np.ndarray) -> float:
+        """REML deviance at (theta, sigma), not profiled (lmerTest's ``devfun_vp``)."""
+        theta, sigma = varpar[:-1], varpar[-1]
+        logdet_m, _, R, _, r2 = self.parts(theta)
+        s2 = sigma * sigma
+        return logdet_m + 2.0 * np.log(np.diag(R)).sum() + (self.n - self.p) * np.log(2 * np.pi * s2) + r2 / s2
+
+    def vcov_vp(self, varpar: np.ndarray) -> np.ndarray:
+        _, XtWX, _, _, _ = self.parts(varpar[:-1])
+        return varpar[-1] ** 2 * np.linalg.inv(XtWX)
+
+
+def _richardson(f, x: np.ndarray, k: int, h: float) -> np.ndarray:
+    """d f / d x_k: central differences at h, h/2, h/4 with two Richardson steps (error O(h^6))."""
+    def central(step):
+        e = np.zeros_like(x)
+        e[k] = step
+        return (np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * step)
+    d1, d2, d4 = central(h), central(h / 2), central(h / 4)
+    a, b = (4 * d2 - d1) / 3, (4 * d4 - d2) / 3
+    return (16 * b - a) / 15
+
+
+def _gradient(f, x: np.ndarray, rel: float = STEP) -> np.ndarray:
+    return np.array([_richardson(f, x, k, rel * max(abs(x[k]), 0.1)) for k in range(x.size)])
+
+
+@dataclasses.dataclass(frozen=True)
+class Contrast(Result):
+    """A linear combination L'beta with Satterthwaite df."""
+
+    estimate: float
+    se: float
+    df: float
+    t: float
+    p: float
+    ci: tuple[float, float]
+
+
+@dataclasses.dataclass(frozen=True)
+class MixedModelResult(Result):
+    """A fitted LMM.
+
+    Attributes
+    ----------
+    terms, estimate, se, df, t, p : fixed effects (R names, e.g.
+        ``"armBKP:visit1m"``), REML estimates, SEs, Satterthwaite df, t and p.
+    vcov : covariance of the fixed effects.
+    theta : relative covariance parameters (lme4's ``getME(m, "theta")``).
+    sigma : residual SD.
+    random_sd : SDs of the random effects (intercept, slope).
+    random_cor : correlation intercept-slope (NaN for a random intercept only).
+    reml_deviance : lme4's REML criterion at the optimum.
+    converged : optimiser success and max |gradient| < 2e-3.
+    singular : a variance parameter on its boundary (lme4's "singular fit").
+    gradient_max : largest absolute gradient of the criterion at the optimum.
+    n_obs, n_patients : rows and patients in the fit.
+    dropped_terms : columns dropped because the design was rank deficient.
+    """
+
+    terms: tuple[str, ...]
+    estimate: np.ndarray
+    se: np.ndarray
+    df: np.ndarray
+    t: np.ndarray
+    p: np.ndarray
+    vcov: np.ndarray
+    theta: np.ndarray
+    sigma: float
+    random_sd: np.ndarray
+    random_cor: float
+    reml_deviance: float
+    converged: bool
+    singular: bool
+    gradient_max: float
+    n_obs: int
+    n_patients: int
+    random_slope: bool
+    visits: tuple[str, ...]
+    arms: tuple[str, ...]
+    dropped_terms: tuple[str, ...]
+    vcov_varpar: np.ndarray
+    jacobian: np.ndarray  # d vcov / d varpar, shape (k, p, p)
+    warnings: tuple[str, ...] = ()
+    conf_level: float = 0.95
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"term": self.terms, "estimate": self.estimate, "se": self.se,
+                             "df": self.df, "t": self.t, "p": self.p})
+
+    def to_dict(self) -> dict:
+        from spinestats.analysis.result import to_jsonable
+        keys = ("terms", "estimate", "se", "df", "t", "p", "theta", "sigma", "random_sd", "random_cor",
+                "reml_deviance", "converged", "singular", "gradient_max", "n_obs", "n_patients",
+                "random_slope", "dropped_terms", "warnings")
+        out = {k: to_jsonable(getattr(self, k)) for k in keys}
+        out["df_method"] = "Satterthwaite"
+        return out
+
+    def contrast(self, L: np.ndarray) -> Contrast:
+        """Estimate, SE, Satterthwaite df, t, p and CI of ``L @ beta``."""
+        L = np.asarray(L, dtype=float)
+        est = float(L @ self.estimate)
+        var = float(L @ self.vcov @ L)
+        g = np.einsum("i,kij,j->k", L, self.jacobian, L)
+        denom = float(g @ self.vcov_varpar @ g)
+        df = 2.0 * var * var / denom if denom > 0 else np.inf
+        se = np.sqrt(var)
+        t = est / se if se > 0 else np.nan
+        p = float(2 * stats.t.sf(abs(t), df))
+        q = stats.t.ppf(0.5 + self.conf_level / 2, df)
+        return Contrast(estimate=est, se=float(se), df=float(df), t=float(t), p=p, ci=(est - q * se, est + q * se))
+
+
+def build_design(
+    data: pd.DataFrame,
+    *,
+    value: str,
+    visit: str,
+    subject: str,
+    visits: Sequence[str],
+    arm: str | None = None,
+    arms: Sequence[str] | None = None,
+    time: str | None = None,
+) -> Design:
+    """Model matrices for ``value ~ [arm *] visit + (1 [+ time] | subject)``.
+
+    Rows with a missing ``value`` are left out (the caller records them);
+    visit levels without any observation are left out of the factor.
+    ``arms`` gives the arm levels, the first being the reference.
+    """
+    d = data.loc[data[value].notna()]
+    present = [v for v in visits if (d[visit] == v).any()]
+    if not present:
+        raise DataError("mixed model: no observed scores.")
+    unknown = sorted(set(d[visit].astype(str)) - set(visits))
+    if unknown:
+        raise DataError(f"mixed model: visit labels {unknown} are not among the schema visits {list(visits)}.")
+    vcode = d[visit].map({v: k for k, v in enumerate(present)}).to_numpy()
+    cols = {"(Intercept)": np.ones(len(d))}
+    arm_levels: tuple[str, ...] = ()
+    if arm is not None:
+        arm_levels = tuple(arms) if arms is not None else tuple(sorted(d[arm].unique()))
+        a = d[arm].to_numpy()
+        for lev in arm_levels[1:]:
+            cols[f"{arm}{lev}"] = (a == lev).astype(float)
+    for k, v in enumerate(present[1:], start=1):
+        cols[f"{visit}{v}"] = (vcode == k).astype(float)
+    if arm is not None:
+        for lev in arm_levels[1:]:
+            for k, v in enumerate(present[1:], start=1):
+                cols[f"{arm}{lev}:{visit}{v}"] = cols[f"{arm}{lev}"] * (vcode == k)
+    names = list(cols)
+    X = np.column_stack([cols[c] for c in names])
+    keep, dropped = [], []
+    for j in range(X.shape[1]):  # drop columns that do not raise the rank (as lme4)
+        if np.linalg.matrix_rank(X[:, keep + [j]]) == len(keep) + 1:
+            keep.append(j)
+        else:
+            dropped.append(names[j])
+    X = X[:, keep]
+    Z = np.ones((len(d), 1)) if time is None else np.column_stack([np.ones(len(d)), d[time].to_numpy(float)])
+    group = pd.factorize(d[subject], sort=True)[0]
+    return Design(y=d[value].to_numpy(float), X=X, Z=Z, group=group, terms=tuple(names[j] for j in keep),
+                  dropped=tuple(dropped), visits=tuple(present), arms=arm_levels)
+
+
+def fit_lmm(design: Design, *, conf_level: float = 0.95) -> MixedModelResult:
+    """Fit the LMM by profiled REML (see module docstring)."""
+    prof = _Profile(design)
+    q = prof.q
+    warnings: list[str] = []
+    if q == 1:
+        res = optimize.minimize_scalar(lambda t: prof.deviance(np.array([t])), bounds=(0.0, 50.0),
+                                       method="bounded", options={"xatol": 1e-10, "maxiter": 2000})
+        theta = np.array([res.x])
+        ok = bool(res.success)
+        if prof.deviance(np.array([0.0])) <= res.fun:
+            theta = np.array([0.0])
+    else:
+        bounds = [(0.0, None) if lo == 0 else (None, None) for lo in prof.lower]
+        x0 = np.array([1.0 if lo == 0 else 0.0 for lo in prof.lower])
+        res = optimize.minimize(prof.deviance, x0, method="L-BFGS-B", bounds=bounds,
+                                options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000})
+        res2 = optimize.minimize(prof.deviance, res.x, method="Nelder-Mead",
+                                 options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 20000})
+        x = res2.x
+        for k, lo in enumerate(prof.lower):
+            if lo == 0 and x[k] < 0:
+                x[k] = -x[k]  # the criterion depends on Lambda Lambda' only; flip the sign of a column
+        theta = x if prof.deviance(x) <= res.fun else res.x
+        ok = bool(res.success or res2.success)
+    snapped = np.array([0.0 if lo == 0 and t < SNAP else t for lo, t in zip(prof.lower, theta)])
+    if prof.deviance(snapped) <= prof.deviance(theta) + 1e-9:  # a variance on its boundary: put it there
+        theta = snapped
+    dev = prof.deviance(theta)
+    interior = np.array([not (lo == 0 and t == 0.0) for lo, t in zip(prof.lower, theta)])
+    grad = np.zeros(theta.size)
+    if interior.any():
+        grad = np.where(interior, _gradient(prof.deviance, theta), 0.0)
+    grad_max = float(np.max(np.abs(grad))) if grad.size else 0.0
+    singular = bool(any(lo == 0 and t < SINGULAR_TOL for lo, t in zip(prof.lower, theta)))
+    converged = ok and grad_max < GRADIENT_TOL and np.isfinite(dev)
+    if not converged:
+        warnings.append(f"mixed model did not converge (optimiser status {ok}, max |gradient| {grad_max:.2g}).")
+    if singular:
+        warnings.append("mixed model: singular fit (a random-effect variance is estimated as 0).")
+    if design.dropped:
+        warnings.append(f"mixed model: design rank deficient; dropped {list(design.dropped)}.")
+    _, XtWX, _, beta, r2 = prof.parts(theta)
+    sigma = float(np.sqrt(r2 / (prof.n - prof.p)))
+    vcov = sigma**2 * np.linalg.inv(XtWX)
+    se = np.sqrt(np.diag(vcov))
+    varpar = np.append(theta, sigma)
+    p_ = beta.size
+    free = np.append(interior, True)
+    vp_free = varpar[free]
+
+    def dev_free(v):
+        full = varpar.copy()
+        full[free] = v
+        return prof.deviance_vp(full)
+
+    def vcov_free(v):
+        full = varpar.copy()
+        full[free] = v
+        return prof.vcov_vp(full)
+
+    H = np.column_stack([_gradient(lambda v, k=k: _richardson(dev_free, v, k, STEP * max(abs(v[k]), 0.1)), vp_free)
+                         for k in range(vp_free.size)])
+    H = (H + H.T) / 2
+    A = np.zeros((varpar.size, varpar.size))
+    A[np.ix_(free, free)] = 2.0 * np.linalg.inv(H)
+    J = np.zeros((varpar.size, p_, p_))
+    J[free] = np.stack([_richardson(vcov_free, vp_free, k, STEP * max(abs(vp_free[k]), 0.1))
+                        for k in range(vp_free.size)])
+    L = prof.lam(theta) * sigma
+    cov_b = L @ L.T
+    rsd = np.sqrt(np.diag(cov_b))
+    rcor = float(cov_b[0, 1] / (rsd[0] * rsd[1])) if q == 2 and rsd.all() else np.nan
+    fit = MixedModelResult(
+        terms=design.terms, estimate=beta, se=se, df=np.zeros(p_), t=beta / se, p=np.zeros(p_), vcov=vcov,
+        theta=theta, sigma=sigma, random_sd=rsd, random_cor=rcor, reml_deviance=float(dev), converged=converged,
+        singular=singular, gradient_max=grad_max, n_obs=prof.n, n_patients=int(design.group.max()) + 1,
+        random_slope=q == 2, visits=design.visits, arms=design.arms, dropped_terms=design.dropped,
+        vcov_varpar=A, jacobian=J, warnings=tuple(warnings), conf_level=conf_level)
+    cons = [fit.contrast(np.eye(p_)[k]) for k in range(p_)]
+    return dataclasses.replace(fit, df=np.array([c.df for c in cons]), p=np.array([c.p for c in cons]))
+
+
+@dataclasses.dataclass(frozen=True)
+class MarginalMeans(Result):
+    """Estimated marginal means and contrasts from a fitted LMM (as emmeans).
+
+    ``means``: one row per (arm,) visit: ``emmean``, ``se``, ``df``,
+    ``ci_low``, ``ci_high``.  ``vs_baseline``: visit - baseline per (arm,)
+    visit: ``estimate``, ``se``, ``df``, ``t``, ``p``, ``ci_low``,
+    ``ci_high``.  ``between_arms``: second arm - first (reference) arm per
+    visit (two arms only).  Degrees of freedom: Satterthwaite (emmeans
+    ``lmer.df = "satterthwaite"``); p values unadjusted.
+    """
+
+    means: pd.DataFrame
+    vs_baseline: pd.DataFrame
+    between_arms: pd.DataFrame
+    df_method: str = "satterthwaite"
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.means.copy()
+
+
+def _row(fit: MixedModelResult, L: np.ndarray, **labels) -> dict:
+    c = fit.contrast(L)
+    return {**labels, "estimate": c.estimate, "se": c.se, "df": c.df, "t": c.t, "p": c.p,
+            "ci_low": c.ci[0], "ci_high": c.ci[1]}
+
+
+def marginal_means(fit: MixedModelResult) -> MarginalMeans:
+    """Cell means per (arm,) visit, their contrasts with baseline and arm differences.
+
+    With two arms the means are per arm and visit (emmeans ``~ arm | visit``);
+    the model is saturated in arm x visit, so these are the model-based cell
+    means.  Terms dropped for rank deficiency make the cells that need them
+    non-estimable (reported as NaN).
+    """
+    index = {t: k for k, t in enumerate(fit.terms)}
+    visit_name = "visit"
+    arms = fit.arms or (None,)
+
+    def vec(arm_level, v):
+        L = np.zeros(len(fit.terms))
+        L[index["(Intercept)"]] = 1.0
+        need = []
+        if arm_level is not None and arm_level != arms[0]:
+            need.append(f"arm{arm_level}")
+        if v != fit.visits[0]:
+            need.append(f"{visit_name}{v}")
+            if arm_level is not None and arm_level != arms[0]:
+                need.append(f"arm{arm_level}:{visit_name}{v}")
+        for t in need:
+            if t not in index:
+                return None
+            L[index[t]] = 1.0
+        return L
+
+    nan_row = {"estimate": np.nan, "se": np.nan, "df": np.nan, "t": np.nan, "p": np.nan,
+               "ci_low": np.nan, "ci_high": np.nan}
+    means, base, between = [], [], []
+    for v in fit.visits:
+        for a in arms:
+            lab = {"visit": v} if a is None else {"arm": a, "visit": v}
+            L = vec(a, v)
+            means.append(_row(fit, L, **lab) if L is not None else {**lab, **nan_row})
+            if v != fit.visits[0]:
+                L0 = vec(a, fit.visits[0])
+                ok = L is not None and L0 is not None
+                base.append(_row(fit, L - L0, **lab) if ok else {**lab, **nan_row})
+        if len(arms) == 2:
+            L1, L0 = vec(arms[1], v), vec(arms[0], v)
+            lab = {"visit": v, "contrast": f"{arms[1]} - {arms[0]}"}
+            between.append(_row(fit, L1 - L0, **lab) if L1 is not None and L0 is not None else {**lab, **nan_row})
+    m = pd.DataFrame(means).rename(columns={"estimate": "emmean"}).drop(columns=["t", "p"])
+    return MarginalMeans(means=m, vs_baseline=pd.DataFrame(base), between_arms=pd.DataFrame(between))
