@@ -1,0 +1,245 @@
+"""The one door for time-to-event input: checks and arrays for every estimator.
+
+Every survival and competing-risk function of spinestats (Kaplan-Meier,
+log-rank, Cox, cumulative incidence, Gray's test, Fine-Gray) passes its
+DataFrame through :func:`event_data`, so that every estimator refuses the same
+bad input with the same message.
+
+Rules
+-----
+* ``time`` must be numeric and >= 0 (a negative time is refused; a time of
+  exactly 0 is kept, as R's ``survival`` and ``cmprsk`` keep it, and noted
+  in ``warnings``).
+* ``event`` holds integer codes (``censor`` for censored, any other declared
+  code for an event) or booleans (``True`` = event of cause 1, ``False`` =
+  censored).  A code outside ``causes`` (when declared) is refused.
+* Rows with a missing value in a used column are left out *and counted*:
+  their index labels are returned in ``excluded`` and a warning says how many.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from spinestats.errors import DataError, UsageError
+
+
+@dataclasses.dataclass(frozen=True)
+class EventData:
+    """Checked arrays of a time-to-event table (rows with missing values removed).
+
+    Attributes
+    ----------
+    time : float array, follow-up time (the caller's unit).
+    status : int array of event codes (``censor`` = censored).
+    group : object array of group labels (all ``None`` when no group).
+    entry : float array of delayed-entry times (zeros when not given).
+    excluded : index labels of the rows left out for missing values.
+    warnings : plain-language notes (missing rows, zero times).
+    """
+
+    time: np.ndarray
+    status: np.ndarray
+    group: np.ndarray
+    entry: np.ndarray
+    index: np.ndarray
+    excluded: tuple
+    warnings: tuple[str, ...]
+    censor: int
+
+    @property
+    def event(self) -> np.ndarray:
+        """Boolean array: any event (status != censor)."""
+        return self.status != self.censor
+
+
+def _column(data: pd.DataFrame, name: str, role: str) -> pd.Series:
+    if not isinstance(data, pd.DataFrame):
+        raise UsageError(f"data: expected a pandas DataFrame, got {type(data).__name__}.")
+    if name not in data.columns:
+        raise UsageError(
+            f"{role} column '{name}' not found; the data has columns: {', '.join(map(str, data.columns))}."
+        )
+    return data[name]
+
+
+def event_data(
+    data: pd.DataFrame,
+    *,
+    time: str,
+    event: str,
+    group: str | None = None,
+    entry: str | None = None,
+    censor: int = 0,
+    causes: Sequence[int] | None = None,
+    extra: Sequence[str] = (),
+) -> EventData:
+    """Check a time-to-event table and return its arrays.
+
+    Parameters
+    ----------
+    data : one row per subject.
+    time : column of follow-up times (>= 0).
+    event : column of event codes (int) or event flags (bool).
+    group : optional grouping column.
+    entry : optional delayed-entry (left-truncation) time column; must be < time.
+    censor : code meaning "censored".
+    causes : the declared event codes; any other code (besides ``censor``) is an error.
+    extra : further columns (covariates) whose missing values also exclude a row.
+
+    Raises
+    ------
+    DataError : negative or non-numeric times, undeclared event codes,
+        non-integer codes, entry >= time, or no rows left.
+    """
+    t_col = _column(data, time, "time")
+    e_col = _column(data, event, "event")
+    cols = [time, event]
+    if group is not None:
+        _column(data, group, "group")
+        cols.append(group)
+    if entry is not None:
+        _column(data, entry, "entry")
+        cols.append(entry)
+    for c in extra:
+        _column(data, c, "covariate")
+        cols.append(c)
+    missing = data[cols].isna().any(axis=1).to_numpy()
+    excluded = tuple(data.index[missing])
+    warnings: list[str] = []
+    if missing.any():
+        warnings.append(
+            f"{int(missing.sum())} row(s) left out for a missing value in {', '.join(cols)} "
+            f"(index {', '.join(map(str, excluded[:10]))}{' ...' if len(excluded) > 10 else ''})."
+        )
+    keep = ~missing
+    if not keep.any():
+        raise DataError(f"no rows left to analyse: every row misses a value in {', '.join(cols)}.")
+
+    if not pd.api.types.is_numeric_dtype(t_col) or pd.api.types.is_bool_dtype(t_col):
+        raise DataError(f"time column '{time}': expected numbers, got dtype {t_col.dtype}.")
+    t = t_col.to_numpy()[keep].astype(float)
+    if not np.all(np.isfinite(t)):
+        raise DataError(f"time column '{time}': expected finite numbers, found infinity.")
+    neg = np.flatnonzero(t < 0)
+    if neg.size:
+        labels = data.index[keep][neg]
+        raise DataError(
+            f"time column '{time}': expected times >= 0, found {neg.size} negative value(s) "
+            f"(index {', '.join(map(str, labels[:10]))}); check the dates or the time origin."
+        )
+    if np.any(t == 0):
+        warnings.append(
+            f"{int(np.sum(t == 0))} row(s) have time 0; they are kept (as R does) and count at time 0."
+        )
+
+    e_raw = e_col.to_numpy()[keep]
+    if pd.api.types.is_bool_dtype(e_col) or e_col.dtype == object and all(
+        isinstance(v, (bool, np.bool_)) for v in e_raw
+    ):
+        status = np.where(e_raw.astype(bool), 1 if censor != 1 else 2, censor).astype(int)
+    else:
+        if not pd.api.types.is_numeric_dtype(e_col):
+            raise DataError(
+                f"event column '{event}': expected integer codes or true/false, got dtype {e_col.dtype}."
+            )
+        ef = e_raw.astype(float)
+        if np.any(ef != np.round(ef)):
+            bad = sorted(set(ef[ef != np.round(ef)].tolist()))[:5]
+            raise DataError(f"event column '{event}': expected integer codes, found {bad}.")
+        status = ef.astype(int)
+    if causes is not None:
+        allowed = set(int(c) for c in causes) | {int(censor)}
+        bad_codes = sorted(set(status.tolist()) - allowed)
+        if bad_codes:
+            raise DataError(
+                f"event column '{event}': found code(s) {bad_codes} outside the declared set "
+                f"{sorted(allowed)} (censor = {censor}); declare them with --event-codes or fix the data."
+            )
+
+    g = data[group].to_numpy()[keep] if group is not None else np.full(int(keep.sum()), None, dtype=object)
+    if entry is not None:
+        en = data[entry].to_numpy()[keep].astype(float)
+        bad = np.flatnonzero(en >= t)
+        if bad.size:
+            labels = data.index[keep][bad]
+            raise DataError(
+                f"entry column '{entry}': expected entry < time, found {bad.size} row(s) with entry >= time "
+                f"(index {', '.join(map(str, labels[:10]))})."
+            )
+        if np.any(en < 0):
+            raise DataError(f"entry column '{entry}': expected entry times >= 0.")
+    else:
+        en = np.zeros_like(t)
+    return EventData(
+        time=t,
+        status=status,
+        group=np.asarray(g, dtype=object),
+        entry=en,
+        index=data.index[keep].to_numpy(),
+        excluded=excluded,
+        warnings=tuple(warnings),
+        censor=int(censor),
+    )
+
+
+def group_levels(group: np.ndarray) -> list:
+    """Sorted distinct group labels (``[None]`` when ungrouped), as R's factor levels."""
+    if len(group) and group[0] is None and all(g is None for g in group):
+        return [None]
+    levels = pd.unique(group)
+    try:
+        return sorted(levels.tolist())
+    except TypeError:
+        return sorted(levels.tolist(), key=str)
+
+
+def design_matrix(data: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """Numeric design matrix of ``covariates`` as R's ``model.matrix`` (no intercept).
+
+    Numeric columns enter as they are; boolean columns as 0/1 (term
+    ``nameTRUE``, as R names them); text or categorical columns as treatment
+    (dummy) contrasts against their first level in sorted order (terms
+    ``name<level>``, as R).  A constant column is refused: it carries no
+    information and its coefficient is not identifiable.
+    """
+    if isinstance(covariates, str):
+        raise UsageError(f"covariates: expected a list of column names, got the string {covariates!r}; use [{covariates!r}].")
+    blocks, names = [], []
+    for c in covariates:
+        col = _column(data, c, "covariate")
+        if pd.api.types.is_bool_dtype(col):
+            blocks.append(col.to_numpy().astype(float)[:, None])
+            names.append(f"{c}TRUE")
+        elif pd.api.types.is_numeric_dtype(col):
+            blocks.append(col.to_numpy().astype(float)[:, None])
+            names.append(c)
+        else:
+            levels = group_levels(col.dropna().to_numpy())
+            if isinstance(col.dtype, pd.CategoricalDtype):
+                levels = [lv for lv in col.cat.categories if lv in set(col.dropna())]
+            vals = col.to_numpy()
+            for lev in levels[1:]:
+                blocks.append(np.where(pd.isna(vals), np.nan, (vals == lev).astype(float))[:, None])
+                names.append(f"{c}{lev}")
+            if len(levels) < 2:
+                raise DataError(
+                    f"covariate '{c}' is constant (only level {levels[0]!r}); it carries no information. Remove it."
+                )
+    X = np.hstack(blocks) if blocks else np.zeros((len(data), 0))
+    return X, names
+
+
+def check_constant(X: np.ndarray, names: Sequence[str]) -> None:
+    """Refuse a design column that is constant among the analysed rows."""
+    for j, name in enumerate(names):
+        col = X[:, j]
+        if col.size and np.all(col == col[0]):
+            raise DataError(
+                f"covariate '{name}' is constant (every analysed row is {col[0]:g}); its coefficient is not "
+                "identifiable (R's coxph reports NA). Remove it from the model."
+            )
