@@ -1,0 +1,350 @@
+"""Reading an export file into a table of text cells, with line numbers.
+
+Formats, chosen by the file's extension:
+
+* ``.csv``/``.txt`` (delimiter sniffed from the header line: comma, tab or
+  semicolon) and ``.tsv``/``.tab`` (tab);
+* ``.xlsx``/``.xlsm`` (openpyxl; one chosen sheet, default the first);
+* ``.parquet``/``.pq`` (pyarrow).
+
+Encodings of text files: a UTF-8 byte-order mark means UTF-8 with BOM; else
+the bytes are decoded as UTF-8 and, if that fails, as CP932 (the Japanese
+Windows superset of Shift-JIS, what Japanese Excel writes).  A declared
+encoding (``encoding=`` or the mapping) is used as given.  Bytes that do not
+decode raise :class:`~spinestats.errors.DataError` naming the line.
+
+Line numbers are the lines a spreadsheet or text editor shows: leading lines
+starting with ``#`` are comments (skipped but counted), the next line is the
+header, and data rows follow.  With the header on line 2 the first data row
+is line 3.  Blank lines are skipped and counted.  (A quoted cell that spans
+several physical lines makes the following rows' numbers approximate; such
+cells are rare in registry exports.)
+
+Every cell comes back as text (``str``; empty string for an empty cell) so
+that conversion, in :mod:`spinestats.data_schemas.conversion`, sees exactly
+what the file holds.  Parquet columns keep their stored types.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as _dt
+import hashlib
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from spinestats.errors import DataError, UsageError
+from spinestats.data_schemas.records import Problem
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+#: Above this size a CSV is parsed with pyarrow (multi-threaded) instead of pandas' C parser.
+LARGE_CSV_BYTES = 16 * 1024 * 1024
+
+_ENCODING_ALIASES = {
+    "utf8": "utf-8", "utf-8": "utf-8", "utf_8": "utf-8",
+    "utf-8-sig": "utf-8-sig", "utf8-sig": "utf-8-sig", "utf_8_sig": "utf-8-sig",
+    "cp932": "cp932", "ms932": "cp932", "windows-31j": "cp932", "mskanji": "cp932",
+    "shift_jis": "shift_jis", "shift-jis": "shift_jis", "sjis": "shift_jis", "s-jis": "shift_jis",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class RawTable:
+    """A file's cells before any conversion.
+
+    ``frame`` has the file's own column names (``str``), text cells, and is
+    indexed by spreadsheet line number.  ``duplicate_columns`` lists header
+    names that occur more than once (later copies are renamed ``name.1``...).
+    """
+
+    frame: pd.DataFrame
+    file: str
+    sha256: str
+    encoding: str | None
+    sheet: str | None
+    format: str
+    header_line: int
+    duplicate_columns: tuple[str, ...] = ()
+
+
+def file_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def normalise_encoding(name: str) -> str:
+    """Canonical codec name for a declared encoding; UsageError when unknown."""
+    key = name.strip().lower()
+    if key in _ENCODING_ALIASES:
+        return _ENCODING_ALIASES[key]
+    try:
+        return io.TextIOWrapper(io.BytesIO(b""), encoding=key).encoding
+    except LookupError:
+        raise UsageError(
+            f"Unknown encoding {name!r}; expected e.g. utf-8, utf-8-sig or cp932 (Shift-JIS)."
+        ) from None
+
+
+def _line_of_offset(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def decode(data: bytes, file: str, encoding: str | None) -> tuple[str, str]:
+    """Decode ``data``; returns ``(text, encoding used)``.
+
+    Raises DataError naming the first undecodable line when the bytes do not
+    decode in the declared (or any detected) encoding.
+    """
+    if encoding is not None:
+        enc = normalise_encoding(encoding)
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError as exc:
+            line = _line_of_offset(data, exc.start)
+            bad = data[exc.start:exc.start + 4]
+            hint = ""
+            if enc.startswith("utf"):
+                try:
+                    data.decode("cp932")
+                    hint = " The file decodes as CP932 (Shift-JIS): try --encoding cp932."
+                except UnicodeDecodeError:
+                    pass
+            elif enc in ("cp932", "shift_jis"):
+                try:
+                    data.decode("utf-8")
+                    hint = " The file decodes as UTF-8: try --encoding utf-8."
+                except UnicodeDecodeError:
+                    pass
+            problem = Problem(file, line, None, repr(bad), "encoding",
+                              f"text in the declared encoding {enc}.{hint}")
+            raise DataError(f"{file}, line {line}: bytes {bad!r} are not valid {enc}.{hint}",
+                            (problem,)) from None
+        if enc == "utf-8" and text.startswith("\ufeff"):
+            text, enc = text[1:], "utf-8-sig"
+        return text, enc
+    if data.startswith(b"\xef\xbb\xbf"):
+        return decode(data, file, "utf-8-sig")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    try:
+        return data.decode("cp932"), "cp932"
+    except UnicodeDecodeError:
+        pass
+    line = _line_of_offset(data, first_bad)
+    bad = data[first_bad:first_bad + 4]
+    problem = Problem(file, line, None, repr(bad), "encoding",
+                      "UTF-8, UTF-8 with BOM or CP932 (Shift-JIS) text; declare the encoding with "
+                      "--encoding or 'encoding:' in the mapping")
+    raise DataError(
+        f"{file}, line {line}: bytes {bad!r} are neither UTF-8 nor CP932 (Shift-JIS). "
+        "Declare the file's encoding with --encoding (or 'encoding:' in the mapping).",
+        (problem,),
+    )
+
+
+def _sniff_delimiter(header: str, suffix: str) -> str:
+    if suffix in (".tsv", ".tab"):
+        return "\t"
+    counts = {d: header.count(d) for d in (",", "\t", ";")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def _dedupe(names: list[str]) -> tuple[list[str], tuple[str, ...]]:
+    seen: dict[str, int] = {}
+    out, dups = [], []
+    for n in names:
+        if n in seen:
+            seen[n] += 1
+            dups.append(n)
+            out.append(f"{n}.{seen[n]}")
+        else:
+            seen[n] = 0
+            out.append(n)
+    return out, tuple(dict.fromkeys(dups))
+
+
+def _empty(file: str, what: str) -> DataError:
+    p = Problem(file, None, None, None, "empty file", f"a header line and at least one data row ({what})")
+    return DataError(f"{file}: {what}; expected a header line and at least one data row.", (p,))
+
+
+def _read_text(data: bytes, file: str, suffix: str, encoding: str | None,
+               delimiter: str | None) -> RawTable:
+    text, enc = decode(data, file, encoding)
+    lines = text.splitlines()
+    n_comment = 0
+    while n_comment < len(lines) and (lines[n_comment].startswith("#") or not lines[n_comment].strip()):
+        n_comment += 1
+    if n_comment >= len(lines):
+        raise _empty(file, "the file is empty" if not text.strip() else "the file holds only comment lines")
+    header_line = n_comment + 1
+    header_text = lines[n_comment]
+    sep = delimiter or _sniff_delimiter(header_text, suffix)
+    header = next(csv.reader([header_text], delimiter=sep))
+    header = [h.strip() for h in header]
+    names, dups = _dedupe(header)
+    body_lines = len(lines) - header_line
+    if body_lines <= 0 or not any(l.strip() for l in lines[header_line:]):
+        raise _empty(file, f"the file has a header (line {header_line}) but no data rows")
+    ncol = len(names)
+    large = len(data) > LARGE_CSV_BYTES and b"\n\n" not in data and b"\n\r\n" not in data
+    try:
+        if large:
+            frame = _read_pyarrow(text, n_comment + 1, sep, ncol)
+        else:
+            frame = pd.read_csv(
+                io.StringIO(text), sep=sep, header=None, names=list(range(ncol)), skiprows=header_line,
+                dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
+                engine="c", quoting=csv.QUOTE_MINIMAL, index_col=False,
+            )
+    except (pd.errors.ParserError, ValueError) as exc:
+        p = Problem(file, None, None, None, "table shape", f"{ncol} columns as in the header")
+        raise DataError(f"{file}: cannot be read as a table with {ncol} columns "
+                        f"(header on line {header_line}): {exc}", (p,)) from None
+    frame.columns = names
+    frame.index = pd.RangeIndex(header_line + 1, header_line + 1 + len(frame))
+    if not large:
+        blank = (frame == "").all(axis=1).to_numpy()
+        if blank.any():
+            frame = frame.loc[~blank]
+    frame.index.name = "line"
+    if len(frame) == 0:
+        raise _empty(file, f"the file has a header (line {header_line}) but no data rows")
+    return RawTable(frame, file, "", enc, None, "tsv" if sep == "\t" else "csv", header_line, dups)
+
+
+def _read_pyarrow(text: str, skip: int, sep: str, ncol: int) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = [str(i) for i in range(ncol)]
+    table = pacsv.read_csv(
+        io.BytesIO(text.encode("utf-8")),
+        read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names, block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    return table.to_pandas()
+
+
+def _cell_text(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, _dt.datetime):
+        return v.date().isoformat() if v.time() == _dt.time() else v.isoformat(sep=" ")
+    if isinstance(v, _dt.date):
+        return v.isoformat()
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    return str(v)
+
+
+def _read_xlsx(path: Path, file: str, sheet: str | None) -> RawTable:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        p = Problem(file, None, None, None, "xlsx", "a readable .xlsx workbook")
+        raise DataError(f"{file}: cannot be opened as an Excel workbook ({exc}).", (p,)) from None
+    try:
+        if sheet is None:
+            ws = wb.worksheets[0]
+        elif sheet in wb.sheetnames:
+            ws = wb[sheet]
+        else:
+            raise UsageError(f"{file}: no sheet {sheet!r}; the workbook's sheets are: "
+                             + ", ".join(repr(s) for s in wb.sheetnames) + ".")
+        sheet_name = ws.title
+        rows = [(i, [_cell_text(v) for v in row]) for i, row in enumerate(ws.iter_rows(values_only=True), 1)]
+    finally:
+        wb.close()
+    rows = [(i, r) for i, r in rows if any(c.strip() for c in r)]
+    while rows and rows[0][1][0].startswith("#"):
+        rows.pop(0)
+    if not rows:
+        raise _empty(file, f"sheet {sheet_name!r} is empty")
+    header_line, header = rows[0]
+    while header and header[-1] == "":
+        header.pop()
+    names, dups = _dedupe([h.strip() for h in header])
+    body = rows[1:]
+    if not body:
+        raise _empty(file, f"sheet {sheet_name!r} has a header (line {header_line}) but no data rows")
+    ncol = len(names)
+    cells = [(r + [""] * ncol)[:ncol] for _, r in body]
+    extra = [(i, r[ncol:]) for i, r in body if any(c.strip() for c in r[ncol:])]
+    if extra:
+        i, _ = extra[0]
+        p = Problem(file, i, None, None, "table shape", f"{ncol} columns as in the header")
+        raise DataError(f"{file}, sheet {sheet_name!r}, line {i}: cells beyond the {ncol} header columns.", (p,))
+    frame = pd.DataFrame(cells, columns=names, index=pd.Index([i for i, _ in body], name="line"), dtype=object)
+    return RawTable(frame, file, "", None, sheet_name, "xlsx", header_line, dups)
+
+
+def _read_parquet(path: Path, file: str) -> RawTable:
+    import pyarrow.parquet as pq
+
+    try:
+        frame = pq.read_table(path).to_pandas()
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError...
+        p = Problem(file, None, None, None, "parquet", "a readable Parquet file")
+        raise DataError(f"{file}: cannot be read as Parquet ({exc}).", (p,)) from None
+    if frame.shape[1] == 0 or len(frame) == 0:
+        raise _empty(file, "the Parquet file has no rows" if frame.shape[1] else "the Parquet file has no columns")
+    names, dups = _dedupe([str(c).strip() for c in frame.columns])
+    frame.columns = names
+    frame.index = pd.RangeIndex(2, 2 + len(frame), name="line")
+    for c in frame.columns:
+        if frame[c].dtype == object:
+            frame[c] = frame[c].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else
+                                    (v if isinstance(v, str) else _cell_text(v)))
+    return RawTable(frame, file, "", None, None, "parquet", 1, dups)
+
+
+def read_table(path: str | Path, *, encoding: str | None = None, sheet: str | None = None,
+               delimiter: str | None = None) -> RawTable:
+    """Read ``path`` into a :class:`RawTable` (see the module docstring).
+
+    Raises
+    ------
+    UsageError
+        missing file, a folder, an unsupported format, an unknown sheet.
+    DataError
+        undecodable bytes, empty file, header without data rows, ragged rows.
+    """
+    p = Path(path)
+    file = p.name
+    if not p.exists():
+        raise UsageError(f"File not found: {p}")
+    if p.is_dir():
+        raise UsageError(f"{p} is a folder; expected a CSV, TSV, XLSX or Parquet file.")
+    suffix = p.suffix.lower()
+    data = p.read_bytes()
+    digest = file_sha256(data)
+    if suffix in XLSX_SUFFIXES:
+        raw = _read_xlsx(p, file, sheet)
+    elif suffix in PARQUET_SUFFIXES:
+        raw = _read_parquet(p, file)
+    elif suffix == ".xls":
+        raise UsageError(f"{file}: the old .xls format is not supported; save it as .xlsx or CSV.")
+    elif suffix in TEXT_SUFFIXES or suffix == "":
+        if sheet is not None:
+            raise UsageError(f"{file}: --sheet applies to .xlsx files only.")
+        if not data:
+            raise _empty(file, "the file is empty (0 bytes)")
+        raw = _read_text(data, file, suffix, encoding, delimiter)
+    else:
+        raise UsageError(f"{file}: unsupported file type {suffix!r}; expected .csv, .tsv, .xlsx or .parquet.")
+    return dataclasses.replace(raw, sha256=digest)

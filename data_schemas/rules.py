@@ -1,0 +1,101 @@
+"""Row rules from the schema YAML: required, allowed values, bounds, unique IDs.
+
+Each check works on a whole converted column and reports every offending
+cell as a :class:`Problem` (line, column as named in the file, value, rule,
+expected).  Values already reported by conversion (unparseable cells) are
+missing here and are not reported twice.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from spinestats.data_schemas.records import Problem
+from spinestats.data_schemas.schema import Column
+
+
+def _problems(file: str, raw: pd.Series, bad: np.ndarray, file_col: str, rule: str,
+              expected: str, values: pd.Series | None = None) -> list[Problem]:
+    if not bad.any():
+        return []
+    shown = (values if values is not None else raw).to_numpy()[bad]
+    lines = raw.index.to_numpy()[bad]
+    return [Problem(file, int(line), file_col, _plain(v), rule, expected) for line, v in zip(lines, shown)]
+
+
+def _plain(v: object) -> object:
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def check_column(file: str, raw: pd.Series, values: pd.Series, column: Column, file_col: str,
+                 unconvertible: np.ndarray, hint_unit: str | None = None) -> list[Problem]:
+    """Problems of one converted column against its schema column.
+
+    ``raw`` holds the file's text (for messages), ``values`` the converted
+    column, ``unconvertible`` marks cells conversion already reported.
+    """
+    out: list[Problem] = []
+    missing = values.isna().to_numpy()
+    if column.required:
+        bad = missing & ~unconvertible
+        out += _problems(file, raw, bad, file_col, "required", f"a value ({column.expected()})")
+    if column.type in ("number", "integer"):
+        x = values.astype("float64").to_numpy(na_value=np.nan) if column.type == "integer" else values.to_numpy(dtype=float)
+        present = ~np.isnan(x)
+        if column.allowed is not None:
+            allowed = np.asarray([float(a) for a in column.allowed])
+            bad = present & ~np.isin(x, allowed)
+            out += _problems(file, raw, bad, file_col, "not allowed",
+                             "one of " + ", ".join(str(a) for a in column.allowed))
+        if column.min_exclusive is not None:
+            bad = present & (x <= column.min_exclusive)
+            out += _problems(file, raw, bad, file_col, "out of range", f"a value > {column.min_exclusive:g}"
+                             + (f" {column.unit}" if column.unit else ""))
+        if column.min is not None:
+            bad = present & (x < column.min)
+            out += _problems(file, raw, bad, file_col, "out of range", f"a value >= {column.min:g}"
+                             + (f" {column.unit}" if column.unit else ""))
+        if column.max is not None:
+            bad = present & (x > column.max)
+            expected = f"a value <= {column.max:g}" + (f" {column.unit}" if column.unit else "")
+            if column.unit == "cm":
+                expected += (" - a value this large looks like millimetres in a centimetre column "
+                             "(mixed units?); declare 'units: {" + column.name + ": mm}' in the mapping "
+                             "if the whole column is in mm")
+            out += _problems(file, raw, bad, file_col, "out of range", expected)
+    if column.unique:
+        key = values.where(~pd.isna(values), None)
+        dup = key.duplicated(keep=False).to_numpy() & ~missing
+        if dup.any():
+            lines_of = pd.Series(raw.index.to_numpy()[dup]).groupby(key.to_numpy()[dup]).apply(list).to_dict()
+            for line, v in zip(raw.index.to_numpy()[dup], key.to_numpy()[dup]):
+                others = [str(x) for x in lines_of[v] if x != line][:5]
+                out.append(Problem(file, int(line), file_col, _plain(v), "duplicate ID",
+                                   f"a unique {column.name} (also on line {', '.join(others)})"))
+    return out
+
+
+def duplicate_keys(file: str, frame: pd.DataFrame, keys: list[str], source: dict[str, str],
+                   rule: str, what: str) -> list[Problem]:
+    """Rows that repeat the combination ``keys`` (e.g. case and reader)."""
+    if any(k not in frame for k in keys):
+        return []
+    sub = frame[keys]
+    present = sub.notna().all(axis=1).to_numpy()
+    dup = sub.duplicated(keep=False).to_numpy() & present
+    if not dup.any():
+        return []
+    groups: dict[tuple, list[int]] = {}
+    for line, row in zip(frame.index[dup], sub[dup].itertuples(index=False, name=None)):
+        groups.setdefault(row, []).append(int(line))
+    out = []
+    for row, lines in groups.items():
+        for line in lines:
+            others = ", ".join(str(x) for x in lines if x != line)
+            value = " / ".join(str(v) for v in row)
+            out.append(Problem(file, line, " + ".join(source.get(k, k) for k in keys), value, rule,
+                               f"{what} (the same {' and '.join(keys)} also on line {others})"))
+    return out
