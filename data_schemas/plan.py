@@ -80,6 +80,7 @@ class DataEntry:
     mapping: Path | None = None
     sheet: str | int | None = None
     encoding: str | None = None
+    exclude_invalid: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -218,6 +219,7 @@ def read_plan(
             mapping=_resolve(folder, entry["mapping"]) if entry.get("mapping") else None,
             sheet=entry.get("sheet"),
             encoding=entry.get("encoding"),
+            exclude_invalid=bool(entry.get("exclude_invalid", False)),
         )
 
     entries: list[AnalysisEntry] = []

@@ -96,3 +96,62 @@ def save_figure(fig, folder: Path, stem: str, formats=DEFAULT_FORMATS, dpis=DEFA
                     written.append(path)
     plt.close(fig)
     return written
+
+
+MIN_FONT_PT = 7.0
+VECTOR_FORMATS = ("pdf", "svg")
+RASTER_FORMATS = ("png", "tiff")
+
+
+def width_mm(width: str | float) -> float:
+    """A journal preset ("single", "onehalf", "double") or a width in mm, as mm."""
+    if isinstance(width, str):
+        if width not in WIDTHS_MM:
+            raise ValueError(f"figure width {width!r} is not a preset; expected one of {', '.join(WIDTHS_MM)} or a number of mm")
+        return WIDTHS_MM[width]
+    return float(width)
+
+
+def smallest_font_pt(fig) -> float:
+    """The smallest font size (pt) of any visible text in ``fig`` (inf if none)."""
+    sizes = [t.get_fontsize() for t in fig.findobj(match=lambda a: hasattr(a, "get_fontsize") and hasattr(a, "get_text"))
+             if t.get_visible() and str(t.get_text()).strip()]
+    return float(min(sizes)) if sizes else float("inf")
+
+
+def figure_file_info(path: str | Path) -> dict:
+    """Size (mm) and resolution (dpi) of a written figure file.
+
+    PNG and TIFF are read with Pillow (dpi from the file's pHYs/resolution
+    tags); PDF from its MediaBox (points); SVG from its ``width``/``height``
+    attributes (points).  Returns ``{"format", "width_mm", "height_mm", "dpi"}``
+    (``dpi`` is ``None`` for vector formats).
+    """
+    import re
+
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt in ("png", "tif", "tiff"):
+        from PIL import Image
+
+        with Image.open(path) as im:
+            im.load()
+            dpi_x = float(im.info["dpi"][0])
+            w_px, h_px = im.size
+        return {"format": "tiff" if fmt.startswith("tif") else fmt, "width_mm": w_px / dpi_x * MM_PER_INCH,
+                "height_mm": h_px / dpi_x * MM_PER_INCH, "dpi": dpi_x}
+    if fmt == "pdf":
+        m = re.search(rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\]", path.read_bytes())
+        if m is None:
+            raise ValueError(f"{path}: no MediaBox found")
+        x0, y0, x1, y1 = (float(v) for v in m.groups())
+        return {"format": "pdf", "width_mm": (x1 - x0) / 72 * MM_PER_INCH, "height_mm": (y1 - y0) / 72 * MM_PER_INCH, "dpi": None}
+    if fmt == "svg":
+        head = path.read_text(encoding="utf-8")[:4000]
+        w = re.search(r'<svg[^>]*\swidth="([\d.]+)pt"', head, re.S)
+        h = re.search(r'<svg[^>]*\sheight="([\d.]+)pt"', head, re.S)
+        if w is None or h is None:
+            raise ValueError(f"{path}: no width/height in pt on the <svg> element")
+        return {"format": "svg", "width_mm": float(w.group(1)) / 72 * MM_PER_INCH,
+                "height_mm": float(h.group(1)) / 72 * MM_PER_INCH, "dpi": None}
+    raise ValueError(f"{path}: unknown figure format {fmt!r}")

@@ -1,0 +1,270 @@
+"""The self-contained HTML report.
+
+One file, readable offline: the style sheet is inlined and every figure is
+embedded as a ``data:`` URI (SVG when the run wrote SVG, otherwise the
+lowest-resolution PNG), so the report can be mailed or archived alone.  It
+holds a contents list, a banner when the data are synthetic, the
+reproduction of the published figures, every analysis section with its
+figures (the participant flow diagram first) and tables, the warnings, the
+methods paragraph with references, and the provenance (input hashes, plan
+hash, seed, versions, start and end time).  Every piece of text is escaped
+with :func:`html.escape`; the page runs no script.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from spinestats.reports.methods_text import MethodsText
+from spinestats.reports.section import Section
+
+_MIME = {"svg": "image/svg+xml", "png": "image/png"}
+_MAX_JSON_CHARS = 200_000
+FORMULA_ESCAPED = re.compile(r"^'(?=[=+\-@\t\r])")
+
+
+def esc(value: Any) -> str:
+    """Text made safe for HTML (quotes included)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def anchor(key: str) -> str:
+    """An id attribute value for a section key."""
+    return "sec-" + re.sub(r"[^A-Za-z0-9_-]", "-", str(key))
+
+
+def _resolve(root: Path, p: str | Path) -> Path:
+    p = Path(p)
+    return p if p.is_absolute() else root / p
+
+
+def _rel(root: Path, p: Path) -> str:
+    try:
+        return p.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return p.name
+
+
+def figure_groups(root: Path, paths: Sequence[str | Path]) -> dict[str, list[Path]]:
+    """Figure files grouped by figure: ``stem`` without the ``_<dpi>dpi`` suffix."""
+    groups: dict[str, list[Path]] = {}
+    for p in paths:
+        full = _resolve(root, p)
+        stem = re.sub(r"_\d+dpi$", "", full.stem)
+        groups.setdefault(str(full.parent / stem), []).append(full)
+    return groups
+
+
+def embeddable(files: Sequence[Path]) -> Path | None:
+    """The file to embed: SVG if written, else the lowest-dpi PNG, else none."""
+    svg = [f for f in files if f.suffix.lower() == ".svg" and f.is_file()]
+    if svg:
+        return svg[0]
+    png = sorted((f for f in files if f.suffix.lower() == ".png" and f.is_file()),
+                 key=lambda f: int(m.group(1)) if (m := re.search(r"_(\d+)dpi$", f.stem)) else 0)
+    return png[0] if png else None
+
+
+def data_uri(path: Path) -> str:
+    """``data:`` URI of an SVG or PNG file."""
+    mime = _MIME[path.suffix.lower().lstrip(".")]
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def caption_of(stem: str) -> str:
+    """A readable caption from a file stem (``km_overall`` -> ``Km overall``)."""
+    text = re.sub(r"[_-]+", " ", Path(stem).name).strip()
+    return text[:1].upper() + text[1:]
+
+
+def render_figure(root: Path, stem: str, files: Sequence[Path]) -> str:
+    shown = embeddable(files)
+    links = " · ".join(f'<a href="{esc(_rel(root, f))}">{esc(f.name)}</a>' for f in sorted(files))
+    if shown is None:
+        body = f'<p class="notice">No SVG or PNG of this figure was written; files: {links}</p>'
+        return f"<figure>{body}</figure>"
+    return (
+        f'<figure><img src="{data_uri(shown)}" alt="{esc(caption_of(stem))}">'
+        f'<figcaption>{esc(caption_of(stem))}. <span class="files">Files: {links}</span></figcaption></figure>'
+    )
+
+
+def frame_html(frame: pd.DataFrame) -> str:
+    """A DataFrame as an escaped HTML table (numbers right-aligned)."""
+    head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
+    rows = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for v in row:
+            text = "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+            text = FORMULA_ESCAPED.sub("", text)
+            numeric = bool(re.fullmatch(r"[-+]?\d[\d.,eE+-]*%?", text))
+            cells.append(f'<td class="num">{esc(text)}</td>' if numeric else f"<td>{esc(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def render_tables(root: Path, paths: Sequence[str | Path]) -> str:
+    """Every table (one per stem): the CSV rendered, links to all its formats."""
+    groups: dict[str, list[Path]] = {}
+    for p in paths:
+        full = _resolve(root, p)
+        groups.setdefault(str(full.with_suffix("")), []).append(full)
+    out = []
+    for stem, files in groups.items():
+        links = " · ".join(f'<a href="{esc(_rel(root, f))}">{esc(f.name)}</a>' for f in sorted(files))
+        csv = next((f for f in files if f.suffix.lower() == ".csv" and f.is_file()), None)
+        out.append(f"<h3>{esc(caption_of(stem))}</h3>")
+        if csv is not None:
+            frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+            out.append(frame_html(frame))
+        out.append(f'<p class="files">Files: {links}</p>')
+    return "\n".join(out)
+
+
+def render_reproduction(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Published figures next to the reproduced ones, with a tick or the difference."""
+    body = []
+    for r in rows:
+        if r.get("match"):
+            mark = '<span class="ok">\u2713</span>'
+        elif r.get("reproduced") is None:
+            mark = f'<span class="diff">not available{": " + esc(r.get("note")) if r.get("note") else ""}</span>'
+        else:
+            mark = f'<span class="diff">\u2717 {esc(r.get("difference", ""))}</span>'
+        ci = r.get("ci")
+        ci_text = "" if not ci else f"{ci[0]:.4g}\u2013{ci[1]:.4g}" if isinstance(ci, (list, tuple)) else str(ci)
+        body.append(
+            f"<tr><td>{esc(r.get('figure'))}</td><td>{esc(r.get('published'))}</td>"
+            f"<td class=\"num\">{esc(r.get('reproduced_text', r.get('reproduced')))}</td>"
+            f"<td class=\"num\">{esc(ci_text)}</td><td>{mark}</td></tr>"
+        )
+    head = "<tr><th>Published figure</th><th>Published</th><th>Reproduced</th><th>95% CI</th><th>Match</th></tr>"
+    return f"<table><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _provenance_html(prov: Mapping[str, Any]) -> str:
+    rows = []
+    for key in ("plan", "plan_hash", "seed", "started_at", "finished_at", "generated_at"):
+        if key in prov:
+            rows.append(f"<tr><th>{esc(key.replace('_', ' '))}</th><td><code>{esc(prov[key])}</code></td></tr>")
+    for name, v in (prov.get("versions") or {}).items():
+        rows.append(f"<tr><th>{esc(name)}</th><td>{esc(v)}</td></tr>")
+    out = [f"<table>{''.join(rows)}</table>"]
+    inputs = prov.get("inputs") or {}
+    if inputs:
+        head = "<tr><th>data</th><th>file</th><th>schema</th><th>rows read</th><th>rows kept</th><th>SHA-256</th></tr>"
+        body = "".join(
+            f"<tr><td>{esc(k)}</td><td>{esc(v.get('file'))}</td><td>{esc(v.get('schema'))}</td>"
+            f"<td class=\"num\">{esc(v.get('rows_read'))}</td><td class=\"num\">{esc(v.get('rows_kept'))}</td>"
+            f"<td><code>{esc(v.get('sha256'))}</code></td></tr>"
+            for k, v in inputs.items()
+        )
+        out.append(f"<h3>Inputs</h3><table><thead>{head}</thead><tbody>{body}</tbody></table>")
+    return "\n".join(out)
+
+
+def render_report(
+    *,
+    title: str,
+    root: str | Path,
+    sections: Sequence[Section],
+    methods: MethodsText,
+    provenance: Mapping[str, Any],
+    warnings: Sequence[str] = (),
+    reproduction: Sequence[Mapping[str, Any]] | None = None,
+    synthetic: bool = False,
+    unavailable: Sequence[tuple[str, str]] = (),
+) -> str:
+    """The complete report as one HTML document.
+
+    Parameters
+    ----------
+    title : report title.
+    root : the output folder the sections' figure and table paths are relative to.
+    sections : the Sections that ran, in order.
+    methods : the generated methods paragraph.
+    provenance : ``plan``, ``plan_hash``, ``seed``, ``started_at``, ``finished_at``,
+        ``versions`` and ``inputs`` (name -> file, schema, rows, sha256).
+    warnings : run-level warnings (each section's own warnings are added).
+    reproduction : published-versus-reproduced rows (demo), or ``None``.
+    synthetic : the data are synthetic; a banner says so at the top.
+    unavailable : ``(key, reason)`` of analyses that could not run.
+    """
+    root = Path(root)
+    css = resources.files("spinestats.reports").joinpath("assets/report.css").read_text(encoding="utf-8")
+    toc: list[tuple[str, str]] = []
+    parts: list[str] = []
+
+    if reproduction is not None:
+        toc.append(("reproduction", "Reproduction of the published figures"))
+        n_ok = sum(1 for r in reproduction if r.get("match"))
+        parts.append(
+            f'<section id="reproduction"><h2>Reproduction of the published figures</h2>'
+            f"<p>{n_ok} of {len(reproduction)} published figures reproduced at the published precision "
+            "(\u2713), otherwise the difference is shown.</p>"
+            f"{render_reproduction(reproduction)}</section>"
+        )
+    if unavailable:
+        items = "".join(f"<li><b>{esc(k)}</b>: {esc(why)}</li>" for k, why in unavailable)
+        parts.append(f'<div class="missing"><b>Not available in this run:</b><ul>{items}</ul></div>')
+
+    for sec in sections:
+        toc.append((anchor(sec.key), sec.title))
+        figs = figure_groups(root, sec.figures)
+        ordered = sorted(figs.items(), key=lambda kv: 0 if "flow" in Path(kv[0]).name.lower() else 1)
+        block = [f'<section id="{anchor(sec.key)}"><h2>{esc(sec.title)}</h2>']
+        if sec.warnings:
+            block.append('<div class="notice"><b>Warnings</b><ul class="warnings">'
+                         + "".join(f"<li>{esc(w)}</li>" for w in sec.warnings) + "</ul></div>")
+        block.extend(render_figure(root, stem, files) for stem, files in ordered)
+        if sec.tables:
+            block.append(render_tables(root, sec.tables))
+        text = json.dumps(sec.results, indent=1, ensure_ascii=False, default=str)
+        if len(text) > _MAX_JSON_CHARS:
+            text = text[:_MAX_JSON_CHARS] + "\n... (truncated; see results.json)"
+        block.append(f"<details><summary>All numbers of this section (as in results.json)</summary><pre>{esc(text)}</pre></details>")
+        block.append("</section>")
+        parts.append("\n".join(block))
+
+    all_warnings = list(warnings) + [f"{sec.title}: {w}" for sec in sections for w in sec.warnings]
+    toc.append(("warnings", "Warnings"))
+    parts.append(
+        '<section id="warnings"><h2>Warnings</h2>'
+        + ("<ul class=\"warnings\">" + "".join(f"<li>{esc(w)}</li>" for w in all_warnings) + "</ul>"
+           if all_warnings else "<p>None.</p>")
+        + "</section>"
+    )
+    toc.append(("methods", "Methods"))
+    refs = "".join(f"<li>{esc(r)}</li>" for r in methods.references)
+    parts.append(
+        f'<section id="methods"><h2>Methods</h2><p class="methods">{esc(methods.paragraph)}</p>'
+        + (f'<h3>References</h3><ol class="refs">{refs}</ol>' if refs else "") + "</section>"
+    )
+    toc.append(("provenance", "Provenance"))
+    parts.append(f'<section id="provenance"><h2>Provenance</h2>{_provenance_html(provenance)}</section>')
+
+    banner = (
+        '<div class="banner" role="alert">SYNTHETIC DATA: these cohorts are reconstructed from published aggregates '
+        "(Matsumoto, Fukushima J Med Sci); they are not patient data.</div>" if synthetic else ""
+    )
+    toc_html = '<nav class="toc"><b>Contents</b><ol>' + "".join(
+        f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t in toc) + "</ol></nav>"
+    subtitle = f"Plan hash {provenance.get('plan_hash', '')} · seed {provenance.get('seed', '')}"
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
+        f"<title>{esc(title)}</title><style>{css}</style></head><body>"
+        f"<header><h1>{esc(title)}</h1><p class=\"subtitle\">{esc(subtitle)}</p>{banner}</header>"
+        f"{toc_html}\n" + "\n".join(parts) + "\n</body></html>\n"
+    )

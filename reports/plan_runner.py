@@ -1,0 +1,385 @@
+"""Running a whole plan: from registry exports to the journal-ready report.
+
+:func:`run_plan` does, in this order, and stops with a clear message at the
+first problem, before any analysis starts:
+
+1. read and validate the plan (:func:`spinestats.data_schemas.plan.read_plan`):
+   schema version, unknown keys, analysis types and options (closest-name
+   suggestions), data names, files that do not exist;
+2. refuse an output folder that exists and is not empty (unless ``force``);
+3. load every input through :func:`spinestats.data_schemas.loading.load`
+   (all problems of all files are reported together).
+
+Then it runs each analysis through its job module's ``run`` (the registry
+:data:`JOBS` maps an analysis type to its job), collects the
+:class:`~spinestats.reports.section.Section` objects and writes, through
+:class:`~spinestats.reports.output.OutputDir` (a temporary folder moved into
+place only when everything succeeded):
+
+* ``results.json``: every section's ``results`` under its key, plus
+  ``plan_hash``, ``seed``, ``warnings``, ``methods``, ``unavailable``,
+  ``reproduction`` (demo) and ``provenance``; its only time-dependent field
+  is ``provenance.generated_at``, so the same inputs, plan and seed give the
+  same file byte for byte apart from that line;
+* ``figures/`` and ``tables/`` (written by the jobs);
+* ``methods.md`` and the self-contained ``report.html``.
+
+A job is called with the arguments its signature asks for: the data (as
+``data``: a DataFrame, or a dict of them when an analysis names several
+inputs; as ``table``: the :class:`LoadedTable`; as ``path``/``paths``: the
+file paths), the output folder (``out_dir``), and run-wide settings
+(``seed``, ``workers``, ``scheduler``, ``figure_formats``, ``dpis``,
+``width``, ``table_formats``, ``p_style``, ``ci_style``, ``digits``,
+``reporter``, ``plan_hash``, ``prespecified``, ``key``, ``title``).  Every
+other keyword parameter of the job is an *option* the plan may set.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+import importlib
+import inspect
+import json
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from spinestats.data_schemas.plan import AnalysisEntry, Plan, read_plan, suggest
+from spinestats.errors import DataError, SpinestatsError, UsageError
+from spinestats.reports.html_report import render_report
+from spinestats.reports.methods_text import methods_paragraph, software_versions
+from spinestats.reports.output import OutputDir, dumps_results
+from spinestats.reports.progress import Reporter
+from spinestats.reports.section import Section
+
+
+@dataclasses.dataclass(frozen=True)
+class JobSpec:
+    """Where an analysis type's job lives and what it analyses."""
+
+    module: str
+    function: str = "run"
+    description: str = ""
+    fixed: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # arguments always passed
+
+
+#: Analysis types of the plan, mapped to their job functions.
+JOBS: dict[str, JobSpec] = {
+    "table_one": JobSpec("spinestats.reports.table_one_job", description="Table 1 of baseline characteristics"),
+    "dss": JobSpec("spinestats.reports.diagnostic_job", description="Dumbbell Scoring System accuracy"),
+    "accuracy": JobSpec("spinestats.reports.diagnostic_job", description="diagnostic accuracy of any score"),
+    "survival": JobSpec("spinestats.reports.survival_job", description="survival and local control after CIRT"),
+    "fracture": JobSpec("spinestats.reports.fracture_job", description="fracture risk after irradiation"),
+    "pain": JobSpec("spinestats.reports.pain_job", description="pain after balloon kyphoplasty"),
+    "multicenter": JobSpec("spinestats.reports.multicenter_job", description="multicentre validation"),
+    "agreement": JobSpec("spinestats.reports.agreement_job", description="reader agreement"),
+    "sample_size": JobSpec("spinestats.reports.multicenter_job", "run_sample_size", description="sample size"),
+}
+
+DATA_PARAMS = ("data", "table", "tables", "path", "paths", "file", "files")
+OUT_PARAMS = ("out_dir", "out", "output_dir", "folder")
+CONTEXT_PARAMS = (
+    "seed", "workers", "scheduler", "figure_formats", "formats", "dpis", "dpi", "width", "table_formats",
+    "p_style", "ci_style", "digits", "reporter", "progress", "plan_hash", "prespecified", "key", "title",
+    "synthetic",
+)
+RESERVED_RESULT_KEYS = ("plan_hash", "seed", "title", "synthetic", "warnings", "methods", "references",
+                        "unavailable", "reproduction", "provenance", "schema_version")
+RESULTS_SCHEMA_VERSION = 1
+
+
+def job_function(kind: str) -> Callable[..., Section]:
+    """The job function of an analysis type (UsageError when it cannot be imported)."""
+    spec = JOBS[kind]
+    try:
+        module = importlib.import_module(spec.module)
+    except ModuleNotFoundError as exc:
+        if exc.name and spec.module.startswith(exc.name):
+            raise UsageError(f"analysis '{kind}' is not available in this installation ({spec.module} is missing).") from exc
+        raise
+    func = getattr(module, spec.function, None)
+    if func is None:
+        raise UsageError(f"analysis '{kind}' is not available: {spec.module} has no {spec.function}().")
+    return func
+
+
+def job_options(func: Callable[..., Any]) -> tuple[str, ...] | None:
+    """The plan options a job accepts (``None``: any, it takes ``**kwargs``)."""
+    params = inspect.signature(func).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return None
+    hidden = set(DATA_PARAMS) | set(OUT_PARAMS) | {"reporter", "progress"}
+    return tuple(n for n, p in params.items() if n not in hidden and p.kind is not inspect.Parameter.VAR_POSITIONAL)
+
+
+def available_jobs(kinds: Sequence[str] | None = None) -> tuple[dict[str, Callable[..., Section]], dict[str, str]]:
+    """Importable jobs and, for the others, why they are not available."""
+    ok, missing = {}, {}
+    for kind in kinds if kinds is not None else JOBS:
+        try:
+            ok[kind] = job_function(kind)
+        except UsageError as exc:
+            missing[kind] = str(exc)
+    return ok, missing
+
+
+def _sha256_path(path: Path) -> str:
+    if path.is_file():
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    h = hashlib.sha256()
+    for f in sorted(p for p in path.rglob("*") if p.is_file()):
+        h.update(f.relative_to(path).as_posix().encode("utf-8") + b"\0")
+        h.update(hashlib.sha256(f.read_bytes()).hexdigest().encode("ascii"))
+    return h.hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadedInput:
+    """One plan input after loading (``table`` is None for a folder)."""
+
+    name: str
+    path: Path
+    table: Any
+    provenance: dict[str, Any]
+
+
+def load_inputs(plan: Plan, names: Sequence[str]) -> dict[str, LoadedInput]:
+    """Load every data entry in ``names``; report all problems at once."""
+    from spinestats.data_schemas.loading import load
+
+    out: dict[str, LoadedInput] = {}
+    errors: list[str] = []
+    problems: list[Any] = []
+    for name in names:
+        entry = plan.data[name]
+        rel = _display_path(entry.file, plan.folder)
+        if entry.file.is_dir():
+            out[name] = LoadedInput(name, entry.file, None, {"file": rel, "schema": entry.schema, "sha256": _sha256_path(entry.file),
+                                                             "kind": "folder"})
+            continue
+        try:
+            kwargs: dict[str, Any] = {"schema": entry.schema, "mapping": entry.mapping, "sheet": entry.sheet,
+                                      "encoding": entry.encoding}
+            if entry.exclude_invalid:
+                kwargs["exclude_invalid"] = True
+            table = load(entry.file, **kwargs)
+        except DataError as exc:
+            errors.append(f"data '{name}' ({rel}): {exc}")
+            problems.extend(getattr(exc, "problems", ()))
+            continue
+        prov = table.provenance
+        out[name] = LoadedInput(name, entry.file, table, {
+            "file": rel, "schema": entry.schema, "sha256": prov.sha256, "rows_read": prov.rows_read,
+            "rows_kept": prov.rows_kept, "rows_excluded": prov.rows_read - prov.rows_kept,
+            "exclusion_reasons": _count_reasons(table.exclusions),
+            "warnings": len([p for p in table.problems if p.severity != "error"]),
+        })
+    if errors:
+        raise DataError("the inputs cannot be analysed; nothing was run.\n" + "\n".join(errors), tuple(problems))
+    return out
+
+
+def _count_reasons(exclusions: Sequence[Any]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for e in exclusions:
+        counts[e.reason] = counts.get(e.reason, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def _display_path(path: Path, folder: Path) -> str:
+    try:
+        return path.resolve().relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _job_arguments(func: Callable[..., Any], entry: AnalysisEntry, inputs: Mapping[str, LoadedInput],
+                   context: Mapping[str, Any], out_dir: Path) -> dict[str, Any]:
+    params = inspect.signature(func).parameters
+    chosen = [inputs[n] for n in entry.data]
+    frames = {i.name: (i.table.data if i.table is not None else None) for i in chosen}
+    values: dict[str, Any] = dict(context)
+    values.update({"key": entry.key, "title": entry.title})
+    if len(chosen) == 1:
+        only = chosen[0]
+        values.update(data=frames[only.name], table=only.table, tables={only.name: only.table},
+                      path=only.path, file=only.path, paths=[only.path], files=[only.path])
+    elif chosen:
+        values.update(data=frames, table={i.name: i.table for i in chosen}, tables={i.name: i.table for i in chosen},
+                      paths=[i.path for i in chosen], files=[i.path for i in chosen])
+    for name in OUT_PARAMS:
+        values[name] = out_dir
+    args: dict[str, Any] = {}
+    for name, p in params.items():
+        if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            continue
+        if name in entry.options:
+            args[name] = entry.options[name]
+        elif name in values and values[name] is not None:
+            args[name] = values[name]
+        elif p.default is inspect.Parameter.empty:
+            raise UsageError(
+                f"analysis '{entry.key}' ({entry.type}) needs '{name}': set it in the plan"
+                + (" (or give the analysis a `data:` entry)." if name in DATA_PARAMS else ".")
+            )
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        args.update({k: v for k, v in entry.options.items() if k not in args})
+    args.update(JOBS[entry.type].fixed)
+    return args
+
+
+def check_plan(plan_path: str | Path, allow_missing: bool = False) -> tuple[Plan, dict[str, Callable[..., Section]], dict[str, str]]:
+    """Read the plan, checking analysis types and options against the jobs."""
+    funcs, missing = available_jobs()
+    known: dict[str, Sequence[str] | None] = {k: job_options(f) for k, f in funcs.items()}
+    known.update({k: None for k in missing})
+    plan = read_plan(plan_path, analyses=known)
+    for a in plan.analyses:
+        if a.key in RESERVED_RESULT_KEYS:
+            raise UsageError(f"plan {plan_path}: the analysis key '{a.key}' is reserved in results.json; choose another `key:`.")
+        if a.type in missing and not allow_missing:
+            raise UsageError(f"plan {plan_path}: {missing[a.type]} Nothing was run.")
+    return plan, funcs, missing
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def scan_identifiers(text: str, inputs: Mapping[str, LoadedInput]) -> list[str]:
+    """Raw patient/case IDs (5+ characters) that appear verbatim in ``text``."""
+    found = []
+    for inp in inputs.values():
+        if inp.table is None:
+            continue
+        for col in ("patient_id", "case_id"):
+            if col in inp.table.data.columns:
+                for v in pd.unique(inp.table.data[col].dropna().astype(str)):
+                    if len(v) >= 5 and f'"{v}"' in text:
+                        found.append(f"{inp.name}:{col}")
+                        break
+    return found
+
+
+def run_plan(
+    plan_path: str | Path,
+    out: str | Path,
+    *,
+    force: bool = False,
+    workers: int = 1,
+    scheduler: str | None = None,
+    reporter: Reporter | None = None,
+    allow_missing: bool = False,
+    synthetic: bool | None = None,
+    reproduce: Callable[[Mapping[str, Any], Mapping[str, LoadedInput]], list[dict[str, Any]]] | None = None,
+) -> dict[str, Any]:
+    """Run every analysis of a plan and write the report folder ``out``.
+
+    Parameters
+    ----------
+    plan_path : the plan YAML.
+    out : output folder (refused when it exists and is not empty, unless ``force``).
+    force : replace an existing output folder.
+    workers, scheduler : parallel workers for resampling jobs, or a Dask scheduler address.
+    reporter : progress display (default: quiet).
+    allow_missing : run the analyses that are available and list the others
+        as not available (the demo), instead of refusing the plan.
+    synthetic : override the plan's ``synthetic`` flag.
+    reproduce : function of (results, inputs) giving the ``reproduction`` list (demo).
+
+    Returns
+    -------
+    The ``results.json`` content.
+    """
+    reporter = reporter or Reporter(quiet=True)
+    started = _now()
+    plan, funcs, missing = check_plan(plan_path, allow_missing=allow_missing)
+    synthetic = plan.synthetic if synthetic is None else synthetic
+    used = [n for n in plan.data if any(n in a.data for a in plan.analyses)]
+    with OutputDir(out, force=force) as od:
+        inputs = load_inputs(plan, used)
+        context = {
+            "seed": plan.seed, "workers": workers, "scheduler": scheduler,
+            "figure_formats": plan.output.figure_formats, "formats": plan.output.figure_formats,
+            "dpis": plan.output.dpi, "dpi": plan.output.dpi, "width": plan.output.width,
+            "table_formats": plan.output.table_formats, "p_style": plan.output.p_style,
+            "ci_style": plan.output.ci_style, "digits": plan.output.digits, "reporter": reporter,
+            "progress": reporter, "plan_hash": plan.sha256, "prespecified": plan.prespecified,
+            "synthetic": synthetic,
+        }
+        root = od.file(".")
+        sections: list[Section] = []
+        unavailable: list[tuple[str, str]] = []
+        timings: dict[str, float] = {}
+        with reporter.steps(len(plan.analyses), "analyses"):
+            for entry in plan.analyses:
+                if entry.type in missing:
+                    unavailable.append((entry.key, missing[entry.type]))
+                    reporter.advance()
+                    continue
+                func = funcs[entry.type]
+                args = _job_arguments(func, entry, inputs, context, root)
+                with reporter.step(f"{entry.key} ({entry.type})"):
+                    try:
+                        section = func(**args)
+                    except SpinestatsError as exc:
+                        raise type(exc)(f"analysis '{entry.key}' ({entry.type}): {exc}") from exc
+                if not isinstance(section, Section):
+                    raise TypeError(f"job {entry.type} returned {type(section).__name__}, not a Section")
+                if section.key != entry.key:
+                    section = dataclasses.replace(section, key=entry.key)
+                if entry.title:
+                    section = dataclasses.replace(section, title=entry.title)
+                sections.append(section)
+
+        run_warnings: list[str] = []
+        for name, inp in inputs.items():
+            n_ex = inp.provenance.get("rows_excluded", 0)
+            if n_ex:
+                run_warnings.append(f"data '{name}': {n_ex} row(s) excluded ({json.dumps(inp.provenance['exclusion_reasons'], ensure_ascii=False)}).")
+        for key, why in unavailable:
+            run_warnings.append(f"analysis '{key}' was not run: {why}")
+        versions = software_versions()
+        methods = methods_paragraph(sections, seed=plan.seed, versions=versions, synthetic=synthetic)
+        results: dict[str, Any] = {
+            "schema_version": RESULTS_SCHEMA_VERSION,
+            "title": plan.title,
+            "synthetic": synthetic,
+            "plan_hash": plan.sha256,
+            "seed": plan.seed,
+        }
+        for sec in sections:
+            results[sec.key] = sec.results
+        if reproduce is not None:
+            results["reproduction"] = reproduce(results, inputs)
+        results["warnings"] = run_warnings + [f"{s.key}: {w}" for s in sections for w in s.warnings]
+        results["unavailable"] = [{"analysis": k, "reason": why} for k, why in unavailable]
+        results["methods"] = methods.paragraph
+        results["references"] = list(methods.references)
+        results["provenance"] = {
+            "plan": plan.path.name,
+            "plan_hash": plan.sha256,
+            "seed": plan.seed,
+            "inputs": {k: v.provenance for k, v in inputs.items()},
+            "versions": versions,
+            "generated_at": _now(),
+        }
+        text = dumps_results(results)
+        leaked = scan_identifiers(text, inputs)
+        if leaked:
+            raise RuntimeError(f"raw identifiers ({', '.join(leaked)}) would be written to results.json; refusing.")
+        od.write_text("results.json", text)
+        refs = "\n".join(f"{i}. {r}" for i, r in enumerate(methods.references, start=1))
+        od.write_text("methods.md", f"# Methods\n\n{methods.paragraph}\n" + (f"\n## References\n\n{refs}\n" if refs else ""))
+        provenance = dict(results["provenance"], started_at=started, finished_at=_now())
+        html_text = render_report(
+            title=plan.title, root=root, sections=sections, methods=methods, provenance=provenance,
+            warnings=run_warnings, reproduction=results.get("reproduction"), synthetic=synthetic,
+            unavailable=unavailable,
+        )
+        od.write_text("report.html", html_text)
+    return results
