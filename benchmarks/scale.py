@@ -1,0 +1,233 @@
+"""Scale workloads: validating a 1,000,000-row export and the end-to-end run.
+
+Each runs spinestats in a fresh subprocess under ``/usr/bin/time -v`` (GNU
+time) so that the wall time and the peak resident memory (``Maximum resident
+set size``: the largest of the process and the children it waited for) are
+those a user would see.  Generating the synthetic export is not timed.
+
+* ``validate_1e6``: ``load(path, schema="cirt")`` on a 1,000,000-row CIRT
+  export (CSV through the pyarrow engine, and the same rows as Parquet).
+  Target: under 30 s and 2 GB each.
+* ``run_100k``: ``spinestats run PLAN.yaml`` on a 100,000-patient multicentre
+  synthetic export (DSS features and CIRT outcomes from 10 centres).  Target:
+  under 120 s and 2 GB on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+GB = 1024**3
+
+
+@dataclasses.dataclass(frozen=True)
+class ScaleWorkload:
+    name: str
+    title: str
+    target: str
+    max_seconds: float
+    max_bytes: int
+
+
+SCALE_WORKLOADS = (
+    ScaleWorkload("validate_1e6", "validate a 1,000,000-row CIRT export with load() (CSV and Parquet)",
+                  "< 30 s, < 2 GB", 30.0, 2 * GB),
+    ScaleWorkload("run_100k", "spinestats run on a 100,000-patient multicentre synthetic export",
+                  "< 120 s, < 2 GB", 120.0, 2 * GB),
+)
+
+CENTRES = np.array([f"C{k:02d}" for k in range(1, 11)])
+
+
+# --------------------------------------------------------------------------- synthetic exports
+
+
+def _iso(days_since_2000: np.ndarray) -> np.ndarray:
+    return (np.datetime64("2000-01-01") + days_since_2000.astype("timedelta64[D]")).astype(str)
+
+
+def cirt_export(n: int, seed: int) -> pd.DataFrame:
+    """A valid CIRT export (canonical column names, every rule satisfied), vectorised."""
+    rng = np.random.default_rng(seed)
+    diag = rng.integers(1500, 8000, size=n)
+    treat = diag + rng.integers(7, 120, size=n)
+    t_death = rng.exponential(1900, size=n)
+    t_lr = rng.exponential(5000, size=n)
+    t_dm = rng.exponential(4000, size=n)
+    fu = rng.uniform(60, 3650, size=n)
+    death = t_death <= fu
+    end = np.where(death, t_death, fu).astype(np.int64) + 1
+    lr = t_lr < end - 1
+    dm = t_dm < end - 1
+    lr_day = np.minimum(t_lr.astype(np.int64) + 1, end)
+    dm_day = np.minimum(t_dm.astype(np.int64) + 1, end)
+    yes_no = np.array(["no", "yes"])
+    frac = np.full(n, 16)
+    dose = rng.choice([57.6, 64.0, 70.4, 73.6], size=n)
+    frame = pd.DataFrame({
+        "patient_id": np.char.add("P", np.char.zfill(np.arange(1, n + 1).astype(str), 7)),
+        "centre": CENTRES[rng.integers(0, CENTRES.size, size=n)],
+        "histology": rng.choice(["chordoma", "chondrosarcoma", "osteosarcoma", "other sarcoma"], size=n),
+        "site": rng.choice(["cervical", "thoracic", "lumbar", "sacral"], size=n),
+        "age": np.round(rng.uniform(18, 88, size=n), 1),
+        "sex": rng.choice(["male", "female"], size=n),
+        "diagnosis_date": _iso(diag),
+        "treatment_date": _iso(treat),
+        "local_recurrence": yes_no[lr.astype(int)],
+        "local_recurrence_date": np.where(lr, _iso(treat + lr_day), ""),
+        "distant_metastasis": yes_no[dm.astype(int)],
+        "distant_metastasis_date": np.where(dm, _iso(treat + dm_day), ""),
+        "death": yes_no[death.astype(int)],
+        "death_date": np.where(death, _iso(treat + end), ""),
+        "last_follow_up_date": _iso(treat + end),
+        "total_dose_gye": dose,
+        "fractions": frac,
+        "cord_max_dose_gye": np.round(rng.uniform(10, 55, size=n), 1),
+        "separation_surgery": yes_no[(rng.random(n) < 0.15).astype(int)],
+        "wbb_zones": rng.choice(["4-8", "3-9", "2;3;4;5", "10-3"], size=n),
+        "wbb_layers": rng.choice(["A-C", "B-D", "A;B;C", "C-E"], size=n),
+    })
+    return frame
+
+
+def dss_export(n: int, seed: int) -> pd.DataFrame:
+    """A valid multicentre DSS export: features, histology-based reference, 10 centres."""
+    rng = np.random.default_rng(seed)
+    malignant = rng.random(n) < 0.34
+    size = np.round(np.where(malignant, rng.gamma(6, 1.0, n), rng.gamma(3, 1.1, n)) + 0.5, 1)
+    size = np.minimum(size, 49.0)
+    indistinct = rng.random(n) < np.where(malignant, 0.7, 0.15)
+    lobulated = rng.random(n) < np.where(malignant, 0.6, 0.2)
+    destruction = rng.random(n) < np.where(malignant, 0.55, 0.1)
+    dss = 2 * (size >= 5) + 2 * indistinct + lobulated + destruction
+    yes_no = np.array(["no", "yes"])
+    return pd.DataFrame({
+        "patient_id": np.char.add("D", np.char.zfill(np.arange(1, n + 1).astype(str), 7)),
+        "centre": CENTRES[rng.integers(0, CENTRES.size, size=n)],
+        "histology": np.where(malignant, "MPNST", "Neurinoma"),
+        "reference": np.where(malignant, "malignant", "benign"),
+        "size_cm": size,
+        "boundary": np.where(indistinct, "indistinct", "distinct"),
+        "lobulated": yes_no[lobulated.astype(int)],
+        "bone_destruction": yes_no[destruction.astype(int)],
+        "dss": dss,
+    })
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def measure(cmd: list[str], cwd: Path | None = None, timeout: float = 1800) -> dict[str, Any]:
+    """Wall time and peak RSS of ``cmd`` under GNU time (``resource`` fallback)."""
+    gnu_time = "/usr/bin/time" if Path("/usr/bin/time").exists() else None
+    if gnu_time:
+        proc = subprocess.run([gnu_time, "-v", *cmd], capture_output=True, text=True, cwd=cwd, timeout=timeout)
+        rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+        wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", proc.stderr)
+        seconds = None
+        if wall:
+            parts = [float(x) for x in wall.group(1).split(":")]
+            seconds = sum(p * 60**k for k, p in enumerate(reversed(parts)))
+        return {"returncode": proc.returncode, "seconds": seconds,
+                "rss_bytes": int(rss.group(1)) * 1024 if rss else None,
+                "stdout": proc.stdout, "stderr": proc.stderr}
+    import resource
+    import time
+
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=timeout)
+    seconds = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    return {"returncode": proc.returncode, "seconds": seconds, "rss_bytes": rss,
+            "stdout": proc.stdout, "stderr": proc.stderr}
+
+
+def _verdict(w: ScaleWorkload, m: dict[str, Any]) -> str:
+    if m["returncode"] != 0:
+        return "FAIL (exit {})".format(m["returncode"])
+    ok = (m["seconds"] or 1e9) < w.max_seconds and (m["rss_bytes"] or 1e18) < w.max_bytes
+    return "PASS" if ok else "FAIL"
+
+
+def _row(w: ScaleWorkload, size: str, m: dict[str, Any], note: str = "") -> dict[str, Any]:
+    if m["returncode"] != 0:
+        tail = " | ".join((m["stderr"] or "").strip().splitlines()[-2:])
+        note = (note + " " + tail).strip()
+        if "not available" in tail:
+            return {"workload": w.name, "size": size, "target": w.target, "verdict": "not available yet",
+                    "note": note[:200]}
+    return {"workload": w.name, "size": size, "target": w.target,
+            "wall": f"{m['seconds']:.1f} s" if m["seconds"] is not None else "–",
+            "rss": f"{m['rss_bytes'] / GB:.2f} GB" if m["rss_bytes"] else "–",
+            "seconds": m["seconds"], "rss_bytes": m["rss_bytes"],
+            "verdict": _verdict(w, m), "note": note[:300]}
+
+
+LOAD_SNIPPET = textwrap.dedent("""
+    import sys, time
+    try:
+        from spinestats.data_schemas.loading import load
+    except ImportError as exc:
+        sys.exit(f"load not available yet: {exc}")
+    t0 = time.perf_counter()
+    t = load(sys.argv[1], schema="cirt")
+    sec = time.perf_counter() - t0
+    print(f"rows_read={t.provenance.rows_read} rows_kept={len(t.data)} exclusions={len(t.exclusions)} "
+          f"errors={len(t.errors)} problems={len(t.problems)} load_seconds={sec:.2f}")
+""")
+
+
+def run_validate(w: ScaleWorkload, tmp: Path, seed: int) -> list[dict[str, Any]]:
+    try:
+        from spinestats.data_schemas import loading
+    except ImportError:
+        loading = None
+    n = 1_000_000
+    frame = cirt_export(n, seed)
+    csv = tmp / "cirt_1e6.csv"
+    frame.to_csv(csv, index=False)
+    pq = tmp / "cirt_1e6.parquet"
+    frame.to_parquet(pq, index=False)
+    del frame
+    rows = []
+    if loading is None or not hasattr(loading, "load"):
+        note = "spinestats.data_schemas.loading.load not available yet"
+        return [{"workload": w.name, "size": f"{n:,} rows", "target": w.target, "verdict": "not available yet",
+                 "note": note}]
+    for path, kind in ((csv, "CSV"), (pq, "Parquet")):
+        m = measure([sys.executable, "-c", LOAD_SNIPPET, str(path)])
+        summary = (m["stdout"] or "").strip().splitlines()[-1:] or [""]
+        rows.append(_row(w, f"{n:,} rows, {kind} ({path.stat().st_size / 1e6:.0f} MB)", m, summary[0]))
+    csv.unlink(missing_ok=True)
+    pq.unlink(missing_ok=True)
+    return rows
+
+
+def run_e2e(w: ScaleWorkload, tmp: Path, seed: int) -> list[dict[str, Any]]:
+    import plan_100k
+
+    n = 100_000
+    try:
+        plan = plan_100k.write(tmp / "run_100k", n, seed)
+    except plan_100k.NotReady as exc:
+        return [{"workload": w.name, "size": f"{n:,} patients", "target": w.target,
+                 "verdict": "not available yet", "note": str(exc)}]
+    out = tmp / "run_100k" / "report"
+    exe = Path(sys.executable).with_name("spinestats")
+    m = measure([str(exe), "run", str(plan), "--out", str(out), "--force", "--quiet"])
+    return [_row(w, f"{n:,} patients ({plan_100k.DESCRIPTION})", m)]
+
+
+def run(w: ScaleWorkload, tmp: Path, seed: int) -> list[dict[str, Any]]:
+    if w.name == "validate_1e6":
+        return run_validate(w, tmp, seed)
+    return run_e2e(w, tmp, seed)

@@ -1,0 +1,10 @@
+# Cox proportional hazards, Efron ties: survival::coxph on n x 10 covariates.
+f <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
+source(file.path(dirname(normalizePath(f)), "_bench.R"))
+suppressPackageStartupMessages(library(survival))
+args <- bench_args(); d <- bench_read(args$csv)
+xs <- grep("^x", names(d), value = TRUE)
+fml <- as.formula(paste("Surv(time, status) ~", paste(xs, collapse = " + ")))
+res <- bench_run(function() coxph(fml, data = d, ties = "efron"), args$repeats, args$warmup)
+for (i in seq_along(xs)) report_value(paste0("coef_", xs[i]), coef(res)[i])
+for (i in seq_along(xs)) report_value(paste0("se_", xs[i]), sqrt(diag(vcov(res)))[i])
