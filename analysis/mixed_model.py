@@ -219,8 +219,8 @@ class MixedModelResult(Result):
     visits: tuple[str, ...]
     arms: tuple[str, ...]
     dropped_terms: tuple[str, ...]
-    vcov_varpar: np.ndarray
-    jacobian: np.ndarray  # d vcov / d varpar, shape (k, p, p)
+    vcov_varpar: np.ndarray | None  # None when fitted without Satterthwaite df
+    jacobian: np.ndarray | None  # d vcov / d varpar, shape (k, p, p)
     warnings: tuple[str, ...] = ()
     conf_level: float = 0.95
 
@@ -242,6 +242,8 @@ class MixedModelResult(Result):
         L = np.asarray(L, dtype=float)
         est = float(L @ self.estimate)
         var = float(L @ self.vcov @ L)
+        if self.jacobian is None:
+            raise ValueError("this fit has no Satterthwaite derivatives (fitted with satterthwaite=False)")
         g = np.einsum("i,kij,j->k", L, self.jacobian, L)
         denom = float(g @ self.vcov_varpar @ g)
         df = 2.0 * var * var / denom if denom > 0 else np.inf
@@ -305,8 +307,13 @@ def build_design(
                   dropped=tuple(dropped), visits=tuple(present), arms=arm_levels)
 
 
-def fit_lmm(design: Design, *, conf_level: float = 0.95) -> MixedModelResult:
-    """Fit the LMM by profiled REML (see module docstring)."""
+def fit_lmm(design: Design, *, conf_level: float = 0.95, satterthwaite: bool = True) -> MixedModelResult:
+    """Fit the LMM by profiled REML (see module docstring).
+
+    ``satterthwaite=False`` skips the numerical derivatives (df and p are
+    then NaN; used for the fits inside multiple imputation, which are pooled
+    with Rubin's rules instead).
+    """
     prof = _Profile(design)
     q = prof.q
     warnings: list[str] = []
@@ -366,6 +373,10 @@ def fit_lmm(design: Design, *, conf_level: float = 0.95) -> MixedModelResult:
         full[free] = v
         return prof.vcov_vp(full)
 
+    if not satterthwaite:
+        nan = np.full(p_, np.nan)
+        return _result(prof, design, theta, sigma, beta, vcov, se, dev, converged, singular, grad_max, warnings,
+                       conf_level, nan, nan, None, None)
     H = np.column_stack([_gradient(lambda v, k=k: _richardson(dev_free, v, k, STEP * max(abs(v[k]), 0.1)), vp_free)
                          for k in range(vp_free.size)])
     H = (H + H.T) / 2
@@ -374,19 +385,24 @@ def fit_lmm(design: Design, *, conf_level: float = 0.95) -> MixedModelResult:
     J = np.zeros((varpar.size, p_, p_))
     J[free] = np.stack([_richardson(vcov_free, vp_free, k, STEP * max(abs(vp_free[k]), 0.1))
                         for k in range(vp_free.size)])
-    L = prof.lam(theta) * sigma
-    cov_b = L @ L.T
-    rsd = np.sqrt(np.diag(cov_b))
-    rcor = float(cov_b[0, 1] / (rsd[0] * rsd[1])) if q == 2 and rsd.all() else np.nan
-    fit = MixedModelResult(
-        terms=design.terms, estimate=beta, se=se, df=np.zeros(p_), t=beta / se, p=np.zeros(p_), vcov=vcov,
-        theta=theta, sigma=sigma, random_sd=rsd, random_cor=rcor, reml_deviance=float(dev), converged=converged,
-        singular=singular, gradient_max=grad_max, n_obs=prof.n, n_patients=int(design.group.max()) + 1,
-        random_slope=q == 2, visits=design.visits, arms=design.arms, dropped_terms=design.dropped,
-        vcov_varpar=A, jacobian=J, warnings=tuple(warnings), conf_level=conf_level)
+    fit = _result(prof, design, theta, sigma, beta, vcov, se, dev, converged, singular, grad_max, warnings,
+                  conf_level, np.zeros(p_), np.zeros(p_), A, J)
     cons = [fit.contrast(np.eye(p_)[k]) for k in range(p_)]
     return dataclasses.replace(fit, df=np.array([c.df for c in cons]), p=np.array([c.p for c in cons]))
 
+
+def _result(prof, design, theta, sigma, beta, vcov, se, dev, converged, singular, grad_max, warnings, conf_level,
+            df, p, A, J) -> MixedModelResult:
+    L = prof.lam(theta) * sigma
+    cov_b = L @ L.T
+    rsd = np.sqrt(np.diag(cov_b))
+    rcor = float(cov_b[0, 1] / (rsd[0] * rsd[1])) if prof.q == 2 and rsd.all() else np.nan
+    return MixedModelResult(
+        terms=design.terms, estimate=beta, se=se, df=df, t=beta / se, p=p, vcov=vcov,
+        theta=theta, sigma=sigma, random_sd=rsd, random_cor=rcor, reml_deviance=float(dev), converged=converged,
+        singular=singular, gradient_max=grad_max, n_obs=prof.n, n_patients=int(design.group.max()) + 1,
+        random_slope=prof.q == 2, visits=design.visits, arms=design.arms, dropped_terms=design.dropped,
+        vcov_varpar=A, jacobian=J, warnings=tuple(warnings), conf_level=conf_level)
 
 @dataclasses.dataclass(frozen=True)
 class MarginalMeans(Result):

@@ -1,7 +1,8 @@
 """Descriptive statistics of a score per visit (and per arm).
 
 For each visit (and arm) with at least one observed value: ``n``, mean,
-standard deviation (``ddof = 1``, as R ``sd``), median and the first and
+standard deviation (``ddof = 1``, as R ``sd``), the t interval of the mean
+(:math:`\\bar x \\pm t_{n-1, 0.975}\\, s/\\sqrt n`, as R ``t.test(x)$conf.int``), median and the first and
 third quartiles.  Quartiles use R's default ``quantile(type = 7)``
 (linear interpolation between order statistics,
 :math:`Q(p) = x_{(\\lfloor h \\rfloor)} + (h - \\lfloor h \\rfloor)(x_{(\\lfloor h \\rfloor + 1)} - x_{(\\lfloor h \\rfloor)})`,
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from spinestats.analysis.result import Result
 
@@ -27,7 +29,8 @@ class VisitSummary(Result):
     """Per-visit descriptives; ``table`` has one row per visit (and arm).
 
     Columns of ``table``: ``arm`` (when ``arm`` was given), ``visit``, ``n``,
-    ``n_missing``, ``mean``, ``sd``, ``median``, ``q1``, ``q3``.
+    ``n_missing``, ``mean``, ``sd``, ``ci_low``, ``ci_high``, ``median``, ``q1``,
+    ``q3``.
     ``quantile_type`` is 7 (R's default).
     """
 
@@ -49,6 +52,7 @@ def summarise_visits(
     subject: str,
     visits: Sequence[str],
     arm: str | None = None,
+    conf_level: float = 0.95,
 ) -> VisitSummary:
     """Describe ``value`` per visit (and per arm) in a long table.
 
@@ -73,13 +77,17 @@ def summarise_visits(
             x = part.loc[part[visit] == v, value].to_numpy(dtype=float)
             x = x[~np.isnan(x)]
             n = x.size
+            mean = float(x.mean()) if n else np.nan
+            half = stats.t.ppf(0.5 + conf_level / 2, n - 1) * x.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
             row = {} if arm is None else {"arm": arm_value}
             row.update({
                 "visit": v,
                 "n": int(n),
                 "n_missing": int(n_patients - n),
-                "mean": float(x.mean()) if n else np.nan,
+                "mean": mean,
                 "sd": float(x.std(ddof=1)) if n > 1 else np.nan,
+                "ci_low": mean - half,
+                "ci_high": mean + half,
                 "median": float(np.median(x)) if n else np.nan,
                 "q1": float(np.quantile(x, 0.25, method="linear")) if n else np.nan,
                 "q3": float(np.quantile(x, 0.75, method="linear")) if n else np.nan,
