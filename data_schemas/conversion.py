@@ -199,7 +199,9 @@ class Converter:
             self._report(raw, inf, file_col, "not a number", "a finite number")
             arr[inf] = np.nan
         if unit and column.unit and unit.strip().lower() != column.unit.strip().lower():
-            arr = arr * unit_factor(unit, column.unit)
+            factor = unit_factor(unit, column.unit)
+            # divide by an exact factor where possible: 61 mm / 10 is 6.1, 61 * 0.1 is not
+            arr = arr / (1.0 / factor) if factor < 1 else arr * factor
         if column.type == "integer":
             frac = ~np.isnan(arr) & (np.abs(arr - np.round(arr)) > 1e-9)
             self._report(raw, frac, file_col, "not an integer", "a whole number")

@@ -94,14 +94,17 @@ def date_order(file: str, df: pd.DataFrame, schema: str, source: dict[str, str])
 
 
 def event_dates(file: str, df: pd.DataFrame, schema: str, source: dict[str, str],
-                raw: pd.DataFrame) -> list[Problem]:
+                raw: pd.DataFrame, failed: dict[str, set[int]] | None = None) -> list[Problem]:
+    """Flags without dates and dates without flags (dates that failed to parse are not 'absent')."""
+    failed = failed or {}
     out: list[Problem] = []
     for flag, date in EVENTS.get(schema, ()):
         if flag not in df:
             continue
         f = df[flag].astype("boolean")
         d = df[date] if date in df else pd.Series(pd.NaT, index=df.index)
-        no_date = (f.fillna(False) & d.isna()).to_numpy(dtype=bool)
+        unparsed = df.index.isin(list(failed.get(date, ())))
+        no_date = (f.fillna(False) & d.isna()).to_numpy(dtype=bool) & ~unparsed
         fcol = source.get(flag, flag)
         dcol = source.get(date, date)
         for line in df.index[no_date]:
@@ -160,11 +163,15 @@ CHECKS: tuple[Callable[..., list[Problem]], ...] = (date_order, dose, dss_featur
 
 
 def check(file: str, df: pd.DataFrame, schema: str, source: dict[str, str], raw: pd.DataFrame,
-          layout: str | None = None) -> list[Problem]:
-    """Every cross-field problem of the converted table ``df``."""
+          layout: str | None = None, failed: dict[str, set[int]] | None = None) -> list[Problem]:
+    """Every cross-field problem of the converted table ``df``.
+
+    ``failed`` maps a canonical column to the lines whose cell could not be
+    converted (already reported), so they are not reported again as absent.
+    """
     out: list[Problem] = []
     for fn in CHECKS:
         out += fn(file, df, schema, source)
-    out += event_dates(file, df, schema, source, raw)
+    out += event_dates(file, df, schema, source, raw, failed)
     out += duplicates(file, df, schema, source, layout)
     return out

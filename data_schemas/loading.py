@@ -67,11 +67,25 @@ def _identifier_columns(raw: pd.DataFrame, keep: Iterable[str], file: str) -> tu
     return dropped, problems
 
 
-def _match_columns(raw: RawTable, schema: Schema, m: Mapping | None) -> tuple[dict[str, str], list[Problem]]:
+def formula_cells(file: str, values: pd.Series, file_col: str) -> list[Problem]:
+    """Warnings for text cells a spreadsheet would run as a formula (kept as text, escaped on output)."""
+    text = values.dropna()
+    if text.empty:
+        return []
+    text = text.astype(str)
+    risky = text.str.match(r"^[=+\-@]") & pd.to_numeric(text, errors="coerce").isna()
+    return [Problem(file, int(line), file_col, v, "formula-like cell",
+                    "text, not a spreadsheet formula: the cell is kept as text and written with a leading "
+                    "apostrophe in every CSV/XLSX output", severity="warning")
+            for line, v in text[risky].items()]
+
+
+def _match_columns(raw: RawTable, schema: Schema, m: Mapping | None,
+                   preset: dict[str, str]) -> tuple[dict[str, str], list[Problem]]:
     """canonical name -> file column; file-level problems (missing/duplicate columns)."""
     file = raw.file
     cols = list(raw.frame.columns)
-    source: dict[str, str] = {}
+    source: dict[str, str] = dict(preset)
     problems: list[Problem] = []
     mapped = dict(m.columns) if m else {}
     for file_col, canon in mapped.items():
@@ -101,7 +115,9 @@ def _match_columns(raw: RawTable, schema: Schema, m: Mapping | None) -> tuple[di
             if hint:
                 expected += f"; the closest column in the file is '{hint}' - map it with 'columns: {{{hint}: {col.name}}}' in the mapping"
             else:
-                expected += "; name it so, or map the export's column onto it in a mapping file (--mapping)"
+                shown = ", ".join(f"'{c}'" for c in unmapped[:12]) + (" ..." if len(unmapped) > 12 else "")
+                expected += ("; name it so, or map the export's column onto it in a mapping file (--mapping)"
+                             + (f"; the file's unmapped columns: {shown}" if unmapped else ""))
             problems.append(Problem(file, raw.header_line, None, col.name, "missing column", expected))
     return source, problems
 
@@ -218,8 +234,7 @@ def _load_schema(raw: RawTable, sch: Schema, m: Mapping | None, exclude_invalid:
     active = sch.as_layout(layout) if layout else sch
     raw, combined = redcap.combine_checkboxes(raw, active, m.columns if m else {},
                                               m.redcap.dictionary if (m and m.redcap) else None)
-    source, problems = _match_columns(raw, active, m)
-    source.update(combined)
+    source, problems = _match_columns(raw, active, m, combined)
     if any(p.severity == "error" for p in problems):
         raise DataError(problems_message(problems, f"{file}: cannot be checked against schema {sch.name!r}:"),
                         problems)
@@ -230,6 +245,7 @@ def _load_schema(raw: RawTable, sch: Schema, m: Mapping | None, exclude_invalid:
                      date_format=m.dates if m else None)
     data: dict[str, Any] = {}
     row_problems: list[Problem] = []
+    failed: dict[str, set[int]] = {}
     for col in active.columns:
         if col.name not in source:
             continue
@@ -239,18 +255,22 @@ def _load_schema(raw: RawTable, sch: Schema, m: Mapping | None, exclude_invalid:
                               codes=m.codes.get(col.name) if m else None,
                               unit=m.units.get(col.name) if m else None)
         new = conv.problems[before:]
+        failed[col.name] = {p.line for p in new if p.line is not None}
         bad_lines = np.isin(frame.index.to_numpy(), [p.line for p in new]) if new else np.zeros(len(frame), bool)
         row_problems += check_column(file, frame[file_col], values, col, file_col, bad_lines)
         data[col.name] = values
+        if col.type == "string":
+            warnings += formula_cells(file, values, file_col)
     extras = [c for c in frame.columns if c not in used and c not in dropped]
     for c in extras:
         data[c] = conv.string(frame[c])
+        warnings += formula_cells(file, data[c], c)
     df = pd.DataFrame(data, index=frame.index)
     for col in active.columns:  # documented defaults, e.g. a single-arm bkp series is all BKP
         if col.default is not None and col.name not in df:
             df[col.name] = col.default
     row_problems = conv.problems + row_problems
-    row_problems += cross_rules.check(file, df, sch.name, source, frame, layout)
+    row_problems += cross_rules.check(file, df, sch.name, source, frame, layout, failed)
     row_problems.sort(key=lambda p: (p.line or 0))
     all_problems = row_problems + warnings
     by_line = _reasons(row_problems)

@@ -136,14 +136,14 @@ def combine_checkboxes(raw: RawTable, schema: Schema, mapped: dict[str, str],
                                         "a REDCap checkbox value: 1/0 or Checked/Unchecked"))
             checked[:, j] = state.fillna(False).to_numpy(dtype=bool)
         cells = [";".join(code for code, on in zip(codes, row) if on) for row in checked]
-        new_cols[col.name] = pd.Series(cells, index=frame.index, dtype=object)
+        new_cols[f"{col.name}___*"] = pd.Series(cells, index=frame.index, dtype=object)
         combined[col.name] = f"{col.name}___*"
     if problems:
         raise DataError("\n".join(["REDCap checkbox columns hold values other than 1/0:"]
                                   + ["  " + p.message() for p in problems[:50]]), problems)
     if not new_cols:
         return raw, {}
-    drop = [c for c in frame.columns if any(c.lower().startswith(f"{n}___") for n in new_cols)]
+    drop = [c for c in frame.columns if any(c.lower().startswith(f"{n}___") for n in combined)]
     frame = frame.drop(columns=drop).assign(**new_cols)
     return dataclasses.replace(raw, frame=frame), combined
 
