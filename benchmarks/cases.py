@@ -200,13 +200,19 @@ def ss_youden_boot(frame: pd.DataFrame, replicates: int = 2000):
 
 def ss_km_logrank(frame: pd.DataFrame):
     km = need("spinestats.analysis.kaplan_meier", "kaplan_meier")
-    lr = need("spinestats.analysis.logrank", "logrank")
-    t, e, g = frame["time"].to_numpy(float), frame["status"].to_numpy() == 1, frame["group"].to_numpy()
+    lr = need("spinestats.analysis.logrank", "logrank_test")
 
     def call():
-        fit = km(t, e, group=g)
-        test = lr(t, e, g)
-        return {"logrank_chisq": test.chisq}
+        fit = km(frame, time="time", event="status", group="group", times=[365])
+        test = lr(frame, time="time", event="status", group="group")
+        rates = fit.rates.set_index("group")
+        return {
+            "logrank_chisq": test.chisq,
+            "surv365_g0": rates.loc[0, "survival"],
+            "surv365_g1": rates.loc[1, "survival"],
+            "lower365_g0": rates.loc[0, "lower"],
+            "upper365_g0": rates.loc[0, "upper"],
+        }
 
     return call
 
@@ -293,12 +299,14 @@ def peer_statsmodels_cox(frame: pd.DataFrame):
 
 
 def ss_finegray(frame: pd.DataFrame):
-    fg = need("spinestats.analysis.finegray", "finegray")
+    fg = need("spinestats.analysis.finegray", "fine_gray")
     xs = _xcols(frame)
 
     def call():
-        r = fg(frame, time="time", status="status", covariates=xs, cause=1)
-        return {}
+        r = fg(frame, time="time", event="status", covariates=xs, cause=1)
+        out = {f"coef_{x}": float(b) for x, b in zip(r.terms, r.coef)}
+        out.update({f"se_{x}": float(v) for x, v in zip(r.terms, r.se)})
+        return out
 
     return call
 
