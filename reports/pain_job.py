@@ -347,9 +347,10 @@ def _methods(arms, opts, fit, imputed: bool) -> tuple[str, ...]:
 
 
 def run(
-    data,
-    out=None,
+    data=None,
     *,
+    table=None,
+    out_dir=None,
     mcid: float = 2.0,
     mcid_percent: float = 30.0,
     impute: int = 0,
@@ -360,18 +361,24 @@ def run(
     workers: int = 1,
     scheduler: str | None = None,
     figure_formats=None,
+    dpis=None,
     key: str = "pain",
 ) -> Section:
     """Run the pain analysis on a ``bkp`` table; see the module docstring for the options.
 
     Parameters
     ----------
-    data : a ``pandas.DataFrame`` (wide or long ``bkp`` layout) or a
-        ``LoadedTable`` from ``data_schemas.loading.load`` (its exclusions
-        are carried into ``flow``).
-    out : an entered :class:`~spinestats.reports.output.OutputDir` for tables
-        and figures, or ``None`` (numbers only).
+    data : a ``pandas.DataFrame`` in the wide or long ``bkp`` layout (index =
+        spreadsheet line, as the loader gives it), or a ``LoadedTable``.
+    table : the ``LoadedTable`` from ``data_schemas.loading.load`` (its
+        exclusions are counted in ``flow``); used when ``data`` is None.
+    out_dir : folder for ``tables/`` and ``figures/`` (``None``: numbers only).
+    figure_formats, dpis : figure formats and raster resolutions.
     """
+    if data is None:
+        data = table
+    if data is None:
+        raise UsageError("pain analysis: no data given.")
     exclusions = ()
     if hasattr(data, "data") and hasattr(data, "exclusions"):
         exclusions = tuple(data.exclusions)
@@ -447,16 +454,18 @@ def run(
 
     figures: list[Path] = []
     tables: list[Path] = []
-    if out is not None:
-        figures, tables = _write(out, summary, resp, long, visits, two, paired, fit, emm, ae, miss, figure_formats)
+    if out_dir is not None:
+        figures, tables = _write(Path(out_dir), summary, resp, long, visits, two, paired, fit, emm, ae, miss,
+                                 figure_formats, dpis)
     return Section(key=key, title="Pain after balloon kyphoplasty", results=results, figures=tuple(figures),
                    tables=tuple(tables), warnings=tuple(results["warnings"]),
                    methods=_methods(arms, opts, fit, bool(impute)), references=REFERENCES)
 
 
-def _write(out, summary, resp, long, visits, two, paired, fit, emm, ae, miss, figure_formats):
+def _write(folder: Path, summary, resp, long, visits, two, paired, fit, emm, ae, miss, figure_formats, dpis):
     from spinestats.reports import pain_figures
-    from spinestats.reports.figure_style import DEFAULT_FORMATS, journal_figure, save_figure
+    from spinestats.reports.figure_style import DEFAULT_DPIS, DEFAULT_FORMATS, journal_figure, save_figure
+    from spinestats.reports.output import escape_frame
 
     tables = []
     frames = {"visits": summary.to_frame(), "paired": paired.to_frame(), "mixed_model": fit.to_frame(),
@@ -467,12 +476,11 @@ def _write(out, summary, resp, long, visits, two, paired, fit, emm, ae, miss, fi
         frames["responder_differences"] = resp.difference
     if ae is not None:
         frames["adverse_events"] = ae.to_frame()
+    (folder / "tables").mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
-        rel = f"tables/pain_{name}.csv"
-        out.write_csv(rel, frame)
-        tables.append(Path(rel))
-    folder = out.file("figures/.keep").parent
-    formats = figure_formats or DEFAULT_FORMATS
+        rel = Path("tables") / f"pain_{name}.csv"
+        escape_frame(frame).to_csv(folder / rel, index=False, lineterminator="\n")
+        tables.append(rel)
     figures = []
     for stem, draw in (
         ("pain_trajectory", lambda ax: pain_figures.trajectory(summary, visits=visits, ax=ax)),
@@ -482,6 +490,7 @@ def _write(out, summary, resp, long, visits, two, paired, fit, emm, ae, miss, fi
     ):
         fig, ax = journal_figure("onehalf")
         draw(ax)
-        for p in save_figure(fig, folder, stem, formats=formats):
+        for p in save_figure(fig, folder / "figures", stem, formats=figure_formats or DEFAULT_FORMATS,
+                             dpis=dpis or DEFAULT_DPIS):
             figures.append(Path("figures") / p.name)
     return figures, tables

@@ -1,0 +1,54 @@
+"""``spinestats pain``: pain after balloon kyphoplasty (one or two arms).
+
+Reads a ``bkp`` export (wide or long layout) through the loader, runs
+:func:`spinestats.reports.pain_job.run` and writes ``results.json`` (exactly
+the job's results), ``tables/`` and ``figures/`` into ``--out``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from spinestats.data_schemas.loading import load
+from spinestats.reports import pain_job
+from spinestats.reports.output import OutputDir
+
+
+@click.command("pain")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--mapping", type=click.Path(path_type=Path), default=None, help="Column mapping YAML for the export.")
+@click.option("--sheet", default=None, help="XLSX sheet to read.")
+@click.option("--mcid", type=float, default=2.0, show_default=True,
+              help="Responder: reduction of at least this many NRS points ...")
+@click.option("--mcid-percent", type=float, default=30.0, show_default=True,
+              help="... and at least this percentage of the baseline score.")
+@click.option("--impute", type=int, default=0, show_default=True,
+              help="Multiple imputations of missed visits (0 = complete cases only; 20+ recommended).")
+@click.option("--impute-method", type=click.Choice(["pmm", "norm"]), default="pmm", show_default=True)
+@click.option("--seed", type=int, default=2024, show_default=True, help="Seed of the imputations.")
+@click.option("--random-slope", is_flag=True, help="Add a random slope on time (months) to the mixed model.")
+@click.option("--ancova-visit", default="1m", show_default=True, help="Follow-up visit of the two-arm ANCOVA.")
+@click.option("--workers", type=int, default=1, show_default=True, help="Local worker processes for imputation.")
+@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786).")
+@click.option("--figure-format", "figure_formats", multiple=True,
+              type=click.Choice(["pdf", "svg", "png", "tiff"]), help="Figure format (repeatable; default: all).")
+@click.option("--dpi", "dpis", multiple=True, type=int, help="Raster resolution (repeatable; default: 300 and 600).")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
+@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+def command(file, mapping, sheet, mcid, mcid_percent, impute, impute_method, seed, random_slope, ancova_visit,
+            workers, scheduler, figure_formats, dpis, out, force) -> None:
+    """Pain NRS per visit, paired tests, mixed model, responders, two-arm ANCOVA, MI."""
+    table = load(file, schema="bkp", mapping=mapping, sheet=sheet)
+    with OutputDir(out, force=force) as od:
+        section = pain_job.run(table=table, out_dir=od.file("."), mcid=mcid, mcid_percent=mcid_percent,
+                               impute=impute, impute_method=impute_method, seed=seed, random_slope=random_slope,
+                               ancova_visit=ancova_visit, workers=workers, scheduler=scheduler,
+                               figure_formats=figure_formats or None, dpis=dpis or None)
+        od.write_json("results.json", section.results)
+        od.write_text("methods.md", "\n\n".join(section.methods) + "\n\n## References\n\n"
+                      + "\n".join(f"- {r}" for r in section.references) + "\n")
+    click.echo(f"pain: {section.results['flow']['patients']} patients; results in {out}/results.json")
+    for w in section.warnings:
+        click.echo(f"warning: {w}", err=True)
