@@ -1,0 +1,202 @@
+"""Locked analysis plans: prespecify, hash, and detect later changes.
+
+A plan is a YAML file (read with ``yaml.safe_load`` only).  Its
+``prespecified:`` section states what a prospective validation commits to
+before the data arrive; it can stand alone or be a section of the run plan
+that ``spinestats run`` reads (``data_schemas/plan.py`` carries it
+unchanged)::
+
+    prespecified:
+      score: dss                    # score column / name (required)
+      cutoff: 3                     # test positive when score >= cutoff (required)
+      positive: malignant           # reference-standard label of the target condition (required)
+      primary_measures: [sensitivity, specificity]   # of: sensitivity, specificity, auc, ppv, npv
+      target_precision: {sensitivity: 0.10, specificity: 0.10}   # CI half-widths
+      pooling: {method: REML, test: z}                # random-effects pooling (test z or knha)
+      conf_level: 0.95
+
+**Hash** (:func:`plan_hash`): SHA-256 of the canonical JSON of the whole
+parsed YAML document (keys sorted, compact separators, UTF-8), so comments,
+key order and whitespace do not change it, but any value does.
+
+**Lock** (:func:`lock_plan`, ``spinestats plan lock PLAN.yaml``): writes
+``PLAN.lock.json`` beside the plan (or where asked) with the hash, the
+prespecified block and the time of locking.  :func:`verify_plan`
+(``spinestats plan verify``) recomputes the hash and raises a
+:class:`~spinestats.errors.DataError` naming both hashes when the plan was
+changed after locking.
+
+Every multicentre report carries ``plan_hash``; a result that departs from
+the prespecified block (another cutoff, a re-optimised cutoff, a measure not
+listed as primary) is labelled ``exploratory``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from spinestats import __version__
+from spinestats.errors import DataError, UsageError
+
+LOCK_FORMAT = "spinestats-plan-lock"
+LOCK_VERSION = 1
+MEASURES = ("sensitivity", "specificity", "auc", "ppv", "npv")
+PRESPECIFIED_KEYS = ("score", "cutoff", "positive", "primary_measures", "target_precision", "pooling", "conf_level")
+
+
+@dataclasses.dataclass(frozen=True)
+class Prespecified:
+    """The parsed ``prespecified:`` block."""
+
+    score: str
+    cutoff: float
+    positive: str
+    primary_measures: tuple[str, ...] = ("sensitivity", "specificity")
+    target_precision: dict | None = None
+    pooling_test: str = "z"
+    conf_level: float = 0.95
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": self.score, "cutoff": self.cutoff, "positive": self.positive,
+                "primary_measures": list(self.primary_measures), "target_precision": self.target_precision,
+                "pooling": {"method": "REML", "test": self.pooling_test}, "conf_level": self.conf_level}
+
+
+def read_yaml(path: str | os.PathLike[str]) -> Any:
+    """``yaml.safe_load`` of a file with clear errors."""
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"plan {p}: no such file.")
+    try:
+        return yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise UsageError(f"plan {p}: not valid YAML ({exc}).") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"plan {p}: not UTF-8 text.") from None
+
+
+def _canonical(doc: Any) -> bytes:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
+
+
+def plan_hash(path: str | os.PathLike[str]) -> str:
+    """SHA-256 (hex) of the canonical content of the plan YAML."""
+    return hashlib.sha256(_canonical(read_yaml(path))).hexdigest()
+
+
+def parse_prespecified(block: Any, where: str = "plan") -> Prespecified:
+    """Validate a ``prespecified:`` mapping; UsageError naming the problem."""
+    if not isinstance(block, dict):
+        raise UsageError(f"{where}: 'prespecified' must be a mapping with score, cutoff and positive.")
+    unknown = sorted(set(block) - set(PRESPECIFIED_KEYS))
+    if unknown:
+        raise UsageError(f"{where}: prespecified: unknown key(s) {unknown}; known: {', '.join(PRESPECIFIED_KEYS)}.")
+    missing = [k for k in ("score", "cutoff", "positive") if k not in block]
+    if missing:
+        raise UsageError(f"{where}: prespecified: missing {', '.join(missing)} (e.g. score: dss, cutoff: 3, positive: malignant).")
+    cutoff = block["cutoff"]
+    if isinstance(cutoff, bool) or not isinstance(cutoff, (int, float)) or not math.isfinite(cutoff):
+        raise UsageError(f"{where}: prespecified: cutoff must be a number (positive when score >= cutoff); got {cutoff!r}.")
+    measures = block.get("primary_measures", ["sensitivity", "specificity"])
+    if isinstance(measures, str):
+        measures = [measures]
+    bad = [m for m in measures if m not in MEASURES]
+    if bad:
+        raise UsageError(f"{where}: prespecified: unknown primary measure(s) {bad}; choose from {', '.join(MEASURES)}.")
+    tp = block.get("target_precision")
+    if tp is not None:
+        if isinstance(tp, (int, float)) and not isinstance(tp, bool):
+            tp = {m: float(tp) for m in measures}
+        if not isinstance(tp, dict) or not all(isinstance(v, (int, float)) and 0 < v < 1 for v in tp.values()):
+            raise UsageError(f"{where}: prespecified: target_precision must be a CI half-width in (0, 1) or a mapping of them.")
+        tp = {str(k): float(v) for k, v in tp.items()}
+    pooling = block.get("pooling") or {}
+    test = str(pooling.get("test", "z")) if isinstance(pooling, dict) else "z"
+    if test not in ("z", "knha"):
+        raise UsageError(f"{where}: prespecified: pooling test must be 'z' or 'knha'; got {test!r}.")
+    if isinstance(pooling, dict) and str(pooling.get("method", "REML")).upper() != "REML":
+        raise UsageError(f"{where}: prespecified: only REML pooling is available; got {pooling.get('method')!r}.")
+    level = float(block.get("conf_level", 0.95))
+    if not 0 < level < 1:
+        raise UsageError(f"{where}: prespecified: conf_level must lie in (0, 1); got {level}.")
+    return Prespecified(str(block["score"]), float(cutoff), str(block["positive"]), tuple(measures), tp, test, level)
+
+
+def read_prespecified(path: str | os.PathLike[str]) -> Prespecified:
+    """The ``prespecified:`` block of a plan file."""
+    doc = read_yaml(path)
+    if not isinstance(doc, dict) or "prespecified" not in doc:
+        raise UsageError(f"plan {path}: no 'prespecified:' section (score, cutoff, positive, primary_measures ...).")
+    return parse_prespecified(doc["prespecified"], f"plan {path}")
+
+
+def default_lock_path(plan_path: str | os.PathLike[str]) -> Path:
+    p = Path(plan_path)
+    return p.with_name(p.stem + ".lock.json")
+
+
+def lock_plan(plan_path: str | os.PathLike[str], lock_path: str | os.PathLike[str] | None = None, *,
+              force: bool = False, now: _dt.datetime | None = None) -> dict[str, Any]:
+    """Write the lock file of a plan; returns its content.
+
+    Refuses to replace an existing lock unless ``force`` (re-locking a plan
+    after the data arrived defeats the purpose; the message says so).
+    """
+    pre = read_prespecified(plan_path)
+    target = Path(lock_path) if lock_path else default_lock_path(plan_path)
+    if target.exists() and not force:
+        raise UsageError(
+            f"{target} exists: the plan is already locked. Re-locking after data collection started makes every "
+            "result exploratory; add --force only if the study has not started."
+        )
+    when = (now or _dt.datetime.now(_dt.timezone.utc)).replace(microsecond=0)
+    lock = {
+        "format": LOCK_FORMAT,
+        "lock_version": LOCK_VERSION,
+        "plan_file": Path(plan_path).name,
+        "plan_hash": plan_hash(plan_path),
+        "hash_algorithm": "sha256 of the canonical JSON of the YAML content (sorted keys)",
+        "prespecified": pre.to_dict(),
+        "locked_at": when.isoformat(),
+        "spinestats_version": __version__,
+    }
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(lock, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return lock
+
+
+def read_lock(lock_path: str | os.PathLike[str]) -> dict[str, Any]:
+    p = Path(lock_path)
+    if not p.is_file():
+        raise UsageError(f"plan lock {p}: no such file (lock the plan first with `spinestats plan lock PLAN.yaml`).")
+    try:
+        lock = json.loads(p.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"plan lock {p}: not a JSON file ({exc}).") from None
+    if not isinstance(lock, dict) or lock.get("format") != LOCK_FORMAT or "plan_hash" not in lock:
+        raise DataError(f"plan lock {p}: not a spinestats plan lock.")
+    if lock.get("lock_version") != LOCK_VERSION:
+        raise DataError(f"plan lock {p}: lock version {lock.get('lock_version')!r}; this spinestats reads {LOCK_VERSION}.")
+    return lock
+
+
+def verify_plan(plan_path: str | os.PathLike[str], lock_path: str | os.PathLike[str] | None = None) -> str:
+    """Check a plan against its lock; returns the hash, or raises DataError when it changed."""
+    lock = read_lock(lock_path or default_lock_path(plan_path))
+    now = plan_hash(plan_path)
+    if now != lock["plan_hash"]:
+        raise DataError(
+            f"plan {plan_path} no longer matches its lock: hash now {now[:12]}..., locked {lock['plan_hash'][:12]}... "
+            f"(locked at {lock.get('locked_at', '?')}). The prespecified analysis was changed after locking; "
+            "results against the changed plan must be labelled exploratory, or restore the locked plan."
+        )
+    return now
