@@ -52,9 +52,10 @@ def plan_json_schema() -> dict[str, Any]:
 
 
 def known_schemas() -> tuple[str, ...]:
-    """Names of the bundled export schemas (``data_schemas/*.yaml``)."""
-    folder = resources.files("spinestats.data_schemas")
-    return tuple(sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml")))
+    """Names of the bundled export schemas."""
+    from spinestats.data_schemas.schema import SCHEMA_NAMES
+
+    return tuple(SCHEMA_NAMES)
 
 
 def suggest(name: str, choices: Iterable[str]) -> str:

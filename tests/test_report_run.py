@@ -1,0 +1,198 @@
+"""`spinestats run` / `init`: plan validation, bad input, determinism, safe output."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from spinestats.data_schemas.plan import read_plan
+from spinestats.errors import UsageError
+from spinestats.reports.plan_runner import run_plan
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "data_schemas" / "examples"
+CAFE = EXAMPLES / "synthetic_cafe.csv"
+
+
+class Ran:
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+@pytest.fixture()
+def cli(capsys):
+    """The command line, run in this process (fast); exit code, stdout and stderr."""
+    from spinestats.reports.cli.main import main
+
+    def call(*args):
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exc:
+            main([str(a) for a in args])
+        out = capsys.readouterr()
+        return Ran(exc.value.code, out.out, out.err)
+
+    return call
+
+
+def subprocess_cli(*args):
+    return subprocess.run([sys.executable, "-m", "spinestats", *args], capture_output=True, text=True)
+
+
+def write_plan(folder: Path, **changes) -> Path:
+    plan = {
+        "schema_version": 1,
+        "title": "CAFE-like trial",
+        "seed": 7,
+        "synthetic": True,
+        "data": {"cafe": {"file": "cafe.csv", "schema": "bkp"}},
+        "analyses": [{"type": "table_one", "data": "cafe", "group": "arm",
+                      "variables": ["age", "sex", "nrs_baseline", "cement_leakage"], "nonnormal": ["nrs_baseline"]}],
+        "output": {"tables": {"formats": ["csv", "docx"]}},
+    }
+    plan.update(changes)
+    folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / "cafe.csv").exists():
+        (folder / "cafe.csv").write_bytes(CAFE.read_bytes())
+    path = folder / "plan.yaml"
+    path.write_text(yaml.safe_dump(plan, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("run")
+    plan = write_plan(base / "p")
+    a = run_plan(plan, base / "a")
+    b = run_plan(plan, base / "b", workers=2)
+    return base, a, b
+
+
+def test_relative_paths_resolve_against_the_plan_folder(tmp_path):
+    plan = read_plan(write_plan(tmp_path / "x"))
+    assert plan.data["cafe"].file == (tmp_path / "x" / "cafe.csv").resolve()
+    assert plan.output.table_formats == ("csv", "docx") and plan.output.figure_formats == ("pdf", "svg", "png", "tiff")
+
+
+def test_results_are_byte_identical_apart_from_one_timestamp(two_runs):
+    base, a, b = two_runs
+    ta = (base / "a" / "results.json").read_text(encoding="utf-8").splitlines()
+    tb = (base / "b" / "results.json").read_text(encoding="utf-8").splitlines()
+    diff = [(x, y) for x, y in zip(ta, tb) if x != y]
+    assert len(ta) == len(tb)
+    assert all('"generated_at"' in x for x, _ in diff) and len(diff) <= 1
+    assert sum('"generated_at"' in line for line in ta) == 1
+
+
+def test_output_folder_layout_and_contents(two_runs):
+    base, a, _ = two_runs
+    out = base / "a"
+    assert sorted(p.name for p in out.iterdir()) == ["methods.md", "report.html", "results.json", "tables"]
+    assert sorted(p.name for p in (out / "tables").iterdir()) == ["table_one.csv", "table_one.docx"]
+    assert a["table_one"]["n"] == {"BKP": 65, "control": 52}  # CAFE: 65 BKP and 52 control
+    assert a["provenance"]["inputs"]["cafe"]["rows_read"] == 117
+    assert a["provenance"]["inputs"]["cafe"]["file"] == "cafe.csv"  # never an absolute path
+    assert "CAFE-0" not in (out / "results.json").read_text(encoding="utf-8")  # no patient IDs
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "SYNTHETIC DATA" in html and a["plan_hash"] in html
+    assert "standardised mean differences" in a["methods"]
+    assert not list(base.glob(".a.partial-*"))
+
+
+def test_missing_file_is_refused_before_anything(tmp_path, cli):
+    plan = write_plan(tmp_path / "p", data={"cafe": {"file": "nowhere.csv", "schema": "bkp"}})
+    r = cli("run", str(plan), "--out", str(tmp_path / "out"))
+    assert r.returncode == 2, r.stderr
+    assert "nowhere.csv does not exist" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_analysis_type_suggests_the_closest(tmp_path):
+    plan = write_plan(tmp_path / "p", analyses=[{"type": "table_on", "data": "cafe"}])
+    with pytest.raises(UsageError, match="unknown analysis type 'table_on'. Did you mean 'table_one'"):
+        run_plan(plan, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_option_suggests_the_closest(tmp_path, cli):
+    plan = write_plan(tmp_path / "p", analyses=[{"type": "table_one", "data": "cafe", "group": "arm",
+                                                  "varables": ["age"]}])
+    r = cli("run", str(plan), "--out", str(tmp_path / "out"))
+    assert r.returncode == 2
+    assert "unknown option 'varables'. Did you mean 'variables'?" in r.stderr
+
+
+def test_unknown_plan_key_and_data_name(tmp_path):
+    with pytest.raises(UsageError, match="unknown key 'analysis'. Did you mean 'analyses'"):
+        read_plan(write_plan(tmp_path / "a", analysis=[]))
+    bad = [{"type": "table_one", "data": "caffe", "group": "arm", "variables": ["age"]}]
+    with pytest.raises(UsageError, match="data 'caffe' is not defined.*Did you mean 'cafe'"):
+        read_plan(write_plan(tmp_path / "b", analyses=bad))
+    with pytest.raises(UsageError, match=r"output > style > p_values"):
+        read_plan(write_plan(tmp_path / "c", output={"style": {"p_values": "lancet"}}))
+
+
+def test_plan_for_another_schema_version(tmp_path, cli):
+    plan = write_plan(tmp_path / "p", schema_version=2)
+    r = cli("run", str(plan), "--out", str(tmp_path / "out"))
+    assert r.returncode == 2
+    assert "written for plan schema version 2" in r.stderr and "reads version 1" in r.stderr
+
+
+def test_non_empty_output_folder_refused_unless_force(tmp_path, cli):
+    plan = write_plan(tmp_path / "p")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    r = cli("run", str(plan), "--out", str(out))
+    assert r.returncode == 2 and "not empty" in r.stderr and "--force" in r.stderr
+    assert (out / "keep.txt").read_text() == "mine"
+    r = cli("run", str(plan), "--out", str(out), "--force")
+    assert r.returncode == 0, r.stderr
+    assert not (out / "keep.txt").exists() and (out / "report.html").is_file()
+
+
+def test_a_failing_analysis_leaves_no_report(tmp_path, cli):
+    plan = write_plan(tmp_path / "p", analyses=[{"type": "table_one", "data": "cafe", "group": "arm",
+                                                  "variables": ["no_such_column"]}])
+    r = cli("run", str(plan), "--out", str(tmp_path / "out"))
+    assert r.returncode == 2 and "no_such_column" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "out").exists()
+    assert not list(tmp_path.glob(".out.partial-*"))
+
+
+def test_quiet_outside_a_terminal_and_verbose_logs(tmp_path, cli):
+    plan = write_plan(tmp_path / "p")
+    r = subprocess_cli("run", str(plan), "--out", str(tmp_path / "o1"))
+    assert r.returncode == 0 and r.stderr == ""  # no progress bar in logs/CI (a real process, not a TTY)
+    r = cli("run", str(plan), "--out", str(tmp_path / "o2"), "--verbose")
+    assert "table_one (table_one) done in" in r.stderr
+    r = cli("run", str(plan), "--out", str(tmp_path / "o3"), "--quiet")
+    assert r.stdout == "" and r.stderr == ""
+
+
+def test_input_files_are_not_modified(tmp_path):
+    plan = write_plan(tmp_path / "p")
+    before = (tmp_path / "p" / "cafe.csv").read_bytes(), plan.read_bytes()
+    run_plan(plan, tmp_path / "out")
+    assert ((tmp_path / "p" / "cafe.csv").read_bytes(), plan.read_bytes()) == before
+
+
+def test_init_scaffolds_a_commented_plan_and_templates(tmp_path, cli):
+    from spinestats.data_schemas.mapping import load_mapping
+
+    r = cli("init", str(tmp_path / "proj"))
+    assert r.returncode == 0, r.stderr
+    proj = tmp_path / "proj"
+    text = (proj / "plan.yaml").read_text(encoding="utf-8")
+    assert "# seed of every bootstrap" in text and "- type: table_one" in text
+    plan = read_plan(proj / "plan.yaml")  # valid as written; all files exist
+    assert set(plan.data) == {"dss", "cirt", "fracture", "bkp", "readers"}
+    for name in plan.data:
+        assert load_mapping(proj / "mappings" / f"{name}.yaml").schema == name
+        assert (proj / "exports" / f"{name}.csv").read_text(encoding="utf-8").startswith(
+            "patient_id," if name != "readers" else "case_id,")
+    assert "size_cm: cm" in (proj / "mappings" / "dss.yaml").read_text(encoding="utf-8")
+    r = cli("init", str(proj))
+    assert r.returncode == 2 and "not empty" in r.stderr
