@@ -183,14 +183,20 @@ def peer_sklearn_auc(frame: pd.DataFrame):
 # --------------------------------------------------------------------------- Youden bootstrap
 
 
-def ss_youden_boot(frame: pd.DataFrame, replicates: int = 2000):
-    mod = "spinestats.analysis.cutoff_bootstrap"
-    fn = need(mod, "cutoff_bootstrap")
+def ss_youden_boot(frame: pd.DataFrame, replicates: int = 2000, oob: bool = False):
+    """``bootstrap_cutoff(..., oob=False)``: multinomial counts per score level (the issue's method).
+
+    pROC resamples patients with its own random stream, so the bootstrap
+    numbers are not compared (they differ by Monte-Carlo error); the
+    apparent Youden cutoff is.
+    """
+    fn = need("spinestats.analysis.cutoff_bootstrap", "bootstrap_cutoff")
     score, truth = frame["score"].to_numpy(float), frame["truth"].to_numpy() == 1
 
     def call():
-        r = fn(score, truth, method="youden", n_boot=replicates, seed=1)
-        return {}
+        r = fn(score, truth, B=replicates, seed=1, method="youden", oob=oob)
+        return {"spinestats_inbag_sensitivity_mean": float(np.mean(r.inbag_sensitivity)),
+                "spinestats_youden_corrected": float(r.youden_corrected)}
 
     return call
 
@@ -258,12 +264,14 @@ def _xcols(frame: pd.DataFrame) -> list[str]:
 
 
 def ss_cox(frame: pd.DataFrame):
-    cox = need("spinestats.analysis.cox", "cox")
+    cox_ph = need("spinestats.analysis.cox", "cox_ph")
     xs = _xcols(frame)
 
     def call():
-        r = cox(frame, time="time", event="status", covariates=xs, ties="efron")
-        return {}
+        r = cox_ph(frame, time="time", event="status", covariates=xs, ties="efron")
+        out = {f"coef_{x}": float(b) for x, b in zip(r.terms, r.coef)}
+        out.update({f"se_{x}": float(v) for x, v in zip(r.terms, r.se)})
+        return out
 
     return call
 
