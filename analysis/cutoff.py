@@ -117,9 +117,15 @@ def criterion_values(se, sp, method: str, r: float = 1.0, min_sensitivity=None, 
     raise UsageError(f"cutoff method must be one of {', '.join(METHODS)}; got {method!r}.")
 
 
-def select_cutoff_index(se, sp, method: str = "youden", r: float = 1.0, min_sensitivity=None, min_specificity=None) -> np.ndarray:
-    """Boolean mask (same shape as ``se``) of the optimal points along the last axis."""
+def select_cutoff_index(se, sp, method: str = "youden", r: float = 1.0, min_sensitivity=None, min_specificity=None,
+                        valid=None) -> np.ndarray:
+    """Boolean mask (same shape as ``se``) of the optimal points along the last axis.
+
+    ``valid`` (same shape) marks the points allowed to be chosen (default: all).
+    """
     crit = criterion_values(se, sp, method, r, min_sensitivity, min_specificity)
+    if valid is not None:
+        crit = np.where(valid, crit, -np.inf)
     best = crit.max(axis=-1, keepdims=True)
     mask = np.isfinite(best) & (crit >= best - TIE_TOL)
     if method in ("min_sensitivity", "min_specificity"):

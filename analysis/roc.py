@@ -126,9 +126,12 @@ def roc_from_counts(levels, n_pos, n_neg) -> RocCurve:
     if np.any(~np.isfinite(p) | ~np.isfinite(q) | (p < 0) | (q < 0)):
         raise DataError("counts per level must be finite and >= 0.")
     keep = (p + q) > 0
-    uniq, inv = np.unique(lv[keep], return_inverse=True)
-    p = np.bincount(inv, weights=p[keep], minlength=uniq.size)
-    q = np.bincount(inv, weights=q[keep], minlength=uniq.size)
+    if np.all(keep) and np.all(lv[1:] > lv[:-1]):
+        uniq = lv  # already distinct and sorted (the usual case): no second sort
+    else:
+        uniq, inv = np.unique(lv[keep], return_inverse=True)
+        p = np.bincount(inv, weights=p[keep], minlength=uniq.size)
+        q = np.bincount(inv, weights=q[keep], minlength=uniq.size)
     P, N = float(p.sum()), float(q.sum())
     if P == 0 or N == 0:
         raise DataError(
@@ -158,10 +161,24 @@ def roc_from_counts(levels, n_pos, n_neg) -> RocCurve:
 def score_counts(score, truth, weights=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Reduce per-patient arrays to ``(levels, n_pos, n_neg)`` (checked input)."""
     s, t, w = check_arrays(score, truth, weights)
-    uniq, inv = np.unique(s, return_inverse=True)
-    n_pos = np.bincount(inv, weights=w * t, minlength=uniq.size)
-    n_neg = np.bincount(inv, weights=w * ~t, minlength=uniq.size)
-    return uniq, n_pos, n_neg
+    if weights is None:
+        # value sorts are much faster than argsort: sort all scores and the positives,
+        # then count positives per level by binary search
+        ss = np.sort(s)
+        start = np.flatnonzero(np.concatenate([[True], ss[1:] != ss[:-1]]))
+        levels = ss[start]
+        n_all = np.diff(np.append(start, ss.size)).astype(float)
+        pos_sorted = np.sort(s[t])
+        n_pos = np.diff(np.append(np.searchsorted(pos_sorted, levels, side="left"), pos_sorted.size)).astype(float)
+        return levels, n_pos, n_all - n_pos
+    order = np.argsort(s)
+    ss = s[order]
+    start = np.concatenate([[True], ss[1:] != ss[:-1]])
+    group = np.cumsum(start) - 1
+    wp = np.where(t, w, 0.0)[order]
+    n_pos = np.bincount(group, weights=wp)
+    n_neg = np.bincount(group, weights=w[order]) - n_pos
+    return ss[start], n_pos, n_neg
 
 
 def roc_curve(score, truth, weights=None) -> RocCurve:

@@ -134,10 +134,10 @@ def check_arrays(score, truth, weights=None) -> tuple[np.ndarray, np.ndarray, np
             f"only one class present ({present} only, n = {int(n_pos + n_neg)}); "
             "ROC and accuracy need both positive and negative patients."
         )
-    used = w > 0
-    if np.unique(s[used]).size < 2:
+    used = s if weights is None else s[w > 0]
+    if used.min() == used.max():
         raise DataError(
-            f"the score is constant (every analysed patient has {s[used][0]:g}); "
+            f"the score is constant (every analysed patient has {used[0]:g}); "
             "it cannot discriminate, so ROC/AUC are not defined."
         )
     return s, t, w

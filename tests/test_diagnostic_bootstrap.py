@@ -1,0 +1,146 @@
+"""Bootstrap validation of the cutoff, bootstrap AUC CI, McNemar and score comparison.
+
+McNemar references (R 4.2, ``tests/r/diagnostic_mcnemar.R``)::
+
+    m <- matrix(v, 2, byrow = TRUE); a <- mcnemar.test(m); b <- mcnemar.test(m, correct = FALSE)
+    e <- binom.test(m[1, 2], m[1, 2] + m[2, 1])$p.value
+    sprintf("%.12g", c(a$statistic, a$p.value, b$statistic, b$p.value, e))
+"""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from spinestats.analysis.auc_bootstrap import bootstrap_auc, bootstrap_auc_from_counts
+from spinestats.analysis.cutoff import optimal_cutoff
+from spinestats.analysis.cutoff_bootstrap import bootstrap_cutoff, bootstrap_cutoff_from_counts
+from spinestats.analysis.delong import delong_auc
+from spinestats.analysis.resampling import replicate_seeds
+from spinestats.analysis.roc import roc_curve
+from spinestats.analysis.score_comparison import compare_scores, mcnemar
+
+LEVELS = np.arange(7)
+POS = np.array([0, 1, 1, 1, 2, 5, 10])
+NEG = np.array([22, 6, 5, 1, 3, 2, 0])
+
+
+def dss_rows():
+    score = np.concatenate([np.repeat(LEVELS, POS), np.repeat(LEVELS, NEG)]).astype(float)
+    truth = np.concatenate([np.ones(20, bool), np.zeros(39, bool)])
+    return score, truth
+
+
+def test_index_bootstrap_equals_brute_force_replicates():
+    """Vectorised replicates equal a plain per-replicate loop on the same random streams."""
+    score, truth = dss_rows()
+    B, seed = 40, 11
+    res = bootstrap_cutoff(score, truth, B=B, seed=seed)
+    pos, neg = score[truth], score[~truth]
+    optimism = []
+    for b, ss in enumerate(replicate_seeds(seed, B)):
+        rng = np.random.default_rng(ss)
+        ip = rng.integers(0, pos.size, pos.size)
+        iq = rng.integers(0, neg.size, neg.size)
+        s_b = np.concatenate([pos[ip], neg[iq]])
+        t_b = np.concatenate([np.ones(pos.size, bool), np.zeros(neg.size, bool)])
+        o = optimal_cutoff(roc_curve(s_b, t_b), "youden")
+        cuts = np.array(o.cutoff)
+        assert res.replicate_cutoff[b] == pytest.approx(np.mean(cuts[np.isfinite(cuts)]))
+        assert res.inbag_sensitivity[b] == pytest.approx(np.mean(o.sensitivity))
+        oob_p = np.setdiff1d(np.arange(pos.size), ip)
+        oob_n = np.setdiff1d(np.arange(neg.size), iq)
+        se_o = np.mean([(pos[oob_p] >= c).mean() for c in cuts])
+        sp_o = np.mean([(neg[oob_n] < c).mean() for c in cuts])
+        assert res.oob_sensitivity[b] == pytest.approx(se_o)
+        assert res.oob_specificity[b] == pytest.approx(sp_o)
+        j_orig = np.mean([(pos >= c).mean() + (neg < c).mean() - 1 for c in cuts])
+        optimism.append(np.mean(o.sensitivity) + np.mean(o.specificity) - 1 - j_orig)
+    assert res.youden_optimism == pytest.approx(np.mean(optimism), rel=1e-12)
+
+
+def test_bootstrap_reproducible_and_worker_independent():
+    score, truth = dss_rows()
+    a = bootstrap_cutoff(score, truth, B=200, seed=5)
+    b = bootstrap_cutoff(score, truth, B=200, seed=5, workers=2)
+    assert_allclose(a.frequency, b.frequency, rtol=0, atol=0)
+    assert_allclose(a.oob_sensitivity, b.oob_sensitivity, rtol=0, atol=0)
+    assert a.summary() == b.summary()
+    c = bootstrap_cutoff(score, truth, B=200, seed=6)
+    assert not np.array_equal(a.frequency, c.frequency)
+
+
+def test_counts_and_arrays_give_identical_bootstrap():
+    score, truth = dss_rows()
+    a = bootstrap_cutoff(score, truth, B=300, seed=3, oob=False)
+    b = bootstrap_cutoff_from_counts(LEVELS, POS, NEG, B=300, seed=3)
+    assert a.summary() == b.summary() and a.oob_sensitivity is None
+    assert_allclose(a.frequency.sum(), 1.0, rtol=1e-12)
+    c = bootstrap_auc(score, truth, B=300, seed=3)
+    d = bootstrap_auc_from_counts(LEVELS, POS, NEG, B=300, seed=3)
+    assert c.ci == d.ci and np.array_equal(c.se_lower, d.se_lower)
+
+
+def test_harrell_optimism_is_consistent():
+    score, truth = dss_rows()
+    r = bootstrap_cutoff(score, truth, B=400, seed=1)
+    assert r.apparent_cutoff == (3.0,)
+    assert r.youden_apparent == pytest.approx(0.9 + 33 / 39 - 1)
+    assert r.youden_corrected == pytest.approx(r.youden_apparent - r.youden_optimism)
+    # choosing the cutoff on the resample can only flatter it
+    assert r.youden_optimism > 0
+    assert np.nanmean(r.oob_sensitivity + r.oob_specificity) < np.mean(r.inbag_sensitivity + r.inbag_specificity)
+    assert abs(r.auc_optimism) < 0.01
+
+
+def test_tied_cutoffs_split_weight():
+    # every cutoff ties at J = 0.5 on the data; the apparent optimum lists all three
+    s = np.array([2, 3, 4, 4, 1, 1, 2, 3], float)
+    t = np.array([1, 1, 1, 1, 0, 0, 0, 0], bool)
+    r = bootstrap_cutoff(s, t, B=300, seed=2)
+    assert r.apparent_cutoff == (2.0, 3.0, 4.0)
+    assert r.n_tied_replicates > 0
+    assert r.frequency.sum() == pytest.approx(1.0)
+
+
+def test_bootstrap_auc_ci_close_to_delong():
+    score, truth = dss_rows()
+    bt = bootstrap_auc(score, truth, B=2000, seed=20160501)
+    dl = delong_auc(score, truth)
+    assert bt.ci[0] < dl.auc < bt.ci[1]
+    assert abs(bt.ci[0] - dl.ci[0]) < 0.03
+    band = bt.to_frame()
+    assert (band["sensitivity_lower"] <= band["sensitivity_upper"]).all()
+    assert band["sensitivity_upper"].iloc[0] == 1.0
+
+
+# (b, c) -> corrected X2, p; uncorrected X2, p; exact p   (mcnemar.test / binom.test)
+R_MCNEMAR = [
+    ((6, 1), (2.28571428571, 0.130570018116, 3.57142857143, 0.0587817213554, 0.125)),
+    ((2, 0), (0.5, 0.479500122187, 2, 0.15729920705, 0.5)),
+    ((3, 3), (0, 1, 0, 1, 1)),
+]
+
+
+@pytest.mark.parametrize("bc,ref", R_MCNEMAR)
+def test_mcnemar_matches_r(bc, ref):
+    a = mcnemar(*bc)
+    u = mcnemar(*bc, correct=False)
+    e = mcnemar(*bc, exact=True)
+    assert_allclose([a.statistic, a.p, u.statistic, u.p, e.p], ref, rtol=1e-6, atol=1e-12)
+
+
+def test_mcnemar_no_discordant_pairs_is_undefined():
+    r = mcnemar(0, 0)  # mcnemar.test(matrix(c(7, 0, 0, 4), 2)) -> NaN
+    assert np.isnan(r.statistic) and np.isnan(r.p)
+
+
+def test_compare_scores_counts_discordant_pairs():
+    score, truth = dss_rows()
+    other = np.where(score >= 4, 1.0, 0.0)
+    r = compare_scores(score, other, truth, cutoff1=3, cutoff2=1)
+    # among malignant: DSS>=3 but DSS<4 -> one patient (level 3); the reverse never
+    assert (r.mcnemar_sensitivity.b, r.mcnemar_sensitivity.c) == (1, 0)
+    # among benign: correct on test 1 (DSS<3) but not test 2 (DSS>=4): none; reverse: level 3 -> 1
+    assert (r.mcnemar_specificity.b, r.mcnemar_specificity.c) == (0, 1)
+    assert r.sensitivity1 == pytest.approx(0.9) and r.specificity2 == pytest.approx(34 / 39)
+    assert r.delong.auc1 == pytest.approx(0.948717948718, rel=1e-9)
