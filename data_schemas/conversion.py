@@ -40,6 +40,7 @@ zones / layers
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 
@@ -80,6 +81,24 @@ def unit_factor(from_unit: str, to_unit: str) -> float:
     return ff / tf
 
 
+@dataclasses.dataclass(frozen=True)
+class _Factor:
+    """A text column as distinct stripped values (``uniques``) and per-row ``codes``.
+
+    ``codes`` index ``uniques``; a missing cell (NaN) has code -1, which
+    indexes the last unique, an empty string added for it.  Work is done on
+    the uniques and taken back to rows, so a million rows of a few hundred
+    distinct values cost a few hundred conversions.
+    """
+
+    codes: np.ndarray
+    uniques: np.ndarray  # object array of stripped text
+    missing: np.ndarray  # bool per unique
+
+    def rows(self, per_unique: np.ndarray) -> np.ndarray:
+        return per_unique[self.codes]
+
+
 class Converter:
     """Converts the columns of one file; collects the problems it finds."""
 
@@ -91,23 +110,37 @@ class Converter:
         self.problems: list[Problem] = []
 
     # -- helpers -----------------------------------------------------------------
-    def _report(self, raw: pd.Series, bad: np.ndarray, file_col: str, rule: str, expected: str) -> None:
+    def _report(self, raw: pd.Series, bad: np.ndarray, file_col: str, rule: str, expected: str,
+                severity: str = "error") -> None:
         if not bad.any():
             return
         values = raw.to_numpy()[bad]
         lines = raw.index.to_numpy()[bad]
         self.problems.extend(
-            Problem(self.file, int(line), file_col, v, rule, expected) for line, v in zip(lines, values)
+            Problem(self.file, int(line), file_col, _plain(v), rule, expected, severity)
+            for line, v in zip(lines, values)
         )
 
-    def text(self, raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
-        """Stripped text and the missing mask."""
-        if raw.dtype != object and not pd.api.types.is_string_dtype(raw):
-            s = raw.astype(object).where(raw.notna(), "").astype(str)
+    def factor(self, raw: pd.Series) -> _Factor:
+        """The column's distinct stripped texts and which of them mean "missing"."""
+        if isinstance(raw.dtype, pd.CategoricalDtype):
+            codes = raw.cat.codes.to_numpy()
+            uniques = raw.cat.categories.to_numpy(dtype=object)
         else:
-            s = raw.fillna("").astype(str)
-        s = s.str.strip()
-        return s, s.isin(self.missing).to_numpy()
+            codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+        u = np.empty(len(uniques) + 1, dtype=object)
+        try:
+            u[:-1] = [x.strip() for x in uniques]
+        except AttributeError:  # non-text cells (Parquet, XLSX numbers)
+            u[:-1] = [_text(x) for x in uniques]
+        u[-1] = ""
+        miss = pd.Series(u, dtype=object).isin(self.missing).to_numpy()
+        return _Factor(codes, u, miss)
+
+    def text(self, raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+        """Stripped text and the missing mask (row by row)."""
+        f = self.factor(raw)
+        return pd.Series(f.rows(f.uniques), index=raw.index, dtype=object), f.rows(f.missing)
 
     # -- the types ---------------------------------------------------------------
     def convert(self, raw: pd.Series, column: Column, file_col: str, *,
@@ -124,25 +157,43 @@ class Converter:
             return self.date(raw, column, file_col)
         if kind in ("zones", "layers"):
             return self.wbb(raw, column, file_col)
-        return self.string(raw, codes)
+        return self.string(raw, codes, file_col)
 
-    def string(self, raw: pd.Series, codes: Mapping[object, object] | None = None) -> pd.Series:
-        s, miss = self.text(raw)
+    def string(self, raw: pd.Series, codes: Mapping[object, object] | None = None,
+               file_col: str | None = None) -> pd.Series:
+        """Stripped text (``None`` when missing); formula-like cells are warned about."""
+        f = self.factor(raw)
+        u = f.uniques.copy()
         if codes:
-            s = s.map(lambda v: str(codes.get(v, v)))
-        return s.astype(object).where(~miss, None)
+            u = np.array([str(codes.get(x, x)) for x in u], dtype=object)
+        u[f.missing] = None
+        if file_col is not None:
+            risky = _formula_like(u)
+            self._report(raw, f.rows(risky), file_col, "formula-like cell",
+                         "text, not a spreadsheet formula: the cell is kept as text and written with a "
+                         "leading apostrophe in every CSV/XLSX output", severity="warning")
+        return pd.Series(f.rows(u), index=raw.index, dtype=object)
 
-    def _coded(self, s: pd.Series, miss: np.ndarray, table: dict[str, object]) -> tuple[pd.Series, np.ndarray]:
-        uniques = pd.unique(s[~miss])
-        lookup = {u: table.get(u, table.get(u.lower(), _UNKNOWN)) for u in uniques}
-        bad_values = [u for u, v in lookup.items() if v is _UNKNOWN]
-        unknown = (~miss) & s.isin(bad_values).to_numpy()
-        out = s.map({u: v for u, v in lookup.items() if v is not _UNKNOWN})
-        return out, unknown
+    def _coded(self, raw: pd.Series, table: dict[str, object]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-row (values, missing, unknown) looking each unique text up in ``table``."""
+        f = self.factor(raw)
+        vals = np.empty(len(f.uniques), dtype=object)
+        unknown = np.zeros(len(f.uniques), dtype=bool)
+        for i, x in enumerate(f.uniques):
+            if f.missing[i]:
+                vals[i] = None
+                continue
+            v = table.get(x, table.get(x.lower(), _UNKNOWN))
+            if v is _UNKNOWN:
+                unknown[i] = True
+                v = None
+            vals[i] = v
+        return f.rows(vals), f.rows(f.missing), f.rows(unknown)
 
     def boolean(self, raw: pd.Series, column: Column, file_col: str,
                 codes: Mapping[object, object] | None) -> pd.Series:
-        s, miss = self.text(raw)
+        if pd.api.types.is_bool_dtype(raw):
+            return raw.astype("boolean") if raw.isna().any() else raw.astype(bool)
         if codes:
             table = {str(k): _as_bool(v) for k, v in codes.items()}
             table.update({str(k).lower(): _as_bool(v) for k, v in codes.items()})
@@ -150,50 +201,49 @@ class Converter:
         else:
             table = {c: True for c in TRUE_CODES} | {c: False for c in FALSE_CODES}
             expected = "yes/no: 1/0, yes/no, Y/N, true/false, あり/なし, はい/いいえ, 有/無"
-        out, unknown = self._coded(s, miss, table)
+        vals, miss, unknown = self._coded(raw, table)
         self._report(raw, unknown, file_col, "unknown code", expected)
         good = ~(miss | unknown)
         if good.all():
-            return out.astype(bool)
-        result = pd.Series(pd.array([None] * len(s), dtype="boolean"), index=s.index)
-        result[good] = out[good].astype(bool).to_numpy()
-        return result
+            return pd.Series(vals.astype(bool), index=raw.index)
+        arr = pd.array(np.where(good, vals, False).astype(bool), dtype="boolean")
+        arr[~good] = pd.NA
+        return pd.Series(arr, index=raw.index)
 
     def category(self, raw: pd.Series, column: Column, file_col: str,
                  codes: Mapping[object, object] | None) -> pd.Series:
-        s, miss = self.text(raw)
         allowed = [str(a) for a in (column.allowed or ())]
         table: dict[str, object] = {a: a for a in allowed} | {a.lower(): a for a in allowed}
         if codes:
             table.update({str(k): str(v) for k, v in codes.items()})
             table.update({str(k).lower(): str(v) for k, v in codes.items()})
-        out, unknown = self._coded(s, miss, table)
+        vals, miss, unknown = self._coded(raw, table)
         expected = "one of " + ", ".join(allowed)
         if codes:
             expected += " (or the mapping's codes: " + ", ".join(f"{k}={v}" for k, v in codes.items()) + ")"
         self._report(raw, unknown, file_col, "unknown code", expected)
-        mapped_bad = (~miss) & (~unknown) & ~out.isin(allowed).to_numpy()
+        mapped_bad = ~(miss | unknown) & ~pd.Series(vals).isin(allowed).to_numpy()
         self._report(raw, mapped_bad, file_col, "unknown code",
                      "a mapping code that gives one of " + ", ".join(allowed))
-        return out.astype(object).where(~(miss | unknown | mapped_bad), None)
+        vals = vals.copy()
+        vals[mapped_bad] = None
+        return pd.Series(vals, index=raw.index, dtype=object)
 
     def number(self, raw: pd.Series, column: Column, file_col: str, unit: str | None,
                codes: Mapping[object, object] | None = None) -> pd.Series:
+        what = (f"a {'whole ' if column.type == 'integer' else ''}number"
+                + (f" in {unit or column.unit}" if (unit or column.unit) else "") + " with '.' as decimal mark")
         if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-            values = raw.astype(float)
-            miss = values.isna().to_numpy()
-            bad = np.zeros(len(raw), dtype=bool)
+            arr = raw.to_numpy(dtype=float, na_value=np.nan).copy()
         else:
-            s, miss = self.text(raw)
+            f = self.factor(raw)
+            u = f.uniques
             if codes:
-                s = s.map(lambda v: str(codes.get(v, v)))
-            values = pd.to_numeric(s, errors="coerce").astype(float)
-            bad = (~miss) & values.isna().to_numpy()
-            self._report(raw, bad, file_col, "not a number",
-                         f"a {'whole ' if column.type == 'integer' else ''}number"
-                         + (f" in {unit or column.unit}" if (unit or column.unit) else "")
-                         + " with '.' as decimal mark")
-        arr = values.to_numpy(dtype=float, copy=True)
+                u = np.array([str(codes.get(x, x)) for x in u], dtype=object)
+            nums = pd.to_numeric(pd.Series(u, dtype=object).where(~f.missing, None), errors="coerce")
+            nums = nums.to_numpy(dtype=float, na_value=np.nan)
+            self._report(raw, f.rows(~f.missing & np.isnan(nums)), file_col, "not a number", what)
+            arr = f.rows(nums).copy()
         inf = np.isinf(arr)
         if inf.any():
             self._report(raw, inf, file_col, "not a number", "a finite number")
@@ -206,57 +256,90 @@ class Converter:
             frac = ~np.isnan(arr) & (np.abs(arr - np.round(arr)) > 1e-9)
             self._report(raw, frac, file_col, "not an integer", "a whole number")
             arr[frac] = np.nan
-            ints = pd.array(np.round(arr), dtype="Int64")  # NaN -> <NA>
-            return pd.Series(ints, index=raw.index)
+            return pd.Series(pd.array(np.round(arr), dtype="Int64"), index=raw.index)
         return pd.Series(arr, index=raw.index)
+
+    def _dates(self, text: pd.Series) -> tuple[pd.Series, str]:
+        """Parse distinct date texts (missing ones are None); returns (dates, expected)."""
+        fmt = self.date_format
+        slashed = text.str.replace("/", "-", regex=False)
+        if fmt in (None, "iso", "ISO"):
+            return (pd.to_datetime(slashed, format="%Y-%m-%d", errors="coerce"),
+                    "a date as YYYY-MM-DD or YYYY/MM/DD (for Excel serial numbers declare dates: excel in the mapping)")
+        if fmt == "excel":
+            num = pd.to_numeric(text, errors="coerce")
+            ok = num.notna() & (num >= 1) & (num < 2958466)
+            days = np.floor(num.where(ok)).to_numpy(dtype=float)
+            d = pd.Series(EXCEL_ORIGIN + pd.to_timedelta(days, unit="D"), index=text.index)
+            iso = d.isna() & text.notna()
+            d[iso] = pd.to_datetime(slashed[iso], format="%Y-%m-%d", errors="coerce")
+            return d, "an Excel serial day number (1900 date system) or a YYYY-MM-DD date"
+        return pd.to_datetime(text, format=fmt, errors="coerce"), f"a date in the format {fmt}"
 
     def date(self, raw: pd.Series, column: Column, file_col: str) -> pd.Series:
         if pd.api.types.is_datetime64_any_dtype(raw):
             return raw.astype("datetime64[ns]")
-        s, miss = self.text(raw)
-        fmt = self.date_format
-        if fmt in (None, "iso", "ISO"):
-            d = pd.to_datetime(s.where(~miss, None), format="%Y-%m-%d", errors="coerce")
-            again = d.isna().to_numpy() & ~miss
-            if again.any():
-                d2 = pd.to_datetime(s[again].str.replace("/", "-", regex=False), format="%Y-%m-%d",
-                                    errors="coerce")
-                d[again] = d2
-            expected = "a date as YYYY-MM-DD or YYYY/MM/DD (for Excel serial numbers declare dates: excel in the mapping)"
-        elif fmt == "excel":
-            num = pd.to_numeric(s.where(~miss, None), errors="coerce")
-            ok = num.notna() & (num >= 1) & (num < 2958466)
-            days = np.floor(num.where(ok)).to_numpy()
-            d = pd.Series(EXCEL_ORIGIN + pd.to_timedelta(days, unit="D"), index=s.index)
-            iso = d.isna().to_numpy() & ~miss
-            if iso.any():  # an ISO date typed into an Excel-serial column is still a date
-                d[iso] = pd.to_datetime(s[iso].str.replace("/", "-", regex=False), format="%Y-%m-%d",
-                                        errors="coerce")
-            expected = "an Excel serial day number (1900 date system) or a YYYY-MM-DD date"
-        else:
-            d = pd.to_datetime(s.where(~miss, None), format=fmt, errors="coerce")
-            expected = f"a date in the format {fmt}"
-        d = d.astype("datetime64[ns]")
-        bad = d.isna().to_numpy() & ~miss
-        self._report(raw, bad, file_col, "unparseable date", expected)
-        return d
+        f = self.factor(raw)
+        text = pd.Series(f.uniques, dtype=object).where(~f.missing, None)
+        d, expected = self._dates(text)
+        d = d.astype("datetime64[ns]").to_numpy()
+        bad = np.isnat(d) & ~f.missing
+        self._report(raw, f.rows(bad), file_col, "unparseable date", expected)
+        return pd.Series(f.rows(d), index=raw.index)
 
     def wbb(self, raw: pd.Series, column: Column, file_col: str) -> pd.Series:
-        s, miss = self.text(raw)
         parse = wbb.parse_zones if column.type == "zones" else wbb.parse_layers
         fmt = wbb.format_zones if column.type == "zones" else wbb.format_layers
-        lookup: dict[str, object] = {}
-        for u in pd.unique(s[~miss]):
-            try:
-                lookup[u] = fmt(parse(u))
-            except ValueError:
-                lookup[u] = _UNKNOWN
-        bad = (~miss) & s.isin([u for u, v in lookup.items() if v is _UNKNOWN]).to_numpy()
-        out = s.map({u: v for u, v in lookup.items() if v is not _UNKNOWN})
+        table: dict[str, object] = {}
+
+        class _Lazy(dict):
+            def get(self, key, default=None):  # parse each distinct text once
+                try:
+                    return fmt(parse(key))
+                except ValueError:
+                    return default
+
+        vals, miss, unknown = self._coded(raw, _Lazy(table))
         expected = ("WBB zones 1-12 as a list '2;3;4' or a counter-clockwise range '4-8' / '10-3'"
                     if column.type == "zones" else "WBB layers A-E as a list 'A;B;C' or a range 'A-C'")
-        self._report(raw, bad, file_col, "invalid WBB staging", expected)
-        return out.astype(object).where(~(miss | bad), None)
+        self._report(raw, unknown, file_col, "invalid WBB staging", expected)
+        return pd.Series(vals, index=raw.index, dtype=object)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def _formula_like(u: np.ndarray) -> np.ndarray:
+    """Which texts (``None`` = missing) start like a spreadsheet formula and are not numbers."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(u, type=pa.string(), from_pandas=True)
+    starts = pc.fill_null(pc.match_substring_regex(arr, r"^[=+\-@]"), False).to_numpy(zero_copy_only=False)
+    out = np.zeros(len(u), dtype=bool)
+    for i in np.flatnonzero(starts):
+        out[i] = not _is_number(u[i])
+    return out
+
+
+def _is_number(x: str) -> bool:
+    try:
+        float(x)
+    except ValueError:
+        return False
+    return True
+
+
+def _text(x: object) -> str:
+    if isinstance(x, str):
+        return x.strip()
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return str(x).strip()
+
+
+def _plain(v: object) -> object:
+    return v.item() if isinstance(v, np.generic) else v
 
 
 class _Unknown:

@@ -67,19 +67,6 @@ def _identifier_columns(raw: pd.DataFrame, keep: Iterable[str], file: str) -> tu
     return dropped, problems
 
 
-def formula_cells(file: str, values: pd.Series, file_col: str) -> list[Problem]:
-    """Warnings for text cells a spreadsheet would run as a formula (kept as text, escaped on output)."""
-    text = values.dropna()
-    if text.empty:
-        return []
-    text = text.astype(str)
-    risky = text.str.match(r"^[=+\-@]") & pd.to_numeric(text, errors="coerce").isna()
-    return [Problem(file, int(line), file_col, v, "formula-like cell",
-                    "text, not a spreadsheet formula: the cell is kept as text and written with a leading "
-                    "apostrophe in every CSV/XLSX output", severity="warning")
-            for line, v in text[risky].items()]
-
-
 def _match_columns(raw: RawTable, schema: Schema, m: Mapping | None,
                    preset: dict[str, str]) -> tuple[dict[str, str], list[Problem]]:
     """canonical name -> file column; file-level problems (missing/duplicate columns)."""
@@ -255,16 +242,14 @@ def _load_schema(raw: RawTable, sch: Schema, m: Mapping | None, exclude_invalid:
                               codes=m.codes.get(col.name) if m else None,
                               unit=m.units.get(col.name) if m else None)
         new = conv.problems[before:]
-        failed[col.name] = {p.line for p in new if p.line is not None}
-        bad_lines = np.isin(frame.index.to_numpy(), [p.line for p in new]) if new else np.zeros(len(frame), bool)
+        failed[col.name] = {p.line for p in new if p.line is not None and p.severity == "error"}
+        bad_lines = (np.isin(frame.index.to_numpy(), list(failed[col.name])) if failed[col.name]
+                     else np.zeros(len(frame), bool))
         row_problems += check_column(file, frame[file_col], values, col, file_col, bad_lines)
         data[col.name] = values
-        if col.type == "string":
-            warnings += formula_cells(file, values, file_col)
     extras = [c for c in frame.columns if c not in used and c not in dropped]
     for c in extras:
-        data[c] = conv.string(frame[c])
-        warnings += formula_cells(file, data[c], c)
+        data[c] = conv.string(frame[c], file_col=c)
     df = pd.DataFrame(data, index=frame.index)
     for col in active.columns:  # documented defaults, e.g. a single-arm bkp series is all BKP
         if col.default is not None and col.name not in df:

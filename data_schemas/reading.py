@@ -176,29 +176,40 @@ def _empty(file: str, what: str) -> DataError:
     return DataError(f"{file}: {what}; expected a header line and at least one data row.", (p,))
 
 
+def _head_lines(text: str) -> tuple[int, str | None, int]:
+    """(comment/blank lines before the header, the header line, offset just after it)."""
+    pos, skipped = 0, 0
+    while pos < len(text):
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        line = text[pos:end].rstrip("\r")
+        if line.startswith("#") or not line.strip():
+            skipped += 1
+            pos = end + 1
+            continue
+        return skipped, line, end + 1
+    return skipped, None, len(text)
+
+
 def _read_text(data: bytes, file: str, suffix: str, encoding: str | None,
                delimiter: str | None) -> RawTable:
     text, enc = decode(data, file, encoding)
-    lines = text.splitlines()
-    n_comment = 0
-    while n_comment < len(lines) and (lines[n_comment].startswith("#") or not lines[n_comment].strip()):
-        n_comment += 1
-    if n_comment >= len(lines):
+    n_comment, header_text, after = _head_lines(text)
+    if header_text is None:
         raise _empty(file, "the file is empty" if not text.strip() else "the file holds only comment lines")
     header_line = n_comment + 1
-    header_text = lines[n_comment]
     sep = delimiter or _sniff_delimiter(header_text, suffix)
     header = next(csv.reader([header_text], delimiter=sep))
     header = [h.strip() for h in header]
     names, dups = _dedupe(header)
-    body_lines = len(lines) - header_line
-    if body_lines <= 0 or not any(l.strip() for l in lines[header_line:]):
+    if not text[after:].strip():
         raise _empty(file, f"the file has a header (line {header_line}) but no data rows")
     ncol = len(names)
-    large = len(data) > LARGE_CSV_BYTES and b"\n\n" not in data and b"\n\r\n" not in data
+    large = len(data) > LARGE_CSV_BYTES and "\n\n" not in text and "\n\r\n" not in text
     try:
         if large:
-            frame = _read_pyarrow(text, n_comment + 1, sep, ncol)
+            body = data if enc == "utf-8" else text.encode("utf-8")
+            frame = _read_pyarrow(body, header_line, sep, ncol)
         else:
             frame = pd.read_csv(
                 io.StringIO(text), sep=sep, header=None, names=list(range(ncol)), skiprows=header_line,
@@ -221,19 +232,26 @@ def _read_text(data: bytes, file: str, suffix: str, encoding: str | None,
     return RawTable(frame, file, "", enc, None, "tsv" if sep == "\t" else "csv", header_line, dups)
 
 
-def _read_pyarrow(text: str, skip: int, sep: str, ncol: int) -> pd.DataFrame:
+def _read_pyarrow(body: bytes, skip: int, sep: str, ncol: int) -> pd.DataFrame:
+    """Multi-threaded parse of a large UTF-8 CSV; columns come back categorical (distinct texts once)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     names = [str(i) for i in range(ncol)]
     table = pacsv.read_csv(
-        io.BytesIO(text.encode("utf-8")),
+        io.BytesIO(body),
         read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names, block_size=1 << 24),
         parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
         convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                              strings_can_be_null=False, quoted_strings_can_be_null=False),
     )
-    return table.to_pandas()
+    columns = {}
+    for n in names:
+        enc = table.column(n).combine_chunks().dictionary_encode()
+        categories = pd.Index(enc.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+        codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+        columns[int(n)] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
+    return pd.DataFrame(columns, copy=False)
 
 
 def _cell_text(v: object) -> str:

@@ -68,7 +68,10 @@ def check_column(file: str, raw: pd.Series, values: pd.Series, column: Column, f
             out += _problems(file, raw, bad, file_col, "out of range", expected)
     if column.unique:
         key = values.where(~pd.isna(values), None)
-        dup = key.duplicated(keep=False).to_numpy() & ~missing
+        codes, _ = pd.factorize(key, use_na_sentinel=True)
+        counts = np.bincount(codes[codes >= 0], minlength=1)
+        dup = np.zeros(len(key), dtype=bool)
+        dup[codes >= 0] = counts[codes[codes >= 0]] > 1
         if dup.any():
             lines_of = pd.Series(raw.index.to_numpy()[dup]).groupby(key.to_numpy()[dup]).apply(list).to_dict()
             for line, v in zip(raw.index.to_numpy()[dup], key.to_numpy()[dup]):
