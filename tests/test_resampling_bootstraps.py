@@ -126,6 +126,23 @@ def test_optimism_same_for_any_workers_and_cluster(dev_data, cluster_address):
 # --------------------------------------------------------------------------- bootstrap of the cutoff
 
 
-def test_cutoff_bootstrap_same_for_any_workers_and_cluster(cluster_address):
-    fn = _need("spinestats.analysis.cutoff_bootstrap", "cutoff_bootstrap")
-    pytest.skip("cutoff_bootstrap landed: write its call here")  # replaced once its API is known
+@pytest.mark.parametrize("oob", [True, False], ids=["index-resampling", "multinomial-counts"])
+def test_cutoff_bootstrap_same_for_any_workers_and_cluster(cluster_address, oob):
+    bootstrap_cutoff = _need("spinestats.analysis.cutoff_bootstrap", "bootstrap_cutoff")
+    rng = np.random.default_rng(21)
+    truth = rng.random(300) < 0.4
+    score = rng.binomial(6, np.where(truth, 0.65, 0.35)).astype(float)
+    kw = dict(B=120, seed=8, method="youden", oob=oob)
+    serial = bootstrap_cutoff(score, truth, **kw)
+    assert serial.inbag_sensitivity.shape == (120,)
+    assert np.ptp(serial.inbag_sensitivity) > 0  # replicates differ
+    fields = ["inbag_sensitivity", "inbag_specificity", "frequency", "replicate_cutoff"]
+    if oob:
+        fields += ["oob_sensitivity", "oob_specificity"]
+    for other in (bootstrap_cutoff(score, truth, **kw, workers=2),
+                  bootstrap_cutoff(score, truth, **kw, scheduler=cluster_address)):
+        for name in fields:
+            np.testing.assert_array_equal(getattr(other, name), getattr(serial, name), err_msg=name)
+        assert other.youden_corrected == serial.youden_corrected
+    different = bootstrap_cutoff(score, truth, **{**kw, "seed": 9})
+    assert not np.array_equal(different.inbag_sensitivity, serial.inbag_sensitivity)
