@@ -268,6 +268,23 @@ def harrell_concordance(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
     return float(est), {"concordant": conc, "discordant": disc, "tied_risk": tie}
 
 
+def prepare(data: pd.DataFrame, *, time: str, event: str, covariates: Sequence[str], strata: str | None = None,
+            cluster: str | None = None, censor: int = 0, cause: int | None = None):
+    """Checked arrays of a Cox model: (event data, event flags, X, term names, row positions, stratum codes)."""
+    extra = tuple(covariates) + tuple(c for c in (strata, cluster) if c)
+    ed = event_data(data, time=time, event=event, censor=censor, extra=extra)
+    ev = ed.event if cause is None else ed.status == cause
+    X_all, names = design_matrix(data, covariates)
+    pos = data.index.get_indexer(ed.index)
+    X = X_all[pos]
+    check_constant(X, names)
+    if not ev.any():
+        raise DataError("no events: a Cox model needs at least one event.")
+    sv = data[strata].to_numpy()[pos] if strata else np.zeros(ed.time.size)
+    s_codes = pd.factorize(sv, sort=True)[0] if strata else np.zeros(ed.time.size, int)
+    return ed, ev, X, names, pos, s_codes
+
+
 def cox_ph(
     data: pd.DataFrame,
     *,
@@ -314,17 +331,8 @@ def cox_ph(
     """
     if ties not in ("efron", "breslow"):
         raise UsageError(f"ties: expected 'efron' or 'breslow', got {ties!r}.")
-    extra = tuple(covariates) + tuple(c for c in (strata, cluster) if c)
-    ed = event_data(data, time=time, event=event, censor=censor, extra=extra)
-    ev = ed.event if cause is None else ed.status == cause
-    X_all, names = design_matrix(data, covariates)
-    pos = data.index.get_indexer(ed.index)
-    X = X_all[pos]
-    check_constant(X, names)
-    if not ev.any():
-        raise DataError("no events: a Cox model needs at least one event.")
-    sv = data[strata].to_numpy()[pos] if strata else np.zeros(ed.time.size)
-    s_codes = pd.factorize(sv, sort=True)[0] if strata else np.zeros(ed.time.size, int)
+    ed, ev, X, names, pos, s_codes = prepare(data, time=time, event=event, covariates=covariates, strata=strata,
+                                             cluster=cluster, censor=censor, cause=cause)
     warnings = list(ed.warnings)
     cx = _Cox(ed.time, ev, X, s_codes, ties)
     b = np.zeros(X.shape[1])

@@ -158,3 +158,32 @@ def test_cox_speed_is_linear():
     t0 = _time.perf_counter()
     cox_ph(d, time="time", event="status", covariates=list("abcde"))
     assert _time.perf_counter() - t0 < 5.0
+
+
+def test_cox_zph_matches_survival3():
+    from spinestats.analysis.cox_zph import cox_zph
+
+    d = D.assign(f=(D["centre"] % 3).astype(str))
+    # R: z <- cox.zph(coxph(Surv(time, status) ~ x1 + x2, data = d)); z$table[, "chisq"]
+    z = cox_zph(d, time="time", event="status", covariates=["x1", "x2"])
+    assert list(z.table["term"]) == ["x1", "x2", "GLOBAL"]
+    assert_allclose(z.table["chisq"], [0.898362158745, 1.47152858439, 2.02740090402], rtol=1e-6)
+    assert list(z.table["df"]) == [1, 1, 2]
+    # R: z$y[1:3, ] (scaled Schoenfeld residuals, first three events) and z$x[1:3] (KM transform)
+    assert_allclose(z.residuals[["x1", "x2"]].to_numpy()[:3].T.ravel(),
+                    [0.319470933361, -0.59570946012, -0.587097800482, 2.05936206265, -2.29729654486, 1.88160254105],
+                    rtol=1e-6)
+    assert_allclose(z.x[:3], 0)
+    # R: cox.zph(coxph(..., ties = "breslow"))$table[, 1]
+    zb = cox_zph(d, time="time", event="status", covariates=["x1", "x2"], ties="breslow")
+    assert_allclose(zb.table["chisq"], [0.59982347888, 1.53006625068, 1.90320775738], rtol=1e-6)
+    # R: d$f <- factor(d$centre %% 3); cox.zph(coxph(Surv(time, status) ~ x1 + f, data = d))$table
+    zf = cox_zph(d, time="time", event="status", covariates=["x1", "f"])
+    assert list(zf.table["df"]) == [1, 2, 3]
+    assert_allclose(zf.table["chisq"], [1.29698238082, 4.62224894098, 7.46155028116], rtol=1e-6)
+    # R: cox.zph(coxph(Surv(time, status) ~ x1 + x2 + strata(st), data = d))$table[, 1]
+    zs = cox_zph(d, time="time", event="status", covariates=["x1", "x2"], strata="st")
+    assert_allclose(zs.table["chisq"], [0.966777564684, 3.68705414525, 4.6618528103], rtol=1e-6)
+    # R: cox.zph(coxph(Surv(time, status) ~ x1 + x2, data = d), transform = "identity")$table[, 1]
+    zi = cox_zph(d, time="time", event="status", covariates=["x1", "x2"], transform="identity")
+    assert_allclose(zi.table["chisq"], [0.0782821192623, 0.549697314516, 0.991609559558], rtol=1e-6)

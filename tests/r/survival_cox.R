@@ -20,3 +20,9 @@ b <- basehaz(coxph(Surv(time,status)~x1+x2, data=d), centered=FALSE); cat(sprint
 d$f <- factor(d$centre); p(coxph(Surv(time,status)~x1+f, data=d))
 library(survival); d <- read.csv("/tmp/cox1.csv"); d$s <- d$status
 f <- coxph(Surv(time,status)~s, data=d); print(coef(f)); print(f$iter)
+library(survival); d <- read.csv("/tmp/cox1.csv"); d$f <- factor(d$centre %% 3)
+z <- cox.zph(coxph(Surv(time,status)~x1+x2, data=d)); cat(sprintf("%.12g", z$table[,1]), "\n"); cat(sprintf("%.12g", z$y[1:3,]), "\n"); cat(sprintf("%.12g", z$x[1:3]), "\n")
+z <- cox.zph(coxph(Surv(time,status)~x1+x2, data=d, ties="breslow")); cat(sprintf("%.12g", z$table[,1]), "\n")
+z <- cox.zph(coxph(Surv(time,status)~x1+f, data=d)); cat(sprintf("%.12g", z$table[,1]), "\n"); print(z$table)
+z <- cox.zph(coxph(Surv(time,status)~x1+x2+strata(st), data=d)); cat(sprintf("%.12g", z$table[,1]), "\n")
+z <- cox.zph(coxph(Surv(time,status)~x1+x2, data=d), transform="identity"); cat(sprintf("%.12g", z$table[,1]), "\n")
