@@ -39,7 +39,8 @@ marginal means and contrasts are Satterthwaite's, computed as lmerTest does
 differences with Richardson extrapolation.
 
 Convergence is checked: the optimiser's own status, the largest absolute
-gradient of the profiled criterion at the optimum (lme4 warns above 2e-3) and a
+gradient of the profiled criterion at the optimum, scaled by the Hessian as
+lme4's ``check.conv.grad`` (warns above 2e-3) and a
 singular (boundary) fit are reported in the result and as warnings.
 
 References
@@ -161,6 +162,30 @@ def _richardson(f, x: np.ndarray, k: int, h: float) -> np.ndarray:
     return (16 * b - a) / 15
 
 
+def _hessian(f, x: np.ndarray, rel: float = STEP) -> np.ndarray:
+    """Hessian by second differences at h, h/2, h/4 with two Richardson steps."""
+    k = x.size
+    h0 = rel * np.maximum(np.abs(x), 0.1)
+    f0 = f(x)
+
+    def at(scale):
+        h = h0 * scale
+        H = np.empty((k, k))
+        for i in range(k):
+            ei = np.zeros(k)
+            ei[i] = h[i]
+            H[i, i] = (f(x + ei) - 2 * f0 + f(x - ei)) / h[i] ** 2
+            for j in range(i):
+                ej = np.zeros(k)
+                ej[j] = h[j]
+                H[i, j] = H[j, i] = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (4 * h[i] * h[j])
+        return H
+
+    d1, d2, d4 = at(1.0), at(0.5), at(0.25)
+    a, b = (4 * d2 - d1) / 3, (4 * d4 - d2) / 3
+    return (16 * b - a) / 15
+
+
 def _gradient(f, x: np.ndarray, rel: float = STEP) -> np.ndarray:
     return np.array([_richardson(f, x, k, rel * max(abs(x[k]), 0.1)) for k in range(x.size)])
 
@@ -193,7 +218,8 @@ class MixedModelResult(Result):
     reml_deviance : lme4's REML criterion at the optimum.
     converged : optimiser success and max |gradient| < 2e-3.
     singular : a variance parameter on its boundary (lme4's "singular fit").
-    gradient_max : largest absolute gradient of the criterion at the optimum.
+    gradient_max : lme4's convergence statistic: largest of min(|g|, |R^-T g|)
+        (g the gradient, R'R the Hessian of the criterion at the optimum).
     n_obs, n_patients : rows and patients in the fit.
     dropped_terms : columns dropped because the design was rank deficient.
     """
@@ -295,8 +321,10 @@ def build_design(
     names = list(cols)
     X = np.column_stack([cols[c] for c in names])
     keep, dropped = [], []
+    gram = X.T @ X
     for j in range(X.shape[1]):  # drop columns that do not raise the rank (as lme4)
-        if np.linalg.matrix_rank(X[:, keep + [j]]) == len(keep) + 1:
+        sub = gram[np.ix_(keep + [j], keep + [j])]
+        if np.linalg.matrix_rank(sub, tol=1e-10 * max(1.0, float(np.abs(sub).max()))) == len(keep) + 1:
             keep.append(j)
         else:
             dropped.append(names[j])
@@ -327,25 +355,42 @@ def fit_lmm(design: Design, *, conf_level: float = 0.95, satterthwaite: bool = T
     else:
         bounds = [(0.0, None) if lo == 0 else (None, None) for lo in prof.lower]
         x0 = np.array([1.0 if lo == 0 else 0.0 for lo in prof.lower])
-        res = optimize.minimize(prof.deviance, x0, method="L-BFGS-B", bounds=bounds,
-                                options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000})
-        res2 = optimize.minimize(prof.deviance, res.x, method="Nelder-Mead",
-                                 options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 20000})
-        x = res2.x
-        for k, lo in enumerate(prof.lower):
-            if lo == 0 and x[k] < 0:
-                x[k] = -x[k]  # the criterion depends on Lambda Lambda' only; flip the sign of a column
-        theta = x if prof.deviance(x) <= res.fun else res.x
-        ok = bool(res.success or res2.success)
+
+        def jac(x):  # central differences (one-sided at a bound)
+            g = np.empty_like(x)
+            for k in range(x.size):
+                h = 1e-6 * max(abs(x[k]), 1.0)
+                lo_k = x[k] - h if bounds[k][0] is None or x[k] - h >= 0 else x[k]
+                e_hi, e_lo = x.copy(), x.copy()
+                e_hi[k] += h
+                e_lo[k] = lo_k
+                g[k] = (prof.deviance(e_hi) - prof.deviance(e_lo)) / (e_hi[k] - e_lo[k])
+            return g
+
+        res = optimize.minimize(prof.deviance, x0, jac=jac, method="L-BFGS-B", bounds=bounds,
+                                options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 5000})
+        theta = res.x
+        ok = bool(res.success) or "ABNORMAL" in str(res.message)  # line search at machine precision
     snapped = np.array([0.0 if lo == 0 and t < SNAP else t for lo, t in zip(prof.lower, theta)])
     if prof.deviance(snapped) <= prof.deviance(theta) + 1e-9:  # a variance on its boundary: put it there
         theta = snapped
     dev = prof.deviance(theta)
     interior = np.array([not (lo == 0 and t == 0.0) for lo, t in zip(prof.lower, theta)])
-    grad = np.zeros(theta.size)
-    if interior.any():
-        grad = np.where(interior, _gradient(prof.deviance, theta), 0.0)
-    grad_max = float(np.max(np.abs(grad))) if grad.size else 0.0
+    grad_max = 0.0
+    if interior.any():  # lme4's check: max(min(|g|, |chol(H)^-1 g|)) over the free parameters
+        free_t = theta[interior]
+
+        def dev_t(v):
+            full = theta.copy()
+            full[interior] = v
+            return prof.deviance(full)
+
+        g = _gradient(dev_t, free_t)
+        try:
+            scaled = np.linalg.solve(np.linalg.cholesky(_hessian(dev_t, free_t)).T, g)
+            grad_max = float(np.max(np.minimum(np.abs(g), np.abs(scaled))))
+        except np.linalg.LinAlgError:
+            grad_max = float(np.max(np.abs(g)))
     singular = bool(any(lo == 0 and t < SINGULAR_TOL for lo, t in zip(prof.lower, theta)))
     converged = ok and grad_max < GRADIENT_TOL and np.isfinite(dev)
     if not converged:
@@ -377,8 +422,7 @@ def fit_lmm(design: Design, *, conf_level: float = 0.95, satterthwaite: bool = T
         nan = np.full(p_, np.nan)
         return _result(prof, design, theta, sigma, beta, vcov, se, dev, converged, singular, grad_max, warnings,
                        conf_level, nan, nan, None, None)
-    H = np.column_stack([_gradient(lambda v, k=k: _richardson(dev_free, v, k, STEP * max(abs(v[k]), 0.1)), vp_free)
-                         for k in range(vp_free.size)])
+    H = _hessian(dev_free, vp_free)
     H = (H + H.T) / 2
     A = np.zeros((varpar.size, varpar.size))
     A[np.ix_(free, free)] = 2.0 * np.linalg.inv(H)

@@ -1,28 +1,44 @@
-# Reference values for tests/test_pain_mixed_model.py (R 4.2, lme4, lmerTest, emmeans).
-# Input: the long layouts of the bundled cohorts, written by the test helper to /tmp.
+# Reference values for tests/test_pain_mixed_model.py (R 4.2.x, lme4, lmerTest, emmeans).
+# Run from the repository root: Rscript tests/r/pain_lmm.R
 suppressMessages({library(lme4); library(lmerTest); library(emmeans)})
 V <- c("baseline","1w","1m","3m","6m","12m","final")
 p <- function(x) cat(paste(sprintf("%.12g", x), collapse=", "), "\n")
-b <- read.csv("/tmp/pain_bkp_long.csv"); b$visit <- factor(b$visit, levels=intersect(V, unique(b$visit)))
+to_long <- function(f) {
+  w <- read.csv(f, comment.char = "#")
+  cols <- intersect(paste0("nrs_", V), names(w))
+  l <- reshape(w[, c("patient_id", "arm", cols)], direction = "long", varying = cols, v.names = "nrs",
+               timevar = "visit", times = sub("nrs_", "", cols), idvar = "patient_id")
+  l <- l[!is.na(l$nrs), ]
+  l$visit <- factor(l$visit, levels = intersect(V, unique(l$visit)))
+  l$arm <- factor(l$arm, levels = c("control", "BKP"))
+  l$time <- c(baseline=0, "1w"=0.25, "1m"=1, "3m"=3, "6m"=6, "12m"=12)[as.character(l$visit)]
+  l
+}
+b <- to_long("data_schemas/examples/synthetic_bkp.csv")
 m1 <- lmer(nrs ~ visit + (1 | patient_id), data=b, REML=TRUE)
 cat("bkp fixef\n"); p(fixef(m1)); cat("bkp se\n"); p(sqrt(diag(vcov(m1))))
 cat("bkp theta sigma REML\n"); p(c(getME(m1,"theta"), sigma(m1), REMLcrit(m1)))
 s <- summary(m1)$coefficients; cat("bkp satt df\n"); p(s[, "df"]); cat("bkp p\n"); p(s[, "Pr(>|t|)"])
 e <- emmeans(m1, ~ visit, lmer.df="satterthwaite"); es <- summary(e)
-cat("bkp emm\n"); p(es$emmean); p(es$SE); p(es$df); p(es$lower.CL); p(es$upper.CL)
+cat("bkp emm: emmean, SE, df, lower, upper\n"); p(es$emmean); p(es$SE); p(es$df); p(es$lower.CL); p(es$upper.CL)
 cs <- summary(contrast(e, "trt.vs.ctrl", adjust="none"), infer=TRUE)
-cat("bkp contrast\n"); p(cs$estimate); p(cs$SE); p(cs$df); p(cs$p.value)
-c2 <- read.csv("/tmp/pain_cafe_long.csv"); c2$visit <- factor(c2$visit, levels=intersect(V, unique(c2$visit)))
-c2$arm <- factor(c2$arm, levels=c("control","BKP"))
+cat("bkp contrast vs baseline: estimate, SE, df, p\n"); p(cs$estimate); p(cs$SE); p(cs$df); p(cs$p.value)
+c2 <- to_long("data_schemas/examples/synthetic_cafe.csv")
 m2 <- lmer(nrs ~ arm * visit + (1 | patient_id), data=c2, REML=TRUE)
 cat("cafe fixef\n"); p(fixef(m2)); cat("cafe se\n"); p(sqrt(diag(vcov(m2))))
 cat("cafe theta sigma REML\n"); p(c(getME(m2,"theta"), sigma(m2), REMLcrit(m2)))
 s <- summary(m2)$coefficients; cat("cafe satt df\n"); p(s[, "df"])
 e2 <- emmeans(m2, ~ arm | visit, lmer.df="satterthwaite"); es2 <- summary(e2)
-cat("cafe emm arm|visit\n"); p(es2$emmean); p(es2$SE); p(es2$df)
+cat("cafe emm arm|visit: emmean, SE, df\n"); p(es2$emmean); p(es2$SE); p(es2$df)
 cs2 <- summary(pairs(e2, reverse=TRUE), infer=TRUE)
-cat("cafe BKP-control per visit\n"); p(cs2$estimate); p(cs2$SE); p(cs2$df); p(cs2$p.value)
-m3 <- lmer(nrs ~ arm * visit + (1 + time | patient_id), data=transform(c2, time=as.numeric(as.character(factor(visit, levels=V, labels=c(0,0.25,1,3,6,12,NA))))), REML=TRUE)
+cat("cafe BKP-control per visit: estimate, SE, df, p\n"); p(cs2$estimate); p(cs2$SE); p(cs2$df); p(cs2$p.value)
+m3 <- lmer(nrs ~ arm * visit + (1 + time | patient_id), data=c2, REML=TRUE)
 cat("cafe slope fixef\n"); p(fixef(m3)); cat("cafe slope se\n"); p(sqrt(diag(vcov(m3))))
-cat("cafe slope theta sigma REML\n"); p(c(getME(m3,"theta"), sigma(m3), REMLcrit(m3)))
+cat("cafe slope theta sigma REML singular\n"); p(c(getME(m3,"theta"), sigma(m3), REMLcrit(m3), isSingular(m3)))
 s <- summary(m3)$coefficients; cat("cafe slope satt df\n"); p(s[, "df"])
+# a non-singular random slope: BKP arm only, months 0-12
+b3 <- droplevels(subset(c2, arm == "BKP"))
+m4 <- lmer(nrs ~ visit + (1 + time | patient_id), data=b3, REML=TRUE)
+cat("bkp-arm slope fixef\n"); p(fixef(m4)); cat("se\n"); p(sqrt(diag(vcov(m4))))
+cat("theta sigma REML singular\n"); p(c(getME(m4,"theta"), sigma(m4), REMLcrit(m4), isSingular(m4)))
+s <- summary(m4)$coefficients; cat("df\n"); p(s[, "df"])
