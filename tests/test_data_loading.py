@@ -1,0 +1,335 @@
+"""load(): schema rules and bad-input classes; every message names line, column and value."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spinestats.data_schemas.loading import load, require_columns
+from spinestats.data_schemas.schema import get_schema
+from spinestats.errors import DataError, SpinestatsError, UsageError
+from spinestats.reports.output import OutputDir
+
+DSS_HEADER = "patient_id,centre,histology,reference,size_cm,boundary,lobulated,bone_destruction,dss"
+DSS_ROWS = [
+    "P1,A,Neurinoma,benign,3.2,distinct,no,no,0",
+    "P2,A,MPNST,malignant,6.0,indistinct,yes,yes,6",
+    "P3,B,Neurinoma,benign,5.1,distinct,0,1,3",
+]
+CIRT_HEADER = ("patient_id,site,diagnosis_date,treatment_date,local_recurrence,local_recurrence_date,"
+               "distant_metastasis,distant_metastasis_date,death,death_date,last_follow_up_date,"
+               "total_dose_gye,fractions,separation_surgery")
+CIRT_OK = "C1,lumbar,2019-12-01,2020-01-10,yes,2021-03-01,no,,yes,2022-05-01,2022-05-01,64,16,no"
+FRACTURE_HEADER = ("patient_id,modality,total_dose_gy,fractions,sins_location,sins_pain,sins_bone_lesion,"
+                   "sins_alignment,sins_collapse,sins_posterolateral,irradiation_date,vcf,vcf_date,death,"
+                   "death_date,last_follow_up_date,baseline_fracture")
+FRACTURE_OK = "F1,CIRT,64,16,2,1,2,0,0,1,2020-01-01,yes,2020-08-01,no,,2022-01-01,no"
+
+
+def write(tmp_path: Path, text: str, name: str = "export.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def csv_text(header: str, rows: list[str], comment: str | None = None) -> str:
+    lines = ([comment] if comment else []) + [header] + rows
+    return "\n".join(lines) + "\n"
+
+
+def only_problem(exc: DataError, rule: str):
+    hits = [p for p in exc.problems if p.rule == rule]
+    assert len(hits) >= 1, [p.message() for p in exc.problems]
+    return hits
+
+
+# -- a valid file -----------------------------------------------------------------------------------
+
+def test_valid_dss_types_and_spreadsheet_line_numbers(tmp_path):
+    path = write(tmp_path, csv_text(DSS_HEADER, DSS_ROWS, comment="# SYNTHETIC"))
+    t = load(path, "dss")
+    # the comment is line 1, the header line 2, so the first data row is line 3
+    assert list(t.data.index) == [3, 4, 5]
+    assert t.data["lobulated"].dtype == bool and t.data["bone_destruction"].tolist() == [False, True, True]
+    assert t.data["size_cm"].tolist() == [3.2, 6.0, 5.1]
+    assert str(t.data["dss"].dtype) == "Int64"
+    assert t.data["reference"].tolist() == ["benign", "malignant", "benign"]
+    assert t.exclusions == () and t.errors == ()
+    prov = t.provenance
+    assert prov.rows_read == 3 and prov.rows_kept == 3 and prov.schema == "dss" and prov.schema_version == 1
+    assert prov.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert prov.encoding == "utf-8"
+    for pkg in ("python", "spinestats", "numpy", "pandas", "scipy", "statsmodels", "lifelines"):
+        assert prov.versions[pkg]
+
+
+def test_dates_are_datetimes_and_categories_canonical(tmp_path):
+    path = write(tmp_path, csv_text(CIRT_HEADER, [CIRT_OK.replace("lumbar", "Lumbar")]))
+    t = load(path, "cirt")
+    assert t.data.at[2, "site"] == "lumbar"
+    assert t.data["treatment_date"].dtype == "datetime64[ns]"
+    assert t.data.at[2, "treatment_date"] == pd.Timestamp("2020-01-10")
+    assert pd.isna(t.data.at[2, "distant_metastasis_date"])
+
+
+# -- file-level problems -------------------------------------------------------------------------------
+
+def test_unknown_schema_suggests_the_closest():
+    with pytest.raises(UsageError, match=r"Unknown schema 'crit'.*dss, cirt, fracture, bkp, readers.*'cirt'"):
+        get_schema("crit")
+
+
+def test_missing_file_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="File not found"):
+        load(tmp_path / "absent.csv", "dss")
+
+
+def test_empty_file(tmp_path):
+    with pytest.raises(DataError, match=r"export.csv: the file is empty") as e:
+        load(write(tmp_path, ""), "dss")
+    assert e.value.problems[0].rule == "empty file"
+
+
+def test_header_only_names_the_header_line(tmp_path):
+    with pytest.raises(DataError, match=r"header \(line 2\) but no data rows"):
+        load(write(tmp_path, "# synthetic\n" + DSS_HEADER + "\n"), "dss")
+
+
+def test_comment_only_file(tmp_path):
+    with pytest.raises(DataError, match="only comment lines"):
+        load(write(tmp_path, "# nothing here\n# at all\n"), "dss")
+
+
+def test_missing_column_suggests_closest_and_mapping(tmp_path):
+    text = csv_text(DSS_HEADER.replace("size_cm", "size"), DSS_ROWS)
+    with pytest.raises(DataError) as e:
+        load(write(tmp_path, text), "dss")
+    (p,) = only_problem(e.value, "missing column")
+    assert p.value == "size_cm" and p.line == 1
+    assert "closest column in the file is 'size'" in p.expected and "mapping" in p.expected
+    assert "size_cm" in str(e.value)
+
+
+def test_wrong_encoding_names_the_line(tmp_path):
+    text = csv_text(DSS_HEADER, [DSS_ROWS[0], "P2,福島,MPNST,malignant,6.0,indistinct,yes,yes,6"])
+    path = write(tmp_path, text, encoding="cp932")
+    with pytest.raises(DataError) as e:
+        load(path, "dss", encoding="utf-8")
+    assert "line 3" in str(e.value) and "cp932" in str(e.value)
+    assert e.value.problems[0].line == 3 and e.value.problems[0].rule == "encoding"
+    # undeclared: detected as CP932
+    assert load(path, "dss").provenance.encoding == "cp932"
+
+
+def test_undecodable_in_any_encoding(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes((DSS_HEADER + "\n").encode() + b"P1,\x81\x20\x81,x,benign,1,distinct,no,no,0\n")
+    with pytest.raises(DataError, match=r"bad.csv, line 2: bytes .* neither UTF-8 nor CP932"):
+        load(path, "dss")
+
+
+# -- row rules -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "row, column, value, rule, expected",
+    [
+        ("P9,A,x,benighn,3,distinct,no,no,0", "reference", "benighn", "unknown code", "benign, malignant"),
+        ("P9,A,x,benign,3,distinct,maybe,no,0", "lobulated", "maybe", "unknown code", "yes/no"),
+        ("P9,A,x,benign,3.O,distinct,no,no,0", "size_cm", "3.O", "not a number", "number"),
+        ("P9,A,x,benign,=1+1,distinct,no,no,0", "size_cm", "=1+1", "not a number", "number"),
+        ("P9,A,x,benign,0,distinct,no,no,0", "size_cm", "0", "out of range", "> 0"),
+        ("P9,A,x,benign,3,distinct,no,no,2.5", "dss", "2.5", "not an integer", "whole number"),
+        ("P9,A,x,benign,3,distinct,no,no,7", "dss", "7", "out of range", "<= 6"),
+        ("P9,A,x,,3,distinct,no,no,0", "reference", "", "required", "a value"),
+    ],
+)
+def test_row_rule_messages_name_line_column_value(tmp_path, row, column, value, rule, expected):
+    path = write(tmp_path, csv_text(DSS_HEADER, DSS_ROWS + [row]))
+    with pytest.raises(DataError) as e:
+        load(path, "dss")
+    hits = [p for p in e.value.problems if p.rule == rule]
+    assert len(hits) == 1, [p.message() for p in e.value.problems]
+    p = hits[0]
+    assert (p.line, p.column, p.value) == (5, column, value)
+    assert expected in p.expected
+    msg = p.message()
+    assert "export.csv, line 5" in msg and f"column '{column}'" in msg and repr(value) in msg
+    assert msg in str(e.value)
+
+
+def test_mixed_units_hint(tmp_path):
+    path = write(tmp_path, csv_text(DSS_HEADER, DSS_ROWS + ["P9,A,x,benign,55,distinct,no,no,2"]))
+    with pytest.raises(DataError) as e:
+        load(path, "dss")
+    (p,) = only_problem(e.value, "out of range")
+    assert (p.line, p.column, p.value) == (5, "size_cm", "55")
+    assert "millimetres in a centimetre column" in p.expected and "units: {size_cm: mm}" in p.expected
+
+
+def test_duplicate_id_names_both_lines(tmp_path):
+    path = write(tmp_path, csv_text(DSS_HEADER, DSS_ROWS + ["P1,B,x,benign,1,distinct,no,no,0"]))
+    with pytest.raises(DataError) as e:
+        load(path, "dss")
+    hits = only_problem(e.value, "duplicate ID")
+    assert [(p.line, p.column, p.value) for p in hits] == [(2, "patient_id", "P1"), (5, "patient_id", "P1")]
+    assert "also on line 5" in hits[0].expected and "also on line 2" in hits[1].expected
+
+
+def test_dss_disagreeing_with_features(tmp_path):
+    path = write(tmp_path, csv_text(DSS_HEADER, DSS_ROWS + ["P9,A,x,malignant,5.5,indistinct,yes,no,3"]))
+    with pytest.raises(DataError) as e:
+        load(path, "dss")
+    (p,) = only_problem(e.value, "dss_matches_features")
+    assert (p.line, p.column, p.value) == (5, "dss", 3) and "DSS 5 from the features" in p.expected
+
+
+def test_cirt_impossible_date_order(tmp_path):
+    bad = "C2,sacral,2020-03-01,2020-01-10,no,,no,,no,,2021-01-01,64,16,no"
+    path = write(tmp_path, csv_text(CIRT_HEADER, [CIRT_OK, bad]))
+    with pytest.raises(DataError) as e:
+        load(path, "cirt")
+    (p,) = only_problem(e.value, "dates_in_order")
+    assert (p.line, p.column, p.value) == (3, "treatment_date", "2020-01-10")
+    assert "diagnosis_date (2020-03-01" in p.expected
+
+
+def test_cirt_nothing_after_death(tmp_path):
+    bad = "C2,sacral,2020-01-01,2020-01-10,yes,2021-06-01,no,,yes,2021-01-01,2021-01-01,64,16,no"
+    path = write(tmp_path, csv_text(CIRT_HEADER, [CIRT_OK, bad]))
+    with pytest.raises(DataError) as e:
+        load(path, "cirt")
+    rules = {(p.rule, p.column) for p in e.value.problems}
+    assert ("nothing_after_death", "local_recurrence_date") in rules
+    p = [p for p in e.value.problems if p.rule == "nothing_after_death"][0]
+    assert p.line == 3 and p.value == "2021-06-01"
+
+
+def test_event_flag_without_date_and_date_without_flag(tmp_path):
+    no_date = "C2,sacral,2020-01-01,2020-01-10,yes,,no,,no,,2021-01-01,64,16,no"
+    no_flag = "C3,sacral,2020-01-01,2020-01-10,no,,no,2020-06-01,no,,2021-01-01,64,16,no"
+    path = write(tmp_path, csv_text(CIRT_HEADER, [CIRT_OK, no_date, no_flag]))
+    with pytest.raises(DataError) as e:
+        load(path, "cirt")
+    hits = only_problem(e.value, "event_needs_date")
+    assert [(p.line, p.column, p.value) for p in hits] == [
+        (3, "local_recurrence", "yes"), (4, "distant_metastasis_date", "2020-06-01")]
+    assert "local_recurrence_date" in hits[0].expected
+
+
+def test_unparseable_date_is_not_also_a_missing_date(tmp_path):
+    row = "C2,sacral,2020-01-01,2020-01-10,yes,2021-02-30,no,,no,,2022-01-01,64,16,no"
+    with pytest.raises(DataError) as e:
+        load(write(tmp_path, csv_text(CIRT_HEADER, [CIRT_OK, row])), "cirt")
+    assert [(p.rule, p.line, p.column, p.value) for p in e.value.problems] == [
+        ("unparseable date", 3, "local_recurrence_date", "2021-02-30")]
+
+
+def test_dose_plausible(tmp_path):
+    row = "C2,sacral,2020-01-01,2020-01-10,no,,no,,no,,2022-01-01,64,2,no"
+    with pytest.raises(DataError) as e:
+        load(write(tmp_path, csv_text(CIRT_HEADER, [CIRT_OK, row])), "cirt")
+    (p,) = only_problem(e.value, "dose_plausible")
+    assert (p.line, p.column, p.value) == (3, "total_dose_gye", 64.0) and "= 32" in p.expected
+
+
+def test_fracture_before_irradiation_and_sins_allowed(tmp_path):
+    early = "F2,SBRT,24,2,2,1,2,0,0,1,2020-01-01,yes,2019-12-01,no,,2021-01-01,no"
+    sins = "F3,SBRT,24,2,2,2,2,0,0,1,2020-01-01,no,,no,,2021-01-01,no"
+    with pytest.raises(DataError) as e:
+        load(write(tmp_path, csv_text(FRACTURE_HEADER, [FRACTURE_OK, early, sins])), "fracture")
+    (p,) = only_problem(e.value, "dates_in_order")
+    assert (p.line, p.column, p.value) == (3, "vcf_date", "2019-12-01") and "irradiation_date" in p.expected
+    (p,) = only_problem(e.value, "not allowed")
+    assert (p.line, p.column, p.value) == (4, "sins_pain", "2") and "0, 1, 3" in p.expected
+
+
+def test_reader_scoring_a_case_twice(tmp_path):
+    text = "case_id,reader,size_cm,boundary,lobulated,bone_destruction\nK1,R1,3,distinct,no,no\nK1,R2,3,distinct,no,no\nK1,R1,4,distinct,no,no\n"
+    with pytest.raises(DataError) as e:
+        load(write(tmp_path, text), "readers")
+    hits = only_problem(e.value, "one_score_per_reader")
+    assert [(p.line, p.value) for p in hits] == [(2, "K1 / R1"), (4, "K1 / R1")]
+    assert hits[0].column == "case_id + reader"
+
+
+def test_bkp_nrs_and_long_duplicates(tmp_path):
+    text = "patient_id,visit,nrs\nB1,baseline,7\nB1,1m,2\nB1,1m,3\nB2,baseline,10.5\nB3,baseline,11\n"
+    with pytest.raises(DataError) as e:
+        load(write(tmp_path, text), "bkp")
+    got = {(p.rule, p.line, p.value) for p in e.value.problems}
+    assert {("one_row_per_visit", 3, "B1 / 1m"), ("one_row_per_visit", 4, "B1 / 1m"),
+            ("not an integer", 5, "10.5"), ("out of range", 6, "11")} <= got
+
+
+# -- nothing lost ------------------------------------------------------------------------------------
+
+def test_exclusions_keep_every_row_accounted_for(tmp_path):
+    rows = DSS_ROWS + ["P1,B,x,benign,1,distinct,no,no,0", "P8,A,x,unsure,1,distinct,no,no,0", "P9,A,x,benign,2,distinct,no,no,0"]
+    t = load(write(tmp_path, csv_text(DSS_HEADER, rows)), "dss", exclude_invalid=True)
+    assert t.provenance.rows_read == 6 == len(t.data) + len(t.exclusions)
+    assert [e.line for e in t.exclusions] == [2, 5, 6]
+    assert "duplicate ID" in t.exclusions[0].reason and "'P1'" in t.exclusions[0].reason
+    assert t.exclusions[2].rules == ("unknown code",) and t.exclusions[2].centre == "A"
+    assert list(t.data.index) == [3, 4, 7]
+    assert t.data["lobulated"].dtype == bool
+    assert t.provenance.rows_excluded == 3
+
+
+def test_error_message_lists_all_problems_with_a_cap(tmp_path):
+    rows = [f"P{i},A,x,bogus,1,distinct,no,no,0" for i in range(120)]
+    with pytest.raises(DataError) as e:
+        load(write(tmp_path, csv_text(DSS_HEADER, rows)), "dss")
+    assert len(e.value.problems) == 120
+    text = str(e.value)
+    assert "120 problems on 120 rows" in text and "... and 70 more problems" in text
+    assert "line 2, column 'reference': value 'bogus'" in text
+
+
+# -- privacy and provenance -----------------------------------------------------------------------------
+
+def test_direct_identifiers_are_dropped_with_a_warning(tmp_path):
+    header = DSS_HEADER + ",patient name,生年月日,電話番号,MRN,address"
+    rows = [r + ",Taro Yamada,1950-01-01,0240-00-0000,123456,Fukushima" for r in DSS_ROWS]
+    path = write(tmp_path, csv_text(header, rows))
+    before = path.read_bytes()
+    t = load(path, "dss")
+    dropped = {"patient name", "生年月日", "電話番号", "MRN", "address"}
+    assert dropped.isdisjoint(t.data.columns)
+    assert set(t.provenance.columns_dropped) == dropped
+    assert {p.column for p in t.warnings if p.rule == "direct identifier"} == dropped
+    assert not (t.data.astype(str) == "Taro Yamada").any().any()
+    assert path.read_bytes() == before
+
+
+def test_formula_like_text_is_warned_and_escaped_on_output(tmp_path):
+    rows = DSS_ROWS[:2] + ["P3,A,=HYPERLINK(\"x\"),benign,1,distinct,no,no,0"]
+    t = load(write(tmp_path, csv_text(DSS_HEADER, rows)), "dss")
+    (p,) = [p for p in t.warnings if p.rule == "formula-like cell"]
+    assert (p.line, p.column, p.value) == (4, "histology", '=HYPERLINK("x")')
+    with OutputDir(tmp_path / "out") as out:
+        out.write_csv("data.csv", t.data)
+    assert "'=HYPERLINK" in (tmp_path / "out" / "data.csv").read_text()
+
+
+# -- schema-less mode -------------------------------------------------------------------------------------
+
+def test_schema_less_keeps_names_and_require_columns_suggests(tmp_path):
+    path = write(tmp_path, "score,Truth,name\n3,1,A\n5,0,B\nNA,1,C\n")
+    t = load(path)
+    assert list(t.data.columns) == ["score", "Truth"]  # 'name' is a direct identifier
+    assert t.data["score"].dtype == float and np.isnan(t.data.at[4, "score"])
+    assert t.provenance.schema is None and t.provenance.rows_read == 3
+    require_columns(t, ["score", "Truth"])
+    with pytest.raises(DataError, match=r"'truth' - did you mean 'Truth'\?") as e:
+        require_columns(t, ["score", "truth"])
+    assert e.value.problems[0].value == "truth"
+
+
+def test_user_errors_are_spinestats_errors(tmp_path):
+    assert issubclass(DataError, SpinestatsError) and issubclass(UsageError, SpinestatsError)
+    with pytest.raises(UsageError, match="unsupported file type"):
+        load(write(tmp_path, "x", name="data.sav"), "dss")
