@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/run.py [--repeats 3] [--only NAME[,NAME]] [--quick] [--out benchmarks/results/]
+    .venv/bin/python benchmarks/run.py [--repeats 3] [--only NAME[,NAME]] [--quick] [--profile] [--out benchmarks/results/]
 
 For every workload in ``cases.WORKLOADS`` it generates the data from a fixed
 seed, writes them to a temporary CSV, times spinestats in this process (one
@@ -73,6 +73,26 @@ def time_python(setup, frame, repeats: int, warmup: bool = True) -> dict[str, An
     except Exception as exc:  # a benchmark must report, not crash, when a call fails
         return {"status": "error", "note": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
     return {"status": "ok", "times": times, "values": values or {}}
+
+
+def profile_python(setup, frame, path: Path, top: int = 25) -> None:
+    """cProfile one spinestats call (after a warm-up) and write the top functions to ``path``."""
+    import cProfile
+    import io
+    import pstats
+
+    try:
+        call = setup(frame)
+        call()
+    except Exception:  # the timing row already says why
+        return
+    prof = cProfile.Profile()
+    prof.enable()
+    call()
+    prof.disable()
+    text = io.StringIO()
+    pstats.Stats(prof, stream=text).sort_stats("cumulative").print_stats(top)
+    path.write_text(text.getvalue(), encoding="utf-8")
 
 
 def r_available() -> str | None:
@@ -165,6 +185,11 @@ def run_workload(w: cases.Workload, args, tmp: Path) -> list[dict[str, Any]]:
         print(f"   data generated and written in {time.perf_counter() - t0:.1f} s", flush=True)
         ss = time_python(w.spinestats, frame, args.repeats)
         print(f"   spinestats: {status_text(ss)}", flush=True)
+        if args.profile:
+            target = Path(args.out) / f"profile-{w.name}-{n}.txt"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            profile_python(w.spinestats, frame, target)
+            print(f"   profile written to {target}", flush=True)
         if ss.get("status") == "error":
             print(ss.get("trace", ""), file=sys.stderr)
         refs: list[tuple[str, dict, float | None]] = []
@@ -256,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-r", action="store_true", help="skip the R references")
     ap.add_argument("--no-scale", action="store_true", help="skip the end-to-end and 1e6-row validation workloads")
     ap.add_argument("--r-timeout", type=float, default=1800.0, help="seconds before an R script is stopped")
+    ap.add_argument("--profile", action="store_true",
+                    help="also cProfile one spinestats call per workload (profile-<name>-<n>.txt in --out)")
     ap.add_argument("--list", action="store_true", help="list the workloads and exit")
     args = ap.parse_args(argv)
 
