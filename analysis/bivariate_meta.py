@@ -211,6 +211,9 @@ def reitsma(
 
     t1, t2 = np.sqrt(sigma[0, 0]), np.sqrt(sigma[1, 1])
     rho = float(sigma[0, 1] / (t1 * t2)) if t1 > 0 and t2 > 0 else 0.0
+    if abs(rho) > 0.999:
+        warnings.append(f"the between-centre correlation is at the boundary (rho = {rho:.3f}): "
+                        "too few centres to estimate it; the prediction region is degenerate.")
     slope = t1 / t2 if t2 > 1e-8 else np.nan
     obs_fpr = FP / (FP + TN)
     grid = np.linspace(max(obs_fpr.min(), 1e-4), min(obs_fpr.max(), 1 - 1e-4), 101)

@@ -1,0 +1,85 @@
+"""STARD participant flow diagram drawn from the exclusion log.
+
+API: :func:`flow_figure` takes one flow dict or a mapping ``{centre: flow}``
+(one column of boxes per centre, plus the total), where a flow is::
+
+    {"n_read": 480, "n_analysed": 475, "n_excluded": 5,
+     "exclusions": [{"reason": "required: reference", "n": 2, "lines": [103], "centre": "A"}, ...]}
+
+and returns ``(fig, ax)``; :func:`save_flow_figure` saves it through
+:func:`spinestats.reports.figure_style.save_figure`.  Only counts and
+reasons are drawn (``lines`` are never shown).  The numbers drawn are kept
+in ``ax._spinestats_flow`` for tests and the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from spinestats.reports.figure_style import PALETTE, journal_figure, save_figure
+
+
+def _box(ax, x, y, text, w=0.26, h=0.12, color=PALETTE[0]):
+    ax.text(x, y, text, ha="center", va="center", fontsize=6, wrap=True,
+            bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": color, "linewidth": 0.8},
+            transform=ax.transAxes)
+
+
+def _arrow(ax, x0, y0, x1, y1):
+    ax.annotate("", xy=(x1, y1), xytext=(x0, y0), xycoords="axes fraction",
+                arrowprops={"arrowstyle": "->", "linewidth": 0.6, "color": PALETTE[7]})
+
+
+def _reasons(flow: Mapping) -> list[tuple[str, int]]:
+    agg: dict[str, int] = {}
+    for e in flow.get("exclusions", []):
+        agg[str(e["reason"])] = agg.get(str(e["reason"]), 0) + int(e["n"])
+    return sorted(agg.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def flow_figure(flows: Mapping, *, title: str = "Participant flow (STARD 2015)", ax=None):
+    """Draw the flow diagram (see module docstring)."""
+    if "n_read" in flows:
+        columns = {"All": flows}
+    else:
+        columns = dict(flows)
+        if len(columns) > 1:
+            total = {"n_read": sum(int(f["n_read"]) for f in columns.values()),
+                     "n_analysed": sum(int(f["n_analysed"]) for f in columns.values()),
+                     "n_excluded": sum(int(f["n_excluded"]) for f in columns.values()),
+                     "exclusions": [e for f in columns.values() for e in f.get("exclusions", [])]}
+            columns["All centres"] = total
+    n = len(columns)
+    if ax is None:
+        fig, ax = journal_figure("double" if n > 3 else "single", height_mm=95.0)
+    else:
+        fig = ax.figure
+    ax.set_axis_off()
+    drawn = {}
+    width = 1.0 / n
+    for i, (name, f) in enumerate(columns.items()):
+        x = width * (i + 0.5)
+        reasons = _reasons(f)
+        _box(ax, x, 0.88, f"{name}\nrecords read\nn = {int(f['n_read'])}")
+        excl = "\n".join(f"{r[:38]}: {k}" for r, k in reasons[:6]) or "none"
+        _box(ax, x, 0.55, f"Excluded n = {int(f['n_excluded'])}\n{excl}", color=PALETTE[1])
+        _box(ax, x, 0.18, f"Analysed\nn = {int(f['n_analysed'])}", color=PALETTE[2])
+        _arrow(ax, x, 0.82, x, 0.62)
+        _arrow(ax, x, 0.47, x, 0.25)
+        drawn[name] = {"n_read": int(f["n_read"]), "n_excluded": int(f["n_excluded"]),
+                       "n_analysed": int(f["n_analysed"]), "reasons": reasons}
+    ax.set_title(title, fontsize=8)
+    ax._spinestats_flow = drawn
+    return fig, ax
+
+
+def save_flow_figure(flows: Mapping, folder: Path, stem: str = "flow_diagram", formats=None, dpis=None) -> list[Path]:
+    """Draw and save the flow diagram; returns the written paths."""
+    fig, _ = flow_figure(flows)
+    kwargs = {}
+    if formats is not None:
+        kwargs["formats"] = formats
+    if dpis is not None:
+        kwargs["dpis"] = dpis
+    return save_figure(fig, folder, stem, **kwargs)
