@@ -25,13 +25,14 @@ _EXACT = frozenset({
 })
 #: fragments that make a normalised name an identifier wherever they appear
 _FRAGMENTS = (
-    "patientname", "birth", "dateofbirth", "address", "phone", "telephone", "email", "emailaddress",
+    "patientname", "firstname", "lastname", "fullname", "givenname", "familyname", "surname", "birth", "dateofbirth", "address", "phone", "telephone", "email", "emailaddress",
     "hospitalid", "medicalrecord", "chartno", "chartnumber", "mrn",
     "氏名", "名前", "患者名", "カナ", "ﾌﾘｶﾞﾅ", "フリガナ", "ふりがな", "生年月日", "誕生日", "住所",
     "郵便番号", "電話", "携帯", "メール", "カルテ", "病院id", "診察券", "保険証", "マイナンバー",
 )
-#: tokens (split on separators) that are identifiers on their own
-_TOKENS = frozenset({"name", "dob", "tel", "mrn", "phone", "address", "email", "zip", "kana"})
+#: tokens (split on separators) that are identifiers on their own ("name" alone is not:
+#: ``redcap_event_name`` or ``drug_name`` are not identifiers, ``name`` and ``patient_name`` are)
+_TOKENS = frozenset({"dob", "tel", "mrn", "phone", "address", "email", "zip", "kana"})
 
 _SPLIT = re.compile(r"[\s_\-./()\[\]:]+")
 

@@ -134,7 +134,7 @@ def combine_checkboxes(raw: RawTable, schema: Schema, mapped: dict[str, str],
             for line, v in zip(frame.index[bad], frame[c][bad]):
                 problems.append(Problem(raw.file, int(line), c, v, "unknown code",
                                         "a REDCap checkbox value: 1/0 or Checked/Unchecked"))
-            checked[:, j] = state.fillna(False).to_numpy(dtype=bool)
+            checked[:, j] = state.eq(True).to_numpy(dtype=bool)
         cells = [";".join(code for code, on in zip(codes, row) if on) for row in checked]
         new_cols[f"{col.name}___*"] = pd.Series(cells, index=frame.index, dtype=object)
         combined[col.name] = f"{col.name}___*"
