@@ -11,7 +11,9 @@ doi:10.1097/00007632-199705010-00020).
 Notation accepted for the zones a tumour involves: a list ``"2;3;4;5"``
 (separators ``;``, ``,``, ``/`` or spaces) or a counter-clockwise range
 ``"4-8"``; a range runs upwards from its first zone and wraps through 12, so
-``"10-3"`` is 10, 11, 12, 1, 2, 3.  Layers: ``"A;B;C"`` or ``"A-C"``.
+``"10-3"`` is 10, 11, 12, 1, 2, 3.  Layers: ``"A;B;C"`` or ``"A-C"``.  Text is
+NFKC-normalised first, so the full-width digits and letters of Japanese input
+(``"４-８"``, ``"Ａ-Ｃ"``) read as their ASCII forms.
 
 En bloc approach, by the rules of the review this project follows
 (Matsumoto, Fukushima J Med Sci, section 2):
@@ -36,6 +38,7 @@ explicitly, never guessed.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 ZONES = tuple(range(1, 13))
 LAYERS = ("A", "B", "C", "D", "E")
@@ -56,7 +59,7 @@ _SEP = re.compile(r"[;,/\s、]+")
 
 
 def _zone(token: str) -> int:
-    if not token.isdigit() or not 1 <= int(token) <= 12:
+    if not token.isascii() or not token.isdigit() or not 1 <= int(token) <= 12:
         raise ValueError(f"WBB zone {token!r} is not a whole number from 1 to 12")
     return int(token)
 
@@ -66,7 +69,7 @@ def parse_zones(text: str) -> frozenset[int]:
 
     Raises ValueError for anything that is not zones 1-12.
     """
-    parts = [p for p in _SEP.split(str(text).strip()) if p]
+    parts = [p for p in _SEP.split(unicodedata.normalize("NFKC", str(text)).strip()) if p]
     if not parts:
         raise ValueError("no WBB zones given")
     zones: set[int] = set()
@@ -86,7 +89,7 @@ def parse_zones(text: str) -> frozenset[int]:
 
 def parse_layers(text: str) -> frozenset[str]:
     """The set of layers (A-E) written in ``text``; ValueError otherwise."""
-    parts = [p for p in _SEP.split(str(text).strip().upper()) if p]
+    parts = [p for p in _SEP.split(unicodedata.normalize("NFKC", str(text)).strip().upper()) if p]
     if not parts:
         raise ValueError("no WBB layers given")
     layers: set[str] = set()
