@@ -1,0 +1,66 @@
+"""Options and the run-and-write step shared by ``spinestats dss`` and ``spinestats accuracy``.
+
+This module exposes no ``command``, so the CLI does not list it as a sub-command.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from spinestats.reports import diagnostic_job
+from spinestats.reports.output import OutputDir
+
+_OPTIONS = [
+    click.option("--method", type=click.Choice(["youden", "closest_topleft", "min_sensitivity", "min_specificity"]),
+                 default="youden", show_default=True, help="Rule for the optimal cutoff."),
+    click.option("--min-sensitivity", type=float, default=None, help="Constraint of --method min_sensitivity."),
+    click.option("--min-specificity", type=float, default=None, help="Constraint of --method min_specificity."),
+    click.option("--cost", type=float, default=1.0, show_default=True,
+                 help="Relative cost of a false negative (pROC best.weights[1])."),
+    click.option("--prevalence", type=float, default=0.5, show_default=True,
+                 help="Prevalence for the cutoff weighting (pROC best.weights[2])."),
+    click.option("--target-prevalence", type=float, default=None,
+                 help="Prevalence of the target population for PPV/NPV."),
+    click.option("--ci", "ci_method", type=click.Choice(["exact", "wilson"]), default="exact", show_default=True,
+                 help="CI of proportions: exact Clopper-Pearson or Wilson."),
+    click.option("--compare", default=None, help="Second score column on the same patients (paired DeLong, McNemar)."),
+    click.option("--compare-cutoff", type=float, default=None, help="Cutoff of --compare for McNemar (default: its optimal)."),
+    click.option("--mcnemar-exact", is_flag=True, help="Exact binomial McNemar p-values."),
+    click.option("--bootstrap", type=int, default=0, show_default=True, help="Stratified bootstrap replicates (0 = none)."),
+    click.option("--seed", type=int, default=20160501, show_default=True, help="Bootstrap seed."),
+    click.option("--workers", type=int, default=1, show_default=True, help="Local worker processes."),
+    click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786)."),
+    click.option("--figure-format", "figure_formats", multiple=True, type=click.Choice(["pdf", "svg", "png", "tiff"]),
+                 help="Figure format (repeatable; default pdf, svg, png)."),
+    click.option("--dpi", "dpis", multiple=True, type=int, help="Raster resolution (repeatable; default 300 and 600)."),
+    click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder."),
+    click.option("--force", is_flag=True, help="Replace an existing output folder."),
+]
+
+
+def diagnostic_options(func):
+    """Decorate a click command with the shared diagnostic options."""
+    for opt in reversed(_OPTIONS):
+        func = opt(func)
+    return func
+
+
+def run_and_write(table, *, out: Path, force: bool, figure_formats, dpis, **kwargs) -> None:
+    """Run :func:`spinestats.reports.diagnostic_job.run` into ``out`` and write results.json and methods.md."""
+    with OutputDir(out, force=force) as od:
+        section = diagnostic_job.run(table=table, out_dir=od.file("."), figure_formats=figure_formats or None,
+                                     dpis=dpis or None, **kwargs)
+        od.write_json("results.json", section.results)
+        od.write_text("methods.md", "\n\n".join(section.methods) + "\n\n## References\n\n"
+                      + "\n".join(f"- {r}" for r in section.references) + "\n")
+    r = section.results
+    sel = r.get("requested_cutoffs") or []
+    msg = f"{section.key}: n = {r['n']} ({r['n_positive']} {r['positive']}), AUC {r['auc']:.3f} " \
+          f"(95% CI {r['auc_ci'][0]:.3f}-{r['auc_ci'][1]:.3f})"
+    for c in sel:
+        msg += f"; >= {c['cutoff']:g}: sensitivity {c['sensitivity']:.3f}, specificity {c['specificity']:.3f}"
+    click.echo(msg + f"; results in {out}/results.json")
+    for w in section.warnings:
+        click.echo(f"warning: {w}", err=True)
