@@ -26,8 +26,9 @@ place only when everything succeeded):
 
 A job is called with the arguments its signature asks for: the data (as
 ``data``: a DataFrame, or a dict of them when an analysis names several
-inputs; as ``table``: the :class:`LoadedTable`; as ``path``/``paths``: the
-file paths), the output folder (``out_dir``), and run-wide settings
+inputs; as ``table``: the :class:`LoadedTable`, preferred when a job takes
+both, so that it sees the exclusion log; as ``path``/``paths``: the file
+paths), the output folder (``out_dir``), and run-wide settings
 (``seed``, ``workers``, ``scheduler``, ``figure_formats``, ``dpis``,
 ``width``, ``table_formats``, ``p_style``, ``ci_style``, ``digits``,
 ``reporter``, ``plan_hash``, ``prespecified``, ``key``, ``title``).  Every
@@ -42,6 +43,8 @@ import hashlib
 import importlib
 import inspect
 import json
+import shutil
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -213,6 +216,8 @@ def _job_arguments(func: Callable[..., Any], entry: AnalysisEntry, inputs: Mappi
                       paths=[i.path for i in chosen], files=[i.path for i in chosen])
     for name in OUT_PARAMS:
         values[name] = out_dir
+    if "table" in params and "data" in params and params["data"].default is not inspect.Parameter.empty:
+        values.pop("data", None)  # the LoadedTable carries the exclusion log as well as the data
     args: dict[str, Any] = {}
     for name, p in params.items():
         if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
@@ -232,18 +237,57 @@ def _job_arguments(func: Callable[..., Any], entry: AnalysisEntry, inputs: Mappi
     return args
 
 
+def _move_outputs(section: Section, scratch: Path, root: Path, key: str) -> Section:
+    """Move the files a job wrote in its scratch folder into the report folder.
+
+    Each job writes into its own scratch folder, so two analyses of the same
+    type cannot overwrite each other's files: a file whose path is already
+    taken is renamed ``<key>_<name>``.  Returns the section with its figure
+    and table paths relative to ``root``.
+    """
+    moved: dict[Path, Path] = {}
+    for f in sorted(p for p in scratch.rglob("*") if p.is_file()):
+        rel = f.relative_to(scratch)
+        target = rel if not (root / rel).exists() else rel.with_name(f"{key}_{rel.name}")
+        (root / target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(f), str(root / target))
+        moved[rel] = target
+
+    def remap(paths: Sequence[Path | str]) -> tuple[Path, ...]:
+        out = []
+        for p in paths:
+            p = Path(p)
+            rel = p.relative_to(scratch) if p.is_absolute() and p.is_relative_to(scratch) else p
+            out.append(moved.get(rel, rel))
+        return tuple(out)
+
+    return dataclasses.replace(section, figures=remap(section.figures), tables=remap(section.tables))
+
+
 def check_plan(plan_path: str | Path, allow_missing: bool = False) -> tuple[Plan, dict[str, Callable[..., Section]], dict[str, str]]:
-    """Read the plan, checking analysis types and options against the jobs."""
-    funcs, missing = available_jobs()
+    """Read the plan, checking analysis types and options against the jobs.
+
+    Returns the plan, the job functions, and the analyses (by key) that
+    cannot run with the reason: a job that is not installed or a missing input.
+    Without ``allow_missing`` either of those is a UsageError instead.
+    """
+    funcs, missing_jobs = available_jobs()
     known: dict[str, Sequence[str] | None] = {k: job_options(f) for k, f in funcs.items()}
-    known.update({k: None for k in missing})
-    plan = read_plan(plan_path, analyses=known)
+    known.update({k: None for k in missing_jobs})
+    plan = read_plan(plan_path, analyses=known, check_files=not allow_missing)
+    unavailable: dict[str, str] = {}
     for a in plan.analyses:
         if a.key in RESERVED_RESULT_KEYS:
             raise UsageError(f"plan {plan_path}: the analysis key '{a.key}' is reserved in results.json; choose another `key:`.")
-        if a.type in missing and not allow_missing:
-            raise UsageError(f"plan {plan_path}: {missing[a.type]} Nothing was run.")
-    return plan, funcs, missing
+        if a.type in missing_jobs:
+            if not allow_missing:
+                raise UsageError(f"plan {plan_path}: {missing_jobs[a.type]} Nothing was run.")
+            unavailable[a.key] = missing_jobs[a.type]
+            continue
+        absent = [n for n in a.data if not plan.data[n].file.exists()]
+        if absent:  # only reachable with allow_missing: read_plan refuses missing files otherwise
+            unavailable[a.key] = "input " + ", ".join(f"'{n}' ({plan.data[n].file.name})" for n in absent) + " is not bundled"
+    return plan, funcs, unavailable
 
 
 def _now() -> str:
@@ -299,7 +343,8 @@ def run_plan(
     started = _now()
     plan, funcs, missing = check_plan(plan_path, allow_missing=allow_missing)
     synthetic = plan.synthetic if synthetic is None else synthetic
-    used = [n for n in plan.data if any(n in a.data for a in plan.analyses)]
+    # every referenced input is loaded (and so validated), even for an analysis that cannot run
+    used = [n for n in plan.data if any(n in a.data for a in plan.analyses) and plan.data[n].file.exists()]
     with OutputDir(out, force=force) as od:
         inputs = load_inputs(plan, used)
         context = {
@@ -314,28 +359,37 @@ def run_plan(
         root = od.file(".")
         sections: list[Section] = []
         unavailable: list[tuple[str, str]] = []
-        timings: dict[str, float] = {}
+        numeric_warnings: list[str] = []
         with reporter.steps(len(plan.analyses), "analyses"):
             for entry in plan.analyses:
-                if entry.type in missing:
-                    unavailable.append((entry.key, missing[entry.type]))
+                if entry.key in missing:
+                    unavailable.append((entry.key, missing[entry.key]))
                     reporter.advance()
                     continue
                 func = funcs[entry.type]
-                args = _job_arguments(func, entry, inputs, context, root)
-                with reporter.step(f"{entry.key} ({entry.type})"):
+                scratch = root / ".jobs" / entry.key
+                scratch.mkdir(parents=True)
+                args = _job_arguments(func, entry, inputs, context, scratch)
+                with reporter.step(f"{entry.key} ({entry.type})"), warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
                     try:
                         section = func(**args)
                     except SpinestatsError as exc:
                         raise type(exc)(f"analysis '{entry.key}' ({entry.type}): {exc}") from exc
+                numeric = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+                if numeric:
+                    numeric_warnings.append(f"analysis '{entry.key}': {len(numeric)} numerical warning(s) while computing: "
+                                            + "; ".join(numeric[:5]))
                 if not isinstance(section, Section):
                     raise TypeError(f"job {entry.type} returned {type(section).__name__}, not a Section")
+                section = _move_outputs(section, scratch, root, entry.key)
                 if section.key != entry.key:
                     section = dataclasses.replace(section, key=entry.key)
                 if entry.title:
                     section = dataclasses.replace(section, title=entry.title)
                 sections.append(section)
 
+        shutil.rmtree(root / ".jobs", ignore_errors=True)
         run_warnings: list[str] = []
         for name, inp in inputs.items():
             n_ex = inp.provenance.get("rows_excluded", 0)
@@ -343,6 +397,7 @@ def run_plan(
                 run_warnings.append(f"data '{name}': {n_ex} row(s) excluded ({json.dumps(inp.provenance['exclusion_reasons'], ensure_ascii=False)}).")
         for key, why in unavailable:
             run_warnings.append(f"analysis '{key}' was not run: {why}")
+        run_warnings.extend(numeric_warnings)
         versions = software_versions()
         methods = methods_paragraph(sections, seed=plan.seed, versions=versions, synthetic=synthetic)
         results: dict[str, Any] = {
