@@ -75,6 +75,13 @@ def _label_matches(values: pd.Series, positive: Any) -> pd.Series:
     direct = values == positive
     if direct.any():
         return direct
+    try:  # "1" given on the command line for a numeric 0/1 (or 1.0) column
+        target = float(str(positive).strip())
+        numeric = pd.to_numeric(values, errors="coerce")
+        if numeric.notna().any() and (numeric == target).any():
+            return (numeric == target).fillna(False).astype(bool)
+    except ValueError:
+        pass
     return values.astype(str).str.strip() == str(positive).strip()
 
 

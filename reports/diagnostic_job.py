@@ -23,6 +23,8 @@ target_prevalence : prevalence for PPV/NPV in a target population (optional).
 compare, compare_cutoff : a second score column on the same patients (paired
     DeLong; McNemar at ``cutoff`` vs ``compare_cutoff``, default the second score's
     Youden cutoff); ``mcnemar_exact`` for exact McNemar p-values.
+unpaired_by : a column with exactly two groups (e.g. ``centre``: development vs
+    validation); their AUCs are compared with the unpaired DeLong test (pROC's D).
 bootstrap : number of stratified bootstrap replicates (0 = none): cutoff
     stability, in-/out-of-bag accuracy, Harrell optimism, bootstrap AUC CI and the ROC band.
 seed, workers, scheduler : bootstrap seed and where replicates run (results do
@@ -45,7 +47,7 @@ from spinestats.analysis.accuracy import accuracy_from_counts, accuracy_from_roc
 from spinestats.analysis.auc_bootstrap import bootstrap_auc_from_counts
 from spinestats.analysis.cutoff import OptimalCutoff, optimal_cutoff
 from spinestats.analysis.cutoff_bootstrap import bootstrap_cutoff
-from spinestats.analysis.delong import delong_from_roc
+from spinestats.analysis.delong import delong_from_roc, delong_unpaired
 from spinestats.analysis.dss_score import FEATURE_LABELS, compute_dss
 from spinestats.analysis.feature_comparison import compare_features
 from spinestats.analysis.result import to_jsonable
@@ -125,6 +127,22 @@ def _optimal_dict(opt: OptimalCutoff, extra: Mapping[str, Any]) -> dict:
             "tied": tied, "criterion": opt.criterion, **extra}
 
 
+def _unpaired(df: pd.DataFrame, st, column: str, conf_level: float) -> dict:
+    if column not in df.columns:
+        raise UsageError(f"--unpaired-by column {column!r} not found; the table has columns: {', '.join(map(str, df.columns))}.")
+    groups = df.loc[st.index, column]
+    present = groups.notna().to_numpy()
+    names = sorted(map(str, groups[present].unique()))
+    if len(names) != 2:
+        raise UsageError(f"--unpaired-by {column!r} must have exactly two groups among the analysed patients; found {names}.")
+    g = groups.astype(str).to_numpy()
+    rocs = [roc_curve(st.score[present & (g == n)], st.truth[present & (g == n)]) for n in names]
+    u = delong_unpaired(rocs[0], rocs[1], conf_level)
+    return {"column": column, "groups": names, "n": [int(r.n_positive + r.n_negative) for r in rocs],
+            "n_missing_group": int((~present).sum()), "auc1": u.auc1, "auc2": u.auc2,
+            "auc_difference": u.auc_difference, "se": u.se, "statistic": u.statistic, "df": u.df, "p": u.p}
+
+
 def run(
     data: pd.DataFrame | None = None,
     out_dir: str | Path = ".",
@@ -145,6 +163,7 @@ def run(
     compare: str | None = None,
     compare_cutoff: float | None = None,
     mcnemar_exact: bool = False,
+    unpaired_by: str | None = None,
     bootstrap: int = 0,
     seed: int = 20160501,
     workers: int = 1,
@@ -322,6 +341,11 @@ def run(
             f"The AUCs of {score_name} and {compare} were compared with DeLong's paired test, and their sensitivity "
             f"and specificity at fixed cutoffs with McNemar's test ({'exact binomial' if mcnemar_exact else 'with continuity correction, as R mcnemar.test'})."
         )
+
+    if unpaired_by is not None:
+        results["delong_unpaired"] = _unpaired(df, st, unpaired_by, conf_level)
+        methods.append(f"The AUCs of the two {unpaired_by} groups were compared with DeLong's unpaired test, as pROC "
+                       "roc.test(paired = FALSE).")
 
     fig_formats = tuple(figure_formats) if figure_formats else DEFAULT_FIGURE_FORMATS
     fig_dpis = tuple(dpis) if dpis else DEFAULT_DPIS

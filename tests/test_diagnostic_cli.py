@@ -182,3 +182,23 @@ def test_figures_plot_the_result_numbers():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_unpaired_delong_between_two_centres(tmp_path):
+    """DSS cohort (centre A) vs the continuous marker x1 (centre B) as two independent cohorts.
+
+    u <- roc.test(r1, r, method = "delong", paired = FALSE)   # r1: x1, r: DSS
+    D -3.87663232022, df 206.571312445, p 0.000142266219214 (groups sorted: "A-dss" first, so the sign flips)
+    """
+    dss = cohort_dss.make()
+    c = cont_frame()
+    frame = pd.concat([
+        pd.DataFrame({"score": dss["dss"].astype(float), "y": dss["reference"], "centre": "A-dss"}),
+        pd.DataFrame({"score": c["x1"], "y": np.where(c["status"] == "case", "malignant", "benign"), "centre": "B-x1"}),
+    ], ignore_index=True)
+    sec = diagnostic_job.run(frame, tmp_path, score="score", truth="y", positive="malignant", unpaired_by="centre",
+                             figure_formats=("svg",))
+    u = sec.results["delong_unpaired"]
+    assert u["groups"] == ["A-dss", "B-x1"] and u["n"] == [59, 150]
+    assert_allclose([u["statistic"], u["df"], u["p"]], [3.87663232022, 206.571312445, 0.000142266219214], rtol=1e-6)
+    jsonschema.validate(sec.results, SCHEMA)

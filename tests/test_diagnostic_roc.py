@@ -286,3 +286,11 @@ def test_small_class_warning():
     res = accuracy_at_cutoff(df, score="s", truth="y", positive="p", cutoff=5)
     assert any("only 2 patients in the positive class" in w for w in res.warnings)
     assert any("only 8 patients in the negative class" in w for w in res.warnings)
+
+
+def test_numeric_positive_label_given_as_text():
+    df = pd.DataFrame({"s": [1, 2, 3, 4, 5, 6], "y": [1.0, 0.0, 1.0, np.nan, 0.0, 1.0]})
+    res = accuracy_at_cutoff(df, score="s", truth="y", positive="1", cutoff=3, min_per_class=1)
+    row = res.to_frame().iloc[0]
+    assert (row.tp, row.fn, row.fp, row.tn) == (2, 1, 1, 1)
+    assert res.flow["exclusions"][0]["lines"] == [3]

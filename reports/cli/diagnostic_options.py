@@ -28,6 +28,8 @@ _OPTIONS = [
     click.option("--compare", default=None, help="Second score column on the same patients (paired DeLong, McNemar)."),
     click.option("--compare-cutoff", type=float, default=None, help="Cutoff of --compare for McNemar (default: its optimal)."),
     click.option("--mcnemar-exact", is_flag=True, help="Exact binomial McNemar p-values."),
+    click.option("--unpaired-by", default=None,
+                 help="Column with two groups (e.g. centre) whose AUCs are compared by unpaired DeLong."),
     click.option("--bootstrap", type=int, default=0, show_default=True, help="Stratified bootstrap replicates (0 = none)."),
     click.option("--seed", type=int, default=20160501, show_default=True, help="Bootstrap seed."),
     click.option("--workers", type=int, default=1, show_default=True, help="Local worker processes."),
