@@ -16,7 +16,7 @@ Barnard-Rubin degrees of freedom, as mice ``pool()`` (its
 variance :math:`r = (1 + 1/m) b / \\bar u`; fraction of missing information
 :math:`\\gamma = (r + 2/(\\nu + 3))/(1 + r)`.  Interval
 :math:`\\bar q \\pm t_{\\nu, 1-\\alpha/2}\\sqrt T`; two-sided t test of 0.
-An infinite ``dfcom`` is replaced by 999999, as mice does.
+An infinite ``dfcom`` gives :math:`\\nu = \\nu_{old}`, as mice does.
 
 References
 ----------
@@ -36,9 +36,6 @@ from scipy import stats
 
 from spinestats.analysis.result import Result
 from spinestats.errors import DataError
-
-DFCOM_CAP = 999999.0  # mice's stand-in for infinite complete-data df
-
 
 @dataclasses.dataclass(frozen=True)
 class Pooled(Result):
@@ -75,7 +72,7 @@ def pool(estimates, variances, dfcom=np.inf, *, names=None, conf_level: float = 
     estimates, variances : arrays of shape (m,) or (m, k): one row per
         completed data set.
     dfcom : complete-data degrees of freedom (scalar or length k); ``inf``
-        is replaced by 999999 as in mice.
+        gives the large-sample df of Rubin (1987), as in mice.
     names : labels of the k quantities.
     """
     q = np.asarray(estimates, dtype=float)
@@ -85,7 +82,7 @@ def pool(estimates, variances, dfcom=np.inf, *, names=None, conf_level: float = 
     m = q.shape[0]
     if m < 2 or q.shape != u.shape:
         raise DataError(f"Rubin's rules need >= 2 completed data sets with matching shapes; got {q.shape}, {u.shape}.")
-    dfc = np.minimum(np.broadcast_to(np.asarray(dfcom, dtype=float), q.shape[1:]), DFCOM_CAP)
+    dfc = np.broadcast_to(np.asarray(dfcom, dtype=float), q.shape[1:])
     qbar, ubar = q.mean(axis=0), u.mean(axis=0)
     b = q.var(axis=0, ddof=1)
     t_ = ubar + (1 + 1 / m) * b
@@ -95,7 +92,7 @@ def pool(estimates, variances, dfcom=np.inf, *, names=None, conf_level: float = 
         riv = (1 + 1 / m) * b / ubar
         dfold = (m - 1) / lam_df**2
         dfobs = (dfc + 1) / (dfc + 3) * dfc * (1 - lam_df)
-        df = dfold * dfobs / (dfold + dfobs)
+        df = np.where(np.isinf(dfc), dfold, dfold * dfobs / (dfold + dfobs))
         fmi = (riv + 2 / (df + 3)) / (1 + riv)
         se = np.sqrt(t_)
         tt = qbar / se
