@@ -146,3 +146,34 @@ def test_cutoff_bootstrap_same_for_any_workers_and_cluster(cluster_address, oob)
         assert other.youden_corrected == serial.youden_corrected
     different = bootstrap_cutoff(score, truth, **{**kw, "seed": 9})
     assert not np.array_equal(different.inbag_sensitivity, serial.inbag_sensitivity)
+
+
+# --------------------------------------------------------------------------- whole commands
+
+
+def _run_cli(argv: list[str]) -> None:
+    from spinestats.reports.cli.main import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 0, f"spinestats {' '.join(argv)} exited with {exit_info.value.code}"
+
+
+def test_accuracy_command_results_identical_for_any_workers(tmp_path, cluster_address):
+    pytest.importorskip("spinestats.reports.cli.accuracy")
+    rng = np.random.default_rng(4)
+    truth = rng.random(150) < 0.4
+    table = pd.DataFrame({
+        "score": rng.binomial(6, np.where(truth, 0.65, 0.35)),
+        "histology": np.where(truth, "malignant", "benign"),
+    })
+    table.to_csv(tmp_path / "scores.csv", index=False)
+    base = ["accuracy", str(tmp_path / "scores.csv"), "--score", "score", "--truth", "histology",
+            "--positive", "malignant", "--bootstrap", "60", "--seed", "5", "--figure-format", "png", "--dpi", "72"]
+    texts = []
+    for extra, name in (([], "w1"), (["--workers", "2"], "w2"), (["--scheduler", cluster_address], "dask")):
+        _run_cli(base + extra + ["--out", str(tmp_path / name)])
+        texts.append((tmp_path / name / "results.json").read_text(encoding="utf-8"))
+    assert '"bootstrap' in texts[0] or '"cutoff_bootstrap' in texts[0] or "optimism" in texts[0]
+    assert texts[1] == texts[0]
+    assert texts[2] == texts[0]
