@@ -1,0 +1,74 @@
+"""``spinestats survival``: Kaplan-Meier, log-rank, Cox and competing risks, as R's survival and cmprsk.
+
+Column mode: ``spinestats survival FILE --time COL --event COL [--event-codes EVENT=1,COMPETING=2,CENSOR=0]
+[--group COL] [--covariates a,b] [--times 24,60] [--unit months] --out DIR``.
+
+Schema mode: ``spinestats survival FILE --schema cirt [--mapping MAP] [--endpoint os|lc|dmfs|pfs|all] --out DIR``
+derives the endpoints from the dates.  Writes ``results.json`` (exactly the
+job's results; layout in ``data_schemas/results/survival.schema.json``),
+``methods.md`` and ``figures/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from spinestats.data_schemas.loading import load
+from spinestats.errors import UsageError
+from spinestats.reports import survival_job
+from spinestats.reports.output import OutputDir
+
+
+@click.command("survival")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--schema", type=click.Choice(["cirt"]), default=None, help="Derive the endpoints from a cirt export.")
+@click.option("--mapping", type=click.Path(path_type=Path), default=None, help="Column mapping YAML for the export.")
+@click.option("--sheet", default=None, help="XLSX sheet to read.")
+@click.option("--time", "time_col", default=None, help="Follow-up time column (column mode).")
+@click.option("--event", "event_col", default=None, help="Event code column (column mode).")
+@click.option("--event-codes", default=None, help="EVENT=1,COMPETING=2,CENSOR=0 (default: 0 censored, others events).")
+@click.option("--group", default=None, help="Grouping column (KM per group, log-rank, Gray's test).")
+@click.option("--strata", default=None, help="Stratification column (log-rank, Cox).")
+@click.option("--covariates", default=None, help="Comma-separated Cox / Fine-Gray covariates.")
+@click.option("--cluster", default=None, help="Cluster column (e.g. centre) for robust Cox SEs.")
+@click.option("--times", default=None, help="Times for the rates, e.g. 24,60 (in --unit; default 2 and 5 years).")
+@click.option("--unit", type=click.Choice(["months", "days", "years"]), default="months", show_default=True)
+@click.option("--conf-type", type=click.Choice(["log", "log-log", "plain"]), default="log", show_default=True)
+@click.option("--ties", type=click.Choice(["efron", "breslow"]), default="efron", show_default=True)
+@click.option("--rho", type=float, default=0.0, show_default=True, help="Fleming-Harrington rho of the log-rank test.")
+@click.option("--gamma", type=float, default=0.0, show_default=True, help="Fleming-Harrington gamma.")
+@click.option("--trend", is_flag=True, help="Add the log-rank trend test over the ordered groups.")
+@click.option("--endpoint", type=click.Choice(["all", "os", "lc", "dmfs", "pfs"]), default="all", show_default=True,
+              help="Schema mode: which endpoint(s).")
+@click.option("--figure-format", "figure_formats", multiple=True, type=click.Choice(["pdf", "svg", "png", "tiff"]),
+              help="Figure format (repeatable; default: all).")
+@click.option("--dpi", "dpis", multiple=True, type=int, help="Raster resolution (repeatable; default: 300 and 600).")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
+@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+def command(file, schema, mapping, sheet, time_col, event_col, event_codes, group, strata, covariates, cluster, times,
+            unit, conf_type, ties, rho, gamma, trend, endpoint, figure_formats, dpis, out, force) -> None:
+    """Survival, local control and competing risks (R survival/cmprsk conventions)."""
+    if schema is None and (time_col is None or event_col is None):
+        raise UsageError("give --time and --event, or --schema cirt to derive the endpoints from dates.")
+    if schema is not None and (time_col or event_col):
+        raise UsageError("--schema cirt derives time and event from the dates; do not give --time/--event with it.")
+    table = load(file, schema=schema, mapping=mapping, sheet=sheet)
+    if times is not None:
+        try:
+            times = [float(t) for t in times.split(",") if t.strip()]
+        except ValueError as exc:
+            raise UsageError(f"--times: expected numbers separated by commas, got {times!r}.") from exc
+    with OutputDir(out, force=force) as od:
+        section = survival_job.run(table=table, out_dir=od.file("."), time=time_col, event=event_col,
+                                   event_codes=event_codes, group=group, strata=strata, covariates=covariates,
+                                   cluster=cluster, times=times, unit=unit, conf_type=conf_type, ties=ties, rho=rho,
+                                   gamma=gamma, trend=trend, endpoint=endpoint,
+                                   figure_formats=figure_formats or None, dpis=dpis or None)
+        od.write_json("results.json", section.results)
+        od.write_text("methods.md", "\n\n".join(section.methods) + "\n\n## References\n\n"
+                      + "\n".join(f"- {r}" for r in section.references) + "\n")
+    click.echo(f"survival: {section.results['flow']['analysed']} rows analysed; results in {out}/results.json")
+    for w in section.warnings:
+        click.echo(f"warning: {w}", err=True)
