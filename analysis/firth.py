@@ -214,6 +214,7 @@ def logistic_regression(
     covariates: Sequence[str],
     method: str = "firth",
     level: float = 0.95,
+    profile: bool = True,
 ) -> LogisticResult:
     """Fit a logistic regression of ``outcome`` on ``covariates``.
 
@@ -225,6 +226,8 @@ def logistic_regression(
     method : ``"firth"`` (penalised, default) or ``"ml"`` (ordinary maximum
         likelihood, refused under separation).
     level : confidence level of the profile-likelihood intervals.
+    profile : compute the profile CIs and LR p-values (``False``: estimates
+        and SEs only, with NaN bounds and p -- for bootstrap refits).
 
     Rows with a missing outcome or covariate are left out and listed in
     ``excluded``, with a warning giving their number.
@@ -267,7 +270,7 @@ def logistic_regression(
     se = np.sqrt(np.diag(np.linalg.inv(info)))
     crit = stats.chi2.ppf(level, 1)
     lower, upper, pvals = [], [], []
-    for r in range(X.shape[1]):
+    for r in range(X.shape[1] if profile else 0):
         lower.append(_profile_bound(X, y, beta, ll, r, penalty, crit, se[r], -1))
         upper.append(_profile_bound(X, y, beta, ll, r, penalty, crit, se[r], +1))
         free = np.array([j for j in range(X.shape[1]) if j != r], dtype=int)
@@ -280,9 +283,9 @@ def logistic_regression(
         terms=terms,
         estimate=tuple(float(b) for b in beta),
         se=tuple(float(s) for s in se),
-        lower=tuple(float(v) for v in lower),
-        upper=tuple(float(v) for v in upper),
-        p=tuple(pvals),
+        lower=tuple(float(v) for v in lower) if profile else (float("nan"),) * X.shape[1],
+        upper=tuple(float(v) for v in upper) if profile else (float("nan"),) * X.shape[1],
+        p=tuple(pvals) if profile else (float("nan"),) * X.shape[1],
         odds_ratio=tuple(float(np.exp(b)) for b in beta),
         loglik=float(ll),
         level=level,

@@ -99,7 +99,7 @@ def _replicate_chunk(item, data: pd.DataFrame, fit: Fit, measures: Mapping[str, 
     for ss in seqs:
         rng = np.random.default_rng(ss)
         idx = rng.integers(0, n, n)
-        boot = data.iloc[idx]
+        boot = data.iloc[idx].reset_index(drop=True)  # unique labels for the fit
         try:
             model = fit(boot)
         except (ValueError, ArithmeticError, np.linalg.LinAlgError):

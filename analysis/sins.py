@@ -124,8 +124,9 @@ def sins(data: pd.DataFrame, *, columns: Mapping[str, str] | None = None) -> Sin
         numeric = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
         ok = np.isin(numeric, allowed)
         for label, raw in zip(data.index[~ok], values[~ok]):
+            shown = repr(raw) if isinstance(raw, str) else str(raw)
             problems.append(
-                f"SINS component '{comp}' (column '{col}'), row {label}: value {raw!r} "
+                f"SINS component '{comp}' (column '{col}'), row {label}: value {shown} "
                 f"is not allowed; expected one of {{{', '.join(map(str, allowed))}}}"
             )
         parts.append(numeric)

@@ -1,0 +1,76 @@
+"""``spinestats fracture``: fracture risk after spinal irradiation.
+
+Reads a ``fracture`` export through the loader (which refuses, with the
+line, a fracture dated before irradiation), runs
+:func:`spinestats.reports.fracture_job.run` and writes ``results.json``
+(exactly the job's results), ``methods.md``, ``model.json``, ``tables/`` and
+``figures/`` into ``--out``; ``--save-model`` also copies the fitted risk
+model (JSON, never pickle) to the given file for ``spinestats predict``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import click
+
+from spinestats.data_schemas.loading import load
+from spinestats.errors import UsageError
+from spinestats.reports import fracture_job
+from spinestats.reports.output import OutputDir
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    out = []
+    for v in values:
+        out.extend(x.strip() for x in v.split(",") if x.strip())
+    return out
+
+
+@click.command("fracture")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--mapping", type=click.Path(path_type=Path), default=None, help="Column mapping YAML for the export.")
+@click.option("--sheet", default=None, help="XLSX sheet to read.")
+@click.option("--horizon", type=float, default=12.0, show_default=True, help="Prediction horizon, months from irradiation.")
+@click.option("--covariates", multiple=True,
+              help="Model terms (repeat or comma-separate); default sins_total,modality. Derived: sins_total, "
+                   "sins_category, sins_7_or_more, lytic.")
+@click.option("--model", type=click.Choice(list(fracture_job.MODELS)), default="finegray", show_default=True,
+              help="Multivariable model: Fine-Gray, cause-specific Cox or Firth logistic (fracture by the horizon).")
+@click.option("--bootstrap", type=int, default=200, show_default=True,
+              help="Bootstrap replicates of the optimism correction (0 = skip).")
+@click.option("--seed", type=int, default=2024, show_default=True, help="Seed of the bootstrap.")
+@click.option("--workers", type=int, default=1, show_default=True, help="Local worker processes for the bootstrap.")
+@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786).")
+@click.option("--save-model", "save_model", type=click.Path(path_type=Path), default=None,
+              help="Also save the fitted risk model as this JSON file.")
+@click.option("--figure-format", "figure_formats", multiple=True,
+              type=click.Choice(["pdf", "svg", "png", "tiff"]),
+              help="Figure formats (repeat; default all: pdf, svg, png and tiff at 300 and 600 dpi).")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
+@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+def command(file, mapping, sheet, horizon, covariates, model, bootstrap, seed, workers, scheduler, save_model,
+            figure_formats, out, force) -> None:
+    """Fracture incidence (crude, competing-risk CIF, Gray's test), risk models and their validation."""
+    if bootstrap < 0:
+        raise UsageError(f"--bootstrap must be >= 0; got {bootstrap}")
+    if save_model is not None and save_model.exists() and not force:
+        raise UsageError(f"--save-model {save_model}: the file exists; choose another name or add --force.")
+    table = load(file, schema="fracture", mapping=mapping, sheet=sheet)
+    with OutputDir(out, force=force) as od:
+        section = fracture_job.run(table=table, out_dir=od.file("."), horizon=horizon,
+                                   covariates=_split(covariates) or None, model=model, bootstrap=bootstrap,
+                                   seed=seed, workers=workers, scheduler=scheduler,
+                                   figure_formats=figure_formats or None)
+        od.write_json("results.json", section.results)
+        od.write_text("methods.md", "\n\n".join(section.methods) + "\n\n## References\n\n"
+                      + "\n".join(f"- {r}" for r in section.references) + "\n")
+    if save_model is not None:
+        save_model.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(out / "model.json", save_model)
+    r = section.results
+    click.echo(f"fracture: {r['flow']['patients']} patients, {r['flow']['fractures']} fractures; "
+               f"results in {out}/results.json")
+    for w in section.warnings:
+        click.echo(f"warning: {w}", err=True)

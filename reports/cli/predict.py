@@ -1,0 +1,74 @@
+"""``spinestats predict MODEL.json FILE``: each patient's risk at the model's horizon.
+
+The model is a JSON file written by ``spinestats fracture --save-model``
+(validated against ``risk_model.schema.json``; never unpickled).  FILE is
+read through the loader with the ``fracture`` schema (only the model's
+covariates need to be usable; SINS totals and the other derived columns are
+computed as in the fitting job).  Output: one row per patient with a
+pseudonymised ID (keyed HMAC; ``--key`` or ``SPINESTATS_PSEUDONYM_KEY``),
+the predicted risk and its CI -- as ``predictions.csv`` and ``results.json``
+in ``--out``, or a single CSV with ``--output``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from spinestats.analysis.risk_model import model_from_json, predict_risk
+from spinestats.data_schemas.loading import load
+from spinestats.data_schemas.privacy import pseudonymise
+from spinestats.errors import UsageError
+from spinestats.reports.fracture_job import prepare
+from spinestats.reports.output import OutputDir, escape_frame
+
+
+@click.command("predict")
+@click.argument("model_file", metavar="MODEL.json", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--mapping", type=click.Path(path_type=Path), default=None, help="Column mapping YAML for the export.")
+@click.option("--sheet", default=None, help="XLSX sheet to read.")
+@click.option("--level", type=float, default=0.95, show_default=True, help="Confidence level of the risk's CI.")
+@click.option("--key", default=None, help="Pseudonymisation key (default: $SPINESTATS_PSEUDONYM_KEY, else the file's SHA-256).")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="Output folder.")
+@click.option("--output", "output", type=click.Path(path_type=Path), default=None, help="Write one CSV file instead.")
+@click.option("--force", is_flag=True, help="Replace an existing output.")
+def command(model_file, file, mapping, sheet, level, key, out, output, force) -> None:
+    """Predicted risk of fracture by the model's horizon, with its CI, per patient."""
+    if (out is None) == (output is None):
+        raise UsageError("give exactly one of --out DIR or --output FILE.csv")
+    if not model_file.is_file():
+        raise UsageError(f"MODEL.json {model_file}: no such file")
+    if not 0 < level < 1:
+        raise UsageError(f"--level must be between 0 and 1; got {level}")
+    model = model_from_json(model_file.read_text(encoding="utf-8"))
+    table = load(file, schema="fracture", mapping=mapping, sheet=sheet)
+    data = prepare(table.data)
+    pred = predict_risk(model, data, conf_level=level)
+    secret = key or os.environ.get("SPINESTATS_PSEUDONYM_KEY") or table.provenance.sha256
+    frame = pd.DataFrame({
+        "patient": pseudonymise(data["patient_id"], secret),
+        "risk": pred.risk, "lower": pred.lower, "upper": pred.upper,
+    })
+    frame["horizon_months"] = model.horizon
+    if output is not None:
+        if output.exists() and not force:
+            raise UsageError(f"--output {output}: the file exists; add --force to replace it.")
+        output.parent.mkdir(parents=True, exist_ok=True)
+        escape_frame(frame).to_csv(output, index=False, lineterminator="\n")
+        where = output
+    else:
+        with OutputDir(out, force=force) as od:
+            od.write_csv("predictions.csv", frame)
+            od.write_json("results.json", {
+                "model": {"type": model.model_type, "horizon": model.horizon, "time_unit": model.time_unit,
+                          "terms": list(model.terms), "package_version": model.package_version},
+                "n": len(frame), "conf_level": level,
+                "ci_method": "delta method (see spinestats.analysis.risk_model)",
+                "predictions": frame.to_dict(orient="records"),
+            })
+        where = out
+    click.echo(f"predict: {len(frame)} patients; risk of fracture by {model.horizon:g} {model.time_unit} in {where}")

@@ -1,0 +1,114 @@
+"""Figures of the fracture analysis: CIF by group, forest plot, calibration, decision curve.
+
+Every builder takes result objects (never raw data), draws on ``ax`` (a new
+journal-sized figure when ``None``) and returns the ``Axes``; tests read the
+plotted arrays back.  No statistics are computed here.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from spinestats.analysis.calibration import CalibrationResult
+from spinestats.analysis.cuminc import CumulativeIncidence
+from spinestats.analysis.decision_curve import DecisionCurve
+from spinestats.reports.figure_style import PALETTE, RC, journal_figure, series_style
+
+
+def _journal_style(builder):
+    """Draw inside the journal rc style, so labels and legends get the journal font sizes."""
+
+    @functools.wraps(builder)
+    def wrapped(*args, **kwargs):
+        with plt.rc_context(RC):
+            return builder(*args, **kwargs)
+
+    return wrapped
+
+
+@_journal_style
+def cif_figure(ci: CumulativeIncidence, *, horizon: float | None = None, risk_times: Sequence[float] | None = None,
+               pvalue: str | None = None, title: str | None = None, ax=None):
+    """Cumulative incidence of fracture per group with CI bands and the at-risk table.
+
+    Drawn by the project's one step-curve plotter
+    (:func:`spinestats.reports.step_plot.plot_step_curves`); returns its
+    :class:`~spinestats.reports.step_plot.StepPlot` (the arrays drawn).
+    """
+    from spinestats.reports import step_plot
+
+    curves = step_plot.cif_curves(ci, cause=1)
+    times = risk_times if risk_times is not None else step_plot.default_risk_times(curves)
+    curves = step_plot.cif_curves(ci, cause=1, risk_times=times)
+    top = max(float(np.nanmax(c.upper)) if c.upper is not None and c.upper.size else 0.0 for c in curves)
+    sp = step_plot.plot_step_curves(curves, ax=ax, xlabel="Months from irradiation",
+                                    ylabel="Cumulative incidence of VCF", ylim=(0.0, min(1.02, max(0.1, top * 1.1))),
+                                    pvalue=pvalue, title=title, risk_times=times)
+    if horizon is not None:
+        sp.ax.axvline(horizon, color="0.6", linewidth=0.6, linestyle=":")
+    return sp
+
+
+@_journal_style
+def forest_figure(model: Mapping, *, ax=None, label: str | None = None):
+    """Forest plot of (sub)hazard or odds ratios with their CIs (log scale).
+
+    ``model`` is the ``results["model"]`` block: ``terms``, ``estimate``,
+    ``lower``, ``upper`` (ratios) and ``type``.
+    """
+    terms = list(model["terms"])
+    est = np.asarray(model["estimate"], dtype=float)
+    lo = np.asarray(model["lower"], dtype=float)
+    hi = np.asarray(model["upper"], dtype=float)
+    if ax is None:
+        _, ax = journal_figure("single", height_mm=20 + 8 * len(terms))
+    y = np.arange(len(terms))[::-1]
+    ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="s", color=PALETTE[0], ecolor=PALETTE[0],
+                markersize=4, capsize=2, linewidth=1)
+    ax.axvline(1.0, color="0.4", linewidth=0.6, linestyle="--")
+    ax.set_xscale("log")
+    ax.set_yticks(y)
+    ax.set_yticklabels(terms)
+    ax.set_xlabel(label or {"finegray": "Subdistribution hazard ratio (95% CI)", "cox": "Cause-specific hazard ratio (95% CI)",
+                            "firth": "Odds ratio (95% CI)"}.get(model.get("type", ""), "Ratio (95% CI)"))
+    return ax
+
+
+@_journal_style
+def calibration_figure(cal: CalibrationResult, *, ax=None):
+    """Observed (Aalen-Johansen, with CI) against mean predicted risk per group, with the ideal line."""
+    if ax is None:
+        _, ax = journal_figure("single", height_mm=80)
+    g = cal.groups
+    top = float(np.nanmax([g["upper"].max(), g["predicted"].max(), 0.05])) * 1.05
+    ax.plot([0, top], [0, top], color="0.5", linestyle="--", linewidth=0.8, label="Ideal")
+    st = series_style(0)
+    ax.errorbar(g["predicted"], g["observed"], yerr=[g["observed"] - g["lower"], g["upper"] - g["observed"]],
+                fmt=st["marker"], color=st["color"], markersize=4, capsize=2, linewidth=0.8,
+                label=f"Groups (CITL {cal.citl:.2f}, slope {cal.slope:.2f})")
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    ax.set_xlabel(f"Predicted risk of VCF by {cal.horizon:g} months")
+    ax.set_ylabel("Observed cumulative incidence")
+    ax.legend(frameon=False, loc="upper left")
+    return ax
+
+
+@_journal_style
+def decision_curve_figure(dc: DecisionCurve, *, ax=None):
+    """Net benefit of the model, treat-all and treat-none against the threshold probability."""
+    if ax is None:
+        _, ax = journal_figure("single", height_mm=70)
+    for i, (name, values) in enumerate((("Model", dc.model), ("Treat all", dc.treat_all), ("Treat none", dc.treat_none))):
+        st = series_style(i)
+        ax.plot(dc.threshold, values, color=st["color"], linestyle=st["linestyle"], label=name)
+    finite = np.concatenate([dc.model[np.isfinite(dc.model)], [0.0]])
+    ax.set_ylim(min(-0.02, -0.25 * float(np.max(finite))), float(np.max(finite)) * 1.15 + 1e-3)
+    ax.set_xlabel(f"Threshold probability (VCF by {dc.horizon:g} months)")
+    ax.set_ylabel("Net benefit")
+    ax.legend(frameon=False)
+    return ax
