@@ -94,10 +94,8 @@ def test_long_layout_gives_the_same_numbers(bkp_section):
 
 def test_baseline_only_patient_is_counted_in_flow(bkp_section):
     d = cohort_bkp.make()
-    extra = d.iloc[[0]].copy()
-    extra["patient_id"] = "BKP-18"
-    extra[[c for c in d if c.startswith("nrs_") and c != "nrs_baseline"]] = pd.NA
-    d = pd.concat([d, extra], ignore_index=True)
+    d = d.reindex(range(18))  # an 18th patient with a baseline score only
+    d.loc[17, ["patient_id", "arm", "nrs_baseline"]] = ["BKP-18", "BKP", 9]
     r = pain_job.run(d).results
     flow = r["flow"]
     assert flow["patients"] == 18 and flow["baseline_only"] == 1
