@@ -47,7 +47,12 @@ from spinestats.errors import UsageError
 
 @dataclasses.dataclass(frozen=True)
 class CoxZph(Result):
-    """``cox.zph`` table (``term``, ``chisq``, ``df``, ``p``; last row ``GLOBAL``) and residuals."""
+    """``cox.zph`` table (``term``, ``chisq``, ``df``, ``p``; last row ``GLOBAL``) and residuals.
+
+    ``residuals`` has one column per design column (scaled Schoenfeld
+    residuals, R's ``y``), one row per event, aligned with ``time`` (event
+    times) and ``x`` (the transformed times, R's ``x``).
+    """
 
     table: pd.DataFrame
     transform: str
@@ -146,9 +151,7 @@ def cox_zph(
     if len(np.unique(s_codes)) > 1:
         warnings.append("with strata, the scaled residuals use the pooled information (R weights it per stratum); "
                         "the tests are exact.")
-    res = pd.DataFrame(scaled, columns=list(names))
-    res.insert(0, "x", tt[cx.order][cx.ev_idx])
-    res.insert(0, "time", cx.t[cx.ev_idx])
+    res = pd.DataFrame(scaled, columns=list(names))  # rows align with ``time`` and ``x``
     return CoxZph(
         table=pd.DataFrame(rows),
         transform=transform,

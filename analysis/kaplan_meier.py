@@ -118,6 +118,8 @@ class KMCurve(Result):
         ev, _ = self.events_before(t)
         n_event = np.diff(np.concatenate(([0], ev)))
         beyond = t > (self.time[-1] if self.time.size else -np.inf)
+        with np.errstate(invalid="ignore"):
+            se_surv = surv * se_log  # 0 * inf (a curve at 0) is undefined: NaN
         out = pd.DataFrame(
             {
                 "group": [self.group] * t.size,
@@ -125,7 +127,7 @@ class KMCurve(Result):
                 "n_at_risk": self.at_risk(t),
                 "n_event": n_event,
                 "survival": surv,
-                "std_err": surv * se_log,
+                "std_err": se_surv,
                 "lower": lo,
                 "upper": hi,
             }
