@@ -14,14 +14,15 @@ in ``ax._spinestats_flow`` for tests and the report.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
 from spinestats.reports.figure_style import PALETTE, journal_figure, save_figure
 
 
-def _box(ax, x, y, text, w=0.26, h=0.12, color=PALETTE[0]):
-    ax.text(x, y, text, ha="center", va="center", fontsize=6, wrap=True,
+def _box(ax, x, y, text, color=PALETTE[0], fontsize=6.0):
+    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize,
             bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": color, "linewidth": 0.8},
             transform=ax.transAxes)
 
@@ -58,13 +59,17 @@ def flow_figure(flows: Mapping, *, title: str = "Participant flow (STARD 2015)",
     ax.set_axis_off()
     drawn = {}
     width = 1.0 / n
+    wrap = max(12, int(150 / n))  # characters per line, by column width
+    fs = 6.0 if n <= 4 else 5.0
     for i, (name, f) in enumerate(columns.items()):
         x = width * (i + 0.5)
         reasons = _reasons(f)
-        _box(ax, x, 0.88, f"{name}\nrecords read\nn = {int(f['n_read'])}")
-        excl = "\n".join(f"{r[:38]}: {k}" for r, k in reasons[:6]) or "none"
-        _box(ax, x, 0.55, f"Excluded n = {int(f['n_excluded'])}\n{excl}", color=PALETTE[1])
-        _box(ax, x, 0.18, f"Analysed\nn = {int(f['n_analysed'])}", color=PALETTE[2])
+        _box(ax, x, 0.88, textwrap.fill(str(name), wrap) + f"\nrecords read\nn = {int(f['n_read'])}", fontsize=fs)
+        excl = "\n".join(textwrap.fill(f"{r}: {k}", wrap) for r, k in reasons[:6]) or "none"
+        if len(reasons) > 6:
+            excl += f"\n(+{len(reasons) - 6} more reasons)"
+        _box(ax, x, 0.55, f"Excluded n = {int(f['n_excluded'])}\n{excl}", color=PALETTE[1], fontsize=fs)
+        _box(ax, x, 0.18, f"Analysed\nn = {int(f['n_analysed'])}", color=PALETTE[2], fontsize=fs)
         _arrow(ax, x, 0.82, x, 0.62)
         _arrow(ax, x, 0.47, x, 0.25)
         drawn[name] = {"n_read": int(f["n_read"]), "n_excluded": int(f["n_excluded"]),

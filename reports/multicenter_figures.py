@@ -52,7 +52,7 @@ def forest_plot(meta: MetaResult, *, label: str = "Estimate", ax=None, show_pred
     ax.set_ylim(-0.6, k + 1.6)
     ax.set_xlabel(label)
     ax.set_title(f"{label}: I² = {meta.i2:.0f}%, τ² = {meta.tau2:.3f}", fontsize=7)
-    ax.legend(loc="lower left", fontsize=6, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=6, frameon=False)
     return fig, ax
 
 

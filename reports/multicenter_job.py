@@ -94,16 +94,23 @@ def _meta_dict(m) -> dict[str, Any]:
     }
 
 
-def exclusion_reason(reason: str) -> str:
-    """Short reason of a loader exclusion: the rule and column, without the value."""
-    return reason.split(" = ")[0].strip()
+def exclusion_reason(reason: str, rules: Sequence[str] = ()) -> str:
+    """Short reason of a loader exclusion: the rule and column, without the value.
+
+    A reason naming a non-ASCII file column (e.g. a Japanese header) is
+    shortened to its rule names, so figures need no CJK font.
+    """
+    short = reason.split(" = ")[0].strip()
+    if not short.isascii():
+        short = ", ".join(rules) if rules else "invalid value"
+    return short
 
 
 def flow_from_exclusions(n_read: int, exclusions: Sequence[Any], n_analysed: int, centre: str | None = None) -> dict:
     """A flow dict (flow diagram / STARD) from loader exclusions."""
     agg: dict[tuple[str, str | None], list[int]] = {}
     for e in exclusions:
-        key = (exclusion_reason(getattr(e, "reason", str(e))), getattr(e, "centre", None) or centre)
+        key = (exclusion_reason(getattr(e, "reason", str(e)), getattr(e, "rules", ())), getattr(e, "centre", None) or centre)
         agg.setdefault(key, []).append(int(getattr(e, "line", 0)))
     rows = [{"reason": r, "n": len(lines), "lines": sorted(lines), "centre": c}
             for (r, c), lines in sorted(agg.items(), key=lambda kv: (str(kv[0][1]), kv[0][0]))]
@@ -404,7 +411,8 @@ def run(
         for e in t.exclusions:
             c = getattr(e, "centre", None) or cen_of_file or str(name)
             f = flows.setdefault(c, {"n_read": 0, "n_analysed": 0, "n_excluded": 0, "exclusions": []})
-            f["exclusions"].append({"reason": exclusion_reason(e.reason), "n": 1, "lines": [e.line], "centre": c})
+            f["exclusions"].append({"reason": exclusion_reason(e.reason, getattr(e, "rules", ())), "n": 1,
+                                    "lines": [e.line], "centre": c})
     for e in excluded_here:
         c = e["centre"] or "unknown centre"
         f = flows.setdefault(c, {"n_read": 0, "n_analysed": 0, "n_excluded": 0, "exclusions": []})

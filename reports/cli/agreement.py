@@ -1,0 +1,56 @@
+"""``spinestats agreement``: inter-reader agreement.
+
+Wide layout (any table, one row per case, one column per rater)::
+
+    spinestats agreement scores.csv --case case --raters R1,R2,R3 --out agree/
+
+Long layout (the ``readers`` schema: one row per case and reader)::
+
+    spinestats agreement readers.csv --schema readers --out agree/
+
+Writes ``results.json`` (``kappa``, ``weighted_kappa``, ``fleiss_kappa``,
+``icc``; per feature under ``features``), ``methods.md`` and
+``tables/icc.csv``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from spinestats.data_schemas.loading import load
+from spinestats.reports import agreement_job
+from spinestats.reports.output import OutputDir
+
+
+@click.command("agreement")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--schema", type=click.Choice(["readers"]), default=None, help="Long layout per the readers schema.")
+@click.option("--mapping", type=click.Path(path_type=Path), default=None, help="Column mapping YAML.")
+@click.option("--sheet", default=None)
+@click.option("--case", default=None, help="Case column (readers: case_id).")
+@click.option("--raters", default=None, help="Wide: rater columns COL1,COL2[,...]; long: readers to use.")
+@click.option("--reader", default="reader", show_default=True, help="Reader column of the long layout.")
+@click.option("--measure", default=None, help="Rating analysed (long: dss; wide: a label).")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
+@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+def command(file, schema, mapping, sheet, case, raters, reader, measure, out, force) -> None:
+    """Cohen's kappa (weighted), Fleiss' kappa and the six Shrout-Fleiss ICCs."""
+    table = load(file, schema=schema, mapping=mapping, sheet=sheet)
+    rater_list = [r.strip() for r in raters.split(",")] if raters else None
+    with OutputDir(out, force=force) as od:
+        section = agreement_job.run(table=table, case=case, reader=reader, raters=rater_list, measure=measure)
+        od.write_json("results.json", section.results)
+        od.write_text("methods.md", "\n\n".join(section.methods) + "\n\n## References\n\n"
+                      + "\n".join(f"- {r}" for r in section.references) + "\n")
+        if section.results.get("icc"):
+            od.write_csv("tables/icc.csv", pd.DataFrame(section.results["icc"]))
+    r = section.results
+    k = r["kappa"]
+    click.echo(f"agreement on {r['measure']}: {r['n_cases']} cases, raters {', '.join(r['raters'])}; "
+               f"kappa {k['estimate']:.3f} ({k['lower']:.3f}-{k['upper']:.3f})")
+    click.echo(f"results in {out}/results.json")
+    for w in section.warnings:
+        click.echo(f"warning: {w}", err=True)
