@@ -221,7 +221,8 @@ def markdown(rows: list[dict], scale_rows: list[dict], meta: dict) -> str:
     out = [
         f"Measured {meta['when']} on {meta['machine']}; spinestats {meta['spinestats']}, "
         f"Python {meta['python']}, {meta['r']}; repeats = {meta['repeats']}"
-        f"{' (quick)' if meta['quick'] else ''}; seed {meta['seed']}.",
+        f"{' (quick)' if meta['quick'] else ''}; seed {meta['seed']}; load average (1, 5, 15 min) "
+        f"{meta['load_start']} at the start and {meta['load_end']} at the end.",
         "",
         "Times: median (min–max) of the repeats after one warm-up call. Ratio = spinestats median / "
         "reference median (range: fastest/slowest .. slowest/fastest). Agreement = largest absolute difference "
@@ -249,12 +250,12 @@ def markdown(rows: list[dict], scale_rows: list[dict], meta: dict) -> str:
             "Scale workloads (a subprocess under `/usr/bin/time -v`: wall time and peak resident memory of the "
             "largest process; the data generation is not timed):",
             "",
-            "| workload | size | wall time | peak RSS | target | pass | note |",
-            "|---|---|---|---|---|---|---|",
+            "| workload | size | wall time | CPU time (user+sys) | peak RSS | target | pass | note |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for s in scale_rows:
             out.append(
-                f"| {s['workload']} | {s['size']} | {s.get('wall', '–')} | {s.get('rss', '–')} | "
+                f"| {s['workload']} | {s['size']} | {s.get('wall', '–')} | {s.get('cpu', '–')} | {s.get('rss', '–')} | "
                 f"{s['target']} | {s.get('verdict', 'not measured')} | {s.get('note', '')} |"
             )
     return "\n".join(out) + "\n"
@@ -313,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         "repeats": args.repeats,
         "quick": args.quick,
         "seed": args.seed,
+        "load_start": " ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
     rows: list[dict] = []
     scale_rows: list[dict] = []
@@ -331,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"   {res}", flush=True)
                     scale_rows.append(res)
 
+    meta["load_end"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     table = markdown(rows, scale_rows, meta)
     print("\n" + table)
     out = Path(args.out)

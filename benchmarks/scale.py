@@ -133,11 +133,14 @@ def measure(cmd: list[str], cwd: Path | None = None, timeout: float = 1800) -> d
         proc = subprocess.run([gnu_time, "-v", *cmd], capture_output=True, text=True, cwd=cwd, timeout=timeout)
         rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
         wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", proc.stderr)
+        user = re.search(r"User time \(seconds\): ([\d.]+)", proc.stderr)
+        system = re.search(r"System time \(seconds\): ([\d.]+)", proc.stderr)
+        cpu = float(user.group(1)) + float(system.group(1)) if user and system else None
         seconds = None
         if wall:
             parts = [float(x) for x in wall.group(1).split(":")]
             seconds = sum(p * 60**k for k, p in enumerate(reversed(parts)))
-        return {"returncode": proc.returncode, "seconds": seconds,
+        return {"returncode": proc.returncode, "seconds": seconds, "cpu_seconds": cpu,
                 "rss_bytes": int(rss.group(1)) * 1024 if rss else None,
                 "stdout": proc.stdout, "stderr": proc.stderr}
     import resource
@@ -146,8 +149,10 @@ def measure(cmd: list[str], cwd: Path | None = None, timeout: float = 1800) -> d
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=timeout)
     seconds = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-    return {"returncode": proc.returncode, "seconds": seconds, "rss_bytes": rss,
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    rss = usage.ru_maxrss * 1024
+    return {"returncode": proc.returncode, "seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+            "rss_bytes": rss,
             "stdout": proc.stdout, "stderr": proc.stderr}
 
 
@@ -167,6 +172,7 @@ def _row(w: ScaleWorkload, size: str, m: dict[str, Any], note: str = "") -> dict
                     "note": note[:200]}
     return {"workload": w.name, "size": size, "target": w.target,
             "wall": f"{m['seconds']:.1f} s" if m["seconds"] is not None else "–",
+            "cpu": f"{m['cpu_seconds']:.1f} s" if m.get("cpu_seconds") is not None else "–",
             "rss": f"{m['rss_bytes'] / GB:.2f} GB" if m["rss_bytes"] else "–",
             "seconds": m["seconds"], "rss_bytes": m["rss_bytes"],
             "verdict": _verdict(w, m), "note": note[:300]}
