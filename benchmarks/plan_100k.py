@@ -31,7 +31,8 @@ ANALYSES = [
      "categorical": ["centre", "boundary", "lobulated", "bone_destruction"], "nonnormal": ["size_cm", "dss"]},
     {"type": "dss", "data": "dss", "bootstrap": 2000},
     {"type": "multicenter", "data": "dss"},
-    {"type": "survival", "data": "cirt"},
+    {"type": "survival", "data": "cirt", "group": "separation_surgery",
+     "covariates": ["age", "sex", "total_dose_gye"], "cluster": "centre"},
 ]
 
 
