@@ -78,11 +78,12 @@ class Reporter:
     def step(self, name: str) -> Iterator[None]:
         """Time one step; logs start and duration when verbose, advances the bar."""
         self.log(f"- {name} ...")
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         if self._progress is not None:
             self._progress.update(self._task, description=name)
         yield
-        self.log(f"  {name} done in {time.perf_counter() - start:.1f} s")
+        self.log(f"  {name} done in {time.perf_counter() - start:.1f} s "
+                 f"(CPU {time.process_time() - cpu:.1f} s in this process)")
         self.advance()
 
     def track(self, items: Iterable[T], total: int, description: str) -> Iterator[T]:

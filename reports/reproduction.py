@@ -28,8 +28,10 @@ How ``match`` is computed (``rule``):
               the range's precision, lies within it, ends included.
 ``greater``   a published bound (``> 90%``): the reproduced value is strictly
               greater.
-``at_most``   a published limit (cord tolerance about 50 GyE): every
-              reproduced value (the maximum is reported) is at most the limit.
+``at_most``   a published limit: the reproduced value (for a limit, the
+              cohort maximum), rounded to the published precision, is at most
+              the limit.  "About 50 GyE" is precise to tens (``decimals=-1``):
+              a cohort maximum of 52.0 GyE is "about 50"; 55 GyE would not be.
 ``count``     integers, equal.
 ``check``     a rule stated in words (DSS weights, WBB zones, "improved only
               with BKP"): a boolean computed from the data or results, with the
@@ -128,9 +130,9 @@ def compare(pub: Published, rep: Reproduced) -> dict[str, Any]:
         elif pub.rule == "greater":
             ok = v > float(pub.value)
             diff = v - float(pub.value)
-        else:  # at_most
-            ok = v <= float(pub.value)
-            diff = v - float(pub.value)
+        else:  # at_most, at the published precision
+            ok = shown <= float(pub.value)
+            diff = shown - float(pub.value)
         if pub.counts is not None:
             ok = ok and rep.counts is not None and tuple(rep.counts) == tuple(pub.counts)
         entry["match"] = bool(ok)
@@ -266,6 +268,72 @@ def _dss_accuracy(positive_class: str) -> Extractor:
     return get
 
 
+def _first(*getters: Extractor) -> Extractor:
+    """The first getter that produces a value (job results first, then the data)."""
+    def get(results, inputs):
+        rep = Reproduced(note="not available")
+        for g in getters:
+            rep = g(results, inputs)
+            if rep.value is not None:
+                return rep
+        return rep
+    return get
+
+
+def _dss_cutoff(measure: str) -> Extractor:
+    """Sensitivity or specificity at DSS >= 3 from the diagnostic job's results."""
+    def get(results, inputs):
+        for row in dig(results, "dss", "requested_cutoffs") or ():
+            if row.get("cutoff") == 3:
+                x, n = (row["tp"], row["tp"] + row["fn"]) if measure == "sensitivity" else (row["tn"], row["tn"] + row["fp"])
+                ci = row.get(f"{measure}_ci")
+                return Reproduced(100.0 * row[measure], tuple(100.0 * c for c in ci) if ci else None, (int(x), int(n)))
+        return _missing("the 'dss' analysis at cutoff 3")
+    return get
+
+
+def _dss_job_weights(results, inputs) -> Reproduced:
+    w = dig(results, "dss", "dss_weights")
+    if w is None:
+        return _missing("the 'dss' analysis")
+    got = (w.get("size_ge_5cm"), w.get("indistinct_boundary"), w.get("lobulated"), w.get("bone_destruction"))
+    data = _dss_weights(results, inputs)
+    ok = got == (2, 2, 1, 1) and data.value is not False
+    return Reproduced(ok, text=f"job weights {', '.join(f'{v:g}' for v in got)}; " + (data.text or ""))
+
+
+def _no_myelitis(results, inputs) -> Reproduced:
+    df = _frame(inputs, "cirt_ss")
+    if df is None:
+        return _missing("the 'cirt_ss' input")
+    dose = df["cord_max_dose_gye"].dropna() if "cord_max_dose_gye" in df.columns else None
+    if dose is None or dose.empty:
+        return Reproduced(note="the cirt schema records no myelitis and no cord dose was given")
+    ok = bool((dose <= 50).all())
+    return Reproduced(ok, text=f"myelitis is not a schema field; cord maximum dose ≤ 50 GyE in {int((dose <= 50).sum())}/{len(dose)} "
+                               f"(max {dose.max():.1f} GyE)")
+
+
+def _headline(section: str, name: str, scale: float = 1.0, note: str | None = None) -> Extractor:
+    """A headline estimate of the survival job (``results.<section>.headline.<name>``) with its CI."""
+    def get(results, inputs):
+        h = dig(results, section, "headline", name)
+        if h is None or h.get("estimate") is None:
+            return _missing(f"the '{section}' analysis (headline {name})")
+        ci = (h["lower"], h["upper"]) if h.get("lower") is not None and h.get("upper") is not None else None
+        return Reproduced(scale * h["estimate"], tuple(scale * c for c in ci) if ci else None, note=note)
+    return get
+
+
+def _job_dose_share(results, inputs) -> Reproduced:
+    d = dig(results, "survival", "dose")
+    if d is None or d.get("share_at_least_64_in_16") is None:
+        return _missing("the 'survival' analysis (dose)")
+    share = 100.0 * d["share_at_least_64_in_16"]
+    return Reproduced(share, counts=(int(d["n_at_least_64_in_16"]), int(d["n"])),
+                      text=f"{share:.1f}% ({d['n_at_least_64_in_16']}/{d['n']})")
+
+
 def _dose_share(results, inputs) -> Reproduced:
     df = _frame(inputs, "cirt")
     if df is None:
@@ -283,7 +351,10 @@ def _cord_max(results, inputs) -> Reproduced:
             values.extend(df["cord_max_dose_gye"].dropna().tolist())
     if not values:
         return Reproduced(note="no cord dose recorded in the CIRT cohorts")
-    return Reproduced(float(max(values)), text=f"maximum cord dose {max(values):.1f} GyE (n = {len(values)})")
+    over = sorted(v for v in values if v > 50)
+    text = (f"maximum cord dose {max(values):.1f} GyE (n = {len(values)}); {len(over)} above 50 GyE"
+            + (f" ({', '.join(f'{v:.1f}' for v in over)}), flagged by the dose check" if over else ""))
+    return Reproduced(float(max(values)), text=text)
 
 
 def _sarcoma_dose(results, inputs) -> Reproduced:
@@ -322,33 +393,40 @@ def _only_bkp_improved(results, inputs) -> Reproduced:
 
 
 PUBLISHED: tuple[tuple[Published, Extractor], ...] = (
-    (Published("dss_n", "DSS: dumbbell tumours", "section 1, Table 1; ref. 1", "59", 59, "count"), _count_rows("dss")),
+    (Published("dss_n", "DSS: dumbbell tumours", "section 1, Table 1; ref. 1", "59", 59, "count"),
+     _first(_value("dss", "n"), _count_rows("dss"))),
     (Published("dss_benign", "DSS: benign tumours", "section 1, Table 1", "39", 39, "count"),
-     _count_rows("dss", lambda d: d["reference"] == "benign")),
+     _first(_value("dss", "n_negative"), _count_rows("dss", lambda d: d["reference"] == "benign"))),
     (Published("dss_malignant", "DSS: malignant tumours", "section 1, Table 1", "20", 20, "count"),
-     _count_rows("dss", lambda d: d["reference"] == "malignant")),
+     _first(_value("dss", "n_positive"), _count_rows("dss", lambda d: d["reference"] == "malignant"))),
     (Published("dss_weights", "DSS weights: size \u2265 5 cm 2, indistinct boundary 2, lobulated 1, bone destruction 1",
-               "section 1, Table 2", "2, 2, 1, 1", True, "check"), _dss_weights),
-    (Published("dss_median_benign", "DSS: median score, benign", "section 1", "0", 0.0, "equal", 1), _dss_median("benign")),
+               "section 1, Table 2", "2, 2, 1, 1", True, "check"), _first(_dss_job_weights, _dss_weights)),
+    (Published("dss_median_benign", "DSS: median score, benign", "section 1", "0", 0.0, "equal", 1),
+     _first(_value("dss", "by_class", "benign", "median"), _dss_median("benign"))),
     (Published("dss_median_malignant", "DSS: median score, malignant", "section 1", "5.5", 5.5, "equal", 1),
-     _dss_median("malignant")),
+     _first(_value("dss", "by_class", "malignant", "median"), _dss_median("malignant"))),
     (Published("dss_sensitivity", "DSS \u2265 3: sensitivity (%)", "section 1; ref. 1", "90% (18/20)", 90.0, "equal", 0, (18, 20)),
-     _dss_accuracy("malignant")),
+     _first(_dss_cutoff("sensitivity"), _dss_accuracy("malignant"))),
     (Published("dss_specificity", "DSS \u2265 3: specificity (%)", "section 1; ref. 1", "84.6% (33/39)", 84.6, "equal", 1, (33, 39)),
-     _dss_accuracy("benign")),
-    (Published("cirt_n", "CIRT for primary spinal sarcoma: patients", "section 3; ref. 12", "47", 47, "count"), _count_rows("cirt")),
+     _first(_dss_cutoff("specificity"), _dss_accuracy("benign"))),
+    (Published("cirt_n", "CIRT for primary spinal sarcoma: patients", "section 3; ref. 12", "47", 47, "count"),
+     _first(_value("survival", "flow", "patients"), _count_rows("cirt"))),
     (Published("cirt_dose", "CIRT: patients receiving \u2265 64 GyE in 16 fractions (%)", "section 3; ref. 12", "> 90%", 90.0, "greater"),
-     _dose_share),
+     _first(_job_dose_share, _dose_share)),
     (Published("cirt_median_os", "CIRT: median overall survival (months)", "section 3; ref. 12", "44 months", 44.0, "equal"),
-     lambda r, i: Reproduced(note="set by the survival job")),
+     _headline("survival", "median_observed_os", note=(
+         "the median observed survival time (death or last follow-up); a Kaplan-Meier median of 44 months "
+         "would contradict the 52% 5-year survival quoted beside it (see cohort_cirt.py)"))),
     (Published("cirt_lc5", "CIRT: 5-year local control (%)", "section 3; ref. 12", "79%", 79.0, "equal"),
-     lambda r, i: Reproduced(note="set by the survival job")),
+     _headline("survival", "lc_5y", 100.0, note="Kaplan-Meier; death without recurrence censored, as the paper")),
     (Published("cirt_os5", "CIRT: 5-year overall survival (%)", "section 3; ref. 12", "52%", 52.0, "equal"),
-     lambda r, i: Reproduced(note="set by the survival job")),
+     _headline("survival", "os_5y", 100.0, note="Kaplan-Meier")),
     (Published("cirt_ss_lc2", "CIRT after separation surgery: 2-year local control (%)", "section 3; ref. 14", "87.5%", 87.5,
-               "equal", 1), lambda r, i: Reproduced(note="set by the survival job")),
-    (Published("cord_limit", "Spinal cord tolerance (GyE): no cohort cord maximum above it", "section 3", "about 50 GyE", 50.0,
-               "at_most"), _cord_max),
+               "equal", 1), _headline("survival_ss", "lc_2y", 100.0, note="Kaplan-Meier")),
+    (Published("cirt_ss_myelitis", "CIRT after separation surgery: no radiation myelitis", "section 3; ref. 14",
+               "no radiation myelitis", True, "check"), _no_myelitis),
+    (Published("cord_limit", "Spinal cord tolerance (GyE): cohort cord maximum within about 50 GyE", "section 3",
+               "about 50 GyE", 50.0, "at_most", -1), _cord_max),
     (Published("sarcoma_dose", "Dose needed for sarcoma control (GyE): median CIRT dose within it", "section 3", "60\u201370 GyE",
                (60.0, 70.0), "range"), _sarcoma_dose),
     (Published("fx_cirt", "Fracture after CIRT (%)", "section 3; ref. 16", "23% (7/30)", 23.0, "equal", 0, (7, 30)),

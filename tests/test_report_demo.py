@@ -1,0 +1,168 @@
+"""`spinestats demo` end to end (one shared run), and the reproduction rules."""
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from spinestats.reports.figure_style import WIDTHS_MM, figure_file_info
+from spinestats.reports.reproduction import PUBLISHED, Published, Reproduced, compare
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "data_schemas" / "examples"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from spinestats.reports.cli.main import main
+
+    out = tmp_path_factory.mktemp("demo") / "spinestats-demo"
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--out", str(out), "--quiet", "--workers", "2"])
+    assert exc.value.code == 0
+    return out, json.loads((out / "results.json").read_text(encoding="utf-8"))
+
+
+def test_demo_writes_the_whole_report(demo):
+    out, results = demo
+    for name in ("report.html", "results.json", "methods.md", "figures", "tables"):
+        assert (out / name).exists(), name
+    assert results["synthetic"] is True
+    assert sum('"generated_at"' in line for line in (out / "results.json").read_text().splitlines()) == 1
+    for key in ("table_one_dss", "dss", "fracture", "pain", "table_one_cafe", "pain_cafe", "multicenter", "sample_size"):
+        assert key in results, key
+    ran = {k for k in ("survival", "survival_ss", "agreement") if k in results}
+    not_run = {u["analysis"] for u in results["unavailable"]}
+    assert ran | not_run == {"survival", "survival_ss", "agreement"}  # each either ran or is listed plainly
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "SYNTHETIC DATA" in html
+    for u in results["unavailable"]:
+        assert u["analysis"] in html
+
+
+def test_reproduction_has_one_computed_entry_per_published_figure(demo):
+    _, results = demo
+    rep = results["reproduction"]
+    assert len(rep) == len(PUBLISHED) and len({r["figure"] for r in rep}) == len(rep)
+    unavailable = {u["analysis"] for u in results["unavailable"]}
+    for r in rep:
+        assert set(r) >= {"figure", "published", "reproduced", "ci", "match", "rule"}
+        if r["reproduced"] is None:
+            # only an analysis that did not run may leave a figure unreproduced, and it says why
+            assert unavailable and r["note"], r
+        else:
+            assert r["match"] is True, r
+    # the counts behind the headline figures
+    by = {r["figure"]: r for r in rep}
+    sens = by["DSS \u2265 3: sensitivity (%)"]
+    assert sens["reproduced_text"] == "90 (18/20)" and sens["ci"][0] < 90 < sens["ci"][1]
+    assert by["DSS \u2265 3: specificity (%)"]["reproduced_text"] == "84.6 (33/39)"
+    assert by["Fracture after CIRT (%)"]["reproduced_text"] == "23 (7/30)"
+    assert by["CAFE trial: BKP arm"]["reproduced"] == 65 and by["CAFE trial: control arm"]["reproduced"] == 52
+    assert by["BKP: NRS at 1 month, mean \u00b1 SD"]["reproduced_text"] == "2.2 \u00b1 2.1"
+
+
+def test_demo_figures_exist_in_every_format_with_size_and_dpi(demo):
+    out, _ = demo
+    svgs = sorted((out / "figures").glob("*.svg"))
+    assert len(svgs) >= 10
+    for svg in svgs:
+        stem = svg.stem
+        files = [out / "figures" / f"{stem}.pdf", svg] + [out / "figures" / f"{stem}_{d}dpi.{f}"
+                                                          for d in (300, 600) for f in ("png", "tiff")]
+        infos = [figure_file_info(f) for f in files]  # raises if a file is missing
+        width, height = infos[0]["width_mm"], infos[0]["height_mm"]
+        assert any(abs(width - w) < 0.5 for w in WIDTHS_MM.values()), (stem, width)
+        for f, info in zip(files, infos):
+            tol = 0.2 if info["dpi"] is None else 25.4 / info["dpi"] * 1.01
+            assert abs(info["width_mm"] - width) <= tol and abs(info["height_mm"] - height) <= tol, (f.name, info)
+            if info["dpi"] is not None:
+                assert round(info["dpi"]) == int(re.search(r"_(\d+)dpi", f.name).group(1))
+
+
+def test_demo_docx_tables_hold_the_csv_values(demo):
+    from docx import Document
+
+    out, _ = demo
+    pairs = [(p, p.with_suffix(".docx")) for p in sorted((out / "tables").glob("*.csv")) if p.with_suffix(".docx").exists()]
+    assert len(pairs) >= 2
+    for csv, docx in pairs:
+        frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+        cells = [[c.text for c in row.cells] for row in Document(str(docx)).tables[0].rows]
+        assert cells[0] == [c.lstrip("'") for c in frame.columns]
+        first = [v[1:] if v.startswith("'") and v[1:2] in "=+-@" else v for v in frame.iloc[0].tolist()]
+        assert cells[1] == first, csv.name
+
+
+def test_demo_table_one(demo):
+    out, results = demo
+    t1 = results["table_one_cafe"]
+    assert t1["n"] == {"BKP": 65, "control": 52}
+    md = (out / "tables" / "table_one_cafe.md").read_text(encoding="utf-8")
+    assert "| BKP (n = 65) | control (n = 52) |" in md.splitlines()[2]
+
+
+def test_no_raw_identifiers_in_any_output(demo):
+    out, _ = demo
+    ids = set()
+    for csv in EXAMPLES.rglob("synthetic_*.csv"):
+        frame = pd.read_csv(csv, comment="#", dtype=str)
+        for col in ("patient_id", "case_id"):
+            if col in frame:
+                ids.update(frame[col].dropna())
+    assert len(ids) > 300
+    pattern = re.compile("|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True)))
+    for f in [out / "results.json", out / "report.html", out / "methods.md", *(out / "tables").glob("*.csv"),
+              *(out / "tables").glob("*.md")]:
+        text = f.read_text(encoding="utf-8")
+        hits = {m.group(0) for m in pattern.finditer(text) if not text[m.end():m.end() + 1].isdigit()}
+        assert not hits, (f.name, sorted(hits)[:5])
+
+
+def test_demo_report_renders_in_chromium(demo):
+    from test_report_html import CHROMIUM, browser_check
+
+    if CHROMIUM is None:
+        pytest.skip("headless Chromium is not installed (Debian package 'chromium')")
+    out, _ = demo
+    page, errors = browser_check(out / "report.html")
+    assert len(page["images"]) >= 10
+    assert all(img["ok"] and img["w"] > 0 for img in page["images"]), page["images"]
+    assert errors == []
+    assert {"Reproduction of the published figures", "Warnings", "Methods", "Provenance"} <= set(page["h2"])
+
+
+# --- the match rules, one by one ---------------------------------------------------------------
+
+def pub(rule, value, decimals=0, counts=None):
+    return Published("k", "figure", "src", str(value), value, rule, decimals, counts)
+
+
+@pytest.mark.parametrize(
+    "rule, value, decimals, got, expected",
+    [
+        ("equal", 84.6, 1, 84.6154, True), ("equal", 84.6, 1, 84.65, False),  # 84.65 rounds half up to 84.7
+        ("equal", 23.0, 0, 23.33, True), ("equal", 23.0, 0, 23.5, False),
+        ("about", 7.0, 0, 6.998, True), ("about", 7.0, 0, 7.6, False),
+        ("range", (3.0, 5.0), 0, 5.0, True), ("range", (3.0, 5.0), 0, 5.4, True), ("range", (3.0, 5.0), 0, 5.5, False),
+        ("range", (3.0, 5.0), 0, 2.4, False),
+        ("greater", 90.0, 0, 91.5, True), ("greater", 90.0, 0, 90.0, False),
+        ("at_most", 50.0, 0, 50.4, True), ("at_most", 50.0, 0, 50.6, False),
+        ("at_most", 50.0, -1, 52.0, True), ("at_most", 50.0, -1, 55.0, False),  # "about 50": precise to tens
+        ("count", 59, 0, 59, True), ("count", 59, 0, 58, False),
+    ],
+)
+def test_match_rules(rule, value, decimals, got, expected):
+    entry = compare(pub(rule, value, decimals), Reproduced(got))
+    assert entry["match"] is expected
+    assert (entry["difference"] is None) is expected
+
+
+def test_match_needs_the_counts_and_mean_sd_both():
+    assert compare(pub("equal", 90.0, 0, (18, 20)), Reproduced(90.0, counts=(18, 20)))["match"] is True
+    assert compare(pub("equal", 90.0, 0, (18, 20)), Reproduced(90.0, counts=(27, 30)))["match"] is False
+    assert compare(pub("mean_sd", (7.0, 2.3), 1), Reproduced((7.04, 2.26)))["match"] is True
+    assert compare(pub("mean_sd", (7.0, 2.3), 1), Reproduced((7.04, 2.36)))["match"] is False
+    missing = compare(pub("equal", 44.0), Reproduced(note="the 'survival' analysis did not run"))
+    assert missing["match"] is False and missing["reproduced"] is None and "survival" in missing["note"]
