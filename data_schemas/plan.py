@@ -13,7 +13,7 @@ A plan is a YAML file (read with ``yaml.safe_load`` only) with this layout::
       figures: {formats: [pdf, svg, png, tiff], dpi: [300, 600], width: single}
       tables: {formats: [csv, xlsx, docx, md]}
       style: {p_values: default, ci: dash, digits: 2}
-    prespecified: {...}          # optional; carried to the plan lock unchanged
+    prespecified: {...}          # optional; validated and carried unchanged (see plan_lock.py)
 
 Every key an analysis entry has besides ``type``, ``key``, ``title`` and
 ``data`` is an option of that analysis.  Relative paths are resolved against
@@ -38,6 +38,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from spinestats.data_schemas import plan_lock
 from spinestats.errors import UsageError
 
 PLAN_SCHEMA_VERSION = 1
@@ -112,8 +113,11 @@ class OutputOptions:
 class Plan:
     """A validated run plan.
 
-    ``sha256`` is the SHA-256 of the plan file's bytes; ``raw`` is the YAML as
-    read (after validation), kept for the plan lock and the report.
+    ``sha256`` is the plan hash of :func:`spinestats.data_schemas.plan_lock.plan_hash`
+    (SHA-256 of the canonical JSON of the YAML content, so comments and key
+    order do not change it; the same hash ``spinestats plan lock`` records);
+    ``file_sha256`` is the hash of the file's bytes; ``raw`` is the YAML as
+    read (after validation).
     """
 
     path: Path
@@ -127,6 +131,7 @@ class Plan:
     prespecified: Mapping[str, Any] | None
     raw: Mapping[str, Any]
     sha256: str
+    file_sha256: str = ""
 
     @property
     def folder(self) -> Path:
@@ -267,6 +272,9 @@ def read_plan(
         digits=int(style.get("digits", default.digits)),
     )
 
+    if doc.get("prespecified") is not None:
+        plan_lock.parse_prespecified(doc["prespecified"], where=f"plan {path}")
+
     if check_files:
         missing = []
         for entry in data.values():
@@ -288,5 +296,6 @@ def read_plan(
         output=output,
         prespecified=doc.get("prespecified"),
         raw=doc,
-        sha256=hashlib.sha256(raw_bytes).hexdigest(),
+        sha256=plan_lock.plan_hash(path),
+        file_sha256=hashlib.sha256(raw_bytes).hexdigest(),
     )

@@ -90,7 +90,7 @@ CONTEXT_PARAMS = (
     "p_style", "ci_style", "digits", "reporter", "progress", "plan_hash", "prespecified", "key", "title",
     "synthetic",
 )
-RESERVED_RESULT_KEYS = ("plan_hash", "seed", "title", "synthetic", "warnings", "methods", "references",
+RESERVED_RESULT_KEYS = ("plan_hash", "plan_lock", "seed", "title", "synthetic", "warnings", "methods", "references",
                         "unavailable", "reproduction", "provenance", "schema_version")
 RESULTS_SCHEMA_VERSION = 1
 
@@ -290,6 +290,29 @@ def check_plan(plan_path: str | Path, allow_missing: bool = False) -> tuple[Plan
     return plan, funcs, unavailable
 
 
+def lock_status(plan: Plan) -> dict[str, Any]:
+    """Whether the plan has a lock file beside it and still matches it.
+
+    A changed plan is not refused (the analysis may be legitimately
+    exploratory) but reported as a plan deviation in the warnings.
+    """
+    from spinestats.data_schemas import plan_lock
+
+    path = plan_lock.default_lock_path(plan.path)
+    if not path.is_file():
+        return {"locked": False}
+    try:
+        lock = plan_lock.read_lock(path)
+    except DataError as exc:
+        return {"locked": False, "deviation": f"the lock file {path.name} cannot be read ({exc})"}
+    out = {"locked": True, "lock_file": path.name, "locked_at": lock.get("locked_at"), "locked_hash": lock["plan_hash"],
+           "matches": lock["plan_hash"] == plan.sha256}
+    if not out["matches"]:
+        out["deviation"] = (f"the plan was changed after it was locked at {lock.get('locked_at')} (hash now {plan.sha256[:12]}..., "
+                            f"locked {lock['plan_hash'][:12]}...); results are exploratory")
+    return out
+
+
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -391,6 +414,9 @@ def run_plan(
 
         shutil.rmtree(root / ".jobs", ignore_errors=True)
         run_warnings: list[str] = []
+        lock = lock_status(plan)
+        if lock.get("deviation"):
+            run_warnings.append(f"plan deviation: {lock['deviation']}")
         for name, inp in inputs.items():
             n_ex = inp.provenance.get("rows_excluded", 0)
             if n_ex:
@@ -415,6 +441,7 @@ def run_plan(
         results["unavailable"] = [{"analysis": k, "reason": why} for k, why in unavailable]
         results["methods"] = methods.paragraph
         results["references"] = list(methods.references)
+        results["plan_lock"] = lock
         results["provenance"] = {
             "plan": plan.path.name,
             "plan_hash": plan.sha256,

@@ -196,3 +196,22 @@ def test_init_scaffolds_a_commented_plan_and_templates(tmp_path, cli):
     assert "size_cm: cm" in (proj / "mappings" / "dss.yaml").read_text(encoding="utf-8")
     r = cli("init", str(proj))
     assert r.returncode == 2 and "not empty" in r.stderr
+
+
+def test_prespecified_block_is_checked_and_a_changed_locked_plan_is_a_deviation(tmp_path):
+    from spinestats.data_schemas.plan_lock import lock_plan
+
+    with pytest.raises(UsageError, match="prespecified"):
+        read_plan(write_plan(tmp_path / "bad", prespecified={"score": "dss", "cutof": 3, "positive": "malignant"}))
+    block = {"score": "dss", "cutoff": 3, "positive": "malignant"}
+    plan = write_plan(tmp_path / "p", prespecified=block)
+    lock_plan(plan)
+    ok = run_plan(plan, tmp_path / "o1")
+    assert ok["plan_lock"]["locked"] is True and ok["plan_lock"]["matches"] is True
+    assert ok["plan_hash"] == ok["plan_lock"]["locked_hash"]
+    assert not any("plan deviation" in w for w in ok["warnings"])
+    write_plan(tmp_path / "p", prespecified=dict(block, cutoff=4))  # changed after locking
+    changed = run_plan(plan, tmp_path / "o2")
+    assert changed["plan_lock"]["matches"] is False
+    assert any(w.startswith("plan deviation: the plan was changed after it was locked") for w in changed["warnings"])
+    assert "plan deviation" in (tmp_path / "o2" / "report.html").read_text(encoding="utf-8")
