@@ -253,10 +253,15 @@ class Converter:
             # divide by an exact factor where possible: 61 mm / 10 is 6.1, 61 * 0.1 is not
             arr = arr / (1.0 / factor) if factor < 1 else arr * factor
         if column.type == "integer":
-            frac = ~np.isnan(arr) & (np.abs(arr - np.round(arr)) > 1e-9)
+            with np.errstate(invalid="ignore"):
+                frac = ~np.isnan(arr) & (np.abs(arr - np.round(arr)) > 1e-9)
+                huge = ~np.isnan(arr) & ~frac & (np.abs(arr) > 2.0 ** 53)
             self._report(raw, frac, file_col, "not an integer", "a whole number")
-            arr[frac] = np.nan
-            return pd.Series(pd.array(np.round(arr), dtype="Int64"), index=raw.index)
+            self._report(raw, huge, file_col, "out of range", "a whole number below 2^53 in size")
+            arr[frac | huge] = np.nan
+            mask = np.isnan(arr)
+            ints = pd.arrays.IntegerArray(np.where(mask, 0, np.round(arr)).astype(np.int64), mask)
+            return pd.Series(ints, index=raw.index)
         return pd.Series(arr, index=raw.index)
 
     def _dates(self, text: pd.Series) -> tuple[pd.Series, str]:

@@ -183,7 +183,7 @@ def _provenance(raw: RawTable, m: Mapping | None, sch: Schema | None, rows_read:
         sheet=raw.sheet, schema=sch.name if sch else None, schema_version=sch.version if sch else None,
         versions=package_versions(), format=raw.format, mapping=m.source if m else None,
         mapping_sha256=m.sha256 if m else None, rows_excluded=rows_read - rows_kept,
-        columns_dropped=tuple(dropped),
+        columns_dropped=tuple(dropped), blank_rows=raw.blank_rows,
     )
 
 

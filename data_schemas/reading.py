@@ -71,6 +71,7 @@ class RawTable:
     format: str
     header_line: int
     duplicate_columns: tuple[str, ...] = ()
+    blank_rows: int = 0  # records whose every cell is empty (",,,"): not data, counted here
 
 
 def file_sha256(data: bytes) -> str:
@@ -222,14 +223,16 @@ def _read_text(data: bytes, file: str, suffix: str, encoding: str | None,
                         f"(header on line {header_line}): {exc}", (p,)) from None
     frame.columns = names
     frame.index = pd.RangeIndex(header_line + 1, header_line + 1 + len(frame))
+    n_blank = 0
     if not large:
         blank = (frame == "").all(axis=1).to_numpy()
-        if blank.any():
+        n_blank = int(blank.sum())
+        if n_blank:
             frame = frame.loc[~blank]
     frame.index.name = "line"
     if len(frame) == 0:
         raise _empty(file, f"the file has a header (line {header_line}) but no data rows")
-    return RawTable(frame, file, "", enc, None, "tsv" if sep == "\t" else "csv", header_line, dups)
+    return RawTable(frame, file, "", enc, None, "tsv" if sep == "\t" else "csv", header_line, dups, n_blank)
 
 
 def _read_pyarrow(body: bytes, skip: int, sep: str, ncol: int) -> pd.DataFrame:
@@ -308,7 +311,8 @@ def _read_xlsx(path: Path, file: str, sheet: str | None) -> RawTable:
         p = Problem(file, i, None, None, "table shape", f"{ncol} columns as in the header")
         raise DataError(f"{file}, sheet {sheet_name!r}, line {i}: cells beyond the {ncol} header columns.", (p,))
     frame = pd.DataFrame(cells, columns=names, index=pd.Index([i for i, _ in body], name="line"), dtype=object)
-    return RawTable(frame, file, "", None, sheet_name, "xlsx", header_line, dups)
+    n_blank = (body[-1][0] - header_line) - len(body)  # empty spreadsheet rows between the records
+    return RawTable(frame, file, "", None, sheet_name, "xlsx", header_line, dups, n_blank)
 
 
 def _read_parquet(path: Path, file: str) -> RawTable:

@@ -66,6 +66,7 @@ class Provenance:
     mapping_sha256: str | None = None
     rows_excluded: int = 0
     columns_dropped: tuple[str, ...] = ()  # direct-identifier columns kept out of ``data``
+    blank_rows: int = 0  # records with every cell empty (",,,"), skipped and counted, not rows read
 
 
 @dataclasses.dataclass(frozen=True)
