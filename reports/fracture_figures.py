@@ -42,7 +42,10 @@ def cif_figure(ci: CumulativeIncidence, *, horizon: float | None = None, risk_ti
     from spinestats.reports import step_plot
 
     curves = step_plot.cif_curves(ci, cause=1)
-    times = risk_times if risk_times is not None else step_plot.default_risk_times(curves)
+    if risk_times is None:
+        end = max(c.steps()[0][-1] for c in curves)
+        risk_times = step_plot.default_risk_times(curves, step=24.0 if end > 96 else None)
+    times = risk_times
     curves = step_plot.cif_curves(ci, cause=1, risk_times=times)
     top = max(float(np.nanmax(c.upper)) if c.upper is not None and c.upper.size else 0.0 for c in curves)
     sp = step_plot.plot_step_curves(curves, ax=ax, xlabel="Months from irradiation",
@@ -50,17 +53,22 @@ def cif_figure(ci: CumulativeIncidence, *, horizon: float | None = None, risk_ti
                                     pvalue=pvalue, title=title, risk_times=times)
     if horizon is not None:
         sp.ax.axvline(horizon, color="0.6", linewidth=0.6, linestyle=":")
+    if sp.ax.get_legend() is not None:  # keep the legend clear of the p-value in the upper left
+        sp.ax.legend(frameon=False, loc="center right")
     return sp
 
 
 @_journal_style
-def forest_figure(model: Mapping, *, ax=None, label: str | None = None):
+def forest_figure(model: Mapping, *, ax=None, label: str | None = None, term_labels: Mapping[str, str] | None = None):
     """Forest plot of (sub)hazard or odds ratios with their CIs (log scale).
 
     ``model`` is the ``results["model"]`` block: ``terms``, ``estimate``,
-    ``lower``, ``upper`` (ratios) and ``type``.
+    ``lower``, ``upper`` (ratios) and ``type``; ``term_labels`` gives
+    readable names for the terms.
     """
-    terms = list(model["terms"])
+    from matplotlib.ticker import FuncFormatter
+
+    terms = [(term_labels or {}).get(t, t) for t in model["terms"]]
     est = np.asarray(model["estimate"], dtype=float)
     lo = np.asarray(model["lower"], dtype=float)
     hi = np.asarray(model["upper"], dtype=float)
@@ -71,6 +79,7 @@ def forest_figure(model: Mapping, *, ax=None, label: str | None = None):
                 markersize=4, capsize=2, linewidth=1)
     ax.axvline(1.0, color="0.4", linewidth=0.6, linestyle="--")
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_yticks(y)
     ax.set_yticklabels(terms)
     ax.set_xlabel(label or {"finegray": "Subdistribution hazard ratio (95% CI)", "cox": "Cause-specific hazard ratio (95% CI)",

@@ -217,8 +217,9 @@ def run(
         spreadsheet line) or a ``LoadedTable``.
     table : the ``LoadedTable`` from ``data_schemas.loading.load`` (used when
         ``data`` is None; its exclusions are counted in ``flow``).
-    out_dir : folder for ``figures/``, ``tables/`` and ``model.json``
-        (``None``: numbers only).
+    out_dir : folder for ``figures/``, ``tables/`` and the risk model
+        ``<key>_model.json`` (``model.json`` for the default key ``fracture``);
+        ``None``: numbers only.  File names start with ``key``.
     """
     if data is None:
         data = table
@@ -345,7 +346,7 @@ def run(
         "multivariable": multivariable,
         "events_per_variable": epv_block,
         "risk_model": {"type": rm.model_type, "horizon": rm.horizon, "terms": list(rm.terms),
-                       "coefficients": list(rm.coefficients), "file": "model.json" if out_dir else None},
+                       "coefficients": list(rm.coefficients), "file": _model_file(key) if out_dir else None},
         "c_index": {"harrell": harrell.estimate, "uno": uno.estimate, "tau": horizon,
                     "competing": "Wolbers: deaths stay comparable with every fracture"},
         "time_auc": {"estimate": auc.estimate, "horizon": horizon, "cases": auc.cases,
@@ -364,8 +365,8 @@ def run(
     figures: list[Path] = []
     tables: list[Path] = []
     if out_dir is not None:
-        figures, tables, fig_warn = _write_outputs(Path(out_dir), results, rm, ci, ci_sins, cal, dc, figure_formats,
-                                                   dpis)
+        figures, tables, fig_warn = _write_outputs(Path(out_dir), key, results, rm, ci, ci_sins, cal, dc,
+                                                   figure_formats, dpis)
         results["warnings"].extend(fig_warn)
     methods = _methods(results, model, horizon, bootstrap)
     return Section(key=key, title="Vertebral compression fracture after irradiation", results=to_jsonable(results),
@@ -377,7 +378,24 @@ def _crude(c) -> dict[str, Any]:
     return {"n": c.n, "events": c.events, "proportion": c.proportion, "ci": list(c.ci), "ci_method": "Clopper-Pearson"}
 
 
-def _write_outputs(out: Path, results, rm, ci, ci_sins, cal, dc, figure_formats, dpis):
+def _term_labels(rm) -> dict[str, str]:
+    """Readable names of the model terms: ``modality: SBRT vs CIRT``, ``sins_total (per unit)``."""
+    out = {}
+    for c in rm.coding:
+        if c["kind"] == "category":
+            out[c["term"]] = f"{c['column']}: {c['level']} vs {c['reference']}"
+        elif c["kind"] == "boolean":
+            out[c["term"]] = f"{c['column']} (yes vs no)"
+        else:
+            out[c["term"]] = f"{c['column']} (per unit)"
+    return out
+
+
+def _model_file(key: str) -> str:
+    return "model.json" if key == "fracture" else f"{key}_model.json"
+
+
+def _write_outputs(out: Path, key: str, results, rm, ci, ci_sins, cal, dc, figure_formats, dpis):
     from spinestats.reports import fracture_figures as ff
     from spinestats.reports.figure_style import DEFAULT_DPIS, DEFAULT_FORMATS, save_figure
     from spinestats.reports.output import escape_frame
@@ -385,16 +403,16 @@ def _write_outputs(out: Path, results, rm, ci, ci_sins, cal, dc, figure_formats,
     formats = tuple(figure_formats) if figure_formats else DEFAULT_FORMATS
     dpis = tuple(dpis) if dpis else DEFAULT_DPIS
     figs, tabs, warns = [], [], []
-    (out / "model.json").write_text(model_to_json(rm), encoding="utf-8")
+    (out / _model_file(key)).write_text(model_to_json(rm), encoding="utf-8")
     fdir = out / "figures"
     builders = {
-        "fracture_cif": lambda: ff.cif_figure(
+        f"{key}_cif": lambda: ff.cif_figure(
             ci, horizon=rm.horizon,
             pvalue=None if results["gray_test"]["p"] is None else f"Gray's test p = {results['gray_test']['p']:.3f}"),
-        "fracture_cif_sins": lambda: ff.cif_figure(ci_sins, horizon=rm.horizon),
-        "fracture_forest": lambda: ff.forest_figure(results["model"]),
-        "fracture_calibration": lambda: ff.calibration_figure(cal),
-        "fracture_decision_curve": lambda: ff.decision_curve_figure(dc),
+        f"{key}_cif_sins": lambda: ff.cif_figure(ci_sins, horizon=rm.horizon),
+        f"{key}_forest": lambda: ff.forest_figure(results["model"], term_labels=_term_labels(rm)),
+        f"{key}_calibration": lambda: ff.calibration_figure(cal),
+        f"{key}_decision_curve": lambda: ff.decision_curve_figure(dc),
     }
     for stem, build in builders.items():
         drawn = build()
@@ -410,7 +428,7 @@ def _write_outputs(out: Path, results, rm, ci, ci_sins, cal, dc, figure_formats,
         "calibration_groups": results["calibration"]["groups"],
     }
     for name, frame in frames.items():
-        path = tdir / f"{name}.csv"
+        path = tdir / f"{key}_{name}.csv"
         escape_frame(pd.DataFrame(frame)).to_csv(path, index=False, lineterminator="\n")
         tabs.append(path.relative_to(out))
     return figs, tabs, warns

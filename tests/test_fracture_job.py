@@ -99,7 +99,7 @@ def test_figures_plot_the_result_numbers(section):
     sp = ff.cif_figure(ci, horizon=12, pvalue="Gray's test p = 0.044")
     assert [c.label for c in sp.curves] == ["CIRT", "SBRT", "conventional"]
     assert_allclose(sp.curves[0].estimate[-1], 7 / 30)
-    assert sp.table_times[:3].tolist() == [0.0, 12.0, 24.0]
+    assert sp.table_times[:3].tolist() == [0.0, 24.0, 48.0]  # 24-month columns beyond 8 years
     plt.close(sp.figure)
 
     model = section.results["model"]
@@ -131,7 +131,7 @@ def test_commands_fracture_then_predict(tmp_path, capsys):
     assert e.value.code == 0, capsys.readouterr().err
     r = json.loads((out / "results.json").read_text())
     assert r["crude"]["by_group"]["CIRT"]["events"] == 7
-    assert (out / "figures" / "fracture_forest.svg").is_file() and (out / "tables" / "model.csv").is_file()
+    assert (out / "figures" / "fracture_forest.svg").is_file() and (out / "tables" / "fracture_model.csv").is_file()
     assert json.loads(model.read_text())["format"] == "spinestats-risk-model"
     pred = tmp_path / "pred.csv"
     with pytest.raises(SystemExit) as e:

@@ -146,3 +146,33 @@ def test_decision_curve_matches_cuminc(d):
 def test_decision_curve_treat_all_equals_model_at_low_threshold(d):
     dc = decision_curve(d, **K, horizon=12, thresholds=[0.001])
     assert_allclose(dc.model, dc.treat_all, rtol=1e-12)
+
+
+def test_identities_without_censoring_or_competing_events(d):
+    # no censoring, no competing event: IPC weights are 1, the Brier score is the mean squared error of the
+    # binary outcome "event by t", and the AUC is the Mann-Whitney statistic of cases vs controls
+    e = d.assign(status=1)
+    y = (e["time"] <= 12).to_numpy(float)
+    assert_allclose(brier_score(e, **K, horizon=12).estimate, np.mean((y - e["risk"]) ** 2), rtol=1e-12)
+    pos, neg = e["risk"][y == 1].to_numpy(), e["risk"][y == 0].to_numpy()
+    mw = np.mean((pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :]))
+    assert_allclose(time_auc(e, **K, horizon=12).estimate, mw, rtol=1e-12)
+    # and Uno's weights are all 1: Uno's C equals Harrell's C truncated at tau
+    assert_allclose(concordance(e, **K, weighting="uno", tau=12).estimate,
+                    concordance(e, **K, tau=12).estimate, rtol=1e-12)
+
+
+def test_missing_prediction_refused(d):
+    e = d.copy()
+    e.loc[4, "risk"] = np.nan
+    with pytest.raises(DataError, match="1 row"):
+        brier_score(e, **K, horizon=12)
+
+
+def test_inputs_not_modified(d):
+    before = d.copy()
+    concordance(d, **K, weighting="uno", tau=12)
+    time_auc(d, **K, horizon=12)
+    calibration(d, **K, horizon=12)
+    decision_curve(d, **K, horizon=12)
+    pd.testing.assert_frame_equal(d, before)
