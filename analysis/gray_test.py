@@ -36,7 +36,7 @@ import pandas as pd
 from scipy import stats
 
 from spinestats.analysis.result import Result
-from spinestats.analysis.surv_input import event_data, group_levels
+from spinestats.analysis.surv_input import event_data, group_codes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,17 +153,15 @@ def gray_test(
                     extra=(strata,) if strata else ())
     order = np.argsort(ed.time, kind="mergesort")
     y, st, g = ed.time[order], ed.status[order], ed.group[order]
-    levels = group_levels(g)
+    levels, ig = group_codes(g)
     ng = len(levels)
     if ng < 2:
         from spinestats.errors import DataError
 
         raise DataError(f"Gray's test needs at least two groups in '{group}', found {ng}.")
-    code = {lev: i for i, lev in enumerate(levels)}
-    ig = np.array([code[x] for x in g], dtype=int)
     if strata is not None:
         sv = data.loc[ed.index, strata].to_numpy()[order]
-        slev = group_levels(sv)
+        slev, _ = group_codes(sv)
     else:
         sv, slev = None, [None]
     seen = sorted(set(st[st != censor].tolist()) | {cause})

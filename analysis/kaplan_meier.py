@@ -46,7 +46,7 @@ import pandas as pd
 from scipy import stats
 
 from spinestats.analysis.result import Result, to_jsonable
-from spinestats.analysis.surv_input import event_data, group_levels
+from spinestats.analysis.surv_input import event_data, group_codes, unique_inverse
 from spinestats.errors import UsageError
 
 CONF_TYPES = ("log", "log-log", "plain")
@@ -264,7 +264,7 @@ def km_curve(time: np.ndarray, event: np.ndarray, entry: np.ndarray | None = Non
         raise UsageError(f"conf_type: expected one of {', '.join(CONF_TYPES)}, got {conf_type!r}.")
     time = np.asarray(time, dtype=float)
     event = np.asarray(event, dtype=bool)
-    ut, inv = np.unique(time, return_inverse=True)
+    ut, inv = unique_inverse(time)
     d = np.bincount(inv, weights=event, minlength=ut.size)
     c = np.bincount(inv, weights=~event, minlength=ut.size)
     exits = np.bincount(inv, minlength=ut.size)
@@ -275,26 +275,9 @@ def km_curve(time: np.ndarray, event: np.ndarray, entry: np.ndarray | None = Non
         nrisk = n_in - out_before
     else:
         nrisk = time.size - out_before
-    with np.errstate(divide="ignore", invalid="ignore"):
-        surv = np.cumprod(np.where(nrisk > 0, 1 - d / np.where(nrisk > 0, nrisk, 1), 1.0))
-        green = np.where(d > 0, d / (nrisk * (nrisk - d)), 0.0)
-    se = np.sqrt(np.cumsum(green))
-    lo, hi = km_confint(surv, se, conf_type, conf_level)
-    return KMCurve(
-        group=group,
-        time=ut,
-        n_at_risk=nrisk.astype(int),
-        n_event=d.astype(int),
-        n_censored=c.astype(int),
-        survival=surv,
-        std_err=se,
-        lower=lo,
-        upper=hi,
-        conf_type=conf_type,
-        conf_level=float(conf_level),
-        follow_up=time,
-        entries=np.zeros_like(time) if entry is None else np.asarray(entry, dtype=float),
-    )
+    cur = _curve_from_counts(ut, nrisk, d, c, group, conf_type, conf_level)
+    return dataclasses.replace(cur, follow_up=time,
+                               entries=np.zeros_like(time) if entry is None else np.asarray(entry, dtype=float))
 
 
 def kaplan_meier(
@@ -342,10 +325,10 @@ def kaplan_meier(
             f"{int(np.sum(ed.event & ~ev))} event(s) of codes other than {cause} are treated as censored "
             "(Kaplan-Meier convention); see the cumulative incidence for the competing-risk view."
         )
-    levels = group_levels(ed.group)
+    levels, gcode = group_codes(ed.group)
     curves, rates, quants, mfu = [], [], [], []
-    for lev in levels:
-        m = (ed.group == lev) if lev is not None else np.ones(ed.time.size, bool)
+    for gi, lev in enumerate(levels):
+        m = gcode == gi
         cur = km_curve(ed.time[m], ev[m], ed.entry[m] if entry else None, group=lev,
                        conf_type=conf_type, conf_level=conf_level)
         curves.append(cur)
@@ -354,9 +337,9 @@ def kaplan_meier(
         if times is not None and len(times):
             rates.append(cur.rates(times))
         quants.append(cur.quantile(probs))
-        mfu.append(_reverse_km_median(ed.time[m], ev[m], lev, conf_type, conf_level))
+        mfu.append(_reverse_km_median(cur, lev))
     if len(levels) > 1:
-        mfu.append(_reverse_km_median(ed.time, ev, "all", conf_type, conf_level))
+        mfu.append(_reverse_km_median(_pooled(curves), "all"))
     return KaplanMeier(
         curves=tuple(curves),
         groups=tuple(levels),
@@ -372,9 +355,40 @@ def kaplan_meier(
     )
 
 
-def _reverse_km_median(time: np.ndarray, event: np.ndarray, group: Any, conf_type: str, conf_level: float) -> dict:
-    """Median follow-up by reverse KM (R: ``quantile(survfit(Surv(time, 1 - status) ~ 1), 0.5)``)."""
-    rc = km_curve(time, ~np.asarray(event, bool), conf_type=conf_type, conf_level=conf_level)
+def _pooled(curves: Sequence[KMCurve]) -> KMCurve:
+    """The ungrouped curve's counts from group curves (no re-sorting; right-censored data only)."""
+    ut = np.unique(np.concatenate([c.time for c in curves]))
+    d = np.zeros(ut.size)
+    cc = np.zeros(ut.size)
+    for c in curves:
+        k = np.searchsorted(ut, c.time)
+        d[k] += c.n_event
+        cc[k] += c.n_censored
+    n = d + cc
+    nrisk = n[::-1].cumsum()[::-1]
+    return _curve_from_counts(ut, nrisk, d, cc, None, curves[0].conf_type, curves[0].conf_level)
+
+
+def _curve_from_counts(ut, nrisk, d, c, group, conf_type, conf_level) -> KMCurve:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.cumprod(np.where(nrisk > 0, 1 - d / np.where(nrisk > 0, nrisk, 1), 1.0))
+        green = np.where(d > 0, d / (nrisk * (nrisk - d)), 0.0)
+    se = np.sqrt(np.cumsum(green))
+    lo, hi = km_confint(surv, se, conf_type, conf_level)
+    return KMCurve(group=group, time=ut, n_at_risk=np.asarray(nrisk).astype(int), n_event=np.asarray(d).astype(int),
+                   n_censored=np.asarray(c).astype(int), survival=surv, std_err=se, lower=lo, upper=hi,
+                   conf_type=conf_type, conf_level=float(conf_level))
+
+
+def _reverse_km_median(curve: KMCurve, group: Any) -> dict:
+    """Median follow-up by reverse KM (R: ``quantile(survfit(Surv(time, 1 - status) ~ 1), 0.5)``).
+
+    The reverse curve has the same times and numbers at risk with events and
+    censorings swapped, so it is built from the counts.  (With delayed entry
+    the numbers at risk are the counting-process ones.)
+    """
+    rc = _curve_from_counts(curve.time, curve.n_at_risk, curve.n_censored, curve.n_event, group,
+                            curve.conf_type, curve.conf_level)
     q = rc.quantile([0.5]).iloc[0]
     return {
         "group": group,
@@ -382,6 +396,6 @@ def _reverse_km_median(time: np.ndarray, event: np.ndarray, group: Any, conf_typ
         "lower": float(q["lower"]),
         "upper": float(q["upper"]),
         "method": "reverse Kaplan-Meier",
-        "range_min": float(np.min(time)),
-        "range_max": float(np.max(time)),
+        "range_min": float(curve.time[0]) if curve.time.size else float("nan"),
+        "range_max": float(curve.time[-1]) if curve.time.size else float("nan"),
     }

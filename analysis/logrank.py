@@ -40,7 +40,7 @@ import pandas as pd
 from scipy import stats
 
 from spinestats.analysis.result import Result
-from spinestats.analysis.surv_input import event_data, group_levels
+from spinestats.analysis.surv_input import event_data, group_codes, unique_inverse
 from spinestats.errors import DataError
 
 
@@ -73,12 +73,11 @@ class LogRank(Result):
 
 def _one_stratum(time, event, gidx, ng, rho, gamma):
     """(O - E), V, O, E for one stratum (vectorised over event times)."""
-    ut, inv = np.unique(time, return_inverse=True)
+    ut, inv = unique_inverse(time)
     T = ut.size
-    counts = np.zeros((T, ng))
-    np.add.at(counts, (inv, gidx), 1.0)
-    dg = np.zeros((T, ng))
-    np.add.at(dg, (inv[event], gidx[event]), 1.0)
+    cell = inv * ng + gidx
+    counts = np.bincount(cell, minlength=T * ng).reshape(T, ng).astype(float)
+    dg = np.bincount(cell[event], minlength=T * ng).reshape(T, ng).astype(float)
     ng_risk = np.cumsum(counts[::-1], axis=0)[::-1]
     n = ng_risk.sum(axis=1)
     d = dg.sum(axis=1)
@@ -105,8 +104,9 @@ def _test(time, event, gidx, sidx, ng, rho, gamma):
     V = np.zeros((ng, ng))
     O = np.zeros(ng)
     E = np.zeros(ng)
-    for s in np.unique(sidx):
-        m = sidx == s
+    strata = np.unique(sidx)
+    for s in strata:
+        m = sidx == s if strata.size > 1 else slice(None)
         a, b, c, dd = _one_stratum(time[m], event[m], gidx[m], ng, rho, gamma)
         oe += a
         V += b
@@ -160,16 +160,13 @@ def logrank_test(
     """
     ed = event_data(data, time=time, event=event, group=group, censor=censor, extra=(strata,) if strata else ())
     ev = ed.event if cause is None else ed.status == cause
-    levels = group_levels(ed.group)
+    levels, gidx = group_codes(ed.group)
     ng = len(levels)
     if ng < 2:
         raise DataError(f"a log-rank test needs at least two groups in '{group}', found {ng}.")
-    code = {lev: i for i, lev in enumerate(levels)}
-    gidx = np.array([code[x] for x in ed.group], dtype=int)
     if strata:
         sv = data.loc[ed.index, strata].to_numpy()
-        slev = {v: i for i, v in enumerate(group_levels(sv))}
-        sidx = np.array([slev[v] for v in sv])
+        _, sidx = group_codes(sv)
     else:
         sidx = np.zeros(ed.time.size, int)
     warnings = list(ed.warnings)

@@ -36,7 +36,7 @@ class EventData:
     ----------
     time : float array, follow-up time (the caller's unit).
     status : int array of event codes (``censor`` = censored).
-    group : object array of group labels (all ``None`` when no group).
+    group : group labels in the column's dtype (an object array of ``None`` when no group).
     entry : float array of delayed-entry times (zeros when not given).
     excluded : index labels of the rows left out for missing values.
     warnings : plain-language notes (missing rows, zero times).
@@ -178,7 +178,7 @@ def event_data(
     return EventData(
         time=t,
         status=status,
-        group=np.asarray(g, dtype=object),
+        group=np.asarray(g),
         entry=en,
         index=data.index[keep].to_numpy(),
         excluded=excluded,
@@ -189,7 +189,7 @@ def event_data(
 
 def group_levels(group: np.ndarray) -> list:
     """Sorted distinct group labels (``[None]`` when ungrouped), as R's factor levels."""
-    if len(group) and group[0] is None and all(g is None for g in group):
+    if len(group) and group.dtype == object and group[0] is None and all(g is None for g in group):
         return [None]
     levels = pd.unique(group)
     try:
@@ -243,3 +243,24 @@ def check_constant(X: np.ndarray, names: Sequence[str]) -> None:
                 f"covariate '{name}' is constant (every analysed row is {col[0]:g}); its coefficient is not "
                 "identifiable (R's coxph reports NA). Remove it from the model."
             )
+
+
+def unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and each element's index into them (``np.unique(..., return_inverse=True)``).
+
+    Hash-based (``pandas.factorize``), so linear in ``len(x)`` plus a sort of
+    the distinct values only: much faster than a full sort for large data.
+    """
+    codes, uniques = pd.factorize(np.asarray(x), sort=True)
+    return np.asarray(uniques), codes.astype(np.intp)
+
+
+def group_codes(group: np.ndarray) -> tuple[list, np.ndarray]:
+    """Group levels (as :func:`group_levels`) and each row's integer code."""
+    levels = group_levels(group)
+    if levels == [None]:
+        return levels, np.zeros(len(group), np.intp)
+    codes, uniques = pd.factorize(np.asarray(group))
+    pos = {lev: i for i, lev in enumerate(levels)}
+    remap = np.array([pos[u] for u in uniques], dtype=np.intp)
+    return levels, remap[codes]
