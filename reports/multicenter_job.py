@@ -23,7 +23,8 @@ conf_level : 0.95.
 plan : path of a plan YAML with a ``prespecified:`` block (its hash is
     ``plan_hash``); or ``prespecified`` (a dict) and ``plan_hash`` from the
     plan runner.
-figure_formats, dpis : figures to write (default pdf, svg, png at 300 dpi).
+figure_formats, dpis : figures to write (default pdf, svg, png at 300 dpi;
+    ``["none"]`` writes no figures).
 
 ``results`` keys: ``mode``, ``score``, ``positive``, ``cutoff``,
 ``cutoff_status``, ``plan_hash``, ``prespecified``, ``per_center``,
@@ -298,7 +299,7 @@ def analyse_centres(
 def write_figures(objects: Mapping[str, Any], out_dir: Path | None, flows: Mapping | None,
                   figure_formats=None, dpis=None) -> tuple[Path, ...]:
     """Forest plots, SROC and flow diagram into ``out_dir/figures`` (relative paths returned)."""
-    if out_dir is None:
+    if out_dir is None or (figure_formats is not None and [f for f in figure_formats if f != "none"] == []):
         return ()
     from spinestats.reports.figure_style import save_figure
     from spinestats.reports.flow_diagram import flow_figure

@@ -39,7 +39,7 @@ def runs(tmp_path_factory):
         extra = ["--mapping", HERE / "mapping_centre_B.yaml"] if f.stem == "centre_B" else []
         assert cli("site-summary", f, "--schema", "dss", *extra, "--plan", plan, "--out", out) == 0
         bundles.append(out)
-    assert cli("pool", *bundles, "--plan", plan, "--figure-formats", "png", "--out", tmp / "pool") == 0
+    assert cli("pool", *bundles, "--plan", plan, "--figure-formats", "none", "--out", tmp / "pool") == 0
     return {"tmp": tmp, "plan": plan, "bundles": bundles,
             "mc": json.loads((tmp / "mc" / "results.json").read_text(encoding="utf-8")),
             "pool": json.loads((tmp / "pool" / "results.json").read_text(encoding="utf-8"))}
@@ -91,7 +91,7 @@ def test_other_cutoff_is_exploratory(runs, tmp_path):
     table = tmp_path / "all.csv"
     cm.make().to_csv(table, index=False)
     assert cli("multicenter", table, "--center", "centre", "--score", "dss", "--truth", "reference",
-               "--positive", "malignant", "--cutoff", "4", "--plan", runs["plan"], "--figure-formats", "png",
+               "--positive", "malignant", "--cutoff", "4", "--plan", runs["plan"], "--figure-formats", "none",
                "--out", tmp_path / "out") == 0
     res = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     assert res["cutoff"] == 4 and res["cutoff_status"] == "exploratory"
@@ -107,7 +107,7 @@ def test_zero_cell_centre_gets_stated_continuity_correction(tmp_path):
     table = tmp_path / "zero.csv"
     d.to_csv(table, index=False)
     assert cli("multicenter", table, "--center", "centre", "--score", "dss", "--truth", "reference",
-               "--positive", "malignant", "--figure-formats", "png", "--out", tmp_path / "out") == 0
+               "--positive", "malignant", "--figure-formats", "none", "--out", tmp_path / "out") == 0
     res = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     sens = res["pooled"]["sensitivity"]
     assert sens["corrected"] == [cm.centre_label("F")] and sens["continuity_correction"] == 0.5
@@ -158,7 +158,7 @@ def test_survival_bundles_pool_to_patient_level(tmp_path):
         assert cli("site-summary", p, "--time", "months", "--event", "died", "--group", "arm", "--centre", c,
                    "--out", out) == 0
         bundles.append(out)
-    assert cli("pool", *bundles, "--out", tmp_path / "pool") == 0
+    assert cli("pool", *bundles, "--figure-formats", "none", "--out", tmp_path / "pool") == 0
     res = json.loads((tmp_path / "pool" / "results.json").read_text(encoding="utf-8"))["survival"]
     allp = pd.concat(frames, ignore_index=True)
     for g in ("a", "b"):

@@ -84,7 +84,7 @@ def summary_line(res: dict) -> str:
 @click.option("--test", type=click.Choice(["z", "knha"]), default=None, help="Pooling test (default: the plan's, else z).")
 @click.option("--continuity", type=float, default=0.5, show_default=True, help="Continuity correction for zero cells.")
 @click.option("--plan", type=click.Path(path_type=Path), default=None, help="Plan YAML with a prespecified: block.")
-@click.option("--figure-formats", default="pdf,svg,png", show_default=True, help="Comma-separated figure formats.")
+@click.option("--figure-formats", default="pdf,svg,png", show_default=True, help="Comma-separated figure formats, or none.")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 def command(files, schema, mapping, sheet, center, score, truth, positive, cutoff, test, continuity, plan,

@@ -28,7 +28,7 @@ from spinestats.reports.output import OutputDir
 @click.option("--test", type=click.Choice(["z", "knha"]), default=None, help="Pooling test.")
 @click.option("--continuity", type=float, default=0.5, show_default=True)
 @click.option("--plan", type=click.Path(path_type=Path), default=None, help="Plan YAML with a prespecified: block.")
-@click.option("--figure-formats", default="pdf,svg,png", show_default=True)
+@click.option("--figure-formats", default="pdf,svg,png", show_default=True, help="Comma-separated figure formats, or none.")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 def command(bundles, cutoff, test, continuity, plan, figure_formats, out, force) -> None:

@@ -1,0 +1,63 @@
+"""Forest plot, SROC and flow diagram draw the numbers of their results; STARD items."""
+
+import numpy as np
+from numpy.testing import assert_allclose
+
+from spinestats.analysis.bivariate_meta import reitsma
+from spinestats.analysis.meta_reml import meta_proportion
+from spinestats.analysis.stard import stard_items
+from spinestats.reports.flow_diagram import flow_figure
+from spinestats.reports.multicenter_figures import forest_plot, sroc_plot
+
+TP = [49, 55, 24, 19, 26, 35, 44, 34, 48, 23]
+FN = [10, 4, 1, 9, 6, 7, 8, 5, 11, 11]
+FP = [31, 11, 21, 9, 9, 13, 14, 8, 25, 6]
+TN = [83, 76, 76, 49, 78, 91, 96, 101, 92, 44]
+
+
+def test_forest_plot_draws_centres_and_diamond():
+    m = meta_proportion(TP, np.add(TP, FN), labels=[f"C{i}" for i in range(10)])
+    fig, ax = forest_plot(m, label="Sensitivity")
+    centres = [c for c in ax.collections if c.get_label() == "centre"][0]
+    xs = np.asarray(centres.get_offsets())[:, 0]
+    assert_allclose(xs, np.array(TP) / (np.array(TP) + np.array(FN)), rtol=1e-12)
+    diamond = ax.patches[-1].get_xy()
+    assert_allclose([diamond[:, 0].min(), diamond[:, 0].max()], m.ci, rtol=1e-12)
+    pi_line = [ln for ln in ax.lines if ln.get_linestyle() == "--"][0]
+    assert_allclose(pi_line.get_xdata(), m.prediction_interval, rtol=1e-12)
+
+
+def test_sroc_plot_draws_curve_and_regions():
+    fit = reitsma(TP, FP, FN, TN)
+    fig, ax = sroc_plot(fit)
+    curve = [ln for ln in ax.lines if ln.get_label().startswith("SROC")][0]
+    assert_allclose(curve.get_xdata(), fit.sroc["fpr"])
+    assert_allclose(curve.get_ydata(), fit.sroc["sensitivity"])
+    pred = [ln for ln in ax.lines if ln.get_label().startswith("95% prediction")][0]
+    assert_allclose(pred.get_xdata(), fit.prediction_region["fpr"])
+
+
+def test_flow_figure_numbers_per_centre_and_total():
+    flows = {
+        "A": {"n_read": 101, "n_analysed": 100, "n_excluded": 1, "exclusions": [{"reason": "missing reference", "n": 1}]},
+        "B": {"n_read": 92, "n_analysed": 90, "n_excluded": 2,
+              "exclusions": [{"reason": "size 0", "n": 1}, {"reason": "missing reference", "n": 1}]},
+    }
+    fig, ax = flow_figure(flows)
+    drawn = ax._spinestats_flow
+    assert drawn["All centres"] == {"n_read": 193, "n_excluded": 3, "n_analysed": 190,
+                                    "reasons": [("missing reference", 2), ("size 0", 1)]}
+    texts = " ".join(t.get_text() for t in ax.texts)
+    assert "n = 193" in texts and "missing reference: 2" in texts
+
+
+def test_stard_items_carry_the_numbers():
+    flow = {"n_read": 485, "n_analysed": 480, "n_excluded": 5, "exclusions": [{"reason": "missing reference", "n": 5}]}
+    acc = {"sensitivity": {"estimate": 0.9, "ci": [0.8, 0.95]}, "specificity": {"estimate": 0.85, "ci": [0.8, 0.9]}}
+    st = stard_items(flow=flow, cells={"tp": 18, "fp": 6, "tn": 33, "fn": 2}, accuracy=acc, cutoff=3,
+                     score_name="DSS", positive="malignant", prespecified=True, plan_hash="ab" * 32)
+    items = {i["item"]: i for i in st.items}
+    assert items["23"]["numbers"] == {"tp": 18, "fp": 6, "tn": 33, "fn": 2}
+    assert "prespecified in the locked plan abababababab" in items["12a"]["text"]
+    assert items["19"]["numbers"]["n_excluded"] == 5
+    assert "4" in st.to_be_completed
