@@ -12,7 +12,8 @@ Each module ``cohort_<name>.py`` in this folder contributes:
   parameter is a file *path* - named ``path`` or ``file`` - is the module's
   own helper for its single CSV and is not called: ``make`` covers it).
 
-The same seeds always give byte-identical files; ``--check`` compares the
+The same seeds always give identical files (byte for byte; XLSX workbooks,
+which embed their creation time, cell for cell); ``--check`` compares the
 committed files with freshly generated ones without writing anything and
 exits 1 when they differ.
 """
@@ -77,14 +78,37 @@ def generate(folder: Path, names: list[str] | None = None) -> list[Path]:
 
 
 def check(names: list[str] | None = None) -> list[str]:
-    """Names of cohorts whose committed CSV differs from a fresh generation."""
+    """Files (relative names) whose committed copy differs from a fresh generation."""
     differ = []
     with tempfile.TemporaryDirectory() as tmp:
-        for path in generate(Path(tmp), names):
-            committed = HERE / path.name
-            if not committed.exists() or committed.read_bytes() != path.read_bytes():
-                differ.append(path.name)
+        generate(Path(tmp), names)
+        for path in sorted(Path(tmp).rglob("*")):
+            if not path.is_file():
+                continue
+            rel = path.relative_to(tmp)
+            committed = HERE / rel
+            if not committed.exists() or not _same(committed, path):
+                differ.append(str(rel))
     return differ
+
+
+def _same(a: Path, b: Path) -> bool:
+    """Byte-identical; XLSX files (which embed their creation time) by sheet names and cell values."""
+    if a.read_bytes() == b.read_bytes():
+        return True
+    if a.suffix.lower() != ".xlsx":
+        return False
+    import openpyxl
+
+    wa, wb = openpyxl.load_workbook(a, read_only=True), openpyxl.load_workbook(b, read_only=True)
+    try:
+        if wa.sheetnames != wb.sheetnames:
+            return False
+        return all(list(wa[n].iter_rows(values_only=True)) == list(wb[n].iter_rows(values_only=True))
+                   for n in wa.sheetnames)
+    finally:
+        wa.close()
+        wb.close()
 
 
 def main(argv: list[str] | None = None) -> int:
