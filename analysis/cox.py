@@ -110,6 +110,7 @@ class _Cox:
         self.order = order
         self.t, self.e, self.X, self.s = time[order], event[order], X[order], strata[order]
         self.n, self.p = self.X.shape
+        self.XT = np.ascontiguousarray(self.X.T)
         # stratum ends: index one past the last row of each row's stratum
         _, sfirst, scount = np.unique(self.s, return_index=True, return_counts=True)
         send = sfirst + scount
@@ -155,15 +156,16 @@ class _Cox:
         """Log-likelihood, score and information at ``b``."""
         eta = self.X @ b
         r = np.exp(eta)
-        rx = r[:, None] * self.X
+        rxT = self.XT * r  # (p, n), rows contiguous: fast cumulative sums
         P0 = self._prefix(r)
-        P1 = self._prefix(rx)
+        P1 = np.zeros((self.p, self.n + 1))
+        np.cumsum(rxT, axis=1, out=P1[:, 1:])
         # risk-set sums at each event row (rows from the block start to the stratum end)
         s0 = P0[self.ev_end] - P0[self.ev_start]
-        s1 = P1[self.ev_end] - P1[self.ev_start]
+        s1 = (P1[:, self.ev_end] - P1[:, self.ev_start]).T
         # tied-event sums of each event's block
         er = self._by_block(r[self.ev_idx])
-        erx = self._by_block(rx[self.ev_idx])
+        erx = self._by_block(rxT[:, self.ev_idx].T)
         den = s0 - self.frac * er[self.ev_block]
         num = s1 - self.frac[:, None] * erx[self.ev_block]
         xbar = num / den[:, None]
