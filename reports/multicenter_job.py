@@ -23,6 +23,10 @@ conf_level : 0.95.
 plan : path of a plan YAML with a ``prespecified:`` block (its hash is
     ``plan_hash``); or ``prespecified`` (a dict) and ``plan_hash`` from the
     plan runner.
+federated : also make each centre's site bundle (in memory; written to
+    ``out_dir/bundles/`` when there is an output folder), pool the bundles
+    and check that the federated results equal the patient-level ones
+    (``federated_check``).
 figure_formats, dpis : figures to write (default pdf, svg, png at 300 dpi;
     ``["none"]`` writes no figures).
 
@@ -297,8 +301,12 @@ def analyse_centres(
 
 
 def write_figures(objects: Mapping[str, Any], out_dir: Path | None, flows: Mapping | None,
-                  figure_formats=None, dpis=None) -> tuple[Path, ...]:
-    """Forest plots, SROC and flow diagram into ``out_dir/figures`` (relative paths returned)."""
+                  figure_formats=None, dpis=None, prefix: str = "") -> tuple[Path, ...]:
+    """Forest plots, SROC and flow diagram into ``out_dir/figures`` (relative paths returned).
+
+    ``prefix`` (the analysis key when it is not ``multicenter``) keeps the
+    files of two multicentre analyses in one plan apart.
+    """
     if out_dir is None or (figure_formats is not None and [f for f in figure_formats if f != "none"] == []):
         return ()
     from spinestats.reports.figure_style import save_figure
@@ -313,13 +321,13 @@ def write_figures(objects: Mapping[str, Any], out_dir: Path | None, flows: Mappi
     for key, label in (("meta_sensitivity", "Sensitivity"), ("meta_specificity", "Specificity"), ("meta_auc", "AUC")):
         if key in objects:
             fig, _ = forest_plot(objects[key], label=label)
-            written += save_figure(fig, folder, f"forest_{label.lower()}", formats=formats, dpis=dp)
+            written += save_figure(fig, folder, f"{prefix}forest_{label.lower()}", formats=formats, dpis=dp)
     if "bivariate" in objects:
         fig, _ = sroc_plot(objects["bivariate"])
-        written += save_figure(fig, folder, "sroc", formats=formats, dpis=dp)
+        written += save_figure(fig, folder, f"{prefix}sroc", formats=formats, dpis=dp)
     if flows:
         fig, _ = flow_figure(flows)
-        written += save_figure(fig, folder, "flow_diagram", formats=formats, dpis=dp)
+        written += save_figure(fig, folder, f"{prefix}flow_diagram", formats=formats, dpis=dp)
     return tuple(p.relative_to(out_dir) for p in written)
 
 
@@ -356,6 +364,7 @@ def run(
     plan: str | Path | None = None,
     prespecified: Mapping | None = None,
     plan_hash: str | None = None,
+    federated: bool = True,
     figure_formats=None,
     dpis=None,
     key: str = "multicenter",
@@ -445,10 +454,50 @@ def run(
             "exclusions": [{k: v for k, v in e.items() if k != "lines"} for e in f["exclusions"]]} for c, f in flows.items()}}
     results["mode"] = "patient-level"
     results["synthetic"] = bool(used[center].astype(str).str.contains(SYNTHETIC_MARK, regex=False).any())
+    if federated:
+        results["federated_check"] = _federated_check(
+            counts, flows, results, score=score, positive=str(positive), cutoff=float(cutoff), test=test,
+            continuity=continuity, conf_level=conf_level, prespec=prespec, plan_hash=phash, out_dir=out_dir,
+            synthetic=results["synthetic"])
+        if not results["federated_check"]["identical"]:
+            warnings.append("the federated (site-bundle) results differ from the patient-level ones: please report this.")
     results["warnings"] = warnings
-    figures = write_figures(objects, out_dir, flows, figure_formats, dpis)
+    figures = write_figures(objects, out_dir, flows, figure_formats, dpis, "" if key == "multicenter" else f"{key}_")
     return Section(key=key, title=title or "Multicentre validation", results=to_jsonable(results), figures=figures,
                    warnings=tuple(warnings), methods=_methods(test, float(cutoff), continuity), references=REFERENCES)
+
+
+FEDERATED_KEYS = ("per_center", "pooled", "bivariate", "pooled_counts", "exploratory", "cutoff_status")
+
+
+def _federated_check(counts, flows, results, *, score, positive, cutoff, test, continuity, conf_level, prespec,
+                     plan_hash, out_dir, synthetic) -> dict[str, Any]:
+    """Make every centre's bundle, pool them, and compare with the patient-level results."""
+    import json
+
+    from spinestats.data_schemas.site_bundle import make_bundle, write_bundle
+
+    bundles = []
+    for c in sorted(counts):
+        f = flows.get(c, {"n_read": 0, "n_analysed": 0, "n_excluded": 0, "exclusions": []})
+        payload = {"data_schema": None, "plan_hash": plan_hash, "suppression": {"min_cell": None, "exact": True},
+                   "flow": {"n_read": f["n_read"], "n_analysed": f["n_analysed"], "n_excluded": f["n_excluded"],
+                            "exclusions": [{"reason": e["reason"], "n": e["n"]} for e in f["exclusions"]]},
+                   "score": {"name": score, "positive": positive, **counts[c]}}
+        bundles.append(make_bundle(c, payload, created_by="spinestats multicenter (federated check)",
+                                   synthetic=synthetic))
+    pooled = run_pooled(bundles, cutoff=cutoff, test=test, continuity=continuity, conf_level=conf_level,
+                        prespecified=None if prespec is None else prespec.to_dict(), plan_hash=plan_hash,
+                        figure_formats=["none"]).results
+    ours = to_jsonable({k: results[k] for k in FEDERATED_KEYS})
+    same = all(json.dumps(ours[k], sort_keys=True) == json.dumps(pooled[k], sort_keys=True) for k in FEDERATED_KEYS)
+    written = []
+    if out_dir is not None:
+        for i, b in enumerate(bundles, start=1):
+            written.append(str(write_bundle(b, Path(out_dir) / "bundles" / f"site_{i:02d}.json", force=True)
+                               .relative_to(Path(out_dir))))
+    return {"identical": bool(same), "compared": list(FEDERATED_KEYS), "bundles": written,
+            "checksums": [b["checksum"]["value"] for b in bundles]}
 
 
 def run_pooled(
@@ -460,6 +509,8 @@ def run_pooled(
     continuity: float = 0.5,
     conf_level: float = 0.95,
     plan: str | Path | None = None,
+    prespecified: Mapping | None = None,
+    plan_hash: str | None = None,
     figure_formats=None,
     dpis=None,
     key: str = "multicenter",
@@ -471,7 +522,7 @@ def run_pooled(
     dup = sorted({c for c in centres if centres.count(c) > 1})
     if dup:
         raise DataError(f"two bundles claim the same centre: {', '.join(dup)}; each centre must send one bundle.")
-    prespec, phash = resolve_plan(plan, None, None)
+    prespec, phash = resolve_plan(plan, prespecified, plan_hash)
     plan_hashes = {b["payload"].get("plan_hash") for b in bundles} - {None}
     warnings: list[str] = []
     if phash and plan_hashes and plan_hashes != {phash}:
@@ -522,7 +573,7 @@ def run_pooled(
     results["federated_exact"] = exact
     results["synthetic"] = any(b.get("synthetic") for b in bundles)
     results["warnings"] = warnings
-    figures = write_figures(objects, out_dir, flows, figure_formats, dpis)
+    figures = write_figures(objects, out_dir, flows, figure_formats, dpis, "" if key == "multicenter" else f"{key}_")
     return Section(key=key, title="Multicentre validation (federated)", results=to_jsonable(results), figures=figures,
                    warnings=tuple(warnings), methods=_methods(test or "z", float(cutoff or DEFAULT_CUTOFF), continuity),
                    references=REFERENCES)
@@ -570,5 +621,5 @@ def run_sample_size(
             raise UsageError(f"sample_size method {method!r}: choose buderer, auc, auc_power, kappa or riley.")
     except SpinestatsError:
         raise
-    res = {"method": method, **r.to_dict()}
+    res = {**r.to_dict(), "method": method, "formula": r.method}
     return Section(key=key, title="Sample size", results=to_jsonable(res), methods=(f"Sample size: {r.method}.",))
