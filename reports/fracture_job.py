@@ -109,12 +109,12 @@ REFERENCES = (
 )
 
 
-def prepare(data: pd.DataFrame) -> pd.DataFrame:
-    """The table with derived columns: time/event, SINS total and category, ``sins_7_or_more``, ``lytic``."""
+SINS_DERIVED = ("sins_total", "sins_category", "sins_7_or_more", "lytic")
+
+
+def derive_covariates(data: pd.DataFrame) -> pd.DataFrame:
+    """A copy with the SINS-derived covariates: ``sins_total``, ``sins_category``, ``sins_7_or_more``, ``lytic``."""
     out = data.copy()
-    ev = fracture_events(out)
-    out[TIME] = ev["time_months"]
-    out[EVENT] = ev["event"]
     s = sins(out)
     out["sins_total"] = np.asarray(s.total, dtype=float)
     out["sins_category"] = list(s.category)
@@ -123,6 +123,15 @@ def prepare(data: pd.DataFrame) -> pd.DataFrame:
     for c in ("baseline_fracture", "vcf", "death"):
         if c in out.columns:
             out[c] = out[c].astype(bool)
+    return out
+
+
+def prepare(data: pd.DataFrame) -> pd.DataFrame:
+    """The table with time/event (months; 0 censored, 1 fracture, 2 death) and the derived covariates."""
+    out = derive_covariates(data)
+    ev = fracture_events(out)
+    out[TIME] = ev["time_months"]
+    out[EVENT] = ev["event"]
     return out
 
 
@@ -330,7 +339,7 @@ def run(
 
     results: dict[str, Any] = {
         "flow": flow,
-        "sins": {"counts": sins(d).counts, "mean_total": float(d["sins_total"].mean())},
+        "sins": _sins_block(d),
         "crude": {"overall": _crude(crude.overall),
                   "by_group": {str(g.group): _crude(g) for g in crude.groups}, "group": group},
         "median_time_to_fracture": {"overall": crude.overall.median_time,
@@ -372,6 +381,18 @@ def run(
     return Section(key=key, title="Vertebral compression fracture after irradiation", results=to_jsonable(results),
                    figures=tuple(figures), tables=tuple(tables), warnings=tuple(results["warnings"]),
                    methods=tuple(methods), references=REFERENCES)
+
+
+def _sins_block(d: pd.DataFrame) -> dict[str, Any]:
+    """SINS categories: counts, crude fracture incidence per category and Gray's test across them."""
+    counts = {cat: int((d["sins_category"] == cat).sum()) for cat in ("stable", "indeterminate", "unstable")}
+    crude = crude_incidence(d, time=TIME, event=EVENT, cause=1, group="sins_category")
+    block: dict[str, Any] = {"counts": counts, "mean_total": float(d["sins_total"].mean()),
+                             "crude_by_category": {str(g.group): _crude(g) for g in crude.groups}}
+    if sum(v > 0 for v in counts.values()) >= 2:
+        g = gray_test(d, time=TIME, event=EVENT, group="sins_category", cause=1)
+        block["gray_test"] = {"groups": [str(x) for x in g.groups], **g.for_cause(1)}
+    return block
 
 
 def _crude(c) -> dict[str, Any]:

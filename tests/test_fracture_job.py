@@ -82,6 +82,25 @@ def test_firth_option(table):
     assert s.results["optimism"] == {}
 
 
+def test_sins_categories_in_results(section):
+    s = section.results["sins"]
+    assert sum(s["counts"].values()) == 126
+    by = s["crude_by_category"]
+    assert sum(v["events"] for v in by.values()) == 15
+    # fractures are commoner with a higher SINS (the cohort's built-in association)
+    assert by["indeterminate"]["proportion"] > by["stable"]["proportion"]
+    assert s["gray_test"]["df"] == len(s["gray_test"]["groups"]) - 1
+
+
+def test_sins_out_of_range_in_a_file_is_refused_by_the_loader(tmp_path):
+    d = cohort_fracture.make().head(5).copy()
+    d.loc[2, "sins_pain"] = 2
+    f = tmp_path / "bad.csv"
+    f.write_text(csv_text(d), encoding="utf-8")
+    with pytest.raises(DataError, match=r"line 5, column 'sins_pain': value '2'.*expected one of 0, 1, 3"):
+        load(f, schema="fracture")
+
+
 def test_invalid_sins_component_reaches_the_user(table):
     bad = table.data.copy()
     bad.loc[bad.index[2], "sins_pain"] = 2
@@ -156,3 +175,27 @@ def test_command_reports_a_fracture_before_irradiation(tmp_path, capsys):
     assert e.value.code == 1
     assert "line 4" in err and "vcf_date" in err and "irradiation_date" in err and "Traceback" not in err
     assert not (tmp_path / "o").exists()
+
+
+def test_predict_scores_new_patients_without_follow_up(tmp_path, capsys, table):
+    from spinestats.analysis.risk_model import model_to_json
+
+    d = fracture_job.prepare(table.data)
+    rm, _ = fracture_job.fit_risk_model(d, time="time_months", event="event", covariates=["sins_total", "modality"],
+                                        horizon=12.0)
+    model = tmp_path / "m.json"
+    model.write_text(model_to_json(rm), encoding="utf-8")
+    new = cohort_fracture.make().head(3)[["patient_id", "modality", "sins_location", "sins_pain", "sins_bone_lesion",
+                                          "sins_alignment", "sins_collapse", "sins_posterolateral"]]
+    f = tmp_path / "new.csv"
+    new.to_csv(f, index=False)
+    with pytest.raises(SystemExit) as e:
+        main(["predict", str(model), str(f), "--out", str(tmp_path / "o"), "--key", "k"])
+    assert e.value.code == 0, capsys.readouterr().err
+    r = json.loads((tmp_path / "o" / "results.json").read_text())
+    assert_allclose([p["risk"] for p in r["predictions"]], [0.581238039917, 0.410082622672, 0.0423252105051], rtol=1e-5)
+    # a model column missing from the file is named
+    new.drop(columns="modality").to_csv(f, index=False)
+    with pytest.raises(SystemExit) as e:
+        main(["predict", str(model), str(f), "--output", str(tmp_path / "p.csv")])
+    assert e.value.code == 1 and "modality" in capsys.readouterr().err

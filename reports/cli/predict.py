@@ -2,9 +2,11 @@
 
 The model is a JSON file written by ``spinestats fracture --save-model``
 (validated against ``risk_model.schema.json``; never unpickled).  FILE is
-read through the loader with the ``fracture`` schema (only the model's
-covariates need to be usable; SINS totals and the other derived columns are
-computed as in the fitting job).  Output: one row per patient with a
+read through the loader with the ``fracture`` schema, but only
+``patient_id`` and the columns the model uses are required (the six SINS
+components when it uses ``sins_total`` or another SINS-derived term), so a
+list of new patients without follow-up can be scored.  Derived covariates
+are computed as in the fitting job.  Output: one row per patient with a
 pseudonymised ID (keyed HMAC; ``--key`` or ``SPINESTATS_PSEUDONYM_KEY``),
 the predicted risk and its CI -- as ``predictions.csv`` and ``results.json``
 in ``--out``, or a single CSV with ``--output``.
@@ -12,6 +14,7 @@ in ``--out``, or a single CSV with ``--output``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -21,8 +24,24 @@ import pandas as pd
 from spinestats.analysis.risk_model import model_from_json, predict_risk
 from spinestats.data_schemas.loading import load
 from spinestats.data_schemas.privacy import pseudonymise
+from spinestats.data_schemas.schema import get_schema
 from spinestats.errors import UsageError
-from spinestats.reports.fracture_job import prepare
+from spinestats.reports.fracture_job import SINS_DERIVED, derive_covariates
+from spinestats.analysis.sins import COMPONENTS
+
+
+def prediction_schema(model):
+    """The ``fracture`` schema with only ``patient_id`` and the model's inputs required."""
+    base = get_schema("fracture")
+    used = {c["column"] for c in model.coding}
+    needed = {"patient_id"} | (used - set(SINS_DERIVED))
+    if used & set(SINS_DERIVED):
+        needed |= set(COMPONENTS)
+    unknown = sorted(needed - set(base.names))
+    if unknown:
+        raise UsageError(f"the model uses column(s) {unknown} that the fracture schema does not define")
+    cols = tuple(dataclasses.replace(c, required=c.name in needed) for c in base.columns)
+    return dataclasses.replace(base, columns=cols)
 from spinestats.reports.output import OutputDir, escape_frame
 
 
@@ -45,8 +64,8 @@ def command(model_file, file, mapping, sheet, level, key, out, output, force) ->
     if not 0 < level < 1:
         raise UsageError(f"--level must be between 0 and 1; got {level}")
     model = model_from_json(model_file.read_text(encoding="utf-8"))
-    table = load(file, schema="fracture", mapping=mapping, sheet=sheet)
-    data = prepare(table.data)
+    table = load(file, schema=prediction_schema(model), mapping=mapping, sheet=sheet)
+    data = derive_covariates(table.data)
     pred = predict_risk(model, data, conf_level=level)
     secret = key or os.environ.get("SPINESTATS_PSEUDONYM_KEY") or table.provenance.sha256
     frame = pd.DataFrame({
