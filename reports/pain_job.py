@@ -372,7 +372,8 @@ def run(
         spreadsheet line, as the loader gives it), or a ``LoadedTable``.
     table : the ``LoadedTable`` from ``data_schemas.loading.load`` (its
         exclusions are counted in ``flow``); used when ``data`` is None.
-    out_dir : folder for ``tables/`` and ``figures/`` (``None``: numbers only).
+    out_dir : folder for ``tables/`` and ``figures/`` (``None``: numbers only); file
+        names start with ``key`` (``pain_trajectory.pdf``, ``tables/pain_paired.csv``).
     figure_formats, dpis : figure formats and raster resolutions.
     """
     if data is None:
@@ -455,14 +456,14 @@ def run(
     figures: list[Path] = []
     tables: list[Path] = []
     if out_dir is not None:
-        figures, tables = _write(Path(out_dir), summary, resp, long, visits, two, paired, fit, emm, ae, miss,
+        figures, tables = _write(Path(out_dir), key, summary, resp, long, visits, two, paired, fit, emm, ae, miss,
                                  figure_formats, dpis)
     return Section(key=key, title="Pain after balloon kyphoplasty", results=results, figures=tuple(figures),
                    tables=tuple(tables), warnings=tuple(results["warnings"]),
                    methods=_methods(arms, opts, fit, bool(impute)), references=REFERENCES)
 
 
-def _write(folder: Path, summary, resp, long, visits, two, paired, fit, emm, ae, miss, figure_formats, dpis):
+def _write(folder: Path, key: str, summary, resp, long, visits, two, paired, fit, emm, ae, miss, figure_formats, dpis):
     from spinestats.reports import pain_figures
     from spinestats.reports.figure_style import DEFAULT_DPIS, DEFAULT_FORMATS, journal_figure, save_figure
     from spinestats.reports.output import escape_frame
@@ -478,15 +479,15 @@ def _write(folder: Path, summary, resp, long, visits, two, paired, fit, emm, ae,
         frames["adverse_events"] = ae.to_frame()
     (folder / "tables").mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
-        rel = Path("tables") / f"pain_{name}.csv"
+        rel = Path("tables") / f"{key}_{name}.csv"  # prefixed by the section key: no clash between sections
         escape_frame(frame).to_csv(folder / rel, index=False, lineterminator="\n")
         tables.append(rel)
     figures = []
     for stem, draw in (
-        ("pain_trajectory", lambda ax: pain_figures.trajectory(summary, visits=visits, ax=ax)),
-        ("pain_spaghetti", lambda ax: pain_figures.spaghetti(long, value=NRS, visit=VISIT, subject=ID,
+        (f"{key}_trajectory", lambda ax: pain_figures.trajectory(summary, visits=visits, ax=ax)),
+        (f"{key}_spaghetti", lambda ax: pain_figures.spaghetti(long, value=NRS, visit=VISIT, subject=ID,
                                                              visits=visits, arm=ARM if two else None, ax=ax)),
-        ("pain_responders", lambda ax: pain_figures.responder_bars(resp, ax=ax)),
+        (f"{key}_responders", lambda ax: pain_figures.responder_bars(resp, ax=ax)),
     ):
         fig, ax = journal_figure("onehalf")
         draw(ax)
