@@ -75,6 +75,7 @@ from spinestats.errors import DataError, SpinestatsError, UsageError
 from spinestats.reports.figure_style import save_figure
 from spinestats.reports.section import Section
 from spinestats.reports.step_plot import cif_curves, km_curves, plot_step_curves
+from spinestats.reports.survival_figures import plot_zph
 
 REFERENCES = (
     "Kaplan EL, Meier P. Nonparametric estimation from incomplete observations. J Am Stat Assoc 1958;53:457-481. "
@@ -169,7 +170,7 @@ def _cox_block(d: pd.DataFrame, time: str, event: str, covariates, *, ties, stra
         warnings.append(f"Cox model not fitted: {exc}")
         return {"fitted": False, "reason": str(exc)}
     warnings.extend(fit.warnings)
-    block = {"fitted": True, "terms": list(fit.terms), "coef": fit.coef, "se": fit.se, "robust_se": fit.robust_se,
+    block = {"_fit": fit, "fitted": True, "terms": list(fit.terms), "coef": fit.coef, "se": fit.se, "robust_se": fit.robust_se,
              "hr": fit.hr, "hr_lower": fit.hr_lower, "hr_upper": fit.hr_upper, "p": fit.p,
              "concordance": fit.concordance, "tests": fit.tests, "n": fit.n, "n_event": fit.n_event,
              "ties": fit.ties, "separated": list(fit.separated), "converged": fit.converged}
@@ -239,8 +240,9 @@ def analyse(d: pd.DataFrame, *, time: str, event: str, cause: int | None, compet
     cox = _cox_block(d, time, event, covariates, ties=ties, strata=strata, cluster=cluster, cause=cause,
                      censor=censor, warnings=warnings)
     zph = cox.pop("_zph", None) if cox else None
+    fit = cox.pop("_fit", None) if cox else None
     block["cox"] = cox
-    objs: dict[str, Any] = {"km": km, "logrank": lr, "zph": zph}
+    objs: dict[str, Any] = {"km": km, "logrank": lr, "zph": zph, "cox": fit}
     if competing and cause is not None:
         comp = _competing_block(d, time, event, cause=cause, censor=censor, group=group, covariates=covariates,
                                 times=times, conf_level=conf_level, warnings=warnings)
@@ -252,6 +254,7 @@ def analyse(d: pd.DataFrame, *, time: str, event: str, cause: int | None, compet
 
 def _figures(objs: dict[str, Any], name: str, label: str, unit: str, out_dir: Path | None, risk_times, formats, dpis,
              width, event_label: str = "the event") -> list[Path]:
+    """KM figure, CIF figure (competing events) and PH-diagnostic figure (Cox) of one endpoint; ``name`` = file stem."""
     if out_dir is None:
         return []
     written: list[Path] = []
@@ -269,6 +272,10 @@ def _figures(objs: dict[str, Any], name: str, label: str, unit: str, out_dir: Pa
                                 ylabel=f"Cumulative incidence of {event_label}\n(competing events accounted for)",
                                 ylim=(0, 1.02), width=width)
         written += save_figure(plot.figure, Path(out_dir) / "figures", f"{name}_cif", **kw)
+    zph, cox = objs.get("zph"), objs.get("cox")
+    if zph is not None and cox is not None:
+        zp = plot_zph(zph, dict(zip(cox.terms, cox.coef)), width=width)
+        written += save_figure(zp.figure, Path(out_dir) / "figures", f"{name}_ph_test", **kw)
     return [w.relative_to(out_dir) for w in written]
 
 
@@ -392,7 +399,7 @@ def run(
                                                        "cumulative incidence with competing events")
                               if codes["COMPETING"] else "Kaplan-Meier", **common)
         flow["excluded_missing"] = len(ed.excluded)
-        figures += _figures(objs, "endpoint", label, unit, out, _risk_times(data, time, unit), figure_formats, dpis,
+        figures += _figures(objs, key, label, unit, out, _risk_times(data, time, unit), figure_formats, dpis,
                             width)
         if codes["COMPETING"]:
             methods.append("Cumulative incidence was estimated by the Aalen-Johansen method with cmprsk's variance "
@@ -424,7 +431,7 @@ def run(
                                   competing=competing, censor=0, label=LABELS[e], convention=conv, **common)
             blocks[e] = block
             warnings.extend(f"{e}: {w}" for w in block["warnings"])
-            figures += _figures(objs, e, LABELS[e], unit, out, _risk_times(d, f"{e}_time", unit), figure_formats,
+            figures += _figures(objs, f"{key}_{e}", LABELS[e], unit, out, _risk_times(d, f"{e}_time", unit), figure_formats,
                                 dpis, width, event_label="local recurrence" if e == "lc" else "the event")
         methods.append("Endpoints were timed from the start of carbon-ion radiotherapy (" + ep.conversion + "): "
                        "overall survival (death), local control (local recurrence; death without recurrence "

@@ -150,7 +150,8 @@ def test_column_mode_with_competing_events_group_and_covariates(tmp_path):
     assert set(r["km"]) == {"A", "B"} and r["logrank"]["df"] == 1
     assert set(r["gray"]) == {"1", "2"} and r["finegray"]["terms"] == ["x"]
     assert r["cox"]["robust_se"] is not None and r["cox"]["ph_test"][-1]["term"] == "GLOBAL"
-    assert any(str(f).endswith("endpoint_cif_72dpi.png") for f in sec.figures)
+    assert any(str(f).endswith("survival_cif_72dpi.png") for f in sec.figures)
+    assert any(str(f).endswith("survival_ph_test_72dpi.png") for f in sec.figures)
     # same data and options: identical results
     again = survival_job.run(d, time="t", event="s", event_codes="EVENT=1,COMPETING=2,CENSOR=0", group="arm",
                              covariates="x", cluster="centre", times=[12, 24]).results
@@ -183,7 +184,7 @@ def test_cli_schema_mode_and_errors(tmp_path):
     assert res.exit_code == 0, res.output
     r = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert r["headline"]["lc_2y"]["estimate"] == 0.875
-    assert (out / "figures" / "lc_km_72dpi.png").exists() and (out / "figures" / "lc_cif_72dpi.png").exists()
+    assert (out / "figures" / "survival_lc_km_72dpi.png").exists() and (out / "figures" / "survival_lc_cif_72dpi.png").exists()
     assert "CIRTSS-" not in (out / "results.json").read_text(encoding="utf-8")  # no patient IDs in the output
     res = runner.invoke(cli, ["survival", str(EXAMPLES / "synthetic_cirt_ss.csv"), "--out", str(tmp_path / "x")])
     assert res.exit_code != 0 and "--time and --event" in str(res.exception or res.output)

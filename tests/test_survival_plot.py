@@ -72,3 +72,20 @@ def test_generic_curves_on_a_given_axes_and_reverse_km():
     # reverse KM: censoring is the event; the first drop is at the first censored time (2)
     assert rc[0].time[0] == 2.0
     plt.close(fig)
+
+
+def test_zph_plot_draws_the_scaled_residuals():
+    from spinestats.analysis.cox import cox_ph
+    from spinestats.analysis.cox_zph import cox_zph
+    from spinestats.reports.survival_figures import plot_zph
+
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame({"t": rng.integers(1, 30, 80).astype(float), "e": rng.integers(0, 2, 80), "x": rng.normal(size=80)})
+    z = cox_zph(d, time="t", event="e", covariates=["x"])
+    fit = cox_ph(d, time="t", event="e", covariates=["x"])
+    p = plot_zph(z, dict(zip(fit.terms, fit.coef)))
+    x, y = p.points["x"]
+    assert_allclose(x, z.x)
+    assert_allclose(y, z.residuals["x"])
+    assert len(y) == int(d["e"].sum())
+    plt.close(p.figure)
