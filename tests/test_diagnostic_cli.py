@@ -42,7 +42,8 @@ def cli(*args):
 def dss_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("dss") / "out"
     digest = hashlib.sha256(CSV.read_bytes()).hexdigest()
-    code = cli("dss", str(CSV), "--bootstrap", "300", "--seed", "7", "--out", str(out))
+    code = cli("dss", str(CSV), "--bootstrap", "300", "--seed", "7", "--figure-format", "pdf", "--figure-format", "svg",
+               "--figure-format", "png", "--dpi", "60", "--out", str(out))
     assert code == 0
     assert hashlib.sha256(CSV.read_bytes()).hexdigest() == digest  # input untouched
     return out, json.loads((out / "results.json").read_text(encoding="utf-8"))
@@ -72,15 +73,16 @@ def test_dss_output_files(dss_run):
     out, _ = dss_run
     figs = {p.name for p in (out / "figures").iterdir()}
     for stem in ("dss_roc", "dss_score_distribution", "dss_cutoff_stability"):
-        assert {f"{stem}.pdf", f"{stem}.svg", f"{stem}_300dpi.png", f"{stem}_600dpi.png"} <= figs
+        assert {f"{stem}.pdf", f"{stem}.svg", f"{stem}_60dpi.png"} <= figs
     assert (out / "tables" / "dss_cutoffs.csv").exists() and (out / "methods.md").exists()
     text = (out / "results.json").read_text(encoding="utf-8")
     assert "DSS-0" not in text  # no patient IDs in the output
 
 
-def test_same_seed_same_results_any_workers(tmp_path, dss_run):
+def test_same_seed_same_results(tmp_path, dss_run):
+    # (worker independence of the replicates: tests/test_diagnostic_bootstrap.py)
     _, first = dss_run
-    code = cli("dss", str(CSV), "--bootstrap", "300", "--seed", "7", "--workers", "2", "--figure-format", "svg",
+    code = cli("dss", str(CSV), "--bootstrap", "300", "--seed", "7", "--figure-format", "svg",
                "--out", str(tmp_path / "b"))
     assert code == 0
     assert json.loads((tmp_path / "b" / "results.json").read_text()) == first
