@@ -292,43 +292,51 @@ def run(
             uni.append({"variable": c, "term": term, "shr": f.shr[j], "lower": f.shr_lower[j],
                         "upper": f.shr_upper[j], "p": f.p[j], "cs_hr": cs.hr[j], "cs_lower": cs.hr_lower[j],
                         "cs_upper": cs.hr_upper[j], "cs_p": cs.p[j]})
-    rm, rfit = fit_risk_model(d, time=TIME, event=EVENT, covariates=covariates, horizon=horizon,
+    complete = d[list(dict.fromkeys(covariates))].notna().all(axis=1).to_numpy()
+    dm = d[complete].copy()
+    flow["model_patients"] = int(complete.sum())
+    if not complete.all():
+        warnings.append(
+            f"{int((~complete).sum())} patient(s) with a missing covariate ({', '.join(covariates)}) were left out of "
+            f"the multivariable model and its validation (lines {d.index[~complete].tolist()[:10]}).")
+    rm, rfit = fit_risk_model(dm, time=TIME, event=EVENT, covariates=covariates, horizon=horizon,
                               model="firth" if model == "firth" else "finegray")
     warnings.extend(rm.warnings)
-    cs_fit = _cox_fit(d, covariates)
-    fg_fit = rfit if model != "firth" else fine_gray(d, time=TIME, event=EVENT, covariates=list(covariates))
+    cs_fit = _cox_fit(dm, covariates)
+    fg_fit = rfit if model != "firth" else fine_gray(dm, time=TIME, event=EVENT, covariates=list(covariates))
     warnings.extend(cs_fit.warnings)
-    multivariable = {"finegray": _model_block("finegray", fg_fit, d, covariates),
-                     "cox": _model_block("cox", cs_fit, d, covariates)}
-    model_block = _model_block("firth", rfit, d, covariates) if model == "firth" else multivariable[model]
+    multivariable = {"finegray": _model_block("finegray", fg_fit, dm, covariates),
+                     "cox": _model_block("cox", cs_fit, dm, covariates)}
+    model_block = _model_block("firth", rfit, dm, covariates) if model == "firth" else multivariable[model]
     n_params = len(model_block["terms"])
-    epv = flow["fractures"] / n_params if n_params else float("nan")
-    epv_block = {"events": flow["fractures"], "parameters": n_params, "epv": epv, "adequate": bool(epv >= EPV_MIN)}
+    model_events = int((dm[EVENT] == 1).sum())
+    epv = model_events / n_params if n_params else float("nan")
+    epv_block = {"events": model_events, "parameters": n_params, "epv": epv, "adequate": bool(epv >= EPV_MIN)}
     if epv < EPV_MIN:
         advice = ("Firth's penalty reduces the small-sample bias; still prefer fewer variables"
                   if model == "firth" else "Use Firth's penalised regression (--model firth) or fewer variables")
-        msg = (f"Only {flow['fractures']} fractures for {n_params} model parameters (events per variable "
+        msg = (f"Only {model_events} fractures for {n_params} model parameters (events per variable "
                f"{epv:.1f} < {EPV_MIN}): the model is likely overfitted and its estimates biased away from 1. "
                f"{advice}, and rely on the optimism-corrected performance.")
         epv_block["message"] = msg
         warnings.append(msg)
 
     # validation -----------------------------------------------------------------------------------------
-    d[RISK] = predict_risk(rm, d).risk
+    dm[RISK] = predict_risk(rm, dm).risk
     k = dict(time=TIME, event=EVENT, risk=RISK)
-    harrell = concordance(d, **k)
-    uno = concordance(d, **k, weighting="uno", tau=horizon)
-    auc = time_auc(d, **k, horizon=horizon)
-    brier = brier_score(d, **k, horizon=horizon)
-    cal = calibration(d.assign(**{RISK: d[RISK].clip(1e-12, 1 - 1e-12)}), **k, horizon=horizon)
+    harrell = concordance(dm, **k)
+    uno = concordance(dm, **k, weighting="uno", tau=horizon)
+    auc = time_auc(dm, **k, horizon=horizon)
+    brier = brier_score(dm, **k, horizon=horizon)
+    cal = calibration(dm.assign(**{RISK: dm[RISK].clip(1e-12, 1 - 1e-12)}), **k, horizon=horizon)
     warnings.extend(cal.warnings)
-    dc = decision_curve(d, **k, horizon=horizon)
+    dc = decision_curve(dm, **k, horizon=horizon)
     opt_block: dict[str, Any] = {}
     if bootstrap:
         fit_fn = functools.partial(_fit, covariates=covariates, horizon=float(horizon),
                                    model="firth" if model == "firth" else "finegray")
         measures = {m: functools.partial(_measure, name=m, horizon=float(horizon)) for m in MEASURES}
-        opt = optimism_correction(d[[TIME, EVENT, *dict.fromkeys(covariates)]], fit_fn, measures, B=int(bootstrap),
+        opt = optimism_correction(dm[[TIME, EVENT, *dict.fromkeys(covariates)]], fit_fn, measures, B=int(bootstrap),
                                   seed=int(seed), workers=workers, scheduler=scheduler)
         opt_block = {m: opt.measures[m].to_dict() for m in MEASURES}
         opt_block["B"] = int(bootstrap)

@@ -199,3 +199,13 @@ def test_predict_scores_new_patients_without_follow_up(tmp_path, capsys, table):
     with pytest.raises(SystemExit) as e:
         main(["predict", str(model), str(f), "--output", str(tmp_path / "p.csv")])
     assert e.value.code == 1 and "modality" in capsys.readouterr().err
+
+
+def test_missing_covariate_rows_left_out_of_the_model_and_counted(table):
+    d = table.data.copy()
+    d.loc[d.index[:4], "age"] = np.nan
+    s = fracture_job.run(data=d, bootstrap=0, covariates=["sins_total", "age"])
+    r = s.results
+    assert r["flow"]["patients"] == 126 and r["flow"]["model_patients"] == 122
+    assert r["crude"]["overall"]["n"] == 126  # incidence still uses everybody
+    assert any("4 patient(s) with a missing covariate" in w for w in s.warnings)
