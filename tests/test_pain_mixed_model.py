@@ -239,3 +239,28 @@ def test_without_satterthwaite_gives_same_fit(bkp_fit):
     assert np.isnan(fast.df).all()
     with pytest.raises(ValueError, match="Satterthwaite"):
         fast.contrast(np.eye(len(fast.terms))[0])
+
+
+def test_cafe_contrasts_vs_baseline_per_arm(cafe_fit):
+    # cs <- summary(contrast(emmeans(m2, ~ visit | arm, lmer.df = "satterthwaite"), "trt.vs.ctrl",
+    #                        adjust = "none"), infer = TRUE)   # rows: control 1w..12m, then BKP 1w..12m
+    vb = mm.marginal_means(cafe_fit).vs_baseline
+    order = {"control": 0, "BKP": 1}
+    vb = vb.assign(_a=vb["arm"].map(order), _v=vb["visit"].map(VISITS.index)).sort_values(["_a", "_v"])
+    assert_allclose(vb["estimate"], [-0.466072280851, -0.750913010119, -0.734448832864, -0.838734237851,
+                                     -0.648939512426, -2.88690001508, -3.50549235575, -3.66052006653,
+                                     -3.94489130953, -3.97180645278], rtol=RTOL)
+    assert_allclose(vb["se"], [0.216103260672, 0.217447982856, 0.218769272363, 0.217412839138, 0.231681393446,
+                               0.192856914826, 0.192831086745, 0.19285706887, 0.195696860973, 0.201007840282],
+                    rtol=RTOL)
+    assert_allclose(vb["df"], [530.311854005, 530.751288161, 530.942821785, 530.623748545, 533.82152431,
+                               530.293791963, 530.188081927, 530.294483734, 531.038796327, 532.34822196], rtol=RTOL)
+    assert_allclose(vb["p"], [0.0314769371965, 0.000597999553627, 0.000843834710711, 0.000128483191082,
+                              0.00527920837885, 1.644011099e-42, 9.30860961369e-58, 1.09352577321e-61,
+                              1.55209331057e-67, 1.36183393385e-65], rtol=1e-4)
+    assert_allclose(vb["ci_low"], [-0.890595767087, -1.17807732336, -1.16420839058, -1.26582974785,
+                                   -1.10405857649, -3.26575730742, -3.88429908295, -4.03937766036,
+                                   -4.3293262934, -4.36667232481], rtol=RTOL)
+    assert_allclose(vb["ci_high"], [-0.0415487946142, -0.323748696881, -0.304689275148, -0.411638727848,
+                                    -0.193820448364, -2.50804272273, -3.12668562854, -3.2816624727,
+                                    -3.56045632567, -3.57694058075], rtol=RTOL)
