@@ -57,6 +57,10 @@ def test_results_follow_the_schema_and_the_cohort(runs):
         assert row["n"] == n and row["tp"] == round(n_mal * sens) and row["tn"] == round((n - n_mal) * spec)
     assert res["flow"]["overall"]["n_excluded"] == 5 and res["flow"]["overall"]["n_analysed"] == 480
     assert res["cutoff_status"] == "prespecified" and len(res["plan_hash"]) == 64
+    # every run also pools its own in-memory site bundles and compares (federated = patient-level)
+    assert res["federated_check"]["identical"] is True
+    assert len(res["federated_check"]["bundles"]) == 6
+    assert (runs["tmp"] / "mc" / res["federated_check"]["bundles"][0]).is_file()
     assert (runs["tmp"] / "mc" / "figures" / "sroc_300dpi.png").is_file()
     assert (runs["tmp"] / "mc" / "figures" / "flow_diagram_300dpi.png").is_file()
     items = {i["item"] for i in res["stard"]}
