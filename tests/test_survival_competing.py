@@ -198,3 +198,11 @@ def test_gray_and_cuminc_group_without_events():
     assert any("no events" in w for w in r.warnings)
     g = gray_test(d, time="time", event="status", group="group")
     assert np.isfinite(g.statistic[0])
+
+
+def test_gray_test_with_a_group_without_events_matches_cmprsk():
+    d = CR1.copy()
+    d.loc[d["group"] == "b", "status"] = 0
+    # R: d$status[d$group=="b"] <- 0; cuminc(d$time, d$status, d$group)$Tests -> 8.72179366477, 4.33201159136
+    g = gray_test(d, time="time", event="status", group="group")
+    assert_allclose(g.statistic, [8.72179366477, 4.33201159136], rtol=1e-9)

@@ -175,3 +175,14 @@ def test_holm_matches_p_adjust():
 def test_logrank_group_without_events():
     r = logrank_test(D, time="time", event="status", group="g")
     assert np.isfinite(r.chisq) and r.observed[1] == 0
+
+
+def test_fleming_harrington_gamma_matches_direct_r_computation():
+    d = lr_data()
+    d = d[d["g"].isin([0, 1])]
+    # R (tests/r/survival_km_logrank.R, fh()): the FH(rho, gamma) statistic summed directly over event times with
+    # w = S(t-)^rho (1 - S(t-))^gamma, S the pooled survfit; fh(d,1,0) equals survdiff(..., rho=1)$chisq
+    #   fh(d,0,1) -> 0.173070154861 ; fh(d,1,1) -> 0.340400867225 ; fh(d,1,0) -> 1.2922255509
+    for (rho, gamma), expected in [((0, 1), 0.173070154861), ((1, 1), 0.340400867225), ((1, 0), 1.2922255509)]:
+        r = logrank_test(d, time="time", event="status", group="g", rho=rho, gamma=gamma)
+        assert_allclose(r.chisq, expected, rtol=1e-9)

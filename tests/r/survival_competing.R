@@ -34,3 +34,6 @@ cat(sprintf("%.12g", c(f$coef, sqrt(diag(f$var)))), "\n")
 library(survival)
 cx <- coxph(Surv(time, status==1) ~ I(as.numeric(group=="b")), data=d2, ties="breslow")
 cat(sprintf("%.12g", coef(cx)), "\n")
+library(cmprsk)
+d <- read.csv("/tmp/cr1.csv"); d$status[d$group=="b"] <- 0
+ci <- cuminc(d$time, d$status, d$group); print(ci$Tests, digits=12)

@@ -25,3 +25,20 @@ ps <- sapply(list(c(0,1),c(0,2),c(1,2)), function(p) {x<-survdiff(Surv(time,stat
 cat(sprintf("%.12g", p.adjust(ps, "holm")), "\n")
 x <- survdiff(Surv(time,status)~g, data=d); s <- 1:3
 cat(sprintf("%.12g", sum(s*(x$obs-x$exp))^2 / (t(s) %*% x$var %*% s)), "\n")
+library(survival)
+d <- read.csv("/tmp/lr1.csv"); d <- d[d$g %in% c(0,1),]
+fh <- function(d, rho, gam) {
+  km <- survfit(Surv(time,status)~1, data=d)
+  ut <- sort(unique(d$time[d$status==1]))
+  S <- stepfun(km$time, c(1, km$surv))
+  U <- 0; V <- 0
+  for (t in ut) {
+    sl <- S(t - 1e-9); w <- sl^rho * (1-sl)^gam
+    n <- sum(d$time >= t); n1 <- sum(d$time >= t & d$g==0)
+    dd <- sum(d$time == t & d$status==1); d1 <- sum(d$time==t & d$status==1 & d$g==0)
+    U <- U + w*(d1 - dd*n1/n)
+    if (n > 1) V <- V + w^2 * dd*(n-dd)/(n-1) * n1/n*(1-n1/n)
+  }
+  U^2/V
+}
+cat(sprintf("%.12g", c(fh(d,0,1), fh(d,1,1), fh(d,1,0), survdiff(Surv(time,status)~g, data=d, rho=1)$chisq)), "\n")
