@@ -112,9 +112,6 @@ class KMCurve(Result):
         se_log = np.where(k >= 0, self.std_err[np.clip(k, 0, None)] if self.time.size else 0.0, 0.0)
         lo = np.where(k >= 0, self.lower[np.clip(k, 0, None)] if self.time.size else 1.0, 1.0)
         hi = np.where(k >= 0, self.upper[np.clip(k, 0, None)] if self.time.size else 1.0, 1.0)
-        if self.conf_type == "log-log":
-            lo = np.where(k >= 0, lo, np.nan)
-            hi = np.where(k >= 0, hi, np.nan)
         ev, _ = self.events_before(t)
         n_event = np.diff(np.concatenate(([0], ev)))
         beyond = t > (self.time[-1] if self.time.size else -np.inf)

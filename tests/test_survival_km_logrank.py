@@ -186,3 +186,11 @@ def test_fleming_harrington_gamma_matches_direct_r_computation():
     for (rho, gamma), expected in [((0, 1), 0.173070154861), ((1, 1), 0.340400867225), ((1, 0), 1.2922255509)]:
         r = logrank_test(d, time="time", event="status", group="g", rho=rho, gamma=gamma)
         assert_allclose(r.chisq, expected, rtol=1e-9)
+
+
+def test_rates_before_the_first_event_are_one_with_ci_one():
+    # R: summary(survfit(Surv(time, status) ~ 1, data = d[d$g=="a",], conf.type = "log-log"), times = c(0.5, 3))
+    #    time 0.5: survival 1, lower 1, upper 1; time 3: 0.741 0.391 0.909
+    r = kaplan_meier(A, time="time", event="status", conf_type="log-log", times=[0.5, 3]).rates
+    assert_allclose(r[["survival", "lower", "upper"]].to_numpy()[0], [1, 1, 1])
+    assert_allclose(r[["lower", "upper"]].to_numpy()[1], [0.390676127608, 0.908623869404], rtol=1e-10)

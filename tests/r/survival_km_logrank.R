@@ -42,3 +42,6 @@ fh <- function(d, rho, gam) {
   U^2/V
 }
 cat(sprintf("%.12g", c(fh(d,0,1), fh(d,1,1), fh(d,1,0), survdiff(Surv(time,status)~g, data=d, rho=1)$chisq)), "\n")
+library(survival)
+d <- data.frame(time=c(1,2,2,3,4,4,5,6,7,8,9,10), status=c(1,1,0,1,0,1,1,0,1,0,1,0))
+print(summary(survfit(Surv(time,status)~1, data=d, conf.type="log-log"), times=c(0.5, 3)))
