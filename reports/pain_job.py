@@ -246,6 +246,16 @@ def _emm_rows(fit, pairs):
 
 
 def _imputed(wide, arms, visit_cols, opts, ancova_visit) -> dict:
+    """Impute the visit columns ``opts["impute"]`` times and pool the estimates by Rubin's rules.
+
+    Pooled quantities and their complete-data df (``dfcom``): paired mean
+    differences (variance s^2/n, n - 1), the ANCOVA arm difference (SE^2,
+    n - 3), the mixed model's fixed effects and arm (or visit) contrasts
+    (SE^2, observations - fixed effects), responder proportions and their
+    between-arm differences on the raw scale (p(1-p)/n, n - 1; Wald-type
+    pooled intervals, truncated to [0, 1] for proportions).  After
+    imputation every patient has every visit, so the paired n is all patients.
+    """
     cols = list(visit_cols.values())
     predictors = []
     w = wide.copy()
@@ -312,6 +322,17 @@ def _imputed(wide, arms, visit_cols, opts, ancova_visit) -> dict:
     out["responders"] = [{**({"arm": r[0]} if len(arms) == 2 else {}), "visit": r[1], "proportion": pr.estimate[k],
                           "ci": [max(0.0, pr.ci_low[k]), min(1.0, pr.ci_high[k])], "df": pr.df[k]}
                          for k, r in enumerate(labels)]
+    if len(arms) == 2:
+        half = nlab // 2  # labels: reference arm visits, then the other arm's, same visit order
+        rd = resp[:, half:] - resp[:, :half]
+        rd_var = rvar[:, half:] + rvar[:, :half]
+        dfc = np.array([x[4] for x in per["resp"][:nlab]])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pd_ = pool(rd, rd_var, dfcom=dfc[half:] + dfc[:half])
+        out["responder_differences"] = [
+            {"visit": labels[half + k][1], "contrast": f"{arms[1]} - {arms[0]}", "risk_difference": pd_.estimate[k],
+             "ci": [max(-1.0, pd_.ci_low[k]), min(1.0, pd_.ci_high[k])], "df": pd_.df[k], "p": pd_.p[k]}
+            for k in range(half)]
     return out
 
 
@@ -340,7 +361,8 @@ def _methods(arms, opts, fit, imputed: bool) -> tuple[str, ...]:
     if imputed:
         s.append(f"Missed visits were multiply imputed by chained equations ({opts['impute_method']}, "
                  f"m = {opts['impute']}, seed {opts['seed']}) and estimates pooled by Rubin's rules with "
-                 "Barnard-Rubin degrees of freedom; the complete-case results are shown alongside.")
+                 "Barnard-Rubin degrees of freedom (proportions and their differences pooled on the raw scale); "
+                 "the complete-case results are shown alongside.")
     else:
         s.append("The main analysis uses the observed data (complete cases for paired tests).")
     return tuple(s)

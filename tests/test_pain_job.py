@@ -205,3 +205,25 @@ def test_figures_show_the_result_numbers(bkp_section, cafe_section):
     heights = [p.get_height() for p in ax.patches]
     by_arm = resp.table.set_index("arm")["proportion"]
     np.testing.assert_allclose(heights, 100 * np.concatenate([by_arm["control"], by_arm["BKP"]]))
+
+
+def test_imputed_ancova_is_rubin_over_the_completed_sets(cafe_section):
+    """results["imputed"]["ancova"] = Rubin's rules over the ANCOVA of each completed data set."""
+    from spinestats.analysis.ancova import ancova
+    from spinestats.analysis.mice import impute
+    from spinestats.analysis.rubin import pool
+
+    wide = cohort_cafe.make()
+    wide["_arm_bkp"] = (wide["arm"] == "BKP").astype(float)
+    cols = [f"nrs_{v}" for v in ("baseline", "1w", "1m", "3m", "6m", "12m")]
+    imp = impute(wide, columns=cols, predictors=["_arm_bkp"], m=5, seed=3)
+    fits = [ancova(imp.complete(wide, i), outcome="nrs_1m", baseline="nrs_baseline", arm="arm",
+                   arms=("control", "BKP")) for i in range(5)]
+    p = pool([f.difference for f in fits], [f.se**2 for f in fits], dfcom=fits[0].df)
+    got = cafe_section.results["imputed"]["ancova"]
+    assert got["difference"] == pytest.approx(p.estimate[0], rel=1e-12)
+    assert got["se"] == pytest.approx(p.se[0], rel=1e-12)
+    assert got["df"] == pytest.approx(p.df[0], rel=1e-12)
+    assert all(f.n == 117 for f in fits)  # every patient counts after imputation
+    rd = cafe_section.results["imputed"]["responder_differences"]
+    assert [r["visit"] for r in rd] == ["1w", "1m", "3m", "6m", "12m"]
