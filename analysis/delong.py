@@ -138,8 +138,8 @@ def delong_from_roc(roc: RocCurve, conf_level: float = 0.95) -> DelongAuc:
     z = _zcrit(conf_level)
     var = delong_variance(roc)
     se = float(np.sqrt(var))
-    lo = min(max(roc.auc - z * se, 0.0), 1.0)
-    hi = min(max(roc.auc + z * se, 0.0), 1.0)
+    # truncated to [0, 1] as pROC; NaN (a class with < 2 patients) stays NaN
+    lo, hi = (float(v) for v in np.clip([roc.auc - z * se, roc.auc + z * se], 0.0, 1.0))
     return DelongAuc(
         auc=roc.auc,
         variance=var,

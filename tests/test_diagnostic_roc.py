@@ -294,3 +294,9 @@ def test_numeric_positive_label_given_as_text():
     row = res.to_frame().iloc[0]
     assert (row.tp, row.fn, row.fp, row.tn) == (2, 1, 1, 1)
     assert res.flow["exclusions"][0]["lines"] == [3]
+
+
+def test_single_patient_class_gives_undefined_ci_not_error():
+    # pROC ci.auc(method = "delong") returns NA when a class has one patient
+    d = delong_auc([1, 2, 3, 4], np.array([False, False, False, True]))
+    assert d.auc == 1.0 and np.isnan(d.variance) and np.isnan(d.ci[0]) and np.isnan(d.ci[1])
