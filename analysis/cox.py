@@ -277,7 +277,7 @@ def prepare(data: pd.DataFrame, *, time: str, event: str, covariates: Sequence[s
     ed = event_data(data, time=time, event=event, censor=censor, extra=extra)
     ev = ed.event if cause is None else ed.status == cause
     X_all, names = design_matrix(data, covariates)
-    pos = data.index.get_indexer(ed.index)
+    pos = ed.positions
     X = X_all[pos]
     check_constant(X, names)
     if not ev.any():

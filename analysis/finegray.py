@@ -249,10 +249,7 @@ def fine_gray(
     """
     ed = event_data(data, time=time, event=event, censor=censor, causes=causes, extra=tuple(covariates))
     X_all, names = design_matrix(data, covariates)
-    pos = data.index.get_indexer(ed.index) if not data.index.has_duplicates else np.flatnonzero(
-        ~data[[time, event, *covariates]].isna().any(axis=1).to_numpy()
-    )
-    X = X_all[pos]
+    X = X_all[ed.positions]
     check_constant(X, names)
     order = np.argsort(ed.time, kind="mergesort")
     t = ed.time[order]

@@ -160,7 +160,7 @@ def gray_test(
 
         raise DataError(f"Gray's test needs at least two groups in '{group}', found {ng}.")
     if strata is not None:
-        sv = data.loc[ed.index, strata].to_numpy()[order]
+        sv = data[strata].to_numpy()[ed.positions][order]
         slev, _ = group_codes(sv)
     else:
         sv, slev = None, [None]

@@ -165,7 +165,7 @@ def logrank_test(
     if ng < 2:
         raise DataError(f"a log-rank test needs at least two groups in '{group}', found {ng}.")
     if strata:
-        sv = data.loc[ed.index, strata].to_numpy()
+        sv = data[strata].to_numpy()[ed.positions]
         _, sidx = group_codes(sv)
     else:
         sidx = np.zeros(ed.time.size, int)

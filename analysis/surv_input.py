@@ -38,6 +38,7 @@ class EventData:
     status : int array of event codes (``censor`` = censored).
     group : group labels in the column's dtype (an object array of ``None`` when no group).
     entry : float array of delayed-entry times (zeros when not given).
+    index : index labels of the rows kept; ``positions`` their row positions in ``data``.
     excluded : index labels of the rows left out for missing values.
     warnings : plain-language notes (missing rows, zero times).
     """
@@ -50,6 +51,7 @@ class EventData:
     excluded: tuple
     warnings: tuple[str, ...]
     censor: int
+    positions: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.intp))
 
     @property
     def event(self) -> np.ndarray:
@@ -184,6 +186,7 @@ def event_data(
         excluded=excluded,
         warnings=tuple(warnings),
         censor=int(censor),
+        positions=np.flatnonzero(keep),
     )
 
 

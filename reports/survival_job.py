@@ -170,7 +170,9 @@ def _cox_block(d: pd.DataFrame, time: str, event: str, covariates, *, ties, stra
         warnings.append(f"Cox model not fitted: {exc}")
         return {"fitted": False, "reason": str(exc)}
     warnings.extend(fit.warnings)
-    block = {"_fit": fit, "fitted": True, "terms": list(fit.terms), "coef": fit.coef, "se": fit.se, "robust_se": fit.robust_se,
+    block = {"_fit": fit, "fitted": True,
+             "model": "cause-specific Cox (other events censored)" if cause is not None else "Cox",
+             "terms": list(fit.terms), "coef": fit.coef, "se": fit.se, "robust_se": fit.robust_se,
              "hr": fit.hr, "hr_lower": fit.hr_lower, "hr_upper": fit.hr_upper, "p": fit.p,
              "concordance": fit.concordance, "tests": fit.tests, "n": fit.n, "n_event": fit.n_event,
              "ties": fit.ties, "separated": list(fit.separated), "converged": fit.converged}

@@ -187,3 +187,11 @@ def test_cox_zph_matches_survival3():
     # R: cox.zph(coxph(Surv(time, status) ~ x1 + x2, data = d), transform = "identity")$table[, 1]
     zi = cox_zph(d, time="time", event="status", covariates=["x1", "x2"], transform="identity")
     assert_allclose(zi.table["chisq"], [0.0782821192623, 0.549697314516, 0.991609559558], rtol=1e-6)
+
+
+def test_duplicated_index_labels_are_fine():
+    d = D.set_axis([7] * len(D))
+    a = cox_ph(d, time="time", event="status", covariates=["x1", "x2"], cluster="centre", strata="st")
+    b = cox_ph(D, time="time", event="status", covariates=["x1", "x2"], cluster="centre", strata="st")
+    assert_allclose(a.coef, b.coef, rtol=1e-12)
+    assert_allclose(a.robust_se, b.robust_se, rtol=1e-12)
