@@ -137,10 +137,13 @@ def _fit(y: np.ndarray, s: np.ndarray):
     best = None
     for x0 in (start, np.array([np.log(0.5), np.log(0.5), 0.0])):
         res = optimize.minimize(lambda th: -parts(th)[0], x0, method="BFGS", options={"gtol": 1e-10, "maxiter": 5000})
-        res = optimize.minimize(lambda th: -parts(th)[0], res.x, method="Nelder-Mead",
-                                options={"xatol": 1e-12, "fatol": 1e-14, "maxiter": 20000})
         if best is None or res.fun < best.fun:
             best = res
+    # polish the better BFGS solution (the REML surface can be flat near a boundary of rho)
+    polished = optimize.minimize(lambda th: -parts(th)[0], best.x, method="Nelder-Mead",
+                                 options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 4000})
+    if polished.fun <= best.fun:
+        best = polished
     ll, mu, vmu, (t1, t2, r) = parts(best.x)
     sigma = np.array([[t1 * t1, r * t1 * t2], [r * t1 * t2, t2 * t2]])
     return sigma, mu, vmu, float(ll), bool(best.success)
