@@ -83,6 +83,13 @@ def save_figure(fig, folder: Path, stem: str, formats=DEFAULT_FORMATS, dpis=DEFA
     written: list[Path] = []
     meta = {"pdf": {"CreationDate": None, "Creator": "spinestats"}, "svg": {"Date": None, "Creator": "spinestats"}}
     with plt.rc_context(RC):
+        # lay the figure out once, then keep that layout for every format and
+        # dpi (constrained layout works in figure fractions and points, so it
+        # does not depend on the dpi; re-running it per file only costs time)
+        engine = fig.get_layout_engine()
+        if engine is not None and type(engine).__name__ != "PlaceHolderLayoutEngine":
+            fig.draw_without_rendering()
+            fig.set_layout_engine("none")
         for fmt in formats:
             if fmt in ("pdf", "svg"):
                 path = folder / f"{stem}.{fmt}"

@@ -237,6 +237,23 @@ def _job_arguments(func: Callable[..., Any], entry: AnalysisEntry, inputs: Mappi
     return args
 
 
+def call_job(kind: str, key: str, args: Mapping[str, Any]) -> tuple[Section, list[str]]:
+    """Run one analysis job; its Section and the numerical warnings it raised.
+
+    A module-level function so that it can run in a worker process.
+    """
+    func = job_function(kind)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            section = func(**args)
+        except SpinestatsError as exc:
+            raise type(exc)(f"analysis '{key}' ({kind}): {exc}") from exc
+    if not isinstance(section, Section):
+        raise TypeError(f"job {kind} returned {type(section).__name__}, not a Section")
+    return section, sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+
+
 def _move_outputs(section: Section, scratch: Path, root: Path, key: str) -> Section:
     """Move the files a job wrote in its scratch folder into the report folder.
 
@@ -351,7 +368,11 @@ def run_plan(
     plan_path : the plan YAML.
     out : output folder (refused when it exists and is not empty, unless ``force``).
     force : replace an existing output folder.
-    workers, scheduler : parallel workers for resampling jobs, or a Dask scheduler address.
+    workers : with more than one, the analyses run side by side in that many
+        local processes (each analysis then resamples in one process); the
+        results are identical for any number of workers.
+    scheduler : a Dask scheduler address: the analyses run one after the
+        other here and send their resampling to the cluster.
     reporter : progress display (default: quiet).
     allow_missing : run the analyses that are available and list the others
         as not available (the demo), instead of refusing the plan.
@@ -383,34 +404,49 @@ def run_plan(
         sections: list[Section] = []
         unavailable: list[tuple[str, str]] = []
         numeric_warnings: list[str] = []
-        with reporter.steps(len(plan.analyses), "analyses"):
-            for entry in plan.analyses:
-                if entry.key in missing:
-                    unavailable.append((entry.key, missing[entry.key]))
-                    reporter.advance()
-                    continue
-                func = funcs[entry.type]
-                scratch = root / ".jobs" / entry.key
-                scratch.mkdir(parents=True)
-                args = _job_arguments(func, entry, inputs, context, scratch)
-                with reporter.step(f"{entry.key} ({entry.type})"), warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always")
-                    try:
-                        section = func(**args)
-                    except SpinestatsError as exc:
-                        raise type(exc)(f"analysis '{entry.key}' ({entry.type}): {exc}") from exc
-                numeric = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
-                if numeric:
-                    numeric_warnings.append(f"analysis '{entry.key}': {len(numeric)} numerical warning(s) while computing: "
-                                            + "; ".join(numeric[:5]))
-                if not isinstance(section, Section):
-                    raise TypeError(f"job {entry.type} returned {type(section).__name__}, not a Section")
-                section = _move_outputs(section, scratch, root, entry.key)
-                if section.key != entry.key:
-                    section = dataclasses.replace(section, key=entry.key)
-                if entry.title:
-                    section = dataclasses.replace(section, title=entry.title)
-                sections.append(section)
+        todo: list[tuple[AnalysisEntry, dict[str, Any]]] = []
+        for entry in plan.analyses:
+            if entry.key in missing:
+                unavailable.append((entry.key, missing[entry.key]))
+                continue
+            scratch = root / ".jobs" / entry.key
+            scratch.mkdir(parents=True)
+            todo.append((entry, _job_arguments(funcs[entry.type], entry, inputs, context, scratch)))
+        parallel = workers > 1 and scheduler is None and len(todo) > 1
+        outcomes: list[tuple[Section, list[str]]] = []
+        with reporter.steps(len(todo), "analyses"):
+            if parallel:
+                from joblib import Parallel, delayed
+
+                quiet = Reporter(quiet=True)
+                calls = []
+                for entry, args in todo:
+                    args = dict(args)
+                    if "workers" in args:
+                        args["workers"] = 1  # the analyses themselves run side by side instead
+                    for name in ("reporter", "progress"):
+                        if name in args:
+                            args[name] = quiet
+                    calls.append(delayed(call_job)(entry.type, entry.key, args))
+                reporter.log(f"- running {len(todo)} analyses on {workers} worker processes ...")
+                for (entry, _), outcome in zip(todo, Parallel(n_jobs=int(workers), backend="loky", return_as="generator")(calls)):
+                    outcomes.append(outcome)
+                    reporter.log(f"  {entry.key} ({entry.type}) done")
+                    reporter.advance(entry.key)
+            else:
+                for entry, args in todo:
+                    with reporter.step(f"{entry.key} ({entry.type})"):
+                        outcomes.append(call_job(entry.type, entry.key, args))
+        for (entry, _), (section, numeric) in zip(todo, outcomes):
+            if numeric:
+                numeric_warnings.append(f"analysis '{entry.key}': {len(numeric)} numerical warning(s) while computing: "
+                                        + "; ".join(numeric[:5]))
+            section = _move_outputs(section, root / ".jobs" / entry.key, root, entry.key)
+            if section.key != entry.key:
+                section = dataclasses.replace(section, key=entry.key)
+            if entry.title:
+                section = dataclasses.replace(section, title=entry.title)
+            sections.append(section)
 
         shutil.rmtree(root / ".jobs", ignore_errors=True)
         run_warnings: list[str] = []

@@ -48,7 +48,8 @@ def write_plan(folder: Path, **changes) -> Path:
         "synthetic": True,
         "data": {"cafe": {"file": "cafe.csv", "schema": "bkp"}},
         "analyses": [{"type": "table_one", "data": "cafe", "group": "arm",
-                      "variables": ["age", "sex", "nrs_baseline", "cement_leakage"], "nonnormal": ["nrs_baseline"]}],
+                      "variables": ["age", "sex", "nrs_baseline", "cement_leakage"], "nonnormal": ["nrs_baseline"]},
+                     {"type": "table_one", "key": "by_sex", "data": "cafe", "group": "sex", "variables": ["age"]}],
         "output": {"tables": {"formats": ["csv", "docx"]}},
     }
     plan.update(changes)
@@ -89,7 +90,7 @@ def test_output_folder_layout_and_contents(two_runs):
     base, a, _ = two_runs
     out = base / "a"
     assert sorted(p.name for p in out.iterdir()) == ["methods.md", "report.html", "results.json", "tables"]
-    assert sorted(p.name for p in (out / "tables").iterdir()) == ["table_one.csv", "table_one.docx"]
+    assert sorted(p.name for p in (out / "tables").iterdir()) == ["by_sex.csv", "by_sex.docx", "table_one.csv", "table_one.docx"]
     assert a["table_one"]["n"] == {"BKP": 65, "control": 52}  # CAFE: 65 BKP and 52 control
     assert a["provenance"]["inputs"]["cafe"]["rows_read"] == 117
     assert a["provenance"]["inputs"]["cafe"]["file"] == "cafe.csv"  # never an absolute path
@@ -167,7 +168,7 @@ def test_quiet_outside_a_terminal_and_verbose_logs(tmp_path, cli):
     r = subprocess_cli("run", str(plan), "--out", str(tmp_path / "o1"))
     assert r.returncode == 0 and r.stderr == ""  # no progress bar in logs/CI (a real process, not a TTY)
     r = cli("run", str(plan), "--out", str(tmp_path / "o2"), "--verbose")
-    assert "table_one (table_one) done in" in r.stderr
+    assert "table_one (table_one) done in" in r.stderr and "by_sex (table_one) done in" in r.stderr
     r = cli("run", str(plan), "--out", str(tmp_path / "o3"), "--quiet")
     assert r.stdout == "" and r.stderr == ""
 

@@ -14,7 +14,7 @@ from spinestats.reports.progress import Reporter
               help="Output folder (refused if it exists and is not empty, unless --force).")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Local worker processes for bootstraps and imputation (results do not depend on it).")
+              help="Analyses run side by side in this many processes (results do not depend on it).")
 @click.option("--scheduler", default=None, help="Address of a Dask scheduler (tcp://host:8786); overrides --workers.")
 @click.option("--quiet", is_flag=True, help="No progress bar and no messages.")
 @click.option("--verbose", is_flag=True, help="One line per step, with its duration.")
