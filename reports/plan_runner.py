@@ -281,6 +281,38 @@ def _move_outputs(section: Section, scratch: Path, root: Path, key: str) -> Sect
     return dataclasses.replace(section, figures=remap(section.figures), tables=remap(section.tables))
 
 
+def complete_table_formats(section: Section, root: Path, formats: Sequence[str]) -> Section:
+    """Write every CSV table of a job in the plan's other table formats too.
+
+    Jobs write their tables as CSV; the report offers each one as XLSX, DOCX,
+    Markdown (and LaTeX) as the plan asks, through :func:`reports.tables.write_table`.
+    Numbers stay numbers (XLSX cells are numeric); the CSV's formula-escaping
+    apostrophe is removed before the table is written again (and re-escaped
+    for XLSX).
+    """
+    from spinestats.reports.tables import write_table
+
+    out = list(section.tables)
+    have = {Path(p).as_posix() for p in out}
+    for p in section.tables:
+        p = Path(p)
+        if p.suffix.lower() != ".csv" or not (root / p).is_file():
+            continue
+        wanted = [f for f in formats if f != "csv" and p.with_suffix(f".{f}").as_posix() not in have
+                  and not (root / p.with_suffix(f".{f}")).exists()]
+        if not wanted:
+            continue
+        frame = pd.read_csv(root / p, keep_default_na=False, na_values=[""])
+        for col in frame.columns:
+            if frame[col].dtype == object:
+                frame[col] = frame[col].map(
+                    lambda v: v[1:] if isinstance(v, str) and v[:1] == "'" and v[1:2] in ("=", "+", "-", "@", "\t", "\r") else v)
+        frame.columns = [c[1:] if c[:1] == "'" and c[1:2] in ("=", "+", "-", "@") else c for c in map(str, frame.columns)]
+        for written in write_table(frame, (root / p).parent, p.stem, wanted):
+            out.append(written.relative_to(root))
+    return dataclasses.replace(section, tables=tuple(out))
+
+
 def check_plan(plan_path: str | Path, allow_missing: bool = False) -> tuple[Plan, dict[str, Callable[..., Section]], dict[str, str]]:
     """Read the plan, checking analysis types and options against the jobs.
 
@@ -442,6 +474,7 @@ def run_plan(
                 numeric_warnings.append(f"analysis '{entry.key}': {len(numeric)} numerical warning(s) while computing: "
                                         + "; ".join(numeric[:5]))
             section = _move_outputs(section, root / ".jobs" / entry.key, root, entry.key)
+            section = complete_table_formats(section, root, plan.output.table_formats)
             if section.key != entry.key:
                 section = dataclasses.replace(section, key=entry.key)
             if entry.title:

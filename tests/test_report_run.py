@@ -216,3 +216,24 @@ def test_prespecified_block_is_checked_and_a_changed_locked_plan_is_a_deviation(
     assert changed["plan_lock"]["matches"] is False
     assert any(w.startswith("plan deviation: the plan was changed after it was locked") for w in changed["warnings"])
     assert "plan deviation" in (tmp_path / "o2" / "report.html").read_text(encoding="utf-8")
+
+
+def test_job_csv_tables_are_also_written_in_the_other_formats(tmp_path):
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from spinestats.reports.plan_runner import complete_table_formats
+    from spinestats.reports.section import Section
+
+    (tmp_path / "tables").mkdir()
+    pd = pytest.importorskip("pandas")
+    pd.DataFrame({"measure": ["-diff", "auc"], "estimate": [-0.25, 0.95], "n": [10, 59]}).to_csv(
+        tmp_path / "tables" / "acc.csv", index=False)
+    text = (tmp_path / "tables" / "acc.csv").read_text().replace("-diff", "'-diff")  # as escape_frame writes it
+    (tmp_path / "tables" / "acc.csv").write_text(text)
+    sec = complete_table_formats(Section("k", "K", {}, tables=(Path("tables/acc.csv"),)), tmp_path, ("csv", "xlsx", "docx", "md"))
+    assert [p.as_posix() for p in sec.tables] == ["tables/acc.csv", "tables/acc.xlsx", "tables/acc.docx", "tables/acc.md"]
+    ws = load_workbook(tmp_path / "tables" / "acc.xlsx").active
+    assert [c.value for c in ws[2]] == ["'-diff", -0.25, 10]  # numbers stay numbers; text formula-escaped once
+    cells = [[c.text for c in r.cells] for r in Document(str(tmp_path / "tables" / "acc.docx")).tables[0].rows]
+    assert cells[1] == ["-diff", "-0.25", "10"] and cells[2] == ["auc", "0.95", "59"]
