@@ -300,3 +300,26 @@ def test_single_patient_class_gives_undefined_ci_not_error():
     # pROC ci.auc(method = "delong") returns NA when a class has one patient
     d = delong_auc([1, 2, 3, 4], np.array([False, False, False, True]))
     assert d.auc == 1.0 and np.isnan(d.variance) and np.isnan(d.ci[0]) and np.isnan(d.ci[1])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_counts_equal_rows_random_tables(seed):
+    """Identity: a table of counts per level gives what its expanded rows give (1e-12)."""
+    rng = np.random.default_rng(seed)
+    levels = np.sort(rng.choice(np.linspace(-3, 3, 40), size=12, replace=False))
+    n_pos = rng.integers(0, 15, levels.size)
+    n_neg = rng.integers(0, 15, levels.size)
+    n_pos[0] += 1
+    n_neg[-1] += 1
+    score = np.concatenate([np.repeat(levels, n_pos), np.repeat(levels, n_neg)])
+    truth = np.concatenate([np.ones(n_pos.sum(), bool), np.zeros(n_neg.sum(), bool)])
+    perm = rng.permutation(score.size)
+    a = delong_auc(score[perm], truth[perm])
+    b = delong_from_counts(levels, n_pos, n_neg)
+    assert abs(a.auc - b.auc) < 1e-12 and abs(a.variance - b.variance) < 1e-12
+    ta = accuracy_from_roc(roc_curve(score[perm], truth[perm])).to_frame()
+    tb = accuracy_from_roc(roc_from_counts(levels, n_pos, n_neg)).to_frame()
+    pd.testing.assert_frame_equal(ta, tb, check_exact=False, rtol=1e-12, atol=1e-12)
+    df = pd.DataFrame({"s": score[perm], "y": np.where(truth[perm], "pos", "neg")})
+    tc = accuracy_at_cutoff(df, score="s", truth="y", positive="pos", cutoff=tb["cutoff"]).to_frame()
+    pd.testing.assert_frame_equal(tc, tb, check_exact=False, rtol=1e-12, atol=1e-12, check_dtype=False)
