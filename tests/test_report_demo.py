@@ -166,3 +166,22 @@ def test_match_needs_the_counts_and_mean_sd_both():
     assert compare(pub("mean_sd", (7.0, 2.3), 1), Reproduced((7.04, 2.36)))["match"] is False
     missing = compare(pub("equal", 44.0), Reproduced(note="the 'survival' analysis did not run"))
     assert missing["match"] is False and missing["reproduced"] is None and "survival" in missing["note"]
+
+
+#: Figures known to use text below 7 pt (owned by the multicentre helper; reported to the lead).
+KNOWN_SMALL_FONTS = {"flow_diagram", "forest_auc", "forest_sensitivity", "forest_specificity", "sroc"}
+
+
+def test_demo_figure_fonts_are_at_least_7_pt(demo):
+    out, _ = demo
+    too_small = {}
+    for svg in sorted((out / "figures").glob("*.svg")):
+        # matplotlib's SVG user unit is the point (width="...pt" with a viewBox in pt)
+        sizes = [float(s) for s in re.findall(r"font-size: ([0-9.]+)px", svg.read_text(encoding="utf-8"))]
+        assert sizes, svg.name
+        if min(sizes) < 7:
+            too_small[svg.stem] = min(sizes)
+    unexpected = {k: v for k, v in too_small.items() if k not in KNOWN_SMALL_FONTS}
+    assert not unexpected, f"figures with text below 7 pt: {unexpected}"
+    if too_small:
+        pytest.xfail(f"known: multicentre figures with text below 7 pt {too_small} (reported to the lead)")

@@ -237,3 +237,35 @@ def test_job_csv_tables_are_also_written_in_the_other_formats(tmp_path):
     assert [c.value for c in ws[2]] == ["'-diff", -0.25, 10]  # numbers stay numbers; text formula-escaped once
     cells = [[c.text for c in r.cells] for r in Document(str(tmp_path / "tables" / "acc.docx")).tables[0].rows]
     assert cells[1] == ["-diff", "-0.25", "10"] and cells[2] == ["auc", "0.95", "59"]
+
+
+def test_progress_bar_only_on_a_terminal_outside_ci(monkeypatch):
+    import io
+
+    from spinestats.reports.progress import Reporter
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("SPINESTATS_NO_PROGRESS", raising=False)
+    term = Terminal()
+    rep = Reporter(stream=term)
+    assert rep.show_bar
+    with rep.steps(2, "analyses"):
+        with rep.step("dss"):
+            pass
+        with rep.step("survival"):
+            pass
+    assert "2/2" in term.getvalue()
+    monkeypatch.setenv("CI", "true")
+    assert not Reporter(stream=Terminal()).show_bar
+    assert not Reporter(stream=io.StringIO()).show_bar
+    monkeypatch.delenv("CI")
+    quiet = Terminal()
+    r = Reporter(stream=quiet, quiet=True, verbose=True)
+    with r.steps(1):
+        with r.step("x"):
+            pass
+    assert quiet.getvalue() == "" and not r.show_bar
