@@ -333,3 +333,37 @@ def test_user_errors_are_spinestats_errors(tmp_path):
     assert issubclass(DataError, SpinestatsError) and issubclass(UsageError, SpinestatsError)
     with pytest.raises(UsageError, match="unsupported file type"):
         load(write(tmp_path, "x", name="data.sav"), "dss")
+
+
+def test_duplicate_header_and_ragged_rows(tmp_path):
+    with pytest.raises(DataError) as e:
+        load(write(tmp_path, csv_text(DSS_HEADER + ",size_cm", [r + ",4" for r in DSS_ROWS])), "dss")
+    (p,) = e.value.problems
+    assert (p.rule, p.line, p.column) == ("duplicate column", 1, "size_cm")
+    with pytest.raises(DataError, match=r"cannot be read as a table with 9 columns \(header on line 1\)"):
+        load(write(tmp_path, csv_text(DSS_HEADER, DSS_ROWS + [DSS_ROWS[0] + ",extra,cells"])), "dss")
+
+
+def test_units_in_the_mapping_are_converted(tmp_path):
+    # age recorded in months, size in mm: converted to the schema's years and cm
+    header = "patient_id,modality,total_dose_gy,fractions,age,sins_location,sins_pain,sins_bone_lesion," \
+             "sins_alignment,sins_collapse,sins_posterolateral,irradiation_date,vcf,vcf_date,death,death_date," \
+             "last_follow_up_date,baseline_fracture"
+    row = "F1,SBRT,2400,2,738,2,1,2,0,0,1,2020-01-01,no,,no,,2022-01-01,no"
+    t = load(write(tmp_path, csv_text(header, [row])), "fracture",
+             mapping={"units": {"age": "months", "total_dose_gy": "cGy"}})
+    assert t.data.at[2, "age"] == pytest.approx(61.5, rel=1e-12)  # 738 months / 12
+    assert t.data.at[2, "total_dose_gy"] == 24.0
+
+
+def test_codes_per_column_and_missing_tokens(tmp_path):
+    rows = ["P1,A,x,2,3,1,Y,N,", "P2,A,x,1,6,2,Y,Y,", "P3,A,x,9,6,2,Y,Y,"]
+    mapping = {"codes": {"reference": {1: "benign", 2: "malignant"}, "boundary": {1: "distinct", 2: "indistinct"}}}
+    with pytest.raises(DataError) as e:
+        load(write(tmp_path, csv_text(DSS_HEADER, rows)), "dss", mapping=mapping)
+    (p,) = e.value.problems
+    assert (p.line, p.column, p.value, p.rule) == (4, "reference", "9", "unknown code")
+    assert "1=benign, 2=malignant" in p.expected
+    t = load(write(tmp_path, csv_text(DSS_HEADER, rows[:2])), "dss", mapping=mapping)
+    assert t.data["reference"].tolist() == ["malignant", "benign"]
+    assert t.data["dss"].isna().all()
