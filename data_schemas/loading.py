@@ -188,25 +188,29 @@ def _provenance(raw: RawTable, m: Mapping | None, sch: Schema | None, rows_read:
 
 
 def _load_any(raw: RawTable, m: Mapping | None) -> LoadedTable:
-    """Schema-less: own column names, numbers where a whole column is numeric."""
+    """Schema-less: own column names; a column is numeric (float) when every filled cell is a
+    number and none is written with a leading zero (``"007"`` stays text); otherwise text."""
     frame = raw.frame.rename(columns=m.columns) if m and m.columns else raw.frame
     dropped, problems = _identifier_columns(frame, (), raw.file)
-    missing = MISSING_TOKENS | frozenset(m.missing if m else ())
+    conv = Converter(raw.file, missing=MISSING_TOKENS | frozenset(m.missing if m else ()))
     data = {}
     for c in frame.columns:
         if c in dropped:
             continue
         s = frame[c]
-        if s.dtype == object:
-            t = s.astype(str).str.strip()
-            miss = t.isin(missing)
-            num = pd.to_numeric(t.where(~miss, None), errors="coerce")
-            if (num.notna() | miss).all() and (~miss).any():
-                data[c] = num.astype(float)
-            else:
-                data[c] = t.astype(object).where(~miss, None)
+        if s.dtype != object and not isinstance(s.dtype, pd.CategoricalDtype):
+            data[c] = s  # typed Parquet columns stay as stored
+            continue
+        f = conv.factor(s)
+        nums = pd.to_numeric(pd.Series(f.uniques, dtype=object).where(~f.missing, None), errors="coerce")
+        nums = nums.to_numpy(dtype=float, na_value=np.nan)
+        # codes written with leading zeros ("007") are identifiers, not numbers: kept as text
+        zero_led = any(len(x) > 1 and x[0] == "0" and x[1].isdigit() for x in f.uniques)
+        if (~f.missing).any() and not (np.isnan(nums) & ~f.missing).any() and not zero_led:
+            data[c] = pd.Series(f.rows(nums), index=frame.index)
         else:
-            data[c] = s
+            data[c] = conv.string(s, file_col=c)
+    problems = problems + [p for p in conv.problems]
     df = pd.DataFrame(data, index=frame.index)
     n = len(df)
     return LoadedTable(df, (), tuple(problems), _provenance(raw, m, None, n, n, dropped),

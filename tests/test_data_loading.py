@@ -367,3 +367,14 @@ def test_codes_per_column_and_missing_tokens(tmp_path):
     t = load(write(tmp_path, csv_text(DSS_HEADER, rows[:2])), "dss", mapping=mapping)
     assert t.data["reference"].tolist() == ["malignant", "benign"]
     assert t.data["dss"].isna().all()
+
+
+def test_schema_less_large_path_and_leading_zero_ids(tmp_path, monkeypatch):
+    from spinestats.data_schemas import reading
+
+    path = write(tmp_path, "id,score,truth\n001,0.5,1\n002,1.5,0\n010,,1\n")
+    monkeypatch.setattr(reading, "LARGE_CSV_BYTES", 0)  # the pyarrow path gives the same table
+    t = load(path)
+    assert t.data["id"].tolist() == ["001", "002", "010"]
+    assert t.data["score"].dtype == float and t.data["score"].isna().tolist() == [False, False, True]
+    assert t.data["truth"].tolist() == [1.0, 0.0, 1.0]
