@@ -367,7 +367,11 @@ def _now() -> str:
 
 
 def scan_identifiers(text: str, inputs: Mapping[str, LoadedInput]) -> list[str]:
-    """Raw patient/case IDs (5+ characters) that appear verbatim in ``text``."""
+    """Which inputs' raw patient/case IDs (5+ characters) appear as a whole value in ``text``.
+
+    A value counts when it is a whole JSON string, CSV cell or Markdown cell,
+    so an ID that is a prefix of another text does not.
+    """
     found = []
     for inp in inputs.values():
         if inp.table is None:
@@ -375,7 +379,7 @@ def scan_identifiers(text: str, inputs: Mapping[str, LoadedInput]) -> list[str]:
         for col in ("patient_id", "case_id"):
             if col in inp.table.data.columns:
                 for v in pd.unique(inp.table.data[col].dropna().astype(str)):
-                    if len(v) >= 5 and f'"{v}"' in text:
+                    if len(v) >= 5 and any(f"{q}{v}{e}" in text for q in ('"', ",", "| ", "\n") for e in ('"', ",", " |", "\n")):
                         found.append(f"{inp.name}:{col}")
                         break
     return found
@@ -433,6 +437,8 @@ def run_plan(
             "synthetic": synthetic,
         }
         root = od.file(".")
+        for folder in ("figures", "tables"):
+            (root / folder).mkdir(exist_ok=True)
         sections: list[Section] = []
         unavailable: list[tuple[str, str]] = []
         numeric_warnings: list[str] = []
@@ -520,9 +526,14 @@ def run_plan(
             "generated_at": _now(),
         }
         text = dumps_results(results)
-        leaked = scan_identifiers(text, inputs)
-        if leaked:
-            raise RuntimeError(f"raw identifiers ({', '.join(leaked)}) would be written to results.json; refusing.")
+        written = [("results.json", text)] + [
+            (p.relative_to(root).as_posix(), p.read_text(encoding="utf-8", errors="replace"))
+            for p in sorted((root / "tables").glob("*")) if p.suffix in (".csv", ".md", ".tex")]
+        for name, content in written:
+            leaked = scan_identifiers(content, inputs)
+            if leaked:
+                raise RuntimeError(f"raw identifiers ({', '.join(leaked)}) would be written to {name}; refusing. "
+                                   "A job must pseudonymise patient IDs in per-patient output.")
         od.write_text("results.json", text)
         refs = "\n".join(f"{i}. {r}" for i, r in enumerate(methods.references, start=1))
         od.write_text("methods.md", f"# Methods\n\n{methods.paragraph}\n" + (f"\n## References\n\n{refs}\n" if refs else ""))

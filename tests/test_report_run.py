@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -89,7 +90,7 @@ def test_results_are_byte_identical_apart_from_one_timestamp(two_runs):
 def test_output_folder_layout_and_contents(two_runs):
     base, a, _ = two_runs
     out = base / "a"
-    assert sorted(p.name for p in out.iterdir()) == ["methods.md", "report.html", "results.json", "tables"]
+    assert sorted(p.name for p in out.iterdir()) == ["figures", "methods.md", "report.html", "results.json", "tables"]
     assert sorted(p.name for p in (out / "tables").iterdir()) == ["by_sex.csv", "by_sex.docx", "table_one.csv", "table_one.docx"]
     assert a["table_one"]["n"] == {"BKP": 65, "control": 52}  # CAFE: 65 BKP and 52 control
     assert a["provenance"]["inputs"]["cafe"]["rows_read"] == 117
@@ -269,3 +270,15 @@ def test_progress_bar_only_on_a_terminal_outside_ci(monkeypatch):
         with r.step("x"):
             pass
     assert quiet.getvalue() == "" and not r.show_bar
+
+
+def test_raw_identifiers_in_an_output_refuse_the_run(tmp_path):
+    from spinestats.reports.plan_runner import LoadedInput, scan_identifiers
+
+    class T:
+        data = pd.DataFrame({"patient_id": ["CAFE-001", "CAFE-002"]})
+
+    inputs = {"cafe": LoadedInput("cafe", Path("x"), T(), {})}
+    assert scan_identifiers('{"id": "CAFE-002"}', inputs) == ["cafe:patient_id"]
+    assert scan_identifiers("a,CAFE-001,b\n", inputs) == ["cafe:patient_id"]
+    assert scan_identifiers('{"id": "P-3a9f0c1b2d", "title": "CAFE-0012 trial"}', inputs) == []
