@@ -478,4 +478,7 @@ def _headline(d: pd.DataFrame, unit: str, conf_type: str, conf_level: float, wan
         if e == "os":
             out["median_os_km"] = {k: _num(v) for k, v in km.median().items()}
             out["median_observed_os"] = _median_observed(d["os_time"].to_numpy(), conf_level)
+    for v in out.values():
+        if isinstance(v, dict) and "lower" in v:
+            v["ci"] = [v["lower"], v["upper"]]
     return out
