@@ -142,10 +142,12 @@ def render_reproduction(rows: Sequence[Mapping[str, Any]]) -> str:
         else:
             mark = f'<span class="diff">\u2717 {esc(r.get("difference", ""))}</span>'
         ci = r.get("ci")
-        ci_text = "" if not ci else f"{ci[0]:.4g}\u2013{ci[1]:.4g}" if isinstance(ci, (list, tuple)) else str(ci)
+        ci_text = r.get("ci_text") or ("" if not ci else f"{ci[0]:.4g}\u2013{ci[1]:.4g}")
+        shown = str(r.get("reproduced_text", r.get("reproduced")))
+        cls = ' class="num"' if len(shown) < 24 else ""
         body.append(
             f"<tr><td>{esc(r.get('figure'))}</td><td>{esc(r.get('published'))}</td>"
-            f"<td class=\"num\">{esc(r.get('reproduced_text', r.get('reproduced')))}</td>"
+            f"<td{cls}>{esc(shown)}</td>"
             f"<td class=\"num\">{esc(ci_text)}</td><td>{mark}</td></tr>"
         )
     head = "<tr><th>Published figure</th><th>Published</th><th>Reproduced</th><th>95% CI</th><th>Match</th></tr>"

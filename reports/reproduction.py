@@ -11,7 +11,8 @@ Fukushima J Med Sci).  Each entry of the ``reproduction`` list in
 ``reproduced``  the number the run produced (``None`` when the analysis that
                 produces it did not run; ``note`` says why);
 ``reproduced_text`` the same, shown at the published precision (plus counts);
-``ci``          its 95% CI where one applies (``[low, high]``);
+``ci``          its 95% CI where one applies (``[low, high]``; ``ci_text`` shows it
+                with one decimal more than the published figure);
 ``rule``        how ``match`` was computed (below);
 ``match``       COMPUTED, never typed in;
 ``difference``  reproduced minus published (numeric rules) when not matching.
@@ -93,6 +94,9 @@ def compare(pub: Published, rep: Reproduced) -> dict[str, Any]:
                              "reproduced": None, "reproduced_text": None,
                              "ci": list(rep.ci) if rep.ci is not None else None,
                              "rule": pub.rule, "match": False, "difference": None}
+    if rep.ci is not None:
+        digits = max(pub.decimals, 0) + 1
+        entry["ci_text"] = f"{_show(rep.ci[0], digits)}–{_show(rep.ci[1], digits)}"
     if rep.value is None:
         entry["note"] = rep.note or "not available in this run"
         entry["reproduced_text"] = "not available"
