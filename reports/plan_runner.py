@@ -51,7 +51,7 @@ from typing import Any
 
 import pandas as pd
 
-from spinestats.data_schemas.plan import AnalysisEntry, Plan, read_plan, suggest
+from spinestats.data_schemas.plan import AnalysisEntry, OutputOptions, Plan, read_plan, suggest
 from spinestats.errors import DataError, SpinestatsError, UsageError
 from spinestats.reports.html_report import render_report
 from spinestats.reports.methods_text import methods_paragraph, software_versions
@@ -281,16 +281,21 @@ def _move_outputs(section: Section, scratch: Path, root: Path, key: str) -> Sect
     return dataclasses.replace(section, figures=remap(section.figures), tables=remap(section.tables))
 
 
-def complete_table_formats(section: Section, root: Path, formats: Sequence[str]) -> Section:
+def complete_table_formats(section: Section, root: Path, formats: Sequence[str],
+                           style: OutputOptions | None = None) -> Section:
     """Write every CSV table of a job in the plan's other table formats too.
 
     Jobs write their tables as CSV; the report offers each one as XLSX, DOCX,
     Markdown (and LaTeX) as the plan asks, through :func:`reports.tables.write_table`.
-    Numbers stay numbers (XLSX cells are numeric); the CSV's formula-escaping
-    apostrophe is removed before the table is written again (and re-escaped
-    for XLSX).
+    XLSX keeps the full-precision numbers (numeric cells); DOCX, Markdown and
+    LaTeX are formatted for the manuscript by the plan's ``output.style``
+    (:func:`reports.tables.manuscript_frame`: "0.83 (0.75–0.90)", "<0.001").
+    The CSV's formula-escaping apostrophe is removed before the table is
+    written again (and re-escaped for XLSX).
     """
-    from spinestats.reports.tables import write_table
+    from spinestats.reports.tables import manuscript_frame, write_table
+
+    style = style or OutputOptions()
 
     out = list(section.tables)
     have = {Path(p).as_posix() for p in out}
@@ -308,8 +313,13 @@ def complete_table_formats(section: Section, root: Path, formats: Sequence[str])
                 frame[col] = frame[col].map(
                     lambda v: v[1:] if isinstance(v, str) and v[:1] == "'" and v[1:2] in ("=", "+", "-", "@", "\t", "\r") else v)
         frame.columns = [c[1:] if c[:1] == "'" and c[1:2] in ("=", "+", "-", "@") else c for c in map(str, frame.columns)]
-        for written in write_table(frame, (root / p).parent, p.stem, wanted):
-            out.append(written.relative_to(root))
+        raw = [f for f in wanted if f == "xlsx"]
+        pretty = [f for f in wanted if f != "xlsx"]
+        written = write_table(frame, (root / p).parent, p.stem, raw) if raw else []
+        if pretty:
+            nice = manuscript_frame(frame, style.p_style, style.ci_style, style.digits)
+            written += write_table(nice, (root / p).parent, p.stem, pretty)
+        out.extend(w.relative_to(root) for w in sorted(written, key=lambda w: list(formats).index(w.suffix[1:])))
     return dataclasses.replace(section, tables=tuple(out))
 
 
@@ -480,7 +490,7 @@ def run_plan(
                 numeric_warnings.append(f"analysis '{entry.key}': {len(numeric)} numerical warning(s) while computing: "
                                         + "; ".join(numeric[:5]))
             section = _move_outputs(section, root / ".jobs" / entry.key, root, entry.key)
-            section = complete_table_formats(section, root, plan.output.table_formats)
+            section = complete_table_formats(section, root, plan.output.table_formats, plan.output)
             if section.key != entry.key:
                 section = dataclasses.replace(section, key=entry.key)
             if entry.title:

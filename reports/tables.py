@@ -200,3 +200,81 @@ def write_table(
             path.write_text(to_latex(frame, title, note), encoding="utf-8")
         written.append(path)
     return written
+
+
+_ESTIMATE_FOR_CI = ("estimate", "emmean", "mean_diff", "risk_difference", "mean", "proportion", "percent")
+
+
+def _is_p_column(name: str) -> bool:
+    n = name.lower()
+    return n == "p" or n.startswith("p_") or n.endswith("_p") or "_p_" in n
+
+
+def _ci_pairs(columns: list[str]) -> list[tuple[str, str, str]]:
+    """(estimate, lower, upper) column triples the table's names make unambiguous."""
+    cols = list(columns)
+    out = []
+    used: set[str] = set()
+    for i, c in enumerate(cols):
+        for lo_sfx, hi_sfx in (("lower", "upper"), ("ci_low", "ci_high")):
+            if not c.endswith(lo_sfx):
+                continue
+            prefix = c[: -len(lo_sfx)]
+            hi = prefix + hi_sfx
+            if hi not in cols:
+                continue
+            est = None
+            if prefix.endswith("_") and prefix[:-1] in cols:  # sensitivity, sensitivity_lower, sensitivity_upper
+                est = prefix[:-1]
+            elif prefix == "" and lo_sfx == "lower":  # estimate, lower, upper -- or the column just before
+                est = "estimate" if "estimate" in cols else (cols[i - 1] if i > 0 else None)
+            elif prefix == "" and lo_sfx == "ci_low":
+                est = next((e for e in _ESTIMATE_FOR_CI if e in cols), None)
+            elif prefix:  # cs_hr, cs_lower, cs_upper: the column just before
+                est = cols[i - 1] if i > 0 and cols[i - 1].startswith(prefix) else None
+            if est and est not in used and est not in (c, hi):
+                out.append((est, c, hi))
+                used.add(est)
+    return out
+
+
+def manuscript_frame(frame: pd.DataFrame, p_style: str = "default", ci_style: str = "dash", digits: int = 2) -> pd.DataFrame:
+    """A results table formatted for a manuscript (DOCX, Markdown, LaTeX).
+
+    * every estimate with unambiguous CI columns (``x, x_lower, x_upper``;
+      ``estimate, lower, upper``; ``..., ci_low, ci_high``) becomes one column
+      ``"x (CI)"`` formatted by :func:`~spinestats.reports.formatting.format_ci`;
+    * p-value columns (``p``, ``p_*``, ``*_p``, ``*_p_*``) by :func:`~spinestats.reports.formatting.format_p`;
+    * other non-integer numbers with ``digits`` decimals; integers, text and
+      missing values as they are.
+
+    CSV and XLSX keep the full-precision numbers; this is for the copies a
+    person pastes into a manuscript.
+    """
+    from spinestats.reports.formatting import fmt_number, format_ci, format_p
+
+    out = frame.copy()
+    cols = [str(c) for c in out.columns]
+    out.columns = cols
+    numeric = {c for c in cols if pd.api.types.is_numeric_dtype(out[c]) and out[c].dtype != bool}
+    triples = [t for t in _ci_pairs(cols) if set(t) <= numeric]
+    drop: list[str] = []
+    for est, lo, hi in triples:
+        out[est] = [format_ci(None if pd.isna(e) else float(e), None if pd.isna(a) else float(a),
+                              None if pd.isna(b) else float(b), digits, ci_style) if not pd.isna(e) else ""
+                    for e, a, b in zip(frame[est], frame[lo], frame[hi])]
+        drop += [lo, hi]
+    renamed = {est: f"{est} (CI)" for est, _, _ in triples}
+    done = {est for est, _, _ in triples} | set(drop)
+    for c in cols:
+        if c in done or c not in numeric:
+            continue
+        values = out[c]
+        if _is_p_column(c):
+            out[c] = [format_p(float(v), p_style, prefix=False) if not pd.isna(v) and 0 <= float(v) <= 1 else
+                      ("" if pd.isna(v) else cell_text(v)) for v in values]
+        elif pd.api.types.is_integer_dtype(values) or all(pd.isna(v) or float(v).is_integer() for v in values):
+            out[c] = ["" if pd.isna(v) else str(int(v)) for v in values]
+        else:
+            out[c] = ["" if pd.isna(v) else fmt_number(float(v), digits) for v in values]
+    return out.drop(columns=drop).rename(columns=renamed)

@@ -237,7 +237,23 @@ def test_job_csv_tables_are_also_written_in_the_other_formats(tmp_path):
     ws = load_workbook(tmp_path / "tables" / "acc.xlsx").active
     assert [c.value for c in ws[2]] == ["'-diff", -0.25, 10]  # numbers stay numbers; text formula-escaped once
     cells = [[c.text for c in r.cells] for r in Document(str(tmp_path / "tables" / "acc.docx")).tables[0].rows]
+    assert cells[0] == ["measure", "estimate", "n"]
     assert cells[1] == ["-diff", "-0.25", "10"] and cells[2] == ["auc", "0.95", "59"]
+
+
+def test_manuscript_copies_are_formatted_by_the_style():
+    from spinestats.reports.tables import manuscript_frame
+
+    frame = pd.DataFrame({"term": ["sins", "lytic"], "shr": [1.4123, 4.03], "lower": [1.17, 1.15], "upper": [1.69, 14.14],
+                          "p": [0.0004, 0.0312], "wilcoxon_p_holm": [0.06, 1.0], "n": [30, 30],
+                          "mean_diff": [-2.125, 0.5], "ci_low": [-3.26, -0.1], "ci_high": [-0.99, 1.1]})
+    m = manuscript_frame(frame, "nejm", "dash", 2)
+    assert list(m.columns) == ["term", "shr (CI)", "p", "wilcoxon_p_holm", "n", "mean_diff (CI)"]
+    assert m["shr (CI)"].tolist() == ["1.41 (1.17\u20131.69)", "4.03 (1.15\u201314.14)"]
+    assert m["p"].tolist() == ["<0.001", "0.03"] and m["wilcoxon_p_holm"].tolist() == ["0.06", ">0.99"]
+    assert m["mean_diff (CI)"].tolist() == ["-2.13 (-3.26 to -0.99)", "0.50 (-0.10 to 1.10)"]
+    assert m["n"].tolist() == ["30", "30"]
+    assert frame["shr"].iloc[0] == 1.4123  # input untouched
 
 
 def test_progress_bar_only_on_a_terminal_outside_ci(monkeypatch):
