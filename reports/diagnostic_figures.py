@@ -98,8 +98,13 @@ def cutoff_stability_figure(boot, *, ax=None):
     keep = np.isfinite(cut) & (freq > 0)
     apparent = set(boot.apparent_cutoff)
     colours = [PALETTE[1] if c in apparent else PALETTE[0] for c in cut[keep]]
-    ax.bar(np.arange(keep.sum()), 100 * freq[keep], color=colours, width=0.7)
+    bars = ax.bar(np.arange(keep.sum()), 100 * freq[keep], color=colours, width=0.7)
+    for bar, c in zip(bars, cut[keep]):
+        if c in apparent:
+            bar.set_hatch("//")
+            bar.set_edgecolor("white")
     ax.set_xticks(np.arange(keep.sum()), [f"\u2265 {c:g}" for c in cut[keep]])
-    ax.set_xlabel(f"Cutoff selected ({boot.method}); highlighted: chosen on the data")
-    ax.set_ylabel(f"Bootstrap replicates (%), B = {boot.B}")
+    ax.set_xlabel(f"Cutoff selected in the resamples ({boot.method.replace('_', ' ')})\n"
+                  "orange, hatched: the cutoff chosen on the data")
+    ax.set_ylabel(f"Replicates (%), B = {boot.B}")
     return fig, ax
