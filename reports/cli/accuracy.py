@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from spinestats.reports.cli.diagnostic_options import diagnostic_options, run_and_write
+from spinestats.reports.cli._diagnostic_options import diagnostic_options, run_and_write
 
 
 @click.command("accuracy")

@@ -1,6 +1,6 @@
 """Options and the run-and-write step shared by ``spinestats dss`` and ``spinestats accuracy``.
 
-This module exposes no ``command``, so the CLI does not list it as a sub-command.
+Its name starts with ``_``, so the CLI does not look for a sub-command in it.
 """
 
 from __future__ import annotations
