@@ -23,6 +23,9 @@ conf_level : 0.95.
 plan : path of a plan YAML with a ``prespecified:`` block (its hash is
     ``plan_hash``); or ``prespecified`` (a dict) and ``plan_hash`` from the
     plan runner.
+risk : optional column of predicted probabilities of a risk model: adds
+    ``risk_model`` (per centre: C statistic, O:E, calibration-in-the-large and
+    slope with CIs; pooled as metamisc ``valmeta``).
 federated : also make each centre's site bundle (in memory; written to
     ``out_dir/bundles/`` when there is an output folder), pool the bundles
     and check that the federated results equal the patient-level ones
@@ -62,7 +65,7 @@ from spinestats.analysis.federated import (
     two_by_two,
 )
 from spinestats.analysis.meta_reml import meta_proportion
-from spinestats.analysis.pooled_auc import pool_auc
+from spinestats.analysis.pooled_auc import pool_auc, pool_calibration_slope, pool_oe_ratio
 from spinestats.analysis.result import to_jsonable
 from spinestats.analysis.roc import roc_from_counts
 from spinestats.analysis.stard import stard_items
@@ -346,6 +349,52 @@ def _methods(test: str, cutoff: float, continuity: float) -> tuple[str, ...]:
     )
 
 
+def risk_model_results(used: pd.DataFrame, *, center: str, risk: str, test: str,
+                       conf_level: float = 0.95) -> tuple[dict[str, Any], list[str]]:
+    """Per-centre C statistic, O:E, CITL and slope of a risk column, and their pooled values (valmeta)."""
+    from spinestats.analysis.risk_validation import validate_risk
+
+    if risk not in used.columns:
+        raise UsageError(f"--risk {risk!r}: no such column.")
+    warnings: list[str] = []
+    rows, fits = [], []
+    for c, g in used.groupby(center, sort=True):
+        pr = pd.to_numeric(g[risk], errors="coerce")
+        ok = pr.notna()
+        if (~ok).any():
+            warnings.append(f"risk model, centre {c}: {int((~ok).sum())} patient(s) without a predicted risk left out.")
+        try:
+            r = validate_risk(pr[ok].to_numpy(), g.loc[ok, "_truth"].to_numpy(), conf_level=conf_level)
+        except DataError as exc:
+            warnings.append(f"risk model, centre {c}: not validated ({exc})")
+            continue
+        fits.append((str(c), r))
+        warnings.extend(f"risk model, centre {c}: {w}" for w in r.warnings)
+        rows.append({"center": str(c), **{k: v for k, v in r.to_dict().items() if k != "warnings"}})
+    pooled: dict[str, Any] = {}
+    if len(fits) >= 2:
+        labels = [c for c, _ in fits]
+        for name, fn in (
+            ("c_statistic", lambda: pool_auc([r.c_statistic for _, r in fits], [r.c_se for _, r in fits],
+                                             labels=labels, test="knha", level=conf_level)),
+            ("calibration_slope", lambda: pool_calibration_slope([r.slope for _, r in fits], [r.slope_se for _, r in fits],
+                                                                 labels=labels, test="knha", level=conf_level)),
+            ("oe_ratio", lambda: pool_oe_ratio([r.events for _, r in fits], [r.expected for _, r in fits],
+                                               [r.n for _, r in fits], labels=labels, test="knha", level=conf_level)),
+        ):
+            try:
+                pm = fn()
+                pooled[name] = {"estimate": pm.estimate, "ci": list(pm.ci), "tau2": pm.tau2, "i2": pm.i2,
+                                "prediction_interval": list(pm.prediction_interval),
+                                "prediction_interval_t": None if pm.prediction_interval_t is None else list(pm.prediction_interval_t),
+                                "scale": pm.scale, "test": "knha", "k": pm.k}
+            except DataError as exc:
+                pooled[name] = None
+                warnings.append(f"risk model: pooled {name} not estimated ({exc})")
+    return {"risk": risk, "per_center": rows, "pooled": pooled,
+            "method": "as metamisc valmeta: REML with Knapp-Hartung; logit C statistic, log O:E, identity slope"}, warnings
+
+
 # --------------------------------------------------------------------------- jobs
 def run(
     data=None,
@@ -365,6 +414,7 @@ def run(
     prespecified: Mapping | None = None,
     plan_hash: str | None = None,
     federated: bool = True,
+    risk: str | None = None,
     figure_formats=None,
     dpis=None,
     key: str = "multicenter",
@@ -454,6 +504,9 @@ def run(
             "exclusions": [{k: v for k, v in e.items() if k != "lines"} for e in f["exclusions"]]} for c, f in flows.items()}}
     results["mode"] = "patient-level"
     results["synthetic"] = bool(used[center].astype(str).str.contains(SYNTHETIC_MARK, regex=False).any())
+    if risk is not None:
+        results["risk_model"], w = risk_model_results(used, center=center, risk=risk, test=test, conf_level=conf_level)
+        warnings.extend(w)
     if federated:
         results["federated_check"] = _federated_check(
             counts, flows, results, score=score, positive=str(positive), cutoff=float(cutoff), test=test,

@@ -84,10 +84,11 @@ def summary_line(res: dict) -> str:
 @click.option("--test", type=click.Choice(["z", "knha"]), default=None, help="Pooling test (default: the plan's, else z).")
 @click.option("--continuity", type=float, default=0.5, show_default=True, help="Continuity correction for zero cells.")
 @click.option("--plan", type=click.Path(path_type=Path), default=None, help="Plan YAML with a prespecified: block.")
+@click.option("--risk", default=None, help="Column of predicted probabilities (risk model: C, O:E, CITL, slope).")
 @click.option("--figure-formats", default="pdf,svg,png", show_default=True, help="Comma-separated figure formats, or none.")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
-def command(files, schema, mapping, sheet, center, score, truth, positive, cutoff, test, continuity, plan,
+def command(files, schema, mapping, sheet, center, score, truth, positive, cutoff, test, continuity, plan, risk,
             figure_formats, out, force) -> None:
     """Per-centre sensitivity, specificity, AUC; REML and bivariate pooling; SROC; STARD flow."""
     files = list(files)
@@ -106,7 +107,7 @@ def command(files, schema, mapping, sheet, center, score, truth, positive, cutof
     with OutputDir(out, force=force) as od:
         section = multicenter_job.run(
             tables=tables, out_dir=od.file("."), center=center, score=score, truth=truth, positive=positive,
-            cutoff=cutoff, test=test, continuity=continuity, plan=plan,
+            cutoff=cutoff, test=test, continuity=continuity, plan=plan, risk=risk,
             figure_formats=[x.strip() for x in figure_formats.split(",") if x.strip()])
         write_outputs(od, section)
     click.echo(f"multicenter: {len(section.results['per_center'])} centres, "
