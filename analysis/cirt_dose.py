@@ -37,6 +37,7 @@ from spinestats.errors import DataError, UsageError
 
 CORD_LIMIT_GYE = 50.0
 TARGET_MIN_GYE = 60.0
+DOSE_GROUPS = ("<60 GyE", "60-<64 GyE", "64-<70 GyE", ">=70 GyE")  # ordered (an ordered categorical in tables)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,7 +65,7 @@ class DoseSummary(Result):
 def dose_group(total: np.ndarray) -> np.ndarray:
     """Dose groups used in the reports: ``<60 GyE``, ``60-<64 GyE``, ``64-<70 GyE``, ``>=70 GyE``."""
     bins = [-np.inf, 60, 64, 70, np.inf]
-    labels = np.array(["<60 GyE", "60-<64 GyE", "64-<70 GyE", ">=70 GyE"])
+    labels = np.array(DOSE_GROUPS)
     return labels[np.digitize(total, bins[1:-1], right=False)]
 
 
@@ -101,7 +102,7 @@ def cirt_dose(data: pd.DataFrame, *, total: str = "total_dose_gye", fractions: s
             "cord_max_dose_gye": cm,
             "cord_over_limit": np.where(np.isnan(cm), False, cm >= CORD_LIMIT_GYE),
             "target_under_60": D < TARGET_MIN_GYE,
-            "dose_group": dose_group(D),
+            "dose_group": pd.Categorical(dose_group(D), categories=DOSE_GROUPS, ordered=True),
         },
         index=data.index,
     )
@@ -114,5 +115,5 @@ def cirt_dose(data: pd.DataFrame, *, total: str = "total_dose_gye", fractions: s
         n_target_under_60=int(table["target_under_60"].sum()),
         n_at_least_64_in_16=hi,
         share_at_least_64_in_16=hi / D.size if D.size else float("nan"),
-        groups={str(k): int(v) for k, v in table["dose_group"].value_counts().sort_index().items()},
+        groups={str(k): int(v) for k, v in table["dose_group"].value_counts(sort=False).items() if v},
     )

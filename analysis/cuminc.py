@@ -250,7 +250,7 @@ def cumulative_incidence(
     ed = event_data(data, time=time, event=event, group=group, censor=censor, causes=causes)
     order = np.argsort(ed.time, kind="mergesort")
     t, st, g = ed.time[order], ed.status[order], ed.group[order]
-    levels = group_levels(g)
+    levels = list(ed.levels) if ed.levels is not None else group_levels(g)
     seen = sorted(set(st[st != censor].tolist()))
     warnings = list(ed.warnings)
     if cause not in seen:

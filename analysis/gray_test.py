@@ -153,7 +153,7 @@ def gray_test(
                     extra=(strata,) if strata else ())
     order = np.argsort(ed.time, kind="mergesort")
     y, st, g = ed.time[order], ed.status[order], ed.group[order]
-    levels, ig = group_codes(g)
+    levels, ig = group_codes(g, ed.levels)
     ng = len(levels)
     if ng < 2:
         from spinestats.errors import DataError

@@ -322,7 +322,7 @@ def kaplan_meier(
             f"{int(np.sum(ed.event & ~ev))} event(s) of codes other than {cause} are treated as censored "
             "(Kaplan-Meier convention); see the cumulative incidence for the competing-risk view."
         )
-    levels, gcode = group_codes(ed.group)
+    levels, gcode = group_codes(ed.group, ed.levels)
     curves, rates, quants, mfu = [], [], [], []
     for gi, lev in enumerate(levels):
         m = gcode == gi

@@ -160,7 +160,7 @@ def logrank_test(
     """
     ed = event_data(data, time=time, event=event, group=group, censor=censor, extra=(strata,) if strata else ())
     ev = ed.event if cause is None else ed.status == cause
-    levels, gidx = group_codes(ed.group)
+    levels, gidx = group_codes(ed.group, ed.levels)
     ng = len(levels)
     if ng < 2:
         raise DataError(f"a log-rank test needs at least two groups in '{group}', found {ng}.")

@@ -39,6 +39,8 @@ class EventData:
     group : group labels in the column's dtype (an object array of ``None`` when no group).
     entry : float array of delayed-entry times (zeros when not given).
     index : index labels of the rows kept; ``positions`` their row positions in ``data``.
+    levels : the group order when the group column is categorical (its
+        categories present, in order, as an R factor); None = sorted labels.
     excluded : index labels of the rows left out for missing values.
     warnings : plain-language notes (missing rows, zero times).
     """
@@ -52,6 +54,7 @@ class EventData:
     warnings: tuple[str, ...]
     censor: int
     positions: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.intp))
+    levels: tuple | None = None
 
     @property
     def event(self) -> np.ndarray:
@@ -164,6 +167,11 @@ def event_data(
             )
 
     g = data[group].to_numpy()[keep] if group is not None else np.full(int(keep.sum()), None, dtype=object)
+    levels = None
+    if group is not None and isinstance(data[group].dtype, pd.CategoricalDtype):
+        present = set(pd.unique(g))
+        levels = tuple(c for c in data[group].cat.categories if c in present)
+        g = np.asarray(g, dtype=object)
     if entry is not None:
         en = data[entry].to_numpy()[keep].astype(float)
         bad = np.flatnonzero(en >= t)
@@ -187,6 +195,7 @@ def event_data(
         warnings=tuple(warnings),
         censor=int(censor),
         positions=np.flatnonzero(keep),
+        levels=levels,
     )
 
 
@@ -258,9 +267,9 @@ def unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(uniques), codes.astype(np.intp)
 
 
-def group_codes(group: np.ndarray) -> tuple[list, np.ndarray]:
-    """Group levels (as :func:`group_levels`) and each row's integer code."""
-    levels = group_levels(group)
+def group_codes(group: np.ndarray, levels: Sequence | None = None) -> tuple[list, np.ndarray]:
+    """Group levels (``levels``, or sorted as :func:`group_levels`) and each row's integer code."""
+    levels = list(levels) if levels is not None else group_levels(group)
     if levels == [None]:
         return levels, np.zeros(len(group), np.intp)
     codes, uniques = pd.factorize(np.asarray(group))

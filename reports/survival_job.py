@@ -25,7 +25,11 @@ Options
 time, event : columns (column mode).
 event_codes : dict ``EVENT``/``COMPETING``/``CENSOR`` -> list of codes
     (default: censor 0, every other code an event).
-group : grouping column (KM per group, log-rank, Gray's test).
+group : grouping column (KM per group, log-rank, Gray's test).  In schema
+    mode also the derived ``dose_group`` (ordered: <60, 60-<64, 64-<70,
+    >=70 GyE), ``cord_over_limit`` (cord max >= 50 GyE) and
+    ``target_under_60``; a categorical column keeps its category order (as
+    an R factor), which is the order of the trend test.
 strata : stratification column for the log-rank test and Cox model.
 covariates : Cox (and, with competing events, Fine-Gray) covariates.
 cluster : column of clusters (e.g. centre) for robust Cox SEs.
@@ -416,6 +420,10 @@ def run(
         if any(e not in ENDPOINTS for e in wanted):
             raise UsageError(f"--endpoint: expected all or one of {', '.join(ENDPOINTS)}, got {endpoint!r}.")
         d = ep.table.join(data[[c for c in data.columns if c not in ep.table.columns]])
+        if {"total_dose_gye", "fractions"} <= set(data.columns):  # dose columns usable as --group
+            dt = cirt_dose(data, cord="cord_max_dose_gye" if "cord_max_dose_gye" in data.columns else None).table
+            d = d.join(dt[["dose_group", "cord_over_limit", "target_under_60", "bed", "eqd2"]]
+                       .loc[:, lambda f: [c for c in f.columns if c not in d.columns]])
         if group is not None and group not in d.columns:
             raise UsageError(f"group column '{group}' not found.")
         blocks, warnings = {}, list(ep.warnings)
@@ -453,7 +461,7 @@ def run(
                     "dose_groups": ds.groups}
         flow["patients"] = ep.n
         top = {k: blocks[primary][k] for k in ("km", "rates", "median", "quantiles", "median_follow_up", "logrank",
-                                               "cox")}
+                                               "cox", "cif", "gray", "finegray") if k in blocks[primary]}
         results = {"mode": "schema", "unit": unit, "conversion": ep.conversion, "flow": flow,
                    "primary_endpoint": primary, **top, "endpoints": blocks, "headline": headline, "dose": dose,
                    "warnings": warnings, "options": options}

@@ -188,3 +188,12 @@ def test_cli_schema_mode_and_errors(tmp_path):
     assert "CIRTSS-" not in (out / "results.json").read_text(encoding="utf-8")  # no patient IDs in the output
     res = runner.invoke(cli, ["survival", str(EXAMPLES / "synthetic_cirt_ss.csv"), "--out", str(tmp_path / "x")])
     assert res.exit_code != 0 and "--time and --event" in str(res.exception or res.output)
+
+
+def test_dose_groups_in_order_for_the_trend_test(cirt):
+    r = survival_job.run(table=cirt, endpoint="os", group="dose_group", trend=True).results
+    assert list(r["km"]) == ["<60 GyE", "60-<64 GyE", "64-<70 GyE", ">=70 GyE"]  # dose order, not text order
+    assert r["logrank"]["df"] == 3 and r["logrank"]["trend"]["scores"] == [1.0, 2.0, 3.0, 4.0]
+    lc = survival_job.run(table=cirt, endpoint="lc", group="cord_over_limit").results
+    assert set(lc["gray"]) == {"1", "2"} and set(lc["km"]) == {"False", "True"}
+    jsonschema.validate(lc, SCHEMA)

@@ -194,3 +194,13 @@ def test_rates_before_the_first_event_are_one_with_ci_one():
     r = kaplan_meier(A, time="time", event="status", conf_type="log-log", times=[0.5, 3]).rates
     assert_allclose(r[["survival", "lower", "upper"]].to_numpy()[0], [1, 1, 1])
     assert_allclose(r[["lower", "upper"]].to_numpy()[1], [0.390676127608, 0.908623869404], rtol=1e-10)
+
+
+def test_categorical_group_keeps_its_category_order():
+    d = lr_data().assign(g=lambda f: pd.Categorical(f["g"].map({0: "low", 1: "mid", 2: "high"}),
+                                                     categories=["low", "mid", "high"], ordered=True))
+    r = logrank_test(d, time="time", event="status", group="g", trend=True)
+    assert r.groups == ("low", "mid", "high")
+    # same test as the integer-coded groups 0 < 1 < 2 (R: an ordered factor keeps its level order)
+    assert_allclose(r.trend["chisq"], 1.13060154756, rtol=1e-9)
+    assert kaplan_meier(d, time="time", event="status", group="g").groups == ("low", "mid", "high")
