@@ -21,16 +21,18 @@ covariates : list of str, default ``["sins_total", "modality"]``
     (indeterminate or unstable, total >= 7) and ``lytic`` (bone lesion
     quality lytic).
 model : "finegray" (default), "cox" or "firth"
-    The multivariable model reported in ``model`` and validated: Fine-Gray
+    The multivariable model reported in ``model``: Fine-Gray
     (subdistribution hazard ratios; risk = cumulative incidence by the
-    horizon), cause-specific Cox (hazard ratios, deaths censored) or Firth logistic regression of fracture by the
-    horizon (odds ratios; patients censored fracture-free before the horizon
-    left out).  The risk model that is validated and saved is Fine-Gray for
+    horizon), cause-specific Cox (hazard ratios, deaths censored) or Firth
+    logistic regression of fracture by the horizon (odds ratios, profile
+    penalised-likelihood CIs; patients censored fracture-free before the
+    horizon left out).  Patients missing a model covariate are left out of
+    the model and its validation (counted in ``flow.model_patients``).  The risk model that is validated and saved is Fine-Gray for
     ``finegray`` and ``cox`` (a cause-specific Cox model gives no absolute
     risk with competing deaths), Firth for ``firth``.
 univariable : list of str, default sins_total, lytic, baseline_fracture,
     total_dose_gy, age, modality
-    Candidate risk factors, each in its own Fine-Gray model.
+    Candidate risk factors, each in its own Fine-Gray and cause-specific Cox model.
 bootstrap : int, default 200
     Bootstrap replicates of Harrell's optimism correction (0 skips it).
 seed : int, default 2024
@@ -40,10 +42,11 @@ group : str, default "modality"
     Grouping of the crude incidence, the CIF and Gray's test.
 figure_formats, dpis : figure formats and raster resolutions.
 
-Results keys: ``flow``, ``sins``, ``crude``, ``median_time_to_fracture``,
+Results keys: ``flow``, ``sins`` (category counts, crude incidence and
+Gray's test by SINS category), ``crude``, ``median_time_to_fracture``,
 ``cif``, ``cif_at`` (by group at 6, 12, 24 months and the horizon),
-``cif_at_by_sins`` (by SINS category), ``gray_test``, ``univariable`` (Fine-Gray SHR and
-cause-specific Cox HR per candidate), ``model`` (the chosen model),
+``cif_at_by_sins`` (by SINS category), ``gray_test``, ``univariable``
+(Fine-Gray SHR and cause-specific Cox HR per candidate), ``model`` (the chosen model),
 ``multivariable`` (Fine-Gray and cause-specific Cox with the same terms),
 ``events_per_variable``, ``risk_model``, ``c_index``, ``time_auc``,
 ``brier``, ``calibration``, ``decision_curve``, ``optimism``, ``warnings``,
@@ -60,15 +63,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spinestats.analysis.brier import brier_score
+from spinestats.analysis.brier import brier_arrays, brier_score
 from spinestats.analysis.calibration import calibration, calibration_arrays
-from spinestats.analysis.concordance import concordance, concordance_arrays, prediction_input
+from spinestats.analysis.concordance import concordance, concordance_arrays
 from spinestats.analysis.crude_incidence import crude_incidence
 from spinestats.analysis.cuminc import cumulative_incidence
 from spinestats.analysis.decision_curve import decision_curve
 from spinestats.analysis.finegray import fine_gray
 from spinestats.analysis.gray_test import gray_test
-from spinestats.analysis.ipcw import horizon_status
 from spinestats.analysis.optimism import optimism_correction
 from spinestats.analysis.result import to_jsonable
 from spinestats.analysis.risk_model import fit_risk_model, model_to_json, predict_risk
@@ -166,8 +168,7 @@ def _measure(model, frame: pd.DataFrame, *, name: str, horizon: float) -> float:
     if name == "time_auc":
         return time_auc_arrays(t, st, r, horizon)
     if name == "brier":
-        h = horizon_status(t, st, horizon)
-        return float(np.mean(h.weight * (h.case - r) ** 2))
+        return brier_arrays(t, st, r, horizon)
     a, b, *_ = calibration_arrays(t, st, np.clip(r, 1e-12, 1 - 1e-12), horizon)
     return a if name == "citl" else b
 

@@ -5,7 +5,6 @@ R code: ``tests/r/fracture_cohort.R`` (cmprsk 2.2, R 4.2) on the prepared cohort
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
