@@ -187,7 +187,7 @@ def _model_block(kind: str, fit, data: pd.DataFrame, covariates: Sequence[str]) 
         return {"type": "firth", "scale": "odds ratio", "terms": terms, "coef": fit.estimate[1:], "se": fit.se[1:],
                 "estimate": np.exp(fit.estimate[1:]), "lower": np.exp(fit.lower[1:]), "upper": np.exp(fit.upper[1:]),
                 "p": fit.p[1:], "intercept": fit.estimate[0], "n": fit.n, "events": fit.events,
-                "converged": fit.converged, "ci_method": "profile penalised likelihood",
+                "converged": fit.converged, "separation": fit.separation, "ci_method": "profile penalised likelihood",
                 "p_method": "penalised likelihood ratio"}
     # cause-specific Cox: deaths censored (analysis/cox.py)
     return {"type": "cox", "scale": "cause-specific hazard ratio", "terms": list(fit.terms), "coef": fit.coef,

@@ -209,3 +209,15 @@ def test_missing_covariate_rows_left_out_of_the_model_and_counted(table):
     assert r["flow"]["patients"] == 126 and r["flow"]["model_patients"] == 122
     assert r["crude"]["overall"]["n"] == 126  # incidence still uses everybody
     assert any("4 patient(s) with a missing covariate" in w for w in s.warnings)
+
+
+def test_complete_separation_firth_model_stays_finite(table):
+    d = table.data.copy()
+    p = fracture_job.prepare(d)
+    # a covariate equal to "fracture by 12 months": complete separation of the binary outcome
+    d["baseline_fracture"] = ((p["event"] == 1) & (p["time_months"] <= 12)).to_numpy()
+    s = fracture_job.run(data=d, bootstrap=0, model="firth", covariates=["baseline_fracture"])
+    m = s.results["model"]
+    assert m["separation"] == "complete"
+    assert np.isfinite(m["estimate"][0]) and np.isfinite(m["lower"][0]) and np.isfinite(m["upper"][0])
+    assert any("Complete separation" in w and "Firth" in w for w in s.warnings)
