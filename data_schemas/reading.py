@@ -195,12 +195,18 @@ def _head_lines(text: str) -> tuple[int, str | None, int]:
 def _read_text(data: bytes, file: str, suffix: str, encoding: str | None,
                delimiter: str | None) -> RawTable:
     text, enc = decode(data, file, encoding)
+    if "\r" in text and "\n" not in text:  # classic Mac line ends: one record per CR
+        text = text.replace("\r", "\n")
     n_comment, header_text, after = _head_lines(text)
     if header_text is None:
         raise _empty(file, "the file is empty" if not text.strip() else "the file holds only comment lines")
     header_line = n_comment + 1
     sep = delimiter or _sniff_delimiter(header_text, suffix)
-    header = next(csv.reader([header_text], delimiter=sep))
+    try:
+        header = next(csv.reader([header_text], delimiter=sep))
+    except csv.Error as exc:
+        p = Problem(file, n_comment + 1, None, header_text[:60], "header", "a header line of column names")
+        raise DataError(f"{file}, line {n_comment + 1}: the header cannot be read ({exc}).", (p,)) from None
     header = [h.strip() for h in header]
     names, dups = _dedupe(header)
     if not text[after:].strip():
@@ -217,18 +223,18 @@ def _read_text(data: bytes, file: str, suffix: str, encoding: str | None,
                 dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
                 engine="c", quoting=csv.QUOTE_MINIMAL, index_col=False,
             )
-    except (pd.errors.ParserError, ValueError) as exc:
+    except (pd.errors.ParserError, ValueError, csv.Error) as exc:
         p = Problem(file, None, None, None, "table shape", f"{ncol} columns as in the header")
         raise DataError(f"{file}: cannot be read as a table with {ncol} columns "
                         f"(header on line {header_line}): {exc}", (p,)) from None
     frame.columns = names
     frame.index = pd.RangeIndex(header_line + 1, header_line + 1 + len(frame))
-    n_blank = 0
-    if not large:
-        blank = (frame == "").all(axis=1).to_numpy()
-        n_blank = int(blank.sum())
-        if n_blank:
-            frame = frame.loc[~blank]
+    blank = np.ones(len(frame), dtype=bool)
+    for c in frame.columns:  # records whose every cell is empty (",,,") are not data
+        blank &= (frame[c] == "").to_numpy()
+    n_blank = int(blank.sum())
+    if n_blank:
+        frame = frame.loc[~blank]
     frame.index.name = "line"
     if len(frame) == 0:
         raise _empty(file, f"the file has a header (line {header_line}) but no data rows")
