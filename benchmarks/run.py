@@ -261,6 +261,17 @@ def markdown(rows: list[dict], scale_rows: list[dict], meta: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def update_readme(table: str, readme: Path = HERE / "README.md") -> None:
+    """Replace the table between the ``benchmarks:latest`` markers of the README."""
+    start, end = "<!-- benchmarks:latest -->", "<!-- /benchmarks:latest -->"
+    text = readme.read_text(encoding="utf-8")
+    if start not in text or end not in text:
+        raise SystemExit(f"{readme} lacks the {start} ... {end} markers")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{start}\n{table}{end}{tail}", encoding="utf-8")
+
+
 def r_version() -> str:
     if r_available():
         return "R not available"
@@ -284,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--r-timeout", type=float, default=1800.0, help="seconds before an R script is stopped")
     ap.add_argument("--profile", action="store_true",
                     help="also cProfile one spinestats call per workload (profile-<name>-<n>.txt in --out)")
+    ap.add_argument("--readme", action="store_true",
+                    help="also write the table into benchmarks/README.md (between the benchmarks:latest markers)")
     ap.add_argument("--list", action="store_true", help="list the workloads and exit")
     args = ap.parse_args(argv)
 
@@ -347,6 +360,9 @@ def main(argv: list[str] | None = None) -> int:
             r[side] = {k: v for k, v in r[side].items() if k != "trace"}
     (out / f"benchmarks-{stamp}.json").write_text(json.dumps(raw, indent=2, default=str), encoding="utf-8")
     print(f"written to {out / f'benchmarks-{stamp}.md'}")
+    if args.readme:
+        update_readme(table)
+        print("benchmarks/README.md updated")
     return 0
 
 

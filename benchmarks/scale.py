@@ -16,7 +16,9 @@ those a user would see.  Generating the synthetic export is not timed.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import signal
 import subprocess
 import sys
 import textwrap
@@ -27,6 +29,9 @@ import numpy as np
 import pandas as pd
 
 GB = 1024**3
+
+#: The end-to-end run is stopped after this many seconds (5 x its 120 s target).
+E2E_TIMEOUT = 600.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,11 +131,37 @@ def dss_export(n: int, seed: int) -> pd.DataFrame:
 # --------------------------------------------------------------------------- measuring
 
 
+def _terminate_children(pid: int) -> None:
+    """SIGTERM the direct children of ``pid`` (the command GNU time runs), not GNU time itself."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    for child in children:
+        try:
+            os.kill(int(child), signal.SIGTERM)
+        except OSError:
+            pass
+
+
 def measure(cmd: list[str], cwd: Path | None = None, timeout: float = 1800) -> dict[str, Any]:
-    """Wall time and peak RSS of ``cmd`` under GNU time (``resource`` fallback)."""
+    """Wall time, CPU time and peak RSS of ``cmd`` under GNU time (``resource`` fallback).
+
+    After ``timeout`` seconds the command is stopped (SIGTERM to it, so GNU
+    time still reports) and ``timed_out`` is set.
+    """
     gnu_time = "/usr/bin/time" if Path("/usr/bin/time").exists() else None
     if gnu_time:
-        proc = subprocess.run([gnu_time, "-v", *cmd], capture_output=True, text=True, cwd=cwd, timeout=timeout)
+        proc = subprocess.Popen([gnu_time, "-v", *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                cwd=cwd)
+        timed_out = False
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _terminate_children(proc.pid)
+            out, err = proc.communicate()
+        proc = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
         rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
         wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", proc.stderr)
         user = re.search(r"User time \(seconds\): ([\d.]+)", proc.stderr)
@@ -141,6 +172,7 @@ def measure(cmd: list[str], cwd: Path | None = None, timeout: float = 1800) -> d
             parts = [float(x) for x in wall.group(1).split(":")]
             seconds = sum(p * 60**k for k, p in enumerate(reversed(parts)))
         return {"returncode": proc.returncode, "seconds": seconds, "cpu_seconds": cpu,
+                "timed_out": timed_out, "timeout": timeout,
                 "rss_bytes": int(rss.group(1)) * 1024 if rss else None,
                 "stdout": proc.stdout, "stderr": proc.stderr}
     import resource
@@ -157,15 +189,24 @@ def measure(cmd: list[str], cwd: Path | None = None, timeout: float = 1800) -> d
 
 
 def _verdict(w: ScaleWorkload, m: dict[str, Any]) -> str:
+    if m.get("timed_out"):
+        return "FAIL (stopped)"
     if m["returncode"] != 0:
         return "FAIL (exit {})".format(m["returncode"])
     ok = (m["seconds"] or 1e9) < w.max_seconds and (m["rss_bytes"] or 1e18) < w.max_bytes
     return "PASS" if ok else "FAIL"
 
 
+def _own_stderr(stderr: str | None) -> str:
+    """The command's own stderr, without GNU time's report."""
+    return (stderr or "").split("\tCommand being timed:")[0]
+
+
 def _row(w: ScaleWorkload, size: str, m: dict[str, Any], note: str = "") -> dict[str, Any]:
-    if m["returncode"] != 0:
-        tail = " | ".join((m["stderr"] or "").strip().splitlines()[-2:])
+    if m.get("timed_out"):
+        note = (note + f" did not finish within {m['timeout']:.0f} s; stopped").strip()
+    elif m["returncode"] != 0:
+        tail = " | ".join(_own_stderr(m["stderr"]).strip().splitlines()[-2:])
         note = (note + " " + tail).strip()
         if "not available" in tail:
             return {"workload": w.name, "size": size, "target": w.target, "verdict": "not available yet",
@@ -229,7 +270,7 @@ def run_e2e(w: ScaleWorkload, tmp: Path, seed: int) -> list[dict[str, Any]]:
                  "verdict": "not available yet", "note": str(exc)}]
     out = tmp / "run_100k" / "report"
     exe = Path(sys.executable).with_name("spinestats")
-    m = measure([str(exe), "run", str(plan), "--out", str(out), "--force", "--quiet"])
+    m = measure([str(exe), "run", str(plan), "--out", str(out), "--force", "--quiet"], timeout=E2E_TIMEOUT)
     return [_row(w, f"{n:,} patients ({plan_100k.DESCRIPTION})", m)]
 
 
