@@ -53,13 +53,18 @@ class Column:
             parts.append(f"in {self.unit}")
         if self.allowed is not None:
             parts.append("one of " + ", ".join(str(a) for a in self.allowed))
+        return " ".join(parts + self.bounds())
+
+    def bounds(self) -> list[str]:
+        """The bounds as text: ``["> 0", "<= 50"]``."""
+        parts = []
         if self.min_exclusive is not None:
             parts.append(f"> {self.min_exclusive:g}")
         if self.min is not None:
             parts.append(f">= {self.min:g}")
         if self.max is not None:
             parts.append(f"<= {self.max:g}")
-        return " ".join(parts)
+        return parts
 
 
 @dataclasses.dataclass(frozen=True)

@@ -36,14 +36,7 @@ def _cell(v: object) -> str:
 
 
 def _range(c: Column) -> str:
-    parts = []
-    if c.min_exclusive is not None:
-        parts.append(f"> {c.min_exclusive:g}")
-    if c.min is not None:
-        parts.append(f">= {c.min:g}")
-    if c.max is not None:
-        parts.append(f"<= {c.max:g}")
-    return ", ".join(parts)
+    return ", ".join(c.bounds())
 
 
 def columns_frame(columns: tuple[Column, ...]) -> pd.DataFrame:
