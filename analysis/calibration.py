@@ -152,6 +152,7 @@ def calibration(
     a, b, ab0, va, vb, n_used, ok = calibration_arrays(t, st, r, horizon, method)
     z = stats.norm.ppf(0.5 + conf_level / 2)
     warnings = [] if ok else ["the calibration GLM did not converge"]
+    sa, sb = (float(np.sqrt(v)) if v >= 0 else float("nan") for v in (va, vb))
     k = n_groups or min(10, max(2, len(data) // 10))
     ranks = pd.Series(r).rank(method="first").to_numpy()
     grp = np.minimum((ranks - 1) * k // len(r), k - 1).astype(int)
@@ -169,9 +170,9 @@ def calibration(
         horizon=float(horizon),
         method=method,
         citl=a,
-        citl_ci=(a - z * np.sqrt(va), a + z * np.sqrt(va)),
+        citl_ci=(a - z * sa, a + z * sa),
         slope=b,
-        slope_ci=(b - z * np.sqrt(vb), b + z * np.sqrt(vb)),
+        slope_ci=(b - z * sb, b + z * sb),
         intercept_with_slope=ab0,
         n_used=n_used,
         censored_before_horizon=int(np.sum((t <= horizon) & (st == 0))),

@@ -55,6 +55,7 @@ Gray's test by SINS category), ``crude``, ``median_time_to_fracture``,
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Sequence
 from pathlib import Path
@@ -330,6 +331,12 @@ def run(
     auc = time_auc(dm, **k, horizon=horizon)
     brier = brier_score(dm, **k, horizon=horizon)
     cal = calibration(dm.assign(**{RISK: dm[RISK].clip(1e-12, 1 - 1e-12)}), **k, horizon=horizon)
+    if auc.cases == 0:
+        # no fracture by the horizon: the risks are all 0 and calibration at the horizon is undefined
+        cal = dataclasses.replace(cal, citl=float("nan"), slope=float("nan"), intercept_with_slope=float("nan"),
+                                  citl_ci=(float("nan"),) * 2, slope_ci=(float("nan"),) * 2, warnings=())
+        warnings.append(f"no fracture occurred by the horizon of {horizon:g} months: discrimination and calibration "
+                        "at the horizon are undefined; choose a later --horizon.")
     warnings.extend(cal.warnings)
     dc = decision_curve(dm, **k, horizon=horizon)
     opt_block: dict[str, Any] = {}

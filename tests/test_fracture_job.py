@@ -221,3 +221,9 @@ def test_complete_separation_firth_model_stays_finite(table):
     assert m["separation"] == "complete"
     assert np.isfinite(m["estimate"][0]) and np.isfinite(m["lower"][0]) and np.isfinite(m["upper"][0])
     assert any("Complete separation" in w and "Firth" in w for w in s.warnings)
+
+
+def test_horizon_before_any_fracture_is_reported(table):
+    s = fracture_job.run(table=table, bootstrap=0, horizon=0.5)
+    assert s.results["calibration"]["citl"] is None and s.results["time_auc"]["estimate"] is None
+    assert any("no fracture occurred by the horizon of 0.5 months" in w for w in s.warnings)
