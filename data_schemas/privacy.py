@@ -10,6 +10,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas
 
 
 def pseudonymise(ids: Iterable[object], key: str) -> list[str]:
@@ -22,3 +26,21 @@ def pseudonymise(ids: Iterable[object], key: str) -> list[str]:
     """
     k = key.encode("utf-8")
     return ["P-" + hmac.new(k, str(i).encode("utf-8"), hashlib.sha256).hexdigest()[:10] for i in ids]
+
+
+def pseudonymise_columns(frame: "pandas.DataFrame", columns: Iterable[str], key: str) -> "pandas.DataFrame":
+    """A copy of ``frame`` with each of ``columns`` (that it has) replaced by :func:`pseudonymise`.
+
+    Use before writing any per-patient table; the columns to replace are the
+    schema's identifier columns (``Schema.identifiers()``: patient_id,
+    case_id).  Missing values stay missing.  ``frame`` is not modified.
+    """
+    out = frame.copy()
+    for col in columns:
+        if col in out.columns:
+            values = out[col]
+            present = values.notna().to_numpy()
+            replaced = values.astype(object).copy()
+            replaced[present] = pseudonymise(values[present].tolist(), key)
+            out[col] = replaced
+    return out

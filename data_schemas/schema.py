@@ -99,6 +99,10 @@ class Schema:
                 return c
         raise KeyError(name)
 
+    def identifiers(self) -> tuple[str, ...]:
+        """Columns to pseudonymise in every per-patient output (``identifier: pseudonymise``)."""
+        return tuple(dict.fromkeys(c.name for c in self.columns + self.long_columns if c.identifier))
+
     def required(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.required)
 

@@ -378,3 +378,15 @@ def test_schema_less_large_path_and_leading_zero_ids(tmp_path, monkeypatch):
     assert t.data["id"].tolist() == ["001", "002", "010"]
     assert t.data["score"].dtype == float and t.data["score"].isna().tolist() == [False, False, True]
     assert t.data["truth"].tolist() == [1.0, 0.0, 1.0]
+
+
+def test_pseudonymise_the_schemas_identifier_columns(tmp_path):
+    from spinestats.data_schemas.privacy import pseudonymise, pseudonymise_columns
+
+    t = load(write(tmp_path, csv_text(DSS_HEADER, DSS_ROWS)), "dss")
+    assert get_schema("dss").identifiers() == ("patient_id",)
+    assert get_schema("readers").identifiers() == ("case_id",)
+    out = pseudonymise_columns(t.data, get_schema("dss").identifiers(), key="k")
+    assert out["patient_id"].tolist() == pseudonymise(["P1", "P2", "P3"], "k")
+    assert all(v.startswith("P-") and len(v) == 12 for v in out["patient_id"])
+    assert t.data["patient_id"].tolist() == ["P1", "P2", "P3"]  # the loaded table is untouched
