@@ -36,6 +36,7 @@ import pandas as pd
 
 from spinestats.analysis.count_bootstrap import (
     auc_rows,
+    batch_size_for,
     draw_multinomial_counts,
     roc_points,
     sensitivity_at_specificity,
@@ -104,7 +105,8 @@ def bootstrap_auc_from_counts(levels, n_pos, n_neg, *, B: int = 2000, seed: int 
         raise DataError("bootstrap resampling needs whole-number counts per level (not fractional weights).")
     grid = DEFAULT_SPECIFICITIES if specificities is None else np.asarray(specificities, dtype=float)
     rows = map_replicates(_batch, seed, B, args=(roc.n_pos.astype(np.int64), roc.n_neg.astype(np.int64), grid),
-                          workers=workers, scheduler=scheduler)
+                          workers=workers, scheduler=scheduler,
+                          batch_size=batch_size_for(B, roc.levels.size, workers, scheduler))
     aucs = np.array([r[0] for r in rows])
     band = np.vstack([r[1] for r in rows])
     a = (1 - conf_level) / 2

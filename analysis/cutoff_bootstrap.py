@@ -50,7 +50,13 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from spinestats.analysis.count_bootstrap import auc_rows, draw_index_counts, draw_multinomial_counts, roc_points
+from spinestats.analysis.count_bootstrap import (
+    auc_rows,
+    batch_size_for,
+    draw_index_counts,
+    draw_multinomial_counts,
+    roc_points,
+)
 from spinestats.analysis.cutoff import optimal_cutoff, select_cutoff_index, weight_ratio
 from spinestats.analysis.resampling import map_replicates
 from spinestats.analysis.result import Result
@@ -178,7 +184,8 @@ def _run(roc: RocCurve, mode: str, data: tuple, *, B: int, seed: int, method: st
     rule = {"method": method, "r": r, "min_sensitivity": min_sensitivity, "min_specificity": min_specificity}
     apparent = optimal_cutoff(roc, method, cost=cost, prevalence=prevalence,
                               min_sensitivity=min_sensitivity, min_specificity=min_specificity)
-    rows = map_replicates(_batch, seed, B, args=(mode, data, rule), workers=workers, scheduler=scheduler)
+    rows = map_replicates(_batch, seed, B, args=(mode, data, rule), workers=workers, scheduler=scheduler,
+                          batch_size=batch_size_for(B, roc.levels.size, workers, scheduler))
     w = np.vstack([row[0] for row in rows])
     inbag_se = np.array([row[1] for row in rows])
     inbag_sp = np.array([row[2] for row in rows])

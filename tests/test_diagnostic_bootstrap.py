@@ -144,3 +144,33 @@ def test_compare_scores_counts_discordant_pairs():
     assert (r.mcnemar_specificity.b, r.mcnemar_specificity.c) == (0, 1)
     assert r.sensitivity1 == pytest.approx(0.9) and r.specificity2 == pytest.approx(34 / 39)
     assert r.delong.auc1 == pytest.approx(0.948717948718, rel=1e-9)
+
+
+def test_batching_changes_nothing(monkeypatch):
+    """Small memory batches (forced here) give the same replicates as one batch."""
+    import spinestats.analysis.count_bootstrap as cb
+
+    score, truth = dss_rows()
+    a = bootstrap_cutoff(score, truth, B=120, seed=9)
+    b_auc = bootstrap_auc(score, truth, B=120, seed=9)
+    monkeypatch.setattr(cb, "MAX_BATCH_CELLS", 7 * 25)  # 25 replicates per batch
+    assert cb.batch_size_for(120, 7) == 25
+    b = bootstrap_cutoff(score, truth, B=120, seed=9)
+    c_auc = bootstrap_auc(score, truth, B=120, seed=9)
+    assert np.array_equal(a.oob_sensitivity, b.oob_sensitivity) and a.summary() == b.summary()
+    assert np.array_equal(b_auc.replicate_auc, c_auc.replicate_auc)
+
+
+def test_many_levels_counts_equal_arrays():
+    """Above MULTINOMIAL_MAX_LEVELS the counts are drawn by patient resampling; still identical."""
+    rng = np.random.default_rng(4)
+    t = rng.random(300) < 0.4
+    s = np.round(rng.normal(size=300) + t, 2)
+    from spinestats.analysis.roc import score_counts
+
+    lv, p, q = score_counts(s, t)
+    assert lv.size > 64
+    a = bootstrap_auc(s, t, B=200, seed=3)
+    b = bootstrap_auc_from_counts(lv, p.astype(int), q.astype(int), B=200, seed=3)
+    assert np.array_equal(a.replicate_auc, b.replicate_auc)
+    assert abs(np.mean(a.replicate_auc) - delong_auc(s, t).auc) < 0.01
