@@ -7,7 +7,8 @@ Formats, chosen by the file's extension:
 * ``.xlsx``/``.xlsm`` (openpyxl; one chosen sheet, default the first);
 * ``.parquet``/``.pq`` (pyarrow).
 
-Encodings of text files: a UTF-8 byte-order mark means UTF-8 with BOM; else
+Encodings of text files: a UTF-8 byte-order mark means UTF-8 with BOM, a
+UTF-16 one UTF-16 (Excel's "Unicode text", tab-delimited); else
 the bytes are decoded as UTF-8 and, if that fails, as CP932 (the Japanese
 Windows superset of Shift-JIS, what Japanese Excel writes).  A declared
 encoding (``encoding=`` or the mapping) is used as given.  Bytes that do not
@@ -51,6 +52,7 @@ _ENCODING_ALIASES = {
     "utf-8-sig": "utf-8-sig", "utf8-sig": "utf-8-sig", "utf_8_sig": "utf-8-sig",
     "cp932": "cp932", "ms932": "cp932", "windows-31j": "cp932", "mskanji": "cp932",
     "shift_jis": "shift_jis", "shift-jis": "shift_jis", "sjis": "shift_jis", "s-jis": "shift_jis",
+    "utf-16": "utf-16", "utf16": "utf-16",
 }
 
 
@@ -130,6 +132,8 @@ def decode(data: bytes, file: str, encoding: str | None) -> tuple[str, str]:
         return text, enc
     if data.startswith(b"\xef\xbb\xbf"):
         return decode(data, file, "utf-8-sig")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export is UTF-16 with BOM
+        return decode(data, file, "utf-16")
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:

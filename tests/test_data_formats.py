@@ -208,3 +208,11 @@ def test_bkp_wide_long_round_trip():
     pd.testing.assert_frame_equal(back, wide)
     with pytest.raises(DataError, match="several rows for visit"):
         bkp_to_wide(pd.concat([long, long.iloc[:1]]))
+
+
+def test_excel_unicode_text_utf16_tab_delimited(tmp_path):
+    path = tmp_path / "export.txt"
+    path.write_bytes("case_id\treader\tboundary\nK1\tR1\t明瞭\n".encode("utf-16"))
+    t = load(path, "readers", mapping={"codes": {"boundary": {"明瞭": "distinct"}}})
+    assert t.provenance.encoding == "utf-16" and t.provenance.format == "tsv"
+    assert t.data["boundary"].tolist() == ["distinct"]
