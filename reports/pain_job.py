@@ -447,6 +447,11 @@ def run(
         "visits": _rows(summary.to_frame()),
         "quantile_type": summary.quantile_type,
         "paired": _rows(paired.to_frame()),
+        "paired_definitions": {
+            "difference": "visit - baseline (negative = less pain), NRS points",
+            "wilcoxon_statistic": "V = W+, the sum of the ranks of the positive differences (as R wilcox.test)",
+            "p_holm": "Holm-adjusted across the follow-up visits of the same arm",
+        },
         "mixed_model": fit.to_dict(),
         "emmeans": {"df_method": "satterthwaite", "means": _rows(emm.means),
                     "vs_baseline": _rows(emm.vs_baseline), "between_arms": _rows(emm.between_arms)},

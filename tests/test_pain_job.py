@@ -148,11 +148,15 @@ def test_random_slope_runs_without_final_visit():
 
 
 def test_cli_end_to_end(tmp_path, capsys):
+    from click.testing import CliRunner
+
+    from spinestats.reports.cli import pain as pain_cli
+
     out = tmp_path / "out"
-    code, stdout, _ = run_cli([
-        "pain", str(EXAMPLES / "synthetic_cafe.csv"), "--impute", "3", "--seed", "4", "--mcid", "3",
-        "--figure-format", "png", "--dpi", "72", "--out", str(out)], capsys)
-    assert code == 0 and "117 patients" in stdout
+    res = CliRunner().invoke(pain_cli.command, [  # the command itself: independent of other commands' modules
+        str(EXAMPLES / "synthetic_cafe.csv"), "--impute", "3", "--seed", "4", "--mcid", "3",
+        "--figure-format", "png", "--dpi", "72", "--out", str(out)], catch_exceptions=False)
+    assert res.exit_code == 0 and "117 patients" in res.output
     r = json.loads((out / "results.json").read_text(encoding="utf-8"))
     jsonschema.validate(r, SCHEMA)
     assert r["responders"]["definition"]["mcid_points"] == 3.0 and r["imputed"]["m"] == 3
