@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -99,7 +98,11 @@ def _match_columns(raw: RawTable, schema: Schema, m: Mapping | None,
             unmapped = [c for c in cols if c not in source.values()]
             hint = suggest(col.name, unmapped)
             expected = f"a column {col.name} ({col.expected()})"
-            if hint:
+            named = [f for f, c in mapped.items() if c == col.name]
+            if named:
+                expected += (f"; the mapping names '{named[0]}' for it, but the file has no such column"
+                             + (f" (closest: '{hint}')" if hint else ""))
+            elif hint:
                 expected += f"; the closest column in the file is '{hint}' - map it with 'columns: {{{hint}: {col.name}}}' in the mapping"
             else:
                 shown = ", ".join(f"'{c}'" for c in unmapped[:12]) + (" ..." if len(unmapped) > 12 else "")
@@ -311,10 +314,3 @@ def require_columns(table: LoadedTable | pd.DataFrame, columns: Sequence[str]) -
             problems.append(Problem(file, None, None, c, "missing column", expected))
     if problems:
         raise DataError(problems_message(problems, f"{file}: missing column(s):"), problems)
-
-
-def read_any(path: str | os.PathLike[str], **kwargs: Any) -> LoadedTable:
-    """Schema-less load (``load(path, schema=None, ...)``), for "any table" commands."""
-    if not Path(path).exists():
-        raise UsageError(f"File not found: {path}")
-    return load(path, schema=None, **kwargs)

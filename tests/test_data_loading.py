@@ -390,3 +390,12 @@ def test_pseudonymise_the_schemas_identifier_columns(tmp_path):
     assert out["patient_id"].tolist() == pseudonymise(["P1", "P2", "P3"], "k")
     assert all(v.startswith("P-") and len(v) == 12 for v in out["patient_id"])
     assert t.data["patient_id"].tolist() == ["P1", "P2", "P3"]  # the loaded table is untouched
+
+
+def test_missing_mapped_column_says_what_the_mapping_named(tmp_path):
+    with pytest.raises(DataError) as e:
+        load(write(tmp_path, csv_text(DSS_HEADER.replace("size_cm", "腫瘍"), DSS_ROWS)), "dss",
+             mapping={"columns": {"腫瘍径": "size_cm"}})
+    (p,) = e.value.problems
+    assert p.rule == "missing column" and p.value == "size_cm"
+    assert "the mapping names '腫瘍径' for it, but the file has no such column" in p.expected
