@@ -13,7 +13,7 @@ checks them on the converted table, column-wise:
     an event flag set to yes needs its date; a date needs its flag.
 ``dose_plausible``
     dose per fraction within 1-10 GyE (cirt) or 1-30 Gy (fracture).
-``dss_matches_features`` (dss)
+``dss_matches_features`` (dss, readers)
     a precomputed DSS equals 2*(size >= 5 cm) + 2*(indistinct boundary) +
     lobulated + bone destruction (the DSS paper, Spine 2016;41:E1230).
 ``one_score_per_reader`` (readers), ``one_row_per_visit`` (bkp long)
@@ -135,7 +135,7 @@ def dose(file: str, df: pd.DataFrame, schema: str, source: dict[str, str]) -> li
 
 def dss_features(file: str, df: pd.DataFrame, schema: str, source: dict[str, str]) -> list[Problem]:
     needed = ("dss", "size_cm", "boundary", "lobulated", "bone_destruction")
-    if schema != "dss" or any(c not in df for c in needed):
+    if schema not in ("dss", "readers") or any(c not in df for c in needed):
         return []
     computed = (2 * (df["size_cm"] >= 5).astype(float) + 2 * (df["boundary"] == "indistinct").astype(float)
                 + df["lobulated"].astype("float64") + df["bone_destruction"].astype("float64"))

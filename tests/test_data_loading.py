@@ -399,3 +399,12 @@ def test_missing_mapped_column_says_what_the_mapping_named(tmp_path):
     (p,) = e.value.problems
     assert p.rule == "missing column" and p.value == "size_cm"
     assert "the mapping names '腫瘍径' for it, but the file has no such column" in p.expected
+
+
+def test_reader_dss_disagreeing_with_the_readers_features(tmp_path):
+    text = ("case_id,reader,size_cm,boundary,lobulated,bone_destruction,dss\n"
+            "K1,R1,5.2,indistinct,yes,no,5\nK1,R2,5.2,indistinct,yes,no,4\nK2,R1,,distinct,no,no,3\n")
+    with pytest.raises(DataError) as e:
+        load(write(tmp_path, text), "readers")
+    (p,) = e.value.problems  # K2 has no size, so its DSS cannot be checked
+    assert (p.rule, p.line, p.column, p.value) == ("dss_matches_features", 3, "dss", 4)
