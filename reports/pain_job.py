@@ -256,6 +256,8 @@ def _imputed(wide, arms, visit_cols, opts, ancova_visit) -> dict:
     pooled intervals, truncated to [0, 1] for proportions).  After
     imputation every patient has every visit, so the paired n is all patients.
     """
+    sparse = [v for v, c in visit_cols.items() if v != "baseline" and wide[c].notna().sum() < 2]
+    visit_cols = {v: c for v, c in visit_cols.items() if v not in sparse}
     cols = list(visit_cols.values())
     predictors = []
     w = wide.copy()
@@ -287,7 +289,8 @@ def _imputed(wide, arms, visit_cols, opts, ancova_visit) -> dict:
         per["lmm"].append((fit.terms, fit.estimate, fit.se**2, fit.n_obs - len(fit.terms)))
         per["contrast"].append(_emm_rows(fit, arms))
     out: dict = {"m": imp.m, "method": imp.method, "maxit": imp.maxit, "seed": imp.seed,
-                 "n_missing": imp.n_missing, "pooling": "Rubin's rules, Barnard-Rubin df (mice pool())"}
+                 "n_missing": imp.n_missing, "pooling": "Rubin's rules, Barnard-Rubin df (mice pool())",
+                 "visits_not_imputed": sparse}
     P = np.array([[r[2] for r in rows] for rows in per["paired"]])
     U = np.array([[r[3] for r in rows] for rows in per["paired"]])
     labels = per["paired"][0]
@@ -471,6 +474,11 @@ def run(
             warnings.append(f"ANCOVA not run: no scores at {ancova_visit}.")
     if impute:
         results["imputed"] = _imputed(wide, arms, visit_cols, opts, ancova_visit)
+        if results["imputed"]["visits_not_imputed"]:
+            warnings.append(f"multiple imputation: visits {results['imputed']['visits_not_imputed']} have fewer "
+                            "than 2 observed scores and were left out of the imputed analyses.")
+        if impute < 20:
+            warnings.append(f"multiple imputation with m = {impute}; at least 20 imputations are recommended.")
     results["missingness"] = {"n_patients": miss.n_patients, "n_complete": miss.n_complete,
                               "patterns": to_jsonable(miss.patterns), "per_visit": to_jsonable(miss.per_visit)}
     results["adverse_events"] = _rows(ae.table) if ae is not None else []

@@ -231,3 +231,15 @@ def test_imputed_ancova_is_rubin_over_the_completed_sets(cafe_section):
     assert all(f.n == 117 for f in fits)  # every patient counts after imputation
     rd = cafe_section.results["imputed"]["responder_differences"]
     assert [r["visit"] for r in rd] == ["1w", "1m", "3m", "6m", "12m"]
+
+
+def test_imputation_leaves_out_a_visit_seen_once():
+    d = cohort_bkp.make()
+    seen = d["nrs_12m"].first_valid_index()
+    d.loc[d.index != seen, "nrs_12m"] = pd.NA  # 12m: one patient seen
+    r = pain_job.run(d, impute=2, seed=1).results
+    assert r["imputed"]["visits_not_imputed"] == ["12m"]
+    assert any("12m" in w and "left out of the imputed analyses" in w for w in r["warnings"])
+    assert any("m = 2" in w for w in r["warnings"])
+    assert "12m" not in {p["visit"] for p in r["imputed"]["paired"]}
+    assert "visit12m" in r["mixed_model"]["terms"]  # the complete-case model still uses it

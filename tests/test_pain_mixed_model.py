@@ -264,3 +264,13 @@ def test_cafe_contrasts_vs_baseline_per_arm(cafe_fit):
     assert_allclose(vb["ci_high"], [-0.0415487946142, -0.323748696881, -0.304689275148, -0.411638727848,
                                     -0.193820448364, -2.50804272273, -3.12668562854, -3.2816624727,
                                     -3.56045632567, -3.57694058075], rtol=RTOL)
+
+
+def test_failed_convergence_check_is_reported(monkeypatch):
+    """With an impossible gradient tolerance the same fit must be flagged, never silently accepted."""
+    monkeypatch.setattr(mm, "GRADIENT_TOL", 0.0)
+    d = mm.build_design(long_of(cohort_bkp.make()), value="nrs", visit="visit", subject="patient_id", visits=VISITS)
+    fit = mm.fit_lmm(d)
+    assert fit.converged is False
+    assert any("did not converge" in w for w in fit.warnings)
+    assert fit.to_dict()["converged"] is False
