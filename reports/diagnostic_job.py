@@ -32,6 +32,7 @@ seed, workers, scheduler : bootstrap seed and where replicates run (results do
 weights : DSS feature weights for a variant score (default Table 2).
 min_per_class : fewer patients than this in a class gives a warning (default 10).
 figure_formats, dpis : figure files (default pdf, svg, png at 300 and 600 dpi).
+table_formats : table files (default csv; any of csv, xlsx, docx, md, tex).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from spinestats.errors import UsageError
 from spinestats.reports.diagnostic_figures import cutoff_stability_figure, roc_figure, score_distribution_figure
 from spinestats.reports.figure_style import save_figure
 from spinestats.reports.section import Section
+from spinestats.reports.tables import write_table
 
 DSS_COLUMN = "DSS"
 DEFAULT_FIGURE_FORMATS = ("pdf", "svg", "png")
@@ -172,6 +174,7 @@ def run(
     min_per_class: int = 10,
     figure_formats: Sequence[str] | None = None,
     dpis: Sequence[int] | None = None,
+    table_formats: Sequence[str] | None = None,
     key: str = "dss",
     title: str | None = None,
 ) -> Section:
@@ -285,18 +288,19 @@ def run(
                                   criterion=float("nan"), r=1.0)
     tables: list[Path] = []
     tdir = out_dir / "tables"
-    tdir.mkdir(parents=True, exist_ok=True)
-    cut_csv = tdir / f"{key}_cutoffs.csv"
-    all_cut.to_frame().to_csv(cut_csv, index=False, lineterminator="\n")
-    tables.append(cut_csv)
+    t_formats = tuple(table_formats) if table_formats else ("csv",)
+    tables += write_table(all_cut.to_frame(), tdir, f"{key}_cutoffs", t_formats,
+                          title=f"Accuracy of {score_name} at each cutoff (positive when score >= cutoff)",
+                          note=f"CIs: {'exact Clopper-Pearson' if ci_method == 'exact' else 'Wilson'} for proportions, "
+                               "log method for likelihood ratios, Woolf for the diagnostic odds ratio.")
     if is_dss:
         feats = compare_features(dss.features.loc[st.index], st.truth, labels=FEATURE_LABELS, conf_level=conf_level)
         results["dss_weights"] = dict(dss.weights)
         results["features"] = to_jsonable(feats.table)
         results["features_odds_ratio"] = feats.odds_ratio_kind
-        f_csv = tdir / f"{key}_features.csv"
-        feats.to_frame().to_csv(f_csv, index=False, lineterminator="\n")
-        tables.append(f_csv)
+        tables += write_table(feats.to_frame(), tdir, f"{key}_features", t_formats,
+                              title="DSS features: benign vs malignant",
+                              note="p: Fisher's exact test; odds ratio: conditional MLE with exact CI (R fisher.test).")
 
     band = None
     boot = None
@@ -310,10 +314,9 @@ def run(
         if boot.n_oob_undefined:
             warnings.append(f"{boot.n_oob_undefined} of {bootstrap} bootstrap replicates had no out-of-bag patient "
                             "of one class; their out-of-bag accuracy is left out of the means.")
-        b_csv = tdir / f"{key}_bootstrap_cutoffs.csv"
-        pd.DataFrame(results["bootstrap"]["cutoff_validation"]["cutoff_distribution"]).to_csv(
-            b_csv, index=False, lineterminator="\n")
-        tables.append(b_csv)
+        tables += write_table(pd.DataFrame(results["bootstrap"]["cutoff_validation"]["cutoff_distribution"]), tdir,
+                              f"{key}_bootstrap_cutoffs", t_formats,
+                              title=f"Cutoff selected in {bootstrap} stratified bootstrap resamples")
 
     methods = []
     if compare is not None:
