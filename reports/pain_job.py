@@ -401,11 +401,11 @@ def run(
         names start with ``key`` (``pain_trajectory.pdf``, ``tables/pain_paired.csv``).
     figure_formats, dpis : figure formats and raster resolutions.
     """
+    exclusions = tuple(getattr(table, "exclusions", ()))  # rows the loader left out, counted in flow
     if data is None:
         data = table
     if data is None:
         raise UsageError("pain analysis: no data given.")
-    exclusions = ()
     if hasattr(data, "data") and hasattr(data, "exclusions"):
         exclusions = tuple(data.exclusions)
         if getattr(data, "errors", ()):

@@ -243,3 +243,15 @@ def test_imputation_leaves_out_a_visit_seen_once():
     assert any("m = 2" in w for w in r["warnings"])
     assert "12m" not in {p["visit"] for p in r["imputed"]["paired"]}
     assert "visit12m" in r["mixed_model"]["terms"]  # the complete-case model still uses it
+
+
+def test_loader_exclusions_are_counted_in_flow(tmp_path):
+    from spinestats.data_schemas.loading import load
+
+    lines = (EXAMPLES / "synthetic_bkp.csv").read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace("BKP-02,BKP,66,female,4,", "BKP-02,BKP,66,female,14,")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    table = load(bad, schema="bkp", exclude_invalid=True)
+    r = pain_job.run(table.data, table=table).results
+    assert r["flow"]["excluded_by_loader"] == 1 and r["flow"]["patients"] == 16
