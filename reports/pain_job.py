@@ -30,9 +30,16 @@ ancova_visit : str, default "1m"
 workers, scheduler : parallel imputation (see ``analysis/resampling.py``).
 figure_formats : formats of the figures (default: every journal format).
 
-Results keys: ``visits``, ``paired``, ``mixed_model``, ``emmeans``,
-``responders``, ``ancova`` (two arms), ``imputed`` (``impute > 0``),
-``missingness``, ``adverse_events``, ``flow``, ``warnings``, ``options``.
+Results keys (JSON Schema: ``data_schemas/results/pain.schema.json``):
+``schema``, ``arms``, ``visits`` (n, mean, sd, t CI, median, q1, q3 per
+visit and arm; ``quantile_type`` 7), ``paired`` (+ ``paired_definitions``),
+``mixed_model`` (terms, estimate, se, Satterthwaite df, p, variance
+parameters, convergence), ``emmeans`` (means, contrasts with baseline,
+between arms), ``responders``, ``ancova`` (two arms), ``imputed``
+(``impute > 0``), ``missingness``, ``adverse_events``, ``flow`` (patients,
+baseline-only, pairs per visit, mixed-model patients and observations,
+loader exclusions), ``options``, ``warnings``.  Table and figure files are
+named ``<key>_<name>`` so that two pain sections never overwrite each other.
 """
 
 from __future__ import annotations
