@@ -103,16 +103,8 @@ def clopper_pearson(x, n, conf_level: float = 0.95) -> tuple[np.ndarray, np.ndar
 def wilson(x, n, conf_level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval (no continuity correction).
 
-    Equals R ``prop.test(x, n, conf.level = conf_level, correct = FALSE)$conf.int``.
-
-    Parameters
-    ----------
-    x, n : counts (scalars or arrays, broadcast together).
-    conf_level : two-sided confidence level.
-
-    Returns
-    -------
-    (lower, upper) : arrays with the broadcast shape; NaN where ``n == 0``.
+    Equals R ``prop.test(x, n, conf.level = conf_level, correct = FALSE)$conf.int``;
+    parameters and return value as :func:`clopper_pearson`.
     """
     alpha = 1.0 - _check_level(conf_level)
     xa, na = _check_counts(x, n)
