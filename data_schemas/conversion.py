@@ -31,7 +31,8 @@ number / integer
 date
     ISO ``YYYY-MM-DD`` and ``YYYY/MM/DD`` (one-digit month/day allowed);
     with ``dates: excel`` in the mapping, Excel serial day numbers (1900
-    date system: day 1 = 1900-01-01, origin 1899-12-30); or any strftime
+    date system, origin 1899-12-30; serials below 61 are refused because
+    Excel counts a 29 February 1900 that never was); or any strftime
     format given as ``dates: "%d.%m.%Y"``.  Result: ``datetime64[ns]``.
 zones / layers
     WBB staging text parsed by :mod:`spinestats.analysis.wbb`; stored in
@@ -273,12 +274,13 @@ class Converter:
                     "a date as YYYY-MM-DD or YYYY/MM/DD (for Excel serial numbers declare dates: excel in the mapping)")
         if fmt == "excel":
             num = pd.to_numeric(text, errors="coerce")
-            ok = num.notna() & (num >= 1) & (num < 2958466)
+            # serials below 61 fall before Excel's phantom 1900-02-29 and are off by a day: refused
+            ok = num.notna() & (num >= 61) & (num < 2958466)
             days = np.floor(num.where(ok)).to_numpy(dtype=float)
             d = pd.Series(EXCEL_ORIGIN + pd.to_timedelta(days, unit="D"), index=text.index)
             iso = d.isna() & text.notna()
             d[iso] = pd.to_datetime(slashed[iso], format="%Y-%m-%d", errors="coerce")
-            return d, "an Excel serial day number (1900 date system) or a YYYY-MM-DD date"
+            return d, "an Excel serial day number from 61 (1900-03-01) in the 1900 date system, or a YYYY-MM-DD date"
         return pd.to_datetime(text, format=fmt, errors="coerce"), f"a date in the format {fmt}"
 
     def date(self, raw: pd.Series, column: Column, file_col: str) -> pd.Series:

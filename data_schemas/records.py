@@ -71,7 +71,15 @@ class Provenance:
 
 @dataclasses.dataclass(frozen=True)
 class LoadedTable:
-    """An export after mapping, conversion and validation."""
+    """An export after mapping, conversion and validation.
+
+    ``data``: the rows kept, canonical column names, indexed by spreadsheet
+    line; ``exclusions``: the rows left out (``exclude_invalid=True``) and
+    why; ``problems``: every error and warning found; ``provenance``: file
+    hash, counts, encoding, sheet, schema, mapping and package versions;
+    ``layout``: "wide"/"long" for bkp, else None; ``source_columns``: each
+    canonical column's name in the file, for messages.
+    """
 
     data: pd.DataFrame
     exclusions: tuple[Exclusion, ...]

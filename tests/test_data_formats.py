@@ -216,3 +216,16 @@ def test_excel_unicode_text_utf16_tab_delimited(tmp_path):
     t = load(path, "readers", mapping={"codes": {"boundary": {"明瞭": "distinct"}}})
     assert t.provenance.encoding == "utf-16" and t.provenance.format == "tsv"
     assert t.data["boundary"].tolist() == ["distinct"]
+
+
+def test_excel_serials_before_march_1900_are_refused():
+    from spinestats.data_schemas.conversion import Converter
+    from spinestats.data_schemas.schema import Column
+
+    conv = Converter("f.csv", date_format="excel")
+    raw = pd.Series(["60", "61", "43831", "2020/01/05"], index=[2, 3, 4, 5])
+    d = conv.date(raw, Column("d", "date"), "Date")
+    assert pd.isna(d[2]) and d[3] == pd.Timestamp("1900-03-01") and d[4] == pd.Timestamp("2020-01-01")
+    assert d[5] == pd.Timestamp("2020-01-05")
+    (p,) = conv.problems
+    assert (p.line, p.column, p.value, p.rule) == (2, "Date", "60", "unparseable date")
