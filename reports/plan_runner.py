@@ -43,6 +43,7 @@ import hashlib
 import importlib
 import inspect
 import json
+import re
 import shutil
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -380,18 +381,21 @@ def scan_identifiers(text: str, inputs: Mapping[str, LoadedInput]) -> list[str]:
     """Which inputs' raw patient/case IDs (5+ characters) appear as a whole value in ``text``.
 
     A value counts when it is a whole JSON string, CSV cell or Markdown cell,
-    so an ID that is a prefix of another text does not.
+    so an ID that is only the start of a longer text does not.
     """
     found = []
     for inp in inputs.values():
         if inp.table is None:
             continue
         for col in ("patient_id", "case_id"):
-            if col in inp.table.data.columns:
-                for v in pd.unique(inp.table.data[col].dropna().astype(str)):
-                    if len(v) >= 5 and any(f"{q}{v}{e}" in text for q in ('"', ",", "| ", "\n") for e in ('"', ",", " |", "\n")):
-                        found.append(f"{inp.name}:{col}")
-                        break
+            if col not in inp.table.data.columns:
+                continue
+            ids = sorted({v for v in inp.table.data[col].dropna().astype(str) if len(v) >= 5}, key=len, reverse=True)
+            if not ids:
+                continue
+            pattern = re.compile(r'(?:^|(?<=["\n,])|(?<=\| ))(?:' + "|".join(map(re.escape, ids)) + r')(?=["\n,]| \||$)')
+            if pattern.search(text):
+                found.append(f"{inp.name}:{col}")
     return found
 
 
