@@ -204,7 +204,7 @@ def loglog_ci(est: np.ndarray, var: np.ndarray, conf_level: float) -> tuple[np.n
     """log(-log) CI of a cumulative incidence: ``F ** exp(+-z sqrt(V)/|F log F|)``."""
     z = stats.norm.ppf(0.5 + conf_level / 2)
     est = np.asarray(est, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # exp overflow -> bound 0 or 1 (the limit)
         s = np.sqrt(var) / np.abs(est * np.log(est))
         lo = est ** np.exp(z * s)
         hi = est ** np.exp(-z * s)
