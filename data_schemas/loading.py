@@ -252,7 +252,8 @@ def _load_schema(raw: RawTable, sch: Schema, m: Mapping | None, exclude_invalid:
         failed[col.name] = {p.line for p in new if p.line is not None and p.severity == "error"}
         bad_lines = (np.isin(frame.index.to_numpy(), list(failed[col.name])) if failed[col.name]
                      else np.zeros(len(frame), bool))
-        row_problems += check_column(file, frame[file_col], values, col, file_col, bad_lines)
+        row_problems += check_column(file, frame[file_col], values, col, file_col, bad_lines,
+                                     hint_unit=m.units.get(col.name) if m else None)
         data[col.name] = values
     extras = [c for c in frame.columns if c not in used and c not in dropped]
     for c in extras:

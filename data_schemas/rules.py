@@ -35,10 +35,13 @@ def check_column(file: str, raw: pd.Series, values: pd.Series, column: Column, f
     """Problems of one converted column against its schema column.
 
     ``raw`` holds the file's text (for messages), ``values`` the converted
-    column, ``unconvertible`` marks cells conversion already reported.
+    column, ``unconvertible`` marks cells conversion already reported,
+    ``hint_unit`` the unit the mapping declared for the file's values.
     """
     out: list[Problem] = []
     missing = values.isna().to_numpy()
+    note = (f" (the file's values are in {hint_unit}, converted to {column.unit})"
+            if hint_unit and column.unit and hint_unit.lower() != column.unit.lower() else "")
     if column.required:
         bad = missing & ~unconvertible
         out += _problems(file, raw, bad, file_col, "required", f"a value ({column.expected()})")
@@ -53,15 +56,15 @@ def check_column(file: str, raw: pd.Series, values: pd.Series, column: Column, f
         if column.min_exclusive is not None:
             bad = present & (x <= column.min_exclusive)
             out += _problems(file, raw, bad, file_col, "out of range", f"a value > {column.min_exclusive:g}"
-                             + (f" {column.unit}" if column.unit else ""))
+                             + (f" {column.unit}" if column.unit else "") + note)
         if column.min is not None:
             bad = present & (x < column.min)
             out += _problems(file, raw, bad, file_col, "out of range", f"a value >= {column.min:g}"
-                             + (f" {column.unit}" if column.unit else ""))
+                             + (f" {column.unit}" if column.unit else "") + note)
         if column.max is not None:
             bad = present & (x > column.max)
-            expected = f"a value <= {column.max:g}" + (f" {column.unit}" if column.unit else "")
-            if column.unit == "cm":
+            expected = f"a value <= {column.max:g}" + (f" {column.unit}" if column.unit else "") + note
+            if column.unit == "cm" and not note:
                 expected += (" - a value this large looks like millimetres in a centimetre column "
                              "(mixed units?); declare 'units: {" + column.name + ": mm}' in the mapping "
                              "if the whole column is in mm")

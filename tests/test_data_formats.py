@@ -229,3 +229,14 @@ def test_excel_serials_before_march_1900_are_refused():
     assert d[5] == pd.Timestamp("2020-01-05")
     (p,) = conv.problems
     assert (p.line, p.column, p.value, p.rule) == (2, "Date", "60", "unparseable date")
+
+
+def test_bound_messages_say_the_unit_was_converted(tmp_path):
+    path = tmp_path / "registry.csv"
+    path.write_bytes(JA_EXPORT.replace(",32,", ",0,").replace(",61,", ",610,").encode("cp932"))
+    with pytest.raises(DataError) as e:
+        load(path, "dss", mapping=EXAMPLE_MAPPING)
+    zero, big = [p for p in e.value.problems if p.rule == "out of range"]
+    assert (zero.line, zero.column, zero.value) == (2, "腫瘍径", "0")
+    assert zero.expected == "a value > 0 cm (the file's values are in mm, converted to cm)"
+    assert (big.line, big.value) == (3, "610") and "<= 50 cm (the file's values are in mm" in big.expected
