@@ -39,6 +39,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas
 
 ZONES = tuple(range(1, 13))
 LAYERS = ("A", "B", "C", "D", "E")
@@ -132,3 +136,16 @@ def en_bloc_approach(zones: frozenset[int] | str) -> str:
     """
     matches = matching_approaches(zones)
     return matches[0] if matches else NOT_EN_BLOC
+
+
+def en_bloc_column(zones: "pandas.Series") -> "pandas.Series":
+    """:func:`en_bloc_approach` for a column of zone texts (e.g. a loaded ``wbb_zones``).
+
+    Missing zones give a missing approach (``None``), so a cohort can be
+    described and stratified by approach with the unstaged patients counted
+    separately.  Each distinct text is parsed once.
+    """
+    import pandas as pd
+
+    lookup = {z: en_bloc_approach(z) for z in pd.unique(zones.dropna())}
+    return zones.map(lookup).astype(object).where(zones.notna(), None)

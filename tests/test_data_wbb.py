@@ -77,3 +77,14 @@ def test_overlaps_follow_the_reviews_order_and_are_listed():
     assert matching_approaches("2;3") == (SAGITTAL, POSTERIOR)
     assert matching_approaches("3-9") == ()
     assert en_bloc_approach(frozenset({10, 11})) == SAGITTAL
+
+
+def test_en_bloc_column_for_a_loaded_cohort():
+    import pandas as pd
+
+    from spinestats.analysis.wbb import en_bloc_column
+
+    zones = pd.Series(["4;5;6;7;8", None, "1;2;3;10;11;12", "3;4;5;6;7;8;9", "2;3;4"], index=[3, 4, 5, 6, 7])
+    got = en_bloc_column(zones)
+    assert got.tolist() == [VERTEBRECTOMY, None, POSTERIOR, NOT_EN_BLOC, SAGITTAL]
+    assert list(got.index) == [3, 4, 5, 6, 7]
