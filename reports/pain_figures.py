@@ -20,6 +20,7 @@ import pandas as pd
 from spinestats.reports.figure_style import journal_figure, series_style
 
 OFFSET = 0.08  # horizontal offset between arms, in visit units
+ARM_STYLE = {"BKP": 0, "control": 1, None: 0}  # the same colour, line style and marker per arm in every figure
 NRS_LABEL = "Pain NRS (0-10)"
 
 
@@ -45,7 +46,7 @@ def trajectory(summary, *, visits: Sequence[str], ax=None):
         x = part["visit"].map(pos).to_numpy(float) + (i - (len(arms) - 1) / 2) * OFFSET
         y = part["mean"].to_numpy(float)
         err = np.vstack([y - part["ci_low"].to_numpy(float), part["ci_high"].to_numpy(float) - y])
-        st = series_style(i)
+        st = series_style(ARM_STYLE.get(a, i))
         ax.errorbar(x, y, yerr=err, color=st["color"], linestyle=st["linestyle"], marker=st["marker"],
                     markersize=3.5, capsize=2, label=a if a is not None else "BKP", gid=f"arm:{a}")
     ax.set_xticks(range(len(visits)), list(visits))
@@ -66,7 +67,7 @@ def spaghetti(long: pd.DataFrame, *, value: str, visit: str, subject: str, visit
     d["_x"] = d[visit].map(pos)
     arms = list(dict.fromkeys(d[arm])) if arm else [None]
     for i, a in enumerate(arms):
-        st = series_style(i)
+        st = series_style(ARM_STYLE.get(a, i))
         part = d if a is None else d[d[arm] == a]
         for k, (_, g) in enumerate(part.sort_values("_x").groupby(subject, sort=True)):
             ax.plot(g["_x"], g[value], color=st["color"], linestyle=st["linestyle"], linewidth=0.6, alpha=0.5,
@@ -92,13 +93,14 @@ def responder_bars(result, ax=None):
         x = np.arange(len(visits)) + (i - (len(arms) - 1) / 2) * width
         y = 100 * part["proportion"].to_numpy(float)
         err = np.vstack([y - 100 * part["ci_low"].to_numpy(float), 100 * part["ci_high"].to_numpy(float) - y])
-        st = series_style(i)
-        ax.bar(x, y, width=width * 0.95, color=st["color"], hatch=("", "//", "..", "xx")[i % 4],
+        k = ARM_STYLE.get(a, i)
+        st = series_style(k)
+        ax.bar(x, y, width=width * 0.95, color=st["color"], hatch=("", "//", "..", "xx")[k % 4],
                edgecolor="black", linewidth=0.4, label=a if a is not None else "BKP", gid=f"arm:{a}")
         ax.errorbar(x, y, yerr=err, fmt="none", ecolor="black", elinewidth=0.6, capsize=1.5)
     ax.set_xticks(range(len(visits)), visits)
     ax.set_xlabel("Visit")
-    ax.set_ylabel(f"Responders, % (>= {result.mcid:g} points and >= {result.mcid_percent:g}%)")
+    ax.set_ylabel(f"Responders, % (\u2265 {result.mcid:g} points and \u2265 {result.mcid_percent:g}%)")
     ax.set_ylim(0, 100)
     if len(arms) > 1:
         ax.legend(frameon=False)
