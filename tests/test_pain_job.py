@@ -209,6 +209,10 @@ def test_figures_show_the_result_numbers(bkp_section, cafe_section):
     heights = [p.get_height() for p in ax.patches]
     by_arm = resp.table.set_index("arm")["proportion"]
     np.testing.assert_allclose(heights, 100 * np.concatenate([by_arm["control"], by_arm["BKP"]]))
+    from matplotlib.colors import to_hex
+
+    bkp_bar = ax.patches[len(ax.patches) // 2]  # bars: control visits, then BKP visits
+    assert to_hex(bkp_bar.get_facecolor()) == to_hex(lines[0].get_color())  # one colour per arm in every figure
 
 
 def test_imputed_ancova_is_rubin_over_the_completed_sets(cafe_section):
