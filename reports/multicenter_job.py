@@ -511,7 +511,7 @@ def run(
         results["federated_check"] = _federated_check(
             counts, flows, results, score=score, positive=str(positive), cutoff=float(cutoff), test=test,
             continuity=continuity, conf_level=conf_level, prespec=prespec, plan_hash=phash, out_dir=out_dir,
-            synthetic=results["synthetic"])
+            synthetic=results["synthetic"], folder="bundles" if key == "multicenter" else f"{key}_bundles")
         if not results["federated_check"]["identical"]:
             warnings.append("the federated (site-bundle) results differ from the patient-level ones: please report this.")
     results["warnings"] = warnings
@@ -524,7 +524,7 @@ FEDERATED_KEYS = ("per_center", "pooled", "bivariate", "pooled_counts", "explora
 
 
 def _federated_check(counts, flows, results, *, score, positive, cutoff, test, continuity, conf_level, prespec,
-                     plan_hash, out_dir, synthetic) -> dict[str, Any]:
+                     plan_hash, out_dir, synthetic, folder: str = "bundles") -> dict[str, Any]:
     """Make every centre's bundle, pool them, and compare with the patient-level results."""
     import json
 
@@ -547,7 +547,7 @@ def _federated_check(counts, flows, results, *, score, positive, cutoff, test, c
     written = []
     if out_dir is not None:
         for i, b in enumerate(bundles, start=1):
-            written.append(str(write_bundle(b, Path(out_dir) / "bundles" / f"site_{i:02d}.json", force=True)
+            written.append(str(write_bundle(b, Path(out_dir) / folder / f"site_{i:02d}.json", force=True)
                                .relative_to(Path(out_dir))))
     return {"identical": bool(same), "compared": list(FEDERATED_KEYS), "bundles": written,
             "checksums": [b["checksum"]["value"] for b in bundles]}
