@@ -195,3 +195,11 @@ def test_duplicated_index_labels_are_fine():
     b = cox_ph(D, time="time", event="status", covariates=["x1", "x2"], cluster="centre", strata="st")
     assert_allclose(a.coef, b.coef, rtol=1e-12)
     assert_allclose(a.robust_se, b.robust_se, rtol=1e-12)
+
+
+def test_cox_predicted_survival_matches_survfit_newdata():
+    from spinestats.analysis.cox import cox_predict_survival
+
+    r = cox_ph(D, time="time", event="status", covariates=["x1", "x2"])
+    # R: summary(survfit(f, newdata = data.frame(x1 = 0.5, x2 = 1)), times = 5)$surv -> 0.506256999135
+    assert_allclose(cox_predict_survival(r, np.array([0.5, 1.0]), 5.0), [0.506256999135], rtol=1e-6)

@@ -26,3 +26,6 @@ z <- cox.zph(coxph(Surv(time,status)~x1+x2, data=d, ties="breslow")); cat(sprint
 z <- cox.zph(coxph(Surv(time,status)~x1+f, data=d)); cat(sprintf("%.12g", z$table[,1]), "\n"); print(z$table)
 z <- cox.zph(coxph(Surv(time,status)~x1+x2+strata(st), data=d)); cat(sprintf("%.12g", z$table[,1]), "\n")
 z <- cox.zph(coxph(Surv(time,status)~x1+x2, data=d), transform="identity"); cat(sprintf("%.12g", z$table[,1]), "\n")
+library(survival); d <- read.csv("/tmp/cox1.csv")
+f <- coxph(Surv(time,status)~x1+x2, data=d)
+cat(sprintf("%.12g", summary(survfit(f, newdata=data.frame(x1=0.5, x2=1)), times=5)$surv), "\n")
