@@ -27,3 +27,17 @@ def test_unknown_command_is_a_usage_error_without_traceback():
     assert r.returncode == 2
     assert "No such command" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_every_command_module_holds_the_command_of_its_name():
+    """`spinestats NAME` imports only module NAME (with - as _), so names must agree."""
+    import importlib
+    import pkgutil
+
+    import spinestats.reports.cli as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name in {"main", "common"} or info.name.startswith("_"):
+            continue
+        command = importlib.import_module(f"spinestats.reports.cli.{info.name}").command
+        assert command.name == info.name.replace("_", "-")

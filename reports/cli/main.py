@@ -23,7 +23,12 @@ _NOT_COMMANDS = {"main", "common"}
 
 
 class _Group(click.Group):
-    """A group whose commands are the modules of ``spinestats.reports.cli``."""
+    """A group whose commands are the modules of ``spinestats.reports.cli``.
+
+    The module ``site_summary.py`` holds the command ``site-summary``: a
+    command's module is its name with ``-`` written ``_``, so running one
+    command imports only its own module (heavy analysis imports stay lazy).
+    """
 
     def _modules(self) -> list[str]:
         package = importlib.import_module("spinestats.reports.cli")
@@ -33,19 +38,13 @@ class _Group(click.Group):
         )
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        names = []
-        for module in self._modules():
-            cmd = getattr(importlib.import_module(f"spinestats.reports.cli.{module}"), "command", None)
-            if cmd is not None:
-                names.append(cmd.name)
-        return sorted(names)
+        return sorted(module.replace("_", "-") for module in self._modules())
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        for module in self._modules():
-            cmd = getattr(importlib.import_module(f"spinestats.reports.cli.{module}"), "command", None)
-            if cmd is not None and cmd.name == name:
-                return cmd
-        return None
+        module = name.replace("-", "_")
+        if module not in self._modules():
+            return None
+        return getattr(importlib.import_module(f"spinestats.reports.cli.{module}"), "command", None)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
