@@ -32,7 +32,7 @@ seed, workers, scheduler : bootstrap seed and where replicates run (results do
 weights : DSS feature weights for a variant score (default Table 2).
 min_per_class : fewer patients than this in a class gives a warning (default 10).
 figure_formats, dpis : figure files (default pdf, svg, png at 300 and 600 dpi).
-table_formats : table files (default csv; any of csv, xlsx, docx, md, tex).
+Tables are written as CSV (formula-safe); the plan runner adds the other formats.
 """
 
 from __future__ import annotations
@@ -174,7 +174,6 @@ def run(
     min_per_class: int = 10,
     figure_formats: Sequence[str] | None = None,
     dpis: Sequence[int] | None = None,
-    table_formats: Sequence[str] | None = None,
     key: str = "dss",
     title: str | None = None,
 ) -> Section:
@@ -288,7 +287,7 @@ def run(
                                   criterion=float("nan"), r=1.0)
     tables: list[Path] = []
     tdir = out_dir / "tables"
-    t_formats = tuple(table_formats) if table_formats else ("csv",)
+    t_formats = ("csv",)  # the plan runner writes the manuscript formats from these
     tables += write_table(all_cut.to_frame(), tdir, f"{key}_cutoffs", t_formats,
                           title=f"Accuracy of {score_name} at each cutoff (positive when score >= cutoff)",
                           note=f"CIs: {'exact Clopper-Pearson' if ci_method == 'exact' else 'Wilson'} for proportions, "

@@ -37,8 +37,6 @@ _OPTIONS = [
     click.option("--figure-format", "figure_formats", multiple=True, type=click.Choice(["pdf", "svg", "png", "tiff"]),
                  help="Figure format (repeatable; default pdf, svg, png)."),
     click.option("--dpi", "dpis", multiple=True, type=int, help="Raster resolution (repeatable; default 300 and 600)."),
-    click.option("--table-format", "table_formats", multiple=True,
-                 type=click.Choice(["csv", "xlsx", "docx", "md", "tex"]), help="Table format (repeatable; default csv)."),
     click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder."),
     click.option("--force", is_flag=True, help="Replace an existing output folder."),
 ]
