@@ -1,7 +1,7 @@
 """The project's real resamplers give identical results for any workers or backend.
 
 Each resampling method (multiple imputation, optimism correction, the
-bootstrap of the cutoff) is run in-process, with two joblib workers and on a
+bootstrap of the cutoff, the bootstrap CI of the AUC) is run in-process, with two joblib workers and on a
 ``dask.distributed.LocalCluster`` with two worker processes; the results must
 be bit-identical, because every replicate draws from its own child of
 ``SeedSequence(seed).spawn`` (``analysis/resampling.py``).  A method whose
@@ -146,6 +146,26 @@ def test_cutoff_bootstrap_same_for_any_workers_and_cluster(cluster_address, oob)
         assert other.youden_corrected == serial.youden_corrected
     different = bootstrap_cutoff(score, truth, **{**kw, "seed": 9})
     assert not np.array_equal(different.inbag_sensitivity, serial.inbag_sensitivity)
+
+
+# --------------------------------------------------------------------------- bootstrap CI of the AUC
+
+
+def test_auc_bootstrap_same_for_any_workers_and_cluster(cluster_address):
+    bootstrap_auc = _need("spinestats.analysis.auc_bootstrap", "bootstrap_auc")
+    rng = np.random.default_rng(33)
+    truth = rng.random(200) < 0.35
+    score = np.round(rng.normal(size=200) + 0.8 * truth, 2)
+    kw = dict(B=150, seed=6)
+    serial = bootstrap_auc(score, truth, **kw)
+    assert serial.replicate_auc.shape == (150,) and np.ptp(serial.replicate_auc) > 0
+    assert serial.ci[0] < serial.auc < serial.ci[1]
+    for other in (bootstrap_auc(score, truth, **kw, workers=2),
+                  bootstrap_auc(score, truth, **kw, scheduler=cluster_address)):
+        np.testing.assert_array_equal(other.replicate_auc, serial.replicate_auc)
+        np.testing.assert_array_equal(other.se_median, serial.se_median)
+        assert other.ci == serial.ci
+    assert not np.array_equal(bootstrap_auc(score, truth, B=150, seed=7).replicate_auc, serial.replicate_auc)
 
 
 # --------------------------------------------------------------------------- whole commands
