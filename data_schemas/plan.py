@@ -152,7 +152,21 @@ def _check_unknown_keys(doc: dict, schema: dict, where: str) -> None:
 
 def _schema_error(error: jsonschema.ValidationError, plan_path: Path) -> UsageError:
     where = " > ".join(str(p) for p in error.absolute_path) or "top level"
-    return UsageError(f"plan {plan_path}: {where}: {error.message}")
+    message = error.message
+    if error.validator in ("oneOf", "anyOf"):  # say what each alternative expected
+        options = "; or ".join(_expected(s) for s in error.validator_value)
+        message = f"{error.instance!r} is not allowed; expected {options}"
+    return UsageError(f"plan {plan_path}: {where}: {message}")
+
+
+def _expected(schema: dict) -> str:
+    """A plain description of what a JSON Schema alternative accepts."""
+    if "enum" in schema:
+        return "one of " + ", ".join(repr(v) for v in schema["enum"])
+    text = schema.get("type", "a value")
+    if "minimum" in schema or "maximum" in schema:
+        text += f" from {schema.get('minimum', '-inf')} to {schema.get('maximum', 'inf')}"
+    return text
 
 
 def _resolve(folder: Path, value: str) -> Path:

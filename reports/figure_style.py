@@ -10,6 +10,9 @@ never change matplotlib's global state on import.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib
@@ -56,14 +59,38 @@ def series_style(i: int) -> dict:
     }
 
 
+_COLUMN: contextvars.ContextVar[str | float] = contextvars.ContextVar("spinestats_column_width", default="single")
+
+
+@contextlib.contextmanager
+def column_width(width: str | float) -> Iterator[None]:
+    """Within the block, a "single"-column figure is ``width`` wide.
+
+    This is how a plan's ``output.figures.width`` journal preset reaches every
+    figure: "single" means one column of the chosen journal ("single" 85 mm,
+    "onehalf" 120 mm, "double" 170 mm, or a width in mm), while figures laid
+    out for a wider space ("onehalf", "double") keep their width.
+    """
+    if isinstance(width, str) and width not in WIDTHS_MM:
+        raise ValueError(f"figure width {width!r}: expected one of {sorted(WIDTHS_MM)} or a width in mm")
+    token = _COLUMN.set(width)
+    try:
+        yield
+    finally:
+        _COLUMN.reset(token)
+
+
 def journal_figure(width: str | float = "single", height_mm: float | None = None, nrows: int = 1, ncols: int = 1, **kwargs):
     """A new figure sized for a journal column, with the journal rc style.
 
     Parameters
     ----------
-    width : "single" (85 mm), "onehalf" (120 mm), "double" (170 mm) or a width in mm.
+    width : "single" (one column: 85 mm, or the preset set by :func:`column_width`),
+        "onehalf" (120 mm), "double" (170 mm) or a width in mm.
     height_mm : height in mm (default: 0.75 of the width).
     """
+    if width == "single":
+        width = _COLUMN.get()
     w = WIDTHS_MM[width] if isinstance(width, str) else float(width)
     h = height_mm if height_mm is not None else 0.75 * w
     with plt.rc_context(RC):

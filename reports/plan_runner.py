@@ -54,6 +54,7 @@ import pandas as pd
 
 from spinestats.data_schemas.plan import AnalysisEntry, OutputOptions, Plan, read_plan, suggest
 from spinestats.errors import DataError, SpinestatsError, UsageError
+from spinestats.reports.figure_style import column_width
 from spinestats.reports.html_report import render_report
 from spinestats.reports.methods_text import methods_paragraph, software_versions
 from spinestats.reports.output import OutputDir, dumps_results
@@ -238,13 +239,15 @@ def _job_arguments(func: Callable[..., Any], entry: AnalysisEntry, inputs: Mappi
     return args
 
 
-def call_job(kind: str, key: str, args: Mapping[str, Any]) -> tuple[Section, list[str]]:
+def call_job(kind: str, key: str, args: Mapping[str, Any], width: str | float = "single") -> tuple[Section, list[str]]:
     """Run one analysis job; its Section and the numerical warnings it raised.
 
-    A module-level function so that it can run in a worker process.
+    ``width`` is the plan's journal column preset: every single-column figure
+    the job draws gets that width.  A module-level function so that it can
+    run in a worker process.
     """
     func = job_function(kind)
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, column_width(width):
         warnings.simplefilter("always")
         try:
             section = func(**args)
@@ -479,7 +482,7 @@ def run_plan(
                     for name in ("reporter", "progress"):
                         if name in args:
                             args[name] = quiet
-                    calls.append(delayed(call_job)(entry.type, entry.key, args))
+                    calls.append(delayed(call_job)(entry.type, entry.key, args, plan.output.width))
                 reporter.log(f"- running {len(todo)} analyses on {workers} worker processes ...")
                 for (entry, _), outcome in zip(todo, Parallel(n_jobs=int(workers), backend="loky", return_as="generator")(calls)):
                     outcomes.append(outcome)
@@ -488,7 +491,7 @@ def run_plan(
             else:
                 for entry, args in todo:
                     with reporter.step(f"{entry.key} ({entry.type})"):
-                        outcomes.append(call_job(entry.type, entry.key, args))
+                        outcomes.append(call_job(entry.type, entry.key, args, plan.output.width))
         for (entry, _), (section, numeric) in zip(todo, outcomes):
             if numeric:
                 numeric_warnings.append(f"analysis '{entry.key}': {len(numeric)} numerical warning(s) while computing: "

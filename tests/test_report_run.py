@@ -298,3 +298,38 @@ def test_raw_identifiers_in_an_output_refuse_the_run(tmp_path):
     assert scan_identifiers('{"id": "CAFE-002"}', inputs) == ["cafe:patient_id"]
     assert scan_identifiers("a,CAFE-001,b\n", inputs) == ["cafe:patient_id"]
     assert scan_identifiers('{"id": "P-3a9f0c1b2d", "title": "CAFE-0012 trial"}', inputs) == []
+
+
+DSS = Path(__file__).resolve().parents[1] / "data_schemas" / "examples" / "synthetic_dss.csv"
+
+
+def _svg_width_mm(path: Path) -> float:
+    import re
+
+    head = path.read_text(encoding="utf-8")[:2000]
+    pt = float(re.search(r'<svg[^>]*\swidth="([0-9.]+)pt"', head).group(1))
+    return pt * 25.4 / 72  # matplotlib writes SVG sizes in points
+
+
+@pytest.mark.parametrize("width, expected_mm", [("single", 85.0), ("double", 170.0), (90, 90.0)])
+def test_the_plans_column_width_preset_reaches_the_figures(tmp_path, width, expected_mm):
+    """output.figures.width sets what one journal column is; a single-column ROC figure follows it."""
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "dss.csv").write_bytes(DSS.read_bytes())
+    plan = write_plan(
+        folder,
+        data={"dss": {"file": "dss.csv", "schema": "dss"}},
+        analyses=[{"type": "dss", "data": "dss"}],
+        output={"figures": {"formats": ["svg"], "width": width}, "tables": {"formats": ["csv"]}},
+    )
+    run_plan(plan, tmp_path / "out")
+    assert _svg_width_mm(tmp_path / "out" / "figures" / "dss_roc.svg") == pytest.approx(expected_mm, abs=0.01)
+
+
+def test_an_unknown_column_width_is_refused(tmp_path, cli):
+    plan = write_plan(tmp_path / "p", output={"figures": {"width": "triple"}})
+    ran = cli("run", str(plan), "--out", str(tmp_path / "out"))
+    assert ran.returncode == 2
+    assert "output > figures > width: 'triple' is not allowed" in ran.stderr
+    assert "one of 'single', 'onehalf', 'double'; or number from 30 to 250" in ran.stderr
