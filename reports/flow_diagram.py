@@ -21,15 +21,17 @@ from pathlib import Path
 from spinestats.reports.figure_style import PALETTE, journal_figure, save_figure
 
 
-def _box(ax, x, y, text, color=PALETTE[0], fontsize=6.0):
-    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize,
-            bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": color, "linewidth": 0.8},
-            transform=ax.transAxes)
+def _box(ax, x, y, text, color=PALETTE[0], fontsize=7.0):
+    return ax.text(x, y, text, ha="center", va="center", fontsize=fontsize,
+                   bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": color, "linewidth": 0.8},
+                   transform=ax.transAxes)
 
 
-def _arrow(ax, x0, y0, x1, y1):
-    ax.annotate("", xy=(x1, y1), xytext=(x0, y0), xycoords="axes fraction",
-                arrowprops={"arrowstyle": "->", "linewidth": 0.6, "color": PALETTE[7]})
+def _arrow(ax, upper, lower):
+    """An arrow from the bottom of box ``upper`` to the top of box ``lower``, whatever their heights."""
+    ax.annotate("", xy=(0.5, 1.0), xycoords=lower, xytext=(0.5, 0.0), textcoords=upper,
+                arrowprops={"arrowstyle": "->", "linewidth": 0.6, "color": PALETTE[7],
+                            "shrinkA": 4, "shrinkB": 4})
 
 
 def _reasons(flow: Mapping) -> list[tuple[str, int]]:
@@ -59,19 +61,19 @@ def flow_figure(flows: Mapping, *, title: str = "Participant flow (STARD 2015)",
     ax.set_axis_off()
     drawn = {}
     width = 1.0 / n
-    wrap = max(12, int(150 / n))  # characters per line, by column width
-    fs = 6.0 if n <= 4 else 5.0
+    wrap = max(10, int(125 / n))  # characters per line at 7 pt, by column width
+    fs = 7.0  # journals' minimum
     for i, (name, f) in enumerate(columns.items()):
         x = width * (i + 0.5)
         reasons = _reasons(f)
-        _box(ax, x, 0.88, textwrap.fill(str(name), wrap) + f"\nrecords read\nn = {int(f['n_read'])}", fontsize=fs)
-        excl = "\n".join(textwrap.fill(f"{r}: {k}", wrap) for r, k in reasons[:6]) or "none"
+        top = _box(ax, x, 0.88, textwrap.fill(str(name), wrap) + f"\nrecords read\nn = {int(f['n_read'])}", fontsize=fs)
+        excl = "\n".join(textwrap.fill(f"{r.replace('_', ' ')}: {k}", wrap, break_long_words=False) for r, k in reasons[:6]) or "none"
         if len(reasons) > 6:
             excl += f"\n(+{len(reasons) - 6} more reasons)"
-        _box(ax, x, 0.55, f"Excluded n = {int(f['n_excluded'])}\n{excl}", color=PALETTE[1], fontsize=fs)
-        _box(ax, x, 0.18, f"Analysed\nn = {int(f['n_analysed'])}", color=PALETTE[2], fontsize=fs)
-        _arrow(ax, x, 0.82, x, 0.62)
-        _arrow(ax, x, 0.47, x, 0.25)
+        middle = _box(ax, x, 0.53, f"Excluded n = {int(f['n_excluded'])}\n{excl}", color=PALETTE[1], fontsize=fs)
+        bottom = _box(ax, x, 0.12, f"Analysed\nn = {int(f['n_analysed'])}", color=PALETTE[2], fontsize=fs)
+        _arrow(ax, top, middle)
+        _arrow(ax, middle, bottom)
         drawn[name] = {"n_read": int(f["n_read"]), "n_excluded": int(f["n_excluded"]),
                        "n_analysed": int(f["n_analysed"]), "reasons": reasons}
     ax.set_title(title, fontsize=8)

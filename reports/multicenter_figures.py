@@ -48,11 +48,11 @@ def forest_plot(meta: MetaResult, *, label: str = "Estimate", ax=None, show_pred
     ax.set_yticklabels(list(frame["label"]) + ["Pooled (REML)"])
     for y, w in zip(ys, frame["weight_percent"]):
         ax.annotate(f"{w:.1f}%", xy=(1.0, y), xycoords=("axes fraction", "data"), xytext=(2, 0),
-                    textcoords="offset points", va="center", fontsize=6)
+                    textcoords="offset points", va="center", fontsize=7)
     ax.set_ylim(-0.6, k + 1.6)
     ax.set_xlabel(label)
     ax.set_title(f"{label}: I² = {meta.i2:.0f}%, τ² = {meta.tau2:.3f}", fontsize=7)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=6, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=7, frameon=False)
     return fig, ax
 
 
@@ -78,5 +78,5 @@ def sroc_plot(fit: BivariateResult, *, ax=None):
     ax.set_xlabel("False positive rate (1 - specificity)")
     ax.set_ylabel("Sensitivity")
     ax.set_aspect("equal")
-    ax.legend(loc="lower right", fontsize=6, frameon=False)
+    ax.legend(loc="lower right", fontsize=7, frameon=False)
     return fig, ax

@@ -185,7 +185,6 @@ def test_match_needs_the_counts_and_mean_sd_both():
 
 
 #: Figures known to use text below 7 pt (owned by the multicentre helper; reported to the lead).
-KNOWN_SMALL_FONTS = {"flow_diagram", "forest_auc", "forest_sensitivity", "forest_specificity", "sroc"}
 
 
 def test_demo_figure_fonts_are_at_least_7_pt(demo):
@@ -197,7 +196,4 @@ def test_demo_figure_fonts_are_at_least_7_pt(demo):
         assert sizes, svg.name
         if min(sizes) < 7:
             too_small[svg.stem] = min(sizes)
-    unexpected = {k: v for k, v in too_small.items() if k not in KNOWN_SMALL_FONTS}
-    assert not unexpected, f"figures with text below 7 pt: {unexpected}"
-    if too_small:
-        pytest.xfail(f"known: multicentre figures with text below 7 pt {too_small} (reported to the lead)")
+    assert not too_small, f"figures with text below 7 pt: {too_small}"
