@@ -114,10 +114,23 @@ def calibration_arrays(time, status, risk, horizon: float, method: str = "ipcw")
     w = h.weight[known] if method == "ipcw" else np.ones(int(known.sum()))
     y = h.case[known].astype(float)
     lp = logit(np.asarray(risk, dtype=float)[known])
+    citl, slope, intercept, var_citl, var_slope, ok = logistic_recalibration(y, lp, w)
+    return citl, slope, intercept, var_citl, var_slope, int(known.sum()), ok
+
+
+def logistic_recalibration(y: np.ndarray, lp: np.ndarray, w: np.ndarray | None = None):
+    """Calibration-in-the-large and slope of a linear predictor ``lp`` (logit of risk).
+
+    ``citl`` is ``a`` in R ``glm(y ~ offset(lp), binomial, weights = w)``; the
+    slope and its intercept are from ``glm(y ~ lp, binomial, weights = w)``.
+    Returns ``(citl, slope, intercept, var_citl, var_slope, converged)``.
+    """
+    y = np.asarray(y, dtype=float)
+    w = np.ones(len(y)) if w is None else np.asarray(w, dtype=float)
     one = np.ones((len(y), 1))
     a, cov_a, ok1 = _logistic_fit(one, y, w, lp)
     ab, cov_ab, ok2 = _logistic_fit(np.column_stack([one, lp]), y, w, np.zeros(len(y)))
-    return float(a[0]), float(ab[1]), float(ab[0]), float(cov_a[0, 0]), float(cov_ab[1, 1]), int(known.sum()), ok1 and ok2
+    return float(a[0]), float(ab[1]), float(ab[0]), float(cov_a[0, 0]), float(cov_ab[1, 1]), bool(ok1 and ok2)
 
 
 def calibration(

@@ -51,7 +51,7 @@ import pandas as pd
 from scipy import stats
 
 from spinestats.analysis.kaplan_meier import KMCurve, km_confint
-from spinestats.analysis.logrank import _chisq
+from spinestats.analysis.logrank import quadratic_chisq
 from spinestats.analysis.result import Result
 from spinestats.errors import DataError
 
@@ -279,7 +279,7 @@ def logrank_from_risk_sets(groups: Mapping[Any, Mapping[str, Sequence]]) -> Fede
     V = np.diag(np.einsum("t,tg->g", f, p)) - np.einsum("t,tg,th->gh", f, p, p)
     O = dg.sum(axis=0)
     E = e.sum(axis=0)
-    chisq, df = _chisq(O - E, V)
+    chisq, df = quadratic_chisq(O - E, V)
     pval = float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan")
     return FederatedLogRank(chisq=chisq, df=df, p=pval, groups=tuple(labels), observed=tuple(O.tolist()),
                             expected=tuple(E.tolist()))

@@ -115,7 +115,7 @@ def _test(time, event, gidx, sidx, ng, rho, gamma):
     return oe, V, O, E
 
 
-def _chisq(oe: np.ndarray, V: np.ndarray) -> tuple[float, int]:
+def quadratic_chisq(oe: np.ndarray, V: np.ndarray) -> tuple[float, int]:
     """(O-E)' V^- (O-E) over the first G-1 groups (generalised inverse, as survdiff)."""
     k = oe.size - 1
     if k < 1:
@@ -171,7 +171,7 @@ def logrank_test(
         sidx = np.zeros(ed.time.size, int)
     warnings = list(ed.warnings)
     oe, V, O, E = _test(ed.time, ev, gidx, sidx, ng, rho, gamma)
-    chisq, df = _chisq(oe, V)
+    chisq, df = quadratic_chisq(oe, V)
     p = float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan")
     if not ev.any():
         warnings.append("no events: the log-rank test is undefined.")
@@ -191,7 +191,7 @@ def logrank_test(
             m = (gidx == a) | (gidx == b)
             g2 = np.where(gidx[m] == a, 0, 1)
             o2, V2, _, _ = _test(ed.time[m], ev[m], g2, sidx[m], 2, rho, gamma)
-            x, d2 = _chisq(o2, V2)
+            x, d2 = quadratic_chisq(o2, V2)
             rows.append({"group1": levels[a], "group2": levels[b], "chisq": x,
                          "p": float(stats.chi2.sf(x, d2)) if d2 > 0 else float("nan")})
         pw = pd.DataFrame(rows)

@@ -34,7 +34,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-from spinestats.analysis.calibration import _logistic_fit
+from spinestats.analysis.calibration import logistic_recalibration
 from spinestats.analysis.delong import delong_auc
 from spinestats.analysis.result import Result
 from spinestats.errors import DataError
@@ -77,25 +77,21 @@ def validate_risk(risk: Sequence[float], outcome: Sequence[bool], *, conf_level:
         raise DataError(f"a centre with {'no' if o == 0 else 'only'} events cannot be used to validate calibration.")
     z = float(stats.norm.ppf(1 - (1 - conf_level) / 2))
     lp = np.log(p / (1 - p))
-    yf = y.astype(float)
-    one = np.ones((n, 1))
-    w = np.ones(n)
-    a, cov_a, ok1 = _logistic_fit(one, yf, w, lp)
-    ab, cov_ab, ok2 = _logistic_fit(np.column_stack([one, lp]), yf, w, np.zeros(n))
+    citl, slope, _, var_citl, var_slope, converged = logistic_recalibration(y, lp)
     d = delong_auc(p, y, conf_level=conf_level)
     e = float(p.sum())
     oe = o / e
     se_log_oe = np.sqrt((1 - o / n) / o)
     warnings = []
-    if not (ok1 and ok2):
+    if not converged:
         warnings.append("a calibration GLM did not converge.")
     if o < 100 or n - o < 100:
         warnings.append(f"{o} events and {n - o} non-events: fewer than the 100 of each recommended for validation.")
-    sa, sb = float(np.sqrt(cov_a[0, 0])), float(np.sqrt(cov_ab[1, 1]))
+    sa, sb = float(np.sqrt(var_citl)), float(np.sqrt(var_slope))
     return RiskValidation(
         n=n, events=o, expected=e, c_statistic=d.auc, c_se=d.se, c_ci=tuple(d.ci),
         oe_ratio=oe, oe_ci=(float(oe * np.exp(-z * se_log_oe)), float(oe * np.exp(z * se_log_oe))),
-        citl=float(a[0]), citl_se=sa, citl_ci=(float(a[0] - z * sa), float(a[0] + z * sa)),
-        slope=float(ab[1]), slope_se=sb, slope_ci=(float(ab[1] - z * sb), float(ab[1] + z * sb)),
-        converged=bool(ok1 and ok2), warnings=tuple(warnings),
+        citl=citl, citl_se=sa, citl_ci=(citl - z * sa, citl + z * sa),
+        slope=slope, slope_se=sb, slope_ci=(slope - z * sb, slope + z * sb),
+        converged=converged, warnings=tuple(warnings),
     )
