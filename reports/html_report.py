@@ -144,10 +144,12 @@ def render_reproduction(rows: Sequence[Mapping[str, Any]]) -> str:
         ci = r.get("ci")
         ci_text = r.get("ci_text") or ("" if not ci else f"{ci[0]:.4g}\u2013{ci[1]:.4g}")
         shown = str(r.get("reproduced_text", r.get("reproduced")))
-        cls = ' class="num"' if len(shown) < 24 else ""
+        note = r.get("note") if r.get("reproduced") is not None else None
+        cls = ' class="num"' if len(shown) < 24 and not note else ""
+        note_html = f'<br><span class="note">{esc(note)}</span>' if note else ""
         body.append(
             f"<tr><td>{esc(r.get('figure'))}</td><td>{esc(r.get('published'))}</td>"
-            f"<td{cls}>{esc(shown)}</td>"
+            f"<td{cls}>{esc(shown)}{note_html}</td>"
             f"<td class=\"num\">{esc(ci_text)}</td><td>{mark}</td></tr>"
         )
     head = "<tr><th>Published figure</th><th>Published</th><th>Reproduced</th><th>95% CI</th><th>Match</th></tr>"

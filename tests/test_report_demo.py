@@ -1,5 +1,6 @@
 """`spinestats demo` end to end (one shared run), and the reproduction rules."""
 
+import html
 import json
 import re
 from pathlib import Path
@@ -197,3 +198,14 @@ def test_demo_figure_fonts_are_at_least_7_pt(demo):
         if min(sizes) < 7:
             too_small[svg.stem] = min(sizes)
     assert not too_small, f"figures with text below 7 pt: {too_small}"
+
+
+def test_reproduction_notes_are_shown_in_the_report(demo):
+    """How a figure was reproduced (e.g. the 44-month median as the median observed time) is on the page."""
+    out, _ = demo
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    noted = [r for r in results["reproduction"] if r.get("note") and r.get("reproduced") is not None]
+    assert any("median observed survival time" in r["note"] for r in noted)
+    page = (out / "report.html").read_text(encoding="utf-8")
+    for r in noted:
+        assert html.escape(r["note"]) in page
