@@ -28,14 +28,13 @@ predictive models. J Clin Epidemiol 2001;54:774-81. doi:10.1016/S0895-4356(01)00
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from spinestats.analysis.resampling import chunk_bounds, parallel_map, replicate_seeds
+from spinestats.analysis.resampling import map_replicates, replicate_seeds
 from spinestats.analysis.result import Result
 from spinestats.errors import DataError
 
@@ -134,19 +133,26 @@ def optimism_correction(
     measures : ``{name: measure(model, frame) -> float}``.
     B : bootstrap replicates (>= 1; 200 or more recommended).
     seed : seed of the replicate streams.
-    workers, scheduler : passed to :func:`~spinestats.analysis.resampling.parallel_map`
-        (``fit`` and ``measures`` must then be picklable module-level functions).
-    chunk_size : replicates per work item.
+    workers, scheduler : passed to :func:`~spinestats.analysis.resampling.map_replicates`
+        (``fit`` and ``measures`` must then be picklable module-level functions);
+        the data are sent to the workers once, not with every chunk.
+    chunk_size : replicates per work item (``batch_size``; never changes results).
     """
     if B < 1:
         raise DataError(f"bootstrap replicates B must be >= 1; got {B}")
     names = list(measures)
     model = fit(data)
     apparent = {k: _safe(m, model, data) for k, m in measures.items()}
-    seqs = replicate_seeds(seed, B)
-    items = [seqs[a:b] for a, b in chunk_bounds(B, chunk_size)]
-    work = functools.partial(_replicate_chunk, data=data, fit=fit, measures=measures)
-    rows = [r for chunk in parallel_map(work, items, workers=workers, scheduler=scheduler) for r in chunk]
+    # Replicate b uses child b of SeedSequence(seed), as bootstrap_indices.
+    rows = map_replicates(
+        _replicate_chunk,
+        seed,
+        B,
+        args=(data, fit, measures),
+        workers=workers,
+        scheduler=scheduler,
+        batch_size=chunk_size,
+    )
     per = pd.DataFrame(rows, columns=names, dtype=float)
     out, warnings = {}, []
     for k in names:
