@@ -40,7 +40,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from spinestats.analysis.resampling import parallel_map, replicate_seeds
+from spinestats.analysis.resampling import map_replicates
 from spinestats.analysis.result import Result
 from spinestats.errors import DataError, UsageError
 
@@ -116,6 +116,11 @@ def _chain(item) -> np.ndarray:
     return Y
 
 
+def _chains(seeds, Y: np.ndarray, extra: np.ndarray, method: str, maxit: int, donors: int) -> list[np.ndarray]:
+    """One imputation chain per seed sequence (a batch for :func:`map_replicates`)."""
+    return [_chain((s, Y, extra, method, maxit, donors)) for s in seeds]
+
+
 def impute(
     data: pd.DataFrame,
     *,
@@ -153,8 +158,11 @@ def impute(
     empty = [c for c, k in zip(columns, n_obs) if k < 2]
     if empty:
         raise DataError(f"cannot impute {empty}: fewer than 2 observed values.")
-    items = [(s, Y, extra, method, maxit, donors) for s in replicate_seeds(seed, m)]
-    completed = np.stack(parallel_map(_chain, items, workers=workers, scheduler=scheduler))
+    # Chain i uses child i of SeedSequence(seed); Y and extra are sent to the workers once.
+    chains = map_replicates(
+        _chains, seed, m, args=(Y, extra, method, maxit, donors), workers=workers, scheduler=scheduler
+    )
+    completed = np.stack(chains)
     return Imputations(columns=tuple(columns), index=tuple(data.index), completed=completed,
                        n_missing={c: int(np.isnan(Y[:, k]).sum()) for k, c in enumerate(columns)}, m=m,
                        maxit=maxit, method=method, seed=seed)
