@@ -35,7 +35,8 @@ marginal means and contrasts are Satterthwaite's, computed as lmerTest does
 (Kuznetsova et al. 2017): with varpar :math:`\\phi = (\\theta, \\sigma)`,
 :math:`A = 2 H^{-1}` (H the Hessian of the REML deviance in :math:`\\phi`) and
 :math:`g_k = \\partial (L C(\\phi) L^\\top) / \\partial\\phi_k`,
-:math:`\\nu = 2 (L C L^\\top)^2 / (g^\\top A g)`.  Derivatives are central
+:math:`\\nu = 2 (L C L^\\top)^2 / (g^\\top A g)`.  Derivatives in
+:math:`\\sigma` are analytic; those in :math:`\\theta` are central
 differences with Richardson extrapolation.
 
 Convergence is checked: the optimiser's own status, the largest absolute
@@ -107,6 +108,7 @@ class _Profile:
         self.XtX, self.Xty, self.yty = X.T @ X, X.T @ y, float(y @ y)
         self.tril = np.tril_indices(self.q)
         self.lower = np.array([0.0 if i == j else -np.inf for i, j in zip(*self.tril)])
+        self.cache: dict | None = None  # theta bytes -> parts(theta); switched on after the optimisation
 
     def lam(self, theta: np.ndarray) -> np.ndarray:
         L = np.zeros((self.q, self.q))
@@ -117,12 +119,39 @@ class _Profile:
         return L
 
     def parts(self, theta: np.ndarray):
+        if self.cache is None:
+            return self._parts(theta)
+        key = np.asarray(theta, dtype=float).tobytes()
+        if key not in self.cache:
+            self.cache[key] = self._parts(theta)
+        return self.cache[key]
+
+    def _parts(self, theta: np.ndarray):
         L = self.lam(theta)
         M = np.einsum("ji,gjk,kl->gil", L, self.ZtZ, L) + np.eye(self.q)
-        C = np.linalg.cholesky(M)
-        B = np.linalg.solve(C, np.einsum("ji,gjk->gik", L, self.ZtX))
-        c = np.linalg.solve(C, (self.Zty @ L)[..., None])[..., 0]
-        logdet_m = 2.0 * np.log(np.diagonal(C, axis1=1, axis2=2)).sum()
+        LtZtX = np.einsum("ji,gjk->gik", L, self.ZtX)
+        LtZty = self.Zty @ L
+        if self.q <= 2:  # closed-form Cholesky and forward substitution (batched LAPACK is slow on tiny systems)
+            c11 = np.sqrt(M[:, 0, 0])
+            if self.q == 1:
+                B = LtZtX / c11[:, None, None]
+                c = LtZty / c11[:, None]
+                logdet_m = 2.0 * np.log(c11).sum()
+            else:
+                c21 = M[:, 1, 0] / c11
+                c22 = np.sqrt(M[:, 1, 1] - c21 * c21)
+                B = np.empty_like(LtZtX)
+                B[:, 0] = LtZtX[:, 0] / c11[:, None]
+                B[:, 1] = (LtZtX[:, 1] - c21[:, None] * B[:, 0]) / c22[:, None]
+                c = np.empty_like(LtZty)
+                c[:, 0] = LtZty[:, 0] / c11
+                c[:, 1] = (LtZty[:, 1] - c21 * c[:, 0]) / c22
+                logdet_m = 2.0 * (np.log(c11).sum() + np.log(c22).sum())
+        else:
+            C = np.linalg.cholesky(M)
+            B = np.linalg.solve(C, LtZtX)
+            c = np.linalg.solve(C, LtZty[..., None])[..., 0]
+            logdet_m = 2.0 * np.log(np.diagonal(C, axis1=1, axis2=2)).sum()
         XtWX = self.XtX - np.einsum("gki,gkj->ij", B, B)
         XtWy = self.Xty - np.einsum("gki,gk->i", B, c)
         ytWy = self.yty - float(np.einsum("gk,gk->", c, c))
@@ -145,6 +174,11 @@ class _Profile:
         logdet_m, _, R, _, r2 = self.parts(theta)
         s2 = sigma * sigma
         return logdet_m + 2.0 * np.log(np.diag(R)).sum() + (self.n - self.p) * np.log(2 * np.pi * s2) + r2 / s2
+
+    def deviance_theta(self, theta: np.ndarray, sigma: float) -> float:
+        """The part of ``deviance_vp`` that depends on theta (at fixed sigma)."""
+        logdet_m, _, R, _, r2 = self.parts(theta)
+        return logdet_m + 2.0 * np.log(np.diag(R)).sum() + r2 / (sigma * sigma)
 
     def vcov_vp(self, varpar: np.ndarray) -> np.ndarray:
         _, XtWX, _, _, _ = self.parts(varpar[:-1])
@@ -374,6 +408,7 @@ def fit_lmm(design: Design, *, conf_level: float = 0.95, satterthwaite: bool = T
     snapped = np.array([0.0 if lo == 0 and t < SNAP else t for lo, t in zip(prof.lower, theta)])
     if prof.deviance(snapped) <= prof.deviance(theta) + 1e-9:  # a variance on its boundary: put it there
         theta = snapped
+    prof.cache = {}  # the derivatives below re-use criterion evaluations at the same points
     dev = prof.deviance(theta)
     interior = np.array([not (lo == 0 and t == 0.0) for lo, t in zip(prof.lower, theta)])
     grad_max = 0.0
@@ -408,27 +443,38 @@ def fit_lmm(design: Design, *, conf_level: float = 0.95, satterthwaite: bool = T
     free = np.append(interior, True)
     vp_free = varpar[free]
 
-    def dev_free(v):
-        full = varpar.copy()
-        full[free] = v
-        return prof.deviance_vp(full)
-
-    def vcov_free(v):
-        full = varpar.copy()
-        full[free] = v
-        return prof.vcov_vp(full)
-
     if not satterthwaite:
         nan = np.full(p_, np.nan)
         return _result(prof, design, theta, sigma, beta, vcov, se, dev, converged, singular, grad_max, warnings,
                        conf_level, nan, nan, None, None)
-    H = _hessian(dev_free, vp_free)
+    # Derivatives in sigma are analytic: deviance_vp = D(theta) + (n-p) log(2 pi s^2) + r2(theta)/s^2 and
+    # vcov = s^2 (X'WX)^-1(theta).  Derivatives in theta are Richardson-extrapolated differences (the stencils
+    # of _hessian / _richardson), their criterion evaluations shared through the cache of prof.parts.
+    nf = vp_free.size
+    ft = free_t if interior.any() else np.zeros(0)
+    s2 = sigma * sigma
+
+    def theta_at(v):
+        full = theta.copy()
+        full[interior] = v
+        return full
+
+    H = np.empty((nf, nf))
+    H[-1, -1] = -2.0 * (prof.n - prof.p) / s2 + 6.0 * r2 / (s2 * s2)
+    xtwx_inv = np.linalg.inv(XtWX)
+    J = np.zeros((varpar.size, p_, p_))
+    J[-1] = 2.0 * sigma * xtwx_inv
+    if ft.size:
+        H[:-1, :-1] = _hessian(lambda v: prof.deviance_theta(theta_at(v), sigma), ft)
+        for k in range(ft.size):
+            h = STEP * max(abs(ft[k]), 0.1)
+            H[k, -1] = H[-1, k] = -2.0 * _richardson(lambda v: prof.parts(theta_at(v))[4], ft, k, h) / (s2 * sigma)
+        J[np.flatnonzero(interior)] = np.stack(
+            [s2 * _richardson(lambda v: np.linalg.inv(prof.parts(theta_at(v))[1]), ft, k,
+                              STEP * max(abs(ft[k]), 0.1)) for k in range(ft.size)])
     H = (H + H.T) / 2
     A = np.zeros((varpar.size, varpar.size))
     A[np.ix_(free, free)] = 2.0 * np.linalg.inv(H)
-    J = np.zeros((varpar.size, p_, p_))
-    J[free] = np.stack([_richardson(vcov_free, vp_free, k, STEP * max(abs(vp_free[k]), 0.1))
-                        for k in range(vp_free.size)])
     fit = _result(prof, design, theta, sigma, beta, vcov, se, dev, converged, singular, grad_max, warnings,
                   conf_level, np.zeros(p_), np.zeros(p_), A, J)
     cons = [fit.contrast(np.eye(p_)[k]) for k in range(p_)]
