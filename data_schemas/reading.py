@@ -340,9 +340,47 @@ def _read_parquet(path: Path, file: str) -> RawTable:
     frame.index = pd.RangeIndex(2, 2 + len(frame), name="line")
     for c in frame.columns:
         if frame[c].dtype == object:
-            frame[c] = frame[c].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else
-                                    (v if isinstance(v, str) else _cell_text(v)))
+            values = frame[c].to_numpy()
+            text = _parquet_texts(values)
+            if text is not values:
+                frame[c] = pd.Series(text, index=frame.index, dtype=object)
     return RawTable(frame, file, "", None, None, "parquet", 1, dups)
+
+
+def _parquet_text(v: object) -> str:
+    """The text of one cell of an object (text, date, bool, ...) Parquet column."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    return v if isinstance(v, str) else _cell_text(v)
+
+
+#: Cell types whose distinct values are converted once (by hashing, as
+#: ``pd.factorize``): equal values of one such type always have the same text
+#: and none of them counts as missing.  Other columns are converted cell by cell.
+_DISTINCT_TYPES = frozenset({str, bool, int, bytes, _dt.date, _dt.datetime, _dt.time})
+
+
+def _parquet_texts(values: np.ndarray) -> np.ndarray:
+    """:func:`_parquet_text` of every cell, converting each distinct value once.
+
+    A column that is all text (the usual case) is returned as it is.
+    """
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return values  # every cell is already a str: nothing to convert
+    kinds = set(map(type, values)) - {type(None)}
+    if len(kinds) == 1 and next(iter(kinds)) in _DISTINCT_TYPES:
+        try:
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)  # None cells get code -1
+        except TypeError:  # pragma: no cover - the types above are hashable
+            codes = None
+        if codes is not None:
+            texts = np.empty(len(uniques) + 1, dtype=object)
+            texts[:-1] = [_parquet_text(v) for v in uniques]
+            texts[-1] = ""  # code -1: a missing (None) cell
+            return texts[codes]
+    out = np.empty(len(values), dtype=object)
+    out[:] = [_parquet_text(v) for v in values]
+    return out
 
 
 def read_table(path: str | Path, *, encoding: str | None = None, sheet: str | None = None,
