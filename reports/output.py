@@ -108,6 +108,12 @@ class OutputDir:
         target.write_text(text, encoding="utf-8")
         return target
 
+    def write_section(self, section) -> None:
+        """Write a job's ``results.json`` and ``methods.md`` (methods then references)."""
+        self.write_json("results.json", section.results)
+        self.write_text("methods.md", "\n\n".join(section.methods) + "\n\n## References\n\n"
+                        + "\n".join(f"- {r}" for r in section.references) + "\n")
+
     def write_csv(self, relative: str, frame: pd.DataFrame) -> Path:
         target = self.file(relative)
         escape_frame(frame).to_csv(target, index=False, lineterminator="\n")

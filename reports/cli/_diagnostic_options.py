@@ -11,6 +11,7 @@ import click
 
 from spinestats.reports import diagnostic_job
 from spinestats.reports.output import OutputDir
+from spinestats.reports.cli.common import echo_warnings
 
 _OPTIONS = [
     click.option("--method", type=click.Choice(["youden", "closest_topleft", "min_sensitivity", "min_specificity"]),
@@ -54,9 +55,7 @@ def run_and_write(table, *, out: Path, force: bool, figure_formats, dpis, **kwar
     with OutputDir(out, force=force) as od:
         section = diagnostic_job.run(table=table, out_dir=od.file("."), figure_formats=figure_formats or None,
                                      dpis=dpis or None, **kwargs)
-        od.write_json("results.json", section.results)
-        od.write_text("methods.md", "\n\n".join(section.methods) + "\n\n## References\n\n"
-                      + "\n".join(f"- {r}" for r in section.references) + "\n")
+        od.write_section(section)
     r = section.results
     sel = r.get("requested_cutoffs") or []
     msg = f"{section.key}: n = {r['n']} ({r['n_positive']} {r['positive']}), AUC {r['auc']:.3f} " \
@@ -64,5 +63,4 @@ def run_and_write(table, *, out: Path, force: bool, figure_formats, dpis, **kwar
     for c in sel:
         msg += f"; >= {c['cutoff']:g}: sensitivity {c['sensitivity']:.3f}, specificity {c['specificity']:.3f}"
     click.echo(msg + f"; results in {out}/results.json")
-    for w in section.warnings:
-        click.echo(f"warning: {w}", err=True)
+    echo_warnings(section)

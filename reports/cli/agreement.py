@@ -23,6 +23,7 @@ import pandas as pd
 from spinestats.data_schemas.loading import load
 from spinestats.reports import agreement_job
 from spinestats.reports.output import OutputDir
+from spinestats.reports.cli.common import echo_warnings
 
 
 @click.command("agreement")
@@ -42,9 +43,7 @@ def command(file, schema, mapping, sheet, case, raters, reader, measure, out, fo
     rater_list = [r.strip() for r in raters.split(",")] if raters else None
     with OutputDir(out, force=force) as od:
         section = agreement_job.run(table=table, case=case, reader=reader, raters=rater_list, measure=measure)
-        od.write_json("results.json", section.results)
-        od.write_text("methods.md", "\n\n".join(section.methods) + "\n\n## References\n\n"
-                      + "\n".join(f"- {r}" for r in section.references) + "\n")
+        od.write_section(section)
         if section.results.get("icc"):
             od.write_csv("tables/icc.csv", pd.DataFrame(section.results["icc"]))
     r = section.results
@@ -52,5 +51,4 @@ def command(file, schema, mapping, sheet, case, raters, reader, measure, out, fo
     click.echo(f"agreement on {r['measure']}: {r['n_cases']} cases, raters {', '.join(r['raters'])}; "
                f"kappa {k['estimate']:.3f} ({k['lower']:.3f}-{k['upper']:.3f})")
     click.echo(f"results in {out}/results.json")
-    for w in section.warnings:
-        click.echo(f"warning: {w}", err=True)
+    echo_warnings(section)

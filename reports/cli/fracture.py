@@ -19,6 +19,7 @@ from spinestats.data_schemas.loading import load
 from spinestats.errors import UsageError
 from spinestats.reports import fracture_job
 from spinestats.reports.output import OutputDir
+from spinestats.reports.cli.common import echo_warnings
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -63,14 +64,11 @@ def command(file, mapping, sheet, horizon, covariates, model, bootstrap, seed, w
                                    covariates=_split(covariates) or None, model=model, bootstrap=bootstrap,
                                    seed=seed, workers=workers, scheduler=scheduler,
                                    figure_formats=figure_formats or None)
-        od.write_json("results.json", section.results)
-        od.write_text("methods.md", "\n\n".join(section.methods) + "\n\n## References\n\n"
-                      + "\n".join(f"- {r}" for r in section.references) + "\n")
+        od.write_section(section)
     if save_model is not None:
         save_model.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(out / "model.json", save_model)
     r = section.results
     click.echo(f"fracture: {r['flow']['patients']} patients, {r['flow']['fractures']} fractures; "
                f"results in {out}/results.json")
-    for w in section.warnings:
-        click.echo(f"warning: {w}", err=True)
+    echo_warnings(section)

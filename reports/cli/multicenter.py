@@ -28,6 +28,7 @@ from spinestats.data_schemas.loading import load
 from spinestats.errors import UsageError
 from spinestats.reports import multicenter_job
 from spinestats.reports.output import OutputDir
+from spinestats.reports.cli.common import echo_warnings
 
 
 def mapping_for(files: list[Path], mappings: tuple[str, ...]) -> dict[Path, Path | None]:
@@ -49,9 +50,7 @@ def mapping_for(files: list[Path], mappings: tuple[str, ...]) -> dict[Path, Path
 
 
 def write_outputs(od: OutputDir, section) -> None:
-    od.write_json("results.json", section.results)
-    od.write_text("methods.md", "\n\n".join(section.methods) + "\n\n## References\n\n"
-                  + "\n".join(f"- {r}" for r in section.references) + "\n")
+    od.write_section(section)
     res = section.results
     if res.get("per_center"):
         od.write_csv("tables/per_center.csv", pd.DataFrame(res["per_center"]).drop(
@@ -113,5 +112,4 @@ def command(files, schema, mapping, sheet, center, score, truth, positive, cutof
     click.echo(f"multicenter: {len(section.results['per_center'])} centres, "
                f"{section.results['flow']['overall']['n_analysed']} patients; {summary_line(section.results)}")
     click.echo(f"results in {out}/results.json")
-    for w in section.warnings:
-        click.echo(f"warning: {w}", err=True)
+    echo_warnings(section)

@@ -14,6 +14,7 @@ import click
 from spinestats.data_schemas.loading import load
 from spinestats.reports import pain_job
 from spinestats.reports.output import OutputDir
+from spinestats.reports.cli.common import echo_warnings
 
 
 @click.command("pain")
@@ -46,9 +47,6 @@ def command(file, mapping, sheet, mcid, mcid_percent, impute, impute_method, see
                                impute=impute, impute_method=impute_method, seed=seed, random_slope=random_slope,
                                ancova_visit=ancova_visit, workers=workers, scheduler=scheduler,
                                figure_formats=figure_formats or None, dpis=dpis or None)
-        od.write_json("results.json", section.results)
-        od.write_text("methods.md", "\n\n".join(section.methods) + "\n\n## References\n\n"
-                      + "\n".join(f"- {r}" for r in section.references) + "\n")
+        od.write_section(section)
     click.echo(f"pain: {section.results['flow']['patients']} patients; results in {out}/results.json")
-    for w in section.warnings:
-        click.echo(f"warning: {w}", err=True)
+    echo_warnings(section)

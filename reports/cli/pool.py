@@ -20,6 +20,7 @@ from spinestats.data_schemas.site_bundle import read_bundle
 from spinestats.reports import multicenter_job
 from spinestats.reports.cli.multicenter import summary_line, write_outputs
 from spinestats.reports.output import OutputDir
+from spinestats.reports.cli.common import echo_warnings
 
 
 @click.command("pool")
@@ -41,5 +42,4 @@ def command(bundles, cutoff, test, continuity, plan, figure_formats, out, force)
         write_outputs(od, section)
     click.echo(f"pool: {len(docs)} bundles verified; {summary_line(section.results)}")
     click.echo(f"results in {out}/results.json")
-    for w in section.warnings:
-        click.echo(f"warning: {w}", err=True)
+    echo_warnings(section)

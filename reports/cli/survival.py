@@ -19,6 +19,7 @@ from spinestats.data_schemas.loading import load
 from spinestats.errors import UsageError
 from spinestats.reports import survival_job
 from spinestats.reports.output import OutputDir
+from spinestats.reports.cli.common import echo_warnings
 
 
 @click.command("survival")
@@ -66,9 +67,6 @@ def command(file, schema, mapping, sheet, time_col, event_col, event_codes, grou
                                    cluster=cluster, times=times, unit=unit, conf_type=conf_type, ties=ties, rho=rho,
                                    gamma=gamma, trend=trend, endpoint=endpoint,
                                    figure_formats=figure_formats or None, dpis=dpis or None)
-        od.write_json("results.json", section.results)
-        od.write_text("methods.md", "\n\n".join(section.methods) + "\n\n## References\n\n"
-                      + "\n".join(f"- {r}" for r in section.references) + "\n")
+        od.write_section(section)
     click.echo(f"survival: {section.results['flow']['analysed']} rows analysed; results in {out}/results.json")
-    for w in section.warnings:
-        click.echo(f"warning: {w}", err=True)
+    echo_warnings(section)

@@ -1,0 +1,13 @@
+"""Pieces shared by the single-analysis commands (not a command itself)."""
+
+from __future__ import annotations
+
+import click
+
+from spinestats.reports.section import Section
+
+
+def echo_warnings(section: Section) -> None:
+    """Print each of a job's warnings on standard error."""
+    for w in section.warnings:
+        click.echo(f"warning: {w}", err=True)
