@@ -1,7 +1,7 @@
 """Validation measures of a fracture risk model against R (survival, riskRegression, glm, cmprsk).
 
 The data: 60 patients from ``numpy.random.default_rng(20261127)`` (see
-``_validation_data``), written to ``cc.csv`` and analysed with
+``_validation_data``), committed as ``tests/data/validation.csv`` and analysed with
 ``tests/r/fracture_validation.R`` and ``tests/r/fracture_calibration.R``;
 times are whole months and risks are rounded to 2 decimals, so there are
 ties in both.

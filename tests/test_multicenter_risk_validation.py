@@ -1,9 +1,9 @@
 """Per-centre validation of a binary risk model against R glm and pROC.
 
-Data: generated here with numpy ``default_rng(42)`` and written to ``rv.csv``
+Data: generated here with numpy ``default_rng(42)`` and committed as ``tests/data/risk_validation.csv``
 for R (tests/r/multicenter_risk_validation.R)::
 
-    d <- read.csv("rv.csv"); lp <- qlogis(d$p)
+    d <- read.csv("tests/data/risk_validation.csv"); lp <- qlogis(d$p)
     glm(y ~ offset(lp), binomial)   # CITL 0.385588596449 (SE 0.133684197982)
     glm(y ~ lp, binomial)           # slope 0.834547600756 (SE 0.135987611858)
     ci.auc(roc(d$y, d$p, direction="<"), method="delong")   # 0.676993251711 0.736076555024 0.795159858337

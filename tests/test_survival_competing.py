@@ -134,7 +134,7 @@ def gray_data():
 
 def test_gray_test_three_groups_strata_and_rho():
     d = gray_data()
-    # R: d <- read.csv("cr2.csv")   (gray_data() written with to_csv)
+    # R: d <- read.csv("tests/data/cr2.csv")   (gray_data())
     #    cuminc(d$time, d$status, d$group)$Tests[,1]          -> 2.45520678687 1.0530439486
     #    cuminc(d$time, d$status, d$group, rho=1)$Tests[,1]   -> 2.41450499791 1.02201843845
     #    cuminc(d$time, d$status, d$group, strata=d$st)$Tests[,1] -> 2.41681279268 0.980905756293
@@ -146,7 +146,7 @@ def test_gray_test_three_groups_strata_and_rho():
 
 def test_fine_gray_matches_crr():
     d = fg_data()
-    # R: d <- read.csv("fg1.csv"); f <- crr(d$time, d$status, cbind(x1=d$x1, x2=d$x2, x3=d$x3))
+    # R: d <- read.csv("tests/data/fg1.csv"); f <- crr(d$time, d$status, cbind(x1=d$x1, x2=d$x2, x3=d$x3))
     #    sprintf("%.12g", f$coef); sprintf("%.12g", sqrt(diag(f$var)))
     r = fine_gray(d, time="time", event="status", covariates=["x1", "x2", "x3"])
     assert_allclose(r.coef, [0.483550164643, 0.119995033191, 0.420463750609], rtol=1e-8)

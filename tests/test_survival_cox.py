@@ -12,7 +12,7 @@ from spinestats.errors import DataError, UsageError
 
 
 def cox_data():
-    """Written to cox1.csv for R with ``to_csv(index=False)``; 73 tied event times."""
+    """Committed for R as tests/data/cox1.csv; 73 tied event times."""
     rng = np.random.default_rng(7)
     n = 150
     x1 = np.round(rng.normal(size=n), 2)

@@ -138,7 +138,7 @@ def test_km_bad_input():
 
 
 def lr_data():
-    """Written to lr1.csv for R with ``to_csv(index=False)``."""
+    """Committed for R as tests/data/lr1.csv."""
     rng = np.random.default_rng(21)
     n = 120
     g = rng.integers(0, 3, n)

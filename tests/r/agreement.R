@@ -47,3 +47,5 @@ Q <- 1 - (outer(1:L, 1:L, "-"))^2/(L-1)^2
 cat("fce_quad", f(fce(r1, r2, Q)), "\n")
 cat("fce_lin", f(fce(r1, r2, W)), "\n")
 cat("fce_unw", f(fce(r1, r2, diag(L))), "\n")
+
+sessionInfo()

@@ -5,3 +5,5 @@ for (i in seq_along(xs)) {
 }
 b <- binom.test(18, 20, conf.level=0.9)$conf.int; w <- prop.test(18,20,conf.level=0.9,correct=FALSE)$conf.int
 cat(sprintf("90: %.12g %.12g %.12g %.12g\n", b[1], b[2], w[1], w[2]))
+
+sessionInfo()

@@ -1,5 +1,5 @@
 # Reference values for tests/test_diagnostic_*.py (pROC 1.18.0, epiR 2.0.57, R 4.2).
-# Run: Rscript tests/r/diagnostic_reference.R /tmp/diag/cont.csv
+# Run from the repository root: Rscript tests/r/diagnostic_reference.R
 suppressMessages({library(pROC); library(epiR)})
 p <- function(...) cat(paste(sprintf("%.12g", c(...)), collapse = ", "), "\n")
 # --- ordinal score with heavy ties: the DSS cohort, counts per level 0..6
@@ -19,7 +19,7 @@ cat("epi.tests wilson:\n")
 e <- epi.tests(c(18, 6, 2, 33), method = "wilson")$detail
 print(e[, 1]); for (i in seq_len(nrow(e))) p(e$est[i], e$lower[i], e$upper[i])
 # --- continuous marker and a rounded second score, same patients
-args <- commandArgs(TRUE); d <- read.csv(args[1])
+d <- read.csv("tests/data/diagnostic_cont.csv")
 r1 <- roc(d$truth, d$x1, levels = c(0, 1), direction = "<", quiet = TRUE)
 r2 <- roc(d$truth, d$x2, levels = c(0, 1), direction = "<", quiet = TRUE)
 cat("x1 auc, ci, var:\n"); p(auc(r1), ci.auc(r1, method = "delong")[c(1, 3)], var(r1, method = "delong"))
@@ -34,3 +34,5 @@ cat("unpaired x1 vs DSS: D, df, p:\n"); p(u$statistic, u$parameter, u$p.value)
 # --- tied Youden optimum: scores 1..4, positives (0,1,1,2), negatives (2,1,1,0)
 rt <- roc(c(rep(TRUE, 4), rep(FALSE, 4)), c(2, 3, 4, 4, 1, 1, 2, 3), levels = c(FALSE, TRUE), direction = "<", quiet = TRUE)
 cat("tied youden:\n"); print(coords(rt, "best", best.method = "youden", ret = c("threshold", "sensitivity", "specificity")))
+
+sessionInfo()

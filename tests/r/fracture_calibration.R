@@ -1,5 +1,5 @@
 library(riskRegression); library(prodlim); library(cmprsk)
-d <- read.csv("cc.csv"); f <- function(x) cat(sprintf("%.12g", x), "\n")
+d <- read.csv("tests/data/validation.csv"); f <- function(x) cat(sprintf("%.12g", x), "\n")
 h <- 12
 # reverse KM of censoring; G(T_i-) via times - 1e-9 (times are whole months)
 Gf <- prodlim(Hist(time,status)~1, data=d, reverse=TRUE)
@@ -16,3 +16,5 @@ ci <- function(s) { x <- cuminc(s$time, s$status, cencode=0); timepoints(x, h)$e
 Fall <- ci(d); f(Fall)
 for (pt in c(0.2, 0.4)) { s <- d[d$risk >= pt,]; Fh <- ci(s); pi <- nrow(s)/nrow(d)
   f(c(Fh*pi - (1-Fh)*pi*pt/(1-pt), Fall - (1-Fall)*pt/(1-pt))) }
+
+sessionInfo()

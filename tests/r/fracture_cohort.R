@@ -1,8 +1,7 @@
-# Reference values for tests/test_fracture_cohort.py. cohort.csv = the bundled synthetic_fracture.csv after
-# spinestats.reports.fracture_job.prepare() (columns time_months, event, sins_total, modality, ...), written by
-# `prepare(load(path, schema="fracture").data)[[...]].to_csv("cohort.csv", index=False)`.
+# Reference values for tests/test_fracture_cohort.py: the bundled synthetic_fracture.csv after
+# spinestats.reports.fracture_job.prepare(), written to tests/data/fracture_cohort.csv by tests/r/write_data.py.
 library(cmprsk); library(survival)
-d <- read.csv("cohort.csv"); f <- function(x) cat(sprintf("%.12g", x), "\n")
+d <- read.csv("tests/data/fracture_cohort.csv"); f <- function(x) cat(sprintf("%.12g", x), "\n")
 d$modality <- factor(d$modality, levels=c("CIRT","SBRT","conventional"))
 X <- model.matrix(~ sins_total + modality, d)[,-1]
 m <- crr(d$time_months, d$event, X, failcode=1, cencode=0)
@@ -12,3 +11,5 @@ ci <- cuminc(d$time_months, d$event, d$modality, cencode=0)
 f(ci$Tests[1,]); f(timepoints(ci, c(6,12,24))$est[1:3,])
 u <- crr(d$time_months, d$event, cbind(d$sins_total), failcode=1, cencode=0); f(c(u$coef, sqrt(u$var)))
 for (a in list(c(7,30),c(5,36),c(3,60),c(15,126))) f(binom.test(a[1],a[2])$conf.int)
+
+sessionInfo()

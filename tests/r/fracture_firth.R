@@ -21,3 +21,5 @@ cat(sprintf("%.12g", confint(m)), "\n")
 # separation
 s <- data.frame(y=c(0,0,0,0,1,1,1,1,0,1), x=c(1,2,3,4,5,6,7,8,2.5,9))
 fs <- glm(y ~ x, family=binomial, data=s, method="brglmFit", type="AS_mean"); cat(sprintf("%.12g", coef(fs)), "\n")
+
+sessionInfo()

@@ -2,7 +2,7 @@
 # riskRegression 2022.11.28, prodlim, cmprsk).  cc.csv is written by
 # the `_validation_data()` generator of that test (numpy default_rng(20261127)).
 library(survival); library(riskRegression); library(prodlim); library(cmprsk)
-d <- read.csv("cc.csv")
+d <- read.csv("tests/data/validation.csv")
 f <- function(x) cat(sprintf("%.12g", x), "\n")
 f(concordance(Surv(time, status==1) ~ risk, data=d, reverse=TRUE)$concordance)       # cause-specific Harrell
 d$t2 <- ifelse(d$status==2, 1e6, d$time)                                               # Wolbers: death -> never fractures
@@ -14,3 +14,5 @@ s <- Score(list(m=d$risk), Hist(time, status) ~ 1, data=d, times=12, cause=1, me
 f(s$AUC$score$AUC); f(s$Brier$score$Brier)
 s2 <- Score(list(m=d$risk), Hist(time, status) ~ 1, data=d, times=c(6,18), cause=1, metrics=c("auc","brier"), cens.model="km",null.model=FALSE)
 f(s2$AUC$score$AUC); f(s2$Brier$score$Brier)
+
+sessionInfo()

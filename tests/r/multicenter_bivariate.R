@@ -13,3 +13,5 @@ r <- rma.mv(yi, vi, mods=~outcome-1, random=~outcome|study, struct="UN", method=
 cat("mu", f(coef(r)), "\n")
 cat("vcov", f(vcov(r)), "\n")
 cat("tau2", f(r$tau2), "rho", f(r$rho), "ll", f(logLik(r)), "\n")
+
+sessionInfo()

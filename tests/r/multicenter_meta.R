@@ -21,3 +21,5 @@ cat("zero b", f(r$b), "se", f(r$se), "tau2", f(r$tau2), "I2", f(r$I2), "pi", f(p
 xi <- c(45, 46, 44, 47); ni <- c(50, 50, 50, 50)
 r <- rma(xi=xi, ni=ni, measure="PLO", method="REML", control=list(threshold=1e-12))
 cat("homog b", f(r$b), "se", f(r$se), "tau2", f(r$tau2), "I2", f(r$I2), "QE", f(r$QE), "\n")
+
+sessionInfo()

@@ -10,3 +10,5 @@ cat("pi_t", f(plogis(pi)), "\n")
 O <- c(20, 35, 14, 28); E <- c(24.1, 30.2, 15.5, 33.0); N <- c(100, 150, 80, 120)
 r <- rma(log(O/E), (1-O/N)/O, method="REML", test="knha", control=list(threshold=1e-12))
 cat("oe", f(exp(c(r$b, r$ci.lb, r$ci.ub))), f(r$tau2), "\n")
+
+sessionInfo()

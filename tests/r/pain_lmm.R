@@ -46,3 +46,5 @@ s <- summary(m4)$coefficients; cat("df\n"); p(s[, "df"])
 cs <- summary(contrast(emmeans(m2, ~ visit | arm, lmer.df="satterthwaite"), "trt.vs.ctrl", adjust="none"), infer=TRUE)
 cat("cafe vs baseline per arm: estimate, SE, df, p, lower, upper\n")
 p(cs$estimate); p(cs$SE); p(cs$df); p(cs$p.value); p(cs$lower.CL); p(cs$upper.CL)
+
+sessionInfo()

@@ -43,3 +43,5 @@ cat("age3 anova F", p(oneway.test(age ~ g3, var.equal = TRUE)$statistic), "p", p
 sm <- function(x, y) abs(mean(x) - mean(y)) / sqrt((var(x) + var(y)) / 2)
 a3 <- split(age, g3)
 cat("age3 smd", p(mean(c(sm(a3$A, a3$B), sm(a3$A, a3$C), sm(a3$B, a3$C)))), "\n")
+
+sessionInfo()

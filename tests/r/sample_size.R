@@ -12,3 +12,5 @@ p <- power.roc.test(auc=0.75, ncases=30, ncontrols=60, sig.level=0.05)
 cat("proc_power", f(p$power), "\n")
 p <- power.roc.test(auc=0.8, sig.level=0.05, power=0.8, kappa=1, alternative="one.sided")
 cat("proc_n1", f(p$ncases), "\n")
+
+sessionInfo()

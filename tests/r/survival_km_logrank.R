@@ -16,7 +16,7 @@ for (ct in c("log","log-log","plain")) { f <- survfit(Surv(time,status)~1, data=
  cat(ct, "\n"); cat(sprintf("%.12g", f$lower), "\n"); cat(sprintf("%.12g", f$upper), "\n"); q <- quantile(f); print(q) }
 cat(sprintf("%.12g", f$std.err), "\n"); cat(sprintf("%.12g", f$surv), "\n")
 library(survival)
-d <- read.csv("/tmp/lr1.csv")
+d <- read.csv("tests/data/lr1.csv")
 f <- function(x) cat(sprintf("%.12g", c(x$chisq, x$obs, x$exp)), "\n")
 f(survdiff(Surv(time,status)~g, data=d))
 f(survdiff(Surv(time,status)~g, data=d, rho=1))
@@ -26,7 +26,7 @@ cat(sprintf("%.12g", p.adjust(ps, "holm")), "\n")
 x <- survdiff(Surv(time,status)~g, data=d); s <- 1:3
 cat(sprintf("%.12g", sum(s*(x$obs-x$exp))^2 / (t(s) %*% x$var %*% s)), "\n")
 library(survival)
-d <- read.csv("/tmp/lr1.csv"); d <- d[d$g %in% c(0,1),]
+d <- read.csv("tests/data/lr1.csv"); d <- d[d$g %in% c(0,1),]
 fh <- function(d, rho, gam) {
   km <- survfit(Surv(time,status)~1, data=d)
   ut <- sort(unique(d$time[d$status==1]))
@@ -45,3 +45,5 @@ cat(sprintf("%.12g", c(fh(d,0,1), fh(d,1,1), fh(d,1,0), survdiff(Surv(time,statu
 library(survival)
 d <- data.frame(time=c(1,2,2,3,4,4,5,6,7,8,9,10), status=c(1,1,0,1,0,1,1,0,1,0,1,0))
 print(summary(survfit(Surv(time,status)~1, data=d, conf.type="log-log"), times=c(0.5, 3)))
+
+sessionInfo()
