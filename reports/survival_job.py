@@ -40,6 +40,10 @@ conf_type : "log" (default, as R), "log-log" or "plain".
 ties : "efron" (default) or "breslow".
 rho, gamma : Fleming-Harrington weights of the log-rank test (0, 0 = log-rank).
 trend : add the trend test over the ordered groups.
+zph_transform : time transform of the proportional-hazards test, as
+    ``cox.zph(fit, transform = ...)``: "km" (default), "rank", "identity"
+    or "log".  With ``cluster`` the Cox tests add ``robust_score`` (R's
+    ``fit$rscore``).
 endpoint : "all" (default) or one of os, lc, dmfs, pfs (schema mode); the
     first one listed is also copied to the top level of the results.
 figure_formats, dpis, width : figure output (see ``figure_style``).
@@ -163,8 +167,12 @@ def _km_block(km) -> dict[str, Any]:
     return out
 
 
+ZPH_TRANSFORMS = {"km": "Kaplan-Meier transform", "rank": "rank transform", "identity": "untransformed time",
+                  "log": "log transform"}
+
+
 def _cox_block(d: pd.DataFrame, time: str, event: str, covariates, *, ties, strata, cluster, cause, censor,
-               warnings: list[str]) -> dict[str, Any] | None:
+               warnings: list[str], zph_transform: str = "km") -> dict[str, Any] | None:
     if not covariates:
         return None
     try:
@@ -182,8 +190,9 @@ def _cox_block(d: pd.DataFrame, time: str, event: str, covariates, *, ties, stra
              "ties": fit.ties, "separated": list(fit.separated), "converged": fit.converged}
     try:
         z = cox_zph(d, time=time, event=event, covariates=covariates, ties=ties, strata=strata, cause=cause,
-                    censor=censor)
+                    censor=censor, transform=zph_transform)
         block["ph_test"] = to_jsonable(z.table)
+        block["ph_transform"] = zph_transform
         block["_zph"] = z
     except (SpinestatsError, np.linalg.LinAlgError) as exc:
         block["ph_test"] = None
@@ -223,7 +232,7 @@ def _competing_block(d, time, event, *, cause, censor, group, covariates, times,
 
 def analyse(d: pd.DataFrame, *, time: str, event: str, cause: int | None, competing: list[int], censor: int,
             group, strata, covariates, cluster, times, conf_type, conf_level, ties, rho, gamma, trend,
-            label: str, convention: str) -> tuple[dict[str, Any], dict[str, Any]]:
+            label: str, convention: str, zph_transform: str = "km") -> tuple[dict[str, Any], dict[str, Any]]:
     """One endpoint's results block and the objects its figures need."""
     warnings: list[str] = []
     km = kaplan_meier(d, time=time, event=event, group=group, conf_type=conf_type, conf_level=conf_level,
@@ -244,7 +253,7 @@ def analyse(d: pd.DataFrame, *, time: str, event: str, cause: int | None, compet
     else:
         block["logrank"] = None
     cox = _cox_block(d, time, event, covariates, ties=ties, strata=strata, cluster=cluster, cause=cause,
-                     censor=censor, warnings=warnings)
+                     censor=censor, warnings=warnings, zph_transform=zph_transform)
     zph = cox.pop("_zph", None) if cox else None
     fit = cox.pop("_fit", None) if cox else None
     block["cox"] = cox
@@ -327,6 +336,7 @@ def run(
     gamma: float = 0.0,
     trend: bool = False,
     endpoint: str = "all",
+    zph_transform: str = "km",
     figure_formats=None,
     dpis=None,
     width: str = "single",
@@ -364,9 +374,12 @@ def run(
     elif isinstance(times, str):
         times = [float(t) for t in times.split(",") if t.strip()]
     times = [float(t) for t in times]
+    if zph_transform not in ZPH_TRANSFORMS:
+        raise UsageError(f"zph_transform: expected one of {', '.join(ZPH_TRANSFORMS)}, got {zph_transform!r}.")
     out = Path(out_dir) if out_dir is not None else None
     common = dict(group=group, strata=strata, covariates=covariates, cluster=cluster, times=times,
-                  conf_type=conf_type, conf_level=conf_level, ties=ties, rho=rho, gamma=gamma, trend=trend)
+                  conf_type=conf_type, conf_level=conf_level, ties=ties, rho=rho, gamma=gamma, trend=trend,
+                  zph_transform=zph_transform)
     figures: list[Path] = []
     methods = [
         "Survival was estimated by the Kaplan-Meier method with Greenwood variances and "
@@ -379,12 +392,15 @@ def run(
     if covariates:
         methods.append(f"Hazard ratios were estimated by Cox regression ({ties.capitalize()} ties)"
                        + (f", with robust standard errors clustered by {cluster}" if cluster else "")
-                       + "; proportional hazards were checked on scaled Schoenfeld residuals (Kaplan-Meier "
-                       "transform of time).")
+                       + "; proportional hazards were checked on scaled Schoenfeld residuals ("
+                       + ZPH_TRANSFORMS[zph_transform] + " of time).")
+        if cluster:
+            methods.append("The global null hypothesis was also tested with the robust (Lin-Wei) score test, "
+                           "which allows for the clustering, as R's coxph reports it.")
     options = {"time": time, "event": event, "event_codes": event_codes, "group": group, "strata": strata,
                "covariates": covariates, "cluster": cluster, "times": times, "unit": unit, "conf_type": conf_type,
                "conf_level": conf_level, "ties": ties, "rho": rho, "gamma": gamma, "trend": trend,
-               "endpoint": endpoint}
+               "endpoint": endpoint, "zph_transform": zph_transform}
     flow = {"rows": int(len(data) + len(exclusions)), "excluded_at_loading": len(exclusions),
             "analysed": int(len(data))}
     if time is not None or event is not None:
