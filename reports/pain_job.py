@@ -242,8 +242,8 @@ def _fit(long, arms, random_slope, satterthwaite=True):
     return lmm.fit_lmm(design, satterthwaite=satterthwaite)
 
 
-def _time_model(long, arms, times) -> tuple[dict, dict, list[str]]:
-    """The continuous-time model (results block, flow entry, warnings)."""
+def _time_model(long, arms, times) -> tuple[dict, dict, list[str], dict]:
+    """The continuous-time model (results blocks, flow entry, warnings, table frames)."""
     d = long.loc[long[NRS].notna()].copy()
     final = d[VISIT].eq("final")
     d = d.loc[~final]
@@ -269,7 +269,11 @@ def _time_model(long, arms, times) -> tuple[dict, dict, list[str]]:
     emm_block = {"df_method": "satterthwaite", "times": list(emm.times), "means": _rows(emm.means),
                  "between_arms": _rows(emm.between_arms), "slopes": _rows(emm.slopes)}
     flow = {"patients": fit.n_patients, "observations": fit.n_obs, "excluded_final": int(final.sum())}
-    return {"mixed_model_time": block, "emmeans_time": emm_block}, flow, warnings
+    frames = {"mixed_model_time": fit.to_frame(), "emmeans_time": emm.means,
+              "emmeans_time_slopes": emm.slopes}
+    if two:
+        frames["emmeans_time_between_arms"] = emm.between_arms
+    return {"mixed_model_time": block, "emmeans_time": emm_block}, flow, warnings, frames
 
 
 def _emm_rows(fit, pairs):
@@ -537,9 +541,9 @@ def run(
                             "than 2 observed scores and were left out of the imputed analyses.")
         if impute < 20:
             warnings.append(f"multiple imputation with m = {impute}; at least 20 imputations are recommended.")
-    time_flow = None
+    time_flow, time_frames = None, {}
     if time_model == "continuous":
-        blocks, time_flow, w = _time_model(long, arms, emmeans_times)
+        blocks, time_flow, w, time_frames = _time_model(long, arms, emmeans_times)
         results.update(blocks)
         warnings += w
         opts_time = {"time_model": time_model, "emmeans_times": blocks["emmeans_time"]["times"]}
@@ -560,14 +564,15 @@ def run(
     tables: list[Path] = []
     if out_dir is not None:
         figures, tables = _write(Path(out_dir), key, summary, resp, long, visits, two, paired, fit, emm, ae, miss,
-                                 figure_formats, dpis)
+                                 figure_formats, dpis, extra_frames=time_frames)
     return Section(key=key, title="Pain after balloon kyphoplasty", results=results, figures=tuple(figures),
                    tables=tuple(tables), warnings=tuple(results["warnings"]),
                    methods=_methods(arms, {**opts, "time_model": time_model}, fit, bool(impute)),
                    references=REFERENCES)
 
 
-def _write(folder: Path, key: str, summary, resp, long, visits, two, paired, fit, emm, ae, miss, figure_formats, dpis):
+def _write(folder: Path, key: str, summary, resp, long, visits, two, paired, fit, emm, ae, miss, figure_formats, dpis,
+           extra_frames=None):
     from spinestats.reports import pain_figures
     from spinestats.reports.figure_style import DEFAULT_DPIS, DEFAULT_FORMATS, journal_figure, save_figure
     from spinestats.reports.output import escape_frame
@@ -581,6 +586,7 @@ def _write(folder: Path, key: str, summary, resp, long, visits, two, paired, fit
         frames["responder_differences"] = resp.difference
     if ae is not None:
         frames["adverse_events"] = ae.to_frame()
+    frames.update(extra_frames or {})
     (folder / "tables").mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
         rel = Path("tables") / f"{key}_{name}.csv"  # prefixed by the section key: no clash between sections

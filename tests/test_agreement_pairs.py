@@ -59,3 +59,19 @@ def test_two_raters_have_no_pairwise_block():
     d = X[["R1", "R2"]].assign(case=range(len(X)))
     r = agreement_job.run(d, case="case", raters=["R1", "R2"], reader="no_such_column").results
     assert "pairwise" not in r["weighted_kappa"]["linear"] and "light" not in r["kappa"]
+
+
+def test_agreement_cli_writes_every_pair(tmp_path):
+    from click.testing import CliRunner
+
+    from spinestats.reports.cli.main import cli
+
+    f = tmp_path / "r.csv"
+    X.assign(case=range(len(X))).to_csv(f, index=False)
+    res = CliRunner().invoke(cli, ["agreement", str(f), "--case", "case", "--raters", "R1,R2,R3",
+                                   "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "Light's kappa (mean of the 3 reader pairs) 0.639" in res.output
+    t = pd.read_csv(tmp_path / "o" / "tables" / "kappa_pairs.csv")
+    assert list(t["weights"].unique()) == ["unweighted", "linear", "quadratic"] and len(t) == 9
+    assert_allclose(t.loc[t.weights == "linear", "estimate"], PAIRS["linear"], rtol=1e-9)

@@ -192,6 +192,9 @@ def test_pain_cli_time_model(tmp_path):
     r = json.loads((out / "results.json").read_text(encoding="utf-8"))
     r = r.get("pain", r)
     assert r["emmeans_time"]["times"] == [0.0, 6.0] and len(r["emmeans_time"]["between_arms"]) == 2
+    t = pd.read_csv(out / "tables" / "pain_emmeans_time_between_arms.csv")
+    assert_allclose(t["estimate"], [b["estimate"] for b in r["emmeans_time"]["between_arms"]])
+    assert (out / "tables" / "pain_mixed_model_time.csv").exists()
     bad = CliRunner().invoke(cli, ["pain", str(src), "--time-model", "continuous", "--emmeans-times", "0,six",
                                    "--out", str(tmp_path / "p")])
     assert bad.exit_code == 2 and "--emmeans-times" in bad.output
