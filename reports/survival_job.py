@@ -167,6 +167,8 @@ def _km_block(km) -> dict[str, Any]:
     return out
 
 
+LIN_WEI = ("Lin DY, Wei LJ. The robust inference for the Cox proportional hazards model. J Am Stat Assoc "
+           "1989;84:1074-1078. doi:10.1080/01621459.1989.10478874")
 ZPH_TRANSFORMS = {"km": "Kaplan-Meier transform", "rank": "rank transform", "identity": "untransformed time",
                   "log": "log transform"}
 
@@ -481,7 +483,7 @@ def run(
         results = {"mode": "schema", "unit": unit, "conversion": ep.conversion, "flow": flow,
                    "primary_endpoint": primary, **top, "endpoints": blocks, "headline": headline, "dose": dose,
                    "warnings": warnings, "options": options}
-    references = REFERENCES
+    references = REFERENCES + ((LIN_WEI,) if cluster and covariates else ())
     return Section(key=key, title=title or "Survival and local control", results=to_jsonable(results),
                    figures=tuple(figures), tables=(), warnings=tuple(dict.fromkeys(warnings)),
                    methods=tuple(methods), references=references)
