@@ -40,6 +40,10 @@ conf_type : "log" (default, as R), "log-log" or "plain".
 ties : "efron" (default) or "breslow".
 rho, gamma : Fleming-Harrington weights of the log-rank test (0, 0 = log-rank).
 trend : add the trend test over the ordered groups.
+entry : delayed-entry (left-truncation) column, column mode only: subjects
+    are at risk after it (``Surv(entry, time, event)``) in the Kaplan-Meier
+    curves, rates, medians and the reverse Kaplan-Meier follow-up.  Not with
+    covariates or competing codes; the log-rank test is left out (warning).
 zph_transform : time transform of the proportional-hazards test, as
     ``cox.zph(fit, transform = ...)``: "km" (default), "rank", "identity"
     or "log".  With ``cluster`` the Cox tests add ``robust_score`` (R's
@@ -234,17 +238,22 @@ def _competing_block(d, time, event, *, cause, censor, group, covariates, times,
 
 def analyse(d: pd.DataFrame, *, time: str, event: str, cause: int | None, competing: list[int], censor: int,
             group, strata, covariates, cluster, times, conf_type, conf_level, ties, rho, gamma, trend,
-            label: str, convention: str, zph_transform: str = "km") -> tuple[dict[str, Any], dict[str, Any]]:
+            label: str, convention: str, zph_transform: str = "km",
+            entry: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """One endpoint's results block and the objects its figures need."""
     warnings: list[str] = []
     km = kaplan_meier(d, time=time, event=event, group=group, conf_type=conf_type, conf_level=conf_level,
-                      times=times, censor=censor, cause=cause)
+                      times=times, censor=censor, cause=cause, entry=entry)
     warnings.extend(km.warnings)
     block: dict[str, Any] = {"label": label, "convention": convention, "n": km.n,
                              "n_events": int(sum(int(c.n_event.sum()) for c in km.curves))}
     block.update(_km_block(km))
     lr = None
-    if group is not None and len(km.groups) > 1:
+    if entry is not None and group is not None and len(km.groups) > 1:
+        warnings.append("the log-rank test is not computed with delayed entry (left truncation); the Kaplan-Meier "
+                        "curves and follow-up per group are.")
+        block["logrank"] = None
+    elif group is not None and len(km.groups) > 1:
         lr = logrank_test(d, time=time, event=event, group=group, strata=strata, rho=rho, gamma=gamma, trend=trend,
                           pairwise=len(km.groups) > 2, censor=censor, cause=cause)
         block["logrank"] = {"chisq": lr.chisq, "df": lr.df, "p": lr.p, "rho": lr.rho, "gamma": lr.gamma,
@@ -339,6 +348,7 @@ def run(
     trend: bool = False,
     endpoint: str = "all",
     zph_transform: str = "km",
+    entry: str | None = None,
     figure_formats=None,
     dpis=None,
     width: str = "single",
@@ -381,7 +391,7 @@ def run(
     out = Path(out_dir) if out_dir is not None else None
     common = dict(group=group, strata=strata, covariates=covariates, cluster=cluster, times=times,
                   conf_type=conf_type, conf_level=conf_level, ties=ties, rho=rho, gamma=gamma, trend=trend,
-                  zph_transform=zph_transform)
+                  zph_transform=zph_transform, entry=entry)
     figures: list[Path] = []
     methods = [
         "Survival was estimated by the Kaplan-Meier method with Greenwood variances and "
@@ -403,17 +413,25 @@ def run(
                "covariates": covariates, "cluster": cluster, "times": times, "unit": unit, "conf_type": conf_type,
                "conf_level": conf_level, "ties": ties, "rho": rho, "gamma": gamma, "trend": trend,
                "endpoint": endpoint, "zph_transform": zph_transform}
+    if entry is not None:
+        options["entry"] = entry
+        methods.append(f"Follow-up began at {entry} (delayed entry, left truncation): patients enter the risk sets "
+                       "of the Kaplan-Meier and reverse Kaplan-Meier estimates only after it, as R's "
+                       "survfit(Surv(entry, time, status)).")
     flow = {"rows": int(len(data) + len(exclusions)), "excluded_at_loading": len(exclusions),
             "analysed": int(len(data))}
     if time is not None or event is not None:
         if time is None or event is None:
             raise UsageError("give both --time and --event (or neither, with --schema cirt).")
         codes = parse_event_codes(event_codes)
+        if entry is not None and (covariates or codes["COMPETING"]):
+            raise UsageError("--entry (delayed entry) is supported for Kaplan-Meier, rates, medians and reverse "
+                             "Kaplan-Meier follow-up only; drop --covariates and COMPETING codes with it.")
         censor = codes["CENSOR"][0]
         declared = codes["EVENT"] + codes["COMPETING"] if (codes["EVENT"] or codes["COMPETING"]) else None
         from spinestats.analysis.surv_input import event_data
 
-        ed = event_data(data, time=time, event=event, censor=censor, causes=declared)
+        ed = event_data(data, time=time, event=event, censor=censor, causes=declared, entry=entry)
         cause = codes["EVENT"][0] if codes["EVENT"] else None
         if cause is None and codes["COMPETING"]:
             raise UsageError("--event-codes: COMPETING given without EVENT; name the event of interest.")
@@ -433,6 +451,9 @@ def run(
                    "warnings": block["warnings"], "options": options}
         warnings = block["warnings"]
     else:
+        if entry is not None:
+            raise UsageError("--entry is for column mode (--time/--event); schema mode times every endpoint from "
+                             "the start of treatment.")
         ep = derive_endpoints(data, unit=unit)
         wanted = list(ENDPOINTS) if endpoint == "all" else [endpoint]
         if any(e not in ENDPOINTS for e in wanted):

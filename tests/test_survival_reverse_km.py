@@ -69,3 +69,39 @@ def test_without_entry_unchanged():
     k = kaplan_meier(D, time="time", event="status")
     assert_allclose(follow_up_quantiles(k.curves[0], [0.5])[["estimate", "lower", "upper"]].to_numpy()[0],
                     [32.4, 29.0, 36.9])
+
+
+def test_survival_job_and_cli_with_entry(tmp_path):
+    import json
+
+    import pytest
+    from click.testing import CliRunner
+
+    from spinestats.errors import UsageError
+    from spinestats.reports import survival_job
+    from spinestats.reports.cli.main import cli
+
+    sec = survival_job.run(D, time="time", event="status", entry="entry", times=[24])
+    r = sec.results
+    # R: k <- survfit(Surv(entry, time, status) ~ 1, data = d); quantile(k, 0.5) -> 20.3;
+    #    summary(k, times = 24)$surv -> 0.443251347904
+    (med,) = r["median"].values()
+    assert_allclose(med["estimate"], 20.3)
+    (rate,) = r["rates"].values()
+    assert_allclose(rate[0]["survival"], 0.443251347904, rtol=1e-9)
+    # R: quantile(survfit(Surv(entry, time, 1 - status) ~ 1, data = d), 0.5) -> 25.6 (19.7, 34.6)
+    (fu,) = r["median_follow_up"].values()
+    assert_allclose([fu["estimate"], fu["lower"], fu["upper"]], [25.6, 19.7, 34.6])
+    assert r["options"]["entry"] == "entry" and any("delayed entry" in m for m in sec.methods)
+    g = survival_job.run(D, time="time", event="status", entry="entry", group="group")
+    assert g.results["logrank"] is None and any("log-rank test is not computed" in w for w in g.warnings)
+    with pytest.raises(UsageError, match="--entry"):
+        survival_job.run(D.assign(x=1.0), time="time", event="status", entry="entry", covariates=["x"])
+    f = tmp_path / "d.csv"
+    D.to_csv(f, index=False)
+    res = CliRunner().invoke(cli, ["survival", str(f), "--time", "time", "--event", "status", "--entry", "entry",
+                                   "--figure-format", "png", "--dpi", "72", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    out = json.loads((tmp_path / "o" / "results.json").read_text(encoding="utf-8"))
+    out = out.get("survival", out)
+    assert_allclose(list(out["median_follow_up"].values())[0]["estimate"], 25.6)
