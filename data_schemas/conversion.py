@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from spinestats.analysis import wbb
-from spinestats.data_schemas import japanese_dates
+from spinestats.data_schemas import date_hints, japanese_dates
 from spinestats.data_schemas.records import Problem
 from spinestats.data_schemas.schema import Column
 
@@ -297,8 +297,9 @@ class Converter:
                 self._report(raw, f.rows(mask.to_numpy()), file_col, rule, expected, severity)
             return pd.Series(f.rows(d.astype("datetime64[ns]").to_numpy()), index=raw.index)
         d, expected = self._dates(text)
-        if d.isna().any() and japanese_dates.looks_japanese(text[d.isna()]):
-            expected = f"{expected}; {japanese_dates.HINT}"
+        hint = date_hints.format_hint(text[d.isna()]) if d.isna().any() else None
+        if hint:
+            expected = f"{expected}; {hint}"
         d = d.astype("datetime64[ns]").to_numpy()
         bad = np.isnat(d) & ~f.missing
         self._report(raw, f.rows(bad), file_col, "unparseable date", expected)

@@ -98,3 +98,20 @@ def test_cirt_export_with_wareki_dates_loads_like_iso(tmp_path):
     with pytest.raises(DataError) as e:
         load(jp, "cirt")
     assert all("dates: japanese_era" in p.expected for p in e.value.problems if p.rule == "unparseable date")
+
+
+@pytest.mark.parametrize("values, fragment", [
+    (["31.12.2020", "2.1.2021"], 'declare dates: "%d.%m.%Y"'),
+    (["12/31/2020"], 'declare dates: "%m/%d/%Y"'),
+    (["05/06/2020"], 'dates: "%d/%m/%Y" (day first) or dates: "%m/%d/%Y" (month first)'),
+    (["平成31年4月30日"], "dates: japanese_era"),
+])
+def test_unparsed_date_hint_names_the_mapping_option(values, fragment):
+    conv = Converter("f.csv")
+    conv.date(pd.Series(values, index=range(2, 2 + len(values))), Column("d", "date"), "d")
+    assert conv.problems and all(fragment in p.expected for p in conv.problems)
+    # and the named declaration reads them
+    fmt = fragment.split('"')[1] if '"' in fragment else "japanese_era"
+    ok = Converter("f.csv", date_format=fmt)
+    out = ok.date(pd.Series(values, index=range(2, 2 + len(values))), Column("d", "date"), "d")
+    assert out.notna().all() and not ok.problems
