@@ -262,6 +262,10 @@ def run(
     low = low_auc_warning(dl.auc, proc_direction, str(positive))
     if low:
         warnings.append(low)
+    if DIRECTIONS.get(direction, direction) == "auto":
+        warnings.append(f"the direction was chosen from the data (pROC direction = 'auto' took '{proc_direction}'); "
+                        "an AUC whose direction is chosen after seeing the data is biased upward, so prespecify "
+                        "the direction in a confirmatory analysis.")
 
     rows_read, load_exc = _load_exclusions(table)
     flow = st.flow

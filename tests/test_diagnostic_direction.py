@@ -49,6 +49,7 @@ def test_lower_is_positive_matches_proc(tmp_path, direction):
     assert_allclose(r["auc_ci"], [0.479887604319, 0.729414721263], rtol=1e-9)
     assert_allclose(r["auc_se"], 0.0636560464662, rtol=1e-9)
     assert not any("below 0.5" in w for w in s.warnings)
+    assert any("chosen from the data" in w for w in s.warnings) == (direction == "auto")
     # R: coords(r, "best", best.method = "youden") -> threshold 8.5, sensitivity 0.3513514, specificity 0.8372093
     #    (pROC ">": positive when score < 8.5, i.e. score <= 8 in the score's own units)
     opt = r["optimal_cutoff"]
