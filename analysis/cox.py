@@ -377,6 +377,7 @@ def cox_ph(
     if not converged:
         warnings.append(f"the Cox fit did not converge in {max_iter} iterations.")
     robust_se = None
+    robust_score = None
     use_var = var
     if cluster or robust:
         res = cx.score_residuals(b)
@@ -389,6 +390,7 @@ def cox_ph(
             dfb = agg
         use_var = dfb.T @ dfb
         robust_se = np.sqrt(np.diag(use_var))
+        robust_score = _robust_score_test(cx, _cluster_codes(data, cluster, pos, cx.order))
     used_se = robust_se if robust_se is not None else se
     zq = stats.norm.ppf(0.5 + conf_level / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -406,6 +408,8 @@ def cox_ph(
         "wald": {"statistic": wald, "df": k, "p": float(stats.chi2.sf(wald, k)), "robust": robust_se is not None},
         "score": {"statistic": score, "df": k, "p": float(stats.chi2.sf(score, k))},
     }
+    if robust_score is not None:
+        tests["robust_score"] = robust_score
     lp = X @ b
     conc, _ = harrell_concordance(ed.time, ev, lp, s_codes)
     baseline = _baseline(cx, b)
@@ -435,6 +439,36 @@ def cox_ph(
         excluded=ed.excluded,
         warnings=tuple(warnings),
     )
+
+
+def _cluster_codes(data: pd.DataFrame, cluster: str | None, pos: np.ndarray, order: np.ndarray) -> np.ndarray | None:
+    """Cluster code of each row in the fit's sorted order (None: each row its own cluster, ``robust = TRUE``)."""
+    if not cluster:
+        return None
+    return pd.factorize(data[cluster].to_numpy()[pos][order], sort=True)[0]
+
+
+def _robust_score_test(cx: _Cox, codes: np.ndarray | None) -> dict:
+    """Robust (Lin-Wei) score test of beta = 0, as ``coxph``'s ``rscore`` / ``summary(fit)$robscore``.
+
+    :math:`T = U(0)^\\top (D_0^\\top D_0)^{-1} U(0)` with :math:`D_0` the score
+    residuals at :math:`\\beta = 0` summed within clusters (each row its own
+    cluster with ``robust`` alone) and :math:`U(0) = \\sum D_0`; chi-square
+    on the number of terms.  NaN (with ``singular``) when :math:`D_0^\\top D_0`
+    is not of full rank, e.g. fewer clusters than terms.
+    """
+    k = cx.p
+    res0 = cx.score_residuals(np.zeros(k))
+    if codes is not None:
+        agg = np.zeros((int(codes.max()) + 1, k))
+        np.add.at(agg, codes, res0)
+        res0 = agg
+    u = res0.sum(axis=0)
+    m = res0.T @ res0
+    singular = k == 0 or np.linalg.matrix_rank(m) < k
+    stat = float("nan") if singular else float(u @ np.linalg.solve(m, u))
+    return {"statistic": stat, "df": k, "p": float(stats.chi2.sf(stat, k)) if not singular else float("nan"),
+            "robust": True, "singular": bool(singular)}
 
 
 def _exp(x: np.ndarray) -> np.ndarray:

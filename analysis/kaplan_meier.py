@@ -353,7 +353,8 @@ def kaplan_meier(
 
 
 def _pooled(curves: Sequence[KMCurve]) -> KMCurve:
-    """The ungrouped curve's counts from group curves (no re-sorting; right-censored data only)."""
+    """The ungrouped curve's counts from group curves (no re-sorting); with delayed entry the numbers at
+    risk are the groups' counting-process ones, summed."""
     ut = np.unique(np.concatenate([c.time for c in curves]))
     d = np.zeros(ut.size)
     cc = np.zeros(ut.size)
@@ -362,7 +363,10 @@ def _pooled(curves: Sequence[KMCurve]) -> KMCurve:
         d[k] += c.n_event
         cc[k] += c.n_censored
     n = d + cc
-    nrisk = n[::-1].cumsum()[::-1]
+    if any(np.any(c.entries > 0) for c in curves):
+        nrisk = sum(c.at_risk(ut) for c in curves)
+    else:
+        nrisk = n[::-1].cumsum()[::-1]
     return _curve_from_counts(ut, nrisk, d, cc, None, curves[0].conf_type, curves[0].conf_level)
 
 

@@ -154,3 +154,65 @@ def cohen_kappa(
         n=n, categories=tuple(labels), observed_agreement=po, chance_agreement=pc,
         warnings=tuple(warnings),
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class PairwiseKappaResult(Result):
+    """Cohen's kappa (or weighted kappa) of every pair of raters, with Light's mean.
+
+    ``pairs`` holds ``(rater1, rater2, KappaResult)`` for each pair in column
+    order; ``light`` is the mean of the pairwise estimates (Light 1971), as
+    psych ``cohen.kappa``'s ``av.kappa`` / ``av.wt``.  No CI is given for the
+    mean: the pairs share raters and cases, so their estimates are not
+    independent.
+    """
+
+    weights: str
+    pairs: tuple
+    light: float
+    n: int
+    categories: tuple
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{"rater1": a, "rater2": b, "weights": self.weights, "estimate": k.estimate, "se": k.se,
+                              "lower": k.lower, "upper": k.upper, "n": k.n} for a, b, k in self.pairs])
+
+
+def pairwise_kappa(
+    ratings: pd.DataFrame,
+    *,
+    weights: str = "none",
+    levels: Sequence | None = None,
+    level: float = 0.95,
+) -> PairwiseKappaResult:
+    """Kappa of every pair of rater columns of ``ratings`` (complete cases) and Light's mean.
+
+    Parameters
+    ----------
+    ratings : cases x raters, no missing values (drop incomplete cases first).
+    weights : ``"none"``, ``"linear"`` or ``"quadratic"``.
+    levels : the ordered categories shared by all pairs (default: the sorted
+        union of every rater's values, so each pair is weighted on the same scale).
+    level : confidence level of each pair's CI.
+
+    Each pair equals psych ``cohen.kappa(x)[["R1 R2"]]``; the mean equals its
+    ``av.kappa`` (unweighted) or ``av.wt`` (weighted) when every category is
+    used by each pair.
+
+    Reference: Light RJ. Measures of response agreement for qualitative data.
+    Psychol Bull 1971;76:365-377. doi:10.1037/h0031643
+    """
+    cols = list(ratings.columns)
+    if len(cols) < 2:
+        raise DataError(f"pairwise kappa needs at least 2 raters; found {cols}.")
+    if levels is None:
+        vals = ratings.to_numpy(dtype=object).ravel().tolist()
+        levels = sorted(set(vals), key=lambda v: (str(type(v)), v))
+    pairs = []
+    for i, a in enumerate(cols):
+        for b in cols[i + 1:]:
+            k = cohen_kappa(ratings[a].tolist(), ratings[b].tolist(), weights=weights, levels=levels, level=level)
+            pairs.append((str(a), str(b), k))
+    return PairwiseKappaResult(weights=weights, pairs=tuple(pairs),
+                               light=float(np.mean([k.estimate for _, _, k in pairs])),
+                               n=int(len(ratings)), categories=tuple(levels))

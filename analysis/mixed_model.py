@@ -66,7 +66,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from spinestats.analysis.result import Result
-from spinestats.errors import DataError
+from spinestats.errors import DataError, UsageError
 
 GRADIENT_TOL = 2e-3  # lme4's check.conv.grad default
 SNAP = 1e-6  # a diagonal theta below this is tried at exactly 0
@@ -86,6 +86,9 @@ class Design:
     dropped: tuple[str, ...]
     visits: tuple[str, ...]
     arms: tuple[str, ...]
+    arm_column: str = "arm"  # the names the terms were built from (``f"{arm_column}{level}"``)
+    visit_column: str = "visit"
+    time_column: str | None = None  # continuous time as a fixed effect (:func:`build_time_design`)
 
 
 class _Profile:
@@ -283,6 +286,9 @@ class MixedModelResult(Result):
     jacobian: np.ndarray | None  # d vcov / d varpar, shape (k, p, p)
     warnings: tuple[str, ...] = ()
     conf_level: float = 0.95
+    arm_column: str = "arm"
+    visit_column: str = "visit"
+    time_column: str | None = None
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"term": self.terms, "estimate": self.estimate, "se": self.se,
@@ -295,6 +301,9 @@ class MixedModelResult(Result):
                 "random_slope", "dropped_terms", "warnings")
         out = {k: to_jsonable(getattr(self, k)) for k in keys}
         out["df_method"] = "Satterthwaite"
+        if self.time_column is not None:
+            out["time_model"] = "continuous"
+            out["arms"] = list(self.arms)
         return out
 
     def contrast(self, L: np.ndarray) -> Contrast:
@@ -353,20 +362,78 @@ def build_design(
             for k, v in enumerate(present[1:], start=1):
                 cols[f"{arm}{lev}:{visit}{v}"] = cols[f"{arm}{lev}"] * (vcode == k)
     names = list(cols)
-    X = np.column_stack([cols[c] for c in names])
-    keep, dropped = [], []
+    X, keep, dropped = _full_rank(np.column_stack([cols[c] for c in names]), names)
+    Z = np.ones((len(d), 1)) if time is None else np.column_stack([np.ones(len(d)), d[time].to_numpy(float)])
+    group = pd.factorize(d[subject], sort=True)[0]
+    return Design(y=d[value].to_numpy(float), X=X, Z=Z, group=group, terms=tuple(names[j] for j in keep),
+                  dropped=tuple(dropped), visits=tuple(present), arms=arm_levels,
+                  arm_column=arm if arm is not None else "arm", visit_column=visit)
+
+
+def _full_rank(X: np.ndarray, names: Sequence[str]) -> tuple[np.ndarray, list[int], list[str]]:
+    """Drop columns that do not raise the rank (as lme4): (kept X, kept indices, dropped names)."""
+    keep: list[int] = []
+    dropped: list[str] = []
     gram = X.T @ X
-    for j in range(X.shape[1]):  # drop columns that do not raise the rank (as lme4)
+    for j in range(X.shape[1]):
         sub = gram[np.ix_(keep + [j], keep + [j])]
         if np.linalg.matrix_rank(sub, tol=1e-10 * max(1.0, float(np.abs(sub).max()))) == len(keep) + 1:
             keep.append(j)
         else:
             dropped.append(names[j])
-    X = X[:, keep]
-    Z = np.ones((len(d), 1)) if time is None else np.column_stack([np.ones(len(d)), d[time].to_numpy(float)])
+    return X[:, keep], keep, dropped
+
+
+def build_time_design(
+    data: pd.DataFrame,
+    *,
+    value: str,
+    time: str,
+    subject: str,
+    arm: str | None = None,
+    arms: Sequence[str] | None = None,
+    random_slope: bool = True,
+) -> Design:
+    """Model matrices for ``value ~ time [* arm] + (1 [+ time] | subject)`` with continuous ``time``.
+
+    The fixed effects are R's for ``time * arm``: ``(Intercept)``, ``time``,
+    ``{arm}{level}`` and ``{time}:{arm}{level}`` for each non-reference arm
+    (``arms[0]`` is the reference).  Rows with a missing ``value`` are left
+    out (the caller records them); a missing or non-finite ``time`` on a row
+    with a value is refused.
+    """
+    for c in (value, time, subject) + ((arm,) if arm else ()):
+        if c not in data.columns:
+            raise DataError(f"mixed model: column {c!r} not found; columns are {', '.join(map(str, data.columns))}.")
+    d = data.loc[data[value].notna()]
+    if d.empty:
+        raise DataError("mixed model: no observed scores.")
+    t = pd.to_numeric(d[time], errors="coerce").to_numpy(float)
+    bad = ~np.isfinite(t)
+    if bad.any():
+        raise DataError(f"mixed model: {int(bad.sum())} scored rows have no numeric {time!r} "
+                        f"(rows {list(d.index[bad][:10])}); a continuous-time model needs the time of every score.")
+    if np.unique(t).size < 2:
+        raise DataError(f"mixed model: {time!r} takes a single value; a time trend cannot be estimated.")
+    cols = {"(Intercept)": np.ones(len(d)), time: t}
+    arm_levels: tuple[str, ...] = ()
+    if arm is not None:
+        arm_levels = tuple(arms) if arms is not None else tuple(sorted(d[arm].unique()))
+        unknown = sorted(set(map(str, d[arm].unique())) - set(map(str, arm_levels)))
+        if unknown:
+            raise DataError(f"mixed model: arm labels {unknown} are not among {list(arm_levels)}.")
+        a = d[arm].to_numpy()
+        for lev in arm_levels[1:]:
+            cols[f"{arm}{lev}"] = (a == lev).astype(float)
+        for lev in arm_levels[1:]:
+            cols[f"{time}:{arm}{lev}"] = t * (a == lev)
+    names = list(cols)
+    X, keep, dropped = _full_rank(np.column_stack([cols[c] for c in names]), names)
+    Z = np.column_stack([np.ones(len(d)), t]) if random_slope else np.ones((len(d), 1))
     group = pd.factorize(d[subject], sort=True)[0]
     return Design(y=d[value].to_numpy(float), X=X, Z=Z, group=group, terms=tuple(names[j] for j in keep),
-                  dropped=tuple(dropped), visits=tuple(present), arms=arm_levels)
+                  dropped=tuple(dropped), visits=(), arms=arm_levels,
+                  arm_column=arm if arm is not None else "arm", visit_column="", time_column=time)
 
 
 def fit_lmm(design: Design, *, conf_level: float = 0.95, satterthwaite: bool = True) -> MixedModelResult:
@@ -492,7 +559,8 @@ def _result(prof, design, theta, sigma, beta, vcov, se, dev, converged, singular
         theta=theta, sigma=sigma, random_sd=rsd, random_cor=rcor, reml_deviance=float(dev), converged=converged,
         singular=singular, gradient_max=grad_max, n_obs=prof.n, n_patients=int(design.group.max()) + 1,
         random_slope=prof.q == 2, visits=design.visits, arms=design.arms, dropped_terms=design.dropped,
-        vcov_varpar=A, jacobian=J, warnings=tuple(warnings), conf_level=conf_level)
+        vcov_varpar=A, jacobian=J, warnings=tuple(warnings), conf_level=conf_level,
+        arm_column=design.arm_column, visit_column=design.visit_column, time_column=design.time_column)
 
 @dataclasses.dataclass(frozen=True)
 class MarginalMeans(Result):
@@ -527,10 +595,16 @@ def marginal_means(fit: MixedModelResult) -> MarginalMeans:
     With two arms the means are per arm and visit (emmeans ``~ arm | visit``);
     the model is saturated in arm x visit, so these are the model-based cell
     means.  Terms dropped for rank deficiency make the cells that need them
-    non-estimable (reported as NaN).
+    non-estimable (reported as NaN, and named in the fit's ``dropped_terms``
+    and warnings).  The terms are found under the arm and visit column names
+    the design was built with (any names); a fit with continuous time is
+    refused (see :func:`marginal_means_at`).
     """
+    if fit.time_column is not None:
+        raise UsageError(f"marginal_means: this model has continuous time ({fit.time_column!r}), not visits; "
+                         "use marginal_means_at(fit, times=[...]).")
     index = {t: k for k, t in enumerate(fit.terms)}
-    visit_name = "visit"
+    visit_name, arm_name = fit.visit_column, fit.arm_column
     arms = fit.arms or (None,)
 
     def vec(arm_level, v):
@@ -538,13 +612,16 @@ def marginal_means(fit: MixedModelResult) -> MarginalMeans:
         L[index["(Intercept)"]] = 1.0
         need = []
         if arm_level is not None and arm_level != arms[0]:
-            need.append(f"arm{arm_level}")
+            need.append(f"{arm_name}{arm_level}")
         if v != fit.visits[0]:
             need.append(f"{visit_name}{v}")
             if arm_level is not None and arm_level != arms[0]:
-                need.append(f"arm{arm_level}:{visit_name}{v}")
+                need.append(f"{arm_name}{arm_level}:{visit_name}{v}")
         for t in need:
             if t not in index:
+                if t not in fit.dropped_terms:  # never NaN without a word
+                    raise DataError(f"marginal_means: the model has no term {t!r} (terms: {list(fit.terms)}); "
+                                    "the fit was not built by build_design with these arm and visit columns.")
                 return None
             L[index[t]] = 1.0
         return L
@@ -567,3 +644,69 @@ def marginal_means(fit: MixedModelResult) -> MarginalMeans:
             between.append(_row(fit, L1 - L0, **lab) if L1 is not None and L0 is not None else {**lab, **nan_row})
     m = pd.DataFrame(means).rename(columns={"estimate": "emmean"}).drop(columns=["t", "p"])
     return MarginalMeans(means=m, vs_baseline=pd.DataFrame(base), between_arms=pd.DataFrame(between))
+
+
+@dataclasses.dataclass(frozen=True)
+class TimeMarginalMeans(Result):
+    """Marginal means of a continuous-time LMM at chosen times (as emmeans with ``at``).
+
+    ``means``: one row per (arm,) time: ``emmean``, ``se``, ``df``, ``ci_low``,
+    ``ci_high`` (emmeans ``~ arm | time, at = list(time = times)``).
+    ``between_arms``: each non-reference arm minus the reference at each
+    time (``pairs(..., reverse = TRUE)``): ``estimate``, ``se``, ``df``,
+    ``t``, ``p``, ``ci_low``, ``ci_high``.  ``slopes``: the time slope per
+    arm (``emtrends(fit, ~ arm, var = "time")``) and, with two arms, their
+    difference.  Satterthwaite df; p values unadjusted.
+    """
+
+    means: pd.DataFrame
+    between_arms: pd.DataFrame
+    slopes: pd.DataFrame
+    times: tuple[float, ...]
+    df_method: str = "satterthwaite"
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.means.copy()
+
+
+def marginal_means_at(fit: MixedModelResult, times: Sequence[float]) -> TimeMarginalMeans:
+    """Means per (arm,) time, arm differences at each time and slopes, for a :func:`build_time_design` fit."""
+    if fit.time_column is None:
+        raise UsageError("marginal_means_at: this model has visits as a factor; use marginal_means(fit).")
+    tt = [float(t) for t in times]
+    if not tt or not all(np.isfinite(tt)):
+        raise UsageError(f"marginal_means_at: times must be finite numbers, got {list(times)!r}.")
+    index = {t: k for k, t in enumerate(fit.terms)}
+    tc, ac = fit.time_column, fit.arm_column
+    arms = fit.arms or (None,)
+
+    def vec(arm_level, at, slope=False):
+        L = np.zeros(len(fit.terms))
+        want = {"(Intercept)": 0.0 if slope else 1.0, tc: 1.0 if slope else at}
+        if arm_level is not None and arm_level != arms[0]:
+            want[f"{ac}{arm_level}"] = 0.0 if slope else 1.0
+            want[f"{tc}:{ac}{arm_level}"] = 1.0 if slope else at
+        for t, w in want.items():
+            if t not in index:
+                if w != 0.0:
+                    raise DataError(f"marginal_means_at: the model has no term {t!r} (terms: {list(fit.terms)}; "
+                                    f"dropped: {list(fit.dropped_terms)}).")
+                continue
+            L[index[t]] = w
+        return L
+
+    means, between, slopes = [], [], []
+    for at in tt:
+        for a in arms:
+            lab = {"time": at} if a is None else {"arm": a, "time": at}
+            means.append(_row(fit, vec(a, at), **lab))
+        for a in arms[1:]:
+            between.append(_row(fit, vec(a, at) - vec(arms[0], at), time=at, contrast=f"{a} - {arms[0]}"))
+    for a in arms:
+        slopes.append(_row(fit, vec(a, 0.0, slope=True), **({} if a is None else {"arm": a}), term="slope"))
+    for a in arms[1:]:
+        slopes.append(_row(fit, vec(a, 0.0, slope=True) - vec(arms[0], 0.0, slope=True), arm=f"{a} - {arms[0]}",
+                           term="slope difference"))
+    m = pd.DataFrame(means).rename(columns={"estimate": "emmean"}).drop(columns=["t", "p"])
+    return TimeMarginalMeans(means=m, between_arms=pd.DataFrame(between), slopes=pd.DataFrame(slopes),
+                             times=tuple(tt))

@@ -51,7 +51,7 @@ import pandas as pd
 
 from spinestats.analysis.result import Result
 from spinestats.analysis.score_input import check_arrays
-from spinestats.errors import DataError
+from spinestats.errors import DataError, UsageError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -196,3 +196,44 @@ def roc_curve(score, truth, weights=None) -> RocCurve:
         Identical to ``roc_from_counts`` on the counts per distinct score.
     """
     return roc_from_counts(*score_counts(score, truth, weights))
+
+
+#: Readable direction names and pROC's ``direction`` argument they stand for.
+DIRECTIONS = {"higher-is-positive": "<", "lower-is-positive": ">", "auto": "auto"}
+
+
+def resolve_direction(score, truth, direction: str = "higher-is-positive") -> str:
+    """pROC's ``direction`` (``"<"`` or ``">"``) for ``direction`` given readably or as pROC spells it.
+
+    ``"higher-is-positive"`` (``"<"``, the default, as pROC's documented
+    convention: controls < cases), ``"lower-is-positive"`` (``">"``: a lower
+    score means more likely positive) or ``"auto"``, which, as pROC, takes
+    ``">"`` when the median score of the negatives exceeds that of the
+    positives and ``"<"`` otherwise.  With ``">"`` the ROC curve, AUC and
+    DeLong variance are those of the negated score (pROC's ``roc(...,
+    direction = ">")``).
+    """
+    proc = DIRECTIONS.get(direction, direction)
+    if proc not in ("<", ">", "auto"):
+        raise UsageError(f"direction: expected higher-is-positive, lower-is-positive or auto "
+                         f"(pROC '<', '>', 'auto'), got {direction!r}.")
+    if proc != "auto":
+        return proc
+    s = np.asarray(score, dtype=float)
+    t = np.asarray(truth, dtype=bool)
+    if not t.any() or t.all():
+        return "<"
+    return ">" if float(np.median(s[~t])) > float(np.median(s[t])) else "<"
+
+
+def low_auc_warning(auc: float, direction: str, positive: str = "positive") -> str | None:
+    """A sentence when the AUC is below 0.5 (the score may run the other way), else None."""
+    if not np.isfinite(auc) or auc >= 0.5:
+        return None
+    if direction == ">":
+        other, flag = "higher", "higher-is-positive (pROC direction = '<')"
+    else:
+        other, flag = "lower", "lower-is-positive (pROC direction = '>')"
+    return (f"the AUC is {auc:.3f}, below 0.5: the score does worse than chance in the direction analysed, so "
+            f"{other} scores may indicate {positive}. If that is the score's prespecified meaning, rerun with "
+            f"--direction {flag}; choosing the direction after seeing the data inflates the AUC.")

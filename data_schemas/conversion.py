@@ -33,7 +33,9 @@ date
     with ``dates: excel`` in the mapping, Excel serial day numbers (1900
     date system, origin 1899-12-30; serials below 61 are refused because
     Excel counts a 29 February 1900 that never was); or any strftime
-    format given as ``dates: "%d.%m.%Y"``.  Result: ``datetime64[ns]``.
+    format given as ``dates: "%d.%m.%Y"``; with ``dates: japanese_era`` (or
+    ``wareki``) Japanese era and 年月日 dates (:mod:`.japanese_dates`).
+    Result: ``datetime64[ns]``.
 zones / layers
     WBB staging text parsed by :mod:`spinestats.analysis.wbb`; stored in
     canonical form (``"4;5;6;7;8"``, ``"A;B;C"``).
@@ -49,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from spinestats.analysis import wbb
+from spinestats.data_schemas import date_hints, japanese_dates
 from spinestats.data_schemas.records import Problem
 from spinestats.data_schemas.schema import Column
 
@@ -288,7 +291,15 @@ class Converter:
             return raw.astype("datetime64[ns]")
         f = self.factor(raw)
         text = pd.Series(f.uniques, dtype=object).where(~f.missing, None)
+        if self.date_format in japanese_dates.FORMAT_NAMES:
+            d, problems = japanese_dates.parse_series(text)
+            for mask, rule, expected, severity in problems:
+                self._report(raw, f.rows(mask.to_numpy()), file_col, rule, expected, severity)
+            return pd.Series(f.rows(d.astype("datetime64[ns]").to_numpy()), index=raw.index)
         d, expected = self._dates(text)
+        hint = date_hints.format_hint(text[d.isna()]) if d.isna().any() else None
+        if hint:
+            expected = f"{expected}; {hint}"
         d = d.astype("datetime64[ns]").to_numpy()
         bad = np.isnat(d) & ~f.missing
         self._report(raw, f.rows(bad), file_col, "unparseable date", expected)

@@ -15,7 +15,8 @@ optional::
     units:                   # schema column -> unit the export uses
       size_cm: mm            # converted to the schema's unit (cm)
     dates: iso               # iso (YYYY-MM-DD or YYYY/MM/DD), excel (serial
-                             # day numbers), or a strftime format "%d.%m.%Y"
+                             # day numbers), japanese_era (H31.4.30, 平成31年4月30日,
+                             # 2015年7月29日; alias wareki), or a strftime format "%d.%m.%Y"
     codes:                   # schema column -> {export code: schema value}
       boundary: {明瞭: distinct, 不明瞭: indistinct}
       reference: {1: malignant, 0: benign}

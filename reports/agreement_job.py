@@ -24,7 +24,9 @@ conf_level : 0.95.
 ``results`` keys: ``measure``, ``n_cases``, ``raters``, ``excluded``
 (incomplete cases), ``kappa`` (first two raters: ``estimate``, ``se``,
 ``lower``, ``upper``; ``pairwise`` with more raters), ``weighted_kappa``
-(``linear``, ``quadratic``), ``fleiss_kappa`` (``estimate``, ``se``, ``z``,
+(``linear``, ``quadratic``; with more than two raters each also has
+``pairwise``, every pair, and ``light``, Light's mean of the pairs; so has
+``kappa``), ``fleiss_kappa`` (``estimate``, ``se``, ``z``,
 ``p_value``), ``icc`` (six entries: ``type``, ``estimate``, ``lower``,
 ``upper``, ``F``, ``df1``, ``df2``, ``p``), ``features``, ``warnings``.
 """
@@ -40,7 +42,7 @@ import pandas as pd
 
 from spinestats.analysis.fleiss_kappa import fleiss_kappa
 from spinestats.analysis.icc import icc
-from spinestats.analysis.kappa import cohen_kappa
+from spinestats.analysis.kappa import cohen_kappa, pairwise_kappa
 from spinestats.analysis.result import to_jsonable
 from spinestats.errors import DataError, UsageError
 from spinestats.reports.section import Section
@@ -53,6 +55,8 @@ REFERENCES = (
     "Psychol Bull 1969;72:323-327. doi:10.1037/h0028106",
     "Fleiss JL. Measuring nominal scale agreement among many raters. Psychol Bull 1971;76:378-382. "
     "doi:10.1037/h0031619",
+    "Light RJ. Measures of response agreement for qualitative data: some generalizations and alternatives. "
+    "Psychol Bull 1971;76:365-377. doi:10.1037/h0031643",
     "Shrout PE, Fleiss JL. Intraclass correlations: uses in assessing rater reliability. Psychol Bull "
     "1979;86:420-428. doi:10.1037/0033-2909.86.2.420",
 )
@@ -89,6 +93,19 @@ def _as_codes(s: pd.Series) -> pd.Series:
     return s
 
 
+def _pairwise(complete: pd.DataFrame, weights: str, levels, conf_level: float, measure: str,
+              warnings: list[str]) -> dict[str, Any]:
+    """Every pair's weighted kappa and Light's mean (the first pair's warnings are already given)."""
+    pk = pairwise_kappa(complete, weights=weights, levels=levels, level=conf_level)
+    rows = []
+    for i, (a, b, k) in enumerate(pk.pairs):
+        if i:
+            warnings.extend(f"{measure} ({a} vs {b}, {weights}): {x}" for x in k.warnings)
+        rows.append({"rater1": a, "rater2": b, "estimate": k.estimate, "se": k.se, "lower": k.lower,
+                     "upper": k.upper, "n": k.n})
+    return {"pairwise": rows, "light": pk.light}
+
+
 def agreement_results(wide: pd.DataFrame, *, measure: str, conf_level: float = 0.95,
                       ordinal: bool = True, numeric: bool = True) -> tuple[dict[str, Any], list[str]]:
     """Kappa, weighted kappa, Fleiss' kappa and ICC of a cases x raters table."""
@@ -117,9 +134,12 @@ def agreement_results(wide: pd.DataFrame, *, measure: str, conf_level: float = 0
     pairs = list(itertools.combinations(raters, 2))
     out["kappa"] = kap(*pairs[0], "none")
     if len(pairs) > 1:
-        out["kappa"]["pairwise"] = [kap(a, b, "none") for a, b in pairs]
+        out["kappa"].update(_pairwise(complete, "none", levels, conf_level, measure, warnings))
     if ordinal:
         out["weighted_kappa"] = {w: kap(*pairs[0], w) for w in ("linear", "quadratic")}
+        if len(pairs) > 1:
+            for w in ("linear", "quadratic"):
+                out["weighted_kappa"][w].update(_pairwise(complete, w, levels, conf_level, measure, warnings))
     else:
         out["weighted_kappa"] = None
     fk = fleiss_kappa(complete.to_numpy(dtype=object))
@@ -207,5 +227,9 @@ def run(
         "weights for ordinal ratings) with large-sample CIs (Fleiss, Cohen & Everitt 1969), Fleiss' kappa for "
         "all readers together, and the six Shrout-Fleiss intraclass correlations with F-based CIs.",
     )
+    if len(res["raters"]) > 2:
+        methods += ("With more than two readers, Cohen's kappa (unweighted, linear and quadratic) was computed for "
+                    "every pair of readers on a common category scale and summarised by Light's kappa, the mean of "
+                    "the pairwise kappas (Light 1971).",)
     return Section(key=key, title=title or "Reader agreement", results=to_jsonable(res), warnings=tuple(warnings),
                    methods=methods, references=REFERENCES)

@@ -34,8 +34,9 @@ def _axes(ax, **kwargs):
     return ax.figure, ax
 
 
-def roc_figure(roc, *, band=None, optimal=None, delong=None, ax=None):
-    """ROC curve with optional CI band and marked cutoff (see module docstring)."""
+def roc_figure(roc, *, band=None, optimal=None, delong=None, ax=None, at_most=False):
+    """ROC curve with optional CI band and marked cutoff (see module docstring; ``at_most``: positive when score <= cutoff)."""
+    sign = "\u2264" if at_most else "\u2265"
     fig, ax = _axes(ax, height_mm=85.0)
     fpr = 1.0 - np.asarray(roc.specificities)
     tpr = np.asarray(roc.sensitivities)
@@ -52,9 +53,9 @@ def roc_figure(roc, *, band=None, optimal=None, delong=None, ax=None):
         ox = 1.0 - np.asarray(optimal.specificity)
         oy = np.asarray(optimal.sensitivity)
         ax.plot(ox, oy, linestyle="none", marker="o", markersize=4, color=PALETTE[1],
-                label="cutoff " + ", ".join(f"\u2265 {c:g}" for c in optimal.cutoff))
+                label="cutoff " + ", ".join(f"{sign} {c:g}" for c in optimal.cutoff))
         for x, y, c in zip(ox, oy, optimal.cutoff):
-            ax.annotate(f"\u2265 {c:g}", (x, y), xytext=(4, -8), textcoords="offset points", fontsize=7)
+            ax.annotate(f"{sign} {c:g}", (x, y), xytext=(4, -8), textcoords="offset points", fontsize=7)
     ax.set_xlim(-0.01, 1.01)
     ax.set_ylim(-0.01, 1.01)
     ax.set_aspect("equal")
@@ -64,8 +65,9 @@ def roc_figure(roc, *, band=None, optimal=None, delong=None, ax=None):
     return fig, ax
 
 
-def score_distribution_figure(roc, *, labels=("negative", "positive"), cutoff=None, ax=None):
-    """Patients per score level by class (see module docstring)."""
+def score_distribution_figure(roc, *, labels=("negative", "positive"), cutoff=None, ax=None, at_most=False):
+    """Patients per score level by class (see module docstring; ``at_most``: positive when score <= cutoff)."""
+    sign = "\u2264" if at_most else "\u2265"
     fig, ax = _axes(ax)
     levels = np.asarray(roc.levels, dtype=float)
     pos = np.asarray(roc.n_pos)
@@ -77,13 +79,14 @@ def score_distribution_figure(roc, *, labels=("negative", "positive"), cutoff=No
         ax.bar(levels + width / 2, pos, width=width, color=PALETTE[1], label=labels[1], hatch="//", edgecolor="white")
         ax.set_xticks(levels)
         if cutoff is not None:
-            ax.axvline(float(cutoff) - 0.5, color="0.2", linestyle="--", linewidth=0.8, label=f"cutoff \u2265 {cutoff:g}")
+            ax.axvline(float(cutoff) + (0.5 if at_most else -0.5), color="0.2", linestyle="--", linewidth=0.8,
+                       label=f"cutoff {sign} {cutoff:g}")
     else:
         bins = np.histogram_bin_edges(levels, bins=min(30, max(5, levels.size // 5)), weights=None)
         ax.hist(levels, bins=bins, weights=neg, color=PALETTE[0], alpha=0.7, label=labels[0])
         ax.hist(levels, bins=bins, weights=pos, color=PALETTE[1], alpha=0.7, label=labels[1])
         if cutoff is not None:
-            ax.axvline(float(cutoff), color="0.2", linestyle="--", linewidth=0.8, label=f"cutoff \u2265 {cutoff:g}")
+            ax.axvline(float(cutoff), color="0.2", linestyle="--", linewidth=0.8, label=f"cutoff {sign} {cutoff:g}")
     ax.set_xlabel("Score")
     ax.set_ylabel("Patients")
     ax.legend(frameon=False, fontsize=7)

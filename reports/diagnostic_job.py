@@ -30,6 +30,13 @@ bootstrap : number of stratified bootstrap replicates (0 = none): cutoff
 seed, workers, scheduler : bootstrap seed and where replicates run (results do
     not depend on ``workers``/``scheduler``).
 weights : DSS feature weights for a variant score (default Table 2).
+direction : which way the score points: ``higher-is-positive`` (default,
+    pROC ``direction = "<"``), ``lower-is-positive`` (pROC ``">"``: test
+    positive when score <= cutoff; cutoffs are reported in the score's own
+    units) or ``auto`` (pROC's median rule).  An AUC below 0.5 gives a
+    warning that the score may run the other way.  ``lower-is-positive``
+    is not combined with ``bootstrap``, ``compare`` or ``unpaired_by``
+    (negate the score column for those).
 min_per_class : fewer patients than this in a class gives a warning (default 10).
 figure_formats, dpis : figure files (default pdf, svg, png at 300 and 600 dpi).
 Tables are written as CSV (formula-safe); the plan runner adds the other formats.
@@ -37,6 +44,7 @@ Tables are written as CSV (formula-safe); the plan runner adds the other formats
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -52,7 +60,7 @@ from spinestats.analysis.delong import delong_from_roc, delong_unpaired
 from spinestats.analysis.dss_score import FEATURE_LABELS, compute_dss
 from spinestats.analysis.feature_comparison import compare_features
 from spinestats.analysis.result import to_jsonable
-from spinestats.analysis.roc import RocCurve, roc_curve
+from spinestats.analysis.roc import DIRECTIONS, RocCurve, low_auc_warning, resolve_direction, roc_curve
 from spinestats.analysis.score_comparison import compare_scores
 from spinestats.analysis.score_input import prepare_score_truth
 from spinestats.errors import UsageError
@@ -171,6 +179,7 @@ def run(
     workers: int = 1,
     scheduler: str | None = None,
     weights: Mapping[str, float] | None = None,
+    direction: str = "higher-is-positive",
     min_per_class: int = 10,
     figure_formats: Sequence[str] | None = None,
     dpis: Sequence[int] | None = None,
@@ -235,12 +244,28 @@ def run(
     neg_label = labels[0] if len(labels) == 1 else "negative"
     class_labels = (neg_label, str(positive))
 
-    roc = roc_curve(st.score, st.truth)
+    proc_direction = resolve_direction(st.score, st.truth, direction)
+    reverse = proc_direction == ">"
+    if reverse and (bootstrap or compare is not None or unpaired_by is not None):
+        raise UsageError("--direction lower-is-positive cannot yet be combined with --bootstrap, --compare or "
+                         "--unpaired-by; negate the score column (higher = more likely positive) for those.")
+    ge = "<=" if reverse else ">="
+    roc = roc_curve(-st.score if reverse else st.score, st.truth)
     dl = delong_from_roc(roc, conf_level)
     opt = optimal_cutoff(roc, method, cost=cost, prevalence=prevalence, min_sensitivity=min_sensitivity,
                          min_specificity=min_specificity)
     all_cut = accuracy_from_roc(roc, method=ci_method, conf_level=conf_level, prevalence=target_prevalence)
+    if reverse:  # analysed on -score: cutoffs back in the score's own units ("positive when score <= cutoff")
+        opt = dataclasses.replace(opt, cutoff=tuple(-c for c in opt.cutoff), threshold=tuple(-t for t in opt.threshold))
+        all_cut = dataclasses.replace(all_cut, table=all_cut.table.assign(cutoff=-all_cut.table["cutoff"]))
     warnings = list(st.warnings)
+    low = low_auc_warning(dl.auc, proc_direction, str(positive))
+    if low:
+        warnings.append(low)
+    if DIRECTIONS.get(direction, direction) == "auto":
+        warnings.append(f"the direction was chosen from the data (pROC direction = 'auto' took '{proc_direction}'); "
+                        "an AUC whose direction is chosen after seeing the data is biased upward, so prespecify "
+                        "the direction in a confirmatory analysis.")
 
     rows_read, load_exc = _load_exclusions(table)
     flow = st.flow
@@ -252,7 +277,7 @@ def run(
         warnings.append(f"{e['n']} rows excluded: {e['reason']} (lines {e['lines'][:20]}).")
     if len(opt.cutoff) > 1:
         warnings.append(f"{len(opt.cutoff)} cutoffs tie under the {method} rule: "
-                        f"{', '.join(f'>= {c:g}' for c in opt.cutoff)}; all are reported.")
+                        f"{', '.join(f'{ge} {c:g}' for c in opt.cutoff)}; all are reported.")
 
     results: dict[str, Any] = {
         "analysis": "dss" if is_dss else "accuracy",
@@ -269,7 +294,12 @@ def run(
         "auc_ci_method": "DeLong",
         "conf_level": conf_level,
         "ci_method": ci_method,
-        "cutoff_convention": "test positive when score >= cutoff (pROC threshold = midpoint below the cutoff)",
+        "cutoff_convention": "test positive when score <= cutoff (pROC direction '>'; threshold = midpoint above the "
+                             "cutoff)" if reverse else
+                             "test positive when score >= cutoff (pROC threshold = midpoint below the cutoff)",
+        "direction": {v: k for k, v in DIRECTIONS.items()}[proc_direction],
+        "direction_proc": proc_direction,
+        "direction_requested": direction,
         "cutoffs": [_cutoff_entry(r) for r in all_cut.records()],
         "optimal_cutoff": _optimal_dict(opt, {"cost": cost, "prevalence": prevalence,
                                               "min_sensitivity": min_sensitivity, "min_specificity": min_specificity}),
@@ -280,7 +310,11 @@ def run(
     requested = None
     if cutoff is not None:
         cuts = [float(c) for c in np.atleast_1d(cutoff)]
-        results["requested_cutoffs"] = _at_cutoffs(roc, cuts, ci_method, conf_level, target_prevalence)
+        results["requested_cutoffs"] = _at_cutoffs(roc, [-c for c in cuts] if reverse else cuts, ci_method,
+                                                   conf_level, target_prevalence)
+        if reverse:
+            for r in results["requested_cutoffs"]:
+                r["cutoff"] = -r["cutoff"]
         requested = OptimalCutoff(method="requested", cutoff=tuple(cuts), threshold=tuple(float("nan") for _ in cuts),
                                   sensitivity=tuple(r["sensitivity"] for r in results["requested_cutoffs"]),
                                   specificity=tuple(r["specificity"] for r in results["requested_cutoffs"]),
@@ -289,7 +323,7 @@ def run(
     tdir = out_dir / "tables"
     t_formats = ("csv",)  # the plan runner writes the manuscript formats from these
     tables += write_table(all_cut.to_frame(), tdir, f"{key}_cutoffs", t_formats,
-                          title=f"Accuracy of {score_name} at each cutoff (positive when score >= cutoff)",
+                          title=f"Accuracy of {score_name} at each cutoff (positive when score {ge} cutoff)",
                           note=f"CIs: {'exact Clopper-Pearson' if ci_method == 'exact' else 'Wilson'} for proportions, "
                                "log method for likelihood ratios, Woolf for the diagnostic odds ratio.")
     if is_dss:
@@ -353,10 +387,12 @@ def run(
     fig_dpis = tuple(dpis) if dpis else DEFAULT_DPIS
     fdir = out_dir / "figures"
     figures: list[Path] = []
-    fig, _ = roc_figure(roc, band=band, optimal=requested or opt, delong=dl)
+    fig, _ = roc_figure(roc, band=band, optimal=requested or opt, delong=dl, at_most=reverse)
     figures += save_figure(fig, fdir, f"{key}_roc", fig_formats, fig_dpis)
-    fig, _ = score_distribution_figure(roc, labels=class_labels,
-                                       cutoff=(requested or opt).cutoff[0] if np.isfinite((requested or opt).cutoff[0]) else None)
+    shown = roc_curve(st.score, st.truth) if reverse else roc  # the distribution in the score's own units
+    fig, _ = score_distribution_figure(shown, labels=class_labels,
+                                       cutoff=(requested or opt).cutoff[0] if np.isfinite((requested or opt).cutoff[0]) else None,
+                                       at_most=reverse)
     figures += save_figure(fig, fdir, f"{key}_score_distribution", fig_formats, fig_dpis)
     if boot is not None:
         fig, _ = cutoff_stability_figure(boot)
@@ -373,7 +409,9 @@ def run(
     methods.insert(0, (
         f"{score_desc}Diagnostic accuracy of {score_name} against {truth} ({positive} = positive) was summarised by the "
         f"empirical ROC curve and its AUC with a {pct:.0f}% DeLong CI computed with the fast algorithm of Sun and Xu "
-        f"[DeLong 1988; Sun 2014], as pROC. At each cutoff (positive when the score is at or above it), sensitivity, "
+        f"[DeLong 1988; Sun 2014], as pROC"
+        + (" with direction = '>' (lower scores indicate the positive class)" if reverse else "")
+        + f". At each cutoff (positive when the score is at or {'below' if reverse else 'above'} it), sensitivity, "
         f"specificity, PPV and NPV are given with {'exact Clopper-Pearson' if ci_method == 'exact' else 'Wilson score'} "
         f"CIs, and likelihood ratios with log-method CIs, as epiR epi.tests. The optimal cutoff was chosen by the "
         f"{method.replace('_', ' ')} criterion (all tied cutoffs reported)."

@@ -25,6 +25,18 @@ random_slope : bool, default False
     Add a random slope on time since BKP in months (1w = 0.25) to the
     patient random intercept.  Not possible with data at the "final" visit
     (it has no fixed time).
+time_model : "factor" (default) or "continuous"
+    "continuous" adds, beside the visit-as-factor model (which stays the
+    primary analysis and fills ``mixed_model``/``emmeans``), a model with time
+    since BKP in months as a continuous covariate,
+    ``nrs ~ time * arm + (1 + time | patient)`` (R: ``lmer(nrs ~ time * arm +
+    (1 + time | patient_id), REML = TRUE)``), reported under
+    ``mixed_model_time`` and ``emmeans_time`` (means per arm at
+    ``emmeans_times``, arm differences at each time and slopes, with
+    Satterthwaite df as lmerTest/emmeans).  Scores at "final" (no fixed
+    time) are left out of that model and counted in ``flow``.
+emmeans_times : times in months for ``emmeans_time`` (default: the
+    scheduled times of the observed visits, 0, 0.25, 1, 3, 6, 12).
 ancova_visit : str, default "1m"
     Follow-up visit of the two-arm ANCOVA (adjusted for baseline).
 workers, scheduler : parallel imputation (see ``analysis/resampling.py``).
@@ -230,6 +242,40 @@ def _fit(long, arms, random_slope, satterthwaite=True):
     return lmm.fit_lmm(design, satterthwaite=satterthwaite)
 
 
+def _time_model(long, arms, times) -> tuple[dict, dict, list[str], dict]:
+    """The continuous-time model (results blocks, flow entry, warnings, table frames)."""
+    d = long.loc[long[NRS].notna()].copy()
+    final = d[VISIT].eq("final")
+    d = d.loc[~final]
+    d["time_months"] = d[VISIT].map(MONTHS)
+    two = len(arms) == 2
+    design = lmm.build_time_design(d, value=NRS, time="time_months", subject=ID, arm=ARM if two else None,
+                                   arms=arms if two else None, random_slope=True)
+    fit = lmm.fit_lmm(design)
+    if times is None:
+        times = sorted(set(d["time_months"]))
+    elif isinstance(times, str):
+        try:
+            times = [float(t) for t in times.split(",") if t.strip()]
+        except ValueError as exc:
+            raise UsageError(f"--emmeans-times: expected months separated by commas, got {times!r}.") from exc
+    emm = lmm.marginal_means_at(fit, times)
+    warnings = [f"continuous-time model: {w}" for w in fit.warnings]
+    if final.any():
+        warnings.append(f"continuous-time model: {int(final.sum())} scores at 'final' (last follow-up, no fixed "
+                        "time) were left out of it.")
+    block = {"model": "nrs ~ time * arm + (1 + time | patient)" if two else "nrs ~ time + (1 + time | patient)",
+             "time_unit": "months", **fit.to_dict()}
+    emm_block = {"df_method": "satterthwaite", "times": list(emm.times), "means": _rows(emm.means),
+                 "between_arms": _rows(emm.between_arms), "slopes": _rows(emm.slopes)}
+    flow = {"patients": fit.n_patients, "observations": fit.n_obs, "excluded_final": int(final.sum())}
+    frames = {"mixed_model_time": fit.to_frame(), "emmeans_time": emm.means,
+              "emmeans_time_slopes": emm.slopes}
+    if two:
+        frames["emmeans_time_between_arms"] = emm.between_arms
+    return {"mixed_model_time": block, "emmeans_time": emm_block}, flow, warnings, frames
+
+
 def _emm_rows(fit, pairs):
     """Estimate and variance of the between-arm contrasts from a fit (for pooling)."""
     index = {t: k for k, t in enumerate(fit.terms)}
@@ -360,6 +406,11 @@ def _methods(arms, opts, fit, imputed: bool) -> tuple[str, ...]:
         + (" and a random slope on time (months)" if opts["random_slope"] else "")
         + " uses every observed score, including patients with a single visit; tests, marginal means and "
         "contrasts use Satterthwaite degrees of freedom (as lmerTest/emmeans).",
+        *(("A second mixed model treats time since kyphoplasty (months) as a continuous covariate"
+           + (" interacting with arm" if two else "")
+           + ", with a random intercept and slope on time per patient; marginal means at chosen times, arm "
+           "differences and slopes use Satterthwaite degrees of freedom.",) if opts.get("time_model") == "continuous"
+          else ()),
         f"A responder has a reduction of at least {opts['mcid']:g} points and at least {opts['mcid_percent']:g}% "
         "of the baseline score; proportions have Wilson 95% CIs"
         + (" and arm differences Newcombe hybrid-score CIs." if two else "."),
@@ -389,6 +440,8 @@ def run(
     impute_method: str = "pmm",
     seed: int = 2024,
     random_slope: bool = False,
+    time_model: str = "factor",
+    emmeans_times=None,
     ancova_visit: str = "1m",
     workers: int = 1,
     scheduler: str | None = None,
@@ -423,6 +476,8 @@ def run(
         raise UsageError(f"--impute needs at least 2 imputations (20 or more recommended), got {impute}.")
     if ancova_visit not in VISITS or ancova_visit == "baseline":
         raise UsageError(f"ancova visit must be a follow-up visit of {list(VISITS[1:])}, got {ancova_visit!r}.")
+    if time_model not in ("factor", "continuous"):
+        raise UsageError(f"time model: expected 'factor' or 'continuous', got {time_model!r}.")
     opts = {"mcid": float(mcid), "mcid_percent": float(mcid_percent), "impute": int(impute),
             "impute_method": impute_method, "seed": int(seed), "random_slope": bool(random_slope),
             "ancova_visit": ancova_visit, "workers": int(workers), "scheduler": scheduler}
@@ -486,26 +541,38 @@ def run(
                             "than 2 observed scores and were left out of the imputed analyses.")
         if impute < 20:
             warnings.append(f"multiple imputation with m = {impute}; at least 20 imputations are recommended.")
+    time_flow, time_frames = None, {}
+    if time_model == "continuous":
+        blocks, time_flow, w, time_frames = _time_model(long, arms, emmeans_times)
+        results.update(blocks)
+        warnings += w
+        opts_time = {"time_model": time_model, "emmeans_times": blocks["emmeans_time"]["times"]}
     results["missingness"] = {"n_patients": miss.n_patients, "n_complete": miss.n_complete,
                               "patterns": to_jsonable(miss.patterns), "per_visit": to_jsonable(miss.per_visit)}
     results["adverse_events"] = _rows(ae.table) if ae is not None else []
     flow = _flow(wide, long, paired, fit, arms)
     flow["excluded_by_loader"] = len(exclusions)
+    if time_flow is not None:
+        flow["mixed_model_time"] = time_flow
     results["flow"] = flow
     results["options"] = {k: v for k, v in opts.items() if k not in ("workers", "scheduler")}
+    if time_model == "continuous":
+        results["options"].update(opts_time)
     results["warnings"] = list(dict.fromkeys(warnings))
 
     figures: list[Path] = []
     tables: list[Path] = []
     if out_dir is not None:
         figures, tables = _write(Path(out_dir), key, summary, resp, long, visits, two, paired, fit, emm, ae, miss,
-                                 figure_formats, dpis)
+                                 figure_formats, dpis, extra_frames=time_frames)
     return Section(key=key, title="Pain after balloon kyphoplasty", results=results, figures=tuple(figures),
                    tables=tuple(tables), warnings=tuple(results["warnings"]),
-                   methods=_methods(arms, opts, fit, bool(impute)), references=REFERENCES)
+                   methods=_methods(arms, {**opts, "time_model": time_model}, fit, bool(impute)),
+                   references=REFERENCES)
 
 
-def _write(folder: Path, key: str, summary, resp, long, visits, two, paired, fit, emm, ae, miss, figure_formats, dpis):
+def _write(folder: Path, key: str, summary, resp, long, visits, two, paired, fit, emm, ae, miss, figure_formats, dpis,
+           extra_frames=None):
     from spinestats.reports import pain_figures
     from spinestats.reports.figure_style import DEFAULT_DPIS, DEFAULT_FORMATS, journal_figure, save_figure
     from spinestats.reports.output import escape_frame
@@ -519,6 +586,7 @@ def _write(folder: Path, key: str, summary, resp, long, visits, two, paired, fit
         frames["responder_differences"] = resp.difference
     if ae is not None:
         frames["adverse_events"] = ae.to_frame()
+    frames.update(extra_frames or {})
     (folder / "tables").mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
         rel = Path("tables") / f"{key}_{name}.csv"  # prefixed by the section key: no clash between sections

@@ -115,17 +115,12 @@ def km_curves(km, risk_times: Sequence[float] | None = None, labels: dict | None
 
 
 def reverse_km_curves(km, risk_times: Sequence[float] | None = None, labels: dict | None = None) -> list[StepCurve]:
-    """Reverse Kaplan-Meier (follow-up) curves: censoring as the event, from the same result's counts."""
-    from spinestats.analysis.kaplan_meier import km_curve
+    """Reverse Kaplan-Meier (follow-up) curves: censoring as the event, from the same result's counts
+    (numbers at risk as the forward curve's, so delayed entry is kept)."""
+    from spinestats.analysis.reverse_km import reverse_km
 
     rt = np.asarray(risk_times if risk_times is not None else [], dtype=float)
-    out = []
-    for c in km.curves:
-        t = np.concatenate([np.repeat(c.time, c.n_event), np.repeat(c.time, c.n_censored)])
-        e = np.concatenate([np.zeros(int(c.n_event.sum()), bool), np.ones(int(c.n_censored.sum()), bool)])
-        rc = km_curve(t, e, conf_type=c.conf_type, conf_level=c.conf_level, group=c.group)
-        out.append(_km_step(rc, rt, labels))
-    return out
+    return [_km_step(reverse_km(c), rt, labels) for c in km.curves]
 
 
 def cif_curves(cif, cause: int | None = None, risk_times: Sequence[float] | None = None,

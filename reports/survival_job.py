@@ -40,6 +40,14 @@ conf_type : "log" (default, as R), "log-log" or "plain".
 ties : "efron" (default) or "breslow".
 rho, gamma : Fleming-Harrington weights of the log-rank test (0, 0 = log-rank).
 trend : add the trend test over the ordered groups.
+entry : delayed-entry (left-truncation) column, column mode only: subjects
+    are at risk after it (``Surv(entry, time, event)``) in the Kaplan-Meier
+    curves, rates, medians and the reverse Kaplan-Meier follow-up.  Not with
+    covariates or competing codes; the log-rank test is left out (warning).
+zph_transform : time transform of the proportional-hazards test, as
+    ``cox.zph(fit, transform = ...)``: "km" (default), "rank", "identity"
+    or "log".  With ``cluster`` the Cox tests add ``robust_score`` (R's
+    ``fit$rscore``).
 endpoint : "all" (default) or one of os, lc, dmfs, pfs (schema mode); the
     first one listed is also copied to the top level of the results.
 figure_formats, dpis, width : figure output (see ``figure_style``).
@@ -163,8 +171,14 @@ def _km_block(km) -> dict[str, Any]:
     return out
 
 
+LIN_WEI = ("Lin DY, Wei LJ. The robust inference for the Cox proportional hazards model. J Am Stat Assoc "
+           "1989;84:1074-1078. doi:10.1080/01621459.1989.10478874")
+ZPH_TRANSFORMS = {"km": "Kaplan-Meier transform", "rank": "rank transform", "identity": "untransformed time",
+                  "log": "log transform"}
+
+
 def _cox_block(d: pd.DataFrame, time: str, event: str, covariates, *, ties, strata, cluster, cause, censor,
-               warnings: list[str]) -> dict[str, Any] | None:
+               warnings: list[str], zph_transform: str = "km") -> dict[str, Any] | None:
     if not covariates:
         return None
     try:
@@ -182,8 +196,9 @@ def _cox_block(d: pd.DataFrame, time: str, event: str, covariates, *, ties, stra
              "ties": fit.ties, "separated": list(fit.separated), "converged": fit.converged}
     try:
         z = cox_zph(d, time=time, event=event, covariates=covariates, ties=ties, strata=strata, cause=cause,
-                    censor=censor)
+                    censor=censor, transform=zph_transform)
         block["ph_test"] = to_jsonable(z.table)
+        block["ph_transform"] = zph_transform
         block["_zph"] = z
     except (SpinestatsError, np.linalg.LinAlgError) as exc:
         block["ph_test"] = None
@@ -223,17 +238,22 @@ def _competing_block(d, time, event, *, cause, censor, group, covariates, times,
 
 def analyse(d: pd.DataFrame, *, time: str, event: str, cause: int | None, competing: list[int], censor: int,
             group, strata, covariates, cluster, times, conf_type, conf_level, ties, rho, gamma, trend,
-            label: str, convention: str) -> tuple[dict[str, Any], dict[str, Any]]:
+            label: str, convention: str, zph_transform: str = "km",
+            entry: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """One endpoint's results block and the objects its figures need."""
     warnings: list[str] = []
     km = kaplan_meier(d, time=time, event=event, group=group, conf_type=conf_type, conf_level=conf_level,
-                      times=times, censor=censor, cause=cause)
+                      times=times, censor=censor, cause=cause, entry=entry)
     warnings.extend(km.warnings)
     block: dict[str, Any] = {"label": label, "convention": convention, "n": km.n,
                              "n_events": int(sum(int(c.n_event.sum()) for c in km.curves))}
     block.update(_km_block(km))
     lr = None
-    if group is not None and len(km.groups) > 1:
+    if entry is not None and group is not None and len(km.groups) > 1:
+        warnings.append("the log-rank test is not computed with delayed entry (left truncation); the Kaplan-Meier "
+                        "curves and follow-up per group are.")
+        block["logrank"] = None
+    elif group is not None and len(km.groups) > 1:
         lr = logrank_test(d, time=time, event=event, group=group, strata=strata, rho=rho, gamma=gamma, trend=trend,
                           pairwise=len(km.groups) > 2, censor=censor, cause=cause)
         block["logrank"] = {"chisq": lr.chisq, "df": lr.df, "p": lr.p, "rho": lr.rho, "gamma": lr.gamma,
@@ -244,7 +264,7 @@ def analyse(d: pd.DataFrame, *, time: str, event: str, cause: int | None, compet
     else:
         block["logrank"] = None
     cox = _cox_block(d, time, event, covariates, ties=ties, strata=strata, cluster=cluster, cause=cause,
-                     censor=censor, warnings=warnings)
+                     censor=censor, warnings=warnings, zph_transform=zph_transform)
     zph = cox.pop("_zph", None) if cox else None
     fit = cox.pop("_fit", None) if cox else None
     block["cox"] = cox
@@ -327,6 +347,8 @@ def run(
     gamma: float = 0.0,
     trend: bool = False,
     endpoint: str = "all",
+    zph_transform: str = "km",
+    entry: str | None = None,
     figure_formats=None,
     dpis=None,
     width: str = "single",
@@ -364,9 +386,12 @@ def run(
     elif isinstance(times, str):
         times = [float(t) for t in times.split(",") if t.strip()]
     times = [float(t) for t in times]
+    if zph_transform not in ZPH_TRANSFORMS:
+        raise UsageError(f"zph_transform: expected one of {', '.join(ZPH_TRANSFORMS)}, got {zph_transform!r}.")
     out = Path(out_dir) if out_dir is not None else None
     common = dict(group=group, strata=strata, covariates=covariates, cluster=cluster, times=times,
-                  conf_type=conf_type, conf_level=conf_level, ties=ties, rho=rho, gamma=gamma, trend=trend)
+                  conf_type=conf_type, conf_level=conf_level, ties=ties, rho=rho, gamma=gamma, trend=trend,
+                  zph_transform=zph_transform, entry=entry)
     figures: list[Path] = []
     methods = [
         "Survival was estimated by the Kaplan-Meier method with Greenwood variances and "
@@ -379,23 +404,34 @@ def run(
     if covariates:
         methods.append(f"Hazard ratios were estimated by Cox regression ({ties.capitalize()} ties)"
                        + (f", with robust standard errors clustered by {cluster}" if cluster else "")
-                       + "; proportional hazards were checked on scaled Schoenfeld residuals (Kaplan-Meier "
-                       "transform of time).")
+                       + "; proportional hazards were checked on scaled Schoenfeld residuals ("
+                       + ZPH_TRANSFORMS[zph_transform] + " of time).")
+        if cluster:
+            methods.append("The global null hypothesis was also tested with the robust (Lin-Wei) score test, "
+                           "which allows for the clustering, as R's coxph reports it.")
     options = {"time": time, "event": event, "event_codes": event_codes, "group": group, "strata": strata,
                "covariates": covariates, "cluster": cluster, "times": times, "unit": unit, "conf_type": conf_type,
                "conf_level": conf_level, "ties": ties, "rho": rho, "gamma": gamma, "trend": trend,
-               "endpoint": endpoint}
+               "endpoint": endpoint, "zph_transform": zph_transform}
+    if entry is not None:
+        options["entry"] = entry
+        methods.append(f"Follow-up began at {entry} (delayed entry, left truncation): patients enter the risk sets "
+                       "of the Kaplan-Meier and reverse Kaplan-Meier estimates only after it, as R's "
+                       "survfit(Surv(entry, time, status)).")
     flow = {"rows": int(len(data) + len(exclusions)), "excluded_at_loading": len(exclusions),
             "analysed": int(len(data))}
     if time is not None or event is not None:
         if time is None or event is None:
             raise UsageError("give both --time and --event (or neither, with --schema cirt).")
         codes = parse_event_codes(event_codes)
+        if entry is not None and (covariates or codes["COMPETING"]):
+            raise UsageError("--entry (delayed entry) is supported for Kaplan-Meier, rates, medians and reverse "
+                             "Kaplan-Meier follow-up only; drop --covariates and COMPETING codes with it.")
         censor = codes["CENSOR"][0]
         declared = codes["EVENT"] + codes["COMPETING"] if (codes["EVENT"] or codes["COMPETING"]) else None
         from spinestats.analysis.surv_input import event_data
 
-        ed = event_data(data, time=time, event=event, censor=censor, causes=declared)
+        ed = event_data(data, time=time, event=event, censor=censor, causes=declared, entry=entry)
         cause = codes["EVENT"][0] if codes["EVENT"] else None
         if cause is None and codes["COMPETING"]:
             raise UsageError("--event-codes: COMPETING given without EVENT; name the event of interest.")
@@ -415,6 +451,9 @@ def run(
                    "warnings": block["warnings"], "options": options}
         warnings = block["warnings"]
     else:
+        if entry is not None:
+            raise UsageError("--entry is for column mode (--time/--event); schema mode times every endpoint from "
+                             "the start of treatment.")
         ep = derive_endpoints(data, unit=unit)
         wanted = list(ENDPOINTS) if endpoint == "all" else [endpoint]
         if any(e not in ENDPOINTS for e in wanted):
@@ -465,7 +504,7 @@ def run(
         results = {"mode": "schema", "unit": unit, "conversion": ep.conversion, "flow": flow,
                    "primary_endpoint": primary, **top, "endpoints": blocks, "headline": headline, "dose": dose,
                    "warnings": warnings, "options": options}
-    references = REFERENCES
+    references = REFERENCES + ((LIN_WEI,) if cluster and covariates else ())
     return Section(key=key, title=title or "Survival and local control", results=to_jsonable(results),
                    figures=tuple(figures), tables=(), warnings=tuple(dict.fromkeys(warnings)),
                    methods=tuple(methods), references=references)

@@ -31,6 +31,10 @@ _OPTIONS = [
     click.option("--mcnemar-exact", is_flag=True, help="Exact binomial McNemar p-values."),
     click.option("--unpaired-by", default=None,
                  help="Column with two groups (e.g. centre) whose AUCs are compared by unpaired DeLong."),
+    click.option("--direction", type=click.Choice(["higher-is-positive", "lower-is-positive", "auto"]),
+                 default="higher-is-positive", show_default=True,
+                 help="Which way the score points (pROC direction '<', '>' or 'auto'); lower-is-positive: positive "
+                      "when score <= cutoff."),
     click.option("--bootstrap", type=int, default=0, show_default=True, help="Stratified bootstrap replicates (0 = none)."),
     click.option("--seed", type=int, default=20160501, show_default=True, help="Bootstrap seed."),
     click.option("--workers", type=int, default=1, show_default=True, help="Local worker processes."),
@@ -60,7 +64,8 @@ def run_and_write(table, *, out: Path, force: bool, figure_formats, dpis, **kwar
     sel = r.get("requested_cutoffs") or []
     msg = f"{section.key}: n = {r['n']} ({r['n_positive']} {r['positive']}), AUC {r['auc']:.3f} " \
           f"(95% CI {r['auc_ci'][0]:.3f}-{r['auc_ci'][1]:.3f})"
+    ge = "<=" if r.get("direction_proc") == ">" else ">="
     for c in sel:
-        msg += f"; >= {c['cutoff']:g}: sensitivity {c['sensitivity']:.3f}, specificity {c['specificity']:.3f}"
+        msg += f"; {ge} {c['cutoff']:g}: sensitivity {c['sensitivity']:.3f}, specificity {c['specificity']:.3f}"
     click.echo(msg + f"; results in {out}/results.json")
     echo_warnings(section)

@@ -46,9 +46,23 @@ def command(file, schema, mapping, sheet, case, raters, reader, measure, out, fo
         od.write_section(section)
         if section.results.get("icc"):
             od.write_csv("tables/icc.csv", pd.DataFrame(section.results["icc"]))
+        pairs = _pair_table(section.results)
+        if pairs is not None:
+            od.write_csv("tables/kappa_pairs.csv", pairs)
     r = section.results
     k = r["kappa"]
     click.echo(f"agreement on {r['measure']}: {r['n_cases']} cases, raters {', '.join(r['raters'])}; "
                f"kappa {k['estimate']:.3f} ({k['lower']:.3f}-{k['upper']:.3f})")
+    if "light" in k:
+        click.echo(f"Light's kappa (mean of the {len(k['pairwise'])} reader pairs) {k['light']:.3f}")
     click.echo(f"results in {out}/results.json")
     echo_warnings(section)
+
+
+def _pair_table(r: dict) -> pd.DataFrame | None:
+    """Every reader pair's kappa (unweighted, linear, quadratic) in one table; None with two readers."""
+    if "pairwise" not in r["kappa"]:
+        return None
+    blocks = {"unweighted": r["kappa"], **(r.get("weighted_kappa") or {})}
+    rows = [{"weights": w, **p} for w, b in blocks.items() for p in b["pairwise"]]
+    return pd.DataFrame(rows)

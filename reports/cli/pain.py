@@ -30,6 +30,11 @@ from spinestats.reports.cli.common import echo_warnings
 @click.option("--impute-method", type=click.Choice(["pmm", "norm"]), default="pmm", show_default=True)
 @click.option("--seed", type=int, default=2024, show_default=True, help="Seed of the imputations.")
 @click.option("--random-slope", is_flag=True, help="Add a random slope on time (months) to the mixed model.")
+@click.option("--time-model", type=click.Choice(["factor", "continuous"]), default="factor", show_default=True,
+              help="continuous: add a mixed model with time (months) as a continuous covariate, "
+                   "nrs ~ time * arm + (1 + time | patient), beside the visit-as-factor model.")
+@click.option("--emmeans-times", default=None,
+              help="Months at which the continuous-time model's marginal means are given, e.g. 0,1,3,6,12.")
 @click.option("--ancova-visit", default="1m", show_default=True, help="Follow-up visit of the two-arm ANCOVA.")
 @click.option("--workers", type=int, default=1, show_default=True, help="Local worker processes for imputation.")
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786).")
@@ -38,13 +43,20 @@ from spinestats.reports.cli.common import echo_warnings
 @click.option("--dpi", "dpis", multiple=True, type=int, help="Raster resolution (repeatable; default: 300 and 600).")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
-def command(file, mapping, sheet, mcid, mcid_percent, impute, impute_method, seed, random_slope, ancova_visit,
-            workers, scheduler, figure_formats, dpis, out, force) -> None:
+def command(file, mapping, sheet, mcid, mcid_percent, impute, impute_method, seed, random_slope, time_model,
+            emmeans_times, ancova_visit, workers, scheduler, figure_formats, dpis, out, force) -> None:
     """Pain NRS per visit, paired tests, mixed model, responders, two-arm ANCOVA, MI."""
+    if emmeans_times is not None:
+        try:
+            emmeans_times = [float(t) for t in emmeans_times.split(",") if t.strip()]
+        except ValueError as exc:
+            raise click.BadParameter(f"expected months separated by commas, got {emmeans_times!r}.",
+                                     param_hint="--emmeans-times") from exc
     table = load(file, schema="bkp", mapping=mapping, sheet=sheet)
     with OutputDir(out, force=force) as od:
         section = pain_job.run(table=table, out_dir=od.file("."), mcid=mcid, mcid_percent=mcid_percent,
                                impute=impute, impute_method=impute_method, seed=seed, random_slope=random_slope,
+                               time_model=time_model, emmeans_times=emmeans_times,
                                ancova_visit=ancova_visit, workers=workers, scheduler=scheduler,
                                figure_formats=figure_formats or None, dpis=dpis or None)
         od.write_section(section)

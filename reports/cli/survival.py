@@ -43,13 +43,17 @@ from spinestats.reports.cli.common import echo_warnings
 @click.option("--trend", is_flag=True, help="Add the log-rank trend test over the ordered groups.")
 @click.option("--endpoint", type=click.Choice(["all", "os", "lc", "dmfs", "pfs"]), default="all", show_default=True,
               help="Schema mode: which endpoint(s).")
+@click.option("--entry", "entry_col", default=None,
+              help="Delayed-entry column (column mode): at risk only after it, as Surv(entry, time, event).")
+@click.option("--zph-transform", type=click.Choice(["km", "rank", "identity", "log"]), default="km", show_default=True,
+              help="Time transform of the proportional-hazards test (R: cox.zph(fit, transform = ...)).")
 @click.option("--figure-format", "figure_formats", multiple=True, type=click.Choice(["pdf", "svg", "png", "tiff"]),
               help="Figure format (repeatable; default: all).")
 @click.option("--dpi", "dpis", multiple=True, type=int, help="Raster resolution (repeatable; default: 300 and 600).")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 def command(file, schema, mapping, sheet, time_col, event_col, event_codes, group, strata, covariates, cluster, times,
-            unit, conf_type, ties, rho, gamma, trend, endpoint, figure_formats, dpis, out, force) -> None:
+            unit, conf_type, ties, rho, gamma, trend, endpoint, entry_col, zph_transform, figure_formats, dpis, out, force) -> None:
     """Survival, local control and competing risks (R survival/cmprsk conventions)."""
     if schema is None and (time_col is None or event_col is None):
         raise UsageError("give --time and --event, or --schema cirt to derive the endpoints from dates.")
@@ -65,7 +69,7 @@ def command(file, schema, mapping, sheet, time_col, event_col, event_codes, grou
         section = survival_job.run(table=table, out_dir=od.file("."), time=time_col, event=event_col,
                                    event_codes=event_codes, group=group, strata=strata, covariates=covariates,
                                    cluster=cluster, times=times, unit=unit, conf_type=conf_type, ties=ties, rho=rho,
-                                   gamma=gamma, trend=trend, endpoint=endpoint,
+                                   gamma=gamma, trend=trend, endpoint=endpoint, zph_transform=zph_transform, entry=entry_col,
                                    figure_formats=figure_formats or None, dpis=dpis or None)
         od.write_section(section)
     click.echo(f"survival: {section.results['flow']['analysed']} rows analysed; results in {out}/results.json")
