@@ -357,6 +357,49 @@ def primary_endpoint(prespec, status: str, *, pooled, objects, labels, tp, fp, t
                      "bound_level": 1 - prespec.alpha, "test": prespec.pooling_test}, warnings
 
 
+def single_centre_endpoint(prespecified: Mapping | None, score_name: str, score, truth,
+                           ) -> tuple[list[dict] | None, dict | None, list[str], Any]:
+    """The prespecified success criteria of one centre: exact binomial tests at the plan's cutoff.
+
+    ``score`` and ``truth`` are the analysed patients' scores and reference
+    classes (True = target condition).  Returns ``(entries, decision,
+    warnings, prespec)``; ``entries`` is None when the plan states no
+    criteria or prespecifies another score.
+    """
+    from spinestats.analysis.success_criteria import binomial_criterion, evaluate_criteria
+
+    if not prespecified:
+        return None, None, [], None
+    prespec = parse_prespecified(prespecified, "plan")
+    if not prespec.success:
+        return None, None, [], prespec
+    if prespec.score.lower() != str(score_name).lower():
+        return None, None, [f"the plan's success criteria concern the score {prespec.score!r}, not {score_name!r}: "
+                            "not reported as primary."], prespec
+    score, truth = np.asarray(score, dtype=float), np.asarray(truth, dtype=bool)
+    pos = score >= prespec.cutoff
+    counts = {"sensitivity": (int(np.sum(pos & truth)), int(np.sum(truth))),
+              "specificity": (int(np.sum(~pos & ~truth)), int(np.sum(~truth)))}
+    tests, warnings = [], []
+    for measure, crit in prespec.success.items():
+        if measure not in counts:
+            warnings.append(f"primary endpoint {measure}: tested on pooled multicentre estimates only; not tested here.")
+            continue
+        x, n = counts[measure]
+        tests.append(binomial_criterion(x, n, null=crit["null"], alternative=crit.get("alternative", "greater"),
+                                        alpha=prespec.alpha, measure=measure))
+    if not tests:
+        return [], {"success": False, "multiplicity": prespec.multiplicity, "alpha": prespec.alpha}, warnings, prespec
+    decision = evaluate_criteria(tests, multiplicity=prespec.multiplicity, alpha=prespec.alpha)
+    entries = [{"measure": c.measure, "null": c.null, "alternative": c.alternative, "estimate": c.estimate,
+                "bound": c.bound, "p": c.p, "met": c.met, "p_adjusted": c.p_adjusted, "method": c.method,
+                "alpha": c.alpha, "x": c.x, "n": c.n} for c in decision.criteria]
+    success = decision.success and not (len(tests) < len(prespec.success) and prespec.multiplicity == "all")
+    return entries, {"success": bool(success), "multiplicity": prespec.multiplicity, "alpha": prespec.alpha,
+                     "bound_level": 1 - prespec.alpha, "cutoff": prespec.cutoff,
+                     "test": "exact binomial"}, warnings, prespec
+
+
 def _criterion_text(measure: str, crit: Mapping[str, Any]) -> str:
     sign = ">" if crit.get("alternative", "greater") == "greater" else "<"
     return f"{measure} {sign} {crit['null']:g}"
@@ -385,7 +428,7 @@ def write_primary_table(results: Mapping[str, Any], out_dir, prefix: str = "") -
     return tuple(p.relative_to(out) for p in written)
 
 
-def primary_methods(prespec, plan_hash: str | None) -> tuple[str, ...]:
+def primary_methods(prespec, plan_hash: str | None, pooled: bool = True) -> tuple[str, ...]:
     """Sentences quoting the prespecified criteria and the plan hash."""
     if prespec is None or not prespec.success:
         return ()
@@ -395,10 +438,12 @@ def primary_methods(prespec, plan_hash: str | None) -> tuple[str, ...]:
                "at least one criterion had to be met, with Holm's adjustment of the p-values")
     test = "a Wald z test" if prespec.pooling_test == "z" else "a Knapp-Hartung t test with k - 1 df"
     h = f" (plan hash {plan_hash})" if plan_hash else ""
+    how = (f"on the REML random-effects pooled estimate (logit scale) with {test}" if pooled else
+           "with the exact one-sided binomial test")
+    bound = "confidence bound" if pooled else "Clopper-Pearson bound"
     return (f"The primary endpoint was prespecified in the locked analysis plan{h}: {crits}, at score >= "
             f"{prespec.cutoff:g}, one-sided alpha = {prespec.alpha:g}; {combine}.",
-            f"Each criterion was tested on the REML random-effects pooled estimate (logit scale) with {test}, "
-            f"reported with its one-sided {100 * (1 - prespec.alpha):g}% confidence bound.")
+            f"Each criterion was tested {how}, reported with its one-sided {100 * (1 - prespec.alpha):g}% {bound}.")
 
 
 def write_figures(objects: Mapping[str, Any], out_dir: Path | None, flows: Mapping | None,

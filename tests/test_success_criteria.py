@@ -33,6 +33,7 @@ Base-R check of one of them:
 """
 
 import json
+from pathlib import Path
 
 import pytest
 from numpy.testing import assert_allclose
@@ -180,3 +181,32 @@ def test_criteria_sample_size_from_plan(tmp_path, capsys):
     assert doc["n"] == 277 and doc["n_cases"] == 94
     # any (Holm): each test sized at alpha / 2
     assert criteria_size({"sensitivity": {"null": 0.8, "expected": 0.9}}, 0.34, multiplicity="any").alpha_per_test == 0.05
+
+
+def test_single_centre_plan_reports_exact_tests_first(tmp_path):
+    """One centre (the dss analysis of a plan): exact binomial tests at the prespecified cutoff.
+
+    binom.test(18, 20, p = 0.8, alternative = "greater"): p 0.206084718948474, lower 0.717381475114139
+    binom.test(33, 39, p = 0.7, alternative = "greater"): p 0.0292772860422506, lower 0.718763920100994
+    """
+    from spinestats.data_schemas.examples import cohort_dss
+    from spinestats.reports.plan_runner import run_plan
+
+    data = Path(cohort_dss.__file__).resolve().parent / "synthetic_dss.csv"
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("schema_version: 1\ntitle: DSS\nsynthetic: true\ndata:\n  dss: {file: " + json.dumps(str(data))
+                    + ", schema: dss}\nanalyses:\n  - {type: dss, data: dss}\noutput:\n"
+                    "  figures: {formats: [png], dpi: [72]}\n  tables: {formats: [csv]}\n" + PLAN, encoding="utf-8")
+    run_plan(plan, tmp_path / "out")
+    doc = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    pe = {e["measure"]: e for e in doc["dss"]["primary_endpoint"]}
+    assert_allclose([pe["sensitivity"]["p"], pe["sensitivity"]["bound"]], [0.206084718948474, 0.717381475114139],
+                    rtol=1e-9)
+    assert_allclose([pe["specificity"]["p"], pe["specificity"]["bound"]], [0.0292772860422506, 0.718763920100994],
+                    rtol=1e-9)
+    assert (pe["sensitivity"]["met"], pe["specificity"]["met"]) == (False, True)
+    assert doc["dss"]["primary_endpoint_decision"]["success"] is False  # co-primary: both must be met
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    section = html[html.index('<section id="sec-dss"'):]
+    assert section.index("primary endpoint") < section.index("<figure")
+    assert "Not met" in section
