@@ -35,6 +35,7 @@ Base-R check of one of them:
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 from numpy.testing import assert_allclose
 
@@ -103,6 +104,9 @@ def test_multicentre_primary_endpoint(tmp_path):
     plan = tmp_path / "plan.yaml"
     plan.write_text(PLAN, encoding="utf-8")
     sec = run(cm.make(), plan=plan, out_dir=tmp_path / "out", figure_formats=["none"], federated=False)
+    schema = json.loads((Path(cm.__file__).resolve().parents[1] / "results" / "multicenter.schema.json")
+                        .read_text(encoding="utf-8"))
+    jsonschema.validate(sec.results, schema)
     pe = {e["measure"]: e for e in sec.results["primary_endpoint"]}
     assert set(pe) == {"sensitivity", "specificity"}
     for key in ("measure", "null", "alternative", "estimate", "bound", "p", "met"):

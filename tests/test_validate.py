@@ -22,6 +22,7 @@ The SEs are those of ``Score(..., conservative = TRUE)`` (weights held fixed); r
 import json
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
@@ -108,6 +109,9 @@ def test_cli_writes_the_fracture_keys_and_figures(tmp_path):
     assert cli("validate", DATA, "--time", "time", "--event", "status", "--event-codes", CODES, "--risk", "risk",
                "--horizon", 60, "--group", "centre", "--figure-format", "png", "--dpi", 100, "--out", out) == 0
     doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    schema = json.loads((Path(validate_job.__file__).resolve().parents[1] / "data_schemas" / "results"
+                         / "validate.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(doc, schema)
     assert set(doc["c_index"]) >= {"harrell", "uno", "tau"}
     assert set(doc["time_auc"]) >= {"estimate", "ci", "horizon"} and set(doc["brier"]) >= {"estimate", "ci", "horizon"}
     assert set(doc["calibration"]) >= {"citl", "citl_ci", "slope", "slope_ci", "groups"}
