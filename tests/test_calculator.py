@@ -199,3 +199,23 @@ def test_cli_writes_the_page_and_refuses_bad_models(tmp_path, fracture, capsys):
         main(["calculator", "--out", str(tmp_path / "b.html"), "--model", str(bad)])
     assert exc.value.code == 2 and "risk_model.schema.json" in capsys.readouterr().err
     assert load_model(model).coefficients == fg.coefficients
+
+
+def test_validated_values_come_from_a_results_file(tmp_path, capsys):
+    from spinestats.data_schemas.examples import cohort_multicenter as cm
+    from spinestats.reports.multicenter_job import run
+
+    res = run(cm.make(), figure_formats=["none"], federated=False).results
+    f = tmp_path / "results.json"
+    f.write_text(json.dumps({"multicenter": res}), encoding="utf-8")
+    out = tmp_path / "calc.html"
+    with pytest.raises(SystemExit) as exc:
+        main(["calculator", "--out", str(out), "--results", str(f)])
+    assert exc.value.code == 0
+    se, sp = res["pooled"]["sensitivity"], res["pooled"]["specificity"]
+    text = (f"sensitivity {100 * se['estimate']:.1f}% (95% CI {100 * se['ci'][0]:.1f}–{100 * se['ci'][1]:.1f}%), "
+            f"specificity {100 * sp['estimate']:.1f}%")
+    assert text in out.read_text(encoding="utf-8") and "pooled over 6 centres" in out.read_text(encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["calculator", "--out", str(tmp_path / "c4.html"), "--results", str(f), "--cutoff", "4"])
+    assert exc.value.code == 2 and "not at the calculator's cutoff 4" in capsys.readouterr().err

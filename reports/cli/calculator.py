@@ -1,6 +1,7 @@
 """``spinestats calculator``: bedside calculators in one offline HTML file.
 
-``spinestats calculator --out calc.html [--model model.json] [--plan PLAN.yaml] [--cutoff 3]``
+``spinestats calculator --out calc.html [--model model.json] [--plan PLAN.yaml] [--cutoff 3]
+[--results results.json | --sensitivity S --specificity S]``
 
 The page (``reports/templates/calculator.html``) holds everything it needs:
 no server, no network (its Content-Security-Policy forbids any load), no
@@ -165,6 +166,42 @@ def _validated_text(cutoff: float, sensitivity: str | None, specificity: str | N
             '(--sensitivity, --specificity). <span class="ja">このカットオフでの検証値は未指定です。</span></span>')
 
 
+def _pct_ci(est: float, ci) -> str:
+    lo, hi = ci
+    return f"{100 * est:.1f}% (95% CI {100 * lo:.1f}–{100 * hi:.1f}%)"
+
+
+def validated_from_results(path: Path, cutoff: float) -> tuple[str, str, str]:
+    """``(sensitivity, specificity, source)`` at ``cutoff`` from a ``results.json`` of spinestats.
+
+    Reads the pooled estimates of a multicentre analysis, or the requested
+    cutoff of a ``dss``/``accuracy`` analysis (a plan's results.json: its first
+    section that has them).  Refuses results at another cutoff.
+    """
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--results {path}: not a readable results.json ({exc}).") from None
+    sections = [doc] + [v for v in doc.values() if isinstance(v, dict)] if isinstance(doc, dict) else []
+    for sec in sections:
+        pooled = sec.get("pooled")
+        if isinstance(pooled, dict) and isinstance(pooled.get("sensitivity"), dict) and "cutoff" in sec:
+            if float(sec["cutoff"]) != float(cutoff):
+                raise UsageError(f"--results {path}: validated at score >= {sec['cutoff']:g}, not at the "
+                                 f"calculator's cutoff {cutoff:g}.")
+            se, sp = pooled["sensitivity"], pooled["specificity"]
+            k = se.get("k")
+            return (_pct_ci(se["estimate"], se["ci"]), _pct_ci(sp["estimate"], sp["ci"]),
+                    f"pooled over {k} centres, REML" if k else "pooled, REML")
+        for entry in sec.get("requested_cutoffs") or []:
+            if float(entry.get("cutoff", float("nan"))) == float(cutoff):
+                return (_pct_ci(entry["sensitivity"], entry["sensitivity_ci"]),
+                        _pct_ci(entry["specificity"], entry["specificity_ci"]),
+                        f"{entry['tp'] + entry['fn'] + entry['tn'] + entry['fp']} patients, exact CIs")
+    raise UsageError(f"--results {path}: no pooled or per-cutoff sensitivity and specificity at score >= {cutoff:g} "
+                     "(give the results.json of a multicenter, dss or accuracy analysis).")
+
+
 def build_calculator(*, model=None, cutoff: float = 3.0, sensitivity: str | None = None,
                      specificity: str | None = None, source: str | None = None, size_threshold_cm: float = 5.0) -> str:
     """The calculator page as one HTML string (see the module docstring)."""
@@ -196,8 +233,10 @@ def build_calculator(*, model=None, cutoff: float = 3.0, sensitivity: str | None
 @click.option("--sensitivity", default=None, help="Validated sensitivity at the cutoff, as shown (e.g. '90.0% (18/20)').")
 @click.option("--specificity", default=None, help="Validated specificity at the cutoff, as shown.")
 @click.option("--validated-in", "source", default=None, help="Where the sensitivity and specificity were validated.")
+@click.option("--results", "results_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="results.json of a multicenter/dss/accuracy run: the validated values at the cutoff.")
 @click.option("--force", is_flag=True, help="Replace an existing file.")
-def command(out, model_file, plan_path, cutoff, sensitivity, specificity, source, force) -> None:
+def command(out, model_file, plan_path, cutoff, sensitivity, specificity, source, results_path, force) -> None:
     """Bedside DSS, SINS (and fracture-risk) calculators in one offline HTML file."""
     if out.exists() and not force:
         raise UsageError(f"--out {out}: the file exists; add --force to replace it.")
@@ -208,12 +247,18 @@ def command(out, model_file, plan_path, cutoff, sensitivity, specificity, source
         if cutoff is not None and cutoff != pre.cutoff:
             raise UsageError(f"--cutoff {cutoff:g} differs from the plan's prespecified cutoff {pre.cutoff:g}.")
         cutoff = pre.cutoff
+    cutoff = PUBLISHED["cutoff"] if cutoff is None else cutoff
+    if results_path is not None:
+        if sensitivity or specificity:
+            raise UsageError("give either --results or --sensitivity/--specificity, not both.")
+        sensitivity, specificity, found = validated_from_results(results_path, cutoff)
+        source = source or found
     model = None
     if model_file is not None:
         from spinestats.reports.validate_job import load_model
 
         model = load_model(model_file)
-    page = build_calculator(model=model, cutoff=PUBLISHED["cutoff"] if cutoff is None else cutoff,
+    page = build_calculator(model=model, cutoff=cutoff,
                             sensitivity=sensitivity, specificity=specificity, source=source)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
