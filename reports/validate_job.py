@@ -409,8 +409,9 @@ def _write_outputs(out: Path, key: str, cal, dc, log, per, outcome, unit, figure
                                                                 dpis=dp))
     tabs: list[Path] = []
     tdir = out / "tables"
-    frame = pd.DataFrame(log, columns=["line", "reason"]).rename(columns={"line": "Line", "reason": "Reason"})
-    tabs += write_table(frame, tdir, f"{key}_exclusions", ["csv"], title="Exclusion log")
+    if log:
+        frame = pd.DataFrame(log, columns=["line", "reason"]).rename(columns={"line": "Line", "reason": "Reason"})
+        tabs += write_table(frame, tdir, f"{key}_exclusions", ["csv"], title="Exclusion log")
     if per:
         rows = [{"Centre": r["center"], "Patients": r["n"], "Events by horizon": r["events_by_horizon"],
                  "Harrell's C": r["c_index"]["harrell"], "Uno's C": r["c_index"]["uno"],
@@ -427,8 +428,8 @@ def _methods(horizon: float, unit: str, risk_label: str, group: str | None, conf
     s = [f"The predicted risk ({risk_label}) of the event by {horizon:g} {unit} was validated with Harrell's C and "
          f"Uno's C truncated at {horizon:g} {unit} (competing events kept comparable with every event, as Wolbers "
          "et al.), the time-dependent AUC and Brier score at the horizon with inverse probability of censoring "
-         f"weights (Kaplan-Meier of the censoring times; {lvl} Wald CIs from the influence function with the "
-         "weights held fixed, as riskRegression Score with conservative = TRUE), calibration-in-the-large and the "
+         f"weights (Kaplan-Meier of the censoring times; {lvl} Wald CIs from the influence function including the "
+         "estimation of the censoring distribution, as riskRegression Score), calibration-in-the-large and the "
          "calibration slope (weighted logistic recalibration) with a grouped calibration plot (Aalen-Johansen "
          "observed risks), and a decision curve.",
          "Rows with a missing or invalid time, event or predicted risk (outside 0-1) were excluded and listed with "

@@ -18,11 +18,13 @@ h <- 60
 d$t2 <- ifelse(d$status == 2, 1e6, d$time)
 f(concordance(Surv(t2, status == 1) ~ risk, data = d, reverse = TRUE)$concordance)
 f(concordance(Surv(t2, status == 1) ~ risk, data = d, reverse = TRUE, timewt = "n/G2", ymax = h)$concordance)
-# AUC(t) and Brier(t), IPCW (marginal KM), SE ignoring the estimation of the weights (conservative = TRUE)
-s <- Score(list(risk = d$risk), Hist(time, status) ~ 1, data = d, times = h, cause = 1,
-           metrics = c("auc", "brier"), cens.model = "km", conservative = TRUE, null.model = FALSE)
-f(unlist(s$AUC$score[, c("AUC", "se", "lower", "upper")]))
-f(unlist(s$Brier$score[, c("Brier", "se", "lower", "upper")]))
+# AUC(t) and Brier(t), IPCW (marginal KM): default SEs (censoring KM propagated), then conservative = TRUE
+for (cons in c(FALSE, TRUE)) {
+  s <- Score(list(risk = d$risk), Hist(time, status) ~ 1, data = d, times = h, cause = 1,
+             metrics = c("auc", "brier"), cens.model = "km", conservative = cons, null.model = FALSE)
+  f(unlist(s$AUC$score[, c("AUC", "se", "lower", "upper")]))
+  f(unlist(s$Brier$score[, c("Brier", "se", "lower", "upper")]))
+}
 # calibration with IPC weights: glm(y ~ offset(lp)) and glm(y ~ lp), quasibinomial, weights 1/G
 Gf <- prodlim(Hist(time, status) ~ 1, data = d, reverse = TRUE)
 G <- ifelse(d$time <= h, sapply(d$time, function(t) predict(Gf, times = t - 1e-7)), predict(Gf, times = h))
@@ -39,7 +41,7 @@ for (pt in c(0.2, 0.4)) { s2 <- d[d$risk >= pt, ]; Fh <- ci(s2); p <- nrow(s2) /
 # per centre: AUC(t) and Brier(t) with their SEs, pooled by REML with Knapp-Hartung (AUC on the logit scale)
 pc <- do.call(rbind, lapply(split(d, d$centre), function(g) {
   s <- Score(list(risk = g$risk), Hist(time, status) ~ 1, data = g, times = h, cause = 1,
-             metrics = c("auc", "brier"), cens.model = "km", conservative = TRUE, null.model = FALSE)
+             metrics = c("auc", "brier"), cens.model = "km", null.model = FALSE)
   c(auc = s$AUC$score$AUC, auc_se = s$AUC$score$se, brier = s$Brier$score$Brier, brier_se = s$Brier$score$se) }))
 print(pc, digits = 15)
 m <- rma(yi = qlogis(pc[, "auc"]), vi = (pc[, "auc_se"] / (pc[, "auc"] * (1 - pc[, "auc"])))^2, method = "REML", test = "knha")
