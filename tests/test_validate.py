@@ -222,3 +222,21 @@ def test_input_is_not_modified(mel):
     validate_job.run(mel, risk="risk", **K)
     assert mel.equals(before)
     assert np.isfinite(before["risk"]).all()
+
+
+@pytest.mark.parametrize("horizon, auc_se, brier_se", [
+    # d <- the 60 patients of test_fracture_validation.py (whole months: ties of events and censorings)
+    # Score(list(m = d$risk), Hist(time, status) ~ 1, data = d, times = c(6, 12, 18), cause = 1,
+    #       metrics = c("auc", "brier"), cens.model = "km", null.model = FALSE)$AUC$score$se (and $Brier)
+    (6, 0.0856870578434956, 0.0222810228140027),
+    (12, 0.0750106295370119, 0.0264121452488156),
+    (18, 0.0956243710807505, 0.0381104620395797),
+])
+def test_default_se_with_tied_times_matches_score(horizon, auc_se, brier_se):
+    from test_fracture_validation import _validation_data
+
+    from spinestats.analysis.validation_se import brier_ci, time_auc_ci
+
+    d = _validation_data()
+    assert_allclose(time_auc_ci(d["time"], d["status"], d["risk"], horizon).se, auc_se, rtol=1e-9)
+    assert_allclose(brier_ci(d["time"], d["status"], d["risk"], horizon).se, brier_se, rtol=1e-9)
