@@ -240,3 +240,29 @@ def test_default_se_with_tied_times_matches_score(horizon, auc_se, brier_se):
     d = _validation_data()
     assert_allclose(time_auc_ci(d["time"], d["status"], d["risk"], horizon).se, auc_se, rtol=1e-9)
     assert_allclose(brier_ci(d["time"], d["status"], d["risk"], horizon).se, brier_se, rtol=1e-9)
+
+
+def test_fracture_model_derives_sins_total_from_the_components(tmp_path):
+    """A fracture model using sins_total, applied to a file that has the six SINS components."""
+    from spinestats.analysis.sins import COMPONENTS
+    from spinestats.data_schemas.examples import cohort_readers
+    from spinestats.data_schemas.loading import load
+    from spinestats.reports.fracture_job import EVENT, TIME, prepare
+
+    src = Path(cohort_readers.__file__).resolve().parent / "synthetic_fracture.csv"
+    d = prepare(load(src, schema="fracture").data)
+    rm, _ = fit_risk_model(d, time=TIME, event=EVENT, covariates=("sins_total", "modality"), horizon=12,
+                           model="finegray", profile=False)
+    model = tmp_path / "model.json"
+    model.write_text(model_to_json(rm), encoding="utf-8")
+    f = tmp_path / "cohort.csv"
+    d[[TIME, EVENT, "modality", *COMPONENTS]].to_csv(f, index=False)   # no sins_total column in the file
+    out = tmp_path / "out"
+    assert cli("validate", f, "--time", TIME, "--event", EVENT, "--event-codes", "EVENT=1,COMPETING=2,CENSOR=0",
+               "--model", model, "--figure-format", "png", "--dpi", 72, "--out", out) == 0
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    ref = validate_job.run(d.assign(p=predict_risk(rm, d).risk), time=TIME, event=EVENT, risk="p",
+                           event_codes="EVENT=1,COMPETING=2,CENSOR=0", horizon=12).results
+    assert doc["time_auc"]["estimate"] == pytest.approx(ref["time_auc"]["estimate"], rel=1e-12)
+    assert doc["brier"]["estimate"] == pytest.approx(ref["brier"]["estimate"], rel=1e-12)
+    assert doc["flow"]["analysed"] == len(d)
