@@ -219,3 +219,19 @@ def test_validated_values_come_from_a_results_file(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["calculator", "--out", str(tmp_path / "c4.html"), "--results", str(f), "--cutoff", "4"])
     assert exc.value.code == 2 and "not at the calculator's cutoff 4" in capsys.readouterr().err
+
+
+def test_cutoff_comes_from_the_plan(tmp_path):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("prespecified:\n  score: dss\n  cutoff: 4\n  positive: malignant\n", encoding="utf-8")
+    out = tmp_path / "calc.html"
+    with pytest.raises(SystemExit) as exc:
+        main(["calculator", "--out", str(out), "--plan", str(plan)])
+    assert exc.value.code == 0
+    page = out.read_text(encoding="utf-8")
+    config = json.loads(re.search(r'id="calculator-config">(.*?)</script>', page, re.S).group(1))
+    assert config["dss"]["cutoff"] == 4.0 and "score ≥ 4" in page
+    assert "No validated sensitivity and specificity at this cutoff" in page   # the published 90%/84.6% are for >= 3
+    with pytest.raises(SystemExit) as exc:
+        main(["calculator", "--out", str(tmp_path / "c.html"), "--plan", str(plan), "--cutoff", "3"])
+    assert exc.value.code == 2
