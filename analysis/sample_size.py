@@ -33,6 +33,17 @@ result with its inputs, the unrounded and the rounded-up numbers.
   ``n₃ = (1.96/0.05)² φ(1-φ)``.  The answer is the largest.  (pmsampsize's
   route from a C statistic to R²_CS by simulation is not offered: give
   ``csrsquared`` or ``nagrsquared``.)
+* :func:`exact_binomial_size` and :func:`criteria_size` — the patients
+  needed for prespecified one-sided success criteria on sensitivity and
+  specificity (Flahault et al. 2005): the exact one-sided binomial test of
+  ``H0: p <= p0`` at level ``alpha`` rejects when ``X >= k(n)``, ``k(n)`` the
+  smallest ``k`` with ``P(X >= k | p0) <= alpha``; its power at the expected
+  value ``p1`` is ``P(X >= k(n) | p1)``.  Power is saw-toothed in ``n``
+  (Chernick & Liu 2002), so the answer is the smallest ``n`` whose power and
+  the power of every larger ``n`` reach ``1 - beta`` (Chu & Cole 2007; MKmisc
+  ``power.diagnostic.test``); the first ``n`` reaching it is also reported.
+  Cases come from sensitivity, non-cases from specificity, and the total is
+  ``max(ceil(n_cases / prev), ceil(n_noncases / (1 - prev)))``.
 
 References
 ----------
@@ -51,6 +62,14 @@ multivariable prediction model: part II - binary and time-to-event outcomes.
 Stat Med 2019;38:1276-1296. doi:10.1002/sim.7992
 Riley RD, Ensor J, Snell KIE, et al. Calculating the sample size required for
 developing a clinical prediction model. BMJ 2020;368:m441. doi:10.1136/bmj.m441
+Flahault A, Cadilhac M, Thomas G. Sample size calculation should be performed
+for design accuracy in diagnostic test studies. J Clin Epidemiol
+2005;58:859-862. doi:10.1016/j.jclinepi.2004.12.009
+Chu H, Cole SR. Sample size calculation using exact methods in diagnostic
+test studies. J Clin Epidemiol 2007;60:1201-1202. doi:10.1016/j.jclinepi.2006.09.015
+Chernick MR, Liu CY. The saw-toothed behavior of power versus sample size and
+software solutions: single binomial proportion using exact methods. Am Stat
+2002;56:149-155. doi:10.1198/000313002317572835
 """
 
 from __future__ import annotations
@@ -365,3 +384,134 @@ def riley_binary(
     s_final = max(shrinkage, s2)
     return RileyResult(P, phi, r2, r2 / max_r2, max_r2, float(shrinkage), tuple(crit), n_final, events,
                        events / P, s_final)
+
+
+@dataclasses.dataclass(frozen=True)
+class ExactBinomialSize(Result):
+    """Trials needed for an exact one-sided binomial test (one success criterion).
+
+    ``n`` is saw-tooth safe (every larger ``n`` has the power too);
+    ``n_first`` the first ``n`` reaching the power; ``critical`` the number
+    of successes needed at ``n``; ``actual_power`` and ``actual_alpha`` the
+    exact power and size at ``n``.
+    """
+
+    expected: float
+    null: float
+    alternative: str
+    alpha: float
+    power: float
+    n: int
+    n_first: int
+    critical: int
+    actual_power: float
+    actual_alpha: float
+    method: str = "exact one-sided binomial test (Flahault 2005; saw-tooth safe as Chu & Cole 2007)"
+
+
+def exact_binomial_power(n, expected: float, null: float, alpha: float = 0.05, alternative: str = "greater"):
+    """``(power, actual alpha, critical count)`` of the exact one-sided binomial test with ``n`` trials.
+
+    ``n`` may be an array.  For ``greater`` the test rejects when
+    ``X >= k``; for ``less`` when ``X <= k``.
+    """
+    n = np.asarray(n, dtype=int)
+    if alternative == "greater":
+        k = stats.binom.ppf(1 - alpha, n, null) + 1  # smallest k with P(X >= k | p0) <= alpha
+        # guard the float comparison inside ppf: step k to the exact boundary
+        k = np.where(stats.binom.sf(k - 2, n, null) <= alpha, k - 1, k)
+        k = np.where(stats.binom.sf(k - 1, n, null) > alpha, k + 1, k)
+        return stats.binom.sf(k - 1, n, expected), stats.binom.sf(k - 1, n, null), k.astype(int)
+    k = stats.binom.ppf(alpha, n, null) - 1  # largest k with P(X <= k | p0) <= alpha
+    k = np.where(stats.binom.cdf(k + 1, n, null) <= alpha, k + 1, k)
+    k = np.where(stats.binom.cdf(k, n, null) > alpha, k - 1, k)
+    return stats.binom.cdf(k, n, expected), stats.binom.cdf(k, n, null), k.astype(int)
+
+
+def exact_binomial_size(expected: float, null: float, *, alpha: float = 0.05, power: float = 0.8,
+                        alternative: str = "greater", nmax: int = 10_000) -> ExactBinomialSize:
+    """Smallest saw-tooth-safe ``n`` for the exact one-sided test of ``null`` at ``expected``.
+
+    Parameters
+    ----------
+    expected : the proportion expected in the study (e.g. sensitivity 0.90).
+    null : the proportion of the null hypothesis (the minimal acceptable value, e.g. 0.80).
+    alpha : one-sided significance level.
+    power : required power ``1 - beta``.
+    alternative : ``"greater"`` (``expected > null``) or ``"less"``.
+    nmax : largest ``n`` considered.
+    """
+    p1 = _check_prob("expected", expected)
+    p0 = _check_prob("null", null)
+    a = _check_prob("alpha", alpha)
+    target = _check_prob("power", power)
+    if alternative not in ("greater", "less"):
+        raise UsageError(f"alternative must be 'greater' or 'less'; got {alternative!r}.")
+    if (alternative == "greater" and not p1 > p0) or (alternative == "less" and not p1 < p0):
+        raise UsageError(f"the expected value {p1:g} must lie on the alternative side ({alternative}) of the "
+                         f"null value {p0:g}.")
+    ns = np.arange(1, int(nmax) + 1)
+    pw, _, _ = exact_binomial_power(ns, p1, p0, a, alternative)
+    ok = pw >= target
+    if not ok[-1]:
+        raise UsageError(f"the power {target:g} is not reached with up to {nmax} patients "
+                         f"(expected {p1:g} against null {p0:g}); raise nmax or revisit the criterion.")
+    first = int(ns[np.argmax(ok)])
+    bad = np.flatnonzero(~ok)
+    safe = int(ns[bad[-1] + 1]) if bad.size else 1
+    pw_n, a_n, k_n = exact_binomial_power(safe, p1, p0, a, alternative)
+    return ExactBinomialSize(p1, p0, alternative, a, target, safe, first, int(k_n), float(pw_n), float(a_n))
+
+
+@dataclasses.dataclass(frozen=True)
+class CriteriaSize(Result):
+    """Patients needed for prespecified sensitivity/specificity criteria at a prevalence."""
+
+    prevalence: float
+    alpha: float
+    alpha_per_test: float
+    power: float
+    multiplicity: str
+    criteria: tuple[ExactBinomialSize, ...]
+    measures: tuple[str, ...]
+    n_cases: int | None
+    n_noncases: int | None
+    n: int
+    method: str = "Flahault 2005 exact binomial, saw-tooth safe; total = max(cases / prevalence, non-cases / (1 - prevalence))"
+
+
+def criteria_size(criteria: dict, prevalence: float, *, alpha: float = 0.05, power: float = 0.8,
+                  multiplicity: str = "all", nmax: int = 10_000) -> CriteriaSize:
+    """Patients needed so that each criterion's exact test has the power.
+
+    ``criteria`` maps ``sensitivity``/``specificity`` to a mapping with
+    ``null``, ``expected`` and optionally ``alternative`` (the plan's
+    ``success:`` block).  Sensitivity is tested among the cases, specificity
+    among the non-cases.  With ``multiplicity="any"`` (Holm) each test is
+    sized at ``alpha / m`` (Holm's first step, conservative).
+    """
+    pv = _check_prob("prevalence", prevalence)
+    if multiplicity not in ("all", "any"):
+        raise UsageError(f"multiplicity must be 'all' or 'any'; got {multiplicity!r}.")
+    if not criteria:
+        raise UsageError("no success criterion to size.")
+    a_test = alpha / len(criteria) if multiplicity == "any" else alpha
+    results, measures = [], []
+    n_cases = n_non = None
+    for measure, c in criteria.items():
+        if measure not in ("sensitivity", "specificity"):
+            raise UsageError(f"sample size from success criteria covers sensitivity and specificity; got {measure!r}.")
+        if c.get("expected") is None:
+            raise UsageError(f"success criterion '{measure}': give its expected value (`expected:` in the plan or "
+                             f"--expected-{measure}) to compute the sample size.")
+        r = exact_binomial_size(c["expected"], c["null"], alpha=a_test, power=power,
+                                alternative=c.get("alternative", "greater"), nmax=nmax)
+        results.append(r)
+        measures.append(measure)
+        if measure == "sensitivity":
+            n_cases = r.n
+        else:
+            n_non = r.n
+    total = max(_ceil(n_cases / pv) if n_cases else 0, _ceil(n_non / (1 - pv)) if n_non else 0)
+    return CriteriaSize(pv, float(alpha), float(a_test), float(power), multiplicity, tuple(results), tuple(measures),
+                        n_cases, n_non, total)

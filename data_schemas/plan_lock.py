@@ -14,6 +14,15 @@ unchanged)::
       target_precision: {sensitivity: 0.10, specificity: 0.10}   # CI half-widths
       pooling: {method: REML, test: z}                # random-effects pooling (test z or knha)
       conf_level: 0.95
+      success:                      # optional prespecified success criteria (one-sided tests)
+        sensitivity: {null: 0.80, alternative: greater}
+        specificity: {null: 0.70, alternative: greater}
+      alpha: 0.05                   # one-sided level of each test
+      multiplicity: all             # all (co-primary) or any (Holm)
+
+A success criterion must name a measure listed in ``primary_measures`` and
+a ``null`` strictly between 0 and 1 (:func:`parse_success`); it may give
+the ``expected`` value used by ``spinestats sample-size criteria``.
 
 **Hash** (:func:`plan_hash`): SHA-256 of the canonical JSON of the whole
 parsed YAML document (keys sorted, compact separators, UTF-8), so comments,
@@ -50,7 +59,10 @@ from spinestats.errors import DataError, UsageError
 LOCK_FORMAT = "spinestats-plan-lock"
 LOCK_VERSION = 1
 MEASURES = ("sensitivity", "specificity", "auc", "ppv", "npv")
-PRESPECIFIED_KEYS = ("score", "cutoff", "positive", "primary_measures", "target_precision", "pooling", "conf_level")
+PRESPECIFIED_KEYS = ("score", "cutoff", "positive", "primary_measures", "target_precision", "pooling", "conf_level",
+                     "success", "alpha", "multiplicity")
+SUCCESS_KEYS = ("null", "alternative", "expected")
+SUCCESS_MEASURES = ("sensitivity", "specificity", "auc")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,11 +76,17 @@ class Prespecified:
     target_precision: dict | None = None
     pooling_test: str = "z"
     conf_level: float = 0.95
+    success: dict | None = None
+    alpha: float = 0.05
+    multiplicity: str = "all"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"score": self.score, "cutoff": self.cutoff, "positive": self.positive,
-                "primary_measures": list(self.primary_measures), "target_precision": self.target_precision,
-                "pooling": {"method": "REML", "test": self.pooling_test}, "conf_level": self.conf_level}
+        out = {"score": self.score, "cutoff": self.cutoff, "positive": self.positive,
+               "primary_measures": list(self.primary_measures), "target_precision": self.target_precision,
+               "pooling": {"method": "REML", "test": self.pooling_test}, "conf_level": self.conf_level}
+        if self.success:  # only plans with success criteria carry these keys
+            out.update(success=self.success, alpha=self.alpha, multiplicity=self.multiplicity)
+        return out
 
 
 def read_yaml(path: str | os.PathLike[str]) -> Any:
@@ -84,8 +102,17 @@ def read_yaml(path: str | os.PathLike[str]) -> Any:
         raise UsageError(f"plan {p}: not UTF-8 text.") from None
 
 
+def _null_keys(doc: Any) -> Any:
+    """YAML's ``null:`` key (None) written as JSON writes it, ``"null"``, so that keys sort."""
+    if isinstance(doc, dict):
+        return {("null" if k is None else k): _null_keys(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_null_keys(v) for v in doc]
+    return doc
+
+
 def _canonical(doc: Any) -> bytes:
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
+    return json.dumps(_null_keys(doc), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
 
 
 def plan_hash(path: str | os.PathLike[str]) -> str:
@@ -128,7 +155,72 @@ def parse_prespecified(block: Any, where: str = "plan") -> Prespecified:
     level = float(block.get("conf_level", 0.95))
     if not 0 < level < 1:
         raise UsageError(f"{where}: prespecified: conf_level must lie in (0, 1); got {level}.")
-    return Prespecified(str(block["score"]), float(cutoff), str(block["positive"]), tuple(measures), tp, test, level)
+    success, alpha, multiplicity = parse_success(block, tuple(measures), where)
+    return Prespecified(str(block["score"]), float(cutoff), str(block["positive"]), tuple(measures), tp, test, level,
+                        success, alpha, multiplicity)
+
+
+def _proportion(value: Any) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and 0 < value < 1)
+
+
+def parse_success(block: dict, measures: tuple[str, ...], where: str = "plan") -> tuple[dict | None, float, str]:
+    """``(success, alpha, multiplicity)`` of a ``prespecified:`` block; UsageError naming the problem.
+
+    Every criterion needs a measure listed in ``primary_measures`` (a
+    criterion not prespecified as primary cannot be reported as primary) and
+    a ``null`` strictly between 0 and 1.
+    """
+    alpha = block.get("alpha", 0.05)
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 0.5:
+        raise UsageError(f"{where}: prespecified: alpha must be a one-sided level between 0 and 0.5 (e.g. 0.05); "
+                         f"got {alpha!r}.")
+    multiplicity = block.get("multiplicity", "all")
+    if multiplicity not in ("all", "any"):
+        raise UsageError(f"{where}: prespecified: multiplicity must be 'all' (every criterion must be met, "
+                         f"co-primary) or 'any' (at least one, Holm-adjusted); got {multiplicity!r}.")
+    raw = block.get("success")
+    if raw is None:
+        return None, float(alpha), str(multiplicity)
+    if not isinstance(raw, dict) or not raw:
+        raise UsageError(f"{where}: prespecified: success must map each primary measure to its criterion, "
+                         "e.g. sensitivity: {null: 0.80, alternative: greater}.")
+    problems = []
+    success: dict[str, dict] = {}
+    for measure, crit in raw.items():
+        label = f"success criterion '{measure}'"
+        if measure not in SUCCESS_MEASURES:
+            problems.append(f"{label}: a success criterion can test {', '.join(SUCCESS_MEASURES)}; got '{measure}'")
+            continue
+        if measure not in measures:
+            problems.append(f"{label}: '{measure}' is not listed in primary_measures ({', '.join(measures)}); "
+                            "only a prespecified primary measure can be a success criterion")
+            continue
+        if not isinstance(crit, dict):
+            problems.append(f"{label}: expected a mapping such as {{null: 0.80, alternative: greater}}; got {crit!r}")
+            continue
+        # YAML reads the key `null` as None: `{null: 0.80}` is {None: 0.8}
+        crit = {("null" if k is None else k): v for k, v in crit.items()}
+        unknown = sorted(map(str, set(crit) - set(SUCCESS_KEYS)))
+        if unknown:
+            problems.append(f"{label}: unknown key(s) {unknown}; known: {', '.join(SUCCESS_KEYS)}")
+        if "null" not in crit:
+            problems.append(f"{label}: 'null' is missing (the proportion the measure must exceed, e.g. 0.80)")
+        elif not _proportion(crit["null"]):
+            problems.append(f"{label}: null must lie strictly between 0 and 1; got {crit['null']!r}")
+        alt = crit.get("alternative", "greater")
+        if alt not in ("greater", "less"):
+            problems.append(f"{label}: alternative must be 'greater' or 'less'; got {alt!r}")
+        if "expected" in crit and not _proportion(crit["expected"]):
+            problems.append(f"{label}: expected must lie strictly between 0 and 1; got {crit['expected']!r}")
+        entry = {"null": crit.get("null"), "alternative": alt}
+        if "expected" in crit:
+            entry["expected"] = crit["expected"]
+        success[str(measure)] = entry
+    if problems:
+        raise UsageError(f"{where}: prespecified: " + "; ".join(problems) + ".")
+    return success, float(alpha), str(multiplicity)
 
 
 def read_prespecified(path: str | os.PathLike[str]) -> Prespecified:

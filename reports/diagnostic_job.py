@@ -185,6 +185,8 @@ def run(
     dpis: Sequence[int] | None = None,
     key: str = "dss",
     title: str | None = None,
+    prespecified: Mapping[str, Any] | None = None,
+    plan_hash: str | None = None,
 ) -> Section:
     """Run the diagnostic analysis and write its figures and tables (options: module docstring).
 
@@ -398,6 +400,16 @@ def run(
         fig, _ = cutoff_stability_figure(boot)
         figures += save_figure(fig, fdir, f"{key}_cutoff_stability", fig_formats, fig_dpis)
 
+    # the success criteria of a locked plan: exact one-sided binomial tests at its cutoff (one centre)
+    from spinestats.reports.multicenter_job import primary_methods, single_centre_endpoint, write_primary_table
+
+    endpoint, decision, endpoint_warnings, prespec = single_centre_endpoint(prespecified, score_name, st.score, st.truth)
+    warnings.extend(endpoint_warnings)
+    if endpoint is not None:
+        results["primary_endpoint"], results["primary_endpoint_decision"] = endpoint, decision
+        results["plan_hash"] = plan_hash
+        tables += [out_dir / p for p in write_primary_table(results, out_dir, f"{key}_")]
+
     results["flow"] = flow
     results["warnings"] = warnings
     pct = 100 * conf_level
@@ -416,6 +428,8 @@ def run(
         f"CIs, and likelihood ratios with log-method CIs, as epiR epi.tests. The optimal cutoff was chosen by the "
         f"{method.replace('_', ' ')} criterion (all tied cutoffs reported)."
     ))
+    if endpoint is not None:
+        methods[0:0] = primary_methods(prespec, plan_hash, pooled=False)
     if bootstrap:
         methods.append(
             f"Cutoff stability and optimism were assessed with {bootstrap} stratified bootstrap resamples (seed {seed}): "

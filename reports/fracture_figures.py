@@ -88,7 +88,7 @@ def forest_figure(model: Mapping, *, ax=None, label: str | None = None, term_lab
 
 
 @_journal_style
-def calibration_figure(cal: CalibrationResult, *, ax=None):
+def calibration_figure(cal: CalibrationResult, *, ax=None, outcome: str = "VCF", unit: str = "months"):
     """Observed (Aalen-Johansen, with CI) against mean predicted risk per group, with the ideal line."""
     if ax is None:
         _, ax = journal_figure("single", height_mm=80)
@@ -101,14 +101,14 @@ def calibration_figure(cal: CalibrationResult, *, ax=None):
                 label=f"Groups (CITL {cal.citl:.2f}, slope {cal.slope:.2f})")
     ax.set_xlim(0, top)
     ax.set_ylim(0, top)
-    ax.set_xlabel(f"Predicted risk of VCF by {cal.horizon:g} months")
+    ax.set_xlabel(f"Predicted risk of {outcome} by {cal.horizon:g} {unit}")
     ax.set_ylabel("Observed cumulative incidence")
     ax.legend(frameon=False, loc="upper left")
     return ax
 
 
 @_journal_style
-def decision_curve_figure(dc: DecisionCurve, *, ax=None):
+def decision_curve_figure(dc: DecisionCurve, *, ax=None, outcome: str = "VCF", unit: str = "months"):
     """Net benefit of the model, treat-all and treat-none against the threshold probability."""
     if ax is None:
         _, ax = journal_figure("single", height_mm=70)
@@ -117,7 +117,7 @@ def decision_curve_figure(dc: DecisionCurve, *, ax=None):
         ax.plot(dc.threshold, values, color=st["color"], linestyle=st["linestyle"], label=name)
     finite = np.concatenate([dc.model[np.isfinite(dc.model)], [0.0]])
     ax.set_ylim(min(-0.02, -0.25 * float(np.max(finite))), float(np.max(finite)) * 1.15 + 1e-3)
-    ax.set_xlabel(f"Threshold probability (VCF by {dc.horizon:g} months)")
+    ax.set_xlabel(f"Threshold probability ({outcome} by {dc.horizon:g} {unit})")
     ax.set_ylabel("Net benefit")
     ax.legend(frameon=False)
     return ax

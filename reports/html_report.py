@@ -230,9 +230,14 @@ def render_report(
         if sec.warnings:
             block.append('<div class="notice"><b>Warnings</b><ul class="warnings">'
                          + "".join(f"<li>{esc(w)}</li>" for w in sec.warnings) + "</ul></div>")
+        # a prespecified primary endpoint leads its section, before any figure
+        lead = [t for t in sec.tables if Path(t).stem.endswith("primary_endpoint")]
+        if lead:
+            block.append(render_tables(root, lead))
         block.extend(render_figure(root, stem, files) for stem, files in ordered)
-        if sec.tables:
-            block.append(render_tables(root, sec.tables))
+        rest = [t for t in sec.tables if t not in lead]
+        if rest:
+            block.append(render_tables(root, rest))
         text = json.dumps(sec.results, indent=1, ensure_ascii=False, default=str)
         if len(text) > _MAX_JSON_CHARS:
             text = text[:_MAX_JSON_CHARS] + "\n... (truncated; see results.json)"

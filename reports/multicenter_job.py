@@ -37,7 +37,10 @@ figure_formats, dpis : figures to write (default pdf, svg, png at 300 dpi;
 ``cutoff_status``, ``plan_hash``, ``prespecified``, ``per_center``,
 ``pooled`` (``sensitivity``, ``specificity``, ``auc``: ``estimate``, ``ci``,
 ``tau2``, ``i2``, ``h2``, ``q``, ``q_p``, ``prediction_interval``, ...),
-``bivariate``, ``pooled_counts`` (ROC, AUC with DeLong CI and accuracy of
+``bivariate``, ``primary_endpoint`` (with a plan whose ``prespecified:``
+block states ``success`` criteria: one entry per measure with ``measure``,
+``null``, ``alternative``, ``estimate``, ``bound``, ``p``, ``met``; see
+:func:`primary_endpoint`), ``pooled_counts`` (ROC, AUC with DeLong CI and accuracy of
 the summed counts = the pooled patient-level analysis), ``exploratory``
 (Youden-optimal cutoff of the pooled counts, always exploratory), ``flow``,
 ``stard``, ``federated_exact``, ``survival`` (bundles with risk-set tables),
@@ -293,6 +296,11 @@ def analyse_centres(
         "per_center": per, "pooled": pooled, "bivariate": bivariate, "pooled_counts": pooled_counts,
         "exploratory": exploratory, "federated_exact": bool(exact),
     }
+    if prespec is not None and prespec.success:
+        results["primary_endpoint"], results["primary_endpoint_decision"], w = primary_endpoint(
+            prespec, status, pooled=pooled, objects=objects, labels=labels, tp=tp, fp=fp, tn=tn, fn=fn,
+            continuity=continuity, conf_level=conf_level)
+        warnings.extend(w)
     if flow is not None:
         results["stard"] = list(stard_items(
             flow=flow, cells=cells, accuracy=acc_d, cutoff=float(cutoff), score_name=score_name, positive=positive,
@@ -301,6 +309,141 @@ def analyse_centres(
     if not exact:
         warnings.append("small-cell suppression in at least one site bundle: pooled results are approximate.")
     return results, objects, warnings
+
+
+def primary_endpoint(prespec, status: str, *, pooled, objects, labels, tp, fp, tn, fn, continuity: float,
+                     conf_level: float) -> tuple[list[dict] | None, dict | None, list[str]]:
+    """The prespecified success criteria tested on the pooled (REML) estimates.
+
+    Each criterion of the locked plan's ``success:`` block is tested one-sided
+    against its ``null`` with the plan's pooling test (``z`` or ``knha``)
+    (:func:`spinestats.analysis.success_criteria.pooled_criterion`); the
+    decision combines them by the plan's ``multiplicity``.  Only criteria of
+    the plan are tested, and only at the plan's cutoff: at another cutoff the
+    criteria are not reported as primary (``None`` and a warning).
+    """
+    from spinestats.analysis.success_criteria import evaluate_criteria, pooled_criterion
+
+    if status != "prespecified":
+        return None, None, ["the success criteria of the plan were not tested: the cutoff is not the prespecified one, "
+                            "so no result of this run is a primary endpoint."]
+    warnings: list[str] = []
+    tests = []
+    for measure, crit in prespec.success.items():
+        kw = dict(null=crit["null"], alternative=crit.get("alternative", "greater"), alpha=prespec.alpha,
+                  measure=measure)
+        if measure in ("sensitivity", "specificity"):
+            ev, tot = (tp, tp + fn) if measure == "sensitivity" else (tn, tn + fp)
+            m = meta_proportion(ev, tot, labels=labels, test=prespec.pooling_test, add=continuity, level=conf_level)
+            tests.append(pooled_criterion(m.estimate_model, m.se_model, m.k, test=prespec.pooling_test, **kw))
+        elif measure == "auc" and pooled.get("auc"):
+            a = pooled["auc"]
+            if prespec.pooling_test != a["test"]:
+                warnings.append(f"primary endpoint auc: pooled with the '{a['test']}' test, not the plan's "
+                                f"'{prespec.pooling_test}'; rerun with --test {prespec.pooling_test}.")
+            tests.append(pooled_criterion(a["estimate_logit"], a["se_logit"], a["k"], test=a["test"], **kw))
+        else:
+            warnings.append(f"primary endpoint {measure}: no pooled estimate, so the criterion could not be tested "
+                            "(counted as not met).")
+    if not tests:
+        return [], {"success": False, "multiplicity": prespec.multiplicity, "alpha": prespec.alpha}, warnings
+    decision = evaluate_criteria(tests, multiplicity=prespec.multiplicity, alpha=prespec.alpha)
+    untested = len(tests) < len(prespec.success)
+    entries = [{"measure": c.measure, "null": c.null, "alternative": c.alternative, "estimate": c.estimate,
+                "bound": c.bound, "p": c.p, "met": c.met, "p_adjusted": c.p_adjusted, "method": c.method,
+                "alpha": c.alpha, "k": c.k} for c in decision.criteria]
+    success = decision.success and not (untested and prespec.multiplicity == "all")
+    return entries, {"success": bool(success), "multiplicity": prespec.multiplicity, "alpha": prespec.alpha,
+                     "bound_level": 1 - prespec.alpha, "test": prespec.pooling_test}, warnings
+
+
+def single_centre_endpoint(prespecified: Mapping | None, score_name: str, score, truth,
+                           ) -> tuple[list[dict] | None, dict | None, list[str], Any]:
+    """The prespecified success criteria of one centre: exact binomial tests at the plan's cutoff.
+
+    ``score`` and ``truth`` are the analysed patients' scores and reference
+    classes (True = target condition).  Returns ``(entries, decision,
+    warnings, prespec)``; ``entries`` is None when the plan states no
+    criteria or prespecifies another score.
+    """
+    from spinestats.analysis.success_criteria import binomial_criterion, evaluate_criteria
+
+    if not prespecified:
+        return None, None, [], None
+    prespec = parse_prespecified(prespecified, "plan")
+    if not prespec.success:
+        return None, None, [], prespec
+    if prespec.score.lower() != str(score_name).lower():
+        return None, None, [f"the plan's success criteria concern the score {prespec.score!r}, not {score_name!r}: "
+                            "not reported as primary."], prespec
+    score, truth = np.asarray(score, dtype=float), np.asarray(truth, dtype=bool)
+    pos = score >= prespec.cutoff
+    counts = {"sensitivity": (int(np.sum(pos & truth)), int(np.sum(truth))),
+              "specificity": (int(np.sum(~pos & ~truth)), int(np.sum(~truth)))}
+    tests, warnings = [], []
+    for measure, crit in prespec.success.items():
+        if measure not in counts:
+            warnings.append(f"primary endpoint {measure}: tested on pooled multicentre estimates only; not tested here.")
+            continue
+        x, n = counts[measure]
+        tests.append(binomial_criterion(x, n, null=crit["null"], alternative=crit.get("alternative", "greater"),
+                                        alpha=prespec.alpha, measure=measure))
+    if not tests:
+        return [], {"success": False, "multiplicity": prespec.multiplicity, "alpha": prespec.alpha}, warnings, prespec
+    decision = evaluate_criteria(tests, multiplicity=prespec.multiplicity, alpha=prespec.alpha)
+    entries = [{"measure": c.measure, "null": c.null, "alternative": c.alternative, "estimate": c.estimate,
+                "bound": c.bound, "p": c.p, "met": c.met, "p_adjusted": c.p_adjusted, "method": c.method,
+                "alpha": c.alpha, "x": c.x, "n": c.n} for c in decision.criteria]
+    success = decision.success and not (len(tests) < len(prespec.success) and prespec.multiplicity == "all")
+    return entries, {"success": bool(success), "multiplicity": prespec.multiplicity, "alpha": prespec.alpha,
+                     "bound_level": 1 - prespec.alpha, "cutoff": prespec.cutoff,
+                     "test": "exact binomial"}, warnings, prespec
+
+
+def _criterion_text(measure: str, crit: Mapping[str, Any]) -> str:
+    sign = ">" if crit.get("alternative", "greater") == "greater" else "<"
+    return f"{measure} {sign} {crit['null']:g}"
+
+
+def write_primary_table(results: Mapping[str, Any], out_dir, prefix: str = "") -> tuple[Path, ...]:
+    """The "Primary endpoint" table (CSV; the plan runner adds the other formats)."""
+    entries = results.get("primary_endpoint")
+    if out_dir is None or not entries:
+        return ()
+    from spinestats.reports.tables import write_table
+
+    level = round(100 * (1 - entries[0]["alpha"]))
+    rows = []
+    for e in entries:
+        side = "lower" if e["alternative"] == "greater" else "upper"
+        rows.append({"Measure": e["measure"].capitalize() if e["measure"] != "auc" else "AUC",
+                     "Criterion (H1)": ("> " if e["alternative"] == "greater" else "< ") + f"{e['null']:g}",
+                     "Estimate": e["estimate"], f"One-sided {level}% {side} bound": e["bound"], "p": e["p"],
+                     **({"Holm-adjusted p": e["p_adjusted"]}
+                        if results["primary_endpoint_decision"]["multiplicity"] == "any" else {}),
+                     "Result": "Met" if e["met"] else "Not met"})
+    frame = pd.DataFrame(rows)
+    out = Path(out_dir)
+    written = write_table(frame, out / "tables", f"{prefix}primary_endpoint", ["csv"], title="Primary endpoint")
+    return tuple(p.relative_to(out) for p in written)
+
+
+def primary_methods(prespec, plan_hash: str | None, pooled: bool = True) -> tuple[str, ...]:
+    """Sentences quoting the prespecified criteria and the plan hash."""
+    if prespec is None or not prespec.success:
+        return ()
+    crits = "; ".join(_criterion_text(m, c) for m, c in prespec.success.items())
+    combine = ("every criterion had to be met (co-primary endpoints, each tested at the one-sided level)"
+               if prespec.multiplicity == "all" else
+               "at least one criterion had to be met, with Holm's adjustment of the p-values")
+    test = "a Wald z test" if prespec.pooling_test == "z" else "a Knapp-Hartung t test with k - 1 df"
+    h = f" (plan hash {plan_hash})" if plan_hash else ""
+    how = (f"on the REML random-effects pooled estimate (logit scale) with {test}" if pooled else
+           "with the exact one-sided binomial test")
+    bound = "confidence bound" if pooled else "Clopper-Pearson bound"
+    return (f"The primary endpoint was prespecified in the locked analysis plan{h}: {crits}, at score >= "
+            f"{prespec.cutoff:g}, one-sided alpha = {prespec.alpha:g}; {combine}.",
+            f"Each criterion was tested {how}, reported with its one-sided {100 * (1 - prespec.alpha):g}% {bound}.")
 
 
 def write_figures(objects: Mapping[str, Any], out_dir: Path | None, flows: Mapping | None,
@@ -515,9 +658,13 @@ def run(
         if not results["federated_check"]["identical"]:
             warnings.append("the federated (site-bundle) results differ from the patient-level ones: please report this.")
     results["warnings"] = warnings
-    figures = write_figures(objects, out_dir, flows, figure_formats, dpis, "" if key == "multicenter" else f"{key}_")
+    prefix = "" if key == "multicenter" else f"{key}_"
+    figures = write_figures(objects, out_dir, flows, figure_formats, dpis, prefix)
+    tables = write_primary_table(results, out_dir, prefix)
     return Section(key=key, title=title or "Multicentre validation", results=to_jsonable(results), figures=figures,
-                   warnings=tuple(warnings), methods=_methods(test, float(cutoff), continuity), references=REFERENCES)
+                   tables=tables, warnings=tuple(warnings),
+                   methods=primary_methods(prespec, phash) + _methods(test, float(cutoff), continuity),
+                   references=REFERENCES)
 
 
 FEDERATED_KEYS = ("per_center", "pooled", "bivariate", "pooled_counts", "exploratory", "cutoff_status")
@@ -626,9 +773,13 @@ def run_pooled(
     results["federated_exact"] = exact
     results["synthetic"] = any(b.get("synthetic") for b in bundles)
     results["warnings"] = warnings
-    figures = write_figures(objects, out_dir, flows, figure_formats, dpis, "" if key == "multicenter" else f"{key}_")
+    prefix = "" if key == "multicenter" else f"{key}_"
+    figures = write_figures(objects, out_dir, flows, figure_formats, dpis, prefix)
+    tables = write_primary_table(results, out_dir, prefix)
     return Section(key=key, title="Multicentre validation (federated)", results=to_jsonable(results), figures=figures,
-                   warnings=tuple(warnings), methods=_methods(test or "z", float(cutoff or DEFAULT_CUTOFF), continuity),
+                   tables=tables, warnings=tuple(warnings),
+                   methods=primary_methods(prespec, phash) + _methods(test or "z", float(cutoff or DEFAULT_CUTOFF),
+                                                                      continuity),
                    references=REFERENCES)
 
 
@@ -646,11 +797,14 @@ def run_sample_size(
     parameters: int = 4,
     csrsquared: float | None = None,
     nagrsquared: float | None = None,
+    prespecified: Mapping | None = None,
     key: str = "sample_size",
 ) -> Section:
     """The plan runner's ``sample_size`` analysis (one method per entry).
 
     ``method``: ``buderer`` (sensitivity, specificity, prevalence, precision),
+    ``criteria`` (the plan's prespecified ``success`` criteria with their
+    ``expected`` values, prevalence, power; exact binomial, Flahault 2005),
     ``auc`` (auc, prevalence, precision; Hanley-McNeil), ``auc_power``
     (auc, power; Obuchowski as pROC), ``kappa`` (kappa0, kappa1, prevalence,
     power), ``riley`` (parameters, prevalence, csrsquared or nagrsquared).
@@ -670,8 +824,13 @@ def run_sample_size(
             r = ss.kappa_size(kappa0, kappa1, prevalence, power=power)
         elif method == "riley":
             r = ss.riley_binary(parameters, prevalence, csrsquared=csrsquared, nagrsquared=nagrsquared)
+        elif method == "criteria":
+            pre = parse_prespecified(prespecified, "plan") if prespecified else None
+            if pre is None or not pre.success:
+                raise UsageError("sample_size method 'criteria' needs the plan's prespecified `success:` criteria.")
+            r = ss.criteria_size(pre.success, prevalence, alpha=pre.alpha, power=power, multiplicity=pre.multiplicity)
         else:
-            raise UsageError(f"sample_size method {method!r}: choose buderer, auc, auc_power, kappa or riley.")
+            raise UsageError(f"sample_size method {method!r}: choose criteria, buderer, auc, auc_power, kappa or riley.")
     except SpinestatsError:
         raise
     res = {**r.to_dict(), "method": method, "formula": r.method}

@@ -83,6 +83,7 @@ JOBS: dict[str, JobSpec] = {
     "multicenter": JobSpec("spinestats.reports.multicenter_job", description="multicentre validation"),
     "agreement": JobSpec("spinestats.reports.agreement_job", description="reader agreement"),
     "sample_size": JobSpec("spinestats.reports.multicenter_job", "run_sample_size", description="sample size"),
+    "validate": JobSpec("spinestats.reports.validate_job", description="validation of a predicted risk (column mode)"),
 }
 
 DATA_PARAMS = ("data", "table", "tables", "path", "paths", "file", "files")

@@ -142,6 +142,13 @@ def plan_template() -> str:
         "# prespecified:                      # optional: the locked analysis (score, cutoff, primary measures);",
         "#   score: dss                       # see `spinestats plan lock`",
         "#   cutoff: 3",
+        "#   positive: malignant",
+        "#   primary_measures: [sensitivity, specificity]",
+        "#   success:                         # the primary endpoint: one-sided criteria tested at the end",
+        "#     sensitivity: {null: 0.80, alternative: greater, expected: 0.90}",
+        "#     specificity: {null: 0.70, alternative: greater, expected: 0.85}",
+        "#   alpha: 0.05",
+        "#   multiplicity: all                # all: co-primary (each must be met); any: Holm",
     ]
     return "\n".join(lines) + "\n"
 

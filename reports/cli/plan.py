@@ -32,6 +32,10 @@ def lock(plan, out, force) -> None:
     click.echo(f"locked {plan}: sha256 {doc['plan_hash']}")
     click.echo(f"prespecified: {pre['score']} >= {pre['cutoff']:g} positive for {pre['positive']}; "
                f"primary: {', '.join(pre['primary_measures'])}")
+    if pre.get("success"):
+        crits = "; ".join(f"{m} {'>' if c['alternative'] == 'greater' else '<'} {c['null']:g}"
+                          for m, c in pre["success"].items())
+        click.echo(f"success criteria: {crits} (one-sided alpha {pre['alpha']:g}, multiplicity {pre['multiplicity']})")
     click.echo(f"lock written to {target}")
 
 

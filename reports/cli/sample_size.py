@@ -1,6 +1,7 @@
 """``spinestats sample-size``: sample size for validation and agreement studies.
 
-Sub-commands: ``buderer`` (sensitivity and specificity), ``auc`` (AUC
+Sub-commands: ``criteria`` (exact binomial power for the plan's prespecified
+success criteria, Flahault 2005), ``buderer`` (sensitivity and specificity), ``auc`` (AUC
 precision, Hanley-McNeil; or power against AUC = 0.5, Obuchowski as pROC),
 ``kappa`` (Donner-Eliasziw) and ``riley`` (binary prediction model, as
 pmsampsize).  Each prints its inputs and outputs, or JSON with ``--json``.
@@ -33,7 +34,65 @@ def _emit(result, as_json: bool, keys_in: tuple[str, ...], keys_out: tuple[str, 
 
 @click.group("sample-size")
 def command() -> None:
-    """Sample size: buderer, auc, kappa, riley."""
+    """Sample size: criteria, buderer, auc, kappa, riley."""
+
+
+@command.command("criteria")
+@click.option("--plan", "plan_path", type=click.Path(dir_okay=False), default=None,
+              help="Plan YAML whose prespecified block states the success criteria (null, expected).")
+@click.option("--null-sensitivity", type=float, default=None, help="Null sensitivity (H1: sensitivity > null).")
+@click.option("--expected-sensitivity", type=float, default=None, help="Expected sensitivity.")
+@click.option("--null-specificity", type=float, default=None, help="Null specificity (H1: specificity > null).")
+@click.option("--expected-specificity", type=float, default=None, help="Expected specificity.")
+@click.option("--prevalence", type=float, required=True, help="Expected prevalence of the target condition.")
+@click.option("--power", type=float, default=0.8, show_default=True, help="Power of each test (1 - beta).")
+@click.option("--alpha", type=float, default=None, help="One-sided level (default: the plan's alpha, else 0.05).")
+@click.option("--multiplicity", type=click.Choice(["all", "any"]), default=None,
+              help="all: co-primary; any: Holm (sized at alpha / m). Default: the plan's, else all.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def criteria(plan_path, null_sensitivity, expected_sensitivity, null_specificity, expected_specificity, prevalence,
+             power, alpha, multiplicity, as_json) -> None:
+    """Patients needed for the prespecified success criteria (exact binomial power, Flahault 2005)."""
+    crit: dict = {}
+    plan_alpha, plan_mult = 0.05, "all"
+    if plan_path is not None:
+        from spinestats.data_schemas.plan_lock import read_prespecified
+
+        pre = read_prespecified(plan_path)
+        if not pre.success:
+            raise UsageError(f"plan {plan_path}: the prespecified block has no `success:` criteria.")
+        crit = {m: dict(c) for m, c in pre.success.items()}
+        plan_alpha, plan_mult = pre.alpha, pre.multiplicity
+    for m, null, exp in (("sensitivity", null_sensitivity, expected_sensitivity),
+                         ("specificity", null_specificity, expected_specificity)):
+        if null is not None or exp is not None:
+            c = crit.setdefault(m, {"alternative": "greater"})
+            if null is not None:
+                c["null"] = null
+            if exp is not None:
+                c["expected"] = exp
+    if not crit:
+        raise UsageError("give --plan PLAN.yaml (prespecified success criteria) or --null-sensitivity/"
+                         "--expected-sensitivity and/or --null-specificity/--expected-specificity.")
+    for m, c in crit.items():
+        if c.get("null") is None:
+            raise UsageError(f"success criterion '{m}': give its null value (--null-{m}).")
+    r = ss.criteria_size(crit, prevalence, alpha=plan_alpha if alpha is None else alpha, power=power,
+                         multiplicity=multiplicity or plan_mult)
+    d = to_jsonable(r.to_dict())
+    if as_json:
+        click.echo(json.dumps(d, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"method: {d['method']}")
+    click.echo(f"inputs: prevalence {d['prevalence']}, one-sided alpha {d['alpha']} "
+               f"({d['alpha_per_test']} per test, multiplicity {d['multiplicity']}), power {d['power']}")
+    for m, c in zip(d["measures"], d["criteria"]):
+        sign = ">" if c["alternative"] == "greater" else "<"
+        who = "cases" if m == "sensitivity" else "non-cases"
+        click.echo(f"  {m} {sign} {c['null']} (expected {c['expected']}): {c['n']} {who} "
+                   f"(power {c['actual_power']:.3f}, size {c['actual_alpha']:.4f}; success needs >= {c['critical']} "
+                   f"correct; first n reaching the power: {c['n_first']})")
+    click.echo(f"outputs:\n  n: {d['n']} patients")
 
 
 @command.command("buderer")
