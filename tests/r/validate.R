@@ -1,7 +1,7 @@
 # References of tests/test_validate.py: `spinestats validate` on riskRegression's Melanoma data
 # (Andersen et al. 1993; 205 patients; status 0 alive, 1 died of melanoma, 2 died of other causes),
 # time in months, with a fixed risk score  plogis(-2.4 + 0.25 thick + 0.9 ulcer)  and three pseudo-centres.
-# Run from tests/: Rscript r/validate.R  (writes data/melanoma_risk.csv and prints the references)
+# Run from the repository root: Rscript tests/r/validate.R  (writes tests/data/melanoma_risk.csv and prints the references)
 suppressMessages({library(riskRegression); library(survival); library(prodlim); library(cmprsk); library(metafor)})
 data(Melanoma, package = "riskRegression")
 f <- function(...) cat(sprintf("%.15g", c(...)), "\n")
@@ -12,7 +12,7 @@ d <- data.frame(time = round(Melanoma$time / 365.25 * 12, 4),
                 centre = c("B", "C", "A")[i %% 3 + 1])
 stopifnot(all(table(d$status) == c(134, 57, 14)))
 d$risk <- round(plogis(-2.4 + 0.25 * d$thick + 0.9 * d$ulcer), 6)
-write.csv(d, "data/melanoma_risk.csv", row.names = FALSE)
+write.csv(d, "tests/data/melanoma_risk.csv", row.names = FALSE)
 h <- 60
 # Harrell (no truncation) and Uno (tau = h), deaths from other causes kept comparable (Wolbers): time -> 1e6
 d$t2 <- ifelse(d$status == 2, 1e6, d$time)
@@ -50,3 +50,5 @@ m <- rma(yi = pc[, "brier"], vi = pc[, "brier_se"]^2, method = "REML", test = "k
 f(c(m$b, m$ci.lb, m$ci.ub), m$tau2)
 # the last follow-up time
 f(max(d$time))
+
+sessionInfo()
