@@ -11,11 +11,6 @@ from pathlib import Path
 
 import click
 
-from spinestats.data_schemas.loading import load
-from spinestats.reports import pain_job
-from spinestats.reports.output import OutputDir
-from spinestats.reports.cli.common import echo_warnings
-
 
 @click.command("pain")
 @click.argument("file", type=click.Path(path_type=Path))
@@ -41,6 +36,11 @@ from spinestats.reports.cli.common import echo_warnings
 def command(file, mapping, sheet, mcid, mcid_percent, impute, impute_method, seed, random_slope, ancova_visit,
             workers, scheduler, figure_formats, dpis, out, force) -> None:
     """Pain NRS per visit, paired tests, mixed model, responders, two-arm ANCOVA, MI."""
+    from spinestats.data_schemas.loading import load
+    from spinestats.reports import pain_job
+    from spinestats.reports.cli.common import echo_warnings
+    from spinestats.reports.output import OutputDir
+
     table = load(file, schema="bkp", mapping=mapping, sheet=sheet)
     with OutputDir(out, force=force) as od:
         section = pain_job.run(table=table, out_dir=od.file("."), mcid=mcid, mcid_percent=mcid_percent,
