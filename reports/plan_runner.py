@@ -87,7 +87,7 @@ JOBS: dict[str, JobSpec] = {
 
 #: Relative run time of each analysis type on a typical plan (survival draws a figure set per endpoint);
 #: with several workers the longest start first.  Only the order of the work depends on it.
-EXPECTED_COST: dict[str, int] = {"survival": 8, "fracture": 6, "pain": 5, "multicenter": 5, "dss": 3, "accuracy": 3,
+EXPECTED_COST: dict[str, int] = {"fracture": 8, "multicenter": 8, "survival": 7, "pain": 5, "dss": 3, "accuracy": 3,
                                  "agreement": 2, "table_one": 1, "sample_size": 1}
 
 DATA_PARAMS = ("data", "table", "tables", "path", "paths", "file", "files")
