@@ -209,25 +209,32 @@ class _Cox:
         return res
 
 
-def _later_counts(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each position i: #{j > i: r_j < r_i} and #{j > i: r_j == r_i} (vectorised merge counting)."""
+def _later_counts(r: np.ndarray, which: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """For each position i: #{j > i: r_j < r_i} and #{j > i: r_j == r_i} (vectorised merge counting).
+
+    With ``which`` (a boolean mask) only those positions are counted (the others are 0).
+    """
     n = r.size
     K = int(r.max()) + 1 if n else 1
     less = np.zeros(n, np.int64)
     eq = np.zeros(n, np.int64)
     pos = np.arange(n)
+    want = np.ones(n, dtype=bool) if which is None else np.asarray(which, dtype=bool)
     s = 1
     while s < n:
         blk = pos // s
         pair = blk // 2
         left = blk % 2 == 0
-        rkeys = np.sort(pair[~left] * K + r[~left])
-        lk = pair[left] * K + r[left]
+        right = ~left
+        rkeys = np.sort(pair[right] * K + r[right])
+        # where pair p's right block starts in rkeys: the right elements of the pairs before p
+        starts = np.concatenate(([0], np.cumsum(np.bincount(pair[right], minlength=pair[-1] + 1))))
+        asked = left & want
+        lk = pair[asked] * K + r[asked]
         lo = np.searchsorted(rkeys, lk, side="left")
         hi = np.searchsorted(rkeys, lk, side="right")
-        start = np.searchsorted(rkeys, pair[left] * K, side="left")
-        less[left] += lo - start
-        eq[left] += hi - lo
+        less[asked] += lo - starts[pair[asked]]
+        eq[asked] += hi - lo
         s *= 2
     return less, eq
 
@@ -246,7 +253,7 @@ def harrell_concordance(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
         _, rank = np.unique(x, return_inverse=True)
         order = np.lexsort((rank, ~e, t))  # time asc, events first, risk asc
         t, e, rank = t[order], e[order], rank[order]
-        less, eq = _later_counts(rank)
+        less, eq = _later_counts(rank, e)  # only events' counts are used
         later = t.size - 1 - np.arange(t.size)
         conc += less[e].sum()
         tie += eq[e].sum()

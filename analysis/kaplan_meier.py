@@ -84,6 +84,12 @@ class KMCurve(Result):
     def at_risk(self, times: Sequence[float]) -> np.ndarray:
         """Numbers at risk at ``times`` (entry < t <= exit; entry 0 counts from t >= 0)."""
         t = np.asarray(times, dtype=float)
+        exits = self.n_event + self.n_censored
+        if (self.entries.size == self.follow_up.size == int(exits.sum()) and self.time.size
+                and not np.any(self.entries > 0)):
+            # no delayed entry: those out before t are the exits at distinct times < t (no sort of the rows)
+            out_before = np.concatenate(([0], np.cumsum(exits)))
+            return (self.follow_up.size - out_before[np.searchsorted(self.time, t, side="left")]).astype(int)
         fu = np.sort(self.follow_up)
         n_out = np.searchsorted(fu, t, side="left")
         en = np.sort(self.entries)
@@ -129,7 +135,8 @@ class KMCurve(Result):
                 "upper": hi,
             }
         )
-        out.loc[beyond, ["survival", "std_err", "lower", "upper"]] = np.nan
+        if beyond.any():
+            out.loc[beyond, ["survival", "std_err", "lower", "upper"]] = np.nan
         return out
 
     def quantile(self, probs: Sequence[float] = (0.25, 0.5, 0.75)) -> pd.DataFrame:
@@ -209,7 +216,9 @@ def _findq(x: np.ndarray, y: np.ndarray, p: np.ndarray, tol: float = TOL) -> np.
         return out
     xmax = x[-1]
     # drop duplicated y values (NaN counts as one value), keeping the first
-    dups = pd.Series(np.where(np.isnan(y), np.inf, y)).duplicated().to_numpy()
+    _, first = np.unique(np.where(np.isnan(y), np.inf, y), return_index=True)
+    dups = np.ones(y.size, dtype=bool)
+    dups[first] = False
     x, y = x[~dups], y[~dups]
     n = y.size
     ok = ~np.isnan(y)
@@ -323,11 +332,15 @@ def kaplan_meier(
             "(Kaplan-Meier convention); see the cumulative incidence for the competing-risk view."
         )
     levels, gcode = group_codes(ed.group, ed.levels)
+    grouped = None if entry else _grouped_counts(ed.time, ev, gcode, len(levels))
     curves, rates, quants, mfu = [], [], [], []
     for gi, lev in enumerate(levels):
-        m = gcode == gi
-        cur = km_curve(ed.time[m], ev[m], ed.entry[m] if entry else None, group=lev,
-                       conf_type=conf_type, conf_level=conf_level)
+        m = gcode == gi if len(levels) > 1 else slice(None)
+        if grouped is None:
+            cur = km_curve(ed.time[m], ev[m], ed.entry[m] if entry else None, group=lev,
+                           conf_type=conf_type, conf_level=conf_level)
+        else:
+            cur = _group_curve(grouped, gi, ed.time[m], lev, conf_type, conf_level)
         curves.append(cur)
         if not ev[m].any():
             warnings.append(f"group {lev!r}: no events; survival stays 1 and the median is not reached.")
@@ -350,6 +363,26 @@ def kaplan_meier(
         excluded=ed.excluded,
         warnings=tuple(warnings),
     )
+
+
+def _grouped_counts(time: np.ndarray, event: np.ndarray, gcode: np.ndarray, ng: int):
+    """Distinct times of all rows and, per (time, group), exits and events: one pass for every group."""
+    ut, inv = unique_inverse(time)
+    cell = inv * ng + gcode
+    exits = np.bincount(cell, minlength=ut.size * ng).reshape(ut.size, ng)
+    d = np.bincount(cell, weights=event, minlength=ut.size * ng).reshape(ut.size, ng)
+    return ut, exits, d
+
+
+def _group_curve(grouped, gi: int, time: np.ndarray, group: Any, conf_type: str, conf_level: float) -> KMCurve:
+    """Group ``gi``'s curve from :func:`_grouped_counts` (the same numbers as :func:`km_curve` on its rows)."""
+    ut, exits, d = grouped
+    rows = exits[:, gi] > 0
+    n_out = exits[rows, gi]
+    d_g = d[rows, gi]
+    out_before = np.concatenate(([0], np.cumsum(n_out)[:-1]))
+    cur = _curve_from_counts(ut[rows], time.size - out_before, d_g, n_out - d_g, group, conf_type, conf_level)
+    return dataclasses.replace(cur, follow_up=np.asarray(time, dtype=float), entries=np.zeros(time.size))
 
 
 def _pooled(curves: Sequence[KMCurve]) -> KMCurve:

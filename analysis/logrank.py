@@ -104,7 +104,7 @@ def _test(time, event, gidx, sidx, ng, rho, gamma):
     V = np.zeros((ng, ng))
     O = np.zeros(ng)
     E = np.zeros(ng)
-    strata = np.unique(sidx)
+    strata = np.flatnonzero(np.bincount(sidx))  # the codes present (sidx: codes >= 0), without a sort
     for s in strata:
         m = sidx == s if strata.size > 1 else slice(None)
         a, b, c, dd = _one_stratum(time[m], event[m], gidx[m], ng, rho, gamma)
@@ -201,7 +201,7 @@ def logrank_test(
         df=df,
         p=p,
         groups=tuple(levels),
-        n=tuple(int(np.sum(gidx == i)) for i in range(ng)),
+        n=tuple(int(k) for k in np.bincount(gidx, minlength=ng)),
         observed=tuple(O.tolist()),
         expected=tuple(E.tolist()),
         variance=V,

@@ -122,12 +122,17 @@ def event_data(
             f"(index {', '.join(map(str, excluded[:10]))}{' ...' if len(excluded) > 10 else ''})."
         )
     keep = ~missing
+    every = bool(keep.all())  # nothing left out: whole columns, no boolean indexing (a copy each)
+
+    def kept(values: np.ndarray) -> np.ndarray:
+        return values if every else values[keep]
+
     if not keep.any():
         raise DataError(f"no rows left to analyse: every row misses a value in {', '.join(cols)}.")
 
     if not pd.api.types.is_numeric_dtype(t_col) or pd.api.types.is_bool_dtype(t_col):
         raise DataError(f"time column '{time}': expected numbers, got dtype {t_col.dtype}.")
-    t = t_col.to_numpy()[keep].astype(float)
+    t = kept(t_col.to_numpy()).astype(float)
     if not np.all(np.isfinite(t)):
         raise DataError(f"time column '{time}': expected finite numbers, found infinity.")
     neg = np.flatnonzero(t < 0)
@@ -142,7 +147,7 @@ def event_data(
             f"{int(np.sum(t == 0))} row(s) have time 0; they are kept (as R does) and count at time 0."
         )
 
-    e_raw = e_col.to_numpy()[keep]
+    e_raw = kept(e_col.to_numpy())
     if pd.api.types.is_bool_dtype(e_col) or e_col.dtype == object and all(
         isinstance(v, (bool, np.bool_)) for v in e_raw
     ):
@@ -152,11 +157,14 @@ def event_data(
             raise DataError(
                 f"event column '{event}': expected integer codes or true/false, got dtype {e_col.dtype}."
             )
-        ef = e_raw.astype(float)
-        if np.any(ef != np.round(ef)):
-            bad = sorted(set(ef[ef != np.round(ef)].tolist()))[:5]
-            raise DataError(f"event column '{event}': expected integer codes, found {bad}.")
-        status = ef.astype(int)
+        if pd.api.types.is_integer_dtype(e_col):  # integer codes by construction
+            status = e_raw.astype(int)
+        else:
+            ef = e_raw.astype(float)
+            if np.any(ef != np.round(ef)):
+                bad = sorted(set(ef[ef != np.round(ef)].tolist()))[:5]
+                raise DataError(f"event column '{event}': expected integer codes, found {bad}.")
+            status = ef.astype(int)
     if causes is not None:
         allowed = set(int(c) for c in causes) | {int(censor)}
         bad_codes = sorted(set(status.tolist()) - allowed)
@@ -166,14 +174,14 @@ def event_data(
                 f"{sorted(allowed)} (censor = {censor}); declare them with --event-codes or fix the data."
             )
 
-    g = data[group].to_numpy()[keep] if group is not None else np.full(int(keep.sum()), None, dtype=object)
+    g = kept(data[group].to_numpy()) if group is not None else np.full(int(keep.sum()), None, dtype=object)
     levels = None
     if group is not None and isinstance(data[group].dtype, pd.CategoricalDtype):
         present = set(pd.unique(g))
         levels = tuple(c for c in data[group].cat.categories if c in present)
         g = np.asarray(g, dtype=object)
     if entry is not None:
-        en = data[entry].to_numpy()[keep].astype(float)
+        en = kept(data[entry].to_numpy()).astype(float)
         bad = np.flatnonzero(en >= t)
         if bad.size:
             labels = data.index[keep][bad]
@@ -190,11 +198,11 @@ def event_data(
         status=status,
         group=np.asarray(g),
         entry=en,
-        index=data.index[keep].to_numpy(),
+        index=data.index.to_numpy() if every else data.index[keep].to_numpy(),
         excluded=excluded,
         warnings=tuple(warnings),
         censor=int(censor),
-        positions=np.flatnonzero(keep),
+        positions=np.arange(keep.size) if every else np.flatnonzero(keep),
         levels=levels,
     )
 
@@ -263,7 +271,19 @@ def unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Hash-based (``pandas.factorize``), so linear in ``len(x)`` plus a sort of
     the distinct values only: much faster than a full sort for large data.
     """
-    codes, uniques = pd.factorize(np.asarray(x), sort=True)
+    x = np.asarray(x)
+    if x.dtype.kind == "f" and x.size > 1000:
+        # whole-number times (days, months) over a range not much wider than the data: count them
+        # with np.bincount, linear with a small constant and no hashing (same result as below)
+        lo, hi = np.min(x), np.max(x)
+        if np.isfinite(lo) and np.isfinite(hi) and hi - lo <= 4 * x.size and lo == np.floor(lo):
+            shifted = x - lo
+            k = shifted.astype(np.intp)
+            if np.array_equal(k, shifted):
+                present = np.bincount(k, minlength=int(hi - lo) + 1) > 0
+                rank = np.cumsum(present) - 1
+                return np.flatnonzero(present) + lo, rank[k]
+    codes, uniques = pd.factorize(x, sort=True)
     return np.asarray(uniques), codes.astype(np.intp)
 
 
@@ -272,7 +292,16 @@ def group_codes(group: np.ndarray, levels: Sequence | None = None) -> tuple[list
     levels = list(levels) if levels is not None else group_levels(group)
     if levels == [None]:
         return levels, np.zeros(len(group), np.intp)
-    codes, uniques = pd.factorize(np.asarray(group))
+    group = np.asarray(group)
+    if group.dtype.kind in "iu" and group.size and all(isinstance(v, (int, np.integer)) for v in levels):
+        lo, hi = int(group.min()), int(group.max())
+        if hi - lo <= 4 * len(levels) + 64 and all(lo <= int(v) <= hi for v in levels):
+            lut = np.full(hi - lo + 1, -1, dtype=np.intp)  # a look-up table instead of hashing every row
+            lut[np.asarray(levels, dtype=np.int64) - lo] = np.arange(len(levels))
+            codes = lut[group] if lo == 0 else lut[group.astype(np.int64) - lo]
+            if lut.min() >= 0 or not np.any(codes < 0):
+                return levels, codes
+    codes, uniques = pd.factorize(group)
     pos = {lev: i for i, lev in enumerate(levels)}
     remap = np.array([pos[u] for u in uniques], dtype=np.intp)
     return levels, remap[codes]

@@ -204,6 +204,11 @@ def run_workload(w: cases.Workload, args, tmp: Path) -> list[dict[str, Any]]:
                 p = time_python(setup, frame, args.repeats)
                 print(f"   {label_peer}: {status_text(p)}", flush=True)
                 refs.append((label_peer, p, None))
+        if with_ref and w.peer_target is not None:
+            timed = [(lab, ref) for lab, ref, _ in refs if not lab.startswith("R ") and ref.get("status") == "ok"]
+            if timed:  # the fastest Python peer of this run, judged against the peer target
+                lab, ref = min(timed, key=lambda x: _med(x[1]["times"]))
+                refs.append((f"fastest Python peer: {lab}", ref, w.peer_target))
         r_values = refs[0][1] if refs and refs[0][0].startswith("R ") else {}
         if not refs:
             rows.append(dict(workload=w.name, size=label, reference="(none at this size)", ss=ss, ref={},

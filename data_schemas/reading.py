@@ -33,6 +33,7 @@ import dataclasses
 import datetime as _dt
 import hashlib
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +47,7 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 #: Above this size a CSV is parsed with pyarrow (multi-threaded) instead of pandas' C parser.
 LARGE_CSV_BYTES = 16 * 1024 * 1024
+_NON_SPACE = re.compile(r"\S")
 
 _ENCODING_ALIASES = {
     "utf8": "utf-8", "utf-8": "utf-8", "utf_8": "utf-8",
@@ -213,13 +215,14 @@ def _read_text(data: bytes, file: str, suffix: str, encoding: str | None,
         raise DataError(f"{file}, line {n_comment + 1}: the header cannot be read ({exc}).", (p,)) from None
     header = [h.strip() for h in header]
     names, dups = _dedupe(header)
-    if not text[after:].strip():
+    if _NON_SPACE.search(text, after) is None:  # (no copy of the body, unlike text[after:].strip())
         raise _empty(file, f"the file has a header (line {header_line}) but no data rows")
     ncol = len(names)
     large = len(data) > LARGE_CSV_BYTES and "\n\n" not in text and "\n\r\n" not in text
     try:
         if large:
             body = data if enc == "utf-8" else text.encode("utf-8")
+            del text  # the decoded copy is not needed while pyarrow parses the bytes (peak memory)
             frame = _read_pyarrow(body, header_line, sep, ncol)
         else:
             frame = pd.read_csv(
@@ -258,9 +261,12 @@ def _read_pyarrow(body: bytes, skip: int, sep: str, ncol: int) -> pd.DataFrame:
         convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                              strings_can_be_null=False, quoted_strings_can_be_null=False),
     )
+    chunks = table.columns
+    del table  # each column's text is released once it is encoded (peak memory: one column, not the table)
     columns = {}
-    for n in names:
-        enc = table.column(n).combine_chunks().dictionary_encode()
+    for i, n in enumerate(names):
+        enc = chunks[i].combine_chunks().dictionary_encode()
+        chunks[i] = None
         categories = pd.Index(enc.dictionary.to_numpy(zero_copy_only=False), dtype=object)
         codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
         columns[int(n)] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))

@@ -15,12 +15,12 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from spinestats.analysis.result import to_jsonable
 from spinestats.errors import UsageError
+
+if TYPE_CHECKING:  # pandas is imported when a table is written, not when a command starts
+    import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -38,6 +38,8 @@ def escape_formula(value: Any) -> Any:
 
 def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells and headers are formula-safe."""
+    import pandas as pd
+
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
@@ -48,6 +50,8 @@ def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def dumps_results(results: dict[str, Any]) -> str:
     """Deterministic JSON text for ``results.json`` (UTF-8, two-space indent)."""
+    from spinestats.analysis.result import to_jsonable
+
     return json.dumps(to_jsonable(results), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 

@@ -86,6 +86,11 @@ JOBS: dict[str, JobSpec] = {
     "validate": JobSpec("spinestats.reports.validate_job", description="validation of a predicted risk (column mode)"),
 }
 
+#: Relative run time of each analysis type on a typical plan (survival draws a figure set per endpoint);
+#: with several workers the longest start first.  Only the order of the work depends on it.
+EXPECTED_COST: dict[str, int] = {"fracture": 8, "multicenter": 8, "survival": 7, "pain": 5, "dss": 3, "accuracy": 3,
+                                 "agreement": 2, "table_one": 1, "sample_size": 1}
+
 DATA_PARAMS = ("data", "table", "tables", "path", "paths", "file", "files")
 OUT_PARAMS = ("out_dir", "out", "output_dir", "folder")
 CONTEXT_PARAMS = (
@@ -475,8 +480,10 @@ def run_plan(
                 from joblib import Parallel, delayed
 
                 quiet = Reporter(quiet=True)
+                # longest analyses first, so that the workers finish together (results keep the plan's order)
+                order = sorted(range(len(todo)), key=lambda i: -EXPECTED_COST.get(todo[i][0].type, 1))
                 calls = []
-                for entry, args in todo:
+                for entry, args in (todo[i] for i in order):
                     args = dict(args)
                     if "workers" in args:
                         args["workers"] = 1  # the analyses themselves run side by side instead
@@ -485,10 +492,13 @@ def run_plan(
                             args[name] = quiet
                     calls.append(delayed(call_job)(entry.type, entry.key, args, plan.output.width))
                 reporter.log(f"- running {len(todo)} analyses on {workers} worker processes ...")
-                for (entry, _), outcome in zip(todo, Parallel(n_jobs=int(workers), backend="loky", return_as="generator")(calls)):
-                    outcomes.append(outcome)
+                done: dict[int, tuple[Section, list[str]]] = {}
+                for i, outcome in zip(order, Parallel(n_jobs=int(workers), backend="loky", return_as="generator")(calls)):
+                    done[i] = outcome
+                    entry = todo[i][0]
                     reporter.log(f"  {entry.key} ({entry.type}) done")
                     reporter.advance(entry.key)
+                outcomes = [done[i] for i in range(len(todo))]
             else:
                 for entry, args in todo:
                     with reporter.step(f"{entry.key} ({entry.type})"):

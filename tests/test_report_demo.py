@@ -209,3 +209,17 @@ def test_reproduction_notes_are_shown_in_the_report(demo):
     page = (out / "report.html").read_text(encoding="utf-8")
     for r in noted:
         assert html.escape(r["note"]) in page
+
+
+def test_demo_results_unchanged_by_the_speed_work(demo):
+    """Every value of results.json equals the demo at commit 92e6024 (before issue 16), section by section.
+
+    Digest and how to regenerate it after a deliberate change: ``tests/demo_digest.py``.
+    """
+    from demo_digest import digest  # tests/ is on sys.path (pytest's default rootdir-relative import)
+
+    _, results = demo
+    expected = json.loads((Path(__file__).resolve().parent / "data" / "demo_results_digest.json").read_text(encoding="utf-8"))
+    got = digest(results)
+    assert sorted(got) == sorted(expected)
+    assert [k for k in expected if got[k] != expected[k]] == []

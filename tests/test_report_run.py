@@ -333,3 +333,21 @@ def test_an_unknown_column_width_is_refused(tmp_path, cli):
     assert ran.returncode == 2
     assert "output > figures > width: 'triple' is not allowed" in ran.stderr
     assert "one of 'single', 'onehalf', 'double'; or number from 30 to 250" in ran.stderr
+
+
+def test_longest_first_scheduling_keeps_the_plan_order_and_the_numbers(tmp_path):
+    """With workers the pain analysis (long) is sent before Table 1 (short); results.json is unchanged."""
+    from spinestats.reports.plan_runner import EXPECTED_COST
+
+    assert EXPECTED_COST["pain"] > EXPECTED_COST["table_one"]  # so the order of the work really changes here
+    plan = write_plan(tmp_path / "p", analyses=[
+        {"type": "table_one", "data": "cafe", "group": "arm", "variables": ["age"]},
+        {"type": "pain", "data": "cafe"}],
+        output={"figures": {"formats": ["png"], "dpi": [72]}, "tables": {"formats": ["csv"]}})
+    a = run_plan(plan, tmp_path / "a")
+    b = run_plan(plan, tmp_path / "b", workers=2)
+    ta = (tmp_path / "a" / "results.json").read_text(encoding="utf-8").splitlines()
+    tb = (tmp_path / "b" / "results.json").read_text(encoding="utf-8").splitlines()
+    assert [x for x, y in zip(ta, tb) if x != y and '"generated_at"' not in x] == [] and len(ta) == len(tb)
+    assert [k for k in b if k in ("table_one", "pain")] == ["table_one", "pain"] == [k for k in a if k in ("table_one", "pain")]
+    assert a["pain"]["mixed_model"] == b["pain"]["mixed_model"] and a["table_one"]["n"] == b["table_one"]["n"]

@@ -9,9 +9,6 @@ from pathlib import Path
 
 import click
 
-from spinestats.reports import diagnostic_job
-from spinestats.reports.output import OutputDir
-from spinestats.reports.cli.common import echo_warnings
 
 _OPTIONS = [
     click.option("--method", type=click.Choice(["youden", "closest_topleft", "min_sensitivity", "min_specificity"]),
@@ -56,6 +53,10 @@ def diagnostic_options(func):
 
 def run_and_write(table, *, out: Path, force: bool, figure_formats, dpis, **kwargs) -> None:
     """Run :func:`spinestats.reports.diagnostic_job.run` into ``out`` and write results.json and methods.md."""
+    from spinestats.reports import diagnostic_job
+    from spinestats.reports.cli.common import echo_warnings
+    from spinestats.reports.output import OutputDir
+
     with OutputDir(out, force=force) as od:
         section = diagnostic_job.run(table=table, out_dir=od.file("."), figure_formats=figure_formats or None,
                                      dpis=dpis or None, **kwargs)

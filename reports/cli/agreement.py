@@ -18,12 +18,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import pandas as pd
-
-from spinestats.data_schemas.loading import load
-from spinestats.reports import agreement_job
-from spinestats.reports.output import OutputDir
-from spinestats.reports.cli.common import echo_warnings
 
 
 @click.command("agreement")
@@ -39,6 +33,13 @@ from spinestats.reports.cli.common import echo_warnings
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 def command(file, schema, mapping, sheet, case, raters, reader, measure, out, force) -> None:
     """Cohen's kappa (weighted), Fleiss' kappa and the six Shrout-Fleiss ICCs."""
+    import pandas as pd
+
+    from spinestats.data_schemas.loading import load
+    from spinestats.reports import agreement_job
+    from spinestats.reports.cli.common import echo_warnings
+    from spinestats.reports.output import OutputDir
+
     table = load(file, schema=schema, mapping=mapping, sheet=sheet)
     rater_list = [r.strip() for r in raters.split(",")] if raters else None
     with OutputDir(out, force=force) as od:

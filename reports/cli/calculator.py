@@ -31,11 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from scipy import stats
 
 from spinestats import __version__
-from spinestats.analysis.dss_score import DSS_WEIGHTS
-from spinestats.analysis.sins import COMPONENTS
 from spinestats.errors import UsageError
 
 #: published validation of DSS >= 3 (Matsumoto et al. Spine 2016): sensitivity 18/20, specificity 33/39
@@ -86,6 +83,8 @@ def _esc(text: Any) -> str:
 
 
 def _sins_fields() -> tuple[str, list[dict]]:
+    from spinestats.analysis.sins import COMPONENTS
+
     parts, comps = [], []
     for comp, allowed in COMPONENTS.items():
         en, ja, options = SINS_TEXT[comp]
@@ -102,6 +101,8 @@ def _sins_fields() -> tuple[str, list[dict]]:
 
 def _risk_section(model) -> tuple[str, dict]:
     """The fracture-risk form and the model data the browser needs."""
+    from scipy.special import ndtri  # the normal quantile that scipy.stats.norm.ppf (and predict) use
+
     inputs, fields, seen = [], [], {}
     for c in model.coding:
         col = c["column"]
@@ -147,7 +148,7 @@ def _risk_section(model) -> tuple[str, dict]:
     data = {"model_type": model.model_type, "horizon": model.horizon, "coding": list(model.coding),
             "coefficients": list(model.coefficients), "covariance": [list(r) for r in model.covariance],
             "center": list(model.center), "baseline": model.baseline if model.model_type == "finegray" else {},
-            "z": float(stats.norm.ppf(0.975)), "inputs": inputs}
+            "z": float(ndtri(0.975)), "inputs": inputs}
     return block, data
 
 
@@ -205,6 +206,8 @@ def validated_from_results(path: Path, cutoff: float) -> tuple[str, str, str]:
 def build_calculator(*, model=None, cutoff: float = 3.0, sensitivity: str | None = None,
                      specificity: str | None = None, source: str | None = None, size_threshold_cm: float = 5.0) -> str:
     """The calculator page as one HTML string (see the module docstring)."""
+    from spinestats.analysis.dss_score import DSS_WEIGHTS
+
     template = resources.files("spinestats.reports").joinpath("templates/calculator.html").read_text(encoding="utf-8")
     fields, comps = _sins_fields()
     config: dict[str, Any] = {

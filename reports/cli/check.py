@@ -12,15 +12,15 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 import click
 
-from spinestats.analysis.result import to_jsonable
-from spinestats.data_schemas.loading import load
-from spinestats.data_schemas.reading import file_sha256
-from spinestats.data_schemas.records import LoadedTable, Problem
 from spinestats.errors import DataError
+
+if TYPE_CHECKING:
+    from spinestats.data_schemas.records import LoadedTable, Problem
 
 
 def _problem_dict(p: Problem) -> dict:
@@ -32,6 +32,9 @@ def _problem_dict(p: Problem) -> dict:
 
 def report_dict(file: Path, schema: str, table: LoadedTable | None, problems: tuple[Problem, ...]) -> dict:
     """What ``--format json`` prints: validity, counts, problems, exclusions, provenance."""
+    from spinestats.analysis.result import to_jsonable
+    from spinestats.data_schemas.reading import file_sha256
+
     errors = [p for p in problems if p.severity == "error"]
     out: dict = {
         "file": file.name,
@@ -96,6 +99,8 @@ def command(ctx: click.Context, file: Path, schema: str, mapping: Path | None, s
 
     Exit status: 0 valid, 1 invalid (every problem listed), 2 usage error.
     """
+    from spinestats.data_schemas.loading import load
+
     try:
         table = load(file, schema=schema, mapping=mapping, sheet=sheet, encoding=encoding, exclude_invalid=True)
         problems = table.problems

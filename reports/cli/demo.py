@@ -7,10 +7,6 @@ from importlib import resources
 
 import click
 
-from spinestats.reports.plan_runner import run_plan
-from spinestats.reports.progress import Reporter
-from spinestats.reports.reproduction import reproduce
-
 
 def demo_plan_path():
     """The bundled demo plan (``reports/templates/demo_plan.yaml``)."""
@@ -33,6 +29,10 @@ def command(out: str, force: bool, workers: int, scheduler: str | None, quiet: b
     (Matsumoto, Fukushima J Med Sci); they are not patient data.  The report
     shows each published figure next to the reproduced one.
     """
+    from spinestats.reports.plan_runner import run_plan
+    from spinestats.reports.progress import Reporter
+    from spinestats.reports.reproduction import reproduce
+
     reporter = Reporter(quiet=quiet, verbose=verbose)
     with resources.as_file(demo_plan_path()) as plan:
         results = run_plan(plan, out, force=force, workers=workers, scheduler=scheduler, reporter=reporter,

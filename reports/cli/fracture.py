@@ -15,11 +15,11 @@ from pathlib import Path
 
 import click
 
-from spinestats.data_schemas.loading import load
 from spinestats.errors import UsageError
-from spinestats.reports import fracture_job
-from spinestats.reports.output import OutputDir
-from spinestats.reports.cli.common import echo_warnings
+
+#: The risk models of :data:`spinestats.reports.fracture_job.MODELS` (written out so that
+#: ``--help`` does not import the job; a test keeps the two equal).
+MODELS = ("finegray", "cox", "firth")
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -37,7 +37,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--covariates", multiple=True,
               help="Model terms (repeat or comma-separate); default sins_total,modality. Derived: sins_total, "
                    "sins_category, sins_7_or_more, lytic.")
-@click.option("--model", type=click.Choice(list(fracture_job.MODELS)), default="finegray", show_default=True,
+@click.option("--model", type=click.Choice(list(MODELS)), default="finegray", show_default=True,
               help="Multivariable model: Fine-Gray, cause-specific Cox or Firth logistic (fracture by the horizon).")
 @click.option("--bootstrap", type=int, default=200, show_default=True,
               help="Bootstrap replicates of the optimism correction (0 = skip).")
@@ -54,6 +54,11 @@ def _split(values: tuple[str, ...]) -> list[str]:
 def command(file, mapping, sheet, horizon, covariates, model, bootstrap, seed, workers, scheduler, save_model,
             figure_formats, out, force) -> None:
     """Fracture incidence (crude, competing-risk CIF, Gray's test), risk models and their validation."""
+    from spinestats.data_schemas.loading import load
+    from spinestats.reports import fracture_job
+    from spinestats.reports.cli.common import echo_warnings
+    from spinestats.reports.output import OutputDir
+
     if bootstrap < 0:
         raise UsageError(f"--bootstrap must be >= 0; got {bootstrap}")
     if save_model is not None and save_model.exists() and not force:

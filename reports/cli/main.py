@@ -21,30 +21,80 @@ from spinestats.errors import SpinestatsError
 
 _NOT_COMMANDS = {"main", "common"}
 
+#: Every command with its one-line help, so that ``spinestats --help`` lists
+#: them without importing a single command module (which would pull in pandas,
+#: SciPy and matplotlib: seconds of start-up).  A test keeps this table in
+#: step with the modules: same names, and each line equal to the command's
+#: own short help.
+COMMANDS: dict[str, str] = {
+    "accuracy": "Accuracy of SCORE against TRUTH: ROC, DeLong CI, cutoffs, optional comparison and bootstrap.",
+    "agreement": "Cohen's kappa (weighted), Fleiss' kappa and the six Shrout-Fleiss ICCs.",
+    "calculator": "Bedside DSS, SINS (and fracture-risk) calculators in one offline HTML file.",
+    "check": "Check FILE against a schema and list every problem.",
+    "demo": "Run every analysis on the bundled SYNTHETIC cohorts and write a report to --out.",
+    "dss": "DSS accuracy: ROC, DeLong CI, cutoffs, feature table, optional bootstrap validation.",
+    "example": "Write the bundled synthetic example NAME (a schema or cohort) to --out.",
+    "fracture": "Fracture incidence (crude, competing-risk CIF, Gray's test), risk models and their validation.",
+    "init": "Write a commented plan.yaml, mapping templates and empty export templates to FOLDER.",
+    "multicenter": "Per-centre sensitivity, specificity, AUC; REML and bivariate pooling; SROC; STARD flow.",
+    "pain": "Pain NRS per visit, paired tests, mixed model, responders, two-arm ANCOVA, MI.",
+    "plan": "Lock and verify prespecified analysis plans.",
+    "pool": "Pool site bundles: per-centre and pooled accuracy, KM and log-rank.",
+    "predict": "Predicted risk of fracture by the model's horizon, with its CI, per patient.",
+    "run": "Run the analysis PLAN (YAML) and write report.html, figures/, tables/ and results.json to --out.",
+    "sample-size": "Sample size: criteria, buderer, auc, kappa, riley.",
+    "schema": "Print the data dictionary of schema NAME (dss, cirt, fracture, bkp, readers).",
+    "site-summary": "Write an aggregate-only site bundle (counts only) for federated pooling.",
+    "survival": "Survival, local control and competing risks (R survival/cmprsk conventions).",
+    "validate": "Validate a predicted risk at a horizon: C, AUC(t), Brier(t), calibration, decision curve.",
+}
+
+
+def command_modules() -> list[str]:
+    """The modules of ``spinestats.reports.cli`` that hold a command (found on disk, not imported)."""
+    package = importlib.import_module("spinestats.reports.cli")
+    return sorted(
+        m.name for m in pkgutil.iter_modules(package.__path__)
+        if m.name not in _NOT_COMMANDS and not m.name.startswith("_")
+    )
+
 
 class _Group(click.Group):
     """A group whose commands are the modules of ``spinestats.reports.cli``.
 
     The module ``site_summary.py`` holds the command ``site-summary``: a
     command's module is its name with ``-`` written ``_``, so running one
-    command imports only its own module (heavy analysis imports stay lazy).
+    command imports only its own module (heavy analysis imports stay lazy),
+    and listing them imports none (:data:`COMMANDS`).
     """
 
-    def _modules(self) -> list[str]:
-        package = importlib.import_module("spinestats.reports.cli")
-        return sorted(
-            m.name for m in pkgutil.iter_modules(package.__path__)
-            if m.name not in _NOT_COMMANDS and not m.name.startswith("_")
-        )
-
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(module.replace("_", "-") for module in self._modules())
+        return sorted(module.replace("_", "-") for module in command_modules())
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         module = name.replace("-", "_")
-        if module not in self._modules():
+        if module not in command_modules():
             return None
         return getattr(importlib.import_module(f"spinestats.reports.cli.{module}"), "command", None)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of ``--help``, from :data:`COMMANDS` (a module missing there is imported)."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            text = COMMANDS.get(name)
+            if text is None:
+                cmd = self.get_command(ctx, name)
+                if cmd is None or cmd.hidden:
+                    continue
+                rows.append((name, cmd.get_short_help_str(limit)))
+            else:
+                rows.append((name, click.Command(name, help=text).get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -20,15 +20,14 @@ and ``figures/``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
-from spinestats.data_schemas.loading import load
 from spinestats.errors import UsageError
-from spinestats.reports import multicenter_job
-from spinestats.reports.output import OutputDir
-from spinestats.reports.cli.common import echo_warnings
+
+if TYPE_CHECKING:
+    from spinestats.reports.output import OutputDir
 
 
 def mapping_for(files: list[Path], mappings: tuple[str, ...]) -> dict[Path, Path | None]:
@@ -50,6 +49,8 @@ def mapping_for(files: list[Path], mappings: tuple[str, ...]) -> dict[Path, Path
 
 
 def write_outputs(od: OutputDir, section) -> None:
+    import pandas as pd
+
     od.write_section(section)
     res = section.results
     if res.get("per_center"):
@@ -90,6 +91,11 @@ def summary_line(res: dict) -> str:
 def command(files, schema, mapping, sheet, center, score, truth, positive, cutoff, test, continuity, plan, risk,
             figure_formats, out, force) -> None:
     """Per-centre sensitivity, specificity, AUC; REML and bivariate pooling; SROC; STARD flow."""
+    from spinestats.data_schemas.loading import load
+    from spinestats.reports import multicenter_job
+    from spinestats.reports.cli.common import echo_warnings
+    from spinestats.reports.output import OutputDir
+
     files = list(files)
     if schema is None:
         missing = [o for o, v in (("--score", score), ("--truth", truth), ("--positive", positive)) if v is None]

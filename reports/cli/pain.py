@@ -11,11 +11,6 @@ from pathlib import Path
 
 import click
 
-from spinestats.data_schemas.loading import load
-from spinestats.reports import pain_job
-from spinestats.reports.output import OutputDir
-from spinestats.reports.cli.common import echo_warnings
-
 
 @click.command("pain")
 @click.argument("file", type=click.Path(path_type=Path))
@@ -46,6 +41,11 @@ from spinestats.reports.cli.common import echo_warnings
 def command(file, mapping, sheet, mcid, mcid_percent, impute, impute_method, seed, random_slope, time_model,
             emmeans_times, ancova_visit, workers, scheduler, figure_formats, dpis, out, force) -> None:
     """Pain NRS per visit, paired tests, mixed model, responders, two-arm ANCOVA, MI."""
+    from spinestats.data_schemas.loading import load
+    from spinestats.reports import pain_job
+    from spinestats.reports.cli.common import echo_warnings
+    from spinestats.reports.output import OutputDir
+
     if emmeans_times is not None:
         try:
             emmeans_times = [float(t) for t in emmeans_times.split(",") if t.strip()]

@@ -16,11 +16,7 @@ from pathlib import Path
 
 import click
 
-from spinestats.data_schemas.site_bundle import read_bundle
-from spinestats.reports import multicenter_job
 from spinestats.reports.cli.multicenter import summary_line, write_outputs
-from spinestats.reports.output import OutputDir
-from spinestats.reports.cli.common import echo_warnings
 
 
 @click.command("pool")
@@ -34,6 +30,11 @@ from spinestats.reports.cli.common import echo_warnings
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 def command(bundles, cutoff, test, continuity, plan, figure_formats, out, force) -> None:
     """Pool site bundles: per-centre and pooled accuracy, KM and log-rank."""
+    from spinestats.data_schemas.site_bundle import read_bundle
+    from spinestats.reports import multicenter_job
+    from spinestats.reports.cli.common import echo_warnings
+    from spinestats.reports.output import OutputDir
+
     docs = [read_bundle(b) for b in bundles]
     with OutputDir(out, force=force) as od:
         section = multicenter_job.run_pooled(

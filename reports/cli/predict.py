@@ -19,19 +19,16 @@ import os
 from pathlib import Path
 
 import click
-import pandas as pd
 
-from spinestats.analysis.risk_model import model_from_json, predict_risk
-from spinestats.data_schemas.loading import load
-from spinestats.data_schemas.privacy import pseudonymise
 from spinestats.data_schemas.schema import get_schema
 from spinestats.errors import UsageError
-from spinestats.reports.fracture_job import SINS_DERIVED, derive_covariates
-from spinestats.analysis.sins import COMPONENTS
 
 
 def prediction_schema(model):
     """The ``fracture`` schema with only ``patient_id`` and the model's inputs required."""
+    from spinestats.analysis.sins import COMPONENTS
+    from spinestats.reports.fracture_job import SINS_DERIVED
+
     base = get_schema("fracture")
     used = {c["column"] for c in model.coding}
     needed = {"patient_id"} | (used - set(SINS_DERIVED))
@@ -42,7 +39,6 @@ def prediction_schema(model):
         raise UsageError(f"the model uses column(s) {unknown} that the fracture schema does not define")
     cols = tuple(dataclasses.replace(c, required=c.name in needed) for c in base.columns)
     return dataclasses.replace(base, columns=cols)
-from spinestats.reports.output import OutputDir, escape_frame
 
 
 @click.command("predict")
@@ -57,6 +53,14 @@ from spinestats.reports.output import OutputDir, escape_frame
 @click.option("--force", is_flag=True, help="Replace an existing output.")
 def command(model_file, file, mapping, sheet, level, key, out, output, force) -> None:
     """Predicted risk of fracture by the model's horizon, with its CI, per patient."""
+    import pandas as pd
+
+    from spinestats.analysis.risk_model import model_from_json, predict_risk
+    from spinestats.data_schemas.loading import load
+    from spinestats.data_schemas.privacy import pseudonymise
+    from spinestats.reports.fracture_job import derive_covariates
+    from spinestats.reports.output import OutputDir, escape_frame
+
     if (out is None) == (output is None):
         raise UsageError("give exactly one of --out DIR or --output FILE.csv")
     if not model_file.is_file():

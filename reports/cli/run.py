@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import click
 
-from spinestats.reports.plan_runner import run_plan
-from spinestats.reports.progress import Reporter
-
 
 @click.command("run")
 @click.argument("plan", type=click.Path(dir_okay=False))
@@ -25,6 +22,9 @@ def command(plan: str, out: str, force: bool, workers: int, scheduler: str | Non
     version, analysis types and options, data files and the output folder.
     `spinestats init DIR` writes a commented plan to start from.
     """
+    from spinestats.reports.plan_runner import run_plan
+    from spinestats.reports.progress import Reporter
+
     reporter = Reporter(quiet=quiet, verbose=verbose)
     results = run_plan(plan, out, force=force, workers=workers, scheduler=scheduler, reporter=reporter)
     if not quiet:

@@ -13,12 +13,12 @@ import json
 
 import click
 
-from spinestats.analysis import sample_size as ss
-from spinestats.analysis.result import to_jsonable
 from spinestats.errors import UsageError
 
 
 def _emit(result, as_json: bool, keys_in: tuple[str, ...], keys_out: tuple[str, ...]) -> None:
+    from spinestats.analysis.result import to_jsonable
+
     d = to_jsonable(result.to_dict())
     if as_json:
         click.echo(json.dumps(d, indent=2, ensure_ascii=False))
@@ -105,6 +105,8 @@ def criteria(plan_path, null_sensitivity, expected_sensitivity, null_specificity
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def buderer(sensitivity, specificity, prevalence, precision, relative, level, as_json) -> None:
     """Buderer (1996): n for sensitivity and specificity CIs of a given half-width."""
+    from spinestats.analysis import sample_size as ss
+
     r = ss.buderer(sensitivity, specificity, prevalence, precision, error="relative" if relative else "absolute",
                    level=level)
     _emit(r, as_json, ("sensitivity", "specificity", "prevalence", "precision", "error", "level"),
@@ -121,6 +123,8 @@ def buderer(sensitivity, specificity, prevalence, precision, relative, level, as
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def auc(auc, prevalence, precision, power, ratio, sig_level, as_json) -> None:
     """AUC: n for a CI half-width (--precision), or cases for a power (--power)."""
+    from spinestats.analysis import sample_size as ss
+
     if (precision is None) == (power is None):
         raise UsageError("give either --precision (with --prevalence) or --power.")
     if precision is not None:
@@ -144,6 +148,8 @@ def auc(auc, prevalence, precision, power, ratio, sig_level, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def kappa(kappa0, kappa1, prevalence, alpha, power, sides, as_json) -> None:
     """Cases for two raters and a binary rating (Donner & Eliasziw 1992)."""
+    from spinestats.analysis import sample_size as ss
+
     r = ss.kappa_size(kappa0, kappa1, prevalence, alpha=alpha, power=power, sides=int(sides))
     _emit(r, as_json, ("kappa0", "kappa1", "prevalence", "alpha", "power", "sides"), ("n_exact", "n"))
 
@@ -157,6 +163,8 @@ def kappa(kappa0, kappa1, prevalence, alpha, power, sides, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def riley(parameters, prevalence, csrsquared, nagrsquared, shrinkage, as_json) -> None:
     """Riley et al. (2019/2020) minimum n for a binary prediction model (pmsampsize)."""
+    from spinestats.analysis import sample_size as ss
+
     r = ss.riley_binary(parameters, prevalence, csrsquared=csrsquared, nagrsquared=nagrsquared, shrinkage=shrinkage)
     if as_json:
         _emit(r, True, (), ())

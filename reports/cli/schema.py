@@ -15,14 +15,15 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
-from spinestats.data_schemas.redcap import data_dictionary
 from spinestats.data_schemas.schema import Column, Schema, get_schema
 from spinestats.errors import UsageError
-from spinestats.reports.output import escape_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _cell(v: object) -> str:
@@ -41,6 +42,8 @@ def _range(c: Column) -> str:
 
 def columns_frame(columns: tuple[Column, ...]) -> pd.DataFrame:
     """One row per column: name, type, unit, allowed, range, required, identifier, description."""
+    import pandas as pd
+
     return pd.DataFrame(
         [{"name": c.name, "type": c.type, "unit": _cell(c.unit), "allowed": _cell(c.allowed), "range": _range(c),
           "required": _cell(c.required), "unique": _cell(c.unique), "identifier": _cell(c.identifier),
@@ -76,6 +79,8 @@ def as_json(schema: Schema) -> str:
 
 
 def _csv(frame: pd.DataFrame) -> str:
+    from spinestats.reports.output import escape_frame
+
     buf = io.StringIO()
     escape_frame(frame).to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue()
@@ -83,6 +88,10 @@ def _csv(frame: pd.DataFrame) -> str:
 
 def render(schema: Schema, fmt: str) -> str:
     """The data dictionary of ``schema`` as text in format ``fmt``."""
+    import pandas as pd
+
+    from spinestats.data_schemas.redcap import data_dictionary
+
     if fmt == "markdown":
         return markdown(schema)
     if fmt == "json":

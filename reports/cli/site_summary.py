@@ -16,16 +16,14 @@ approximate; the bundle says ``exact: false``).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
-from spinestats.analysis.federated import risk_set_table, score_counts_table, suppress_risk_set, suppress_score_counts
-from spinestats.data_schemas.loading import load
-from spinestats.data_schemas.plan_lock import plan_hash as compute_plan_hash
-from spinestats.data_schemas.site_bundle import make_bundle, write_bundle
 from spinestats.errors import DataError, UsageError
-from spinestats.reports.multicenter_job import SYNTHETIC_MARK, exclusion_reason
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -36,6 +34,8 @@ FALSE = {"false", "0", "no", "n", "f", "censored", "alive"}
 
 def as_event(values: pd.Series, column: str) -> pd.Series:
     """Event indicator as bool from bool, 0/1 or true/false text; refuses anything else."""
+    import pandas as pd
+
     if values.dtype == bool:
         return values
     if pd.api.types.is_numeric_dtype(values):
@@ -52,6 +52,8 @@ def as_event(values: pd.Series, column: str) -> pd.Series:
 
 
 def _flow(table, extra: dict[str, int], n_analysed: int) -> dict:
+    from spinestats.reports.multicenter_job import exclusion_reason
+
     reasons: dict[str, int] = {}
     for e in table.exclusions:
         r = exclusion_reason(e.reason, getattr(e, "rules", ()))
@@ -84,6 +86,14 @@ def _flow(table, extra: dict[str, int], n_analysed: int) -> dict:
 def command(file, schema, mapping, sheet, centre, score, truth, positive, time_col, event_col, group_col, time_unit,
             min_cell, plan, created_by, out, force) -> None:
     """Write an aggregate-only site bundle (counts only) for federated pooling."""
+    import pandas as pd
+
+    from spinestats.analysis.federated import risk_set_table, score_counts_table, suppress_risk_set, suppress_score_counts
+    from spinestats.data_schemas.loading import load
+    from spinestats.data_schemas.plan_lock import plan_hash as compute_plan_hash
+    from spinestats.data_schemas.site_bundle import make_bundle, write_bundle
+    from spinestats.reports.multicenter_job import SYNTHETIC_MARK
+
     if min_cell is not None and min_cell < 2:
         raise UsageError(f"--min-cell must be >= 2; got {min_cell}.")
     table = load(file, schema=schema, mapping=mapping, sheet=sheet, exclude_invalid=schema is not None)

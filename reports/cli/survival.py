@@ -15,11 +15,7 @@ from pathlib import Path
 
 import click
 
-from spinestats.data_schemas.loading import load
 from spinestats.errors import UsageError
-from spinestats.reports import survival_job
-from spinestats.reports.output import OutputDir
-from spinestats.reports.cli.common import echo_warnings
 
 
 @click.command("survival")
@@ -55,6 +51,11 @@ from spinestats.reports.cli.common import echo_warnings
 def command(file, schema, mapping, sheet, time_col, event_col, event_codes, group, strata, covariates, cluster, times,
             unit, conf_type, ties, rho, gamma, trend, endpoint, entry_col, zph_transform, figure_formats, dpis, out, force) -> None:
     """Survival, local control and competing risks (R survival/cmprsk conventions)."""
+    from spinestats.data_schemas.loading import load
+    from spinestats.reports import survival_job
+    from spinestats.reports.cli.common import echo_warnings
+    from spinestats.reports.output import OutputDir
+
     if schema is None and (time_col is None or event_col is None):
         raise UsageError("give --time and --event, or --schema cirt to derive the endpoints from dates.")
     if schema is not None and (time_col or event_col):

@@ -16,10 +16,6 @@ from pathlib import Path
 
 import click
 
-from spinestats.data_schemas.loading import load
-from spinestats.reports import validate_job
-from spinestats.reports.cli.common import echo_warnings
-from spinestats.reports.output import OutputDir
 
 
 @click.command("validate")
@@ -32,7 +28,7 @@ from spinestats.reports.output import OutputDir
 @click.option("--model", "model", type=click.Path(path_type=Path), default=None,
               help="A risk model JSON (spinestats fracture) applied to the file instead of --risk.")
 @click.option("--horizon", type=float, default=None, help="Prediction horizon in --unit (default: the model's).")
-@click.option("--unit", type=click.Choice(list(validate_job.UNITS)), default="months", show_default=True)
+@click.option("--unit", type=click.Choice(["months", "days", "years"]), default="months", show_default=True)
 @click.option("--group", default=None, help="Centre column: per-centre results pooled by REML (Knapp-Hartung).")
 @click.option("--outcome", default="event", show_default=True, help="Name of the event in figure labels.")
 @click.option("--mapping", type=click.Path(path_type=Path), default=None, help="Column mapping YAML for the export.")
@@ -45,6 +41,10 @@ from spinestats.reports.output import OutputDir
 def command(file, time_col, event_col, event_codes, risk, model, horizon, unit, group, outcome, mapping, sheet,
             figure_formats, dpis, out, force) -> None:
     """Validate a predicted risk at a horizon: C, AUC(t), Brier(t), calibration, decision curve."""
+    from spinestats.data_schemas.loading import load
+    from spinestats.reports import validate_job
+    from spinestats.reports.cli.common import echo_warnings
+    from spinestats.reports.output import OutputDir
     table = load(file, mapping=mapping, sheet=sheet)
     with OutputDir(out, force=force) as od:
         section = validate_job.run(table=table, out_dir=od.file("."), time=time_col, event=event_col,

@@ -1,0 +1,185 @@
+"""What a user waits for: whole processes, each against its reference.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/e2e.py [--repeats 3] [--only cold_start,dss,...] [--write FILE.md]
+
+Every row runs a fresh process under GNU time (``scale.measure``): wall time,
+CPU time (user + system, of the process and the children it waited for) and
+peak resident memory.  Start-up and imports are part of what is measured.
+
+=============  ===============================================  =================================  ======================
+name           spinestats                                       reference                          target
+=============  ===============================================  =================================  ======================
+cold_start     ``spinestats --help``                            ``python -c pass``                 < 0.3 s
+dss            ``spinestats dss`` on the 59-row example         ``Rscript workloads/dss_e2e.R``    < 1 s and <= 0.5x R
+survival       ``spinestats survival --schema cirt`` (all       –                                  < 2 s
+               endpoints) on the bundled CIRT cohort
+demo           ``spinestats demo``                              –                                  < 10 s
+validate_csv   ``load(path, schema="cirt")``, 1,000,000 rows    pyarrow ``csv.read_csv`` of the    < 2 s, < 0.5 GB and
+                                                                same file (whole process)          <= 2x pyarrow
+=============  ===============================================  =================================  ======================
+
+The machine is shared: the times are medians of ``--repeats`` runs, the load
+average is recorded at the start and the end, and the pass/fail of a time
+target is judged on the CPU time (what the process itself used; the wall time
+of a loaded machine also counts the time other processes had the cores).
+Benchmarks are not tests; CI does not run this.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import scale  # noqa: E402
+
+EXAMPLES = ROOT / "data_schemas" / "examples"
+EXE = Path(sys.executable).with_name("spinestats")
+
+VALIDATE = textwrap.dedent("""
+    import sys
+    from spinestats.data_schemas.loading import load
+    t = load(sys.argv[1], schema="cirt")
+    print(len(t.data), len(t.problems))
+""")
+PYARROW = textwrap.dedent("""
+    import sys
+    import pyarrow.csv as pacsv
+    t = pacsv.read_csv(sys.argv[1])
+    print(t.num_rows)
+""")
+
+
+def _runs(cmd: list[str], repeats: int) -> dict:
+    ms = []
+    for _ in range(repeats):
+        m = scale.measure(cmd)
+        if m["returncode"] != 0:
+            return {"error": (m["stderr"] or "").split("\tCommand being timed:")[0].strip()[-300:]}
+        ms.append(m)
+    return {"wall": statistics.median(m["seconds"] for m in ms), "cpu": statistics.median(m["cpu_seconds"] for m in ms),
+            "rss": max(m["rss_bytes"] for m in ms), "n": len(ms)}
+
+
+def cases(tmp: Path) -> list[dict]:
+    out = tmp / "out"
+    return [
+        {"name": "cold_start", "what": "`spinestats --help`", "cmd": [str(EXE), "--help"],
+         "ref_label": "`python -c pass`", "ref_cmd": [sys.executable, "-c", "pass"], "max_s": 0.3},
+        {"name": "dss", "what": "`spinestats dss` on the 59-row example (figures, tables, JSON)",
+         "cmd": [str(EXE), "dss", str(EXAMPLES / "synthetic_dss.csv"), "--out", str(out / "dss"), "--force"],
+         "ref_label": "Rscript: pROC roc + ci.auc(delong), epiR epi.tests, one PDF",
+         "ref_cmd": ["Rscript", str(HERE / "workloads" / "dss_e2e.R"), str(EXAMPLES / "synthetic_dss.csv"),
+                     str(out / "dss_r")],
+         "max_s": 1.0, "max_ratio": 0.5},
+        {"name": "survival", "what": "`spinestats survival --schema cirt` (all endpoints), bundled CIRT cohort",
+         "cmd": [str(EXE), "survival", str(EXAMPLES / "synthetic_cirt.csv"), "--schema", "cirt", "--endpoint", "all",
+                 "--out", str(out / "survival"), "--force"], "max_s": 2.0},
+        {"name": "demo", "what": "`spinestats demo` (28 figures, every table format)",
+         "cmd": [str(EXE), "demo", "--out", str(out / "demo"), "--force", "--quiet"], "max_s": 10.0},
+    ]
+
+
+def validate_case(tmp: Path, seed: int) -> dict:
+    frame = scale.cirt_export(1_000_000, seed)
+    csv = tmp / "cirt_1e6.csv"
+    frame.to_csv(csv, index=False)
+    del frame
+    return {"name": "validate_csv", "what": f"`load(schema=\"cirt\")`, 1,000,000 rows CSV ({csv.stat().st_size / 1e6:.0f} MB)",
+            "cmd": [sys.executable, "-c", VALIDATE, str(csv)], "ref_label": "pyarrow `csv.read_csv` (whole process)",
+            "ref_cmd": [sys.executable, "-c", PYARROW, str(csv)], "max_s": 2.0, "max_ratio": 2.0,
+            "max_gb": 0.5, "rows": 1_000_000}
+
+
+def row(case: dict, repeats: int) -> dict:
+    ss = _runs(case["cmd"], repeats)
+    ref = _runs(case["ref_cmd"], repeats) if case.get("ref_cmd") else None
+    res = {"case": case, "ss": ss, "ref": ref}
+    if "error" in ss:
+        res["verdict"] = "FAIL (error)"
+        return res
+    ok = ss["cpu"] < case["max_s"]
+    if case.get("max_gb"):
+        ok &= ss["rss"] < case["max_gb"] * 1024**3
+    if ref and "error" not in ref and case.get("max_ratio"):
+        res["ratio_cpu"] = ss["cpu"] / ref["cpu"]
+        res["ratio_wall"] = ss["wall"] / ref["wall"]
+        ok &= res["ratio_cpu"] <= case["max_ratio"]
+    elif ref and "error" not in ref:
+        res["ratio_cpu"] = ss["cpu"] / ref["cpu"]
+        res["ratio_wall"] = ss["wall"] / ref["wall"]
+    res["verdict"] = "PASS" if ok else "FAIL"
+    return res
+
+
+def markdown(rows: list[dict], meta: dict) -> str:
+    lines = [
+        f"Measured {meta['when']} with `benchmarks/e2e.py --repeats {meta['repeats']}` (median of the repeats; "
+        f"peak RSS the largest); Python {meta['python']}, {meta['cores']} cores; load average (1, 5, 15 min) "
+        f"{meta['load_start']} at the start and {meta['load_end']} at the end.  Targets are judged on CPU time.",
+        "",
+        "| workload | spinestats: wall / CPU / peak RSS | reference | reference: wall / CPU | ratio CPU (wall) | target | pass |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        c, ss, ref = r["case"], r["ss"], r["ref"]
+        if "error" in ss:
+            lines.append(f"| {c['name']}: {c['what']} | error: {ss['error']} | | | | | FAIL |")
+            continue
+        cell = f"{ss['wall']:.2f} s / {ss['cpu']:.2f} s / {ss['rss'] / 1024**3:.2f} GB"
+        if c.get("rows"):
+            cell += f"; {c['rows'] / ss['cpu']:,.0f} rows/s CPU"
+        ref_cell = "–" if not ref else (f"error: {ref['error']}" if "error" in ref else f"{ref['wall']:.2f} s / {ref['cpu']:.2f} s")
+        ratio = f"{r['ratio_cpu']:.2f} ({r['ratio_wall']:.2f})" if "ratio_cpu" in r else "–"
+        target = f"< {c['max_s']:g} s CPU" + (f", < {c['max_gb']:g} GB" if c.get("max_gb") else "") + (
+            f", ≤ {c['max_ratio']:g}× reference" if c.get("max_ratio") else "")
+        lines.append(f"| {c['name']}: {c['what']} | {cell} | {c.get('ref_label', '–')} | {ref_cell} | {ratio} | "
+                     f"{target} | {r['verdict']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--only", default="", help="comma-separated: cold_start, dss, survival, demo, validate_csv")
+    ap.add_argument("--seed", type=int, default=20261127)
+    ap.add_argument("--write", type=Path, default=None, help="also write the Markdown table to this file")
+    args = ap.parse_args(argv)
+    os.environ.setdefault("TZ", "UTC")  # R asks timedatectl for the zone otherwise
+    only = {x.strip() for x in args.only.split(",") if x.strip()}
+    meta = {"when": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "repeats": args.repeats,
+            "python": sys.version.split()[0], "cores": os.cpu_count(),
+            "load_start": " ".join(f"{x:.1f}" for x in os.getloadavg())}
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="spinestats-e2e-") as name:
+        tmp = Path(name)
+        todo = cases(tmp)
+        for case in todo:
+            if only and case["name"] not in only:
+                continue
+            print(f"== {case['name']}", flush=True)
+            rows.append(row(case, args.repeats))
+        if not only or "validate_csv" in only:
+            print("== validate_csv", flush=True)
+            rows.append(row(validate_case(tmp, args.seed), args.repeats))
+    meta["load_end"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    text = markdown(rows, meta)
+    print(text)
+    if args.write:
+        args.write.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
