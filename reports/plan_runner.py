@@ -442,7 +442,8 @@ def run_plan(
     synthetic = plan.synthetic if synthetic is None else synthetic
     # every referenced input is loaded (and so validated), even for an analysis that cannot run
     used = [n for n in plan.data if any(n in a.data for a in plan.analyses) and plan.data[n].file.exists()]
-    with OutputDir(out, force=force) as od:
+    read = [plan.path] + [p for e in plan.data.values() for p in (e.file, e.mapping) if p is not None]
+    with OutputDir(out, force=force, inputs=read) as od:
         inputs = load_inputs(plan, used)
         context = {
             "seed": plan.seed, "workers": workers, "scheduler": scheduler,
