@@ -7,9 +7,15 @@ read through the loader with the ``fracture`` schema, but only
 components when it uses ``sins_total`` or another SINS-derived term), so a
 list of new patients without follow-up can be scored.  Derived covariates
 are computed as in the fitting job.  Output: one row per patient with a
-pseudonymised ID (keyed HMAC; ``--key`` or ``SPINESTATS_PSEUDONYM_KEY``),
-the predicted risk and its CI -- as ``predictions.csv`` and ``results.json``
-in ``--out``, or a single CSV with ``--output``.
+pseudonymised ID (HMAC keyed by the study key: ``--id-key``, else
+``SPINESTATS_ID_KEY``, else the study's ``.spinestats-key``; see
+:mod:`spinestats.data_schemas.privacy`), the predicted risk and its CI -- as
+``predictions.csv`` and ``results.json`` in ``--out``, or a single CSV with
+``--output``.  The model file is checked by
+:func:`spinestats.data_schemas.risk_model.load_risk_model`.  ``--output`` is
+written to a temporary file beside it and moved into place, so an
+interrupted run never leaves a truncated CSV, and it never replaces an input
+of the run (even with ``--force``).
 """
 
 from __future__ import annotations
@@ -21,9 +27,10 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from spinestats.analysis.risk_model import model_from_json, predict_risk
+from spinestats.analysis.risk_model import predict_risk
 from spinestats.data_schemas.loading import load
-from spinestats.data_schemas.privacy import pseudonymise
+from spinestats.data_schemas.privacy import KEY_ENV, LEGACY_KEY_ENV, LazyKey, pseudonymise
+from spinestats.data_schemas.risk_model import load_risk_model
 from spinestats.data_schemas.schema import get_schema
 from spinestats.errors import UsageError
 from spinestats.reports.fracture_job import SINS_DERIVED, derive_covariates
@@ -45,13 +52,48 @@ def prediction_schema(model):
 from spinestats.reports.output import OutputDir, escape_frame
 
 
+def _check_output(output: Path, inputs: list, force: bool) -> None:
+    """Refuse an --output that is an input of the run (whatever --force says), a folder, or exists without --force."""
+    for inp in inputs:
+        if inp is None or not Path(inp).exists():
+            continue
+        if output.exists() and os.path.samefile(output, inp) or output.resolve() == Path(inp).resolve():
+            raise UsageError(f"--output {output}: is an input of this run ({inp}); predict never replaces "
+                             "its input, even with --force. Choose another file name.")
+    if output.is_symlink() or output.is_dir():
+        raise UsageError(f"--output {output}: is a folder or a symbolic link; expected a new CSV file name.")
+    if output.exists() and not force:
+        raise UsageError(f"--output {output}: the file exists; add --force to replace it.")
+
+
+def _write_atomically(output: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``output``, then move it into place."""
+    import tempfile
+
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
+    except OSError as exc:
+        raise UsageError(f"--output {output}: cannot write there ({exc.strerror}).") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 @click.command("predict")
 @click.argument("model_file", metavar="MODEL.json", type=click.Path(path_type=Path))
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--mapping", type=click.Path(path_type=Path), default=None, help="Column mapping YAML for the export.")
 @click.option("--sheet", default=None, help="XLSX sheet to read.")
 @click.option("--level", type=float, default=0.95, show_default=True, help="Confidence level of the risk's CI.")
-@click.option("--key", default=None, help="Pseudonymisation key (default: $SPINESTATS_PSEUDONYM_KEY, else the file's SHA-256).")
+@click.option("--id-key", "--key", "key", default=None,
+              help="Study key for the pseudonyms (default: $SPINESTATS_ID_KEY, else the study's .spinestats-key).")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="Output folder.")
 @click.option("--output", "output", type=click.Path(path_type=Path), default=None, help="Write one CSV file instead.")
 @click.option("--force", is_flag=True, help="Replace an existing output.")
@@ -63,21 +105,21 @@ def command(model_file, file, mapping, sheet, level, key, out, output, force) ->
         raise UsageError(f"MODEL.json {model_file}: no such file")
     if not 0 < level < 1:
         raise UsageError(f"--level must be between 0 and 1; got {level}")
-    model = model_from_json(model_file.read_text(encoding="utf-8"))
-    table = load(file, schema=prediction_schema(model), mapping=mapping, sheet=sheet)
+    if output is not None:
+        _check_output(output, [model_file, file, mapping], force)
+    model = load_risk_model(model_file)
+    lazy = LazyKey(Path(file).resolve().parent, key or os.environ.get(KEY_ENV) or os.environ.get(LEGACY_KEY_ENV))
+    table = load(file, schema=prediction_schema(model), mapping=mapping, sheet=sheet, id_key=lazy)
+    secret = lazy.get().secret
     data = derive_covariates(table.data)
     pred = predict_risk(model, data, conf_level=level)
-    secret = key or os.environ.get("SPINESTATS_PSEUDONYM_KEY") or table.provenance.sha256
     frame = pd.DataFrame({
         "patient": pseudonymise(data["patient_id"], secret),
         "risk": pred.risk, "lower": pred.lower, "upper": pred.upper,
     })
     frame["horizon_months"] = model.horizon
     if output is not None:
-        if output.exists() and not force:
-            raise UsageError(f"--output {output}: the file exists; add --force to replace it.")
-        output.parent.mkdir(parents=True, exist_ok=True)
-        escape_frame(frame).to_csv(output, index=False, lineterminator="\n")
+        _write_atomically(output, escape_frame(frame).to_csv(index=False, lineterminator="\n"))
         where = output
     else:
         with OutputDir(out, force=force) as od:
