@@ -373,6 +373,12 @@ def lock_status(plan: Plan) -> dict[str, Any]:
     if not out["matches"]:
         out["deviation"] = (f"the plan was changed after it was locked at {lock.get('locked_at')} (hash now {plan.sha256[:12]}..., "
                             f"locked {lock['plan_hash'][:12]}...); results are exploratory")
+    else:
+        changed = plan_lock.changed_files(plan.path, lock)
+        if changed:
+            out["matches"] = False
+            out["deviation"] = (f"a file the plan refers to changed after it was locked at {lock.get('locked_at')} "
+                                f"({'; '.join(changed)}); results are exploratory")
     return out
 
 
