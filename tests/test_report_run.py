@@ -90,7 +90,7 @@ def test_results_are_byte_identical_apart_from_one_timestamp(two_runs):
 def test_output_folder_layout_and_contents(two_runs):
     base, a, _ = two_runs
     out = base / "a"
-    assert sorted(p.name for p in out.iterdir()) == ["figures", "methods.md", "report.html", "results.json", "tables"]
+    assert sorted(p.name for p in out.iterdir()) == [".spinestats-output.json", "figures", "methods.md", "report.html", "results.json", "tables"]
     assert sorted(p.name for p in (out / "tables").iterdir()) == ["by_sex.csv", "by_sex.docx", "table_one.csv", "table_one.docx"]
     assert a["table_one"]["n"] == {"BKP": 65, "control": 52}  # CAFE: 65 BKP and 52 control
     assert a["provenance"]["inputs"]["cafe"]["rows_read"] == 117
