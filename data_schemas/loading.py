@@ -24,6 +24,7 @@ rules), :mod:`.cross_rules` (cross-field rules), :mod:`.identifiers`
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -33,7 +34,7 @@ import pandas as pd
 
 from spinestats.data_schemas import cross_rules, redcap
 from spinestats.data_schemas.conversion import MISSING_TOKENS, Converter
-from spinestats.data_schemas.identifiers import looks_like_identifier
+from spinestats.data_schemas.identifiers import looks_like_identifier, personal_values
 from spinestats.data_schemas.mapping import Mapping, check_against_schema, load_mapping
 from spinestats.data_schemas.privacy import LazyKey, mask_problems
 from spinestats.data_schemas.provenance import package_versions
@@ -272,7 +273,13 @@ def _load_schema(raw: RawTable, sch: Schema, m: Mapping | None, exclude_invalid:
     row_problems += cross_rules.check(file, df, sch.name, source, frame, layout, failed)
     row_problems.sort(key=lambda p: (p.line or 0))
     key = key or LazyKey(None)
-    row_problems = mask_problems(row_problems, [source[c] for c in active.identifiers() if c in source], key)
+    id_cols = [source[c] for c in active.identifiers() if c in source]
+    row_problems = mask_problems(row_problems, id_cols, key)
+    personal = _personal_fields(file, frame, df, active, source, set(active.identifiers()))
+    if personal:
+        hidden = {p.column for p in personal}
+        row_problems = [dataclasses.replace(p, value=None) if p.column in hidden else p for p in row_problems]
+        warnings.extend(personal)
     if key.used and key.get().note:
         warnings.append(Problem(file, None, None, None, "study key", key.get().note, severity="warning"))
     all_problems = row_problems + warnings
@@ -297,6 +304,33 @@ def _load_schema(raw: RawTable, sch: Schema, m: Mapping | None, exclude_invalid:
     return LoadedTable(df, tuple(exclusions), tuple(all_problems),
                        _provenance(raw, m, sch, n_read, len(df), dropped), layout=layout,
                        source_columns=dict(source))
+
+
+#: how many filled cells of a field are looked at for personal data
+PERSONAL_SAMPLE = 2000
+
+
+def _personal_fields(file: str, frame: pd.DataFrame, df: pd.DataFrame, sch: Schema, source: dict[str, str],
+                     identifiers: set[str]) -> list[Problem]:
+    """Warnings for mapped fields whose values look like names or birth dates (values never echoed)."""
+    out = []
+    for col in sch.columns:
+        if col.name not in source or col.name in identifiers:
+            continue
+        file_col = source[col.name]
+        if col.type == "date" and col.name in df:
+            years = pd.to_datetime(df[col.name], errors="coerce").dropna().iloc[:PERSONAL_SAMPLE].dt.year
+            kind = personal_values((), date_field=True, years=years.tolist())
+        else:
+            raw = frame[file_col]
+            kind = personal_values(raw[raw.notna()].iloc[:PERSONAL_SAMPLE].astype(str).tolist())
+        if kind:
+            out.append(Problem(
+                file, None, file_col, None, "looks like personal data",
+                f"coded values for {col.name} ({col.expected()}), but most values of this column look like "
+                f"{kind}; check the mapping: direct identifiers must not be mapped onto a schema field "
+                "(the values are not shown in any message)", severity="warning"))
+    return out
 
 
 def _tighten(df: pd.DataFrame, sch: Schema) -> pd.DataFrame:
