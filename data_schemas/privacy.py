@@ -79,6 +79,15 @@ def find_key_file(start: str | os.PathLike[str]) -> Path | None:
     return None
 
 
+def write_key_file(path: str | os.PathLike[str]) -> str:
+    """Create ``path`` (never replacing a file) holding a new random key (256 bits), mode 0600; the key."""
+    secret = secrets.token_hex(32)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(secret + "\n")
+    return secret
+
+
 def study_key(start: str | os.PathLike[str] | None = None, explicit: str | None = None,
               create: bool = True) -> StudyKey | None:
     """The study key for data in folder ``start`` (see the module docstring for the order).
@@ -101,19 +110,16 @@ def study_key(start: str | os.PathLike[str] | None = None, explicit: str | None 
             raise UsageError(f"{found}: cannot read the study key ({exc.strerror}).") from None
     if not create:
         return None
-    secret = secrets.token_hex(32)
     path = folder.resolve() / KEY_FILE
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        secret = write_key_file(path)
     except FileExistsError:  # written by a parallel run a moment ago
         return study_key(start, None, create=False)
     except OSError:
-        return StudyKey(secret, "one-time", None,
+        return StudyKey(secrets.token_hex(32), "one-time", None,
                         "a study key to pseudonymise patient IDs; none was found and the data file's folder is "
                         f"not writable, so this run used a one-time key (its pseudonyms differ from any other "
                         f"run's); set {KEY_ENV} or --id-key to the study key to keep them stable")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(secret + "\n")
     return StudyKey(secret, "new file", path,
                     "a study key to pseudonymise patient IDs; none was found, so a new one was written to "
                     f"{KEY_FILE} in the data file's folder (readable by you only): keep it with the study and "

@@ -131,3 +131,16 @@ def test_global_id_key_option_and_environment_give_the_same_pseudonyms(tmp_path)
     p = privacy.pseudonymise(["HOSP-7734219"], key)[0]
     assert p in a.stdout and a.stdout == b.stdout
     assert not (tmp_path / ".spinestats-key").exists()
+
+
+def test_init_writes_a_private_study_key_found_by_the_study_data(tmp_path, no_env_key):
+    r = run("init", str(tmp_path / "proj"))
+    assert r.returncode == 0, r.stderr
+    key_file = tmp_path / "proj" / ".spinestats-key"
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600 and "study key" in r.stdout
+    assert ".spinestats-key" in (tmp_path / "proj" / "README.md").read_text()
+    path = dss_with_duplicate(tmp_path / "proj" / "exports")  # data in a sub-folder use the project's key
+    t = load(path, schema="dss", exclude_invalid=True)
+    secret = key_file.read_text().strip()
+    assert privacy.pseudonymise(["HOSP-7734219"], secret)[0] in t.exclusions[0].reason
+    assert not (tmp_path / "proj" / "exports" / ".spinestats-key").exists()
