@@ -51,6 +51,45 @@ def dumps_results(results: dict[str, Any]) -> str:
     return json.dumps(to_jsonable(results), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
+def check_output_file(output: Path, inputs: "list[Any]", force: bool, option: str = "--out") -> None:
+    """Refuse an output file that is an input of the run (whatever ``force`` says), a folder or a
+    symbolic link, or that exists without ``force``."""
+    output = Path(output)
+    for inp in inputs:
+        if inp is None or not Path(inp).exists():
+            continue
+        if (output.exists() and os.path.samefile(output, inp)) or output.resolve() == Path(inp).resolve():
+            raise UsageError(f"{option} {output}: is an input of this run ({inp}); spinestats never replaces "
+                             "its input, even with --force. Choose another file name.")
+    if output.is_symlink() or output.is_dir():
+        raise UsageError(f"{option} {output}: is a folder or a symbolic link; expected a new file name.")
+    if output.exists() and not force:
+        raise UsageError(f"{option} {output}: the file exists; add --force to replace it.")
+
+
+def write_file_atomically(output: Path, text: str, option: str = "--out") -> Path:
+    """Write ``text`` (UTF-8) to a temporary file beside ``output``, then move it into place.
+
+    An interrupted run leaves the previous file (or none), never a truncated one.
+    """
+    output = Path(output)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
+    except OSError as exc:
+        raise UsageError(f"{option} {output}: cannot write there ({exc.strerror}).") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return output
+
+
 #: the marker file spinestats writes into every output folder: the files it wrote
 MARKER = ".spinestats-output.json"
 

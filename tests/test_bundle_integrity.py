@@ -159,3 +159,12 @@ def test_signed_bundle_altered_after_export_is_refused(tmp_path):
     # a different key: refused
     with pytest.raises(DataError, match="signature mismatch"):
         read_bundle(bundles[1], key="another-study-key-000000000")
+
+
+def test_site_summary_never_overwrites_its_input(tmp_path):
+    data = tmp_path / "centre_A.csv"
+    data.write_bytes((EXAMPLES / "centre_A.csv").read_bytes())
+    before = data.read_bytes()
+    r = subprocess.run([sys.executable, "-m", "spinestats", "site-summary", str(data), "--schema", "dss",
+                        "--out", str(data), "--force"], capture_output=True, text=True)
+    assert r.returncode == 2 and "is an input of this run" in r.stderr and data.read_bytes() == before

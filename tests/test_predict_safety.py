@@ -129,7 +129,7 @@ def test_predict_never_overwrites_its_input_even_with_force(tmp_path, models):
 
 def test_predict_writes_atomically(tmp_path, models, monkeypatch):
     """A write that fails half-way leaves the old file untouched and no partial file."""
-    from spinestats.reports.cli import predict
+    from spinestats.reports.output import write_file_atomically
 
     out = tmp_path / "pred.csv"
     out.write_text("old,content\n")
@@ -151,11 +151,11 @@ def test_predict_writes_atomically(tmp_path, models, monkeypatch):
 
     monkeypatch.setattr(os, "fdopen", lambda fd, *a, **k: Boom(real_fdopen(fd, *a, **k)))
     with pytest.raises(KeyboardInterrupt):
-        predict._write_atomically(out, "patient,risk\n" + "P-0,0.5\n" * 1000)
+        write_file_atomically(out, "patient,risk\n" + "P-0,0.5\n" * 1000)
     monkeypatch.undo()
     assert out.read_text() == "old,content\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pred.csv"]
-    predict._write_atomically(out, "patient,risk\nP-0,0.5\n")
+    write_file_atomically(out, "patient,risk\nP-0,0.5\n")
     assert out.read_text() == "patient,risk\nP-0,0.5\n"
     r = run("predict", str(models["finegray"]), str(CSV), "--output", str(out), "--force",
             "--id-key", "a-study-key-for-the-test")

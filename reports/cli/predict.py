@@ -49,41 +49,7 @@ def prediction_schema(model):
         raise UsageError(f"the model uses column(s) {unknown} that the fracture schema does not define")
     cols = tuple(dataclasses.replace(c, required=c.name in needed) for c in base.columns)
     return dataclasses.replace(base, columns=cols)
-from spinestats.reports.output import OutputDir, escape_frame
-
-
-def _check_output(output: Path, inputs: list, force: bool) -> None:
-    """Refuse an --output that is an input of the run (whatever --force says), a folder, or exists without --force."""
-    for inp in inputs:
-        if inp is None or not Path(inp).exists():
-            continue
-        if output.exists() and os.path.samefile(output, inp) or output.resolve() == Path(inp).resolve():
-            raise UsageError(f"--output {output}: is an input of this run ({inp}); predict never replaces "
-                             "its input, even with --force. Choose another file name.")
-    if output.is_symlink() or output.is_dir():
-        raise UsageError(f"--output {output}: is a folder or a symbolic link; expected a new CSV file name.")
-    if output.exists() and not force:
-        raise UsageError(f"--output {output}: the file exists; add --force to replace it.")
-
-
-def _write_atomically(output: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``output``, then move it into place."""
-    import tempfile
-
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
-    except OSError as exc:
-        raise UsageError(f"--output {output}: cannot write there ({exc.strerror}).") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+from spinestats.reports.output import OutputDir, check_output_file, escape_frame, write_file_atomically
 
 
 @click.command("predict")
@@ -106,7 +72,7 @@ def command(model_file, file, mapping, sheet, level, key, out, output, force) ->
     if not 0 < level < 1:
         raise UsageError(f"--level must be between 0 and 1; got {level}")
     if output is not None:
-        _check_output(output, [model_file, file, mapping], force)
+        check_output_file(output, [model_file, file, mapping], force, option="--output")
     model = load_risk_model(model_file)
     lazy = LazyKey(Path(file).resolve().parent, key or os.environ.get(KEY_ENV) or os.environ.get(LEGACY_KEY_ENV))
     table = load(file, schema=prediction_schema(model), mapping=mapping, sheet=sheet, id_key=lazy)
@@ -119,7 +85,7 @@ def command(model_file, file, mapping, sheet, level, key, out, output, force) ->
     })
     frame["horizon_months"] = model.horizon
     if output is not None:
-        _write_atomically(output, escape_frame(frame).to_csv(index=False, lineterminator="\n"))
+        write_file_atomically(output, escape_frame(frame).to_csv(index=False, lineterminator="\n"))
         where = output
     else:
         with OutputDir(out, force=force) as od:

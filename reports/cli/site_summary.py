@@ -31,6 +31,7 @@ from spinestats.data_schemas.privacy import study_key
 from spinestats.data_schemas.site_bundle import make_bundle, write_bundle
 from spinestats.errors import DataError, UsageError
 from spinestats.reports.multicenter_job import SYNTHETIC_MARK, exclusion_reason
+from spinestats.reports.output import check_output_file
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -91,6 +92,7 @@ def command(file, schema, mapping, sheet, centre, score, truth, positive, time_c
     """Write an aggregate-only site bundle (counts only) for federated pooling."""
     if min_cell is not None and min_cell < 2:
         raise UsageError(f"--min-cell must be >= 2; got {min_cell}.")
+    check_output_file(out, [file, mapping, plan], force)  # never the input, even with --force
     table = load(file, schema=schema, mapping=mapping, sheet=sheet, exclude_invalid=schema is not None)
     df = table.data
     if schema == "dss":
