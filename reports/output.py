@@ -92,6 +92,8 @@ def write_file_atomically(output: Path, text: str, option: str = "--out") -> Pat
 
 #: the marker file spinestats writes into every output folder: the files it wrote
 MARKER = ".spinestats-output.json"
+#: files a desktop adds to any folder; --force may replace them with the folder
+IGNORED_FILES = frozenset({MARKER, ".DS_Store", "Thumbs.db", "desktop.ini"})
 
 
 def _lock_path(path: Path) -> Path:
@@ -235,7 +237,7 @@ class OutputDir:
             )
         foreign = sorted(
             p.relative_to(self.path).as_posix() for p in self.path.rglob("*")
-            if (p.is_file() or p.is_symlink()) and p.name != MARKER
+            if (p.is_file() or p.is_symlink()) and p.name not in IGNORED_FILES
             and p.relative_to(self.path).as_posix() not in written
         )
         if foreign:
@@ -300,8 +302,9 @@ class OutputDir:
             if exc_type is not None:
                 shutil.rmtree(self.tmp, ignore_errors=True)
                 return
+            # a study key is never listed: --force must not delete it with the folder
             files = sorted(p.relative_to(self.tmp).as_posix() for p in self.tmp.rglob("*")
-                           if p.is_file() and p.name != MARKER)
+                           if p.is_file() and p.name not in (MARKER, ".spinestats-key"))
             from spinestats import __version__
 
             (self.tmp / MARKER).write_text(json.dumps(

@@ -144,3 +144,11 @@ def test_init_writes_a_private_study_key_found_by_the_study_data(tmp_path, no_en
     secret = key_file.read_text().strip()
     assert privacy.pseudonymise(["HOSP-7734219"], secret)[0] in t.exclusions[0].reason
     assert not (tmp_path / "proj" / "exports" / ".spinestats-key").exists()
+
+
+def test_init_force_never_deletes_the_study_key(tmp_path, no_env_key):
+    assert run("init", str(tmp_path / "proj")).returncode == 0
+    secret = (tmp_path / "proj" / ".spinestats-key").read_text()
+    r = run("init", str(tmp_path / "proj"), "--force")
+    assert r.returncode == 2 and ".spinestats-key" in r.stderr
+    assert (tmp_path / "proj" / ".spinestats-key").read_text() == secret
