@@ -24,6 +24,7 @@ rules), :mod:`.cross_rules` (cross-field rules), :mod:`.identifiers`
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -33,8 +34,9 @@ import pandas as pd
 
 from spinestats.data_schemas import cross_rules, redcap
 from spinestats.data_schemas.conversion import MISSING_TOKENS, Converter
-from spinestats.data_schemas.identifiers import looks_like_identifier
+from spinestats.data_schemas.identifiers import looks_like_identifier, personal_values
 from spinestats.data_schemas.mapping import Mapping, check_against_schema, load_mapping
+from spinestats.data_schemas.privacy import LazyKey, mask_problems
 from spinestats.data_schemas.provenance import package_versions
 from spinestats.data_schemas.reading import RawTable, read_table
 from spinestats.data_schemas.records import Exclusion, LoadedTable, Problem, Provenance
@@ -138,7 +140,7 @@ def _short(p: Problem) -> str:
 
 def load(path: str | os.PathLike[str], schema: str | Schema | None = None,
          mapping: str | os.PathLike[str] | dict | Mapping | None = None, sheet: str | None = None,
-         encoding: str | None = None, exclude_invalid: bool = False) -> LoadedTable:
+         encoding: str | None = None, exclude_invalid: bool = False, id_key: str | LazyKey | None = None) -> LoadedTable:
     """Read, map, convert and validate an export.
 
     Parameters
@@ -151,6 +153,9 @@ def load(path: str | os.PathLike[str], schema: str | Schema | None = None,
     encoding : text encoding (overrides the mapping's; detected when absent).
     exclude_invalid : when True, rows with row-level errors are moved to
         ``exclusions`` with their reasons instead of refusing the file.
+    id_key : the study key; by default :func:`.privacy.study_key` for the
+        file's folder.  A problem on a patient/case ID column shows the ID's
+        pseudonym, never the ID, in every message and exclusion reason.
 
     Returns
     -------
@@ -176,7 +181,8 @@ def load(path: str | os.PathLike[str], schema: str | Schema | None = None,
     raw = read_table(path, encoding=enc, sheet=sht, delimiter=m.delimiter if m else None)
     if sch is None:
         return _load_any(raw, m)
-    return _load_schema(raw, sch, m, exclude_invalid)
+    key = id_key if isinstance(id_key, LazyKey) else LazyKey(os.path.dirname(os.path.abspath(path)), id_key)
+    return _load_schema(raw, sch, m, exclude_invalid, key)
 
 
 def _provenance(raw: RawTable, m: Mapping | None, sch: Schema | None, rows_read: int, rows_kept: int,
@@ -220,7 +226,8 @@ def _load_any(raw: RawTable, m: Mapping | None) -> LoadedTable:
                        source_columns={c: c for c in df.columns})
 
 
-def _load_schema(raw: RawTable, sch: Schema, m: Mapping | None, exclude_invalid: bool) -> LoadedTable:
+def _load_schema(raw: RawTable, sch: Schema, m: Mapping | None, exclude_invalid: bool,
+                 key: LazyKey | None = None) -> LoadedTable:
     file = raw.file
     if m is not None and m.redcap is not None and m.redcap.export == "labels":
         raw = redcap.relabel(raw, m.redcap.dictionary)
@@ -267,6 +274,16 @@ def _load_schema(raw: RawTable, sch: Schema, m: Mapping | None, exclude_invalid:
     row_problems = conv.problems + row_problems
     row_problems += cross_rules.check(file, df, sch.name, source, frame, layout, failed)
     row_problems.sort(key=lambda p: (p.line or 0))
+    key = key or LazyKey(None)
+    id_cols = [source[c] for c in active.identifiers() if c in source]
+    row_problems = mask_problems(row_problems, id_cols, key)
+    personal = _personal_fields(file, frame, df, active, source, set(active.identifiers()))
+    if personal:
+        hidden = {p.column for p in personal}
+        row_problems = [dataclasses.replace(p, value=None) if p.column in hidden else p for p in row_problems]
+        warnings.extend(personal)
+    if key.used and key.get().note:
+        warnings.append(Problem(file, None, None, None, "study key", key.get().note, severity="warning"))
     all_problems = row_problems + warnings
     by_line = _reasons(row_problems)
     if by_line and not exclude_invalid:
@@ -289,6 +306,33 @@ def _load_schema(raw: RawTable, sch: Schema, m: Mapping | None, exclude_invalid:
     return LoadedTable(df, tuple(exclusions), tuple(all_problems),
                        _provenance(raw, m, sch, n_read, len(df), dropped), layout=layout,
                        source_columns=dict(source))
+
+
+#: how many filled cells of a field are looked at for personal data
+PERSONAL_SAMPLE = 2000
+
+
+def _personal_fields(file: str, frame: pd.DataFrame, df: pd.DataFrame, sch: Schema, source: dict[str, str],
+                     identifiers: set[str]) -> list[Problem]:
+    """Warnings for mapped fields whose values look like names or birth dates (values never echoed)."""
+    out = []
+    for col in sch.columns:
+        if col.name not in source or col.name in identifiers:
+            continue
+        file_col = source[col.name]
+        if col.type == "date" and col.name in df:
+            years = pd.to_datetime(df[col.name], errors="coerce").dropna().iloc[:PERSONAL_SAMPLE].dt.year
+            kind = personal_values((), date_field=True, years=years.tolist())
+        else:
+            raw = frame[file_col]
+            kind = personal_values(raw[raw.notna()].iloc[:PERSONAL_SAMPLE].astype(str).tolist())
+        if kind:
+            out.append(Problem(
+                file, None, file_col, None, "looks like personal data",
+                f"coded values for {col.name} ({col.expected()}), but most values of this column look like "
+                f"{kind}; check the mapping: direct identifiers must not be mapped onto a schema field "
+                "(the values are not shown in any message)", severity="warning"))
+    return out
 
 
 def _tighten(df: pd.DataFrame, sch: Schema) -> pd.DataFrame:

@@ -30,10 +30,14 @@ key order and whitespace do not change it, but any value does.
 
 **Lock** (:func:`lock_plan`, ``spinestats plan lock PLAN.yaml``): writes
 ``PLAN.lock.json`` beside the plan (or where asked) with the hash, the
-prespecified block and the time of locking.  :func:`verify_plan`
-(``spinestats plan verify``) recomputes the hash and raises a
+prespecified block, the time of locking and, under ``files``, the SHA-256 of
+the bytes of every file the plan's ``data:`` entries refer to besides the
+data themselves (:func:`referenced_files`): each ``mapping:`` file and the
+schema each entry names (the schema YAML bundled with spinestats).
+:func:`verify_plan` (``spinestats plan verify``) recomputes them and raises a
 :class:`~spinestats.errors.DataError` naming both hashes when the plan was
-changed after locking.
+changed after locking, and naming each referenced file that was changed or
+removed.  A lock written before ``files`` existed checks the plan only.
 
 Every multicentre report carries ``plan_hash``; a result that departs from
 the prespecified block (another cutoff, a re-optimised cutoff, a measure not
@@ -118,6 +122,63 @@ def _canonical(doc: Any) -> bytes:
 def plan_hash(path: str | os.PathLike[str]) -> str:
     """SHA-256 (hex) of the canonical content of the plan YAML."""
     return hashlib.sha256(_canonical(read_yaml(path))).hexdigest()
+
+
+def _file_sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def referenced_files(plan_path: str | os.PathLike[str]) -> dict[str, str | None]:
+    """SHA-256 of each mapping and schema file the plan's ``data:`` entries refer to.
+
+    Keys are ``"mapping <path as written in the plan>"`` (resolved against the
+    plan's folder) and ``"schema <name>"`` (the bundled schema YAML); a file
+    that cannot be read has ``None``.
+    """
+    from importlib import resources
+
+    doc = read_yaml(plan_path)
+    folder = Path(plan_path).resolve().parent
+    out: dict[str, str | None] = {}
+    data = doc.get("data") if isinstance(doc, dict) else None
+    if not isinstance(data, dict):
+        return out
+    for entry in data.values():
+        if not isinstance(entry, dict):
+            continue
+        mapping = entry.get("mapping")
+        if isinstance(mapping, str) and mapping:
+            p = Path(mapping).expanduser()
+            out[f"mapping {mapping}"] = _file_sha256(p if p.is_absolute() else folder / p)
+        schema = entry.get("schema")
+        if isinstance(schema, str) and schema.isidentifier():
+            res = resources.files("spinestats.data_schemas").joinpath(f"{schema}.yaml")
+            try:
+                out[f"schema {schema}"] = hashlib.sha256(res.read_bytes()).hexdigest()
+            except OSError:
+                out[f"schema {schema}"] = None
+    return dict(sorted(out.items()))
+
+
+def changed_files(plan_path: str | os.PathLike[str], lock: dict[str, Any]) -> list[str]:
+    """The referenced files whose hash differs from the lock's (sentences), empty when none."""
+    locked = lock.get("files")
+    if not isinstance(locked, dict):
+        return []
+    now = referenced_files(plan_path)
+    out = []
+    for name, digest in sorted(locked.items()):
+        current = now.get(name)
+        if name not in now:
+            out.append(f"{name}: no longer referenced by the plan")
+        elif current is None:
+            out.append(f"{name}: cannot be read (moved or deleted?)")
+        elif current != digest:
+            out.append(f"{name}: changed (sha256 now {current[:12]}..., locked {str(digest)[:12]}...)")
+    return out
 
 
 def parse_prespecified(block: Any, where: str = "plan") -> Prespecified:
@@ -244,6 +305,9 @@ def lock_plan(plan_path: str | os.PathLike[str], lock_path: str | os.PathLike[st
     after the data arrived defeats the purpose; the message says so).
     """
     pre = read_prespecified(plan_path)
+    missing = [k for k, v in referenced_files(plan_path).items() if v is None]
+    if missing:
+        raise UsageError(f"plan {plan_path}: cannot lock, the referenced file(s) cannot be read: {', '.join(missing)}.")
     target = Path(lock_path) if lock_path else default_lock_path(plan_path)
     if target.exists() and not force:
         raise UsageError(
@@ -258,6 +322,7 @@ def lock_plan(plan_path: str | os.PathLike[str], lock_path: str | os.PathLike[st
         "plan_hash": plan_hash(plan_path),
         "hash_algorithm": "sha256 of the canonical JSON of the YAML content (sorted keys)",
         "prespecified": pre.to_dict(),
+        "files": referenced_files(plan_path),
         "locked_at": when.isoformat(),
         "spinestats_version": __version__,
     }
@@ -290,5 +355,12 @@ def verify_plan(plan_path: str | os.PathLike[str], lock_path: str | os.PathLike[
             f"plan {plan_path} no longer matches its lock: hash now {now[:12]}..., locked {lock['plan_hash'][:12]}... "
             f"(locked at {lock.get('locked_at', '?')}). The prespecified analysis was changed after locking; "
             "results against the changed plan must be labelled exploratory, or restore the locked plan."
+        )
+    changed = changed_files(plan_path, lock)
+    if changed:
+        raise DataError(
+            f"plan {plan_path} no longer matches its lock: a file it refers to changed after locking "
+            f"(locked at {lock.get('locked_at', '?')}):\n" + "\n".join(f"  {c}" for c in changed)
+            + "\nResults with the changed file(s) must be labelled exploratory, or restore the locked version."
         )
     return now

@@ -24,13 +24,28 @@ trust.
 
 :func:`read_bundle` checks, in order, that the file is JSON, that it is a
 bundle, its ``bundle_schema_version`` (a bundle from another version is
-refused with both versions named), the JSON Schema, and the checksum (a
-mismatch says the file was changed after it was written).
+refused with both versions named), the JSON Schema, the checksum (a
+mismatch says the file was changed after it was written), the signature
+(below) and the bundle's internal consistency (:func:`check_consistency`:
+the flow adds up, the counts match it, score levels are unique, arrays are
+aligned, every count is a non-negative integer, risk sets shrink by their
+exits).  Each refusal names the bundle file and the field.
+
+Signature: with the shared study key (``--id-key``, ``SPINESTATS_ID_KEY`` or
+the study's ``.spinestats-key``; :mod:`.privacy`), ``site-summary`` adds
+``"signature": {"algorithm": "hmac-sha256", "value": ...}``, the HMAC of the
+canonical JSON of the bundle without ``checksum`` and ``signature``, keyed
+by a key derived from the study key (:func:`.privacy.signing_key`).  Unlike
+the checksum, nobody without the key can recompute it, so a bundle altered
+after export is refused.  ``pool`` with the key refuses a wrong signature
+and an unsigned bundle (unless ``--allow-unsigned``); without a key it
+cannot verify signatures and says so.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 from importlib import resources
@@ -63,9 +78,17 @@ def checksum(bundle: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(body)).hexdigest()
 
 
+def signature(bundle: dict[str, Any], key: str) -> str:
+    """HMAC-SHA256 (hex) of the canonical JSON of ``bundle`` without ``checksum`` and ``signature``."""
+    from spinestats.data_schemas.privacy import signing_key
+
+    body = {k: v for k, v in bundle.items() if k not in ("checksum", "signature")}
+    return hmac.new(signing_key(key), canonical_bytes(body), hashlib.sha256).hexdigest()
+
+
 def make_bundle(centre: str, payload: dict[str, Any], *, created_by: str = "spinestats site-summary",
-                synthetic: bool | None = None) -> dict[str, Any]:
-    """A complete, checksummed, schema-valid bundle around ``payload``."""
+                synthetic: bool | None = None, key: str | None = None) -> dict[str, Any]:
+    """A complete, checksummed, schema-valid bundle around ``payload`` (signed when ``key`` is given)."""
     bundle: dict[str, Any] = {
         "format": BUNDLE_FORMAT,
         "bundle_schema_version": BUNDLE_SCHEMA_VERSION,
@@ -76,6 +99,8 @@ def make_bundle(centre: str, payload: dict[str, Any], *, created_by: str = "spin
     }
     if synthetic is not None:
         bundle["synthetic"] = bool(synthetic)
+    if key:
+        bundle["signature"] = {"algorithm": "hmac-sha256", "value": signature(bundle, key)}
     bundle["checksum"] = {"algorithm": "sha256", "value": checksum(bundle)}
     _validate(bundle, "<new bundle>")
     return bundle
@@ -101,8 +126,97 @@ def _validate(bundle: dict[str, Any], where: str) -> None:
         raise DataError(f"{where}: not a valid site bundle ({loc}: {exc.message}).") from None
 
 
-def read_bundle(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read and verify a bundle (format, version, JSON Schema, checksum).
+def _is_count(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def _counts(values: Any, where: str, out: list[str]) -> bool:
+    bad = [i for i, v in enumerate(values) if not _is_count(v)]
+    if bad:
+        out.append(f"{where}[{bad[0]}]: {values[bad[0]]!r} is not a count (expected a non-negative whole number)")
+    return not bad
+
+
+def check_consistency(payload: dict[str, Any]) -> list[str]:
+    """Every internal inconsistency of a bundle's ``payload``, as ``"field: problem"`` sentences."""
+    out: list[str] = []
+    flow = payload["flow"]
+    ok = all(_is_count(flow[k]) for k in ("n_read", "n_analysed", "n_excluded"))
+    for k in ("n_read", "n_analysed", "n_excluded"):
+        if not _is_count(flow[k]):
+            out.append(f"payload.flow.{k}: {flow[k]!r} is not a count")
+    ex = [e["n"] for e in flow["exclusions"]]
+    ok = _counts(ex, "payload.flow.exclusions[].n", out) and ok
+    if ok:
+        if flow["n_read"] != flow["n_analysed"] + flow["n_excluded"]:
+            out.append(f"payload.flow: n_read {flow['n_read']} != n_analysed {flow['n_analysed']} + n_excluded "
+                       f"{flow['n_excluded']}; the flow does not add up")
+        if sum(ex) != flow["n_excluded"]:
+            out.append(f"payload.flow.exclusions: the reasons count {sum(ex)} rows, n_excluded says {flow['n_excluded']}")
+        reasons = [e["reason"] for e in flow["exclusions"]]
+        if len(set(reasons)) != len(reasons):
+            out.append("payload.flow.exclusions: a reason is listed twice")
+    n_analysed = flow["n_analysed"] if ok else None
+    score = payload.get("score")
+    if score is not None:
+        lv, pos, neg = score["levels"], score["n_pos"], score["n_neg"]
+        if not (len(lv) == len(pos) == len(neg)):
+            out.append(f"payload.score: levels, n_pos and n_neg have lengths {len(lv)}, {len(pos)}, {len(neg)}; "
+                       "expected one count of each class per level")
+        elif _counts(pos, "payload.score.n_pos", out) & _counts(neg, "payload.score.n_neg", out):
+            if n_analysed is not None and sum(pos) + sum(neg) != n_analysed:
+                out.append(f"payload.score: the counts add up to {sum(pos) + sum(neg)} patients, the flow's "
+                           f"n_analysed is {n_analysed}")
+        if len(set(lv)) != len(lv):
+            dup = sorted({v for v in lv if lv.count(v) > 1})
+            out.append(f"payload.score.levels: level(s) {dup} listed more than once; expected each level once")
+        elif any(b <= a for a, b in zip(lv, lv[1:])):
+            out.append("payload.score.levels: not in increasing order")
+        merged = score.get("merged")
+        if merged is not None:
+            flat = [v for block in merged for v in block]
+            if len(merged) != len(lv) or any(not b or b[0] != v for b, v in zip(merged, lv)) or len(set(flat)) != len(flat):
+                out.append("payload.score.merged: expected one block per level, each starting at its level, "
+                           "no level in two blocks")
+    surv = payload.get("survival")
+    if surv is not None:
+        total = 0
+        for g, t in surv["groups"].items():
+            where = f"payload.survival.groups[{g!r}]"
+            lens = [len(t[k]) for k in ("time", "n_at_risk", "n_event", "n_censored")]
+            if len(set(lens)) != 1:
+                out.append(f"{where}: time, n_at_risk, n_event and n_censored have lengths "
+                           f"{', '.join(map(str, lens))}; expected equal lengths")
+                continue
+            good = all([_counts(t[k], f"{where}.{k}", out) for k in ("n_at_risk", "n_event", "n_censored")])
+            times = t["time"]
+            if any(b <= a for a, b in zip(times, times[1:])):
+                out.append(f"{where}.time: not strictly increasing")
+            if not good or not times:
+                continue
+            n, d, c = t["n_at_risk"], t["n_event"], t["n_censored"]
+            if n[0] != sum(d) + sum(c):
+                out.append(f"{where}: {n[0]} at risk at the first time, but {sum(d) + sum(c)} leave by events "
+                           "and censoring")
+            bad = [i for i in range(1, len(n)) if n[i] != n[i - 1] - d[i - 1] - c[i - 1]]
+            if bad:
+                i = bad[0]
+                out.append(f"{where}.n_at_risk[{i}]: {n[i]}, expected {n[i - 1] - d[i - 1] - c[i - 1]} "
+                           f"(the previous {n[i - 1]} at risk minus {d[i - 1]} events and {c[i - 1]} censored)")
+            if any(di > ni for di, ni in zip(d, n)):
+                out.append(f"{where}.n_event: more events than patients at risk")
+            total += n[0]
+        if score is None and n_analysed is not None and not out and total != n_analysed:
+            out.append(f"payload.survival: the groups hold {total} patients, the flow's n_analysed is {n_analysed}")
+    return out
+
+
+def read_bundle(path: str | os.PathLike[str], *, key: str | None = None,
+                allow_unsigned: bool = False) -> dict[str, Any]:
+    """Read and verify a bundle (format, version, JSON Schema, checksum, signature, consistency).
+
+    ``key`` is the shared study key: with it, the signature must match, and
+    an unsigned bundle is refused unless ``allow_unsigned``.
 
     Raises
     ------
@@ -137,4 +251,21 @@ def read_bundle(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"(stored {bundle['checksum']['value'][:12]}..., content gives {expected[:12]}...). "
             "Do not edit bundles; ask the centre to send a fresh one."
         )
+    sig = bundle.get("signature")
+    if key:
+        if sig is None and not allow_unsigned:
+            raise DataError(
+                f"site bundle {p}: not signed, so a change after export cannot be detected. Ask the centre to "
+                "re-create it with the shared study key (SPINESTATS_ID_KEY or --id-key), or pool with "
+                "--allow-unsigned."
+            )
+        if sig is not None and not hmac.compare_digest(sig["value"], signature(bundle, key)):
+            raise DataError(
+                f"site bundle {p}: signature mismatch - the bundle was altered after export, or signed with "
+                "another study key. Ask the centre to send a fresh bundle signed with the shared study key."
+            )
+    problems = check_consistency(bundle["payload"])
+    if problems:
+        raise DataError(f"site bundle {p}: refused, its counts are not consistent:\n"
+                        + "\n".join(f"  {x}" for x in problems))
     return bundle

@@ -74,7 +74,7 @@ def wide_from_long(data: pd.DataFrame, *, case: str, reader: str, measure: str,
         first = d.iloc[0]
         lines = [str(i) for i in d.index[(d[case] == first[case]) & (d[reader] == first[reader])]]
         raise DataError(
-            f"reader {first[reader]!r} scored case {first[case]!r} more than once (lines {', '.join(lines)}); "
+            f"reader {first[reader]!r} scored the case of line {lines[0]} more than once (lines {', '.join(lines)}); "
             f"{int(dup.sum())} rows are such repeats. Each reader must score each case once: keep one reading "
             "per reader and case (e.g. the first, blinded one)."
         )
@@ -211,8 +211,10 @@ def run(
                 raise UsageError(f"column {col!r} not found; columns are {', '.join(map(str, data.columns))}.")
         dup = data[case].duplicated(keep=False)
         if dup.any():
-            raise DataError(f"case {data.loc[dup, case].iloc[0]!r} appears on more than one row "
-                            f"(lines {', '.join(map(str, data.index[dup][:5]))}); the wide layout has one row per case.")
+            first = data.loc[dup, case].iloc[0]
+            same = data.index[dup & (data[case] == first)]
+            raise DataError(f"the case of line {same[0]} appears on more than one row "
+                            f"(lines {', '.join(map(str, same[:5]))}); the wide layout has one row per case.")
         wide = data.set_index(case)[list(raters)]
         measure = measure or "rating"
         numeric = all(pd.api.types.is_numeric_dtype(wide[c]) and wide[c].dtype != bool for c in raters)

@@ -150,11 +150,14 @@ def prepare(data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         dup = d.duplicated([ID, VISIT], keep=False)
         if dup.any():
             i = d.index[dup][0]
-            raise DataError(f"{_line(i)}: patient {d.at[i, ID]!r} has more than one row for visit "
-                            f"{d.at[i, VISIT]!r}; expected one row per patient and visit.")
+            same = d.index[dup & (d[ID] == d.at[i, ID]) & (d[VISIT] == d.at[i, VISIT])]
+            raise DataError(f"{_line(i)}: the patient on this line has more than one row for visit "
+                            f"{d.at[i, VISIT]!r} ({', '.join(_line(j) for j in same)}); "
+                            "expected one row per patient and visit.")
         arms_per_patient = d.groupby(ID)[ARM].nunique()
         if (arms_per_patient > 1).any():
-            raise DataError(f"patient {arms_per_patient.index[arms_per_patient > 1][0]!r} appears in two arms.")
+            two = d.index[d[ID] == arms_per_patient.index[arms_per_patient > 1][0]]
+            raise DataError(f"the patient on {', '.join(_line(j) for j in two)} appears in two arms.")
         d[NRS] = pd.to_numeric(d[NRS]).astype(float)
         present = [v for v in VISITS if (labels == v).any()]
         wide = d.pivot(index=ID, columns=VISIT, values=NRS).reindex(columns=present)
@@ -173,8 +176,9 @@ def prepare(data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         dup = d[ID].duplicated(keep=False)
         if dup.any():
             i = d.index[dup][0]
-            raise DataError(f"{_line(i)}: patient {d.at[i, ID]!r} appears more than once; expected one row per "
-                            "patient in the wide layout.")
+            same = d.index[d[ID] == d.at[i, ID]]
+            raise DataError(f"{_line(i)}: the patient on this line appears more than once "
+                            f"({', '.join(_line(j) for j in same)}); expected one row per patient in the wide layout.")
         for v in VISITS:
             if f"nrs_{v}" in d:
                 _check_nrs(d[f"nrs_{v}"], f"nrs_{v}")

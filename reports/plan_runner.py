@@ -379,6 +379,12 @@ def lock_status(plan: Plan) -> dict[str, Any]:
     if not out["matches"]:
         out["deviation"] = (f"the plan was changed after it was locked at {lock.get('locked_at')} (hash now {plan.sha256[:12]}..., "
                             f"locked {lock['plan_hash'][:12]}...); results are exploratory")
+    else:
+        changed = plan_lock.changed_files(plan.path, lock)
+        if changed:
+            out["matches"] = False
+            out["deviation"] = (f"a file the plan refers to changed after it was locked at {lock.get('locked_at')} "
+                                f"({'; '.join(changed)}); results are exploratory")
     return out
 
 
@@ -448,7 +454,8 @@ def run_plan(
     synthetic = plan.synthetic if synthetic is None else synthetic
     # every referenced input is loaded (and so validated), even for an analysis that cannot run
     used = [n for n in plan.data if any(n in a.data for a in plan.analyses) and plan.data[n].file.exists()]
-    with OutputDir(out, force=force) as od:
+    read = [plan.path] + [p for e in plan.data.values() for p in (e.file, e.mapping) if p is not None]
+    with OutputDir(out, force=force, inputs=read) as od:
         inputs = load_inputs(plan, used)
         context = {
             "seed": plan.seed, "workers": workers, "scheduler": scheduler,

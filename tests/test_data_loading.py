@@ -170,12 +170,23 @@ def test_mixed_units_hint(tmp_path):
     assert "millimetres in a centimetre column" in p.expected and "units: {size_cm: mm}" in p.expected
 
 
+def _pseudonym(value):
+    """The pseudonym messages show for an ID, under the test session's study key (tests/conftest.py)."""
+    import os
+
+    from spinestats.data_schemas.privacy import KEY_ENV, pseudonymise
+
+    return pseudonymise([value], os.environ[KEY_ENV])[0]
+
+
 def test_duplicate_id_names_both_lines(tmp_path):
     path = write(tmp_path, csv_text(DSS_HEADER, DSS_ROWS + ["P1,B,x,benign,1,distinct,no,no,0"]))
     with pytest.raises(DataError) as e:
         load(path, "dss")
     hits = only_problem(e.value, "duplicate ID")
-    assert [(p.line, p.column, p.value) for p in hits] == [(2, "patient_id", "P1"), (5, "patient_id", "P1")]
+    # the value is the ID's pseudonym (the study key of the test session), never the raw ID
+    p1 = _pseudonym("P1")
+    assert [(p.line, p.column, p.value) for p in hits] == [(2, "patient_id", p1), (5, "patient_id", p1)]
     assert "also on line 5" in hits[0].expected and "also on line 2" in hits[1].expected
 
 
@@ -252,7 +263,8 @@ def test_reader_scoring_a_case_twice(tmp_path):
     with pytest.raises(DataError) as e:
         load(write(tmp_path, text), "readers")
     hits = only_problem(e.value, "one_score_per_reader")
-    assert [(p.line, p.value) for p in hits] == [(2, "K1 / R1"), (4, "K1 / R1")]
+    k1 = _pseudonym("K1")  # the case ID is shown as its pseudonym, the reader as is
+    assert [(p.line, p.value) for p in hits] == [(2, f"{k1} / R1"), (4, f"{k1} / R1")]
     assert hits[0].column == "case_id + reader"
 
 
@@ -261,7 +273,8 @@ def test_bkp_nrs_and_long_duplicates(tmp_path):
     with pytest.raises(DataError) as e:
         load(write(tmp_path, text), "bkp")
     got = {(p.rule, p.line, p.value) for p in e.value.problems}
-    assert {("one_row_per_visit", 3, "B1 / 1m"), ("one_row_per_visit", 4, "B1 / 1m"),
+    b1 = _pseudonym("B1")
+    assert {("one_row_per_visit", 3, f"{b1} / 1m"), ("one_row_per_visit", 4, f"{b1} / 1m"),
             ("not an integer", 5, "10.5"), ("out of range", 6, "11")} <= got
 
 
@@ -272,7 +285,8 @@ def test_exclusions_keep_every_row_accounted_for(tmp_path):
     t = load(write(tmp_path, csv_text(DSS_HEADER, rows)), "dss", exclude_invalid=True)
     assert t.provenance.rows_read == 6 == len(t.data) + len(t.exclusions)
     assert [e.line for e in t.exclusions] == [2, 5, 6]
-    assert "duplicate ID" in t.exclusions[0].reason and "'P1'" in t.exclusions[0].reason
+    assert "duplicate ID" in t.exclusions[0].reason and f"'{_pseudonym('P1')}'" in t.exclusions[0].reason
+    assert "'P1'" not in t.exclusions[0].reason
     assert t.exclusions[2].rules == ("unknown code",) and t.exclusions[2].centre == "A"
     assert list(t.data.index) == [3, 4, 7]
     assert t.data["lobulated"].dtype == bool

@@ -93,6 +93,12 @@ def test_force_and_existing_folder(tmp_path):
     out.mkdir()
     (out / "x.txt").write_text("keep")
     assert cli("dss", str(CSV), "--figure-format", "svg", "--out", str(out)) == 2
+    # --force replaces only what spinestats wrote: a folder with a file of the user's is refused
+    assert cli("dss", str(CSV), "--figure-format", "svg", "--out", str(out), "--force") == 2
+    assert (out / "x.txt").read_text() == "keep"
+    (out / "x.txt").unlink()
+    assert cli("dss", str(CSV), "--figure-format", "svg", "--out", str(out)) == 0
+    assert cli("dss", str(CSV), "--figure-format", "svg", "--out", str(out)) == 2
     assert cli("dss", str(CSV), "--figure-format", "svg", "--out", str(out), "--force") == 0
 
 

@@ -154,7 +154,7 @@ def test_commands_fracture_then_predict(tmp_path, capsys):
     assert json.loads(model.read_text())["format"] == "spinestats-risk-model"
     pred = tmp_path / "pred.csv"
     with pytest.raises(SystemExit) as e:
-        main(["predict", str(model), str(CSV), "--output", str(pred), "--key", "k"])
+        main(["predict", str(model), str(CSV), "--output", str(pred), "--id-key", "a-study-key-for-the-test"])
     assert e.value.code == 0, capsys.readouterr().err
     p = pd.read_csv(pred)
     assert len(p) == 126 and p["patient"].str.match(r"^P-[0-9a-f]{10}$").all()
@@ -190,14 +190,14 @@ def test_predict_scores_new_patients_without_follow_up(tmp_path, capsys, table):
     f = tmp_path / "new.csv"
     new.to_csv(f, index=False)
     with pytest.raises(SystemExit) as e:
-        main(["predict", str(model), str(f), "--out", str(tmp_path / "o"), "--key", "k"])
+        main(["predict", str(model), str(f), "--out", str(tmp_path / "o"), "--id-key", "a-study-key-for-the-test"])
     assert e.value.code == 0, capsys.readouterr().err
     r = json.loads((tmp_path / "o" / "results.json").read_text())
     assert_allclose([p["risk"] for p in r["predictions"]], [0.581238039917, 0.410082622672, 0.0423252105051], rtol=1e-5)
     # a model column missing from the file is named
     new.drop(columns="modality").to_csv(f, index=False)
     with pytest.raises(SystemExit) as e:
-        main(["predict", str(model), str(f), "--output", str(tmp_path / "p.csv")])
+        main(["predict", str(model), str(f), "--output", str(tmp_path / "p.csv"), "--key", "a-study-key-for-the-test"])
     assert e.value.code == 1 and "modality" in capsys.readouterr().err
 
 

@@ -90,7 +90,7 @@ def test_results_are_byte_identical_apart_from_one_timestamp(two_runs):
 def test_output_folder_layout_and_contents(two_runs):
     base, a, _ = two_runs
     out = base / "a"
-    assert sorted(p.name for p in out.iterdir()) == ["figures", "methods.md", "report.html", "results.json", "tables"]
+    assert sorted(p.name for p in out.iterdir()) == [".spinestats-output.json", "figures", "methods.md", "report.html", "results.json", "tables"]
     assert sorted(p.name for p in (out / "tables").iterdir()) == ["by_sex.csv", "by_sex.docx", "table_one.csv", "table_one.docx"]
     assert a["table_one"]["n"] == {"BKP": 65, "control": 52}  # CAFE: 65 BKP and 52 control
     assert a["provenance"]["inputs"]["cafe"]["rows_read"] == 117
@@ -150,9 +150,13 @@ def test_non_empty_output_folder_refused_unless_force(tmp_path, cli):
     r = cli("run", str(plan), "--out", str(out))
     assert r.returncode == 2 and "not empty" in r.stderr and "--force" in r.stderr
     assert (out / "keep.txt").read_text() == "mine"
+    r = cli("run", str(plan), "--out", str(out), "--force")  # a file spinestats did not write: kept
+    assert r.returncode == 2 and "no spinestats marker" in r.stderr and (out / "keep.txt").read_text() == "mine"
+    (out / "keep.txt").unlink()
+    assert cli("run", str(plan), "--out", str(out)).returncode == 0
     r = cli("run", str(plan), "--out", str(out), "--force")
     assert r.returncode == 0, r.stderr
-    assert not (out / "keep.txt").exists() and (out / "report.html").is_file()
+    assert (out / "report.html").is_file()
 
 
 def test_a_failing_analysis_leaves_no_report(tmp_path, cli):

@@ -168,6 +168,26 @@ def command(folder: str, force: bool) -> None:
             "# spinestats project\n\n1. Put each registry export in `exports/` (or edit `data:` in `plan.yaml`).\n"
             "2. Describe your column names, units and codes in `mappings/<schema>.yaml`.\n"
             "3. Check an export: `spinestats check exports/dss.csv --schema dss --mapping mappings/dss.yaml`.\n"
-            "4. Run everything: `spinestats run plan.yaml --out report`.\n",
+            "4. Run everything: `spinestats run plan.yaml --out report`.\n\n"
+            "Patient IDs appear in outputs and messages only as pseudonyms keyed by the study key in "
+            "`.spinestats-key` (readable by you only; or set SPINESTATS_ID_KEY). Keep it with the study, "
+            "out of shared folders; give it to the other sites of a federated study.\n",
         )
+        key_note = _write_study_key(out, folder)
     click.echo(f"Wrote {folder}/plan.yaml, {folder}/mappings/ and {folder}/exports/.")
+    if key_note:
+        click.echo(key_note)
+
+
+def _write_study_key(out: OutputDir, folder: str) -> str | None:
+    """A new study key in FOLDER/.spinestats-key (0600), unless one is given or found already."""
+    import os
+    from pathlib import Path
+
+    from spinestats.data_schemas.privacy import KEY_ENV, KEY_FILE, find_key_file, write_key_file
+
+    if os.environ.get(KEY_ENV) or find_key_file(Path(folder).absolute().parent) is not None:
+        return None
+    write_key_file(out.file(KEY_FILE))
+    return (f"Wrote the study key {folder}/{KEY_FILE} (readable by you only): it keys the pseudonyms of patient "
+            "IDs; keep it private and give it only to the other sites of the study.")

@@ -99,13 +99,20 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="spinestats")
-def cli() -> None:
+@click.option("--id-key", default=None, metavar="KEY",
+              help="Study key for the pseudonyms of patient IDs (default: SPINESTATS_ID_KEY, "
+                   "else the .spinestats-key file of the study, created on first use).")
+def cli(id_key: str | None) -> None:
     """spinestats: malignant spinal tumour statistics, checked against R.
 
     Start with `spinestats demo` to see every analysis on the bundled
     synthetic cohorts, or `spinestats check FILE --schema NAME` to see whether
     your registry export is usable.
     """
+    if id_key:
+        from spinestats.data_schemas.privacy import KEY_ENV, _checked
+
+        os.environ[KEY_ENV] = _checked(id_key, "--id-key")
 
 
 def main(argv: list[str] | None = None) -> None:

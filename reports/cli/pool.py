@@ -5,7 +5,13 @@
     spinestats pool site_A.json site_B.json ... --out pooled/ [--plan plan.yaml]
 
 Each bundle is checked (format, bundle schema version, JSON Schema,
-checksum) before anything is computed.  Writes ``results.json``,
+checksum, signature, internal consistency: see
+:func:`spinestats.data_schemas.site_bundle.read_bundle`) before anything is
+computed.  With the shared study key (``--id-key``, ``SPINESTATS_ID_KEY`` or
+a ``.spinestats-key`` beside the first bundle or in a parent folder) every
+bundle must carry a valid signature (``--allow-unsigned`` accepts unsigned
+ones with a warning); without a key, signatures cannot be verified and a
+warning says so.  Writes ``results.json``,
 ``methods.md``, ``tables/`` and ``figures/`` like ``spinestats multicenter``
 (which gives the same numbers on the patient-level data).
 """
@@ -28,14 +34,25 @@ from spinestats.reports.cli.multicenter import summary_line, write_outputs
 @click.option("--figure-formats", default="pdf,svg,png", show_default=True, help="Comma-separated figure formats, or none.")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
-def command(bundles, cutoff, test, continuity, plan, figure_formats, out, force) -> None:
+@click.option("--allow-unsigned", is_flag=True, help="With a study key, accept unsigned bundles (with a warning).")
+def command(bundles, cutoff, test, continuity, plan, figure_formats, out, force, allow_unsigned) -> None:
     """Pool site bundles: per-centre and pooled accuracy, KM and log-rank."""
     from spinestats.data_schemas.site_bundle import read_bundle
     from spinestats.reports import multicenter_job
     from spinestats.reports.cli.common import echo_warnings
     from spinestats.reports.output import OutputDir
 
-    docs = [read_bundle(b) for b in bundles]
+    from spinestats.data_schemas.privacy import study_key
+
+    key = study_key(Path(bundles[0]).resolve().parent, create=False)
+    docs = [read_bundle(b, key=key.secret if key else None, allow_unsigned=allow_unsigned) for b in bundles]
+    unsigned = [str(b) for b, d in zip(bundles, docs) if "signature" not in d]
+    if key is None:
+        click.echo("warning: no study key, so bundle signatures were not verified; the checksums only detect "
+                   "accidental changes (set SPINESTATS_ID_KEY or --id-key to the key shared by the sites).", err=True)
+    elif unsigned:
+        click.echo(f"warning: {len(unsigned)} bundle(s) not signed, accepted with --allow-unsigned: "
+                   + ", ".join(unsigned), err=True)
     with OutputDir(out, force=force) as od:
         section = multicenter_job.run_pooled(
             docs, out_dir=od.file("."), cutoff=cutoff, test=test, continuity=continuity, plan=plan,

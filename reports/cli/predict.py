@@ -7,9 +7,15 @@ read through the loader with the ``fracture`` schema, but only
 components when it uses ``sins_total`` or another SINS-derived term), so a
 list of new patients without follow-up can be scored.  Derived covariates
 are computed as in the fitting job.  Output: one row per patient with a
-pseudonymised ID (keyed HMAC; ``--key`` or ``SPINESTATS_PSEUDONYM_KEY``),
-the predicted risk and its CI -- as ``predictions.csv`` and ``results.json``
-in ``--out``, or a single CSV with ``--output``.
+pseudonymised ID (HMAC keyed by the study key: ``--id-key``, else
+``SPINESTATS_ID_KEY``, else the study's ``.spinestats-key``; see
+:mod:`spinestats.data_schemas.privacy`), the predicted risk and its CI -- as
+``predictions.csv`` and ``results.json`` in ``--out``, or a single CSV with
+``--output``.  The model file is checked by
+:func:`spinestats.data_schemas.risk_model.load_risk_model`.  ``--output`` is
+written to a temporary file beside it and moved into place, so an
+interrupted run never leaves a truncated CSV, and it never replaces an input
+of the run (even with ``--force``).
 """
 
 from __future__ import annotations
@@ -47,7 +53,8 @@ def prediction_schema(model):
 @click.option("--mapping", type=click.Path(path_type=Path), default=None, help="Column mapping YAML for the export.")
 @click.option("--sheet", default=None, help="XLSX sheet to read.")
 @click.option("--level", type=float, default=0.95, show_default=True, help="Confidence level of the risk's CI.")
-@click.option("--key", default=None, help="Pseudonymisation key (default: $SPINESTATS_PSEUDONYM_KEY, else the file's SHA-256).")
+@click.option("--id-key", "--key", "key", default=None,
+              help="Study key for the pseudonyms (default: $SPINESTATS_ID_KEY, else the study's .spinestats-key).")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="Output folder.")
 @click.option("--output", "output", type=click.Path(path_type=Path), default=None, help="Write one CSV file instead.")
 @click.option("--force", is_flag=True, help="Replace an existing output.")
@@ -55,11 +62,12 @@ def command(model_file, file, mapping, sheet, level, key, out, output, force) ->
     """Predicted risk of fracture by the model's horizon, with its CI, per patient."""
     import pandas as pd
 
-    from spinestats.analysis.risk_model import model_from_json, predict_risk
+    from spinestats.analysis.risk_model import predict_risk
     from spinestats.data_schemas.loading import load
-    from spinestats.data_schemas.privacy import pseudonymise
+    from spinestats.data_schemas.privacy import KEY_ENV, LEGACY_KEY_ENV, LazyKey, pseudonymise
+    from spinestats.data_schemas.risk_model import load_risk_model
     from spinestats.reports.fracture_job import derive_covariates
-    from spinestats.reports.output import OutputDir, escape_frame
+    from spinestats.reports.output import OutputDir, check_output_file, escape_frame, write_file_atomically
 
     if (out is None) == (output is None):
         raise UsageError("give exactly one of --out DIR or --output FILE.csv")
@@ -67,21 +75,21 @@ def command(model_file, file, mapping, sheet, level, key, out, output, force) ->
         raise UsageError(f"MODEL.json {model_file}: no such file")
     if not 0 < level < 1:
         raise UsageError(f"--level must be between 0 and 1; got {level}")
-    model = model_from_json(model_file.read_text(encoding="utf-8"))
-    table = load(file, schema=prediction_schema(model), mapping=mapping, sheet=sheet)
+    if output is not None:
+        check_output_file(output, [model_file, file, mapping], force, option="--output")
+    model = load_risk_model(model_file)
+    lazy = LazyKey(Path(file).resolve().parent, key or os.environ.get(KEY_ENV) or os.environ.get(LEGACY_KEY_ENV))
+    table = load(file, schema=prediction_schema(model), mapping=mapping, sheet=sheet, id_key=lazy)
+    secret = lazy.get().secret
     data = derive_covariates(table.data)
     pred = predict_risk(model, data, conf_level=level)
-    secret = key or os.environ.get("SPINESTATS_PSEUDONYM_KEY") or table.provenance.sha256
     frame = pd.DataFrame({
         "patient": pseudonymise(data["patient_id"], secret),
         "risk": pred.risk, "lower": pred.lower, "upper": pred.upper,
     })
     frame["horizon_months"] = model.horizon
     if output is not None:
-        if output.exists() and not force:
-            raise UsageError(f"--output {output}: the file exists; add --force to replace it.")
-        output.parent.mkdir(parents=True, exist_ok=True)
-        escape_frame(frame).to_csv(output, index=False, lineterminator="\n")
+        write_file_atomically(output, escape_frame(frame).to_csv(index=False, lineterminator="\n"))
         where = output
     else:
         with OutputDir(out, force=force) as od:

@@ -8,7 +8,11 @@
 
 The bundle holds counts per score level and class (and/or risk-set tables
 at distinct times), the exclusion counts per reason, and a SHA-256
-checksum; no rows, IDs or dates.  ``--min-cell K`` merges adjacent levels /
+checksum; no rows, IDs or dates.  When a study key is present
+(``--id-key``, ``SPINESTATS_ID_KEY`` or the study's ``.spinestats-key``;
+none is created here) the bundle is also signed with it, so ``pool`` can
+refuse a bundle altered after export; without one it is unsigned and a
+warning says so.  ``--min-cell K`` merges adjacent levels /
 times until every non-zero count is at least K (the pooled results are then
 approximate; the bundle says ``exact: false``).
 """
@@ -91,11 +95,14 @@ def command(file, schema, mapping, sheet, centre, score, truth, positive, time_c
     from spinestats.analysis.federated import risk_set_table, score_counts_table, suppress_risk_set, suppress_score_counts
     from spinestats.data_schemas.loading import load
     from spinestats.data_schemas.plan_lock import plan_hash as compute_plan_hash
+    from spinestats.data_schemas.privacy import study_key
     from spinestats.data_schemas.site_bundle import make_bundle, write_bundle
-    from spinestats.reports.multicenter_job import SYNTHETIC_MARK
+    from spinestats.reports.multicenter_job import SYNTHETIC_MARK, exclusion_reason
+    from spinestats.reports.output import check_output_file
 
     if min_cell is not None and min_cell < 2:
         raise UsageError(f"--min-cell must be >= 2; got {min_cell}.")
+    check_output_file(out, [file, mapping, plan], force)  # never the input, even with --force
     table = load(file, schema=schema, mapping=mapping, sheet=sheet, exclude_invalid=schema is not None)
     df = table.data
     if schema == "dss":
@@ -160,10 +167,14 @@ def command(file, schema, mapping, sheet, centre, score, truth, positive, time_c
     payload["flow"] = _flow(table, extra, int(len(used)))
     synthetic = SYNTHETIC_MARK in str(label) or bool(
         "centre" in df.columns and df["centre"].astype(str).str.contains(SYNTHETIC_MARK, regex=False).any())
-    bundle = make_bundle(label, payload, created_by=created_by, synthetic=synthetic)
+    key = study_key(Path(file).resolve().parent, create=False)
+    bundle = make_bundle(label, payload, created_by=created_by, synthetic=synthetic, key=key.secret if key else None)
     path = write_bundle(bundle, out, force=force)
     n = payload["flow"]["n_analysed"]
     click.echo(f"site-summary: centre {label!r}, {n} patients summarised "
                f"({payload['flow']['n_excluded']} excluded); bundle {path} (sha256 {bundle['checksum']['value'][:12]}...)")
+    if key is None:
+        click.echo("warning: the bundle is not signed (no study key: set SPINESTATS_ID_KEY or --id-key to the key "
+                   "shared by the sites); pool can then only detect accidental changes.", err=True)
     if min_cell:
         click.echo("warning: small-cell suppression is on: pooled results will be approximate.", err=True)
