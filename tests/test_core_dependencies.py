@@ -4,6 +4,7 @@ and a methods paragraph that names only the packages that ran."""
 from pathlib import Path
 
 import numpy as np
+import pytest
 import pandas as pd
 import yaml
 from numpy.testing import assert_allclose
@@ -100,3 +101,55 @@ def test_logrank_and_km_agree_with_lifelines():
     kmf = KaplanMeierFitter().fit(d.time, d.event)
     curve = km.curves[0]
     assert_allclose(curve.survival, kmf.survival_function_at_times(curve.time).to_numpy(), rtol=1e-12)
+
+
+# --- statsmodels and SciPy functions weighed against ours (README "Dependencies") -----------------------------
+
+def test_statsmodels_proportion_confint_agrees_with_ours_to_rounding():
+    # ours: R binom.test / prop.test(correct = FALSE), e.g. x = 12, n = 15 (R 4.2):
+    #   binom.test(12, 15)$conf.int -> 0.519108866193147 0.956687994894163
+    #   prop.test(12, 15, correct = FALSE)$conf.int -> 0.548145512848307 0.929524506530184
+    from statsmodels.stats.proportion import proportion_confint
+
+    from spinestats.analysis.proportion_ci import clopper_pearson, wilson
+
+    assert_allclose(np.ravel(clopper_pearson(12, 15)), [0.519108866193147, 0.956687994894163], rtol=1e-12)
+    assert_allclose(np.ravel(wilson(12, 15)), [0.548145512848307, 0.929524506530184], rtol=1e-12)
+    rng = np.random.default_rng(7)
+    n = rng.integers(1, 300, 2000)
+    x = rng.integers(0, n + 1)
+    x[:5], x[5:10] = 0, n[5:10]
+    for method, ours in (("beta", clopper_pearson), ("wilson", wilson)):
+        theirs = np.array(proportion_confint(x, n, alpha=0.05, method=method))
+        assert_allclose(np.array(ours(x, n)), theirs, rtol=0, atol=1e-15)
+
+
+def test_statsmodels_mcnemar_differs_from_r_when_the_discordant_counts_tie():
+    # R: mcnemar.test(matrix(c(10, 5, 5, 20), 2, byrow = TRUE)) -> statistic 0, p 1 (no continuity correction
+    # when b = c); statsmodels applies it anyway: (|5 - 5| - 1)^2 / 10 = 0.1. So ours stays; elsewhere they agree.
+    from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
+
+    from spinestats.analysis.score_comparison import mcnemar
+
+    ours = mcnemar(5, 5)
+    assert ours.statistic == 0.0 and ours.p == 1.0
+    assert sm_mcnemar(np.array([[10, 5], [5, 20]]), exact=False, correction=True).statistic == pytest.approx(0.1)
+    for b, c in ((12, 3), (30, 18), (1, 0), (0, 7)):
+        table = np.array([[10, b], [c, 20]])
+        for exact in (False, True):
+            theirs = sm_mcnemar(table, exact=exact, correction=True)
+            assert_allclose(mcnemar(b, c, exact=exact).p, theirs.pvalue, rtol=1e-12)
+
+
+def test_scipy_conditional_odds_ratio_solves_tighter_than_r():
+    # R fisher.test(matrix(c(25, 1, 4, 30), 2, byrow = TRUE))$estimate = 157.0681 (uniroot, tol ~1.2e-4);
+    # scipy.stats.contingency.odds_ratio(kind = "conditional") solves the same equation tightly: 156.397,
+    # 4e-3 apart, outside our 1e-6 tolerance to R, so fisher_exact keeps R's algorithm.
+    from scipy.stats.contingency import odds_ratio
+
+    from spinestats.analysis.fisher_exact import fisher_test
+
+    ours = fisher_test(25, 1, 4, 30).odds_ratio
+    theirs = odds_ratio(np.array([[25, 1], [4, 30]]), kind="conditional").statistic
+    assert_allclose(ours, 157.068112623, rtol=1e-6)
+    assert 1e-3 < abs(ours / theirs - 1) < 1e-2
