@@ -52,6 +52,7 @@ from scipy import stats
 from scipy.special import expit, logit
 
 from spinestats.analysis.concordance import prediction_input
+from spinestats.analysis.core.newton import LogisticFit, logistic_fit
 from spinestats.analysis.cuminc import cumulative_incidence
 from spinestats.analysis.ipcw import horizon_status
 from spinestats.analysis.result import Result
@@ -72,7 +73,10 @@ class CalibrationResult(Result):
     censored_before_horizon : patients left out for unknown status.
     groups : table of the grouped curve: ``group``, ``n``, ``predicted``
         (mean), ``observed`` (Aalen-Johansen at horizon), ``lower``, ``upper``.
-    warnings : e.g. non-convergence.
+    warnings : report sentences, e.g. why a calibration GLM has no estimate.
+    converged : both GLMs gave regular estimates.
+    status : solver status of the CITL and of the slope GLM
+        (:data:`spinestats.analysis.core.newton.STATUSES`).
     """
 
     horizon: float
@@ -86,36 +90,65 @@ class CalibrationResult(Result):
     censored_before_horizon: int
     groups: pd.DataFrame
     warnings: tuple[str, ...]
+    converged: bool = True
+    status: tuple[str, str] = ("converged", "converged")
 
     def to_frame(self) -> pd.DataFrame:
         return self.groups.copy()
 
 
-def _logistic_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray, offset: np.ndarray, max_iter: int = 100):
-    """Weighted logistic IRLS (R ``glm`` with prior weights); returns beta, cov, converged."""
-    beta = np.zeros(X.shape[1])
-    for it in range(max_iter):
-        p = expit(offset + X @ beta)
-        W = w * p * (1 - p)
-        info = X.T @ (X * W[:, None])
-        step = np.linalg.solve(info, X.T @ (w * (y - p)))
-        beta = beta + step
-        if np.max(np.abs(step)) < 1e-12:
-            return beta, np.linalg.inv(info), True
-    p = expit(offset + X @ beta)
-    info = X.T @ (X * (w * p * (1 - p))[:, None])
-    return beta, np.linalg.inv(info), False
-
-
 def calibration_arrays(time, status, risk, horizon: float, method: str = "ipcw"):
-    """``(citl, slope, intercept, cov_citl, cov_slope, n_used, ok)`` from arrays."""
+    """``(citl, slope, intercept, cov_citl, cov_slope, n_used, ok)`` from arrays.
+
+    Risks of exactly 0 or 1 (a model that predicts certainty) have an infinite
+    logit; they give ``ok=False`` and NaN estimates through the solver's
+    explicit result (see :func:`recalibration_fits`), never an error.
+    """
+    fits, n_used = _horizon_fits(time, status, risk, horizon, method)
+    citl, slope, intercept, var_citl, var_slope, ok = _unpack(*fits)
+    return citl, slope, intercept, var_citl, var_slope, n_used, ok
+
+
+def _horizon_fits(time, status, risk, horizon, method):
     h = horizon_status(time, status, horizon)
     known = h.weight > 0
     w = h.weight[known] if method == "ipcw" else np.ones(int(known.sum()))
     y = h.case[known].astype(float)
-    lp = logit(np.asarray(risk, dtype=float)[known])
-    citl, slope, intercept, var_citl, var_slope, ok = logistic_recalibration(y, lp, w)
-    return citl, slope, intercept, var_citl, var_slope, int(known.sum()), ok
+    with np.errstate(divide="ignore"):
+        lp = logit(np.asarray(risk, dtype=float)[known])
+    return recalibration_fits(y, lp, w), int(known.sum())
+
+
+def recalibration_fits(y: np.ndarray, lp: np.ndarray, w: np.ndarray | None = None) -> tuple[LogisticFit, LogisticFit]:
+    """The two calibration GLMs as explicit solver results (:func:`spinestats.analysis.core.newton.logistic_fit`).
+
+    ``glm(y ~ offset(lp), binomial, weights = w)`` and ``glm(y ~ lp, binomial, weights = w)``.
+    """
+    y = np.asarray(y, dtype=float)
+    lp = np.asarray(lp, dtype=float)
+    w = np.ones(len(y)) if w is None else np.asarray(w, dtype=float)
+    one = np.ones((len(y), 1))
+    citl = logistic_fit(one, y, weights=w, offset=lp, names=("the intercept",), unit="patients")
+    slope = logistic_fit(np.column_stack([one[:, 0], lp]), y, weights=w,
+                         names=("the intercept", "the logit of the predicted risk"), unit="patients")
+    k = int(np.sum(~np.isfinite(lp) & (w > 0)))
+    if k:  # say what an infinite logit means here
+        reason = (f"{k} of the {int(np.sum(w > 0))} patients of known status have a predicted risk of exactly 0 or 1, "
+                  "whose logit is infinite")
+        citl, slope = (dataclasses.replace(f, reason=reason) if f.status == "nonfinite" else f for f in (citl, slope))
+    return citl, slope
+
+
+def _unpack(citl: LogisticFit, slope: LogisticFit):
+    return (float(citl.coef[0]), float(slope.coef[1]), float(slope.coef[0]), float(citl.cov[0, 0]),
+            float(slope.cov[1, 1]), bool(citl.converged and slope.converged))
+
+
+def recalibration_sentences(citl: LogisticFit, slope: LogisticFit) -> list[str]:
+    """Report sentences for fits that did not converge (one when both fail for the same reason)."""
+    if not citl.converged and not slope.converged and citl.reason == slope.reason:
+        return [citl.sentence("Calibration-in-the-large and the calibration slope")]
+    return [s for s in (citl.sentence("Calibration-in-the-large"), slope.sentence("The calibration slope")) if s]
 
 
 def logistic_recalibration(y: np.ndarray, lp: np.ndarray, w: np.ndarray | None = None):
@@ -123,14 +156,11 @@ def logistic_recalibration(y: np.ndarray, lp: np.ndarray, w: np.ndarray | None =
 
     ``citl`` is ``a`` in R ``glm(y ~ offset(lp), binomial, weights = w)``; the
     slope and its intercept are from ``glm(y ~ lp, binomial, weights = w)``.
-    Returns ``(citl, slope, intercept, var_citl, var_slope, converged)``.
+    Returns ``(citl, slope, intercept, var_citl, var_slope, converged)``; a
+    degenerate fit gives NaN and ``converged=False`` (reasons:
+    :func:`recalibration_fits`).
     """
-    y = np.asarray(y, dtype=float)
-    w = np.ones(len(y)) if w is None else np.asarray(w, dtype=float)
-    one = np.ones((len(y), 1))
-    a, cov_a, ok1 = _logistic_fit(one, y, w, lp)
-    ab, cov_ab, ok2 = _logistic_fit(np.column_stack([one, lp]), y, w, np.zeros(len(y)))
-    return float(a[0]), float(ab[1]), float(ab[0]), float(cov_a[0, 0]), float(cov_ab[1, 1]), bool(ok1 and ok2)
+    return _unpack(*recalibration_fits(y, lp, w))
 
 
 def calibration(
@@ -152,7 +182,9 @@ def calibration(
     ----------
     data : one row per patient.
     time, event : follow-up (months) and event code (``censor``/``cause``/other = competing).
-    risk : predicted probability of ``cause`` by ``horizon`` (strictly between 0 and 1).
+    risk : predicted probability of ``cause`` by ``horizon`` (between 0 and 1; risks of
+        exactly 0 or 1 have an infinite logit and leave CITL and slope undefined,
+        which the result says in ``warnings``).
     horizon : prediction horizon (months).
     method : ``"ipcw"`` (default) or ``"known"``; see module docstring.
     n_groups : groups for the curve (default ``min(10, max(2, n // 10))``).
@@ -160,11 +192,12 @@ def calibration(
     if method not in ("ipcw", "known"):
         raise DataError(f"calibration method must be 'ipcw' or 'known'; got {method!r}")
     t, st, r = prediction_input(data, time=time, event=event, risk=risk, cause=cause, censor=censor)
-    if np.any((r <= 0) | (r >= 1)):
-        raise DataError(f"predicted risks in '{risk}' must lie strictly between 0 and 1 (their logit is used)")
-    a, b, ab0, va, vb, n_used, ok = calibration_arrays(t, st, r, horizon, method)
+    if np.any((r < 0) | (r > 1)):
+        raise DataError(f"predicted risks in '{risk}' must lie between 0 and 1")
+    fits, n_used = _horizon_fits(t, st, r, horizon, method)
+    a, b, ab0, va, vb, ok = _unpack(*fits)
     z = stats.norm.ppf(0.5 + conf_level / 2)
-    warnings = [] if ok else ["the calibration GLM did not converge"]
+    warnings = recalibration_sentences(*fits)
     sa, sb = (float(np.sqrt(v)) if v >= 0 else float("nan") for v in (va, vb))
     k = n_groups or min(10, max(2, len(data) // 10))
     ranks = pd.Series(r).rank(method="first").to_numpy()
@@ -191,4 +224,6 @@ def calibration(
         censored_before_horizon=int(np.sum((t <= horizon) & (st == 0))),
         groups=pd.DataFrame(rows),
         warnings=tuple(warnings),
+        converged=ok,
+        status=(fits[0].status, fits[1].status),
     )

@@ -46,6 +46,7 @@ from scipy import stats
 from scipy.optimize import brentq
 from scipy.special import expit
 
+from spinestats.analysis.core.newton import design_rank, inverse_information, newton_maximise
 from spinestats.analysis.result import Result
 from spinestats.analysis.separation import detect_separation
 from spinestats.errors import DataError
@@ -120,36 +121,23 @@ def _score_info(X, y, beta, penalty):
     info = X.T @ (X * w[:, None])
     resid = y - p
     if penalty:
-        inv = np.linalg.inv(info)
+        inv = inverse_information(info)  # NaN when singular: the solver then stops with an explicit status
         h = np.einsum("ij,jk,ik->i", X, inv, X) * w
         resid = resid + h * (0.5 - p)
     return X.T @ resid, info
 
 
 def _maximise(X, y, beta, penalty, free, max_iter=200, tol=1e-10, max_step=5.0):
-    """Newton-Raphson on the coordinates ``free`` (others fixed); returns (beta, ll, it, ok)."""
-    beta = beta.astype(float).copy()
-    ll = _loglik(X, y, beta, penalty)
-    for it in range(1, max_iter + 1):
-        score, info = _score_info(X, y, beta, penalty)
-        u = score[free]
-        step = np.linalg.solve(info[np.ix_(free, free)], u)
-        mx = np.max(np.abs(step)) if step.size else 0.0
-        if mx > max_step:
-            step *= max_step / mx
-        for _ in range(30):
-            trial = beta.copy()
-            trial[free] += step
-            ll_new = _loglik(X, y, trial, penalty)
-            if ll_new >= ll - 1e-12:
-                break
-            step /= 2
-        beta, ll_old, ll = trial, ll, ll_new
-        if (np.max(np.abs(step)) if step.size else 0.0) < tol and abs(ll - ll_old) < 1e-12 * max(1, abs(ll)):
-            return beta, ll, it, True
-        if np.max(np.abs(u)) < tol:
-            return beta, ll, it, True
-    return beta, ll, max_iter, False
+    """Newton-Raphson on the coordinates ``free`` (others fixed); returns (beta, ll, it, ok).
+
+    Solved by :func:`spinestats.analysis.core.newton.newton_maximise` (rank-checked
+    steps capped at ``max_step`` and halved while ``l*`` falls, as R logistf).
+    """
+    out = newton_maximise(
+        lambda b: _loglik(X, y, b, penalty), lambda b: _score_info(X, y, b, penalty), beta, free=free,
+        max_iter=max_iter, step_tol=tol, loglik_rtol=1e-12, score_tol=tol, max_step=max_step,
+    )
+    return out.beta, out.loglik, out.iterations, out.converged
 
 
 def _profile_bound(X, y, beta_hat, ll_hat, r, penalty, crit, se, side):
@@ -248,7 +236,7 @@ def logistic_regression(
     n, events = len(y), int(y.sum())
     if n == 0 or events in (0, n):
         raise DataError(f"outcome '{outcome}' must have both events and non-events; got {events} events in {n} rows")
-    if np.linalg.matrix_rank(X) < X.shape[1]:
+    if design_rank(X) < X.shape[1]:
         raise DataError(f"covariates {list(covariates)} are collinear (design matrix not of full rank)")
     sep = detect_separation(X, y)
     penalty = method == "firth"
@@ -267,7 +255,7 @@ def logistic_regression(
     if not ok:
         warnings.append(f"Newton-Raphson did not converge in {iters} iterations.")
     _, info = _score_info(X, y, beta, penalty)
-    se = np.sqrt(np.diag(np.linalg.inv(info)))
+    se = np.sqrt(np.diag(inverse_information(info)))
     crit = stats.chi2.ppf(level, 1)
     lower, upper, pvals = [], [], []
     for r in range(X.shape[1] if profile else 0):

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from spinestats.analysis.core.multiplicity import holm  # noqa: F401  (re-exported; one home for Holm)
 from spinestats.analysis.result import Result
 from spinestats.analysis.surv_input import event_data, group_codes, unique_inverse
 from spinestats.errors import DataError
@@ -212,18 +213,3 @@ def logrank_test(
         pairwise=pw,
         warnings=tuple(warnings),
     )
-
-
-def holm(p: np.ndarray) -> np.ndarray:
-    """Holm step-down adjusted p-values, as ``p.adjust(p, "holm")`` (NaN kept)."""
-    p = np.asarray(p, dtype=float)
-    ok = ~np.isnan(p)
-    q = p[ok]
-    m = q.size
-    order = np.argsort(q, kind="mergesort")
-    adj = np.minimum(1, np.maximum.accumulate((m - np.arange(m)) * q[order]))
-    out = np.full(p.shape, np.nan)
-    res = np.empty(m)
-    res[order] = adj
-    out[ok] = res
-    return out

@@ -150,7 +150,7 @@ def impute(
         raise UsageError(f"multiple imputation needs m >= 2 imputations, got {m}.")
     if method not in ("pmm", "norm"):
         raise UsageError(f"imputation method must be 'pmm' or 'norm', got {method!r}.")
-    Y = data[list(columns)].to_numpy(dtype=float)
+    Y = data[list(columns)].to_numpy(dtype=float, na_value=np.nan)  # nullable Int64 with NA (pandas < 2.2)
     extra = data[list(predictors)].to_numpy(dtype=float) if predictors else np.empty((len(data), 0))
     if np.isnan(extra).any():
         raise DataError(f"imputation predictors {list(predictors)} must be complete.")

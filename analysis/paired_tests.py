@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from spinestats.analysis.core.multiplicity import holm  # noqa: F401  (re-exported; one home for Holm)
 from spinestats.analysis.result import Result
 
 
@@ -123,20 +124,6 @@ def wilcoxon_signed_rank(d: np.ndarray, *, correct: bool = True) -> tuple[float,
         zz = (z - corr) / sigma
     p = 2.0 * min(stats.norm.cdf(zz), stats.norm.sf(zz)) if sigma > 0 else np.nan
     return v, float(p), n, False
-
-
-def holm(p: Sequence[float]) -> np.ndarray:
-    """Holm-adjusted p values (R ``p.adjust(p, "holm")``); NaN stays NaN and is not counted."""
-    p = np.asarray(p, dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = np.flatnonzero(~np.isnan(p))
-    m = ok.size
-    if m == 0:
-        return out
-    order = ok[np.argsort(p[ok], kind="stable")]
-    adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
-    out[order] = adj
-    return out
 
 
 def paired_test(post: np.ndarray, pre: np.ndarray, *, visit: str = "", conf_level: float = 0.95) -> PairedTest:

@@ -59,6 +59,7 @@ from scipy import stats
 from scipy.special import expit
 
 from spinestats import __version__
+from spinestats.analysis.core.newton import inverse_information
 from spinestats.analysis.finegray import FineGray, fine_gray
 from spinestats.analysis.firth import LogisticResult, logistic_regression
 from spinestats.analysis.result import Result, to_jsonable
@@ -259,7 +260,7 @@ def fit_risk_model(
     frame = pd.DataFrame(X[known], columns=names, index=sub.index[known])
     frame["__y__"] = y[known]
     fit = logistic_regression(frame, outcome="__y__", covariates=names, method="firth", profile=profile)
-    cov = np.linalg.inv(_fisher_info(np.column_stack([np.ones(int(known.sum())), X[known]]), np.asarray(fit.estimate)))
+    cov = inverse_information(_fisher_info(np.column_stack([np.ones(int(known.sum())), X[known]]), np.asarray(fit.estimate)))
     unknown = int((~known).sum())
     warnings = list(ed.warnings) + list(fit.warnings)
     if unknown:

@@ -12,9 +12,12 @@ For predicted probabilities ``p_i`` and binary outcomes ``y_i``, with
 * calibration slope ``b`` in ``logit P(y=1) = a + b lp``
   (R ``glm(y ~ lp, family = binomial)``), Wald CI.
 
-The logistic fits use the IRLS of :mod:`spinestats.analysis.calibration`
-(the fracture module's calibration, which handles censoring; here every
-outcome is known, so all weights are 1).  Per-centre results are pooled
+The logistic fits are those of :mod:`spinestats.analysis.calibration` (the
+fracture module's calibration, which handles censoring; here every outcome
+is known, so all weights are 1), solved by the hardened Newton solver of
+:mod:`spinestats.analysis.core.newton`: a centre whose risks are all equal
+or perfectly separate its events gets NaN for the affected measure and a
+sentence saying why, never a linear-algebra error.  Per-centre results are pooled
 across centres with :mod:`spinestats.analysis.pooled_auc`.
 
 References
@@ -34,7 +37,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-from spinestats.analysis.calibration import logistic_recalibration
+from spinestats.analysis.calibration import recalibration_fits, recalibration_sentences
 from spinestats.analysis.delong import delong_auc
 from spinestats.analysis.result import Result
 from spinestats.errors import DataError
@@ -77,17 +80,19 @@ def validate_risk(risk: Sequence[float], outcome: Sequence[bool], *, conf_level:
         raise DataError(f"a centre with {'no' if o == 0 else 'only'} events cannot be used to validate calibration.")
     z = float(stats.norm.ppf(1 - (1 - conf_level) / 2))
     lp = np.log(p / (1 - p))
-    citl, slope, _, var_citl, var_slope, converged = logistic_recalibration(y, lp)
+    fits = recalibration_fits(y.astype(float), lp)
+    citl, slope = float(fits[0].coef[0]), float(fits[1].coef[1])
+    var_citl, var_slope = float(fits[0].cov[0, 0]), float(fits[1].cov[1, 1])
+    converged = fits[0].converged and fits[1].converged
     d = delong_auc(p, y, conf_level=conf_level)
     e = float(p.sum())
     oe = o / e
     se_log_oe = np.sqrt((1 - o / n) / o)
     warnings = []
-    if not converged:
-        warnings.append("a calibration GLM did not converge.")
+    warnings.extend(recalibration_sentences(*fits))
     if o < 100 or n - o < 100:
         warnings.append(f"{o} events and {n - o} non-events: fewer than the 100 of each recommended for validation.")
-    sa, sb = float(np.sqrt(var_citl)), float(np.sqrt(var_slope))
+    sa, sb = (float(np.sqrt(v)) if v >= 0 else float("nan") for v in (var_citl, var_slope))
     return RiskValidation(
         n=n, events=o, expected=e, c_statistic=d.auc, c_se=d.se, c_ci=tuple(d.ci),
         oe_ratio=oe, oe_ci=(float(oe * np.exp(-z * se_log_oe)), float(oe * np.exp(z * se_log_oe))),

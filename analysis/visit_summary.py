@@ -74,7 +74,7 @@ def summarise_visits(
     for arm_value, part in groups:
         n_patients = part[subject].nunique()
         for v in visits:
-            x = part.loc[part[visit] == v, value].to_numpy(dtype=float)
+            x = part.loc[part[visit] == v, value].to_numpy(dtype=float, na_value=np.nan)  # nullable Int64 (pandas < 2.2)
             x = x[~np.isnan(x)]
             n = x.size
             mean = float(x.mean()) if n else np.nan

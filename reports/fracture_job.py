@@ -55,7 +55,6 @@ Gray's test by SINS category), ``crude``, ``median_time_to_fracture``,
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Sequence
 from pathlib import Path
@@ -170,7 +169,7 @@ def _measure(model, frame: pd.DataFrame, *, name: str, horizon: float) -> float:
         return time_auc_arrays(t, st, r, horizon)
     if name == "brier":
         return brier_arrays(t, st, r, horizon)
-    a, b, *_ = calibration_arrays(t, st, np.clip(r, 1e-12, 1 - 1e-12), horizon)
+    a, b, *_ = calibration_arrays(t, st, r, horizon)
     return a if name == "citl" else b
 
 
@@ -330,14 +329,12 @@ def run(
     uno = concordance(dm, **k, weighting="uno", tau=horizon)
     auc = time_auc(dm, **k, horizon=horizon)
     brier = brier_score(dm, **k, horizon=horizon)
-    cal = calibration(dm.assign(**{RISK: dm[RISK].clip(1e-12, 1 - 1e-12)}), **k, horizon=horizon)
+    cal = calibration(dm, **k, horizon=horizon)  # degenerate fits come back as NaN with their reason
     if auc.cases == 0:
-        # no fracture by the horizon: the risks are all 0 and calibration at the horizon is undefined
-        cal = dataclasses.replace(cal, citl=float("nan"), slope=float("nan"), intercept_with_slope=float("nan"),
-                                  citl_ci=(float("nan"),) * 2, slope_ci=(float("nan"),) * 2, warnings=())
         warnings.append(f"no fracture occurred by the horizon of {horizon:g} months: discrimination and calibration "
                         "at the horizon are undefined; choose a later --horizon.")
-    warnings.extend(cal.warnings)
+    else:
+        warnings.extend(cal.warnings)
     dc = decision_curve(dm, **k, horizon=horizon)
     opt_block: dict[str, Any] = {}
     if bootstrap:

@@ -18,7 +18,7 @@ from importlib import metadata
 from spinestats import __version__
 from spinestats.reports.section import Section
 
-#: Packages whose versions are reported (distribution name, display name).
+#: Packages whose versions are reported when they ran (distribution name, display name).
 SOFTWARE = (
     ("numpy", "NumPy"),
     ("scipy", "SciPy"),
@@ -28,6 +28,9 @@ SOFTWARE = (
     ("scikit-learn", "scikit-learn"),
     ("matplotlib", "Matplotlib"),
 )
+#: Used by every analysis; the others are named only when noted as used
+#: (:mod:`spinestats.analysis.core.usage`; Matplotlib when a figure was drawn).
+ALWAYS_USED = ("numpy", "scipy", "pandas")
 
 R_CHECK = (
     "Estimators were verified against R 4.2 reference implementations (packages survival, pROC, cmprsk, "
@@ -44,10 +47,20 @@ class MethodsText:
     software: dict[str, str]
 
 
-def software_versions() -> dict[str, str]:
-    """Versions of Python, spinestats and the numerical packages in use."""
+def software_versions(used: Iterable[str] | None = None) -> dict[str, str]:
+    """Versions of Python, spinestats and the numerical packages that ran.
+
+    ``used`` : distributions that computed something in the run (default: those
+    noted in this process by :func:`spinestats.analysis.core.usage.note_used`);
+    NumPy, SciPy and pandas are always named.
+    """
+    from spinestats.analysis.core.usage import used_packages
+
+    ran = set(used_packages() if used is None else used) | set(ALWAYS_USED)
     out = {"Python": platform.python_version(), "spinestats": __version__}
     for dist, name in SOFTWARE:
+        if dist not in ran:
+            continue
         try:
             out[name] = metadata.version(dist)
         except metadata.PackageNotFoundError:

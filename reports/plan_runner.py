@@ -245,15 +245,18 @@ def _job_arguments(func: Callable[..., Any], entry: AnalysisEntry, inputs: Mappi
     return args
 
 
-def call_job(kind: str, key: str, args: Mapping[str, Any], width: str | float = "single") -> tuple[Section, list[str]]:
-    """Run one analysis job; its Section and the numerical warnings it raised.
+def call_job(kind: str, key: str, args: Mapping[str, Any],
+             width: str | float = "single") -> tuple[Section, list[str], list[str]]:
+    """Run one analysis job; its Section, the numerical warnings it raised and the optional packages that ran.
 
     ``width`` is the plan's journal column preset: every single-column figure
     the job draws gets that width.  A module-level function so that it can
     run in a worker process.
     """
+    from spinestats.analysis.core.usage import recording
+
     func = job_function(kind)
-    with warnings.catch_warnings(record=True) as caught, column_width(width):
+    with warnings.catch_warnings(record=True) as caught, column_width(width), recording() as used:
         warnings.simplefilter("always")
         try:
             section = func(**args)
@@ -261,7 +264,7 @@ def call_job(kind: str, key: str, args: Mapping[str, Any], width: str | float = 
             raise type(exc)(f"analysis '{key}' ({kind}): {exc}") from exc
     if not isinstance(section, Section):
         raise TypeError(f"job {kind} returned {type(section).__name__}, not a Section")
-    return section, sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+    return section, sorted({f"{w.category.__name__}: {w.message}" for w in caught}), sorted(used)
 
 
 def _move_outputs(section: Section, scratch: Path, root: Path, key: str) -> Section:
@@ -481,7 +484,7 @@ def run_plan(
             scratch.mkdir(parents=True)
             todo.append((entry, _job_arguments(funcs[entry.type], entry, inputs, context, scratch)))
         parallel = workers > 1 and scheduler is None and len(todo) > 1
-        outcomes: list[tuple[Section, list[str]]] = []
+        outcomes: list[tuple[Section, list[str], list[str]]] = []
         with reporter.steps(len(todo), "analyses"):
             if parallel:
                 from joblib import Parallel, delayed
@@ -510,7 +513,9 @@ def run_plan(
                 for entry, args in todo:
                     with reporter.step(f"{entry.key} ({entry.type})"):
                         outcomes.append(call_job(entry.type, entry.key, args, plan.output.width))
-        for (entry, _), (section, numeric) in zip(todo, outcomes):
+        used: set[str] = set()  # optional packages that computed something (named in the methods)
+        for (entry, _), (section, numeric, job_used) in zip(todo, outcomes):
+            used.update(job_used)
             if numeric:
                 numeric_warnings.append(f"analysis '{entry.key}': {len(numeric)} numerical warning(s) while computing: "
                                         + "; ".join(numeric[:5]))
@@ -534,7 +539,7 @@ def run_plan(
         for key, why in unavailable:
             run_warnings.append(f"analysis '{key}' was not run: {why}")
         run_warnings.extend(numeric_warnings)
-        versions = software_versions()
+        versions = software_versions(used | ({"matplotlib"} if any(sec.figures for sec in sections) else set()))
         methods = methods_paragraph(sections, seed=plan.seed, versions=versions, synthetic=synthetic)
         results: dict[str, Any] = {
             "schema_version": RESULTS_SCHEMA_VERSION,

@@ -1,10 +1,15 @@
 """environment.yml must list the same packages, with the same lower bounds, as pyproject.toml."""
 
 import re
-import tomllib
+import sys
 from pathlib import Path
 
 import yaml
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser from PyPI (declared in the "test" extra for < 3.11)
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -13,6 +18,7 @@ CONDA_NAME = {"pyyaml": "pyyaml", "python-docx": "python-docx"}
 
 
 def _split(requirement: str) -> tuple[str, str]:
+    requirement = requirement.split(";")[0]  # an environment marker does not change the name or the bound
     m = re.match(r"^([A-Za-z0-9_.\-]+)\s*(.*)$", requirement.strip())
     assert m, requirement
     return m.group(1).lower(), m.group(2).replace(" ", "")

@@ -128,9 +128,40 @@ def test_calibration_groups_cover_everyone(d):
     assert np.all(np.diff(c.groups["predicted"]) > 0)
 
 
-def test_calibration_refuses_risk_of_zero(d):
-    with pytest.raises(DataError, match="strictly between 0 and 1"):
-        calibration(d.assign(risk=0.0), **K, horizon=12)
+def test_calibration_refuses_risk_outside_0_1(d):
+    with pytest.raises(DataError, match="between 0 and 1"):
+        calibration(d.assign(risk=1.5), **K, horizon=12)
+
+
+def test_calibration_risk_of_zero_is_an_explicit_result(d):
+    # a model that predicts certainty: the logit is infinite, CITL and slope are undefined (R glm gives NaN)
+    c = calibration(d.assign(risk=0.0), **K, horizon=12)
+    assert np.isnan(c.citl) and np.isnan(c.slope) and not c.converged
+    assert c.status == ("nonfinite", "nonfinite")
+    assert c.warnings == ("Calibration-in-the-large and the calibration slope could not be estimated: 49 of the 49 "
+                          "patients of known status have a predicted risk of exactly 0 or 1, whose logit is infinite.",)
+    assert c.groups["n"].sum() == len(d)
+
+
+def test_calibration_with_no_event_by_the_horizon_is_an_explicit_result(d):
+    c = calibration(d, **K, horizon=0.01)
+    assert np.isnan(c.citl) and np.isnan(c.slope) and np.isnan(c.citl_ci[0]) and not c.converged
+    assert c.status == ("no_events", "no_events")
+    assert c.warnings[0].startswith("Calibration-in-the-large and the calibration slope could not be estimated: "
+                                    "none of the")
+
+
+def test_calibration_with_a_constant_risk_gives_citl_but_no_slope(d):
+    # glm(y ~ offset(lp), binomial, k) with lp = logit(0.3) for all: a = logit(mean(y)) - logit(0.3);
+    # glm(y ~ lp) has a constant predictor: R reports NA for the slope
+    c = calibration(d.assign(risk=0.3), **K, horizon=12, method="known")
+    y = ((d["time"] <= 12) & (d["status"] == 1)).to_numpy()
+    known = ~((d["time"] <= 12) & (d["status"] == 0)).to_numpy()
+    ybar = y[known].mean()
+    assert_allclose(c.citl, np.log(ybar / (1 - ybar)) - np.log(0.3 / 0.7), rtol=1e-10)
+    assert np.isnan(c.slope) and c.status == ("converged", "constant_predictor")
+    assert c.warnings == ("The calibration slope could not be estimated: the logit of the predicted risk takes the "
+                          "same value (-0.847298) in all 49 patients, so its coefficient is not identifiable.",)
 
 
 def test_decision_curve_matches_cuminc(d):

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from spinestats.analysis.calibration import recalibration_fits, recalibration_sentences
 from spinestats.analysis.pooled_auc import pool_calibration_slope, pool_oe_ratio
 from spinestats.analysis.risk_validation import validate_risk
 from spinestats.errors import DataError
@@ -69,3 +70,23 @@ def test_multicenter_job_risk_mode():
     slopes = pool_calibration_slope([r["slope"] for r in res["per_center"]], [r["slope_se"] for r in res["per_center"]])
     assert_allclose(res["pooled"]["calibration_slope"]["estimate"], slopes.estimate, rtol=1e-12)
     assert set(res["pooled"]) == {"c_statistic", "calibration_slope", "oe_ratio"}
+
+
+def test_degenerate_centres_get_explicit_results():
+    # every patient given the same risk: CITL exists (glm(y ~ offset(lp)) gives logit(3/8) - logit(0.2)),
+    # the slope does not (R glm reports NA for the aliased lp)
+    # (validate_risk itself refuses a constant risk earlier, for its C statistic)
+    y = np.array([1, 0, 0, 1, 0, 1, 0, 0], dtype=float)
+    citl, slope = recalibration_fits(y, np.full(8, np.log(0.2 / 0.8)))
+    assert citl.converged and citl.status == "converged"
+    assert_allclose(citl.coef[0], np.log(3 / 5) - np.log(0.2 / 0.8), rtol=1e-10)
+    assert not slope.converged and slope.status == "constant_predictor" and np.isnan(slope.coef).all()
+    assert recalibration_sentences(citl, slope) == [
+        "The calibration slope could not be estimated: the logit of the predicted risk takes the same value "
+        "(-1.38629) in all 8 patients, so its coefficient is not identifiable."]
+    # risks that rank every event above every non-event: complete separation, the ML slope is infinite
+    p = np.array([0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9])
+    s = validate_risk(p, p > 0.5)
+    assert np.isfinite(s.citl) and np.isnan(s.slope) and not s.converged
+    assert ("The calibration slope could not be estimated: the logit of the predicted risk separates the patients "
+            "with and without the event completely, so the maximum-likelihood estimate is infinite.") in s.warnings

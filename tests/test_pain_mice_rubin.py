@@ -90,7 +90,7 @@ COLS = [f"nrs_{v}" for v in ("baseline", "1w", "1m", "3m", "6m", "12m")]
 
 def test_imputations_keep_observed_values_and_use_donors(cafe):
     imp = impute(cafe, columns=COLS, predictors=["bkp"], m=4, maxit=5, seed=11)
-    Y = cafe[COLS].to_numpy(float)
+    Y = cafe[COLS].to_numpy(dtype=float, na_value=np.nan)  # nullable Int64 with NA (pandas < 2.2)
     obs = ~np.isnan(Y)
     assert imp.completed.shape == (4, len(cafe), len(COLS))
     for i in range(4):

@@ -193,7 +193,8 @@ def test_demo_figure_fonts_are_at_least_7_pt(demo):
     too_small = {}
     for svg in sorted((out / "figures").glob("*.svg")):
         # matplotlib's SVG user unit is the point (width="...pt" with a viewBox in pt)
-        sizes = [float(s) for s in re.findall(r"font-size: ([0-9.]+)px", svg.read_text(encoding="utf-8"))]
+        # "font-size: 8px" (Matplotlib >= 3.9) or the shorthand "font: 8px 'DejaVu Sans'" (3.8)
+        sizes = [float(s) for s in re.findall(r"font(?:-size)?: ([0-9.]+)px", svg.read_text(encoding="utf-8"))]
         assert sizes, svg.name
         if min(sizes) < 7:
             too_small[svg.stem] = min(sizes)
