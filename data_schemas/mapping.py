@@ -1,6 +1,7 @@
 """Mapping files: how an export's columns, units and codes meet a schema.
 
-A mapping is a small YAML file (read with ``yaml.safe_load``), every key
+A mapping is a small YAML file (read with :func:`.safe_yaml.load_yaml`:
+safe, with bounded size and aliases), every key
 optional::
 
     schema: dss              # checked against --schema when given
@@ -43,9 +44,8 @@ from collections.abc import Mapping as _Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from spinestats.data_schemas.conversion import UNIT_FACTORS
+from spinestats.data_schemas.safe_yaml import read_yaml_file
 from spinestats.data_schemas.schema import Schema, suggest
 from spinestats.errors import UsageError
 
@@ -156,11 +156,7 @@ def load_mapping(mapping: "str | Path | _Mapping[str, Any] | Mapping | None") ->
     path = Path(mapping)
     if not path.is_file():
         raise UsageError(f"Mapping file not found: {path}")
-    data = path.read_bytes()
-    try:
-        spec = yaml.safe_load(data.decode("utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path.name}: not a readable UTF-8 YAML mapping ({exc}).") from None
+    spec, data = read_yaml_file(path, "mapping")
     return parse_mapping(spec or {}, source=path.name, base=path.parent,
                          sha256=hashlib.sha256(data).hexdigest())
 

@@ -9,7 +9,7 @@ strict.  ``identifier: pseudonymise`` marks a column (patient or case ID)
 that is kept for analysis but must be pseudonymised in every per-patient
 output.
 
-The YAML files are read with ``yaml.safe_load`` only.
+The YAML files are read with :func:`.safe_yaml.load_yaml` only.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ import functools
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from spinestats.data_schemas.safe_yaml import load_yaml
 from spinestats.errors import UsageError
 
 SCHEMA_NAMES: tuple[str, ...] = ("dss", "cirt", "fracture", "bkp", "readers")
@@ -154,7 +153,7 @@ def get_schema(name: str) -> Schema:
             msg += f" Did you mean {hint!r}?"
         raise UsageError(msg)
     text = resources.files("spinestats.data_schemas").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
-    spec = yaml.safe_load(text)
+    spec = load_yaml(text, f"schema {name}.yaml")
     return Schema(
         name=spec["name"],
         version=int(spec["version"]),
