@@ -14,6 +14,20 @@ Windows superset of Shift-JIS, what Japanese Excel writes).  A declared
 encoding (``encoding=`` or the mapping) is used as given.  Bytes that do not
 decode raise :class:`~spinestats.errors.DataError` naming the line.
 
+Limits (so that an untrusted file cannot exhaust memory or time; each
+refusal is a :class:`~spinestats.errors.DataError` naming the file, the size
+found and the limit):
+
+* any input file: at most :func:`max_input_bytes` bytes (an eighth of the
+  machine's memory, and never more than 2 GB), checked before it is read;
+* XLSX: the workbook's parts may unpack to :data:`XLSX_MAX_UNPACKED` bytes
+  (512 MB; a zip bomb is refused before anything is unpacked); a sheet's
+  used range, as declared in its ``<dimension>`` or as found while
+  streaming its XML, may span :data:`XLSX_MAX_CELLS` cells (5 million rows x
+  columns), checked before any cell is built;
+* XLSX formulas whose result was never stored (files written by scripts)
+  are refused, naming the cells: "open and save the file in Excel".
+
 Line numbers are the lines a spreadsheet or text editor shows: leading lines
 starting with ``#`` are comments (skipped but counted), the next line is the
 header, and data rows follow.  With the header on line 2 the first data row
@@ -33,12 +47,13 @@ import dataclasses
 import datetime as _dt
 import hashlib
 import io
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from spinestats.errors import DataError, UsageError
+from spinestats.errors import DataError, SpinestatsError, UsageError
 from spinestats.data_schemas.records import Problem
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
@@ -74,6 +89,31 @@ class RawTable:
     header_line: int
     duplicate_columns: tuple[str, ...] = ()
     blank_rows: int = 0  # records whose every cell is empty (",,,"): not data, counted here
+
+
+#: ceiling of :func:`max_input_bytes`
+MAX_INPUT_BYTES = 2 * 1024 ** 3
+
+
+def max_input_bytes() -> int:
+    """Largest input file read: an eighth of the machine's memory, at most :data:`MAX_INPUT_BYTES`."""
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not reported (e.g. Windows): the ceiling alone
+        return MAX_INPUT_BYTES
+    return int(min(MAX_INPUT_BYTES, ram // 8)) if ram > 0 else MAX_INPUT_BYTES
+
+
+def _check_size(p: Path, file: str) -> None:
+    size, limit = p.stat().st_size, max_input_bytes()
+    if size > limit:
+        mb = 1024 * 1024
+        q = Problem(file, None, None, f"{size / mb:,.0f} MB", "file too large",
+                    f"a file of at most {limit / mb:,.0f} MB on this machine")
+        raise DataError(
+            f"{file}: {size / mb:,.0f} MB ({size:,} bytes); this machine reads input files up to "
+            f"{limit / mb:,.0f} MB (an eighth of its memory, at most {MAX_INPUT_BYTES // mb:,} MB). Split the "
+            "export (e.g. by centre or year) or keep only the columns the analysis needs.", (q,))
 
 
 def file_sha256(data: bytes) -> str:
@@ -281,16 +321,138 @@ def _cell_text(v: object) -> str:
     return str(v)
 
 
+#: An XLSX sheet is read up to this many cells of its used range (rows x columns, as declared by
+#: the sheet or as found): a 5 KB file can declare A1:XFD1048576 (17 thousand million cells).
+XLSX_MAX_CELLS = 5_000_000
+#: An XLSX workbook's parts may unpack to at most this many bytes in all (a zip bomb is refused).
+XLSX_MAX_UNPACKED = 512 * 1024 * 1024
+_XLSX_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _too_big_sheet(file: str, sheet: str, rows: int, cols: int, how: str) -> DataError:
+    p = Problem(file, None, None, f"{rows:,} rows x {cols:,} columns", "sheet too large",
+                f"at most {XLSX_MAX_CELLS:,} cells (rows x columns) in sheet {sheet!r}; delete the empty rows "
+                "and columns beyond the data, or save the sheet as CSV")
+    return DataError(
+        f"{file}, sheet {sheet!r}: {how} {rows:,} rows x {cols:,} columns = {rows * cols:,} cells; an XLSX sheet "
+        f"is read up to {XLSX_MAX_CELLS:,} cells. Delete the empty rows and columns beyond the data "
+        "(select them, Delete, save), or save the sheet as CSV, which has no such limit.", (p,))
+
+
+def _check_archive(path: Path, file: str) -> None:
+    """Refuse a workbook whose zip parts unpack beyond :data:`XLSX_MAX_UNPACKED` (before any is unpacked)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        p = Problem(file, None, None, None, "xlsx", "a readable .xlsx workbook")
+        raise DataError(f"{file}: cannot be opened as an Excel workbook ({exc}).", (p,)) from None
+    total = sum(i.file_size for i in infos)
+    if total > XLSX_MAX_UNPACKED:
+        mb = 1024 * 1024
+        p = Problem(file, None, None, f"{total // mb:,} MB unpacked", "workbook too large",
+                    f"an .xlsx whose parts unpack to at most {XLSX_MAX_UNPACKED // mb:,} MB (a zip bomb?); "
+                    "save the sheet as CSV")
+        raise DataError(
+            f"{file}: the workbook's parts unpack to {total / mb:,.0f} MB ({path.stat().st_size:,} bytes packed); "
+            f"an .xlsx is read up to {XLSX_MAX_UNPACKED // mb:,} MB unpacked. A damaged or hostile file (a "
+            "'zip bomb'), or a workbook too large for Excel format: save the sheet as CSV.", (p,))
+
+
+@dataclasses.dataclass
+class _SheetScan:
+    """What a streaming pass over a sheet's XML found, before any cell is built."""
+
+    max_row: int = 0
+    max_col: int = 0
+    #: formula cells without a stored result: (row, column number, formula text)
+    uncached: list = dataclasses.field(default_factory=list)
+
+
+def _scan_sheet(path: Path, member: str, file: str, sheet: str) -> _SheetScan:
+    """Stream the sheet XML once: refuse a declared or actual used range over :data:`XLSX_MAX_CELLS`
+    cells as soon as it is seen, and note formula cells that have no cached value."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string, range_boundaries
+
+    scan = _SheetScan()
+    row_no = 0
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open(member) as src:
+            for event, el in ET.iterparse(src, events=("start", "end")):
+                tag = el.tag
+                if event == "start":
+                    if tag == _XLSX_NS + "row":
+                        r = el.get("r")
+                        row_no = int(r) if r else row_no + 1
+                    continue
+                if tag == _XLSX_NS + "c":
+                    ref = el.get("r")
+                    if ref:
+                        col = column_index_from_string(coordinate_from_string(ref)[0])
+                    else:
+                        col = scan.max_col + 1
+                    scan.max_col = max(scan.max_col, col)
+                    f = el.find(_XLSX_NS + "f")
+                    v = el.find(_XLSX_NS + "v")
+                    # an empty <v/> is a stored empty text only for a text result (t="str")
+                    if f is not None and (v is None or (not v.text and el.get("t") != "str")):
+                        scan.uncached.append((row_no, col, (f.text or "").strip()))
+                elif tag == _XLSX_NS + "row":
+                    scan.max_row = max(scan.max_row, row_no)
+                    if scan.max_row * max(scan.max_col, 1) > XLSX_MAX_CELLS:
+                        raise _too_big_sheet(file, sheet, scan.max_row, max(scan.max_col, 1), "it holds at least")
+                    el.clear()
+                elif tag == _XLSX_NS + "dimension":
+                    ref = el.get("ref") or ""
+                    try:
+                        c0, r0, c1, r1 = range_boundaries(ref.upper()) if ":" in ref else (1, 1, 1, 1)
+                    except (ValueError, TypeError):
+                        continue  # an unreadable declaration: the streaming count still applies
+                    rows, cols = (r1 or 1) - (r0 or 1) + 1, (c1 or 1) - (c0 or 1) + 1
+                    if rows * cols > XLSX_MAX_CELLS:
+                        raise _too_big_sheet(file, sheet, rows, cols, f"its declared range {ref} spans")
+    except SpinestatsError:
+        raise
+    except (ET.ParseError, ValueError, KeyError, zipfile.BadZipFile, OSError, EOFError) as exc:
+        p = Problem(file, None, None, None, "xlsx", f"a readable .xlsx workbook (sheet {sheet!r}: {exc})")
+        raise DataError(f"{file}, sheet {sheet!r}: the sheet cannot be read ({exc}).", (p,)) from None
+    return scan
+
+
+def _uncached_error(file: str, sheet: str, scan: _SheetScan, names: dict[int, str]) -> DataError:
+    from openpyxl.utils.cell import get_column_letter
+
+    expected = ("a value: the cell holds a formula whose result was never saved (files written by scripts "
+                "often store only the formula); open and save the file in Excel or LibreOffice so that the "
+                "results are stored, then run again")
+    problems = [Problem(file, r, names.get(c, get_column_letter(c)), f"={f}", "formula without a value", expected)
+                for r, c, f in scan.uncached]
+    shown = "\n".join("  " + p.message() for p in problems[:20])
+    more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+    return DataError(
+        f"{file}, sheet {sheet!r}: {len(problems)} formula cell{'s' if len(problems) != 1 else ''} without a "
+        "stored result. Open and save the file in Excel (or LibreOffice) so the results are stored, "
+        f"then run again:\n{shown}{more}", tuple(problems))
+
+
 def _read_xlsx(path: Path, file: str, sheet: str | None) -> RawTable:
     import openpyxl
 
+    _check_archive(path, file)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        p = Problem(file, None, None, None, "xlsx", "a readable .xlsx workbook")
+        p = Problem(file, None, None, None, "xlsx", f"a readable .xlsx workbook ({exc})")
         raise DataError(f"{file}: cannot be opened as an Excel workbook ({exc}).", (p,)) from None
     try:
         if sheet is None:
+            if not wb.worksheets:
+                raise _empty(file, "the workbook has no worksheet")
             ws = wb.worksheets[0]
         elif sheet in wb.sheetnames:
             ws = wb[sheet]
@@ -298,10 +460,25 @@ def _read_xlsx(path: Path, file: str, sheet: str | None) -> RawTable:
             raise UsageError(f"{file}: no sheet {sheet!r}; the workbook's sheets are: "
                              + ", ".join(repr(s) for s in wb.sheetnames) + ".")
         sheet_name = ws.title
-        rows = [(i, [_cell_text(v) for v in row]) for i, row in enumerate(ws.iter_rows(values_only=True), 1)]
+        member = getattr(ws, "_worksheet_path", None)
+        if member is None:  # a chart sheet has no cells
+            raise _empty(file, f"sheet {sheet_name!r} holds no cells")
+        scan = _scan_sheet(path, member, file, sheet_name)
+        ws.reset_dimensions()  # the scan found the true used range; a wrong declaration cannot truncate it
+        rows = []
+        for i, row in enumerate(ws.iter_rows(max_col=scan.max_col or None, values_only=True), 1):
+            if i > scan.max_row:
+                break
+            cells = [_cell_text(v) for v in row]
+            if any(c.strip() for c in cells):
+                rows.append((i, cells))
+    except (SpinestatsError, MemoryError):
+        raise
+    except Exception as exc:  # openpyxl raises many types for a damaged sheet
+        p = Problem(file, None, None, None, "xlsx", "a readable .xlsx workbook")
+        raise DataError(f"{file}: the sheet cannot be read ({type(exc).__name__}: {exc}).", (p,)) from None
     finally:
         wb.close()
-    rows = [(i, r) for i, r in rows if any(c.strip() for c in r)]
     while rows and rows[0][1][0].startswith("#"):
         rows.pop(0)
     if not rows:
@@ -310,6 +487,8 @@ def _read_xlsx(path: Path, file: str, sheet: str | None) -> RawTable:
     while header and header[-1] == "":
         header.pop()
     names, dups = _dedupe([h.strip() for h in header])
+    if scan.uncached:
+        raise _uncached_error(file, sheet_name, scan, {j + 1: n for j, n in enumerate(names)})
     body = rows[1:]
     if not body:
         raise _empty(file, f"sheet {sheet_name!r} has a header (line {header_line}) but no data rows")
@@ -401,6 +580,7 @@ def read_table(path: str | Path, *, encoding: str | None = None, sheet: str | No
     if p.is_dir():
         raise UsageError(f"{p} is a folder; expected a CSV, TSV, XLSX or Parquet file.")
     suffix = p.suffix.lower()
+    _check_size(p, file)
     data = p.read_bytes()
     digest = file_sha256(data)
     if suffix in XLSX_SUFFIXES:

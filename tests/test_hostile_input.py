@@ -90,3 +90,120 @@ def test_a_few_aliases_still_work(tmp_path):
     mapping.write_text("missing: &m [不明, '-']\ncodes:\n  boundary: &b {明瞭: distinct}\n", encoding="utf-8")
     r = run("check", data, "--schema", "dss", "--mapping", mapping)
     assert r.code == 0, r.text
+
+
+# -- XLSX: bounded before anything is built ---------------------------------------------------------
+
+def _workbook(path: Path, rows: list[list[object]]) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+def _rewrite_sheet(src: Path, dst: Path, edit) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(src) as zi, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zo:
+        for name in zi.namelist():
+            data = zi.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data = edit(data.decode("utf-8")).encode("utf-8")
+            zo.writestr(name, data)
+    return dst
+
+
+DSS_ROWS = [["patient_id", "reference", "size_cm", "boundary", "lobulated", "bone_destruction"],
+            ["P1", "benign", 3, "distinct", "no", "no"], ["P2", "malignant", 6, "indistinct", "yes", "yes"]]
+
+
+@pytest.fixture
+def good_xlsx(tmp_path):
+    return _workbook(tmp_path / "good.xlsx", DSS_ROWS)
+
+
+def test_xlsx_with_a_huge_declared_dimension_is_refused_at_once(tmp_path, good_xlsx):
+    import re
+
+    bomb = _rewrite_sheet(good_xlsx, tmp_path / "dim.xlsx",
+                          lambda x: re.sub(r'<dimension ref="[^"]+"', '<dimension ref="A1:XFD1048576"', x))
+    assert bomb.stat().st_size < 10_000
+    t0 = time.perf_counter()
+    r = run("check", bomb, "--schema", "dss")
+    assert time.perf_counter() - t0 < 15
+    assert r.code == 1
+    assert "dim.xlsx: value '1,048,576 rows x 16,384 columns' - sheet too large" in r.out
+    assert "at most 5,000,000 cells" in r.out and "save the sheet as CSV" in r.out
+
+
+def test_xlsx_row_bomb_is_refused(tmp_path, good_xlsx):
+    bomb = _rewrite_sheet(good_xlsx, tmp_path / "rows.xlsx", lambda x: x.replace(
+        "</sheetData>", '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'))
+    r = run("dss", bomb, "--out", tmp_path / "out")
+    assert r.code == 1
+    assert "rows.xlsx, sheet 'Sheet': it holds at least 1,048,576 rows x 6 columns" in r.err
+    assert not (tmp_path / "out" / "results.json").exists()
+
+
+def test_xlsx_dimension_declared_too_small_loses_no_row(tmp_path):
+    import re
+
+    rows = DSS_ROWS + [[f"P{i}", "benign", 2, "distinct", "no", "no"] for i in range(3, 9)]
+    src = _workbook(tmp_path / "src.xlsx", rows)
+    lying = _rewrite_sheet(src, tmp_path / "small.xlsx", lambda x: re.sub(r'<dimension ref="[^"]+"', '<dimension ref="A1:B2"', x))
+    r = run("check", lying, "--schema", "dss")
+    assert r.code == 0 and "rows read 8, valid 8" in r.out
+
+
+def test_xlsx_zip_bomb_is_refused_before_unpacking(tmp_path, good_xlsx, monkeypatch):
+    import zipfile
+
+    from spinestats.data_schemas import reading
+
+    monkeypatch.setattr(reading, "XLSX_MAX_UNPACKED", 1024 * 1024)  # the same check, at a testable scale
+    bomb = tmp_path / "zip.xlsx"
+    with zipfile.ZipFile(good_xlsx) as zi, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zo:
+        for name in zi.namelist():
+            zo.writestr(name, zi.read(name))
+        zo.writestr("xl/media/padding.bin", b"\0" * (2 * 1024 * 1024))
+    r = run("check", bomb, "--schema", "dss")
+    assert r.code == 1
+    assert "zip.xlsx: value '2 MB unpacked' - workbook too large" in r.out and "zip bomb" in r.out
+
+
+def test_xlsx_formula_without_cached_value_is_reported(tmp_path):
+    book = _workbook(tmp_path / "formulas.xlsx", DSS_ROWS + [["P3", "benign", "=SUM(1,2)", "distinct", "no", "no"]])
+    r = run("check", book, "--schema", "dss")
+    assert r.code == 1
+    assert ("formulas.xlsx, line 4, column 'size_cm': value '=SUM(1,2)' - formula without a value" in r.out)
+    assert "open and save the file in Excel" in r.out
+    r = run("dss", book, "--out", tmp_path / "out")
+    assert r.code == 1 and "1 formula cell without a stored result" in r.err
+
+
+def test_xlsx_formula_with_cached_value_is_read(tmp_path, good_xlsx):
+    book = _rewrite_sheet(good_xlsx, tmp_path / "cached.xlsx", lambda x: x.replace(
+        '<c r="C2" t="n"><v>3</v></c>', '<c r="C2"><f>1+2</f><v>3</v></c>'))
+    assert b"<f>1+2</f>" in __import__("zipfile").ZipFile(book).read("xl/worksheets/sheet1.xml")
+    from spinestats.data_schemas.loading import load
+
+    t = load(book, "dss")
+    assert t.data.loc[2, "size_cm"] == 3.0
+
+
+def test_file_larger_than_the_memory_limit_is_refused_before_reading(tmp_path, monkeypatch):
+    from spinestats.data_schemas import reading
+
+    assert 0 < reading.max_input_bytes() <= 2 * 1024 ** 3
+    monkeypatch.setattr(reading, "max_input_bytes", lambda: 1024 * 1024)  # a small machine
+    big = tmp_path / "big.csv"
+    big.write_text(DSS_HEADER + "P1,benign,3,distinct,no,no\n" * 60_000, encoding="utf-8")
+    r = run("check", big, "--schema", "dss")
+    assert r.code == 1
+    assert "big.csv: value '2 MB' - file too large: expected a file of at most 1 MB on this machine" in r.out
+    r = run("dss", big, "--out", tmp_path / "out")
+    assert r.code == 1 and f"({big.stat().st_size:,} bytes); this machine reads input files up to 1 MB" in r.err
