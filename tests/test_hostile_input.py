@@ -207,3 +207,83 @@ def test_file_larger_than_the_memory_limit_is_refused_before_reading(tmp_path, m
     assert "big.csv: value '2 MB' - file too large: expected a file of at most 1 MB on this machine" in r.out
     r = run("dss", big, "--out", tmp_path / "out")
     assert r.code == 1 and f"({big.stat().st_size:,} bytes); this machine reads input files up to 1 MB" in r.err
+
+
+# -- column mode of survival: times and event codes checked cell by cell -----------------------------
+
+def _surv_csv(tmp_path: Path, extra: str = "", name: str = "surv.csv") -> Path:
+    rows = "".join(f"{3 + (i * 7) % 60},{i % 2},{'AB'[i % 2]}\n" for i in range(20))  # lines 2-21
+    p = tmp_path / name
+    p.write_text("time,status,grp\n" + rows + extra, encoding="utf-8")
+    return p
+
+
+def _survival(tmp_path: Path, f: Path, *more: str) -> Ran:
+    return run("survival", f, "--time", "time", "--event", "status", "--out", tmp_path / "out",
+               "--figure-format", "png", "--dpi", "100", *more)
+
+
+def test_date_typed_as_a_survival_time_is_refused_with_line_and_value(tmp_path):
+    f = _surv_csv(tmp_path, "20240101,1,A\n")
+    t0 = time.perf_counter()
+    r = _survival(tmp_path, f)
+    assert time.perf_counter() - t0 < 30
+    assert r.code == 1
+    assert ("surv.csv, line 22, column 'time': value 20240101 - implausible time: expected a follow-up time of "
+            "at most 100 years (1,200 months") in r.err
+    assert "looks like a date typed as a number (YYYYMMDD)" in r.err
+    assert not (tmp_path / "out").exists()
+
+
+def test_huge_infinite_and_text_times_are_refused_all_at_once(tmp_path):
+    f = _surv_csv(tmp_path, "1e12,1,A\n1e300,0,B\ninf,1,A\nabc,0,B\n1e400,1,A\n")
+    r = _survival(tmp_path, f)
+    assert r.code == 1
+    assert "5 problems on 5 rows" in r.err
+    assert "line 22, column 'time': value '1e12' - implausible time" in r.err
+    assert "line 23, column 'time': value '1e300' - implausible time" in r.err
+    assert "line 24, column 'time': value 'inf' - not a finite number" in r.err
+    assert "line 25, column 'time': value 'abc' - not a number: expected a follow-up time in months" in r.err
+    assert "line 26, column 'time': value '1e400' - not a finite number" in r.err
+
+
+def test_unit_decides_what_is_plausible(tmp_path):
+    f = _surv_csv(tmp_path, "36000,1,A\n")  # 98.6 years in days: plausible; the risk table stays small
+    r = _survival(tmp_path, f, "--unit", "days")
+    assert r.code == 0, r.text
+    r = _survival(tmp_path, f, "--unit", "months", "--force")
+    assert r.code == 1 and "value 36000 - implausible time" in r.err
+
+
+def test_event_codes_name_line_and_value(tmp_path):
+    f = _surv_csv(tmp_path, "5,1.5,A\n6,あり,B\n7,なし,B\n8,3,A\n")
+    r = _survival(tmp_path, f, "--event-codes", "EVENT=1,CENSOR=0")
+    assert r.code == 1
+    assert "surv.csv, line 22, column 'status': value '1.5' - not an integer: expected an integer event code (0, 1)" in r.err
+    assert "line 23, column 'status': value 'あり' - not an event code" in r.err and "write 1 for あり" in r.err
+    assert "line 24, column 'status': value 'なし' - not an event code" in r.err
+    assert "line 25, column 'status': value '3' - undeclared event code: expected one of the declared codes 0, 1" in r.err
+
+
+def test_survival_flow_reconciles_with_missing_values(tmp_path):
+    import json
+
+    f = _surv_csv(tmp_path, ",1,A\n5,,B\n6,1,\n")
+    r = _survival(tmp_path, f, "--group", "grp")
+    assert r.code == 0, r.text
+    flow = json.loads((tmp_path / "out" / "results.json").read_text())["flow"]
+    assert flow == {"rows": 23, "excluded_at_loading": 0, "excluded_missing": 3, "analysed": 20}
+    assert flow["rows"] == flow["excluded_at_loading"] + flow["excluded_missing"] + flow["analysed"]
+    assert "survival: 20 rows analysed" in r.out
+
+
+def test_risk_table_grid_comes_from_axis_ticks_whatever_the_range():
+    import numpy as np
+
+    from spinestats.reports.step_plot import MAX_RISK_COLUMNS, risk_grid
+
+    assert risk_grid(60.0, (6, 12, 24)).tolist() == [0, 12, 24, 36, 48, 60]  # round multiples as before
+    for end in (36000.0, 20240101.0, 1e12, 1e300):
+        grid = risk_grid(end, (6, 12, 24, 36, 48, 60, 120))
+        assert 2 <= len(grid) <= MAX_RISK_COLUMNS and grid[0] == 0 and grid[-1] <= end
+    assert risk_grid(float("inf"), (12,)).tolist() == [0.0] and np.all(risk_grid(0.0, (12,)) == 0)
