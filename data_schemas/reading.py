@@ -7,11 +7,13 @@ Formats, chosen by the file's extension:
 * ``.xlsx``/``.xlsm`` (openpyxl; one chosen sheet, default the first);
 * ``.parquet``/``.pq`` (pyarrow).
 
-Encodings of text files: a UTF-8 byte-order mark means UTF-8 with BOM, a
-UTF-16 one UTF-16 (Excel's "Unicode text", tab-delimited); else
-the bytes are decoded as UTF-8 and, if that fails, as CP932 (the Japanese
-Windows superset of Shift-JIS, what Japanese Excel writes).  A declared
-encoding (``encoding=`` or the mapping) is used as given.  Bytes that do not
+Encodings of text files: a declared encoding (``encoding=`` or the
+mapping) is used as given.  Otherwise a UTF-8 byte-order mark means UTF-8
+with BOM, a UTF-16 one UTF-16 (Excel's "Unicode text", tab-delimited); else
+the bytes are decoded as UTF-8 and, if that fails, charset-normalizer
+chooses between CP932 (the Japanese Windows superset of Shift-JIS, what
+Japanese Excel writes) and Windows-1252 (Western Excel; Latin-1 text), see
+:func:`detect`; an uncertain choice is a warning naming the encoding used.  Bytes that do not
 decode raise :class:`~spinestats.errors.DataError` naming the line.
 
 Limits (so that an untrusted file cannot exhaust memory or time; each
@@ -42,12 +44,14 @@ what the file holds.  Parquet columns keep their stored types.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import dataclasses
 import datetime as _dt
 import hashlib
 import io
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -89,6 +93,7 @@ class RawTable:
     header_line: int
     duplicate_columns: tuple[str, ...] = ()
     blank_rows: int = 0  # records whose every cell is empty (",,,"): not data, counted here
+    notes: tuple[Problem, ...] = ()  # warnings about the reading itself (an uncertain encoding)
 
 
 #: ceiling of :func:`max_input_bytes`
@@ -170,25 +175,65 @@ def decode(data: bytes, file: str, encoding: str | None) -> tuple[str, str]:
         if enc == "utf-8" and text.startswith("\ufeff"):
             text, enc = text[1:], "utf-8-sig"
         return text, enc
+    text, enc, _ = detect(data, file)
+    return text, enc
+
+
+#: Encodings detection chooses among when a file is neither UTF-8 nor marked by a BOM: the Japanese
+#: Windows code page (what Japanese Excel writes) and the Western one (a superset of Latin-1's text).
+DETECTED_ENCODINGS = ("cp932", "cp1252")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uff01-\uff5e]")
+
+
+def detect(data: bytes, file: str) -> tuple[str, str, Problem | None]:
+    """Decode undeclared bytes: ``(text, encoding, warning or None)``.
+
+    BOMs decide first (UTF-8, UTF-16), then strict UTF-8.  Otherwise
+    charset-normalizer ranks :data:`DETECTED_ENCODINGS` (UTF-16 without BOM
+    too when the bytes hold NULs) and drops chaotic decodings: a Latin-1
+    file is no longer read as CP932 mojibake.  Among decodings that survive,
+    CP932 is preferred when it gives Japanese text (the tool's usual
+    registry), else the best ranked.  When more than one survives the choice
+    is uncertain and the warning says which encoding was used and how to
+    declare another.  Nothing decodes: DataError naming the first bad line.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
-        return decode(data, file, "utf-8-sig")
+        return (*decode(data, file, "utf-8-sig"), None)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export is UTF-16 with BOM
-        return decode(data, file, "utf-16")
+        return (*decode(data, file, "utf-16"), None)
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8"), "utf-8", None
     except UnicodeDecodeError as exc:
         first_bad = exc.start
-    try:
-        return data.decode("cp932"), "cp932"
-    except UnicodeDecodeError:
-        pass
+    import charset_normalizer
+
+    isolation = list(DETECTED_ENCODINGS) + (["utf_16_le", "utf_16_be"] if b"\x00" in data[:4096] else [])
+    matches = charset_normalizer.from_bytes(data, cp_isolation=isolation)
+    names = [codecs.lookup(m.encoding).name for m in matches]
+    if names:
+        ja = [n for n, m in zip(names, matches) if n == "cp932" and _JAPANESE.search(str(m))]
+        enc = ja[0] if ja else names[0]
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:  # pragma: no cover - charset-normalizer decoded it already
+            text = None
+        if text is not None:
+            note = None
+            others = [n for n in dict.fromkeys(names) if n != enc]
+            if others:
+                note = Problem(file, None, None, enc, "encoding detected",
+                               f"a declared encoding: the file is not UTF-8 and was read as {enc} (detected); it "
+                               f"also decodes as {', '.join(others)}. If its text looks wrong, declare the "
+                               "encoding with --encoding or 'encoding:' in the mapping", severity="warning")
+            return text, enc, note
     line = _line_of_offset(data, first_bad)
     bad = data[first_bad:first_bad + 4]
     problem = Problem(file, line, None, repr(bad), "encoding",
-                      "UTF-8, UTF-8 with BOM or CP932 (Shift-JIS) text; declare the encoding with "
-                      "--encoding or 'encoding:' in the mapping")
+                      "UTF-8, UTF-8 with BOM, UTF-16, CP932 (Shift-JIS) or Windows-1252/Latin-1 text; declare "
+                      "the encoding with --encoding or 'encoding:' in the mapping")
     raise DataError(
-        f"{file}, line {line}: bytes {bad!r} are neither UTF-8 nor CP932 (Shift-JIS). "
+        f"{file}, line {line}: bytes {bad!r} are not UTF-8, and no other encoding spinestats detects "
+        "(CP932/Shift-JIS, Windows-1252/Latin-1) reads the file as text. "
         "Declare the file's encoding with --encoding (or 'encoding:' in the mapping).",
         (problem,),
     )
@@ -238,7 +283,11 @@ def _head_lines(text: str) -> tuple[int, str | None, int]:
 
 def _read_text(data: bytes, file: str, suffix: str, encoding: str | None,
                delimiter: str | None) -> RawTable:
-    text, enc = decode(data, file, encoding)
+    if encoding is not None:
+        text, enc = decode(data, file, encoding)
+        note = None
+    else:
+        text, enc, note = detect(data, file)
     if "\r" in text and "\n" not in text:  # classic Mac line ends: one record per CR
         text = text.replace("\r", "\n")
     n_comment, header_text, after = _head_lines(text)
@@ -282,7 +331,8 @@ def _read_text(data: bytes, file: str, suffix: str, encoding: str | None,
     frame.index.name = "line"
     if len(frame) == 0:
         raise _empty(file, f"the file has a header (line {header_line}) but no data rows")
-    return RawTable(frame, file, "", enc, None, "tsv" if sep == "\t" else "csv", header_line, dups, n_blank)
+    return RawTable(frame, file, "", enc, None, "tsv" if sep == "\t" else "csv", header_line, dups, n_blank,
+                    (note,) if note else ())
 
 
 def _read_pyarrow(body: bytes, skip: int, sep: str, ncol: int) -> pd.DataFrame:

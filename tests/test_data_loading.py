@@ -128,7 +128,7 @@ def test_wrong_encoding_names_the_line(tmp_path):
 def test_undecodable_in_any_encoding(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_bytes((DSS_HEADER + "\n").encode() + b"P1,\x81\x20\x81,x,benign,1,distinct,no,no,0\n")
-    with pytest.raises(DataError, match=r"bad.csv, line 2: bytes .* neither UTF-8 nor CP932"):
+    with pytest.raises(DataError, match=r"bad.csv, line 2: bytes .* not UTF-8, and no other encoding spinestats detects"):
         load(path, "dss")
 
 

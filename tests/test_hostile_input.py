@@ -287,3 +287,65 @@ def test_risk_table_grid_comes_from_axis_ticks_whatever_the_range():
         grid = risk_grid(end, (6, 12, 24, 36, 48, 60, 120))
         assert 2 <= len(grid) <= MAX_RISK_COLUMNS and grid[0] == 0 and grid[-1] <= end
     assert risk_grid(float("inf"), (12,)).tolist() == [0.0] and np.all(risk_grid(0.0, (12,)) == 0)
+
+
+# -- encodings: detected with charset-normalizer, a declared one is authoritative ---------------------
+
+CENTRES = "patient_id,centre,reference,size_cm,boundary,lobulated,bone_destruction\n" + "".join(
+    f"P{i},{c},benign,3,distinct,no,no\n" for i, c in enumerate(["Hôpital Saint-Éloi", "Zürich Universität",
+                                                                 "Clínica Niño Jesús", "Genève"]))
+JA = "患者ID,施設,参照,腫瘍径,境界,分葉,骨破壊\n" + "".join(
+    f"P{i},{c},benign,3,distinct,no,no\n" for i, c in enumerate(["東京大学病院", "放射線医学総合研究所", "千葉"]))
+JA_MAP = ("columns: {患者ID: patient_id, 施設: centre, 参照: reference, 腫瘍径: size_cm, 境界: boundary, "
+          "分葉: lobulated, 骨破壊: bone_destruction}\n")
+
+
+def _centres(tmp_path: Path, text: str, encoding: str, mapping: str | None = None, *declared: str):
+    from spinestats.data_schemas.loading import load
+
+    f = tmp_path / f"export_{encoding}.csv"
+    f.write_bytes(text.encode(encoding))
+    m = None
+    if mapping:
+        m = tmp_path / "ja.yaml"
+        m.write_text(mapping, encoding="utf-8")
+    args = ["check", f, "--schema", "dss", *(["--mapping", m] if m else []), *declared]
+    return run(*args), load(f, "dss", mapping=m, encoding=declared[1] if declared else None)
+
+
+def test_latin1_file_is_read_as_western_text_not_cp932(tmp_path):
+    r, t = _centres(tmp_path, CENTRES, "latin-1")
+    assert r.code == 0 and "encoding cp1252" in r.out
+    assert list(t.data["centre"]) == ["Hôpital Saint-Éloi", "Zürich Universität", "Clínica Niño Jesús", "Genève"]
+
+
+@pytest.mark.parametrize("encoding, shown", [("cp932", "cp932"), ("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"),
+                                             ("utf-16", "utf-16")])
+def test_japanese_headers_in_every_usual_encoding(tmp_path, encoding, shown):
+    text = JA.replace(",", "\t") if encoding == "utf-16" else JA
+    r, t = _centres(tmp_path, text, encoding, JA_MAP)
+    assert r.code == 0, r.text
+    assert f"encoding {shown}" in r.out
+    assert list(t.data["centre"]) == ["東京大学病院", "放射線医学総合研究所", "千葉"]
+    assert not [p for p in t.warnings if p.rule == "encoding detected"]
+
+
+def test_uncertain_detection_says_which_encoding_was_used(tmp_path):
+    short = DSS_HEADER.replace("patient_id", "患者ID") + "P1,benign,3,distinct,no,no\n"  # also decodes as cp1252
+    f = tmp_path / "short.csv"
+    f.write_bytes(short.encode("cp932"))
+    m = tmp_path / "m.yaml"
+    m.write_text("columns: {患者ID: patient_id}\n", encoding="utf-8")
+    r = run("check", f, "--schema", "dss", "--mapping", m)
+    assert r.code == 0 and "VALID" in r.out and "encoding cp932" in r.out
+    assert "short.csv: value 'cp932' - encoding detected" in r.out and "also decodes as cp1252" in r.out
+    assert "--encoding" in r.out
+
+
+def test_declared_encoding_is_authoritative(tmp_path):
+    r, t = _centres(tmp_path, CENTRES, "latin-1", None, "--encoding", "latin-1")
+    assert r.code == 0 and "encoding latin-1" in r.out
+    assert t.data["centre"].iloc[0] == "Hôpital Saint-Éloi"
+    f = tmp_path / "export_latin-1.csv"
+    r = run("check", f, "--schema", "dss", "--encoding", "cp932")
+    assert r.code == 1 and "export_latin-1.csv, line 3: value" in r.out and "expected text in the declared encoding cp932" in r.out
