@@ -349,3 +349,32 @@ def test_declared_encoding_is_authoritative(tmp_path):
     f = tmp_path / "export_latin-1.csv"
     r = run("check", f, "--schema", "dss", "--encoding", "cp932")
     assert r.code == 1 and "export_latin-1.csv, line 3: value" in r.out and "expected text in the declared encoding cp932" in r.out
+
+
+# -- nothing lost: plausible ranges, REDCap choices -----------------------------------------------------
+
+def test_tumour_size_in_mm_inside_a_cm_column_is_warned(tmp_path):
+    f = tmp_path / "sizes.csv"
+    f.write_text(DSS_HEADER + "P1,benign,3.2,distinct,no,no\nP2,malignant,32,indistinct,yes,yes\n"
+                 "P3,benign,61,distinct,no,no\n", encoding="utf-8")
+    r = run("check", f, "--schema", "dss")
+    assert r.code == 1  # 61 is beyond the hard bound (50 cm): an error
+    assert "sizes.csv, line 4, column 'size_cm': value '61' - out of range" in r.out
+    assert ("sizes.csv, line 3, column 'size_cm': value '32' - implausible value: expected a value from 0 to 20 cm "
+            "(the plausible range; kept, please check it) - a value this large looks like millimetres") in r.out
+    more = "".join(f"P{i},{'malignant' if i % 2 else 'benign'},{1 + i % 9},distinct,no,no\n" for i in range(3, 30))
+    f.write_text(DSS_HEADER + "P1,benign,3.2,distinct,no,no\nP2,malignant,32,indistinct,yes,yes\n" + more,
+                 encoding="utf-8")
+    r = run("check", f, "--schema", "dss")
+    assert r.code == 0 and "1 warning" in r.out and "line 3, column 'size_cm': value '32' - implausible value" in r.out
+    r = run("dss", f, "--out", tmp_path / "out")
+    assert r.code == 0
+    assert "warning: sizes.csv, line 3, column 'size_cm': value '32' - implausible value" in r.err
+
+
+def test_plausible_ranges_are_declared_in_the_schema():
+    from spinestats.data_schemas.schema import get_schema
+
+    assert get_schema("dss").column("size_cm").plausible == (0.0, 20.0)
+    assert get_schema("readers").column("size_cm").plausible == (0.0, 20.0)
+    assert get_schema("cirt").column("age").plausible is None

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from spinestats.reports.cli._diagnostic_options import diagnostic_options, run_and_write
+from spinestats.reports.cli.common import echo_load_warnings
 
 
 @click.command("accuracy")
@@ -29,5 +30,7 @@ def command(file, mapping, sheet, score, truth, positive, cutoff, **options) -> 
     from spinestats.data_schemas.loading import load
 
     table = load(file, schema=None, mapping=mapping, sheet=sheet)
+
+    echo_load_warnings(table)
     run_and_write(table, score=score, truth=truth, positive=positive, cutoff=list(cutoff) or None,
                   key="accuracy", **options)

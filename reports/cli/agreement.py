@@ -23,7 +23,7 @@ import pandas as pd
 from spinestats.data_schemas.loading import load
 from spinestats.reports import agreement_job
 from spinestats.reports.output import OutputDir
-from spinestats.reports.cli.common import echo_warnings
+from spinestats.reports.cli.common import echo_warnings, echo_load_warnings
 
 
 @click.command("agreement")
@@ -40,6 +40,7 @@ from spinestats.reports.cli.common import echo_warnings
 def command(file, schema, mapping, sheet, case, raters, reader, measure, out, force) -> None:
     """Cohen's kappa (weighted), Fleiss' kappa and the six Shrout-Fleiss ICCs."""
     table = load(file, schema=schema, mapping=mapping, sheet=sheet)
+    echo_load_warnings(table)
     rater_list = [r.strip() for r in raters.split(",")] if raters else None
     with OutputDir(out, force=force) as od:
         section = agreement_job.run(table=table, case=case, reader=reader, raters=rater_list, measure=measure)

@@ -14,7 +14,7 @@ import click
 from spinestats.data_schemas.loading import load
 from spinestats.reports import pain_job
 from spinestats.reports.output import OutputDir
-from spinestats.reports.cli.common import echo_warnings
+from spinestats.reports.cli.common import echo_warnings, echo_load_warnings
 
 
 @click.command("pain")
@@ -42,6 +42,7 @@ def command(file, mapping, sheet, mcid, mcid_percent, impute, impute_method, see
             workers, scheduler, figure_formats, dpis, out, force) -> None:
     """Pain NRS per visit, paired tests, mixed model, responders, two-arm ANCOVA, MI."""
     table = load(file, schema="bkp", mapping=mapping, sheet=sheet)
+    echo_load_warnings(table)
     with OutputDir(out, force=force) as od:
         section = pain_job.run(table=table, out_dir=od.file("."), mcid=mcid, mcid_percent=mcid_percent,
                                impute=impute, impute_method=impute_method, seed=seed, random_slope=random_slope,

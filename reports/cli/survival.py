@@ -19,7 +19,7 @@ from spinestats.data_schemas.loading import load
 from spinestats.errors import UsageError
 from spinestats.reports import survival_job
 from spinestats.reports.output import OutputDir
-from spinestats.reports.cli.common import echo_warnings
+from spinestats.reports.cli.common import echo_warnings, echo_load_warnings
 
 
 @click.command("survival")
@@ -56,6 +56,7 @@ def command(file, schema, mapping, sheet, time_col, event_col, event_codes, grou
     if schema is not None and (time_col or event_col):
         raise UsageError("--schema cirt derives time and event from the dates; do not give --time/--event with it.")
     table = load(file, schema=schema, mapping=mapping, sheet=sheet)
+    echo_load_warnings(table)
     if times is not None:
         try:
             times = [float(t) for t in times.split(",") if t.strip()]
