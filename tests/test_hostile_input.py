@@ -378,3 +378,46 @@ def test_plausible_ranges_are_declared_in_the_schema():
     assert get_schema("dss").column("size_cm").plausible == (0.0, 20.0)
     assert get_schema("readers").column("size_cm").plausible == (0.0, 20.0)
     assert get_schema("cirt").column("age").plausible is None
+
+
+CIRT_RAW = ("patient_id,site,diagnosis_date,treatment_date,local_recurrence,local_recurrence_date,"
+            "distant_metastasis,distant_metastasis_date,death,death_date,last_follow_up_date,total_dose_gye,"
+            "fractions,separation_surgery")
+CIRT_ROW = "C{i},lumbar,2020-01-01,2020-02-01,0,,0,,0,,2022-01-01,64,16,1"
+
+
+def test_unknown_redcap_checkbox_choice_in_a_raw_export_is_an_error(tmp_path):
+    header = CIRT_RAW + "".join(f",wbb_zones___{z}" for z in range(1, 14))
+    rows = [CIRT_ROW.format(i=1) + "".join(f",{int(4 <= z <= 8)}" for z in range(1, 14)),
+            CIRT_ROW.format(i=2) + "".join(f",{int(z in (5, 13))}" for z in range(1, 14))]
+    f = tmp_path / "redcap.csv"
+    f.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    r = run("check", f, "--schema", "cirt")
+    assert r.code == 1
+    assert "redcap.csv, line 3, column 'wbb_zones___13': value '1' - unknown checkbox choice" in r.text
+    assert "'13' is not one" in r.text and "WBB zones 1-12" in r.text
+
+
+def test_unknown_redcap_checkbox_choice_in_a_label_export_is_an_error(tmp_path):
+    from spinestats.data_schemas.redcap import data_dictionary
+    from spinestats.data_schemas.schema import get_schema
+
+    d = data_dictionary(get_schema("cirt"))
+    dictionary = tmp_path / "dict.csv"
+    d.to_csv(dictionary, index=False)
+    labels = dict(zip(d["Variable / Field Name"], d["Field Label"]))
+    names = CIRT_RAW.split(",")
+    header = [labels[n] for n in names] + [f"{labels['wbb_zones']} (choice=Zone {z})" for z in (4, 5, 13)]
+    rows = ["C1,lumbar,2020-01-01,2020-02-01,No,,No,,No,,2022-01-01,64,16,Yes,Checked,Checked,Unchecked",
+            "C2,lumbar,2020-01-01,2020-02-01,No,,No,,No,,2022-01-01,64,16,Yes,Unchecked,Checked,Checked"]
+    f = tmp_path / "labels.csv"
+    f.write_text(",".join(f'"{h}"' for h in header) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    m = tmp_path / "m.yaml"
+    m.write_text(f"redcap: {{dictionary: {dictionary.name}, export: labels}}\n", encoding="utf-8")
+    r = run("check", f, "--schema", "cirt", "--mapping", m)
+    assert r.code == 1, r.text
+    assert ("labels.csv, line 3, column 'Wbb zones (choice=Zone 13)': value 'Checked' - unknown checkbox choice: "
+            "expected a choice of checkbox field wbb_zones (1 (Zone 1)") in r.text
+    f.write_text(f.read_text(encoding="utf-8").replace("Checked\n", "Unchecked\n"), encoding="utf-8")
+    r = run("check", f, "--schema", "cirt", "--mapping", m)  # nothing ticked in the unknown choice: nothing lost
+    assert r.code == 0, r.text
