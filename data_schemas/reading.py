@@ -317,9 +317,7 @@ def _read_text(data: bytes, file: str, suffix: str, encoding: str | None,
                 engine="c", quoting=csv.QUOTE_MINIMAL, index_col=False,
             )
     except (pd.errors.ParserError, ValueError, csv.Error) as exc:
-        p = Problem(file, None, None, None, "table shape", f"{ncol} columns as in the header")
-        raise DataError(f"{file}: cannot be read as a table with {ncol} columns "
-                        f"(header on line {header_line}): {exc}", (p,)) from None
+        raise _shape_error(text, file, sep, ncol, header_line, exc) from None
     frame.columns = names
     frame.index = pd.RangeIndex(header_line + 1, header_line + 1 + len(frame))
     blank = np.ones(len(frame), dtype=bool)
@@ -333,6 +331,47 @@ def _read_text(data: bytes, file: str, suffix: str, encoding: str | None,
         raise _empty(file, f"the file has a header (line {header_line}) but no data rows")
     return RawTable(frame, file, "", enc, None, "tsv" if sep == "\t" else "csv", header_line, dups, n_blank,
                     (note,) if note else ())
+
+
+#: how many ragged rows a shape error lists (all are counted)
+SHAPE_PROBLEMS_LISTED = 1000
+
+
+def _shape_error(text: str, file: str, sep: str, ncol: int, header_line: int, exc: Exception) -> DataError:
+    """The rows whose cell count differs from the header's, each with its line and extra cells.
+
+    Only run when the fast parser has refused the file, so its cost does not matter.
+    """
+    problems: list[Problem] = []
+    n_bad = 0
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    last = 0
+    try:
+        for record in reader:
+            start, last = last + 1, reader.line_num
+            if start <= header_line or len(record) <= ncol:
+                continue
+            n_bad += 1
+            if len(problems) < SHAPE_PROBLEMS_LISTED:
+                extra = record[ncol:]
+                shown = sep.join(extra)
+                shown = shown if len(shown) <= 60 else shown[:57] + "..."
+                hint = ("; the extra cells are empty: delete the columns beyond the header" if not "".join(extra).strip()
+                        else "; a cell holding the delimiter needs quotes, or the header lacks a column name")
+                problems.append(Problem(file, start, None, shown, "table shape",
+                                        f"{ncol} cells as in the header (line {header_line}); this row has "
+                                        f"{len(record)}{hint}"))
+    except csv.Error as err:  # e.g. a NUL byte or an unterminated quote
+        problems.append(Problem(file, last + 1, None, None, "table shape", f"text a CSV reader accepts ({err})"))
+        n_bad += 1
+    if not problems:
+        p = Problem(file, None, None, None, "table shape", f"{ncol} columns as in the header (line {header_line})")
+        return DataError(f"{file}: cannot be read as a table with {ncol} columns "
+                         f"(header on line {header_line}): {exc}", (p,))
+    shown = "\n".join("  " + p.message() for p in problems[:20])
+    more = f"\n  ... and {n_bad - 20} more" if n_bad > 20 else ""
+    return DataError(f"{file}: {n_bad} row{'s' if n_bad != 1 else ''} with more cells than the header's {ncol} "
+                     f"columns (header on line {header_line}):\n{shown}{more}", tuple(problems))
 
 
 def _read_pyarrow(body: bytes, skip: int, sep: str, ncol: int) -> pd.DataFrame:

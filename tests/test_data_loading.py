@@ -340,7 +340,7 @@ def test_duplicate_header_and_ragged_rows(tmp_path):
         load(write(tmp_path, csv_text(DSS_HEADER + ",size_cm", [r + ",4" for r in DSS_ROWS])), "dss")
     (p,) = e.value.problems
     assert (p.rule, p.line, p.column) == ("duplicate column", 1, "size_cm")
-    with pytest.raises(DataError, match=r"cannot be read as a table with 9 columns \(header on line 1\)"):
+    with pytest.raises(DataError, match=r"1 row with more cells than the header.s 9 columns \(header on line 1\):\n  export.csv, line 5"):
         load(write(tmp_path, csv_text(DSS_HEADER, DSS_ROWS + [DSS_ROWS[0] + ",extra,cells"])), "dss")
 
 

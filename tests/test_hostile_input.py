@@ -421,3 +421,104 @@ def test_unknown_redcap_checkbox_choice_in_a_label_export_is_an_error(tmp_path):
     f.write_text(f.read_text(encoding="utf-8").replace("Checked\n", "Unchecked\n"), encoding="utf-8")
     r = run("check", f, "--schema", "cirt", "--mapping", m)  # nothing ticked in the unknown choice: nothing lost
     assert r.code == 0, r.text
+
+
+# -- internal errors that are the user's: clear usage (2) or data (1) errors -------------------------
+
+def test_pain_without_follow_up_visits(tmp_path):
+    f = tmp_path / "bkp.csv"
+    f.write_text("patient_id,arm,nrs_baseline,nrs_1m\nB1,BKP,7,\nB2,BKP,8,\nB3,control,6,\nB4,control,5,\n",
+                 encoding="utf-8")
+    r = run("pain", f, "--out", tmp_path / "out")
+    assert r.code == 1
+    assert "no follow-up NRS" in r.err and "nrs_1w, nrs_1m" in r.err
+    assert not (tmp_path / "out" / "results.json").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (("buderer", "--sensitivity", "0.9", "--specificity", "0.8", "--prevalence", "0.3", "--precision", "0.1",
+      "--level", "1.5"), "Invalid value for '--level': 1.5 is not strictly between 0 and 1"),
+    (("buderer", "--sensitivity", "0.9", "--specificity", "0.8", "--prevalence", "0.3", "--precision", "0.1",
+      "--level", "nan"), "Invalid value for '--level': nan is not strictly between 0 and 1"),
+    (("buderer", "--sensitivity", "90", "--specificity", "0.8", "--prevalence", "0.3", "--precision", "0.1"),
+     "Invalid value for '--sensitivity': 90 is not strictly between 0 and 1; give a proportion such as 0.95 (not 95)"),
+    (("auc", "--auc", "0.8", "--power", "0.8", "--sig-level", "0"), "Invalid value for '--sig-level'"),
+    (("kappa", "--kappa0", "0.4", "--kappa1", "0.8", "--prevalence", "0.3", "--alpha", "1"),
+     "Invalid value for '--alpha'"),
+    (("buderer", "--sensitivity", "0.9", "--specificity", "0.8", "--prevalence", "0.3", "--precision", "-1"),
+     "Invalid value for '--precision': -1 is not a finite number > 0"),
+])
+def test_sample_size_with_a_bad_level(args, message):
+    r = run("sample-size", *args)
+    assert r.code == 2 and message in r.err
+
+
+def test_dpi_zero_is_a_usage_error(tmp_path):
+    r = run("survival", _surv_csv(tmp_path), "--time", "time", "--event", "status", "--out", tmp_path / "out",
+            "--dpi", "0")
+    assert r.code == 2 and "Invalid value for '--dpi': 0 is not in the range 50<=x<=2400" in r.err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("mapping, message", [
+    ('delimiter: ";;"\n', "delimiter must be one character such as ',', ';' or a tab"),
+    ("delimiter: 5\n", "delimiter must be one character"),
+    ('dates: "%Q-%m-%d"\n', "dates '%Q-%m-%d' does not give the year, month and day"),
+    ('dates: "%Y-%m-%d %"\n', "dates '%Y-%m-%d %' is not a usable date format"),
+    ("encoding: [utf-8]\n", "'encoding' must be a single text or number, not a list"),
+    ("encoding: klingon\n", "Unknown encoding 'klingon'"),
+    ("missing: [{a: 1}]\n", "each 'missing' entry must be a single text or number, not a mapping"),
+    ("redcap: {dictonary: d.csv}\n", "unknown redcap key 'dictonary'"),
+])
+def test_bad_mapping_values_are_usage_errors(tmp_path, mapping, message):
+    m = tmp_path / "bad_mapping.yaml"
+    m.write_text(mapping, encoding="utf-8")
+    r = run("check", dss_csv(tmp_path), "--schema", "dss", "--mapping", m)
+    assert r.code == 2 and "bad_mapping.yaml" in r.err and message in r.err
+
+
+def test_a_strftime_date_format_in_a_mapping_still_works(tmp_path):
+    from spinestats.data_schemas.loading import load
+
+    import re
+
+    text = (Path(__file__).parents[1] / "data_schemas" / "examples" / "synthetic_cirt.csv").read_text(encoding="utf-8")
+    iso = tmp_path / "iso.csv"
+    iso.write_text(text, encoding="utf-8")
+    f = tmp_path / "cirt.csv"
+    f.write_text(re.sub(r"(\d{4})-(\d{2})-(\d{2})", r"\3.\2.\1", text), encoding="utf-8")
+    m = tmp_path / "dates.yaml"
+    m.write_text('dates: "%d.%m.%Y"\n', encoding="utf-8")
+    t = load(f, "cirt", mapping=m)
+    assert t.data["treatment_date"].equals(load(iso, "cirt").data["treatment_date"])
+
+
+def test_parquet_with_time_zone_aware_dates(tmp_path):
+    import pandas as pd
+
+    src = Path(__file__).parents[1] / "data_schemas" / "examples" / "synthetic_cirt.csv"
+    d = pd.read_csv(src, comment="#")
+    for c in [c for c in d.columns if c.endswith("_date")]:
+        d[c] = pd.to_datetime(d[c]).dt.tz_localize("Asia/Tokyo")
+    f = tmp_path / "tz.parquet"
+    d.to_parquet(f)
+    r = run("check", f, "--schema", "cirt")
+    assert r.code == 0, r.text
+    assert "column 'treatment_date': value 'Asia/Tokyo' - time zone dropped" in r.out
+    from spinestats.data_schemas.loading import load
+
+    t = load(f, "cirt")
+    assert str(t.data["treatment_date"].dtype) == "datetime64[ns]"
+    assert t.data["treatment_date"].iloc[0] == pd.Timestamp(d["treatment_date"].iloc[0].tz_localize(None))
+
+
+def test_ragged_rows_in_check_name_every_line(tmp_path):
+    f = tmp_path / "ragged.csv"
+    f.write_text("# exported 2024\n" + DSS_HEADER + 'P1,benign,3,distinct,no,"two\nlines"\n'
+                 "P2,benign,3,distinct,no,no,extra,more\nP3,benign,3,distinct,no,no\nP4,benign,3,distinct,no,no,,\n",
+                 encoding="utf-8")
+    r = run("check", f, "--schema", "dss")
+    assert r.code == 1
+    assert ("ragged.csv, line 5: value 'extra,more' - table shape: expected 6 cells as in the header (line 2); "
+            "this row has 8") in r.out
+    assert "ragged.csv, line 7: value ',' - table shape" in r.out and "the extra cells are empty" in r.out

@@ -35,7 +35,8 @@ from spinestats.reports.cli.common import echo_warnings, echo_load_warnings
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786).")
 @click.option("--figure-format", "figure_formats", multiple=True,
               type=click.Choice(["pdf", "svg", "png", "tiff"]), help="Figure format (repeatable; default: all).")
-@click.option("--dpi", "dpis", multiple=True, type=int, help="Raster resolution (repeatable; default: 300 and 600).")
+@click.option("--dpi", "dpis", multiple=True, type=click.IntRange(50, 2400),
+              help="Raster resolution, 50-2400 (repeatable; default: 300 and 600).")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 def command(file, mapping, sheet, mcid, mcid_percent, impute, impute_method, seed, random_slope, ancova_visit,
