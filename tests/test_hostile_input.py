@@ -522,3 +522,29 @@ def test_ragged_rows_in_check_name_every_line(tmp_path):
     assert ("ragged.csv, line 5: value 'extra,more' - table shape: expected 6 cells as in the header (line 2); "
             "this row has 8") in r.out
     assert "ragged.csv, line 7: value ',' - table shape" in r.out and "the extra cells are empty" in r.out
+
+
+def test_multicenter_positive_1_reads_a_clean_0_1_reference_as_accuracy_does(tmp_path):
+    import csv
+    import json
+
+    src = Path(__file__).parents[1] / "data_schemas" / "examples" / "synthetic_multicenter.csv"
+    rows = list(csv.DictReader(line for line in src.read_text(encoding="utf-8").splitlines() if not line.startswith("#")))
+    coded, labelled = tmp_path / "coded.csv", tmp_path / "labelled.csv"
+    coded.write_text("centre,dss,malignant\n" + "".join(
+        f"{r['centre']},{r['dss']},{int(r['reference'] == 'malignant')}\n" for r in rows), encoding="utf-8")
+    labelled.write_text("centre,dss,reference\n" + "".join(
+        f"{r['centre']},{r['dss']},{r['reference']}\n" for r in rows), encoding="utf-8")
+    r = run("multicenter", coded, "--center", "centre", "--score", "dss", "--truth", "malignant", "--positive", "1",
+            "--out", tmp_path / "a", "--figure-formats", "none")
+    assert r.code == 0, r.text
+    r2 = run("multicenter", labelled, "--center", "centre", "--score", "dss", "--truth", "reference",
+             "--positive", "malignant", "--out", tmp_path / "b", "--figure-formats", "none")
+    assert r2.code == 0, r2.text
+    a = json.loads((tmp_path / "a" / "results.json").read_text(encoding="utf-8"))
+    b = json.loads((tmp_path / "b" / "results.json").read_text(encoding="utf-8"))
+    assert a["per_center"] == b["per_center"] and a["pooled"] == b["pooled"]
+    assert sum(c["n_positive"] for c in a["per_center"]) == sum(r["reference"] == "malignant" for r in rows) == 163
+    r3 = run("multicenter", coded, "--center", "centre", "--score", "dss", "--truth", "malignant", "--positive", "2",
+             "--out", tmp_path / "c", "--figure-formats", "none")
+    assert r3.code == 2 and "--positive '2': not a value of 'malignant' (values: 0, 1)" in r3.err
