@@ -217,7 +217,8 @@ def read_plan(
     schema = plan_json_schema()
     _check_unknown_keys(doc, schema, f"plan {path}")
     entry_schema = schema["properties"]["data"]["additionalProperties"]
-    for name, entry in (doc.get("data") or {}).items():
+    data_block = doc.get("data")
+    for name, entry in (data_block.items() if isinstance(data_block, dict) else ()):
         if isinstance(entry, dict):
             _check_unknown_keys(entry, entry_schema, f"plan {path}, data '{name}'")
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(doc), key=lambda e: list(e.absolute_path))

@@ -83,7 +83,20 @@ def read_yaml(path: str | os.PathLike[str]) -> Any:
 
 
 def _canonical(doc: Any) -> bytes:
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
+    try:
+        text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    except TypeError:  # keys of mixed types (yes: and 'a':) cannot be sorted: sort them as the text JSON writes
+        text = json.dumps(_text_keys(doc), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return text.encode("utf-8")
+
+
+def _text_keys(doc: Any) -> Any:
+    if isinstance(doc, dict):
+        return {json.dumps(k, default=str).strip('"') if not isinstance(k, str) else k: _text_keys(v)
+                for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_text_keys(v) for v in doc]
+    return doc
 
 
 def plan_hash(path: str | os.PathLike[str]) -> str:
