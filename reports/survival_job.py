@@ -394,7 +394,7 @@ def run(
         censor = codes["CENSOR"][0]
         declared = codes["EVENT"] + codes["COMPETING"] if (codes["EVENT"] or codes["COMPETING"]) else None
         from spinestats.analysis.surv_input import event_data
-        from spinestats.data_schemas.event_columns import check_time_event
+        from spinestats.data_schemas.column_checks import check_time_event
 
         check_time_event(data, time=time, event=event, unit=unit, file=file, allowed=declared, censor=censor)
         ed = event_data(data, time=time, event=event, censor=censor, causes=declared, group=group)

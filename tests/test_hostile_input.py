@@ -548,3 +548,15 @@ def test_multicenter_positive_1_reads_a_clean_0_1_reference_as_accuracy_does(tmp
     r3 = run("multicenter", coded, "--center", "centre", "--score", "dss", "--truth", "malignant", "--positive", "2",
              "--out", tmp_path / "c", "--figure-formats", "none")
     assert r3.code == 2 and "--positive '2': not a value of 'malignant' (values: 0, 1)" in r3.err
+
+
+def test_accuracy_column_mode_names_line_and_value(tmp_path):
+    f = tmp_path / "acc.csv"
+    f.write_text("score,truth\n1,0\n2,1\nabc,1\n3,\n4,maybe\ninf,1\n5,0\n", encoding="utf-8")
+    r = run("accuracy", f, "--score", "score", "--truth", "truth", "--positive", "1", "--out", tmp_path / "out")
+    assert r.code == 1
+    assert "acc.csv: 3 problems on 3 rows in the score and reference columns" in r.err
+    assert "acc.csv, line 4, column 'score': value 'abc' - not a number" in r.err
+    assert "acc.csv, line 6, column 'truth': value 'maybe' - third reference label" in r.err
+    assert "acc.csv, line 7, column 'score': value 'inf' - not a finite number" in r.err
+    assert not (tmp_path / "out" / "results.json").exists()

@@ -1,9 +1,12 @@
-"""Column mode of the time-to-event commands: the time and event columns checked cell by cell.
+"""Column mode: the columns a command is told to use, checked cell by cell.
 
-``spinestats survival FILE --time COL --event COL`` reads any table (no
-schema), so the checks a schema would make are made here, before any
-estimator runs, and every problem names the file, the spreadsheet line, the
-column, the value and what was expected, all of them at once:
+``spinestats survival FILE --time COL --event COL`` and ``spinestats
+accuracy FILE --score COL --truth COL`` read any table (no schema), so the
+checks a schema would make are made here, before any estimator runs, and
+every problem names the file, the spreadsheet line, the column, the value
+and what was expected, all of them at once.
+
+Time and event (:func:`check_time_event`):
 
 * a time must be a finite number >= 0 (text, ``inf``, ``1e400`` are refused);
 * a time longer than :data:`MAX_YEARS` years in the declared unit is refused
@@ -11,6 +14,12 @@ column, the value and what was expected, all of them at once:
 * an event must be an integer code (``1.5``, ``あり``, ``yes`` are refused,
   with the codes to write instead) and, when codes are declared
   (``--event-codes``), one of them.
+
+Score and reference (:func:`check_score_truth`):
+
+* a score must be a finite number;
+* the reference column must hold the positive label and at most one other
+  label: a third label (``maybe``) would otherwise be counted as negative.
 
 Missing cells are not problems here: the analysis leaves those rows out and
 counts them in its flow.
@@ -125,6 +134,54 @@ def event_problems(data: pd.DataFrame, event: str, file: str, allowed: list[int]
     return out
 
 
+def score_truth_problems(data: pd.DataFrame, score: str, truth: str, positive: object, file: str) -> list[Problem]:
+    """Problems of a score column (not a finite number) and a reference column (a third label)."""
+    out: list[Problem] = []
+    if score in data.columns and not pd.api.types.is_bool_dtype(data[score]):
+        for value, lines in _cells(data[score]):
+            x = _number(value)
+            if x is not None and math.isfinite(x):
+                continue
+            rule = "not a number" if x is None else "not a finite number"
+            out += [Problem(file, int(line), score, _shown(value), rule,
+                            "a score: a finite number (higher = more likely positive)") for line in lines]
+    if truth in data.columns:
+        from spinestats.analysis.score_input import label_matches
+
+        ref = data[truth]
+        filled = ref.notna().to_numpy()
+        pos = label_matches(ref, positive).to_numpy(dtype=bool) & filled
+        others = ref[filled & ~pos]
+        labels = [_shown(v) for v in pd.unique(others)]
+        if len(labels) > 1 and pos.any():  # no positive at all: the analysis says so, listing the labels
+            counts = others.map(_shown).value_counts()
+            negative = counts.index[0]  # the most frequent other label is taken as the negative class
+            expected = (f"the positive label {positive!r} or one negative label; the column holds "
+                        f"{len(labels)} other labels ({', '.join(map(str, labels[:8]))}): recode them, or leave "
+                        f"the cell empty if the reference is unknown")
+            bad = others[others.map(_shown) != negative]
+            out += [Problem(file, int(line), truth, _shown(v), "third reference label", expected)
+                    for line, v in zip(bad.index, bad)]
+    return out
+
+
+def check_score_truth(data: pd.DataFrame, *, score: str, truth: str, positive: object, file: str = "data") -> None:
+    """Raise :class:`DataError` listing every problem of the score and reference columns."""
+    _raise(score_truth_problems(data, score, truth, positive, file), file, "score and reference")
+
+
+def _raise(problems: list[Problem], file: str, what: str) -> None:
+    if not problems:
+        return
+    from spinestats.data_schemas.loading import problems_message
+
+    problems.sort(key=lambda p: (p.line or 0, p.column or ""))
+    lines = len({p.line for p in problems})
+    raise DataError(problems_message(
+        problems, f"{file}: {len(problems)} problem{'s' if len(problems) != 1 else ''} on {lines} "
+                  f"row{'s' if lines != 1 else ''} in the {what} columns:"), tuple(problems))
+
+
 def check_time_event(data: pd.DataFrame, *, time: str, event: str, unit: str, file: str = "data",
                      allowed: list[int] | None = None, censor: int = 0) -> None:
     """Raise :class:`DataError` listing every problem of the time and event columns (sorted by line).
@@ -136,12 +193,4 @@ def check_time_event(data: pd.DataFrame, *, time: str, event: str, unit: str, fi
         problems += time_problems(data, time, unit, file)
     if event in data.columns:
         problems += event_problems(data, event, file, allowed, censor)
-    if not problems:
-        return
-    from spinestats.data_schemas.loading import problems_message
-
-    problems.sort(key=lambda p: (p.line or 0, p.column or ""))
-    lines = len({p.line for p in problems})
-    raise DataError(problems_message(
-        problems, f"{file}: {len(problems)} problem{'s' if len(problems) != 1 else ''} on {lines} "
-                  f"row{'s' if lines != 1 else ''} in the time and event columns:"), tuple(problems))
+    _raise(problems, file, "time and event")
