@@ -560,3 +560,15 @@ def test_accuracy_column_mode_names_line_and_value(tmp_path):
     assert "acc.csv, line 6, column 'truth': value 'maybe' - third reference label" in r.err
     assert "acc.csv, line 7, column 'score': value 'inf' - not a finite number" in r.err
     assert not (tmp_path / "out" / "results.json").exists()
+
+
+def test_schema_mode_follow_up_over_100_years_is_a_mistyped_year(tmp_path):
+    f = tmp_path / "cirt.csv"
+    f.write_text(CIRT_RAW + "\n" + CIRT_ROW.format(i=1) + "\n"
+                 + CIRT_ROW.format(i=2).replace("2020-01-01,2020-02-01", "1920-01-01,1920-02-01") + "\n",
+                 encoding="utf-8")
+    r = run("check", f, "--schema", "cirt")
+    assert r.code == 1
+    assert ("cirt.csv, line 3, column 'last_follow_up_date': value '2022-01-01' - follow_up_plausible: expected a "
+            "last follow-up within 100 years of treatment_date (1920-02-01, column 'treatment_date'); 102 years "
+            "suggests a mistyped year") in r.out
