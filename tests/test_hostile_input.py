@@ -548,6 +548,10 @@ def test_multicenter_positive_1_reads_a_clean_0_1_reference_as_accuracy_does(tmp
     r3 = run("multicenter", coded, "--center", "centre", "--score", "dss", "--truth", "malignant", "--positive", "2",
              "--out", tmp_path / "c", "--figure-formats", "none")
     assert r3.code == 2 and "--positive '2': not a value of 'malignant' (values: 0, 1)" in r3.err
+    coded.write_text(coded.read_text(encoding="utf-8") + "Centre A (synthetic),4,unclear\n", encoding="utf-8")
+    r4 = run("multicenter", coded, "--center", "centre", "--score", "dss", "--truth", "malignant", "--positive", "1",
+             "--out", tmp_path / "d", "--figure-formats", "none")
+    assert r4.code == 1 and f"coded.csv, line {len(rows) + 2}, column 'malignant': value 'unclear' - third" in r4.err
 
 
 def test_accuracy_column_mode_names_line_and_value(tmp_path):
