@@ -415,7 +415,6 @@ def _cell_text(v: object) -> str:
 XLSX_MAX_CELLS = 5_000_000
 #: An XLSX workbook's parts may unpack to at most this many bytes in all (a zip bomb is refused).
 XLSX_MAX_UNPACKED = 512 * 1024 * 1024
-_XLSX_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
 def _too_big_sheet(file: str, sheet: str, rows: int, cols: int, how: str) -> DataError:
@@ -460,54 +459,89 @@ class _SheetScan:
     uncached: list = dataclasses.field(default_factory=list)
 
 
-def _scan_sheet(path: Path, member: str, file: str, sheet: str) -> _SheetScan:
-    """Stream the sheet XML once: refuse a declared or actual used range over :data:`XLSX_MAX_CELLS`
-    cells as soon as it is seen, and note formula cells that have no cached value."""
-    import xml.etree.ElementTree as ET
-    import zipfile
+_COLUMNS: dict[str, int] = {}
 
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string, range_boundaries
+
+def _column_number(ref: str) -> int:
+    """Column number of a cell reference such as ``AB12`` (28)."""
+    letters = ref.rstrip("0123456789").upper()
+    n = _COLUMNS.get(letters)
+    if n is None:
+        n = 0
+        for ch in letters:
+            if not "A" <= ch <= "Z":
+                raise ValueError(f"bad cell reference {ref!r}")
+            n = n * 26 + ord(ch) - 64
+        _COLUMNS[letters] = n
+    return n
+
+
+def _scan_sheet(path: Path, member: str, file: str, sheet: str) -> _SheetScan:
+    """Stream the sheet XML once with expat (no tree is built): refuse a declared or actual used
+    range over :data:`XLSX_MAX_CELLS` cells as soon as it is seen, and note formula cells that
+    have no cached value.  A document type declaration (never in a real workbook) is refused."""
+    import zipfile
+    from xml.parsers import expat
+
+    from openpyxl.utils.cell import range_boundaries
 
     scan = _SheetScan()
-    row_no = 0
+    st = {"row": 0, "col": 0, "in": None, "f": None, "v": None, "t": None}
+
+    def start(name: str, attrs: dict) -> None:
+        tag = name.rpartition(":")[2]
+        if tag == "c":
+            ref = attrs.get("r")
+            st["col"] = _column_number(ref) if ref else st["col"] + 1
+            st["f"], st["v"], st["t"] = None, None, attrs.get("t")
+        elif tag == "row":
+            r = attrs.get("r")
+            st["row"] = int(r) if r else st["row"] + 1
+            st["col"] = 0
+        elif tag == "f":
+            st["in"], st["f"] = "f", ""
+        elif tag == "v":
+            st["in"], st["v"] = "v", ""
+        elif tag == "dimension":
+            ref = attrs.get("ref") or ""
+            try:
+                c0, r0, c1, r1 = range_boundaries(ref.upper()) if ":" in ref else (1, 1, 1, 1)
+            except (ValueError, TypeError):
+                return  # an unreadable declaration: the streaming count still applies
+            rows, cols = (r1 or 1) - (r0 or 1) + 1, (c1 or 1) - (c0 or 1) + 1
+            if rows * cols > XLSX_MAX_CELLS:
+                raise _too_big_sheet(file, sheet, rows, cols, f"its declared range {ref} spans")
+
+    def end(name: str) -> None:
+        tag = name.rpartition(":")[2]
+        if tag == "c":
+            scan.max_col = max(scan.max_col, st["col"])
+            # an empty <v/> is a stored empty text only for a text result (t="str")
+            if st["f"] is not None and (st["v"] is None or (not st["v"] and st["t"] != "str")):
+                scan.uncached.append((st["row"], st["col"], st["f"].strip()))
+        elif tag == "row":
+            scan.max_row = max(scan.max_row, st["row"])
+            if scan.max_row * max(scan.max_col, 1) > XLSX_MAX_CELLS:
+                raise _too_big_sheet(file, sheet, scan.max_row, max(scan.max_col, 1), "it holds at least")
+        elif tag in ("f", "v"):
+            st["in"] = None
+
+    def text(data: str) -> None:
+        if st["in"] is not None:
+            st[st["in"]] += data
+
+    def doctype(*_args) -> None:
+        raise ValueError("a document type declaration, which a workbook never has")
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, text
+    parser.StartDoctypeDeclHandler = doctype
     try:
         with zipfile.ZipFile(path) as zf, zf.open(member) as src:
-            for event, el in ET.iterparse(src, events=("start", "end")):
-                tag = el.tag
-                if event == "start":
-                    if tag == _XLSX_NS + "row":
-                        r = el.get("r")
-                        row_no = int(r) if r else row_no + 1
-                    continue
-                if tag == _XLSX_NS + "c":
-                    ref = el.get("r")
-                    if ref:
-                        col = column_index_from_string(coordinate_from_string(ref)[0])
-                    else:
-                        col = scan.max_col + 1
-                    scan.max_col = max(scan.max_col, col)
-                    f = el.find(_XLSX_NS + "f")
-                    v = el.find(_XLSX_NS + "v")
-                    # an empty <v/> is a stored empty text only for a text result (t="str")
-                    if f is not None and (v is None or (not v.text and el.get("t") != "str")):
-                        scan.uncached.append((row_no, col, (f.text or "").strip()))
-                elif tag == _XLSX_NS + "row":
-                    scan.max_row = max(scan.max_row, row_no)
-                    if scan.max_row * max(scan.max_col, 1) > XLSX_MAX_CELLS:
-                        raise _too_big_sheet(file, sheet, scan.max_row, max(scan.max_col, 1), "it holds at least")
-                    el.clear()
-                elif tag == _XLSX_NS + "dimension":
-                    ref = el.get("ref") or ""
-                    try:
-                        c0, r0, c1, r1 = range_boundaries(ref.upper()) if ":" in ref else (1, 1, 1, 1)
-                    except (ValueError, TypeError):
-                        continue  # an unreadable declaration: the streaming count still applies
-                    rows, cols = (r1 or 1) - (r0 or 1) + 1, (c1 or 1) - (c0 or 1) + 1
-                    if rows * cols > XLSX_MAX_CELLS:
-                        raise _too_big_sheet(file, sheet, rows, cols, f"its declared range {ref} spans")
+            parser.ParseFile(src)
     except SpinestatsError:
         raise
-    except (ET.ParseError, ValueError, KeyError, zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (expat.ExpatError, ValueError, KeyError, zipfile.BadZipFile, OSError, EOFError) as exc:
         p = Problem(file, None, None, None, "xlsx", f"a readable .xlsx workbook (sheet {sheet!r}: {exc})")
         raise DataError(f"{file}, sheet {sheet!r}: the sheet cannot be read ({exc}).", (p,)) from None
     return scan

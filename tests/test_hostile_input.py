@@ -576,3 +576,15 @@ def test_schema_mode_follow_up_over_100_years_is_a_mistyped_year(tmp_path):
     assert ("cirt.csv, line 3, column 'last_follow_up_date': value '2022-01-01' - follow_up_plausible: expected a "
             "last follow-up within 100 years of treatment_date (1920-02-01, column 'treatment_date'); 102 years "
             "suggests a mistyped year") in r.out
+
+
+def test_xlsx_with_a_document_type_declaration_is_refused(tmp_path, good_xlsx):
+    doctype = '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+
+    def edit(x: str) -> str:
+        head, sep, rest = x.partition("?>") if x.startswith("<?xml") else ("", "", x)
+        return head + sep + doctype + rest
+
+    book = _rewrite_sheet(good_xlsx, tmp_path / "dtd.xlsx", edit)
+    r = run("check", book, "--schema", "dss")
+    assert r.code == 1 and "dtd.xlsx" in r.out and "document type declaration" in r.out
