@@ -85,6 +85,10 @@ def _label_matches(values: pd.Series, positive: Any) -> pd.Series:
     return values.astype(str).str.strip() == str(positive).strip()
 
 
+#: public name: every command reads a reference column the same way (multicenter as accuracy)
+label_matches = _label_matches
+
+
 def class_size_warnings(n_pos: float, n_neg: float, min_per_class: int = 10) -> tuple[str, ...]:
     """Warnings for classes smaller than ``min_per_class`` patients."""
     out = []

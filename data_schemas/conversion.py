@@ -287,6 +287,12 @@ class Converter:
         return pd.to_datetime(text, format=fmt, errors="coerce"), f"a date in the format {fmt}"
 
     def date(self, raw: pd.Series, column: Column, file_col: str) -> pd.Series:
+        if isinstance(raw.dtype, pd.DatetimeTZDtype):  # Parquet timestamps with a time zone
+            self.problems.append(Problem(
+                self.file, None, file_col, str(raw.dtype.tz), "time zone dropped",
+                f"dates without a time zone: the timestamps were read as calendar dates and times in their own "
+                f"zone ({raw.dtype.tz})", "warning"))
+            raw = raw.dt.tz_localize(None)
         if pd.api.types.is_datetime64_any_dtype(raw):
             return raw.astype("datetime64[ns]")
         f = self.factor(raw)

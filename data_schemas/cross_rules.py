@@ -11,6 +11,8 @@ checks them on the converted table, column-wise:
     no event or follow-up date after ``death_date``.
 ``event_needs_date``
     an event flag set to yes needs its date; a date needs its flag.
+``follow_up_plausible`` (cirt, fracture)
+    the last follow-up at most 100 years after treatment or irradiation.
 ``dose_plausible``
     dose per fraction within 1-10 GyE (cirt) or 1-30 Gy (fracture).
 ``dss_matches_features`` (dss, readers)
@@ -117,6 +119,26 @@ def event_dates(file: str, df: pd.DataFrame, schema: str, source: dict[str, str]
     return out
 
 
+#: time zero of each schema's endpoints; a follow-up longer than MAX_FOLLOW_UP_YEARS after it is refused
+TIME_ZERO = {"cirt": "treatment_date", "fracture": "irradiation_date"}
+MAX_FOLLOW_UP_YEARS = 100
+
+
+def follow_up(file: str, df: pd.DataFrame, schema: str, source: dict[str, str]) -> list[Problem]:
+    """``follow_up_plausible``: the last follow-up at most 100 years after time zero (a mistyped year)."""
+    start = TIME_ZERO.get(schema)
+    if start is None or start not in df or "last_follow_up_date" not in df:
+        return []
+    a, b = df[start], df["last_follow_up_date"]
+    years = (b - a).dt.days.to_numpy(dtype=float, na_value=np.nan) / 365.25
+    bad = ~np.isnan(years) & (years > MAX_FOLLOW_UP_YEARS)
+    col = source.get("last_follow_up_date", "last_follow_up_date")
+    return [Problem(file, int(line), col, _iso(vb), "follow_up_plausible",
+                    f"a last follow-up within {MAX_FOLLOW_UP_YEARS} years of {start} ({_iso(va)}, column "
+                    f"'{source.get(start, start)}'); {y:.0f} years suggests a mistyped year")
+            for line, va, vb, y in zip(df.index[bad], a[bad], b[bad], years[bad])]
+
+
 def dose(file: str, df: pd.DataFrame, schema: str, source: dict[str, str]) -> list[Problem]:
     if schema not in DOSE:
         return []
@@ -159,7 +181,7 @@ def duplicates(file: str, df: pd.DataFrame, schema: str, source: dict[str, str],
     return []
 
 
-CHECKS: tuple[Callable[..., list[Problem]], ...] = (date_order, dose, dss_features)
+CHECKS: tuple[Callable[..., list[Problem]], ...] = (date_order, follow_up, dose, dss_features)
 
 
 def check(file: str, df: pd.DataFrame, schema: str, source: dict[str, str], raw: pd.DataFrame,

@@ -201,6 +201,7 @@ def _load_any(raw: RawTable, m: Mapping | None) -> LoadedTable:
     number and none is written with a leading zero (``"007"`` stays text); otherwise text."""
     frame = raw.frame.rename(columns=m.columns) if m and m.columns else raw.frame
     dropped, problems = _identifier_columns(frame, (), raw.file)
+    problems = list(raw.notes) + problems
     conv = Converter(raw.file, missing=MISSING_TOKENS | frozenset(m.missing if m else ()))
     data = {}
     for c in frame.columns:
@@ -242,6 +243,7 @@ def _load_schema(raw: RawTable, sch: Schema, m: Mapping | None, exclude_invalid:
     frame = raw.frame
     used = set(source.values())
     dropped, warnings = _identifier_columns(frame, used, file)
+    warnings = list(raw.notes) + warnings
     conv = Converter(file, missing=MISSING_TOKENS | frozenset(m.missing if m else ()),
                      date_format=m.dates if m else None)
     data: dict[str, Any] = {}

@@ -1,6 +1,7 @@
 """Mapping files: how an export's columns, units and codes meet a schema.
 
-A mapping is a small YAML file (read with ``yaml.safe_load``), every key
+A mapping is a small YAML file (read with :func:`.safe_yaml.load_yaml`:
+safe, with bounded size and aliases), every key
 optional::
 
     schema: dss              # checked against --schema when given
@@ -44,9 +45,8 @@ from collections.abc import Mapping as _Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from spinestats.data_schemas.conversion import UNIT_FACTORS
+from spinestats.data_schemas.safe_yaml import read_yaml_file
 from spinestats.data_schemas.schema import Schema, suggest
 from spinestats.errors import UsageError
 
@@ -87,6 +87,56 @@ def _code_keys(key: object) -> list[str]:
     return [str(key)]
 
 
+_SCALARS = (str, int, float, bool)
+
+
+def _scalar(value: Any, where: str, what: str) -> Any:
+    """``value`` when it is one text, number or boolean; UsageError naming ``what`` otherwise."""
+    if value is not None and not isinstance(value, _SCALARS):
+        kind = "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else type(value).__name__
+        raise UsageError(f"{where}: {what} must be a single text or number, not {kind} ({value!r}).")
+    return value
+
+
+def _text(spec: _Mapping[str, Any], key: str, where: str) -> str | None:
+    value = _scalar(spec.get(key), where, f"'{key}'")
+    return None if value is None else str(value)
+
+
+def _delimiter(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) != 1 or value in ('"', "\n", "\r"):
+        raise UsageError(f"{where}: delimiter must be one character such as ',', ';' or a tab (\"\\t\"), not "
+                         f"{value!r}" + (" (CSV files separate cells with a single character)"
+                                         if isinstance(value, str) and len(value) > 1 else "") + ".")
+    return value
+
+
+def _dates(value: Any, where: str) -> str | None:
+    """``iso``, ``excel`` or a strftime format naming year, month and day (checked by a round trip)."""
+    value = _scalar(value, where, "'dates'")
+    if value is None:
+        return None
+    fmt = str(value)
+    if fmt.lower() in ("iso", "excel"):
+        return fmt.lower()
+    import datetime as dt
+
+    expected = ("'iso' (YYYY-MM-DD), 'excel' (serial day numbers) or a date format with year, month and day "
+                "such as \"%d.%m.%Y\" or \"%Y/%m/%d\"")
+    if not any(y in fmt for y in ("%Y", "%y")) or not any(m in fmt for m in ("%m", "%b", "%B")) or "%d" not in fmt:
+        raise UsageError(f"{where}: dates {fmt!r} does not give the year, month and day; expected {expected}.")
+    try:
+        probe = dt.datetime(2001, 11, 23)
+        ok = dt.datetime.strptime(probe.strftime(fmt), fmt).date() == probe.date()
+    except ValueError as exc:
+        raise UsageError(f"{where}: dates {fmt!r} is not a usable date format ({exc}); expected {expected}.") from None
+    if not ok:
+        raise UsageError(f"{where}: dates {fmt!r} does not read back the dates it writes; expected {expected}.")
+    return fmt
+
+
 def parse_mapping(spec: _Mapping[str, Any], *, source: str | None = None, base: Path | None = None,
                   sha256: str | None = None) -> Mapping:
     """A :class:`Mapping` from an already-parsed YAML document."""
@@ -101,8 +151,10 @@ def parse_mapping(spec: _Mapping[str, Any], *, source: str | None = None, base: 
     for key in ("columns", "units", "codes"):
         if spec.get(key) is not None and not isinstance(spec[key], dict):
             raise UsageError(f"{where}: '{key}' must be a mapping of names, not {type(spec[key]).__name__}.")
-    columns = {str(k).strip(): str(v).strip() for k, v in (spec.get("columns") or {}).items()}
-    units = {str(k): str(v).strip() for k, v in (spec.get("units") or {}).items()}
+    columns = {str(_scalar(k, where, "a columns key")).strip(): str(_scalar(v, where, f"columns: {k}")).strip()
+               for k, v in (spec.get("columns") or {}).items()}
+    units = {str(_scalar(k, where, "a units key")): str(_scalar(v, where, f"units: {k}")).strip()
+             for k, v in (spec.get("units") or {}).items()}
     for col, unit in units.items():
         if unit.lower() not in UNIT_FACTORS:
             raise UsageError(f"{where}: unit {unit!r} for {col} is unknown; known units: "
@@ -111,11 +163,14 @@ def parse_mapping(spec: _Mapping[str, Any], *, source: str | None = None, base: 
     for col, table in (spec.get("codes") or {}).items():
         if not isinstance(table, dict):
             raise UsageError(f"{where}: codes for {col} must be a mapping of export code -> value.")
-        codes[str(col)] = {k2: v for k, v in table.items() for k2 in _code_keys(k)}
+        codes[str(_scalar(col, where, "a codes key"))] = {
+            k2: _scalar(v, where, f"codes: {col}: {k}") for k, v in table.items()
+            for k2 in _code_keys(_scalar(k, where, f"a code of {col}"))}
     missing = spec.get("missing") or []
     if not isinstance(missing, list):
         missing = [missing]
-    layout = spec.get("layout")
+    missing = [_scalar(m, where, "each 'missing' entry") for m in missing]
+    layout = _scalar(spec.get("layout"), where, "'layout'")
     if layout is not None and layout not in ("wide", "long"):
         raise UsageError(f"{where}: layout must be 'wide' or 'long', not {layout!r}.")
     redcap = None
@@ -123,10 +178,13 @@ def parse_mapping(spec: _Mapping[str, Any], *, source: str | None = None, base: 
         r = spec["redcap"]
         if not isinstance(r, dict):
             raise UsageError(f"{where}: 'redcap' must be a mapping with 'dictionary' and 'export'.")
-        export = str(r.get("export", "raw"))
+        export = str(_scalar(r.get("export", "raw"), where, "redcap: export"))
         if export not in ("raw", "labels"):
             raise UsageError(f"{where}: redcap export must be 'raw' or 'labels', not {export!r}.")
-        dictionary = r.get("dictionary")
+        unknown_r = sorted(set(map(str, r)) - {"dictionary", "export"})
+        if unknown_r:
+            raise UsageError(f"{where}: unknown redcap key {unknown_r[0]!r}; known keys: dictionary, export.")
+        dictionary = _scalar(r.get("dictionary"), where, "redcap: dictionary")
         dpath = None
         if dictionary is not None:
             dpath = Path(dictionary)
@@ -137,13 +195,20 @@ def parse_mapping(spec: _Mapping[str, Any], *, source: str | None = None, base: 
         if export == "labels" and dpath is None:
             raise UsageError(f"{where}: a REDCap label export needs the data dictionary (redcap: dictionary: FILE).")
         redcap = RedcapSpec(dpath, export)
-    dates = spec.get("dates")
+    encoding = _text(spec, "encoding", where)
+    if encoding is not None:
+        from spinestats.data_schemas.reading import normalise_encoding
+
+        try:
+            normalise_encoding(encoding)
+        except UsageError as exc:
+            raise UsageError(f"{where}: {exc}") from None
     return Mapping(
         columns=columns, units=units, codes=codes,
-        dates=None if dates is None else str(dates),
+        dates=_dates(spec.get("dates"), where),
         missing=tuple(str(m) for m in missing),
-        encoding=spec.get("encoding"), sheet=None if spec.get("sheet") is None else str(spec["sheet"]),
-        delimiter=spec.get("delimiter"), layout=layout, schema=spec.get("schema"),
+        encoding=encoding, sheet=_text(spec, "sheet", where),
+        delimiter=_delimiter(spec.get("delimiter"), where), layout=layout, schema=_text(spec, "schema", where),
         redcap=redcap, source=source, sha256=sha256,
     )
 
@@ -157,11 +222,7 @@ def load_mapping(mapping: "str | Path | _Mapping[str, Any] | Mapping | None") ->
     path = Path(mapping)
     if not path.is_file():
         raise UsageError(f"Mapping file not found: {path}")
-    data = path.read_bytes()
-    try:
-        spec = yaml.safe_load(data.decode("utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path.name}: not a readable UTF-8 YAML mapping ({exc}).") from None
+    spec, data = read_yaml_file(path, "mapping")
     return parse_mapping(spec or {}, source=path.name, base=path.parent,
                          sha256=hashlib.sha256(data).hexdigest())
 

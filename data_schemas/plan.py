@@ -1,6 +1,6 @@
 """The run plan: what ``spinestats run PLAN.yaml`` reads.
 
-A plan is a YAML file (read with ``yaml.safe_load`` only) with this layout::
+A plan is a YAML file (read with :func:`.safe_yaml.load_yaml` only: safe, bounded) with this layout::
 
     schema_version: 1            # version of the plan format
     title: DSS validation        # report title
@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from spinestats.data_schemas import plan_lock
+from spinestats.data_schemas.safe_yaml import load_yaml
 from spinestats.errors import UsageError
 
 PLAN_SCHEMA_VERSION = 1
@@ -199,9 +199,10 @@ def read_plan(
         raise UsageError(f"plan file {path} does not exist.")
     raw_bytes = path.read_bytes()
     try:
-        doc = yaml.safe_load(raw_bytes.decode("utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise UsageError(f"plan {path} is not valid YAML (UTF-8): {exc}") from exc
+        text = raw_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"plan {path} is not UTF-8 text (byte {exc.start}); save it as UTF-8.") from None
+    doc = load_yaml(text, f"plan {path}")
     if not isinstance(doc, dict):
         raise UsageError(f"plan {path}: expected a YAML mapping (schema_version, data, analyses), got {type(doc).__name__}.")
     version = doc.get("schema_version")
@@ -216,7 +217,8 @@ def read_plan(
     schema = plan_json_schema()
     _check_unknown_keys(doc, schema, f"plan {path}")
     entry_schema = schema["properties"]["data"]["additionalProperties"]
-    for name, entry in (doc.get("data") or {}).items():
+    data_block = doc.get("data")
+    for name, entry in (data_block.items() if isinstance(data_block, dict) else ()):
         if isinstance(entry, dict):
             _check_unknown_keys(entry, entry_schema, f"plan {path}, data '{name}'")
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(doc), key=lambda e: list(e.absolute_path))

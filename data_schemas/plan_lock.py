@@ -1,6 +1,6 @@
 """Locked analysis plans: prespecify, hash, and detect later changes.
 
-A plan is a YAML file (read with ``yaml.safe_load`` only).  Its
+A plan is a YAML file (read with :func:`.safe_yaml.load_yaml` only).  Its
 ``prespecified:`` section states what a prospective validation commits to
 before the data arrive; it can stand alone or be a section of the run plan
 that ``spinestats run`` reads (``data_schemas/plan.py`` carries it
@@ -55,9 +55,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from spinestats import __version__
+from spinestats.data_schemas.safe_yaml import load_yaml
 from spinestats.errors import DataError, UsageError
 
 LOCK_FORMAT = "spinestats-plan-lock"
@@ -94,16 +93,15 @@ class Prespecified:
 
 
 def read_yaml(path: str | os.PathLike[str]) -> Any:
-    """``yaml.safe_load`` of a file with clear errors."""
+    """The safe, bounded YAML document of a file (:func:`.safe_yaml.load_yaml`) with clear errors."""
     p = Path(path)
     if not p.is_file():
         raise UsageError(f"plan {p}: no such file.")
     try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise UsageError(f"plan {p}: not valid YAML ({exc}).") from None
+        text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise UsageError(f"plan {p}: not UTF-8 text.") from None
+    return load_yaml(text, f"plan {p}")
 
 
 def _null_keys(doc: Any) -> Any:
@@ -116,7 +114,20 @@ def _null_keys(doc: Any) -> Any:
 
 
 def _canonical(doc: Any) -> bytes:
-    return json.dumps(_null_keys(doc), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
+    try:
+        text = json.dumps(_null_keys(doc), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    except TypeError:  # keys of mixed types (yes: and 'a':) cannot be sorted: sort them as the text JSON writes
+        text = json.dumps(_text_keys(_null_keys(doc)), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return text.encode("utf-8")
+
+
+def _text_keys(doc: Any) -> Any:
+    if isinstance(doc, dict):
+        return {json.dumps(k, default=str).strip('"') if not isinstance(k, str) else k: _text_keys(v)
+                for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_text_keys(v) for v in doc]
+    return doc
 
 
 def plan_hash(path: str | os.PathLike[str]) -> str:

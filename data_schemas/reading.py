@@ -7,12 +7,28 @@ Formats, chosen by the file's extension:
 * ``.xlsx``/``.xlsm`` (openpyxl; one chosen sheet, default the first);
 * ``.parquet``/``.pq`` (pyarrow).
 
-Encodings of text files: a UTF-8 byte-order mark means UTF-8 with BOM, a
-UTF-16 one UTF-16 (Excel's "Unicode text", tab-delimited); else
-the bytes are decoded as UTF-8 and, if that fails, as CP932 (the Japanese
-Windows superset of Shift-JIS, what Japanese Excel writes).  A declared
-encoding (``encoding=`` or the mapping) is used as given.  Bytes that do not
+Encodings of text files: a declared encoding (``encoding=`` or the
+mapping) is used as given.  Otherwise a UTF-8 byte-order mark means UTF-8
+with BOM, a UTF-16 one UTF-16 (Excel's "Unicode text", tab-delimited); else
+the bytes are decoded as UTF-8 and, if that fails, charset-normalizer
+chooses between CP932 (the Japanese Windows superset of Shift-JIS, what
+Japanese Excel writes) and Windows-1252 (Western Excel; Latin-1 text), see
+:func:`detect`; an uncertain choice is a warning naming the encoding used.  Bytes that do not
 decode raise :class:`~spinestats.errors.DataError` naming the line.
+
+Limits (so that an untrusted file cannot exhaust memory or time; each
+refusal is a :class:`~spinestats.errors.DataError` naming the file, the size
+found and the limit):
+
+* any input file: at most :func:`max_input_bytes` bytes (an eighth of the
+  machine's memory, and never more than 2 GB), checked before it is read;
+* XLSX: the workbook's parts may unpack to :data:`XLSX_MAX_UNPACKED` bytes
+  (512 MB; a zip bomb is refused before anything is unpacked); a sheet's
+  used range, as declared in its ``<dimension>`` or as found while
+  streaming its XML, may span :data:`XLSX_MAX_CELLS` cells (5 million rows x
+  columns), checked before any cell is built;
+* XLSX formulas whose result was never stored (files written by scripts)
+  are refused, naming the cells: "open and save the file in Excel".
 
 Line numbers are the lines a spreadsheet or text editor shows: leading lines
 starting with ``#`` are comments (skipped but counted), the next line is the
@@ -28,18 +44,20 @@ what the file holds.  Parquet columns keep their stored types.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import dataclasses
 import datetime as _dt
 import hashlib
 import io
+import os
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from spinestats.errors import DataError, UsageError
+from spinestats.errors import DataError, SpinestatsError, UsageError
 from spinestats.data_schemas.records import Problem
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
@@ -76,6 +94,32 @@ class RawTable:
     header_line: int
     duplicate_columns: tuple[str, ...] = ()
     blank_rows: int = 0  # records whose every cell is empty (",,,"): not data, counted here
+    notes: tuple[Problem, ...] = ()  # warnings about the reading itself (an uncertain encoding)
+
+
+#: ceiling of :func:`max_input_bytes`
+MAX_INPUT_BYTES = 2 * 1024 ** 3
+
+
+def max_input_bytes() -> int:
+    """Largest input file read: an eighth of the machine's memory, at most :data:`MAX_INPUT_BYTES`."""
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not reported (e.g. Windows): the ceiling alone
+        return MAX_INPUT_BYTES
+    return int(min(MAX_INPUT_BYTES, ram // 8)) if ram > 0 else MAX_INPUT_BYTES
+
+
+def _check_size(p: Path, file: str) -> None:
+    size, limit = p.stat().st_size, max_input_bytes()
+    if size > limit:
+        mb = 1024 * 1024
+        q = Problem(file, None, None, f"{size / mb:,.0f} MB", "file too large",
+                    f"a file of at most {limit / mb:,.0f} MB on this machine")
+        raise DataError(
+            f"{file}: {size / mb:,.0f} MB ({size:,} bytes); this machine reads input files up to "
+            f"{limit / mb:,.0f} MB (an eighth of its memory, at most {MAX_INPUT_BYTES // mb:,} MB). Split the "
+            "export (e.g. by centre or year) or keep only the columns the analysis needs.", (q,))
 
 
 def file_sha256(data: bytes) -> str:
@@ -132,25 +176,65 @@ def decode(data: bytes, file: str, encoding: str | None) -> tuple[str, str]:
         if enc == "utf-8" and text.startswith("\ufeff"):
             text, enc = text[1:], "utf-8-sig"
         return text, enc
+    text, enc, _ = detect(data, file)
+    return text, enc
+
+
+#: Encodings detection chooses among when a file is neither UTF-8 nor marked by a BOM: the Japanese
+#: Windows code page (what Japanese Excel writes) and the Western one (a superset of Latin-1's text).
+DETECTED_ENCODINGS = ("cp932", "cp1252")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uff01-\uff5e]")
+
+
+def detect(data: bytes, file: str) -> tuple[str, str, Problem | None]:
+    """Decode undeclared bytes: ``(text, encoding, warning or None)``.
+
+    BOMs decide first (UTF-8, UTF-16), then strict UTF-8.  Otherwise
+    charset-normalizer ranks :data:`DETECTED_ENCODINGS` (UTF-16 without BOM
+    too when the bytes hold NULs) and drops chaotic decodings: a Latin-1
+    file is no longer read as CP932 mojibake.  Among decodings that survive,
+    CP932 is preferred when it gives Japanese text (the tool's usual
+    registry), else the best ranked.  When more than one survives the choice
+    is uncertain and the warning says which encoding was used and how to
+    declare another.  Nothing decodes: DataError naming the first bad line.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
-        return decode(data, file, "utf-8-sig")
+        return (*decode(data, file, "utf-8-sig"), None)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export is UTF-16 with BOM
-        return decode(data, file, "utf-16")
+        return (*decode(data, file, "utf-16"), None)
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8"), "utf-8", None
     except UnicodeDecodeError as exc:
         first_bad = exc.start
-    try:
-        return data.decode("cp932"), "cp932"
-    except UnicodeDecodeError:
-        pass
+    import charset_normalizer
+
+    isolation = list(DETECTED_ENCODINGS) + (["utf_16_le", "utf_16_be"] if b"\x00" in data[:4096] else [])
+    matches = charset_normalizer.from_bytes(data, cp_isolation=isolation)
+    names = [codecs.lookup(m.encoding).name for m in matches]
+    if names:
+        ja = [n for n, m in zip(names, matches) if n == "cp932" and _JAPANESE.search(str(m))]
+        enc = ja[0] if ja else names[0]
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:  # pragma: no cover - charset-normalizer decoded it already
+            text = None
+        if text is not None:
+            note = None
+            others = [n for n in dict.fromkeys(names) if n != enc]
+            if others:
+                note = Problem(file, None, None, enc, "encoding detected",
+                               f"a declared encoding: the file is not UTF-8 and was read as {enc} (detected); it "
+                               f"also decodes as {', '.join(others)}. If its text looks wrong, declare the "
+                               "encoding with --encoding or 'encoding:' in the mapping", severity="warning")
+            return text, enc, note
     line = _line_of_offset(data, first_bad)
     bad = data[first_bad:first_bad + 4]
     problem = Problem(file, line, None, repr(bad), "encoding",
-                      "UTF-8, UTF-8 with BOM or CP932 (Shift-JIS) text; declare the encoding with "
-                      "--encoding or 'encoding:' in the mapping")
+                      "UTF-8, UTF-8 with BOM, UTF-16, CP932 (Shift-JIS) or Windows-1252/Latin-1 text; declare "
+                      "the encoding with --encoding or 'encoding:' in the mapping")
     raise DataError(
-        f"{file}, line {line}: bytes {bad!r} are neither UTF-8 nor CP932 (Shift-JIS). "
+        f"{file}, line {line}: bytes {bad!r} are not UTF-8, and no other encoding spinestats detects "
+        "(CP932/Shift-JIS, Windows-1252/Latin-1) reads the file as text. "
         "Declare the file's encoding with --encoding (or 'encoding:' in the mapping).",
         (problem,),
     )
@@ -200,7 +284,11 @@ def _head_lines(text: str) -> tuple[int, str | None, int]:
 
 def _read_text(data: bytes, file: str, suffix: str, encoding: str | None,
                delimiter: str | None) -> RawTable:
-    text, enc = decode(data, file, encoding)
+    if encoding is not None:
+        text, enc = decode(data, file, encoding)
+        note = None
+    else:
+        text, enc, note = detect(data, file)
     if "\r" in text and "\n" not in text:  # classic Mac line ends: one record per CR
         text = text.replace("\r", "\n")
     n_comment, header_text, after = _head_lines(text)
@@ -231,9 +319,7 @@ def _read_text(data: bytes, file: str, suffix: str, encoding: str | None,
                 engine="c", quoting=csv.QUOTE_MINIMAL, index_col=False,
             )
     except (pd.errors.ParserError, ValueError, csv.Error) as exc:
-        p = Problem(file, None, None, None, "table shape", f"{ncol} columns as in the header")
-        raise DataError(f"{file}: cannot be read as a table with {ncol} columns "
-                        f"(header on line {header_line}): {exc}", (p,)) from None
+        raise _shape_error(text, file, sep, ncol, header_line, exc) from None
     frame.columns = names
     frame.index = pd.RangeIndex(header_line + 1, header_line + 1 + len(frame))
     blank = np.ones(len(frame), dtype=bool)
@@ -245,7 +331,49 @@ def _read_text(data: bytes, file: str, suffix: str, encoding: str | None,
     frame.index.name = "line"
     if len(frame) == 0:
         raise _empty(file, f"the file has a header (line {header_line}) but no data rows")
-    return RawTable(frame, file, "", enc, None, "tsv" if sep == "\t" else "csv", header_line, dups, n_blank)
+    return RawTable(frame, file, "", enc, None, "tsv" if sep == "\t" else "csv", header_line, dups, n_blank,
+                    (note,) if note else ())
+
+
+#: how many ragged rows a shape error lists (all are counted)
+SHAPE_PROBLEMS_LISTED = 1000
+
+
+def _shape_error(text: str, file: str, sep: str, ncol: int, header_line: int, exc: Exception) -> DataError:
+    """The rows whose cell count differs from the header's, each with its line and extra cells.
+
+    Only run when the fast parser has refused the file, so its cost does not matter.
+    """
+    problems: list[Problem] = []
+    n_bad = 0
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    last = 0
+    try:
+        for record in reader:
+            start, last = last + 1, reader.line_num
+            if start <= header_line or len(record) <= ncol:
+                continue
+            n_bad += 1
+            if len(problems) < SHAPE_PROBLEMS_LISTED:
+                extra = record[ncol:]
+                shown = sep.join(extra)
+                shown = shown if len(shown) <= 60 else shown[:57] + "..."
+                hint = ("; the extra cells are empty: delete the columns beyond the header" if not "".join(extra).strip()
+                        else "; a cell holding the delimiter needs quotes, or the header lacks a column name")
+                problems.append(Problem(file, start, None, shown, "table shape",
+                                        f"{ncol} cells as in the header (line {header_line}); this row has "
+                                        f"{len(record)}{hint}"))
+    except csv.Error as err:  # e.g. a NUL byte or an unterminated quote
+        problems.append(Problem(file, last + 1, None, None, "table shape", f"text a CSV reader accepts ({err})"))
+        n_bad += 1
+    if not problems:
+        p = Problem(file, None, None, None, "table shape", f"{ncol} columns as in the header (line {header_line})")
+        return DataError(f"{file}: cannot be read as a table with {ncol} columns "
+                         f"(header on line {header_line}): {exc}", (p,))
+    shown = "\n".join("  " + p.message() for p in problems[:20])
+    more = f"\n  ... and {n_bad - 20} more" if n_bad > 20 else ""
+    return DataError(f"{file}: {n_bad} row{'s' if n_bad != 1 else ''} with more cells than the header's {ncol} "
+                     f"columns (header on line {header_line}):\n{shown}{more}", tuple(problems))
 
 
 def _read_pyarrow(body: bytes, skip: int, sep: str, ncol: int) -> pd.DataFrame:
@@ -287,16 +415,172 @@ def _cell_text(v: object) -> str:
     return str(v)
 
 
+#: An XLSX sheet is read up to this many cells of its used range (rows x columns, as declared by
+#: the sheet or as found): a 5 KB file can declare A1:XFD1048576 (17 thousand million cells).
+XLSX_MAX_CELLS = 5_000_000
+#: An XLSX workbook's parts may unpack to at most this many bytes in all (a zip bomb is refused).
+XLSX_MAX_UNPACKED = 512 * 1024 * 1024
+
+
+def _too_big_sheet(file: str, sheet: str, rows: int, cols: int, how: str) -> DataError:
+    p = Problem(file, None, None, f"{rows:,} rows x {cols:,} columns", "sheet too large",
+                f"at most {XLSX_MAX_CELLS:,} cells (rows x columns) in sheet {sheet!r}; delete the empty rows "
+                "and columns beyond the data, or save the sheet as CSV")
+    return DataError(
+        f"{file}, sheet {sheet!r}: {how} {rows:,} rows x {cols:,} columns = {rows * cols:,} cells; an XLSX sheet "
+        f"is read up to {XLSX_MAX_CELLS:,} cells. Delete the empty rows and columns beyond the data "
+        "(select them, Delete, save), or save the sheet as CSV, which has no such limit.", (p,))
+
+
+def _check_archive(path: Path, file: str) -> None:
+    """Refuse a workbook whose zip parts unpack beyond :data:`XLSX_MAX_UNPACKED` (before any is unpacked)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        p = Problem(file, None, None, None, "xlsx", "a readable .xlsx workbook")
+        raise DataError(f"{file}: cannot be opened as an Excel workbook ({exc}).", (p,)) from None
+    total = sum(i.file_size for i in infos)
+    if total > XLSX_MAX_UNPACKED:
+        mb = 1024 * 1024
+        p = Problem(file, None, None, f"{total // mb:,} MB unpacked", "workbook too large",
+                    f"an .xlsx whose parts unpack to at most {XLSX_MAX_UNPACKED // mb:,} MB (a zip bomb?); "
+                    "save the sheet as CSV")
+        raise DataError(
+            f"{file}: the workbook's parts unpack to {total / mb:,.0f} MB ({path.stat().st_size:,} bytes packed); "
+            f"an .xlsx is read up to {XLSX_MAX_UNPACKED // mb:,} MB unpacked. A damaged or hostile file (a "
+            "'zip bomb'), or a workbook too large for Excel format: save the sheet as CSV.", (p,))
+
+
+@dataclasses.dataclass
+class _SheetScan:
+    """What a streaming pass over a sheet's XML found, before any cell is built."""
+
+    max_row: int = 0
+    max_col: int = 0
+    #: formula cells without a stored result: (row, column number, formula text)
+    uncached: list = dataclasses.field(default_factory=list)
+
+
+_COLUMNS: dict[str, int] = {}
+
+
+def _column_number(ref: str) -> int:
+    """Column number of a cell reference such as ``AB12`` (28)."""
+    letters = ref.rstrip("0123456789").upper()
+    n = _COLUMNS.get(letters)
+    if n is None:
+        n = 0
+        for ch in letters:
+            if not "A" <= ch <= "Z":
+                raise ValueError(f"bad cell reference {ref!r}")
+            n = n * 26 + ord(ch) - 64
+        _COLUMNS[letters] = n
+    return n
+
+
+def _scan_sheet(path: Path, member: str, file: str, sheet: str) -> _SheetScan:
+    """Stream the sheet XML once with expat (no tree is built): refuse a declared or actual used
+    range over :data:`XLSX_MAX_CELLS` cells as soon as it is seen, and note formula cells that
+    have no cached value.  A document type declaration (never in a real workbook) is refused."""
+    import zipfile
+    from xml.parsers import expat
+
+    from openpyxl.utils.cell import range_boundaries
+
+    scan = _SheetScan()
+    st = {"row": 0, "col": 0, "in": None, "f": None, "v": None, "t": None}
+
+    def start(name: str, attrs: dict) -> None:
+        tag = name.rpartition(":")[2]
+        if tag == "c":
+            ref = attrs.get("r")
+            st["col"] = _column_number(ref) if ref else st["col"] + 1
+            st["f"], st["v"], st["t"] = None, None, attrs.get("t")
+        elif tag == "row":
+            r = attrs.get("r")
+            st["row"] = int(r) if r else st["row"] + 1
+            st["col"] = 0
+        elif tag == "f":
+            st["in"], st["f"] = "f", ""
+        elif tag == "v":
+            st["in"], st["v"] = "v", ""
+        elif tag == "dimension":
+            ref = attrs.get("ref") or ""
+            try:
+                c0, r0, c1, r1 = range_boundaries(ref.upper()) if ":" in ref else (1, 1, 1, 1)
+            except (ValueError, TypeError):
+                return  # an unreadable declaration: the streaming count still applies
+            rows, cols = (r1 or 1) - (r0 or 1) + 1, (c1 or 1) - (c0 or 1) + 1
+            if rows * cols > XLSX_MAX_CELLS:
+                raise _too_big_sheet(file, sheet, rows, cols, f"its declared range {ref} spans")
+
+    def end(name: str) -> None:
+        tag = name.rpartition(":")[2]
+        if tag == "c":
+            scan.max_col = max(scan.max_col, st["col"])
+            # an empty <v/> is a stored empty text only for a text result (t="str")
+            if st["f"] is not None and (st["v"] is None or (not st["v"] and st["t"] != "str")):
+                scan.uncached.append((st["row"], st["col"], st["f"].strip()))
+        elif tag == "row":
+            scan.max_row = max(scan.max_row, st["row"])
+            if scan.max_row * max(scan.max_col, 1) > XLSX_MAX_CELLS:
+                raise _too_big_sheet(file, sheet, scan.max_row, max(scan.max_col, 1), "it holds at least")
+        elif tag in ("f", "v"):
+            st["in"] = None
+
+    def text(data: str) -> None:
+        if st["in"] is not None:
+            st[st["in"]] += data
+
+    def doctype(*_args) -> None:
+        raise ValueError("a document type declaration, which a workbook never has")
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, text
+    parser.StartDoctypeDeclHandler = doctype
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open(member) as src:
+            parser.ParseFile(src)
+    except SpinestatsError:
+        raise
+    except (expat.ExpatError, ValueError, KeyError, zipfile.BadZipFile, OSError, EOFError) as exc:
+        p = Problem(file, None, None, None, "xlsx", f"a readable .xlsx workbook (sheet {sheet!r}: {exc})")
+        raise DataError(f"{file}, sheet {sheet!r}: the sheet cannot be read ({exc}).", (p,)) from None
+    return scan
+
+
+def _uncached_error(file: str, sheet: str, scan: _SheetScan, names: dict[int, str]) -> DataError:
+    from openpyxl.utils.cell import get_column_letter
+
+    expected = ("a value: the cell holds a formula whose result was never saved (files written by scripts "
+                "often store only the formula); open and save the file in Excel or LibreOffice so that the "
+                "results are stored, then run again")
+    problems = [Problem(file, r, names.get(c, get_column_letter(c)), f"={f}", "formula without a value", expected)
+                for r, c, f in scan.uncached]
+    shown = "\n".join("  " + p.message() for p in problems[:20])
+    more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+    return DataError(
+        f"{file}, sheet {sheet!r}: {len(problems)} formula cell{'s' if len(problems) != 1 else ''} without a "
+        "stored result. Open and save the file in Excel (or LibreOffice) so the results are stored, "
+        f"then run again:\n{shown}{more}", tuple(problems))
+
+
 def _read_xlsx(path: Path, file: str, sheet: str | None) -> RawTable:
     import openpyxl
 
+    _check_archive(path, file)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        p = Problem(file, None, None, None, "xlsx", "a readable .xlsx workbook")
+        p = Problem(file, None, None, None, "xlsx", f"a readable .xlsx workbook ({exc})")
         raise DataError(f"{file}: cannot be opened as an Excel workbook ({exc}).", (p,)) from None
     try:
         if sheet is None:
+            if not wb.worksheets:
+                raise _empty(file, "the workbook has no worksheet")
             ws = wb.worksheets[0]
         elif sheet in wb.sheetnames:
             ws = wb[sheet]
@@ -304,10 +588,25 @@ def _read_xlsx(path: Path, file: str, sheet: str | None) -> RawTable:
             raise UsageError(f"{file}: no sheet {sheet!r}; the workbook's sheets are: "
                              + ", ".join(repr(s) for s in wb.sheetnames) + ".")
         sheet_name = ws.title
-        rows = [(i, [_cell_text(v) for v in row]) for i, row in enumerate(ws.iter_rows(values_only=True), 1)]
+        member = getattr(ws, "_worksheet_path", None)
+        if member is None:  # a chart sheet has no cells
+            raise _empty(file, f"sheet {sheet_name!r} holds no cells")
+        scan = _scan_sheet(path, member, file, sheet_name)
+        ws.reset_dimensions()  # the scan found the true used range; a wrong declaration cannot truncate it
+        rows = []
+        for i, row in enumerate(ws.iter_rows(max_col=scan.max_col or None, values_only=True), 1):
+            if i > scan.max_row:
+                break
+            cells = [_cell_text(v) for v in row]
+            if any(c.strip() for c in cells):
+                rows.append((i, cells))
+    except (SpinestatsError, MemoryError):
+        raise
+    except Exception as exc:  # openpyxl raises many types for a damaged sheet
+        p = Problem(file, None, None, None, "xlsx", "a readable .xlsx workbook")
+        raise DataError(f"{file}: the sheet cannot be read ({type(exc).__name__}: {exc}).", (p,)) from None
     finally:
         wb.close()
-    rows = [(i, r) for i, r in rows if any(c.strip() for c in r)]
     while rows and rows[0][1][0].startswith("#"):
         rows.pop(0)
     if not rows:
@@ -316,6 +615,8 @@ def _read_xlsx(path: Path, file: str, sheet: str | None) -> RawTable:
     while header and header[-1] == "":
         header.pop()
     names, dups = _dedupe([h.strip() for h in header])
+    if scan.uncached:
+        raise _uncached_error(file, sheet_name, scan, {j + 1: n for j, n in enumerate(names)})
     body = rows[1:]
     if not body:
         raise _empty(file, f"sheet {sheet_name!r} has a header (line {header_line}) but no data rows")
@@ -407,6 +708,7 @@ def read_table(path: str | Path, *, encoding: str | None = None, sheet: str | No
     if p.is_dir():
         raise UsageError(f"{p} is a folder; expected a CSV, TSV, XLSX or Parquet file.")
     suffix = p.suffix.lower()
+    _check_size(p, file)
     data = p.read_bytes()
     digest = file_sha256(data)
     if suffix in XLSX_SUFFIXES:

@@ -86,6 +86,7 @@ def relabel(raw: RawTable, dictionary: Path | None) -> RawTable:
     by_label = {f.label: f for f in fields.values()}
     frame = raw.frame.copy()
     rename = {}
+    problems: list[Problem] = []
     for col in frame.columns:
         m = _CHOICE_HEADER.match(col)
         if m and m.group("label") in by_label:
@@ -94,14 +95,37 @@ def relabel(raw: RawTable, dictionary: Path | None) -> RawTable:
             if m.group("choice") in codes:
                 rename[col] = f"{fld.name}___{codes[m.group('choice')]}"
                 continue
+            if fld.type == "checkbox":  # a choice the dictionary does not list: never silently left out
+                problems += _unknown_choice(raw.file, frame[col], col, fld, m.group("choice"), dictionary.name)
+                continue
         if col in by_label:
             fld = by_label[col]
             rename[col] = fld.name
             if fld.type in ("radio", "dropdown"):
                 to_code = {lab: code for code, lab in fld.choices}
                 frame[col] = frame[col].map(lambda v: to_code.get(str(v).strip(), v))
+    if problems:
+        raise _choice_error(problems)
     frame = frame.rename(columns=rename)
     return dataclasses.replace(raw, frame=frame)
+
+
+def _unknown_choice(file: str, cells: pd.Series, column: str, fld: Field | None, choice: str,
+                    source: str, field: str | None = None) -> list[Problem]:
+    """Errors for the checked cells of a checkbox column whose choice is not a known one."""
+    name = fld.name if fld is not None else field
+    known = ", ".join(f"{c} ({lab})" if lab != c else c for c, lab in fld.choices) if fld is not None else source
+    expected = (f"a choice of checkbox field {name} ({known}); '{choice}' is not one, so the ticks in this "
+                "column cannot be read: correct the export or the data dictionary")
+    state = cells.astype(str).str.strip().str.lower().map(CHECKED)
+    on = state.eq(True).to_numpy(dtype=bool)
+    return [Problem(file, int(line), column, v, "unknown checkbox choice", expected)
+            for line, v in zip(cells.index[on], cells[on])]
+
+
+def _choice_error(problems: list[Problem]) -> DataError:
+    return DataError("\n".join([f"REDCap checkbox columns for choices that do not exist ({len(problems)} "
+                                 "ticked cell(s)):"] + ["  " + p.message() for p in problems[:50]]), problems)
 
 
 def combine_checkboxes(raw: RawTable, schema: Schema, mapped: dict[str, str],
@@ -116,6 +140,8 @@ def combine_checkboxes(raw: RawTable, schema: Schema, mapped: dict[str, str],
     combined: dict[str, str] = {}
     new_cols: dict[str, pd.Series] = {}
     problems: list[Problem] = []
+    unknown: list[Problem] = []
+    fields = read_dictionary(dictionary) if dictionary is not None else {}
     for col in schema.columns:
         if col.name in present:
             continue
@@ -126,6 +152,15 @@ def combine_checkboxes(raw: RawTable, schema: Schema, mapped: dict[str, str],
         codes = [c[len(prefix):] for c in parts]
         if col.type == "layers":
             codes = [c.upper() for c in codes]
+        fld = fields.get(col.name)
+        valid = _valid_choices(col.type, fld)
+        if valid is not None:
+            for c, code in zip(parts, codes):
+                if code not in valid:
+                    where = (f"the data dictionary {dictionary.name}" if fld is not None and fld.choices
+                             else f"WBB {col.type} " + ("1-12" if col.type == "zones" else "A-E"))
+                    unknown += _unknown_choice(raw.file, frame[c], c, fld if fld is not None and fld.choices else None,
+                                               code, where, col.name)
         checked = np.zeros((len(frame), len(parts)), dtype=bool)
         for j, c in enumerate(parts):
             t = frame[c].astype(str).str.strip().str.lower()
@@ -138,6 +173,8 @@ def combine_checkboxes(raw: RawTable, schema: Schema, mapped: dict[str, str],
         cells = [";".join(code for code, on in zip(codes, row) if on) for row in checked]
         new_cols[f"{col.name}___*"] = pd.Series(cells, index=frame.index, dtype=object)
         combined[col.name] = f"{col.name}___*"
+    if unknown:
+        raise _choice_error(unknown)
     if problems:
         raise DataError("\n".join(["REDCap checkbox columns hold values other than 1/0:"]
                                   + ["  " + p.message() for p in problems[:50]]), problems)
@@ -146,6 +183,18 @@ def combine_checkboxes(raw: RawTable, schema: Schema, mapped: dict[str, str],
     drop = [c for c in frame.columns if any(c.lower().startswith(f"{n}___") for n in combined)]
     frame = frame.drop(columns=drop).assign(**new_cols)
     return dataclasses.replace(raw, frame=frame), combined
+
+
+def _valid_choices(kind: str, fld: Field | None) -> set[str] | None:
+    """The codes a checkbox column may carry: the dictionary's, else those of the WBB type."""
+    if fld is not None and fld.choices:
+        codes = {c for c, _ in fld.choices}
+        return {c.upper() for c in codes} if kind == "layers" else codes
+    if kind == "zones":
+        return {str(z) for z in range(1, 13)}
+    if kind == "layers":
+        return set("ABCDE")
+    return None
 
 
 def _choices(values: tuple) -> str:

@@ -69,6 +69,8 @@ def check_column(file: str, raw: pd.Series, values: pd.Series, column: Column, f
                              "(mixed units?); declare 'units: {" + column.name + ": mm}' in the mapping "
                              "if the whole column is in mm")
             out += _problems(file, raw, bad, file_col, "out of range", expected)
+        if column.plausible is not None:
+            out += _implausible(file, raw, x, present, column, file_col, note)
     if column.unique:
         key = values.where(~pd.isna(values), None)
         codes, _ = pd.factorize(key, use_na_sentinel=True)
@@ -81,6 +83,32 @@ def check_column(file: str, raw: pd.Series, values: pd.Series, column: Column, f
                 others = [str(x) for x in lines_of[v] if x != line][:5]
                 out.append(Problem(file, int(line), file_col, _plain(v), "duplicate ID",
                                    f"a unique {column.name} (also on line {', '.join(others)})"))
+    return out
+
+
+def _implausible(file: str, raw: pd.Series, x: np.ndarray, present: np.ndarray, column: Column, file_col: str,
+                 note: str) -> list[Problem]:
+    """Warnings for values inside the hard bounds but outside the schema's ``plausible`` range."""
+    lo, hi = column.plausible
+    hard_ok = present.copy()
+    if column.min_exclusive is not None:
+        hard_ok &= x > column.min_exclusive
+    if column.min is not None:
+        hard_ok &= x >= column.min
+    if column.max is not None:
+        hard_ok &= x <= column.max
+    unit = f" {column.unit}" if column.unit else ""
+    out = []
+    for bad, side in ((hard_ok & (x > hi), "high"), (hard_ok & (x < lo), "low")):
+        if not bad.any():
+            continue
+        expected = f"a value from {lo:g} to {hi:g}{unit} (the plausible range; kept, please check it){note}"
+        if side == "high" and column.unit == "cm" and not note:
+            expected += (" - a value this large looks like millimetres in a centimetre column; declare "
+                         "'units: {" + column.name + ": mm}' in the mapping if the whole column is in mm")
+        shown = raw.to_numpy()[bad]
+        out += [Problem(file, int(line), file_col, _plain(v), "implausible value", expected, severity="warning")
+                for line, v in zip(raw.index.to_numpy()[bad], shown)]
     return out
 
 

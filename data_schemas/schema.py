@@ -5,11 +5,15 @@ values, bounds, whether the column is required and whether it identifies a
 patient.  Types are ``string``, ``category``, ``boolean``, ``integer``,
 ``number``, ``date``, ``zones`` (WBB radial zones 1-12) and ``layers`` (WBB
 layers A-E).  Bounds: ``min``/``max`` are inclusive, ``min_exclusive`` is
-strict.  ``identifier: pseudonymise`` marks a column (patient or case ID)
+strict; a value outside them is an error.  The schema's top-level
+``plausible:`` mapping (``size_cm: [0, 20]``, one line per column) gives,
+inclusive, the range a real value almost always falls in: a value
+outside it but within the bounds is kept with a warning (a 32 cm tumour is
+possible in principle, and is usually millimetres typed into a cm column).  ``identifier: pseudonymise`` marks a column (patient or case ID)
 that is kept for analysis but must be pseudonymised in every per-patient
 output.
 
-The YAML files are read with ``yaml.safe_load`` only.
+The YAML files are read with :func:`.safe_yaml.load_yaml` only.
 """
 
 from __future__ import annotations
@@ -20,8 +24,7 @@ import functools
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from spinestats.data_schemas.safe_yaml import load_yaml
 from spinestats.errors import UsageError
 
 SCHEMA_NAMES: tuple[str, ...] = ("dss", "cirt", "fracture", "bkp", "readers")
@@ -42,6 +45,8 @@ class Column:
     min: float | None = None
     max: float | None = None
     min_exclusive: float | None = None
+    #: (low, high): values outside, but inside the hard bounds, are warned about (not refused)
+    plausible: tuple[float, float] | None = None
     unique: bool = False
     identifier: str | None = None
     default: Any = None
@@ -113,7 +118,15 @@ class Schema:
         return self
 
 
-def _column(spec: dict[str, Any]) -> Column:
+def _plausible(spec: dict[str, Any], ranges: dict[str, Any]) -> tuple[float, float] | None:
+    value = spec.get("plausible", ranges.get(spec["name"]))
+    if value is None:
+        return None
+    lo, hi = (float(v) for v in value)
+    return (lo, hi)
+
+
+def _column(spec: dict[str, Any], ranges: dict[str, Any] | None = None) -> Column:
     allowed = spec.get("allowed")
     return Column(
         name=str(spec["name"]),
@@ -125,6 +138,7 @@ def _column(spec: dict[str, Any]) -> Column:
         min=spec.get("min"),
         max=spec.get("max"),
         min_exclusive=spec.get("min_exclusive"),
+        plausible=_plausible(spec, ranges or {}),
         unique=bool(spec.get("unique", False)),
         identifier=spec.get("identifier"),
         default=spec.get("default"),
@@ -154,15 +168,19 @@ def get_schema(name: str) -> Schema:
             msg += f" Did you mean {hint!r}?"
         raise UsageError(msg)
     text = resources.files("spinestats.data_schemas").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
-    spec = yaml.safe_load(text)
+    spec = load_yaml(text, f"schema {name}.yaml")
+    ranges = spec.get("plausible") or {}  # column -> [low, high], one line per column
+    unknown = set(ranges) - {c["name"] for c in spec["columns"] + spec.get("long_columns", [])}
+    if unknown:
+        raise ValueError(f"schema {name}.yaml: plausible names unknown columns {sorted(unknown)}")
     return Schema(
         name=spec["name"],
         version=int(spec["version"]),
         title=spec.get("title", ""),
         description=" ".join(str(spec.get("description", "")).split()),
-        columns=tuple(_column(c) for c in spec["columns"]),
+        columns=tuple(_column(c, ranges) for c in spec["columns"]),
         rules=tuple(Rule(r["name"], r.get("description", "")) for r in spec.get("rules", [])),
-        long_columns=tuple(_column(c) for c in spec.get("long_columns", [])),
+        long_columns=tuple(_column(c, ranges) for c in spec.get("long_columns", [])),
         layouts=tuple(spec.get("layouts", [])),
         visits=tuple(str(v) for v in spec.get("visits", [])),
     )

@@ -71,6 +71,7 @@ from spinestats.analysis.meta_reml import meta_proportion
 from spinestats.analysis.pooled_auc import pool_auc, pool_calibration_slope, pool_oe_ratio
 from spinestats.analysis.result import to_jsonable
 from spinestats.analysis.roc import roc_from_counts
+from spinestats.analysis.score_input import label_matches
 from spinestats.analysis.stard import stard_items
 from spinestats.data_schemas.plan_lock import parse_prespecified, plan_hash as compute_plan_hash, read_prespecified
 from spinestats.errors import DataError, SpinestatsError, UsageError
@@ -157,9 +158,11 @@ def centre_counts(
             raise UsageError(f"{opt} {col!r}: no such column; columns are {', '.join(map(str, data.columns))}.")
     df = data.copy()
     df["_score"] = _score_series(df, score)
-    labels = set(df[truth].dropna().astype(str))
-    if str(positive) not in labels:
+    labels = {str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in df[truth].dropna()}
+    is_positive = label_matches(df[truth], positive)  # as accuracy reads it: "1" matches a 0/1 (or 1.0) column
+    if not is_positive.any():
         raise UsageError(f"--positive {positive!r}: not a value of {truth!r} (values: {', '.join(sorted(labels))}).")
+    df["_truth"] = is_positive.to_numpy(dtype=bool)
     excluded = []
     for col, reason in ((center, f"missing {center}"), (truth, f"missing {truth}"), ("_score", f"missing {score}")):
         bad = df[col].isna()
@@ -167,7 +170,6 @@ def centre_counts(
             excluded.append({"line": int(line) if isinstance(line, (int, np.integer)) else None, "reason": reason,
                              "centre": None if pd.isna(df.at[line, center]) else str(df.at[line, center])})
         df = df[~bad]
-    df["_truth"] = df[truth].astype(str) == str(positive)
     out = {}
     for c, g in df.groupby(center, sort=True):
         out[str(c)] = score_counts_table(g["_score"].to_numpy(), g["_truth"].to_numpy())

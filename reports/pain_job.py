@@ -491,6 +491,11 @@ def run(
     arm_col = ARM if two else None
     visit_cols = {v: f"nrs_{v}" for v in VISITS if f"nrs_{v}" in wide and wide[f"nrs_{v}"].notna().any()}
     visits = tuple(visit_cols)
+    if len(visits) < 2:
+        cols = ", ".join(f"nrs_{v}" for v in VISITS[1:])
+        raise DataError("no follow-up NRS: the pain analysis compares each follow-up visit with baseline, but "
+                        f"no patient has a score after baseline (expected at least one filled column of {cols}, "
+                        "or long-layout rows with a follow-up visit).")
     warnings: list[str] = []
 
     summary = summarise_visits(long, value=NRS, visit=VISIT, subject=ID, visits=visits, arm=arm_col)

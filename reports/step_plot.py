@@ -90,12 +90,34 @@ class StepPlot:
     quantile_lines: list[tuple[float, float]]
 
 
+#: most columns of an at-risk table
+MAX_RISK_COLUMNS = 9
+
+
+def risk_grid(end: float, steps: Sequence[float]) -> np.ndarray:
+    """At-risk table times from 0 to ``end``: multiples of the first of ``steps`` giving at most
+    :data:`MAX_RISK_COLUMNS` columns, else the axis ticks matplotlib would choose; never more
+    than a few columns, whatever the time range (a date typed as a time cannot make millions)."""
+    end = float(end)
+    if not np.isfinite(end) or end <= 0:
+        return np.zeros(1)
+    for step in steps:
+        if step > 0 and end / step <= MAX_RISK_COLUMNS - 1:
+            return np.arange(0.0, end + 1e-9, float(step))
+    from matplotlib.ticker import MaxNLocator
+
+    ticks = MaxNLocator(nbins=MAX_RISK_COLUMNS - 1, steps=[1, 2, 2.5, 5, 10]).tick_values(0.0, end)
+    return ticks[(ticks >= 0) & (ticks <= end * (1 + 1e-9))]
+
+
 def default_risk_times(curves: Sequence[StepCurve], step: float | None = None) -> np.ndarray:
-    """Table times: multiples of 12 (months) up to the longest follow-up, or of ``step``."""
+    """Table times: multiples of 12 (months) up to the longest follow-up, or of ``step`` (see :func:`risk_grid`)."""
     end = max((c.steps()[0][-1] for c in curves), default=0.0)
     if step is None:
         step = 12.0 if end > 24 else (6.0 if end > 6 else max(end / 4, 1.0))
-    return np.arange(0.0, end + 1e-9, step)
+    if np.isfinite(end) and end / step <= 3 * MAX_RISK_COLUMNS:
+        return np.arange(0.0, end + 1e-9, step)
+    return risk_grid(end, ())
 
 
 def _km_step(c, rt: np.ndarray, labels: dict | None) -> StepCurve:

@@ -86,7 +86,7 @@ from spinestats.analysis.result import to_jsonable
 from spinestats.errors import DataError, SpinestatsError, UsageError
 from spinestats.reports.figure_style import save_figure
 from spinestats.reports.section import Section
-from spinestats.reports.step_plot import cif_curves, km_curves, plot_step_curves
+from spinestats.reports.step_plot import cif_curves, km_curves, plot_step_curves, risk_grid
 from spinestats.reports.survival_figures import plot_zph
 
 REFERENCES = (
@@ -310,8 +310,7 @@ def _risk_times(d: pd.DataFrame, time: str, unit: str) -> np.ndarray:
     end = float(d[time].max()) if len(d) else 0.0
     steps = {"months": (6, 12, 24, 36, 48, 60, 120), "years": (0.5, 1, 2, 5, 10),
              "days": (30, 90, 180, 365, 730, 1826)}[unit]
-    step = next((s for s in steps if end / s <= 8), steps[-1])
-    return np.arange(0.0, end + 1e-9, float(step))
+    return risk_grid(end, steps)
 
 
 def _median_observed(x: np.ndarray, conf_level: float = 0.95) -> dict[str, Any]:
@@ -368,6 +367,7 @@ def run(
     if data is None:
         raise UsageError("survival analysis: no data given.")
     exclusions = ()
+    file = getattr(getattr(data, "provenance", None), "file", None) or "data"
     if hasattr(data, "data") and hasattr(data, "exclusions"):
         exclusions = tuple(data.exclusions)
         if getattr(data, "errors", ()):
@@ -430,8 +430,10 @@ def run(
         censor = codes["CENSOR"][0]
         declared = codes["EVENT"] + codes["COMPETING"] if (codes["EVENT"] or codes["COMPETING"]) else None
         from spinestats.analysis.surv_input import event_data
+        from spinestats.data_schemas.column_checks import check_time_event
 
-        ed = event_data(data, time=time, event=event, censor=censor, causes=declared, entry=entry)
+        check_time_event(data, time=time, event=event, unit=unit, file=file, allowed=declared, censor=censor)
+        ed = event_data(data, time=time, event=event, censor=censor, causes=declared, group=group, entry=entry)
         cause = codes["EVENT"][0] if codes["EVENT"] else None
         if cause is None and codes["COMPETING"]:
             raise UsageError("--event-codes: COMPETING given without EVENT; name the event of interest.")
@@ -441,6 +443,7 @@ def run(
                                                        "cumulative incidence with competing events")
                               if codes["COMPETING"] else "Kaplan-Meier", **common)
         flow["excluded_missing"] = len(ed.excluded)
+        flow["analysed"] = int(len(data)) - len(ed.excluded)  # rows = excluded_at_loading + excluded_missing + analysed
         figures += _figures(objs, key, label, unit, out, _risk_times(data, time, unit), figure_formats, dpis,
                             width)
         if codes["COMPETING"]:

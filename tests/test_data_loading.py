@@ -128,7 +128,7 @@ def test_wrong_encoding_names_the_line(tmp_path):
 def test_undecodable_in_any_encoding(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_bytes((DSS_HEADER + "\n").encode() + b"P1,\x81\x20\x81,x,benign,1,distinct,no,no,0\n")
-    with pytest.raises(DataError, match=r"bad.csv, line 2: bytes .* neither UTF-8 nor CP932"):
+    with pytest.raises(DataError, match=r"bad.csv, line 2: bytes .* not UTF-8, and no other encoding spinestats detects"):
         load(path, "dss")
 
 
@@ -354,7 +354,7 @@ def test_duplicate_header_and_ragged_rows(tmp_path):
         load(write(tmp_path, csv_text(DSS_HEADER + ",size_cm", [r + ",4" for r in DSS_ROWS])), "dss")
     (p,) = e.value.problems
     assert (p.rule, p.line, p.column) == ("duplicate column", 1, "size_cm")
-    with pytest.raises(DataError, match=r"cannot be read as a table with 9 columns \(header on line 1\)"):
+    with pytest.raises(DataError, match=r"1 row with more cells than the header.s 9 columns \(header on line 1\):\n  export.csv, line 5"):
         load(write(tmp_path, csv_text(DSS_HEADER, DSS_ROWS + [DSS_ROWS[0] + ",extra,cells"])), "dss")
 
 

@@ -160,7 +160,7 @@ def test_column_mode_with_competing_events_group_and_covariates(tmp_path):
 
 def test_column_mode_bad_input():
     d = pd.DataFrame({"t": [1.0, 2, 3, 4], "s": [1, 0, 3, 1], "g": ["a", "a", "b", "b"]})
-    with pytest.raises(DataError, match="outside the declared set"):
+    with pytest.raises(DataError, match="undeclared event code"):
         survival_job.run(d, time="t", event="s", event_codes="EVENT=1,COMPETING=2,CENSOR=0")
     with pytest.raises(UsageError, match="NAME=CODE"):
         survival_job.run(d, time="t", event="s", event_codes="EVENT:1")

@@ -38,7 +38,8 @@ _OPTIONS = [
     click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786)."),
     click.option("--figure-format", "figure_formats", multiple=True, type=click.Choice(["pdf", "svg", "png", "tiff"]),
                  help="Figure format (repeatable; default pdf, svg, png)."),
-    click.option("--dpi", "dpis", multiple=True, type=int, help="Raster resolution (repeatable; default 300 and 600)."),
+    click.option("--dpi", "dpis", multiple=True, type=click.IntRange(50, 2400),
+                 help="Raster resolution, 50-2400 (repeatable; default 300 and 600)."),
     click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder."),
     click.option("--force", is_flag=True, help="Replace an existing output folder."),
 ]
@@ -63,10 +64,16 @@ def run_and_write(table, *, out: Path, force: bool, figure_formats, dpis, **kwar
         od.write_section(section)
     r = section.results
     sel = r.get("requested_cutoffs") or []
-    msg = f"{section.key}: n = {r['n']} ({r['n_positive']} {r['positive']}), AUC {r['auc']:.3f} " \
-          f"(95% CI {r['auc_ci'][0]:.3f}-{r['auc_ci'][1]:.3f})"
+    lo, hi = r.get("auc_ci") or (None, None)
+    ci = "not estimable" if lo is None or hi is None else f"{lo:.3f}-{hi:.3f}"
+    msg = f"{section.key}: n = {r['n']} ({r['n_positive']} {r['positive']}), AUC {_f(r['auc'])} (95% CI {ci})"
     ge = "<=" if r.get("direction_proc") == ">" else ">="
     for c in sel:
-        msg += f"; {ge} {c['cutoff']:g}: sensitivity {c['sensitivity']:.3f}, specificity {c['specificity']:.3f}"
+        msg += f"; {ge} {c['cutoff']:g}: sensitivity {_f(c['sensitivity'])}, specificity {_f(c['specificity'])}"
     click.echo(msg + f"; results in {out}/results.json")
     echo_warnings(section)
+
+
+def _f(x) -> str:
+    """A proportion or AUC for the summary line; "not estimable" when the data give none (null)."""
+    return "not estimable" if x is None else f"{x:.3f}"

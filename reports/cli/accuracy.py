@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from spinestats.reports.cli._diagnostic_options import diagnostic_options, run_and_write
+from spinestats.reports.cli.common import echo_load_warnings
 
 
 @click.command("accuracy")
@@ -28,6 +29,10 @@ def command(file, mapping, sheet, score, truth, positive, cutoff, **options) -> 
     """Accuracy of SCORE against TRUTH: ROC, DeLong CI, cutoffs, optional comparison and bootstrap."""
     from spinestats.data_schemas.loading import load
 
+    from spinestats.data_schemas.column_checks import check_score_truth
+
     table = load(file, schema=None, mapping=mapping, sheet=sheet)
+    echo_load_warnings(table)
+    check_score_truth(table.data, score=score, truth=truth, positive=positive, file=table.provenance.file)
     run_and_write(table, score=score, truth=truth, positive=positive, cutoff=list(cutoff) or None,
                   key="accuracy", **options)

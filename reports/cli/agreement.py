@@ -37,10 +37,11 @@ def command(file, schema, mapping, sheet, case, raters, reader, measure, out, fo
 
     from spinestats.data_schemas.loading import load
     from spinestats.reports import agreement_job
-    from spinestats.reports.cli.common import echo_warnings
+    from spinestats.reports.cli.common import echo_load_warnings, echo_warnings
     from spinestats.reports.output import OutputDir
 
     table = load(file, schema=schema, mapping=mapping, sheet=sheet)
+    echo_load_warnings(table)
     rater_list = [r.strip() for r in raters.split(",")] if raters else None
     with OutputDir(out, force=force) as od:
         section = agreement_job.run(table=table, case=case, reader=reader, raters=rater_list, measure=measure)

@@ -11,3 +11,10 @@ def echo_warnings(section: Section) -> None:
     """Print each of a job's warnings on standard error."""
     for w in section.warnings:
         click.echo(f"warning: {w}", err=True)
+
+
+def echo_load_warnings(table) -> None:
+    """Print the loader's warnings (implausible values, an uncertain encoding, dropped identifier
+    columns, formula-like cells) on standard error, each naming its line and column."""
+    for p in getattr(table, "warnings", ()):
+        click.echo(f"warning: {p.message()}", err=True)

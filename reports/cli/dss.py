@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from spinestats.reports.cli._diagnostic_options import diagnostic_options, run_and_write
+from spinestats.reports.cli.common import echo_load_warnings
 
 
 @click.command("dss")
@@ -27,5 +28,7 @@ def command(file, mapping, sheet, cutoff, **options) -> None:
     from spinestats.data_schemas.loading import load
 
     table = load(file, schema="dss", mapping=mapping, sheet=sheet, exclude_invalid=True)
+
+    echo_load_warnings(table)
     run_and_write(table, score=None, truth="reference", positive="malignant", cutoff=list(cutoff) or None,
                   key="dss", **options)

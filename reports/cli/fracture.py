@@ -56,7 +56,7 @@ def command(file, mapping, sheet, horizon, covariates, model, bootstrap, seed, w
     """Fracture incidence (crude, competing-risk CIF, Gray's test), risk models and their validation."""
     from spinestats.data_schemas.loading import load
     from spinestats.reports import fracture_job
-    from spinestats.reports.cli.common import echo_warnings
+    from spinestats.reports.cli.common import echo_load_warnings, echo_warnings
     from spinestats.reports.output import OutputDir
 
     if bootstrap < 0:
@@ -64,6 +64,7 @@ def command(file, mapping, sheet, horizon, covariates, model, bootstrap, seed, w
     if save_model is not None and save_model.exists() and not force:
         raise UsageError(f"--save-model {save_model}: the file exists; choose another name or add --force.")
     table = load(file, schema="fracture", mapping=mapping, sheet=sheet)
+    echo_load_warnings(table)
     with OutputDir(out, force=force) as od:
         section = fracture_job.run(table=table, out_dir=od.file("."), horizon=horizon,
                                    covariates=_split(covariates) or None, model=model, bootstrap=bootstrap,

@@ -109,6 +109,10 @@ def command(files, schema, mapping, sheet, center, score, truth, positive, cutof
     tables = {}
     for f in files:
         tables[f.name] = load(f, schema=schema, mapping=maps[f], sheet=sheet, exclude_invalid=schema is not None)
+        if schema is None:  # column mode: score and reference cells checked as accuracy checks them
+            from spinestats.data_schemas.column_checks import check_score_truth
+
+            check_score_truth(tables[f.name].data, score=score, truth=truth, positive=positive, file=f.name)
     with OutputDir(out, force=force) as od:
         section = multicenter_job.run(
             tables=tables, out_dir=od.file("."), center=center, score=score, truth=truth, positive=positive,

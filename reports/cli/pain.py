@@ -35,7 +35,8 @@ import click
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786).")
 @click.option("--figure-format", "figure_formats", multiple=True,
               type=click.Choice(["pdf", "svg", "png", "tiff"]), help="Figure format (repeatable; default: all).")
-@click.option("--dpi", "dpis", multiple=True, type=int, help="Raster resolution (repeatable; default: 300 and 600).")
+@click.option("--dpi", "dpis", multiple=True, type=click.IntRange(50, 2400),
+              help="Raster resolution, 50-2400 (repeatable; default: 300 and 600).")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 def command(file, mapping, sheet, mcid, mcid_percent, impute, impute_method, seed, random_slope, time_model,
@@ -43,7 +44,7 @@ def command(file, mapping, sheet, mcid, mcid_percent, impute, impute_method, see
     """Pain NRS per visit, paired tests, mixed model, responders, two-arm ANCOVA, MI."""
     from spinestats.data_schemas.loading import load
     from spinestats.reports import pain_job
-    from spinestats.reports.cli.common import echo_warnings
+    from spinestats.reports.cli.common import echo_load_warnings, echo_warnings
     from spinestats.reports.output import OutputDir
 
     if emmeans_times is not None:
@@ -53,6 +54,7 @@ def command(file, mapping, sheet, mcid, mcid_percent, impute, impute_method, see
             raise click.BadParameter(f"expected months separated by commas, got {emmeans_times!r}.",
                                      param_hint="--emmeans-times") from exc
     table = load(file, schema="bkp", mapping=mapping, sheet=sheet)
+    echo_load_warnings(table)
     with OutputDir(out, force=force) as od:
         section = pain_job.run(table=table, out_dir=od.file("."), mcid=mcid, mcid_percent=mcid_percent,
                                impute=impute, impute_method=impute_method, seed=seed, random_slope=random_slope,

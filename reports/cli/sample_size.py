@@ -16,6 +16,41 @@ import click
 from spinestats.errors import UsageError
 
 
+class _Proportion(click.ParamType):
+    """A number strictly between 0 and 1 (a probability, level, power or prevalence); NaN refused."""
+
+    name = "proportion"
+
+    def convert(self, value, param, ctx):
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number; expected a proportion strictly between 0 and 1, e.g. 0.95.",
+                      param, ctx)
+        if not 0 < x < 1:  # also refuses NaN
+            self.fail(f"{value} is not strictly between 0 and 1; give a proportion such as 0.95 (not 95).",
+                      param, ctx)
+        return x
+
+
+class _Positive(click.ParamType):
+    """A finite number > 0 (a CI half-width, a ratio)."""
+
+    name = "positive number"
+
+    def convert(self, value, param, ctx):
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number; expected a number > 0.", param, ctx)
+        if not (x > 0 and x < float("inf")):
+            self.fail(f"{value} is not a finite number > 0.", param, ctx)
+        return x
+
+
+PROPORTION, POSITIVE = _Proportion(), _Positive()
+
+
 def _emit(result, as_json: bool, keys_in: tuple[str, ...], keys_out: tuple[str, ...]) -> None:
     from spinestats.analysis.result import to_jsonable
 
@@ -96,12 +131,12 @@ def criteria(plan_path, null_sensitivity, expected_sensitivity, null_specificity
 
 
 @command.command("buderer")
-@click.option("--sensitivity", type=float, required=True, help="Expected sensitivity.")
-@click.option("--specificity", type=float, required=True, help="Expected specificity.")
-@click.option("--prevalence", type=float, required=True, help="Expected prevalence of the target condition.")
-@click.option("--precision", type=float, required=True, help="CI half-width (absolute unless --relative).")
+@click.option("--sensitivity", type=PROPORTION, required=True, help="Expected sensitivity.")
+@click.option("--specificity", type=PROPORTION, required=True, help="Expected specificity.")
+@click.option("--prevalence", type=PROPORTION, required=True, help="Expected prevalence of the target condition.")
+@click.option("--precision", type=POSITIVE, required=True, help="CI half-width (absolute unless --relative).")
 @click.option("--relative", is_flag=True, help="Precision relative to the expected value (epiR error='relative').")
-@click.option("--level", type=float, default=0.95, show_default=True, help="Confidence level.")
+@click.option("--level", type=PROPORTION, default=0.95, show_default=True, help="Confidence level.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def buderer(sensitivity, specificity, prevalence, precision, relative, level, as_json) -> None:
     """Buderer (1996): n for sensitivity and specificity CIs of a given half-width."""
@@ -114,12 +149,12 @@ def buderer(sensitivity, specificity, prevalence, precision, relative, level, as
 
 
 @command.command("auc")
-@click.option("--auc", type=float, required=True, help="Expected AUC.")
-@click.option("--prevalence", type=float, default=None, help="Prevalence (with --precision).")
-@click.option("--precision", type=float, default=None, help="CI half-width of the AUC (Hanley-McNeil).")
-@click.option("--power", type=float, default=None, help="Power against AUC = 0.5 (Obuchowski, as pROC).")
-@click.option("--kappa", "ratio", type=float, default=1.0, show_default=True, help="Controls per case (with --power).")
-@click.option("--sig-level", type=float, default=0.05, show_default=True)
+@click.option("--auc", type=PROPORTION, required=True, help="Expected AUC.")
+@click.option("--prevalence", type=PROPORTION, default=None, help="Prevalence (with --precision).")
+@click.option("--precision", type=POSITIVE, default=None, help="CI half-width of the AUC (Hanley-McNeil).")
+@click.option("--power", type=PROPORTION, default=None, help="Power against AUC = 0.5 (Obuchowski, as pROC).")
+@click.option("--kappa", "ratio", type=POSITIVE, default=1.0, show_default=True, help="Controls per case (with --power).")
+@click.option("--sig-level", type=PROPORTION, default=0.05, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def auc(auc, prevalence, precision, power, ratio, sig_level, as_json) -> None:
     """AUC: n for a CI half-width (--precision), or cases for a power (--power)."""
@@ -141,9 +176,9 @@ def auc(auc, prevalence, precision, power, ratio, sig_level, as_json) -> None:
 @command.command("kappa")
 @click.option("--kappa0", type=float, required=True, help="Kappa under the null hypothesis.")
 @click.option("--kappa1", type=float, required=True, help="Expected kappa.")
-@click.option("--prevalence", type=float, required=True, help="Proportion rated positive.")
-@click.option("--alpha", type=float, default=0.05, show_default=True)
-@click.option("--power", type=float, default=0.8, show_default=True)
+@click.option("--prevalence", type=PROPORTION, required=True, help="Proportion rated positive.")
+@click.option("--alpha", type=PROPORTION, default=0.05, show_default=True)
+@click.option("--power", type=PROPORTION, default=0.8, show_default=True)
 @click.option("--sides", type=click.Choice(["1", "2"]), default="2", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def kappa(kappa0, kappa1, prevalence, alpha, power, sides, as_json) -> None:
@@ -156,10 +191,10 @@ def kappa(kappa0, kappa1, prevalence, alpha, power, sides, as_json) -> None:
 
 @command.command("riley")
 @click.option("--parameters", type=int, required=True, help="Candidate predictor parameters.")
-@click.option("--prevalence", type=float, required=True, help="Outcome proportion.")
-@click.option("--csrsquared", type=float, default=None, help="Anticipated Cox-Snell R^2.")
-@click.option("--nagrsquared", type=float, default=None, help="Anticipated Nagelkerke R^2.")
-@click.option("--shrinkage", type=float, default=0.9, show_default=True)
+@click.option("--prevalence", type=PROPORTION, required=True, help="Outcome proportion.")
+@click.option("--csrsquared", type=PROPORTION, default=None, help="Anticipated Cox-Snell R^2.")
+@click.option("--nagrsquared", type=PROPORTION, default=None, help="Anticipated Nagelkerke R^2.")
+@click.option("--shrinkage", type=PROPORTION, default=0.9, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def riley(parameters, prevalence, csrsquared, nagrsquared, shrinkage, as_json) -> None:
     """Riley et al. (2019/2020) minimum n for a binary prediction model (pmsampsize)."""

@@ -45,7 +45,8 @@ from spinestats.errors import UsageError
               help="Time transform of the proportional-hazards test (R: cox.zph(fit, transform = ...)).")
 @click.option("--figure-format", "figure_formats", multiple=True, type=click.Choice(["pdf", "svg", "png", "tiff"]),
               help="Figure format (repeatable; default: all).")
-@click.option("--dpi", "dpis", multiple=True, type=int, help="Raster resolution (repeatable; default: 300 and 600).")
+@click.option("--dpi", "dpis", multiple=True, type=click.IntRange(50, 2400),
+              help="Raster resolution, 50-2400 (repeatable; default: 300 and 600).")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 def command(file, schema, mapping, sheet, time_col, event_col, event_codes, group, strata, covariates, cluster, times,
@@ -53,7 +54,7 @@ def command(file, schema, mapping, sheet, time_col, event_col, event_codes, grou
     """Survival, local control and competing risks (R survival/cmprsk conventions)."""
     from spinestats.data_schemas.loading import load
     from spinestats.reports import survival_job
-    from spinestats.reports.cli.common import echo_warnings
+    from spinestats.reports.cli.common import echo_load_warnings, echo_warnings
     from spinestats.reports.output import OutputDir
 
     if schema is None and (time_col is None or event_col is None):
@@ -61,6 +62,7 @@ def command(file, schema, mapping, sheet, time_col, event_col, event_codes, grou
     if schema is not None and (time_col or event_col):
         raise UsageError("--schema cirt derives time and event from the dates; do not give --time/--event with it.")
     table = load(file, schema=schema, mapping=mapping, sheet=sheet)
+    echo_load_warnings(table)
     if times is not None:
         try:
             times = [float(t) for t in times.split(",") if t.strip()]
