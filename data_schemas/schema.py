@@ -4,7 +4,8 @@ A schema lists, column by column, the canonical name, type, unit, allowed
 values, bounds, whether the column is required and whether it identifies a
 patient.  Types are ``string``, ``category``, ``boolean``, ``integer``,
 ``number``, ``date``, ``zones`` (WBB radial zones 1-12) and ``layers`` (WBB
-layers A-E).  Bounds: ``min``/``max`` are inclusive, ``min_exclusive`` is
+layers A-E).  The ``display:`` block gives each column its label, display
+unit, value labels and reference level (read by :mod:`.labels`).  Bounds: ``min``/``max`` are inclusive, ``min_exclusive`` is
 strict.  ``identifier: pseudonymise`` marks a column (patient or case ID)
 that is kept for analysis but must be pseudonymised in every per-patient
 output.
@@ -88,6 +89,7 @@ class Schema:
     long_columns: tuple[Column, ...] = ()
     layouts: tuple[str, ...] = ()
     visits: tuple[str, ...] = ()
+    display: dict[str, Any] = dataclasses.field(default_factory=dict, hash=False, compare=False)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -165,4 +167,12 @@ def get_schema(name: str) -> Schema:
         long_columns=tuple(_column(c) for c in spec.get("long_columns", [])),
         layouts=tuple(spec.get("layouts", [])),
         visits=tuple(str(v) for v in spec.get("visits", [])),
+        display=dict(spec.get("display") or {}),
     )
+
+
+def labels(name: str, **overrides: Any):
+    """The display labels of schema ``name`` (:class:`spinestats.data_schemas.labels.Labels`), with overrides."""
+    from spinestats.data_schemas.labels import Labels
+
+    return Labels([name], **overrides)

@@ -90,7 +90,7 @@ OUT_PARAMS = ("out_dir", "out", "output_dir", "folder")
 CONTEXT_PARAMS = (
     "seed", "workers", "scheduler", "figure_formats", "formats", "dpis", "dpi", "width", "table_formats",
     "p_style", "ci_style", "digits", "reporter", "progress", "plan_hash", "prespecified", "key", "title",
-    "synthetic",
+    "synthetic", "labels",
 )
 RESERVED_RESULT_KEYS = ("plan_hash", "plan_lock", "seed", "title", "synthetic", "warnings", "methods", "references",
                         "unavailable", "reproduction", "provenance", "schema_version")
@@ -200,6 +200,23 @@ def _display_path(path: Path, folder: Path) -> str:
         return path.resolve().relative_to(folder.resolve()).as_posix()
     except ValueError:
         return path.name
+
+
+def entry_labels(plan: Plan, entry: AnalysisEntry, inputs: Mapping[str, LoadedInput]):
+    """The display labels of one analysis: its inputs' schemas, mappings and the plan's overrides.
+
+    A plan label or reference naming a column that no input has, a level the
+    schema does not allow, or a reference level absent from the data is a
+    usage/data error raised here, before any analysis runs.
+    """
+    cols = [c for i in inputs.values() if i.table is not None for c in i.table.data.columns]
+    if any(e.schema is None for e in plan.data.values()):  # columns of schema-less inputs are known only now
+        plan.labels_for(extra_variables=cols, strict=True)
+    labels = plan.labels_for(entry.data, strict=False)
+    for n in entry.data:
+        if n in inputs and inputs[n].table is not None:
+            labels.check_data(inputs[n].table.data, where=f"plan {plan.path.name}, data '{n}'")
+    return labels
 
 
 def _job_arguments(func: Callable[..., Any], entry: AnalysisEntry, inputs: Mapping[str, LoadedInput],
@@ -466,7 +483,8 @@ def run_plan(
                 continue
             scratch = root / ".jobs" / entry.key
             scratch.mkdir(parents=True)
-            todo.append((entry, _job_arguments(funcs[entry.type], entry, inputs, context, scratch)))
+            job_context = dict(context, labels=entry_labels(plan, entry, inputs))
+            todo.append((entry, _job_arguments(funcs[entry.type], entry, inputs, job_context, scratch)))
         parallel = workers > 1 and scheduler is None and len(todo) > 1
         outcomes: list[tuple[Section, list[str]]] = []
         with reporter.steps(len(todo), "analyses"):
