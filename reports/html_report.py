@@ -98,36 +98,82 @@ def render_figure(root: Path, stem: str, files: Sequence[Path]) -> str:
     )
 
 
-def frame_html(frame: pd.DataFrame) -> str:
-    """A DataFrame as an escaped HTML table (numbers right-aligned)."""
-    head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
+def frame_html(frame: pd.DataFrame, numeric: Sequence[bool] | None = None, journal: bool = False) -> str:
+    """A DataFrame as an escaped HTML table (numbers right-aligned; ``journal``: three-rule style)."""
+    if numeric is None:
+        numeric = [False] + [bool(frame[c].map(lambda v: bool(_NUMERIC.fullmatch(str(v))) or str(v) == "").all())
+                             for c in list(frame.columns)[1:]]
+    head = "".join(f'<th class="num">{esc(c)}</th>' if n and j else f"<th>{esc(c)}</th>"
+                   for j, (c, n) in enumerate(zip(frame.columns, numeric)))
     rows = []
     for row in frame.itertuples(index=False):
         cells = []
-        for v in row:
+        for j, v in enumerate(row):
             text = "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
             text = FORMULA_ESCAPED.sub("", text)
-            numeric = bool(re.fullmatch(r"[-+]?\d[\d.,eE+-]*%?", text))
-            cells.append(f'<td class="num">{esc(text)}</td>' if numeric else f"<td>{esc(text)}</td>")
+            if j == 0 and text.startswith("\u2003"):
+                cells.append(f'<td class="indent">{esc(text.lstrip(chr(0x2003)))}</td>')
+            elif numeric[j] and j:
+                cells.append(f'<td class="num">{esc(text)}</td>')
+            else:
+                cells.append(f"<td>{esc(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    cls = ' class="journal"' if journal else ""
+    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def render_tables(root: Path, paths: Sequence[str | Path]) -> str:
-    """Every table (one per stem): the CSV rendered, links to all its formats."""
+_NUMERIC = re.compile(r"[-+\u2212<>]?\d[\d.,eE+\-\u2212]*%?")
+
+
+class TableCounter:
+    """Numbers the tables of one report in order ("Table 1.", "Table 2.", ...)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def heading(self, title: str) -> str:
+        from spinestats.reports.tables import strip_table_number
+
+        self.n += 1
+        return f"Table {self.n}. {strip_table_number(title)}"
+
+
+def render_tables(root: Path, paths: Sequence[str | Path], records: Sequence[Any] = (), style: Any = None,
+                  counter: TableCounter | None = None, key: str = "") -> str:
+    """Every table (one per stem): its numbered title, the formatted cells in a scrollable box, footnotes, files.
+
+    ``records`` (:class:`~spinestats.reports.tables.TableRecord`) carry each
+    table's title, cells and footnotes; a table without one is read from
+    its CSV and formatted by :meth:`~spinestats.reports.tables.Table.from_frame`.
+    """
+    from spinestats.reports.tables import Table, read_csv_table, title_for
+
+    counter = counter or TableCounter()
+    by_stem = {Path(r.path).with_suffix("").name: r for r in records}
     groups: dict[str, list[Path]] = {}
     for p in paths:
         full = _resolve(root, p)
         groups.setdefault(str(full.with_suffix("")), []).append(full)
     out = []
     for stem, files in groups.items():
-        links = " · ".join(f'<a href="{esc(_rel(root, f))}">{esc(f.name)}</a>' for f in sorted(files))
+        name = Path(stem).name
+        links = " · ".join(f'<a href="{esc(_rel(root, f))}">{esc(f.suffix.lstrip(".").upper())}</a>'
+                           for f in sorted(files, key=lambda f: f.suffix))
+        rec = by_stem.get(name)
+        table = rec.table if rec is not None else None
         csv = next((f for f in files if f.suffix.lower() == ".csv" and f.is_file()), None)
-        out.append(f"<h3>{esc(caption_of(stem))}</h3>")
-        if csv is not None:
-            frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
-            out.append(frame_html(frame))
-        out.append(f'<p class="files">Files: {links}</p>')
+        if table is None and csv is not None:
+            table = Table.from_frame(read_csv_table(csv), title_for(name, key), stem=name)
+        if table is None:
+            out.append(f'<p class="files">Table files: {links}</p>')
+            continue
+        frame = table.format(style)
+        out.append(f'<p class="table-title">{esc(counter.heading(table.title or title_for(name, key)))}</p>')
+        out.append(f'<div class="table-scroll" role="region" tabindex="0" aria-label="{esc(table.title or name)}">'
+                   f"{frame_html(frame, table.numeric_columns(), journal=True)}</div>")
+        if table.footnotes:
+            out.append("".join(f'<p class="footnote">{esc(n)}</p>' for n in table.footnotes))
+        out.append(f'<p class="files">Download: {links}</p>')
     return "\n".join(out)
 
 
@@ -188,6 +234,7 @@ def render_report(
     reproduction: Sequence[Mapping[str, Any]] | None = None,
     synthetic: bool = False,
     unavailable: Sequence[tuple[str, str]] = (),
+    table_style: Any = None,
 ) -> str:
     """The complete report as one HTML document.
 
@@ -203,8 +250,10 @@ def render_report(
     reproduction : published-versus-reproduced rows (demo), or ``None``.
     synthetic : the data are synthetic; a banner says so at the top.
     unavailable : ``(key, reason)`` of analyses that could not run.
+    table_style : :class:`~spinestats.reports.tables.TableStyle` of the tables (the plan's ``output.style``).
     """
     root = Path(root)
+    counter = TableCounter()
     css = resources.files("spinestats.reports").joinpath("assets/report.css").read_text(encoding="utf-8")
     toc: list[tuple[str, str]] = []
     parts: list[str] = []
@@ -232,7 +281,7 @@ def render_report(
                          + "".join(f"<li>{esc(w)}</li>" for w in sec.warnings) + "</ul></div>")
         block.extend(render_figure(root, stem, files) for stem, files in ordered)
         if sec.tables:
-            block.append(render_tables(root, sec.tables))
+            block.append(render_tables(root, sec.tables, sec.table_records, table_style, counter, sec.key))
         text = json.dumps(sec.results, indent=1, ensure_ascii=False, default=str)
         if len(text) > _MAX_JSON_CHARS:
             text = text[:_MAX_JSON_CHARS] + "\n... (truncated; see results.json)"

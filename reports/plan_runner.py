@@ -256,15 +256,19 @@ def _job_arguments(func: Callable[..., Any], entry: AnalysisEntry, inputs: Mappi
     return args
 
 
-def call_job(kind: str, key: str, args: Mapping[str, Any], width: str | float = "single") -> tuple[Section, list[str]]:
+def call_job(kind: str, key: str, args: Mapping[str, Any], width: str | float = "single",
+             style: Any = None, labels: Any = None) -> tuple[Section, list[str]]:
     """Run one analysis job; its Section and the numerical warnings it raised.
 
     ``width`` is the plan's journal column preset: every single-column figure
     the job draws gets that width.  A module-level function so that it can
     run in a worker process.
     """
+    from spinestats.reports.tables import table_style
+
     func = job_function(kind)
-    with warnings.catch_warnings(record=True) as caught, column_width(width):
+    with warnings.catch_warnings(record=True) as caught, column_width(width), \
+            table_style(style, labels) as written:
         warnings.simplefilter("always")
         try:
             section = func(**args)
@@ -272,6 +276,7 @@ def call_job(kind: str, key: str, args: Mapping[str, Any], width: str | float = 
             raise type(exc)(f"analysis '{key}' ({kind}): {exc}") from exc
     if not isinstance(section, Section):
         raise TypeError(f"job {kind} returned {type(section).__name__}, not a Section")
+    section = dataclasses.replace(section, table_records=tuple(section.table_records) + tuple(written))
     return section, sorted({f"{w.category.__name__}: {w.message}" for w in caught})
 
 
@@ -303,45 +308,20 @@ def _move_outputs(section: Section, scratch: Path, root: Path, key: str) -> Sect
 
 
 def complete_table_formats(section: Section, root: Path, formats: Sequence[str],
-                           style: OutputOptions | None = None) -> Section:
-    """Write every CSV table of a job in the plan's other table formats too.
+                           style: OutputOptions | None = None, labels: Any = None, synthetic: bool = False) -> Section:
+    """Write every table of a job in all of the plan's table formats, formatted by its ``output.style``.
 
-    Jobs write their tables as CSV; the report offers each one as XLSX, DOCX,
-    Markdown (and LaTeX) as the plan asks, through :func:`reports.tables.write_table`.
-    XLSX keeps the full-precision numbers (numeric cells); DOCX, Markdown and
-    LaTeX are formatted for the manuscript by the plan's ``output.style``
-    (:func:`reports.tables.manuscript_frame`: "0.83 (0.75–0.90)", "<0.001").
-    The CSV's formula-escaping apostrophe is removed before the table is
-    written again (and re-escaped for XLSX).
+    See :func:`spinestats.reports.tables.complete_tables`: one Table per
+    table, formatted once; CSV at full precision; HTML (the report), XLSX,
+    DOCX, Markdown and LaTeX show the same strings.
     """
-    from spinestats.reports.tables import manuscript_frame, write_table
+    from spinestats.reports.tables import TableStyle, complete_tables
 
     style = style or OutputOptions()
-
-    out = list(section.tables)
-    have = {Path(p).as_posix() for p in out}
-    for p in section.tables:
-        p = Path(p)
-        if p.suffix.lower() != ".csv" or not (root / p).is_file():
-            continue
-        wanted = [f for f in formats if f != "csv" and p.with_suffix(f".{f}").as_posix() not in have
-                  and not (root / p.with_suffix(f".{f}")).exists()]
-        if not wanted:
-            continue
-        frame = pd.read_csv(root / p, keep_default_na=False, na_values=[""])
-        for col in frame.columns:
-            if frame[col].dtype == object:
-                frame[col] = frame[col].map(
-                    lambda v: v[1:] if isinstance(v, str) and v[:1] == "'" and v[1:2] in ("=", "+", "-", "@", "\t", "\r") else v)
-        frame.columns = [c[1:] if c[:1] == "'" and c[1:2] in ("=", "+", "-", "@") else c for c in map(str, frame.columns)]
-        raw = [f for f in wanted if f == "xlsx"]
-        pretty = [f for f in wanted if f != "xlsx"]
-        written = write_table(frame, (root / p).parent, p.stem, raw) if raw else []
-        if pretty:
-            nice = manuscript_frame(frame, style.p_style, style.ci_style, style.digits)
-            written += write_table(nice, (root / p).parent, p.stem, pretty)
-        out.extend(w.relative_to(root) for w in sorted(written, key=lambda w: list(formats).index(w.suffix[1:])))
-    return dataclasses.replace(section, tables=tuple(out))
+    tstyle = TableStyle(style.p_style, style.ci_style, style.digits)
+    tables, records = complete_tables(section.tables, section.table_records, root, formats, tstyle, labels,
+                                      key=section.key, synthetic=synthetic)
+    return dataclasses.replace(section, tables=tuple(tables), table_records=tuple(records))
 
 
 def check_plan(plan_path: str | Path, allow_missing: bool = False) -> tuple[Plan, dict[str, Callable[..., Section]], dict[str, str]]:
@@ -477,13 +457,18 @@ def run_plan(
         unavailable: list[tuple[str, str]] = []
         numeric_warnings: list[str] = []
         todo: list[tuple[AnalysisEntry, dict[str, Any]]] = []
+        labels_by_key: dict[str, Any] = {}
+        from spinestats.reports.tables import TableStyle
+
+        tstyle = TableStyle(plan.output.p_style, plan.output.ci_style, plan.output.digits)
         for entry in plan.analyses:
             if entry.key in missing:
                 unavailable.append((entry.key, missing[entry.key]))
                 continue
             scratch = root / ".jobs" / entry.key
             scratch.mkdir(parents=True)
-            job_context = dict(context, labels=entry_labels(plan, entry, inputs))
+            labels_by_key[entry.key] = entry_labels(plan, entry, inputs)
+            job_context = dict(context, labels=labels_by_key[entry.key])
             todo.append((entry, _job_arguments(funcs[entry.type], entry, inputs, job_context, scratch)))
         parallel = workers > 1 and scheduler is None and len(todo) > 1
         outcomes: list[tuple[Section, list[str]]] = []
@@ -500,7 +485,8 @@ def run_plan(
                     for name in ("reporter", "progress"):
                         if name in args:
                             args[name] = quiet
-                    calls.append(delayed(call_job)(entry.type, entry.key, args, plan.output.width))
+                    calls.append(delayed(call_job)(entry.type, entry.key, args, plan.output.width, tstyle,
+                                                  labels_by_key[entry.key]))
                 reporter.log(f"- running {len(todo)} analyses on {workers} worker processes ...")
                 for (entry, _), outcome in zip(todo, Parallel(n_jobs=int(workers), backend="loky", return_as="generator")(calls)):
                     outcomes.append(outcome)
@@ -509,13 +495,15 @@ def run_plan(
             else:
                 for entry, args in todo:
                     with reporter.step(f"{entry.key} ({entry.type})"):
-                        outcomes.append(call_job(entry.type, entry.key, args, plan.output.width))
+                        outcomes.append(call_job(entry.type, entry.key, args, plan.output.width, tstyle,
+                                                 labels_by_key[entry.key]))
         for (entry, _), (section, numeric) in zip(todo, outcomes):
             if numeric:
                 numeric_warnings.append(f"analysis '{entry.key}': {len(numeric)} numerical warning(s) while computing: "
                                         + "; ".join(numeric[:5]))
             section = _move_outputs(section, root / ".jobs" / entry.key, root, entry.key)
-            section = complete_table_formats(section, root, plan.output.table_formats, plan.output)
+            section = complete_table_formats(section, root, plan.output.table_formats, plan.output,
+                                             labels_by_key[entry.key], synthetic=synthetic)
             if section.key != entry.key:
                 section = dataclasses.replace(section, key=entry.key)
             if entry.title:
@@ -576,7 +564,7 @@ def run_plan(
         html_text = render_report(
             title=plan.title, root=root, sections=sections, methods=methods, provenance=provenance,
             warnings=run_warnings, reproduction=results.get("reproduction"), synthetic=synthetic,
-            unavailable=unavailable,
+            unavailable=unavailable, table_style=tstyle,
         )
         od.write_text("report.html", html_text)
     return results

@@ -27,6 +27,8 @@ class Section:
     warnings : plain-language warnings (small samples, non-convergence, ...).
     methods : sentences for the generated methods paragraph.
     references : references cited by ``methods``.
+    table_records : the tables as :class:`~spinestats.reports.tables.TableRecord` (title, formatted
+        cells, footnotes), filled in by the runner for the report.
     """
 
     key: str
@@ -37,3 +39,4 @@ class Section:
     warnings: tuple[str, ...] = ()
     methods: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
+    table_records: tuple[Any, ...] = ()

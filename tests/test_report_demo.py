@@ -83,33 +83,30 @@ def test_demo_figures_exist_in_every_format_with_size_and_dpi(demo):
 
 
 def test_demo_docx_tables_hold_the_csv_values(demo):
-    """Every DOCX opens and holds its CSV's table: Table 1 exactly as its CSV;
-    a job's table either as the job wrote it (the CSV's values) or as the
-    runner's manuscript copy (estimates with CIs, p-values by the plan's style)."""
+    """Every DOCX opens and shows exactly the strings the Markdown and XLSX copies show (one formatting
+    path), with human headers (no snake_case) and the synthetic-data footnote; the CSV keeps full precision."""
     from docx import Document
-
-    from spinestats.reports.tables import cell_text, manuscript_frame
+    from openpyxl import load_workbook
 
     out, _ = demo
     pairs = [(p, p.with_suffix(".docx")) for p in sorted((out / "tables").glob("*.csv")) if p.with_suffix(".docx").exists()]
     assert len(pairs) >= 10
     assert len(pairs) == len(list((out / "tables").glob("*.csv")))  # every table has its DOCX
 
-    def unescape(v):
-        return v[1:] if isinstance(v, str) and v.startswith("'") and v[1:2] in ("=", "+", "-", "@") else v
-
-    def rows(frame):
-        return [[unescape(str(c)) for c in frame.columns]] + [[unescape(cell_text(v)) for v in r] for r in frame.itertuples(index=False)]
+    def md_rows(path):
+        lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.startswith("| ")]
+        return [[c.strip().replace("\\|", "|") for c in ln[2:-2].split(" | ")] for ln in lines]
 
     for csv, docx in pairs:
-        cells = [[c.text for c in row.cells] for row in Document(str(docx)).tables[0].rows]
-        if csv.stem.startswith("table_one"):
-            assert cells == rows(pd.read_csv(csv, dtype=str, keep_default_na=False)), csv.name
-            continue
-        raw = pd.read_csv(csv, keep_default_na=False, na_values=[""])
-        for col in raw.columns[raw.dtypes == object]:
-            raw[col] = raw[col].map(unescape)
-        assert cells in (rows(raw), rows(manuscript_frame(raw))), csv.name
+        doc = Document(str(docx))
+        cells = [[c.text for c in row.cells] for row in doc.tables[0].rows]
+        assert cells == [[c.replace("&lt;", "<") for c in r] for r in md_rows(csv.with_suffix(".md"))], csv.name
+        assert not any("_" in h and h == h.lower() for h in cells[0]), (csv.name, cells[0])
+        assert any("Synthetic data" in p.text for p in doc.paragraphs), csv.name
+        ws = load_workbook(csv.with_suffix(".xlsx")).active
+        assert [str(c.value) for c in ws[3]] == cells[0], csv.name
+    raw = pd.read_csv(out / "tables" / "dss_cutoffs.csv")
+    assert raw["sensitivity_lower"].map(lambda v: len(repr(v)) > 8).any()  # full precision kept
 
 
 def test_demo_table_one(demo):
