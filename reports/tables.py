@@ -158,6 +158,7 @@ class Col:
     upper: str | None = None
     digits: int | None = None
     group: str | None = None
+    na: str = ""  # shown for a missing value (and, in a CI, for a missing bound)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,10 +193,17 @@ class Table:
                 if col.kind == "ci":
                     lo = d[col.lower].iloc[i] if col.lower in d else None
                     hi = d[col.upper].iloc[i] if col.upper in d else None
-                    cells.append("" if _missing(v) else _minus(format_ci(float(v), _float(lo), _float(hi), digits,
-                                                                         style.ci_style)))
+                    text = "" if _missing(v) else _minus(format_ci(float(v), _float(lo), _float(hi), digits,
+                                                                   style.ci_style))
+                    if col.na and not _missing(v):
+                        text = text.replace("\u2014", col.na)
+                    if _missing(v) and "_reference" in d and bool(d["_reference"].iloc[i]):
+                        text = "\u2014"  # the reference level of a factor
+                    elif _missing(v) and not _blank_row(d, i):
+                        text = col.na
+                    cells.append(text)
                 elif col.kind == "p":
-                    cells.append("" if _missing(v) else (format_p(float(v), style.p_style, prefix=False)
+                    cells.append(col.na if _missing(v) and not _blank_row(d, i) else "" if _missing(v) else (format_p(float(v), style.p_style, prefix=False)
                                                          if _is_num(v) and 0 <= float(v) <= 1 else str(v)))
                 elif col.kind == "int":
                     cells.append("" if _missing(v) else (_minus(str(int(round(float(v))))) if _is_num(v) else str(v)))
@@ -214,7 +222,7 @@ class Table:
 
     def csv_frame(self) -> pd.DataFrame:
         """The typed frame written to CSV (full precision)."""
-        keep = [c for c in self.data.columns if c != self.indent]
+        keep = [c for c in self.data.columns if c not in (self.indent, "_heading", "_reference")]
         return self.data[keep].reset_index(drop=True)
 
     @classmethod
@@ -261,6 +269,11 @@ class TableRecord:
 
     path: Path
     table: Table
+
+
+def _blank_row(d: pd.DataFrame, i: int) -> bool:
+    """A heading row (its ``_heading`` flag set): no numbers shown."""
+    return "_heading" in d and bool(d["_heading"].iloc[i])
 
 
 def _missing(v: Any) -> bool:
