@@ -80,21 +80,56 @@ def data_uri(path: Path) -> str:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def caption_of(stem: str) -> str:
-    """A readable caption from a file stem (``km_overall`` -> ``Km overall``)."""
-    text = re.sub(r"[_-]+", " ", Path(stem).name).strip()
+#: Captions of the figures the jobs draw, by the end of the file stem (a section's own captions win).
+FIGURE_CAPTIONS: dict[str, str] = {
+    "flow_diagram": "Participant flow: rows read, excluded (with reasons) and analysed",
+    "roc": "ROC curve of the score against the reference standard, with the chosen cutoff",
+    "score_distribution": "Distribution of the score by reference-standard class",
+    "forest_auc": "AUC by centre with the pooled estimate and prediction interval",
+    "forest_sensitivity": "Sensitivity by centre with the pooled estimate and prediction interval",
+    "forest_specificity": "Specificity by centre with the pooled estimate and prediction interval",
+    "sroc": "Summary ROC curve of the bivariate model with confidence and prediction regions",
+    "calibration": "Calibration: predicted against observed fracture risk",
+    "cif_sins": "Cumulative incidence of vertebral compression fracture by SINS category (death a competing event)",
+    "cif": "Cumulative incidence of vertebral compression fracture (death a competing event)",
+    "decision_curve": "Decision curve: net benefit of the fracture-risk model",
+    "forest": "Risk factors for vertebral compression fracture (forest plot)",
+    "responders": "Proportion of responders at each visit",
+    "spaghetti": "Pain (NRS 0\u201310) of each patient over time",
+    "trajectory": "Mean pain (NRS 0\u201310) over time with 95% CIs",
+    "ph_test": "Proportional-hazards check: scaled Schoenfeld residuals over time",
+    "km": "Kaplan\u2013Meier curve",
+}
+
+
+def caption_of(stem: str, captions: Mapping[str, str] | None = None) -> str:
+    """A figure's caption: the section's own, else :data:`FIGURE_CAPTIONS` by stem ending, else the stem in words."""
+    name = re.sub(r"_\d+dpi$", "", Path(stem).name)
+    if captions and name in captions:
+        return captions[name]
+    for suffix in sorted(FIGURE_CAPTIONS, key=len, reverse=True):
+        if name == suffix or name.endswith("_" + suffix):
+            return FIGURE_CAPTIONS[suffix]
+    text = re.sub(r"[_-]+", " ", name).strip()
     return text[:1].upper() + text[1:]
 
 
-def render_figure(root: Path, stem: str, files: Sequence[Path]) -> str:
+def render_figure(root: Path, stem: str, files: Sequence[Path], caption: str | None = None,
+                  number: int | None = None) -> str:
     shown = embeddable(files)
-    links = " · ".join(f'<a href="{esc(_rel(root, f))}">{esc(f.name)}</a>' for f in sorted(files))
+    caption = caption or caption_of(stem)
+    order = {".pdf": 0, ".svg": 1, ".tiff": 2, ".png": 3}
+    links = " · ".join(f'<a href="{esc(_rel(root, f))}">{esc(f.name)}</a>'
+                       for f in sorted(files, key=lambda f: (order.get(f.suffix.lower(), 9), f.name)))
+    label = f"Figure {number}. " if number else ""
     if shown is None:
         body = f'<p class="notice">No SVG or PNG of this figure was written; files: {links}</p>'
-        return f"<figure>{body}</figure>"
+        return f"<figure>{body}<figcaption>{esc(label + caption)}</figcaption></figure>"
+    full = next((f for f in sorted(files, key=lambda f: order.get(f.suffix.lower(), 9))), shown)
     return (
-        f'<figure><img src="{data_uri(shown)}" alt="{esc(caption_of(stem))}">'
-        f'<figcaption>{esc(caption_of(stem))}. <span class="files">Files: {links}</span></figcaption></figure>'
+        f'<figure><a href="{esc(_rel(root, full))}"><img src="{data_uri(shown)}" alt="{esc(caption)}"></a>'
+        f'<figcaption><b>{esc(label)}</b>{esc(caption)}. <span class="files">Full-size files: {links}</span>'
+        "</figcaption></figure>"
     )
 
 
@@ -175,6 +210,23 @@ def render_tables(root: Path, paths: Sequence[str | Path], records: Sequence[Any
             out.append("".join(f'<p class="footnote">{esc(n)}</p>' for n in table.footnotes))
         out.append(f'<p class="files">Download: {links}</p>')
     return "\n".join(out)
+
+
+def warning_sentence(text: str) -> str:
+    """A warning as a sentence a clinician reads: no Python/JSON structures, first letter capital, final stop."""
+    text = " ".join(str(text).split())
+    text = re.sub(r"\{[^{}]*\}", lambda m: _dict_words(m.group(0)), text)
+    text = text.replace("row(s)", "rows").replace("event(s)", "events").replace("warning(s)", "warnings")
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _dict_words(blob: str) -> str:
+    try:
+        d = json.loads(blob)
+    except ValueError:
+        return blob.strip("{}")
+    return "; ".join(f"{k} ({v})" for k, v in d.items()) if isinstance(d, dict) else blob
 
 
 def render_reproduction(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -271,15 +323,26 @@ def render_report(
         items = "".join(f"<li><b>{esc(k)}</b>: {esc(why)}</li>" for k, why in unavailable)
         parts.append(f'<div class="missing"><b>Not available in this run:</b><ul>{items}</ul></div>')
 
+    fig_no = 0
+    shown_warnings: set[str] = set()
     for sec in sections:
         toc.append((anchor(sec.key), sec.title))
         figs = figure_groups(root, sec.figures)
         ordered = sorted(figs.items(), key=lambda kv: 0 if "flow" in Path(kv[0]).name.lower() else 1)
         block = [f'<section id="{anchor(sec.key)}"><h2>{esc(sec.title)}</h2>']
-        if sec.warnings:
+        own = [w for w in dict.fromkeys(warning_sentence(w) for w in sec.warnings) if w not in shown_warnings]
+        shown_warnings.update(own)
+        if own:
             block.append('<div class="notice"><b>Warnings</b><ul class="warnings">'
-                         + "".join(f"<li>{esc(w)}</li>" for w in sec.warnings) + "</ul></div>")
-        block.extend(render_figure(root, stem, files) for stem, files in ordered)
+                         + "".join(f"<li>{esc(w)}</li>" for w in own) + "</ul></div>")
+        if methods.by_section.get(sec.key):
+            block.append(f'<h3>Methods</h3><p class="methods">{esc(methods.by_section[sec.key])}</p>')
+        if sec.tables or figs:
+            block.append("<h3>Results</h3>")
+        for stem, files in ordered:
+            fig_no += 1
+            block.append(render_figure(root, stem, files, caption_of(stem, getattr(sec, "figure_captions", None)),
+                                       fig_no))
         if sec.tables:
             block.append(render_tables(root, sec.tables, sec.table_records, table_style, counter, sec.key))
         text = json.dumps(sec.results, indent=1, ensure_ascii=False, default=str)
@@ -289,18 +352,19 @@ def render_report(
         block.append("</section>")
         parts.append("\n".join(block))
 
-    all_warnings = list(warnings) + [f"{sec.title}: {w}" for sec in sections for w in sec.warnings]
+    all_warnings = [w for w in dict.fromkeys(warning_sentence(w) for w in warnings) if w not in shown_warnings]
     toc.append(("warnings", "Warnings"))
     parts.append(
         '<section id="warnings"><h2>Warnings</h2>'
         + ("<ul class=\"warnings\">" + "".join(f"<li>{esc(w)}</li>" for w in all_warnings) + "</ul>"
-           if all_warnings else "<p>None.</p>")
+           if all_warnings else "<p>No run-wide warnings.</p>")
+        + ("<p>Each analysis's own warnings are shown in its section.</p>" if shown_warnings else "")
         + "</section>"
     )
     toc.append(("methods", "Methods"))
     refs = "".join(f"<li>{esc(r)}</li>" for r in methods.references)
     parts.append(
-        f'<section id="methods"><h2>Methods</h2><p class="methods">{esc(methods.paragraph)}</p>'
+        f'<section id="methods"><h2>Methods</h2><p class="methods">{esc(methods.general or methods.paragraph)}</p>'
         + (f'<h3>References</h3><ol class="refs">{refs}</ol>' if refs else "") + "</section>"
     )
     toc.append(("provenance", "Provenance"))

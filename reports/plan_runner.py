@@ -188,6 +188,40 @@ def load_inputs(plan: Plan, names: Sequence[str]) -> dict[str, LoadedInput]:
     return out
 
 
+def exclusion_sentences(name: str, exclusions: Sequence[Any], labels: Any = None) -> list[str]:
+    """The rows an input lost at loading, as sentences: "Data 'mc_a': 1 row excluded: reference missing (line 5)."."""
+    groups: dict[str, list[int]] = {}
+    for e in exclusions:
+        groups.setdefault(_reason_words(e.reason, labels), []).append(int(e.line))
+    out = []
+    for reason, lines in groups.items():
+        n = len(lines)
+        where = ("line " if n == 1 else "lines ") + ", ".join(map(str, sorted(lines)[:10])) + (" ..." if n > 10 else "")
+        out.append(f"Data '{name}': {n} row{'s' if n != 1 else ''} excluded: {reason} ({where}).")
+    return out
+
+
+def _reason_words(reason: str, labels: Any = None) -> str:
+    """A loader's exclusion reason in plain words (the column by its label)."""
+    parts = []
+    for part in re.split(r";\s*(?=[a-z_]+:)", str(reason)):
+        m = re.match(r"required: '([^']+)' = ''", part)
+        if m:
+            col = m.group(1)
+            parts.append(f"{labels.variable(col) if labels is not None else col} missing")
+            continue
+        m = re.match(r"out of range: '([^']+)' = '([^']*)' \(expected (.*)\)$", part)
+        if m:
+            parts.append(f"{m.group(1)} = {m.group(2)} out of range (expected {m.group(3)})")
+            continue
+        m = re.match(r"dss_matches_features: '([^']+)' = (\S+) \(expected (DSS \d+)", part)
+        if m:
+            parts.append(f"recorded DSS {m.group(2)} does not match the features ({m.group(3)})")
+            continue
+        parts.append(part)
+    return "; ".join(parts)
+
+
 def _count_reasons(exclusions: Sequence[Any]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for e in exclusions:
@@ -522,6 +556,11 @@ def run_plan(
         for key, why in unavailable:
             run_warnings.append(f"analysis '{key}' was not run: {why}")
         run_warnings.extend(numeric_warnings)
+        report_warnings = [w for w in run_warnings if not w.startswith("data '")]
+        for name, inp in inputs.items():
+            if inp.table is not None and inp.table.exclusions:
+                report_warnings += exclusion_sentences(name, inp.table.exclusions,
+                                                       plan.labels_for([name], strict=False))
         versions = software_versions()
         methods = methods_paragraph(sections, seed=plan.seed, versions=versions, synthetic=synthetic)
         results: dict[str, Any] = {
@@ -563,7 +602,7 @@ def run_plan(
         provenance = dict(results["provenance"], started_at=started, finished_at=_now())
         html_text = render_report(
             title=plan.title, root=root, sections=sections, methods=methods, provenance=provenance,
-            warnings=run_warnings, reproduction=results.get("reproduction"), synthetic=synthetic,
+            warnings=report_warnings, reproduction=results.get("reproduction"), synthetic=synthetic,
             unavailable=unavailable, table_style=tstyle,
         )
         od.write_text("report.html", html_text)

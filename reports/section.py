@@ -29,6 +29,7 @@ class Section:
     references : references cited by ``methods``.
     table_records : the tables as :class:`~spinestats.reports.tables.TableRecord` (title, formatted
         cells, footnotes), filled in by the runner for the report.
+    figure_captions : caption of each figure (by file stem) for the report's captions and alt text.
     """
 
     key: str
@@ -40,3 +41,4 @@ class Section:
     methods: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     table_records: tuple[Any, ...] = ()
+    figure_captions: dict[str, str] = dataclasses.field(default_factory=dict)  # figure stem -> caption

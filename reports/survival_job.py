@@ -293,9 +293,9 @@ def _figures(objs: dict[str, Any], name: str, label: str, unit: str, out_dir: Pa
         written += save_figure(plot.figure, Path(out_dir) / "figures", f"{name}_cif", **kw)
     zph, cox = objs.get("zph"), objs.get("cox")
     if zph is not None and cox is not None:
-        covs = objs.get("args", {}).get("covariates") or []
-        named = {(labels.coefficient_label(t, covs) if labels is not None else t): c for t, c in zip(cox.terms, cox.coef)}
-        zp = plot_zph(zph, named, width=width)
+        # plot_zph (figures helper's module) titles its panels by the design-matrix names; it needs a
+        # term-label argument before "Modality: SBRT" can show there
+        zp = plot_zph(zph, dict(zip(cox.terms, cox.coef)), width=width)
         written += save_figure(zp.figure, Path(out_dir) / "figures", f"{name}_ph_test", **kw)
     return [w.relative_to(out_dir) for w in written]
 
@@ -492,6 +492,14 @@ def run(
     times = [float(t) for t in times]
     out = Path(out_dir) if out_dir is not None else None
     labels = as_labels(labels, ["cirt"], strict=False)
+    captions: dict[str, str] = {}
+
+    def caption(stem: str, what: str, event_label: str) -> None:
+        by = f" by {labels.name(group).lower()}" if group else ""
+        captions[f"{stem}_km"] = f"{what}: Kaplan\u2013Meier estimate{by}, with number at risk"
+        captions[f"{stem}_cif"] = f"Cumulative incidence of {event_label}{by}, competing events accounted for"
+        captions[f"{stem}_ph_test"] = f"{what}: proportional-hazards check (scaled Schoenfeld residuals)"
+
     labels.check_data(data, where="survival")
     data = _with_references(data, covariates, labels)
     tables: list[Path] = []
@@ -538,6 +546,7 @@ def run(
         figures += _figures(objs, key, label, unit, out, _risk_times(data, time, unit), figure_formats, dpis,
                             width, labels=labels)
         tables += _tables(objs, key, label, unit, out, labels, block["warnings"])
+        caption(key, label, "the event")
         if codes["COMPETING"]:
             methods.append("Cumulative incidence was estimated by the Aalen-Johansen method with cmprsk's variance "
                            "(log(-log) CIs), compared with Gray's test; subdistribution hazard ratios by Fine-Gray "
@@ -578,6 +587,7 @@ def run(
                                 event_label="local recurrence" if e == "lc" else "the event", labels=labels)
             tables += _tables(objs, f"{key}_{e}", ep_label, unit, out, labels, [],
                               event_label="local recurrence" if e == "lc" else None)
+            caption(f"{key}_{e}", ep_label, "local recurrence" if e == "lc" else ep_label.lower())
         methods.append("Endpoints were timed from the start of carbon-ion radiotherapy (" + ep.conversion + "): "
                        "overall survival (death), local control (local recurrence; death without recurrence "
                        "censored for Kaplan-Meier, and a competing event for the cumulative incidence), "
@@ -602,7 +612,7 @@ def run(
                    "warnings": warnings, "options": options}
     references = REFERENCES
     return Section(key=key, title=title or "Survival and local control", results=to_jsonable(results),
-                   figures=tuple(figures), tables=tuple(tables), warnings=tuple(dict.fromkeys(warnings)),
+                   figures=tuple(figures), tables=tuple(tables), figure_captions=captions, warnings=tuple(dict.fromkeys(warnings)),
                    methods=tuple(methods), references=references)
 
 
