@@ -60,6 +60,7 @@ from spinestats.reports.methods_text import methods_paragraph, software_versions
 from spinestats.reports.output import OutputDir, dumps_results
 from spinestats.reports.progress import Reporter
 from spinestats.reports.section import Section
+from spinestats.reports.section_tables import results_tables
 
 
 @dataclasses.dataclass(frozen=True)
@@ -536,6 +537,7 @@ def run_plan(
                 numeric_warnings.append(f"analysis '{entry.key}': {len(numeric)} numerical warning(s) while computing: "
                                         + "; ".join(numeric[:5]))
             section = _move_outputs(section, root / ".jobs" / entry.key, root, entry.key)
+            section = results_tables(dataclasses.replace(section, key=entry.key), root)
             section = complete_table_formats(section, root, plan.output.table_formats, plan.output,
                                              labels_by_key[entry.key], synthetic=synthetic)
             if section.key != entry.key:

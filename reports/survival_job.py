@@ -288,7 +288,7 @@ def _figures(objs: dict[str, Any], name: str, label: str, unit: str, out_dir: Pa
     cif = objs.get("cif")
     if cif is not None:
         plot = plot_step_curves(cif_curves(cif, risk_times=risk_times, labels=glabels), xlabel=f"{unit.capitalize()} from start of treatment",
-                                ylabel=f"Cumulative incidence of {event_label}\n(competing events accounted for)",
+                                ylabel=f"Cumulative incidence of\n{event_label}",
                                 ylim=(0, 1.02), width=width)
         written += save_figure(plot.figure, Path(out_dir) / "figures", f"{name}_cif", **kw)
     zph, cox = objs.get("zph"), objs.get("cox")

@@ -23,7 +23,9 @@ import pandas as pd
 from spinestats.data_schemas.loading import load
 from spinestats.reports import agreement_job
 from spinestats.reports.output import OutputDir
-from spinestats.reports.cli.common import echo_warnings
+from spinestats.reports.cli.common import echo_warnings, label_options, labels_from
+from spinestats.reports.section_tables import finish_single
+from spinestats.reports.tables import table_style
 
 
 @click.command("agreement")
@@ -37,13 +39,16 @@ from spinestats.reports.cli.common import echo_warnings
 @click.option("--measure", default=None, help="Rating analysed (long: dss; wide: a label).")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
-def command(file, schema, mapping, sheet, case, raters, reader, measure, out, force) -> None:
+@label_options
+def command(file, schema, mapping, sheet, case, raters, reader, measure, out, force, label_texts=(), references=()) -> None:
     """Cohen's kappa (weighted), Fleiss' kappa and the six Shrout-Fleiss ICCs."""
     table = load(file, schema=schema, mapping=mapping, sheet=sheet)
     rater_list = [r.strip() for r in raters.split(",")] if raters else None
-    with OutputDir(out, force=force) as od:
+    labels = labels_from(schema, label_texts, references)
+    with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
         section = agreement_job.run(table=table, case=case, reader=reader, raters=rater_list, measure=measure)
         od.write_section(section)
+        section = finish_single(section, od.file("."), written, labels=labels)
         if section.results.get("icc"):
             od.write_csv("tables/icc.csv", pd.DataFrame(section.results["icc"]))
     r = section.results

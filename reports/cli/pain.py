@@ -14,7 +14,9 @@ import click
 from spinestats.data_schemas.loading import load
 from spinestats.reports import pain_job
 from spinestats.reports.output import OutputDir
-from spinestats.reports.cli.common import echo_warnings
+from spinestats.reports.cli.common import echo_warnings, label_options, labels_from
+from spinestats.reports.section_tables import finish_single
+from spinestats.reports.tables import table_style
 
 
 @click.command("pain")
@@ -38,15 +40,18 @@ from spinestats.reports.cli.common import echo_warnings
 @click.option("--dpi", "dpis", multiple=True, type=int, help="Raster resolution (repeatable; default: 300 and 600).")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@label_options
 def command(file, mapping, sheet, mcid, mcid_percent, impute, impute_method, seed, random_slope, ancova_visit,
-            workers, scheduler, figure_formats, dpis, out, force) -> None:
+            workers, scheduler, figure_formats, dpis, out, force, label_texts=(), references=()) -> None:
     """Pain NRS per visit, paired tests, mixed model, responders, two-arm ANCOVA, MI."""
     table = load(file, schema="bkp", mapping=mapping, sheet=sheet)
-    with OutputDir(out, force=force) as od:
+    labels = labels_from("bkp", label_texts, references)
+    with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
         section = pain_job.run(table=table, out_dir=od.file("."), mcid=mcid, mcid_percent=mcid_percent,
                                impute=impute, impute_method=impute_method, seed=seed, random_slope=random_slope,
                                ancova_visit=ancova_visit, workers=workers, scheduler=scheduler,
                                figure_formats=figure_formats or None, dpis=dpis or None)
         od.write_section(section)
+        section = finish_single(section, od.file("."), written, labels=labels)
     click.echo(f"pain: {section.results['flow']['patients']} patients; results in {out}/results.json")
     echo_warnings(section)
