@@ -90,6 +90,11 @@ def _key(level: Any) -> str:
     return text
 
 
+def level_key(level: Any) -> str:
+    """A level as the text its labels are stored under (``True`` -> ``"true"``, ``2.0`` -> ``"2"``)."""
+    return _key(level)
+
+
 def _normal(text: str) -> str:
     """How a label reads after formatting: case, width and spacing folded."""
     return " ".join(unicodedata.normalize("NFKC", str(text)).casefold().split())

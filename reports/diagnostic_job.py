@@ -145,6 +145,21 @@ def _unpaired(df: pd.DataFrame, st, column: str, conf_level: float) -> dict:
             "auc_difference": u.auc_difference, "se": u.se, "statistic": u.statistic, "df": u.df, "p": u.p}
 
 
+def cutoff_table(frame: pd.DataFrame, stem: str):
+    """The cutoff table as it fits a page: cutoff, TP/FP/FN/TN, sensitivity and specificity with CIs, PPV, NPV,
+    LR+, LR\u2212 and Youden's index (the CSV keeps every column, CIs of all measures included)."""
+    from spinestats.reports.tables import Col, Table
+
+    cols = [Col("cutoff", "Cutoff (\u2265)", "num", digits=0 if all(float(c).is_integer() for c in frame["cutoff"]) else 2),
+            Col("tp", "TP", "int"), Col("fp", "FP", "int"), Col("fn", "FN", "int"), Col("tn", "TN", "int"),
+            Col("sensitivity", "Sensitivity (95% CI)", "ci", "sensitivity_lower", "sensitivity_upper"),
+            Col("specificity", "Specificity (95% CI)", "ci", "specificity_lower", "specificity_upper"),
+            Col("ppv", "PPV", "num"), Col("npv", "NPV", "num"), Col("lr_pos", "LR+", "num"),
+            Col("lr_neg", "LR\u2212", "num"), Col("youden", "Youden index", "num")]
+    cols = [c for c in cols if c.key in frame.columns]
+    return Table(frame, tuple(cols), stem=stem)
+
+
 def run(
     data: pd.DataFrame | None = None,
     out_dir: str | Path = ".",
@@ -288,8 +303,8 @@ def run(
     tables: list[Path] = []
     tdir = out_dir / "tables"
     t_formats = ("csv",)  # the plan runner writes the manuscript formats from these
-    tables += write_table(all_cut.to_frame(), tdir, f"{key}_cutoffs", t_formats,
-                          title=f"Accuracy of {score_name} at each cutoff (positive when score >= cutoff)",
+    tables += write_table(cutoff_table(all_cut.to_frame(), f"{key}_cutoffs"), tdir, f"{key}_cutoffs", t_formats,
+                          title=f"Accuracy of {score_name} at each cutoff (positive when score \u2265 cutoff)",
                           note=f"CIs: {'exact Clopper-Pearson' if ci_method == 'exact' else 'Wilson'} for proportions, "
                                "log method for likelihood ratios, Woolf for the diagnostic odds ratio.")
     if is_dss:

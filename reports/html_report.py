@@ -110,8 +110,15 @@ def caption_of(stem: str, captions: Mapping[str, str] | None = None) -> str:
     for suffix in sorted(FIGURE_CAPTIONS, key=len, reverse=True):
         if name == suffix or name.endswith("_" + suffix):
             return FIGURE_CAPTIONS[suffix]
-    text = re.sub(r"[_-]+", " ", name).strip()
+    words = [_GLOSSARY.get(w.lower(), w) for w in re.split(r"[_\-\s]+", name) if w]
+    text = " ".join(words).strip()
     return text[:1].upper() + text[1:]
+
+
+_GLOSSARY = {"km": "Kaplan\u2013Meier curve,", "cif": "cumulative incidence,", "roc": "ROC curve,", "dss": "DSS",
+             "os": "overall survival", "lc": "local control", "pfs": "progression-free survival",
+             "dmfs": "distant-metastasis-free survival", "ph": "proportional hazards", "sins": "SINS",
+             "auc": "AUC", "bkp": "BKP", "nrs": "NRS", "cirt": "CIRT"}
 
 
 def render_figure(root: Path, stem: str, files: Sequence[Path], caption: str | None = None,

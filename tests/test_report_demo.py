@@ -3,6 +3,7 @@
 import html
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -114,7 +115,7 @@ def test_demo_table_one(demo):
     t1 = results["table_one_cafe"]
     assert t1["n"] == {"BKP": 65, "control": 52}
     md = (out / "tables" / "table_one_cafe.md").read_text(encoding="utf-8")
-    assert "| BKP (n = 65) | control (n = 52) |" in md.splitlines()[2]
+    assert "| Balloon kyphoplasty (n = 65) | Control (n = 52) |" in md.splitlines()[2]  # value labels
 
 
 def test_no_raw_identifiers_in_any_output(demo):
@@ -206,3 +207,45 @@ def test_reproduction_notes_are_shown_in_the_report(demo):
     page = (out / "report.html").read_text(encoding="utf-8")
     for r in noted:
         assert html.escape(r["note"]) in page
+
+
+def _measure_layout(report: Path, width: int, tmp: Path) -> dict:
+    harness = tmp / f"harness_{width}.html"
+    harness.write_text(f"""<!DOCTYPE html><html><body style="margin:0">
+<iframe id="f" src="{report.resolve().as_uri()}" style="width:{width}px;height:900px;border:0"></iframe>
+<script>
+document.getElementById('f').addEventListener('load', function () {{
+  var w = this.contentWindow, d = w.document, bad = [];
+  d.querySelectorAll('img, svg').forEach(function (e) {{
+    var alt = (e.getAttribute('alt') || e.getAttribute('aria-label') || '').trim();
+    var fig = e.closest('figure'), cap = fig && fig.querySelector('figcaption');
+    var text = alt || (cap ? cap.textContent.trim() : '');
+    if (text.length < 10 || /\\.(svg|png|pdf)$/.test(text) || /^[a-z0-9_]+$/.test(text)) bad.push(text || e.tagName);
+  }});
+  var out = document.createElement('pre'); out.id = 'result';
+  out.textContent = JSON.stringify({{scroll: d.documentElement.scrollWidth, inner: w.innerWidth, bad: bad,
+                                     images: d.querySelectorAll('img, svg').length}});
+  document.body.appendChild(out);
+}});
+</script></body></html>""", encoding="utf-8")
+    proc = subprocess.run(["chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
+                           "--window-size=1400,1000", "--virtual-time-budget=20000", "--dump-dom", harness.as_uri()],
+                          capture_output=True, text=True, timeout=180)
+    m = re.search(r'<pre id="result">(.*?)</pre>', proc.stdout, flags=re.S)
+    return json.loads(m.group(1).replace("&quot;", '"').replace("&amp;", "&")) if m else {"error": proc.stderr[-500:]}
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_report_never_scrolls_sideways_and_every_image_is_described(demo, tmp_path, width):
+    """Headless Chromium: at a desktop and a phone width the page is no wider than the window (wide tables
+    scroll inside their own box), and every img/svg has a human alt text or caption (not a file name)."""
+    import shutil
+
+    if shutil.which("chromium") is None:
+        pytest.skip("chromium is not installed")
+    out, _ = demo
+    m = _measure_layout(out / "report.html", width, tmp_path)
+    assert "error" not in m, m
+    assert m["inner"] == width
+    assert m["scroll"] <= m["inner"], m
+    assert m["images"] >= 10 and m["bad"] == [], m
