@@ -60,6 +60,11 @@ DERIVED: dict[str, dict[str, Any]] = {
     "target_under_60": {"label": "Total dose <60 GyE", "type": "boolean"},
     "dss_positive": {"label": "DSS positive", "type": "boolean"},
     "sins": {"label": "SINS total"},
+    "sins_total": {"label": "SINS total (0\u201318)"},
+    "sins_category": {"label": "SINS category", "levels": ["stable", "indeterminate", "unstable"],
+                      "values": {"stable": "Stable (0\u20136)", "indeterminate": "Indeterminate (7\u201312)",
+                                 "unstable": "Unstable (13\u201318)"}},
+    "lytic": {"label": "Lytic lesion", "type": "boolean", "levels": ["false", "true"]},
     "visit": {"label": "Visit"},
 }
 

@@ -234,6 +234,9 @@ class Table:
         labels = labels if labels is not None else _LABELS.get()
         if "label" in frame.columns:  # a readable label beside the raw name: show the label only
             frame = frame.drop(columns=[c for c in ("feature", "term", "variable") if c in frame.columns][:1])
+        elif {"variable", "term"} <= set(frame.columns) and labels is not None:  # the term's label names both
+            frame = frame.assign(term=[labels.coefficient_label(str(t), [str(v)]) for t, v in
+                                       zip(frame["term"], frame["variable"])]).drop(columns=["variable"])
         cols_list = list(frame.columns)
         numeric = {c for c in cols_list if pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype != bool}
         triples = [t for t in _ci_pairs(cols_list) if set(t) <= numeric]
@@ -257,7 +260,15 @@ class Table:
             elif c in numeric:
                 out.append(Col(c, header, "num"))
             else:
-                frame[c] = [_cell_label(c, v, labels) for v in frame[c]]
+                if c in ("term", "terms") and labels is not None:
+                    cands = [str(x) for x in frame["variable"].dropna().unique()] if "variable" in frame else []
+                    cands = cands or labels.known_variables()
+                    frame[c] = [labels.coefficient_label(str(v), cands) if not _missing(v) and
+                                labels.coefficient(str(v), cands)[0] in labels.known_variables() else v
+                                for v in frame[c]]
+                    header = "Characteristic"
+                else:
+                    frame[c] = [_cell_label(c, v, labels) for v in frame[c]]
                 out.append(Col(c, header, "text"))
         notes = (note,) if isinstance(note, str) else tuple(note or ())
         return cls(frame, tuple(out), title or "", tuple(n for n in notes if n), stem)
