@@ -11,7 +11,7 @@ A plan is a YAML file (read with ``yaml.safe_load`` only) with this layout::
       - {type: dss, data: dss, bootstrap: 2000}
     output:                      # optional
       figures: {formats: [pdf, svg, png, tiff], dpi: [300, 600], width: single}
-      tables: {formats: [csv, xlsx, docx, md]}
+      tables: {formats: [csv, xlsx, docx, md], paper: a4}   # paper: a4 or letter (DOCX)
       style: {p_values: default, ci: dash, digits: 2}
     prespecified: {...}          # optional; validated and carried unchanged (see plan_lock.py)
     labels: {size_cm: Largest diameter, modality.conventional: Conventional RT}   # optional display labels
@@ -110,6 +110,7 @@ class OutputOptions:
     p_style: str = "default"
     ci_style: str = "dash"
     digits: int = 2
+    paper: str = "a4"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -305,6 +306,7 @@ def read_plan(
         p_style=style.get("p_values", default.p_style),
         ci_style=style.get("ci", default.ci_style),
         digits=int(style.get("digits", default.digits)),
+        paper=str(tab.get("paper", default.paper)),
     )
 
     if doc.get("prespecified") is not None:

@@ -258,7 +258,7 @@ def render_reproduction(rows: Sequence[Mapping[str, Any]]) -> str:
             f"<td class=\"num\">{esc(ci_text)}</td><td>{mark}</td></tr>"
         )
     head = "<tr><th>Published figure</th><th>Published</th><th>Reproduced</th><th>95% CI</th><th>Match</th></tr>"
-    return f"<table><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
+    return f'<div class="table-scroll"><table><thead>{head}</thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
 def _provenance_html(prov: Mapping[str, Any]) -> str:
@@ -268,7 +268,7 @@ def _provenance_html(prov: Mapping[str, Any]) -> str:
             rows.append(f"<tr><th>{esc(key.replace('_', ' '))}</th><td><code>{esc(prov[key])}</code></td></tr>")
     for name, v in (prov.get("versions") or {}).items():
         rows.append(f"<tr><th>{esc(name)}</th><td>{esc(v)}</td></tr>")
-    out = [f"<table>{''.join(rows)}</table>"]
+    out = [f'<div class="table-scroll"><table>{"".join(rows)}</table></div>']
     inputs = prov.get("inputs") or {}
     if inputs:
         head = "<tr><th>data</th><th>file</th><th>schema</th><th>rows read</th><th>rows kept</th><th>SHA-256</th></tr>"
@@ -278,7 +278,7 @@ def _provenance_html(prov: Mapping[str, Any]) -> str:
             f"<td><code>{esc(v.get('sha256'))}</code></td></tr>"
             for k, v in inputs.items()
         )
-        out.append(f"<h3>Inputs</h3><table><thead>{head}</thead><tbody>{body}</tbody></table>")
+        out.append(f'<h3>Inputs</h3><div class="table-scroll"><table><thead>{head}</thead><tbody>{body}</tbody></table></div>')
     return "\n".join(out)
 
 

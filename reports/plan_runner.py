@@ -353,7 +353,7 @@ def complete_table_formats(section: Section, root: Path, formats: Sequence[str],
     from spinestats.reports.tables import TableStyle, complete_tables
 
     style = style or OutputOptions()
-    tstyle = TableStyle(style.p_style, style.ci_style, style.digits)
+    tstyle = TableStyle(style.p_style, style.ci_style, style.digits, getattr(style, "paper", "a4"))
     tables, records = complete_tables(section.tables, section.table_records, root, formats, tstyle, labels,
                                       key=section.key, synthetic=synthetic)
     return dataclasses.replace(section, tables=tuple(tables), table_records=tuple(records))
@@ -495,7 +495,7 @@ def run_plan(
         labels_by_key: dict[str, Any] = {}
         from spinestats.reports.tables import TableStyle
 
-        tstyle = TableStyle(plan.output.p_style, plan.output.ci_style, plan.output.digits)
+        tstyle = TableStyle(plan.output.p_style, plan.output.ci_style, plan.output.digits, plan.output.paper)
         for entry in plan.analyses:
             if entry.key in missing:
                 unavailable.append((entry.key, missing[entry.key]))
