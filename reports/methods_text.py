@@ -102,17 +102,25 @@ def cite(text: str, refs: Sequence[str], numbering: dict[str, int]) -> str:
     "[Austin 2009]" replaced by "[1]", and the numbers of the section's other references appended."""
     used: set[int] = set()
 
-    def repl(m: re.Match) -> str:
-        key = f"{m.group(1).lower()} {m.group(2)}"
+    def number(author: str, year: str) -> int | None:
         for r in refs:
-            if reference_key(r).endswith(m.group(2)) and r.lower().startswith(m.group(1).lower()) or reference_key(r) == key:
+            if year in r and r.lower().startswith(author.lower()):
                 n = numbering.get(reference_key(r))
                 if n is not None:
                     used.add(n)
-                    return f"[{n}]"
-        return m.group(0)
+                    return n
+        return None
 
-    text = re.sub(r"\[([A-Z][A-Za-z'\-]+)(?: et al\.?)? (\d{4})\]", repl, text)
+    def repl(m: re.Match) -> str:
+        items = [re.match(r"\s*([A-Z][A-Za-z'\-]+)(?: et al\.?)? (\d{4})\s*$", x) for x in m.group(1).split(";")]
+        if not all(items):
+            return m.group(0)
+        nums = [number(i.group(1), i.group(2)) for i in items]
+        if any(n is None for n in nums):
+            return m.group(0)
+        return "[" + ", ".join(str(n) for n in sorted(set(nums))) + "]"
+
+    text = re.sub(r"\[([A-Z][^\[\]]*?\d{4})\]", repl, text)
     rest = sorted({numbering[reference_key(r)] for r in refs if reference_key(r) in numbering} - used)
     if rest:
         text = text.rstrip() + " [" + ", ".join(map(str, rest)) + "]"

@@ -100,10 +100,13 @@ def agreement_tables(res: dict[str, Any]) -> list[Table]:
             rows.append({"feature": feature, "statistic": icc.get("type"), "estimate": icc.get("estimate"),
                          "lower": icc.get("lower"), "upper": icc.get("upper"), "p": icc.get("p")})
 
-    add(str(res.get("measure", "score")).upper() if res.get("measure") == "dss" else str(res.get("measure")), res)
+    from spinestats.data_schemas.labels import Labels
+
+    lab = Labels(["readers"])
+    add(lab.variable(str(res.get("measure"))) if res.get("measure") in lab.known_variables() else str(res.get("measure")), res)
     for name, block in (res.get("features") or {}).items():
         if isinstance(block, dict):
-            add(name.replace("_", " ").capitalize(), block)
+            add(lab.variable(name) if name in lab.known_variables() else name.replace("_", " ").capitalize(), block)
     if not rows:
         return []
     data = pd.DataFrame(rows)

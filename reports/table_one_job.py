@@ -140,7 +140,7 @@ def run(
                         style=TableStyle(p_style=p_style) if p_style != "default" else None)
     tests_used = sorted({v.test for v in result.variables if v.test})
     methods = [
-        f"Baseline characteristics were compared between {group} groups as mean \u00b1 SD, median [IQR] or n (%), "
+        f"Baseline characteristics were compared between {labels.name(group).lower()} groups as mean (SD), median (IQR) or n (%), "
         f"with standardised mean differences (SMD) [Austin 2009]"
         + (f" and {', '.join(tests_used)} tests" if tests_used else "")
         + ", as R's tableone computes them."
