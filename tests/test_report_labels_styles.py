@@ -125,3 +125,31 @@ def test_docx_three_rules_title_and_landscape_for_a_wide_table(tmp_path):
         assert re.search(r'<w:bottom w:val="single"', rows[-1].cells[0]._tc.xml)
         if len(rows) > 2:
             assert not re.search(r'w:val="single"', rows[1].cells[0]._tc.xml)  # body rows: no rules
+
+
+def test_single_commands_write_formatted_tables_and_a_report(tmp_path):
+    from spinestats.reports.cli.main import main
+
+    out = tmp_path / "surv"
+    with pytest.raises(SystemExit) as exit_:
+        main(["survival", str(EXAMPLES / "synthetic_cirt.csv"), "--schema", "cirt", "--group", "site", "--endpoint", "os",
+              "--label", "site=Spinal level", "--label", "site.thoracic=Thoracic spine", "--reference", "site=lumbar",
+              "--figure-format", "svg", "--dpi", "100", "--out", str(out)])
+    assert exit_.value.code == 0
+    for suffix in ("csv", "xlsx", "docx", "md"):
+        assert (out / "tables" / f"survival_os_survival.{suffix}").is_file(), suffix
+    md = (out / "tables" / "survival_os_survival.md").read_text(encoding="utf-8")
+    assert "| Spinal level |" in md and "Thoracic spine" in md
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Table 1. Overall survival by spinal level" in html and 'class="table-scroll"' in html
+
+    out = tmp_path / "agree"
+    with pytest.raises(SystemExit) as exit_:
+        main(["agreement", str(EXAMPLES / "synthetic_readers.csv"), "--schema", "readers", "--out", str(out)])
+    assert exit_.value.code == 0
+    assert (out / "tables" / "agreement.docx").is_file() and "Cohen" in (out / "report.html").read_text(encoding="utf-8")
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["survival", str(EXAMPLES / "synthetic_cirt.csv"), "--schema", "cirt", "--label", "sitee=x",
+              "--out", str(tmp_path / "bad")])
+    assert exit_.value.code == 2 and not (tmp_path / "bad").exists()
