@@ -216,7 +216,7 @@ def test_prespecified_block_is_checked_and_a_changed_locked_plan_is_a_deviation(
     changed = run_plan(plan, tmp_path / "o2")
     assert changed["plan_lock"]["matches"] is False
     assert any(w.startswith("plan deviation: the plan was changed after it was locked") for w in changed["warnings"])
-    assert "plan deviation" in (tmp_path / "o2" / "report.html").read_text(encoding="utf-8")
+    assert "Plan deviation: the plan was changed" in (tmp_path / "o2" / "report.html").read_text(encoding="utf-8")
 
 
 def test_job_csv_tables_are_also_written_in_the_other_formats(tmp_path):
