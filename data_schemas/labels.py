@@ -365,7 +365,12 @@ class Labels:
         return coef, None
 
     def coefficient_label(self, coef: str, covariates: Sequence[str]) -> str:
-        """A design-matrix name as the page shows it: ``"Modality: SBRT"``."""
+        """A design-matrix name as the page shows it: ``"Modality: SBRT"``; an interaction
+        ``armBKP:visit1w`` as ``"Arm: Balloon kyphoplasty \u00d7 Visit: 1 week"``; ``(Intercept)`` as "Intercept"."""
+        if coef == "(Intercept)":
+            return "Intercept"
+        if ":" in coef:
+            return " \u00d7 ".join(self.coefficient_label(part, covariates) for part in coef.split(":"))
         var, level = self.coefficient(coef, covariates)
         return self.term(var, level)
 

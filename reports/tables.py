@@ -263,8 +263,9 @@ class Table:
                 if c in ("term", "terms") and labels is not None:
                     cands = [str(x) for x in frame["variable"].dropna().unique()] if "variable" in frame else []
                     cands = cands or labels.known_variables()
-                    frame[c] = [labels.coefficient_label(str(v), cands) if not _missing(v) and
-                                labels.coefficient(str(v), cands)[0] in labels.known_variables() else v
+                    frame[c] = [labels.coefficient_label(str(v), cands) if not _missing(v) and (
+                                str(v) == "(Intercept)" or all(labels.coefficient(part, cands)[0] in labels.known_variables()
+                                                               for part in str(v).split(":"))) else v
                                 for v in frame[c]]
                     header = "Characteristic"
                 else:

@@ -89,3 +89,9 @@ def test_plan_labels_validated_before_anything_runs(tmp_path):
     (tmp_path / "bad.yaml").write_text(base + "reference:\n  modalty: SBRT\n", encoding="utf-8")
     with pytest.raises(UsageError, match="Did you mean 'modality'"):
         read_plan(tmp_path / "bad.yaml")
+
+
+def test_interaction_and_intercept_terms():
+    lab = Labels(["bkp"])
+    assert lab.coefficient_label("armBKP:visit1w", ["arm", "visit"]) == "Arm: Balloon kyphoplasty \u00d7 Visit: 1 week"
+    assert lab.coefficient_label("(Intercept)", ["arm"]) == "Intercept"
