@@ -191,6 +191,7 @@ def run(
     dpis: Sequence[int] | None = None,
     key: str = "dss",
     title: str | None = None,
+    labels=None,
 ) -> Section:
     """Run the diagnostic analysis and write its figures and tables (options: module docstring).
 
@@ -246,8 +247,8 @@ def run(
                                    "lines": [int(i) if isinstance(i, (int, np.integer)) else str(i) for i in df.index[miss]]})
             work = work.loc[~miss]
     st = prepare_score_truth(work, score=score_name, truth=truth, positive=positive, min_per_class=min_per_class)
-    labels = tuple(lab for lab in st.labels if lab != str(positive))
-    neg_label = labels[0] if len(labels) == 1 else "negative"
+    negatives = tuple(lab for lab in st.labels if lab != str(positive))
+    neg_label = negatives[0] if len(negatives) == 1 else "negative"
     class_labels = (neg_label, str(positive))
 
     roc = roc_curve(st.score, st.truth)
@@ -370,7 +371,10 @@ def run(
     figures: list[Path] = []
     fig, _ = roc_figure(roc, band=band, optimal=requested or opt, delong=dl)
     figures += save_figure(fig, fdir, f"{key}_roc", fig_formats, fig_dpis)
-    fig, _ = score_distribution_figure(roc, labels=class_labels,
+    from spinestats.data_schemas.labels import as_labels
+
+    shown = as_labels(labels, ["dss"], strict=False)
+    fig, _ = score_distribution_figure(roc, labels=tuple(shown.value(truth, c) for c in class_labels),
                                        cutoff=(requested or opt).cutoff[0] if np.isfinite((requested or opt).cutoff[0]) else None)
     figures += save_figure(fig, fdir, f"{key}_score_distribution", fig_formats, fig_dpis)
     if boot is not None:
