@@ -85,6 +85,7 @@ class TableOneResult(Result):
     n_group_missing: int
     variables: tuple[VariableSummary, ...]
     warnings: tuple[str, ...] = ()
+    overall: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)  # variable -> all-patient stats
 
     def to_frame(self) -> pd.DataFrame:
         """Long table: one row per variable (continuous) or level (categorical) and group."""
@@ -169,6 +170,7 @@ def table_one(
     nonnormal: Sequence[str] = (),
     exact: Sequence[str] = (),
     tests: bool = True,
+    auto_exact: bool = False,
 ) -> TableOneResult:
     """Baseline characteristics of ``variables`` by ``group``.
 
@@ -183,6 +185,9 @@ def table_one(
         with Kruskal-Wallis.
     exact : categorical columns tested with Fisher's exact test.
     tests : compute the tests (``False`` gives SMDs only).
+    auto_exact : test a categorical variable with Fisher's exact test when a
+        chi-squared expected count is below 5 (its ``test`` then says so),
+        instead of leaving a warning to use ``exact``.
 
     Returns
     -------
@@ -269,7 +274,10 @@ def table_one(
                 else:
                     chi2, p, dof, expected = stats.chi2_contingency(table, correction=True)
                     test, statistic, p, dof = "chi-squared", float(chi2), float(p), float(dof)
-                    if (expected < 5).any():
+                    if (expected < 5).any() and auto_exact:
+                        test, statistic, dof = "Fisher's exact (expected counts < 5)", None, None
+                        p = float(stats.fisher_exact(table).pvalue) if table.shape == (2, 2) else fisher_exact_2xk(table)
+                    elif (expected < 5).any():
                         warnings.append(f"'{var}': expected counts below 5; consider exact: [{var}].")
         summaries.append(VariableSummary(
             variable=var, kind="categorical" if is_cat else "continuous", nonnormal=var in nonnormal,
@@ -278,4 +286,20 @@ def table_one(
     return TableOneResult(
         group=group, groups=tuple(labels), n={lab: int(m.sum()) for lab, m in zip(labels, masks)},
         n_group_missing=n_group_missing, variables=tuple(summaries), warnings=tuple(warnings),
+        overall={v.variable: overall_stats(df[v.variable], v.kind, v.levels) for v in summaries},
     )
+
+
+def overall_stats(col: pd.Series, kind: str, levels: Sequence[str] = ()) -> dict[str, Any]:
+    """The all-patients summary of one variable (Table 1's Overall column), as the per-group ones."""
+    if kind == "continuous":
+        x = col.dropna().to_numpy(dtype=float)
+        q = np.quantile(x, [0.5, 0.25, 0.75]) if len(x) else [np.nan] * 3
+        return {"n": int(len(x)), "n_missing": int(col.isna().sum()),
+                "mean": float(np.mean(x)) if len(x) else None, "sd": float(np.std(x, ddof=1)) if len(x) > 1 else None,
+                "median": float(q[0]), "q1": float(q[1]), "q3": float(q[2])}
+    text = col.map(lambda v: None if pd.isna(v) else str(v))
+    counts = {lev: int((text == lev).sum()) for lev in levels}
+    n = int(sum(counts.values()))
+    return {"n": n, "n_missing": int(col.isna().sum()), "counts": counts,
+            "percent": {lev: (100.0 * c / n if n else None) for lev, c in counts.items()}}

@@ -23,6 +23,8 @@ optional::
       reference: {1: malignant, 0: benign}
       lobulated: {あり: true, なし: false}
     missing: [不明, "-"]      # extra cell texts meaning "not recorded"
+    labels: {size_cm: 腫瘍径}  # display labels, as the plan's `labels:` (data_schemas/labels.py)
+    reference: {boundary: distinct}
     redcap:
       dictionary: redcap_dictionary.csv   # relative to the mapping file
       export: raw            # raw (codes, field___code checkboxes) or labels
@@ -51,7 +53,7 @@ from spinestats.data_schemas.schema import Schema, suggest
 from spinestats.errors import UsageError
 
 KEYS = ("schema", "encoding", "sheet", "delimiter", "layout", "columns", "units", "dates", "codes",
-        "missing", "redcap")
+        "missing", "redcap", "labels", "reference")  # labels/reference: display labels, read by data_schemas/labels.py
 
 
 @dataclasses.dataclass(frozen=True)

@@ -11,9 +11,12 @@ A plan is a YAML file (read with :func:`.safe_yaml.load_yaml` only: safe, bounde
       - {type: dss, data: dss, bootstrap: 2000}
     output:                      # optional
       figures: {formats: [pdf, svg, png, tiff], dpi: [300, 600], width: single}
-      tables: {formats: [csv, xlsx, docx, md]}
+      tables: {formats: [csv, xlsx, docx, md], paper: a4}   # paper: a4 or letter (DOCX)
       style: {p_values: default, ci: dash, digits: 2}
     prespecified: {...}          # optional; validated and carried unchanged (see plan_lock.py)
+    labels: {size_cm: Largest diameter, modality.conventional: Conventional RT}   # optional display labels
+    reference: {modality: conventional}                                          # optional reference levels
+    endpoint_labels: {os: Overall survival after CIRT}                           # optional
 
 Every key an analysis entry has besides ``type``, ``key``, ``title`` and
 ``data`` is an option of that analysis.  Relative paths are resolved against
@@ -107,6 +110,7 @@ class OutputOptions:
     p_style: str = "default"
     ci_style: str = "dash"
     digits: int = 2
+    paper: str = "a4"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,6 +136,24 @@ class Plan:
     raw: Mapping[str, Any]
     sha256: str
     file_sha256: str = ""
+    labels: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    reference: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    endpoint_labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    def labels_for(self, names: Iterable[str] = (), extra_variables: Iterable[str] = (), strict: bool = True):
+        """The :class:`~spinestats.data_schemas.labels.Labels` of the data entries ``names`` (all when empty):
+        their schemas' labels, then the mapping files' ``labels``/``reference``, then the plan's."""
+        from spinestats.data_schemas.labels import Labels, mapping_labels
+
+        entries = [self.data[n] for n in names] if names else list(self.data.values())
+        schemas = list(dict.fromkeys(e.schema for e in entries if e.schema))
+        lab = Labels(schemas, extra_variables=extra_variables, strict=False, where=f"plan {self.path.name}")
+        for e in entries:
+            if e.mapping is not None and e.mapping.is_file():
+                ml, mr = mapping_labels(e.mapping)
+                lab.update(ml, mr, strict=strict, where=f"mapping {e.mapping.name}")
+        return lab.update(self.labels, self.reference, self.endpoint_labels, strict=strict,
+                          where=f"plan {self.path.name}")
 
     @property
     def folder(self) -> Path:
@@ -286,6 +308,7 @@ def read_plan(
         p_style=style.get("p_values", default.p_style),
         ci_style=style.get("ci", default.ci_style),
         digits=int(style.get("digits", default.digits)),
+        paper=str(tab.get("paper", default.paper)),
     )
 
     if doc.get("prespecified") is not None:
@@ -301,7 +324,7 @@ def read_plan(
         if missing:
             raise UsageError(f"plan {path}: " + "; ".join(missing) + ". Nothing was run.")
 
-    return Plan(
+    plan = Plan(
         path=path.resolve(),
         schema_version=version,
         title=str(doc.get("title", "spinestats report")),
@@ -314,4 +337,13 @@ def read_plan(
         raw=doc,
         sha256=plan_lock.plan_hash(path),
         file_sha256=hashlib.sha256(raw_bytes).hexdigest(),
+        labels=dict(doc.get("labels") or {}),
+        reference=dict(doc.get("reference") or {}),
+        endpoint_labels=dict(doc.get("endpoint_labels") or {}),
     )
+    if plan.labels or plan.reference or plan.endpoint_labels:
+        # unknown variables/levels and colliding labels are refused before anything runs; a data entry
+        # without a schema may name any of its own columns, so those are checked after loading
+        schemaless = any(e.schema is None for e in data.values())
+        plan.labels_for(strict=not schemaless)
+    return plan

@@ -9,7 +9,8 @@ strict; a value outside them is an error.  The schema's top-level
 ``plausible:`` mapping (``size_cm: [0, 20]``, one line per column) gives,
 inclusive, the range a real value almost always falls in: a value
 outside it but within the bounds is kept with a warning (a 32 cm tumour is
-possible in principle, and is usually millimetres typed into a cm column).  ``identifier: pseudonymise`` marks a column (patient or case ID)
+possible in principle, and is usually millimetres typed into a cm column).  The ``display:`` block gives each column its label, display
+unit, value labels and reference level (read by :mod:`.labels`).  ``identifier: pseudonymise`` marks a column (patient or case ID)
 that is kept for analysis but must be pseudonymised in every per-patient
 output.
 
@@ -93,6 +94,7 @@ class Schema:
     long_columns: tuple[Column, ...] = ()
     layouts: tuple[str, ...] = ()
     visits: tuple[str, ...] = ()
+    display: dict[str, Any] = dataclasses.field(default_factory=dict, hash=False, compare=False)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -183,4 +185,12 @@ def get_schema(name: str) -> Schema:
         long_columns=tuple(_column(c, ranges) for c in spec.get("long_columns", [])),
         layouts=tuple(spec.get("layouts", [])),
         visits=tuple(str(v) for v in spec.get("visits", [])),
+        display=dict(spec.get("display") or {}),
     )
+
+
+def labels(name: str, **overrides: Any):
+    """The display labels of schema ``name`` (:class:`spinestats.data_schemas.labels.Labels`), with overrides."""
+    from spinestats.data_schemas.labels import Labels
+
+    return Labels([name], **overrides)

@@ -153,6 +153,21 @@ def _unpaired(df: pd.DataFrame, st, column: str, conf_level: float) -> dict:
             "auc_difference": u.auc_difference, "se": u.se, "statistic": u.statistic, "df": u.df, "p": u.p}
 
 
+def cutoff_table(frame: pd.DataFrame, stem: str):
+    """The cutoff table as it fits a page: cutoff, TP/FP/FN/TN, sensitivity and specificity with CIs, PPV, NPV,
+    LR+, LR\u2212 and Youden's index (the CSV keeps every column, CIs of all measures included)."""
+    from spinestats.reports.tables import Col, Table
+
+    cols = [Col("cutoff", "Cutoff (\u2265)", "num", digits=0 if all(float(c).is_integer() for c in frame["cutoff"]) else 2),
+            Col("tp", "TP", "int"), Col("fp", "FP", "int"), Col("fn", "FN", "int"), Col("tn", "TN", "int"),
+            Col("sensitivity", "Sensitivity (95% CI)", "ci", "sensitivity_lower", "sensitivity_upper"),
+            Col("specificity", "Specificity (95% CI)", "ci", "specificity_lower", "specificity_upper"),
+            Col("ppv", "PPV", "num"), Col("npv", "NPV", "num"), Col("lr_pos", "LR+", "num"),
+            Col("lr_neg", "LR\u2212", "num"), Col("youden", "Youden index", "num")]
+    cols = [c for c in cols if c.key in frame.columns]
+    return Table(frame, tuple(cols), stem=stem)
+
+
 def run(
     data: pd.DataFrame | None = None,
     out_dir: str | Path = ".",
@@ -187,6 +202,7 @@ def run(
     title: str | None = None,
     prespecified: Mapping[str, Any] | None = None,
     plan_hash: str | None = None,
+    labels=None,
 ) -> Section:
     """Run the diagnostic analysis and write its figures and tables (options: module docstring).
 
@@ -242,8 +258,8 @@ def run(
                                    "lines": [int(i) if isinstance(i, (int, np.integer)) else str(i) for i in df.index[miss]]})
             work = work.loc[~miss]
     st = prepare_score_truth(work, score=score_name, truth=truth, positive=positive, min_per_class=min_per_class)
-    labels = tuple(lab for lab in st.labels if lab != str(positive))
-    neg_label = labels[0] if len(labels) == 1 else "negative"
+    negatives = tuple(lab for lab in st.labels if lab != str(positive))
+    neg_label = negatives[0] if len(negatives) == 1 else "negative"
     class_labels = (neg_label, str(positive))
 
     proc_direction = resolve_direction(st.score, st.truth, direction)
@@ -324,8 +340,8 @@ def run(
     tables: list[Path] = []
     tdir = out_dir / "tables"
     t_formats = ("csv",)  # the plan runner writes the manuscript formats from these
-    tables += write_table(all_cut.to_frame(), tdir, f"{key}_cutoffs", t_formats,
-                          title=f"Accuracy of {score_name} at each cutoff (positive when score {ge} cutoff)",
+    tables += write_table(cutoff_table(all_cut.to_frame(), f"{key}_cutoffs"), tdir, f"{key}_cutoffs", t_formats,
+                          title=f"Accuracy of {score_name} at each cutoff (positive when score {'\u2264' if reverse else '\u2265'} cutoff)",
                           note=f"CIs: {'exact Clopper-Pearson' if ci_method == 'exact' else 'Wilson'} for proportions, "
                                "log method for likelihood ratios, Woolf for the diagnostic odds ratio.")
     if is_dss:
@@ -391,8 +407,11 @@ def run(
     figures: list[Path] = []
     fig, _ = roc_figure(roc, band=band, optimal=requested or opt, delong=dl, at_most=reverse)
     figures += save_figure(fig, fdir, f"{key}_roc", fig_formats, fig_dpis)
+    from spinestats.data_schemas.labels import as_labels
+
+    shown_labels = as_labels(labels, ["dss"], strict=False)
     shown = roc_curve(st.score, st.truth) if reverse else roc  # the distribution in the score's own units
-    fig, _ = score_distribution_figure(shown, labels=class_labels,
+    fig, _ = score_distribution_figure(shown, labels=tuple(shown_labels.value(truth, c) for c in class_labels),
                                        cutoff=(requested or opt).cutoff[0] if np.isfinite((requested or opt).cutoff[0]) else None,
                                        at_most=reverse)
     figures += save_figure(fig, fdir, f"{key}_score_distribution", fig_formats, fig_dpis)

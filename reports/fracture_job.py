@@ -218,6 +218,7 @@ def run(
     figure_formats=None,
     dpis=None,
     key: str = "fracture",
+    labels=None,
 ) -> Section:
     """Run the fracture analysis on a ``fracture`` table; see the module docstring for the options.
 
@@ -388,7 +389,7 @@ def run(
     tables: list[Path] = []
     if out_dir is not None:
         figures, tables, fig_warn = _write_outputs(Path(out_dir), key, results, rm, ci, ci_sins, cal, dc,
-                                                   figure_formats, dpis)
+                                                   figure_formats, dpis, labels)
         results["warnings"].extend(fig_warn)
     methods = _methods(results, model, horizon, bootstrap)
     return Section(key=key, title="Vertebral compression fracture after irradiation", results=to_jsonable(results),
@@ -412,16 +413,21 @@ def _crude(c) -> dict[str, Any]:
     return {"n": c.n, "events": c.events, "proportion": c.proportion, "ci": list(c.ci), "ci_method": "Clopper-Pearson"}
 
 
-def _term_labels(rm) -> dict[str, str]:
-    """Readable names of the model terms: ``modality: SBRT vs CIRT``, ``sins_total (per unit)``."""
+def _term_labels(rm, labels=None) -> dict[str, str]:
+    """Readable names of the model terms by their display labels: ``Modality: SBRT vs CIRT``,
+    ``SINS total (per point)``."""
+    from spinestats.data_schemas.labels import as_labels
+
+    lab = as_labels(labels, ["fracture"], strict=False)
     out = {}
     for c in rm.coding:
+        col = c["column"]
         if c["kind"] == "category":
-            out[c["term"]] = f"{c['column']}: {c['level']} vs {c['reference']}"
+            out[c["term"]] = f"{lab.variable(col)}: {lab.value(col, c['level'])} vs {lab.value(col, c['reference'])}"
         elif c["kind"] == "boolean":
-            out[c["term"]] = f"{c['column']} (yes vs no)"
+            out[c["term"]] = f"{lab.variable(col)} (yes vs no)"
         else:
-            out[c["term"]] = f"{c['column']} (per unit)"
+            out[c["term"]] = f"{lab.variable(col)} (per unit)"
     return out
 
 
@@ -429,7 +435,7 @@ def _model_file(key: str) -> str:
     return "model.json" if key == "fracture" else f"{key}_model.json"
 
 
-def _write_outputs(out: Path, key: str, results, rm, ci, ci_sins, cal, dc, figure_formats, dpis):
+def _write_outputs(out: Path, key: str, results, rm, ci, ci_sins, cal, dc, figure_formats, dpis, labels=None):
     from spinestats.reports import fracture_figures as ff
     from spinestats.reports.figure_style import DEFAULT_DPIS, DEFAULT_FORMATS, save_figure
     from spinestats.reports.output import escape_frame
@@ -444,7 +450,7 @@ def _write_outputs(out: Path, key: str, results, rm, ci, ci_sins, cal, dc, figur
             ci, horizon=rm.horizon,
             pvalue=None if results["gray_test"]["p"] is None else f"Gray's test p = {results['gray_test']['p']:.3f}"),
         f"{key}_cif_sins": lambda: ff.cif_figure(ci_sins, horizon=rm.horizon),
-        f"{key}_forest": lambda: ff.forest_figure(results["model"], term_labels=_term_labels(rm)),
+        f"{key}_forest": lambda: ff.forest_figure(results["model"], term_labels=_term_labels(rm, labels)),
         f"{key}_calibration": lambda: ff.calibration_figure(cal),
         f"{key}_decision_curve": lambda: ff.decision_curve_figure(dc),
     }

@@ -80,55 +80,164 @@ def data_uri(path: Path) -> str:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def caption_of(stem: str) -> str:
-    """A readable caption from a file stem (``km_overall`` -> ``Km overall``)."""
-    text = re.sub(r"[_-]+", " ", Path(stem).name).strip()
+#: Captions of the figures the jobs draw, by the end of the file stem (a section's own captions win).
+FIGURE_CAPTIONS: dict[str, str] = {
+    "flow_diagram": "Participant flow: rows read, excluded (with reasons) and analysed",
+    "roc": "ROC curve of the score against the reference standard, with the chosen cutoff",
+    "score_distribution": "Distribution of the score by reference-standard class",
+    "forest_auc": "AUC by centre with the pooled estimate and prediction interval",
+    "forest_sensitivity": "Sensitivity by centre with the pooled estimate and prediction interval",
+    "forest_specificity": "Specificity by centre with the pooled estimate and prediction interval",
+    "sroc": "Summary ROC curve of the bivariate model with confidence and prediction regions",
+    "calibration": "Calibration: predicted against observed fracture risk",
+    "cif_sins": "Cumulative incidence of vertebral compression fracture by SINS category (death a competing event)",
+    "cif": "Cumulative incidence of vertebral compression fracture (death a competing event)",
+    "decision_curve": "Decision curve: net benefit of the fracture-risk model",
+    "forest": "Risk factors for vertebral compression fracture (forest plot)",
+    "responders": "Proportion of responders at each visit",
+    "spaghetti": "Pain (NRS 0\u201310) of each patient over time",
+    "trajectory": "Mean pain (NRS 0\u201310) over time with 95% CIs",
+    "ph_test": "Proportional-hazards check: scaled Schoenfeld residuals over time",
+    "km": "Kaplan\u2013Meier curve",
+}
+
+
+def caption_of(stem: str, captions: Mapping[str, str] | None = None) -> str:
+    """A figure's caption: the section's own, else :data:`FIGURE_CAPTIONS` by stem ending, else the stem in words."""
+    name = re.sub(r"_\d+dpi$", "", Path(stem).name)
+    if captions and name in captions:
+        return captions[name]
+    for suffix in sorted(FIGURE_CAPTIONS, key=len, reverse=True):
+        if name == suffix or name.endswith("_" + suffix):
+            return FIGURE_CAPTIONS[suffix]
+    words = [_GLOSSARY.get(w.lower(), w) for w in re.split(r"[_\-\s]+", name) if w]
+    text = " ".join(words).strip()
     return text[:1].upper() + text[1:]
 
 
-def render_figure(root: Path, stem: str, files: Sequence[Path]) -> str:
+_GLOSSARY = {"km": "Kaplan\u2013Meier curve,", "cif": "cumulative incidence,", "roc": "ROC curve,", "dss": "DSS",
+             "os": "overall survival", "lc": "local control", "pfs": "progression-free survival",
+             "dmfs": "distant-metastasis-free survival", "ph": "proportional hazards", "sins": "SINS",
+             "auc": "AUC", "bkp": "BKP", "nrs": "NRS", "cirt": "CIRT"}
+
+
+def render_figure(root: Path, stem: str, files: Sequence[Path], caption: str | None = None,
+                  number: int | None = None) -> str:
     shown = embeddable(files)
-    links = " · ".join(f'<a href="{esc(_rel(root, f))}">{esc(f.name)}</a>' for f in sorted(files))
+    caption = caption or caption_of(stem)
+    order = {".pdf": 0, ".svg": 1, ".tiff": 2, ".png": 3}
+    links = " · ".join(f'<a href="{esc(_rel(root, f))}">{esc(f.name)}</a>'
+                       for f in sorted(files, key=lambda f: (order.get(f.suffix.lower(), 9), f.name)))
+    label = f"Figure {number}. " if number else ""
     if shown is None:
         body = f'<p class="notice">No SVG or PNG of this figure was written; files: {links}</p>'
-        return f"<figure>{body}</figure>"
+        return f"<figure>{body}<figcaption>{esc(label + caption)}</figcaption></figure>"
+    full = next((f for f in sorted(files, key=lambda f: order.get(f.suffix.lower(), 9))), shown)
     return (
-        f'<figure><img src="{data_uri(shown)}" alt="{esc(caption_of(stem))}">'
-        f'<figcaption>{esc(caption_of(stem))}. <span class="files">Files: {links}</span></figcaption></figure>'
+        f'<figure><a href="{esc(_rel(root, full))}"><img src="{data_uri(shown)}" alt="{esc(caption)}"></a>'
+        f'<figcaption><b>{esc(label)}</b>{esc(caption)}. <span class="files">Full-size files: {links}</span>'
+        "</figcaption></figure>"
     )
 
 
-def frame_html(frame: pd.DataFrame) -> str:
-    """A DataFrame as an escaped HTML table (numbers right-aligned)."""
-    head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
+def frame_html(frame: pd.DataFrame, numeric: Sequence[bool] | None = None, journal: bool = False) -> str:
+    """A DataFrame as an escaped HTML table (numbers right-aligned; ``journal``: three-rule style)."""
+    if numeric is None:
+        numeric = [False] + [bool(frame[c].map(lambda v: bool(_NUMERIC.fullmatch(str(v))) or str(v) == "").all())
+                             for c in list(frame.columns)[1:]]
+    head = "".join(f'<th class="num">{esc(c)}</th>' if n and j else f"<th>{esc(c)}</th>"
+                   for j, (c, n) in enumerate(zip(frame.columns, numeric)))
     rows = []
     for row in frame.itertuples(index=False):
         cells = []
-        for v in row:
+        for j, v in enumerate(row):
             text = "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
             text = FORMULA_ESCAPED.sub("", text)
-            numeric = bool(re.fullmatch(r"[-+]?\d[\d.,eE+-]*%?", text))
-            cells.append(f'<td class="num">{esc(text)}</td>' if numeric else f"<td>{esc(text)}</td>")
+            if j == 0 and text.startswith("\u2003"):
+                cells.append(f'<td class="indent">{esc(text.lstrip(chr(0x2003)))}</td>')
+            elif numeric[j] and j:
+                cells.append(f'<td class="num">{esc(text)}</td>')
+            else:
+                cells.append(f"<td>{esc(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    cls = ' class="journal"' if journal else ""
+    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def render_tables(root: Path, paths: Sequence[str | Path]) -> str:
-    """Every table (one per stem): the CSV rendered, links to all its formats."""
+_NUMERIC = re.compile(r"[-+\u2212<>]?\d[\d.,eE+\-\u2212]*%?")
+
+
+class TableCounter:
+    """Numbers the tables of one report in order ("Table 1.", "Table 2.", ...)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def heading(self, title: str) -> str:
+        from spinestats.reports.tables import strip_table_number
+
+        self.n += 1
+        return f"Table {self.n}. {strip_table_number(title)}"
+
+
+def render_tables(root: Path, paths: Sequence[str | Path], records: Sequence[Any] = (), style: Any = None,
+                  counter: TableCounter | None = None, key: str = "") -> str:
+    """Every table (one per stem): its numbered title, the formatted cells in a scrollable box, footnotes, files.
+
+    ``records`` (:class:`~spinestats.reports.tables.TableRecord`) carry each
+    table's title, cells and footnotes; a table without one is read from
+    its CSV and formatted by :meth:`~spinestats.reports.tables.Table.from_frame`.
+    """
+    from spinestats.reports.tables import Table, read_csv_table, title_for
+
+    counter = counter or TableCounter()
+    by_stem = {Path(r.path).with_suffix("").name: r for r in records}
     groups: dict[str, list[Path]] = {}
     for p in paths:
         full = _resolve(root, p)
         groups.setdefault(str(full.with_suffix("")), []).append(full)
     out = []
     for stem, files in groups.items():
-        links = " · ".join(f'<a href="{esc(_rel(root, f))}">{esc(f.name)}</a>' for f in sorted(files))
+        name = Path(stem).name
+        links = " · ".join(f'<a href="{esc(_rel(root, f))}">{esc(f.suffix.lstrip(".").upper())}</a>'
+                           for f in sorted(files, key=lambda f: f.suffix))
+        rec = by_stem.get(name)
+        table = rec.table if rec is not None else None
         csv = next((f for f in files if f.suffix.lower() == ".csv" and f.is_file()), None)
-        out.append(f"<h3>{esc(caption_of(stem))}</h3>")
-        if csv is not None:
-            frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
-            out.append(frame_html(frame))
-        out.append(f'<p class="files">Files: {links}</p>')
+        if table is None and csv is not None:
+            table = Table.from_frame(read_csv_table(csv), title_for(name, key), stem=name)
+        if table is None:
+            out.append(f'<p class="files">Table files: {links}</p>')
+            continue
+        frame = table.format(style)
+        out.append(f'<p class="table-title">{esc(counter.heading(table.title or title_for(name, key)))}</p>')
+        out.append(f'<div class="table-scroll" role="region" tabindex="0" aria-label="{esc(table.title or name)}">'
+                   f"{frame_html(frame, table.numeric_columns(), journal=True)}</div>")
+        if table.footnotes:
+            out.append("".join(f'<p class="footnote">{esc(n)}</p>' for n in table.footnotes))
+        out.append(f'<p class="files">Download: {links}</p>')
     return "\n".join(out)
+
+
+def warning_sentence(text: str) -> str:
+    """A warning as a sentence a clinician reads: no Python/JSON structures, first letter capital, final stop."""
+    from spinestats.analysis.endpoints import LABELS as ENDPOINTS
+
+    text = " ".join(str(text).split())
+    text = re.sub(r"^(os|lc|dmfs|pfs): ", lambda m: f"{ENDPOINTS[m.group(1)]}: ", text)  # survival endpoint codes
+    text = re.sub(r"\{[^{}]*\}", lambda m: _dict_words(m.group(0)), text)
+    text = text.replace("row(s)", "rows").replace("event(s)", "events").replace("warning(s)", "warnings")
+    text = re.sub(r"\b1 (row|event|warning)s\b", r"1 \1", text)
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _dict_words(blob: str) -> str:
+    try:
+        d = json.loads(blob)
+    except ValueError:
+        return blob.strip("{}")
+    return "; ".join(f"{k} ({v})" for k, v in d.items()) if isinstance(d, dict) else blob
 
 
 def render_reproduction(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -153,7 +262,7 @@ def render_reproduction(rows: Sequence[Mapping[str, Any]]) -> str:
             f"<td class=\"num\">{esc(ci_text)}</td><td>{mark}</td></tr>"
         )
     head = "<tr><th>Published figure</th><th>Published</th><th>Reproduced</th><th>95% CI</th><th>Match</th></tr>"
-    return f"<table><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
+    return f'<div class="table-scroll"><table><thead>{head}</thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
 def _provenance_html(prov: Mapping[str, Any]) -> str:
@@ -163,7 +272,7 @@ def _provenance_html(prov: Mapping[str, Any]) -> str:
             rows.append(f"<tr><th>{esc(key.replace('_', ' '))}</th><td><code>{esc(prov[key])}</code></td></tr>")
     for name, v in (prov.get("versions") or {}).items():
         rows.append(f"<tr><th>{esc(name)}</th><td>{esc(v)}</td></tr>")
-    out = [f"<table>{''.join(rows)}</table>"]
+    out = [f'<div class="table-scroll"><table>{"".join(rows)}</table></div>']
     inputs = prov.get("inputs") or {}
     if inputs:
         head = "<tr><th>data</th><th>file</th><th>schema</th><th>rows read</th><th>rows kept</th><th>SHA-256</th></tr>"
@@ -173,7 +282,7 @@ def _provenance_html(prov: Mapping[str, Any]) -> str:
             f"<td><code>{esc(v.get('sha256'))}</code></td></tr>"
             for k, v in inputs.items()
         )
-        out.append(f"<h3>Inputs</h3><table><thead>{head}</thead><tbody>{body}</tbody></table>")
+        out.append(f'<h3>Inputs</h3><div class="table-scroll"><table><thead>{head}</thead><tbody>{body}</tbody></table></div>')
     return "\n".join(out)
 
 
@@ -188,6 +297,7 @@ def render_report(
     reproduction: Sequence[Mapping[str, Any]] | None = None,
     synthetic: bool = False,
     unavailable: Sequence[tuple[str, str]] = (),
+    table_style: Any = None,
 ) -> str:
     """The complete report as one HTML document.
 
@@ -203,8 +313,10 @@ def render_report(
     reproduction : published-versus-reproduced rows (demo), or ``None``.
     synthetic : the data are synthetic; a banner says so at the top.
     unavailable : ``(key, reason)`` of analyses that could not run.
+    table_style : :class:`~spinestats.reports.tables.TableStyle` of the tables (the plan's ``output.style``).
     """
     root = Path(root)
+    counter = TableCounter()
     css = resources.files("spinestats.reports").joinpath("assets/report.css").read_text(encoding="utf-8")
     toc: list[tuple[str, str]] = []
     parts: list[str] = []
@@ -222,22 +334,33 @@ def render_report(
         items = "".join(f"<li><b>{esc(k)}</b>: {esc(why)}</li>" for k, why in unavailable)
         parts.append(f'<div class="missing"><b>Not available in this run:</b><ul>{items}</ul></div>')
 
+    fig_no = 0
+    shown_warnings: set[str] = set()
     for sec in sections:
         toc.append((anchor(sec.key), sec.title))
         figs = figure_groups(root, sec.figures)
         ordered = sorted(figs.items(), key=lambda kv: 0 if "flow" in Path(kv[0]).name.lower() else 1)
         block = [f'<section id="{anchor(sec.key)}"><h2>{esc(sec.title)}</h2>']
-        if sec.warnings:
+        own = [w for w in dict.fromkeys(warning_sentence(w) for w in sec.warnings) if w not in shown_warnings]
+        shown_warnings.update(own)
+        if own:
             block.append('<div class="notice"><b>Warnings</b><ul class="warnings">'
-                         + "".join(f"<li>{esc(w)}</li>" for w in sec.warnings) + "</ul></div>")
+                         + "".join(f"<li>{esc(w)}</li>" for w in own) + "</ul></div>")
+        if methods.by_section.get(sec.key):
+            block.append(f'<h3>Methods</h3><p class="methods">{esc(methods.by_section[sec.key])}</p>')
+        if sec.tables or figs:
+            block.append("<h3>Results</h3>")
         # a prespecified primary endpoint leads its section, before any figure
         lead = [t for t in sec.tables if Path(t).stem.endswith("primary_endpoint")]
         if lead:
-            block.append(render_tables(root, lead))
-        block.extend(render_figure(root, stem, files) for stem, files in ordered)
+            block.append(render_tables(root, lead, sec.table_records, table_style, counter, sec.key))
+        for stem, files in ordered:
+            fig_no += 1
+            block.append(render_figure(root, stem, files, caption_of(stem, getattr(sec, "figure_captions", None)),
+                                       fig_no))
         rest = [t for t in sec.tables if t not in lead]
         if rest:
-            block.append(render_tables(root, rest))
+            block.append(render_tables(root, rest, sec.table_records, table_style, counter, sec.key))
         text = json.dumps(sec.results, indent=1, ensure_ascii=False, default=str)
         if len(text) > _MAX_JSON_CHARS:
             text = text[:_MAX_JSON_CHARS] + "\n... (truncated; see results.json)"
@@ -245,18 +368,19 @@ def render_report(
         block.append("</section>")
         parts.append("\n".join(block))
 
-    all_warnings = list(warnings) + [f"{sec.title}: {w}" for sec in sections for w in sec.warnings]
+    all_warnings = [w for w in dict.fromkeys(warning_sentence(w) for w in warnings) if w not in shown_warnings]
     toc.append(("warnings", "Warnings"))
     parts.append(
         '<section id="warnings"><h2>Warnings</h2>'
         + ("<ul class=\"warnings\">" + "".join(f"<li>{esc(w)}</li>" for w in all_warnings) + "</ul>"
-           if all_warnings else "<p>None.</p>")
+           if all_warnings else "<p>No run-wide warnings.</p>")
+        + ("<p>Each analysis's own warnings are shown in its section.</p>" if shown_warnings else "")
         + "</section>"
     )
     toc.append(("methods", "Methods"))
     refs = "".join(f"<li>{esc(r)}</li>" for r in methods.references)
     parts.append(
-        f'<section id="methods"><h2>Methods</h2><p class="methods">{esc(methods.paragraph)}</p>'
+        f'<section id="methods"><h2>Methods</h2><p class="methods">{esc(methods.general or methods.paragraph)}</p>'
         + (f'<h3>References</h3><ol class="refs">{refs}</ol>' if refs else "") + "</section>"
     )
     toc.append(("provenance", "Provenance"))

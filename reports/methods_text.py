@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import platform
+import re
 from collections.abc import Iterable, Sequence
 from importlib import metadata
 
@@ -45,6 +46,8 @@ class MethodsText:
     paragraph: str
     references: tuple[str, ...]
     software: dict[str, str]
+    by_section: dict[str, str] = dataclasses.field(default_factory=dict)  # section key -> its methods, cited by number
+    general: str = ""  # the sentences that belong to no one section (synthetic data, seed, software)
 
 
 def software_versions(used: Iterable[str] | None = None) -> dict[str, str]:
@@ -85,6 +88,58 @@ def unique_in_order(items: Iterable[str]) -> list[str]:
     return out
 
 
+def reference_key(ref: str) -> str:
+    """What makes two reference texts the same work: first author's surname and the year (DOI when given)."""
+    doi = re.search(r"doi:\s*(\S+?)\.?$", ref.strip(), flags=re.I)
+    if doi:
+        return "doi:" + doi.group(1).lower()
+    first = re.split(r"[\s,.]+", ref.strip(), maxsplit=1)[0].lower()
+    year = re.search(r"\b(19|20)\d\d\b", ref)
+    return f"{first} {year.group(0) if year else ref.strip().lower()}"
+
+
+def unique_references(refs: Iterable[str]) -> list[str]:
+    """References without repeats of the same work (same DOI, or same first author and year), first kept."""
+    seen: set[str] = set()
+    out = []
+    for r in unique_in_order(refs):
+        k = reference_key(r)
+        if k not in seen:
+            seen.add(k)
+            out.append(r)
+    return out
+
+
+def cite(text: str, refs: Sequence[str], numbering: dict[str, int]) -> str:
+    """A section's methods text with its references cited by number: author-year brackets such as
+    "[Austin 2009]" replaced by "[1]", and the numbers of the section's other references appended."""
+    used: set[int] = set()
+
+    def number(author: str, year: str) -> int | None:
+        for r in refs:
+            if year in r and r.lower().startswith(author.lower()):
+                n = numbering.get(reference_key(r))
+                if n is not None:
+                    used.add(n)
+                    return n
+        return None
+
+    def repl(m: re.Match) -> str:
+        items = [re.match(r"\s*([A-Z][A-Za-z'\-]+)(?: et al\.?)? (\d{4})\s*$", x) for x in m.group(1).split(";")]
+        if not all(items):
+            return m.group(0)
+        nums = [number(i.group(1), i.group(2)) for i in items]
+        if any(n is None for n in nums):
+            return m.group(0)
+        return "[" + ", ".join(str(n) for n in sorted(set(nums))) + "]"
+
+    text = re.sub(r"\[([A-Z][^\[\]]*?\d{4})\]", repl, text)
+    rest = sorted({numbering[reference_key(r)] for r in refs if reference_key(r) in numbering} - used)
+    if rest:
+        text = text.rstrip() + " [" + ", ".join(map(str, rest)) + "]"
+    return text
+
+
 def methods_paragraph(
     sections: Sequence[Section],
     *,
@@ -118,5 +173,15 @@ def methods_paragraph(
         + (f"; {lib}" if lib else "") + ")."
     )
     sentences.append(R_CHECK)
-    references = tuple(unique_in_order(r for sec in sections for r in sec.references))
-    return MethodsText(paragraph=" ".join(sentences), references=references, software=dict(versions))
+    references = tuple(unique_references(r for sec in sections for r in sec.references))
+    numbering = {reference_key(r): i for i, r in enumerate(references, start=1)}
+    by_section = {}
+    done: set[str] = set()
+    for sec in sections:
+        own = [x for x in unique_in_order(_sentence(s) for s in sec.methods) if x not in done]
+        done.update(own)
+        if own:
+            by_section[sec.key] = cite(" ".join(own), sec.references, numbering)
+    general = [s for s in sentences if s not in done]
+    return MethodsText(paragraph=" ".join(sentences), references=references, software=dict(versions),
+                       by_section=by_section, general=" ".join(general))

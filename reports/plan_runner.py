@@ -60,6 +60,7 @@ from spinestats.reports.methods_text import methods_paragraph, software_versions
 from spinestats.reports.output import OutputDir, dumps_results
 from spinestats.reports.progress import Reporter
 from spinestats.reports.section import Section
+from spinestats.reports.section_tables import results_tables
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,7 +97,7 @@ OUT_PARAMS = ("out_dir", "out", "output_dir", "folder")
 CONTEXT_PARAMS = (
     "seed", "workers", "scheduler", "figure_formats", "formats", "dpis", "dpi", "width", "table_formats",
     "p_style", "ci_style", "digits", "reporter", "progress", "plan_hash", "prespecified", "key", "title",
-    "synthetic",
+    "synthetic", "labels",
 )
 RESERVED_RESULT_KEYS = ("plan_hash", "plan_lock", "seed", "title", "synthetic", "warnings", "methods", "references",
                         "unavailable", "reproduction", "provenance", "schema_version")
@@ -194,6 +195,40 @@ def load_inputs(plan: Plan, names: Sequence[str]) -> dict[str, LoadedInput]:
     return out
 
 
+def exclusion_sentences(name: str, exclusions: Sequence[Any], labels: Any = None) -> list[str]:
+    """The rows an input lost at loading, as sentences: "Data 'mc_a': 1 row excluded: reference missing (line 5)."."""
+    groups: dict[str, list[int]] = {}
+    for e in exclusions:
+        groups.setdefault(_reason_words(e.reason, labels), []).append(int(e.line))
+    out = []
+    for reason, lines in groups.items():
+        n = len(lines)
+        where = ("line " if n == 1 else "lines ") + ", ".join(map(str, sorted(lines)[:10])) + (" ..." if n > 10 else "")
+        out.append(f"Data '{name}': {n} row{'s' if n != 1 else ''} excluded: {reason} ({where}).")
+    return out
+
+
+def _reason_words(reason: str, labels: Any = None) -> str:
+    """A loader's exclusion reason in plain words (the column by its label)."""
+    parts = []
+    for part in re.split(r";\s*(?=[a-z_]+:)", str(reason)):
+        m = re.match(r"required: '([^']+)' = ''", part)
+        if m:
+            col = m.group(1)
+            parts.append(f"{labels.variable(col) if labels is not None else col} missing")
+            continue
+        m = re.match(r"out of range: '([^']+)' = '([^']*)' \(expected (.*)\)$", part)
+        if m:
+            parts.append(f"{m.group(1)} = {m.group(2)} out of range (expected {m.group(3)})")
+            continue
+        m = re.match(r"dss_matches_features: '([^']+)' = (\S+) \(expected (DSS \d+)", part)
+        if m:
+            parts.append(f"recorded DSS {m.group(2)} does not match the features ({m.group(3)})")
+            continue
+        parts.append(part)
+    return "; ".join(parts)
+
+
 def _count_reasons(exclusions: Sequence[Any]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for e in exclusions:
@@ -206,6 +241,23 @@ def _display_path(path: Path, folder: Path) -> str:
         return path.resolve().relative_to(folder.resolve()).as_posix()
     except ValueError:
         return path.name
+
+
+def entry_labels(plan: Plan, entry: AnalysisEntry, inputs: Mapping[str, LoadedInput]):
+    """The display labels of one analysis: its inputs' schemas, mappings and the plan's overrides.
+
+    A plan label or reference naming a column that no input has, a level the
+    schema does not allow, or a reference level absent from the data is a
+    usage/data error raised here, before any analysis runs.
+    """
+    cols = [c for i in inputs.values() if i.table is not None for c in i.table.data.columns]
+    if any(e.schema is None for e in plan.data.values()):  # columns of schema-less inputs are known only now
+        plan.labels_for(extra_variables=cols, strict=True)
+    labels = plan.labels_for(entry.data, strict=False)
+    for n in entry.data:
+        if n in inputs and inputs[n].table is not None:
+            labels.check_data(inputs[n].table.data, where=f"plan {plan.path.name}, data '{n}'")
+    return labels
 
 
 def _job_arguments(func: Callable[..., Any], entry: AnalysisEntry, inputs: Mapping[str, LoadedInput],
@@ -245,8 +297,8 @@ def _job_arguments(func: Callable[..., Any], entry: AnalysisEntry, inputs: Mappi
     return args
 
 
-def call_job(kind: str, key: str, args: Mapping[str, Any],
-             width: str | float = "single") -> tuple[Section, list[str], list[str]]:
+def call_job(kind: str, key: str, args: Mapping[str, Any], width: str | float = "single",
+             style: Any = None, labels: Any = None) -> tuple[Section, list[str], list[str]]:
     """Run one analysis job; its Section, the numerical warnings it raised and the optional packages that ran.
 
     ``width`` is the plan's journal column preset: every single-column figure
@@ -254,9 +306,11 @@ def call_job(kind: str, key: str, args: Mapping[str, Any],
     run in a worker process.
     """
     from spinestats.analysis.core.usage import recording
+    from spinestats.reports.tables import table_style
 
     func = job_function(kind)
-    with warnings.catch_warnings(record=True) as caught, column_width(width), recording() as used:
+    with warnings.catch_warnings(record=True) as caught, column_width(width), recording() as used, \
+            table_style(style, labels) as written:
         warnings.simplefilter("always")
         try:
             section = func(**args)
@@ -264,6 +318,7 @@ def call_job(kind: str, key: str, args: Mapping[str, Any],
             raise type(exc)(f"analysis '{key}' ({kind}): {exc}") from exc
     if not isinstance(section, Section):
         raise TypeError(f"job {kind} returned {type(section).__name__}, not a Section")
+    section = dataclasses.replace(section, table_records=tuple(section.table_records) + tuple(written))
     return section, sorted({f"{w.category.__name__}: {w.message}" for w in caught}), sorted(used)
 
 
@@ -295,45 +350,20 @@ def _move_outputs(section: Section, scratch: Path, root: Path, key: str) -> Sect
 
 
 def complete_table_formats(section: Section, root: Path, formats: Sequence[str],
-                           style: OutputOptions | None = None) -> Section:
-    """Write every CSV table of a job in the plan's other table formats too.
+                           style: OutputOptions | None = None, labels: Any = None, synthetic: bool = False) -> Section:
+    """Write every table of a job in all of the plan's table formats, formatted by its ``output.style``.
 
-    Jobs write their tables as CSV; the report offers each one as XLSX, DOCX,
-    Markdown (and LaTeX) as the plan asks, through :func:`reports.tables.write_table`.
-    XLSX keeps the full-precision numbers (numeric cells); DOCX, Markdown and
-    LaTeX are formatted for the manuscript by the plan's ``output.style``
-    (:func:`reports.tables.manuscript_frame`: "0.83 (0.75–0.90)", "<0.001").
-    The CSV's formula-escaping apostrophe is removed before the table is
-    written again (and re-escaped for XLSX).
+    See :func:`spinestats.reports.tables.complete_tables`: one Table per
+    table, formatted once; CSV at full precision; HTML (the report), XLSX,
+    DOCX, Markdown and LaTeX show the same strings.
     """
-    from spinestats.reports.tables import manuscript_frame, write_table
+    from spinestats.reports.tables import TableStyle, complete_tables
 
     style = style or OutputOptions()
-
-    out = list(section.tables)
-    have = {Path(p).as_posix() for p in out}
-    for p in section.tables:
-        p = Path(p)
-        if p.suffix.lower() != ".csv" or not (root / p).is_file():
-            continue
-        wanted = [f for f in formats if f != "csv" and p.with_suffix(f".{f}").as_posix() not in have
-                  and not (root / p.with_suffix(f".{f}")).exists()]
-        if not wanted:
-            continue
-        frame = pd.read_csv(root / p, keep_default_na=False, na_values=[""])
-        for col in frame.columns:
-            if frame[col].dtype == object:
-                frame[col] = frame[col].map(
-                    lambda v: v[1:] if isinstance(v, str) and v[:1] == "'" and v[1:2] in ("=", "+", "-", "@", "\t", "\r") else v)
-        frame.columns = [c[1:] if c[:1] == "'" and c[1:2] in ("=", "+", "-", "@") else c for c in map(str, frame.columns)]
-        raw = [f for f in wanted if f == "xlsx"]
-        pretty = [f for f in wanted if f != "xlsx"]
-        written = write_table(frame, (root / p).parent, p.stem, raw) if raw else []
-        if pretty:
-            nice = manuscript_frame(frame, style.p_style, style.ci_style, style.digits)
-            written += write_table(nice, (root / p).parent, p.stem, pretty)
-        out.extend(w.relative_to(root) for w in sorted(written, key=lambda w: list(formats).index(w.suffix[1:])))
-    return dataclasses.replace(section, tables=tuple(out))
+    tstyle = TableStyle(style.p_style, style.ci_style, style.digits, getattr(style, "paper", "a4"))
+    tables, records = complete_tables(section.tables, section.table_records, root, formats, tstyle, labels,
+                                      key=section.key, synthetic=synthetic)
+    return dataclasses.replace(section, tables=tuple(tables), table_records=tuple(records))
 
 
 def check_plan(plan_path: str | Path, allow_missing: bool = False) -> tuple[Plan, dict[str, Callable[..., Section]], dict[str, str]]:
@@ -476,13 +506,19 @@ def run_plan(
         unavailable: list[tuple[str, str]] = []
         numeric_warnings: list[str] = []
         todo: list[tuple[AnalysisEntry, dict[str, Any]]] = []
+        labels_by_key: dict[str, Any] = {}
+        from spinestats.reports.tables import TableStyle
+
+        tstyle = TableStyle(plan.output.p_style, plan.output.ci_style, plan.output.digits, plan.output.paper)
         for entry in plan.analyses:
             if entry.key in missing:
                 unavailable.append((entry.key, missing[entry.key]))
                 continue
             scratch = root / ".jobs" / entry.key
             scratch.mkdir(parents=True)
-            todo.append((entry, _job_arguments(funcs[entry.type], entry, inputs, context, scratch)))
+            labels_by_key[entry.key] = entry_labels(plan, entry, inputs)
+            job_context = dict(context, labels=labels_by_key[entry.key])
+            todo.append((entry, _job_arguments(funcs[entry.type], entry, inputs, job_context, scratch)))
         parallel = workers > 1 and scheduler is None and len(todo) > 1
         outcomes: list[tuple[Section, list[str], list[str]]] = []
         with reporter.steps(len(todo), "analyses"):
@@ -500,9 +536,10 @@ def run_plan(
                     for name in ("reporter", "progress"):
                         if name in args:
                             args[name] = quiet
-                    calls.append(delayed(call_job)(entry.type, entry.key, args, plan.output.width))
+                    calls.append(delayed(call_job)(entry.type, entry.key, args, plan.output.width, tstyle,
+                                                  labels_by_key[entry.key]))
                 reporter.log(f"- running {len(todo)} analyses on {workers} worker processes ...")
-                done: dict[int, tuple[Section, list[str]]] = {}
+                done: dict[int, tuple[Section, list[str], list[str]]] = {}
                 for i, outcome in zip(order, Parallel(n_jobs=int(workers), backend="loky", return_as="generator")(calls)):
                     done[i] = outcome
                     entry = todo[i][0]
@@ -512,7 +549,8 @@ def run_plan(
             else:
                 for entry, args in todo:
                     with reporter.step(f"{entry.key} ({entry.type})"):
-                        outcomes.append(call_job(entry.type, entry.key, args, plan.output.width))
+                        outcomes.append(call_job(entry.type, entry.key, args, plan.output.width, tstyle,
+                                                 labels_by_key[entry.key]))
         used: set[str] = set()  # optional packages that computed something (named in the methods)
         for (entry, _), (section, numeric, job_used) in zip(todo, outcomes):
             used.update(job_used)
@@ -520,7 +558,9 @@ def run_plan(
                 numeric_warnings.append(f"analysis '{entry.key}': {len(numeric)} numerical warning(s) while computing: "
                                         + "; ".join(numeric[:5]))
             section = _move_outputs(section, root / ".jobs" / entry.key, root, entry.key)
-            section = complete_table_formats(section, root, plan.output.table_formats, plan.output)
+            section = results_tables(dataclasses.replace(section, key=entry.key), root)
+            section = complete_table_formats(section, root, plan.output.table_formats, plan.output,
+                                             labels_by_key[entry.key], synthetic=synthetic)
             if section.key != entry.key:
                 section = dataclasses.replace(section, key=entry.key)
             if entry.title:
@@ -539,6 +579,11 @@ def run_plan(
         for key, why in unavailable:
             run_warnings.append(f"analysis '{key}' was not run: {why}")
         run_warnings.extend(numeric_warnings)
+        report_warnings = [w for w in run_warnings if not w.startswith("data '")]
+        for name, inp in inputs.items():
+            if inp.table is not None and inp.table.exclusions:
+                report_warnings += exclusion_sentences(name, inp.table.exclusions,
+                                                       plan.labels_for([name], strict=False))
         versions = software_versions(used | ({"matplotlib"} if any(sec.figures for sec in sections) else set()))
         methods = methods_paragraph(sections, seed=plan.seed, versions=versions, synthetic=synthetic)
         results: dict[str, Any] = {
@@ -580,8 +625,8 @@ def run_plan(
         provenance = dict(results["provenance"], started_at=started, finished_at=_now())
         html_text = render_report(
             title=plan.title, root=root, sections=sections, methods=methods, provenance=provenance,
-            warnings=run_warnings, reproduction=results.get("reproduction"), synthetic=synthetic,
-            unavailable=unavailable,
+            warnings=report_warnings, reproduction=results.get("reproduction"), synthetic=synthetic,
+            unavailable=unavailable, table_style=tstyle,
         )
         od.write_text("report.html", html_text)
     return results

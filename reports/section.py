@@ -27,6 +27,9 @@ class Section:
     warnings : plain-language warnings (small samples, non-convergence, ...).
     methods : sentences for the generated methods paragraph.
     references : references cited by ``methods``.
+    table_records : the tables as :class:`~spinestats.reports.tables.TableRecord` (title, formatted
+        cells, footnotes), filled in by the runner for the report.
+    figure_captions : caption of each figure (by file stem) for the report's captions and alt text.
     """
 
     key: str
@@ -37,3 +40,5 @@ class Section:
     warnings: tuple[str, ...] = ()
     methods: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
+    table_records: tuple[Any, ...] = ()
+    figure_captions: dict[str, str] = dataclasses.field(default_factory=dict)  # figure stem -> caption

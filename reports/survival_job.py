@@ -84,8 +84,12 @@ from spinestats.analysis.kaplan_meier import kaplan_meier
 from spinestats.analysis.logrank import logrank_test
 from spinestats.analysis.result import to_jsonable
 from spinestats.errors import DataError, SpinestatsError, UsageError
+from spinestats.analysis.survival_table import cuminc_summary, survfit_summary
+from spinestats.data_schemas.labels import Labels, as_labels
 from spinestats.reports.figure_style import save_figure
+from spinestats.reports.result_tables import factor_levels, regression_table, survival_table
 from spinestats.reports.section import Section
+from spinestats.reports.tables import write_table
 from spinestats.reports.step_plot import cif_curves, km_curves, plot_step_curves, risk_grid
 from spinestats.reports.survival_figures import plot_zph
 
@@ -218,6 +222,7 @@ def _competing_block(d, time, event, *, cause, censor, group, covariates, times,
         }
     if group is not None and len(cif.groups) > 1:
         g = gray_test(d, time=time, event=event, group=group, cause=cause, censor=censor)
+        out["_gray"] = g
         out["gray"] = {str(k): {"statistic": _num(s), "p": _num(p), "df": g.df} for k, s, p in zip(g.causes, g.statistic, g.p)}
     else:
         out["gray"] = None
@@ -225,6 +230,7 @@ def _competing_block(d, time, event, *, cause, censor, group, covariates, times,
         try:
             fg = fine_gray(d, time=time, event=event, covariates=covariates, cause=cause, censor=censor)
             warnings.extend(fg.warnings)
+            out["_fg"] = fg
             out["finegray"] = {"terms": list(fg.terms), "coef": fg.coef, "se": fg.se, "shr": fg.shr,
                                "shr_lower": fg.shr_lower, "shr_upper": fg.shr_upper, "p": fg.p,
                                "converged": fg.converged, "n_event": fg.n_event, "n_competing": fg.n_competing}
@@ -268,24 +274,31 @@ def analyse(d: pd.DataFrame, *, time: str, event: str, cause: int | None, compet
     zph = cox.pop("_zph", None) if cox else None
     fit = cox.pop("_fit", None) if cox else None
     block["cox"] = cox
-    objs: dict[str, Any] = {"km": km, "logrank": lr, "zph": zph, "cox": fit}
+    objs: dict[str, Any] = {"km": km, "logrank": lr, "zph": zph, "cox": fit,
+                            "args": dict(data=d, time=time, event=event, cause=cause, censor=censor, group=group,
+                                         covariates=covariates, times=times, conf_type=conf_type,
+                                         conf_level=conf_level, ties=ties, strata=strata, cluster=cluster)}
     if competing and cause is not None:
         comp = _competing_block(d, time, event, cause=cause, censor=censor, group=group, covariates=covariates,
                                 times=times, conf_level=conf_level, warnings=warnings)
         objs["cif"] = comp.pop("_cif")
+        objs["gray"] = comp.pop("_gray", None)
+        objs["finegray"] = comp.pop("_fg", None)
         block.update(comp)
     block["warnings"] = list(dict.fromkeys(warnings))
     return block, objs
 
 
 def _figures(objs: dict[str, Any], name: str, label: str, unit: str, out_dir: Path | None, risk_times, formats, dpis,
-             width, event_label: str = "the event") -> list[Path]:
+             width, event_label: str = "the event", labels: Labels | None = None) -> list[Path]:
     """KM figure, CIF figure (competing events) and PH-diagnostic figure (Cox) of one endpoint; ``name`` = file stem."""
     if out_dir is None:
         return []
     written: list[Path] = []
     km, lr = objs["km"], objs.get("logrank")
-    curves = km_curves(km, risk_times=risk_times)
+    group = objs.get("args", {}).get("group")
+    glabels = {g: labels.value(group, g) for g in km.groups} if labels is not None and group is not None else None
+    curves = km_curves(km, risk_times=risk_times, labels=glabels)
     p = f"Log-rank p = {lr.p:.3g}" if lr is not None and np.isfinite(lr.p) else None
     meds = [km.median(g)["estimate"] for g in km.groups]
     plot = plot_step_curves(curves, xlabel=f"{unit.capitalize()} from start of treatment",
@@ -294,15 +307,125 @@ def _figures(objs: dict[str, Any], name: str, label: str, unit: str, out_dir: Pa
     written += save_figure(plot.figure, Path(out_dir) / "figures", f"{name}_km", **kw)
     cif = objs.get("cif")
     if cif is not None:
-        plot = plot_step_curves(cif_curves(cif, risk_times=risk_times), xlabel=f"{unit.capitalize()} from start of treatment",
-                                ylabel=f"Cumulative incidence of {event_label}\n(competing events accounted for)",
+        plot = plot_step_curves(cif_curves(cif, risk_times=risk_times, labels=glabels), xlabel=f"{unit.capitalize()} from start of treatment",
+                                ylabel=f"Cumulative incidence of\n{event_label}",
                                 ylim=(0, 1.02), width=width)
         written += save_figure(plot.figure, Path(out_dir) / "figures", f"{name}_cif", **kw)
     zph, cox = objs.get("zph"), objs.get("cox")
     if zph is not None and cox is not None:
+        # plot_zph (figures helper's module) titles its panels by the design-matrix names; it needs a
+        # term-label argument before "Modality: SBRT" can show there
         zp = plot_zph(zph, dict(zip(cox.terms, cox.coef)), width=width)
         written += save_figure(zp.figure, Path(out_dir) / "figures", f"{name}_ph_test", **kw)
     return [w.relative_to(out_dir) for w in written]
+
+
+def _tables(objs: dict[str, Any], name: str, label: str, unit: str, out_dir: Path | None, labels: Labels,
+            warnings: list[str], event_label: str | None = None) -> list[Path]:
+    """The endpoint's survival table (tbl_survfit-like), cumulative-incidence table (competing events) and
+    regression tables (Cox; Fine-Gray with competing events): univariable and multivariable side by side."""
+    if out_dir is None:
+        return []
+    a = objs["args"]
+    tdir = Path(out_dir) / "tables"
+    written: list[Path] = []
+    km = objs["km"]
+    group = a["group"] if a["group"] is not None and len(km.groups) > 1 else None
+    common = dict(time=a["time"], event=a["event"], censor=a["censor"], cause=a["cause"])
+    overall = km if group is None else kaplan_meier(a["data"], conf_type=a["conf_type"], conf_level=a["conf_level"],
+                                                    times=a["times"], **common)
+    summ = survfit_summary(overall, km if group is not None else None, objs.get("logrank"), a["times"])
+    written += write_table(survival_table(summ, labels=labels, endpoint=label, group=group, unit=unit,
+                                          stem=f"{name}_survival"), tdir, f"{name}_survival", ("csv",))
+    cif = objs.get("cif")
+    if cif is not None:
+        cif_all = cif if group is None else cumulative_incidence(
+            a["data"], time=a["time"], event=a["event"], cause=a["cause"], censor=a["censor"], times=a["times"],
+            conf_level=a["conf_level"])
+        cs = cuminc_summary(a["data"], time=a["time"], event=a["event"], cause=a["cause"], censor=a["censor"],
+                            group=group, cif_overall=cif_all, cif_groups=cif if group is not None else None,
+                            gray=objs.get("gray"), times=a["times"])
+        written += write_table(survival_table(cs, labels=labels, endpoint=f"Cumulative incidence of {event_label or label.lower()}",
+                                              group=group, unit=unit, stem=f"{name}_cuminc"),
+                               tdir, f"{name}_cuminc", ("csv",))
+    covs = list(a["covariates"] or [])
+    fit = objs.get("cox")
+    if covs and fit is not None:
+        levels = factor_levels(a["data"], covs, labels)
+        models = {"Univariable": _univariable(a, covs, warnings, "cox"),
+                  "Multivariable": _model_block(fit.terms, fit.hr, fit.hr_lower, fit.hr_upper, fit.p, fit.n, fit.n_event)}
+        se = ("robust SEs clustered by " + labels.variable(a["cluster"])) if a["cluster"] else "model-based SEs"
+        model = "Cause-specific Cox regression (competing events censored)" if objs.get("cif") is not None \
+            else "Cox proportional hazards regression"
+        notes = [f"{model}; {a['ties'].capitalize()} ties; {se}; Wald p-values."
+                 + (f" Stratified by {labels.variable(a['strata'])}." if a["strata"] else "")]
+        written += write_table(regression_table(models, covs, levels, labels=labels,
+                                                measure="csHR" if objs.get("cif") is not None else "HR",
+                                                conf_level=a["conf_level"], stem=f"{name}_cox",
+                                                title=f"{model.split(' (')[0]} for {label.lower()}", notes=notes),
+                               tdir, f"{name}_cox", ("csv",))
+    fg = objs.get("finegray")
+    if covs and fg is not None:
+        levels = factor_levels(a["data"], covs, labels)
+        models = {"Univariable": _univariable(a, covs, warnings, "finegray"),
+                  "Multivariable": _model_block(fg.terms, fg.shr, fg.shr_lower, fg.shr_upper, fg.p,
+                                                int(len(a["data"])), fg.n_event)}
+        notes = ["Fine–Gray subdistribution hazards regression (competing events kept in the risk set); "
+                 "robust sandwich SEs as cmprsk::crr; Wald p-values."]
+        written += write_table(regression_table(models, covs, levels, labels=labels, measure="sHR",
+                                                conf_level=a["conf_level"], stem=f"{name}_finegray",
+                                                title=f"Fine–Gray regression for {label.lower()}", notes=notes),
+                               tdir, f"{name}_finegray", ("csv",))
+    return [w.relative_to(out_dir) for w in written]
+
+
+def _model_block(terms, est, lo, hi, p, n, events) -> dict[str, Any]:
+    return {"terms": list(terms), "estimate": list(est), "lower": list(lo), "upper": list(hi), "p": list(p),
+            "n": int(n), "events": int(events)}
+
+
+def _univariable(a: dict[str, Any], covs: list[str], warnings: list[str], kind: str) -> dict[str, Any]:
+    """One model per covariate (as gtsummary's tbl_uvregression): its terms, N and events per covariate."""
+    out: dict[str, Any] = {"terms": [], "estimate": [], "lower": [], "upper": [], "p": [], "n": {}, "events": {}}
+    for c in covs:
+        try:
+            if kind == "cox":
+                f = cox_ph(a["data"], time=a["time"], event=a["event"], covariates=[c], ties=a["ties"],
+                           strata=a["strata"], cluster=a["cluster"], cause=a["cause"], censor=a["censor"])
+                est, lo, hi, n, ev = f.hr, f.hr_lower, f.hr_upper, f.n, f.n_event
+            else:
+                f = fine_gray(a["data"], time=a["time"], event=a["event"], covariates=[c], cause=a["cause"],
+                              censor=a["censor"])
+                est, lo, hi, ev = f.shr, f.shr_lower, f.shr_upper, f.n_event
+                n = int(a["data"][[a["time"], a["event"], c]].dropna().shape[0])
+        except DataError as exc:
+            warnings.append(f"univariable model of {c} not fitted: {exc}")
+            continue
+        out["terms"] += list(f.terms)
+        out["estimate"] += list(est)
+        out["lower"] += list(lo)
+        out["upper"] += list(hi)
+        out["p"] += list(f.p)
+        out["n"][c], out["events"][c] = int(n), int(ev)
+    return out
+
+
+def _with_references(d: pd.DataFrame, covariates: list[str], labels: Labels) -> pd.DataFrame:
+    """Text covariates as factors whose first level is the reference (labels: user, schema, schema order).
+
+    A covariate the labels know nothing about keeps R's default (levels sorted, first the reference).
+    """
+    out = d
+    for c in covariates:
+        if c not in d.columns or pd.api.types.is_bool_dtype(d[c]) or pd.api.types.is_numeric_dtype(d[c]):
+            continue
+        if not labels.levels(c) and labels.reference(c) is None:
+            continue
+        levels = labels.ordered_levels(c, list(pd.unique(d[c].dropna())))
+        if out is d:
+            out = d.copy()
+        out[c] = pd.Categorical(d[c], categories=levels)
+    return out
 
 
 def _risk_times(d: pd.DataFrame, time: str, unit: str) -> np.ndarray:
@@ -353,6 +476,7 @@ def run(
     width: str = "single",
     key: str = "survival",
     title: str | None = None,
+    labels: Labels | dict | None = None,
 ) -> Section:
     """Run the survival analysis; see the module docstring for the options and results.
 
@@ -361,6 +485,8 @@ def run(
     data : a DataFrame (index = spreadsheet line, as the loader gives it) or a ``LoadedTable``.
     table : the ``LoadedTable`` (its exclusions are counted in ``flow``); used when ``data`` is None.
     out_dir : folder for ``figures/`` and ``tables/`` (None: numbers only).
+    labels : display labels (:class:`~spinestats.data_schemas.labels.Labels` or a plan-style dict);
+        default: the cirt schema's labels.
     """
     if data is None:
         data = table
@@ -389,6 +515,18 @@ def run(
     if zph_transform not in ZPH_TRANSFORMS:
         raise UsageError(f"zph_transform: expected one of {', '.join(ZPH_TRANSFORMS)}, got {zph_transform!r}.")
     out = Path(out_dir) if out_dir is not None else None
+    labels = as_labels(labels, ["cirt"], strict=False)
+    captions: dict[str, str] = {}
+
+    def caption(stem: str, what: str, event_label: str) -> None:
+        by = f" by {labels.name(group).lower()}" if group else ""
+        captions[f"{stem}_km"] = f"{what}: Kaplan\u2013Meier estimate{by}, with number at risk"
+        captions[f"{stem}_cif"] = f"Cumulative incidence of {event_label}{by}, competing events accounted for"
+        captions[f"{stem}_ph_test"] = f"{what}: proportional-hazards check (scaled Schoenfeld residuals)"
+
+    labels.check_data(data, where="survival")
+    data = _with_references(data, covariates, labels)
+    tables: list[Path] = []
     common = dict(group=group, strata=strata, covariates=covariates, cluster=cluster, times=times,
                   conf_type=conf_type, conf_level=conf_level, ties=ties, rho=rho, gamma=gamma, trend=trend,
                   zph_transform=zph_transform, entry=entry)
@@ -437,7 +575,7 @@ def run(
         cause = codes["EVENT"][0] if codes["EVENT"] else None
         if cause is None and codes["COMPETING"]:
             raise UsageError("--event-codes: COMPETING given without EVENT; name the event of interest.")
-        label = "Event-free survival"
+        label = labels.endpoint(key, default="Event-free survival")
         block, objs = analyse(data, time=time, event=event, cause=cause, competing=codes["COMPETING"], censor=censor,
                               label=label, convention=("competing events censored in the Kaplan-Meier estimate; "
                                                        "cumulative incidence with competing events")
@@ -445,7 +583,9 @@ def run(
         flow["excluded_missing"] = len(ed.excluded)
         flow["analysed"] = int(len(data)) - len(ed.excluded)  # rows = excluded_at_loading + excluded_missing + analysed
         figures += _figures(objs, key, label, unit, out, _risk_times(data, time, unit), figure_formats, dpis,
-                            width)
+                            width, labels=labels)
+        tables += _tables(objs, key, label, unit, out, labels, block["warnings"])
+        caption(key, label, "the event")
         if codes["COMPETING"]:
             methods.append("Cumulative incidence was estimated by the Aalen-Johansen method with cmprsk's variance "
                            "(log(-log) CIs), compared with Gray's test; subdistribution hazard ratios by Fine-Gray "
@@ -481,10 +621,15 @@ def run(
                         "pfs": "event = local recurrence, distant metastasis or death, whichever first"}[e]
             block, objs = analyse(d, time=f"{e}_time", event=ev_col, cause=1 if e == "lc" else None,
                                   competing=competing, censor=0, label=LABELS[e], convention=conv, **common)
+            ep_label = labels.endpoint(e, default=LABELS[e])
             blocks[e] = block
             warnings.extend(f"{e}: {w}" for w in block["warnings"])
-            figures += _figures(objs, f"{key}_{e}", LABELS[e], unit, out, _risk_times(d, f"{e}_time", unit), figure_formats,
-                                dpis, width, event_label="local recurrence" if e == "lc" else "the event")
+            figures += _figures(objs, f"{key}_{e}", ep_label, unit, out, _risk_times(d, f"{e}_time", unit),
+                                figure_formats, dpis, width,
+                                event_label="local recurrence" if e == "lc" else "the event", labels=labels)
+            tables += _tables(objs, f"{key}_{e}", ep_label, unit, out, labels, [],
+                              event_label="local recurrence" if e == "lc" else None)
+            caption(f"{key}_{e}", ep_label, "local recurrence" if e == "lc" else ep_label.lower())
         methods.append("Endpoints were timed from the start of carbon-ion radiotherapy (" + ep.conversion + "): "
                        "overall survival (death), local control (local recurrence; death without recurrence "
                        "censored for Kaplan-Meier, and a competing event for the cumulative incidence), "
@@ -509,7 +654,7 @@ def run(
                    "warnings": warnings, "options": options}
     references = REFERENCES + ((LIN_WEI,) if cluster and covariates else ())
     return Section(key=key, title=title or "Survival and local control", results=to_jsonable(results),
-                   figures=tuple(figures), tables=(), warnings=tuple(dict.fromkeys(warnings)),
+                   figures=tuple(figures), tables=tuple(tables), figure_captions=captions, warnings=tuple(dict.fromkeys(warnings)),
                    methods=tuple(methods), references=references)
 
 

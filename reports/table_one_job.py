@@ -14,9 +14,10 @@ from pathlib import Path
 import pandas as pd
 
 from spinestats.analysis.table_one import TableOneResult, table_one
-from spinestats.reports.formatting import fmt_number, format_mean_sd, format_median_iqr, format_n_percent, format_p
+from spinestats.data_schemas.labels import Labels, as_labels, level_key
+from spinestats.reports.formatting import fmt_number, format_n_percent
 from spinestats.reports.section import Section
-from spinestats.reports.tables import DEFAULT_TABLE_FORMATS, write_table
+from spinestats.reports.tables import DEFAULT_TABLE_FORMATS, Col, Table, TableStyle, write_table
 
 REFERENCE = (
     "Austin PC. Balance diagnostics for comparing the distribution of baseline covariates between treatment "
@@ -24,40 +25,72 @@ REFERENCE = (
 )
 
 
-def display_frame(result: TableOneResult, p_style: str = "default", digits: int = 1) -> pd.DataFrame:
-    """Table 1 as printed: one row per continuous variable or per level.
+TEST_LETTERS = {"t-test": "a", "ANOVA (t-test)": "a", "Kruskal-Wallis": "b", "chi-squared": "c",
+                "Fisher's exact": "d", "Fisher's exact (expected counts < 5)": "d"}
+TEST_WORDS = {"a": "Student's t-test (one-way ANOVA for more than two groups)",
+              "b": "Wilcoxon rank-sum (Kruskal\u2013Wallis) test", "c": "chi-squared test (Yates' correction for 2 \u00d7 2)",
+              "d": "Fisher's exact test (used automatically where an expected count was below 5)"}
 
-    Two-level categorical variables show their second level only
-    (``sex = male``), as R's ``print.TableOne`` does; missing counts get
-    their own row.
-    """
-    cols = [f"{g} (n = {result.n[g]})" for g in result.groups]
-    rows = []
 
-    def add(label, values, p="", smd=""):
-        rows.append({"Characteristic": label, **dict(zip(cols, values)), "p": p, "SMD": smd})
+def table_one_table(result: TableOneResult, labels: Labels | None = None, digits: int = 1, title: str = "",
+                    stem: str = "table_one") -> Table:
+    """Table 1 as a :class:`Table` (like gtsummary's ``tbl_summary``): variables in the given order with their
+    labels and units, levels in schema order, an Overall column, n (%) and mean (SD) or median (IQR), a Missing
+    row only where values are missing, p with a letter naming its test, and the SMD."""
+    labels = labels or Labels()
+    groups = list(result.groups)
+    gcols = [f"g{i}" for i in range(len(groups))]
+    rows: list[dict] = []
+
+    def add(text, overall, values, p=None, test=None, smd=None, indent=False):
+        rows.append({"characteristic": text, "overall": overall, **dict(zip(gcols, values)),
+                     "p": float("nan") if p is None else float(p), "test": test or "",
+                     "smd": float("nan") if smd is None else float(smd), "_indent": indent})
 
     for v in result.variables:
-        p = format_p(v.p_value, p_style, prefix=False) if v.p_value is not None else ""
-        smd = fmt_number(v.smd, 3) if v.smd is not None else ""
+        letter = TEST_LETTERS.get(v.test or "", "")
+        o = result.overall.get(v.variable, {})
+        name = labels.variable(v.variable)
         if v.kind == "continuous":
             if v.nonnormal:
-                vals = [format_median_iqr(v.stats[g]["median"], v.stats[g]["q1"], v.stats[g]["q3"], digits) for g in result.groups]
-                add(f"{v.variable}, median [IQR]", vals, p, smd)
+                cell = lambda st: (f"{fmt_number(st.get('median'), digits)} ({fmt_number(st.get('q1'), digits)}"
+                                   f"\u2013{fmt_number(st.get('q3'), digits)})")
+                add(f"{name}, median (IQR)", cell(o), [cell(v.stats[g]) for g in groups], v.p_value, letter, v.smd)
             else:
-                vals = [format_mean_sd(v.stats[g]["mean"], v.stats[g]["sd"], digits) for g in result.groups]
-                add(f"{v.variable}, mean \u00b1 SD", vals, p, smd)
-        elif len(v.levels) == 2:
-            lev = v.levels[1]
-            vals = [format_n_percent(v.stats[g]["counts"][lev], v.stats[g]["n"], digits) for g in result.groups]
-            add(f"{v.variable} = {lev}, n (%)", vals, p, smd)
+                cell = lambda st: f"{fmt_number(st.get('mean'), digits)} ({fmt_number(st.get('sd'), digits)})"
+                add(f"{name}, mean (SD)", cell(o), [cell(v.stats[g]) for g in groups], v.p_value, letter, v.smd)
         else:
-            add(f"{v.variable}, n (%)", [""] * len(cols), p, smd)
-            for lev in v.levels:
-                add(f"    {lev}", [format_n_percent(v.stats[g]["counts"][lev], v.stats[g]["n"], digits) for g in result.groups])
+            levels = labels.order(v.variable, list(v.levels))
+            counts = lambda st, lev: format_n_percent(st["counts"].get(lev, 0), st["n"], digits)
+            ref = labels.reference(v.variable, levels)
+            if len(levels) == 2 and ref in [level_key(x) for x in levels]:
+                lev = next(x for x in levels if level_key(x) != ref)
+                add(f"{name}: {labels.value(v.variable, lev)}, n (%)", counts(o, lev) if o else "",
+                    [counts(v.stats[g], lev) for g in groups], v.p_value, letter, v.smd)
+            else:
+                add(f"{name}, n (%)", "", [""] * len(groups), v.p_value, letter, v.smd)
+                for lev in levels:
+                    add(labels.value(v.variable, lev), counts(o, lev) if o else "",
+                        [counts(v.stats[g], lev) for g in groups], indent=True)
         if any(v.n_missing.values()):
-            add(f"    {v.variable}: missing", [str(v.n_missing[g]) for g in result.groups])
-    return pd.DataFrame(rows, columns=["Characteristic", *cols, "p", "SMD"])
+            add("Missing", str(o.get("n_missing", sum(v.n_missing.values()))),
+                [str(v.n_missing[g]) for g in groups], indent=True)
+    data = pd.DataFrame(rows)
+    n_all = sum(result.n.values())
+    cols = [Col("characteristic", "Characteristic"), Col("overall", f"Overall (n = {n_all})", "num")]
+    cols += [Col(c, f"{labels.value(result.group, g)} (n = {result.n[g]})", "num") for c, g in zip(gcols, groups)]
+    cols += [Col("p", "p", "p"), Col("test", "Test"), Col("smd", "SMD", "num", digits=3)]
+    used = sorted({r["test"] for r in rows if r["test"]})
+    foot = ["n (%) of the patients with a value; mean (SD); median (IQR). SMD: standardised mean difference."]
+    if used:
+        foot.append("Tests: " + "; ".join(f"{x}, {TEST_WORDS[x]}" for x in used) + ".")
+    return Table(data, tuple(cols), title, tuple(foot), stem, indent="_indent")
+
+
+def display_frame(result: TableOneResult, p_style: str = "default", digits: int = 1,
+                  labels: Labels | None = None) -> pd.DataFrame:
+    """Table 1 as printed (the strings of :func:`table_one_table`)."""
+    return table_one_table(result, labels, digits).format(TableStyle(p_style=p_style))
 
 
 def run(
@@ -74,6 +107,7 @@ def run(
     summary_digits: int = 1,
     key: str = "table_one",
     title: str = "Table 1. Baseline characteristics",
+    labels: Labels | dict | None = None,
 ) -> Section:
     """Compute and write Table 1.
 
@@ -89,21 +123,24 @@ def run(
     summary_digits : decimals of means, SDs, medians and percentages (the
         plan's ``output.style.digits`` is for estimates, not for Table 1).
     key, title : section name in results.json and heading in the report.
+    labels : display labels (default: the labels of every bundled schema).
 
     Returns
     -------
     Section whose ``results`` is the :class:`TableOneResult` as a dict.
     """
+    from spinestats.data_schemas.schema import SCHEMA_NAMES
+
+    labels = as_labels(labels, list(SCHEMA_NAMES), strict=False)
     result = table_one(data, group=group, variables=list(variables), categorical=list(categorical),
-                       nonnormal=list(nonnormal), exact=list(exact))
+                       nonnormal=list(nonnormal), exact=list(exact), auto_exact=True)
     out_dir = Path(out_dir)
-    frame = display_frame(result, p_style=p_style, digits=summary_digits)
-    note = ("SMD: standardised mean difference. p: t-test/ANOVA (mean \u00b1 SD), Kruskal-Wallis (median [IQR]), "
-            "chi-squared with Yates' correction for 2 x 2 (n (%)), Fisher's exact where marked.")
-    paths = write_table(frame, out_dir / "tables", key, table_formats, title=title, note=note)
+    table = table_one_table(result, labels, summary_digits, title, key)
+    paths = write_table(table, out_dir / "tables", key, table_formats,
+                        style=TableStyle(p_style=p_style) if p_style != "default" else None)
     tests_used = sorted({v.test for v in result.variables if v.test})
     methods = [
-        f"Baseline characteristics were compared between {group} groups as mean \u00b1 SD, median [IQR] or n (%), "
+        f"Baseline characteristics were compared between {labels.name(group).lower()} groups as mean (SD), median (IQR) or n (%), "
         f"with standardised mean differences (SMD) [Austin 2009]"
         + (f" and {', '.join(tests_used)} tests" if tests_used else "")
         + ", as R's tableone computes them."

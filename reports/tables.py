@@ -1,34 +1,93 @@
-"""Writing a table for a manuscript: CSV, XLSX, DOCX, Markdown and LaTeX.
+"""Writing a table for a manuscript: one table model, one formatting path, every format.
 
-One call writes the same :class:`pandas.DataFrame` in every requested format
-(``stem.csv``, ``stem.xlsx``, ...).  Text cells that a spreadsheet would run
-as a formula are escaped in CSV and XLSX (see
-:func:`spinestats.reports.output.escape_frame`).  DOCX and XLSX carry a fixed
-creation date so the same table gives the same file content every run.
-Cells are written as given: format numbers first (``reports/formatting.py``)
-when a table should show "0.83 (0.75–0.90)" rather than raw floats.
+A table is computed once as a :class:`Table`: a typed frame (estimates, CI
+bounds and p-values as numbers) with a title, column headers (and optional
+column groups) and footnotes.  :meth:`Table.format` turns it into strings
+once, by the plan's ``output.style`` (:class:`TableStyle`: p-value style,
+CI style, digits), and every human-facing format shows exactly those
+strings: HTML (the report), DOCX, XLSX, Markdown and LaTeX.  The CSV keeps
+the typed frame at full precision for reuse.
+
+* **DOCX**: three horizontal rules (above and below the header, below the
+  body; no grid, no vertical borders), the title above and the footnotes
+  below the table, A4 paper by default (``paper="letter"`` for US Letter),
+  landscape when the table is wider than a portrait page allows, numbers
+  right-aligned.
+* **XLSX**: one sheet per table named after it, a title row, bold headers,
+  column widths fitted to the text, counts and plain numbers stored as
+  numbers with a number format, footnotes below.
+* **Markdown**: GitHub tables with HTML escaped (``<`` written ``&lt;``), so
+  no cell can inject markup into a page that renders it.
+* **LaTeX**: ``booktabs`` rules; the caption is the title without a leading
+  "Table 1." (LaTeX numbers captions itself).
+
+Text cells that a spreadsheet would run as a formula are escaped in CSV and
+XLSX (:func:`spinestats.reports.output.escape_frame`).  DOCX and XLSX carry a
+fixed creation date so the same table gives the same file content every run.
+
+A job that hands :func:`write_table` a plain DataFrame gets the same
+treatment: :meth:`Table.from_frame` recognises estimate/CI column triples
+(``x, x_lower, x_upper``; ``estimate, lower, upper``; ``..., ci_low,
+ci_high``), p-value columns, counts and other numbers, and gives the columns
+human headers.  The style in force is the one :func:`table_style` set (the
+plan runner sets the plan's ``output.style`` around each job), else the
+default.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import dataclasses
 import datetime as _dt
 import math
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from spinestats.errors import UsageError
-from spinestats.reports.output import escape_frame
+from spinestats.reports.output import escape_formula, escape_frame
 
 TABLE_FORMATS = ("csv", "xlsx", "docx", "md", "tex")
 DEFAULT_TABLE_FORMATS = ("csv", "xlsx", "docx", "md")
+PAPERS = ("a4", "letter")
 _FIXED_DATE = _dt.datetime(2000, 1, 1, tzinfo=_dt.timezone.utc)
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
     "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
     "\u00b1": r"$\pm$", "\u2013": "--", "\u2014": "---", "\u2265": r"$\geq$", "\u2264": r"$\leq$",
+    "\u2212": "$-$", "<": r"\textless{}", ">": r"\textgreater{}",
 }
+MINUS = "\u2212"
+
+#: Human headers of the column names the analyses use (a column not listed: its variable label,
+#: else the name with spaces and a capital).
+HEADERS: dict[str, str] = {
+    "n": "N", "n_total": "N", "n_event": "Events", "n_events": "Events", "events": "Events", "n_missing": "Missing",
+    "cutoff": "Cutoff", "tp": "TP", "fp": "FP", "tn": "TN", "fn": "FN", "sensitivity": "Sensitivity",
+    "specificity": "Specificity", "ppv": "PPV", "npv": "NPV", "accuracy": "Accuracy", "prevalence": "Prevalence",
+    "lr_pos": "LR+", "lr_neg": "LR\u2212", "plr": "LR+", "nlr": "LR\u2212", "dor": "Diagnostic OR", "youden": "Youden index",
+    "auc": "AUC", "p": "p", "p_value": "p", "p_fisher": "p (Fisher)", "p_holm": "p (Holm)", "wilcoxon_p": "p (Wilcoxon)",
+    "wilcoxon_p_holm": "p (Wilcoxon, Holm)", "estimate": "Estimate", "emmean": "Estimated mean", "se": "SE",
+    "df": "df", "t": "t", "z": "z", "hr": "HR", "shr": "sHR", "cs_hr": "Cause-specific HR", "or": "OR",
+    "odds_ratio": "Odds ratio", "sample_odds_ratio": "Sample odds ratio", "mean": "Mean", "sd": "SD",
+    "median": "Median", "q1": "Q1", "q3": "Q3", "mean_diff": "Mean change", "sd_diff": "SD of change",
+    "cohen_dz": "Cohen's dz", "rank_biserial": "Rank-biserial r", "wilcoxon_statistic": "Wilcoxon V",
+    "wilcoxon_n": "Wilcoxon n", "wilcoxon_exact": "Exact Wilcoxon", "term": "Term", "terms": "Term",
+    "variable": "Variable", "feature": "Feature", "label": "Feature", "group": "Group", "contrast": "Contrast",
+    "time": "Time", "proportion": "Proportion", "percent": "%", "percent_missing": "Missing (%)",
+    "responders": "Responders", "risk_difference": "Risk difference", "observed": "Observed", "missing": "Missing",
+    "predicted": "Predicted", "event": "Event", "variance": "Variance", "ci": "95% CI", "ci_method": "CI method",
+    "positive_with": "Malignant with feature", "positive_n": "Malignant (n)", "positive_pct": "Malignant with feature (%)",
+    "negative_with": "Benign with feature", "negative_n": "Benign (n)", "negative_pct": "Benign with feature (%)",
+    "n_patients": "Patients", "n_missing_visits": "Missing visits", "centre": "Centre", "i2": "I\u00b2",
+    "tau2": "\u03c4\u00b2", "kappa": "\u03ba", "icc": "ICC", "weight": "Weight (%)", "statistic": "Statistic",
+}
+_ESTIMATE_FOR_CI = ("estimate", "emmean", "mean_diff", "risk_difference", "mean", "proportion", "percent")
+_TEXT_KEY_COLUMNS = ("term", "terms", "variable", "event", "feature")
 
 
 def check_formats(formats: Iterable[str]) -> tuple[str, ...]:
@@ -40,142 +99,515 @@ def check_formats(formats: Iterable[str]) -> tuple[str, ...]:
     return out
 
 
-def cell_text(value: object) -> str:
-    """A cell as display text: missing values empty, floats without noise."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return ""
-        return f"{value:.6g}"
-    return str(value)
+@dataclasses.dataclass(frozen=True)
+class TableStyle:
+    """How numbers are written (the plan's ``output.style``) and the DOCX paper size."""
+
+    p_style: str = "default"
+    ci_style: str = "dash"
+    digits: int = 2
+    paper: str = "a4"
+
+    def __post_init__(self) -> None:
+        from spinestats.reports.formatting import CI_STYLES, P_STYLES
+
+        if self.p_style not in P_STYLES:
+            raise UsageError(f"p-value style {self.p_style!r} is not known; expected one of {', '.join(P_STYLES)}.")
+        if self.ci_style not in CI_STYLES:
+            raise UsageError(f"CI style {self.ci_style!r} is not known; expected one of {', '.join(CI_STYLES)}.")
+        if self.paper not in PAPERS:
+            raise UsageError(f"paper {self.paper!r} is not known; expected one of {', '.join(PAPERS)}.")
 
 
-def to_markdown(frame: pd.DataFrame, title: str | None = None, note: str | None = None) -> str:
-    """A GitHub-flavoured Markdown table (pipes in cells escaped)."""
+_STYLE: contextvars.ContextVar[TableStyle | None] = contextvars.ContextVar("spinestats_table_style", default=None)
+_LEDGER: contextvars.ContextVar[list | None] = contextvars.ContextVar("spinestats_table_ledger", default=None)
+_LABELS: contextvars.ContextVar[Any] = contextvars.ContextVar("spinestats_table_labels", default=None)
 
-    def esc(text: str) -> str:
-        return text.replace("|", r"\|").replace("\n", " ")
 
+def current_style() -> TableStyle:
+    return _STYLE.get() or TableStyle()
+
+
+@contextlib.contextmanager
+def table_style(style: TableStyle | None = None, labels: Any = None):
+    """Within the block, :func:`write_table` formats by ``style`` and labels by ``labels``, and records
+    every table it writes; the block yields that list of :class:`TableRecord`."""
+    ledger: list = []
+    tokens = (_STYLE.set(style or current_style()), _LEDGER.set(ledger), _LABELS.set(labels))
+    try:
+        yield ledger
+    finally:
+        _LABELS.reset(tokens[2])
+        _LEDGER.reset(tokens[1])
+        _STYLE.reset(tokens[0])
+
+
+@dataclasses.dataclass(frozen=True)
+class Col:
+    """One displayed column of a :class:`Table`.
+
+    ``kind``: ``text``, ``int`` (counts), ``num`` (``digits`` decimals), ``p``
+    (p-value style), ``ci`` (``key`` with ``lower``/``upper`` by the CI style),
+    ``pct`` (a percentage already 0-100).  ``group``: a spanning header.
+    """
+
+    key: str
+    header: str
+    kind: str = "text"
+    lower: str | None = None
+    upper: str | None = None
+    digits: int | None = None
+    group: str | None = None
+    na: str = ""  # shown for a missing value (and, in a CI, for a missing bound)
+
+
+@dataclasses.dataclass(frozen=True)
+class Table:
+    """A table computed once (see the module docstring).
+
+    ``data`` is typed (numbers stay numbers); ``columns`` say what to show and
+    how; ``indent`` names a boolean column of ``data`` marking rows shown
+    indented (the levels under a variable); ``stem`` is the file name.
+    """
+
+    data: pd.DataFrame
+    columns: tuple[Col, ...]
+    title: str = ""
+    footnotes: tuple[str, ...] = ()
+    stem: str = "table"
+    indent: str | None = None
+
+    def format(self, style: TableStyle | None = None) -> pd.DataFrame:
+        """The table as the strings every human-facing format shows (headers are the column headers)."""
+        from spinestats.reports.formatting import fmt_number, format_ci, format_p
+
+        style = style or current_style()
+        out: dict[str, list[str]] = {}
+        d = self.data.reset_index(drop=True)
+        indent = d[self.indent].fillna(False).astype(bool).tolist() if self.indent and self.indent in d else [False] * len(d)
+        for col in self.columns:
+            vals = d[col.key].tolist() if col.key in d else [None] * len(d)
+            digits = style.digits if col.digits is None else col.digits
+            cells = []
+            for i, v in enumerate(vals):
+                if col.kind == "ci":
+                    lo = d[col.lower].iloc[i] if col.lower in d else None
+                    hi = d[col.upper].iloc[i] if col.upper in d else None
+                    text = "" if _missing(v) else _minus(format_ci(float(v), _float(lo), _float(hi), digits,
+                                                                   style.ci_style))
+                    if col.na and not _missing(v):
+                        text = text.replace("\u2014", col.na)
+                    if _missing(v) and "_reference" in d and bool(d["_reference"].iloc[i]):
+                        text = "\u2014"  # the reference level of a factor
+                    elif _missing(v) and not _blank_row(d, i):
+                        text = col.na
+                    cells.append(text)
+                elif col.kind == "p":
+                    cells.append(col.na if _missing(v) and not _blank_row(d, i) else "" if _missing(v) else (format_p(float(v), style.p_style, prefix=False)
+                                                         if _is_num(v) and 0 <= float(v) <= 1 else str(v)))
+                elif col.kind == "int":
+                    cells.append("" if _missing(v) else (_minus(str(int(round(float(v))))) if _is_num(v) else str(v)))
+                elif col.kind in ("num", "pct"):
+                    cells.append("" if _missing(v) else (_minus(fmt_number(float(v), digits)) if _is_num(v) else str(v)))
+                else:
+                    text = "" if _missing(v) else _text(v)
+                    cells.append(text)
+            if col is self.columns[0] and any(indent):
+                cells = [("\u2003" + c if ind else c) for c, ind in zip(cells, indent)]
+            out[col.header] = cells
+        return pd.DataFrame(out, columns=[c.header for c in self.columns])
+
+    def numeric_columns(self) -> list[bool]:
+        return [c.kind != "text" for c in self.columns]
+
+    def csv_frame(self) -> pd.DataFrame:
+        """The typed frame written to CSV (full precision)."""
+        keep = [c for c in self.data.columns if c not in (self.indent, "_heading", "_reference")]
+        return self.data[keep].reset_index(drop=True)
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, title: str | None = None, note: str | Sequence[str] | None = None,
+                   stem: str = "table", labels: Any = None) -> "Table":
+        """A Table from a results frame (estimate/CI triples, p columns, counts recognised; human headers)."""
+        frame = frame.reset_index(drop=True).copy()
+        frame.columns = [str(c) for c in frame.columns]
+        labels = labels if labels is not None else _LABELS.get()
+        if "label" in frame.columns:  # a readable label beside the raw name: show the label only
+            frame = frame.drop(columns=[c for c in ("feature", "term", "variable") if c in frame.columns][:1])
+        elif {"variable", "term"} <= set(frame.columns) and labels is not None:  # the term's label names both
+            frame = frame.assign(term=[labels.coefficient_label(str(t), [str(v)]) for t, v in
+                                       zip(frame["term"], frame["variable"])]).drop(columns=["variable"])
+        cols_list = list(frame.columns)
+        numeric = {c for c in cols_list if pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype != bool}
+        triples = [t for t in _ci_pairs(cols_list) if set(t) <= numeric]
+        by_est = {e: (lo, hi) for e, lo, hi in triples}
+        bounds = {b for _, lo, hi in triples for b in (lo, hi)}
+        out: list[Col] = []
+        for c in cols_list:
+            if c in bounds:
+                continue
+            header = column_header(c, labels)
+            if c in by_est:
+                lo, hi = by_est[c]
+                out.append(Col(c, f"{header} (95% CI)", "ci", lo, hi))
+            elif c in numeric and _is_p_column(c):
+                out.append(Col(c, header, "p"))
+            elif c in numeric and (c.endswith("_pct") or c.startswith("percent")):
+                out.append(Col(c, header, "pct", digits=1))
+            elif c in numeric and (pd.api.types.is_integer_dtype(frame[c])
+                                   or all(pd.isna(v) or float(v).is_integer() for v in frame[c])):
+                out.append(Col(c, header, "int"))
+            elif c in numeric:
+                out.append(Col(c, header, "num"))
+            else:
+                if c in ("term", "terms") and labels is not None:
+                    cands = [str(x) for x in frame["variable"].dropna().unique()] if "variable" in frame else []
+                    cands = cands or labels.known_variables()
+                    frame[c] = [labels.coefficient_label(str(v), cands) if not _missing(v) and (
+                                str(v) == "(Intercept)" or all(labels.coefficient(part, cands)[0] in labels.known_variables()
+                                                               for part in str(v).split(":"))) else v
+                                for v in frame[c]]
+                    header = "Characteristic"
+                else:
+                    frame[c] = [_cell_label(c, v, labels) for v in frame[c]]
+                out.append(Col(c, header, "text"))
+        notes = (note,) if isinstance(note, str) else tuple(note or ())
+        return cls(frame, tuple(out), title or "", tuple(n for n in notes if n), stem)
+
+
+@dataclasses.dataclass(frozen=True)
+class TableRecord:
+    """A written table: the path of its first file (usually the CSV) and the :class:`Table` itself."""
+
+    path: Path
+    table: Table
+
+
+def _blank_row(d: pd.DataFrame, i: int) -> bool:
+    """A heading row (its ``_heading`` flag set): no numbers shown."""
+    return "_heading" in d and bool(d["_heading"].iloc[i])
+
+
+def _missing(v: Any) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    try:
+        return isinstance(v, float) and not math.isfinite(v)
+    except TypeError:
+        return False
+
+
+def _float(v: Any) -> float | None:
+    return None if _missing(v) or not _is_num(v) else float(v)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) or type(v).__module__ == "numpy" and \
+        hasattr(v, "dtype") and v.dtype.kind in "iuf"
+
+
+def _minus(text: str) -> str:
+    """Hyphen-minus before a digit as a true minus sign (U+2212)."""
+    return re.sub(r"(?<![\w])-(?=\d)", MINUS, text)
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, bool) or type(v).__name__ == "bool_":
+        return "Yes" if bool(v) else "No"
+    if isinstance(v, float):
+        return _minus(f"{v:.6g}")
+    return str(v).replace(">=", "\u2265").replace("<=", "\u2264")
+
+
+def _cell_label(col: str, v: Any, labels: Any) -> Any:
+    """A text cell shown by its label: a level of a labelled variable, or a variable named in a term column."""
+    if _missing(v):
+        return v
+    if isinstance(v, bool) or type(v).__name__ == "bool_":
+        return "Yes" if bool(v) else "No"
+    text = str(v).replace(">=", "\u2265").replace("<=", "\u2264")
+    if labels is None:
+        return text
+    if col in _TEXT_KEY_COLUMNS:
+        if text in labels.known_variables():
+            return labels.variable(text)
+        return text
+    if labels.levels(col):
+        return labels.value(col, v)
+    return text
+
+
+def column_header(name: str, labels: Any = None) -> str:
+    """A column name as a header: the :data:`HEADERS` word, the variable's label, or the name humanised."""
+    if name in HEADERS:
+        return HEADERS[name]
+    if labels is not None and name in labels.known_variables():
+        return labels.variable(name)
+    from spinestats.data_schemas.labels import humanise
+
+    return humanise(name)
+
+
+_ESC_MD = str.maketrans({"|": r"\|", "\n": " ", "\r": " "})
+
+
+def _md(text: str) -> str:
+    """A Markdown cell: an HTML tag start (``<script``, ``<img``, ``</``) or entity written inert, pipes escaped."""
+    text = re.sub(r"&(?=#?\w+;)", "&amp;", str(text))
+    return re.sub(r"<(?=[A-Za-z/!?])", "&lt;", text).translate(_ESC_MD)
+
+
+def strip_table_number(title: str) -> str:
+    """``"Table 1. Baseline"`` -> ``"Baseline"`` (LaTeX and Word number captions themselves)."""
+    return re.sub(r"^\s*Table\s+\d+[.:]\s*", "", title or "")
+
+
+def to_markdown(table: "Table | pd.DataFrame", title: str | None = None, note: str | None = None,
+                style: TableStyle | None = None) -> str:
+    """A GitHub-flavoured Markdown table; HTML and pipes in cells escaped."""
+    t = _as_table(table, title, note)
+    frame = t.format(style)
     lines = []
-    if title:
-        lines += [f"**{esc(title)}**", ""]
-    lines.append("| " + " | ".join(esc(str(c)) for c in frame.columns) + " |")
-    lines.append("|" + "|".join("---" for _ in frame.columns) + "|")
+    if t.title:
+        lines += [f"**{_md(t.title)}**", ""]
+    lines.append("| " + " | ".join(_md(c) for c in frame.columns) + " |")
+    aligns = ["---:" if num else "---" for num in t.numeric_columns()]
+    lines.append("|" + "|".join(aligns) + "|")
     for row in frame.itertuples(index=False):
-        lines.append("| " + " | ".join(esc(cell_text(v)) for v in row) + " |")
-    if note:
-        lines += ["", esc(note)]
+        lines.append("| " + " | ".join(_md(v) for v in row) + " |")
+    if t.footnotes:
+        lines.append("")
+        lines += [_md(n) + "  " for n in t.footnotes]
     return "\n".join(lines) + "\n"
 
 
 def latex_escape(text: str) -> str:
     """``text`` with LaTeX's special characters escaped."""
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
 
 
-def to_latex(frame: pd.DataFrame, title: str | None = None, note: str | None = None) -> str:
-    """A ``booktabs`` LaTeX ``table`` environment (needs ``\\usepackage{booktabs}``)."""
-    cols = "l" + "r" * (len(frame.columns) - 1)
+def to_latex(table: "Table | pd.DataFrame", title: str | None = None, note: str | None = None,
+             style: TableStyle | None = None) -> str:
+    """A ``booktabs`` LaTeX ``table`` (needs ``\\usepackage{booktabs}``); no doubled "Table 1." caption."""
+    t = _as_table(table, title, note)
+    frame = t.format(style)
+    cols = "".join("r" if num and i else "l" for i, num in enumerate(t.numeric_columns()))
     out = ["\\begin{table}[htbp]", "\\centering"]
-    if title:
-        out.append(f"\\caption{{{latex_escape(title)}}}")
+    if t.title:
+        out.append(f"\\caption{{{latex_escape(strip_table_number(t.title))}}}")
     out += [f"\\begin{{tabular}}{{{cols}}}", "\\toprule"]
-    out.append(" & ".join(latex_escape(str(c)) for c in frame.columns) + " \\\\")
+    out.append(" & ".join(latex_escape(c) for c in frame.columns) + " \\\\")
     out.append("\\midrule")
     for row in frame.itertuples(index=False):
-        out.append(" & ".join(latex_escape(cell_text(v)) for v in row) + " \\\\")
+        out.append(" & ".join(latex_escape(v).replace("\u2003", "\\quad ") for v in row) + " \\\\")
     out += ["\\bottomrule", "\\end{tabular}"]
-    if note:
-        out.append(f"\\par\\footnotesize {latex_escape(note)}")
+    for n in t.footnotes:
+        out.append(f"\\par\\footnotesize {latex_escape(n)}")
     out.append("\\end{table}")
     return "\n".join(out) + "\n"
 
 
-def write_xlsx(frame: pd.DataFrame, path: Path, title: str | None = None) -> None:
-    """An XLSX workbook with one sheet holding the (formula-escaped) table."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+def sheet_name(stem: str, taken: Iterable[str] = ()) -> str:
+    """An Excel sheet name (31 characters, no []:*?/\\) for ``stem``, unique among ``taken``."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", stem)[:31] or "table"
+    name, i = base, 2
+    while name in set(taken):
+        name = f"{base[:28]}_{i}"
+        i += 1
+    return name
 
+
+def write_xlsx(table: "Table | pd.DataFrame", path: Path, title: str | None = None, note: str | None = None,
+               style: TableStyle | None = None) -> None:
+    """An XLSX workbook: one sheet named after the table, a title row, headers, the cells, footnotes.
+
+    Counts and plain numbers are stored as numbers with a number format of the
+    table's digits; estimates with CIs and p-values as the formatted text
+    every other format shows.  Text is formula-escaped.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    t = _as_table(table, title, note, stem=Path(path).stem)
+    style = style or current_style()
+    shown = t.format(style)
+    d = t.data.reset_index(drop=True)
     wb = Workbook()
     ws = wb.active
-    ws.title = "table"
-    safe = escape_frame(frame)
-    ws.append([str(c) for c in safe.columns])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in safe.itertuples(index=False):
-        values = []
-        for v in row:
-            if v is None or v is pd.NA or (isinstance(v, float) and not math.isfinite(v)):
-                values.append(None)
-            elif hasattr(v, "item") and not isinstance(v, str):
-                values.append(v.item())
+    ws.title = sheet_name(t.stem)
+    r = 1
+    if t.title:
+        ws.cell(row=1, column=1, value=escape_formula(t.title)).font = Font(bold=True)
+        r = 3
+    for j, h in enumerate(shown.columns, start=1):
+        c = ws.cell(row=r, column=j, value=escape_formula(str(h)))
+        c.font = Font(bold=True)
+        if t.columns[j - 1].kind != "text":
+            c.alignment = Alignment(horizontal="right")
+    widths = [len(str(h)) for h in shown.columns]
+    for i in range(len(shown)):
+        for j, col in enumerate(t.columns, start=1):
+            text = shown.iat[i, j - 1]
+            raw = d[col.key].iat[i] if col.key in d else None
+            if col.kind in ("int", "num", "pct") and _is_num(raw) and not _missing(raw):
+                digits = style.digits if col.digits is None else col.digits
+                value = int(round(float(raw))) if col.kind == "int" else float(raw)
+                cell = ws.cell(row=r + 1 + i, column=j, value=value)
+                cell.number_format = "0" if col.kind == "int" else ("0." + "0" * digits if digits > 0 else "0")
             else:
-                values.append(v)
-        ws.append(values)
+                cell = ws.cell(row=r + 1 + i, column=j, value=escape_formula(text) if text != "" else None)
+                if col.kind != "text":
+                    cell.alignment = Alignment(horizontal="right")
+            widths[j - 1] = max(widths[j - 1], len(str(text)))
+    foot = r + len(shown) + 2
+    for k, n in enumerate(t.footnotes):
+        ws.cell(row=foot + k, column=1, value=escape_formula(n)).font = Font(italic=True, size=9)
+    for j, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = min(max(8, w + 2), 60)
     fixed = _FIXED_DATE.replace(tzinfo=None)
     wb.properties.created = fixed
     wb.properties.modified = fixed
     wb.properties.creator = "spinestats"
-    if title:
-        wb.properties.title = title
+    if t.title:
+        wb.properties.title = t.title
     wb.save(path)
 
 
-def write_docx(frame: pd.DataFrame, path: Path, title: str | None = None, note: str | None = None) -> None:
-    """A Word document holding the table (style "Table Grid"), ready to paste."""
-    from docx import Document
-    from docx.shared import Pt
+# page sizes (width, height) in mm and the usable width left by 20 mm margins
+_PAGE_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
+_MARGIN_MM = 20.0
+_CHAR_MM = 1.75  # average width of a 9 pt character
 
+
+def table_width_mm(frame: pd.DataFrame) -> float:
+    """Estimated printed width of a formatted table at 9 pt (longest cell of each column plus padding)."""
+    total = 0.0
+    for j, h in enumerate(frame.columns):
+        longest = max([len(str(h))] + [len(str(v)) for v in frame.iloc[:, j]])
+        total += min(longest, 40) * _CHAR_MM + 2.5
+    return total
+
+
+def _set_borders(cell, **edges: str | None) -> None:
+    """Set (or remove, with None) a DOCX cell's borders: top, bottom, left, right, insideH, insideV."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tc_pr = cell._tc.get_or_add_tcPr()
+    borders = tc_pr.find(qn("w:tcBorders"))
+    if borders is None:
+        borders = OxmlElement("w:tcBorders")
+        tc_pr.append(borders)
+    for edge in ("top", "left", "bottom", "right"):
+        el = OxmlElement(f"w:{edge}")
+        val = edges.get(edge)
+        if val:
+            el.set(qn("w:val"), "single")
+            el.set(qn("w:sz"), val)
+            el.set(qn("w:space"), "0")
+            el.set(qn("w:color"), "000000")
+        else:
+            el.set(qn("w:val"), "nil")
+        borders.append(el)
+
+
+def write_docx(table: "Table | pd.DataFrame", path: Path, title: str | None = None, note: str | None = None,
+               style: TableStyle | None = None) -> None:
+    """A Word document holding the table as journals print it (see the module docstring)."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm, Pt
+
+    t = _as_table(table, title, note)
+    style = style or current_style()
+    frame = t.format(style)
     doc = Document()
-    if title:
-        doc.add_paragraph().add_run(title).bold = True
-    table = doc.add_table(rows=1, cols=len(frame.columns))
-    table.style = "Table Grid"
-    for cell, name in zip(table.rows[0].cells, frame.columns):
+    sec = doc.sections[0]
+    w, h = _PAGE_MM[style.paper]
+    landscape = table_width_mm(frame) > w - 2 * _MARGIN_MM
+    if landscape:
+        sec.orientation = WD_ORIENT.LANDSCAPE
+        w, h = h, w
+    sec.page_width, sec.page_height = Mm(w), Mm(h)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(sec, side, Mm(_MARGIN_MM))
+    if t.title:
+        par = doc.add_paragraph()
+        run = par.add_run(t.title)
+        run.bold = True
+        run.font.size = Pt(10)
+    numeric = t.numeric_columns()
+    grid = doc.add_table(rows=1, cols=len(frame.columns))
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.style = doc.styles["Normal Table"] if "Normal Table" in [s.name for s in doc.styles] else None
+    for j, (cell, name) in enumerate(zip(grid.rows[0].cells, frame.columns)):
         cell.text = str(name)
         for run in cell.paragraphs[0].runs:
             run.bold = True
     for row in frame.itertuples(index=False):
-        cells = table.add_row().cells
+        cells = grid.add_row().cells
         for cell, v in zip(cells, row):
-            cell.text = cell_text(v)
-    for row in table.rows:
-        for cell in row.cells:
+            cell.text = str(v)
+    n_rows = len(grid.rows)
+    for i, row in enumerate(grid.rows):
+        for j, cell in enumerate(row.cells):
+            edges = {}
+            if i == 0:
+                edges = {"top": "12", "bottom": "6"}
+            if i == n_rows - 1:
+                edges["bottom"] = "12"
+            _set_borders(cell, **edges)
             for par in cell.paragraphs:
+                if numeric[j] and j > 0:
+                    par.alignment = WD_ALIGN_PARAGRAPH.RIGHT
                 for run in par.runs:
                     run.font.size = Pt(9)
-    if note:
-        doc.add_paragraph(note)
+    for n in t.footnotes:
+        run = doc.add_paragraph().add_run(n)
+        run.font.size = Pt(8)
     props = doc.core_properties
     props.author = "spinestats"
     props.created = _FIXED_DATE
     props.modified = _FIXED_DATE
     props.last_modified_by = "spinestats"
     props.revision = 1
-    if title:
-        props.title = title
+    if t.title:
+        props.title = t.title
     doc.save(str(path))
 
 
+def _as_table(table: "Table | pd.DataFrame", title: str | None = None, note: Any = None, stem: str = "table") -> Table:
+    if isinstance(table, Table):
+        extra = (note,) if isinstance(note, str) else tuple(note or ())
+        if title or extra:
+            return dataclasses.replace(table, title=title or table.title,
+                                       footnotes=tuple(dict.fromkeys(table.footnotes + extra)))
+        return table
+    return Table.from_frame(table, title, note, stem)
+
+
 def write_table(
-    frame: pd.DataFrame,
+    frame: "Table | pd.DataFrame",
     folder: str | Path,
-    stem: str,
+    stem: str | None = None,
     formats: Iterable[str] = DEFAULT_TABLE_FORMATS,
     title: str | None = None,
-    note: str | None = None,
+    note: str | Sequence[str] | None = None,
+    style: TableStyle | None = None,
 ) -> list[Path]:
-    """Write ``frame`` as ``folder/stem.<fmt>`` for every requested format.
+    """Write a table as ``folder/stem.<fmt>`` for every requested format.
 
     Parameters
     ----------
-    frame : the table; its columns are the header row, its index is ignored.
+    frame : a :class:`Table`, or a results DataFrame (made a Table by :meth:`Table.from_frame`).
     folder : destination folder (created if needed).
-    stem : file name without extension.
+    stem : file name without extension (default: the Table's ``stem``).
     formats : any of ``csv``, ``xlsx``, ``docx``, ``md``, ``tex``.
-    title, note : caption and footnote (XLSX keeps the title as a document property).
+    title, note : caption and footnote(s), added to the Table's.
+    style : number style (default: the one :func:`table_style` set, else :class:`TableStyle`).
 
     Returns
     -------
@@ -184,25 +616,28 @@ def write_table(
     fmts = check_formats(formats)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    frame = frame.reset_index(drop=True)
+    t = _as_table(frame, title, note, stem or "table")
+    stem = stem or t.stem
+    t = dataclasses.replace(t, stem=stem)
+    style = style or current_style()
     written = []
     for fmt in fmts:
         path = folder / f"{stem}.{fmt}"
         if fmt == "csv":
-            escape_frame(frame).to_csv(path, index=False, lineterminator="\n")
+            escape_frame(t.csv_frame()).to_csv(path, index=False, lineterminator="\n")
         elif fmt == "xlsx":
-            write_xlsx(frame, path, title)
+            write_xlsx(t, path, style=style)
         elif fmt == "docx":
-            write_docx(frame, path, title, note)
+            write_docx(t, path, style=style)
         elif fmt == "md":
-            path.write_text(to_markdown(frame, title, note), encoding="utf-8")
+            path.write_text(to_markdown(t, style=style), encoding="utf-8")
         else:
-            path.write_text(to_latex(frame, title, note), encoding="utf-8")
+            path.write_text(to_latex(t, style=style), encoding="utf-8")
         written.append(path)
+    ledger = _LEDGER.get()
+    if ledger is not None and written:
+        ledger.append(TableRecord(written[0], t))
     return written
-
-
-_ESTIMATE_FOR_CI = ("estimate", "emmean", "mean_diff", "risk_difference", "mean", "proportion", "percent")
 
 
 def _is_p_column(name: str) -> bool:
@@ -238,43 +673,98 @@ def _ci_pairs(columns: list[str]) -> list[tuple[str, str, str]]:
     return out
 
 
-def manuscript_frame(frame: pd.DataFrame, p_style: str = "default", ci_style: str = "dash", digits: int = 2) -> pd.DataFrame:
-    """A results table formatted for a manuscript (DOCX, Markdown, LaTeX).
+def manuscript_frame(frame: pd.DataFrame, p_style: str = "default", ci_style: str = "dash", digits: int = 2,
+                     labels: Any = None) -> pd.DataFrame:
+    """A results frame as the strings the manuscript formats show (:meth:`Table.from_frame` then :meth:`Table.format`)."""
+    return Table.from_frame(frame, labels=labels).format(TableStyle(p_style, ci_style, digits))
 
-    * every estimate with unambiguous CI columns (``x, x_lower, x_upper``;
-      ``estimate, lower, upper``; ``..., ci_low, ci_high``) becomes one column
-      ``"x (CI)"`` formatted by :func:`~spinestats.reports.formatting.format_ci`;
-    * p-value columns (``p``, ``p_*``, ``*_p``, ``*_p_*``) by :func:`~spinestats.reports.formatting.format_p`;
-    * other non-integer numbers with ``digits`` decimals; integers, text and
-      missing values as they are.
 
-    CSV and XLSX keep the full-precision numbers; this is for the copies a
-    person pastes into a manuscript.
+#: Titles of the tables jobs write as CSV only, by the part of the file name after the section key.
+TITLES: dict[str, str] = {
+    "visits": "Pain (NRS 0\u201310) at each visit: n, mean (95% CI), median [Q1, Q3]",
+    "paired": "Change in pain from baseline: paired t-test and Wilcoxon signed-rank test",
+    "mixed_model": "Linear mixed model of pain: fixed effects",
+    "emmeans": "Estimated mean pain by visit (linear mixed model)",
+    "emmeans_vs_baseline": "Change from baseline at each visit (mixed-model contrasts)",
+    "emmeans_between_arms": "Difference between arms at each visit (mixed-model contrasts)",
+    "responders": "Responders at each visit",
+    "responder_differences": "Difference in the proportion of responders between arms",
+    "missingness_patterns": "Patterns of missing visits (1 observed, 0 missing)",
+    "missingness_per_visit": "Missing pain scores per visit",
+    "adverse_events": "Adverse events",
+    "crude_incidence": "Crude incidence of vertebral compression fracture",
+    "cif_at_times": "Cumulative incidence of vertebral compression fracture at each time",
+    "model": "Multivariable model of fracture risk",
+    "univariable": "Univariable models of fracture risk",
+    "calibration_groups": "Calibration: predicted and observed risk by risk group",
+    "bootstrap_cutoffs": "Cutoff selected in the bootstrap resamples",
+}
+
+
+def title_for(stem: str, key: str = "") -> str:
+    """The title of a table file without a recorded title: :data:`TITLES` by suffix, else the stem humanised."""
+    from spinestats.data_schemas.labels import humanise
+
+    rest = stem[len(key) + 1:] if key and stem.startswith(key + "_") else stem
+    for suffix in sorted(TITLES, key=len, reverse=True):
+        if rest == suffix or rest.endswith("_" + suffix):
+            return TITLES[suffix]
+    return humanise(rest)
+
+
+def read_csv_table(path: Path) -> pd.DataFrame:
+    """A table CSV read back typed, the formula-escaping apostrophe removed."""
+    frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    unq = re.compile(r"^'(?=[=+\-@\t\r])")
+    for col in frame.columns:
+        if frame[col].dtype == object:
+            frame[col] = frame[col].map(lambda v: unq.sub("", v) if isinstance(v, str) else v)
+    frame.columns = [unq.sub("", c) for c in map(str, frame.columns)]
+    return frame
+
+
+def complete_tables(tables: Sequence[Path], records: Sequence[TableRecord], root: Path, formats: Sequence[str],
+                    style: TableStyle | None = None, labels: Any = None, key: str = "",
+                    synthetic: bool = False) -> tuple[list[Path], list[TableRecord]]:
+    """Write every table of a section in every requested format, from one :class:`Table` each.
+
+    A table a job wrote through :func:`write_table` keeps its title and
+    footnotes (``records``); a CSV a job wrote directly becomes a Table by
+    :meth:`Table.from_frame` with a title from :func:`title_for`.  Every
+    human-facing format is (re)written with ``style``, so the plan's
+    ``output.style`` applies to all of them.  With ``synthetic`` every table
+    gets a footnote saying the data are synthetic.
+
+    Returns the table paths (relative to ``root``) and the records (paths relative to ``root``).
     """
-    from spinestats.reports.formatting import fmt_number, format_ci, format_p
-
-    out = frame.copy()
-    cols = [str(c) for c in out.columns]
-    out.columns = cols
-    numeric = {c for c in cols if pd.api.types.is_numeric_dtype(out[c]) and out[c].dtype != bool}
-    triples = [t for t in _ci_pairs(cols) if set(t) <= numeric]
-    drop: list[str] = []
-    for est, lo, hi in triples:
-        out[est] = [format_ci(None if pd.isna(e) else float(e), None if pd.isna(a) else float(a),
-                              None if pd.isna(b) else float(b), digits, ci_style) if not pd.isna(e) else ""
-                    for e, a, b in zip(frame[est], frame[lo], frame[hi])]
-        drop += [lo, hi]
-    renamed = {est: f"{est} (CI)" for est, _, _ in triples}
-    done = {est for est, _, _ in triples} | set(drop)
-    for c in cols:
-        if c in done or c not in numeric:
+    style = style or current_style()
+    by_stem = {Path(r.path).with_suffix("").name: r for r in records}
+    out: list[Path] = []
+    recs: list[TableRecord] = []
+    seen: set[str] = set()
+    for p in tables:
+        p = Path(p)
+        stem_path = p.with_suffix("")
+        if stem_path.as_posix() in seen:
             continue
-        values = out[c]
-        if _is_p_column(c):
-            out[c] = [format_p(float(v), p_style, prefix=False) if not pd.isna(v) and 0 <= float(v) <= 1 else
-                      ("" if pd.isna(v) else cell_text(v)) for v in values]
-        elif pd.api.types.is_integer_dtype(values) or all(pd.isna(v) or float(v).is_integer() for v in values):
-            out[c] = ["" if pd.isna(v) else str(int(v)) for v in values]
+        seen.add(stem_path.as_posix())
+        rec = by_stem.get(p.stem) or (by_stem.get(p.stem[len(key) + 1:]) if key and p.stem.startswith(key + "_") else None)
+        if rec is not None:
+            t = rec.table
+        elif p.suffix.lower() == ".csv" and (root / p).is_file():
+            t = Table.from_frame(read_csv_table(root / p), title_for(p.stem, key), stem=p.stem, labels=labels)
         else:
-            out[c] = ["" if pd.isna(v) else fmt_number(float(v), digits) for v in values]
-    return out.drop(columns=drop).rename(columns=renamed)
+            out.append(p)
+            continue
+        if synthetic:
+            t = dataclasses.replace(t, footnotes=tuple(dict.fromkeys(t.footnotes + (SYNTHETIC_NOTE,))))
+        wanted = [f for f in formats if f != "csv" or not (root / p.with_suffix(".csv")).exists()]
+        written = write_table(t, (root / p).parent, p.stem, wanted, style=style) if wanted else []
+        have = [root / p.with_suffix(f".{f}") for f in formats if (root / p.with_suffix(f".{f}")).exists()]
+        files = list(dict.fromkeys(have + written + [root / q for q in tables if Path(q).with_suffix("") == stem_path]))
+        out.extend(f.relative_to(root) for f in files)
+        recs.append(TableRecord(p.with_suffix(".csv"), dataclasses.replace(t, stem=p.stem)))
+    return list(dict.fromkeys(out)), recs
+
+
+SYNTHETIC_NOTE = "Synthetic data: reconstructed from published aggregates; not patient data."

@@ -3,6 +3,7 @@
 import html
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -83,33 +84,30 @@ def test_demo_figures_exist_in_every_format_with_size_and_dpi(demo):
 
 
 def test_demo_docx_tables_hold_the_csv_values(demo):
-    """Every DOCX opens and holds its CSV's table: Table 1 exactly as its CSV;
-    a job's table either as the job wrote it (the CSV's values) or as the
-    runner's manuscript copy (estimates with CIs, p-values by the plan's style)."""
+    """Every DOCX opens and shows exactly the strings the Markdown and XLSX copies show (one formatting
+    path), with human headers (no snake_case) and the synthetic-data footnote; the CSV keeps full precision."""
     from docx import Document
-
-    from spinestats.reports.tables import cell_text, manuscript_frame
+    from openpyxl import load_workbook
 
     out, _ = demo
     pairs = [(p, p.with_suffix(".docx")) for p in sorted((out / "tables").glob("*.csv")) if p.with_suffix(".docx").exists()]
     assert len(pairs) >= 10
     assert len(pairs) == len(list((out / "tables").glob("*.csv")))  # every table has its DOCX
 
-    def unescape(v):
-        return v[1:] if isinstance(v, str) and v.startswith("'") and v[1:2] in ("=", "+", "-", "@") else v
-
-    def rows(frame):
-        return [[unescape(str(c)) for c in frame.columns]] + [[unescape(cell_text(v)) for v in r] for r in frame.itertuples(index=False)]
+    def md_rows(path):
+        lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.startswith("| ")]
+        return [[c.strip().replace("\\|", "|") for c in ln[2:-2].split(" | ")] for ln in lines]
 
     for csv, docx in pairs:
-        cells = [[c.text for c in row.cells] for row in Document(str(docx)).tables[0].rows]
-        if csv.stem.startswith("table_one"):
-            assert cells == rows(pd.read_csv(csv, dtype=str, keep_default_na=False)), csv.name
-            continue
-        raw = pd.read_csv(csv, keep_default_na=False, na_values=[""])
-        for col in raw.columns[raw.dtypes == object]:
-            raw[col] = raw[col].map(unescape)
-        assert cells in (rows(raw), rows(manuscript_frame(raw))), csv.name
+        doc = Document(str(docx))
+        cells = [[c.text for c in row.cells] for row in doc.tables[0].rows]
+        assert cells == [[c.replace("&lt;", "<") for c in r] for r in md_rows(csv.with_suffix(".md"))], csv.name
+        assert not any("_" in h and h == h.lower() for h in cells[0]), (csv.name, cells[0])
+        assert any("Synthetic data" in p.text for p in doc.paragraphs), csv.name
+        ws = load_workbook(csv.with_suffix(".xlsx")).active
+        assert [str(c.value) for c in ws[3]] == cells[0], csv.name
+    raw = pd.read_csv(out / "tables" / "dss_cutoffs.csv")
+    assert raw["sensitivity_lower"].map(lambda v: len(repr(v)) > 8).any()  # full precision kept
 
 
 def test_demo_table_one(demo):
@@ -117,7 +115,7 @@ def test_demo_table_one(demo):
     t1 = results["table_one_cafe"]
     assert t1["n"] == {"BKP": 65, "control": 52}
     md = (out / "tables" / "table_one_cafe.md").read_text(encoding="utf-8")
-    assert "| BKP (n = 65) | control (n = 52) |" in md.splitlines()[2]
+    assert "| Balloon kyphoplasty (n = 65) | Control (n = 52) |" in md.splitlines()[2]  # value labels
 
 
 def test_no_raw_identifiers_in_any_output(demo):
@@ -224,3 +222,45 @@ def test_demo_results_unchanged_by_the_speed_work(demo):
     got = digest(results)
     assert sorted(got) == sorted(expected)
     assert [k for k in expected if got[k] != expected[k]] == []
+
+
+def _measure_layout(report: Path, width: int, tmp: Path) -> dict:
+    harness = tmp / f"harness_{width}.html"
+    harness.write_text(f"""<!DOCTYPE html><html><body style="margin:0">
+<iframe id="f" src="{report.resolve().as_uri()}" style="width:{width}px;height:900px;border:0"></iframe>
+<script>
+document.getElementById('f').addEventListener('load', function () {{
+  var w = this.contentWindow, d = w.document, bad = [];
+  d.querySelectorAll('img, svg').forEach(function (e) {{
+    var alt = (e.getAttribute('alt') || e.getAttribute('aria-label') || '').trim();
+    var fig = e.closest('figure'), cap = fig && fig.querySelector('figcaption');
+    var text = alt || (cap ? cap.textContent.trim() : '');
+    if (text.length < 10 || /\\.(svg|png|pdf)$/.test(text) || /^[a-z0-9_]+$/.test(text)) bad.push(text || e.tagName);
+  }});
+  var out = document.createElement('pre'); out.id = 'result';
+  out.textContent = JSON.stringify({{scroll: d.documentElement.scrollWidth, inner: w.innerWidth, bad: bad,
+                                     images: d.querySelectorAll('img, svg').length}});
+  document.body.appendChild(out);
+}});
+</script></body></html>""", encoding="utf-8")
+    proc = subprocess.run(["chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
+                           "--window-size=1400,1000", "--virtual-time-budget=20000", "--dump-dom", harness.as_uri()],
+                          capture_output=True, text=True, timeout=180)
+    m = re.search(r'<pre id="result">(.*?)</pre>', proc.stdout, flags=re.S)
+    return json.loads(m.group(1).replace("&quot;", '"').replace("&amp;", "&")) if m else {"error": proc.stderr[-500:]}
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_report_never_scrolls_sideways_and_every_image_is_described(demo, tmp_path, width):
+    """Headless Chromium: at a desktop and a phone width the page is no wider than the window (wide tables
+    scroll inside their own box), and every img/svg has a human alt text or caption (not a file name)."""
+    import shutil
+
+    if shutil.which("chromium") is None:
+        pytest.skip("chromium is not installed")
+    out, _ = demo
+    m = _measure_layout(out / "report.html", width, tmp_path)
+    assert "error" not in m, m
+    assert m["inner"] == width
+    assert m["scroll"] <= m["inner"], m
+    assert m["images"] >= 10 and m["bad"] == [], m

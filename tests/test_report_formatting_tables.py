@@ -83,7 +83,7 @@ def test_docx_opens_and_holds_values(tmp_path, table):
     doc = Document(str(paths[0]))
     t = doc.tables[0]
     cells = [[c.text for c in row.cells] for row in t.rows]
-    assert cells[0] == ["Measure", "Estimate", "n", "p"]
+    assert cells[0] == ["Measure", "Estimate", "N", "p"]  # human headers
     assert cells[1] == ["Sensitivity", "90.0% (68.3\u201398.8)", "20", "0.001"]
     assert cells[2][3] == ""  # NaN is an empty cell, not "nan"
     assert doc.paragraphs[0].text == "Table 2. Accuracy"
@@ -96,8 +96,9 @@ def test_xlsx_is_formula_safe_and_typed(tmp_path, table):
     path = write_table(table, tmp_path, "acc", ["xlsx"])[0]
     ws = load_workbook(path).active
     rows = [[c.value for c in r] for r in ws.iter_rows()]
-    assert rows[0] == ["Measure", "Estimate", "n", "p"]
-    assert rows[1][2] == 20 and isinstance(rows[1][2], int)
+    assert rows[0] == ["Measure", "Estimate", "N", "p"]
+    assert rows[1][2] == 20 and isinstance(rows[1][2], int) and ws.cell(2, 3).number_format == "0"
+    assert rows[1][3] == "0.001"  # p-values as the formatted text every format shows
     assert rows[3][0] == "'=HYPERLINK(\"x\")"  # never executed as a formula
     assert rows[3][1] == "'-1"
     assert rows[2][3] is None
@@ -109,7 +110,7 @@ def test_csv_md_tex(tmp_path, table):
     csv = pd.read_csv(paths[0], dtype=str, keep_default_na=False)
     assert csv.loc[2, "Measure"] == "'=HYPERLINK(\"x\")"
     md = to_markdown(table)
-    assert "| a\\|b |" in md and md.splitlines()[1] == "|---|---|---|---|"
+    assert "| a\\|b |" in md and md.splitlines()[1] == "|---|---|---:|---:|"
     tex = to_latex(table, title="Accuracy 100%")
     assert r"\caption{Accuracy 100\%}" in tex and r"x\_y" in tex and "68.3--98.8" in tex
     with pytest.raises(UsageError, match="pptx"):

@@ -164,8 +164,11 @@ def test_contents_banner_flow_first_warnings_methods_provenance(report):
     assert "SYNTHETIC DATA" in html and 'class="banner"' in html
     for anchor in ("#reproduction", "#sec-dss", "#warnings", "#methods", "#provenance"):
         assert f'href="{anchor}"' in html
-    assert html.index('alt="Flow diagram"') < html.index('alt="Km local control"')  # flow diagram first
-    assert "plan deviation: cutoff re-optimised" in html and "small sample: 20 malignant &lt;n&gt;" in html
+    # captions and alt text are human titles, not file names; the flow diagram comes first
+    assert html.index('alt="Participant flow') < html.index('alt="Kaplan\u2013Meier curve, local control"')
+    assert 'alt="Flow diagram"' not in html and "km_local_control" not in html.split("Full-size files")[0]
+    # warnings are sentences, each printed once
+    assert "Plan deviation: cutoff re-optimised." in html and html.count("Small sample: 20 malignant &lt;n&gt;.") == 1
     assert "seed 11" in html and "2026-01-01T00:01:00Z" in html and "cd" * 32 in html
     assert "1 of 2 published figures reproduced" in html and "\u2717 -3.0" in html
     assert "agreement" in html and "job missing" in html

@@ -220,7 +220,7 @@ def test_prespecified_block_is_checked_and_a_changed_locked_plan_is_a_deviation(
     changed = run_plan(plan, tmp_path / "o2")
     assert changed["plan_lock"]["matches"] is False
     assert any(w.startswith("plan deviation: the plan was changed after it was locked") for w in changed["warnings"])
-    assert "plan deviation" in (tmp_path / "o2" / "report.html").read_text(encoding="utf-8")
+    assert "Plan deviation: the plan was changed" in (tmp_path / "o2" / "report.html").read_text(encoding="utf-8")
 
 
 def test_job_csv_tables_are_also_written_in_the_other_formats(tmp_path):
@@ -239,10 +239,13 @@ def test_job_csv_tables_are_also_written_in_the_other_formats(tmp_path):
     sec = complete_table_formats(Section("k", "K", {}, tables=(Path("tables/acc.csv"),)), tmp_path, ("csv", "xlsx", "docx", "md"))
     assert [p.as_posix() for p in sec.tables] == ["tables/acc.csv", "tables/acc.xlsx", "tables/acc.docx", "tables/acc.md"]
     ws = load_workbook(tmp_path / "tables" / "acc.xlsx").active
-    assert [c.value for c in ws[2]] == ["'-diff", -0.25, 10]  # numbers stay numbers; text formula-escaped once
+    assert ws.title == "acc" and ws["A1"].value == "Acc"  # named sheet, title row
+    assert [c.value for c in ws[3]] == ["Measure", "Estimate", "N"]
+    assert [c.value for c in ws[4]] == ["'-diff", -0.25, 10]  # numbers stay numbers; text formula-escaped once
+    assert ws["B4"].number_format == "0.00" and ws["C4"].number_format == "0"
     cells = [[c.text for c in r.cells] for r in Document(str(tmp_path / "tables" / "acc.docx")).tables[0].rows]
-    assert cells[0] == ["measure", "estimate", "n"]
-    assert cells[1] == ["-diff", "-0.25", "10"] and cells[2] == ["auc", "0.95", "59"]
+    assert cells[0] == ["Measure", "Estimate", "N"]
+    assert cells[1] == ["-diff", "\u22120.25", "10"] and cells[2] == ["auc", "0.95", "59"]
 
 
 def test_manuscript_copies_are_formatted_by_the_style():
@@ -252,11 +255,11 @@ def test_manuscript_copies_are_formatted_by_the_style():
                           "p": [0.0004, 0.0312], "wilcoxon_p_holm": [0.06, 1.0], "n": [30, 30],
                           "mean_diff": [-2.125, 0.5], "ci_low": [-3.26, -0.1], "ci_high": [-0.99, 1.1]})
     m = manuscript_frame(frame, "nejm", "dash", 2)
-    assert list(m.columns) == ["term", "shr (CI)", "p", "wilcoxon_p_holm", "n", "mean_diff (CI)"]
-    assert m["shr (CI)"].tolist() == ["1.41 (1.17\u20131.69)", "4.03 (1.15\u201314.14)"]
-    assert m["p"].tolist() == ["<0.001", "0.03"] and m["wilcoxon_p_holm"].tolist() == ["0.06", ">0.99"]
-    assert m["mean_diff (CI)"].tolist() == ["-2.13 (-3.26 to -0.99)", "0.50 (-0.10 to 1.10)"]
-    assert m["n"].tolist() == ["30", "30"]
+    assert list(m.columns) == ["Term", "sHR (95% CI)", "p", "p (Wilcoxon, Holm)", "N", "Mean change (95% CI)"]
+    assert m["sHR (95% CI)"].tolist() == ["1.41 (1.17\u20131.69)", "4.03 (1.15\u201314.14)"]
+    assert m["p"].tolist() == ["<0.001", "0.03"] and m["p (Wilcoxon, Holm)"].tolist() == ["0.06", ">0.99"]
+    assert m["Mean change (95% CI)"].tolist() == ["\u22122.13 (\u22123.26 to \u22120.99)", "0.50 (\u22120.10 to 1.10)"]
+    assert m["N"].tolist() == ["30", "30"]
     assert frame["shr"].iloc[0] == 1.4123  # input untouched
 
 

@@ -127,3 +127,30 @@ def test_to_frame_is_long_and_tidy(frame):
     f = table_one(frame, group="grp", variables=["age", "sex"]).to_frame()
     assert list(f["group"]) == ["A", "B", "A", "A", "B", "B"]
     assert f.loc[(f.variable == "sex") & (f.group == "A") & (f.level == "male"), "count"].item() == 7
+
+
+def test_table_one_upgrades_overall_schema_order_missing_letters_and_automatic_exact(tmp_path):
+    """Overall column, labels with units, levels in schema order (not alphabetical), a Missing row only where
+    values are missing, the test as a footnote letter, and Fisher's exact test chosen automatically when an
+    expected count is below 5 (no contradictory warning)."""
+    from spinestats.reports import table_one_job
+
+    # R: g <- c(rep("A", 8), rep("B", 7)); s <- c("lumbar","lumbar","thoracic","cervical","lumbar","thoracic",
+    #    "lumbar","lumbar","thoracic","thoracic","sacral","thoracic","cervical","thoracic","thoracic")
+    #    fisher.test(table(g, s))$p.value  -> 0.037296037296
+    site = ["lumbar", "lumbar", "thoracic", "cervical", "lumbar", "thoracic", "lumbar", "lumbar", "thoracic",
+            "thoracic", "sacral", "thoracic", "cervical", "thoracic", "thoracic"]
+    d = pd.DataFrame({"arm": ["BKP"] * 8 + ["control"] * 7, "site": site,
+                      "age": [60.0, 61, 62, None, 64, 65, 66, 67, 70, 71, 72, 73, 74, 75, 76]})
+    sec = table_one_job.run(d, tmp_path, group="arm", variables=["age", "site"], title="Table 1. By arm")
+    assert sec.warnings == ()  # no "consider exact" left behind
+    site_v = next(v for v in sec.results["variables"] if v["variable"] == "site")
+    assert site_v["test"].startswith("Fisher's exact") and abs(site_v["p_value"] - 0.037296037296) < 1e-9
+    md = (tmp_path / "tables" / "table_one.md").read_text(encoding="utf-8")
+    rows = [ln for ln in md.splitlines() if ln.startswith("| ")]
+    assert rows[0] == "| Characteristic | Overall (n = 15) | Balloon kyphoplasty (n = 8) | Control (n = 7) | p | Test | SMD |"
+    names = [r.split(" | ")[0][2:] for r in rows[1:]]
+    assert names == ["Age (years), mean (SD)", "\u2003Missing", "Tumour site, n (%)", "\u2003Cervical", "\u2003Thoracic",
+                     "\u2003Lumbar", "\u2003Sacral"]  # schema order, not alphabetical; Missing only for age
+    assert rows[3].split(" | ")[4:6] == ["0.037", "d"]
+    assert "d, Fisher's exact test" in md and "Missing" not in rows[3]

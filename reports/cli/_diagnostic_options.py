@@ -46,22 +46,31 @@ _OPTIONS = [
 
 
 def diagnostic_options(func):
-    """Decorate a click command with the shared diagnostic options."""
+    """Decorate a click command with the shared diagnostic options (and ``--label``/``--reference``)."""
+    from spinestats.reports.cli.common import label_options
+
     for opt in reversed(_OPTIONS):
         func = opt(func)
-    return func
+    return label_options(func)
 
 
-def run_and_write(table, *, out: Path, force: bool, figure_formats, dpis, **kwargs) -> None:
-    """Run :func:`spinestats.reports.diagnostic_job.run` into ``out`` and write results.json and methods.md."""
+def run_and_write(table, *, out: Path, force: bool, figure_formats, dpis, label_texts=(), references=(),
+                  **kwargs) -> None:
+    """Run :func:`spinestats.reports.diagnostic_job.run` into ``out``; write results.json, methods.md, the
+    tables in every format and report.html."""
     from spinestats.reports import diagnostic_job
-    from spinestats.reports.cli.common import echo_warnings
+    from spinestats.reports.cli.common import echo_warnings, labels_from
     from spinestats.reports.output import OutputDir
+    from spinestats.reports.section_tables import finish_single
+    from spinestats.reports.tables import table_style
 
-    with OutputDir(out, force=force) as od:
+    schema = getattr(getattr(table, "schema", None), "name", None)
+    labels = labels_from(schema, label_texts, references)
+    with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
         section = diagnostic_job.run(table=table, out_dir=od.file("."), figure_formats=figure_formats or None,
-                                     dpis=dpis or None, **kwargs)
+                                     dpis=dpis or None, labels=labels, **kwargs)
         od.write_section(section)
+        section = finish_single(section, od.file("."), written, labels=labels)
     r = section.results
     sel = r.get("requested_cutoffs") or []
     lo, hi = r.get("auc_ci") or (None, None)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import click
 
+from spinestats.reports.cli.common import label_options
+
 
 @click.command("agreement")
 @click.argument("file", type=click.Path(path_type=Path))
@@ -31,7 +33,8 @@ import click
 @click.option("--measure", default=None, help="Rating analysed (long: dss; wide: a label).")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
-def command(file, schema, mapping, sheet, case, raters, reader, measure, out, force) -> None:
+@label_options
+def command(file, schema, mapping, sheet, case, raters, reader, measure, out, force, label_texts=(), references=()) -> None:
     """Cohen's kappa (weighted), Fleiss' kappa and the six Shrout-Fleiss ICCs."""
     import pandas as pd
 
@@ -39,13 +42,18 @@ def command(file, schema, mapping, sheet, case, raters, reader, measure, out, fo
     from spinestats.reports import agreement_job
     from spinestats.reports.cli.common import echo_load_warnings, echo_warnings
     from spinestats.reports.output import OutputDir
+    from spinestats.reports.cli.common import labels_from
+    from spinestats.reports.section_tables import finish_single
+    from spinestats.reports.tables import table_style
 
     table = load(file, schema=schema, mapping=mapping, sheet=sheet)
     echo_load_warnings(table)
     rater_list = [r.strip() for r in raters.split(",")] if raters else None
-    with OutputDir(out, force=force) as od:
+    labels = labels_from(schema, label_texts, references)
+    with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
         section = agreement_job.run(table=table, case=case, reader=reader, raters=rater_list, measure=measure)
         od.write_section(section)
+        section = finish_single(section, od.file("."), written, labels=labels)
         if section.results.get("icc"):
             od.write_csv("tables/icc.csv", pd.DataFrame(section.results["icc"]))
         pairs = _pair_table(section.results)

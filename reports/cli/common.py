@@ -18,3 +18,19 @@ def echo_load_warnings(table) -> None:
     columns, formula-like cells) on standard error, each naming its line and column."""
     for p in getattr(table, "warnings", ()):
         click.echo(f"warning: {p.message()}", err=True)
+
+
+def label_options(func):
+    """``--label VAR=Text`` / ``--label VAR.LEVEL=Text`` and ``--reference VAR=LEVEL`` (repeatable)."""
+    func = click.option("--reference", "references", multiple=True, metavar="VAR=LEVEL",
+                        help="Reference level of a factor in models and tables (repeatable).")(func)
+    return click.option("--label", "label_texts", multiple=True, metavar="VAR=TEXT",
+                        help="Display label of a variable (VAR=Text) or value (VAR.LEVEL=Text); repeatable.")(func)
+
+
+def labels_from(schema, label_texts=(), references=()):
+    """The :class:`~spinestats.data_schemas.labels.Labels` of a single command (schema defaults + options)."""
+    from spinestats.data_schemas.labels import Labels, parse_cli_labels
+
+    lab, ref = parse_cli_labels(label_texts, references)
+    return Labels([schema] if schema else [], lab, ref, strict=bool(schema), where="--label/--reference")

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import click
 
+from spinestats.reports.cli.common import label_options
+
 from spinestats.errors import UsageError
 
 #: The risk models of :data:`spinestats.reports.fracture_job.MODELS` (written out so that
@@ -51,13 +53,17 @@ def _split(values: tuple[str, ...]) -> list[str]:
               help="Figure formats (repeat; default all: pdf, svg, png and tiff at 300 and 600 dpi).")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@label_options
 def command(file, mapping, sheet, horizon, covariates, model, bootstrap, seed, workers, scheduler, save_model,
-            figure_formats, out, force) -> None:
+            figure_formats, out, force, label_texts=(), references=()) -> None:
     """Fracture incidence (crude, competing-risk CIF, Gray's test), risk models and their validation."""
     from spinestats.data_schemas.loading import load
     from spinestats.reports import fracture_job
     from spinestats.reports.cli.common import echo_load_warnings, echo_warnings
     from spinestats.reports.output import OutputDir
+    from spinestats.reports.cli.common import labels_from
+    from spinestats.reports.section_tables import finish_single
+    from spinestats.reports.tables import table_style
 
     if bootstrap < 0:
         raise UsageError(f"--bootstrap must be >= 0; got {bootstrap}")
@@ -65,12 +71,14 @@ def command(file, mapping, sheet, horizon, covariates, model, bootstrap, seed, w
         raise UsageError(f"--save-model {save_model}: the file exists; choose another name or add --force.")
     table = load(file, schema="fracture", mapping=mapping, sheet=sheet)
     echo_load_warnings(table)
-    with OutputDir(out, force=force) as od:
+    labels = labels_from("fracture", label_texts, references)
+    with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
         section = fracture_job.run(table=table, out_dir=od.file("."), horizon=horizon,
                                    covariates=_split(covariates) or None, model=model, bootstrap=bootstrap,
                                    seed=seed, workers=workers, scheduler=scheduler,
                                    figure_formats=figure_formats or None)
         od.write_section(section)
+        section = finish_single(section, od.file("."), written, labels=labels)
     if save_model is not None:
         save_model.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(out / "model.json", save_model)

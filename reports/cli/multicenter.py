@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from spinestats.reports.cli.common import label_options
+
 from spinestats.errors import UsageError
 
 if TYPE_CHECKING:
@@ -88,13 +90,16 @@ def summary_line(res: dict) -> str:
 @click.option("--figure-formats", default="pdf,svg,png", show_default=True, help="Comma-separated figure formats, or none.")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@label_options
 def command(files, schema, mapping, sheet, center, score, truth, positive, cutoff, test, continuity, plan, risk,
-            figure_formats, out, force) -> None:
+            figure_formats, out, force, label_texts=(), references=()) -> None:
     """Per-centre sensitivity, specificity, AUC; REML and bivariate pooling; SROC; STARD flow."""
     from spinestats.data_schemas.loading import load
     from spinestats.reports import multicenter_job
-    from spinestats.reports.cli.common import echo_warnings
+    from spinestats.reports.cli.common import echo_warnings, labels_from
     from spinestats.reports.output import OutputDir
+    from spinestats.reports.section_tables import finish_single
+    from spinestats.reports.tables import table_style
 
     files = list(files)
     if schema is None:
@@ -113,12 +118,14 @@ def command(files, schema, mapping, sheet, center, score, truth, positive, cutof
             from spinestats.data_schemas.column_checks import check_score_truth
 
             check_score_truth(tables[f.name].data, score=score, truth=truth, positive=positive, file=f.name)
-    with OutputDir(out, force=force) as od:
+    labels = labels_from(schema, label_texts, references)
+    with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
         section = multicenter_job.run(
             tables=tables, out_dir=od.file("."), center=center, score=score, truth=truth, positive=positive,
             cutoff=cutoff, test=test, continuity=continuity, plan=plan, risk=risk,
             figure_formats=[x.strip() for x in figure_formats.split(",") if x.strip()])
         write_outputs(od, section)
+        section = finish_single(section, od.file("."), written, labels=labels)
     click.echo(f"multicenter: {len(section.results['per_center'])} centres, "
                f"{section.results['flow']['overall']['n_analysed']} patients; {summary_line(section.results)}")
     click.echo(f"results in {out}/results.json")

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from spinestats.reports.cli.common import label_options
+
 
 @click.command("pain")
 @click.argument("file", type=click.Path(path_type=Path))
@@ -39,13 +41,17 @@ import click
               help="Raster resolution, 50-2400 (repeatable; default: 300 and 600).")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@label_options
 def command(file, mapping, sheet, mcid, mcid_percent, impute, impute_method, seed, random_slope, time_model,
-            emmeans_times, ancova_visit, workers, scheduler, figure_formats, dpis, out, force) -> None:
+            emmeans_times, ancova_visit, workers, scheduler, figure_formats, dpis, out, force, label_texts=(), references=()) -> None:
     """Pain NRS per visit, paired tests, mixed model, responders, two-arm ANCOVA, MI."""
     from spinestats.data_schemas.loading import load
     from spinestats.reports import pain_job
     from spinestats.reports.cli.common import echo_load_warnings, echo_warnings
     from spinestats.reports.output import OutputDir
+    from spinestats.reports.cli.common import labels_from
+    from spinestats.reports.section_tables import finish_single
+    from spinestats.reports.tables import table_style
 
     if emmeans_times is not None:
         try:
@@ -55,12 +61,14 @@ def command(file, mapping, sheet, mcid, mcid_percent, impute, impute_method, see
                                      param_hint="--emmeans-times") from exc
     table = load(file, schema="bkp", mapping=mapping, sheet=sheet)
     echo_load_warnings(table)
-    with OutputDir(out, force=force) as od:
+    labels = labels_from("bkp", label_texts, references)
+    with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
         section = pain_job.run(table=table, out_dir=od.file("."), mcid=mcid, mcid_percent=mcid_percent,
                                impute=impute, impute_method=impute_method, seed=seed, random_slope=random_slope,
                                time_model=time_model, emmeans_times=emmeans_times,
                                ancova_visit=ancova_visit, workers=workers, scheduler=scheduler,
                                figure_formats=figure_formats or None, dpis=dpis or None)
         od.write_section(section)
+        section = finish_single(section, od.file("."), written, labels=labels)
     click.echo(f"pain: {section.results['flow']['patients']} patients; results in {out}/results.json")
     echo_warnings(section)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import click
 
+from spinestats.reports.cli.common import label_options
+
 from spinestats.errors import UsageError
 
 
@@ -49,13 +51,17 @@ from spinestats.errors import UsageError
               help="Raster resolution, 50-2400 (repeatable; default: 300 and 600).")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@label_options
 def command(file, schema, mapping, sheet, time_col, event_col, event_codes, group, strata, covariates, cluster, times,
-            unit, conf_type, ties, rho, gamma, trend, endpoint, entry_col, zph_transform, figure_formats, dpis, out, force) -> None:
+            unit, conf_type, ties, rho, gamma, trend, endpoint, entry_col, zph_transform, figure_formats, dpis, out, force, label_texts=(), references=()) -> None:
     """Survival, local control and competing risks (R survival/cmprsk conventions)."""
     from spinestats.data_schemas.loading import load
     from spinestats.reports import survival_job
     from spinestats.reports.cli.common import echo_load_warnings, echo_warnings
     from spinestats.reports.output import OutputDir
+    from spinestats.reports.cli.common import labels_from
+    from spinestats.reports.section_tables import finish_single
+    from spinestats.reports.tables import table_style
 
     if schema is None and (time_col is None or event_col is None):
         raise UsageError("give --time and --event, or --schema cirt to derive the endpoints from dates.")
@@ -68,12 +74,14 @@ def command(file, schema, mapping, sheet, time_col, event_col, event_codes, grou
             times = [float(t) for t in times.split(",") if t.strip()]
         except ValueError as exc:
             raise UsageError(f"--times: expected numbers separated by commas, got {times!r}.") from exc
-    with OutputDir(out, force=force) as od:
+    labels = labels_from(schema or "cirt", label_texts, references)
+    with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
         section = survival_job.run(table=table, out_dir=od.file("."), time=time_col, event=event_col,
                                    event_codes=event_codes, group=group, strata=strata, covariates=covariates,
                                    cluster=cluster, times=times, unit=unit, conf_type=conf_type, ties=ties, rho=rho,
                                    gamma=gamma, trend=trend, endpoint=endpoint, zph_transform=zph_transform, entry=entry_col,
-                                   figure_formats=figure_formats or None, dpis=dpis or None)
+                                   figure_formats=figure_formats or None, dpis=dpis or None, labels=labels)
         od.write_section(section)
+        section = finish_single(section, od.file("."), written, labels=labels)
     click.echo(f"survival: {section.results['flow']['analysed']} rows analysed; results in {out}/results.json")
     echo_warnings(section)
