@@ -268,6 +268,7 @@ def run(
         raise UsageError("--direction lower-is-positive cannot yet be combined with --bootstrap, --compare or "
                          "--unpaired-by; negate the score column (higher = more likely positive) for those.")
     ge = "<=" if reverse else ">="
+    ge_sign = "\u2264" if reverse else "\u2265"
     roc = roc_curve(-st.score if reverse else st.score, st.truth)
     dl = delong_from_roc(roc, conf_level)
     opt = optimal_cutoff(roc, method, cost=cost, prevalence=prevalence, min_sensitivity=min_sensitivity,
@@ -341,7 +342,7 @@ def run(
     tdir = out_dir / "tables"
     t_formats = ("csv",)  # the plan runner writes the manuscript formats from these
     tables += write_table(cutoff_table(all_cut.to_frame(), f"{key}_cutoffs"), tdir, f"{key}_cutoffs", t_formats,
-                          title=f"Accuracy of {score_name} at each cutoff (positive when score {'\u2264' if reverse else '\u2265'} cutoff)",
+                          title=f"Accuracy of {score_name} at each cutoff (positive when score {ge_sign} cutoff)",
                           note=f"CIs: {'exact Clopper-Pearson' if ci_method == 'exact' else 'Wilson'} for proportions, "
                                "log method for likelihood ratios, Woolf for the diagnostic odds ratio.")
     if is_dss:

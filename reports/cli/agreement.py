@@ -71,6 +71,8 @@ def command(file, schema, mapping, sheet, case, raters, reader, measure, out, fo
 
 def _pair_table(r: dict) -> pd.DataFrame | None:
     """Every reader pair's kappa (unweighted, linear, quadratic) in one table; None with two readers."""
+    import pandas as pd
+
     if "pairwise" not in r["kappa"]:
         return None
     blocks = {"unweighted": r["kappa"], **(r.get("weighted_kappa") or {})}
