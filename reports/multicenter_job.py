@@ -216,7 +216,7 @@ def analyse_centres(
         if row["n_positive"] < 10 or row["n_negative"] < 10:
             warnings.append(f"centre {c}: fewer than 10 patients in a reference class; its estimates are imprecise.")
         per.append(row)
-    objects: dict[str, Any] = {}
+    objects: dict[str, Any] = {"per_centre": per}  # counts for the forest plots' text columns
     pooled: dict[str, Any] = {}
     tp = np.array([r["tp"] for r in per])
     fp = np.array([r["fp"] for r in per])
@@ -321,9 +321,11 @@ def write_figures(objects: Mapping[str, Any], out_dir: Path | None, flows: Mappi
     formats = tuple(figure_formats) if figure_formats else ("pdf", "svg", "png")
     dp = tuple(dpis) if dpis else (300,)
     written: list[Path] = []
+    per = {str(r["center"]): r for r in objects.get("per_centre", [])}
     for key, label in (("meta_sensitivity", "Sensitivity"), ("meta_specificity", "Specificity"), ("meta_auc", "AUC")):
         if key in objects:
-            fig, _ = forest_plot(objects[key], label=label)
+            fig, _ = forest_plot(objects[key], label=label, counts=_forest_counts(per, label),
+                                 logit=(label == "AUC"), name=f"{prefix}forest_{label.lower()}")
             written += save_figure(fig, folder, f"{prefix}forest_{label.lower()}", formats=formats, dpis=dp)
     if "bivariate" in objects:
         fig, _ = sroc_plot(objects["bivariate"])
@@ -332,6 +334,19 @@ def write_figures(objects: Mapping[str, Any], out_dir: Path | None, flows: Mappi
         fig, _ = flow_figure(flows)
         written += save_figure(fig, folder, f"{prefix}flow_diagram", formats=formats, dpis=dp)
     return tuple(p.relative_to(out_dir) for p in written)
+
+
+def _forest_counts(per: Mapping[str, Mapping], label: str) -> dict[str, str]:
+    """The events/N text of each centre for the forest of ``label``."""
+    out = {}
+    for c, r in per.items():
+        if label == "Sensitivity":
+            out[c] = f"{r['tp']}/{r['tp'] + r['fn']}"
+        elif label == "Specificity":
+            out[c] = f"{r['tn']}/{r['tn'] + r['fp']}"
+        else:
+            out[c] = str(r['n'])
+    return out
 
 
 def _methods(test: str, cutoff: float, continuity: float) -> tuple[str, ...]:

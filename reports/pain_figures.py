@@ -18,10 +18,11 @@ import numpy as np
 import pandas as pd
 
 from spinestats.reports.figure_style import journal_figure, series_style
+from spinestats.reports.placement import place_legend
 
 OFFSET = 0.08  # horizontal offset between arms, in visit units
 ARM_STYLE = {"BKP": 0, "control": 1, None: 0}  # the same colour, line style and marker per arm in every figure
-NRS_LABEL = "Pain NRS (0-10)"
+NRS_LABEL = "Pain NRS (0\u201310)"
 
 
 def _axes(ax, width="single"):
@@ -54,7 +55,7 @@ def trajectory(summary, *, visits: Sequence[str], ax=None):
     ax.set_ylabel(f"Mean {NRS_LABEL}, 95% CI")
     ax.set_ylim(0, 10)
     if len(arms) > 1:
-        ax.legend(frameon=False)
+        place_legend(ax, frameon=False)
     return ax
 
 
@@ -77,7 +78,7 @@ def spaghetti(long: pd.DataFrame, *, value: str, visit: str, subject: str, visit
     ax.set_ylabel(NRS_LABEL)
     ax.set_ylim(-0.3, 10.3)
     if arm and len(arms) > 1:
-        ax.legend(frameon=False)
+        place_legend(ax, frameon=False)
     return ax
 
 
@@ -101,7 +102,8 @@ def responder_bars(result, ax=None):
     ax.set_xticks(range(len(visits)), visits)
     ax.set_xlabel("Visit")
     ax.set_ylabel(f"Responders, % (\u2265 {result.mcid:g} points and \u2265 {result.mcid_percent:g}%)")
-    ax.set_ylim(0, 100)
+    ax.set_ylim(0, 110)  # room above a 100% bar and its CI
+    ax.set_yticks(range(0, 101, 20))
     if len(arms) > 1:
-        ax.legend(frameon=False)
+        place_legend(ax, frameon=False)
     return ax

@@ -58,6 +58,7 @@ and the median observed survival time, each with its CI), ``dose`` and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,7 @@ from spinestats.analysis.logrank import logrank_test
 from spinestats.analysis.result import to_jsonable
 from spinestats.errors import DataError, SpinestatsError, UsageError
 from spinestats.reports.figure_style import save_figure
+from spinestats.reports.formatting import format_p
 from spinestats.reports.section import Section
 from spinestats.reports.step_plot import cif_curves, km_curves, plot_step_curves
 from spinestats.reports.survival_figures import plot_zph
@@ -253,6 +255,7 @@ def analyse(d: pd.DataFrame, *, time: str, event: str, cause: int | None, compet
         comp = _competing_block(d, time, event, cause=cause, censor=censor, group=group, covariates=covariates,
                                 times=times, conf_level=conf_level, warnings=warnings)
         objs["cif"] = comp.pop("_cif")
+        objs["gray"] = (comp.get("gray") or {}).get(str(cause))  # the figure prints Gray's p of the event of interest
         block.update(comp)
     block["warnings"] = list(dict.fromkeys(warnings))
     return block, objs
@@ -266,7 +269,7 @@ def _figures(objs: dict[str, Any], name: str, label: str, unit: str, out_dir: Pa
     written: list[Path] = []
     km, lr = objs["km"], objs.get("logrank")
     curves = km_curves(km, risk_times=risk_times)
-    p = f"Log-rank p = {lr.p:.3g}" if lr is not None and np.isfinite(lr.p) else None
+    p = f"Log-rank {format_p(lr.p)}" if lr is not None and np.isfinite(lr.p) else None
     meds = [km.median(g)["estimate"] for g in km.groups]
     plot = plot_step_curves(curves, xlabel=f"{unit.capitalize()} from start of treatment",
                             ylabel=f"{label} (Kaplan-Meier)", pvalue=p, median_lines=meds, width=width)
@@ -276,13 +279,20 @@ def _figures(objs: dict[str, Any], name: str, label: str, unit: str, out_dir: Pa
     if cif is not None:
         plot = plot_step_curves(cif_curves(cif, risk_times=risk_times), xlabel=f"{unit.capitalize()} from start of treatment",
                                 ylabel=f"Cumulative incidence of {event_label}\n(competing events accounted for)",
-                                ylim=(0, 1.02), width=width)
+                                ylim=(0, 1.02), width=width, pvalue=_gray_text(objs.get("gray")))
         written += save_figure(plot.figure, Path(out_dir) / "figures", f"{name}_cif", **kw)
     zph, cox = objs.get("zph"), objs.get("cox")
     if zph is not None and cox is not None:
         zp = plot_zph(zph, dict(zip(cox.terms, cox.coef)), width=width)
         written += save_figure(zp.figure, Path(out_dir) / "figures", f"{name}_ph_test", **kw)
     return [w.relative_to(out_dir) for w in written]
+
+
+def _gray_text(gray: Mapping | None) -> str | None:
+    """"Gray's test p = ..." for the CIF figure, or None without groups."""
+    if not gray or gray.get("p") is None:
+        return None
+    return f"Gray's test {format_p(gray['p'])}"
 
 
 def _risk_times(d: pd.DataFrame, time: str, unit: str) -> np.ndarray:

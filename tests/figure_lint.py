@@ -27,6 +27,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.legend import Legend
 from matplotlib.patches import Patch
@@ -174,6 +175,8 @@ def _hits(bbox: Bbox, shape, filled: bool) -> bool:
 def lint_figure(fig, name: str = "figure") -> list[str]:
     """Every problem of the drawn figure ``fig`` (empty list: accepted)."""
     problems: list[str] = []
+    if not hasattr(fig.canvas, "get_renderer"):  # closed by save_figure: attach a fresh Agg canvas
+        FigureCanvasAgg(fig)
     with warnings.catch_warnings(record=True) as caught, plt.rc_context(RC):
         warnings.simplefilter("always")
         fig.canvas.draw()  # as save_figure draws it

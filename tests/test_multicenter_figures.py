@@ -18,12 +18,12 @@ TN = [83, 76, 76, 49, 78, 91, 96, 101, 92, 44]
 def test_forest_plot_draws_centres_and_diamond():
     m = meta_proportion(TP, np.add(TP, FN), labels=[f"C{i}" for i in range(10)])
     fig, ax = forest_plot(m, label="Sensitivity")
-    centres = [c for c in ax.collections if c.get_label() == "centre"][0]
+    centres = [c for c in ax.collections if c.get_label() == "estimate"][0]
     xs = np.asarray(centres.get_offsets())[:, 0]
     assert_allclose(xs, np.array(TP) / (np.array(TP) + np.array(FN)), rtol=1e-12)
     diamond = ax.patches[-1].get_xy()
     assert_allclose([diamond[:, 0].min(), diamond[:, 0].max()], m.ci, rtol=1e-12)
-    pi_line = [ln for ln in ax.lines if ln.get_linestyle() == "--"][0]
+    pi_line = [ln for ln in ax.lines if ln.get_label() == "95% prediction interval"][0]
     assert_allclose(pi_line.get_xdata(), m.prediction_interval, rtol=1e-12)
 
 
