@@ -63,7 +63,7 @@ def human_reason(reason: str, column_labels: Mapping[str, str] | None = None) ->
     underscores replaced and its first letter capitalised.
     """
     labels = dict(column_labels or {})
-    text = str(reason).strip()
+    text = str(reason).split(" = ")[0].strip()  # the value and what was expected are the log's, not the figure's
     m = re.match(r"^(?P<rules>[^:]+?)(?::\s*'(?P<col>[^']*)')?$", text)
     if m is None:
         return text[:1].upper() + text[1:]

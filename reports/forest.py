@@ -221,8 +221,8 @@ def _forest(rows: Sequence[ForestRow], *, xlabel: str, summary: ForestSummary | 
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}".replace("-", MINUS)))
     elif xlim is None:
-        if finite.size and finite.min() >= 0 and finite.max() <= 1:
-            xlim = (0.0, 1.0)
+        if finite.size and finite.min() >= 0 and finite.max() <= 1:  # a proportion: framed to the data within 0-1
+            xlim = (max(0.0, np.floor(finite.min() * 10 - 0.2) / 10), min(1.0, np.ceil(finite.max() * 10 + 0.2) / 10))
         else:
             span = float(finite.max() - finite.min()) or 1.0
             xlim = (float(finite.min()) - 0.05 * span, float(finite.max()) + 0.05 * span)

@@ -56,7 +56,7 @@ def forest_plot(meta: MetaResult, *, label: str = "Estimate", ax=None, show_pred
         prediction=(float(back(meta.prediction_interval_model[0])), float(back(meta.prediction_interval_model[1])))
         if show_prediction else None,
         q=meta.q, q_df=meta.q_df, q_p=meta.q_p, tau2=meta.tau2, tau2_scale="logit" if on_logit else "", i2=meta.i2)
-    return forest(rows, summary=summary, xlabel=f"{label} (95% CI)", xlim=(0.0, 1.0) if on_logit else None,
+    return forest(rows, summary=summary, xlabel=f"{label} (95% CI)",
                   label_header="Centre", count_header=_COUNT_HEADER.get(label, "n") if counts else "",
                   estimate_header=f"{label} [95% CI]", name=name)
 
