@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -77,7 +78,18 @@ def register_fonts() -> str | None:
     if not path.is_file():
         return None
     font_manager.fontManager.addfont(str(path))
+    # IPAexGothic has no bold face: bold Latin text is DejaVu Sans Bold, bold Japanese
+    # text falls back to the regular weight; matplotlib logs that once per lookup
+    logging.getLogger("matplotlib.font_manager").addFilter(_NoCjkBoldNotice())
     return str(path)
+
+
+class _NoCjkBoldNotice(logging.Filter):
+    """Drop matplotlib's notice that the Japanese face has no bold weight (expected)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        return not (msg.startswith("findfont: Failed to find font weight") and CJK_FONT in msg)
 
 
 DEFAULT_FORMATS = ("pdf", "svg", "png", "tiff")
