@@ -197,9 +197,15 @@ def test_figures_show_the_result_numbers(bkp_section, cafe_section):
     t = s.to_frame()
     np.testing.assert_allclose(y0, t.loc[t["arm"] == "BKP", "mean"])
     assert np.all(np.asarray(x1) - np.asarray(x0) == pytest.approx(pain_figures.OFFSET))
-    _, ax = journal_figure()
-    pain_figures.spaghetti(long, value="nrs", visit="visit", subject="patient_id", visits=visits, arm="arm", ax=ax)
-    assert len(ax.get_lines()) == 117
+    # real time: sqrt(months) of each visit (1 week = 0.25 months), arms offset around it
+    np.testing.assert_allclose((np.asarray(x0) + np.asarray(x1)) / 2, np.sqrt([0, 0.25, 1, 3, 6, 12]))
+    axes = pain_figures.spaghetti(long, value="nrs", visit="visit", subject="patient_id", visits=visits, arm="arm",
+                                  summary=s)
+    assert [a.get_title(loc="left") for a in axes] == ["Balloon kyphoplasty (n = 65)", "Control (n = 52)"]  # a panel per arm
+    patient_lines = [ln for a in axes for ln in a.get_lines() if ln.get_label() != "Mean" and ln.get_linestyle() == "-"]
+    assert len(patient_lines) == 117
+    mean_bkp = [ln for ln in axes[0].get_lines() if ln.get_label() == "Mean"][0]
+    np.testing.assert_allclose(mean_bkp.get_ydata(), t.loc[t["arm"] == "BKP", "mean"])
     from spinestats.analysis.responders import responders
 
     resp = responders(wide, visit_columns={v: f"nrs_{v}" for v in visits[1:]}, baseline="nrs_baseline", arm="arm",
@@ -208,10 +214,10 @@ def test_figures_show_the_result_numbers(bkp_section, cafe_section):
     pain_figures.responder_bars(resp, ax=ax)
     heights = [p.get_height() for p in ax.patches]
     by_arm = resp.table.set_index("arm")["proportion"]
-    np.testing.assert_allclose(heights, 100 * np.concatenate([by_arm["control"], by_arm["BKP"]]))
+    np.testing.assert_allclose(heights, 100 * np.concatenate([by_arm["BKP"], by_arm["control"]]))  # legend order
     from matplotlib.colors import to_hex
 
-    bkp_bar = ax.patches[len(ax.patches) // 2]  # bars: control visits, then BKP visits
+    bkp_bar = ax.patches[0]  # bars: BKP visits, then control visits (the same order in every figure)
     assert to_hex(bkp_bar.get_facecolor()) == to_hex(lines[0].get_color())  # one colour per arm in every figure
 
 
