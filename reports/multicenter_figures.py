@@ -17,6 +17,7 @@ from spinestats.analysis.bivariate_meta import BivariateResult
 from spinestats.analysis.meta_reml import MetaResult
 from spinestats.reports.figure_style import PALETTE, journal_figure
 from spinestats.reports.forest import ForestRow, ForestSummary, forest
+from spinestats.reports.placement import place_legend
 
 
 _COUNT_HEADER = {"Sensitivity": "TP/(TP+FN)", "Specificity": "TN/(TN+FP)", "AUC": "n"}
@@ -62,26 +63,41 @@ def forest_plot(meta: MetaResult, *, label: str = "Estimate", ax=None, show_pred
 
 
 def sroc_plot(fit: BivariateResult, *, ax=None):
-    """Summary ROC: centres (size ∝ n is not known here: equal markers), summary point,
-    Rutter-Gatsonis SROC curve, confidence and prediction regions."""
+    """Summary ROC: centres, summary point, Rutter-Gatsonis SROC curve, confidence and prediction regions.
+
+    When the between-centre correlation is at its boundary (|ρ| > 0.999, the
+    fit says so in its warnings) the prediction region is degenerate: it is
+    not drawn and a note under the plot says why.  The axes are framed to
+    the data (centres, curve, regions) within 0–1.
+    """
     if ax is None:
-        fig, ax = journal_figure("single", height_mm=85.0)
+        fig, ax = journal_figure("single", height_mm=92.0)
     else:
         fig = ax.figure
+    degenerate = abs(float(fit.rho)) > 0.999
     ax.scatter(fit.study_fpr, fit.study_sensitivity, s=14, facecolors="none", edgecolors=PALETTE[7],
-               label="centre")
+               label="Centre")
+    xs = [np.asarray(fit.study_fpr, float), np.asarray(fit.confidence_region["fpr"], float)]
+    ys = [np.asarray(fit.study_sensitivity, float), np.asarray(fit.confidence_region["sensitivity"], float)]
     if fit.sroc["sensitivity"]:
-        ax.plot(fit.sroc["fpr"], fit.sroc["sensitivity"], color=PALETTE[0], label="SROC (Rutter-Gatsonis)")
+        ax.plot(fit.sroc["fpr"], fit.sroc["sensitivity"], color=PALETTE[0], label="SROC (Rutter\u2013Gatsonis)")
     ax.plot(fit.confidence_region["fpr"], fit.confidence_region["sensitivity"], color=PALETTE[1],
             linestyle="--", label="95% confidence region")
-    ax.plot(fit.prediction_region["fpr"], fit.prediction_region["sensitivity"], color=PALETTE[2],
-            linestyle=":", label="95% prediction region")
+    if not degenerate:
+        ax.plot(fit.prediction_region["fpr"], fit.prediction_region["sensitivity"], color=PALETTE[2],
+                linestyle=":", label="95% prediction region")
+        xs.append(np.asarray(fit.prediction_region["fpr"], float))
+        ys.append(np.asarray(fit.prediction_region["sensitivity"], float))
     ax.scatter([fit.false_positive_rate["estimate"]], [fit.sensitivity["estimate"]], marker="D", s=22,
-               color=PALETTE[1], zorder=4, label="summary point")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
+               color=PALETTE[1], zorder=4, label="Summary point")
+    x_all, y_all = np.concatenate(xs), np.concatenate(ys)
+    x_all, y_all = x_all[np.isfinite(x_all)], y_all[np.isfinite(y_all)]
+    ax.set_xlim(max(0.0, np.floor(x_all.min() * 10 - 0.5) / 10), min(1.0, np.ceil(x_all.max() * 10 + 0.5) / 10))
+    ax.set_ylim(max(0.0, np.floor(y_all.min() * 10 - 0.5) / 10), min(1.0, np.ceil(y_all.max() * 10 + 0.5) / 10))
     ax.set_xlabel("False positive rate (1 \u2212 specificity)")
     ax.set_ylabel("Sensitivity")
-    ax.set_aspect("equal")
-    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    if degenerate:
+        ax.set_title(f"No prediction region: the between-centre\ncorrelation is at its boundary (\u03c1 = {fit.rho:.2f}),"
+                     "\ntoo few centres to estimate it.", loc="left", fontsize=7)
+    place_legend(ax, frameon=False, fontsize=7)
     return fig, ax
