@@ -283,7 +283,7 @@ def _figures(objs: dict[str, Any], name: str, label: str, unit: str, out_dir: Pa
         written += save_figure(plot.figure, Path(out_dir) / "figures", f"{name}_cif", **kw)
     zph, cox = objs.get("zph"), objs.get("cox")
     if zph is not None and cox is not None:
-        zp = plot_zph(zph, dict(zip(cox.terms, cox.coef)), width=width)
+        zp = plot_zph(zph, dict(zip(cox.terms, cox.coef)), width=width, unit=unit)
         written += save_figure(zp.figure, Path(out_dir) / "figures", f"{name}_ph_test", **kw)
     return [w.relative_to(out_dir) for w in written]
 
