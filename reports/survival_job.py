@@ -272,7 +272,7 @@ def _figures(objs: dict[str, Any], name: str, label: str, unit: str, out_dir: Pa
     p = f"Log-rank {format_p(lr.p)}" if lr is not None and np.isfinite(lr.p) else None
     meds = [km.median(g)["estimate"] for g in km.groups]
     plot = plot_step_curves(curves, xlabel=f"{unit.capitalize()} from start of treatment",
-                            ylabel=f"{label} (Kaplan-Meier)", pvalue=p, median_lines=meds, width=width)
+                            ylabel=f"{label} (Kaplan\u2013Meier)", pvalue=p, median_lines=meds, width=width)
     kw = {k: v for k, v in (("formats", formats), ("dpis", dpis)) if v}
     written += save_figure(plot.figure, Path(out_dir) / "figures", f"{name}_km", **kw)
     cif = objs.get("cif")
