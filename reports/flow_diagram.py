@@ -168,23 +168,26 @@ def consort_figure(per_arm: Mapping[str, Mapping[str, int]], visits: Sequence[tu
     ``excluded`` lists ``(human reason, n)`` of records not analysed.
     """
     arms = list(per_arm)
-    fig, ax = journal_figure("onehalf", height_mm=40.0 + 9.0 * len(visits))
+    height = 45.0 + 4.2 * (len(visits) + 1)
+    fig, ax = journal_figure("onehalf", height_mm=height)
     ax.set_axis_off()
     total = sum(int(v["allocated"]) for v in per_arm.values())
-    top_text = f"Patients enrolled\nn = {n_read if n_read is not None else total}"
-    _box(ax, 0.5, 0.93, top_text)
+    _box(ax, 0.5, 1 - 8 / height, f"Patients enrolled\nn = {n_read if n_read is not None else total}")
     if excluded:
-        _box(ax, 0.80, 0.80, "Excluded\n" + "\n".join(f"{r}, n = {k}" for r, k in excluded), color=PALETTE[1], ha="left")
+        _box(ax, 0.80, 1 - 8 / height, "Excluded\n" + "\n".join(f"{r}, n = {k}" for r, k in excluded),
+             color=PALETTE[1], ha="left")
+    y_alloc = 1 - 27 / height
+    half_follow = 4.2 * (len(visits) + 1) / 2 / height
+    y_follow = 2.0 / height + half_follow
     drawn = {"allocated": {}, "visits": {}}
-    step = 0.70 / max(len(visits) + 1, 1)
     for i, arm in enumerate(arms):
         x = (i + 0.5) / len(arms)
-        _box(ax, x, 0.78, f"Allocated to {arm}\nn = {int(per_arm[arm]['allocated'])}", color=PALETTE[i % 2])
-        _arrow(ax, (0.5, 0.90), (x, 0.82))
+        _box(ax, x, y_alloc, f"Allocated to {arm}\nn = {int(per_arm[arm]['allocated'])}", color=PALETTE[i % 2])
+        _arrow(ax, (0.5, 1 - 14 / height), (x, y_alloc + 6 / height))
         drawn["allocated"][arm] = int(per_arm[arm]["allocated"])
         lines = [f"{v}: n = {int(c.get(arm, 0))}" for v, c in visits]
-        _box(ax, x, 0.78 - step * (len(visits) + 1) / 2 - 0.05, "Followed up (score recorded)\n" + "\n".join(lines),
-             color=PALETTE[7])
+        _box(ax, x, y_follow, "Followed up (score recorded)\n" + "\n".join(lines), color=PALETTE[7])
+        _arrow(ax, (x, y_alloc - 6 / height), (x, y_follow + half_follow + 1.5 / height))
         drawn["visits"][arm] = {v: int(c.get(arm, 0)) for v, c in visits}
     ax.set_title(title, fontsize=8, loc="left")
     ax._spinestats_flow = drawn

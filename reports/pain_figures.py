@@ -34,7 +34,7 @@ NRS_LABEL = "Pain NRS (0\u201310)"
 VISIT_TIME = {"baseline": (0.0, "Baseline"), "1w": (0.25, "1 week"), "1m": (1.0, "1 month"), "3m": (3.0, "3 months"),
               "6m": (6.0, "6 months"), "12m": (12.0, "12 months")}
 FINAL_GAP = 0.8  # sqrt-months between the last timed visit and "final"
-TIME_LABEL = "Time after kyphoplasty (months, square-root scale)"
+TIME_LABEL = "Time after kyphoplasty\n(months, square-root scale)"
 
 
 def _positions(visits: Sequence[str]) -> dict[str, float]:
@@ -73,7 +73,7 @@ def _time_axis(ax, visits: Sequence[str], pos: Mapping[str, float]) -> None:
         ax.axvline((max(timed, default=0.0) + min(pos[v] for v in untimed)) / 2, color="0.75", linewidth=0.6,
                    linestyle=(0, (2, 2)))
     ax.set_xlim(min(pos.values()) - 0.25, max(pos.values()) + 0.25)
-    ax.set_xlabel(TIME_LABEL if not untimed else TIME_LABEL + "; final visit at no fixed time")
+    ax.set_xlabel(TIME_LABEL if not untimed else TIME_LABEL[:-1] + "; final visit at no fixed time)")
 
 
 def _n_rows(tax, counts: Mapping, visits: Sequence[str], pos: Mapping[str, float], xlim) -> None:
@@ -207,3 +207,17 @@ def responder_bars(result, ax=None):
     if len(arms) > 1:
         place_legend(ax, frameon=False)
     return ax
+
+
+def consort(summary, long: pd.DataFrame, *, visits: Sequence[str], arm: str, subject: str, figure):
+    """The CONSORT-style flow of a two-arm trial from the visit summary (n per visit) and the long data (patients per arm).
+
+    ``figure`` is :func:`spinestats.reports.flow_diagram.consort_figure`; returns its ``(fig, ax)``.
+    """
+    t = summary.to_frame()
+    arms = _arms(t)
+    allocated = long.groupby(arm)[subject].nunique()
+    per_arm = {ARM_LABEL.get(a, str(a)): {"allocated": int(allocated.get(a, 0))} for a in arms}
+    counts = _counts(t, arms)
+    rows = [(_visit_label(v), {ARM_LABEL.get(a, str(a)): int(counts[a].get(v, 0)) for a in arms}) for v in visits]
+    return figure(per_arm, rows)

@@ -535,4 +535,11 @@ def _write(folder: Path, key: str, summary, resp, long, visits, two, paired, fit
         for p in save_figure(fig, folder / "figures", stem, formats=figure_formats or DEFAULT_FORMATS,
                              dpis=dpis or DEFAULT_DPIS):
             figures.append(Path("figures") / p.name)
+    if two:  # CONSORT-style flow of the two-arm trial: patients per arm and with a score at each visit
+        from spinestats.reports.flow_diagram import consort_figure
+
+        fig, _ = pain_figures.consort(summary, long, visits=visits, arm=ARM, subject=ID, figure=consort_figure)
+        for p in save_figure(fig, folder / "figures", f"{key}_consort", formats=figure_formats or DEFAULT_FORMATS,
+                             dpis=dpis or DEFAULT_DPIS):
+            figures.append(Path("figures") / p.name)
     return figures, tables

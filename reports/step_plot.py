@@ -232,7 +232,7 @@ def plot_step_curves(
                 ax.plot([0, tq, tq], [median_level, median_level, 0], linestyle=":", color="0.4", linewidth=0.8)
                 qlines.append((tq, median_level))
         ax.set_xlabel(xlabel)
-        ax.set_ylabel(_wrap_axis_label(ylabel, 42))
+        ax.set_ylabel(_wrap_axis_label(ylabel, 34))
         ax.set_ylim(*ylim)
         ax.set_xlim(left=0)
         if title:

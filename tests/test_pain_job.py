@@ -160,8 +160,8 @@ def test_cli_end_to_end(tmp_path, capsys):
     r = json.loads((out / "results.json").read_text(encoding="utf-8"))
     jsonschema.validate(r, SCHEMA)
     assert r["responders"]["definition"]["mcid_points"] == 3.0 and r["imputed"]["m"] == 3
-    assert sorted(p.name for p in (out / "figures").iterdir()) == [
-        "pain_responders_72dpi.png", "pain_spaghetti_72dpi.png", "pain_trajectory_72dpi.png"]
+    assert sorted(p.name for p in (out / "figures").iterdir()) == [  # two arms: the CONSORT-style flow too
+        "pain_consort_72dpi.png", "pain_responders_72dpi.png", "pain_spaghetti_72dpi.png", "pain_trajectory_72dpi.png"]
     assert (out / "tables" / "pain_paired.csv").exists() and (out / "methods.md").exists()
     assert "CAFE-0" not in (out / "results.json").read_text(encoding="utf-8")  # no patient IDs in outputs
     code, _, err = run_cli(["pain", str(EXAMPLES / "synthetic_cafe.csv"), "--out", str(out)], capsys)
@@ -265,3 +265,25 @@ def test_loader_exclusions_are_counted_in_flow(tmp_path):
     table = load(bad, schema="bkp", exclude_invalid=True)
     r = pain_job.run(table.data, table=table).results
     assert r["flow"]["excluded_by_loader"] == 1 and r["flow"]["patients"] == 16
+
+
+def test_consort_flow_of_the_two_arm_trial(cafe_section):
+    """The CONSORT-style diagram carries the patients per arm and per visit of the visit summary."""
+    from spinestats.reports.flow_diagram import consort_figure
+    from spinestats.analysis.visit_summary import summarise_visits
+
+    wide = cohort_cafe.make()
+    long = wide.melt(id_vars=["patient_id", "arm"], value_vars=[c for c in wide if c.startswith("nrs_")],
+                     var_name="visit", value_name="nrs")
+    long["visit"] = long["visit"].str[4:]
+    visits = ["baseline", "1w", "1m", "3m", "6m", "12m"]
+    s = summarise_visits(long, value="nrs", visit="visit", subject="patient_id", visits=visits, arm="arm")
+    fig, ax = pain_figures.consort(s, long, visits=visits, arm="arm", subject="patient_id", figure=consort_figure)
+    drawn = ax._spinestats_flow
+    assert drawn["allocated"] == {"Balloon kyphoplasty": 65, "Control": 52}
+    t = s.to_frame()
+    assert drawn["visits"]["Control"]["12 months"] == int(t[(t["arm"] == "control") & (t["visit"] == "12m")]["n"].iloc[0])
+    assert drawn["visits"]["Balloon kyphoplasty"]["Baseline"] == 65
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
