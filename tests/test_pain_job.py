@@ -179,7 +179,8 @@ def test_cli_bad_nrs_message_reaches_the_user(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
-def test_figures_show_the_result_numbers(bkp_section, cafe_section):
+def _cafe_long_summary():
+    """The two-arm cohort in long form and its visit summary (what the pain figures draw)."""
     from spinestats.analysis.visit_summary import summarise_visits
 
     wide = cohort_cafe.make()
@@ -187,7 +188,12 @@ def test_figures_show_the_result_numbers(bkp_section, cafe_section):
                      var_name="visit", value_name="nrs")
     long["visit"] = long["visit"].str[4:]
     visits = ["baseline", "1w", "1m", "3m", "6m", "12m"]
-    s = summarise_visits(long, value="nrs", visit="visit", subject="patient_id", visits=visits, arm="arm")
+    return wide, long, visits, summarise_visits(long, value="nrs", visit="visit", subject="patient_id", visits=visits,
+                                                arm="arm")
+
+
+def test_figures_show_the_result_numbers(bkp_section, cafe_section):
+    wide, long, visits, s = _cafe_long_summary()
     _, ax = journal_figure()
     pain_figures.trajectory(s, visits=visits, ax=ax)
     lines = [ln for ln in ax.get_lines() if ln.get_linestyle() not in ("None", "")]
@@ -270,14 +276,8 @@ def test_loader_exclusions_are_counted_in_flow(tmp_path):
 def test_consort_flow_of_the_two_arm_trial(cafe_section):
     """The CONSORT-style diagram carries the patients per arm and per visit of the visit summary."""
     from spinestats.reports.flow_diagram import consort_figure
-    from spinestats.analysis.visit_summary import summarise_visits
 
-    wide = cohort_cafe.make()
-    long = wide.melt(id_vars=["patient_id", "arm"], value_vars=[c for c in wide if c.startswith("nrs_")],
-                     var_name="visit", value_name="nrs")
-    long["visit"] = long["visit"].str[4:]
-    visits = ["baseline", "1w", "1m", "3m", "6m", "12m"]
-    s = summarise_visits(long, value="nrs", visit="visit", subject="patient_id", visits=visits, arm="arm")
+    _, long, visits, s = _cafe_long_summary()
     fig, ax = pain_figures.consort(s, long, visits=visits, arm="arm", subject="patient_id", figure=consort_figure)
     drawn = ax._spinestats_flow
     assert drawn["allocated"] == {"Balloon kyphoplasty": 65, "Control": 52}
