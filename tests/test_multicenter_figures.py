@@ -61,3 +61,23 @@ def test_stard_items_carry_the_numbers():
     assert "prespecified in the locked plan abababababab" in items["12a"]["text"]
     assert items["19"]["numbers"]["n_excluded"] == 5
     assert "4" in st.to_be_completed
+
+
+def test_forest_wraps_a_long_label_and_warns_when_it_cannot_fit():
+    import warnings
+
+    import pytest
+
+    from spinestats.reports.forest import FigureTextWarning, ForestRow, forest
+
+    long_ja = "国立がん研究センター中央病院骨軟部腫瘍科・リハビリテーション科"
+    rows = [ForestRow(long_ja, 0.8, 0.7, 0.9, "8/10", 50.0), ForestRow("Centre B", 0.7, 0.5, 0.85, "7/10", 50.0)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FigureTextWarning)
+        fig, ax = forest(rows, xlabel="Sensitivity (95% CI)", label_header="Centre", name="forest_sensitivity")
+    drawn = [t.get_text() for t in fig.texts if t.get_text().replace("\n", "") == long_ja]
+    assert len(drawn) == 1 and "\n" in drawn[0]  # wrapped inside the word (Japanese has no spaces)
+    huge = "x" * 600
+    with pytest.warns(FigureTextWarning, match=r"figure 'forest_auc': the label 'x{20}"):
+        fig2, _ = forest([ForestRow(huge, 0.8, 0.7, 0.9)], xlabel="AUC (95% CI)", name="forest_auc")
+    assert any(t.get_text().replace("\n", "") == huge for t in fig2.texts)  # drawn anyway
