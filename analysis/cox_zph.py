@@ -60,6 +60,7 @@ class CoxZph(Result):
     x: np.ndarray
     residuals: pd.DataFrame
     warnings: tuple[str, ...]
+    var: np.ndarray | None = None  # R's z$var: inverse of the mean information, scales the smooth's band
 
     def to_frame(self) -> pd.DataFrame:
         return self.table
@@ -159,4 +160,72 @@ def cox_zph(
         x=tt[cx.order][cx.ev_idx],
         residuals=res,
         warnings=tuple(warnings),
+        var=np.linalg.inv(vmean),
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class ZphSmooth(Result):
+    """The smooth of ``plot(cox.zph)`` for one term: beta(t) at ``x`` with a ±2 SE band."""
+
+    term: str
+    x: np.ndarray
+    fit: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    df: int
+    rank_deficient: bool
+
+
+def _natural_spline_basis(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
+    """A basis of the natural cubic splines with ``knots`` (boundary knots first and last), with intercept.
+
+    The truncated-power form of Hastie, Tibshirani & Friedman (ESL, eq. 5.4-5.5):
+    1, x, d_k(x) - d_{K-1}(x).  It spans the same space as R's
+    ``splines::ns(x, knots = interior, Boundary.knots = range, intercept = TRUE)``,
+    so least-squares fits and their pointwise variances are identical.
+    """
+    k = np.asarray(knots, dtype=float)
+    scale = k[-1] - k[0] if k[-1] > k[0] else 1.0
+    u = (np.asarray(x, dtype=float) - k[0]) / scale  # centred and scaled: well conditioned
+    ku = (k - k[0]) / scale
+
+    def d(j):
+        return (np.clip(u - ku[j], 0, None) ** 3 - np.clip(u - ku[-1], 0, None) ** 3) / (ku[-1] - ku[j])
+
+    cols = [np.ones_like(u), u] + [d(j) - d(len(ku) - 2) for j in range(len(ku) - 2)]
+    return np.column_stack(cols)
+
+
+def zph_smooth(zph: CoxZph, term: str, *, df: int = 4, n_points: int = 40) -> ZphSmooth:
+    """The spline smooth of beta(t) that ``plot(cox.zph)`` draws, with its ±2 SE band.
+
+    As survival's ``plot.cox.zph(x, df = 4, nsmo = 40)``: a natural cubic
+    spline with ``df`` columns (intercept included; interior knots at the
+    quantiles of the plotting grid and the transformed event times together)
+    is fitted by least squares to the scaled Schoenfeld residuals against the
+    transformed time; the band is ``2 sqrt(var[i, i] * diag(P (X'X)^-1 P'))``
+    with ``var`` the inverse mean information (R's ``z$var``).  Evaluated at
+    ``n_points`` equally spaced transformed times.
+    """
+    if term not in zph.residuals.columns:
+        raise UsageError(f"term {term!r} is not in the cox.zph result; expected one of {list(zph.residuals.columns)}.")
+    if zph.var is None:
+        raise UsageError("this cox.zph result carries no variance matrix; refit it with cox_zph().")
+    xx = np.asarray(zph.x, dtype=float)
+    y = zph.residuals[term].to_numpy(dtype=float)
+    grid = np.linspace(xx.min(), xx.max(), n_points)
+    both = np.concatenate([grid, xx])
+    n_inner = df - 2  # ns(df = df, intercept = TRUE): df - 1 - intercept interior knots
+    inner = np.quantile(both, np.linspace(0, 1, n_inner + 2)[1:-1]) if n_inner > 0 else np.zeros(0)
+    knots = np.concatenate([[both.min()], inner, [both.max()]])
+    X = _natural_spline_basis(xx, knots)
+    P = _natural_spline_basis(grid, knots)
+    rank = int(np.linalg.matrix_rank(X))
+    coef, *_ = np.linalg.lstsq(X, y, rcond=None)
+    fit = P @ coef
+    xtx_inv = np.linalg.pinv(X.T @ X)
+    seval = np.einsum("ij,jk,ik->i", P, xtx_inv, P)
+    i = list(zph.residuals.columns).index(term)
+    half = 2.0 * np.sqrt(np.clip(zph.var[i, i] * seval, 0, None))
+    return ZphSmooth(term=term, x=grid, fit=fit, lower=fit - half, upper=fit + half, df=df, rank_deficient=rank < df)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from spinestats.reports.figure_style import PALETTE, journal_figure
+from spinestats.reports.placement import place_legend
 
 
 def _axes(ax, **kwargs):
@@ -46,7 +47,7 @@ def roc_figure(roc, *, band=None, optimal=None, delong=None, ax=None, at_most=Fa
                         label=f"{int(round(100 * band.conf_level))}% bootstrap band (B = {band.B})", step=None)
     label = f"AUC {roc.auc:.3f}"
     if delong is not None:
-        label += f" (95% CI {delong.ci[0]:.3f}-{delong.ci[1]:.3f})"
+        label += f" (95% CI {delong.ci[0]:.3f}\u2013{delong.ci[1]:.3f})"
     ax.plot(fpr, tpr, color=PALETTE[0], linewidth=1.2, label=label)
     ax.plot([0, 1], [0, 1], color="0.6", linewidth=0.6, linestyle=":")
     if optimal is not None:
@@ -59,9 +60,9 @@ def roc_figure(roc, *, band=None, optimal=None, delong=None, ax=None, at_most=Fa
     ax.set_xlim(-0.01, 1.01)
     ax.set_ylim(-0.01, 1.01)
     ax.set_aspect("equal")
-    ax.set_xlabel("1 - specificity")
+    ax.set_xlabel("1 \u2212 specificity")
     ax.set_ylabel("Sensitivity")
-    ax.legend(loc="lower right", frameon=False, fontsize=7)
+    place_legend(ax, frameon=False, fontsize=7)
     return fig, ax
 
 
@@ -89,7 +90,7 @@ def score_distribution_figure(roc, *, labels=("negative", "positive"), cutoff=No
             ax.axvline(float(cutoff), color="0.2", linestyle="--", linewidth=0.8, label=f"cutoff {sign} {cutoff:g}")
     ax.set_xlabel("Score")
     ax.set_ylabel("Patients")
-    ax.legend(frameon=False, fontsize=7)
+    place_legend(ax, frameon=False, fontsize=7)
     return fig, ax
 
 

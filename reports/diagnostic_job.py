@@ -108,6 +108,23 @@ def _class_summary(score: np.ndarray, truth: np.ndarray, labels: tuple[str, str]
     return out
 
 
+def _flow_diagram(flow: dict, results: dict, cutoff: float, is_dss: bool, fdir: Path, key: str, formats, dpis) -> list[Path]:
+    """The STARD flow diagram of this run: reads, exclusions with reasons, and the 2x2 cells at ``cutoff``."""
+    from spinestats.reports.flow_diagram import flow_figure, schema_column_labels
+
+    drawn = dict(flow)
+    cells = next((r for r in results.get("requested_cutoffs", []) + results.get("cutoffs", [])
+                  if np.isfinite(cutoff) and np.isclose(r["cutoff"], cutoff)), None)
+    if cells is not None:
+        score = str(results["score"])
+        pos, neg = str(results["positive"]), str(results.get("negative") or f"not {results['positive']}")
+        drawn["index_test"] = {"name": score, "positive": f"{score} \u2265 {cutoff:g}", "negative": f"{score} < {cutoff:g}",
+                               "reference_positive": pos[:1].upper() + pos[1:], "reference_negative": neg[:1].upper() + neg[1:],
+                               **{k: int(cells[k]) for k in ("tp", "fp", "fn", "tn")}}
+    fig, _ = flow_figure(drawn, column_labels=schema_column_labels("dss") if is_dss else {})
+    return save_figure(fig, fdir, f"{key}_flow_diagram", formats, dpis)
+
+
 def _cutoff_entry(acc_row: dict) -> dict:
     keys = ("cutoff", "tp", "fp", "tn", "fn", "sensitivity", "sensitivity_ci", "specificity", "specificity_ci",
             "ppv", "ppv_ci", "npv", "npv_ci", "lr_pos", "lr_pos_ci", "lr_neg", "lr_neg_ci", "dor", "dor_ci",
@@ -430,6 +447,7 @@ def run(
         results["plan_hash"] = plan_hash
         tables += [out_dir / p for p in write_primary_table(results, out_dir, f"{key}_")]
 
+    figures += _flow_diagram(flow, results, (requested or opt).cutoff[0], is_dss, fdir, key, fig_formats, fig_dpis)
     results["flow"] = flow
     results["warnings"] = warnings
     pct = 100 * conf_level

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
+import functools
+import logging
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import matplotlib
@@ -35,7 +37,11 @@ RC = {
     "xtick.labelsize": 7,
     "ytick.labelsize": 7,
     "legend.fontsize": 7,
-    "font.family": "DejaVu Sans",
+    # Latin text keeps DejaVu Sans; glyphs it lacks (Japanese centre names,
+    # group values such as あり/なし) fall back to IPAexGothic, shipped by the
+    # matplotlib-fontja package and registered by :func:`register_fonts`.
+    "font.family": ["DejaVu Sans", "IPAexGothic"],
+    "axes.unicode_minus": True,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.linewidth": 0.6,
@@ -46,7 +52,49 @@ RC = {
     "svg.hashsalt": "spinestats",  # deterministic SVG ids
 }
 
+CJK_FONT = "IPAexGothic"
+
+
+@functools.cache
+def register_fonts() -> str | None:
+    """Make the bundled Japanese face known to matplotlib (once per process).
+
+    The IPAexGothic TrueType file comes with the ``matplotlib-fontja``
+    package (IPA Font License, which allows redistribution); it is added to
+    matplotlib's font manager by path, without importing that package (whose
+    import would change the global rc).  Returns the font file's path, or
+    ``None`` when the package is missing (then Japanese text falls back to
+    whatever the system has).
+    """
+    import importlib.util
+
+    from matplotlib import font_manager
+
+    # find_spec locates the package without importing it
+    spec = importlib.util.find_spec("matplotlib_fontja")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / "fonts" / "ipaexg.ttf"
+    if not path.is_file():
+        return None
+    font_manager.fontManager.addfont(str(path))
+    # IPAexGothic has no bold face: bold Latin text is DejaVu Sans Bold, bold Japanese
+    # text falls back to the regular weight; matplotlib logs that once per lookup
+    logging.getLogger("matplotlib.font_manager").addFilter(_NoCjkBoldNotice())
+    return str(path)
+
+
+class _NoCjkBoldNotice(logging.Filter):
+    """Drop matplotlib's notice that the Japanese face has no bold weight (expected)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        return not (msg.startswith("findfont: Failed to find font weight") and CJK_FONT in msg)
+
+
 DEFAULT_FORMATS = ("pdf", "svg", "png", "tiff")
+VECTOR_FORMATS = ("pdf", "svg")
+RASTER_FORMATS = ("png", "tiff")
 DEFAULT_DPIS = (300, 600)
 
 
@@ -89,6 +137,7 @@ def journal_figure(width: str | float = "single", height_mm: float | None = None
         "onehalf" (120 mm), "double" (170 mm) or a width in mm.
     height_mm : height in mm (default: 0.75 of the width).
     """
+    register_fonts()
     if width == "single":
         width = _COLUMN.get()
     w = WIDTHS_MM[width] if isinstance(width, str) else float(width)
@@ -99,16 +148,98 @@ def journal_figure(width: str | float = "single", height_mm: float | None = None
     return fig, ax
 
 
+def apply_font_stack(fig) -> None:
+    """Give every text of ``fig`` that uses a default face the journal font stack,
+    and cap legend text at the tick-label size.
+
+    Texts added after :func:`journal_figure` returned (legends, annotations)
+    are created outside its rc context and would use matplotlib's global
+    default face, which has no Japanese glyphs; this sets them to the stack
+    of :data:`RC` (DejaVu Sans, then IPAexGothic).  A face set on purpose
+    (e.g. monospace) is kept.
+    """
+    from matplotlib.text import Text
+
+    stack = list(RC["font.family"])
+    defaults = ({"sans-serif"}, {"DejaVu Sans"}, {CJK_FONT})
+    for t in fig.findobj(match=Text):
+        if set(t.get_fontfamily()) in defaults:
+            t.set_fontfamily(stack)
+    # one size scale: legend text is never larger than the tick labels
+    legends = [ax.get_legend() for ax in fig.get_axes() if ax.get_legend() is not None] + list(fig.legends)
+    for lg in legends:
+        for t in [*lg.get_texts(), lg.get_title()]:
+            if t.get_fontsize() > RC["legend.fontsize"]:
+                t.set_fontsize(RC["legend.fontsize"])
+
+
+_OBSERVERS: list[Callable] = []
+
+
+@contextlib.contextmanager
+def observe_figures(callback: Callable) -> Iterator[None]:
+    """Within the block, :func:`save_figure` calls ``callback(fig, stem, paths)``
+    after writing each figure (before closing it).
+
+    This is how the figure lint in the tests opens every figure a run draws
+    (the Figure objects, laid out as saved).  Figures drawn in worker processes
+    are not seen: run with one worker.
+    """
+    _OBSERVERS.append(callback)
+    try:
+        yield
+    finally:
+        _OBSERVERS.remove(callback)
+
+
+def _write_raster(fig, folder: Path, stem: str, formats, dpi: int) -> list[Path]:
+    """Render ``fig`` once at ``dpi`` and write every raster format from that buffer.
+
+    Files are RGB (no alpha channel: several submission systems reject one),
+    carry the dpi, and TIFF is LZW-compressed.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    old_dpi = fig.dpi
+    canvas = FigureCanvasAgg(fig)
+    try:
+        fig.dpi = dpi
+        canvas.draw()
+        rgba = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        rgb = Image.new("RGB", rgba.size, (255, 255, 255))
+        rgb.paste(rgba, mask=rgba.getchannel("A"))
+    finally:
+        fig.dpi = old_dpi
+    written = []
+    for fmt in formats:
+        path = folder / f"{stem}_{dpi}dpi.{fmt}"
+        if fmt == "tiff":
+            rgb.save(path, format="TIFF", dpi=(dpi, dpi), compression="tiff_lzw")
+        else:
+            rgb.save(path, format="PNG", dpi=(dpi, dpi), optimize=False)
+        written.append(path)
+    return written
+
+
 def save_figure(fig, folder: Path, stem: str, formats=DEFAULT_FORMATS, dpis=DEFAULT_DPIS) -> list[Path]:
     """Write ``fig`` as ``stem.<fmt>`` (vector) and ``stem_<dpi>dpi.<fmt>`` (raster).
 
-    Vector formats (pdf, svg) are written once; raster formats (png, tiff)
-    once per dpi.  Returns the written paths.  The figure is closed.
+    The figure is laid out once; vector formats (pdf, svg) are drawn once each;
+    raster formats (png, tiff) are rendered once per dpi and every raster file
+    of that dpi is written from the same pixels.  Returns the written paths in
+    the order ``formats`` lists them (rasters by dpi).  The figure is closed.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    register_fonts()
     written: list[Path] = []
     meta = {"pdf": {"CreationDate": None, "Creator": "spinestats"}, "svg": {"Date": None, "Creator": "spinestats"}}
+    raster = [f for f in formats if f in RASTER_FORMATS]
+    unknown = [f for f in formats if f not in VECTOR_FORMATS + RASTER_FORMATS]
+    if unknown:
+        raise ValueError(f"figure format(s) {unknown}: expected some of {VECTOR_FORMATS + RASTER_FORMATS}")
+    apply_font_stack(fig)
     with plt.rc_context(RC):
         # lay the figure out once, then keep that layout for every format and
         # dpi (constrained layout works in figure fractions and points, so it
@@ -117,24 +248,25 @@ def save_figure(fig, folder: Path, stem: str, formats=DEFAULT_FORMATS, dpis=DEFA
         if engine is not None and type(engine).__name__ != "PlaceHolderLayoutEngine":
             fig.draw_without_rendering()
             fig.set_layout_engine("none")
+        rasters: dict[tuple[str, int], Path] = {}
+        if raster:
+            for dpi in dpis:
+                for path in _write_raster(fig, folder, stem, raster, int(dpi)):
+                    rasters[(path.suffix.lstrip("."), int(dpi))] = path
         for fmt in formats:
-            if fmt in ("pdf", "svg"):
+            if fmt in VECTOR_FORMATS:
                 path = folder / f"{stem}.{fmt}"
                 fig.savefig(path, format=fmt, metadata=meta[fmt])
                 written.append(path)
             else:
-                for dpi in dpis:
-                    path = folder / f"{stem}_{dpi}dpi.{fmt}"
-                    kwargs = {"pil_kwargs": {"compression": "tiff_lzw"}} if fmt == "tiff" else {}
-                    fig.savefig(path, format=fmt, dpi=dpi, **kwargs)
-                    written.append(path)
+                written.extend(rasters[(fmt, int(dpi))] for dpi in dpis)
+        for callback in list(_OBSERVERS):
+            callback(fig, stem, list(written))
     plt.close(fig)
     return written
 
 
 MIN_FONT_PT = 7.0
-VECTOR_FORMATS = ("pdf", "svg")
-RASTER_FORMATS = ("png", "tiff")
 
 
 def width_mm(width: str | float) -> float:

@@ -17,6 +17,7 @@ from spinestats.analysis.calibration import CalibrationResult
 from spinestats.analysis.cuminc import CumulativeIncidence
 from spinestats.analysis.decision_curve import DecisionCurve
 from spinestats.reports.figure_style import PALETTE, RC, journal_figure, series_style
+from spinestats.reports.placement import place_legend
 
 
 def _journal_style(builder):
@@ -49,41 +50,35 @@ def cif_figure(ci: CumulativeIncidence, *, horizon: float | None = None, risk_ti
     curves = step_plot.cif_curves(ci, cause=1, risk_times=times)
     top = max(float(np.nanmax(c.upper)) if c.upper is not None and c.upper.size else 0.0 for c in curves)
     sp = step_plot.plot_step_curves(curves, ax=ax, xlabel="Months from irradiation",
-                                    ylabel="Cumulative incidence of VCF", ylim=(0.0, min(1.02, max(0.1, top * 1.1))),
-                                    pvalue=pvalue, title=title, risk_times=times)
-    if horizon is not None:
-        sp.ax.axvline(horizon, color="0.6", linewidth=0.6, linestyle=":")
-    if sp.ax.get_legend() is not None:  # keep the legend clear of the p-value in the upper left
-        sp.ax.legend(frameon=False, loc="center right")
+                                    ylabel="Cumulative incidence of vertebral fracture", ylim=(0.0, min(1.02, max(0.1, top * 1.1))),
+                                    pvalue=pvalue, title=title, risk_times=times,
+                                    reference_lines=() if horizon is None else
+                                    [(horizon, f"Prediction horizon ({horizon:g} months)")])
     return sp
 
 
-@_journal_style
+_RATIO = {"finegray": ("Subdistribution hazard ratio", "SHR"), "cox": ("Cause-specific hazard ratio", "HR"),
+          "firth": ("Odds ratio", "OR")}
+
+
 def forest_figure(model: Mapping, *, ax=None, label: str | None = None, term_labels: Mapping[str, str] | None = None):
-    """Forest plot of (sub)hazard or odds ratios with their CIs (log scale).
+    """Forest plot of (sub)hazard or odds ratios with their CIs (log axis, line at 1).
 
     ``model`` is the ``results["model"]`` block: ``terms``, ``estimate``,
     ``lower``, ``upper`` (ratios) and ``type``; ``term_labels`` gives
-    readable names for the terms.
+    readable names for the terms.  Drawn by the one forest component
+    (:func:`spinestats.reports.forest.forest`) with a text column of
+    "ratio [95% CI]"; returns the ``Axes`` (``ax`` must be ``None``).
     """
-    from matplotlib.ticker import FuncFormatter
+    from spinestats.reports.forest import ForestRow, forest
 
-    terms = [(term_labels or {}).get(t, t) for t in model["terms"]]
-    est = np.asarray(model["estimate"], dtype=float)
-    lo = np.asarray(model["lower"], dtype=float)
-    hi = np.asarray(model["upper"], dtype=float)
-    if ax is None:
-        _, ax = journal_figure("single", height_mm=20 + 8 * len(terms))
-    y = np.arange(len(terms))[::-1]
-    ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="s", color=PALETTE[0], ecolor=PALETTE[0],
-                markersize=4, capsize=2, linewidth=1)
-    ax.axvline(1.0, color="0.4", linewidth=0.6, linestyle="--")
-    ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.set_yticks(y)
-    ax.set_yticklabels(terms)
-    ax.set_xlabel(label or {"finegray": "Subdistribution hazard ratio (95% CI)", "cox": "Cause-specific hazard ratio (95% CI)",
-                            "firth": "Odds ratio (95% CI)"}.get(model.get("type", ""), "Ratio (95% CI)"))
+    if ax is not None:
+        raise ValueError("forest_figure lays out its own text columns; it draws a new figure (ax must be None)")
+    long, short = _RATIO.get(model.get("type", ""), ("Ratio", "Ratio"))
+    rows = [ForestRow(label=(term_labels or {}).get(t, t), estimate=float(e), lower=float(lo), upper=float(hi))
+            for t, e, lo, hi in zip(model["terms"], model["estimate"], model["lower"], model["upper"])]
+    _, ax = forest(rows, xlabel=label or f"{long} (95% CI), log scale", log=True, null=1.0, label_header="Predictor",
+                   estimate_header=f"{short} [95% CI]", name="fracture forest", width="single")
     return ax
 
 
@@ -103,7 +98,7 @@ def calibration_figure(cal: CalibrationResult, *, ax=None, outcome: str = "VCF",
     ax.set_ylim(0, top)
     ax.set_xlabel(f"Predicted risk of {outcome} by {cal.horizon:g} {unit}")
     ax.set_ylabel("Observed cumulative incidence")
-    ax.legend(frameon=False, loc="upper left")
+    place_legend(ax, frameon=False)
     return ax
 
 
@@ -119,5 +114,5 @@ def decision_curve_figure(dc: DecisionCurve, *, ax=None, outcome: str = "VCF", u
     ax.set_ylim(min(-0.02, -0.25 * float(np.max(finite))), float(np.max(finite)) * 1.15 + 1e-3)
     ax.set_xlabel(f"Threshold probability ({outcome} by {dc.horizon:g} {unit})")
     ax.set_ylabel("Net benefit")
-    ax.legend(frameon=False)
+    place_legend(ax, frameon=False)
     return ax

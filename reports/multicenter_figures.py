@@ -8,75 +8,96 @@ the plotted data).  Saving goes through
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
-from matplotlib.patches import Polygon
+from scipy import stats
 
 from spinestats.analysis.bivariate_meta import BivariateResult
 from spinestats.analysis.meta_reml import MetaResult
 from spinestats.reports.figure_style import PALETTE, journal_figure
+from spinestats.reports.forest import ForestRow, ForestSummary, forest
+from spinestats.reports.placement import place_legend
 
 
-def forest_plot(meta: MetaResult, *, label: str = "Estimate", ax=None, show_prediction: bool = True):
-    """Forest plot of per-centre estimates (95% CI) and the pooled diamond.
+_COUNT_HEADER = {"Sensitivity": "TP/(TP+FN)", "Specificity": "TN/(TN+FP)", "AUC": "n"}
 
-    The per-centre intervals are Wald intervals on the model scale (those the
-    meta-analysis weights), back-transformed; the diamond spans the pooled CI
-    and a line under it the prediction interval.  Weights (%) are printed on
-    the right.
+
+def forest_plot(meta: MetaResult, *, label: str = "Estimate", ax=None, show_prediction: bool = True,
+                counts: Mapping[str, str] | None = None, logit: bool = False, name: str = "forest"):
+    """Forest plot of per-centre estimates (95% CI), the pooled diamond and its numbers.
+
+    Drawn by :func:`spinestats.reports.forest.forest` on the reporting scale
+    (0–1): the per-centre intervals are the Wald intervals on the model scale
+    (those the meta-analysis weights), back-transformed; the diamond spans the
+    pooled CI, the line under it the prediction interval; the heterogeneity
+    line gives Q, its p, τ² (on the model scale, named) and I².
+    ``logit=True`` says that a generic meta-analysis was fitted on logit
+    values (the pooled AUC); proportions (``measure="PLO"``) are always.
+    ``counts`` maps a centre to its events/N text.  ``ax`` is not supported
+    (the component lays out its own columns) and must be ``None``.
     """
-    if ax is None:
-        fig, ax = journal_figure("single", height_mm=max(45.0, 9.0 * (meta.k + 3)))
-    else:
-        fig = ax.figure
-    frame = meta.to_frame()
-    k = len(frame)
-    ys = np.arange(k, 0, -1) + 1.0
-    ax.errorbar(frame["estimate"], ys, xerr=[frame["estimate"] - frame["lower"], frame["upper"] - frame["estimate"]],
-                fmt="none", ecolor=PALETTE[7], elinewidth=0.8, capsize=0)
-    sizes = 10 + 60 * frame["weight_percent"].to_numpy() / max(frame["weight_percent"].max(), 1e-12)
-    ax.scatter(frame["estimate"], ys, s=sizes, marker="s", color=PALETTE[0], zorder=3, label="centre")
-    lo, hi = meta.ci
-    diamond = Polygon([[lo, 0.5], [meta.estimate, 0.8], [hi, 0.5], [meta.estimate, 0.2]], closed=True,
-                      facecolor=PALETTE[1], edgecolor=PALETTE[1], label="pooled (95% CI)")
-    ax.add_patch(diamond)
-    if show_prediction:
-        p_lo, p_hi = meta.prediction_interval
-        ax.plot([p_lo, p_hi], [0.0, 0.0], color=PALETTE[1], linewidth=1.0, linestyle="--",
-                label="95% prediction interval")
-    ax.axvline(meta.estimate, color=PALETTE[1], linewidth=0.5, linestyle=":")
-    ax.set_yticks(list(ys) + [0.5])
-    ax.set_yticklabels(list(frame["label"]) + ["Pooled (REML)"])
-    for y, w in zip(ys, frame["weight_percent"]):
-        ax.annotate(f"{w:.1f}%", xy=(1.0, y), xycoords=("axes fraction", "data"), xytext=(2, 0),
-                    textcoords="offset points", va="center", fontsize=7)
-    ax.set_ylim(-0.6, k + 1.6)
-    ax.set_xlabel(label)
-    ax.set_title(f"{label}: I² = {meta.i2:.0f}%, τ² = {meta.tau2:.3f}", fontsize=7)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=7, frameon=False)
-    return fig, ax
+    if ax is not None:
+        raise ValueError("forest_plot lays out its own text columns; it draws a new figure (ax must be None)")
+    on_logit = logit or meta.measure == "PLO"
+
+    def back(x):
+        x = np.asarray(x, dtype=float)
+        return 1.0 / (1.0 + np.exp(-x)) if on_logit else x
+
+    z = stats.norm.ppf(0.975)
+    y = np.asarray(meta.yi, dtype=float)
+    se = np.sqrt(np.asarray(meta.vi, dtype=float))
+    rows = [ForestRow(label=str(lab), estimate=float(back(yi)), lower=float(back(yi - z * s)), upper=float(back(yi + z * s)),
+                      count=(counts or {}).get(str(lab), ""), weight=float(w))
+            for lab, yi, s, w in zip(meta.labels, y, se, meta.weights)]
+    summary = ForestSummary(
+        label="Pooled (random effects, REML)", estimate=float(back(meta.estimate_model)),
+        lower=float(back(meta.ci_model[0])), upper=float(back(meta.ci_model[1])),
+        prediction=(float(back(meta.prediction_interval_model[0])), float(back(meta.prediction_interval_model[1])))
+        if show_prediction else None,
+        q=meta.q, q_df=meta.q_df, q_p=meta.q_p, tau2=meta.tau2, tau2_scale="logit" if on_logit else "", i2=meta.i2)
+    return forest(rows, summary=summary, xlabel=f"{label} (95% CI)",
+                  label_header="Centre", count_header=_COUNT_HEADER.get(label, "n") if counts else "",
+                  estimate_header=f"{label} [95% CI]", name=name)
 
 
 def sroc_plot(fit: BivariateResult, *, ax=None):
-    """Summary ROC: centres (size ∝ n is not known here: equal markers), summary point,
-    Rutter-Gatsonis SROC curve, confidence and prediction regions."""
+    """Summary ROC: centres, summary point, Rutter-Gatsonis SROC curve, confidence and prediction regions.
+
+    When the between-centre correlation is at its boundary (|ρ| > 0.999, the
+    fit says so in its warnings) the prediction region is degenerate: it is
+    not drawn and a note under the plot says why.  The axes are framed to
+    the data (centres, curve, regions) within 0–1.
+    """
     if ax is None:
-        fig, ax = journal_figure("single", height_mm=85.0)
+        fig, ax = journal_figure("single", height_mm=92.0)
     else:
         fig = ax.figure
+    degenerate = abs(float(fit.rho)) > 0.999
     ax.scatter(fit.study_fpr, fit.study_sensitivity, s=14, facecolors="none", edgecolors=PALETTE[7],
-               label="centre")
+               label="Centre")
+    xs = [np.asarray(fit.study_fpr, float), np.asarray(fit.confidence_region["fpr"], float)]
+    ys = [np.asarray(fit.study_sensitivity, float), np.asarray(fit.confidence_region["sensitivity"], float)]
     if fit.sroc["sensitivity"]:
-        ax.plot(fit.sroc["fpr"], fit.sroc["sensitivity"], color=PALETTE[0], label="SROC (Rutter-Gatsonis)")
+        ax.plot(fit.sroc["fpr"], fit.sroc["sensitivity"], color=PALETTE[0], label="SROC (Rutter\u2013Gatsonis)")
     ax.plot(fit.confidence_region["fpr"], fit.confidence_region["sensitivity"], color=PALETTE[1],
             linestyle="--", label="95% confidence region")
-    ax.plot(fit.prediction_region["fpr"], fit.prediction_region["sensitivity"], color=PALETTE[2],
-            linestyle=":", label="95% prediction region")
+    if not degenerate:
+        ax.plot(fit.prediction_region["fpr"], fit.prediction_region["sensitivity"], color=PALETTE[2],
+                linestyle=":", label="95% prediction region")
+        xs.append(np.asarray(fit.prediction_region["fpr"], float))
+        ys.append(np.asarray(fit.prediction_region["sensitivity"], float))
     ax.scatter([fit.false_positive_rate["estimate"]], [fit.sensitivity["estimate"]], marker="D", s=22,
-               color=PALETTE[1], zorder=4, label="summary point")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("False positive rate (1 - specificity)")
+               color=PALETTE[1], zorder=4, label="Summary point")
+    x_all, y_all = np.concatenate(xs), np.concatenate(ys)
+    x_all, y_all = x_all[np.isfinite(x_all)], y_all[np.isfinite(y_all)]
+    ax.set_xlim(max(0.0, np.floor(x_all.min() * 10 - 0.5) / 10), min(1.0, np.ceil(x_all.max() * 10 + 0.5) / 10))
+    ax.set_ylim(max(0.0, np.floor(y_all.min() * 10 - 0.5) / 10), min(1.0, np.ceil(y_all.max() * 10 + 0.5) / 10))
+    ax.set_xlabel("False positive rate (1 \u2212 specificity)")
     ax.set_ylabel("Sensitivity")
-    ax.set_aspect("equal")
-    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    if degenerate:
+        ax.set_title(f"No prediction region: the between-centre\ncorrelation is at its boundary (\u03c1 = {fit.rho:.2f}),"
+                     "\ntoo few centres to estimate it.", loc="left", fontsize=7)
+    place_legend(ax, frameon=False, fontsize=7)
     return fig, ax

@@ -221,7 +221,8 @@ def analyse_centres(
         if row["n_positive"] < 10 or row["n_negative"] < 10:
             warnings.append(f"centre {c}: fewer than 10 patients in a reference class; its estimates are imprecise.")
         per.append(row)
-    objects: dict[str, Any] = {}
+    # counts for the forest plots' text columns and the STARD diagram's 2x2 boxes
+    objects: dict[str, Any] = {"per_centre": per, "stard": {"score": score_name, "cutoff": cutoff, "positive": positive}}
     pooled: dict[str, Any] = {}
     tp = np.array([r["tp"] for r in per])
     fp = np.array([r["fp"] for r in per])
@@ -458,7 +459,7 @@ def write_figures(objects: Mapping[str, Any], out_dir: Path | None, flows: Mappi
     if out_dir is None or (figure_formats is not None and [f for f in figure_formats if f != "none"] == []):
         return ()
     from spinestats.reports.figure_style import save_figure
-    from spinestats.reports.flow_diagram import flow_figure
+    from spinestats.reports.flow_diagram import flow_figure, schema_column_labels
     from spinestats.reports.multicenter_figures import forest_plot, sroc_plot
 
     out_dir = Path(out_dir)
@@ -466,17 +467,45 @@ def write_figures(objects: Mapping[str, Any], out_dir: Path | None, flows: Mappi
     formats = tuple(figure_formats) if figure_formats else ("pdf", "svg", "png")
     dp = tuple(dpis) if dpis else (300,)
     written: list[Path] = []
+    per = {str(r["center"]): r for r in objects.get("per_centre", [])}
     for key, label in (("meta_sensitivity", "Sensitivity"), ("meta_specificity", "Specificity"), ("meta_auc", "AUC")):
         if key in objects:
-            fig, _ = forest_plot(objects[key], label=label)
+            fig, _ = forest_plot(objects[key], label=label, counts=_forest_counts(per, label),
+                                 logit=(label == "AUC"), name=f"{prefix}forest_{label.lower()}")
             written += save_figure(fig, folder, f"{prefix}forest_{label.lower()}", formats=formats, dpis=dp)
     if "bivariate" in objects:
         fig, _ = sroc_plot(objects["bivariate"])
         written += save_figure(fig, folder, f"{prefix}sroc", formats=formats, dpis=dp)
     if flows:
-        fig, _ = flow_figure(flows)
+        fig, _ = flow_figure(_with_index_test(flows, per, objects.get("stard")), column_labels=schema_column_labels("dss"))
         written += save_figure(fig, folder, f"{prefix}flow_diagram", formats=formats, dpis=dp)
     return tuple(p.relative_to(out_dir) for p in written)
+
+
+def _with_index_test(flows: Mapping, per: Mapping[str, Mapping], stard: Mapping | None) -> dict:
+    """The flows with each centre's 2x2 cells (index test at the cutoff against the reference standard)."""
+    if not stard or not per or "n_read" in flows or set(flows) - set(per):
+        return dict(flows)
+    score = "DSS" if stard["score"] == "dss" else str(stard["score"])
+    positive = str(stard["positive"])
+    test = {"name": score, "positive": f"{score} \u2265 {float(stard['cutoff']):g}",
+            "negative": f"{score} < {float(stard['cutoff']):g}",
+            "reference_positive": positive[:1].upper() + positive[1:], "reference_negative": f"Not {positive}"}
+    return {c: {**f, "index_test": {**test, **{k: int(per[c][k]) for k in ("tp", "fp", "fn", "tn")}}}
+            for c, f in flows.items()}
+
+
+def _forest_counts(per: Mapping[str, Mapping], label: str) -> dict[str, str]:
+    """The events/N text of each centre for the forest of ``label``."""
+    out = {}
+    for c, r in per.items():
+        if label == "Sensitivity":
+            out[c] = f"{r['tp']}/{r['tp'] + r['fn']}"
+        elif label == "Specificity":
+            out[c] = f"{r['tn']}/{r['tn'] + r['fp']}"
+        else:
+            out[c] = str(r['n'])
+    return out
 
 
 def _methods(test: str, cutoff: float, continuity: float) -> tuple[str, ...]:

@@ -583,7 +583,7 @@ def run(
 def _write(folder: Path, key: str, summary, resp, long, visits, two, paired, fit, emm, ae, miss, figure_formats, dpis,
            extra_frames=None):
     from spinestats.reports import pain_figures
-    from spinestats.reports.figure_style import DEFAULT_DPIS, DEFAULT_FORMATS, journal_figure, save_figure
+    from spinestats.reports.figure_style import DEFAULT_DPIS, DEFAULT_FORMATS, save_figure
     from spinestats.reports.output import escape_frame
 
     tables = []
@@ -603,14 +603,20 @@ def _write(folder: Path, key: str, summary, resp, long, visits, two, paired, fit
         tables.append(rel)
     figures = []
     for stem, draw in (
-        (f"{key}_trajectory", lambda ax: pain_figures.trajectory(summary, visits=visits, ax=ax)),
-        (f"{key}_spaghetti", lambda ax: pain_figures.spaghetti(long, value=NRS, visit=VISIT, subject=ID,
-                                                             visits=visits, arm=ARM if two else None, ax=ax)),
-        (f"{key}_responders", lambda ax: pain_figures.responder_bars(resp, ax=ax)),
+        (f"{key}_trajectory", lambda: pain_figures.trajectory(summary, visits=visits)),
+        (f"{key}_spaghetti", lambda: pain_figures.spaghetti(long, value=NRS, visit=VISIT, subject=ID, visits=visits,
+                                                            arm=ARM if two else None, summary=summary)[0]),
+        (f"{key}_responders", lambda: pain_figures.responder_bars(resp)),
     ):
-        fig, ax = journal_figure("onehalf")
-        draw(ax)
+        fig = draw().figure
         for p in save_figure(fig, folder / "figures", stem, formats=figure_formats or DEFAULT_FORMATS,
+                             dpis=dpis or DEFAULT_DPIS):
+            figures.append(Path("figures") / p.name)
+    if two:  # CONSORT-style flow of the two-arm trial: patients per arm and with a score at each visit
+        from spinestats.reports.flow_diagram import consort_figure
+
+        fig, _ = pain_figures.consort(summary, long, visits=visits, arm=ARM, subject=ID, figure=consort_figure)
+        for p in save_figure(fig, folder / "figures", f"{key}_consort", formats=figure_formats or DEFAULT_FORMATS,
                              dpis=dpis or DEFAULT_DPIS):
             figures.append(Path("figures") / p.name)
     return figures, tables

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from spinestats.reports.figure_style import RC, journal_figure, series_style
+from spinestats.reports.placement import place_legend, place_note
 
 
 @dataclasses.dataclass(frozen=True)
@@ -186,6 +187,7 @@ def plot_step_curves(
     ylim: tuple[float, float] = (0.0, 1.02),
     title: str | None = None,
     width: str | float = "single",
+    reference_lines: Sequence[tuple[float, str]] = (),
 ) -> StepPlot:
     """Draw step curves with CI bands, censoring ticks and an aligned at-risk table.
 
@@ -201,6 +203,8 @@ def plot_step_curves(
     median_lines : the medians (or other quantiles) of the curves, as the
         analysis reported them (None = not reached); dotted lines are drawn
         at ``median_level`` to each one and down to the x axis.
+    reference_lines : ``(time, legend text)`` of vertical dotted lines (e.g. a
+        prediction horizon), explained in the legend.
     """
     from matplotlib import pyplot as plt
     from matplotlib.transforms import blended_transform_factory
@@ -225,7 +229,9 @@ def plot_step_curves(
         for i, c in enumerate(curves):
             st = series_style(i)
             x, y = c.steps()
-            ax.plot(x, y, drawstyle="steps-post", color=st["color"], linestyle=st["linestyle"], label=c.label)
+            no_events = c.time.size == 0 or bool(np.all(np.asarray(c.estimate) == c.start))
+            ax.plot(x, y, drawstyle="steps-post", color=st["color"], linestyle=st["linestyle"],
+                    label=f"{c.label} (no events)" if no_events else c.label)
             lines.append((x, y))
             if ci and c.lower is not None and c.upper is not None and c.time.size:
                 lo = np.concatenate(([c.start], np.nan_to_num(c.lower, nan=c.start), [np.nan_to_num(c.lower[-1], nan=c.start)]))
@@ -243,17 +249,12 @@ def plot_step_curves(
                 ax.plot([0, tq, tq], [median_level, median_level, 0], linestyle=":", color="0.4", linewidth=0.8)
                 qlines.append((tq, median_level))
         ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
+        ax.set_ylabel(_wrap_axis_label(ylabel, 34))
         ax.set_ylim(*ylim)
         ax.set_xlim(left=0)
         if title:
             ax.set_title(title)
-        if len(curves) > 1:
-            ax.legend(frameon=False, loc="best")
         notes = []
-        if pvalue:
-            ax.text(0.03, 0.04 if curves and curves[0].start == 1.0 else 0.9, pvalue, transform=ax.transAxes)
-            notes.append(pvalue)
         table: dict[str, list[list[int]]] = {}
         times = np.zeros(0)
         if tax is not None:
@@ -278,8 +279,23 @@ def plot_step_curves(
                         tax.text(t, row, str(int(v)), ha="center", va="center", fontsize=7)
                     row += 1
                 table[name] = rows
+        for t_ref, text in reference_lines:
+            ax.axvline(float(t_ref), color="0.5", linewidth=0.6, linestyle=":", label=text)
+        # legend and test last, where the drawn curves leave room (survminer's free corner)
+        if len(curves) > 1 or reference_lines:
+            place_legend(ax, frameon=False, y_max=1.02 if ylim[1] < 1.0 else None)
+        if pvalue:
+            place_note(ax, pvalue, fontsize=7)
+            notes.append(pvalue)
     return StepPlot(figure=fig, ax=ax, curves=curves, lines=lines, bands=bands, ticks=ticks, table=table,
                     table_times=times, annotations=notes, quantile_lines=qlines)
+
+
+def _wrap_axis_label(text: str, width: int) -> str:
+    """An axis label broken into lines of at most ``width`` characters (existing breaks kept)."""
+    import textwrap
+
+    return "\n".join(textwrap.fill(part, width, break_long_words=False) for part in str(text).split("\n"))
 
 
 def _row(c: StepCurve, name: str, times: np.ndarray) -> np.ndarray:

@@ -66,6 +66,7 @@ and the median observed survival time, each with its CI), ``dose`` and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,7 @@ from spinestats.analysis.survival_table import cuminc_summary, survfit_summary
 from spinestats.data_schemas.labels import Labels, as_labels
 from spinestats.reports.figure_style import save_figure
 from spinestats.reports.result_tables import factor_levels, regression_table, survival_table
+from spinestats.reports.formatting import format_p
 from spinestats.reports.section import Section
 from spinestats.reports.tables import write_table
 from spinestats.reports.step_plot import cif_curves, km_curves, plot_step_curves, risk_grid
@@ -284,6 +286,7 @@ def analyse(d: pd.DataFrame, *, time: str, event: str, cause: int | None, compet
         objs["cif"] = comp.pop("_cif")
         objs["gray"] = comp.pop("_gray", None)
         objs["finegray"] = comp.pop("_fg", None)
+        objs["gray_p"] = (comp.get("gray") or {}).get(str(cause))  # the figure prints Gray's p of the event of interest
         block.update(comp)
     block["warnings"] = list(dict.fromkeys(warnings))
     return block, objs
@@ -299,23 +302,23 @@ def _figures(objs: dict[str, Any], name: str, label: str, unit: str, out_dir: Pa
     group = objs.get("args", {}).get("group")
     glabels = {g: labels.value(group, g) for g in km.groups} if labels is not None and group is not None else None
     curves = km_curves(km, risk_times=risk_times, labels=glabels)
-    p = f"Log-rank p = {lr.p:.3g}" if lr is not None and np.isfinite(lr.p) else None
+    p = f"Log-rank {format_p(lr.p)}" if lr is not None and np.isfinite(lr.p) else None
     meds = [km.median(g)["estimate"] for g in km.groups]
     plot = plot_step_curves(curves, xlabel=f"{unit.capitalize()} from start of treatment",
-                            ylabel=f"{label} (Kaplan-Meier)", pvalue=p, median_lines=meds, width=width)
+                            ylabel=f"{label} (Kaplan\u2013Meier)", pvalue=p, median_lines=meds, width=width)
     kw = {k: v for k, v in (("formats", formats), ("dpis", dpis)) if v}
     written += save_figure(plot.figure, Path(out_dir) / "figures", f"{name}_km", **kw)
     cif = objs.get("cif")
     if cif is not None:
         plot = plot_step_curves(cif_curves(cif, risk_times=risk_times, labels=glabels), xlabel=f"{unit.capitalize()} from start of treatment",
                                 ylabel=f"Cumulative incidence of\n{event_label}",
-                                ylim=(0, 1.02), width=width)
+                                ylim=(0, 1.02), width=width, pvalue=_gray_text(objs.get("gray_p")))
         written += save_figure(plot.figure, Path(out_dir) / "figures", f"{name}_cif", **kw)
     zph, cox = objs.get("zph"), objs.get("cox")
     if zph is not None and cox is not None:
         # plot_zph (figures helper's module) titles its panels by the design-matrix names; it needs a
         # term-label argument before "Modality: SBRT" can show there
-        zp = plot_zph(zph, dict(zip(cox.terms, cox.coef)), width=width)
+        zp = plot_zph(zph, dict(zip(cox.terms, cox.coef)), width=width, unit=unit)
         written += save_figure(zp.figure, Path(out_dir) / "figures", f"{name}_ph_test", **kw)
     return [w.relative_to(out_dir) for w in written]
 
@@ -426,6 +429,13 @@ def _with_references(d: pd.DataFrame, covariates: list[str], labels: Labels) -> 
             out = d.copy()
         out[c] = pd.Categorical(d[c], categories=levels)
     return out
+
+
+def _gray_text(gray: Mapping | None) -> str | None:
+    """"Gray's test p = ..." for the CIF figure, or None without groups."""
+    if not gray or gray.get("p") is None:
+        return None
+    return f"Gray's test {format_p(gray['p'])}"
 
 
 def _risk_times(d: pd.DataFrame, time: str, unit: str) -> np.ndarray:

@@ -123,7 +123,7 @@ def test_figures_plot_the_result_numbers(section):
 
     model = section.results["model"]
     ax = ff.forest_figure(model)
-    xs = ax.lines[0].get_xdata()
+    xs = [c for c in ax.collections if c.get_label() == "estimate"][0].get_offsets()[:, 0]
     assert_allclose(xs, model["estimate"])
     plt.close(ax.figure)
     from spinestats.analysis.decision_curve import DecisionCurve

@@ -18,12 +18,12 @@ TN = [83, 76, 76, 49, 78, 91, 96, 101, 92, 44]
 def test_forest_plot_draws_centres_and_diamond():
     m = meta_proportion(TP, np.add(TP, FN), labels=[f"C{i}" for i in range(10)])
     fig, ax = forest_plot(m, label="Sensitivity")
-    centres = [c for c in ax.collections if c.get_label() == "centre"][0]
+    centres = [c for c in ax.collections if c.get_label() == "estimate"][0]
     xs = np.asarray(centres.get_offsets())[:, 0]
     assert_allclose(xs, np.array(TP) / (np.array(TP) + np.array(FN)), rtol=1e-12)
     diamond = ax.patches[-1].get_xy()
     assert_allclose([diamond[:, 0].min(), diamond[:, 0].max()], m.ci, rtol=1e-12)
-    pi_line = [ln for ln in ax.lines if ln.get_linestyle() == "--"][0]
+    pi_line = [ln for ln in ax.lines if ln.get_label() == "95% prediction interval"][0]
     assert_allclose(pi_line.get_xdata(), m.prediction_interval, rtol=1e-12)
 
 
@@ -45,10 +45,10 @@ def test_flow_figure_numbers_per_centre_and_total():
     }
     fig, ax = flow_figure(flows)
     drawn = ax._spinestats_flow
-    assert drawn["All centres"] == {"n_read": 193, "n_excluded": 3, "n_analysed": 190,
-                                    "reasons": [("missing reference", 2), ("size 0", 1)]}
+    assert {k: drawn[k] for k in ("n_read", "n_excluded", "n_analysed", "reasons")} == {
+        "n_read": 193, "n_excluded": 3, "n_analysed": 190, "reasons": [("Missing reference", 2), ("Size 0", 1)]}
     texts = " ".join(t.get_text() for t in ax.texts)
-    assert "n = 193" in texts and "missing reference: 2" in texts
+    assert "Records read from 2 centres\nn = 193" in texts and "Missing reference, n = 2" in texts
 
 
 def test_stard_items_carry_the_numbers():
@@ -61,3 +61,23 @@ def test_stard_items_carry_the_numbers():
     assert "prespecified in the locked plan abababababab" in items["12a"]["text"]
     assert items["19"]["numbers"]["n_excluded"] == 5
     assert "4" in st.to_be_completed
+
+
+def test_forest_wraps_a_long_label_and_warns_when_it_cannot_fit():
+    import warnings
+
+    import pytest
+
+    from spinestats.reports.forest import FigureTextWarning, ForestRow, forest
+
+    long_ja = "国立がん研究センター中央病院骨軟部腫瘍科・リハビリテーション科"
+    rows = [ForestRow(long_ja, 0.8, 0.7, 0.9, "8/10", 50.0), ForestRow("Centre B", 0.7, 0.5, 0.85, "7/10", 50.0)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FigureTextWarning)
+        fig, ax = forest(rows, xlabel="Sensitivity (95% CI)", label_header="Centre", name="forest_sensitivity")
+    drawn = [t.get_text() for t in fig.texts if t.get_text().replace("\n", "") == long_ja]
+    assert len(drawn) == 1 and "\n" in drawn[0]  # wrapped inside the word (Japanese has no spaces)
+    huge = "x" * 600
+    with pytest.warns(FigureTextWarning, match=r"figure 'forest_auc': the label 'x{20}"):
+        fig2, _ = forest([ForestRow(huge, 0.8, 0.7, 0.9)], xlabel="AUC (95% CI)", name="forest_auc")
+    assert any(t.get_text().replace("\n", "") == huge for t in fig2.texts)  # drawn anyway

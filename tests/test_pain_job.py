@@ -160,8 +160,8 @@ def test_cli_end_to_end(tmp_path, capsys):
     r = json.loads((out / "results.json").read_text(encoding="utf-8"))
     jsonschema.validate(r, SCHEMA)
     assert r["responders"]["definition"]["mcid_points"] == 3.0 and r["imputed"]["m"] == 3
-    assert sorted(p.name for p in (out / "figures").iterdir()) == [
-        "pain_responders_72dpi.png", "pain_spaghetti_72dpi.png", "pain_trajectory_72dpi.png"]
+    assert sorted(p.name for p in (out / "figures").iterdir()) == [  # two arms: the CONSORT-style flow too
+        "pain_consort_72dpi.png", "pain_responders_72dpi.png", "pain_spaghetti_72dpi.png", "pain_trajectory_72dpi.png"]
     assert (out / "tables" / "pain_paired.csv").exists() and (out / "methods.md").exists()
     assert "CAFE-0" not in (out / "results.json").read_text(encoding="utf-8")  # no patient IDs in outputs
     code, _, err = run_cli(["pain", str(EXAMPLES / "synthetic_cafe.csv"), "--out", str(out)], capsys)
@@ -179,7 +179,8 @@ def test_cli_bad_nrs_message_reaches_the_user(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
-def test_figures_show_the_result_numbers(bkp_section, cafe_section):
+def _cafe_long_summary():
+    """The two-arm cohort in long form and its visit summary (what the pain figures draw)."""
     from spinestats.analysis.visit_summary import summarise_visits
 
     wide = cohort_cafe.make()
@@ -187,7 +188,12 @@ def test_figures_show_the_result_numbers(bkp_section, cafe_section):
                      var_name="visit", value_name="nrs")
     long["visit"] = long["visit"].str[4:]
     visits = ["baseline", "1w", "1m", "3m", "6m", "12m"]
-    s = summarise_visits(long, value="nrs", visit="visit", subject="patient_id", visits=visits, arm="arm")
+    return wide, long, visits, summarise_visits(long, value="nrs", visit="visit", subject="patient_id", visits=visits,
+                                                arm="arm")
+
+
+def test_figures_show_the_result_numbers(bkp_section, cafe_section):
+    wide, long, visits, s = _cafe_long_summary()
     _, ax = journal_figure()
     pain_figures.trajectory(s, visits=visits, ax=ax)
     lines = [ln for ln in ax.get_lines() if ln.get_linestyle() not in ("None", "")]
@@ -197,9 +203,15 @@ def test_figures_show_the_result_numbers(bkp_section, cafe_section):
     t = s.to_frame()
     np.testing.assert_allclose(y0, t.loc[t["arm"] == "BKP", "mean"])
     assert np.all(np.asarray(x1) - np.asarray(x0) == pytest.approx(pain_figures.OFFSET))
-    _, ax = journal_figure()
-    pain_figures.spaghetti(long, value="nrs", visit="visit", subject="patient_id", visits=visits, arm="arm", ax=ax)
-    assert len(ax.get_lines()) == 117
+    # real time: sqrt(months) of each visit (1 week = 0.25 months), arms offset around it
+    np.testing.assert_allclose((np.asarray(x0) + np.asarray(x1)) / 2, np.sqrt([0, 0.25, 1, 3, 6, 12]))
+    axes = pain_figures.spaghetti(long, value="nrs", visit="visit", subject="patient_id", visits=visits, arm="arm",
+                                  summary=s)
+    assert [a.get_title(loc="left") for a in axes] == ["Balloon kyphoplasty (n = 65)", "Control (n = 52)"]  # a panel per arm
+    patient_lines = [ln for a in axes for ln in a.get_lines() if ln.get_label() != "Mean" and ln.get_linestyle() == "-"]
+    assert len(patient_lines) == 117
+    mean_bkp = [ln for ln in axes[0].get_lines() if ln.get_label() == "Mean"][0]
+    np.testing.assert_allclose(mean_bkp.get_ydata(), t.loc[t["arm"] == "BKP", "mean"])
     from spinestats.analysis.responders import responders
 
     resp = responders(wide, visit_columns={v: f"nrs_{v}" for v in visits[1:]}, baseline="nrs_baseline", arm="arm",
@@ -208,10 +220,10 @@ def test_figures_show_the_result_numbers(bkp_section, cafe_section):
     pain_figures.responder_bars(resp, ax=ax)
     heights = [p.get_height() for p in ax.patches]
     by_arm = resp.table.set_index("arm")["proportion"]
-    np.testing.assert_allclose(heights, 100 * np.concatenate([by_arm["control"], by_arm["BKP"]]))
+    np.testing.assert_allclose(heights, 100 * np.concatenate([by_arm["BKP"], by_arm["control"]]))  # legend order
     from matplotlib.colors import to_hex
 
-    bkp_bar = ax.patches[len(ax.patches) // 2]  # bars: control visits, then BKP visits
+    bkp_bar = ax.patches[0]  # bars: BKP visits, then control visits (the same order in every figure)
     assert to_hex(bkp_bar.get_facecolor()) == to_hex(lines[0].get_color())  # one colour per arm in every figure
 
 
@@ -259,3 +271,19 @@ def test_loader_exclusions_are_counted_in_flow(tmp_path):
     table = load(bad, schema="bkp", exclude_invalid=True)
     r = pain_job.run(table.data, table=table).results
     assert r["flow"]["excluded_by_loader"] == 1 and r["flow"]["patients"] == 16
+
+
+def test_consort_flow_of_the_two_arm_trial(cafe_section):
+    """The CONSORT-style diagram carries the patients per arm and per visit of the visit summary."""
+    from spinestats.reports.flow_diagram import consort_figure
+
+    _, long, visits, s = _cafe_long_summary()
+    fig, ax = pain_figures.consort(s, long, visits=visits, arm="arm", subject="patient_id", figure=consort_figure)
+    drawn = ax._spinestats_flow
+    assert drawn["allocated"] == {"Balloon kyphoplasty": 65, "Control": 52}
+    t = s.to_frame()
+    assert drawn["visits"]["Control"]["12 months"] == int(t[(t["arm"] == "control") & (t["visit"] == "12m")]["n"].iloc[0])
+    assert drawn["visits"]["Balloon kyphoplasty"]["Baseline"] == 65
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)

@@ -203,3 +203,30 @@ def test_cox_predicted_survival_matches_survfit_newdata():
     r = cox_ph(D, time="time", event="status", covariates=["x1", "x2"])
     # R: summary(survfit(f, newdata = data.frame(x1 = 0.5, x2 = 1)), times = 5)$surv -> 0.506256999135
     assert_allclose(cox_predict_survival(r, np.array([0.5, 1.0]), 5.0), [0.506256999135], rtol=1e-6)
+
+
+def test_zph_smooth_matches_plot_cox_zph():
+    """The smooth and +-2 SE band of plot(cox.zph(fit)) (survival 3.5-3, splines::ns, df = 4, nsmo = 40)."""
+    from spinestats.analysis.cox_zph import cox_zph, zph_smooth
+
+    z = cox_zph(D, time="time", event="status", covariates=["x1", "x2"])
+    # R (tests/r/survival_cox.R, last block):
+    # z <- cox.zph(coxph(Surv(time,status)~x1+x2, data=d)); xx <- z$x; nsmo <- 40; df <- 4
+    # pred.x <- seq(min(xx), max(xx), length = nsmo); lmat <- ns(c(pred.x, xx), df = df, intercept = TRUE)
+    # pmat <- lmat[1:nsmo, ]; xmat <- lmat[-(1:nsmo), ]; qmat <- qr(xmat)
+    # bk <- backsolve(qmat$qr[1:df, 1:df], diag(df)); xtx <- bk %*% t(bk)
+    # seval <- ((pmat %*% xtx) * pmat) %*% rep(1, df)
+    # yhat <- pmat %*% qr.coef(qmat, z$y[, i]); se2 <- 2 * sqrt(z$var[i, i] * seval)   # i = 1, 2
+    # cat(yhat[c(1, 10, 25, 40)]); cat(se2[c(1, 10, 25, 40)]); cat(z$var)
+    ref = {"x1": ([0.415354139856, 0.324056919595, 0.982411535683, -0.416480975607],
+                  [0.65531902441, 0.44476532073, 0.506288262415, 1.27724988625]),
+           "x2": ([1.02887307753, 0.894538055862, 0.356348467794, 0.591450437841],
+                  [1.13265687392, 0.76873473689, 0.87507131527, 2.20760547077])}
+    assert_allclose(z.var.ravel(), [1.41651364663, 0.277749252498, 0.277749252498, 4.23167144388], rtol=1e-6)
+    for term, (fit, half) in ref.items():
+        sm = zph_smooth(z, term)
+        assert sm.x.size == 40 and not sm.rank_deficient
+        assert_allclose(sm.x[[0, -1]], [z.x.min(), z.x.max()])
+        assert_allclose(sm.fit[[0, 9, 24, 39]], fit, rtol=1e-6)
+        assert_allclose((sm.upper - sm.fit)[[0, 9, 24, 39]], half, rtol=1e-6)
+        assert_allclose(sm.fit - sm.lower, sm.upper - sm.fit, rtol=1e-12)

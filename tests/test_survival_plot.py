@@ -88,4 +88,28 @@ def test_zph_plot_draws_the_scaled_residuals():
     assert_allclose(x, z.x)
     assert_allclose(y, z.residuals["x"])
     assert len(y) == int(d["e"].sum())
+    from spinestats.analysis.cox_zph import zph_smooth
+
+    sm = zph_smooth(z, "x")
+    drawn = [ln for ln in p.axes[0].get_lines() if ln.get_label() == "smooth"][0]
+    assert_allclose(drawn.get_ydata(), sm.fit)  # the smooth of plot(cox.zph), drawn as computed
+    assert [ln.get_ydata()[0] for ln in p.axes[0].get_lines() if ln.get_linestyle() == "-" and len(ln.get_ydata()) == 2][0] == 0.0
+    assert "Kaplan\u2013Meier\ntransform" in p.axes[0].get_xlabel() and "months" in p.axes[0].get_xlabel()
+    plt.close(p.figure)
+
+
+def test_group_with_one_patient_and_no_events_still_draws_and_says_so():
+    d = pd.concat([D[D["g"] == "a"], pd.DataFrame({"time": [5.0], "status": [0], "g": ["c"]})], ignore_index=True)
+    km = kaplan_meier(d, time="time", event="status", group="g", cause=1)
+    curves = km_curves(km, risk_times=[0, 2, 4, 6, 8])
+    p = plot_step_curves(curves, pvalue="Log-rank p = 0.5")
+    labels = [t.get_text() for t in p.ax.get_legend().get_texts()]
+    assert labels == ["a", "c (no events)"]
+    x, y = p.lines[1]
+    assert_allclose(y, 1.0) and x[-1] == 5.0  # flat at 1 up to the single patient's follow-up
+    assert p.table["Number at risk"][1] == [1, 1, 1, 0, 0]
+    # the test's p-value sits in a corner clear of the legend
+    r = p.figure.canvas.get_renderer()
+    note = [t for t in p.ax.texts if t.get_text() == "Log-rank p = 0.5"][0]
+    assert not note.get_window_extent(r).overlaps(p.ax.get_legend().get_window_extent(r))
     plt.close(p.figure)

@@ -29,5 +29,17 @@ z <- cox.zph(coxph(Surv(time,status)~x1+x2, data=d), transform="identity"); cat(
 library(survival); d <- read.csv("tests/data/cox1.csv")
 f <- coxph(Surv(time,status)~x1+x2, data=d)
 cat(sprintf("%.12g", summary(survfit(f, newdata=data.frame(x1=0.5, x2=1)), times=5)$surv), "\n")
+# plot(cox.zph) smooth (tests/test_survival_cox.py::test_zph_smooth_matches_plot_cox_zph)
+library(survival); library(splines); d <- read.csv("tests/data/cox1.csv")
+z <- cox.zph(coxph(Surv(time,status)~x1+x2, data=d))
+xx <- z$x; nsmo <- 40; df <- 4
+pred.x <- seq(from = min(xx), to = max(xx), length = nsmo)
+lmat <- ns(c(pred.x, xx), df = df, intercept = TRUE)
+pmat <- lmat[1:nsmo, ]; xmat <- lmat[-(1:nsmo), ]
+qmat <- qr(xmat); bk <- backsolve(qmat$qr[1:df, 1:df], diag(df)); xtx <- bk %*% t(bk)
+seval <- ((pmat %*% xtx) * pmat) %*% rep(1, df)
+for (i in 1:2) { yhat <- pmat %*% qr.coef(qmat, z$y[, i]); se2 <- 2 * sqrt(z$var[i, i] * seval)
+  cat(sprintf("%.12g", yhat[c(1, 10, 25, 40)]), "\n"); cat(sprintf("%.12g", se2[c(1, 10, 25, 40)]), "\n") }
+cat(sprintf("%.12g", z$var), "\n")
 
 sessionInfo()

@@ -1,0 +1,123 @@
+"""Placing a legend and a note (a test's p-value) where they cover no data.
+
+survminer puts the p-value in a free corner and the legend outside the
+curves; these helpers do the same from the drawn artists: each candidate
+position is tried, its window extent compared with every line, band, bar
+and marker of the axes, and the first free one kept.  When no corner is
+free the legend goes above the plotting area (outside it).  Nothing here
+computes a statistic; it only reads the drawn paths.
+"""
+
+from __future__ import annotations
+
+from matplotlib.collections import LineCollection, PathCollection
+from matplotlib.transforms import Bbox
+
+LEGEND_LOCS = ("upper right", "lower left", "lower right", "upper left", "center right", "center left")
+CORNERS = {  # axes-fraction anchor, ha, va
+    "lower left": ((0.03, 0.03), "left", "bottom"),
+    "lower right": ((0.97, 0.03), "right", "bottom"),
+    "upper right": ((0.97, 0.97), "right", "top"),
+    "upper left": ((0.03, 0.97), "left", "top"),
+}
+
+
+def _renderer(fig):
+    fig.draw_without_rendering()  # apply the layout first: extents then are final
+    return fig.canvas.get_renderer()
+
+
+def _shapes(ax, skip=()):
+    """Display-space (path, filled) of the data artists of ``ax``."""
+    out = []
+    skip = {id(a) for a in skip}
+    for line in ax.get_lines():
+        if line.get_visible() and id(line) not in skip and len(line.get_xydata()):
+            path = line.get_transform().transform_path(line.get_path())
+            out.append((path, False))
+            if line.get_marker() not in (None, "None", "", " ", "none"):
+                r = line.get_markersize() * ax.figure.dpi / 72 / 2
+                out += [(Bbox.from_extents(x - r, y - r, x + r, y + r), True) for x, y in path.vertices]
+    for coll in ax.collections:
+        if not coll.get_visible() or id(coll) in skip:
+            continue
+        if isinstance(coll, PathCollection):
+            for x, y in coll.get_offset_transform().transform(coll.get_offsets()):
+                out.append((Bbox.from_extents(x - 3, y - 3, x + 3, y + 3), True))
+            continue
+        filled = not isinstance(coll, LineCollection)
+        out += [(coll.get_transform().transform_path(p), filled) for p in coll.get_paths()]
+    for patch in ax.patches:
+        if patch.get_visible() and id(patch) not in skip:
+            out.append((patch.get_transform().transform_path(patch.get_path()), True))
+    return out
+
+
+def _hits(box: Bbox, shapes) -> bool:
+    inner = Bbox.from_extents(box.x0 + 0.5, box.y0 + 0.5, box.x1 - 0.5, box.y1 - 0.5)
+    for shape, filled in shapes:
+        if isinstance(shape, Bbox):
+            if Bbox.intersection(inner, shape) is not None:
+                return True
+        elif len(shape.vertices) and shape.intersects_bbox(inner, filled=filled):
+            return True
+    return False
+
+
+def _inside(box: Bbox, ax) -> bool:
+    a = ax.get_window_extent()
+    return box.x0 >= a.x0 - 0.5 and box.x1 <= a.x1 + 0.5 and box.y0 >= a.y0 - 0.5 and box.y1 <= a.y1 + 0.5
+
+
+def place_legend(ax, *, y_max: float | None = None, **kwargs):
+    """Put the legend of ``ax`` in the first corner free of data, else above the axes.
+
+    With ``y_max`` the y axis may grow (by a quarter of its range at a time,
+    up to ``y_max``) to make a free band above the curves, as for cumulative
+    incidence curves that stay low.  Returns the legend's location name
+    (``"outside"`` when above the plotting area).
+    """
+    for _ in range(3):
+        renderer = _renderer(ax.figure)
+        shapes = _shapes(ax)
+        for loc in LEGEND_LOCS:
+            leg = ax.legend(loc=loc, **kwargs)
+            if not _hits(leg.get_window_extent(renderer), shapes):
+                return loc
+        lo, hi = ax.get_ylim()
+        new = hi + 0.25 * (hi - lo) if y_max is None else min(hi + 0.25 * (hi - lo), y_max)
+        if y_max is None or new <= hi + 1e-12:
+            break
+        ax.set_ylim(lo, new)
+    # above the axes, in as many columns as fit its width
+    handles, labels = ax.get_legend_handles_labels()
+    renderer = _renderer(ax.figure)
+    width = ax.get_window_extent(renderer).width
+    for ncol in range(len(labels), 0, -1):
+        leg = ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=ncol, borderaxespad=0.0, **kwargs)
+        if leg.get_window_extent(renderer).width <= width:
+            break
+    return "outside"
+
+
+def place_note(ax, text: str, **kwargs):
+    """Write ``text`` in the first axes corner free of data, legend and other texts.
+
+    If no corner is free, the note goes under the legend's corner outside
+    the axes' top edge (above the plotting area).  Returns the Text artist.
+    """
+    renderer = _renderer(ax.figure)
+    shapes = _shapes(ax)
+    taken = []
+    leg = ax.get_legend()
+    if leg is not None:
+        taken.append(leg.get_window_extent(renderer))
+    taken += [t.get_window_extent(renderer) for t in ax.texts if t.get_visible() and str(t.get_text()).strip()]
+    for (xy, ha, va) in CORNERS.values():
+        t = ax.text(*xy, text, transform=ax.transAxes, ha=ha, va=va, **kwargs)
+        box = t.get_window_extent(renderer)
+        if _inside(box, ax) and not _hits(box, shapes) and not any(Bbox.intersection(box, b) is not None for b in taken):
+            return t
+        t.remove()
+    # above the axes at the right (the outside legend, if any, starts at the left)
+    return ax.text(1.0, 1.01, text, transform=ax.transAxes, ha="right", va="bottom", **kwargs)

@@ -1,0 +1,62 @@
+"""save_figure: one drawing per output (a spy counts the draws), RGB TIFF with dpi, Japanese text embedded."""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib
+from PIL import Image
+
+from spinestats.reports.figure_style import journal_figure, save_figure
+
+
+def _figure():
+    fig, ax = journal_figure("single")
+    ax.plot([0, 1, 2], [0, 1, 0], label="あり")
+    ax.set_xlabel("Months from start of treatment")
+    ax.set_title("分離手術")
+    ax.legend()
+    return fig
+
+
+def test_each_raster_dpi_is_rendered_once_and_shared_by_png_and_tiff(tmp_path, monkeypatch):
+    calls = []
+    original = matplotlib.figure.Figure.draw
+
+    def spy(self, renderer):
+        # matplotlib's layout passes run with drawing disabled (draw_* replaced on the renderer
+        # instance) or are cut short by an exception; only complete painting passes are counted
+        inner = getattr(renderer, "_renderer", renderer)  # MixedModeRenderer wraps the vector renderer
+        painting = all("draw_path" not in getattr(r, "__dict__", {}) for r in (renderer, inner))
+        out = original(self, renderer)
+        if painting:
+            calls.append(type(renderer).__name__)
+        return out
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "draw", spy)
+    paths = save_figure(_figure(), tmp_path, "fig", formats=("pdf", "svg", "png", "tiff"), dpis=(150, 300))
+    assert [p.name for p in paths] == ["fig.pdf", "fig.svg", "fig_150dpi.png", "fig_300dpi.png",
+                                       "fig_150dpi.tiff", "fig_300dpi.tiff"]
+    # one painting pass per vector format, one Agg render per dpi (not one per dpi and raster format)
+    assert sorted(calls) == ["MixedModeRenderer", "MixedModeRenderer", "RendererAgg", "RendererAgg"], calls
+
+
+def test_tiff_and_png_are_rgb_with_the_requested_dpi(tmp_path):
+    paths = save_figure(_figure(), tmp_path, "fig", formats=("png", "tiff"), dpis=(300,))
+    for p in paths:
+        with Image.open(p) as im:
+            assert im.mode == "RGB"
+            assert [round(float(v)) for v in im.info["dpi"]] == [300, 300]
+            if p.suffix == ".tiff":
+                assert im.info["compression"] == "tiff_lzw"
+    with Image.open(paths[0]) as a, Image.open(paths[1]) as b:
+        assert a.tobytes() == b.tobytes()  # the same pixels
+
+
+def test_japanese_text_is_embedded_as_truetype_in_pdf_and_editable_in_svg(tmp_path):
+    pdf, svg = save_figure(_figure(), tmp_path, "fig", formats=("pdf", "svg"))
+    raw = pdf.read_bytes()
+    assert b"IPAexGothic" in raw and b"DejaVuSans" in raw
+    assert b"/Subtype /Type3" not in raw  # TrueType (fonttype 42), not Type 3 outlines
+    text = svg.read_text(encoding="utf-8")
+    assert "分離手術" in text and re.search(r"font-family[^;\"]*IPAexGothic", text)
