@@ -474,7 +474,7 @@ def meta_reml(data: pd.DataFrame, *, yi: str, vi: str, labels: str | None = None
     check_column(data, vi, "vi")
     lab = None if labels is None else data[check_column(data, labels, "labels")].astype(str).tolist()
     check_choice(test, ("z", "knha"), "test")
-    return rma_reml(data[yi].to_numpy(dtype=float), data[vi].to_numpy(dtype=float), labels=lab, test=test,
+    return rma_reml(data[yi].astype(float).tolist(), data[vi].astype(float).tolist(), labels=lab, test=test,
                     level=conf_level_or_alias(conf_level, level), **options)
 
 
@@ -497,7 +497,7 @@ def reitsma(data: pd.DataFrame, *, tp: str = "tp", fp: str = "fp", fn: str = "fn
     data = _frame(data)
     cols = {p: check_column(data, c, p) for p, c in (("tp", tp), ("fp", fp), ("fn", fn), ("tn", tn))}
     lab = None if labels is None else data[check_column(data, labels, "labels")].astype(str).tolist()
-    return _reitsma(*(data[cols[p]].to_numpy() for p in ("tp", "fp", "fn", "tn")), labels=lab,
+    return _reitsma(*(data[cols[p]].tolist() for p in ("tp", "fp", "fn", "tn")), labels=lab,
                     correction=correction, level=conf_level_or_alias(conf_level, level))
 
 

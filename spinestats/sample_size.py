@@ -96,7 +96,7 @@ def auc_precision(*, auc: float, prevalence: float, precision: float, conf_level
 
 def kappa(*, kappa0: float, kappa1: float, prevalence: float, alpha: float = 0.05, power: float = 0.8,
           sides: int = 2):
-    """Cases to distinguish kappa1 from kappa0, two raters, binary rating (R ``irr::N.cohen.kappa``).
+    """Cases to distinguish kappa1 from kappa0, two raters, binary rating (Donner & Eliasziw 1992).
 
     Examples
     --------
