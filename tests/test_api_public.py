@@ -20,6 +20,7 @@ import pytest
 import spinestats as ss
 import spinestats.api as api
 import spinestats.sample_size as sample_size_module
+from spinestats.analysis import median_ci as median_ci_module
 from spinestats.analysis.core import params
 from spinestats.analysis.cox import cox_ph
 from spinestats.analysis.kaplan_meier import kaplan_meier as km_core
@@ -61,7 +62,7 @@ def test_import_is_cheap():
     assert out.strip() == "[]"
 
 
-@pytest.mark.parametrize("module", [api, sample_size_module, params])
+@pytest.mark.parametrize("module", [api, sample_size_module, params, median_ci_module])
 def test_docstring_examples_run(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0
