@@ -5,6 +5,26 @@ Python (``NaN`` and infinities become ``None``; NumPy scalars become Python
 numbers; nested results, tuples and DataFrames are converted recursively), and
 :meth:`Result.to_frame` gives a tidy table.  Subclasses override
 ``to_frame`` when their natural table is not the one-row summary.
+
+For people (a terminal or Jupyter):
+
+* ``==`` compares two results field by field, NumPy-aware (arrays by shape
+  and values, ``NaN`` equal to ``NaN``; DataFrames with ``DataFrame.equals``);
+  results are *not hashable* (``hash(result)`` raises ``TypeError``) because
+  they hold arrays and tables.  Use ``result.to_dict()`` as a stable key.
+* NumPy arrays in a result are read-only (``flags.writeable`` is False), so a
+  frozen result cannot be changed in place; ``arr.copy()`` gives a writable copy.
+* ``repr(result)`` is one short line of the scalar fields and the shapes of
+  the arrays, never the arrays themselves.
+* :meth:`Result.summary` is ``to_frame()`` with its numbers formatted as the
+  report tables format them (p-values, ``estimate (lower–upper)``), and
+  ``_repr_html_`` shows that table in Jupyter.
+
+Subclasses are ordinary ``@dataclasses.dataclass(frozen=True)`` classes; the
+base's :meth:`__init_subclass__` keeps the dataclass decorator from replacing
+``__eq__``, ``__hash__`` and ``__repr__`` with field-tuple versions that fail
+on arrays.  A subclass that defines ``__post_init__`` must call
+``super().__post_init__()``.
 """
 
 from __future__ import annotations
@@ -53,9 +73,157 @@ def to_jsonable(value: Any) -> Any:
     return str(value)
 
 
+def values_equal(a: Any, b: Any) -> bool:
+    """NumPy- and pandas-aware equality of two field values (``NaN`` equals ``NaN``)."""
+    if a is b:
+        return True
+    if isinstance(a, (pd.DataFrame, pd.Series)) or isinstance(b, (pd.DataFrame, pd.Series)):
+        return type(a) is type(b) and a.equals(b)
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        x, y = np.asarray(a), np.asarray(b)
+        if x.shape != y.shape:
+            return False
+        if x.dtype.kind in "fc" and y.dtype.kind in "fc":
+            return bool(np.array_equal(x, y, equal_nan=True))
+        try:
+            return bool(np.array_equal(x, y))
+        except (TypeError, ValueError):
+            return all(values_equal(u, v) for u, v in zip(x.ravel().tolist(), y.ravel().tolist()))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(values_equal(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(values_equal(u, v) for u, v in zip(a, b))
+    if isinstance(a, (float, np.floating)) and isinstance(b, (float, np.floating)):
+        return bool(a == b or (math.isnan(a) and math.isnan(b)))
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def _short(value: Any) -> str | None:
+    """A few characters describing ``value`` for ``repr``, or None to leave it out."""
+    if value is None or isinstance(value, (bool, np.bool_, int, np.integer, str)):
+        text = repr(value.item() if isinstance(value, np.generic) else value)
+        return text if len(text) <= 40 else text[:37] + "...'"
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.6g}"
+    if isinstance(value, np.ndarray):
+        return f"<array {'x'.join(map(str, value.shape))}>"
+    if isinstance(value, pd.DataFrame):
+        return f"<table {value.shape[0]}x{value.shape[1]}>"
+    if isinstance(value, (list, tuple, dict)):
+        return f"<{len(value)} items>"
+    if isinstance(value, Result):
+        return f"<{type(value).__name__}>"
+    return None
+
+
+#: columns a bare ``lower``/``upper`` pair belongs to, when the table has one
+_CI_OWNERS = ("estimate", "auc", "kappa", "hr", "or", "rr", "value", "survival", "cif", "icc", "mean",
+              "difference", "sensitivity", "specificity", "proportion", "rate")
+
+
+def _p_column(name: str) -> bool:
+    return (name in ("p", "p_value", "pvalue", "global_p") or name.endswith("_p") or name.startswith("p_")
+            or "_p_" in name)
+
+
 @dataclasses.dataclass(frozen=True)
 class Result:
-    """Base class of every analysis result (a frozen dataclass)."""
+    """Base class of every analysis result (a frozen dataclass).
+
+    Results compare by value, are not hashable, hold read-only arrays, print
+    as one short line and have :meth:`summary` (see the module docstring).
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Runs before the subclass's @dataclass decorator: an attribute already
+        # in the class dict is one the decorator leaves alone.
+        for name in ("__eq__", "__hash__", "__repr__"):
+            if name not in cls.__dict__:
+                setattr(cls, name, Result.__dict__[name])
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray) and value.flags.writeable:
+                if not value.flags.owndata:
+                    # a view of someone else's array: keep theirs writable
+                    value = value.copy()
+                    object.__setattr__(self, f.name, value)
+                value.flags.writeable = False
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(values_equal(getattr(self, f.name), getattr(other, f.name)) for f in dataclasses.fields(self))
+
+    def __hash__(self) -> int:
+        raise TypeError(f"unhashable type: '{type(self).__name__}' (results compare by value; "
+                        "use result.to_dict() as a key)")
+
+    def __repr__(self) -> str:
+        parts = []
+        for f in dataclasses.fields(self):
+            if not f.repr:
+                continue
+            text = _short(getattr(self, f.name))
+            if text is not None:
+                parts.append(f"{f.name}={text}")
+        shown = parts[:8] + (["..."] if len(parts) > 8 else [])
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    def summary(self, digits: int = 3) -> pd.DataFrame:
+        """:meth:`to_frame` formatted for reading: every cell a string.
+
+        p-values as the report writes them (``"p = 0.042"``, ``"p < 0.001"``),
+        an ``x``/``x_lower``/``x_upper`` (or ``lower``/``upper``) trio as one
+        ``"x (lower–upper)"`` column, other numbers with ``digits`` decimals,
+        counts as whole numbers, negative numbers with a true minus (U+2212).
+        """
+        from spinestats.reports.formatting import MISSING, fmt_number, format_ci, format_p  # presentation hook
+
+        frame = self.to_frame()
+        cols = list(frame.columns)
+        out = pd.DataFrame(index=frame.index)
+        used: set[str] = set()
+        for c in cols:
+            if c in used:
+                continue
+            name = str(c)
+            lo, hi = (f"{name}_lower", f"{name}_upper")
+            if lo not in cols:
+                lo, hi = ("lower", "upper") if name in _CI_OWNERS else (lo, hi)
+            if lo in cols and hi in cols and lo not in used:
+                out[f"{name} (CI)"] = [
+                    _minus(format_ci(_num(e), _num(a), _num(b), digits=digits))
+                    for e, a, b in zip(frame[c], frame[lo], frame[hi])
+                ]
+                used.update({c, lo, hi})
+                continue
+            used.add(c)
+            series = frame[c]
+            if _p_column(name) and pd.api.types.is_numeric_dtype(series):
+                out[name] = [format_p(_num(v)) for v in series]
+            elif pd.api.types.is_bool_dtype(series):
+                out[name] = ["yes" if v else "no" for v in series]
+            elif pd.api.types.is_integer_dtype(series):
+                out[name] = [_minus(str(int(v))) for v in series]
+            elif pd.api.types.is_float_dtype(series):
+                out[name] = [_minus(fmt_number(_num(v), digits)) for v in series]
+            else:
+                out[name] = [MISSING if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+                             for v in series]
+        return out
+
+    def _repr_html_(self) -> str:
+        """The :meth:`summary` table as HTML (cells escaped), for Jupyter."""
+        import html
+
+        table = self.summary().to_html(index=False, escape=True, border=0)
+        return f"<p><b>{html.escape(type(self).__name__)}</b></p>\n{table}"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-safe dictionary of every field."""
@@ -69,3 +237,18 @@ class Result:
             if v is None or isinstance(v, (int, float, str, bool))
         }
         return pd.DataFrame([row])
+
+
+def _minus(text: str) -> str:
+    """Typographic minus sign (U+2212) in a formatted number."""
+    return text.replace("-", "\u2212")
+
+
+def _num(value: Any) -> float | None:
+    if value is None or value is pd.NA:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None

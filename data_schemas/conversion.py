@@ -50,7 +50,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from spinestats.analysis import wbb
+from spinestats import wbb_notation as wbb
 from spinestats.data_schemas import date_hints, japanese_dates
 from spinestats.data_schemas.records import Problem
 from spinestats.data_schemas.schema import Column

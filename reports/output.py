@@ -19,33 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from spinestats.errors import UsageError
 
+from spinestats.formula_escape import FORMULA_PREFIXES, escape_formula, escape_frame  # noqa: F401  (re-exported)
+
 if TYPE_CHECKING:  # pandas is imported when a table is written, not when a command starts
     import pandas as pd
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_formula(value: Any) -> Any:
-    """Prefix a text cell that a spreadsheet would run as a formula with ``'``.
-
-    Numbers are left alone (``-3`` is a number, not a formula); only strings
-    are escaped.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells and headers are formula-safe."""
-    import pandas as pd
-
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(escape_formula)
-    out.columns = [escape_formula(str(c)) for c in out.columns]
-    return out
 
 
 def dumps_results(results: dict[str, Any]) -> str:

@@ -72,7 +72,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from spinestats.analysis.cirt_dose import cirt_dose
 from spinestats.analysis.cox import cox_ph
@@ -83,6 +82,7 @@ from spinestats.analysis.finegray import fine_gray
 from spinestats.analysis.gray_test import gray_test
 from spinestats.analysis.kaplan_meier import kaplan_meier
 from spinestats.analysis.logrank import logrank_test
+from spinestats.analysis.median_ci import median_ci
 from spinestats.analysis.result import to_jsonable
 from spinestats.errors import DataError, SpinestatsError, UsageError
 from spinestats.analysis.survival_table import cuminc_summary, survfit_summary
@@ -448,12 +448,8 @@ def _risk_times(d: pd.DataFrame, time: str, unit: str) -> np.ndarray:
 
 def _median_observed(x: np.ndarray, conf_level: float = 0.95) -> dict[str, Any]:
     """Sample median with the distribution-free order-statistic CI (R: sort(x)[qbinom(0.025, n, 0.5)] ...)."""
-    x = np.sort(np.asarray(x, dtype=float))
-    n = x.size
-    r = int(stats.binom.ppf((1 - conf_level) / 2, n, 0.5))
-    lo = x[r - 1] if r >= 1 else np.nan
-    hi = x[n - r] if r >= 1 else np.nan
-    return {"estimate": float(np.median(x)), "lower": _num(lo), "upper": _num(hi),
+    m = median_ci(x, conf_level)
+    return {"estimate": m.estimate, "lower": _num(m.lower), "upper": _num(m.upper),
             "method": "median of the observed times (death or last follow-up) with the order-statistic CI "
                       "(coverage >= 95%)"}
 

@@ -2,5 +2,8 @@
 
 :mod:`spinestats.analysis.core.newton` holds the one hardened Newton-Raphson
 solver behind every logistic fit (calibration, risk validation, Firth and
-plain maximum likelihood).
+plain maximum likelihood); :mod:`~spinestats.analysis.core.multiplicity` the
+one Holm adjustment; :mod:`~spinestats.analysis.core.params` the checks of
+the public API's options; :mod:`~spinestats.analysis.core.usage` which
+optional packages computed something.
 """

@@ -41,8 +41,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spinestats.analysis.kaplan_meier import km_curve
-
 DAYS_PER_MONTH = 365.25 / 12
 N = 47
 HISTOLOGY = (["osteosarcoma"] * 14 + ["chondrosarcoma"] * 9 + ["malignant peripheral nerve sheath tumour"] * 6
@@ -58,9 +56,21 @@ FIRST_MATCH = {2013: 1610}
 
 
 def _km_at(time: np.ndarray, event: np.ndarray, t: float) -> float:
-    c = km_curve(time, event)
-    k = np.searchsorted(c.time, t, side="right") - 1
-    return float(c.survival[k]) if k >= 0 else 1.0
+    """Product-limit survival at ``t``, for the generator's calibration only.
+
+    The same arithmetic as :func:`spinestats.analysis.kaplan_meier.km_curve`
+    (so the committed CSV does not change), written here because the input
+    layer does not import the statistics layer.
+    """
+    time = np.asarray(time, dtype=float)
+    event = np.asarray(event, dtype=bool)
+    ut, inv = np.unique(time, return_inverse=True)
+    d = np.bincount(inv, weights=event, minlength=ut.size)
+    exits = np.bincount(inv, minlength=ut.size)
+    nrisk = time.size - np.concatenate(([0], np.cumsum(exits)[:-1]))
+    surv = np.cumprod(np.where(nrisk > 0, 1 - d / np.where(nrisk > 0, nrisk, 1), 1.0))
+    k = np.searchsorted(ut, t, side="right") - 1
+    return float(surv[k]) if k >= 0 else 1.0
 
 
 def _candidate(rng: np.random.Generator) -> pd.DataFrame:

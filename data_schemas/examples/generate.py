@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from spinestats.reports.output import escape_frame
+from spinestats.formula_escape import escape_frame
 
 SYNTHETIC_COMMENT = ("# SYNTHETIC DATA: reconstructed from published aggregates (Matsumoto, Fukushima J Med Sci); "
                      "not patient data.")
