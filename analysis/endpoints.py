@@ -34,6 +34,7 @@ import pandas as pd
 
 from spinestats.analysis.result import Result
 from spinestats.errors import DataError, UsageError
+from spinestats.vocabulary import ENDPOINT_LABELS
 
 UNITS = {"months": 365.25 / 12, "days": 1.0, "years": 365.25}
 CONVERSION = {
@@ -42,12 +43,7 @@ CONVERSION = {
     "years": "years = days / 365.25",
 }
 ENDPOINTS = ("os", "lc", "dmfs", "pfs")
-LABELS = {
-    "os": "Overall survival",
-    "lc": "Local control",
-    "dmfs": "Distant-metastasis-free survival",
-    "pfs": "Progression-free survival",
-}
+LABELS = ENDPOINT_LABELS
 REQUIRED = ("treatment_date", "local_recurrence", "local_recurrence_date", "distant_metastasis",
             "distant_metastasis_date", "death", "death_date", "last_follow_up_date")
 

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from spinestats.analysis.result import Result
+from spinestats.vocabulary import label_matches
 from spinestats.errors import DataError, UsageError
 
 
@@ -70,23 +71,8 @@ class ScoreTruth(Result):
         }
 
 
-def _label_matches(values: pd.Series, positive: Any) -> pd.Series:
-    """Rows equal to ``positive``, comparing as strings when types differ (``1`` vs ``"1"``)."""
-    direct = values == positive
-    if direct.any():
-        return direct
-    try:  # "1" given on the command line for a numeric 0/1 (or 1.0) column
-        target = float(str(positive).strip())
-        numeric = pd.to_numeric(values, errors="coerce")
-        if numeric.notna().any() and (numeric == target).any():
-            return (numeric == target).fillna(False).astype(bool)
-    except ValueError:
-        pass
-    return values.astype(str).str.strip() == str(positive).strip()
-
-
 #: public name: every command reads a reference column the same way (multicenter as accuracy)
-label_matches = _label_matches
+_label_matches = label_matches
 
 
 def class_size_warnings(n_pos: float, n_neg: float, min_per_class: int = 10) -> tuple[str, ...]:

@@ -146,7 +146,7 @@ def score_truth_problems(data: pd.DataFrame, score: str, truth: str, positive: o
             out += [Problem(file, int(line), score, _shown(value), rule,
                             "a score: a finite number (higher = more likely positive)") for line in lines]
     if truth in data.columns:
-        from spinestats.analysis.score_input import label_matches
+        from spinestats.vocabulary import label_matches
 
         ref = data[truth]
         filled = ref.notna().to_numpy()

@@ -380,11 +380,9 @@ class Labels:
             return self._endpoints[name]
         if default is not None:
             return default
-        try:
-            from spinestats.analysis.endpoints import LABELS as _EP
-        except ImportError:  # pragma: no cover
-            _EP = {}
-        return _EP.get(name, humanise(name))
+        from spinestats.vocabulary import ENDPOINT_LABELS
+
+        return ENDPOINT_LABELS.get(name, humanise(name))
 
     def has_endpoint_label(self, name: str) -> bool:
         return name in self._endpoints

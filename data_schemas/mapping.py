@@ -123,6 +123,8 @@ def _dates(value: Any, where: str) -> str | None:
     fmt = str(value)
     if fmt.lower() in ("iso", "excel"):
         return fmt.lower()
+    if fmt.lower() in ("japanese_era", "wareki"):  # 令和/平成/昭和 dates (data_schemas/japanese_dates.py)
+        return "japanese_era"
     import datetime as dt
 
     expected = ("'iso' (YYYY-MM-DD), 'excel' (serial day numbers) or a date format with year, month and day "

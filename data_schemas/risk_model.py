@@ -41,11 +41,15 @@ def _nonfinite(value: Any, where: str, out: list[str]) -> None:
             _nonfinite(v, f"{where}.{k}" if where else str(k), out)
 
 
+def _schema() -> dict:
+    from importlib import resources
+
+    return json.loads(resources.files("spinestats.data_schemas").joinpath("risk_model.schema.json").read_text("utf-8"))
+
+
 def check_model_document(doc: Any) -> list[str]:
     """Every problem of a parsed model document, as ``"field: what is wrong"`` sentences."""
     import jsonschema
-
-    from spinestats.analysis.risk_model import _schema
 
     problems: list[str] = []
     _nonfinite(doc, "", problems)
@@ -105,8 +109,11 @@ def check_model_document(doc: Any) -> list[str]:
     return problems
 
 
-def load_risk_model(path: str | os.PathLike[str]):
-    """A validated :class:`spinestats.analysis.risk_model.RiskModel` from a model JSON file.
+def load_risk_model(path: str | os.PathLike[str], build=None):
+    """A model JSON file, checked: its text, or ``build(text)`` (e.g. ``analysis.risk_model.model_from_json``).
+
+    The input layer checks the document; the statistics layer builds the
+    model object, so ``data_schemas`` never imports ``analysis``.
 
     Raises
     ------
@@ -116,8 +123,6 @@ def load_risk_model(path: str | os.PathLike[str]):
         the file is not a valid model; the message names the file and every
         faulty field (exit 1).
     """
-    from spinestats.analysis.risk_model import model_from_json
-
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"model file {path}: no such file")
@@ -135,7 +140,9 @@ def load_risk_model(path: str | os.PathLike[str]):
     if problems:
         raise DataError(f"model file {path}: refused, {len(problems)} problem(s):\n"
                         + "\n".join(f"  {p}" for p in problems))
+    if build is None:
+        return text
     try:
-        return model_from_json(text)
+        return build(text)
     except UsageError as exc:  # e.g. a newer schema version
         raise DataError(f"model file {path}: {exc}") from None

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from scipy import stats
 
 from spinestats.analysis.bivariate_meta import BivariateResult
+from spinestats.analysis.core.critical import z_critical
 from spinestats.analysis.meta_reml import MetaResult
 from spinestats.reports.figure_style import PALETTE, journal_figure
 from spinestats.reports.forest import ForestRow, ForestSummary, forest
@@ -45,7 +45,7 @@ def forest_plot(meta: MetaResult, *, label: str = "Estimate", ax=None, show_pred
         x = np.asarray(x, dtype=float)
         return 1.0 / (1.0 + np.exp(-x)) if on_logit else x
 
-    z = stats.norm.ppf(0.975)
+    z = z_critical(0.95)
     y = np.asarray(meta.yi, dtype=float)
     se = np.sqrt(np.asarray(meta.vi, dtype=float))
     rows = [ForestRow(label=str(lab), estimate=float(back(yi)), lower=float(back(yi - z * s)), upper=float(back(yi + z * s)),

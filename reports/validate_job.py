@@ -80,28 +80,11 @@ REFERENCES = (
 
 
 def load_model(path: str | Path):
-    """A risk model JSON, read as ``spinestats predict`` reads it, with non-finite numbers refused.
-
-    ``model_from_json`` validates the schema; non-finite coefficients,
-    covariances or baseline values are refused here too (a JSON file can hold
-    ``NaN``/``Infinity`` that Python's parser accepts).
-    """
+    """A risk model JSON, read and checked exactly as ``spinestats predict`` reads it (same refusals)."""
     from spinestats.analysis.risk_model import model_from_json
+    from spinestats.data_schemas.risk_model import load_risk_model
 
-    p = Path(path)
-    if not p.is_file():
-        raise UsageError(f"MODEL.json {p}: no such file")
-    model = model_from_json(p.read_text(encoding="utf-8"))
-    checks = {"coefficients": model.coefficients, "covariance": [x for row in model.covariance for x in row],
-              "center": model.center}
-    for k in ("time", "hazard", "events"):
-        checks[f"baseline/{k}"] = model.baseline.get(k, []) if isinstance(model.baseline, dict) else []
-    for name, values in checks.items():
-        bad = [i for i, v in enumerate(values) if not (isinstance(v, (int, float)) and math.isfinite(v))]
-        if bad:
-            raise UsageError(f"the model file does not match risk_model.schema.json at {name}/{bad[0]}: "
-                             f"{values[bad[0]]!r} is not a finite number")
-    return model
+    return load_risk_model(path, build=model_from_json)
 
 
 def _model_path(model: str | Path, data_path: str | Path | None) -> Path:
@@ -175,12 +158,11 @@ def _measures(d: pd.DataFrame, *, horizon: float, cause: int, censor: int, conf_
 
 
 def _pool(per: list[dict], conf_level: float, warnings: list[str]) -> dict[str, Any]:
-    from scipy import stats
-
+    from spinestats.analysis.core.critical import z_critical
     from spinestats.analysis.meta_reml import rma_reml
     from spinestats.analysis.pooled_auc import pool_auc, pool_calibration_slope
 
-    z = stats.norm.ppf(0.5 + conf_level / 2)
+    z = z_critical(conf_level)
     out: dict[str, Any] = {}
 
     def block(pm, scale):

@@ -16,6 +16,7 @@ import pytest
 from spinestats.analysis.risk_model import model_to_json
 from spinestats.data_schemas.examples import cohort_fracture
 from spinestats.data_schemas.loading import load
+from spinestats.analysis.risk_model import model_from_json
 from spinestats.data_schemas.risk_model import load_risk_model
 from spinestats.errors import DataError
 from spinestats.reports import fracture_job
@@ -96,8 +97,8 @@ def test_all_problems_are_listed_at_once(tmp_path, models):
 
 
 def test_untampered_models_load(models):
-    assert load_risk_model(models["finegray"]).model_type == "finegray"
-    assert len(load_risk_model(models["firth"]).coefficients) == 4  # intercept, sins_total, two modality levels
+    assert load_risk_model(models["finegray"], build=model_from_json).model_type == "finegray"
+    assert len(load_risk_model(models["firth"], build=model_from_json).coefficients) == 4  # intercept, sins_total, two modality levels
 
 
 def test_not_json_is_a_data_error(tmp_path):

@@ -198,7 +198,7 @@ def test_model_with_non_finite_coefficient_is_refused(tmp_path, mel):
     doc["coefficients"][0] = float("inf")
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(doc), encoding="utf-8")  # Python writes Infinity, which json.loads accepts
-    with pytest.raises(UsageError, match="not a finite number"):
+    with pytest.raises(DataError, match="not a finite"):  # the same refusal as predict
         validate_job.load_model(path)
 
 

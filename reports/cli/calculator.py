@@ -101,7 +101,7 @@ def _sins_fields() -> tuple[str, list[dict]]:
 
 def _risk_section(model) -> tuple[str, dict]:
     """The fracture-risk form and the model data the browser needs."""
-    from scipy.special import ndtri  # the normal quantile that scipy.stats.norm.ppf (and predict) use
+    from spinestats.analysis.core.critical import z_critical
 
     inputs, fields, seen = [], [], {}
     for c in model.coding:
@@ -148,7 +148,7 @@ def _risk_section(model) -> tuple[str, dict]:
     data = {"model_type": model.model_type, "horizon": model.horizon, "coding": list(model.coding),
             "coefficients": list(model.coefficients), "covariance": [list(r) for r in model.covariance],
             "center": list(model.center), "baseline": model.baseline if model.model_type == "finegray" else {},
-            "z": float(ndtri(0.975)), "inputs": inputs}
+            "z": z_critical(0.95), "inputs": inputs}
     return block, data
 
 

@@ -62,7 +62,7 @@ def command(model_file, file, mapping, sheet, level, key, out, output, force) ->
     """Predicted risk of fracture by the model's horizon, with its CI, per patient."""
     import pandas as pd
 
-    from spinestats.analysis.risk_model import predict_risk
+    from spinestats.analysis.risk_model import model_from_json, predict_risk
     from spinestats.data_schemas.loading import load
     from spinestats.data_schemas.privacy import KEY_ENV, LEGACY_KEY_ENV, LazyKey, pseudonymise
     from spinestats.data_schemas.risk_model import load_risk_model
@@ -77,7 +77,7 @@ def command(model_file, file, mapping, sheet, level, key, out, output, force) ->
         raise UsageError(f"--level must be between 0 and 1; got {level}")
     if output is not None:
         check_output_file(output, [model_file, file, mapping], force, option="--output")
-    model = load_risk_model(model_file)
+    model = load_risk_model(model_file, build=model_from_json)
     lazy = LazyKey(Path(file).resolve().parent, key or os.environ.get(KEY_ENV) or os.environ.get(LEGACY_KEY_ENV))
     table = load(file, schema=prediction_schema(model), mapping=mapping, sheet=sheet, id_key=lazy)
     secret = lazy.get().secret

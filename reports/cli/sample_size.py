@@ -88,6 +88,9 @@ def command() -> None:
 def criteria(plan_path, null_sensitivity, expected_sensitivity, null_specificity, expected_specificity, prevalence,
              power, alpha, multiplicity, as_json) -> None:
     """Patients needed for the prespecified success criteria (exact binomial power, Flahault 2005)."""
+    from spinestats.analysis import sample_size as ss
+    from spinestats.analysis.result import to_jsonable
+
     crit: dict = {}
     plan_alpha, plan_mult = 0.05, "all"
     if plan_path is not None:

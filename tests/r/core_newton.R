@@ -13,3 +13,5 @@ print(sum(w * dbinom(y, 1, fitted(f), log = TRUE)), digits = 15)  # weighted log
 # constant predictor: R aliases it (NA); separation: R warns "fitted probabilities numerically 0 or 1"
 print(coef(glm(y ~ rep(2, 12), family = binomial)))
 print(suppressWarnings(coef(glm(as.numeric(x > 0.3) ~ x, family = binomial))))
+
+sessionInfo()
