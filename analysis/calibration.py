@@ -49,7 +49,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.special import expit, logit
+from scipy.special import logit
 
 from spinestats.analysis.concordance import prediction_input
 from spinestats.analysis.core.newton import LogisticFit, logistic_fit

@@ -128,7 +128,7 @@ def flow_figure(flows: Mapping, *, title: str = "Participant flow (STARD 2015)",
     centres = f" from {n_centres} centres" if n_centres > 1 else ""
     rows = (0.93, 0.72, 0.50, 0.30, 0.09) if test else (0.86, 0.50, 0.14)
     x_main = 0.30
-    top = _box(ax, x_main, rows[0], f"Records read{centres}\nn = {int(f['n_read'])}")
+    _box(ax, x_main, rows[0], f"Records read{centres}\nn = {int(f['n_read'])}")
     excl_text = f"Excluded, n = {int(f['n_excluded'])}" + ("\n" + "\n".join(excl_lines) if excl_lines else "")
     y_excl = (rows[0] + rows[1]) / 2 if test else rows[1]
     _box(ax, 0.60, y_excl, excl_text, color=PALETTE[1], ha="left")

@@ -16,7 +16,7 @@ import numpy as np
 from spinestats.analysis.calibration import CalibrationResult
 from spinestats.analysis.cuminc import CumulativeIncidence
 from spinestats.analysis.decision_curve import DecisionCurve
-from spinestats.reports.figure_style import PALETTE, RC, journal_figure, series_style
+from spinestats.reports.figure_style import RC, journal_figure, series_style
 from spinestats.reports.placement import place_legend
 
 

@@ -551,9 +551,9 @@ def run_plan(
                     with reporter.step(f"{entry.key} ({entry.type})"):
                         outcomes.append(call_job(entry.type, entry.key, args, plan.output.width, tstyle,
                                                  labels_by_key[entry.key]))
-        used: set[str] = set()  # optional packages that computed something (named in the methods)
+        packages_used: set[str] = set()  # optional packages that computed something (named in the methods)
         for (entry, _), (section, numeric, job_used) in zip(todo, outcomes):
-            used.update(job_used)
+            packages_used.update(job_used)
             if numeric:
                 numeric_warnings.append(f"analysis '{entry.key}': {len(numeric)} numerical warning(s) while computing: "
                                         + "; ".join(numeric[:5]))
@@ -584,7 +584,7 @@ def run_plan(
             if inp.table is not None and inp.table.exclusions:
                 report_warnings += exclusion_sentences(name, inp.table.exclusions,
                                                        plan.labels_for([name], strict=False))
-        versions = software_versions(used | ({"matplotlib"} if any(sec.figures for sec in sections) else set()))
+        versions = software_versions(packages_used | ({"matplotlib"} if any(sec.figures for sec in sections) else set()))
         methods = methods_paragraph(sections, seed=plan.seed, versions=versions, synthetic=synthetic)
         results: dict[str, Any] = {
             "schema_version": RESULTS_SCHEMA_VERSION,

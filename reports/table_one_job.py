@@ -53,15 +53,18 @@ def table_one_table(result: TableOneResult, labels: Labels | None = None, digits
         name = labels.variable(v.variable)
         if v.kind == "continuous":
             if v.nonnormal:
-                cell = lambda st: (f"{fmt_number(st.get('median'), digits)} ({fmt_number(st.get('q1'), digits)}"
-                                   f"\u2013{fmt_number(st.get('q3'), digits)})")
+                def cell(st):
+                    return (f"{fmt_number(st.get('median'), digits)} ({fmt_number(st.get('q1'), digits)}"
+                            f"\u2013{fmt_number(st.get('q3'), digits)})")
                 add(f"{name}, median (IQR)", cell(o), [cell(v.stats[g]) for g in groups], v.p_value, letter, v.smd)
             else:
-                cell = lambda st: f"{fmt_number(st.get('mean'), digits)} ({fmt_number(st.get('sd'), digits)})"
+                def cell(st):
+                    return f"{fmt_number(st.get('mean'), digits)} ({fmt_number(st.get('sd'), digits)})"
                 add(f"{name}, mean (SD)", cell(o), [cell(v.stats[g]) for g in groups], v.p_value, letter, v.smd)
         else:
             levels = labels.order(v.variable, list(v.levels))
-            counts = lambda st, lev: format_n_percent(st["counts"].get(lev, 0), st["n"], digits)
+            def counts(st, lev):
+                return format_n_percent(st["counts"].get(lev, 0), st["n"], digits)
             ref = labels.reference(v.variable, levels)
             if len(levels) == 2 and ref in [level_key(x) for x in levels]:
                 lev = next(x for x in levels if level_key(x) != ref)

@@ -69,7 +69,7 @@ def command(file, schema, mapping, sheet, case, raters, reader, measure, out, fo
     echo_warnings(section)
 
 
-def _pair_table(r: dict) -> pd.DataFrame | None:
+def _pair_table(r: dict) -> "pd.DataFrame | None":  # noqa: F821 (pandas is imported lazily)
     """Every reader pair's kappa (unweighted, linear, quadratic) in one table; None with two readers."""
     import pandas as pd
 

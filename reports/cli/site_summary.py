@@ -97,7 +97,7 @@ def command(file, schema, mapping, sheet, centre, score, truth, positive, time_c
     from spinestats.data_schemas.plan_lock import plan_hash as compute_plan_hash
     from spinestats.data_schemas.privacy import study_key
     from spinestats.data_schemas.site_bundle import make_bundle, write_bundle
-    from spinestats.reports.multicenter_job import SYNTHETIC_MARK, exclusion_reason
+    from spinestats.reports.multicenter_job import SYNTHETIC_MARK
     from spinestats.reports.output import check_output_file
 
     if min_cell is not None and min_cell < 2:
