@@ -3,8 +3,12 @@
 Floats are rounded to 10 significant digits and ``provenance`` (software
 versions, the timestamp) is left out, so the digest changes only when a
 reported value changes.  ``tests/data/demo_results_digest.json`` holds the
-digest of the demo at commit 92e6024 (before the speed work of issue 16); a
-change that alters a value on purpose regenerates it with::
+digest of the demo after the merge of issues 12-17 (2026-12-02).  Against the
+demo at 92e6024 every numeric value is unchanged; on purpose, the reference
+list lost its three duplicates (and gained Light 1971), the methods paragraph
+names only packages that ran, and keys were added (Table 1 Overall column,
+pairwise kappa, ROC direction, zph transform).  A change that alters a value
+on purpose regenerates it with::
 
     .venv/bin/python tests/demo_digest.py PATH/TO/spinestats-demo/results.json > tests/data/demo_results_digest.json
 """

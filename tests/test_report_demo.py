@@ -211,7 +211,7 @@ def test_reproduction_notes_are_shown_in_the_report(demo):
 
 
 def test_demo_results_unchanged_by_the_speed_work(demo):
-    """Every value of results.json equals the demo at commit 92e6024 (before issue 16), section by section.
+    """Every value of results.json equals the recorded demo (tests/demo_digest.py says which), section by section.
 
     Digest and how to regenerate it after a deliberate change: ``tests/demo_digest.py``.
     """
