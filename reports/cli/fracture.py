@@ -10,7 +10,6 @@ model (JSON, never pickle) to the given file for ``spinestats predict``.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import click
@@ -67,8 +66,10 @@ def command(file, mapping, sheet, horizon, covariates, model, bootstrap, seed, w
 
     if bootstrap < 0:
         raise UsageError(f"--bootstrap must be >= 0; got {bootstrap}")
-    if save_model is not None and save_model.exists() and not force:
-        raise UsageError(f"--save-model {save_model}: the file exists; choose another name or add --force.")
+    if save_model is not None:
+        from spinestats.reports.output import check_output_file
+
+        check_output_file(save_model, [file, mapping], force, option="--save-model")  # never an input, even with --force
     table = load(file, schema="fracture", mapping=mapping, sheet=sheet)
     echo_load_warnings(table)
     labels = labels_from("fracture", label_texts, references)
@@ -80,8 +81,9 @@ def command(file, mapping, sheet, horizon, covariates, model, bootstrap, seed, w
         od.write_section(section)
         section = finish_single(section, od.file("."), written, labels=labels)
     if save_model is not None:
-        save_model.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(out / "model.json", save_model)
+        from spinestats.reports.output import write_file_atomically
+
+        write_file_atomically(save_model, (out / "model.json").read_text(encoding="utf-8"), option="--save-model")
     r = section.results
     click.echo(f"fracture: {r['flow']['patients']} patients, {r['flow']['fractures']} fractures; "
                f"results in {out}/results.json")
