@@ -10,18 +10,11 @@ from numpy.testing import assert_allclose
 from spinestats.analysis.icc import icc
 from spinestats.analysis.kappa import cohen_kappa
 from spinestats.data_schemas.examples import cohort_readers as cr
-from spinestats.reports.cli.main import main
+from cli_run import cli  # tests/ is on sys.path
 
 EXAMPLES = Path(cr.__file__).resolve().parent
 SCHEMA = json.loads((EXAMPLES.parent / "results" / "agreement.schema.json").read_text())
 
-
-def cli(*args):
-    try:
-        main([str(a) for a in args])
-    except SystemExit as exc:
-        return exc.code
-    return 0
 
 
 def test_long_layout_readers_schema(tmp_path):

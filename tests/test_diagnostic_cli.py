@@ -23,19 +23,12 @@ from spinestats.analysis.cutoff import optimal_cutoff
 from spinestats.analysis.roc import roc_from_counts
 from spinestats.data_schemas.examples import cohort_dss
 from spinestats.reports import diagnostic_job
-from spinestats.reports.cli.main import main
+from cli_run import cli  # tests/ is on sys.path
 from spinestats.reports.diagnostic_figures import cutoff_stability_figure, roc_figure, score_distribution_figure
 
 CSV = Path(cohort_dss.__file__).with_name("synthetic_dss.csv")
 SCHEMA = json.loads((Path(cohort_dss.__file__).parents[1] / "results" / "diagnostic.schema.json").read_text())
 
-
-def cli(*args):
-    try:
-        main(list(args))
-    except SystemExit as exc:
-        return exc.code
-    return 0
 
 
 @pytest.fixture(scope="module")

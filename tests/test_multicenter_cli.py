@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from spinestats.data_schemas.examples import cohort_multicenter as cm
-from spinestats.reports.cli.main import main
+from cli_run import cli  # tests/ is on sys.path
 
 HERE = Path(cm.__file__).resolve().parent / "multicenter"
 SCHEMA = json.loads((Path(cm.__file__).resolve().parents[1] / "results" / "multicenter.schema.json").read_text())
@@ -17,13 +17,6 @@ FILES = [HERE / "centre_A.csv", HERE / "centre_B.csv", HERE / "centre_C.xlsx", H
 MAP_B = f"centre_B.csv={HERE / 'mapping_centre_B.yaml'}"
 PLAN = "prespecified:\n  score: dss\n  cutoff: 3\n  positive: malignant\n  primary_measures: [sensitivity, specificity]\n"
 
-
-def cli(*args):
-    try:
-        main([str(a) for a in args])
-    except SystemExit as exc:
-        return exc.code
-    return 0
 
 
 @pytest.fixture(scope="module")

@@ -6,17 +6,10 @@ from pathlib import Path
 import jsonschema
 
 from spinestats.data_schemas.examples import cohort_readers
-from spinestats.reports.cli.main import main
+from cli_run import cli  # tests/ is on sys.path
 
 SCHEMA = json.loads((Path(cohort_readers.__file__).resolve().parents[1] / "results" / "sample_size.schema.json").read_text())
 
-
-def cli(*args):
-    try:
-        main([str(a) for a in args])
-    except SystemExit as exc:
-        return exc.code
-    return 0
 
 
 def test_buderer_text_and_json(capsys):

@@ -30,19 +30,12 @@ from numpy.testing import assert_allclose
 from spinestats.analysis.risk_model import fit_risk_model, model_to_json, predict_risk
 from spinestats.errors import DataError, UsageError
 from spinestats.reports import validate_job
-from spinestats.reports.cli.main import main
+from cli_run import cli  # tests/ is on sys.path
 
 DATA = Path(__file__).parent / "data" / "melanoma_risk.csv"
 CODES = "EVENT=1,COMPETING=2,CENSOR=0"
 K = dict(time="time", event="status", event_codes=CODES, horizon=60)
 
-
-def cli(*args):
-    try:
-        main([str(a) for a in args])
-    except SystemExit as exc:
-        return exc.code
-    return 0
 
 
 @pytest.fixture(scope="module")
