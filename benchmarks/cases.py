@@ -166,7 +166,7 @@ def gen_mixed(n_patients: int, seed: int) -> pd.DataFrame:
 
 
 def ss_auc(frame: pd.DataFrame):
-    delong_auc = need("spinestats.analysis.delong", "delong_auc")
+    delong_auc = need("spinestats.analysis.diagnostic.delong", "delong_auc")
     score, truth = frame["score"].to_numpy(float), frame["truth"].to_numpy() == 1
 
     def call():
@@ -193,7 +193,7 @@ def ss_youden_boot(frame: pd.DataFrame, replicates: int = 2000, oob: bool = Fals
     the bootstrap sensitivity and specificity agree with ``ci.coords``' only
     up to Monte-Carlo error (about 1e-3 with 2000 replicates).
     """
-    fn = need("spinestats.analysis.cutoff_bootstrap", "bootstrap_cutoff")
+    fn = need("spinestats.analysis.diagnostic.cutoff_bootstrap", "bootstrap_cutoff")
     score, truth = frame["score"].to_numpy(float), frame["truth"].to_numpy() == 1
 
     def call():
@@ -208,8 +208,8 @@ def ss_youden_boot(frame: pd.DataFrame, replicates: int = 2000, oob: bool = Fals
 
 
 def ss_km_logrank(frame: pd.DataFrame):
-    km = need("spinestats.analysis.kaplan_meier", "kaplan_meier")
-    lr = need("spinestats.analysis.logrank", "logrank_test")
+    km = need("spinestats.analysis.survival.kaplan_meier", "kaplan_meier")
+    lr = need("spinestats.analysis.survival.logrank", "logrank_test")
 
     def call():
         fit = km(frame, time="time", event="status", group="group", times=[365])
@@ -267,7 +267,7 @@ def _xcols(frame: pd.DataFrame) -> list[str]:
 
 
 def ss_cox(frame: pd.DataFrame):
-    cox_ph = need("spinestats.analysis.cox", "cox_ph")
+    cox_ph = need("spinestats.analysis.survival.cox", "cox_ph")
     xs = _xcols(frame)
 
     def call():
@@ -310,7 +310,7 @@ def peer_statsmodels_cox(frame: pd.DataFrame):
 
 
 def ss_finegray(frame: pd.DataFrame):
-    fg = need("spinestats.analysis.finegray", "fine_gray")
+    fg = need("spinestats.analysis.competing_risks.finegray", "fine_gray")
     xs = _xcols(frame)
 
     def call():
@@ -326,7 +326,7 @@ def ss_finegray(frame: pd.DataFrame):
 
 
 def ss_mixed(frame: pd.DataFrame):
-    build_design, fit_lmm = need("spinestats.analysis.mixed_model", "build_design", "fit_lmm")
+    build_design, fit_lmm = need("spinestats.analysis.longitudinal.mixed_model", "build_design", "fit_lmm")
 
     def call():
         design = build_design(frame, value="y", visit="visit", subject="id", visits=VISITS)

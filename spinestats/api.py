@@ -28,7 +28,7 @@ from spinestats.analysis.core.params import (
     check_conf_level,
     conf_level_or_alias,
 )
-from spinestats.analysis.result import Result
+from spinestats.analysis.core.result import Result
 from spinestats import _PUBLIC
 from spinestats.errors import UsageError
 
@@ -69,7 +69,7 @@ def kaplan_meier(data: pd.DataFrame, *, time: str, event: str, group: str | None
     group : optional column; one curve per group.
     conf_level : confidence level in (0, 1).
     conf_type : ``"log"`` (R's default), ``"log-log"`` or ``"plain"``.
-    **options : passed to :func:`spinestats.analysis.kaplan_meier.kaplan_meier`
+    **options : passed to :func:`spinestats.analysis.survival.kaplan_meier.kaplan_meier`
         (``entry=``, ``times=``, ``probs=``, ``censor=``, ``cause=``, ...).
 
     Returns
@@ -89,7 +89,7 @@ def kaplan_meier(data: pd.DataFrame, *, time: str, event: str, group: str | None
     1  0.50     13.11
     2  0.75     32.03
     """
-    from spinestats.analysis.kaplan_meier import kaplan_meier as _km
+    from spinestats.analysis.survival.kaplan_meier import kaplan_meier as _km
 
     data = _frame(data)
     check_column(data, time, "time")
@@ -117,7 +117,7 @@ def logrank(data: pd.DataFrame, *, time: str, event: str, group: str, strata: st
     >>> test.df, f"{test.p:.2e}"
     (2, '5.41e-09')
     """
-    from spinestats.analysis.logrank import logrank_test
+    from spinestats.analysis.survival.logrank import logrank_test
 
     data = _frame(data)
     for col, param in ((time, "time"), (event, "event"), (group, "group")):
@@ -140,7 +140,7 @@ def cox(data: pd.DataFrame, *, time: str, event: str, covariates: Sequence[str],
       term          p              hr (CI)
     0  age  p = 0.003  1.027 (1.009–1.044)
     """
-    from spinestats.analysis.cox import cox_ph
+    from spinestats.analysis.survival.cox import cox_ph
 
     data = _frame(data)
     check_column(data, time, "time")
@@ -167,7 +167,7 @@ def cox_zph(data: pd.DataFrame, *, time: str, event: str, covariates: Sequence[s
     0     age  0.0016   1  0.9676
     1  GLOBAL  0.0016   1  0.9676
     """
-    from spinestats.analysis.cox_zph import cox_zph as _zph
+    from spinestats.analysis.survival.cox_zph import cox_zph as _zph
 
     data = _frame(data)
     check_column(data, time, "time")
@@ -193,7 +193,7 @@ def cumulative_incidence(data: pd.DataFrame, *, time: str, event: str, cause: in
     >>> round(float(cif.curves[0].estimate[-1]), 4)
     0.119
     """
-    from spinestats.analysis.cuminc import cumulative_incidence as _cif
+    from spinestats.analysis.competing_risks.cuminc import cumulative_incidence as _cif
 
     data = _frame(data)
     check_column(data, time, "time")
@@ -215,7 +215,7 @@ def gray_test(data: pd.DataFrame, *, time: str, event: str, group: str, cause: i
     >>> test.causes, [round(p, 4) for p in test.p]
     ((1, 2), [0.0444, 0.0])
     """
-    from spinestats.analysis.gray_test import gray_test as _gray
+    from spinestats.analysis.competing_risks.gray_test import gray_test as _gray
 
     data = _frame(data)
     for col, param in ((time, "time"), (event, "event"), (group, "group")):
@@ -235,7 +235,7 @@ def fine_gray(data: pd.DataFrame, *, time: str, event: str, covariates: Sequence
     >>> round(float(fit.shr[0]), 4)
     0.9671
     """
-    from spinestats.analysis.finegray import fine_gray as _fg
+    from spinestats.analysis.competing_risks.finegray import fine_gray as _fg
 
     data = _frame(data)
     check_column(data, time, "time")
@@ -261,7 +261,7 @@ def roc(data: pd.DataFrame, *, score: str, truth: str, positive: Any = None, wei
     >>> round(curve.auc, 4)
     0.9487
     """
-    from spinestats.analysis.roc import roc_curve
+    from spinestats.analysis.diagnostic.roc import roc_curve
 
     data = _frame(data)
     check_column(data, score, "score")
@@ -285,7 +285,7 @@ def delong(data: pd.DataFrame, *, score: str, truth: str, positive: Any = None, 
     >>> round(both.auc_difference, 4), round(both.p, 4)
     (0.1295, 0.0032)
     """
-    from spinestats.analysis.delong import delong_auc, delong_paired
+    from spinestats.analysis.diagnostic.delong import delong_auc, delong_paired
 
     data = _frame(data)
     check_column(data, score, "score")
@@ -311,7 +311,7 @@ def accuracy(data: pd.DataFrame, *, score: str, truth: str, positive: Any, cutof
     >>> acc.summary().loc[0, ["sensitivity (CI)", "specificity (CI)"]].tolist()
     ['0.900 (0.683–0.988)', '0.846 (0.695–0.941)']
     """
-    from spinestats.analysis.accuracy import accuracy_at_cutoff
+    from spinestats.analysis.diagnostic.accuracy import accuracy_at_cutoff
 
     data = _frame(data)
     check_column(data, score, "score")
@@ -335,7 +335,7 @@ def optimal_cutoff(data: pd.DataFrame, *, score: str, truth: str, positive: Any 
     >>> best.threshold
     (2.5,)
     """
-    from spinestats.analysis.cutoff import optimal_cutoff as _cut
+    from spinestats.analysis.diagnostic.cutoff import optimal_cutoff as _cut
 
     curve = roc(data, score=score, truth=truth, positive=positive)
     return _cut(curve, method, **options)
@@ -355,7 +355,7 @@ def bootstrap_cutoff(data: pd.DataFrame, *, score: str, truth: str, positive: An
     >>> res.B
     50
     """
-    from spinestats.analysis.cutoff_bootstrap import bootstrap_cutoff as _boot
+    from spinestats.analysis.diagnostic.cutoff_bootstrap import bootstrap_cutoff as _boot
 
     data = _frame(data)
     check_column(data, score, "score")
@@ -377,7 +377,7 @@ def mixed_model(data: pd.DataFrame, *, value: str, visit: str, subject: str, vis
     """Linear mixed model of a repeated outcome, random intercept per subject (R ``lmerTest::lmer``).
 
     Builds the design and fits it in one call (the two steps are
-    :func:`spinestats.analysis.mixed_model.build_design` and ``fit_lmm``).
+    :func:`spinestats.analysis.longitudinal.mixed_model.build_design` and ``fit_lmm``).
 
     Examples
     --------
@@ -389,7 +389,7 @@ def mixed_model(data: pd.DataFrame, *, value: str, visit: str, subject: str, vis
     >>> list(fit.terms)
     ['(Intercept)', 'visit1w', 'visit1m']
     """
-    from spinestats.analysis.mixed_model import build_design, fit_lmm
+    from spinestats.analysis.longitudinal.mixed_model import build_design, fit_lmm
 
     data = _frame(data)
     for col, param in ((value, "value"), (visit, "visit"), (subject, "subject")):
@@ -418,7 +418,7 @@ def paired_tests(data: pd.DataFrame, *, value: str, visit: str, subject: str, vi
     0    1w   8    −2.125  p = 0.003
     1    1m  17    −4.824  p < 0.001
     """
-    from spinestats.analysis.paired_tests import paired_vs_baseline
+    from spinestats.analysis.longitudinal.paired_tests import paired_vs_baseline
 
     data = _frame(data)
     for col, param in ((value, "value"), (visit, "visit"), (subject, "subject")):
@@ -441,7 +441,7 @@ def mice(data: pd.DataFrame, *, columns: Sequence[str], predictors: Sequence[str
     >>> imp.m
     2
     """
-    from spinestats.analysis.mice import impute
+    from spinestats.analysis.longitudinal.mice import impute
 
     data = _frame(data)
     check_columns(data, columns, "columns")
@@ -467,7 +467,7 @@ def meta_reml(data: pd.DataFrame, *, yi: str, vi: str, labels: str | None = None
     >>> round(fit.estimate, 4)
     0.2338
     """
-    from spinestats.analysis.meta_reml import rma_reml
+    from spinestats.analysis.pooling.meta_reml import rma_reml
 
     data = _frame(data)
     check_column(data, yi, "yi")
@@ -492,7 +492,7 @@ def reitsma(data: pd.DataFrame, *, tp: str = "tp", fp: str = "fp", fn: str = "fn
     >>> fit.k, round(fit.tau2_sensitivity, 4), round(fit.tau2_fpr, 4)
     (4, 0.0793, 0.1474)
     """
-    from spinestats.analysis.bivariate_meta import reitsma as _reitsma
+    from spinestats.analysis.pooling.bivariate_meta import reitsma as _reitsma
 
     data = _frame(data)
     cols = {p: check_column(data, c, p) for p, c in (("tp", tp), ("fp", fp), ("fn", fn), ("tn", tn))}
@@ -515,7 +515,7 @@ def cohen_kappa(data: pd.DataFrame, *, rater1: str, rater2: str, weights: str = 
     >>> round(k.estimate, 4), round(k.lower, 4), round(k.upper, 4)
     (0.6781, 0.5717, 0.7844)
     """
-    from spinestats.analysis.kappa import cohen_kappa as _kappa
+    from spinestats.analysis.agreement.kappa import cohen_kappa as _kappa
 
     data = _frame(data)
     check_column(data, rater1, "rater1")
@@ -543,7 +543,7 @@ def icc(data: pd.DataFrame, *, raters: Sequence[str] | None = None, conf_level: 
     1  ICC2    0.8520
     2  ICC3    0.8510
     """
-    from spinestats.analysis.icc import icc as _icc
+    from spinestats.analysis.agreement.icc import icc as _icc
 
     data = _frame(data)
     cols = list(data.columns) if raters is None else check_columns(data, raters, "raters")
@@ -563,7 +563,7 @@ def dss(data: pd.DataFrame, *, weights: Mapping[str, float] | None = None, size_
     >>> res.to_frame()["score"].head(3).tolist()
     [3.0, 0.0, 0.0]
     """
-    from spinestats.analysis.dss_score import compute_dss
+    from spinestats.analysis.scores.dss_score import compute_dss
 
     return compute_dss(_frame(data), weights=weights, size_threshold_cm=size_threshold_cm,
                        check_column=check_column)
@@ -579,7 +579,7 @@ def sins(data: pd.DataFrame, *, columns: Mapping[str, str] | None = None):
     >>> res.total[:3], res.category[:2]
     ((9, 8, 3), ('indeterminate', 'indeterminate'))
     """
-    from spinestats.analysis.sins import sins as _sins
+    from spinestats.analysis.scores.sins import sins as _sins
 
     return _sins(_frame(data), columns=columns)
 
@@ -606,7 +606,7 @@ def wbb(data: pd.DataFrame, *, zones: str = "wbb_zones"):
     >>> res.approach
     ('vertebrectomy', 'posterior resection', 'sagittal resection', None)
     """
-    from spinestats.analysis.wbb import en_bloc_column
+    from spinestats.analysis.scores.wbb import en_bloc_column
 
     data = _frame(data)
     check_column(data, zones, "zones")

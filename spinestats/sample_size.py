@@ -1,6 +1,6 @@
 """Sample-size calculations (``ss.sample_size.buderer``, ``.auc``, ``.auc_precision``, ``.kappa``, ``.riley``).
 
-Library wrappers over :mod:`spinestats.analysis.sample_size`: ``conf_level``
+Library wrappers over :mod:`spinestats.analysis.design.sample_size`: ``conf_level``
 names the confidence level (``level=`` is an alias), and option errors name
 the Python parameter.
 
@@ -46,7 +46,7 @@ def buderer(*, sensitivity: float, specificity: float, prevalence: float, precis
     >>> res.n_sensitivity, res.n_specificity, res.n
     (116, 88, 116)
     """
-    from spinestats.analysis.sample_size import buderer as _b
+    from spinestats.analysis.design.sample_size import buderer as _b
 
     for name, v in (("sensitivity", sensitivity), ("specificity", specificity), ("prevalence", prevalence)):
         _number(v, name, 0, 1)
@@ -65,7 +65,7 @@ def auc(*, auc: float, power: float | None = 0.8, n_cases: float | None = None, 
     >>> sample_size.auc(auc=0.75, power=0.8).n_cases > 0
     True
     """
-    from spinestats.analysis.sample_size import auc_power
+    from spinestats.analysis.design.sample_size import auc_power
 
     _number(auc, "auc", 0.5, 1)
     if power is not None:
@@ -86,7 +86,7 @@ def auc_precision(*, auc: float, prevalence: float, precision: float, conf_level
     >>> sample_size.auc_precision(auc=0.8, prevalence=0.3, precision=0.1).n > 0
     True
     """
-    from spinestats.analysis.sample_size import auc_precision as _ap
+    from spinestats.analysis.design.sample_size import auc_precision as _ap
 
     _number(auc, "auc", 0, 1)
     _number(prevalence, "prevalence", 0, 1)
@@ -104,7 +104,7 @@ def kappa(*, kappa0: float, kappa1: float, prevalence: float, alpha: float = 0.0
     >>> sample_size.kappa(kappa0=0.4, kappa1=0.8, prevalence=0.3).n > 0
     True
     """
-    from spinestats.analysis.sample_size import kappa_size
+    from spinestats.analysis.design.sample_size import kappa_size
 
     _number(prevalence, "prevalence", 0, 1)
     _number(alpha, "alpha", 0, 1)
@@ -123,7 +123,7 @@ def riley(*, parameters: int, prevalence: float, csrsquared: float | None = None
     >>> sample_size.riley(parameters=10, prevalence=0.2, csrsquared=0.1).n > 0
     True
     """
-    from spinestats.analysis.sample_size import riley_binary
+    from spinestats.analysis.design.sample_size import riley_binary
 
     if isinstance(parameters, bool) or not isinstance(parameters, numbers.Integral) or parameters < 1:
         raise UsageError(f"parameters must be a whole number >= 1; got {parameters!r}")

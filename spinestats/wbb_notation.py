@@ -1,7 +1,7 @@
 """Weinstein-Boriani-Biagini (WBB) notation: reading and writing zones and layers.
 
 Input-side notation shared by :mod:`spinestats.data_schemas.conversion` (which
-reads a ``wbb_zones``/``wbb_layers`` column) and :mod:`spinestats.analysis.wbb`
+reads a ``wbb_zones``/``wbb_layers`` column) and :mod:`spinestats.analysis.scores.wbb`
 (which applies the review's en bloc rules); see the latter's docstring for
 the staging system and the notation accepted.  It lives here, outside both,
 so that the input layer never imports the statistics layer.

@@ -7,8 +7,8 @@ import jsonschema
 import pandas as pd
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.icc import icc
-from spinestats.analysis.kappa import cohen_kappa
+from spinestats.analysis.agreement.icc import icc
+from spinestats.analysis.agreement.kappa import cohen_kappa
 from spinestats.data_schemas.examples import cohort_readers as cr
 from cli_run import cli  # tests/ is on sys.path
 

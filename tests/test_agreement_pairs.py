@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.kappa import cohen_kappa, pairwise_kappa
+from spinestats.analysis.agreement.kappa import cohen_kappa, pairwise_kappa
 from spinestats.reports import agreement_job
 
 R1 = [5, 4, 4, 6, 4, 5, 5, 0, 0, 2, 2, 6, 6, 1, 3, 5, 0, 5, 0, 3, 5, 2, 2, 1, 5]

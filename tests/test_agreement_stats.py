@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.fleiss_kappa import fleiss_kappa
-from spinestats.analysis.icc import icc
-from spinestats.analysis.kappa import cohen_kappa, weight_matrix
+from spinestats.analysis.agreement.fleiss_kappa import fleiss_kappa
+from spinestats.analysis.agreement.icc import icc
+from spinestats.analysis.agreement.kappa import cohen_kappa, weight_matrix
 from spinestats.errors import DataError
 
 R1 = [5, 4, 4, 6, 4, 5, 5, 0, 0, 2, 2, 6, 6, 1, 3, 5, 0, 5, 0, 3, 5, 2, 2, 1, 5]

@@ -20,11 +20,11 @@ import pytest
 import spinestats as ss
 import spinestats.api as api
 import spinestats.sample_size as sample_size_module
-from spinestats.analysis import median_ci as median_ci_module
+from spinestats.analysis.survival import median_ci as median_ci_module
 from spinestats.analysis.core import params
-from spinestats.analysis.cox import cox_ph
-from spinestats.analysis.kaplan_meier import kaplan_meier as km_core
-from spinestats.analysis.result import Result
+from spinestats.analysis.survival.cox import cox_ph
+from spinestats.analysis.survival.kaplan_meier import kaplan_meier as km_core
+from spinestats.analysis.core.result import Result
 from spinestats.errors import UsageError
 
 REQUIRED = {
@@ -77,7 +77,7 @@ def test_public_names_equal_the_estimators():
 
 
 def test_mixed_model_is_build_design_then_fit():
-    from spinestats.analysis.mixed_model import build_design, fit_lmm
+    from spinestats.analysis.longitudinal.mixed_model import build_design, fit_lmm
 
     d = ss.example("bkp")
     d = d[d["visit"].isin(["baseline", "1w", "1m"])]

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spinestats.analysis.dss_score import compute_dss
-from spinestats.analysis.risk_model import fit_risk_model, model_to_json, predict_risk
-from spinestats.analysis.sins import COMPONENTS, sins
+from spinestats.analysis.scores.dss_score import compute_dss
+from spinestats.analysis.prediction.risk_model import fit_risk_model, model_to_json, predict_risk
+from spinestats.analysis.scores.sins import COMPONENTS, sins
 from spinestats.data_schemas.loading import load
 from spinestats.data_schemas.examples import cohort_readers
 from spinestats.reports.cli.calculator import build_calculator

@@ -9,12 +9,13 @@ import pandas as pd
 import yaml
 from numpy.testing import assert_allclose
 
-from spinestats.analysis import logrank, paired_tests
+from spinestats.analysis.longitudinal import paired_tests
+from spinestats.analysis.survival import logrank
 from spinestats.analysis.core import multiplicity
 from spinestats.analysis.core.multiplicity import holm
 from spinestats.analysis.core.usage import note_used, recording, used_packages
-from spinestats.analysis.kaplan_meier import kaplan_meier
-from spinestats.analysis.logrank import logrank_test
+from spinestats.analysis.survival.kaplan_meier import kaplan_meier
+from spinestats.analysis.survival.logrank import logrank_test
 from spinestats.reports.methods_text import methods_paragraph, software_versions
 from spinestats.reports.section import Section
 
@@ -111,7 +112,7 @@ def test_statsmodels_proportion_confint_agrees_with_ours_to_rounding():
     #   prop.test(12, 15, correct = FALSE)$conf.int -> 0.548145512848307 0.929524506530184
     from statsmodels.stats.proportion import proportion_confint
 
-    from spinestats.analysis.proportion_ci import clopper_pearson, wilson
+    from spinestats.analysis.descriptive.proportion_ci import clopper_pearson, wilson
 
     assert_allclose(np.ravel(clopper_pearson(12, 15)), [0.519108866193147, 0.956687994894163], rtol=1e-12)
     assert_allclose(np.ravel(wilson(12, 15)), [0.548145512848307, 0.929524506530184], rtol=1e-12)
@@ -129,7 +130,7 @@ def test_statsmodels_mcnemar_differs_from_r_when_the_discordant_counts_tie():
     # when b = c); statsmodels applies it anyway: (|5 - 5| - 1)^2 / 10 = 0.1. So ours stays; elsewhere they agree.
     from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
 
-    from spinestats.analysis.score_comparison import mcnemar
+    from spinestats.analysis.diagnostic.score_comparison import mcnemar
 
     ours = mcnemar(5, 5)
     assert ours.statistic == 0.0 and ours.p == 1.0
@@ -147,7 +148,7 @@ def test_scipy_conditional_odds_ratio_solves_tighter_than_r():
     # 4e-3 apart, outside our 1e-6 tolerance to R, so fisher_exact keeps R's algorithm.
     from scipy.stats.contingency import odds_ratio
 
-    from spinestats.analysis.fisher_exact import fisher_test
+    from spinestats.analysis.descriptive.fisher_exact import fisher_test
 
     ours = fisher_test(25, 1, 4, 30).odds_ratio
     theirs = odds_ratio(np.array([[25, 1], [4, 30]]), kind="conditional").statistic

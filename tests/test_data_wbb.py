@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from spinestats.analysis.wbb import (
+from spinestats.analysis.scores.wbb import (
     NOT_EN_BLOC, POSTERIOR, SAGITTAL, VERTEBRECTOMY, en_bloc_approach, format_layers, format_zones,
     matching_approaches, parse_layers, parse_zones,
 )
@@ -82,7 +82,7 @@ def test_overlaps_follow_the_reviews_order_and_are_listed():
 def test_en_bloc_column_for_a_loaded_cohort():
     import pandas as pd
 
-    from spinestats.analysis.wbb import en_bloc_column
+    from spinestats.analysis.scores.wbb import en_bloc_column
 
     zones = pd.Series(["4;5;6;7;8", None, "1;2;3;10;11;12", "3;4;5;6;7;8;9", "2;3;4"], index=[3, 4, 5, 6, 7])
     got = en_bloc_column(zones)

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.auc_bootstrap import bootstrap_auc, bootstrap_auc_from_counts
-from spinestats.analysis.cutoff import optimal_cutoff
-from spinestats.analysis.cutoff_bootstrap import bootstrap_cutoff, bootstrap_cutoff_from_counts
-from spinestats.analysis.delong import delong_auc
-from spinestats.analysis.resampling import replicate_seeds
-from spinestats.analysis.roc import roc_curve
-from spinestats.analysis.score_comparison import compare_scores, mcnemar
+from spinestats.analysis.diagnostic.auc_bootstrap import bootstrap_auc, bootstrap_auc_from_counts
+from spinestats.analysis.diagnostic.cutoff import optimal_cutoff
+from spinestats.analysis.diagnostic.cutoff_bootstrap import bootstrap_cutoff, bootstrap_cutoff_from_counts
+from spinestats.analysis.diagnostic.delong import delong_auc
+from spinestats.analysis.core.resampling import replicate_seeds
+from spinestats.analysis.diagnostic.roc import roc_curve
+from spinestats.analysis.diagnostic.score_comparison import compare_scores, mcnemar
 
 LEVELS = np.arange(7)
 POS = np.array([0, 1, 1, 1, 2, 5, 10])
@@ -148,7 +148,7 @@ def test_compare_scores_counts_discordant_pairs():
 
 def test_batching_changes_nothing(monkeypatch):
     """Small memory batches (forced here) give the same replicates as one batch."""
-    import spinestats.analysis.count_bootstrap as cb
+    import spinestats.analysis.diagnostic.count_bootstrap as cb
 
     score, truth = dss_rows()
     a = bootstrap_cutoff(score, truth, B=120, seed=9)
@@ -166,7 +166,7 @@ def test_many_levels_counts_equal_arrays():
     rng = np.random.default_rng(4)
     t = rng.random(300) < 0.4
     s = np.round(rng.normal(size=300) + t, 2)
-    from spinestats.analysis.roc import score_counts
+    from spinestats.analysis.diagnostic.roc import score_counts
 
     lv, p, q = score_counts(s, t)
     assert lv.size > 64

@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.cutoff_bootstrap import bootstrap_cutoff
-from spinestats.analysis.auc_bootstrap import bootstrap_auc
-from spinestats.analysis.cutoff import optimal_cutoff
-from spinestats.analysis.roc import roc_from_counts
+from spinestats.analysis.diagnostic.cutoff_bootstrap import bootstrap_cutoff
+from spinestats.analysis.diagnostic.auc_bootstrap import bootstrap_auc
+from spinestats.analysis.diagnostic.cutoff import optimal_cutoff
+from spinestats.analysis.diagnostic.roc import roc_from_counts
 from spinestats.data_schemas.examples import cohort_dss
 from spinestats.reports import diagnostic_job
 from cli_run import cli  # tests/ is on sys.path

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.roc import resolve_direction
+from spinestats.analysis.diagnostic.roc import resolve_direction
 from spinestats.errors import UsageError
 from spinestats.reports import diagnostic_job
 from spinestats.reports.cli.main import cli

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.dss_score import DSS_WEIGHTS, compute_dss
-from spinestats.analysis.feature_comparison import compare_features
-from spinestats.analysis.fisher_exact import fisher_test, r_uniroot
+from spinestats.analysis.scores.dss_score import DSS_WEIGHTS, compute_dss
+from spinestats.analysis.diagnostic.feature_comparison import compare_features
+from spinestats.analysis.descriptive.fisher_exact import fisher_test, r_uniroot
 from spinestats.data_schemas.examples import cohort_dss
 from spinestats.errors import DataError, UsageError
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.proportion_ci import clopper_pearson, proportion_ci, wilson
+from spinestats.analysis.descriptive.proportion_ci import clopper_pearson, proportion_ci, wilson
 from spinestats.errors import DataError, UsageError
 
 # (x, n, binom.test lower, upper, prop.test(correct=FALSE) lower, upper)

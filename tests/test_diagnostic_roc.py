@@ -22,15 +22,15 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.accuracy import accuracy_at_cutoff, accuracy_from_counts, accuracy_from_roc
-from spinestats.analysis.cutoff import optimal_cutoff
-from spinestats.analysis.delong import (
+from spinestats.analysis.diagnostic.accuracy import accuracy_at_cutoff, accuracy_from_counts, accuracy_from_roc
+from spinestats.analysis.diagnostic.cutoff import optimal_cutoff
+from spinestats.analysis.diagnostic.delong import (
     delong_auc,
     delong_from_counts,
     delong_paired,
     delong_unpaired,
 )
-from spinestats.analysis.roc import roc_curve, roc_from_counts
+from spinestats.analysis.diagnostic.roc import roc_curve, roc_from_counts
 from spinestats.errors import DataError, UsageError
 
 LEVELS = np.arange(7)

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.crude_incidence import crude_incidence
-from spinestats.analysis.cuminc import cumulative_incidence
-from spinestats.analysis.finegray import fine_gray, finegray_predict
-from spinestats.analysis.gray_test import gray_test
+from spinestats.analysis.competing_risks.crude_incidence import crude_incidence
+from spinestats.analysis.competing_risks.cuminc import cumulative_incidence
+from spinestats.analysis.competing_risks.finegray import fine_gray, finegray_predict
+from spinestats.analysis.competing_risks.gray_test import gray_test
 from spinestats.data_schemas.examples import cohort_fracture
 from spinestats.data_schemas.examples.generate import csv_text
 from spinestats.data_schemas.fracture_events import fracture_events

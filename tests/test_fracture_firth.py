@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.firth import logistic_regression
-from spinestats.analysis.separation import detect_separation
+from spinestats.analysis.prediction.firth import logistic_regression
+from spinestats.analysis.prediction.separation import detect_separation
 from spinestats.errors import DataError
 
 D = pd.DataFrame(

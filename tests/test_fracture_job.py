@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.concordance import concordance
+from spinestats.analysis.prediction.concordance import concordance
 from spinestats.data_schemas.examples import cohort_fracture
 from spinestats.data_schemas.examples.generate import csv_text
 from spinestats.data_schemas.loading import load
@@ -111,7 +111,7 @@ def test_invalid_sins_component_reaches_the_user(table):
 def test_figures_plot_the_result_numbers(section):
     import matplotlib.pyplot as plt
 
-    from spinestats.analysis.cuminc import cumulative_incidence
+    from spinestats.analysis.competing_risks.cuminc import cumulative_incidence
 
     d = fracture_job.prepare(load(CSV, schema="fracture").data)
     ci = cumulative_incidence(d, time="time_months", event="event", group="modality")
@@ -126,7 +126,7 @@ def test_figures_plot_the_result_numbers(section):
     xs = [c for c in ax.collections if c.get_label() == "estimate"][0].get_offsets()[:, 0]
     assert_allclose(xs, model["estimate"])
     plt.close(ax.figure)
-    from spinestats.analysis.decision_curve import DecisionCurve
+    from spinestats.analysis.prediction.decision_curve import DecisionCurve
 
     dc = section.results["decision_curve"]
     obj = DecisionCurve(np.asarray(dc["threshold"]), np.asarray(dc["model"], float), np.asarray(dc["treat_all"]),
@@ -178,7 +178,7 @@ def test_command_reports_a_fracture_before_irradiation(tmp_path, capsys):
 
 
 def test_predict_scores_new_patients_without_follow_up(tmp_path, capsys, table):
-    from spinestats.analysis.risk_model import model_to_json
+    from spinestats.analysis.prediction.risk_model import model_to_json
 
     d = fracture_job.prepare(table.data)
     rm, _ = fracture_job.fit_risk_model(d, time="time_months", event="event", covariates=["sins_total", "modality"],

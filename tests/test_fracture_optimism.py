@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.firth import logistic_regression
-from spinestats.analysis.optimism import bootstrap_indices, optimism_correction
+from spinestats.analysis.prediction.firth import logistic_regression
+from spinestats.analysis.prediction.optimism import bootstrap_indices, optimism_correction
 from spinestats.errors import DataError
 
 SMALL = pd.DataFrame({"x": [1.0, 2, 3, 4, 5, 6], "y": [1.2, 1.9, 3.4, 3.9, 5.3, 5.8]})

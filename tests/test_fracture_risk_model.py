@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.risk_model import fit_risk_model, model_from_json, model_to_json, predict_risk
+from spinestats.analysis.prediction.risk_model import fit_risk_model, model_from_json, model_to_json, predict_risk
 from spinestats.data_schemas.examples import cohort_fracture
 from spinestats.data_schemas.loading import load
 from spinestats.errors import DataError, UsageError

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spinestats.analysis.sins import COMPONENTS, sins, sins_category
+from spinestats.analysis.scores.sins import COMPONENTS, sins, sins_category
 from spinestats.errors import DataError
 
 

@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.brier import brier_score
-from spinestats.analysis.calibration import calibration
-from spinestats.analysis.concordance import concordance
-from spinestats.analysis.decision_curve import decision_curve
-from spinestats.analysis.ipcw import censoring_survival
-from spinestats.analysis.time_auc import time_auc
+from spinestats.analysis.prediction.brier import brier_score
+from spinestats.analysis.prediction.calibration import calibration
+from spinestats.analysis.prediction.concordance import concordance
+from spinestats.analysis.prediction.decision_curve import decision_curve
+from spinestats.analysis.prediction.ipcw import censoring_survival
+from spinestats.analysis.prediction.time_auc import time_auc
 from spinestats.errors import DataError
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spinestats.analysis.median_ci import median_ci
+from spinestats.analysis.survival.median_ci import median_ci
 
 DATA = Path(__file__).parent / "data" / "median_ci_rexp37.csv"
 

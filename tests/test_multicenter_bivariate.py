@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.bivariate_meta import reitsma
+from spinestats.analysis.pooling.bivariate_meta import reitsma
 from spinestats.errors import DataError
 
 TP = [49, 55, 24, 19, 26, 35, 44, 34, 48, 23]

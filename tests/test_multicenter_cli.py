@@ -138,8 +138,8 @@ def test_bundle_of_other_version_is_refused_by_pool(runs, capsys):
 def test_survival_bundles_pool_to_patient_level(tmp_path):
     import numpy as np
 
-    from spinestats.analysis.kaplan_meier import km_curve
-    from spinestats.analysis.logrank import logrank_test
+    from spinestats.analysis.survival.kaplan_meier import km_curve
+    from spinestats.analysis.survival.logrank import logrank_test
 
     rng = np.random.default_rng(5)
     frames = []

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.accuracy import accuracy_at_cutoff, accuracy_from_counts
-from spinestats.analysis.delong import delong_auc, delong_from_counts
-from spinestats.analysis.federated import (
+from spinestats.analysis.diagnostic.accuracy import accuracy_at_cutoff, accuracy_from_counts
+from spinestats.analysis.diagnostic.delong import delong_auc, delong_from_counts
+from spinestats.analysis.pooling.federated import (
     km_from_risk_set,
     logrank_from_risk_sets,
     pool_risk_sets,
@@ -23,9 +23,9 @@ from spinestats.analysis.federated import (
     suppress_score_counts,
     two_by_two,
 )
-from spinestats.analysis.kaplan_meier import km_curve
-from spinestats.analysis.logrank import logrank_test
-from spinestats.analysis.roc import roc_curve, roc_from_counts
+from spinestats.analysis.survival.kaplan_meier import km_curve
+from spinestats.analysis.survival.logrank import logrank_test
+from spinestats.analysis.diagnostic.roc import roc_curve, roc_from_counts
 from spinestats.errors import DataError
 
 EXACT = 1e-9

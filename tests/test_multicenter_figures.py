@@ -3,9 +3,9 @@
 import numpy as np
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.bivariate_meta import reitsma
-from spinestats.analysis.meta_reml import meta_proportion
-from spinestats.analysis.stard import stard_items
+from spinestats.analysis.pooling.bivariate_meta import reitsma
+from spinestats.analysis.pooling.meta_reml import meta_proportion
+from spinestats.analysis.diagnostic.stard import stard_items
 from spinestats.reports.flow_diagram import flow_figure
 from spinestats.reports.multicenter_figures import forest_plot, sroc_plot
 

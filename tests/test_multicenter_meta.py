@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.meta_reml import meta_proportion, rma_reml
+from spinestats.analysis.pooling.meta_reml import meta_proportion, rma_reml
 from spinestats.errors import DataError
 
 XI = [18, 25, 40, 12, 30, 22]

@@ -13,7 +13,7 @@ transformed inputs, which is what the R script runs::
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.pooled_auc import pool_auc, pool_calibration_slope, pool_oe_ratio
+from spinestats.analysis.pooling.pooled_auc import pool_auc, pool_calibration_slope, pool_oe_ratio
 from spinestats.errors import DataError
 
 ITER = 1e-5

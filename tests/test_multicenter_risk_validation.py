@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.calibration import recalibration_fits, recalibration_sentences
-from spinestats.analysis.pooled_auc import pool_calibration_slope, pool_oe_ratio
-from spinestats.analysis.risk_validation import validate_risk
+from spinestats.analysis.prediction.calibration import recalibration_fits, recalibration_sentences
+from spinestats.analysis.pooling.pooled_auc import pool_calibration_slope, pool_oe_ratio
+from spinestats.analysis.prediction.risk_validation import validate_risk
 from spinestats.errors import DataError
 
 

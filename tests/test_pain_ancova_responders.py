@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.adverse_events import adverse_events
-from spinestats.analysis.ancova import ancova
-from spinestats.analysis.missingness import missingness
-from spinestats.analysis.responders import is_responder, newcombe_difference, responders
+from spinestats.analysis.descriptive.adverse_events import adverse_events
+from spinestats.analysis.longitudinal.ancova import ancova
+from spinestats.analysis.longitudinal.missingness import missingness
+from spinestats.analysis.longitudinal.responders import is_responder, newcombe_difference, responders
 from spinestats.data_schemas.examples import cohort_bkp, cohort_cafe
 from spinestats.errors import DataError, UsageError
 

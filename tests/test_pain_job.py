@@ -181,7 +181,7 @@ def test_cli_bad_nrs_message_reaches_the_user(tmp_path, capsys):
 
 def _cafe_long_summary():
     """The two-arm cohort in long form and its visit summary (what the pain figures draw)."""
-    from spinestats.analysis.visit_summary import summarise_visits
+    from spinestats.analysis.longitudinal.visit_summary import summarise_visits
 
     wide = cohort_cafe.make()
     long = wide.melt(id_vars=["patient_id", "arm"], value_vars=[c for c in wide if c.startswith("nrs_")],
@@ -212,7 +212,7 @@ def test_figures_show_the_result_numbers(bkp_section, cafe_section):
     assert len(patient_lines) == 117
     mean_bkp = [ln for ln in axes[0].get_lines() if ln.get_label() == "Mean"][0]
     np.testing.assert_allclose(mean_bkp.get_ydata(), t.loc[t["arm"] == "BKP", "mean"])
-    from spinestats.analysis.responders import responders
+    from spinestats.analysis.longitudinal.responders import responders
 
     resp = responders(wide, visit_columns={v: f"nrs_{v}" for v in visits[1:]}, baseline="nrs_baseline", arm="arm",
                       arms=("control", "BKP"))
@@ -229,9 +229,9 @@ def test_figures_show_the_result_numbers(bkp_section, cafe_section):
 
 def test_imputed_ancova_is_rubin_over_the_completed_sets(cafe_section):
     """results["imputed"]["ancova"] = Rubin's rules over the ANCOVA of each completed data set."""
-    from spinestats.analysis.ancova import ancova
-    from spinestats.analysis.mice import impute
-    from spinestats.analysis.rubin import pool
+    from spinestats.analysis.longitudinal.ancova import ancova
+    from spinestats.analysis.longitudinal.mice import impute
+    from spinestats.analysis.longitudinal.rubin import pool
 
     wide = cohort_cafe.make()
     wide["_arm_bkp"] = (wide["arm"] == "BKP").astype(float)

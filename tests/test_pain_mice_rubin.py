@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.mice import impute
-from spinestats.analysis.rubin import pool
+from spinestats.analysis.longitudinal.mice import impute
+from spinestats.analysis.longitudinal.rubin import pool
 from spinestats.data_schemas.examples import cohort_bkp, cohort_cafe
 from spinestats.errors import DataError, UsageError
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis import mixed_model as mm
+from spinestats.analysis.longitudinal import mixed_model as mm
 from spinestats.data_schemas.examples import cohort_bkp, cohort_cafe
 
 VISITS = ["baseline", "1w", "1m", "3m", "6m", "12m", "final"]

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis import mixed_model as mm
+from spinestats.analysis.longitudinal import mixed_model as mm
 from spinestats.data_schemas.examples import cohort_cafe
 from spinestats.errors import DataError, UsageError
 

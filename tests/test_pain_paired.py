@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.paired_tests import holm, paired_test, paired_vs_baseline, signrank_cdf, wilcoxon_signed_rank
-from spinestats.analysis.visit_summary import summarise_visits
+from spinestats.analysis.longitudinal.paired_tests import holm, paired_test, paired_vs_baseline, signrank_cdf, wilcoxon_signed_rank
+from spinestats.analysis.longitudinal.visit_summary import summarise_visits
 
 PRE = np.array([7, 8, 6, 9, 5, 7, 8, 6, 9, 10.0])
 POST = np.array([3, 5, 4, 2, 4, 1, 6, 5, 0, 7.0])

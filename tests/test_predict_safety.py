@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spinestats.analysis.risk_model import model_to_json
+from spinestats.analysis.prediction.risk_model import model_to_json
 from spinestats.data_schemas.examples import cohort_fracture
 from spinestats.data_schemas.loading import load
-from spinestats.analysis.risk_model import model_from_json
+from spinestats.analysis.prediction.risk_model import model_from_json
 from spinestats.data_schemas.risk_model import load_risk_model
 from spinestats.errors import DataError
 from spinestats.reports import fracture_job

@@ -1,4 +1,4 @@
-"""Table 1 (analysis/table_one.py) against base-R formulas.
+"""Table 1 (analysis/descriptive/table_one.py) against base-R formulas.
 
 tableone is not installed in R here, so every reference is computed with the
 base-R function tableone itself calls (t.test/oneway.test, kruskal.test,
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.table_one import fisher_exact_2xk, table_one
+from spinestats.analysis.descriptive.table_one import fisher_exact_2xk, table_one
 from spinestats.errors import DataError, UsageError
 
 AGE = [61, 54, 70, 48, 66, 59, 73, 52, 64, 57, 45, 50, 62, 39, 58, 47, 55, 41, 60, 49, 53, 44]

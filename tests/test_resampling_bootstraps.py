@@ -4,7 +4,7 @@ Each resampling method (multiple imputation, optimism correction, the
 bootstrap of the cutoff, the bootstrap CI of the AUC) is run in-process, with two joblib workers and on a
 ``dask.distributed.LocalCluster`` with two worker processes; the results must
 be bit-identical, because every replicate draws from its own child of
-``SeedSequence(seed).spawn`` (``analysis/resampling.py``).  A method whose
+``SeedSequence(seed).spawn`` (``analysis/core/resampling.py``).  A method whose
 module has not landed yet is skipped with the reason.
 """
 
@@ -53,7 +53,7 @@ def pain_wide() -> pd.DataFrame:
 
 
 def test_mice_same_for_any_workers_and_cluster(pain_wide, cluster_address):
-    impute = _need("spinestats.analysis.mice", "impute")
+    impute = _need("spinestats.analysis.longitudinal.mice", "impute")
     kw = dict(columns=["baseline", "m1", "m3"], predictors=["age"], m=6, maxit=3, seed=11)
     serial = impute(pain_wide, **kw).completed
     assert serial.shape == (6, len(pain_wide), 3)
@@ -107,7 +107,7 @@ def dev_data() -> pd.DataFrame:
 
 
 def test_optimism_same_for_any_workers_and_cluster(dev_data, cluster_address):
-    optimism_correction = _need("spinestats.analysis.optimism", "optimism_correction")
+    optimism_correction = _need("spinestats.analysis.prediction.optimism", "optimism_correction")
     measures = {"auc": auc_measure, "brier": brier_measure}
     kw = dict(B=40, seed=3, chunk_size=7)
     serial = optimism_correction(dev_data, fit_logistic, measures, **kw)
@@ -128,7 +128,7 @@ def test_optimism_same_for_any_workers_and_cluster(dev_data, cluster_address):
 
 @pytest.mark.parametrize("oob", [True, False], ids=["index-resampling", "multinomial-counts"])
 def test_cutoff_bootstrap_same_for_any_workers_and_cluster(cluster_address, oob):
-    bootstrap_cutoff = _need("spinestats.analysis.cutoff_bootstrap", "bootstrap_cutoff")
+    bootstrap_cutoff = _need("spinestats.analysis.diagnostic.cutoff_bootstrap", "bootstrap_cutoff")
     rng = np.random.default_rng(21)
     truth = rng.random(300) < 0.4
     score = rng.binomial(6, np.where(truth, 0.65, 0.35)).astype(float)
@@ -152,7 +152,7 @@ def test_cutoff_bootstrap_same_for_any_workers_and_cluster(cluster_address, oob)
 
 
 def test_auc_bootstrap_same_for_any_workers_and_cluster(cluster_address):
-    bootstrap_auc = _need("spinestats.analysis.auc_bootstrap", "bootstrap_auc")
+    bootstrap_auc = _need("spinestats.analysis.diagnostic.auc_bootstrap", "bootstrap_auc")
     rng = np.random.default_rng(33)
     truth = rng.random(200) < 0.35
     score = np.round(rng.normal(size=200) + 0.8 * truth, 2)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spinestats.analysis.resampling import (
+from spinestats.analysis.core.resampling import (
     chunk_bounds,
     default_batch_size,
     map_replicates,
@@ -150,7 +150,7 @@ def test_replicate_function_must_return_one_result_per_seed():
 
 def test_unreachable_scheduler_is_a_usage_error(monkeypatch):
     pytest.importorskip("dask.distributed")
-    from spinestats.analysis import resampling
+    from spinestats.analysis.core import resampling
     from spinestats.errors import UsageError
 
     monkeypatch.setattr(resampling, "CONNECT_TIMEOUT", "1s")

@@ -9,7 +9,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
 
-from spinestats.analysis.sample_size import (
+from spinestats.analysis.design.sample_size import (
     auc_power,
     auc_precision,
     buderer,

@@ -39,14 +39,14 @@ import jsonschema
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.sample_size import criteria_size, exact_binomial_power, exact_binomial_size
-from spinestats.analysis.success_criteria import (
+from spinestats.analysis.design.sample_size import criteria_size, exact_binomial_power, exact_binomial_size
+from spinestats.analysis.design.success_criteria import (
     binomial_criterion,
     evaluate_criteria,
     holm,
     pooled_criterion,
 )
-from spinestats.analysis.meta_reml import meta_proportion
+from spinestats.analysis.pooling.meta_reml import meta_proportion
 from spinestats.data_schemas.examples import cohort_multicenter as cm
 from spinestats.data_schemas.plan_lock import lock_plan, read_prespecified
 from spinestats.errors import UsageError

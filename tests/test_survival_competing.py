@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.cuminc import cumulative_incidence
-from spinestats.analysis.finegray import fine_gray, finegray_predict
-from spinestats.analysis.gray_test import gray_test
+from spinestats.analysis.competing_risks.cuminc import cumulative_incidence
+from spinestats.analysis.competing_risks.finegray import fine_gray, finegray_predict
+from spinestats.analysis.competing_risks.gray_test import gray_test
 from spinestats.errors import DataError
 
 # R: d <- data.frame(time=..., status=..., group=...)   (the same table)

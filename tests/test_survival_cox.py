@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.cox import cox_ph, harrell_concordance
+from spinestats.analysis.survival.cox import cox_ph, harrell_concordance
 from spinestats.errors import DataError, UsageError
 
 
@@ -161,7 +161,7 @@ def test_cox_speed_is_linear():
 
 
 def test_cox_zph_matches_survival3():
-    from spinestats.analysis.cox_zph import cox_zph
+    from spinestats.analysis.survival.cox_zph import cox_zph
 
     d = D.assign(f=(D["centre"] % 3).astype(str))
     # R: z <- cox.zph(coxph(Surv(time, status) ~ x1 + x2, data = d)); z$table[, "chisq"]
@@ -198,7 +198,7 @@ def test_duplicated_index_labels_are_fine():
 
 
 def test_cox_predicted_survival_matches_survfit_newdata():
-    from spinestats.analysis.cox import cox_predict_survival
+    from spinestats.analysis.survival.cox import cox_predict_survival
 
     r = cox_ph(D, time="time", event="status", covariates=["x1", "x2"])
     # R: summary(survfit(f, newdata = data.frame(x1 = 0.5, x2 = 1)), times = 5)$surv -> 0.506256999135
@@ -207,7 +207,7 @@ def test_cox_predicted_survival_matches_survfit_newdata():
 
 def test_zph_smooth_matches_plot_cox_zph():
     """The smooth and +-2 SE band of plot(cox.zph(fit)) (survival 3.5-3, splines::ns, df = 4, nsmo = 40)."""
-    from spinestats.analysis.cox_zph import cox_zph, zph_smooth
+    from spinestats.analysis.survival.cox_zph import cox_zph, zph_smooth
 
     z = cox_zph(D, time="time", event="status", covariates=["x1", "x2"])
     # R (tests/r/survival_cox.R, last block):

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.cox import cox_ph
-from spinestats.analysis.cox_zph import cox_zph
+from spinestats.analysis.survival.cox import cox_ph
+from spinestats.analysis.survival.cox_zph import cox_zph
 from spinestats.errors import UsageError
 
 DATA = Path(__file__).parent / "data"

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.cirt_dose import cirt_dose
-from spinestats.analysis.endpoints import derive_endpoints
-from spinestats.analysis.kaplan_meier import kaplan_meier
+from spinestats.analysis.scores.cirt_dose import cirt_dose
+from spinestats.analysis.survival.endpoints import derive_endpoints
+from spinestats.analysis.survival.kaplan_meier import kaplan_meier
 from spinestats.data_schemas.examples import cohort_cirt, cohort_cirt_ss
 from spinestats.data_schemas.loading import load
 from spinestats.errors import DataError, UsageError

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.kaplan_meier import kaplan_meier
-from spinestats.analysis.logrank import holm, logrank_test
+from spinestats.analysis.survival.kaplan_meier import kaplan_meier
+from spinestats.analysis.survival.logrank import holm, logrank_test
 from spinestats.errors import DataError, UsageError
 
 # R: d <- data.frame(time=..., status=..., g=..., entry=...)   (this table)

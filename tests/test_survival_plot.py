@@ -8,8 +8,8 @@ import pandas as pd  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 
-from spinestats.analysis.cuminc import cumulative_incidence  # noqa: E402
-from spinestats.analysis.kaplan_meier import kaplan_meier  # noqa: E402
+from spinestats.analysis.competing_risks.cuminc import cumulative_incidence  # noqa: E402
+from spinestats.analysis.survival.kaplan_meier import kaplan_meier  # noqa: E402
 from spinestats.reports.step_plot import (StepCurve, cif_curves, km_curves, plot_step_curves,  # noqa: E402
                                           reverse_km_curves)
 
@@ -75,8 +75,8 @@ def test_generic_curves_on_a_given_axes_and_reverse_km():
 
 
 def test_zph_plot_draws_the_scaled_residuals():
-    from spinestats.analysis.cox import cox_ph
-    from spinestats.analysis.cox_zph import cox_zph
+    from spinestats.analysis.survival.cox import cox_ph
+    from spinestats.analysis.survival.cox_zph import cox_zph
     from spinestats.reports.survival_figures import plot_zph
 
     rng = np.random.default_rng(3)
@@ -88,7 +88,7 @@ def test_zph_plot_draws_the_scaled_residuals():
     assert_allclose(x, z.x)
     assert_allclose(y, z.residuals["x"])
     assert len(y) == int(d["e"].sum())
-    from spinestats.analysis.cox_zph import zph_smooth
+    from spinestats.analysis.survival.cox_zph import zph_smooth
 
     sm = zph_smooth(z, "x")
     drawn = [ln for ln in p.axes[0].get_lines() if ln.get_label() == "smooth"][0]

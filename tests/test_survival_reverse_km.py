@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.kaplan_meier import kaplan_meier
-from spinestats.analysis.reverse_km import follow_up_quantiles, reverse_km
+from spinestats.analysis.survival.kaplan_meier import kaplan_meier
+from spinestats.analysis.survival.reverse_km import follow_up_quantiles, reverse_km
 from spinestats.reports.step_plot import reverse_km_curves
 
 D = pd.read_csv(Path(__file__).parent / "data" / "km_entry.csv")

@@ -27,7 +27,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from spinestats.analysis.risk_model import fit_risk_model, model_to_json, predict_risk
+from spinestats.analysis.prediction.risk_model import fit_risk_model, model_to_json, predict_risk
 from spinestats.errors import DataError, UsageError
 from spinestats.reports import validate_job
 from cli_run import cli  # tests/ is on sys.path
@@ -67,7 +67,7 @@ def test_time_auc_and_brier_with_ci_match_score(res):
 
 
 def test_conservative_se_matches_score_conservative(mel):
-    from spinestats.analysis.validation_se import brier_ci, time_auc_ci
+    from spinestats.analysis.prediction.validation_se import brier_ci, time_auc_ci
 
     t, st, r = mel["time"].to_numpy(), mel["status"].to_numpy(), mel["risk"].to_numpy()
     a = time_auc_ci(t, st, r, 60, conservative=True)
@@ -228,7 +228,7 @@ def test_input_is_not_modified(mel):
 def test_default_se_with_tied_times_matches_score(horizon, auc_se, brier_se):
     from test_fracture_validation import _validation_data
 
-    from spinestats.analysis.validation_se import brier_ci, time_auc_ci
+    from spinestats.analysis.prediction.validation_se import brier_ci, time_auc_ci
 
     d = _validation_data()
     assert_allclose(time_auc_ci(d["time"], d["status"], d["risk"], horizon).se, auc_se, rtol=1e-9)
@@ -237,7 +237,7 @@ def test_default_se_with_tied_times_matches_score(horizon, auc_se, brier_se):
 
 def test_fracture_model_derives_sins_total_from_the_components(tmp_path):
     """A fracture model using sins_total, applied to a file that has the six SINS components."""
-    from spinestats.analysis.sins import COMPONENTS
+    from spinestats.analysis.scores.sins import COMPONENTS
     from spinestats.data_schemas.examples import cohort_readers
     from spinestats.data_schemas.loading import load
     from spinestats.reports.fracture_job import EVENT, TIME, prepare

@@ -1,0 +1,1 @@
+"""Agreement between raters: Cohen's and Fleiss' kappa, ICC."""

@@ -1,0 +1,1 @@
+"""Competing risks: Aalen–Johansen cumulative incidence, Gray's test, Fine–Gray."""

@@ -1,0 +1,1 @@
+"""Descriptive statistics: Table 1, proportion CIs, Fisher's exact test, adverse events."""

@@ -1,0 +1,1 @@
+"""Study design: sample size and prespecified success criteria."""

@@ -1,0 +1,1 @@
+"""Diagnostic accuracy: sensitivity/specificity, ROC, DeLong, cutoffs and their bootstrap, McNemar, STARD."""

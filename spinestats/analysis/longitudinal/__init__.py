@@ -1,0 +1,1 @@
+"""Repeated measures: mixed models, paired tests, multiple imputation, responders, ANCOVA."""

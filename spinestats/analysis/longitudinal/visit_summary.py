@@ -1,0 +1,96 @@
+"""Descriptive statistics of a score per visit (and per arm).
+
+For each visit (and arm) with at least one observed value: ``n``, mean,
+standard deviation (``ddof = 1``, as R ``sd``), the t interval of the mean
+(:math:`\\bar x \\pm t_{n-1, 0.975}\\, s/\\sqrt n`, as R ``t.test(x)$conf.int``), median and the first and
+third quartiles.  Quartiles use R's default ``quantile(type = 7)``
+(linear interpolation between order statistics,
+:math:`Q(p) = x_{(\\lfloor h \\rfloor)} + (h - \\lfloor h \\rfloor)(x_{(\\lfloor h \\rfloor + 1)} - x_{(\\lfloor h \\rfloor)})`,
+:math:`h = (n - 1)p + 1`), which is also NumPy's default ``"linear"`` method.
+
+Reference: Hyndman RJ, Fan Y. Sample quantiles in statistical packages.
+Am Stat 1996;50:361-365. doi:10.1080/00031305.1996.10473566
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from spinestats.analysis.core.result import Result
+
+
+@dataclasses.dataclass(frozen=True)
+class VisitSummary(Result):
+    """Per-visit descriptives; ``table`` has one row per visit (and arm).
+
+    Columns of ``table``: ``arm`` (when ``arm`` was given), ``visit``, ``n``,
+    ``n_missing``, ``mean``, ``sd``, ``ci_low``, ``ci_high``, ``median``, ``q1``,
+    ``q3``.
+    ``quantile_type`` is 7 (R's default).
+    """
+
+    table: pd.DataFrame
+    quantile_type: int = 7
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def to_dict(self) -> dict:
+        return {"quantile_type": self.quantile_type, "rows": super().to_dict()["table"]}
+
+
+def summarise_visits(
+    data: pd.DataFrame,
+    *,
+    value: str,
+    visit: str,
+    subject: str,
+    visits: Sequence[str],
+    arm: str | None = None,
+    conf_level: float = 0.95,
+) -> VisitSummary:
+    """Describe ``value`` per visit (and per arm) in a long table.
+
+    Parameters
+    ----------
+    data : long table, one row per subject and visit (missing values as NaN).
+    value : score column (e.g. NRS 0-10 points).
+    visit : visit label column; ``visits`` gives their order.
+    subject : patient column (used to count missed visits).
+    arm : optional arm column; one block of rows per arm.
+
+    Returns
+    -------
+    VisitSummary. ``n_missing`` counts patients of the arm without a value
+    at that visit (no row, or an empty value).
+    """
+    groups = [(None, data)] if arm is None else list(data.groupby(arm, sort=True, observed=True))
+    rows = []
+    for arm_value, part in groups:
+        n_patients = part[subject].nunique()
+        for v in visits:
+            x = part.loc[part[visit] == v, value].to_numpy(dtype=float, na_value=np.nan)  # nullable Int64 (pandas < 2.2)
+            x = x[~np.isnan(x)]
+            n = x.size
+            mean = float(x.mean()) if n else np.nan
+            half = stats.t.ppf(0.5 + conf_level / 2, n - 1) * x.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+            row = {} if arm is None else {"arm": arm_value}
+            row.update({
+                "visit": v,
+                "n": int(n),
+                "n_missing": int(n_patients - n),
+                "mean": mean,
+                "sd": float(x.std(ddof=1)) if n > 1 else np.nan,
+                "ci_low": mean - half,
+                "ci_high": mean + half,
+                "median": float(np.median(x)) if n else np.nan,
+                "q1": float(np.quantile(x, 0.25, method="linear")) if n else np.nan,
+                "q3": float(np.quantile(x, 0.75, method="linear")) if n else np.nan,
+            })
+            rows.append(row)
+    return VisitSummary(table=pd.DataFrame(rows))

@@ -1,0 +1,1 @@
+"""Clinical scores: DSS, SINS, WBB staging and CIRT dose flags."""

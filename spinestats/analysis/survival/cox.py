@@ -1,0 +1,506 @@
+"""Cox proportional-hazards regression, as R ``coxph``.
+
+Partial likelihood with Efron's (default) or Breslow's handling of tied
+event times.  At a distinct event time with :math:`d` tied events
+:math:`D`, risk set :math:`R`, :math:`r_i = e^{x_i^\\top\\beta}`,
+:math:`S_0 = \\sum_R r_i` and :math:`S_0^D = \\sum_D r_i`, Efron's term is
+
+.. math::
+
+    \\sum_{i\\in D} x_i^\\top\\beta - \\sum_{k=0}^{d-1}
+        \\log\\Big(S_0 - \\frac{k}{d} S_0^D\\Big)
+
+(Breslow: the fractions :math:`k/d` are 0).  Each tied event therefore
+becomes one "event row" with fraction :math:`k/d`; the risk-set sums
+:math:`S_0, S_1` are reverse cumulative sums after one sort, and the
+information :math:`\\sum_e [S_2/\\mathrm{den}_e - \\bar x_e \\bar x_e^\\top]`
+is assembled as :math:`X^\\top \\mathrm{diag}(r_i c_i) X - \\ldots` with
+:math:`c_i` a cumulative sum of :math:`1/\\mathrm{den}_e`, so one
+Newton-Raphson step costs :math:`O(n p^2)` (no :math:`n\\times p\\times p`
+array).  Strata have separate risk sets.
+
+Iteration as ``coxph``: start at 0, Newton-Raphson with step halving when
+the log-likelihood falls, stop when the relative change of the
+log-likelihood is below ``eps`` (1e-9, as ``coxph.control``).
+
+Tests: likelihood ratio :math:`2(\\ell(\\hat\\beta)-\\ell(0))`, Wald
+:math:`\\hat\\beta^\\top V^{-1}\\hat\\beta`, score :math:`U(0)^\\top I(0)^{-1} U(0)`.
+Robust (sandwich) variance :math:`D^\\top D` with :math:`D` the dfbeta
+residuals (score residuals times :math:`I^{-1}`), summed within ``cluster``
+as ``coxph(..., cluster = id)``; with a cluster the p-values and CIs use the
+robust SE, as R does.
+
+Concordance as ``coxph`` reports it (``concordance(fit)``): pairs are
+comparable when the shorter time is an event (a censoring tied with an event
+counts as later; tied events are not comparable); ties in the linear
+predictor count 1/2; within strata.  Counted in :math:`O(n \\log^2 n)`.
+
+References
+----------
+Cox DR (1972). J R Stat Soc B 34:187-220. doi:10.1111/j.2517-6161.1972.tb00899.x
+Efron B (1977). J Am Stat Assoc 72:557-565. doi:10.1080/01621459.1977.10480613
+Lin DY, Wei LJ (1989). J Am Stat Assoc 84:1074-1078. doi:10.1080/01621459.1989.10478874
+Harrell FE et al. (1982). JAMA 247:2543-2546. doi:10.1001/jama.1982.03320430047030
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from spinestats.analysis.core.result import Result
+from spinestats.analysis.core.surv_input import check_constant, design_matrix, event_data
+from spinestats.errors import DataError, UsageError
+
+
+@dataclasses.dataclass(frozen=True)
+class CoxModel(Result):
+    """A fitted Cox model (see :func:`cox_ph`).
+
+    ``coef``, ``se`` (model-based), ``robust_se`` (when ``cluster`` or
+    ``robust``), ``z``, ``p``, ``hr``, ``hr_lower``, ``hr_upper`` are aligned
+    with ``terms``.  ``tests`` holds the likelihood-ratio, Wald and score
+    tests (``statistic``, ``df``, ``p``).  ``baseline`` is the Breslow-type
+    baseline cumulative hazard at the covariate values 0 (``time``,
+    ``cumhaz``, ``stratum``), as ``basehaz(fit, centered = FALSE)``.
+    """
+
+    terms: tuple[str, ...]
+    coef: np.ndarray
+    se: np.ndarray
+    robust_se: np.ndarray | None
+    z: np.ndarray
+    p: np.ndarray
+    hr: np.ndarray
+    hr_lower: np.ndarray
+    hr_upper: np.ndarray
+    var: np.ndarray
+    loglik: float
+    loglik_null: float
+    tests: dict
+    concordance: float
+    n: int
+    n_event: int
+    ties: str
+    conf_level: float
+    converged: bool
+    iterations: int
+    separated: tuple[str, ...]
+    baseline: pd.DataFrame
+    excluded: tuple
+    warnings: tuple[str, ...]
+
+    def to_frame(self) -> pd.DataFrame:
+        out = pd.DataFrame({"term": self.terms, "coef": self.coef, "se": self.se})
+        if self.robust_se is not None:
+            out["robust_se"] = self.robust_se
+        out = out.assign(z=self.z, p=self.p, hr=self.hr, hr_lower=self.hr_lower, hr_upper=self.hr_upper)
+        return out
+
+
+class _Cox:
+    """Sorted data, event rows and the linear-time Efron/Breslow sums."""
+
+    def __init__(self, time, event, X, strata, ties):
+        order = np.lexsort((time, strata))
+        self.order = order
+        self.t, self.e, self.X, self.s = time[order], event[order], X[order], strata[order]
+        self.n, self.p = self.X.shape
+        self.XT = np.ascontiguousarray(self.X.T)
+        # stratum ends: index one past the last row of each row's stratum
+        _, sfirst, scount = np.unique(self.s, return_index=True, return_counts=True)
+        send = sfirst + scount
+        self.row_end = np.repeat(send, scount)
+        # distinct (stratum, time) blocks
+        key_change = np.concatenate(([True], (self.t[1:] != self.t[:-1]) | (self.s[1:] != self.s[:-1])))
+        self.block = np.cumsum(key_change) - 1
+        # block index of the first row of each row's stratum
+        self.stratum_first_block = self.block[np.repeat(sfirst, scount)]
+        bstart = np.flatnonzero(key_change)
+        self.bstart = bstart
+        # event rows: one per event, with its fraction k/d within its tied set
+        ev_idx = np.flatnonzero(self.e)
+        self.ev_idx = ev_idx
+        eb = self.block[ev_idx]
+        d_of_block = np.bincount(eb, minlength=bstart.size)
+        k = np.arange(ev_idx.size) - np.searchsorted(eb, eb, side="left")
+        d = d_of_block[eb]
+        self.frac = k / d if ties == "efron" else np.zeros(ev_idx.size)
+        self.ev_block = eb
+        self.ev_start = bstart[eb]  # first row of the event's time block
+        self.ev_end = self.row_end[ev_idx]
+        self.d_block = d_of_block
+
+    @staticmethod
+    def _prefix(a: np.ndarray) -> np.ndarray:
+        """Forward cumulative sums with a leading zero row: rows [i, j) sum to P[j] - P[i]."""
+        out = np.empty((a.shape[0] + 1,) + a.shape[1:])
+        out[0] = 0
+        np.cumsum(a, axis=0, out=out[1:])
+        return out
+
+    def _by_block(self, v: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
+        """Sum ``v`` (rows = event rows) by time block (bincount, column by column)."""
+        blocks = self.ev_block if idx is None else idx
+        nb = self.bstart.size
+        if v.ndim == 1:
+            return np.bincount(blocks, weights=v, minlength=nb)
+        return np.column_stack([np.bincount(blocks, weights=v[:, j], minlength=nb) for j in range(v.shape[1])]) \
+            if v.shape[1] else np.zeros((nb, 0))
+
+    def fit_terms(self, b: np.ndarray, need_info: bool = True):
+        """Log-likelihood, score and information at ``b``."""
+        eta = self.X @ b
+        r = np.exp(eta)
+        rxT = self.XT * r  # (p, n), rows contiguous: fast cumulative sums
+        P0 = self._prefix(r)
+        P1 = np.zeros((self.p, self.n + 1))
+        np.cumsum(rxT, axis=1, out=P1[:, 1:])
+        # risk-set sums at each event row (rows from the block start to the stratum end)
+        s0 = P0[self.ev_end] - P0[self.ev_start]
+        s1 = (P1[:, self.ev_end] - P1[:, self.ev_start]).T
+        # tied-event sums of each event's block
+        er = self._by_block(r[self.ev_idx])
+        erx = self._by_block(rxT[:, self.ev_idx].T)
+        den = s0 - self.frac * er[self.ev_block]
+        num = s1 - self.frac[:, None] * erx[self.ev_block]
+        xbar = num / den[:, None]
+        ll = float(eta[self.ev_idx].sum() - np.log(den).sum())
+        U = self.X[self.ev_idx].sum(axis=0) - xbar.sum(axis=0)
+        if not need_info:
+            return ll, U, None, den, xbar
+        # c_i = sum of 1/den over event rows whose risk set holds i, minus the Efron downweight for tied events
+        inv = 1.0 / den
+        c = self._cum_over_events(inv)
+        w = r * c
+        ftie = self._by_block(self.frac * inv)
+        w[self.ev_idx] -= r[self.ev_idx] * ftie[self.block[self.ev_idx]]
+        info = (self.X * w[:, None]).T @ self.X - xbar.T @ xbar
+        return ll, U, info, den, xbar
+
+    def _cum_over_events(self, v: np.ndarray) -> np.ndarray:
+        """For each row i: sum of ``v`` over event rows at times <= t_i in i's stratum."""
+        cb = np.cumsum(self._by_block(v))
+        # subtract what accumulated in earlier strata
+        before = np.concatenate(([0.0], cb))[self.stratum_first_block]
+        return cb[self.block] - before
+
+    def score_residuals(self, b: np.ndarray) -> np.ndarray:
+        """Score residuals (``residuals(fit, "score")``), in sorted order."""
+        eta = self.X @ b
+        r = np.exp(eta)
+        _, _, _, den, xbar = self.fit_terms(b, need_info=False)
+        h = 1.0 / den
+        A = self._cum_over_events(h)
+        B = np.column_stack([self._cum_over_events(h * xbar[:, j]) for j in range(self.p)]) if self.p else np.zeros((self.n, 0))
+        res = -r[:, None] * (self.X * A[:, None] - B)
+        # tied events: their own time's rows have weight (1 - frac), plus the dN part x - mean xbar
+        fa = self._by_block(self.frac * h)
+        fb = self._by_block((self.frac * h)[:, None] * xbar)
+        mx = self._by_block(xbar) / np.maximum(self.d_block, 1)[:, None]
+        eb = self.block[self.ev_idx]
+        Xe = self.X[self.ev_idx]
+        res[self.ev_idx] += r[self.ev_idx][:, None] * (Xe * fa[eb][:, None] - fb[eb])
+        res[self.ev_idx] += Xe - mx[eb]
+        return res
+
+
+def _later_counts(r: np.ndarray, which: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """For each position i: #{j > i: r_j < r_i} and #{j > i: r_j == r_i} (vectorised merge counting).
+
+    With ``which`` (a boolean mask) only those positions are counted (the others are 0).
+    """
+    n = r.size
+    K = int(r.max()) + 1 if n else 1
+    less = np.zeros(n, np.int64)
+    eq = np.zeros(n, np.int64)
+    pos = np.arange(n)
+    want = np.ones(n, dtype=bool) if which is None else np.asarray(which, dtype=bool)
+    s = 1
+    while s < n:
+        blk = pos // s
+        pair = blk // 2
+        left = blk % 2 == 0
+        right = ~left
+        rkeys = np.sort(pair[right] * K + r[right])
+        # where pair p's right block starts in rkeys: the right elements of the pairs before p
+        starts = np.concatenate(([0], np.cumsum(np.bincount(pair[right], minlength=pair[-1] + 1))))
+        asked = left & want
+        lk = pair[asked] * K + r[asked]
+        lo = np.searchsorted(rkeys, lk, side="left")
+        hi = np.searchsorted(rkeys, lk, side="right")
+        less[asked] += lo - starts[pair[asked]]
+        eq[asked] += hi - lo
+        s *= 2
+    return less, eq
+
+
+def harrell_concordance(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
+                        strata: np.ndarray | None = None) -> tuple[float, dict]:
+    """Harrell's C of ``risk`` (higher = earlier event), as ``coxph``'s concordance.
+
+    Returns the estimate and the counts (concordant, discordant, tied_risk).
+    """
+    strata = np.zeros(time.size, int) if strata is None else strata
+    conc = disc = tie = 0.0
+    for s in np.unique(strata):
+        m = strata == s
+        t, e, x = time[m], event[m].astype(bool), risk[m]
+        _, rank = np.unique(x, return_inverse=True)
+        order = np.lexsort((rank, ~e, t))  # time asc, events first, risk asc
+        t, e, rank = t[order], e[order], rank[order]
+        less, eq = _later_counts(rank, e)  # only events' counts are used
+        later = t.size - 1 - np.arange(t.size)
+        conc += less[e].sum()
+        tie += eq[e].sum()
+        disc += (later - less - eq)[e].sum()
+        # remove pairs of events tied in time (not comparable): within a block sorted by risk,
+        # no pair is concordant; tied-risk pairs are m(m-1)/2 per (time, risk) group
+        te, re_ = t[e], rank[e]
+        _, dcount = np.unique(te, return_counts=True)
+        pairs = (dcount * (dcount - 1) // 2).sum()
+        # (time, risk) groups: events are sorted by time then risk, so groups are runs
+        if te.size:
+            brk = np.concatenate(([True], (te[1:] != te[:-1]) | (re_[1:] != re_[:-1]), [True]))
+            trc = np.diff(np.flatnonzero(brk))
+        else:
+            trc = np.zeros(0, int)
+        tied_pairs = (trc * (trc - 1) // 2).sum()
+        tie -= tied_pairs
+        disc -= pairs - tied_pairs
+    total = conc + disc + tie
+    est = (conc + 0.5 * tie) / total if total > 0 else float("nan")
+    return float(est), {"concordant": conc, "discordant": disc, "tied_risk": tie}
+
+
+def prepare(data: pd.DataFrame, *, time: str, event: str, covariates: Sequence[str], strata: str | None = None,
+            cluster: str | None = None, censor: int = 0, cause: int | None = None):
+    """Checked arrays of a Cox model: (event data, event flags, X, term names, row positions, stratum codes)."""
+    extra = tuple(covariates) + tuple(c for c in (strata, cluster) if c)
+    ed = event_data(data, time=time, event=event, censor=censor, extra=extra)
+    ev = ed.event if cause is None else ed.status == cause
+    X_all, names = design_matrix(data, covariates)
+    pos = ed.positions
+    X = X_all[pos]
+    check_constant(X, names)
+    if not ev.any():
+        raise DataError("no events: a Cox model needs at least one event.")
+    sv = data[strata].to_numpy()[pos] if strata else np.zeros(ed.time.size)
+    s_codes = pd.factorize(sv, sort=True)[0] if strata else np.zeros(ed.time.size, int)
+    return ed, ev, X, names, pos, s_codes
+
+
+def cox_ph(
+    data: pd.DataFrame,
+    *,
+    time: str,
+    event: str,
+    covariates: Sequence[str],
+    ties: str = "efron",
+    strata: str | None = None,
+    cluster: str | None = None,
+    robust: bool = False,
+    censor: int = 0,
+    cause: int | None = None,
+    conf_level: float = 0.95,
+    eps: float = 1e-9,
+    max_iter: int = 30,
+) -> CoxModel:
+    """Fit a Cox model, as ``coxph(Surv(time, event) ~ covariates + strata(s), ties=, cluster=)``.
+
+    Parameters
+    ----------
+    data : one row per subject.
+    time, event : follow-up time and event columns.  With ``cause`` given,
+        only that code is an event and others are censored: the
+        cause-specific Cox model for competing risks.
+    covariates : model columns (numeric, boolean, or categorical with
+        treatment contrasts against the first sorted level, as R).
+    ties : ``"efron"`` (default, as R) or ``"breslow"``.
+    strata : optional column; a separate baseline hazard per stratum.
+    cluster : optional column (e.g. centre); robust sandwich SE summed within
+        clusters, used for p-values and CIs (as R).
+    robust : robust SE without clusters (each row its own cluster).
+
+    Returns
+    -------
+    CoxModel
+
+    Notes
+    -----
+    A constant covariate raises :class:`DataError`.  A covariate that
+    perfectly separates events (monotone likelihood) makes its coefficient
+    drift to infinity; like R we stop when the log-likelihood stops
+    changing, name the term in ``separated`` and warn that its HR is not
+    interpretable.
+    """
+    if ties not in ("efron", "breslow"):
+        raise UsageError(f"ties: expected 'efron' or 'breslow', got {ties!r}.")
+    ed, ev, X, names, pos, s_codes = prepare(data, time=time, event=event, covariates=covariates, strata=strata,
+                                             cluster=cluster, censor=censor, cause=cause)
+    warnings = list(ed.warnings)
+    cx = _Cox(ed.time, ev, X, s_codes, ties)
+    b = np.zeros(X.shape[1])
+    ll0, U0, I0, _, _ = cx.fit_terms(b)
+    ll, U, info = ll0, U0, I0
+    converged = False
+    it = 0
+    for it in range(1, max_iter + 1):
+        try:
+            step = np.linalg.solve(info, U)
+        except np.linalg.LinAlgError:
+            warnings.append("the information matrix is singular (collinear covariates).")
+            break
+        bn = b + step
+        lln, Un, In, _, _ = cx.fit_terms(bn)
+        halves = 0
+        while (not np.isfinite(lln) or lln < ll) and halves < 30:
+            step = step / 2
+            bn = b + step
+            lln, Un, In, _, _ = cx.fit_terms(bn)
+            halves += 1
+        done = abs(1 - ll / lln) <= eps if lln != 0 else True
+        b, ll, U, info = bn, lln, Un, In
+        if done:
+            converged = True
+            break
+    var = np.linalg.pinv(info)
+    se = np.sqrt(np.diag(var))
+    # R's rule (coxph.fit): a one-step change |U' V| still large relative to the coefficient after the
+    # log-likelihood converged means the coefficient is drifting to infinity (monotone likelihood).
+    step_left = np.abs(U @ var)
+    toler_inf = np.sqrt(eps)
+    separated = tuple(n for j, n in enumerate(names) if step_left[j] > eps and step_left[j] > toler_inf * abs(b[j]))
+    for n in separated:
+        warnings.append(
+            f"the coefficient of '{n}' is drifting to infinity: it (nearly) perfectly separates the events "
+            "(monotone likelihood, R warns 'coefficient may be infinite'); its HR and CI are not interpretable. "
+            "Consider Firth's penalised Cox model or removing the term."
+        )
+    if not converged:
+        warnings.append(f"the Cox fit did not converge in {max_iter} iterations.")
+    robust_se = None
+    robust_score = None
+    use_var = var
+    if cluster or robust:
+        res = cx.score_residuals(b)
+        dfb = res @ var
+        if cluster:
+            cl = data[cluster].to_numpy()[pos][cx.order]
+            codes = pd.factorize(cl, sort=True)[0]
+            agg = np.zeros((codes.max() + 1, dfb.shape[1]))
+            np.add.at(agg, codes, dfb)
+            dfb = agg
+        use_var = dfb.T @ dfb
+        robust_se = np.sqrt(np.diag(use_var))
+        robust_score = _robust_score_test(cx, _cluster_codes(data, cluster, pos, cx.order))
+    used_se = robust_se if robust_se is not None else se
+    zq = stats.norm.ppf(0.5 + conf_level / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = b / used_se
+    pval = 2 * stats.norm.sf(np.abs(z))
+    k = len(names)
+    lr = 2 * (ll - ll0)
+    try:
+        wald = float(b @ np.linalg.solve(use_var, b))
+    except np.linalg.LinAlgError:
+        wald = float("nan")
+    score = float(U0 @ np.linalg.solve(I0, U0)) if np.linalg.matrix_rank(I0) == k else float("nan")
+    tests = {
+        "likelihood_ratio": {"statistic": lr, "df": k, "p": float(stats.chi2.sf(lr, k))},
+        "wald": {"statistic": wald, "df": k, "p": float(stats.chi2.sf(wald, k)), "robust": robust_se is not None},
+        "score": {"statistic": score, "df": k, "p": float(stats.chi2.sf(score, k))},
+    }
+    if robust_score is not None:
+        tests["robust_score"] = robust_score
+    lp = X @ b
+    conc, _ = harrell_concordance(ed.time, ev, lp, s_codes)
+    baseline = _baseline(cx, b)
+    return CoxModel(
+        terms=tuple(names),
+        coef=b,
+        se=se,
+        robust_se=robust_se,
+        z=z,
+        p=pval,
+        hr=np.exp(b),
+        hr_lower=_exp(b - zq * used_se),
+        hr_upper=_exp(b + zq * used_se),
+        var=use_var,
+        loglik=ll,
+        loglik_null=ll0,
+        tests=tests,
+        concordance=conc,
+        n=int(ed.time.size),
+        n_event=int(ev.sum()),
+        ties=ties,
+        conf_level=float(conf_level),
+        converged=converged,
+        iterations=it,
+        separated=separated,
+        baseline=baseline,
+        excluded=ed.excluded,
+        warnings=tuple(warnings),
+    )
+
+
+def _cluster_codes(data: pd.DataFrame, cluster: str | None, pos: np.ndarray, order: np.ndarray) -> np.ndarray | None:
+    """Cluster code of each row in the fit's sorted order (None: each row its own cluster, ``robust = TRUE``)."""
+    if not cluster:
+        return None
+    return pd.factorize(data[cluster].to_numpy()[pos][order], sort=True)[0]
+
+
+def _robust_score_test(cx: _Cox, codes: np.ndarray | None) -> dict:
+    """Robust (Lin-Wei) score test of beta = 0, as ``coxph``'s ``rscore`` / ``summary(fit)$robscore``.
+
+    :math:`T = U(0)^\\top (D_0^\\top D_0)^{-1} U(0)` with :math:`D_0` the score
+    residuals at :math:`\\beta = 0` summed within clusters (each row its own
+    cluster with ``robust`` alone) and :math:`U(0) = \\sum D_0`; chi-square
+    on the number of terms.  NaN (with ``singular``) when :math:`D_0^\\top D_0`
+    is not of full rank, e.g. fewer clusters than terms.
+    """
+    k = cx.p
+    res0 = cx.score_residuals(np.zeros(k))
+    if codes is not None:
+        agg = np.zeros((int(codes.max()) + 1, k))
+        np.add.at(agg, codes, res0)
+        res0 = agg
+    u = res0.sum(axis=0)
+    m = res0.T @ res0
+    singular = k == 0 or np.linalg.matrix_rank(m) < k
+    stat = float("nan") if singular else float(u @ np.linalg.solve(m, u))
+    return {"statistic": stat, "df": k, "p": float(stats.chi2.sf(stat, k)) if not singular else float("nan"),
+            "robust": True, "singular": bool(singular)}
+
+
+def _exp(x: np.ndarray) -> np.ndarray:
+    """exp without overflow warnings (inf where it overflows, e.g. a separated covariate's CI)."""
+    with np.errstate(over="ignore"):
+        return np.exp(x)
+
+
+def _baseline(cx: _Cox, b: np.ndarray) -> pd.DataFrame:
+    """Baseline cumulative hazard at x = 0 at each event time (Efron/Breslow increments as ``basehaz``)."""
+    _, _, _, den, _ = cx.fit_terms(b, need_info=False)
+    # hazard increment of each event row: 1/den (Efron: the tied rows' 1/den_k summed)
+    inc = cx._by_block(1.0 / den)
+    has = np.zeros(cx.bstart.size, bool)
+    has[cx.ev_block] = True
+    bt = cx.t[cx.bstart][has]
+    bs = cx.s[cx.bstart][has]
+    h = inc[has]
+    cum = pd.Series(h).groupby(bs).cumsum().to_numpy()
+    return pd.DataFrame({"stratum": bs, "time": bt, "cumhaz": cum})
+
+
+def cox_predict_survival(model: CoxModel, X: np.ndarray, horizon: float, stratum: int = 0) -> np.ndarray:
+    """Predicted survival :math:`\\exp\\{-H_0(h) e^{x^\\top\\beta}\\}` at ``horizon`` (numeric design rows)."""
+    bl = model.baseline[model.baseline["stratum"] == stratum]
+    H = bl.loc[bl["time"] <= horizon, "cumhaz"]
+    H0 = float(H.iloc[-1]) if len(H) else 0.0
+    return np.exp(-H0 * np.exp(np.atleast_2d(X) @ model.coef))

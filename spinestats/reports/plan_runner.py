@@ -1,0 +1,631 @@
+"""Running a whole plan: from registry exports to the journal-ready report.
+
+:func:`run_plan` does, in this order, and stops with a clear message at the
+first problem, before any analysis starts:
+
+1. read and validate the plan (:func:`spinestats.data_schemas.plan.read_plan`):
+   schema version, unknown keys, analysis types and options (closest-name
+   suggestions), data names, files that do not exist;
+2. refuse an output folder that exists and is not empty (unless ``force``);
+3. load every input through :func:`spinestats.data_schemas.loading.load`
+   (all problems of all files are reported together).
+
+Then it runs each analysis through its job module's ``run`` (the registry
+:data:`JOBS` maps an analysis type to its job), collects the
+:class:`~spinestats.reports.section.Section` objects and writes, through
+:class:`~spinestats.reports.output.OutputDir` (a temporary folder moved into
+place only when everything succeeded):
+
+* ``results.json``: every section's ``results`` under its key, plus
+  ``plan_hash``, ``seed``, ``warnings``, ``methods``, ``unavailable``,
+  ``reproduction`` (demo) and ``provenance``; its only time-dependent field
+  is ``provenance.generated_at``, so the same inputs, plan and seed give the
+  same file byte for byte apart from that line;
+* ``figures/`` and ``tables/`` (written by the jobs);
+* ``methods.md`` and the self-contained ``report.html``.
+
+A job is called with the arguments its signature asks for: the data (as
+``data``: a DataFrame, or a dict of them when an analysis names several
+inputs; as ``table``: the :class:`LoadedTable`, preferred when a job takes
+both, so that it sees the exclusion log; as ``path``/``paths``: the file
+paths), the output folder (``out_dir``), and run-wide settings
+(``seed``, ``workers``, ``scheduler``, ``figure_formats``, ``dpis``,
+``width``, ``table_formats``, ``p_style``, ``ci_style``, ``digits``,
+``reporter``, ``plan_hash``, ``prespecified``, ``key``, ``title``).  Every
+other keyword parameter of the job is an *option* the plan may set.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+import importlib
+import inspect
+import json
+import re
+import shutil
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+
+from spinestats.data_schemas.plan import AnalysisEntry, OutputOptions, Plan, read_plan
+from spinestats.errors import DataError, SpinestatsError, UsageError
+from spinestats.reports.figure_style import column_width
+from spinestats.reports.html_report import render_report
+from spinestats.reports.methods_text import methods_paragraph, software_versions
+from spinestats.reports.output import OutputDir, dumps_results
+from spinestats.reports.progress import Reporter
+from spinestats.reports.section import Section
+from spinestats.reports.section_tables import results_tables
+
+
+@dataclasses.dataclass(frozen=True)
+class JobSpec:
+    """Where an analysis type's job lives and what it analyses."""
+
+    module: str
+    function: str = "run"
+    description: str = ""
+    fixed: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # arguments always passed
+
+
+#: Analysis types of the plan, mapped to their job functions.
+JOBS: dict[str, JobSpec] = {
+    "table_one": JobSpec("spinestats.reports.table_one_job", description="Table 1 of baseline characteristics"),
+    "dss": JobSpec("spinestats.reports.diagnostic_job", description="Dumbbell Scoring System accuracy"),
+    "accuracy": JobSpec("spinestats.reports.diagnostic_job", description="diagnostic accuracy of any score"),
+    "survival": JobSpec("spinestats.reports.survival_job", description="survival and local control after CIRT"),
+    "fracture": JobSpec("spinestats.reports.fracture_job", description="fracture risk after irradiation"),
+    "pain": JobSpec("spinestats.reports.pain_job", description="pain after balloon kyphoplasty"),
+    "multicenter": JobSpec("spinestats.reports.multicenter_job", description="multicentre validation"),
+    "agreement": JobSpec("spinestats.reports.agreement_job", description="reader agreement"),
+    "sample_size": JobSpec("spinestats.reports.multicenter_job", "run_sample_size", description="sample size"),
+    "validate": JobSpec("spinestats.reports.validate_job", description="validation of a predicted risk (column mode)"),
+}
+
+#: Relative run time of each analysis type on a typical plan (survival draws a figure set per endpoint);
+#: with several workers the longest start first.  Only the order of the work depends on it.
+EXPECTED_COST: dict[str, int] = {"fracture": 8, "multicenter": 8, "survival": 7, "pain": 5, "dss": 3, "accuracy": 3,
+                                 "agreement": 2, "table_one": 1, "sample_size": 1}
+
+DATA_PARAMS = ("data", "table", "tables", "path", "paths", "file", "files")
+OUT_PARAMS = ("out_dir", "out", "output_dir", "folder")
+CONTEXT_PARAMS = (
+    "seed", "workers", "scheduler", "figure_formats", "formats", "dpis", "dpi", "width", "table_formats",
+    "p_style", "ci_style", "digits", "reporter", "progress", "plan_hash", "prespecified", "key", "title",
+    "synthetic", "labels",
+)
+RESERVED_RESULT_KEYS = ("plan_hash", "plan_lock", "seed", "title", "synthetic", "warnings", "methods", "references",
+                        "unavailable", "reproduction", "provenance", "schema_version")
+RESULTS_SCHEMA_VERSION = 1
+
+
+def job_function(kind: str) -> Callable[..., Section]:
+    """The job function of an analysis type (UsageError when it cannot be imported)."""
+    spec = JOBS[kind]
+    try:
+        module = importlib.import_module(spec.module)
+    except ModuleNotFoundError as exc:
+        if exc.name and spec.module.startswith(exc.name):
+            raise UsageError(f"analysis '{kind}' is not available in this installation ({spec.module} is missing).") from exc
+        raise
+    func = getattr(module, spec.function, None)
+    if func is None:
+        raise UsageError(f"analysis '{kind}' is not available: {spec.module} has no {spec.function}().")
+    return func
+
+
+def job_options(func: Callable[..., Any]) -> tuple[str, ...] | None:
+    """The plan options a job accepts (``None``: any, it takes ``**kwargs``)."""
+    params = inspect.signature(func).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return None
+    hidden = set(DATA_PARAMS) | set(OUT_PARAMS) | {"reporter", "progress"}
+    return tuple(n for n, p in params.items() if n not in hidden and p.kind is not inspect.Parameter.VAR_POSITIONAL)
+
+
+def available_jobs(kinds: Sequence[str] | None = None) -> tuple[dict[str, Callable[..., Section]], dict[str, str]]:
+    """Importable jobs and, for the others, why they are not available."""
+    ok, missing = {}, {}
+    for kind in kinds if kinds is not None else JOBS:
+        try:
+            ok[kind] = job_function(kind)
+        except UsageError as exc:
+            missing[kind] = str(exc)
+    return ok, missing
+
+
+def _sha256_path(path: Path) -> str:
+    if path.is_file():
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    h = hashlib.sha256()
+    for f in sorted(p for p in path.rglob("*") if p.is_file()):
+        h.update(f.relative_to(path).as_posix().encode("utf-8") + b"\0")
+        h.update(hashlib.sha256(f.read_bytes()).hexdigest().encode("ascii"))
+    return h.hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadedInput:
+    """One plan input after loading (``table`` is None for a folder)."""
+
+    name: str
+    path: Path
+    table: Any
+    provenance: dict[str, Any]
+
+
+def load_inputs(plan: Plan, names: Sequence[str]) -> dict[str, LoadedInput]:
+    """Load every data entry in ``names``; report all problems at once."""
+    from spinestats.data_schemas.loading import load
+
+    out: dict[str, LoadedInput] = {}
+    errors: list[str] = []
+    problems: list[Any] = []
+    for name in names:
+        entry = plan.data[name]
+        rel = _display_path(entry.file, plan.folder)
+        if entry.file.is_dir():
+            out[name] = LoadedInput(name, entry.file, None, {"file": rel, "schema": entry.schema, "sha256": _sha256_path(entry.file),
+                                                             "kind": "folder"})
+            continue
+        try:
+            kwargs: dict[str, Any] = {"schema": entry.schema, "mapping": entry.mapping, "sheet": entry.sheet,
+                                      "encoding": entry.encoding}
+            if entry.exclude_invalid:
+                kwargs["exclude_invalid"] = True
+            table = load(entry.file, **kwargs)
+        except DataError as exc:
+            errors.append(f"data '{name}' ({rel}): {exc}")
+            problems.extend(getattr(exc, "problems", ()))
+            continue
+        prov = table.provenance
+        out[name] = LoadedInput(name, entry.file, table, {
+            "file": rel, "schema": entry.schema, "sha256": prov.sha256, "rows_read": prov.rows_read,
+            "rows_kept": prov.rows_kept, "rows_excluded": prov.rows_read - prov.rows_kept,
+            "exclusion_reasons": _count_reasons(table.exclusions),
+            "warnings": len([p for p in table.problems if p.severity != "error"]),
+        })
+    if errors:
+        raise DataError("the inputs cannot be analysed; nothing was run.\n" + "\n".join(errors), tuple(problems))
+    return out
+
+
+def exclusion_sentences(name: str, exclusions: Sequence[Any], labels: Any = None) -> list[str]:
+    """The rows an input lost at loading, as sentences: "Data 'mc_a': 1 row excluded: reference missing (line 5)."."""
+    groups: dict[str, list[int]] = {}
+    for e in exclusions:
+        groups.setdefault(_reason_words(e.reason, labels), []).append(int(e.line))
+    out = []
+    for reason, lines in groups.items():
+        n = len(lines)
+        where = ("line " if n == 1 else "lines ") + ", ".join(map(str, sorted(lines)[:10])) + (" ..." if n > 10 else "")
+        out.append(f"Data '{name}': {n} row{'s' if n != 1 else ''} excluded: {reason} ({where}).")
+    return out
+
+
+def _reason_words(reason: str, labels: Any = None) -> str:
+    """A loader's exclusion reason in plain words (the column by its label)."""
+    parts = []
+    for part in re.split(r";\s*(?=[a-z_]+:)", str(reason)):
+        m = re.match(r"required: '([^']+)' = ''", part)
+        if m:
+            col = m.group(1)
+            parts.append(f"{labels.variable(col) if labels is not None else col} missing")
+            continue
+        m = re.match(r"out of range: '([^']+)' = '([^']*)' \(expected (.*)\)$", part)
+        if m:
+            parts.append(f"{m.group(1)} = {m.group(2)} out of range (expected {m.group(3)})")
+            continue
+        m = re.match(r"dss_matches_features: '([^']+)' = (\S+) \(expected (DSS \d+)", part)
+        if m:
+            parts.append(f"recorded DSS {m.group(2)} does not match the features ({m.group(3)})")
+            continue
+        parts.append(part)
+    return "; ".join(parts)
+
+
+def _count_reasons(exclusions: Sequence[Any]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for e in exclusions:
+        counts[e.reason] = counts.get(e.reason, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def _display_path(path: Path, folder: Path) -> str:
+    try:
+        return path.resolve().relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def entry_labels(plan: Plan, entry: AnalysisEntry, inputs: Mapping[str, LoadedInput]):
+    """The display labels of one analysis: its inputs' schemas, mappings and the plan's overrides.
+
+    A plan label or reference naming a column that no input has, a level the
+    schema does not allow, or a reference level absent from the data is a
+    usage/data error raised here, before any analysis runs.
+    """
+    cols = [c for i in inputs.values() if i.table is not None for c in i.table.data.columns]
+    if any(e.schema is None for e in plan.data.values()):  # columns of schema-less inputs are known only now
+        plan.labels_for(extra_variables=cols, strict=True)
+    labels = plan.labels_for(entry.data, strict=False)
+    for n in entry.data:
+        if n in inputs and inputs[n].table is not None:
+            labels.check_data(inputs[n].table.data, where=f"plan {plan.path.name}, data '{n}'")
+    return labels
+
+
+def _job_arguments(func: Callable[..., Any], entry: AnalysisEntry, inputs: Mapping[str, LoadedInput],
+                   context: Mapping[str, Any], out_dir: Path) -> dict[str, Any]:
+    params = inspect.signature(func).parameters
+    chosen = [inputs[n] for n in entry.data]
+    frames = {i.name: (i.table.data if i.table is not None else None) for i in chosen}
+    values: dict[str, Any] = dict(context)
+    values.update({"key": entry.key, "title": entry.title})
+    if len(chosen) == 1:
+        only = chosen[0]
+        values.update(data=frames[only.name], table=only.table, tables={only.name: only.table},
+                      path=only.path, file=only.path, paths=[only.path], files=[only.path])
+    elif chosen:
+        values.update(data=frames, table={i.name: i.table for i in chosen}, tables={i.name: i.table for i in chosen},
+                      paths=[i.path for i in chosen], files=[i.path for i in chosen])
+    for name in OUT_PARAMS:
+        values[name] = out_dir
+    if "table" in params and "data" in params and params["data"].default is not inspect.Parameter.empty:
+        values.pop("data", None)  # the LoadedTable carries the exclusion log as well as the data
+    args: dict[str, Any] = {}
+    for name, p in params.items():
+        if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            continue
+        if name in entry.options:
+            args[name] = entry.options[name]
+        elif name in values and values[name] is not None:
+            args[name] = values[name]
+        elif p.default is inspect.Parameter.empty:
+            raise UsageError(
+                f"analysis '{entry.key}' ({entry.type}) needs '{name}': set it in the plan"
+                + (" (or give the analysis a `data:` entry)." if name in DATA_PARAMS else ".")
+            )
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        args.update({k: v for k, v in entry.options.items() if k not in args})
+    args.update(JOBS[entry.type].fixed)
+    return args
+
+
+def call_job(kind: str, key: str, args: Mapping[str, Any], width: str | float = "single",
+             style: Any = None, labels: Any = None) -> tuple[Section, list[str], list[str]]:
+    """Run one analysis job; its Section, the numerical warnings it raised and the optional packages that ran.
+
+    ``width`` is the plan's journal column preset: every single-column figure
+    the job draws gets that width.  A module-level function so that it can
+    run in a worker process.
+    """
+    from spinestats.analysis.core.usage import recording
+    from spinestats.reports.tables import table_style
+
+    func = job_function(kind)
+    with warnings.catch_warnings(record=True) as caught, column_width(width), recording() as used, \
+            table_style(style, labels) as written:
+        warnings.simplefilter("always")
+        try:
+            section = func(**args)
+        except SpinestatsError as exc:
+            raise type(exc)(f"analysis '{key}' ({kind}): {exc}") from exc
+    if not isinstance(section, Section):
+        raise TypeError(f"job {kind} returned {type(section).__name__}, not a Section")
+    section = dataclasses.replace(section, table_records=tuple(section.table_records) + tuple(written))
+    return section, sorted({f"{w.category.__name__}: {w.message}" for w in caught}), sorted(used)
+
+
+def _move_outputs(section: Section, scratch: Path, root: Path, key: str) -> Section:
+    """Move the files a job wrote in its scratch folder into the report folder.
+
+    Each job writes into its own scratch folder, so two analyses of the same
+    type cannot overwrite each other's files: a file whose path is already
+    taken is renamed ``<key>_<name>``.  Returns the section with its figure
+    and table paths relative to ``root``.
+    """
+    moved: dict[Path, Path] = {}
+    for f in sorted(p for p in scratch.rglob("*") if p.is_file()):
+        rel = f.relative_to(scratch)
+        target = rel if not (root / rel).exists() else rel.with_name(f"{key}_{rel.name}")
+        (root / target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(f), str(root / target))
+        moved[rel] = target
+
+    def remap(paths: Sequence[Path | str]) -> tuple[Path, ...]:
+        out = []
+        for p in paths:
+            p = Path(p)
+            rel = p.relative_to(scratch) if p.is_absolute() and p.is_relative_to(scratch) else p
+            out.append(moved.get(rel, rel))
+        return tuple(out)
+
+    return dataclasses.replace(section, figures=remap(section.figures), tables=remap(section.tables))
+
+
+def complete_table_formats(section: Section, root: Path, formats: Sequence[str],
+                           style: OutputOptions | None = None, labels: Any = None, synthetic: bool = False) -> Section:
+    """Write every table of a job in all of the plan's table formats, formatted by its ``output.style``.
+
+    See :func:`spinestats.reports.tables.complete_tables`: one Table per
+    table, formatted once; CSV at full precision; HTML (the report), XLSX,
+    DOCX, Markdown and LaTeX show the same strings.
+    """
+    from spinestats.reports.tables import TableStyle, complete_tables
+
+    style = style or OutputOptions()
+    tstyle = TableStyle(style.p_style, style.ci_style, style.digits, getattr(style, "paper", "a4"))
+    tables, records = complete_tables(section.tables, section.table_records, root, formats, tstyle, labels,
+                                      key=section.key, synthetic=synthetic)
+    return dataclasses.replace(section, tables=tuple(tables), table_records=tuple(records))
+
+
+def check_plan(plan_path: str | Path, allow_missing: bool = False) -> tuple[Plan, dict[str, Callable[..., Section]], dict[str, str]]:
+    """Read the plan, checking analysis types and options against the jobs.
+
+    Returns the plan, the job functions, and the analyses (by key) that
+    cannot run with the reason: a job that is not installed or a missing input.
+    Without ``allow_missing`` either of those is a UsageError instead.
+    """
+    funcs, missing_jobs = available_jobs()
+    known: dict[str, Sequence[str] | None] = {k: job_options(f) for k, f in funcs.items()}
+    known.update({k: None for k in missing_jobs})
+    plan = read_plan(plan_path, analyses=known, check_files=not allow_missing)
+    unavailable: dict[str, str] = {}
+    for a in plan.analyses:
+        if a.key in RESERVED_RESULT_KEYS:
+            raise UsageError(f"plan {plan_path}: the analysis key '{a.key}' is reserved in results.json; choose another `key:`.")
+        if a.type in missing_jobs:
+            if not allow_missing:
+                raise UsageError(f"plan {plan_path}: {missing_jobs[a.type]} Nothing was run.")
+            unavailable[a.key] = missing_jobs[a.type]
+            continue
+        absent = [n for n in a.data if not plan.data[n].file.exists()]
+        if absent:  # only reachable with allow_missing: read_plan refuses missing files otherwise
+            unavailable[a.key] = "input " + ", ".join(f"'{n}' ({plan.data[n].file.name})" for n in absent) + " is not bundled"
+    return plan, funcs, unavailable
+
+
+def lock_status(plan: Plan) -> dict[str, Any]:
+    """Whether the plan has a lock file beside it and still matches it.
+
+    A changed plan is not refused (the analysis may be legitimately
+    exploratory) but reported as a plan deviation in the warnings.
+    """
+    from spinestats.data_schemas import plan_lock
+
+    path = plan_lock.default_lock_path(plan.path)
+    if not path.is_file():
+        return {"locked": False}
+    try:
+        lock = plan_lock.read_lock(path)
+    except DataError as exc:
+        return {"locked": False, "deviation": f"the lock file {path.name} cannot be read ({exc})"}
+    out = {"locked": True, "lock_file": path.name, "locked_at": lock.get("locked_at"), "locked_hash": lock["plan_hash"],
+           "matches": lock["plan_hash"] == plan.sha256}
+    if not out["matches"]:
+        out["deviation"] = (f"the plan was changed after it was locked at {lock.get('locked_at')} (hash now {plan.sha256[:12]}..., "
+                            f"locked {lock['plan_hash'][:12]}...); results are exploratory")
+    else:
+        changed = plan_lock.changed_files(plan.path, lock)
+        if changed:
+            out["matches"] = False
+            out["deviation"] = (f"a file the plan refers to changed after it was locked at {lock.get('locked_at')} "
+                                f"({'; '.join(changed)}); results are exploratory")
+    return out
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def scan_identifiers(text: str, inputs: Mapping[str, LoadedInput]) -> list[str]:
+    """Which inputs' raw patient/case IDs (5+ characters) appear as a whole value in ``text``.
+
+    A value counts when it is a whole JSON string, CSV cell or Markdown cell,
+    so an ID that is only the start of a longer text does not.
+    """
+    found = []
+    for inp in inputs.values():
+        if inp.table is None:
+            continue
+        for col in ("patient_id", "case_id"):
+            if col not in inp.table.data.columns:
+                continue
+            ids = sorted({v for v in inp.table.data[col].dropna().astype(str) if len(v) >= 5}, key=len, reverse=True)
+            if not ids:
+                continue
+            pattern = re.compile(r'(?:^|(?<=["\n,])|(?<=\| ))(?:' + "|".join(map(re.escape, ids)) + r')(?=["\n,]| \||$)')
+            if pattern.search(text):
+                found.append(f"{inp.name}:{col}")
+    return found
+
+
+def run_plan(
+    plan_path: str | Path,
+    out: str | Path,
+    *,
+    force: bool = False,
+    workers: int = 1,
+    scheduler: str | None = None,
+    reporter: Reporter | None = None,
+    allow_missing: bool = False,
+    synthetic: bool | None = None,
+    reproduce: Callable[[Mapping[str, Any], Mapping[str, LoadedInput]], list[dict[str, Any]]] | None = None,
+) -> dict[str, Any]:
+    """Run every analysis of a plan and write the report folder ``out``.
+
+    Parameters
+    ----------
+    plan_path : the plan YAML.
+    out : output folder (refused when it exists and is not empty, unless ``force``).
+    force : replace an existing output folder.
+    workers : with more than one, the analyses run side by side in that many
+        local processes (each analysis then resamples in one process); the
+        results are identical for any number of workers.
+    scheduler : a Dask scheduler address: the analyses run one after the
+        other here and send their resampling to the cluster.
+    reporter : progress display (default: quiet).
+    allow_missing : run the analyses that are available and list the others
+        as not available (the demo), instead of refusing the plan.
+    synthetic : override the plan's ``synthetic`` flag.
+    reproduce : function of (results, inputs) giving the ``reproduction`` list (demo).
+
+    Returns
+    -------
+    The ``results.json`` content.
+    """
+    reporter = reporter or Reporter(quiet=True)
+    started = _now()
+    plan, funcs, missing = check_plan(plan_path, allow_missing=allow_missing)
+    synthetic = plan.synthetic if synthetic is None else synthetic
+    # every referenced input is loaded (and so validated), even for an analysis that cannot run
+    used = [n for n in plan.data if any(n in a.data for a in plan.analyses) and plan.data[n].file.exists()]
+    read = [plan.path] + [p for e in plan.data.values() for p in (e.file, e.mapping) if p is not None]
+    with OutputDir(out, force=force, inputs=read) as od:
+        inputs = load_inputs(plan, used)
+        context = {
+            "seed": plan.seed, "workers": workers, "scheduler": scheduler,
+            "figure_formats": plan.output.figure_formats, "formats": plan.output.figure_formats,
+            "dpis": plan.output.dpi, "dpi": plan.output.dpi, "width": plan.output.width,
+            "table_formats": plan.output.table_formats, "p_style": plan.output.p_style,
+            "ci_style": plan.output.ci_style, "digits": plan.output.digits, "reporter": reporter,
+            "progress": reporter, "plan_hash": plan.sha256, "prespecified": plan.prespecified,
+            "synthetic": synthetic,
+        }
+        root = od.file(".")
+        for folder in ("figures", "tables"):
+            (root / folder).mkdir(exist_ok=True)
+        sections: list[Section] = []
+        unavailable: list[tuple[str, str]] = []
+        numeric_warnings: list[str] = []
+        todo: list[tuple[AnalysisEntry, dict[str, Any]]] = []
+        labels_by_key: dict[str, Any] = {}
+        from spinestats.reports.tables import TableStyle
+
+        tstyle = TableStyle(plan.output.p_style, plan.output.ci_style, plan.output.digits, plan.output.paper)
+        for entry in plan.analyses:
+            if entry.key in missing:
+                unavailable.append((entry.key, missing[entry.key]))
+                continue
+            scratch = root / ".jobs" / entry.key
+            scratch.mkdir(parents=True)
+            labels_by_key[entry.key] = entry_labels(plan, entry, inputs)
+            job_context = dict(context, labels=labels_by_key[entry.key])
+            todo.append((entry, _job_arguments(funcs[entry.type], entry, inputs, job_context, scratch)))
+        parallel = workers > 1 and scheduler is None and len(todo) > 1
+        outcomes: list[tuple[Section, list[str], list[str]]] = []
+        with reporter.steps(len(todo), "analyses"):
+            if parallel:
+                from joblib import Parallel, delayed
+
+                quiet = Reporter(quiet=True)
+                # longest analyses first, so that the workers finish together (results keep the plan's order)
+                order = sorted(range(len(todo)), key=lambda i: -EXPECTED_COST.get(todo[i][0].type, 1))
+                calls = []
+                for entry, args in (todo[i] for i in order):
+                    args = dict(args)
+                    if "workers" in args:
+                        args["workers"] = 1  # the analyses themselves run side by side instead
+                    for name in ("reporter", "progress"):
+                        if name in args:
+                            args[name] = quiet
+                    calls.append(delayed(call_job)(entry.type, entry.key, args, plan.output.width, tstyle,
+                                                  labels_by_key[entry.key]))
+                reporter.log(f"- running {len(todo)} analyses on {workers} worker processes ...")
+                done: dict[int, tuple[Section, list[str], list[str]]] = {}
+                for i, outcome in zip(order, Parallel(n_jobs=int(workers), backend="loky", return_as="generator")(calls)):
+                    done[i] = outcome
+                    entry = todo[i][0]
+                    reporter.log(f"  {entry.key} ({entry.type}) done")
+                    reporter.advance(entry.key)
+                outcomes = [done[i] for i in range(len(todo))]
+            else:
+                for entry, args in todo:
+                    with reporter.step(f"{entry.key} ({entry.type})"):
+                        outcomes.append(call_job(entry.type, entry.key, args, plan.output.width, tstyle,
+                                                 labels_by_key[entry.key]))
+        packages_used: set[str] = set()  # optional packages that computed something (named in the methods)
+        for (entry, _), (section, numeric, job_used) in zip(todo, outcomes):
+            packages_used.update(job_used)
+            if numeric:
+                numeric_warnings.append(f"analysis '{entry.key}': {len(numeric)} numerical warning(s) while computing: "
+                                        + "; ".join(numeric[:5]))
+            section = _move_outputs(section, root / ".jobs" / entry.key, root, entry.key)
+            section = results_tables(dataclasses.replace(section, key=entry.key), root)
+            section = complete_table_formats(section, root, plan.output.table_formats, plan.output,
+                                             labels_by_key[entry.key], synthetic=synthetic)
+            if section.key != entry.key:
+                section = dataclasses.replace(section, key=entry.key)
+            if entry.title:
+                section = dataclasses.replace(section, title=entry.title)
+            sections.append(section)
+
+        shutil.rmtree(root / ".jobs", ignore_errors=True)
+        run_warnings: list[str] = []
+        lock = lock_status(plan)
+        if lock.get("deviation"):
+            run_warnings.append(f"plan deviation: {lock['deviation']}")
+        for name, inp in inputs.items():
+            n_ex = inp.provenance.get("rows_excluded", 0)
+            if n_ex:
+                run_warnings.append(f"data '{name}': {n_ex} row(s) excluded ({json.dumps(inp.provenance['exclusion_reasons'], ensure_ascii=False)}).")
+        for key, why in unavailable:
+            run_warnings.append(f"analysis '{key}' was not run: {why}")
+        run_warnings.extend(numeric_warnings)
+        report_warnings = [w for w in run_warnings if not w.startswith("data '")]
+        for name, inp in inputs.items():
+            if inp.table is not None and inp.table.exclusions:
+                report_warnings += exclusion_sentences(name, inp.table.exclusions,
+                                                       plan.labels_for([name], strict=False))
+        versions = software_versions(packages_used | ({"matplotlib"} if any(sec.figures for sec in sections) else set()))
+        methods = methods_paragraph(sections, seed=plan.seed, versions=versions, synthetic=synthetic)
+        results: dict[str, Any] = {
+            "schema_version": RESULTS_SCHEMA_VERSION,
+            "title": plan.title,
+            "synthetic": synthetic,
+            "plan_hash": plan.sha256,
+            "seed": plan.seed,
+        }
+        for sec in sections:
+            results[sec.key] = sec.results
+        if reproduce is not None:
+            results["reproduction"] = reproduce(results, inputs)
+        results["warnings"] = run_warnings + [f"{s.key}: {w}" for s in sections for w in s.warnings]
+        results["unavailable"] = [{"analysis": k, "reason": why} for k, why in unavailable]
+        results["methods"] = methods.paragraph
+        results["references"] = list(methods.references)
+        results["plan_lock"] = lock
+        results["provenance"] = {
+            "plan": plan.path.name,
+            "plan_hash": plan.sha256,
+            "seed": plan.seed,
+            "inputs": {k: v.provenance for k, v in inputs.items()},
+            "versions": versions,
+            "generated_at": _now(),
+        }
+        text = dumps_results(results)
+        written = [("results.json", text)] + [
+            (p.relative_to(root).as_posix(), p.read_text(encoding="utf-8", errors="replace"))
+            for p in sorted((root / "tables").glob("*")) if p.suffix in (".csv", ".md", ".tex")]
+        for name, content in written:
+            leaked = scan_identifiers(content, inputs)
+            if leaked:
+                raise RuntimeError(f"raw identifiers ({', '.join(leaked)}) would be written to {name}; refusing. "
+                                   "A job must pseudonymise patient IDs in per-patient output.")
+        od.write_text("results.json", text)
+        refs = "\n".join(f"{i}. {r}" for i, r in enumerate(methods.references, start=1))
+        od.write_text("methods.md", f"# Methods\n\n{methods.paragraph}\n" + (f"\n## References\n\n{refs}\n" if refs else ""))
+        provenance = dict(results["provenance"], started_at=started, finished_at=_now())
+        html_text = render_report(
+            title=plan.title, root=root, sections=sections, methods=methods, provenance=provenance,
+            warnings=report_warnings, reproduction=results.get("reproduction"), synthetic=synthetic,
+            unavailable=unavailable, table_style=tstyle,
+        )
+        od.write_text("report.html", html_text)
+    return results

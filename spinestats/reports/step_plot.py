@@ -1,0 +1,314 @@
+"""The one step-curve plotter: Kaplan-Meier, cumulative incidence and reverse Kaplan-Meier.
+
+Every step curve of spinestats goes through :func:`plot_step_curves`, which
+takes a list of :class:`StepCurve` (plain numbers: jump times, values, CI,
+censoring times, numbers at risk) and draws
+
+* the step functions (right-continuous, extended to the last follow-up),
+* pointwise CI bands (optional),
+* censoring ticks (``|``) on the curves,
+* a number-at-risk table aligned under the x axis (the columns sit at the
+  x-axis ticks), optionally with cumulative events and censored rows as
+  survminer's ``risk.table`` / ``cumevents`` / ``cumcensor``,
+* the p-value and median (or any quantile) lines when asked.
+
+Converters build the curves from result objects: :func:`km_curves`,
+:func:`cif_curves` (one cause, every group; used for CIF by SINS category
+by the fracture report) and :func:`reverse_km_curves`.  The function
+returns a :class:`StepPlot` that keeps exactly the arrays drawn, so tests
+inspect numbers rather than pixels.  No statistics are computed here beyond
+reading values off the step functions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from spinestats.reports.figure_style import RC, journal_figure, series_style
+from spinestats.reports.placement import place_legend, place_note
+
+
+@dataclasses.dataclass(frozen=True)
+class StepCurve:
+    """One step curve to draw.
+
+    Attributes
+    ----------
+    label : legend label (e.g. ``"CIRT-SS"``).
+    time : jump times (ascending).
+    estimate : value from each jump time on.
+    lower, upper : CI at the same times (or None).
+    start : value before the first jump (1 for survival, 0 for incidence).
+    censor_times : times of censored observations (ticks; duplicates allowed).
+    end_time : last follow-up time (the curve is drawn up to it).
+    risk_times : times of the at-risk table columns.
+    n_at_risk : numbers at risk at ``risk_times``.
+    n_events, n_censored : cumulative events / censored at ``risk_times`` (optional rows).
+    """
+
+    label: str
+    time: np.ndarray
+    estimate: np.ndarray
+    lower: np.ndarray | None = None
+    upper: np.ndarray | None = None
+    start: float = 1.0
+    censor_times: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
+    end_time: float | None = None
+    risk_times: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
+    n_at_risk: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, int))
+    n_events: np.ndarray | None = None
+    n_censored: np.ndarray | None = None
+
+    def value_at(self, t: Sequence[float]) -> np.ndarray:
+        """The step function's value at ``t`` (right-continuous)."""
+        k = np.searchsorted(self.time, np.asarray(t, dtype=float), side="right") - 1
+        return np.where(k >= 0, self.estimate[np.clip(k, 0, None)] if self.time.size else self.start, self.start)
+
+    def steps(self) -> tuple[np.ndarray, np.ndarray]:
+        """x, y of the drawn step line (``drawstyle='steps-post'``), from 0 to ``end_time``."""
+        end = self.end_time if self.end_time is not None else (self.time[-1] if self.time.size else 0.0)
+        x = np.concatenate(([0.0], self.time, [max(end, self.time[-1] if self.time.size else 0.0)]))
+        y = np.concatenate(([self.start], self.estimate, [self.estimate[-1] if self.estimate.size else self.start]))
+        return x, y
+
+
+@dataclasses.dataclass
+class StepPlot:
+    """What :func:`plot_step_curves` drew: the figure, axes and the plotted arrays."""
+
+    figure: object
+    ax: object
+    curves: list[StepCurve]
+    lines: list[tuple[np.ndarray, np.ndarray]]
+    bands: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+    ticks: list[tuple[np.ndarray, np.ndarray]]
+    table: dict[str, list[list[int]]]
+    table_times: np.ndarray
+    annotations: list[str]
+    quantile_lines: list[tuple[float, float]]
+
+
+#: most columns of an at-risk table
+MAX_RISK_COLUMNS = 9
+
+
+def risk_grid(end: float, steps: Sequence[float]) -> np.ndarray:
+    """At-risk table times from 0 to ``end``: multiples of the first of ``steps`` giving at most
+    :data:`MAX_RISK_COLUMNS` columns, else the axis ticks matplotlib would choose; never more
+    than a few columns, whatever the time range (a date typed as a time cannot make millions)."""
+    end = float(end)
+    if not np.isfinite(end) or end <= 0:
+        return np.zeros(1)
+    for step in steps:
+        if step > 0 and end / step <= MAX_RISK_COLUMNS - 1:
+            return np.arange(0.0, end + 1e-9, float(step))
+    from matplotlib.ticker import MaxNLocator
+
+    ticks = MaxNLocator(nbins=MAX_RISK_COLUMNS - 1, steps=[1, 2, 2.5, 5, 10]).tick_values(0.0, end)
+    return ticks[(ticks >= 0) & (ticks <= end * (1 + 1e-9))]
+
+
+def default_risk_times(curves: Sequence[StepCurve], step: float | None = None) -> np.ndarray:
+    """Table times: multiples of 12 (months) up to the longest follow-up, or of ``step`` (see :func:`risk_grid`)."""
+    end = max((c.steps()[0][-1] for c in curves), default=0.0)
+    if step is None:
+        step = 12.0 if end > 24 else (6.0 if end > 6 else max(end / 4, 1.0))
+    if np.isfinite(end) and end / step <= 3 * MAX_RISK_COLUMNS:
+        return np.arange(0.0, end + 1e-9, step)
+    return risk_grid(end, ())
+
+
+def _km_step(c, rt: np.ndarray, labels: dict | None) -> StepCurve:
+    ev = c.n_event > 0
+    ce, cc = c.events_before(rt)
+    return StepCurve(
+        label=_label(c.group, labels),
+        time=c.time[ev], estimate=c.survival[ev], lower=c.lower[ev], upper=c.upper[ev], start=1.0,
+        censor_times=np.repeat(c.time, c.n_censored), end_time=float(c.time[-1]) if c.time.size else 0.0,
+        risk_times=rt, n_at_risk=c.at_risk(rt), n_events=ce, n_censored=cc)
+
+
+def km_curves(km, risk_times: Sequence[float] | None = None, labels: dict | None = None) -> list[StepCurve]:
+    """Step curves from a :class:`~spinestats.analysis.survival.kaplan_meier.KaplanMeier` result."""
+    rt = np.asarray(risk_times if risk_times is not None else [], dtype=float)
+    return [_km_step(c, rt, labels) for c in km.curves]
+
+
+def reverse_km_curves(km, risk_times: Sequence[float] | None = None, labels: dict | None = None) -> list[StepCurve]:
+    """Reverse Kaplan-Meier (follow-up) curves: censoring as the event, from the same result's counts
+    (numbers at risk as the forward curve's, so delayed entry is kept)."""
+    from spinestats.analysis.survival.reverse_km import reverse_km
+
+    rt = np.asarray(risk_times if risk_times is not None else [], dtype=float)
+    return [_km_step(reverse_km(c), rt, labels) for c in km.curves]
+
+
+def cif_curves(cif, cause: int | None = None, risk_times: Sequence[float] | None = None,
+               labels: dict | None = None) -> list[StepCurve]:
+    """Step curves of one cause (default: the cause of interest), one per group, from a CumulativeIncidence."""
+    cause = cif.cause if cause is None else cause
+    out = []
+    for c in cif.curves:
+        if c.cause != cause:
+            continue
+        rt = np.asarray(risk_times if risk_times is not None else [], dtype=float)
+        n_ev = np.array([int(c.n_event[c.time <= t].sum()) for t in rt], dtype=int)
+        n_cen = np.array([int(np.sum(c.censor_times <= t)) for t in rt], dtype=int)
+        out.append(StepCurve(
+            label=_label(c.group, labels), time=c.time, estimate=c.estimate, lower=c.lower, upper=c.upper,
+            start=0.0, censor_times=c.censor_times, end_time=c.max_time, risk_times=rt, n_at_risk=c.at_risk(rt),
+            n_events=n_ev, n_censored=n_cen))
+    return out
+
+
+def _label(group, labels: dict | None) -> str:
+    if labels and group in labels:
+        return str(labels[group])
+    return "All patients" if group is None else str(group)
+
+
+def plot_step_curves(
+    curves: Sequence[StepCurve],
+    *,
+    ax=None,
+    xlabel: str = "Months from start of treatment",
+    ylabel: str = "Survival probability",
+    ci: bool = True,
+    censor_ticks: bool = True,
+    risk_table: bool = True,
+    cumulative_rows: bool = False,
+    risk_times: Sequence[float] | None = None,
+    pvalue: str | None = None,
+    median_lines: Sequence[float | None] | None = None,
+    median_level: float = 0.5,
+    ylim: tuple[float, float] = (0.0, 1.02),
+    title: str | None = None,
+    width: str | float = "single",
+    reference_lines: Sequence[tuple[float, str]] = (),
+) -> StepPlot:
+    """Draw step curves with CI bands, censoring ticks and an aligned at-risk table.
+
+    Parameters
+    ----------
+    curves : the curves (see the converters).
+    ax : an existing Axes, or None for a new journal-sized figure.
+    ci, censor_ticks : draw CI bands / censoring ticks.
+    risk_table : draw the number-at-risk rows under the x axis (at ``risk_times``,
+        default the curves' own ``risk_times`` or multiples of 12).
+    cumulative_rows : also draw cumulative events and censored rows.
+    pvalue : text such as ``"Log-rank p = 0.012"`` written in the plot.
+    median_lines : the medians (or other quantiles) of the curves, as the
+        analysis reported them (None = not reached); dotted lines are drawn
+        at ``median_level`` to each one and down to the x axis.
+    reference_lines : ``(time, legend text)`` of vertical dotted lines (e.g. a
+        prediction horizon), explained in the legend.
+    """
+    from matplotlib import pyplot as plt
+    from matplotlib.transforms import blended_transform_factory
+
+    curves = list(curves)
+    row_names = ["Number at risk"] + (["Cumulative events", "Cumulative censored"] if cumulative_rows else [])
+    n_rows = len(row_names) * (len(curves) + 1) if risk_table and curves else 0
+    if ax is None:
+        if n_rows:
+            table_mm = 3.6 * n_rows + 4
+            fig, (ax, tax) = journal_figure(width, height_mm=62 + table_mm, nrows=2,
+                                            gridspec_kw={"height_ratios": [62, table_mm]})
+        else:
+            fig, ax = journal_figure(width, height_mm=62)
+            tax = None
+    else:
+        fig = ax.figure
+        # the caller's axes: put the table in an inset under it (leave room with the layout)
+        tax = ax.inset_axes([0, -0.2 - 0.06 * n_rows, 1, 0.06 * n_rows]) if n_rows else None
+    lines, bands, ticks, qlines = [], [], [], []
+    with plt.rc_context(RC):
+        for i, c in enumerate(curves):
+            st = series_style(i)
+            x, y = c.steps()
+            no_events = c.time.size == 0 or bool(np.all(np.asarray(c.estimate) == c.start))
+            ax.plot(x, y, drawstyle="steps-post", color=st["color"], linestyle=st["linestyle"],
+                    label=f"{c.label} (no events)" if no_events else c.label)
+            lines.append((x, y))
+            if ci and c.lower is not None and c.upper is not None and c.time.size:
+                lo = np.concatenate(([c.start], np.nan_to_num(c.lower, nan=c.start), [np.nan_to_num(c.lower[-1], nan=c.start)]))
+                hi = np.concatenate(([c.start], np.nan_to_num(c.upper, nan=c.start), [np.nan_to_num(c.upper[-1], nan=c.start)]))
+                ax.fill_between(x, lo, hi, step="post", color=st["color"], alpha=0.15, linewidth=0)
+                bands.append((x, lo, hi))
+            if censor_ticks and len(c.censor_times):
+                ct = np.unique(np.asarray(c.censor_times, dtype=float))
+                cy = c.value_at(ct)
+                ax.plot(ct, cy, linestyle="none", marker="|", markersize=5, color=st["color"])
+                ticks.append((ct, cy))
+            if median_lines is not None and i < len(median_lines) and median_lines[i] is not None \
+                    and np.isfinite(median_lines[i]):
+                tq = float(median_lines[i])
+                ax.plot([0, tq, tq], [median_level, median_level, 0], linestyle=":", color="0.4", linewidth=0.8)
+                qlines.append((tq, median_level))
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(_wrap_axis_label(ylabel, 34))
+        ax.set_ylim(*ylim)
+        ax.set_xlim(left=0)
+        if title:
+            ax.set_title(title)
+        notes = []
+        table: dict[str, list[list[int]]] = {}
+        times = np.zeros(0)
+        if tax is not None:
+            times = np.asarray(risk_times if risk_times is not None else (
+                curves[0].risk_times if len(curves[0].risk_times) else default_risk_times(curves)), dtype=float)
+            ax.set_xticks(times)
+            tax.set_xlim(ax.get_xlim())
+            tax.set_ylim(n_rows - 0.5, -0.5)
+            tax.axis("off")
+            trans = blended_transform_factory(tax.transAxes, tax.transData)
+            row = 0
+            for name in row_names:
+                tax.text(0, row, name, transform=trans, ha="left", va="center", fontweight="bold", fontsize=7)
+                row += 1
+                rows = []
+                for i, c in enumerate(curves):
+                    vals = _row(c, name, times)
+                    rows.append([int(v) for v in vals])
+                    tax.text(-0.07, row, c.label, transform=trans, ha="right", va="center", fontsize=7,
+                             color=series_style(i)["color"])
+                    for t, v in zip(times, vals):
+                        tax.text(t, row, str(int(v)), ha="center", va="center", fontsize=7)
+                    row += 1
+                table[name] = rows
+        for t_ref, text in reference_lines:
+            ax.axvline(float(t_ref), color="0.5", linewidth=0.6, linestyle=":", label=text)
+        # legend and test last, where the drawn curves leave room (survminer's free corner)
+        if len(curves) > 1 or reference_lines:
+            place_legend(ax, frameon=False, y_max=1.02 if ylim[1] < 1.0 else None)
+        if pvalue:
+            place_note(ax, pvalue, fontsize=7)
+            notes.append(pvalue)
+    return StepPlot(figure=fig, ax=ax, curves=curves, lines=lines, bands=bands, ticks=ticks, table=table,
+                    table_times=times, annotations=notes, quantile_lines=qlines)
+
+
+def _wrap_axis_label(text: str, width: int) -> str:
+    """An axis label broken into lines of at most ``width`` characters (existing breaks kept)."""
+    import textwrap
+
+    return "\n".join(textwrap.fill(part, width, break_long_words=False) for part in str(text).split("\n"))
+
+
+def _row(c: StepCurve, name: str, times: np.ndarray) -> np.ndarray:
+    """Values of one at-risk-table row at ``times`` (from the curve's own counts when the times match)."""
+    same = len(c.risk_times) == len(times) and np.allclose(c.risk_times, times)
+    if name == "Number at risk":
+        if same:
+            return np.asarray(c.n_at_risk)
+        raise ValueError("risk_times differ from the curves' risk_times; build the curves with these times.")
+    if name == "Cumulative events":
+        if same and c.n_events is not None:
+            return np.asarray(c.n_events)
+    if name == "Cumulative censored":
+        if same and c.n_censored is not None:
+            return np.asarray(c.n_censored)
+    raise ValueError(f"curve {c.label!r} has no '{name}' counts at these times.")

@@ -1,0 +1,90 @@
+"""Survival figures other than step curves: the proportional-hazards diagnostic plot.
+
+:func:`plot_zph` draws what R's ``plot(cox.zph(fit))`` draws: for each
+term, one panel of the scaled Schoenfeld residuals (beta(t)) against time,
+the natural-spline smooth with its ±2 SE band
+(:func:`spinestats.analysis.survival.cox_zph.zph_smooth`, computed in analysis/),
+a zero line and the Cox coefficient as a dashed line, with the per-term
+test in the panel title.  The x axis is spaced by the time transform (the
+Kaplan-Meier transform by default, as R) and labelled in the time unit, the
+transform stated in its label.  Step curves (KM, CIF, reverse KM) go
+through :mod:`spinestats.reports.step_plot`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+import numpy as np
+
+from spinestats.analysis.survival.cox_zph import zph_smooth
+from spinestats.reports.figure_style import PALETTE, journal_figure
+from spinestats.reports.formatting import format_p
+
+TRANSFORM_TEXT = {"km": "spaced by the Kaplan\u2013Meier\ntransform", "rank": "spaced by rank",
+                  "identity": "linear", "log": "log scale"}
+
+
+@dataclasses.dataclass
+class ZphPlot:
+    """The figure and, per term, the plotted (x, residual) arrays."""
+
+    figure: object
+    axes: list
+    points: dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def _time_ticks(zph, unit: str) -> tuple[list[float], list[str]]:
+    """Positions (transformed) and labels (time) of round times within the follow-up."""
+    t = np.asarray(zph.time, dtype=float)
+    xx = np.asarray(zph.x, dtype=float)
+    order = np.argsort(t, kind="stable")
+    t, xx = t[order], xx[order]
+    end = float(t.max()) if t.size else 0.0
+    step = {"months": 12.0, "days": 365.0, "years": 1.0}.get(unit, 0.0)
+    if not step or end / step > 8:
+        step = float(np.ceil(end / 6 / (step or 1.0)) * (step or 1.0)) or 1.0
+    times = np.arange(0.0, end + 1e-9, step)
+    times = times[(times >= t.min()) & (times <= end)] if t.size else times
+    if times.size < 2:
+        times = np.unique(np.round(np.quantile(t, [0.1, 0.5, 0.9]), 1))
+    return list(np.interp(times, t, xx)), [f"{v:g}" for v in times]
+
+
+def plot_zph(zph, coef: dict[str, float], *, width: str = "single", term_labels: Mapping[str, str] | None = None,
+             unit: str = "months") -> ZphPlot:
+    """One panel per design column: beta(t) against time, as ``plot(cox.zph)``.
+
+    Parameters
+    ----------
+    zph : a ``CoxZph`` result.
+    coef : the Cox coefficients by term name (dashed reference lines).
+    term_labels : human names of the terms (default: the term names).
+    unit : the time unit of the axis labels.
+    """
+    terms = list(zph.residuals.columns)
+    fig, axes = journal_figure(width, height_mm=48 * len(terms) + 6, nrows=len(terms), ncols=1, squeeze=False)
+    axes = [a[0] for a in axes]
+    tests = {r["term"]: r for _, r in zph.table.iterrows()}
+    points = {}
+    ticks, tick_labels = _time_ticks(zph, unit)
+    for ax, term in zip(axes, terms):
+        name = (term_labels or {}).get(term, term)
+        y = zph.residuals[term].to_numpy()
+        sm = zph_smooth(zph, term)
+        ax.plot(zph.x, y, linestyle="none", marker="o", markersize=2.0, color="0.45", alpha=0.7)
+        ax.fill_between(sm.x, sm.lower, sm.upper, color=PALETTE[0], alpha=0.15, linewidth=0)
+        ax.plot(sm.x, sm.fit, color=PALETTE[0], linewidth=1.2, label="smooth")
+        ax.plot(sm.x, sm.lower, color=PALETTE[0], linewidth=0.6, linestyle="--")
+        ax.plot(sm.x, sm.upper, color=PALETTE[0], linewidth=0.6, linestyle="--")
+        ax.axhline(0.0, color="0.3", linewidth=0.6)
+        ax.axhline(coef.get(term, 0.0), color=PALETTE[1], linestyle=":", linewidth=0.8)
+        ax.set_ylabel(f"\u03b2(t) for {name}")
+        base = next((t for t in tests if term.startswith(t)), None)
+        title = name + (f": PH test {format_p(tests[base]['p'])}" if base is not None else "")
+        ax.set_title(title, loc="left", fontsize=8)
+        ax.set_xticks(ticks, tick_labels)
+        points[term] = (np.asarray(zph.x), y)
+    axes[-1].set_xlabel(f"Time ({unit}; {TRANSFORM_TEXT.get(zph.transform, zph.transform + ' transform')})")
+    return ZphPlot(figure=fig, axes=axes, points=points)

@@ -1,0 +1,424 @@
+"""Validation of any predicted risk against time-to-event data: the job behind ``spinestats validate``.
+
+Column mode: any table with a follow-up time, an event code and either a
+column of predicted risks (``risk``: the probability of the event of
+interest by the horizon) or a JSON risk model (``model``, as written by
+``spinestats fracture``) applied to the table's covariates.  The measures are
+those of the fracture job, computed by the same estimators
+(:mod:`spinestats.analysis.prediction.concordance`, ``time_auc``, ``brier``,
+``calibration``, ``decision_curve``), with competing events handled as
+there (``--event-codes EVENT=1,COMPETING=2,CENSOR=0``); the CIs of AUC(t)
+and Brier(t) come from :mod:`spinestats.analysis.prediction.validation_se`.
+
+Options
+-------
+time, event : columns of follow-up time and event code.
+event_codes : ``EVENT=1,COMPETING=2,CENSOR=0`` (default: censor 0, and the
+    one other code found is the event; with several codes, name the event).
+risk : column of predicted risks in [0, 1] (or ``model``: path of a model JSON).
+horizon : prediction horizon in ``unit`` (default: the model's horizon).
+unit : unit of the time column (``months``, ``days``, ``years``; labels only).
+group : optional centre column: per-centre measures and their REML pooling
+    (Knapp-Hartung; AUC(t) on the logit scale, Brier and calibration on
+    their own scale).
+conf_level : 0.95.
+path : the data file (the plan runner passes it): a relative ``model`` path
+    that does not exist in the working folder is looked up beside it.
+
+Rows are never dropped silently: a missing time or event, a missing or
+non-numeric predicted risk, a risk outside [0, 1], a missing centre or a
+missing model covariate moves the row to the exclusion log
+(``tables/<key>_exclusions.csv``: spreadsheet line and reason; counts by
+reason in ``flow``).  A horizon beyond the last follow-up is refused.
+
+``results`` keys (as the fracture job): ``c_index`` (``harrell``, ``uno``,
+``tau``), ``time_auc`` (``estimate``, ``ci``, ``horizon``), ``brier``
+(``estimate``, ``ci``, ``horizon``), ``calibration`` (``citl``, ``citl_ci``,
+``slope``, ``slope_ci``, ``groups``), ``decision_curve``; and ``flow``,
+``per_center``, ``pooled``, ``options``, ``warnings``.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from spinestats.analysis.prediction.brier import brier_score
+from spinestats.analysis.prediction.calibration import calibration
+from spinestats.analysis.prediction.concordance import concordance
+from spinestats.analysis.prediction.decision_curve import decision_curve
+from spinestats.analysis.core.result import to_jsonable
+from spinestats.analysis.prediction.time_auc import time_auc
+from spinestats.analysis.prediction.validation_se import brier_ci, time_auc_ci
+from spinestats.errors import DataError, UsageError
+from spinestats.reports.section import Section
+
+RISK = "_predicted_risk"
+TIME, STATUS = "_time", "_status"
+UNITS = ("months", "days", "years")
+REFERENCES = (
+    "Harrell FE, Lee KL, Mark DB. Multivariable prognostic models. Stat Med 1996;15:361-87. "
+    "doi:10.1002/(SICI)1097-0258(19960229)15:4<361::AID-SIM168>3.0.CO;2-4",
+    "Uno H, Cai T, Pencina MJ, et al. On the C-statistics for evaluating overall adequacy of risk prediction "
+    "procedures with censored survival data. Stat Med 2011;30:1105-17. doi:10.1002/sim.4154",
+    "Wolbers M, Koller MT, Witteman JCM, Steyerberg EW. Prognostic models with competing risks. "
+    "Epidemiology 2009;20:555-61. doi:10.1097/EDE.0b013e3181a39056",
+    "Blanche P, Dartigues JF, Jacqmin-Gadda H. Estimating and comparing time-dependent areas under receiver "
+    "operating characteristic curves for censored event times with competing risks. Stat Med 2013;32:5381-97. "
+    "doi:10.1002/sim.5958",
+    "Van Calster B, McLernon DJ, van Smeden M, et al. Calibration: the Achilles heel of predictive analytics. "
+    "BMC Med 2019;17:230. doi:10.1186/s12916-019-1466-7",
+    "Vickers AJ, Elkin EB. Decision curve analysis: a novel method for evaluating prediction models. "
+    "Med Decis Making 2006;26:565-74. doi:10.1177/0272989X06295361",
+    "Debray TPA, Damen JAAG, Snell KIE, et al. A guide to systematic review and meta-analysis of prediction "
+    "model performance. BMJ 2017;356:i6460. doi:10.1136/bmj.i6460",
+)
+
+
+def load_model(path: str | Path):
+    """A risk model JSON, read and checked exactly as ``spinestats predict`` reads it (same refusals)."""
+    from spinestats.analysis.prediction.risk_model import model_from_json
+    from spinestats.data_schemas.risk_model import load_risk_model
+
+    return load_risk_model(path, build=model_from_json)
+
+
+def _model_path(model: str | Path, data_path: str | Path | None) -> Path:
+    """The model file: as given, or (a relative path in a plan) beside the data file."""
+    p = Path(model)
+    if not p.is_absolute() and not p.exists() and data_path is not None:
+        beside = Path(data_path).parent / p
+        if beside.exists():
+            return beside
+    return p
+
+
+def _codes(event_codes, status: pd.Series) -> tuple[int, int]:
+    """``(cause, censor)`` from ``--event-codes`` or the codes present."""
+    from spinestats.reports.survival_job import parse_event_codes
+
+    codes = parse_event_codes(event_codes)
+    censor = codes["CENSOR"][0]
+    if codes["EVENT"]:
+        return codes["EVENT"][0], censor
+    found = sorted({int(v) for v in status.dropna().unique()} - {censor})
+    if len(found) == 1:
+        return found[0], censor
+    raise UsageError(f"the event column has the codes {found} besides censored ({censor}); name the event of "
+                     "interest with --event-codes EVENT=1,COMPETING=2,CENSOR=0.")
+
+
+def _exclude(df: pd.DataFrame, mask, reason, log: list[dict]) -> pd.DataFrame:
+    mask = np.asarray(mask, dtype=bool)
+    for line, r in zip(df.index[mask], reason if isinstance(reason, list) else [reason] * int(mask.sum())):
+        log.append({"line": int(line) if isinstance(line, (int, np.integer)) else str(line), "reason": r})
+    return df[~mask]
+
+
+def _measures(d: pd.DataFrame, *, horizon: float, cause: int, censor: int, conf_level: float, warnings: list[str],
+              where: str = "") -> tuple[dict[str, Any], Any, Any]:
+    k = dict(time=TIME, event=STATUS, risk=RISK, cause=cause, censor=censor)
+    harrell = concordance(d, **k)
+    uno = concordance(d, **k, weighting="uno", tau=horizon)
+    auc = time_auc(d, **k, horizon=horizon)
+    brier = brier_score(d, **k, horizon=horizon)
+    st = np.where(d[STATUS] == censor, 0, np.where(d[STATUS] == cause, 1, 2))
+    t, r = d[TIME].to_numpy(float), d[RISK].to_numpy(float)
+    auc_ci = time_auc_ci(t, st, r, horizon, conf_level)
+    br_ci = brier_ci(t, st, r, horizon, conf_level)
+    cal = None
+    if auc.cases == 0 or auc.controls + auc.competing_controls == 0:
+        warnings.append(f"{where}no {'event' if auc.cases == 0 else 'control'} by the horizon of {horizon:g}: "
+                        "discrimination and calibration at the horizon are undefined.")
+    else:
+        cal = calibration(d.assign(**{RISK: d[RISK].clip(1e-12, 1 - 1e-12)}), **k, horizon=horizon,
+                          conf_level=conf_level)
+        warnings.extend(f"{where}{w}" for w in cal.warnings)
+    nan2 = (float("nan"), float("nan"))
+    block = {
+        "n": int(len(d)), "events_by_horizon": int(auc.cases),
+        "c_index": {"harrell": harrell.estimate, "uno": uno.estimate, "tau": horizon,
+                    "competing": "Wolbers: competing events stay comparable with every event"},
+        "time_auc": {"estimate": auc.estimate, "ci": auc_ci.ci, "se": auc_ci.se, "horizon": horizon,
+                     "cases": auc.cases, "controls": auc.controls + auc.competing_controls,
+                     "se_method": auc_ci.method},
+        "brier": {"estimate": brier.estimate, "ci": br_ci.ci, "se": br_ci.se, "horizon": horizon,
+                  "se_method": br_ci.method},
+        "calibration": {"citl": cal.citl if cal else None, "citl_ci": cal.citl_ci if cal else nan2,
+                        "slope": cal.slope if cal else None, "slope_ci": cal.slope_ci if cal else nan2,
+                        "method": cal.method if cal else None, "n_used": cal.n_used if cal else None,
+                        "censored_before_horizon": cal.censored_before_horizon if cal else None,
+                        "groups": cal.groups if cal else []},
+    }
+    return block, cal, auc_ci
+
+
+def _pool(per: list[dict], conf_level: float, warnings: list[str]) -> dict[str, Any]:
+    from spinestats.analysis.core.critical import z_critical
+    from spinestats.analysis.pooling.meta_reml import rma_reml
+    from spinestats.analysis.pooling.pooled_auc import pool_auc, pool_calibration_slope
+
+    z = z_critical(conf_level)
+    out: dict[str, Any] = {}
+
+    def block(pm, scale):
+        return {"estimate": pm.estimate, "ci": list(pm.ci), "tau2": pm.tau2, "i2": pm.i2,
+                "prediction_interval": list(pm.prediction_interval), "k": pm.k, "scale": scale, "test": "knha",
+                "method": "REML"}
+
+    def meta_block(m, scale):
+        return {"estimate": m.estimate, "ci": list(m.ci), "tau2": m.tau2, "i2": m.i2,
+                "prediction_interval": list(m.prediction_interval), "k": m.k, "scale": scale, "test": "knha",
+                "method": "REML"}
+
+    rows = [r for r in per if r["time_auc"]["se"] is not None and np.isfinite(r["time_auc"]["se"] or np.nan)]
+    jobs = {
+        "time_auc": lambda: block(pool_auc([r["time_auc"]["estimate"] for r in rows],
+                                           [r["time_auc"]["se"] for r in rows], labels=[r["center"] for r in rows],
+                                           test="knha", level=conf_level), "logit"),
+        "brier": lambda: meta_block(rma_reml([r["brier"]["estimate"] for r in per], [r["brier"]["se"] ** 2 for r in per],
+                                             labels=[r["center"] for r in per], test="knha", level=conf_level),
+                                    "identity"),
+    }
+    cal = [r for r in per if r["calibration"]["citl"] is not None]
+
+    def se(ci):
+        return (ci[1] - ci[0]) / (2 * z)
+    jobs["calibration_citl"] = lambda: meta_block(rma_reml(
+        [r["calibration"]["citl"] for r in cal], [se(r["calibration"]["citl_ci"]) ** 2 for r in cal],
+        labels=[r["center"] for r in cal], test="knha", level=conf_level), "identity")
+    jobs["calibration_slope"] = lambda: block(pool_calibration_slope(
+        [r["calibration"]["slope"] for r in cal], [se(r["calibration"]["slope_ci"]) for r in cal],
+        labels=[r["center"] for r in cal], test="knha", level=conf_level), "identity")
+    for name, fn in jobs.items():
+        try:
+            out[name] = fn()
+        except (DataError, ValueError, ZeroDivisionError, TypeError) as exc:
+            out[name] = None
+            warnings.append(f"pooled {name.replace('_', ' ')} not estimated ({exc})")
+    return out
+
+
+def run(
+    data=None,
+    *,
+    table=None,
+    out_dir=None,
+    time: str | None = None,
+    event: str | None = None,
+    event_codes: str | dict | None = None,
+    risk: str | None = None,
+    model: str | Path | None = None,
+    horizon: float | None = None,
+    unit: str = "months",
+    group: str | None = None,
+    outcome: str = "event",
+    conf_level: float = 0.95,
+    figure_formats=None,
+    dpis=None,
+    key: str = "validate",
+    title: str | None = None,
+    path: str | Path | None = None,
+) -> Section:
+    """Validate a predicted risk (column or JSON model) at a horizon; see the module docstring."""
+    if data is None:
+        data = table
+    if data is None:
+        raise UsageError("validate: no data given.")
+    loader_exclusions: tuple = ()
+    if hasattr(data, "data") and hasattr(data, "exclusions"):
+        loader_exclusions = tuple(data.exclusions)
+        if getattr(data, "errors", ()):
+            raise DataError("the table has errors:\n" + "\n".join(p.message() for p in data.errors),
+                            problems=data.errors)
+        data = data.data
+    if not isinstance(data, pd.DataFrame):
+        raise UsageError(f"validate expects a table, got {type(data).__name__}.")
+    if time is None or event is None:
+        raise UsageError("validate: give --time and --event (the follow-up time and event code columns).")
+    if (risk is None) == (model is None):
+        raise UsageError("validate: give exactly one of --risk COLUMN (predicted risks) or --model MODEL.json.")
+    if unit not in UNITS:
+        raise UsageError(f"--unit: expected one of {', '.join(UNITS)}, got {unit!r}.")
+    for col, opt in ((time, "--time"), (event, "--event"), (risk, "--risk"), (group, "--group")):
+        if col is not None and col not in data.columns:
+            raise UsageError(f"{opt} {col!r}: no such column; columns are {', '.join(map(str, data.columns))}.")
+    if not 0 < conf_level < 1:
+        raise UsageError(f"conf_level must lie between 0 and 1; got {conf_level}.")
+    warnings: list[str] = []
+    log: list[dict] = []
+    d = data.copy()
+    rm = None
+    if model is not None:
+        rm = load_model(_model_path(model, path))
+        if horizon is None:
+            horizon = rm.horizon
+        elif float(horizon) != float(rm.horizon):
+            raise UsageError(f"--horizon {horizon:g}: the model predicts the risk by {rm.horizon:g} {rm.time_unit}; "
+                             "validate it at its own horizon (omit --horizon).")
+    if horizon is None:
+        raise UsageError("--horizon: give the prediction horizon (in --unit) of the predicted risks.")
+    horizon = float(horizon)
+    if not horizon > 0 or not math.isfinite(horizon):
+        raise UsageError(f"--horizon must be a positive number; got {horizon!r}.")
+
+    # rows: missing time/event, then risk problems, then centre -------------------------------------------------
+    d[TIME] = pd.to_numeric(d[time], errors="coerce")
+    d[STATUS] = pd.to_numeric(d[event], errors="coerce")
+    d = _exclude(d, d[time].isna() | d[event].isna(), f"missing {time} or {event}", log)
+    bad_t = d[TIME].isna() | d[STATUS].isna()
+    d = _exclude(d, bad_t, f"{time} or {event} is not a number", log)
+    if group is not None:
+        d = _exclude(d, d[group].isna(), f"missing {group}", log)
+    if rm is not None:
+        from spinestats.analysis.prediction.risk_model import predict_risk
+
+        used = list(dict.fromkeys(c["column"] for c in rm.coding))
+        from spinestats.reports.fracture_job import SINS_DERIVED, derive_covariates
+        from spinestats.analysis.scores.sins import COMPONENTS
+
+        if set(used) & set(SINS_DERIVED) and all(c in d.columns for c in COMPONENTS):
+            d = _exclude(d, d[list(COMPONENTS)].isna().any(axis=1), "missing SINS component", log)
+            d = derive_covariates(d)
+        missing_cols = [c for c in used if c not in d.columns]
+        if missing_cols:
+            raise UsageError(f"--model: the model uses column(s) {missing_cols} that the file does not have.")
+        d = _exclude(d, d[used].isna().any(axis=1), f"missing model covariate ({', '.join(used)})", log)
+        d[RISK] = predict_risk(rm, d, conf_level=conf_level).risk if len(d) else []
+        risk_label = f"model {Path(model).name}"
+    else:
+        raw = d[risk]
+        num = pd.to_numeric(raw, errors="coerce")
+        d = _exclude(d, raw.isna(), f"missing {risk}", log)
+        num = num.loc[d.index]
+        d = _exclude(d, num.isna(), f"{risk} is not a number", log)
+        num = num.loc[d.index].astype(float)
+        out = ~np.isfinite(num) | (num < 0) | (num > 1)
+        reasons = [f"{risk} {v:g} is outside [0, 1] (a predicted risk is a probability)" for v in num[out]]
+        d = _exclude(d, out, reasons, log)
+        d[RISK] = num.loc[d.index]
+        risk_label = f"column {risk}"
+    if log:
+        warnings.append(f"{len(log)} row(s) were left out of the validation (see the exclusion log): "
+                        + "; ".join(f"{n} {r}" for r, n in pd.Series([e['reason'] for e in log]).value_counts().items())
+                        + ".")
+    if len(d) == 0:
+        raise DataError("no row left to validate: every row is in the exclusion log.")
+    cause, censor = _codes(event_codes, d[STATUS])
+    last = float(d[TIME].max())
+    if horizon > last:
+        raise UsageError(f"--horizon {horizon:g} {unit} lies beyond the last follow-up ({last:g} {unit}); "
+                         "choose a horizon within the follow-up.")
+    from spinestats.analysis.core.surv_input import event_data
+
+    codes = None if event_codes is None else sorted({cause, *_competing(event_codes)})
+    event_data(d, time=TIME, event=STATUS, censor=censor, causes=codes)  # negative times, undeclared codes
+    if d[RISK].isin([0.0, 1.0]).any():
+        warnings.append("some predicted risks are exactly 0 or 1; their logit is taken at 1e-12 from the bound "
+                        "for calibration only.")
+
+    block, cal, _ = _measures(d, horizon=horizon, cause=cause, censor=censor, conf_level=conf_level,
+                              warnings=warnings)
+    dc = decision_curve(d, time=TIME, event=STATUS, risk=RISK, horizon=horizon, cause=cause, censor=censor)
+    counts = d[STATUS].map(lambda s: "censored" if s == censor else ("event" if s == cause else "competing"))
+    reasons = pd.Series([e["reason"] for e in log], dtype=object).value_counts()
+    flow = {"rows": int(len(data) + len(loader_exclusions)), "excluded_at_loading": len(loader_exclusions),
+            "excluded": len(log), "analysed": int(len(d)),
+            "exclusion_reasons": {str(r): int(n) for r, n in reasons.items()},
+            "events": int((counts == "event").sum()), "competing": int((counts == "competing").sum()),
+            "censored": int((counts == "censored").sum()), "last_follow_up": last}
+    results: dict[str, Any] = {
+        "flow": flow, "risk": risk_label, "cause": cause, "censor": censor, "unit": unit,
+        **{k: v for k, v in block.items() if k not in ("n", "events_by_horizon")},
+        "decision_curve": {"threshold": dc.threshold, "model": dc.model, "treat_all": dc.treat_all,
+                           "treat_none": dc.treat_none},
+    }
+    per: list[dict] = []
+    if group is not None:
+        for c, g in d.groupby(group, sort=True):
+            w: list[str] = []
+            try:
+                b, _, _ = _measures(g, horizon=horizon, cause=cause, censor=censor, conf_level=conf_level,
+                                    warnings=w, where=f"centre {c}: ")
+            except DataError as exc:
+                warnings.append(f"centre {c}: not validated ({exc})")
+                continue
+            warnings.extend(w)
+            b["calibration"] = {k2: v for k2, v in b["calibration"].items() if k2 != "groups"}
+            per.append({"center": str(c), **b})
+        results["per_center"] = per
+        results["pooled"] = _pool(per, conf_level, warnings) if len(per) >= 2 else None
+        if len(per) < 2:
+            warnings.append("fewer than 2 centres could be validated: nothing was pooled.")
+    results["options"] = {"time": time, "event": event, "event_codes": event_codes, "risk": risk,
+                          "model": None if model is None else Path(model).name, "horizon": horizon, "unit": unit,
+                          "group": group, "conf_level": conf_level}
+    results["warnings"] = list(dict.fromkeys(warnings))
+    figures: list[Path] = []
+    tables: list[Path] = []
+    if out_dir is not None:
+        figures, tables = _write_outputs(Path(out_dir), key, cal, dc, log, per, outcome, unit, figure_formats, dpis)
+    return Section(key=key, title=title or "Validation of a risk prediction", results=to_jsonable(results),
+                   figures=tuple(figures), tables=tuple(tables), warnings=tuple(results["warnings"]),
+                   methods=tuple(_methods(horizon, unit, risk_label, group, conf_level)), references=REFERENCES)
+
+
+def _competing(event_codes) -> list[int]:
+    from spinestats.reports.survival_job import parse_event_codes
+
+    return parse_event_codes(event_codes)["COMPETING"]
+
+
+def _write_outputs(out: Path, key: str, cal, dc, log, per, outcome, unit, figure_formats, dpis):
+    from spinestats.reports import fracture_figures as ff
+    from spinestats.reports.figure_style import DEFAULT_DPIS, DEFAULT_FORMATS, save_figure
+    from spinestats.reports.tables import write_table
+
+    figs: list[Path] = []
+    if not (figure_formats is not None and [f for f in figure_formats if f != "none"] == []):
+        formats = tuple(figure_formats) if figure_formats else DEFAULT_FORMATS
+        dp = tuple(dpis) if dpis else DEFAULT_DPIS
+        builders = {f"{key}_decision_curve": lambda: ff.decision_curve_figure(dc, outcome=outcome, unit=unit)}
+        if cal is not None:
+            builders[f"{key}_calibration"] = lambda: ff.calibration_figure(cal, outcome=outcome, unit=unit)
+        for stem, build in builders.items():
+            drawn = build()
+            figs.extend(p.relative_to(out) for p in save_figure(drawn.figure, out / "figures", stem, formats=formats,
+                                                                dpis=dp))
+    tabs: list[Path] = []
+    tdir = out / "tables"
+    if log:
+        frame = pd.DataFrame(log, columns=["line", "reason"]).rename(columns={"line": "Line", "reason": "Reason"})
+        tabs += write_table(frame, tdir, f"{key}_exclusions", ["csv"], title="Exclusion log")
+    if per:
+        rows = [{"Centre": r["center"], "Patients": r["n"], "Events by horizon": r["events_by_horizon"],
+                 "Harrell's C": r["c_index"]["harrell"], "Uno's C": r["c_index"]["uno"],
+                 "AUC(t)": r["time_auc"]["estimate"], "AUC(t) lower": r["time_auc"]["ci"][0],
+                 "AUC(t) upper": r["time_auc"]["ci"][1], "Brier(t)": r["brier"]["estimate"],
+                 "Calibration-in-the-large": r["calibration"]["citl"], "Calibration slope": r["calibration"]["slope"]}
+                for r in per]
+        tabs += write_table(pd.DataFrame(rows), tdir, f"{key}_per_centre", ["csv"], title="Validation by centre")
+    return figs, [p.relative_to(out) for p in tabs]
+
+
+def _methods(horizon: float, unit: str, risk_label: str, group: str | None, conf_level: float) -> list[str]:
+    lvl = f"{100 * conf_level:g}%"
+    s = [f"The predicted risk ({risk_label}) of the event by {horizon:g} {unit} was validated with Harrell's C and "
+         f"Uno's C truncated at {horizon:g} {unit} (competing events kept comparable with every event, as Wolbers "
+         "et al.), the time-dependent AUC and Brier score at the horizon with inverse probability of censoring "
+         f"weights (Kaplan-Meier of the censoring times; {lvl} Wald CIs from the influence function including the "
+         "estimation of the censoring distribution, as riskRegression Score), calibration-in-the-large and the "
+         "calibration slope (weighted logistic recalibration) with a grouped calibration plot (Aalen-Johansen "
+         "observed risks), and a decision curve.",
+         "Rows with a missing or invalid time, event or predicted risk (outside 0-1) were excluded and listed with "
+         "their reason in the exclusion log."]
+    if group:
+        s.append(f"Measures were computed per {group} and pooled by REML random-effects meta-analysis with the "
+                 "Knapp-Hartung correction (AUC on the logit scale), as Debray et al.")
+    return s
+
+
