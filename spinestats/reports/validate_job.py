@@ -122,8 +122,8 @@ def _exclude(df: pd.DataFrame, mask, reason, log: list[dict]) -> pd.DataFrame:
 def _measures(d: pd.DataFrame, *, horizon: float, cause: int, censor: int, conf_level: float, warnings: list[str],
               where: str = "") -> tuple[dict[str, Any], Any, Any]:
     k = dict(time=TIME, event=STATUS, risk=RISK, cause=cause, censor=censor)
-    harrell = concordance(d, **k)
-    uno = concordance(d, **k, weighting="uno", tau=horizon)
+    harrell = concordance(d, **k, conf_level=conf_level)
+    uno = concordance(d, **k, weighting="uno", tau=horizon, conf_level=conf_level)
     auc = time_auc(d, **k, horizon=horizon)
     brier = brier_score(d, **k, horizon=horizon)
     st = np.where(d[STATUS] == censor, 0, np.where(d[STATUS] == cause, 1, 2))
@@ -139,10 +139,16 @@ def _measures(d: pd.DataFrame, *, horizon: float, cause: int, censor: int, conf_
                           conf_level=conf_level)
         warnings.extend(f"{where}{w}" for w in cal.warnings)
     nan2 = (float("nan"), float("nan"))
+    for name, c in (("Harrell's C", harrell), ("Uno's C", uno)):
+        if c.reason is not None:
+            warnings.append(f"{where}{name} not estimated: {c.reason}")
     block = {
         "n": int(len(d)), "events_by_horizon": int(auc.cases),
         "c_index": {"harrell": harrell.estimate, "uno": uno.estimate, "tau": horizon,
-                    "competing": "Wolbers: competing events stay comparable with every event"},
+                    "competing": "Wolbers: competing events stay comparable with every event",
+                    "harrell_se": harrell.se, "harrell_ci": harrell.ci, "harrell_note": harrell.reason,
+                    "uno_se": uno.se, "uno_ci": uno.ci, "uno_note": uno.reason,
+                    "se_method": "infinitesimal jackknife (R survival concordance()$var); time weights held fixed"},
         "time_auc": {"estimate": auc.estimate, "ci": auc_ci.ci, "se": auc_ci.se, "horizon": horizon,
                      "cases": auc.cases, "controls": auc.controls + auc.competing_controls,
                      "se_method": auc_ci.method},
@@ -157,6 +163,14 @@ def _measures(d: pd.DataFrame, *, horizon: float, cause: int, censor: int, conf_
     return block, cal, auc_ci
 
 
+def _finite(*xs) -> bool:
+    return all(x is not None and math.isfinite(x) for x in xs)
+
+
+POOLED_NAMES = {"time_auc": "AUC(t)", "brier": "Brier(t)", "calibration_citl": "calibration-in-the-large",
+                "calibration_slope": "calibration slope"}
+
+
 def _pool(per: list[dict], conf_level: float, warnings: list[str]) -> dict[str, Any]:
     from spinestats.analysis.core.critical import z_critical
     from spinestats.analysis.pooling.meta_reml import rma_reml
@@ -166,40 +180,97 @@ def _pool(per: list[dict], conf_level: float, warnings: list[str]) -> dict[str, 
     out: dict[str, Any] = {}
 
     def block(pm, scale):
+        m = getattr(pm, "meta", pm)
         return {"estimate": pm.estimate, "ci": list(pm.ci), "tau2": pm.tau2, "i2": pm.i2,
                 "prediction_interval": list(pm.prediction_interval), "k": pm.k, "scale": scale, "test": "knha",
-                "method": "REML"}
-
-    def meta_block(m, scale):
-        return {"estimate": m.estimate, "ci": list(m.ci), "tau2": m.tau2, "i2": m.i2,
-                "prediction_interval": list(m.prediction_interval), "k": m.k, "scale": scale, "test": "knha",
-                "method": "REML"}
-
-    rows = [r for r in per if r["time_auc"]["se"] is not None and np.isfinite(r["time_auc"]["se"] or np.nan)]
-    jobs = {
-        "time_auc": lambda: block(pool_auc([r["time_auc"]["estimate"] for r in rows],
-                                           [r["time_auc"]["se"] for r in rows], labels=[r["center"] for r in rows],
-                                           test="knha", level=conf_level), "logit"),
-        "brier": lambda: meta_block(rma_reml([r["brier"]["estimate"] for r in per], [r["brier"]["se"] ** 2 for r in per],
-                                             labels=[r["center"] for r in per], test="knha", level=conf_level),
-                                    "identity"),
-    }
-    cal = [r for r in per if r["calibration"]["citl"] is not None]
+                "method": "REML", "q": m.q, "q_df": m.q_df, "q_p": m.q_p, "centres": list(m.labels)}
 
     def se(ci):
         return (ci[1] - ci[0]) / (2 * z)
-    jobs["calibration_citl"] = lambda: meta_block(rma_reml(
-        [r["calibration"]["citl"] for r in cal], [se(r["calibration"]["citl_ci"]) ** 2 for r in cal],
-        labels=[r["center"] for r in cal], test="knha", level=conf_level), "identity")
-    jobs["calibration_slope"] = lambda: block(pool_calibration_slope(
-        [r["calibration"]["slope"] for r in cal], [se(r["calibration"]["slope_ci"]) for r in cal],
-        labels=[r["center"] for r in cal], test="knha", level=conf_level), "identity")
-    for name, fn in jobs.items():
+
+    # a centre enters a pooling only with a finite estimate and a standard error above 0 (an AUC strictly
+    # between 0 and 1, which has a logit); the others are named in the warnings
+    usable = {
+        "time_auc": lambda r: _finite(r["time_auc"]["estimate"], r["time_auc"]["se"])
+        and 0 < r["time_auc"]["estimate"] < 1 and r["time_auc"]["se"] > 0,
+        "brier": lambda r: _finite(r["brier"]["estimate"], r["brier"]["se"]) and r["brier"]["se"] > 0,
+        "calibration_citl": lambda r: _finite(r["calibration"]["citl"], *r["calibration"]["citl_ci"])
+        and se(r["calibration"]["citl_ci"]) > 0,
+        "calibration_slope": lambda r: _finite(r["calibration"]["slope"], *r["calibration"]["slope_ci"])
+        and se(r["calibration"]["slope_ci"]) > 0,
+    }
+    fits = {
+        "time_auc": lambda rows, lab: block(pool_auc([r["time_auc"]["estimate"] for r in rows],
+                                                     [r["time_auc"]["se"] for r in rows], labels=lab, test="knha",
+                                                     level=conf_level), "logit"),
+        "brier": lambda rows, lab: block(rma_reml([r["brier"]["estimate"] for r in rows],
+                                                  [r["brier"]["se"] ** 2 for r in rows], labels=lab, test="knha",
+                                                  level=conf_level), "identity"),
+        "calibration_citl": lambda rows, lab: block(rma_reml(
+            [r["calibration"]["citl"] for r in rows], [se(r["calibration"]["citl_ci"]) ** 2 for r in rows],
+            labels=lab, test="knha", level=conf_level), "identity"),
+        "calibration_slope": lambda rows, lab: block(pool_calibration_slope(
+            [r["calibration"]["slope"] for r in rows], [se(r["calibration"]["slope_ci"]) for r in rows],
+            labels=lab, test="knha", level=conf_level), "identity"),
+    }
+    for name, fit in fits.items():
+        rows = [r for r in per if usable[name](r)]
+        left = [r["center"] for r in per if not usable[name](r)]
+        label = POOLED_NAMES[name]
+        if len(rows) < 2:
+            out[name] = None
+            warnings.append(f"pooled {label} not estimated: {len(rows)} centre{'' if len(rows) == 1 else 's'} with "
+                            "a finite estimate and a standard error above 0; a pooling needs at least 2.")
+            continue
         try:
-            out[name] = fn()
+            out[name] = fit(rows, [r["center"] for r in rows])
         except (DataError, ValueError, ZeroDivisionError, TypeError) as exc:
             out[name] = None
-            warnings.append(f"pooled {name.replace('_', ' ')} not estimated ({exc})")
+            warnings.append(f"pooled {label} not estimated ({exc})")
+            continue
+        if left:
+            warnings.append(f"pooled {label}: centre{'' if len(left) == 1 else 's'} {', '.join(left)} left out "
+                            "(no finite estimate with a standard error above 0).")
+    return out
+
+
+C_NAMES = {"harrell": "Harrell's C", "uno": "Uno's C"}
+
+
+def _pool_c_index(per: list[dict], skipped: dict[str, str], conf_level: float, warnings: list[str]) -> dict[str, Any]:
+    """``c_index_pooled``: Harrell's and Uno's C of every centre pooled on the logit scale (REML, Knapp-Hartung)."""
+    from spinestats.analysis.pooling.pooled_concordance import pool_concordance
+
+    labels = [r["center"] for r in per] + list(skipped)
+    out: dict[str, Any] = {}
+    for w, name in C_NAMES.items():
+        est = [r["c_index"][w] for r in per] + [None] * len(skipped)
+        se = [r["c_index"][f"{w}_se"] for r in per] + [None] * len(skipped)
+        why = [r["c_index"][f"{w}_note"] for r in per] + [f"not validated ({m})" for m in skipped.values()]
+        pc = pool_concordance(est, se, labels, reasons=why, weighting=w, test="knha", level=conf_level)
+        pm = pc.pooled
+        m = pm.meta if pm is not None else None
+        out[w] = {
+            "estimate": pm.estimate if pm else None, "ci": list(pm.ci) if pm else None,
+            "prediction_interval": list(pm.prediction_interval) if pm else None,
+            "prediction_interval_t": list(pm.prediction_interval_t) if pm and pm.prediction_interval_t else None,
+            "estimate_logit": m.estimate_model if m else None, "se_logit": m.se_model if m else None,
+            "tau2": m.tau2 if m else None, "tau": m.tau if m else None, "i2": m.i2 if m else None,
+            "h2": m.h2 if m else None, "q": m.q if m else None, "q_df": m.q_df if m else None,
+            "q_p": m.q_p if m else None, "statistic": m.statistic if m else None, "p": m.p_value if m else None,
+            "k": len(pc.used), "centres": list(pc.used),
+            "excluded": [{"centre": c, "reason": r} for c, r in pc.excluded],
+            "scale": "logit", "test": "knha", "method": "REML", "null": 0.5, "note": pc.note,
+        }
+        if pc.excluded and pc.pooled is not None:
+            undefined = {r["center"] for r in per if r["c_index"][f"{w}_note"]} | set(skipped)
+            warnings.append(f"{name} pooled over {len(pc.used)} of {len(labels)} centres; left out: "
+                            + "; ".join(f"centre {c} ({'C undefined, see above' if c in undefined else r.rstrip('.')})"
+                                        for c, r in pc.excluded) + ".")
+        if pc.note:
+            warnings.append(f"{name}: {pc.note}")
+        if m is not None:
+            warnings.extend(f"{name} pooling: {x}" for x in pm.warnings)
     return out
 
 
@@ -338,6 +409,7 @@ def run(
                            "treat_none": dc.treat_none},
     }
     per: list[dict] = []
+    skipped: dict[str, str] = {}
     if group is not None:
         for c, g in d.groupby(group, sort=True):
             w: list[str] = []
@@ -346,6 +418,7 @@ def run(
                                     warnings=w, where=f"centre {c}: ")
             except DataError as exc:
                 warnings.append(f"centre {c}: not validated ({exc})")
+                skipped[str(c)] = str(exc)
                 continue
             warnings.extend(w)
             b["calibration"] = {k2: v for k2, v in b["calibration"].items() if k2 != "groups"}
@@ -354,6 +427,7 @@ def run(
         results["pooled"] = _pool(per, conf_level, warnings) if len(per) >= 2 else None
         if len(per) < 2:
             warnings.append("fewer than 2 centres could be validated: nothing was pooled.")
+        results["c_index_pooled"] = _pool_c_index(per, skipped, conf_level, warnings)
     results["options"] = {"time": time, "event": event, "event_codes": event_codes, "risk": risk,
                           "model": None if model is None else Path(model).name, "horizon": horizon, "unit": unit,
                           "group": group, "conf_level": conf_level}
