@@ -285,3 +285,40 @@ def test_uno_single_event_after_tau_has_no_pair(val):
     # events after tau carry weight 0 (R: timewt[etime > ymax] <- 0): no event by tau, so undefined
     r = concordance(val, **K, weighting="uno", tau=0.5)
     assert np.isnan(r.estimate) and r.reason.startswith("no event of interest by time 0.5")
+
+
+def test_cli_tables_and_report_show_the_pooled_c(tmp_path):
+    from cli_run import cli  # tests/ is on sys.path
+
+    out = tmp_path / "out"
+    assert cli("validate", DATA / "concordance_centres.csv", "--time", "time", "--event", "status", "--event-codes",
+               CODES, "--risk", "risk", "--horizon", 24, "--group", "centre", "--figure-format", "png", "--dpi", 72,
+               "--out", out) == 0
+    pooled = (out / "tables" / "validate_pooled.md").read_text(encoding="utf-8")
+    # R (above): Harrell 0.640 (0.419-0.815), PI 0.224-0.917, tau2 0.246, I2 77.8%, Q p 0.005, p 0.136
+    assert "| Harrell's C | 4 | 0.64 (0.42\u20130.81) | 0.64 (0.22\u20130.92) | 0.246 | 77.8 | 0.005 | 0.136 |" in pooled
+    assert "| Uno's C to 24 months | 4 | 0.64 (0.43\u20130.81) |" in pooled
+    per = (out / "tables" / "validate_per_centre.md").read_text(encoding="utf-8")
+    assert "| F | 1 | 1 | n.e. | n.e. |" in per and "| A | 50 | 24 | 0.80 (0.71\u20130.89) |" in per
+    assert not (out / "tables" / "validate_per_center.csv").exists()  # no multicentre-accuracy table here
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Validation measures pooled across centres" in html and "Accuracy in each centre" not in html
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert doc["c_index_pooled"]["harrell"]["k"] == 4
+
+
+def test_plan_type_validate_pools_c(tmp_path):
+    from spinestats.reports.plan_runner import run_plan
+
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "schema_version: 1\ntitle: Validation\ndata:\n  cc: {file: " + json.dumps(str(DATA / "concordance_centres.csv"))
+        + "}\nanalyses:\n  - {type: validate, data: cc, time: time, event: status, event_codes: '" + CODES + "',\n"
+        "     risk: risk, horizon: 24, group: centre}\noutput:\n  figures: {formats: [png], dpi: [72]}\n"
+        "  tables: {formats: [csv]}\n", encoding="utf-8")
+    run_plan(plan, tmp_path / "out")
+    doc = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))["validate"]
+    p = doc["c_index_pooled"]["uno"]
+    assert_allclose([p["estimate"], *p["ci"]], CC_POOLED[("uno", "knha")][:3], rtol=1e-5)
+    assert [e["centre"] for e in p["excluded"]] == list("EFGH")
+    assert (tmp_path / "out" / "tables" / "validate_pooled.csv").is_file()

@@ -76,6 +76,8 @@ REFERENCES = (
     "Med Decis Making 2006;26:565-74. doi:10.1177/0272989X06295361",
     "Debray TPA, Damen JAAG, Snell KIE, et al. A guide to systematic review and meta-analysis of prediction "
     "model performance. BMJ 2017;356:i6460. doi:10.1136/bmj.i6460",
+    "Therneau T, Atkinson E. Concordance. Vignette of the R package survival (the infinitesimal jackknife "
+    "variance of the concordance).",
 )
 
 
@@ -435,7 +437,8 @@ def run(
     figures: list[Path] = []
     tables: list[Path] = []
     if out_dir is not None:
-        figures, tables = _write_outputs(Path(out_dir), key, cal, dc, log, per, outcome, unit, figure_formats, dpis)
+        figures, tables = _write_outputs(Path(out_dir), key, cal, dc, log, per, outcome, unit, figure_formats, dpis,
+                                         results=results, horizon=horizon, conf_level=conf_level)
     return Section(key=key, title=title or "Validation of a risk prediction", results=to_jsonable(results),
                    figures=tuple(figures), tables=tuple(tables), warnings=tuple(results["warnings"]),
                    methods=tuple(_methods(horizon, unit, risk_label, group, conf_level)), references=REFERENCES)
@@ -447,7 +450,84 @@ def _competing(event_codes) -> list[int]:
     return parse_event_codes(event_codes)["COMPETING"]
 
 
-def _write_outputs(out: Path, key: str, cal, dc, log, per, outcome, unit, figure_formats, dpis):
+def _per_centre_table(per: list[dict], horizon: float, unit: str, conf_level: float):
+    """Validation by centre: C-indices, AUC(t) and Brier(t) with their CIs, calibration (a formatted Table)."""
+    from spinestats.reports.tables import Col, Table
+
+    lvl = f"{100 * conf_level:g}%"
+    nan = float("nan")
+
+    def num(x):
+        return nan if x is None else float(x)
+
+    rows = []
+    for r in per:
+        c, a, b, k = r["c_index"], r["time_auc"], r["brier"], r["calibration"]
+        rows.append({"centre": r["center"], "n": r["n"], "events": r["events_by_horizon"],
+                     "harrell": num(c["harrell"]), "harrell_lower": num(c["harrell_ci"][0]),
+                     "harrell_upper": num(c["harrell_ci"][1]), "harrell_se": num(c["harrell_se"]),
+                     "uno": num(c["uno"]), "uno_lower": num(c["uno_ci"][0]), "uno_upper": num(c["uno_ci"][1]),
+                     "uno_se": num(c["uno_se"]),
+                     "time_auc": num(a["estimate"]), "time_auc_lower": num(a["ci"][0]), "time_auc_upper": num(a["ci"][1]),
+                     "brier": num(b["estimate"]), "brier_lower": num(b["ci"][0]), "brier_upper": num(b["ci"][1]),
+                     "citl": num(k["citl"]), "citl_lower": num(k["citl_ci"][0]), "citl_upper": num(k["citl_ci"][1]),
+                     "slope": num(k["slope"]), "slope_lower": num(k["slope_ci"][0]),
+                     "slope_upper": num(k["slope_ci"][1])})
+    h = f"{horizon:g} {unit}"
+    na = "n.e."
+    cols = (Col("centre", "Centre"), Col("n", "Patients", "int"), Col("events", f"Events by {h}", "int"),
+            Col("harrell", f"Harrell's C ({lvl} CI)", "ci", "harrell_lower", "harrell_upper", na=na),
+            Col("uno", f"Uno's C to {h} ({lvl} CI)", "ci", "uno_lower", "uno_upper", na=na),
+            Col("time_auc", f"AUC at {h} ({lvl} CI)", "ci", "time_auc_lower", "time_auc_upper", na=na),
+            Col("brier", f"Brier score at {h} ({lvl} CI)", "ci", "brier_lower", "brier_upper", na=na),
+            Col("citl", f"Calibration-in-the-large ({lvl} CI)", "ci", "citl_lower", "citl_upper", na=na),
+            Col("slope", f"Calibration slope ({lvl} CI)", "ci", "slope_lower", "slope_upper", na=na))
+    notes = (f"C-indices with Wald CIs from the infinitesimal-jackknife standard error (as R survival concordance); "
+             "AUC and Brier score with Wald CIs from the influence function (as riskRegression Score); calibration "
+             "from the weighted logistic recalibration.",
+             f"{na}, not estimable in that centre (no event, a single patient, no comparable pair or no event-free "
+             "patient at the horizon); the reason is given in the warnings.")
+    return Table(pd.DataFrame(rows), cols, "Validation by centre", notes, "per_centre")
+
+
+def _pooled_table(results: dict[str, Any], horizon: float, unit: str, conf_level: float):
+    """The pooled measures across centres (a formatted Table), or ``None`` when nothing was pooled."""
+    from spinestats.reports.tables import Col, Table
+
+    lvl = f"{100 * conf_level:g}%"
+    h = f"{horizon:g} {unit}"
+    names = {"harrell": "Harrell's C", "uno": f"Uno's C to {h}", "time_auc": f"AUC at {h}",
+             "brier": f"Brier score at {h}", "calibration_citl": "Calibration-in-the-large",
+             "calibration_slope": "Calibration slope"}
+    blocks = [(n, (results.get("c_index_pooled") or {}).get(n)) for n in C_NAMES]
+    blocks += [(n, (results.get("pooled") or {}).get(n)) for n in POOLED_NAMES]
+    rows = []
+    for name, b in blocks:
+        if not b or b.get("estimate") is None:
+            continue
+        ci, pi = b["ci"], b["prediction_interval"]
+        rows.append({"measure": names[name], "k": b["k"], "estimate": b["estimate"], "lower": ci[0], "upper": ci[1],
+                     "pi": b["estimate"], "pi_lower": pi[0], "pi_upper": pi[1],
+                     "scale": "logit" if b.get("scale") == "logit" else "untransformed",
+                     "tau2": b["tau2"], "i2": b["i2"], "q": b.get("q"), "q_p": b.get("q_p"),
+                     "p": b.get("p") if name in C_NAMES else None})
+    if not rows:
+        return None
+    cols = (Col("measure", "Measure"), Col("k", "Centres", "int"),
+            Col("estimate", f"Pooled ({lvl} CI)", "ci", "lower", "upper"),
+            Col("pi", f"{lvl} prediction interval", "ci", "pi_lower", "pi_upper"),
+            Col("tau2", "\u03c4\u00b2", "num", digits=3), Col("i2", "I\u00b2 (%)", "pct", digits=1),
+            Col("q_p", "p (heterogeneity)", "p"), Col("p", "p (C = 0.5)", "p"))
+    notes = ("Random-effects meta-analysis (REML) with the Knapp\u2013Hartung correction; C-indices and AUC pooled on "
+             "the logit scale and back-transformed (\u03c4\u00b2 on the logit scale), the others untransformed; the "
+             "prediction interval is for the value in a new centre; p (heterogeneity) from Cochran's Q; p (C = 0.5) "
+             "tests a pooled C-index of 0.5 (no discrimination).",
+             "Centres without a usable estimate are left out of that measure (named in the warnings).")
+    return Table(pd.DataFrame(rows), cols, "Validation measures pooled across centres", notes, "pooled")
+
+
+def _write_outputs(out: Path, key: str, cal, dc, log, per, outcome, unit, figure_formats, dpis, *,
+                   results: dict[str, Any], horizon: float, conf_level: float):
     from spinestats.reports import fracture_figures as ff
     from spinestats.reports.figure_style import DEFAULT_DPIS, DEFAULT_FORMATS, save_figure
     from spinestats.reports.tables import write_table
@@ -469,13 +549,10 @@ def _write_outputs(out: Path, key: str, cal, dc, log, per, outcome, unit, figure
         frame = pd.DataFrame(log, columns=["line", "reason"]).rename(columns={"line": "Line", "reason": "Reason"})
         tabs += write_table(frame, tdir, f"{key}_exclusions", ["csv"], title="Exclusion log")
     if per:
-        rows = [{"Centre": r["center"], "Patients": r["n"], "Events by horizon": r["events_by_horizon"],
-                 "Harrell's C": r["c_index"]["harrell"], "Uno's C": r["c_index"]["uno"],
-                 "AUC(t)": r["time_auc"]["estimate"], "AUC(t) lower": r["time_auc"]["ci"][0],
-                 "AUC(t) upper": r["time_auc"]["ci"][1], "Brier(t)": r["brier"]["estimate"],
-                 "Calibration-in-the-large": r["calibration"]["citl"], "Calibration slope": r["calibration"]["slope"]}
-                for r in per]
-        tabs += write_table(pd.DataFrame(rows), tdir, f"{key}_per_centre", ["csv"], title="Validation by centre")
+        tabs += write_table(_per_centre_table(per, horizon, unit, conf_level), tdir, f"{key}_per_centre", ["csv"])
+        pooled = _pooled_table(results, horizon, unit, conf_level)
+        if pooled is not None:
+            tabs += write_table(pooled, tdir, f"{key}_pooled", ["csv"])
     return figs, [p.relative_to(out) for p in tabs]
 
 
@@ -483,7 +560,7 @@ def _methods(horizon: float, unit: str, risk_label: str, group: str | None, conf
     lvl = f"{100 * conf_level:g}%"
     s = [f"The predicted risk ({risk_label}) of the event by {horizon:g} {unit} was validated with Harrell's C and "
          f"Uno's C truncated at {horizon:g} {unit} (competing events kept comparable with every event, as Wolbers "
-         "et al.), the time-dependent AUC and Brier score at the horizon with inverse probability of censoring "
+         f"et al.; {lvl} Wald CIs from the infinitesimal-jackknife standard error, as R survival's concordance), the time-dependent AUC and Brier score at the horizon with inverse probability of censoring "
          f"weights (Kaplan-Meier of the censoring times; {lvl} Wald CIs from the influence function including the "
          "estimation of the censoring distribution, as riskRegression Score), calibration-in-the-large and the "
          "calibration slope (weighted logistic recalibration) with a grouped calibration plot (Aalen-Johansen "
@@ -491,8 +568,10 @@ def _methods(horizon: float, unit: str, risk_label: str, group: str | None, conf
          "Rows with a missing or invalid time, event or predicted risk (outside 0-1) were excluded and listed with "
          "their reason in the exclusion log."]
     if group:
-        s.append(f"Measures were computed per {group} and pooled by REML random-effects meta-analysis with the "
-                 "Knapp-Hartung correction (AUC on the logit scale), as Debray et al.")
+        s.append("Measures were computed per centre and pooled by REML random-effects meta-analysis with the "
+                 "Knapp-Hartung correction (AUC on the logit scale), as Debray et al.; Harrell's and Uno's C were "
+                 "pooled on the logit scale with their infinitesimal-jackknife standard errors (as R survival's "
+                 "concordance), leaving out centres where the C-index is undefined or equal to 0 or 1.")
     return s
 
 
