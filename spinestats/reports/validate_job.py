@@ -482,7 +482,7 @@ def _per_centre_table(per: list[dict], horizon: float, unit: str, conf_level: fl
             Col("brier", f"Brier score at {h} ({lvl} CI)", "ci", "brier_lower", "brier_upper", na=na),
             Col("citl", f"Calibration-in-the-large ({lvl} CI)", "ci", "citl_lower", "citl_upper", na=na),
             Col("slope", f"Calibration slope ({lvl} CI)", "ci", "slope_lower", "slope_upper", na=na))
-    notes = (f"C-indices with Wald CIs from the infinitesimal-jackknife standard error (as R survival concordance); "
+    notes = ("C-indices with Wald CIs from the infinitesimal-jackknife standard error (as R survival concordance); "
              "AUC and Brier score with Wald CIs from the influence function (as riskRegression Score); calibration "
              "from the weighted logistic recalibration.",
              f"{na}, not estimable in that centre (no event, a single patient, no comparable pair or no event-free "

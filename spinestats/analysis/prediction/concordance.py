@@ -210,7 +210,8 @@ def concordance_arrays(
 
     ``status`` is coded 0 censored / 1 event of interest / 2 competing event.
     """
-    totals, _ = _pairs(*_prepare(time, status, risk, weighting, tau, competing), per_patient=False)
+    t, censored, r, ev, w = _prepare(time, status, risk, weighting, tau, competing)
+    totals, _ = _pairs(t, censored, r, ev, w, per_patient=False)
     conc, disc, tied = (float(x) for x in totals)
     return conc, disc, tied, conc + disc + tied
 
