@@ -30,6 +30,14 @@ n2 column: sensitivity 0.99 with delta 0.14, 0.13, 0.12 -> 40, 43, 47; sensitivi
 0.11 -> 50, 58 (the same values are the examples of MKmisc::power.diagnostic.test).
 Base-R check of one of them:
     k <- qbinom(0.95, 93, 0.85) + 1; pbinom(k - 1, 93, 0.95, lower.tail = FALSE)   # 0.956785...
+
+Provenance of "Flahault's table gives 93": it is Chu & Cole's (2007, p. 1201) reading of Flahault's table,
+a secondary source.  Flahault et al.'s own Tables (Ncases for expected sensitivities 0.60-0.99 and acceptable
+lower 95% limits 0.50-0.98, power 0.95) could not be found in any stored source (abstract only), so no cell is
+tested against the 2005 paper itself.  Known discrepancies between that table and an exact computation: it
+gives the first n whose power reaches 1 - beta, which is not saw-tooth safe (93 vs 102 here; ``n_first`` vs
+``n`` of exact_binomial_size), and its Appendix formulas carry typesetting errors (equation A1's numerator
+should be squared; in A2 and A3 the second exponent should be n - i, as the MKpower documentation notes).
 """
 
 import json

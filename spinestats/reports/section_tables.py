@@ -35,6 +35,8 @@ def _ci(entry: Any, i: int) -> float:
 def multicentre_tables(res: dict[str, Any]) -> list[Table]:
     out = []
     rows = res.get("per_center") or []
+    if rows and "tp" not in rows[0]:
+        return []  # another job's per-centre block (validate writes its own tables)
     if rows:
         data = pd.DataFrame([{
             "centre": r.get("center"), "n": r.get("n"), "tp": r.get("tp"), "fp": r.get("fp"), "fn": r.get("fn"),

@@ -76,6 +76,8 @@ REFERENCES = (
     "Med Decis Making 2006;26:565-74. doi:10.1177/0272989X06295361",
     "Debray TPA, Damen JAAG, Snell KIE, et al. A guide to systematic review and meta-analysis of prediction "
     "model performance. BMJ 2017;356:i6460. doi:10.1136/bmj.i6460",
+    "Therneau T, Atkinson E. Concordance. Vignette of the R package survival (the infinitesimal jackknife "
+    "variance of the concordance).",
 )
 
 
@@ -122,8 +124,8 @@ def _exclude(df: pd.DataFrame, mask, reason, log: list[dict]) -> pd.DataFrame:
 def _measures(d: pd.DataFrame, *, horizon: float, cause: int, censor: int, conf_level: float, warnings: list[str],
               where: str = "") -> tuple[dict[str, Any], Any, Any]:
     k = dict(time=TIME, event=STATUS, risk=RISK, cause=cause, censor=censor)
-    harrell = concordance(d, **k)
-    uno = concordance(d, **k, weighting="uno", tau=horizon)
+    harrell = concordance(d, **k, conf_level=conf_level)
+    uno = concordance(d, **k, weighting="uno", tau=horizon, conf_level=conf_level)
     auc = time_auc(d, **k, horizon=horizon)
     brier = brier_score(d, **k, horizon=horizon)
     st = np.where(d[STATUS] == censor, 0, np.where(d[STATUS] == cause, 1, 2))
@@ -139,10 +141,16 @@ def _measures(d: pd.DataFrame, *, horizon: float, cause: int, censor: int, conf_
                           conf_level=conf_level)
         warnings.extend(f"{where}{w}" for w in cal.warnings)
     nan2 = (float("nan"), float("nan"))
+    for name, c in (("Harrell's C", harrell), ("Uno's C", uno)):
+        if c.reason is not None:
+            warnings.append(f"{where}{name} not estimated: {c.reason}")
     block = {
         "n": int(len(d)), "events_by_horizon": int(auc.cases),
         "c_index": {"harrell": harrell.estimate, "uno": uno.estimate, "tau": horizon,
-                    "competing": "Wolbers: competing events stay comparable with every event"},
+                    "competing": "Wolbers: competing events stay comparable with every event",
+                    "harrell_se": harrell.se, "harrell_ci": harrell.ci, "harrell_note": harrell.reason,
+                    "uno_se": uno.se, "uno_ci": uno.ci, "uno_note": uno.reason,
+                    "se_method": "infinitesimal jackknife (R survival concordance()$var); time weights held fixed"},
         "time_auc": {"estimate": auc.estimate, "ci": auc_ci.ci, "se": auc_ci.se, "horizon": horizon,
                      "cases": auc.cases, "controls": auc.controls + auc.competing_controls,
                      "se_method": auc_ci.method},
@@ -157,6 +165,14 @@ def _measures(d: pd.DataFrame, *, horizon: float, cause: int, censor: int, conf_
     return block, cal, auc_ci
 
 
+def _finite(*xs) -> bool:
+    return all(x is not None and math.isfinite(x) for x in xs)
+
+
+POOLED_NAMES = {"time_auc": "AUC(t)", "brier": "Brier(t)", "calibration_citl": "calibration-in-the-large",
+                "calibration_slope": "calibration slope"}
+
+
 def _pool(per: list[dict], conf_level: float, warnings: list[str]) -> dict[str, Any]:
     from spinestats.analysis.core.critical import z_critical
     from spinestats.analysis.pooling.meta_reml import rma_reml
@@ -166,40 +182,97 @@ def _pool(per: list[dict], conf_level: float, warnings: list[str]) -> dict[str, 
     out: dict[str, Any] = {}
 
     def block(pm, scale):
+        m = getattr(pm, "meta", pm)
         return {"estimate": pm.estimate, "ci": list(pm.ci), "tau2": pm.tau2, "i2": pm.i2,
                 "prediction_interval": list(pm.prediction_interval), "k": pm.k, "scale": scale, "test": "knha",
-                "method": "REML"}
-
-    def meta_block(m, scale):
-        return {"estimate": m.estimate, "ci": list(m.ci), "tau2": m.tau2, "i2": m.i2,
-                "prediction_interval": list(m.prediction_interval), "k": m.k, "scale": scale, "test": "knha",
-                "method": "REML"}
-
-    rows = [r for r in per if r["time_auc"]["se"] is not None and np.isfinite(r["time_auc"]["se"] or np.nan)]
-    jobs = {
-        "time_auc": lambda: block(pool_auc([r["time_auc"]["estimate"] for r in rows],
-                                           [r["time_auc"]["se"] for r in rows], labels=[r["center"] for r in rows],
-                                           test="knha", level=conf_level), "logit"),
-        "brier": lambda: meta_block(rma_reml([r["brier"]["estimate"] for r in per], [r["brier"]["se"] ** 2 for r in per],
-                                             labels=[r["center"] for r in per], test="knha", level=conf_level),
-                                    "identity"),
-    }
-    cal = [r for r in per if r["calibration"]["citl"] is not None]
+                "method": "REML", "q": m.q, "q_df": m.q_df, "q_p": m.q_p, "centres": list(m.labels)}
 
     def se(ci):
         return (ci[1] - ci[0]) / (2 * z)
-    jobs["calibration_citl"] = lambda: meta_block(rma_reml(
-        [r["calibration"]["citl"] for r in cal], [se(r["calibration"]["citl_ci"]) ** 2 for r in cal],
-        labels=[r["center"] for r in cal], test="knha", level=conf_level), "identity")
-    jobs["calibration_slope"] = lambda: block(pool_calibration_slope(
-        [r["calibration"]["slope"] for r in cal], [se(r["calibration"]["slope_ci"]) for r in cal],
-        labels=[r["center"] for r in cal], test="knha", level=conf_level), "identity")
-    for name, fn in jobs.items():
+
+    # a centre enters a pooling only with a finite estimate and a standard error above 0 (an AUC strictly
+    # between 0 and 1, which has a logit); the others are named in the warnings
+    usable = {
+        "time_auc": lambda r: _finite(r["time_auc"]["estimate"], r["time_auc"]["se"])
+        and 0 < r["time_auc"]["estimate"] < 1 and r["time_auc"]["se"] > 0,
+        "brier": lambda r: _finite(r["brier"]["estimate"], r["brier"]["se"]) and r["brier"]["se"] > 0,
+        "calibration_citl": lambda r: _finite(r["calibration"]["citl"], *r["calibration"]["citl_ci"])
+        and se(r["calibration"]["citl_ci"]) > 0,
+        "calibration_slope": lambda r: _finite(r["calibration"]["slope"], *r["calibration"]["slope_ci"])
+        and se(r["calibration"]["slope_ci"]) > 0,
+    }
+    fits = {
+        "time_auc": lambda rows, lab: block(pool_auc([r["time_auc"]["estimate"] for r in rows],
+                                                     [r["time_auc"]["se"] for r in rows], labels=lab, test="knha",
+                                                     level=conf_level), "logit"),
+        "brier": lambda rows, lab: block(rma_reml([r["brier"]["estimate"] for r in rows],
+                                                  [r["brier"]["se"] ** 2 for r in rows], labels=lab, test="knha",
+                                                  level=conf_level), "identity"),
+        "calibration_citl": lambda rows, lab: block(rma_reml(
+            [r["calibration"]["citl"] for r in rows], [se(r["calibration"]["citl_ci"]) ** 2 for r in rows],
+            labels=lab, test="knha", level=conf_level), "identity"),
+        "calibration_slope": lambda rows, lab: block(pool_calibration_slope(
+            [r["calibration"]["slope"] for r in rows], [se(r["calibration"]["slope_ci"]) for r in rows],
+            labels=lab, test="knha", level=conf_level), "identity"),
+    }
+    for name, fit in fits.items():
+        rows = [r for r in per if usable[name](r)]
+        left = [r["center"] for r in per if not usable[name](r)]
+        label = POOLED_NAMES[name]
+        if len(rows) < 2:
+            out[name] = None
+            warnings.append(f"pooled {label} not estimated: {len(rows)} centre{'' if len(rows) == 1 else 's'} with "
+                            "a finite estimate and a standard error above 0; a pooling needs at least 2.")
+            continue
         try:
-            out[name] = fn()
+            out[name] = fit(rows, [r["center"] for r in rows])
         except (DataError, ValueError, ZeroDivisionError, TypeError) as exc:
             out[name] = None
-            warnings.append(f"pooled {name.replace('_', ' ')} not estimated ({exc})")
+            warnings.append(f"pooled {label} not estimated ({exc})")
+            continue
+        if left:
+            warnings.append(f"pooled {label}: centre{'' if len(left) == 1 else 's'} {', '.join(left)} left out "
+                            "(no finite estimate with a standard error above 0).")
+    return out
+
+
+C_NAMES = {"harrell": "Harrell's C", "uno": "Uno's C"}
+
+
+def _pool_c_index(per: list[dict], skipped: dict[str, str], conf_level: float, warnings: list[str]) -> dict[str, Any]:
+    """``c_index_pooled``: Harrell's and Uno's C of every centre pooled on the logit scale (REML, Knapp-Hartung)."""
+    from spinestats.analysis.pooling.pooled_concordance import pool_concordance
+
+    labels = [r["center"] for r in per] + list(skipped)
+    out: dict[str, Any] = {}
+    for w, name in C_NAMES.items():
+        est = [r["c_index"][w] for r in per] + [None] * len(skipped)
+        se = [r["c_index"][f"{w}_se"] for r in per] + [None] * len(skipped)
+        why = [r["c_index"][f"{w}_note"] for r in per] + [f"not validated ({m})" for m in skipped.values()]
+        pc = pool_concordance(est, se, labels, reasons=why, weighting=w, test="knha", level=conf_level)
+        pm = pc.pooled
+        m = pm.meta if pm is not None else None
+        out[w] = {
+            "estimate": pm.estimate if pm else None, "ci": list(pm.ci) if pm else None,
+            "prediction_interval": list(pm.prediction_interval) if pm else None,
+            "prediction_interval_t": list(pm.prediction_interval_t) if pm and pm.prediction_interval_t else None,
+            "estimate_logit": m.estimate_model if m else None, "se_logit": m.se_model if m else None,
+            "tau2": m.tau2 if m else None, "tau": m.tau if m else None, "i2": m.i2 if m else None,
+            "h2": m.h2 if m else None, "q": m.q if m else None, "q_df": m.q_df if m else None,
+            "q_p": m.q_p if m else None, "statistic": m.statistic if m else None, "p": m.p_value if m else None,
+            "k": len(pc.used), "centres": list(pc.used),
+            "excluded": [{"centre": c, "reason": r} for c, r in pc.excluded],
+            "scale": "logit", "test": "knha", "method": "REML", "null": 0.5, "note": pc.note,
+        }
+        if pc.excluded and pc.pooled is not None:
+            undefined = {r["center"] for r in per if r["c_index"][f"{w}_note"]} | set(skipped)
+            warnings.append(f"{name} pooled over {len(pc.used)} of {len(labels)} centres; left out: "
+                            + "; ".join(f"centre {c} ({'C undefined, see above' if c in undefined else r.rstrip('.')})"
+                                        for c, r in pc.excluded) + ".")
+        if pc.note:
+            warnings.append(f"{name}: {pc.note}")
+        if m is not None:
+            warnings.extend(f"{name} pooling: {x}" for x in pm.warnings)
     return out
 
 
@@ -338,6 +411,7 @@ def run(
                            "treat_none": dc.treat_none},
     }
     per: list[dict] = []
+    skipped: dict[str, str] = {}
     if group is not None:
         for c, g in d.groupby(group, sort=True):
             w: list[str] = []
@@ -346,6 +420,7 @@ def run(
                                     warnings=w, where=f"centre {c}: ")
             except DataError as exc:
                 warnings.append(f"centre {c}: not validated ({exc})")
+                skipped[str(c)] = str(exc)
                 continue
             warnings.extend(w)
             b["calibration"] = {k2: v for k2, v in b["calibration"].items() if k2 != "groups"}
@@ -354,6 +429,7 @@ def run(
         results["pooled"] = _pool(per, conf_level, warnings) if len(per) >= 2 else None
         if len(per) < 2:
             warnings.append("fewer than 2 centres could be validated: nothing was pooled.")
+        results["c_index_pooled"] = _pool_c_index(per, skipped, conf_level, warnings)
     results["options"] = {"time": time, "event": event, "event_codes": event_codes, "risk": risk,
                           "model": None if model is None else Path(model).name, "horizon": horizon, "unit": unit,
                           "group": group, "conf_level": conf_level}
@@ -361,7 +437,8 @@ def run(
     figures: list[Path] = []
     tables: list[Path] = []
     if out_dir is not None:
-        figures, tables = _write_outputs(Path(out_dir), key, cal, dc, log, per, outcome, unit, figure_formats, dpis)
+        figures, tables = _write_outputs(Path(out_dir), key, cal, dc, log, per, outcome, unit, figure_formats, dpis,
+                                         results=results, horizon=horizon, conf_level=conf_level)
     return Section(key=key, title=title or "Validation of a risk prediction", results=to_jsonable(results),
                    figures=tuple(figures), tables=tuple(tables), warnings=tuple(results["warnings"]),
                    methods=tuple(_methods(horizon, unit, risk_label, group, conf_level)), references=REFERENCES)
@@ -373,7 +450,84 @@ def _competing(event_codes) -> list[int]:
     return parse_event_codes(event_codes)["COMPETING"]
 
 
-def _write_outputs(out: Path, key: str, cal, dc, log, per, outcome, unit, figure_formats, dpis):
+def _per_centre_table(per: list[dict], horizon: float, unit: str, conf_level: float):
+    """Validation by centre: C-indices, AUC(t) and Brier(t) with their CIs, calibration (a formatted Table)."""
+    from spinestats.reports.tables import Col, Table
+
+    lvl = f"{100 * conf_level:g}%"
+    nan = float("nan")
+
+    def num(x):
+        return nan if x is None else float(x)
+
+    rows = []
+    for r in per:
+        c, a, b, k = r["c_index"], r["time_auc"], r["brier"], r["calibration"]
+        rows.append({"centre": r["center"], "n": r["n"], "events": r["events_by_horizon"],
+                     "harrell": num(c["harrell"]), "harrell_lower": num(c["harrell_ci"][0]),
+                     "harrell_upper": num(c["harrell_ci"][1]), "harrell_se": num(c["harrell_se"]),
+                     "uno": num(c["uno"]), "uno_lower": num(c["uno_ci"][0]), "uno_upper": num(c["uno_ci"][1]),
+                     "uno_se": num(c["uno_se"]),
+                     "time_auc": num(a["estimate"]), "time_auc_lower": num(a["ci"][0]), "time_auc_upper": num(a["ci"][1]),
+                     "brier": num(b["estimate"]), "brier_lower": num(b["ci"][0]), "brier_upper": num(b["ci"][1]),
+                     "citl": num(k["citl"]), "citl_lower": num(k["citl_ci"][0]), "citl_upper": num(k["citl_ci"][1]),
+                     "slope": num(k["slope"]), "slope_lower": num(k["slope_ci"][0]),
+                     "slope_upper": num(k["slope_ci"][1])})
+    h = f"{horizon:g} {unit}"
+    na = "n.e."
+    cols = (Col("centre", "Centre"), Col("n", "Patients", "int"), Col("events", f"Events by {h}", "int"),
+            Col("harrell", f"Harrell's C ({lvl} CI)", "ci", "harrell_lower", "harrell_upper", na=na),
+            Col("uno", f"Uno's C to {h} ({lvl} CI)", "ci", "uno_lower", "uno_upper", na=na),
+            Col("time_auc", f"AUC at {h} ({lvl} CI)", "ci", "time_auc_lower", "time_auc_upper", na=na),
+            Col("brier", f"Brier score at {h} ({lvl} CI)", "ci", "brier_lower", "brier_upper", na=na),
+            Col("citl", f"Calibration-in-the-large ({lvl} CI)", "ci", "citl_lower", "citl_upper", na=na),
+            Col("slope", f"Calibration slope ({lvl} CI)", "ci", "slope_lower", "slope_upper", na=na))
+    notes = ("C-indices with Wald CIs from the infinitesimal-jackknife standard error (as R survival concordance); "
+             "AUC and Brier score with Wald CIs from the influence function (as riskRegression Score); calibration "
+             "from the weighted logistic recalibration.",
+             f"{na}, not estimable in that centre (no event, a single patient, no comparable pair or no event-free "
+             "patient at the horizon); the reason is given in the warnings.")
+    return Table(pd.DataFrame(rows), cols, "Validation by centre", notes, "per_centre")
+
+
+def _pooled_table(results: dict[str, Any], horizon: float, unit: str, conf_level: float):
+    """The pooled measures across centres (a formatted Table), or ``None`` when nothing was pooled."""
+    from spinestats.reports.tables import Col, Table
+
+    lvl = f"{100 * conf_level:g}%"
+    h = f"{horizon:g} {unit}"
+    names = {"harrell": "Harrell's C", "uno": f"Uno's C to {h}", "time_auc": f"AUC at {h}",
+             "brier": f"Brier score at {h}", "calibration_citl": "Calibration-in-the-large",
+             "calibration_slope": "Calibration slope"}
+    blocks = [(n, (results.get("c_index_pooled") or {}).get(n)) for n in C_NAMES]
+    blocks += [(n, (results.get("pooled") or {}).get(n)) for n in POOLED_NAMES]
+    rows = []
+    for name, b in blocks:
+        if not b or b.get("estimate") is None:
+            continue
+        ci, pi = b["ci"], b["prediction_interval"]
+        rows.append({"measure": names[name], "k": b["k"], "estimate": b["estimate"], "lower": ci[0], "upper": ci[1],
+                     "pi": b["estimate"], "pi_lower": pi[0], "pi_upper": pi[1],
+                     "scale": "logit" if b.get("scale") == "logit" else "untransformed",
+                     "tau2": b["tau2"], "i2": b["i2"], "q": b.get("q"), "q_p": b.get("q_p"),
+                     "p": b.get("p") if name in C_NAMES else None})
+    if not rows:
+        return None
+    cols = (Col("measure", "Measure"), Col("k", "Centres", "int"),
+            Col("estimate", f"Pooled ({lvl} CI)", "ci", "lower", "upper"),
+            Col("pi", f"{lvl} prediction interval", "ci", "pi_lower", "pi_upper"),
+            Col("tau2", "\u03c4\u00b2", "num", digits=3), Col("i2", "I\u00b2 (%)", "pct", digits=1),
+            Col("q_p", "p (heterogeneity)", "p"), Col("p", "p (C = 0.5)", "p"))
+    notes = ("Random-effects meta-analysis (REML) with the Knapp\u2013Hartung correction; C-indices and AUC pooled on "
+             "the logit scale and back-transformed (\u03c4\u00b2 on the logit scale), the others untransformed; the "
+             "prediction interval is for the value in a new centre; p (heterogeneity) from Cochran's Q; p (C = 0.5) "
+             "tests a pooled C-index of 0.5 (no discrimination).",
+             "Centres without a usable estimate are left out of that measure (named in the warnings).")
+    return Table(pd.DataFrame(rows), cols, "Validation measures pooled across centres", notes, "pooled")
+
+
+def _write_outputs(out: Path, key: str, cal, dc, log, per, outcome, unit, figure_formats, dpis, *,
+                   results: dict[str, Any], horizon: float, conf_level: float):
     from spinestats.reports import fracture_figures as ff
     from spinestats.reports.figure_style import DEFAULT_DPIS, DEFAULT_FORMATS, save_figure
     from spinestats.reports.tables import write_table
@@ -395,13 +549,10 @@ def _write_outputs(out: Path, key: str, cal, dc, log, per, outcome, unit, figure
         frame = pd.DataFrame(log, columns=["line", "reason"]).rename(columns={"line": "Line", "reason": "Reason"})
         tabs += write_table(frame, tdir, f"{key}_exclusions", ["csv"], title="Exclusion log")
     if per:
-        rows = [{"Centre": r["center"], "Patients": r["n"], "Events by horizon": r["events_by_horizon"],
-                 "Harrell's C": r["c_index"]["harrell"], "Uno's C": r["c_index"]["uno"],
-                 "AUC(t)": r["time_auc"]["estimate"], "AUC(t) lower": r["time_auc"]["ci"][0],
-                 "AUC(t) upper": r["time_auc"]["ci"][1], "Brier(t)": r["brier"]["estimate"],
-                 "Calibration-in-the-large": r["calibration"]["citl"], "Calibration slope": r["calibration"]["slope"]}
-                for r in per]
-        tabs += write_table(pd.DataFrame(rows), tdir, f"{key}_per_centre", ["csv"], title="Validation by centre")
+        tabs += write_table(_per_centre_table(per, horizon, unit, conf_level), tdir, f"{key}_per_centre", ["csv"])
+        pooled = _pooled_table(results, horizon, unit, conf_level)
+        if pooled is not None:
+            tabs += write_table(pooled, tdir, f"{key}_pooled", ["csv"])
     return figs, [p.relative_to(out) for p in tabs]
 
 
@@ -409,7 +560,7 @@ def _methods(horizon: float, unit: str, risk_label: str, group: str | None, conf
     lvl = f"{100 * conf_level:g}%"
     s = [f"The predicted risk ({risk_label}) of the event by {horizon:g} {unit} was validated with Harrell's C and "
          f"Uno's C truncated at {horizon:g} {unit} (competing events kept comparable with every event, as Wolbers "
-         "et al.), the time-dependent AUC and Brier score at the horizon with inverse probability of censoring "
+         f"et al.; {lvl} Wald CIs from the infinitesimal-jackknife standard error, as R survival's concordance), the time-dependent AUC and Brier score at the horizon with inverse probability of censoring "
          f"weights (Kaplan-Meier of the censoring times; {lvl} Wald CIs from the influence function including the "
          "estimation of the censoring distribution, as riskRegression Score), calibration-in-the-large and the "
          "calibration slope (weighted logistic recalibration) with a grouped calibration plot (Aalen-Johansen "
@@ -417,8 +568,10 @@ def _methods(horizon: float, unit: str, risk_label: str, group: str | None, conf
          "Rows with a missing or invalid time, event or predicted risk (outside 0-1) were excluded and listed with "
          "their reason in the exclusion log."]
     if group:
-        s.append(f"Measures were computed per {group} and pooled by REML random-effects meta-analysis with the "
-                 "Knapp-Hartung correction (AUC on the logit scale), as Debray et al.")
+        s.append("Measures were computed per centre and pooled by REML random-effects meta-analysis with the "
+                 "Knapp-Hartung correction (AUC on the logit scale), as Debray et al.; Harrell's and Uno's C were "
+                 "pooled on the logit scale with their infinitesimal-jackknife standard errors (as R survival's "
+                 "concordance), leaving out centres where the C-index is undefined or equal to 0 or 1.")
     return s
 
 

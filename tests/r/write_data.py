@@ -60,6 +60,7 @@ def datasets() -> dict[str, pd.DataFrame]:
         "risk_validation": _rv(),
         "fracture_cohort": _fracture_cohort(),
         "diagnostic_cont": _cont(),
+        "concordance_centres": _module("test_concordance_se").centres_data(),
     }
 
 

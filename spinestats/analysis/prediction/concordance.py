@@ -24,10 +24,31 @@ uncensored for the censoring distribution); this is the concordance for the
 cumulative incidence of fracture.  ``competing="censor"`` treats death as
 censoring (cause-specific concordance).
 
+Standard error (infinitesimal jackknife, as ``concordance()$var``).  Write
+``N = C + D + T`` for the weighted concordant, discordant and risk-tied
+comparable pairs and ``d = (C - D)/N`` (Somers' d, so ``C-index = (d+1)/2``).
+For each patient ``k`` let ``C_k``, ``D_k`` and ``T_k`` be the weighted pairs
+that ``k`` belongs to, as the event or as the one still event-free (each pair
+carries the weight ``w(T_i)`` of its event).  The derivative of the C-index
+with respect to the case weight of ``k`` is
+
+.. math::
+
+    \\mathrm{dfbeta}_k = \\frac{(C_k - D_k) - (C_k + D_k + T_k)\\, d}{2N},
+
+and the variance is ``sum_k dfbeta_k^2``, the time weights ``w`` (Uno's
+``1/G^2``) held fixed.  This equals R survival's ``fit$var`` and
+``fit$dfbeta`` of ``concordance(..., reverse = TRUE, influence = 1)`` (the
+sign of ``dfbeta`` as ours: higher risk = earlier event).  Undefined cases are
+stated, never raised: no event (of interest, by ``tau``), a single patient, or
+no comparable pair give ``NaN`` with the sentence in ``reason``.
+
 References
 ----------
 Harrell FE, Califf RM, Pryor DB, et al. Evaluating the yield of medical tests.
 JAMA 1982;247:2543-6. doi:10.1001/jama.1982.03320430047030
+Therneau T, Atkinson E. Concordance. Vignette of the R package survival
+(section on the infinitesimal jackknife variance).
 Uno H, Cai T, Pencina MJ, et al. On the C-statistics for evaluating overall
 adequacy of risk prediction procedures with censored survival data. Stat Med
 2011;30:1105-17. doi:10.1002/sim.4154
@@ -42,6 +63,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from spinestats.analysis.core.critical import z_critical
 from spinestats.analysis.prediction.ipcw import censoring_survival
 from spinestats.analysis.core.result import Result
 from spinestats.analysis.core.surv_input import event_data
@@ -63,6 +85,11 @@ class ConcordanceResult(Result):
     concordant, discordant, tied_risk : weighted pair counts.
     comparable : weighted number of comparable pairs.
     n, events : patients and events of interest used.
+    variance, se : infinitesimal-jackknife variance and standard error of
+        ``estimate`` (R's ``concordance()$var``); ``NaN`` when undefined.
+    ci : Wald interval ``estimate ± z SE`` at ``conf_level`` (as the AUC(t)
+        and Brier intervals of riskRegression ``Score``).
+    reason : why the C-index is undefined (``None`` when it is defined).
     """
 
     estimate: float
@@ -75,6 +102,11 @@ class ConcordanceResult(Result):
     comparable: float
     n: int
     events: int
+    variance: float = float("nan")
+    se: float = float("nan")
+    ci: tuple[float, float] = (float("nan"), float("nan"))
+    conf_level: float = 0.95
+    reason: str | None = None
 
 
 def event_status(event: np.ndarray, cause, censor) -> np.ndarray:
@@ -106,19 +138,8 @@ def prediction_input(
     return ed.time, event_status(ed.status, cause, censor), r
 
 
-def concordance_arrays(
-    time: np.ndarray,
-    status: np.ndarray,
-    risk: np.ndarray,
-    *,
-    weighting: str = "harrell",
-    tau: float | None = None,
-    competing: str = "infinite",
-) -> tuple[float, float, float, float]:
-    """Concordant, discordant, tied-risk and comparable (weighted) pair counts.
-
-    ``status`` is coded 0 censored / 1 event of interest / 2 competing event.
-    """
+def _prepare(time, status, risk, weighting: str, tau: float | None, competing: str):
+    """Times (competing events at infinity for Wolbers), censoring flags, risks, events used and their weights."""
     time = np.asarray(time, dtype=float).copy()
     status = np.asarray(status, dtype=int)
     risk = np.asarray(risk, dtype=float)
@@ -139,17 +160,102 @@ def concordance_arrays(
         w = 1.0 / g**2
     else:
         raise DataError(f"weighting must be 'harrell' or 'uno'; got {weighting!r}")
-    conc = disc = tied = 0.0
+    return time, censored, risk, ev, w
+
+
+def _pairs(time, censored, risk, ev, w, per_patient: bool):
+    """Weighted concordant/discordant/tied pair totals and, with ``per_patient``, each patient's share.
+
+    The pairs are formed block by block (events x patients), so memory stays
+    ``O(_BLOCK n)``.  A patient's share counts the pairs in which it is the
+    event (row sums) and those in which it is the one still event-free
+    (column sums), each pair weighted by the weight of its event.
+    """
+    n = len(time)
+    totals = np.zeros(3)
+    share = np.zeros((3, n)) if per_patient else None
     for s in range(0, len(ev), _BLOCK):
         idx = ev[s : s + _BLOCK]
         ti = time[idx][:, None]
         comparable = (time[None, :] > ti) | ((time[None, :] == ti) & censored[None, :])
         ri = risk[idx][:, None]
-        wi = w[s : s + _BLOCK][:, None]
-        conc += float(np.sum(wi * (comparable & (ri > risk[None, :]))))
-        disc += float(np.sum(wi * (comparable & (ri < risk[None, :]))))
-        tied += float(np.sum(wi * (comparable & (ri == risk[None, :]))))
+        wi = w[s : s + _BLOCK]
+        for m, rel in enumerate((ri > risk[None, :], ri < risk[None, :], ri == risk[None, :])):
+            cell = (comparable & rel).astype(float)
+            rows = cell.sum(axis=1)
+            totals[m] += float(wi @ rows)
+            if share is not None:
+                share[m] += wi @ cell  # as the event-free member of the pair
+                share[m][idx] += wi * rows  # as the event (event indices are distinct)
+    return totals, share
+
+
+def _dfbeta(totals: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Each patient's influence on the C-index (the derivative with respect to its case weight)."""
+    npair = float(totals.sum())
+    somers = (totals[0] - totals[1]) / npair
+    return ((share[0] - share[1]) - share.sum(axis=0) * somers) / (2.0 * npair)
+
+
+def concordance_arrays(
+    time: np.ndarray,
+    status: np.ndarray,
+    risk: np.ndarray,
+    *,
+    weighting: str = "harrell",
+    tau: float | None = None,
+    competing: str = "infinite",
+) -> tuple[float, float, float, float]:
+    """Concordant, discordant, tied-risk and comparable (weighted) pair counts.
+
+    ``status`` is coded 0 censored / 1 event of interest / 2 competing event.
+    """
+    t, censored, r, ev, w = _prepare(time, status, risk, weighting, tau, competing)
+    totals, _ = _pairs(t, censored, r, ev, w, per_patient=False)
+    conc, disc, tied = (float(x) for x in totals)
     return conc, disc, tied, conc + disc + tied
+
+
+def concordance_influence(
+    time: np.ndarray,
+    status: np.ndarray,
+    risk: np.ndarray,
+    *,
+    weighting: str = "harrell",
+    tau: float | None = None,
+    competing: str = "infinite",
+) -> tuple[float, np.ndarray]:
+    """The C-index and its infinitesimal-jackknife influence (``dfbeta``) per patient.
+
+    ``status`` is coded as in :func:`concordance_arrays`.  Returns
+    ``(estimate, dfbeta)``; ``sum(dfbeta**2)`` is the variance (see the
+    module docstring).  Both are ``NaN`` when there is no comparable pair.
+    """
+    time, censored, risk, ev, w = _prepare(time, status, risk, weighting, tau, competing)
+    totals, share = _pairs(time, censored, risk, ev, w, per_patient=True)
+    assert share is not None
+    npair = float(totals.sum())
+    if npair <= 0:
+        return float("nan"), np.full(len(time), np.nan)
+    return float((totals[0] + 0.5 * totals[2]) / npair), _dfbeta(totals, share)
+
+
+def undefined_reason(n: int, events: int, comparable: float, tau: float | None) -> str | None:
+    """The sentence saying why a C-index is undefined, or ``None`` when it is defined.
+
+    ``events`` counts the events of interest that enter the index (those by
+    ``tau`` when truncated); ``comparable`` is the (weighted) number of
+    comparable pairs.
+    """
+    if n < 2:
+        return f"only {n} patient{'' if n == 1 else 's'}: a C-index needs pairs of patients."
+    if events == 0:
+        by = f" by time {tau:g}" if tau is not None else ""
+        return f"no event of interest{by}: a C-index needs at least one event."
+    if comparable <= 0:
+        return ("no comparable pair (every event is the last follow-up, with nobody still event-free after it): "
+                "the C-index is undefined.")
+    return None
 
 
 def concordance(
@@ -163,6 +269,7 @@ def concordance(
     weighting: str = "harrell",
     tau: float | None = None,
     competing: str = "infinite",
+    conf_level: float = 0.95,
 ) -> ConcordanceResult:
     """Harrell's or Uno's C of ``risk`` for the event ``cause`` (see module docstring).
 
@@ -176,12 +283,27 @@ def concordance(
     weighting : ``"harrell"`` or ``"uno"``.
     tau : truncation time (events after ``tau`` do not count); required for Uno.
     competing : ``"infinite"`` (Wolbers) or ``"censor"``.
+    conf_level : level of the Wald interval ``ci``.
+
+    The standard error is R survival's (see the module docstring); an
+    undefined C-index (no event, one patient, no comparable pair) comes back
+    as ``NaN`` with the sentence in ``reason``.
     """
     if weighting == "uno" and tau is None:
         raise DataError("Uno's C needs a truncation time tau (e.g. the horizon)")
     t, status, r = prediction_input(data, time=time, event=event, risk=risk, cause=cause, censor=censor)
-    conc, disc, tied, comp = concordance_arrays(t, status, r, weighting=weighting, tau=tau, competing=competing)
-    est = (conc + 0.5 * tied) / comp if comp > 0 else float("nan")
+    tt, censored, rr, ev, w = _prepare(t, status, r, weighting, tau, competing)
+    totals, share = _pairs(tt, censored, rr, ev, w, per_patient=True)
+    assert share is not None
+    conc, disc, tied = (float(x) for x in totals)
+    comp = conc + disc + tied
+    events = int(np.sum(status == 1))
+    reason = undefined_reason(len(t), len(ev), comp, tau)
+    est = var = float("nan")
+    if reason is None:
+        est = (conc + 0.5 * tied) / comp
+        var = float(np.sum(_dfbeta(totals, share) ** 2))
+    half = z_critical(conf_level) * float(np.sqrt(var))
     return ConcordanceResult(
         estimate=est,
         weighting=weighting,
@@ -192,5 +314,10 @@ def concordance(
         tied_risk=tied,
         comparable=comp,
         n=len(data),
-        events=int(np.sum(status == 1)),
+        events=events,
+        variance=var,
+        se=float(np.sqrt(var)),
+        ci=(est - half, est + half),
+        conf_level=conf_level,
+        reason=reason,
     )

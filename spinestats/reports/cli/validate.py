@@ -6,8 +6,9 @@
 FILE is read through the loader (any table, its own column names, as
 ``spinestats survival`` column mode).  Writes ``results.json`` (layout in
 :mod:`spinestats.reports.validate_job`), ``methods.md``, ``figures/``
-(calibration plot, decision curve) and ``tables/`` (the exclusion log, the
-per-centre table).
+(calibration plot, decision curve), ``tables/`` (the exclusion log, the
+per-centre table and, with ``--group``, the pooled measures; CSV, XLSX, DOCX
+and Markdown) and ``report.html``, as the other single commands.
 """
 
 from __future__ import annotations
@@ -45,13 +46,17 @@ def command(file, time_col, event_col, event_codes, risk, model, horizon, unit, 
     from spinestats.reports import validate_job
     from spinestats.reports.cli.common import echo_warnings
     from spinestats.reports.output import OutputDir
+    from spinestats.reports.section_tables import finish_single
+    from spinestats.reports.tables import table_style
+
     table = load(file, mapping=mapping, sheet=sheet)
-    with OutputDir(out, force=force) as od:
+    with OutputDir(out, force=force) as od, table_style() as written:
         section = validate_job.run(table=table, out_dir=od.file("."), time=time_col, event=event_col,
                                    event_codes=event_codes, risk=risk, model=model, horizon=horizon, unit=unit,
                                    group=group, outcome=outcome, figure_formats=figure_formats or None,
                                    dpis=dpis or None)
         od.write_section(section)
+        section = finish_single(section, od.file("."), written)
     r = section.results
     click.echo(f"validate: {r['flow']['analysed']} rows analysed, {r['flow']['excluded']} excluded; "
                f"AUC({r['time_auc']['horizon']:g}) {r['time_auc']['estimate']:.3f}; results in {out}/results.json")
