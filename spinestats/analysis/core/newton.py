@@ -240,7 +240,12 @@ class LogisticFit(Result):
         return np.sqrt(np.where(d >= 0, d, np.nan))
 
 
-def _binomial_loglik(eta: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+def binomial_loglik(eta: np.ndarray, y: np.ndarray, w: np.ndarray | float = 1.0) -> float:
+    """Bernoulli log-likelihood of outcomes ``y`` at linear predictor ``eta`` with prior weights ``w``.
+
+    >>> round(binomial_loglik(np.zeros(4), np.array([0, 1, 1, 0])), 6)   # 4 log(1/2)
+    -2.772589
+    """
     # log p = -log(1 + exp(-eta)), log(1 - p) = -log(1 + exp(eta)): no overflow, no log(0)
     return float(-np.sum(w * (y * np.logaddexp(0, -eta) + (1 - y) * np.logaddexp(0, eta))))
 
@@ -322,7 +327,7 @@ def logistic_fit(
                            n, events)
 
     def loglik(beta):
-        return _binomial_loglik(off + X @ beta, y, w)
+        return binomial_loglik(off + X @ beta, y, w)
 
     def score_info(beta):
         pr = expit(off + X @ beta)

@@ -46,7 +46,7 @@ from scipy import stats
 from scipy.optimize import brentq
 from scipy.special import expit
 
-from spinestats.analysis.core.newton import design_rank, inverse_information, newton_maximise
+from spinestats.analysis.core.newton import binomial_loglik, design_rank, inverse_information, newton_maximise
 from spinestats.analysis.core.result import Result
 from spinestats.analysis.prediction.separation import detect_separation
 from spinestats.errors import DataError
@@ -105,8 +105,7 @@ class LogisticResult(Result):
 
 def _loglik(X, y, beta, penalty):
     eta = X @ beta
-    # log p = -log(1+exp(-eta)); log(1-p) = -log(1+exp(eta))
-    ll = -np.sum(y * np.logaddexp(0, -eta) + (1 - y) * np.logaddexp(0, eta))
+    ll = binomial_loglik(eta, y)
     if not penalty:
         return ll
     p = expit(eta)

@@ -33,7 +33,8 @@ robust SE, as R does.
 Concordance as ``coxph`` reports it (``concordance(fit)``): pairs are
 comparable when the shorter time is an event (a censoring tied with an event
 counts as later; tied events are not comparable); ties in the linear
-predictor count 1/2; within strata.  Counted in :math:`O(n \\log^2 n)`.
+predictor count 1/2; within strata.  Counted in :math:`O(n \\log^2 n)` by
+:func:`spinestats.analysis.prediction.concordance.harrell_concordance` (the one home of Harrell's C).
 
 References
 ----------
@@ -54,6 +55,7 @@ from scipy import stats
 
 from spinestats.analysis.core.result import Result
 from spinestats.analysis.core.surv_input import check_constant, design_matrix, event_data
+from spinestats.analysis.prediction.concordance import harrell_concordance  # noqa: F401 (one home; old import path)
 from spinestats.errors import DataError, UsageError
 
 
@@ -207,74 +209,6 @@ class _Cox:
         res[self.ev_idx] += r[self.ev_idx][:, None] * (Xe * fa[eb][:, None] - fb[eb])
         res[self.ev_idx] += Xe - mx[eb]
         return res
-
-
-def _later_counts(r: np.ndarray, which: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """For each position i: #{j > i: r_j < r_i} and #{j > i: r_j == r_i} (vectorised merge counting).
-
-    With ``which`` (a boolean mask) only those positions are counted (the others are 0).
-    """
-    n = r.size
-    K = int(r.max()) + 1 if n else 1
-    less = np.zeros(n, np.int64)
-    eq = np.zeros(n, np.int64)
-    pos = np.arange(n)
-    want = np.ones(n, dtype=bool) if which is None else np.asarray(which, dtype=bool)
-    s = 1
-    while s < n:
-        blk = pos // s
-        pair = blk // 2
-        left = blk % 2 == 0
-        right = ~left
-        rkeys = np.sort(pair[right] * K + r[right])
-        # where pair p's right block starts in rkeys: the right elements of the pairs before p
-        starts = np.concatenate(([0], np.cumsum(np.bincount(pair[right], minlength=pair[-1] + 1))))
-        asked = left & want
-        lk = pair[asked] * K + r[asked]
-        lo = np.searchsorted(rkeys, lk, side="left")
-        hi = np.searchsorted(rkeys, lk, side="right")
-        less[asked] += lo - starts[pair[asked]]
-        eq[asked] += hi - lo
-        s *= 2
-    return less, eq
-
-
-def harrell_concordance(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
-                        strata: np.ndarray | None = None) -> tuple[float, dict]:
-    """Harrell's C of ``risk`` (higher = earlier event), as ``coxph``'s concordance.
-
-    Returns the estimate and the counts (concordant, discordant, tied_risk).
-    """
-    strata = np.zeros(time.size, int) if strata is None else strata
-    conc = disc = tie = 0.0
-    for s in np.unique(strata):
-        m = strata == s
-        t, e, x = time[m], event[m].astype(bool), risk[m]
-        _, rank = np.unique(x, return_inverse=True)
-        order = np.lexsort((rank, ~e, t))  # time asc, events first, risk asc
-        t, e, rank = t[order], e[order], rank[order]
-        less, eq = _later_counts(rank, e)  # only events' counts are used
-        later = t.size - 1 - np.arange(t.size)
-        conc += less[e].sum()
-        tie += eq[e].sum()
-        disc += (later - less - eq)[e].sum()
-        # remove pairs of events tied in time (not comparable): within a block sorted by risk,
-        # no pair is concordant; tied-risk pairs are m(m-1)/2 per (time, risk) group
-        te, re_ = t[e], rank[e]
-        _, dcount = np.unique(te, return_counts=True)
-        pairs = (dcount * (dcount - 1) // 2).sum()
-        # (time, risk) groups: events are sorted by time then risk, so groups are runs
-        if te.size:
-            brk = np.concatenate(([True], (te[1:] != te[:-1]) | (re_[1:] != re_[:-1]), [True]))
-            trc = np.diff(np.flatnonzero(brk))
-        else:
-            trc = np.zeros(0, int)
-        tied_pairs = (trc * (trc - 1) // 2).sum()
-        tie -= tied_pairs
-        disc -= pairs - tied_pairs
-    total = conc + disc + tie
-    est = (conc + 0.5 * tie) / total if total > 0 else float("nan")
-    return float(est), {"concordant": conc, "discordant": disc, "tied_risk": tie}
 
 
 def prepare(data: pd.DataFrame, *, time: str, event: str, covariates: Sequence[str], strata: str | None = None,
