@@ -26,6 +26,7 @@ from spinestats.analysis.core.params import (
     check_column,
     check_columns,
     check_conf_level,
+    check_number,
     conf_level_or_alias,
 )
 from spinestats.analysis.core.result import Result
@@ -124,6 +125,7 @@ def logrank(data: pd.DataFrame, *, time: str, event: str, group: str, strata: st
         check_column(data, col, param)
     if strata is not None:
         check_column(data, strata, "strata")
+    check_number(rho, "rho", low=0)
     return logrank_test(data, time=time, event=event, group=group, strata=strata, rho=rho, **options)
 
 
@@ -200,6 +202,7 @@ def cumulative_incidence(data: pd.DataFrame, *, time: str, event: str, cause: in
     check_column(data, event, "event")
     if group is not None:
         check_column(data, group, "group")
+    check_number(cause, "cause", integer=True)
     return _cif(data, time=time, event=event, cause=cause, group=group,
                 conf_level=check_conf_level(conf_level), **options)
 
@@ -220,6 +223,7 @@ def gray_test(data: pd.DataFrame, *, time: str, event: str, group: str, cause: i
     data = _frame(data)
     for col, param in ((time, "time"), (event, "event"), (group, "group")):
         check_column(data, col, param)
+    check_number(cause, "cause", integer=True)
     return _gray(data, time=time, event=event, group=group, cause=cause, **options)
 
 
@@ -241,6 +245,7 @@ def fine_gray(data: pd.DataFrame, *, time: str, event: str, covariates: Sequence
     check_column(data, time, "time")
     check_column(data, event, "event")
     check_columns(data, covariates, "covariates")
+    check_number(cause, "cause", integer=True)
     return _fg(data, time=time, event=event, covariates=list(covariates), cause=cause,
                conf_level=check_conf_level(conf_level), **options)
 
@@ -320,9 +325,6 @@ def accuracy(data: pd.DataFrame, *, score: str, truth: str, positive: Any, cutof
                               conf_level=check_conf_level(conf_level), **options)
 
 
-_CUTOFF_METHODS = ("youden", "closest_topleft", "cost")
-
-
 def optimal_cutoff(data: pd.DataFrame, *, score: str, truth: str, positive: Any = None, method: str = "youden",
                    **options: Any):
     """Optimal cut-off of a score on its ROC curve (R ``pROC::coords(best.method=)``).
@@ -335,8 +337,10 @@ def optimal_cutoff(data: pd.DataFrame, *, score: str, truth: str, positive: Any 
     >>> best.threshold
     (2.5,)
     """
+    from spinestats.analysis.diagnostic.cutoff import METHODS
     from spinestats.analysis.diagnostic.cutoff import optimal_cutoff as _cut
 
+    check_choice(method, METHODS, "method")
     curve = roc(data, score=score, truth=truth, positive=positive)
     return _cut(curve, method, **options)
 
@@ -361,8 +365,10 @@ def bootstrap_cutoff(data: pd.DataFrame, *, score: str, truth: str, positive: An
     check_column(data, score, "score")
     check_column(data, truth, "truth")
     n_boot = options.pop("B", n_boot)
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
-        raise UsageError(f"n_boot must be a whole number >= 1; got {n_boot!r}")
+    n_boot = check_number(n_boot, "n_boot", low=1, integer=True)
+    from spinestats.analysis.diagnostic.cutoff import METHODS
+
+    check_choice(method, METHODS, "method")
     if seed is not None:
         options["seed"] = seed
     return _boot(data[score].to_numpy(dtype=float), _truth(data, truth, positive), B=int(n_boot), method=method,
@@ -446,6 +452,9 @@ def mice(data: pd.DataFrame, *, columns: Sequence[str], predictors: Sequence[str
     data = _frame(data)
     check_columns(data, columns, "columns")
     check_columns(data, predictors, "predictors")
+    m = check_number(m, "m", low=1, integer=True)
+    maxit = check_number(maxit, "maxit", low=1, integer=True)
+    seed = check_number(seed, "seed", low=0, integer=True)
     return impute(data, columns=list(columns), predictors=list(predictors), m=m, maxit=maxit, method=method,
                   seed=seed, **options)
 
@@ -565,6 +574,7 @@ def dss(data: pd.DataFrame, *, weights: Mapping[str, float] | None = None, size_
     """
     from spinestats.analysis.scores.dss_score import compute_dss
 
+    check_number(size_threshold_cm, "size_threshold_cm", low=0)
     return compute_dss(_frame(data), weights=weights, size_threshold_cm=size_threshold_cm,
                        check_column=check_column)
 
@@ -579,9 +589,14 @@ def sins(data: pd.DataFrame, *, columns: Mapping[str, str] | None = None):
     >>> res.total[:3], res.category[:2]
     ((9, 8, 3), ('indeterminate', 'indeterminate'))
     """
+    from spinestats.analysis.scores.sins import COMPONENTS
     from spinestats.analysis.scores.sins import sins as _sins
 
-    return _sins(_frame(data), columns=columns)
+    data = _frame(data)
+    for component, column in dict(columns or {}).items():
+        check_choice(component, tuple(COMPONENTS), "a key of columns")
+        check_column(data, column, f"columns[{component!r}]")
+    return _sins(data, columns=columns)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -63,6 +63,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spinestats.analysis.core.params import check_column
 from spinestats.analysis.prediction.brier import brier_arrays, brier_score
 from spinestats.analysis.prediction.calibration import calibration, calibration_arrays
 from spinestats.analysis.prediction.concordance import concordance, concordance_arrays
@@ -253,8 +254,7 @@ def run(
     univariable = tuple(univariable) if univariable else DEFAULT_UNIVARIABLE
     d = prepare(data)
     for c in (*covariates, group):
-        if c not in d.columns:
-            raise UsageError(f"column '{c}' not found; available: {', '.join(map(str, d.columns))}")
+        check_column(d, c, "covariates" if c in covariates else "group", flag="--covariates" if c in covariates else "--group")
     warnings: list[str] = []
     n = len(d)
     counts = d[EVENT].value_counts().reindex([0, 1, 2], fill_value=0)
@@ -281,8 +281,7 @@ def run(
     # risk factors ---------------------------------------------------------------------------------------
     uni = []
     for c in univariable:
-        if c not in d.columns:
-            raise UsageError(f"univariable candidate '{c}' not found; available: {', '.join(map(str, d.columns))}")
+        check_column(d, c, "univariable")
         try:
             f = fine_gray(d, time=TIME, event=EVENT, covariates=[c])
         except DataError as exc:

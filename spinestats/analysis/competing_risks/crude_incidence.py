@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from spinestats.analysis.descriptive.proportion_ci import proportion_ci
+from spinestats.analysis.core.params import check_column
 from spinestats.analysis.core.result import Result
 from spinestats.errors import DataError
 
@@ -100,9 +101,8 @@ def crude_incidence(
     conf_level : confidence level of the exact interval.
     """
     cols = [time, event] + ([group] if group else [])
-    for c in cols:
-        if c not in data.columns:
-            raise DataError(f"column '{c}' not found; available: {list(data.columns)}")
+    for c, param in zip(cols, ("time", "event", "group")):
+        check_column(data, c, param)
     if data[cols].isna().any().any():
         bad = data.index[data[cols].isna().any(axis=1)].tolist()
         raise DataError(f"missing values in {cols} at rows {bad[:10]}; every patient must have a time and a status")

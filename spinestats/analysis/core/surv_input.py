@@ -25,7 +25,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from spinestats.analysis.core.params import check_column
 from spinestats.errors import DataError, UsageError
+
+#: the keyword a role's column is given by
+_PARAM = {"covariate": "covariates"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,10 +69,7 @@ class EventData:
 def _column(data: pd.DataFrame, name: str, role: str) -> pd.Series:
     if not isinstance(data, pd.DataFrame):
         raise UsageError(f"data: expected a pandas DataFrame, got {type(data).__name__}.")
-    if name not in data.columns:
-        raise UsageError(
-            f"{role} column '{name}' not found; the data has columns: {', '.join(map(str, data.columns))}."
-        )
+    check_column(data, name, _PARAM.get(role, role))
     return data[name]
 
 

@@ -65,6 +65,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from spinestats.analysis.core.params import check_column
 from spinestats.analysis.core.result import Result
 from spinestats.errors import DataError, UsageError
 
@@ -402,9 +403,8 @@ def build_time_design(
     out (the caller records them); a missing or non-finite ``time`` on a row
     with a value is refused.
     """
-    for c in (value, time, subject) + ((arm,) if arm else ()):
-        if c not in data.columns:
-            raise DataError(f"mixed model: column {c!r} not found; columns are {', '.join(map(str, data.columns))}.")
+    for c, param in zip((value, time, subject) + ((arm,) if arm else ()), ("value", "time", "subject", "arm")):
+        check_column(data, c, param)
     d = data.loc[data[value].notna()]
     if d.empty:
         raise DataError("mixed model: no observed scores.")

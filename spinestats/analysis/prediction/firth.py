@@ -46,6 +46,7 @@ from scipy import stats
 from scipy.optimize import brentq
 from scipy.special import expit
 
+from spinestats.analysis.core.params import check_column, check_columns
 from spinestats.analysis.core.newton import binomial_loglik, design_rank, inverse_information, newton_maximise
 from spinestats.analysis.core.result import Result
 from spinestats.analysis.prediction.separation import detect_separation
@@ -168,9 +169,8 @@ def _profile_bound(X, y, beta_hat, ll_hat, r, penalty, crit, se, side):
 
 def design(data: pd.DataFrame, outcome: str, covariates: Sequence[str]):
     """Outcome vector, design matrix (intercept first) and excluded labels."""
-    missing = [c for c in (outcome, *covariates) if c not in data.columns]
-    if missing:
-        raise DataError(f"column(s) {missing} not found; available: {list(data.columns)}")
+    check_column(data, outcome, "outcome")
+    check_columns(data, covariates, "covariates")
     sub = data[[outcome, *covariates]]
     bad = sub.isna().any(axis=1)
     sub = sub[~bad]

@@ -32,6 +32,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from spinestats.analysis.core.params import check_column
 from spinestats.analysis.core.result import Result
 from spinestats.errors import DataError, UsageError
 
@@ -83,9 +84,8 @@ def cirt_dose(data: pd.DataFrame, *, total: str = "total_dose_gye", fractions: s
     """
     if alpha_beta <= 0:
         raise UsageError(f"alpha_beta: expected a positive number of Gy, got {alpha_beta}.")
-    for c in (total, fractions) + ((cord,) if cord else ()):
-        if c not in data.columns:
-            raise UsageError(f"dose column '{c}' not found.")
+    for c, param in zip((total, fractions) + ((cord,) if cord else ()), ("total", "fractions", "cord")):
+        check_column(data, c, param)
     D = data[total].to_numpy(dtype=float)
     n = data[fractions].to_numpy(dtype=float)
     if np.any(~np.isfinite(D)) or np.any(~np.isfinite(n)) or np.any(n < 1) or np.any(D <= 0):

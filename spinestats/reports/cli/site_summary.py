@@ -135,7 +135,9 @@ def command(file, schema, mapping, sheet, centre, score, truth, positive, time_c
                     df = df.copy()
                     df["dss"] = compute_dss(df).score
                     continue
-                raise UsageError(f"{opt} {col!r}: no such column; columns are {', '.join(map(str, df.columns))}.")
+                from spinestats.analysis.core.params import check_column
+
+                check_column(df, col, opt.lstrip("-"), flag=opt)
         s = pd.to_numeric(df[score], errors="coerce")
         bad = s.isna() | df[truth].isna()
         if bad.any():
