@@ -241,3 +241,26 @@ def test_check_column_lists_columns_when_nothing_is_close():
     # another case is the likeliest slip in a spreadsheet header
     with pytest.raises(UsageError, match=r"did you mean 'Time'\?$"):
         params.check_column(pd.DataFrame({"Time": [1], "tim": [2]}), "time", "time")
+
+
+# --- marginal means under any column names (issue 15) ------------------------------
+
+def test_public_mixed_model_marginal_means_with_renamed_columns():
+    """ss.mixed_model on renamed columns gives the same means and contrasts as with arm/visit names.
+
+    (The bundled kyphoplasty cohort has one arm; the two-arm case, with the between-arm contrasts, is
+    tests/test_pain_mixed_time.py::test_marginal_means_with_renamed_columns_equal_arm_visit_names.)
+    """
+    from spinestats.analysis.longitudinal.mixed_model import marginal_means
+
+    visits = ["baseline", "1w", "1m", "3m"]
+    d = BKP[BKP["visit"].isin(visits)]
+    a = ss.mixed_model(d, value="nrs", visit="visit", subject="patient_id", visits=visits, arm="arm")
+    ren = d.rename(columns={"arm": "Gruppe", "visit": "Zeitpunkt", "patient_id": "id", "nrs": "Schmerz"})
+    b = ss.mixed_model(ren, value="Schmerz", visit="Zeitpunkt", subject="id", visits=visits, arm="Gruppe")
+    assert [t.replace("Gruppe", "arm").replace("Zeitpunkt", "visit") for t in b.terms] == list(a.terms)
+    ea, eb = marginal_means(a), marginal_means(b)
+    assert len(eb.means) == len(visits) and len(eb.vs_baseline) == len(visits) - 1
+    for x, y in ((ea.means, eb.means), (ea.vs_baseline, eb.vs_baseline)):
+        assert not y.select_dtypes("number").isna().any().any()
+        pd.testing.assert_frame_equal(x, y)
