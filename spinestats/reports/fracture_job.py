@@ -64,6 +64,7 @@ import numpy as np
 import pandas as pd
 
 from spinestats.analysis.core.params import check_column
+from spinestats.analysis.core.surv_input import event_data
 from spinestats.analysis.prediction.brier import brier_arrays, brier_score
 from spinestats.analysis.prediction.calibration import calibration, calibration_arrays
 from spinestats.analysis.prediction.concordance import concordance, concordance_arrays
@@ -325,17 +326,18 @@ def run(
     # validation -----------------------------------------------------------------------------------------
     dm[RISK] = predict_risk(rm, dm).risk
     k = dict(time=TIME, event=EVENT, risk=RISK)
-    harrell = concordance(dm, **k)
-    uno = concordance(dm, **k, weighting="uno", tau=horizon)
-    auc = time_auc(dm, **k, horizon=horizon)
-    brier = brier_score(dm, **k, horizon=horizon)
-    cal = calibration(dm, **k, horizon=horizon)  # degenerate fits come back as NaN with their reason
+    ev = event_data(dm, time=TIME, event=EVENT, extra=(RISK,))  # parsed once, used by every measure below
+    harrell = concordance(ev, **k)
+    uno = concordance(ev, **k, weighting="uno", tau=horizon)
+    auc = time_auc(ev, **k, horizon=horizon)
+    brier = brier_score(ev, **k, horizon=horizon)
+    cal = calibration(ev, **k, horizon=horizon)  # degenerate fits come back as NaN with their reason
     if auc.cases == 0:
         warnings.append(f"no fracture occurred by the horizon of {horizon:g} months: discrimination and calibration "
                         "at the horizon are undefined; choose a later --horizon.")
     else:
         warnings.extend(cal.warnings)
-    dc = decision_curve(dm, **k, horizon=horizon)
+    dc = decision_curve(ev, **k, horizon=horizon)
     opt_block: dict[str, Any] = {}
     if bootstrap:
         fit_fn = functools.partial(_fit, covariates=covariates, horizon=float(horizon),

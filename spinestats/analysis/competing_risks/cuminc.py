@@ -49,7 +49,7 @@ import pandas as pd
 from scipy import stats
 
 from spinestats.analysis.core.result import Result, to_jsonable
-from spinestats.analysis.core.surv_input import event_data, group_levels
+from spinestats.analysis.core.surv_input import as_frame, event_data, group_levels
 
 
 @dataclasses.dataclass(frozen=True)
@@ -248,6 +248,7 @@ def cumulative_incidence(
     R: ``cmprsk::cuminc(ftime, fstatus, group, cencode = 0)``.
     """
     ed = event_data(data, time=time, event=event, group=group, censor=censor, causes=causes)
+    data = as_frame(data)  # an EventData passed in: its source table
     order = np.argsort(ed.time, kind="mergesort")
     t, st, g = ed.time[order], ed.status[order], ed.group[order]
     levels = list(ed.levels) if ed.levels is not None else group_levels(g)

@@ -50,7 +50,7 @@ import pandas as pd
 from scipy import stats
 
 from spinestats.analysis.core.result import Result
-from spinestats.analysis.core.surv_input import check_constant, design_matrix, event_data
+from spinestats.analysis.core.surv_input import as_frame, check_constant, design_matrix, event_data
 from spinestats.errors import DataError
 
 
@@ -248,6 +248,7 @@ def fine_gray(
     not interpretable.
     """
     ed = event_data(data, time=time, event=event, censor=censor, causes=causes, extra=tuple(covariates))
+    data = as_frame(data)  # an EventData passed in: its source table
     X_all, names = design_matrix(data, covariates)
     X = X_all[ed.positions]
     check_constant(X, names)

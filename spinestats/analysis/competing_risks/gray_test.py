@@ -36,7 +36,7 @@ import pandas as pd
 from scipy import stats
 
 from spinestats.analysis.core.result import Result
-from spinestats.analysis.core.surv_input import event_data, group_codes
+from spinestats.analysis.core.surv_input import as_frame, event_data, group_codes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,6 +151,7 @@ def gray_test(
     """
     ed = event_data(data, time=time, event=event, group=group, censor=censor, causes=causes,
                     extra=(strata,) if strata else ())
+    data = as_frame(data)  # an EventData passed in: its source table
     order = np.argsort(ed.time, kind="mergesort")
     y, st, g = ed.time[order], ed.status[order], ed.group[order]
     levels, ig = group_codes(g, ed.levels)

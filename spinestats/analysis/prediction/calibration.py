@@ -51,6 +51,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import logit
 
+from spinestats.analysis.core.surv_input import SurvInput
 from spinestats.analysis.prediction.concordance import prediction_input
 from spinestats.analysis.core.newton import LogisticFit, logistic_fit
 from spinestats.analysis.competing_risks.cuminc import cumulative_incidence
@@ -164,7 +165,7 @@ def logistic_recalibration(y: np.ndarray, lp: np.ndarray, w: np.ndarray | None =
 
 
 def calibration(
-    data: pd.DataFrame,
+    data: SurvInput,
     *,
     time: str,
     event: str,

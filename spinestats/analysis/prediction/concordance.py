@@ -40,11 +40,10 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import pandas as pd
 
 from spinestats.analysis.prediction.ipcw import censoring_survival
 from spinestats.analysis.core.result import Result
-from spinestats.analysis.core.surv_input import event_data
+from spinestats.analysis.core.surv_input import SurvInput, as_frame, event_data
 from spinestats.errors import DataError
 
 _BLOCK = 2048
@@ -85,7 +84,7 @@ def event_status(event: np.ndarray, cause, censor) -> np.ndarray:
 
 
 def prediction_input(
-    data: pd.DataFrame, *, time: str, event: str, risk: str, cause=1, censor=0
+    data: SurvInput, *, time: str, event: str, risk: str, cause=1, censor=0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Checked ``(time, status, risk)`` arrays for a validation measure.
 
@@ -95,6 +94,7 @@ def prediction_input(
     predicted risk is refused: a validation measure must use every patient.
     """
     ed = event_data(data, time=time, event=event, censor=censor, extra=(risk,))
+    data = as_frame(data)  # an EventData passed in: its source table
     if ed.excluded:
         raise DataError(
             f"{len(ed.excluded)} row(s) miss a value in {time}, {event} or {risk} "
@@ -153,7 +153,7 @@ def concordance_arrays(
 
 
 def concordance(
-    data: pd.DataFrame,
+    data: SurvInput,
     *,
     time: str,
     event: str,

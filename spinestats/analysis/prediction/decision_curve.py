@@ -41,6 +41,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from spinestats.analysis.core.surv_input import SurvInput
 from spinestats.analysis.prediction.concordance import prediction_input
 from spinestats.analysis.competing_risks.cuminc import cumulative_incidence
 from spinestats.analysis.core.result import Result
@@ -79,7 +80,7 @@ def _cif_at(frame: pd.DataFrame, horizon: float) -> float:
 
 
 def decision_curve(
-    data: pd.DataFrame,
+    data: SurvInput,
     *,
     time: str,
     event: str,

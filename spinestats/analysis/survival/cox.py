@@ -54,7 +54,7 @@ import pandas as pd
 from scipy import stats
 
 from spinestats.analysis.core.result import Result
-from spinestats.analysis.core.surv_input import check_constant, design_matrix, event_data
+from spinestats.analysis.core.surv_input import as_frame, check_constant, design_matrix, event_data
 from spinestats.analysis.prediction.concordance import harrell_concordance  # noqa: F401 (one home; old import path)
 from spinestats.errors import DataError, UsageError
 
@@ -216,6 +216,7 @@ def prepare(data: pd.DataFrame, *, time: str, event: str, covariates: Sequence[s
     """Checked arrays of a Cox model: (event data, event flags, X, term names, row positions, stratum codes)."""
     extra = tuple(covariates) + tuple(c for c in (strata, cluster) if c)
     ed = event_data(data, time=time, event=event, censor=censor, extra=extra)
+    data = as_frame(data)  # an EventData passed in: its source table
     ev = ed.event if cause is None else ed.status == cause
     X_all, names = design_matrix(data, covariates)
     pos = ed.positions

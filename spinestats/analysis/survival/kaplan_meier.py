@@ -46,7 +46,7 @@ import pandas as pd
 from scipy import stats
 
 from spinestats.analysis.core.result import Result, to_jsonable
-from spinestats.analysis.core.surv_input import event_data, group_codes, unique_inverse
+from spinestats.analysis.core.surv_input import as_frame, event_data, group_codes, unique_inverse
 from spinestats.errors import UsageError
 
 CONF_TYPES = ("log", "log-log", "plain")
@@ -324,6 +324,7 @@ def kaplan_meier(
     if conf_type not in CONF_TYPES:
         raise UsageError(f"conf_type: expected one of {', '.join(CONF_TYPES)}, got {conf_type!r}.")
     ed = event_data(data, time=time, event=event, group=group, entry=entry, censor=censor, causes=causes)
+    data = as_frame(data)  # an EventData passed in: its source table
     warnings = list(ed.warnings)
     ev = ed.event if cause is None else ed.status == cause
     if cause is not None and np.any(ed.event & ~ev):

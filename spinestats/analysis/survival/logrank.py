@@ -41,7 +41,7 @@ from scipy import stats
 
 from spinestats.analysis.core.multiplicity import holm  # noqa: F401  (re-exported; one home for Holm)
 from spinestats.analysis.core.result import Result
-from spinestats.analysis.core.surv_input import event_data, group_codes, unique_inverse
+from spinestats.analysis.core.surv_input import as_frame, event_data, group_codes, unique_inverse
 from spinestats.errors import DataError
 
 
@@ -160,6 +160,7 @@ def logrank_test(
     LogRank
     """
     ed = event_data(data, time=time, event=event, group=group, censor=censor, extra=(strata,) if strata else ())
+    data = as_frame(data)  # an EventData passed in: its source table
     ev = ed.event if cause is None else ed.status == cause
     levels, gidx = group_codes(ed.group, ed.levels)
     ng = len(levels)
