@@ -154,6 +154,22 @@ class CumulativeIncidence(Result):
                 return c
         raise KeyError(f"no curve for group {group!r}, cause {cause!r}")
 
+    def plot(self, ax: Any = None, *, unit: str = "months", event_label: str = "the event", risk_times: Any = None,
+             labels: Any = None) -> Any:
+        """Draw the cause of interest's curves as the survival report does; returns the matplotlib ``Figure``.
+
+        Examples
+        --------
+        >>> import spinestats as ss
+        >>> cif = ss.cumulative_incidence(ss.example("fracture"), time="time", event="event")
+        >>> cif.plot(event_label="fracture").axes[0].get_xlabel()
+        'Months from start of treatment'
+        """
+        from spinestats.reports.result_plots import plot_cumulative_incidence  # presentation hook, loaded on use
+
+        return plot_cumulative_incidence(self, ax=ax, unit=unit, event_label=event_label, risk_times=risk_times,
+                                         labels=labels)
+
     def to_frame(self) -> pd.DataFrame:
         return pd.concat([c.to_frame() for c in self.curves], ignore_index=True)
 

@@ -90,6 +90,12 @@ class FineGray(Result):
     excluded: tuple
     warnings: tuple[str, ...]
 
+    def plot(self, *, term_labels: Any = None) -> Any:
+        """Forest plot of the subdistribution hazard ratios (log axis), as the reports draw it; returns the ``Figure``."""
+        from spinestats.reports.result_plots import plot_ratios  # presentation hook, loaded on use
+
+        return plot_ratios(self, kind="finegray", term_labels=term_labels)
+
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
             {

@@ -44,6 +44,8 @@ characteristic (ROC) curve. Radiology 1982;143:29-36. doi:10.1148/radiology.143.
 
 from __future__ import annotations
 
+from typing import Any
+
 import dataclasses
 
 import numpy as np
@@ -79,6 +81,12 @@ class RocCurve(Result):
     auc: float
     n_positive: float
     n_negative: float
+
+    def plot(self, ax: Any = None) -> Any:
+        """The ROC curve with its AUC, as the diagnostic report draws it; returns the matplotlib ``Figure``."""
+        from spinestats.reports.result_plots import plot_roc  # presentation hook, loaded on use
+
+        return plot_roc(self, ax=ax)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per operating point: cutoff, threshold, tp, fp, tn, fn, sensitivity, specificity."""

@@ -45,6 +45,8 @@ J Stat Softw 2010;36(3). doi:10.18637/jss.v036.i03
 
 from __future__ import annotations
 
+from typing import Any
+
 import dataclasses
 from collections.abc import Sequence
 
@@ -94,6 +96,12 @@ class MetaResult(Result):
     corrected: tuple[str, ...]
     continuity_correction: float
     warnings: tuple[str, ...]
+
+    def plot(self, *, label: str = "Estimate", show_prediction: bool = True) -> Any:
+        """Forest plot with the pooled diamond and prediction interval, as the reports draw it; returns the ``Figure``."""
+        from spinestats.reports.result_plots import plot_meta  # presentation hook, loaded on use
+
+        return plot_meta(self, label=label, show_prediction=show_prediction)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per study (yi, vi, percent weight, back-transformed CI)."""

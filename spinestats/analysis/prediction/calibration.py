@@ -44,6 +44,8 @@ doi:10.1002/sim.6152
 
 from __future__ import annotations
 
+from typing import Any
+
 import dataclasses
 
 import numpy as np
@@ -93,6 +95,12 @@ class CalibrationResult(Result):
     warnings: tuple[str, ...]
     converged: bool = True
     status: tuple[str, str] = ("converged", "converged")
+
+    def plot(self, ax: Any = None, *, outcome: str = "the event", unit: str = "months") -> Any:
+        """Observed against predicted risk per group, as the fracture report draws it; returns the ``Figure``."""
+        from spinestats.reports.result_plots import plot_calibration  # presentation hook, loaded on use
+
+        return plot_calibration(self, ax=ax, outcome=outcome, unit=unit)
 
     def to_frame(self) -> pd.DataFrame:
         return self.groups.copy()

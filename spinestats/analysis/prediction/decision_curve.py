@@ -35,6 +35,8 @@ analysis. BMC Med Inform Decis Mak 2008;8:53. doi:10.1186/1472-6947-8-53
 
 from __future__ import annotations
 
+from typing import Any
+
 import dataclasses
 from collections.abc import Sequence
 
@@ -66,6 +68,12 @@ class DecisionCurve(Result):
     treat_none: np.ndarray
     n_high: np.ndarray
     horizon: float
+
+    def plot(self, ax: Any = None, *, outcome: str = "the event", unit: str = "months") -> Any:
+        """Net benefit against threshold probability, as the fracture report draws it; returns the ``Figure``."""
+        from spinestats.reports.result_plots import plot_decision_curve  # presentation hook, loaded on use
+
+        return plot_decision_curve(self, ax=ax, outcome=outcome, unit=unit)
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(

@@ -46,6 +46,8 @@ Harrell FE et al. (1982). JAMA 247:2543-2546. doi:10.1001/jama.1982.033204300470
 
 from __future__ import annotations
 
+from typing import Any
+
 import dataclasses
 from collections.abc import Sequence
 
@@ -95,6 +97,12 @@ class CoxModel(Result):
     baseline: pd.DataFrame
     excluded: tuple
     warnings: tuple[str, ...]
+
+    def plot(self, *, term_labels: Any = None) -> Any:
+        """Forest plot of the hazard ratios with their CIs (log axis), as the reports draw it; returns the ``Figure``."""
+        from spinestats.reports.result_plots import plot_ratios  # presentation hook, loaded on use
+
+        return plot_ratios(self, kind="cox", term_labels=term_labels)
 
     def to_frame(self) -> pd.DataFrame:
         out = pd.DataFrame({"term": self.terms, "coef": self.coef, "se": self.se})

@@ -32,6 +32,8 @@ based on weighted residuals. Biometrika 81:515-526. doi:10.1093/biomet/81.3.515
 
 from __future__ import annotations
 
+from typing import Any
+
 import dataclasses
 from collections.abc import Sequence
 
@@ -61,6 +63,15 @@ class CoxZph(Result):
     residuals: pd.DataFrame
     warnings: tuple[str, ...]
     var: np.ndarray | None = None  # R's z$var: inverse of the mean information, scales the smooth's band
+
+    def plot(self, *, coef: Any = None, unit: str = "months", term_labels: Any = None) -> Any:
+        """beta(t) per term with its smooth, as R ``plot(cox.zph)`` and the survival report; returns the ``Figure``.
+
+        ``coef`` (the Cox coefficients by term) adds their dotted reference lines.
+        """
+        from spinestats.reports.result_plots import plot_zph  # presentation hook, loaded on use
+
+        return plot_zph(self, coef=coef, unit=unit, term_labels=term_labels)
 
     def to_frame(self) -> pd.DataFrame:
         return self.table

@@ -205,6 +205,24 @@ class KaplanMeier(Result):
         q = self.curve(group).quantile([0.5]).iloc[0]
         return {"estimate": float(q["estimate"]), "lower": float(q["lower"]), "upper": float(q["upper"])}
 
+    def plot(self, ax: Any = None, *, unit: str = "months", label: str = "Survival probability",
+             risk_times: Any = None, labels: Any = None) -> Any:
+        """Draw the curves as the survival report does; returns the matplotlib ``Figure``.
+
+        Bands, censoring ticks, median lines and the number-at-risk table;
+        ``labels`` maps group values to legend text.
+
+        Examples
+        --------
+        >>> import spinestats as ss
+        >>> fig = ss.kaplan_meier(ss.example("fracture"), time="time", event="death", group="modality").plot()
+        >>> fig.axes[0].get_xlabel()
+        'Months from start of treatment'
+        """
+        from spinestats.reports.result_plots import plot_kaplan_meier  # presentation hook, loaded on use
+
+        return plot_kaplan_meier(self, ax=ax, unit=unit, label=label, risk_times=risk_times, labels=labels)
+
     def to_frame(self) -> pd.DataFrame:
         return pd.concat([c.to_frame() for c in self.curves], ignore_index=True)
 
