@@ -9,7 +9,7 @@ the parameter), and returns a frozen ``*Result`` object with ``to_dict()``,
 :mod:`spinestats.analysis`; these wrappers only translate the call.
 
 Naming: ``conf_level`` is the confidence level everywhere (the estimators'
-older ``level=`` is passed on as an alias); ``p`` is a p-value.
+older ``level=`` is accepted as an alias); ``p`` is a p-value.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def kaplan_meier(data: pd.DataFrame, *, time: str, event: str, group: str | None
 
     Returns
     -------
-    KaplanMeier
+    KaplanMeierResult
 
     Examples
     --------
@@ -285,7 +285,7 @@ def delong(data: pd.DataFrame, *, score: str, truth: str, positive: Any = None, 
     >>> d = ss.example("dss")
     >>> res = ss.delong(d, score="dss", truth="reference", positive="malignant")
     >>> res
-    DelongAuc(auc=0.948718, variance=0.000662674, se=0.0257425, ci=<2 items>, conf_level=0.95, n_positive=20, n_negative=39)
+    DelongAucResult(auc=0.948718, variance=0.000662674, se=0.0257425, ci=<2 items>, conf_level=0.95, n_positive=20, n_negative=39)
     >>> both = ss.delong(d, score="dss", score2="size_cm", truth="reference", positive="malignant")
     >>> round(both.auc_difference, 4), round(both.p, 4)
     (0.1295, 0.0032)
@@ -484,7 +484,7 @@ def meta_reml(data: pd.DataFrame, *, yi: str, vi: str, labels: str | None = None
     lab = None if labels is None else data[check_column(data, labels, "labels")].astype(str).tolist()
     check_choice(test, ("z", "knha"), "test")
     return rma_reml(data[yi].astype(float).tolist(), data[vi].astype(float).tolist(), labels=lab, test=test,
-                    level=conf_level_or_alias(conf_level, level), **options)
+                    conf_level=conf_level_or_alias(conf_level, level), **options)
 
 
 def reitsma(data: pd.DataFrame, *, tp: str = "tp", fp: str = "fp", fn: str = "fn", tn: str = "tn",
@@ -507,7 +507,7 @@ def reitsma(data: pd.DataFrame, *, tp: str = "tp", fp: str = "fp", fn: str = "fn
     cols = {p: check_column(data, c, p) for p, c in (("tp", tp), ("fp", fp), ("fn", fn), ("tn", tn))}
     lab = None if labels is None else data[check_column(data, labels, "labels")].astype(str).tolist()
     return _reitsma(*(data[cols[p]].tolist() for p in ("tp", "fp", "fn", "tn")), labels=lab,
-                    correction=correction, level=conf_level_or_alias(conf_level, level))
+                    correction=correction, conf_level=conf_level_or_alias(conf_level, level))
 
 
 # --- agreement ------------------------------------------------------------
@@ -531,7 +531,7 @@ def cohen_kappa(data: pd.DataFrame, *, rater1: str, rater2: str, weights: str = 
     check_column(data, rater2, "rater2")
     check_choice(weights, ("none", "linear", "quadratic"), "weights")
     return _kappa(data[rater1].tolist(), data[rater2].tolist(), weights=weights, levels=levels,
-                  level=conf_level_or_alias(conf_level, level))
+                  conf_level=conf_level_or_alias(conf_level, level))
 
 
 def icc(data: pd.DataFrame, *, raters: Sequence[str] | None = None, conf_level: float = 0.95,
@@ -556,7 +556,7 @@ def icc(data: pd.DataFrame, *, raters: Sequence[str] | None = None, conf_level: 
 
     data = _frame(data)
     cols = list(data.columns) if raters is None else check_columns(data, raters, "raters")
-    return _icc(data[cols], level=conf_level_or_alias(conf_level, level))
+    return _icc(data[cols], conf_level=conf_level_or_alias(conf_level, level))
 
 
 # --- scores -------------------------------------------------------------

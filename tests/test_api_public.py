@@ -129,7 +129,7 @@ def test_equality_nan_frames_and_shapes():
 
 
 def test_not_hashable(km):
-    with pytest.raises(TypeError, match="unhashable type: 'KaplanMeier'"):
+    with pytest.raises(TypeError, match="unhashable type: 'KaplanMeierResult'"):
         hash(km)
 
 
@@ -157,7 +157,7 @@ def test_view_of_caller_array_stays_writable():
 
 def test_repr_is_short(km):
     text = repr(km)
-    assert text.startswith("KaplanMeier(") and len(text) < 300
+    assert text.startswith("KaplanMeierResult(") and len(text) < 300
     assert "n=126" in text and "conf_level=0.95" in text
     curve = repr(km.curves[0])
     assert "<array" in curve and "[" not in curve

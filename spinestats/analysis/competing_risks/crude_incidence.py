@@ -53,7 +53,7 @@ class CrudeIncidence(Result):
 
 
 @dataclasses.dataclass(frozen=True)
-class CrudeIncidenceTable(Result):
+class CrudeIncidenceTableResult(Result):
     """Overall and per-group crude incidence."""
 
     overall: CrudeIncidence
@@ -62,6 +62,10 @@ class CrudeIncidenceTable(Result):
     def to_frame(self) -> pd.DataFrame:
         rows = [self.overall.to_dict(), *[g.to_dict() for g in self.groups]]
         return pd.DataFrame(rows)
+
+
+#: the former name, kept as an alias
+CrudeIncidenceTable = CrudeIncidenceTableResult
 
 
 def _one(group, t: np.ndarray, is_event: np.ndarray, conf_level: float) -> CrudeIncidence:
@@ -88,7 +92,7 @@ def crude_incidence(
     cause=1,
     group: str | None = None,
     conf_level: float = 0.95,
-) -> CrudeIncidenceTable:
+) -> CrudeIncidenceTableResult:
     """Crude proportion of ``event == cause`` with exact CI, overall and per ``group``.
 
     Parameters
@@ -115,4 +119,4 @@ def crude_incidence(
         for lev in sorted(pd.unique(g).tolist(), key=str):
             m = g == lev
             groups.append(_one(lev, t[m], ev[m], conf_level))
-    return CrudeIncidenceTable(overall=overall, groups=tuple(groups))
+    return CrudeIncidenceTableResult(overall=overall, groups=tuple(groups))

@@ -119,7 +119,7 @@ class CifCurve(Result):
 
 
 @dataclasses.dataclass(frozen=True)
-class CumulativeIncidence(Result):
+class CumulativeIncidenceResult(Result):
     """Cumulative incidence curves of every cause in every group.
 
     Attributes
@@ -172,6 +172,10 @@ class CumulativeIncidence(Result):
 
     def to_frame(self) -> pd.DataFrame:
         return pd.concat([c.to_frame() for c in self.curves], ignore_index=True)
+
+
+#: the former name, kept as an alias
+CumulativeIncidence = CumulativeIncidenceResult
 
 
 def _cinc(y: np.ndarray, ic: np.ndarray, icc: np.ndarray):
@@ -240,7 +244,7 @@ def cumulative_incidence(
     times: Sequence[float] | None = None,
     causes: Sequence[int] | None = None,
     conf_level: float = 0.95,
-) -> CumulativeIncidence:
+) -> CumulativeIncidenceResult:
     """Aalen-Johansen cumulative incidence of every cause, per group, as cmprsk ``cuminc``.
 
     Parameters
@@ -304,7 +308,7 @@ def cumulative_incidence(
         table = pd.concat([c.value_at(sorted(set(float(x) for x in times))) for c in curves], ignore_index=True)
     else:
         table = pd.DataFrame(columns=["group", "cause", "time", "estimate", "variance", "lower", "upper"])
-    return CumulativeIncidence(
+    return CumulativeIncidenceResult(
         curves=tuple(curves),
         cause=int(cause),
         causes=tuple(int(c) for c in cause_list),

@@ -2,7 +2,7 @@
 
 Public functions
 ----------------
-``fisher_test(a, b, c, d, conf_level=0.95) -> FisherTest``
+``fisher_test(a, b, c, d, conf_level=0.95) -> FisherTestResult``
     Table ``[[a, b], [c, d]]`` (rows: group 1 / group 2; columns: feature present /
     absent).  Equals R ``fisher.test(matrix(c(a, b, c, d), 2, byrow = TRUE))``:
     ``p`` its two-sided p-value, ``odds_ratio`` its *conditional* maximum-likelihood
@@ -67,7 +67,7 @@ _R_REL_ERR = 1 + 1e-7  # fisher.test's tolerance for "as or less probable"
 
 
 @dataclasses.dataclass(frozen=True)
-class FisherTest(Result):
+class FisherTestResult(Result):
     """Fisher's exact test of a 2x2 table (see module docstring)."""
 
     table: tuple
@@ -78,6 +78,10 @@ class FisherTest(Result):
     sample_ci: tuple[float, float]
     conf_level: float
     odds_ratio_kind: str = "conditional MLE (R fisher.test)"
+
+
+#: the former name, kept as an alias
+FisherTest = FisherTestResult
 
 
 def r_uniroot(f: Callable[[float], float], lower: float, upper: float,
@@ -129,7 +133,7 @@ def r_uniroot(f: Callable[[float], float], lower: float, upper: float,
     return b
 
 
-def fisher_test(a: int, b: int, c: int, d: int, conf_level: float = 0.95) -> FisherTest:
+def fisher_test(a: int, b: int, c: int, d: int, conf_level: float = 0.95) -> FisherTestResult:
     """Fisher's exact test of ``[[a, b], [c, d]]`` as R ``fisher.test`` (see module docstring)."""
     cells = np.array([a, b, c, d], dtype=float)
     if np.any(cells < 0) or np.any(cells != np.round(cells)):
@@ -205,7 +209,7 @@ def fisher_test(a: int, b: int, c: int, d: int, conf_level: float = 0.95) -> Fis
         sci = (math.exp(math.log(sor) - half), math.exp(math.log(sor) + half))
     else:
         sor, sci = (a * d / (b * c) if b * c > 0 else math.nan), (math.nan, math.nan)
-    return FisherTest(
+    return FisherTestResult(
         table=(a, b, c, d), p=pval, odds_ratio=mle(), ci=(ncp_l(alpha), ncp_u(alpha)),
         sample_odds_ratio=sor, sample_ci=sci, conf_level=float(conf_level),
     )
@@ -234,8 +238,8 @@ def fisher_exact_2xk(table: np.ndarray) -> float:
         raise UsageError(f"the exact test would enumerate {count} tables; use the chi-squared test for this variable.")
     p_obs = np.exp(_log_multi_hyper(t[0], cols, n, r1))
     total = 0.0
-    for x in itertools.product(*(range(c + 1) for c in cols)):
-        x = np.asarray(x)
+    for first in itertools.product(*(range(c + 1) for c in cols)):
+        x = np.asarray(first)
         if x.sum() != r1:
             continue
         p = np.exp(_log_multi_hyper(x, cols, n, r1))

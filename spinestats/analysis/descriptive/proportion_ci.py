@@ -7,7 +7,7 @@ Public functions
     ``epi.tests(..., method = "exact")``.
 ``wilson(x, n, conf_level=0.95) -> (lower, upper)``
     Score interval, equal to R ``prop.test(x, n, correct = FALSE)$conf.int``.
-``proportion_ci(x, n, conf_level=0.95, method="exact") -> ProportionCI``
+``proportion_ci(x, n, conf_level=0.95, method="exact") -> ProportionCIResult``
     Either of the two, with the estimate, as a :class:`ProportionCI` result.
 ``newcombe_difference(x1, n1, x0, n0, conf_level=0.95) -> (d, lower, upper)``
     The difference of two independent proportions with Newcombe's hybrid
@@ -131,7 +131,7 @@ def wilson(x, n, conf_level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
 
 
 @dataclasses.dataclass(frozen=True)
-class ProportionCI(Result):
+class ProportionCIResult(Result):
     """A proportion with its confidence interval (arrays for vector input).
 
     Attributes
@@ -166,7 +166,11 @@ class ProportionCI(Result):
         )
 
 
-def proportion_ci(x, n, conf_level: float = 0.95, method: Method = "exact") -> ProportionCI:
+#: the former name, kept as an alias
+ProportionCI = ProportionCIResult
+
+
+def proportion_ci(x, n, conf_level: float = 0.95, method: Method = "exact") -> ProportionCIResult:
     """Proportion ``x / n`` with an exact or Wilson confidence interval.
 
     Parameters
@@ -189,7 +193,7 @@ def proportion_ci(x, n, conf_level: float = 0.95, method: Method = "exact") -> P
     xa, na = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(n, dtype=float))
     with np.errstate(invalid="ignore", divide="ignore"):
         est = np.where(na > 0, xa / np.where(na > 0, na, 1), np.nan)
-    return ProportionCI(
+    return ProportionCIResult(
         x=xa, n=na, estimate=est, lower=lower, upper=upper, method=method, conf_level=float(conf_level)
     )
 

@@ -51,6 +51,13 @@ class VariableSummary(Result):
     and ``percent`` per level (categorical).
     """
 
+    _published_keys = {"p": "p_value"}  # results.json keeps its key
+
+    @property
+    def p_value(self) -> float | None:
+        """The former name of ``p`` (kept readable)."""
+        return self.p
+
     variable: str
     kind: str  # "continuous" or "categorical"
     nonnormal: bool
@@ -60,7 +67,7 @@ class VariableSummary(Result):
     test: str | None
     statistic: float | None
     df: float | None
-    p_value: float | None
+    p: float | None
     smd: float | None
 
 
@@ -83,7 +90,7 @@ class TableOneResult(Result):
             for g in self.groups:
                 s = v.stats[g]
                 base = {"variable": v.variable, "kind": v.kind, "group": g, "n": s["n"],
-                        "smd": v.smd, "test": v.test, "p_value": v.p_value}
+                        "smd": v.smd, "test": v.test, "p": v.p}
                 if v.kind == "continuous":
                     rows.append({**base, "level": None, **{k: s[k] for k in ("mean", "sd", "median", "q1", "q3")}})
                 else:
@@ -215,7 +222,7 @@ def table_one(
                         warnings.append(f"'{var}': expected counts below 5; consider exact: [{var}].")
         summaries.append(VariableSummary(
             variable=var, kind="categorical" if is_cat else "continuous", nonnormal=var in nonnormal,
-            levels=levels, stats=st, n_missing=miss, test=test, statistic=statistic, df=dof, p_value=p, smd=smd,
+            levels=levels, stats=st, n_missing=miss, test=test, statistic=statistic, df=dof, p=p, smd=smd,
         ))
     return TableOneResult(
         group=group, groups=tuple(labels), n={lab: int(m.sum()) for lab, m in zip(labels, masks)},

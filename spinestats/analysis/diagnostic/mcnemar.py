@@ -64,4 +64,4 @@ def mcnemar(b: int, c: int, *, correct: bool = True, exact: bool = False) -> McN
     stat = num / (b + c)
     p = float(stats.chi2.sf(stat, 1))
     p_exact = float(stats.binomtest(b, b + c, 0.5).pvalue) if exact else None
-    return McNemarResult(b, c, float(stat), p_exact if exact else p, correct, exact, p_exact)
+    return McNemarResult(b, c, float(stat), p if p_exact is None else p_exact, correct, exact, p_exact)

@@ -3,7 +3,7 @@
 Public functions
 ----------------
 ``compare_scores(score1, score2, truth, *, cutoff1, cutoff2, correct=True, exact=False,
-conf_level=0.95) -> ScoreComparison``
+conf_level=0.95) -> ScoreComparisonResult``
     Paired DeLong test of the AUCs (:func:`spinestats.analysis.diagnostic.delong.delong_paired`)
     and McNemar's test (:mod:`spinestats.analysis.diagnostic.mcnemar`) of sensitivity
     (among positives) and of specificity (among negatives) of ``score1 >= cutoff1`` vs ``score2 >= cutoff2``.
@@ -25,7 +25,7 @@ from spinestats.analysis.diagnostic.mcnemar import McNemar, McNemarResult, mcnem
 
 
 @dataclasses.dataclass(frozen=True)
-class ScoreComparison(Result):
+class ScoreComparisonResult(Result):
     """Two scores on the same patients (see module docstring)."""
 
     delong: DelongPaired
@@ -39,8 +39,12 @@ class ScoreComparison(Result):
     mcnemar_specificity: McNemarResult
 
 
+#: the former name, kept as an alias
+ScoreComparison = ScoreComparisonResult
+
+
 def compare_scores(score1, score2, truth, *, cutoff1: float, cutoff2: float, correct: bool = True,
-                   exact: bool = False, conf_level: float = 0.95) -> ScoreComparison:
+                   exact: bool = False, conf_level: float = 0.95) -> ScoreComparisonResult:
     """Paired DeLong test and McNemar tests of sensitivity and specificity (see module docstring).
 
     Parameters
@@ -59,7 +63,7 @@ def compare_scores(score1, score2, truth, *, cutoff1: float, cutoff2: float, cor
     sens = mcnemar(int(np.sum(p1 & ~p2 & t)), int(np.sum(~p1 & p2 & t)), correct=correct, exact=exact)
     # specificity: test-negative is correct among negatives
     spec = mcnemar(int(np.sum(~p1 & p2 & ~t)), int(np.sum(p1 & ~p2 & ~t)), correct=correct, exact=exact)
-    return ScoreComparison(
+    return ScoreComparisonResult(
         delong=d, cutoff1=float(cutoff1), cutoff2=float(cutoff2),
         sensitivity1=float(p1[t].mean()), sensitivity2=float(p2[t].mean()),
         specificity1=float((~p1[~t]).mean()), specificity2=float((~p2[~t]).mean()),

@@ -41,7 +41,7 @@ from spinestats.errors import UsageError
 
 
 @dataclasses.dataclass(frozen=True)
-class Responders(Result):
+class RespondersResult(Result):
     """Responder proportions per (arm,) visit and risk differences between arms.
 
     ``table`` columns: (``arm``,) ``visit``, ``responders``, ``n``,
@@ -60,6 +60,10 @@ class Responders(Result):
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
+
+
+#: the former name, kept as an alias
+Responders = RespondersResult
 
 
 def is_responder(baseline: np.ndarray, followup: np.ndarray, mcid: float, mcid_percent: float) -> np.ndarray:
@@ -81,7 +85,7 @@ def responders(
     mcid_percent: float = 30.0,
     ci_method: str = "wilson",
     conf_level: float = 0.95,
-) -> Responders:
+) -> RespondersResult:
     """Responder proportions per visit (and arm) from a wide table.
 
     Parameters
@@ -119,5 +123,5 @@ def responders(
             d, lo, hi = newcombe_difference(x1, n1, x0, n0, conf_level)
             diffs.append({"visit": v, "contrast": f"{levels[1]} - {levels[0]}", "risk_difference": d,
                           "ci_low": lo, "ci_high": hi})
-    return Responders(table=pd.DataFrame(rows), difference=pd.DataFrame(diffs), mcid=mcid,
+    return RespondersResult(table=pd.DataFrame(rows), difference=pd.DataFrame(diffs), mcid=mcid,
                       mcid_percent=mcid_percent, ci_method=ci_method, conf_level=conf_level)

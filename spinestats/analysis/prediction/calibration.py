@@ -55,7 +55,7 @@ from scipy.special import logit
 
 from spinestats.analysis.core.surv_input import SurvInput
 from spinestats.analysis.prediction.concordance import prediction_input
-from spinestats.analysis.core.newton import LogisticFit, logistic_fit
+from spinestats.analysis.core.newton import LogisticFit, fit_logistic
 from spinestats.analysis.competing_risks.cuminc import cumulative_incidence
 from spinestats.analysis.prediction.ipcw import horizon_status
 from spinestats.analysis.core.result import Result
@@ -129,7 +129,7 @@ def _horizon_fits(time, status, risk, horizon, method):
 
 
 def recalibration_fits(y: np.ndarray, lp: np.ndarray, w: np.ndarray | None = None) -> tuple[LogisticFit, LogisticFit]:
-    """The two calibration GLMs as explicit solver results (:func:`spinestats.analysis.core.newton.logistic_fit`).
+    """The two calibration GLMs as explicit solver results (:func:`spinestats.analysis.core.newton.fit_logistic`).
 
     ``glm(y ~ offset(lp), binomial, weights = w)`` and ``glm(y ~ lp, binomial, weights = w)``.
     """
@@ -137,8 +137,8 @@ def recalibration_fits(y: np.ndarray, lp: np.ndarray, w: np.ndarray | None = Non
     lp = np.asarray(lp, dtype=float)
     w = np.ones(len(y)) if w is None else np.asarray(w, dtype=float)
     one = np.ones((len(y), 1))
-    citl = logistic_fit(one, y, weights=w, offset=lp, names=("the intercept",), unit="patients")
-    slope = logistic_fit(np.column_stack([one[:, 0], lp]), y, weights=w,
+    citl = fit_logistic(one, y, weights=w, offset=lp, names=("the intercept",), unit="patients")
+    slope = fit_logistic(np.column_stack([one[:, 0], lp]), y, weights=w,
                          names=("the intercept", "the logit of the predicted risk"), unit="patients")
     k = int(np.sum(~np.isfinite(lp) & (w > 0)))
     if k:  # say what an infinite logit means here

@@ -51,7 +51,7 @@ from spinestats.errors import DataError
 
 
 @dataclasses.dataclass(frozen=True)
-class DecisionCurve(Result):
+class DecisionCurveResult(Result):
     """Net benefit by threshold.
 
     Attributes
@@ -82,6 +82,10 @@ class DecisionCurve(Result):
         )
 
 
+#: the former name, kept as an alias
+DecisionCurve = DecisionCurveResult
+
+
 def _cif_at(frame: pd.DataFrame, horizon: float) -> float:
     ci = cumulative_incidence(frame, time="t", event="e", cause=1, censor=0, times=[horizon])
     return float(ci.table.loc[ci.table["cause"] == 1, "estimate"].iloc[0])
@@ -97,7 +101,7 @@ def decision_curve(
     thresholds: Sequence[float] | None = None,
     cause=1,
     censor=0,
-) -> DecisionCurve:
+) -> DecisionCurveResult:
     """Net benefit of treating when ``risk >= p_t``, vs treat-all and treat-none.
 
     Parameters
@@ -132,6 +136,6 @@ def decision_curve(
         f_high = cache[nh]
         pi = nh / n
         model[k] = f_high * pi - (1 - f_high) * pi * odds[k]
-    return DecisionCurve(
+    return DecisionCurveResult(
         threshold=th, model=model, treat_all=treat_all, treat_none=np.zeros(len(th)), n_high=n_high, horizon=float(horizon)
     )

@@ -42,7 +42,7 @@ DOSE_GROUPS = ("<60 GyE", "60-<64 GyE", "64-<70 GyE", ">=70 GyE")  # ordered (an
 
 
 @dataclasses.dataclass(frozen=True)
-class DoseSummary(Result):
+class DoseSummaryResult(Result):
     """Per-patient dose table and counts.
 
     ``table`` columns: ``total_dose_gye``, ``fractions``, ``dose_per_fraction``,
@@ -63,6 +63,10 @@ class DoseSummary(Result):
         return self.table
 
 
+#: the former name, kept as an alias
+DoseSummary = DoseSummaryResult
+
+
 def dose_group(total: np.ndarray) -> np.ndarray:
     """Dose groups used in the reports: ``<60 GyE``, ``60-<64 GyE``, ``64-<70 GyE``, ``>=70 GyE``."""
     bins = [-np.inf, 60, 64, 70, np.inf]
@@ -71,7 +75,7 @@ def dose_group(total: np.ndarray) -> np.ndarray:
 
 
 def cirt_dose(data: pd.DataFrame, *, total: str = "total_dose_gye", fractions: str = "fractions",
-              cord: str | None = "cord_max_dose_gye", alpha_beta: float = 3.0) -> DoseSummary:
+              cord: str | None = "cord_max_dose_gye", alpha_beta: float = 3.0) -> DoseSummaryResult:
     """Dose flags, groups and BED/EQD2 (``alpha_beta`` in Gy; 3 as for late-responding tissue).
 
     Parameters
@@ -107,7 +111,7 @@ def cirt_dose(data: pd.DataFrame, *, total: str = "total_dose_gye", fractions: s
         index=data.index,
     )
     hi = int(np.sum((D >= 64) & (n == 16)))
-    return DoseSummary(
+    return DoseSummaryResult(
         table=table,
         alpha_beta=float(alpha_beta),
         n=int(D.size),

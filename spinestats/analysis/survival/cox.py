@@ -62,7 +62,7 @@ from spinestats.errors import DataError, UsageError
 
 
 @dataclasses.dataclass(frozen=True)
-class CoxModel(Result):
+class CoxModelResult(Result):
     """A fitted Cox model (see :func:`cox_ph`).
 
     ``coef``, ``se`` (model-based), ``robust_se`` (when ``cluster`` or
@@ -110,6 +110,10 @@ class CoxModel(Result):
             out["robust_se"] = self.robust_se
         out = out.assign(z=self.z, p=self.p, hr=self.hr, hr_lower=self.hr_lower, hr_upper=self.hr_upper)
         return out
+
+
+#: the former name, kept as an alias
+CoxModel = CoxModelResult
 
 
 class _Cox:
@@ -252,7 +256,7 @@ def cox_ph(
     conf_level: float = 0.95,
     eps: float = 1e-9,
     max_iter: int = 30,
-) -> CoxModel:
+) -> CoxModelResult:
     """Fit a Cox model, as ``coxph(Surv(time, event) ~ covariates + strata(s), ties=, cluster=)``.
 
     Parameters
@@ -363,7 +367,7 @@ def cox_ph(
     lp = X @ b
     conc, _ = harrell_concordance(ed.time, ev, lp, s_codes)
     baseline = _baseline(cx, b)
-    return CoxModel(
+    return CoxModelResult(
         terms=tuple(names),
         coef=b,
         se=se,
@@ -441,9 +445,13 @@ def _baseline(cx: _Cox, b: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({"stratum": bs, "time": bt, "cumhaz": cum})
 
 
-def cox_predict_survival(model: CoxModel, X: np.ndarray, horizon: float, stratum: int = 0) -> np.ndarray:
+def predict_cox_survival(model: CoxModel, X: np.ndarray, horizon: float, stratum: int = 0) -> np.ndarray:
     """Predicted survival :math:`\\exp\\{-H_0(h) e^{x^\\top\\beta}\\}` at ``horizon`` (numeric design rows)."""
     bl = model.baseline[model.baseline["stratum"] == stratum]
     H = bl.loc[bl["time"] <= horizon, "cumhaz"]
     H0 = float(H.iloc[-1]) if len(H) else 0.0
     return np.exp(-H0 * np.exp(np.atleast_2d(X) @ model.coef))
+
+
+#: the former name (verb first: predict_*), kept as an alias
+cox_predict_survival = predict_cox_survival

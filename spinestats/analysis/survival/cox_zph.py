@@ -48,7 +48,7 @@ from spinestats.errors import UsageError
 
 
 @dataclasses.dataclass(frozen=True)
-class CoxZph(Result):
+class CoxZphResult(Result):
     """``cox.zph`` table (``term``, ``chisq``, ``df``, ``p``; last row ``GLOBAL``) and residuals.
 
     ``residuals`` has one column per design column (scaled Schoenfeld
@@ -77,6 +77,10 @@ class CoxZph(Result):
         return self.table
 
 
+#: the former name, kept as an alias
+CoxZph = CoxZphResult
+
+
 def cox_zph(
     data: pd.DataFrame,
     *,
@@ -88,7 +92,7 @@ def cox_zph(
     censor: int = 0,
     cause: int | None = None,
     transform: str = "km",
-) -> CoxZph:
+) -> CoxZphResult:
     """PH test of the Cox model ``covariates`` (refitted here), as ``cox.zph(fit, transform)``.
 
     Parameters
@@ -164,7 +168,7 @@ def cox_zph(
         warnings.append("with strata, the scaled residuals use the pooled information (R weights it per stratum); "
                         "the tests are exact.")
     res = pd.DataFrame(scaled, columns=list(names))  # rows align with ``time`` and ``x``
-    return CoxZph(
+    return CoxZphResult(
         table=pd.DataFrame(rows),
         transform=transform,
         time=cx.t[cx.ev_idx],

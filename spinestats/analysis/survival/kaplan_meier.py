@@ -169,7 +169,7 @@ class KMCurve(Result):
 
 
 @dataclasses.dataclass(frozen=True)
-class KaplanMeier(Result):
+class KaplanMeierResult(Result):
     """Kaplan-Meier curves per group, with rates, quantiles and median follow-up.
 
     Attributes
@@ -225,6 +225,10 @@ class KaplanMeier(Result):
 
     def to_frame(self) -> pd.DataFrame:
         return pd.concat([c.to_frame() for c in self.curves], ignore_index=True)
+
+
+#: the former name, kept as an alias
+KaplanMeier = KaplanMeierResult
 
 
 def _findq(x: np.ndarray, y: np.ndarray, p: np.ndarray, tol: float = TOL) -> np.ndarray:
@@ -318,7 +322,7 @@ def kaplan_meier(
     censor: int = 0,
     cause: int | None = None,
     causes: Sequence[int] | None = None,
-) -> KaplanMeier:
+) -> KaplanMeierResult:
     """Kaplan-Meier estimate per group, as ``survfit(Surv(time, event) ~ group)``.
 
     Parameters
@@ -369,7 +373,7 @@ def kaplan_meier(
         mfu.append(_reverse_km_median(cur, lev))
     if len(levels) > 1:
         mfu.append(_reverse_km_median(_pooled(curves), "all"))
-    return KaplanMeier(
+    return KaplanMeierResult(
         curves=tuple(curves),
         groups=tuple(levels),
         rates=pd.concat(rates, ignore_index=True) if rates else pd.DataFrame(
