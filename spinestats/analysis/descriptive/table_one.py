@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from spinestats.analysis.core.params import check_column, check_columns
 from spinestats.analysis.core.result import Result
 from spinestats.analysis.descriptive.fisher_exact import (  # noqa: F401 (fisher_exact_2xk: old import path)
     fisher_exact_2xk,
@@ -137,9 +138,8 @@ def table_one(
     -------
     TableOneResult
     """
-    missing_cols = [c for c in [group, *variables] if c not in data.columns]
-    if missing_cols:
-        raise UsageError(f"table one: column(s) {', '.join(missing_cols)} not in the data; columns are {', '.join(map(str, data.columns))}.")
+    check_column(data, group, "group")
+    check_columns(data, list(variables), "variables")
     for opt, cols in (("nonnormal", nonnormal), ("exact", exact), ("categorical", categorical)):
         extra = [c for c in cols if c not in variables]
         if extra:
