@@ -9,7 +9,7 @@ the parameter), and returns a frozen ``*Result`` object with ``to_dict()``,
 :mod:`spinestats.analysis`; these wrappers only translate the call.
 
 Naming: ``conf_level`` is the confidence level everywhere (the estimators'
-older ``level=`` is passed on as an alias); ``p`` is a p-value.
+older ``level=`` is accepted as an alias); ``p`` is a p-value.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from spinestats.analysis.core.params import (
     check_column,
     check_columns,
     check_conf_level,
+    check_number,
     conf_level_or_alias,
 )
 from spinestats.analysis.core.result import Result
@@ -74,7 +75,7 @@ def kaplan_meier(data: pd.DataFrame, *, time: str, event: str, group: str | None
 
     Returns
     -------
-    KaplanMeier
+    KaplanMeierResult
 
     Examples
     --------
@@ -124,6 +125,7 @@ def logrank(data: pd.DataFrame, *, time: str, event: str, group: str, strata: st
         check_column(data, col, param)
     if strata is not None:
         check_column(data, strata, "strata")
+    check_number(rho, "rho", low=0)
     return logrank_test(data, time=time, event=event, group=group, strata=strata, rho=rho, **options)
 
 
@@ -200,6 +202,7 @@ def cumulative_incidence(data: pd.DataFrame, *, time: str, event: str, cause: in
     check_column(data, event, "event")
     if group is not None:
         check_column(data, group, "group")
+    check_number(cause, "cause", integer=True)
     return _cif(data, time=time, event=event, cause=cause, group=group,
                 conf_level=check_conf_level(conf_level), **options)
 
@@ -220,6 +223,7 @@ def gray_test(data: pd.DataFrame, *, time: str, event: str, group: str, cause: i
     data = _frame(data)
     for col, param in ((time, "time"), (event, "event"), (group, "group")):
         check_column(data, col, param)
+    check_number(cause, "cause", integer=True)
     return _gray(data, time=time, event=event, group=group, cause=cause, **options)
 
 
@@ -241,6 +245,7 @@ def fine_gray(data: pd.DataFrame, *, time: str, event: str, covariates: Sequence
     check_column(data, time, "time")
     check_column(data, event, "event")
     check_columns(data, covariates, "covariates")
+    check_number(cause, "cause", integer=True)
     return _fg(data, time=time, event=event, covariates=list(covariates), cause=cause,
                conf_level=check_conf_level(conf_level), **options)
 
@@ -280,7 +285,7 @@ def delong(data: pd.DataFrame, *, score: str, truth: str, positive: Any = None, 
     >>> d = ss.example("dss")
     >>> res = ss.delong(d, score="dss", truth="reference", positive="malignant")
     >>> res
-    DelongAuc(auc=0.948718, variance=0.000662674, se=0.0257425, ci=<2 items>, conf_level=0.95, n_positive=20, n_negative=39)
+    DelongAucResult(auc=0.948718, variance=0.000662674, se=0.0257425, ci=<2 items>, conf_level=0.95, n_positive=20, n_negative=39)
     >>> both = ss.delong(d, score="dss", score2="size_cm", truth="reference", positive="malignant")
     >>> round(both.auc_difference, 4), round(both.p, 4)
     (0.1295, 0.0032)
@@ -320,9 +325,6 @@ def accuracy(data: pd.DataFrame, *, score: str, truth: str, positive: Any, cutof
                               conf_level=check_conf_level(conf_level), **options)
 
 
-_CUTOFF_METHODS = ("youden", "closest_topleft", "cost")
-
-
 def optimal_cutoff(data: pd.DataFrame, *, score: str, truth: str, positive: Any = None, method: str = "youden",
                    **options: Any):
     """Optimal cut-off of a score on its ROC curve (R ``pROC::coords(best.method=)``).
@@ -335,8 +337,10 @@ def optimal_cutoff(data: pd.DataFrame, *, score: str, truth: str, positive: Any 
     >>> best.threshold
     (2.5,)
     """
+    from spinestats.analysis.diagnostic.cutoff import METHODS
     from spinestats.analysis.diagnostic.cutoff import optimal_cutoff as _cut
 
+    check_choice(method, METHODS, "method")
     curve = roc(data, score=score, truth=truth, positive=positive)
     return _cut(curve, method, **options)
 
@@ -361,8 +365,10 @@ def bootstrap_cutoff(data: pd.DataFrame, *, score: str, truth: str, positive: An
     check_column(data, score, "score")
     check_column(data, truth, "truth")
     n_boot = options.pop("B", n_boot)
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
-        raise UsageError(f"n_boot must be a whole number >= 1; got {n_boot!r}")
+    n_boot = check_number(n_boot, "n_boot", low=1, integer=True)
+    from spinestats.analysis.diagnostic.cutoff import METHODS
+
+    check_choice(method, METHODS, "method")
     if seed is not None:
         options["seed"] = seed
     return _boot(data[score].to_numpy(dtype=float), _truth(data, truth, positive), B=int(n_boot), method=method,
@@ -446,6 +452,9 @@ def mice(data: pd.DataFrame, *, columns: Sequence[str], predictors: Sequence[str
     data = _frame(data)
     check_columns(data, columns, "columns")
     check_columns(data, predictors, "predictors")
+    m = check_number(m, "m", low=1, integer=True)
+    maxit = check_number(maxit, "maxit", low=1, integer=True)
+    seed = check_number(seed, "seed", low=0, integer=True)
     return impute(data, columns=list(columns), predictors=list(predictors), m=m, maxit=maxit, method=method,
                   seed=seed, **options)
 
@@ -475,7 +484,7 @@ def meta_reml(data: pd.DataFrame, *, yi: str, vi: str, labels: str | None = None
     lab = None if labels is None else data[check_column(data, labels, "labels")].astype(str).tolist()
     check_choice(test, ("z", "knha"), "test")
     return rma_reml(data[yi].astype(float).tolist(), data[vi].astype(float).tolist(), labels=lab, test=test,
-                    level=conf_level_or_alias(conf_level, level), **options)
+                    conf_level=conf_level_or_alias(conf_level, level), **options)
 
 
 def reitsma(data: pd.DataFrame, *, tp: str = "tp", fp: str = "fp", fn: str = "fn", tn: str = "tn",
@@ -498,7 +507,7 @@ def reitsma(data: pd.DataFrame, *, tp: str = "tp", fp: str = "fp", fn: str = "fn
     cols = {p: check_column(data, c, p) for p, c in (("tp", tp), ("fp", fp), ("fn", fn), ("tn", tn))}
     lab = None if labels is None else data[check_column(data, labels, "labels")].astype(str).tolist()
     return _reitsma(*(data[cols[p]].tolist() for p in ("tp", "fp", "fn", "tn")), labels=lab,
-                    correction=correction, level=conf_level_or_alias(conf_level, level))
+                    correction=correction, conf_level=conf_level_or_alias(conf_level, level))
 
 
 # --- agreement ------------------------------------------------------------
@@ -522,7 +531,7 @@ def cohen_kappa(data: pd.DataFrame, *, rater1: str, rater2: str, weights: str = 
     check_column(data, rater2, "rater2")
     check_choice(weights, ("none", "linear", "quadratic"), "weights")
     return _kappa(data[rater1].tolist(), data[rater2].tolist(), weights=weights, levels=levels,
-                  level=conf_level_or_alias(conf_level, level))
+                  conf_level=conf_level_or_alias(conf_level, level))
 
 
 def icc(data: pd.DataFrame, *, raters: Sequence[str] | None = None, conf_level: float = 0.95,
@@ -547,7 +556,7 @@ def icc(data: pd.DataFrame, *, raters: Sequence[str] | None = None, conf_level: 
 
     data = _frame(data)
     cols = list(data.columns) if raters is None else check_columns(data, raters, "raters")
-    return _icc(data[cols], level=conf_level_or_alias(conf_level, level))
+    return _icc(data[cols], conf_level=conf_level_or_alias(conf_level, level))
 
 
 # --- scores -------------------------------------------------------------
@@ -565,6 +574,7 @@ def dss(data: pd.DataFrame, *, weights: Mapping[str, float] | None = None, size_
     """
     from spinestats.analysis.scores.dss_score import compute_dss
 
+    check_number(size_threshold_cm, "size_threshold_cm", low=0)
     return compute_dss(_frame(data), weights=weights, size_threshold_cm=size_threshold_cm,
                        check_column=check_column)
 
@@ -579,9 +589,14 @@ def sins(data: pd.DataFrame, *, columns: Mapping[str, str] | None = None):
     >>> res.total[:3], res.category[:2]
     ((9, 8, 3), ('indeterminate', 'indeterminate'))
     """
+    from spinestats.analysis.scores.sins import COMPONENTS
     from spinestats.analysis.scores.sins import sins as _sins
 
-    return _sins(_frame(data), columns=columns)
+    data = _frame(data)
+    for component, column in dict(columns or {}).items():
+        check_choice(component, tuple(COMPONENTS), "a key of columns")
+        check_column(data, column, f"columns[{component!r}]")
+    return _sins(data, columns=columns)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -52,7 +52,7 @@ def buderer(*, sensitivity: float, specificity: float, prevalence: float, precis
         _number(v, name, 0, 1)
     _number(precision, "precision", 0, math.inf)
     check_choice(error, ("absolute", "relative"), "error")
-    return _b(sensitivity, specificity, prevalence, precision, error=error, level=conf_level_or_alias(conf_level, level))
+    return _b(sensitivity, specificity, prevalence, precision, error=error, conf_level=conf_level_or_alias(conf_level, level))
 
 
 def auc(*, auc: float, power: float | None = 0.8, n_cases: float | None = None, kappa: float = 1.0,
@@ -91,7 +91,7 @@ def auc_precision(*, auc: float, prevalence: float, precision: float, conf_level
     _number(auc, "auc", 0, 1)
     _number(prevalence, "prevalence", 0, 1)
     _number(precision, "precision", 0, math.inf)
-    return _ap(auc, prevalence, precision, level=conf_level_or_alias(conf_level, level))
+    return _ap(auc, prevalence, precision, conf_level=conf_level_or_alias(conf_level, level))
 
 
 def kappa(*, kappa0: float, kappa1: float, prevalence: float, alpha: float = 0.05, power: float = 0.8,

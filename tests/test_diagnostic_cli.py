@@ -130,7 +130,7 @@ def test_accuracy_bad_inputs(tmp_path, capsys):
     assert cli("accuracy", str(f), "--score", "s", "--truth", "y", "--positive", "yes", "--out", str(tmp_path / "a")) == 1
     assert "labels present: n, p" in capsys.readouterr().err
     assert cli("accuracy", str(f), "--score", "nope", "--truth", "y", "--positive", "p", "--out", str(tmp_path / "b")) == 2
-    assert "not found" in capsys.readouterr().err
+    assert "column 'nope' (--score) not in the data" in capsys.readouterr().err
     code = cli("accuracy", str(f), "--score", "s", "--truth", "y", "--positive", "p", "--figure-format", "svg",
                "--out", str(tmp_path / "c"))
     assert code == 0

@@ -264,7 +264,7 @@ def test_bad_input_messages():
     df = pd.DataFrame({"dss": score, "ref": np.where(truth, "malignant", "benign")})
     with pytest.raises(DataError, match="labels present: benign, malignant"):
         accuracy_at_cutoff(df, score="dss", truth="ref", positive="Malignant", cutoff=3)
-    with pytest.raises(UsageError, match="not found"):
+    with pytest.raises(UsageError, match=r"column 'DSS' \(score=\) not in the data; did you mean 'dss'\?"):
         accuracy_at_cutoff(df, score="DSS", truth="ref", positive="malignant", cutoff=3)
 
 

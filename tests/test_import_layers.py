@@ -28,6 +28,16 @@ FORBIDDEN = {
 #: inside the method, so the statistics never load the report code otherwise.
 ALLOWED = {("analysis/core/result.py", "spinestats.reports.formatting")}
 
+#: the second presentation hook (issue 15): ``plot()`` of the results that have a
+#: report figure imports ``spinestats.reports.result_plots`` inside the method,
+#: so that a notebook draws with the report's own figure code; only these
+#: modules, only that module, and only inside a function (checked below).
+PLOT_HOOKS = {"analysis/survival/kaplan_meier.py", "analysis/competing_risks/cuminc.py", "analysis/survival/cox.py",
+              "analysis/competing_risks/finegray.py", "analysis/survival/cox_zph.py", "analysis/diagnostic/roc.py",
+              "analysis/pooling/meta_reml.py", "analysis/prediction/calibration.py",
+              "analysis/prediction/decision_curve.py"}
+ALLOWED |= {(f, "spinestats.reports.result_plots") for f in PLOT_HOOKS}
+
 
 def _imports(path: Path) -> list[tuple[int, str]]:
     """Every absolute module name imported by ``path``, with its line."""
@@ -67,6 +77,23 @@ def test_no_upward_imports(layer):
                         rel == f and module.startswith(m) for f, m in ALLOWED):
                     bad.append(f"{rel}:{line} imports {module}")
     assert not bad, "\n".join(sorted(set(bad)))
+
+
+def test_presentation_hooks_are_imported_inside_functions_only():
+    """An allowed upward import never runs at module import: the statistics load no report code."""
+    bad, seen = [], set()
+    for path in _files("analysis"):
+        rel = path.relative_to(ROOT).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:  # module level only
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                bad += [f"{rel}:{node.lineno} imports {n} at module level" for n in names if n.startswith("spinestats.reports")]
+        for _, module in _imports(path):
+            if module.startswith("spinestats.reports.result_plots"):
+                seen.add(rel)
+    assert not bad, "\n".join(bad)
+    assert seen == PLOT_HOOKS  # the list is exact: every hook is used, none unlisted
 
 
 def test_reports_do_not_import_scipy_stats():

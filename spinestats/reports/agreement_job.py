@@ -39,6 +39,7 @@ from typing import Any
 
 import pandas as pd
 
+from spinestats.analysis.core.params import check_column
 from spinestats.analysis.agreement.fleiss_kappa import fleiss_kappa
 from spinestats.analysis.agreement.icc import icc
 from spinestats.analysis.agreement.kappa import cohen_kappa, pairwise_kappa
@@ -65,8 +66,7 @@ def wide_from_long(data: pd.DataFrame, *, case: str, reader: str, measure: str,
                    readers: Sequence[str] | None = None) -> pd.DataFrame:
     """Cases x readers table of one rating; refuses a reader who scored a case twice."""
     for col in (case, reader, measure):
-        if col not in data.columns:
-            raise UsageError(f"column {col!r} not found; columns are {', '.join(map(str, data.columns))}.")
+        check_column(data, col, "column")
     dup = data.duplicated([case, reader], keep=False)
     if dup.any():
         d = data.loc[dup, [case, reader]]
@@ -206,8 +206,7 @@ def run(
             raise UsageError("the wide layout needs --case COL and --raters COL1,COL2[,...] (at least two raters); "
                              f"or a long table with a {reader!r} column (--schema readers).")
         for col in [case, *raters]:
-            if col not in data.columns:
-                raise UsageError(f"column {col!r} not found; columns are {', '.join(map(str, data.columns))}.")
+            check_column(data, col, "column")
         dup = data[case].duplicated(keep=False)
         if dup.any():
             first = data.loc[dup, case].iloc[0]

@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spinestats.analysis.core.params import check_column
 from spinestats.analysis.diagnostic.accuracy import accuracy_from_counts, accuracy_from_roc
 from spinestats.analysis.diagnostic.auc_bootstrap import bootstrap_auc_from_counts
 from spinestats.analysis.diagnostic.cutoff import OptimalCutoff, optimal_cutoff
@@ -155,8 +156,7 @@ def _optimal_dict(opt: OptimalCutoff, extra: Mapping[str, Any]) -> dict:
 
 
 def _unpaired(df: pd.DataFrame, st, column: str, conf_level: float) -> dict:
-    if column not in df.columns:
-        raise UsageError(f"--unpaired-by column {column!r} not found; the table has columns: {', '.join(map(str, df.columns))}.")
+    check_column(df, column, "unpaired_by", flag="--unpaired-by")
     groups = df.loc[st.index, column]
     present = groups.notna().to_numpy()
     names = sorted(map(str, groups[present].unique()))
@@ -246,8 +246,7 @@ def run(
     out_dir = Path(out_dir)
     is_dss = score is None
     work = pd.DataFrame(index=df.index)
-    if truth not in df.columns:
-        raise UsageError(f"column {truth!r} not found; the table has columns: {', '.join(map(str, df.columns))}.")
+    check_column(df, truth, "truth", flag="--truth")
     work[truth] = df[truth]
     dss = None
     if is_dss:
@@ -257,14 +256,12 @@ def run(
         if cutoff is None:
             cutoff = 3.0
     else:
-        if score not in df.columns:
-            raise UsageError(f"score column {score!r} not found; the table has columns: {', '.join(map(str, df.columns))}.")
+        check_column(df, score, "score", flag="--score")
         score_name = score
         work[score_name] = df[score]
     pre_exclusions: list[dict] = []
     if compare is not None:
-        if compare not in df.columns:
-            raise UsageError(f"--compare column {compare!r} not found; the table has columns: {', '.join(map(str, df.columns))}.")
+        check_column(df, compare, "compare", flag="--compare")
         comp = pd.to_numeric(df[compare], errors="coerce")
         bad = comp.isna() & df[compare].notna()
         if bad.any():

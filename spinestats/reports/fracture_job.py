@@ -63,6 +63,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spinestats.analysis.core.params import check_column
+from spinestats.analysis.core.surv_input import event_data
 from spinestats.analysis.prediction.brier import brier_arrays, brier_score
 from spinestats.analysis.prediction.calibration import calibration, calibration_arrays
 from spinestats.analysis.prediction.concordance import concordance, concordance_arrays
@@ -253,8 +255,7 @@ def run(
     univariable = tuple(univariable) if univariable else DEFAULT_UNIVARIABLE
     d = prepare(data)
     for c in (*covariates, group):
-        if c not in d.columns:
-            raise UsageError(f"column '{c}' not found; available: {', '.join(map(str, d.columns))}")
+        check_column(d, c, "covariates" if c in covariates else "group", flag="--covariates" if c in covariates else "--group")
     warnings: list[str] = []
     n = len(d)
     counts = d[EVENT].value_counts().reindex([0, 1, 2], fill_value=0)
@@ -281,8 +282,7 @@ def run(
     # risk factors ---------------------------------------------------------------------------------------
     uni = []
     for c in univariable:
-        if c not in d.columns:
-            raise UsageError(f"univariable candidate '{c}' not found; available: {', '.join(map(str, d.columns))}")
+        check_column(d, c, "univariable")
         try:
             f = fine_gray(d, time=TIME, event=EVENT, covariates=[c])
         except DataError as exc:
@@ -326,17 +326,18 @@ def run(
     # validation -----------------------------------------------------------------------------------------
     dm[RISK] = predict_risk(rm, dm).risk
     k = dict(time=TIME, event=EVENT, risk=RISK)
-    harrell = concordance(dm, **k)
-    uno = concordance(dm, **k, weighting="uno", tau=horizon)
-    auc = time_auc(dm, **k, horizon=horizon)
-    brier = brier_score(dm, **k, horizon=horizon)
-    cal = calibration(dm, **k, horizon=horizon)  # degenerate fits come back as NaN with their reason
+    ev = event_data(dm, time=TIME, event=EVENT, extra=(RISK,))  # parsed once, used by every measure below
+    harrell = concordance(ev, **k)
+    uno = concordance(ev, **k, weighting="uno", tau=horizon)
+    auc = time_auc(ev, **k, horizon=horizon)
+    brier = brier_score(ev, **k, horizon=horizon)
+    cal = calibration(ev, **k, horizon=horizon)  # degenerate fits come back as NaN with their reason
     if auc.cases == 0:
         warnings.append(f"no fracture occurred by the horizon of {horizon:g} months: discrimination and calibration "
                         "at the horizon are undefined; choose a later --horizon.")
     else:
         warnings.extend(cal.warnings)
-    dc = decision_curve(dm, **k, horizon=horizon)
+    dc = decision_curve(ev, **k, horizon=horizon)
     opt_block: dict[str, Any] = {}
     if bootstrap:
         fit_fn = functools.partial(_fit, covariates=covariates, horizon=float(horizon),

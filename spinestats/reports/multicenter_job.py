@@ -146,16 +146,20 @@ def _score_series(df: pd.DataFrame, score: str) -> pd.Series:
         from spinestats.analysis.scores.dss_score import compute_dss
 
         return compute_dss(df).score
-    raise UsageError(f"--score {score!r}: no such column; columns are {', '.join(map(str, df.columns))}.")
+    from spinestats.analysis.core.params import check_column
+
+    check_column(df, score, "score", flag="--score")
+    raise AssertionError("unreachable: check_column raised")
 
 
 def centre_counts(
     data: pd.DataFrame, *, center: str, score: str, truth: str, positive: Any
 ) -> tuple[dict[str, dict], list[dict], pd.DataFrame]:
     """Per-centre counts per score level and class, the rows excluded here, and the used rows."""
+    from spinestats.analysis.core.params import check_column
+
     for col, opt in ((center, "--center"), (truth, "--truth")):
-        if col not in data.columns:
-            raise UsageError(f"{opt} {col!r}: no such column; columns are {', '.join(map(str, data.columns))}.")
+        check_column(data, col, opt.lstrip("-"), flag=opt)
     df = data.copy()
     df["_score"] = _score_series(df, score)
     labels = {str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in df[truth].dropna()}
@@ -528,8 +532,9 @@ def risk_model_results(used: pd.DataFrame, *, center: str, risk: str, test: str,
     """Per-centre C statistic, O:E, CITL and slope of a risk column, and their pooled values (valmeta)."""
     from spinestats.analysis.prediction.risk_validation import validate_risk
 
-    if risk not in used.columns:
-        raise UsageError(f"--risk {risk!r}: no such column.")
+    from spinestats.analysis.core.params import check_column
+
+    check_column(used, risk, "risk", flag="--risk")
     warnings: list[str] = []
     rows, fits = [], []
     for c, g in used.groupby(center, sort=True):
@@ -619,7 +624,9 @@ def run(
         df = df.copy()
         if center not in df.columns:
             if len(frames) == 1:
-                raise UsageError(f"--center {center!r}: no such column; columns are {', '.join(map(str, df.columns))}.")
+                from spinestats.analysis.core.params import check_column
+
+                check_column(df, center, "center", flag="--center")
             df[center] = str(name)
         df["_file"] = str(name)
         parts.append(df)

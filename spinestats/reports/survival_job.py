@@ -73,6 +73,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spinestats.analysis.core.params import check_column
 from spinestats.analysis.scores.cirt_dose import cirt_dose
 from spinestats.analysis.survival.cox import cox_ph
 from spinestats.analysis.survival.cox_zph import cox_zph
@@ -576,6 +577,10 @@ def run(
         from spinestats.analysis.core.surv_input import event_data
         from spinestats.data_schemas.column_checks import check_time_event
 
+        for col, flag in ((time, "--time"), (event, "--event"), (group, "--group"), (entry, "--entry"),
+                          (strata, "--strata"), (cluster, "--cluster"), *((c, "--covariates") for c in covariates)):
+            if col is not None:
+                check_column(data, col, flag[2:], flag=flag)
         check_time_event(data, time=time, event=event, unit=unit, file=file, allowed=declared, censor=censor)
         ed = event_data(data, time=time, event=event, censor=censor, causes=declared, group=group, entry=entry)
         cause = codes["EVENT"][0] if codes["EVENT"] else None
@@ -612,8 +617,8 @@ def run(
             dt = cirt_dose(data, cord="cord_max_dose_gye" if "cord_max_dose_gye" in data.columns else None).table
             d = d.join(dt[["dose_group", "cord_over_limit", "target_under_60", "bed", "eqd2"]]
                        .loc[:, lambda f: [c for c in f.columns if c not in d.columns]])
-        if group is not None and group not in d.columns:
-            raise UsageError(f"group column '{group}' not found.")
+        if group is not None:
+            check_column(d, group, "group", flag="--group")
         blocks, warnings = {}, list(ep.warnings)
         for e in wanted:
             competing = [2] if e == "lc" else []

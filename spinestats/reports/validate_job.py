@@ -317,9 +317,11 @@ def run(
         raise UsageError("validate: give exactly one of --risk COLUMN (predicted risks) or --model MODEL.json.")
     if unit not in UNITS:
         raise UsageError(f"--unit: expected one of {', '.join(UNITS)}, got {unit!r}.")
+    from spinestats.analysis.core.params import check_column
+
     for col, opt in ((time, "--time"), (event, "--event"), (risk, "--risk"), (group, "--group")):
-        if col is not None and col not in data.columns:
-            raise UsageError(f"{opt} {col!r}: no such column; columns are {', '.join(map(str, data.columns))}.")
+        if col is not None:
+            check_column(data, col, opt.lstrip("-"), flag=opt)
     if not 0 < conf_level < 1:
         raise UsageError(f"conf_level must lie between 0 and 1; got {conf_level}.")
     warnings: list[str] = []

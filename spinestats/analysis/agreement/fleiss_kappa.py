@@ -49,10 +49,12 @@ from spinestats.errors import DataError
 class FleissKappaResult(Result):
     """Fleiss' kappa with its null SE, z and two-sided p."""
 
+    _published_keys = {"p": "p_value"}  # results.json keeps its key
+
     estimate: float
     se: float
     z: float
-    p_value: float
+    p: float
     n_cases: int
     n_raters: int
     categories: tuple

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from spinestats.analysis.core.params import conf_level_or_alias
 from spinestats.analysis.core.result import Result
 from spinestats.errors import DataError
 
@@ -43,6 +44,8 @@ TYPES = ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")
 class ICCResult(Result):
     """The six ICCs: one entry per ``type`` with estimate, F, df, p and CI."""
 
+    _published_keys = {"conf_level": "level"}  # results.json keeps its key
+
     entries: tuple[dict, ...]
     n_cases: int
     n_raters: int
@@ -50,7 +53,7 @@ class ICCResult(Result):
     msj: float
     mse: float
     msw: float
-    level: float
+    conf_level: float
     warnings: tuple[str, ...]
 
     def to_frame(self) -> pd.DataFrame:
@@ -64,15 +67,16 @@ class ICCResult(Result):
         raise KeyError(type_)
 
 
-def icc(ratings: pd.DataFrame | np.ndarray, *, level: float = 0.95) -> ICCResult:
+def icc(ratings: pd.DataFrame | np.ndarray, *, conf_level: float = 0.95, level: float | None = None) -> ICCResult:
     """Shrout-Fleiss ICCs of a cases-by-raters table of numeric ratings.
 
     Parameters
     ----------
     ratings : one row per case, one column per rater; numeric, no missing
         values (psych refuses missing values in its ANOVA route too).
-    level : confidence level (psych ``alpha = 1 - level``).
+    conf_level : confidence level (psych ``alpha = 1 - conf_level``).  ``level=`` is an alias (the former name).
     """
+    conf_level = conf_level_or_alias(conf_level, level)  # ``level``: the former name, an alias
     x = np.asarray(ratings, dtype=float)
     if x.ndim != 2 or x.shape[1] < 2 or x.shape[0] < 2:
         raise DataError(f"ICC needs a cases x raters table with >= 2 cases and >= 2 raters; got shape {x.shape}.")
@@ -87,7 +91,7 @@ def icc(ratings: pd.DataFrame | np.ndarray, *, level: float = 0.95) -> ICCResult
     df_b, df_j, df_e = n - 1, k - 1, (n - 1) * (k - 1)
     msb, msj, mse = ss_b / df_b, ss_j / df_j, ss_e / df_e
     msw = (ss_j + ss_e) / (df_j + df_e)
-    alpha = 1 - level
+    alpha = 1 - conf_level
     icc1 = (msb - msw) / (msb + (k - 1) * msw)
     icc2 = (msb - mse) / (msb + (k - 1) * mse + k * (msj - mse) / n)
     icc3 = (msb - mse) / (msb + (k - 1) * mse)
@@ -128,4 +132,4 @@ def icc(ratings: pd.DataFrame | np.ndarray, *, level: float = 0.95) -> ICCResult
     warnings = []
     if n < 30:
         warnings.append(f"only {n} cases: ICC confidence intervals are wide.")
-    return ICCResult(entries, n, k, float(msb), float(msj), float(mse), float(msw), level, tuple(warnings))
+    return ICCResult(entries, n, k, float(msb), float(msj), float(mse), float(msw), conf_level, tuple(warnings))

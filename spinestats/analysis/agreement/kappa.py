@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from spinestats.analysis.core.params import conf_level_or_alias
 from spinestats.analysis.core.result import Result
 from spinestats.errors import DataError, UsageError
 
@@ -56,12 +57,14 @@ from spinestats.errors import DataError, UsageError
 class KappaResult(Result):
     """Cohen's kappa (``weights="none"``) or weighted kappa."""
 
+    _published_keys = {"conf_level": "level"}  # results.json keeps its key
+
     weights: str
     estimate: float
     se: float
     lower: float
     upper: float
-    level: float
+    conf_level: float
     n: int
     categories: tuple
     observed_agreement: float
@@ -100,7 +103,7 @@ def cohen_kappa(
     *,
     weights: str = "none",
     levels: Sequence | None = None,
-    level: float = 0.95,
+    conf_level: float = 0.95, level: float | None = None,
 ) -> KappaResult:
     """Cohen's kappa of two raters' ratings of the same cases, with its CI.
 
@@ -110,11 +113,12 @@ def cohen_kappa(
         drop incomplete cases before, with a record of how many).
     weights : ``"none"``, ``"linear"`` or ``"quadratic"``.
     levels : the ordered categories (default: sorted union of the values).
-    level : confidence level.
+    conf_level : confidence level.  ``level=`` is an alias (the former name).
 
     The estimate equals psych ``cohen.kappa(cbind(r1, r2), w=W)`` (``W`` the weight
     matrix; psych's default ``w`` is quadratic).
     """
+    conf_level = conf_level_or_alias(conf_level, level)  # ``level``: the former name, an alias
     r1 = np.asarray(rater1, dtype=object)
     r2 = np.asarray(rater2, dtype=object)
     if r1.shape != r2.shape:
@@ -141,7 +145,7 @@ def cohen_kappa(
     if not np.isfinite(var) or var < 0:
         warnings.append("the variance of kappa could not be estimated (no variation); set to 0 as psych does.")
         var = 0.0
-    z = stats.norm.ppf(1 - (1 - level) / 2)
+    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
     se = float(np.sqrt(var))
     lo, hi = est - z * se, est + z * se
     if lo < -1 or hi > 1:
@@ -150,7 +154,7 @@ def cohen_kappa(
     if n < 30:
         warnings.append(f"only {n} cases: the large-sample CI of kappa is approximate.")
     return KappaResult(
-        weights=weights, estimate=float(est), se=se, lower=float(lo), upper=float(hi), level=level,
+        weights=weights, estimate=float(est), se=se, lower=float(lo), upper=float(hi), conf_level=conf_level,
         n=n, categories=tuple(labels), observed_agreement=po, chance_agreement=pc,
         warnings=tuple(warnings),
     )
@@ -183,7 +187,7 @@ def pairwise_kappa(
     *,
     weights: str = "none",
     levels: Sequence | None = None,
-    level: float = 0.95,
+    conf_level: float = 0.95, level: float | None = None,
 ) -> PairwiseKappaResult:
     """Kappa of every pair of rater columns of ``ratings`` (complete cases) and Light's mean.
 
@@ -193,7 +197,7 @@ def pairwise_kappa(
     weights : ``"none"``, ``"linear"`` or ``"quadratic"``.
     levels : the ordered categories shared by all pairs (default: the sorted
         union of every rater's values, so each pair is weighted on the same scale).
-    level : confidence level of each pair's CI.
+    conf_level : confidence level of each pair's CI.  ``level=`` is an alias (the former name).
 
     Each pair equals psych ``cohen.kappa(x)[["R1 R2"]]``; the mean equals its
     ``av.kappa`` (unweighted) or ``av.wt`` (weighted) when every category is
@@ -202,6 +206,7 @@ def pairwise_kappa(
     Reference: Light RJ. Measures of response agreement for qualitative data.
     Psychol Bull 1971;76:365-377. doi:10.1037/h0031643
     """
+    conf_level = conf_level_or_alias(conf_level, level)  # ``level``: the former name, an alias
     cols = list(ratings.columns)
     if len(cols) < 2:
         raise DataError(f"pairwise kappa needs at least 2 raters; found {cols}.")
@@ -211,7 +216,7 @@ def pairwise_kappa(
     pairs = []
     for i, a in enumerate(cols):
         for b in cols[i + 1:]:
-            k = cohen_kappa(ratings[a].tolist(), ratings[b].tolist(), weights=weights, levels=levels, level=level)
+            k = cohen_kappa(ratings[a].tolist(), ratings[b].tolist(), weights=weights, levels=levels, conf_level=conf_level)
             pairs.append((str(a), str(b), k))
     return PairwiseKappaResult(weights=weights, pairs=tuple(pairs),
                                light=float(np.mean([k.estimate for _, _, k in pairs])),

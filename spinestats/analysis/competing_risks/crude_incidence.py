@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from spinestats.analysis.descriptive.proportion_ci import proportion_ci
+from spinestats.analysis.core.params import check_column
 from spinestats.analysis.core.result import Result
 from spinestats.errors import DataError
 
@@ -52,7 +53,7 @@ class CrudeIncidence(Result):
 
 
 @dataclasses.dataclass(frozen=True)
-class CrudeIncidenceTable(Result):
+class CrudeIncidenceTableResult(Result):
     """Overall and per-group crude incidence."""
 
     overall: CrudeIncidence
@@ -61,6 +62,10 @@ class CrudeIncidenceTable(Result):
     def to_frame(self) -> pd.DataFrame:
         rows = [self.overall.to_dict(), *[g.to_dict() for g in self.groups]]
         return pd.DataFrame(rows)
+
+
+#: the former name, kept as an alias
+CrudeIncidenceTable = CrudeIncidenceTableResult
 
 
 def _one(group, t: np.ndarray, is_event: np.ndarray, conf_level: float) -> CrudeIncidence:
@@ -87,7 +92,7 @@ def crude_incidence(
     cause=1,
     group: str | None = None,
     conf_level: float = 0.95,
-) -> CrudeIncidenceTable:
+) -> CrudeIncidenceTableResult:
     """Crude proportion of ``event == cause`` with exact CI, overall and per ``group``.
 
     Parameters
@@ -100,9 +105,8 @@ def crude_incidence(
     conf_level : confidence level of the exact interval.
     """
     cols = [time, event] + ([group] if group else [])
-    for c in cols:
-        if c not in data.columns:
-            raise DataError(f"column '{c}' not found; available: {list(data.columns)}")
+    for c, param in zip(cols, ("time", "event", "group")):
+        check_column(data, c, param)
     if data[cols].isna().any().any():
         bad = data.index[data[cols].isna().any(axis=1)].tolist()
         raise DataError(f"missing values in {cols} at rows {bad[:10]}; every patient must have a time and a status")
@@ -115,4 +119,4 @@ def crude_incidence(
         for lev in sorted(pd.unique(g).tolist(), key=str):
             m = g == lev
             groups.append(_one(lev, t[m], ev[m], conf_level))
-    return CrudeIncidenceTable(overall=overall, groups=tuple(groups))
+    return CrudeIncidenceTableResult(overall=overall, groups=tuple(groups))

@@ -49,7 +49,7 @@ import pandas as pd
 from scipy import stats
 
 from spinestats.analysis.core.result import Result, to_jsonable
-from spinestats.analysis.core.surv_input import event_data, group_levels
+from spinestats.analysis.core.surv_input import as_frame, event_data, group_levels
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,7 +119,7 @@ class CifCurve(Result):
 
 
 @dataclasses.dataclass(frozen=True)
-class CumulativeIncidence(Result):
+class CumulativeIncidenceResult(Result):
     """Cumulative incidence curves of every cause in every group.
 
     Attributes
@@ -154,8 +154,28 @@ class CumulativeIncidence(Result):
                 return c
         raise KeyError(f"no curve for group {group!r}, cause {cause!r}")
 
+    def plot(self, ax: Any = None, *, unit: str = "months", event_label: str = "the event", risk_times: Any = None,
+             labels: Any = None) -> Any:
+        """Draw the cause of interest's curves as the survival report does; returns the matplotlib ``Figure``.
+
+        Examples
+        --------
+        >>> import spinestats as ss
+        >>> cif = ss.cumulative_incidence(ss.example("fracture"), time="time", event="event")
+        >>> cif.plot(event_label="fracture").axes[0].get_xlabel()
+        'Months from start of treatment'
+        """
+        from spinestats.reports.result_plots import plot_cumulative_incidence  # presentation hook, loaded on use
+
+        return plot_cumulative_incidence(self, ax=ax, unit=unit, event_label=event_label, risk_times=risk_times,
+                                         labels=labels)
+
     def to_frame(self) -> pd.DataFrame:
         return pd.concat([c.to_frame() for c in self.curves], ignore_index=True)
+
+
+#: the former name, kept as an alias
+CumulativeIncidence = CumulativeIncidenceResult
 
 
 def _cinc(y: np.ndarray, ic: np.ndarray, icc: np.ndarray):
@@ -224,7 +244,7 @@ def cumulative_incidence(
     times: Sequence[float] | None = None,
     causes: Sequence[int] | None = None,
     conf_level: float = 0.95,
-) -> CumulativeIncidence:
+) -> CumulativeIncidenceResult:
     """Aalen-Johansen cumulative incidence of every cause, per group, as cmprsk ``cuminc``.
 
     Parameters
@@ -248,6 +268,7 @@ def cumulative_incidence(
     R: ``cmprsk::cuminc(ftime, fstatus, group, cencode = 0)``.
     """
     ed = event_data(data, time=time, event=event, group=group, censor=censor, causes=causes)
+    data = as_frame(data)  # an EventData passed in: its source table
     order = np.argsort(ed.time, kind="mergesort")
     t, st, g = ed.time[order], ed.status[order], ed.group[order]
     levels = list(ed.levels) if ed.levels is not None else group_levels(g)
@@ -287,7 +308,7 @@ def cumulative_incidence(
         table = pd.concat([c.value_at(sorted(set(float(x) for x in times))) for c in curves], ignore_index=True)
     else:
         table = pd.DataFrame(columns=["group", "cause", "time", "estimate", "variance", "lower", "upper"])
-    return CumulativeIncidence(
+    return CumulativeIncidenceResult(
         curves=tuple(curves),
         cause=int(cause),
         causes=tuple(int(c) for c in cause_list),

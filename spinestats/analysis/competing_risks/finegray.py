@@ -50,12 +50,12 @@ import pandas as pd
 from scipy import stats
 
 from spinestats.analysis.core.result import Result
-from spinestats.analysis.core.surv_input import check_constant, design_matrix, event_data
+from spinestats.analysis.core.surv_input import as_frame, check_constant, design_matrix, event_data
 from spinestats.errors import DataError
 
 
 @dataclasses.dataclass(frozen=True)
-class FineGray(Result):
+class FineGrayResult(Result):
     """A fitted Fine-Gray model (see :func:`fine_gray`).
 
     ``coef``, ``se``, ``z``, ``p``, ``shr`` (subdistribution hazard ratio) and
@@ -90,6 +90,12 @@ class FineGray(Result):
     excluded: tuple
     warnings: tuple[str, ...]
 
+    def plot(self, *, term_labels: Any = None) -> Any:
+        """Forest plot of the subdistribution hazard ratios (log axis), as the reports draw it; returns the ``Figure``."""
+        from spinestats.reports.result_plots import plot_ratios  # presentation hook, loaded on use
+
+        return plot_ratios(self, kind="finegray", term_labels=term_labels)
+
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
             {
@@ -105,8 +111,12 @@ class FineGray(Result):
         )
 
     def predict_cif(self, newdata: pd.DataFrame | np.ndarray, horizon: float | Sequence[float]) -> np.ndarray:
-        """Predicted cumulative incidence; see :func:`finegray_predict`."""
-        return finegray_predict(self, newdata, horizon)
+        """Predicted cumulative incidence; see :func:`predict_fine_gray`."""
+        return predict_fine_gray(self, newdata, horizon)
+
+
+#: the former name, kept as an alias
+FineGray = FineGrayResult
 
 
 def _censoring_left(t: np.ndarray, censored: np.ndarray) -> np.ndarray:
@@ -219,7 +229,7 @@ def fine_gray(
     conf_level: float = 0.95,
     gtol: float = 1e-6,
     maxiter: int = 10,
-) -> FineGray:
+) -> FineGrayResult:
     """Fit a Fine-Gray model for ``cause``, as ``cmprsk::crr(ftime, fstatus, cov1, failcode=cause)``.
 
     Parameters
@@ -248,6 +258,7 @@ def fine_gray(
     not interpretable.
     """
     ed = event_data(data, time=time, event=event, censor=censor, causes=causes, extra=tuple(covariates))
+    data = as_frame(data)  # an EventData passed in: its source table
     X_all, names = design_matrix(data, covariates)
     X = X_all[ed.positions]
     check_constant(X, names)
@@ -311,7 +322,7 @@ def fine_gray(
                 f"cause-{cause} events, and its SHR is not reliable."
             )
     design = tuple(_design_spec(data, covariates, names))
-    return FineGray(
+    return FineGrayResult(
         terms=tuple(names),
         coef=b,
         se=se,
@@ -357,7 +368,7 @@ def _design_spec(data: pd.DataFrame, covariates: Sequence[str], names: Sequence[
     return spec
 
 
-def finegray_predict(result: FineGray, newdata: pd.DataFrame | np.ndarray, horizon: float | Sequence[float]) -> np.ndarray:
+def predict_fine_gray(result: FineGray, newdata: pd.DataFrame | np.ndarray, horizon: float | Sequence[float]) -> np.ndarray:
     """Predicted cumulative incidence :math:`1-\\exp(-\\hat\\Lambda_{10}(h) e^{x^\\top\\hat\\beta})`.
 
     As ``predict.crr``: :math:`\\hat\\Lambda_{10}(h)` is the sum of ``bfitj``
@@ -391,3 +402,7 @@ def finegray_predict(result: FineGray, newdata: pd.DataFrame | np.ndarray, horiz
     L0 = cum[np.searchsorted(result.uftime, h, side="right")]
     cif = 1 - np.exp(-np.exp(X @ result.coef)[:, None] * L0[None, :])
     return cif[:, 0] if np.ndim(horizon) == 0 else cif
+
+
+#: the former name (verb first: predict_*), kept as an alias
+finegray_predict = predict_fine_gray

@@ -36,11 +36,11 @@ import pandas as pd
 from scipy import stats
 
 from spinestats.analysis.core.result import Result
-from spinestats.analysis.core.surv_input import event_data, group_codes
+from spinestats.analysis.core.surv_input import as_frame, event_data, group_codes
 
 
 @dataclasses.dataclass(frozen=True)
-class GrayTest(Result):
+class GrayTestResult(Result):
     """Gray's test, one row per cause.
 
     ``statistic``, ``p`` and ``df`` are tuples aligned with ``causes``;
@@ -63,6 +63,10 @@ class GrayTest(Result):
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"cause": self.causes, "statistic": self.statistic, "p": self.p, "df": self.df})
+
+
+#: the former name, kept as an alias
+GrayTest = GrayTestResult
 
 
 def _crst(y: np.ndarray, m: np.ndarray, ig: np.ndarray, ng: int, rho: float):
@@ -133,7 +137,7 @@ def gray_test(
     strata: str | None = None,
     rho: float = 0.0,
     causes=None,
-) -> GrayTest:
+) -> GrayTestResult:
     """Gray's test of equal cumulative incidence across ``group``, for every cause.
 
     Parameters
@@ -151,6 +155,7 @@ def gray_test(
     """
     ed = event_data(data, time=time, event=event, group=group, censor=censor, causes=causes,
                     extra=(strata,) if strata else ())
+    data = as_frame(data)  # an EventData passed in: its source table
     order = np.argsort(ed.time, kind="mergesort")
     y, st, g = ed.time[order], ed.status[order], ed.group[order]
     levels, ig = group_codes(g, ed.levels)
@@ -184,7 +189,7 @@ def gray_test(
         x = float(s @ np.linalg.solve(v, s))
         stat.append(x)
         pv.append(float(stats.chi2.sf(x, ng - 1)))
-    return GrayTest(
+    return GrayTestResult(
         causes=tuple(int(c) for c in seen),
         statistic=tuple(stat),
         p=tuple(pv),

@@ -5,7 +5,7 @@ Every logistic model in spinestats -- calibration-in-the-large and slope
 (:mod:`spinestats.analysis.prediction.risk_validation`), and Firth's penalised or plain
 maximum-likelihood regression (:mod:`spinestats.analysis.prediction.firth`) -- is
 maximised by :func:`newton_maximise`, and the unpenalised ones go through
-:func:`logistic_fit`, which never lets LAPACK decide whether a problem is
+:func:`fit_logistic`, which never lets LAPACK decide whether a problem is
 degenerate:
 
 * **rank checks of our own.**  Before a step is solved, the rank of the
@@ -204,7 +204,7 @@ def newton_maximise(
 # --- logistic regression (maximum likelihood) ----------------------------------------------------------------
 
 @dataclasses.dataclass(frozen=True)
-class LogisticFit(Result):
+class LogisticFitResult(Result):
     """A weighted maximum-likelihood logistic fit, or the explicit reason there is none.
 
     Attributes
@@ -240,7 +240,16 @@ class LogisticFit(Result):
         return np.sqrt(np.where(d >= 0, d, np.nan))
 
 
-def _binomial_loglik(eta: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+#: the former name, kept as an alias
+LogisticFit = LogisticFitResult
+
+
+def binomial_loglik(eta: np.ndarray, y: np.ndarray, w: np.ndarray | float = 1.0) -> float:
+    """Bernoulli log-likelihood of outcomes ``y`` at linear predictor ``eta`` with prior weights ``w``.
+
+    >>> round(binomial_loglik(np.zeros(4), np.array([0, 1, 1, 0])), 6)   # 4 log(1/2)
+    -2.772589
+    """
     # log p = -log(1 + exp(-eta)), log(1 - p) = -log(1 + exp(eta)): no overflow, no log(0)
     return float(-np.sum(w * (y * np.logaddexp(0, -eta) + (1 - y) * np.logaddexp(0, eta))))
 
@@ -250,12 +259,12 @@ def _names_list(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _degenerate(names, p, status, reason, n, events, iterations=0) -> LogisticFit:
-    return LogisticFit(tuple(names), np.full(p, np.nan), np.full((p, p), np.nan), float("nan"), False, iterations,
+def _degenerate(names, p, status, reason, n, events, iterations=0) -> LogisticFitResult:
+    return LogisticFitResult(tuple(names), np.full(p, np.nan), np.full((p, p), np.nan), float("nan"), False, iterations,
                        status, reason, int(n), int(events))
 
 
-def logistic_fit(
+def fit_logistic(
     X: np.ndarray,
     y: np.ndarray,
     *,
@@ -265,7 +274,7 @@ def logistic_fit(
     unit: str = "rows",
     max_iter: int = 100,
     step_tol: float = 1e-12,
-) -> LogisticFit:
+) -> LogisticFitResult:
     """Weighted logistic regression by maximum likelihood (R ``glm(..., binomial, weights = w)``).
 
     Parameters
@@ -293,9 +302,9 @@ def logistic_fit(
     off = np.zeros(n_all) if offset is None else np.asarray(offset, dtype=float)
     names = tuple(names) if names is not None else tuple(f"x{j + 1}" for j in range(p))
     if not (y.shape == w.shape == off.shape == (n_all,)) or len(names) != p:
-        raise ValueError("logistic_fit: X, y, weights, offset and names do not match in size")
+        raise ValueError("fit_logistic: X, y, weights, offset and names do not match in size")
     if np.any(~np.isfinite(y) | (y < 0) | (y > 1)) or np.any(~np.isfinite(w) | (w < 0)):
-        raise ValueError("logistic_fit: y must lie in [0, 1] and weights must be finite and >= 0")
+        raise ValueError("fit_logistic: y must lie in [0, 1] and weights must be finite and >= 0")
     use = w > 0
     n, events = int(use.sum()), int(np.sum(y[use] > 0))
     if n == 0:
@@ -322,7 +331,7 @@ def logistic_fit(
                            n, events)
 
     def loglik(beta):
-        return _binomial_loglik(off + X @ beta, y, w)
+        return binomial_loglik(off + X @ beta, y, w)
 
     def score_info(beta):
         pr = expit(off + X @ beta)
@@ -352,7 +361,11 @@ def logistic_fit(
             "max_iter": f"the iterations did not converge in {max_iter} steps",
         }[out.stop]
         status = "not_converged" if out.stop == "max_iter" else out.stop
-        return LogisticFit(names, out.beta, inverse_information(out.info), out.loglik, False, out.iterations,
+        return LogisticFitResult(names, out.beta, inverse_information(out.info), out.loglik, False, out.iterations,
                            status, reason, n, events)
-    return LogisticFit(names, out.beta, inverse_information(out.info), out.loglik, True, out.iterations,
+    return LogisticFitResult(names, out.beta, inverse_information(out.info), out.loglik, True, out.iterations,
                        "converged", "", n, events)
+
+
+#: the former name (verb first: fit_*), kept as an alias
+logistic_fit = fit_logistic

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -129,6 +130,15 @@ def _p_column(name: str) -> bool:
             or "_p_" in name)
 
 
+def _former_name(new: str) -> property:
+    """A read-only attribute that answers with field ``new`` (a renamed field's former name)."""
+
+    def get(self: Any) -> Any:
+        return getattr(self, new)
+
+    return property(get, doc=f"The former name of ``{new}`` (kept readable).")
+
+
 @dataclasses.dataclass(frozen=True)
 class Result:
     """Base class of every analysis result (a frozen dataclass).
@@ -137,6 +147,12 @@ class Result:
     as one short line and have :meth:`summary` (see the module docstring).
     """
 
+    #: field -> the key :meth:`to_dict` writes it under, for a field renamed by
+    #: the naming pass (``p_value`` -> ``p``, ``level`` -> ``conf_level``) whose
+    #: key ``results.json`` had already published (a contract); the former name
+    #: also stays readable as an attribute.  See docs/naming.rst.
+    _published_keys: ClassVar[Mapping[str, str]] = {}
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # Runs before the subclass's @dataclass decorator: an attribute already
@@ -144,6 +160,9 @@ class Result:
         for name in ("__eq__", "__hash__", "__repr__"):
             if name not in cls.__dict__:
                 setattr(cls, name, Result.__dict__[name])
+        for new, old in cls.__dict__.get("_published_keys", {}).items():
+            if old not in cls.__dict__:
+                setattr(cls, old, _former_name(new))
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -226,8 +245,9 @@ class Result:
         return f"<p><b>{html.escape(type(self).__name__)}</b></p>\n{table}"
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain, JSON-safe dictionary of every field."""
-        return {f.name: to_jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        """Plain, JSON-safe dictionary of every field (renamed fields under their published key)."""
+        keys = self._published_keys
+        return {keys.get(f.name, f.name): to_jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
     def to_frame(self) -> pd.DataFrame:
         """One-row table of the scalar fields (override for tabular results)."""

@@ -29,9 +29,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spinestats.analysis.core.params import check_column
 from spinestats.analysis.core.result import Result
 from spinestats.vocabulary import label_matches
-from spinestats.errors import DataError, UsageError
+from spinestats.errors import DataError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -162,11 +163,8 @@ def prepare_score_truth(
     -------
     ScoreTruth
     """
-    for col in (score, truth):
-        if col not in data.columns:
-            raise UsageError(
-                f"column {col!r} not found; the table has columns: {', '.join(map(str, data.columns))}."
-            )
+    check_column(data, score, "score")
+    check_column(data, truth, "truth")
     raw_score = data[score]
     ref = data[truth]
     if raw_score.dtype == bool:

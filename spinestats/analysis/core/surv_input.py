@@ -1,9 +1,16 @@
 """The one door for time-to-event input: checks and arrays for every estimator.
 
 Every survival and competing-risk function of spinestats (Kaplan-Meier,
-log-rank, Cox, cumulative incidence, Gray's test, Fine-Gray) passes its
-DataFrame through :func:`event_data`, so that every estimator refuses the same
-bad input with the same message.
+log-rank, Cox, cumulative incidence, Gray's test, Fine-Gray) and every
+validation measure (concordance, time-dependent AUC, Brier score,
+calibration, decision curve) passes its DataFrame through :func:`event_data`,
+so that every estimator refuses the same bad input with the same message.
+
+Parse once: the estimators accept the :class:`EventData` that
+:func:`event_data` returned in place of the DataFrame.  When it was built
+with the same columns and options the estimator asks for, it is used as it
+is (nothing is parsed again); otherwise its source table is checked afresh
+for the columns asked for, so the result never depends on which was passed.
 
 Rules
 -----
@@ -25,7 +32,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from spinestats.analysis.core.params import check_column
 from spinestats.errors import DataError, UsageError
+
+#: the keyword a role's column is given by
+_PARAM = {"covariate": "covariates"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +54,9 @@ class EventData:
         categories present, in order, as an R factor); None = sorted labels.
     excluded : index labels of the rows left out for missing values.
     warnings : plain-language notes (missing rows, zero times).
+    source : the DataFrame it was built from (not copied); ``len()`` and
+        ``columns`` are those of this table.
+    spec : the columns and options it was built with (see :func:`event_data`).
     """
 
     time: np.ndarray
@@ -55,6 +69,17 @@ class EventData:
     censor: int
     positions: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.intp))
     levels: tuple | None = None
+    source: pd.DataFrame | None = dataclasses.field(default=None, repr=False, compare=False)
+    spec: tuple = dataclasses.field(default=(), repr=False)
+
+    @property
+    def columns(self) -> pd.Index:
+        """The columns of the source table."""
+        return self.source.columns if self.source is not None else pd.Index([])
+
+    def __len__(self) -> int:
+        """Rows of the source table (kept and excluded)."""
+        return len(self.source) if self.source is not None else len(self.time)
 
     @property
     def event(self) -> np.ndarray:
@@ -65,15 +90,12 @@ class EventData:
 def _column(data: pd.DataFrame, name: str, role: str) -> pd.Series:
     if not isinstance(data, pd.DataFrame):
         raise UsageError(f"data: expected a pandas DataFrame, got {type(data).__name__}.")
-    if name not in data.columns:
-        raise UsageError(
-            f"{role} column '{name}' not found; the data has columns: {', '.join(map(str, data.columns))}."
-        )
+    check_column(data, name, _PARAM.get(role, role))
     return data[name]
 
 
 def event_data(
-    data: pd.DataFrame,
+    data: pd.DataFrame | EventData,
     *,
     time: str,
     event: str,
@@ -96,11 +118,38 @@ def event_data(
     causes : the declared event codes; any other code (besides ``censor``) is an error.
     extra : further columns (covariates) whose missing values also exclude a row.
 
+    ``data`` may be an :class:`EventData` already: built with the same
+    arguments it is returned unchanged (parse once); otherwise its source
+    table is checked for these arguments.
+
     Raises
     ------
     DataError : negative or non-numeric times, undeclared event codes,
         non-integer codes, entry >= time, or no rows left.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"t": [2.0, 3.0, 5.0], "e": [1, 0, 1]})
+    >>> ed = event_data(d, time="t", event="e")
+    >>> ed.time.tolist(), ed.status.tolist(), len(ed)
+    ([2.0, 3.0, 5.0], [1, 0, 1], 3)
+    >>> event_data(ed, time="t", event="e") is ed
+    True
     """
+    spec = _spec(time, event, group, entry, censor, causes, extra)
+    if isinstance(data, EventData):
+        if data.spec == spec:
+            return data
+        if data.source is None:
+            raise UsageError("this EventData has no source table; pass the DataFrame instead.")
+        data = data.source
+    return _parse(data, time=time, event=event, group=group, entry=entry, censor=censor, causes=causes, extra=extra,
+                  spec=spec)
+
+
+def _parse(data: pd.DataFrame, *, time: str, event: str, group: str | None, entry: str | None, censor: int,
+           causes: Sequence[int] | None, extra: Sequence[str], spec: tuple) -> EventData:
+    """The checks and arrays of :func:`event_data` (every call of this is one parse of a table)."""
     t_col = _column(data, time, "time")
     e_col = _column(data, event, "event")
     cols = [time, event]
@@ -204,7 +253,27 @@ def event_data(
         censor=int(censor),
         positions=np.arange(keep.size) if every else np.flatnonzero(keep),
         levels=levels,
+        source=data,
+        spec=spec,
     )
+
+
+#: what an estimator accepts as time-to-event input: the table, or its checked arrays
+SurvInput = pd.DataFrame | EventData
+
+
+def _spec(time, event, group, entry, censor, causes, extra) -> tuple:
+    return (time, event, group, entry, int(censor), None if causes is None else tuple(int(c) for c in causes),
+            tuple(extra))
+
+
+def as_frame(data: pd.DataFrame | EventData) -> pd.DataFrame:
+    """The DataFrame behind ``data`` (an :class:`EventData`'s source table, or ``data`` itself)."""
+    if isinstance(data, EventData):
+        if data.source is None:
+            raise UsageError("this EventData has no source table; pass the DataFrame instead.")
+        return data.source
+    return data
 
 
 def group_levels(group: np.ndarray) -> list:

@@ -24,7 +24,7 @@ from spinestats.errors import DataError
 
 
 @dataclasses.dataclass(frozen=True)
-class AdverseEvents(Result):
+class AdverseEventsResult(Result):
     """``table`` columns: ``event``, (``arm``,) ``events``, ``n``, ``n_missing``,
     ``percent``, ``ci_low``, ``ci_high`` (percent, exact 95 % CI)."""
 
@@ -35,6 +35,10 @@ class AdverseEvents(Result):
         return self.table.copy()
 
 
+#: the former name, kept as an alias
+AdverseEvents = AdverseEventsResult
+
+
 def adverse_events(
     data: pd.DataFrame,
     *,
@@ -42,7 +46,7 @@ def adverse_events(
     arm: str | None = None,
     arms: Sequence[str] | None = None,
     conf_level: float = 0.95,
-) -> AdverseEvents:
+) -> AdverseEventsResult:
     """Tabulate boolean event columns (one row per patient), per arm."""
     levels = [None] if arm is None else list(arms or sorted(data[arm].dropna().unique()))
     rows = []
@@ -61,4 +65,4 @@ def adverse_events(
                         "percent": 100.0 * x / n if n else np.nan,
                         "ci_low": 100.0 * float(lo), "ci_high": 100.0 * float(hi)})
             rows.append(row)
-    return AdverseEvents(table=pd.DataFrame(rows), conf_level=conf_level)
+    return AdverseEventsResult(table=pd.DataFrame(rows), conf_level=conf_level)

@@ -2,13 +2,19 @@
 
 Public functions
 ----------------
-``fisher_test(a, b, c, d, conf_level=0.95) -> FisherTest``
+``fisher_test(a, b, c, d, conf_level=0.95) -> FisherTestResult``
     Table ``[[a, b], [c, d]]`` (rows: group 1 / group 2; columns: feature present /
     absent).  Equals R ``fisher.test(matrix(c(a, b, c, d), 2, byrow = TRUE))``:
     ``p`` its two-sided p-value, ``odds_ratio`` its *conditional* maximum-likelihood
     estimate and ``ci`` its exact conditional interval.  ``sample_odds_ratio`` is the
     unconditional cross-product ``ad/(bc)`` (with Woolf's log CI), given as well
     because it is what most readers compute by hand.
+``fisher_exact_2xk(table) -> float``
+    Two-sided exact p-value of a 2 x k (or k x 2) table, R ``fisher.test(table)$p.value``
+    (full enumeration; refused as a :class:`~spinestats.errors.UsageError` beyond
+    ``MAX_EXACT_TABLES`` tables).
+``fisher_exact_p(table) -> float``
+    The p-value of a 2 x 2 (SciPy ``fisher_exact``, the same rule as R) or 2 x k table.
 ``r_uniroot(f, lower, upper, tol=EPS**0.25, maxiter=1000) -> float``
     R's ``uniroot`` (Brent's ``zeroin`` as in R's ``zeroin.c``).
 
@@ -44,20 +50,24 @@ Brent RP. Algorithms for Minimization without Derivatives. Prentice-Hall, 1973.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from collections.abc import Callable
 
 import numpy as np
 from scipy import stats
+from scipy.special import gammaln
 
 from spinestats.analysis.core.result import Result
-from spinestats.errors import DataError
+from spinestats.errors import DataError, UsageError
 
 EPS = float(np.finfo(float).eps)
+MAX_EXACT_TABLES = 2_000_000
+_R_REL_ERR = 1 + 1e-7  # fisher.test's tolerance for "as or less probable"
 
 
 @dataclasses.dataclass(frozen=True)
-class FisherTest(Result):
+class FisherTestResult(Result):
     """Fisher's exact test of a 2x2 table (see module docstring)."""
 
     table: tuple
@@ -68,6 +78,10 @@ class FisherTest(Result):
     sample_ci: tuple[float, float]
     conf_level: float
     odds_ratio_kind: str = "conditional MLE (R fisher.test)"
+
+
+#: the former name, kept as an alias
+FisherTest = FisherTestResult
 
 
 def r_uniroot(f: Callable[[float], float], lower: float, upper: float,
@@ -119,7 +133,7 @@ def r_uniroot(f: Callable[[float], float], lower: float, upper: float,
     return b
 
 
-def fisher_test(a: int, b: int, c: int, d: int, conf_level: float = 0.95) -> FisherTest:
+def fisher_test(a: int, b: int, c: int, d: int, conf_level: float = 0.95) -> FisherTestResult:
     """Fisher's exact test of ``[[a, b], [c, d]]`` as R ``fisher.test`` (see module docstring)."""
     cells = np.array([a, b, c, d], dtype=float)
     if np.any(cells < 0) or np.any(cells != np.round(cells)):
@@ -195,7 +209,54 @@ def fisher_test(a: int, b: int, c: int, d: int, conf_level: float = 0.95) -> Fis
         sci = (math.exp(math.log(sor) - half), math.exp(math.log(sor) + half))
     else:
         sor, sci = (a * d / (b * c) if b * c > 0 else math.nan), (math.nan, math.nan)
-    return FisherTest(
+    return FisherTestResult(
         table=(a, b, c, d), p=pval, odds_ratio=mle(), ci=(ncp_l(alpha), ncp_u(alpha)),
         sample_odds_ratio=sor, sample_ci=sci, conf_level=float(conf_level),
     )
+
+
+def _log_multi_hyper(first_row: np.ndarray, cols: np.ndarray, n: int, r1: int) -> float:
+    return float(np.sum(gammaln(cols + 1) - gammaln(first_row + 1) - gammaln(cols - first_row + 1))
+                 - (gammaln(n + 1) - gammaln(r1 + 1) - gammaln(n - r1 + 1)))
+
+
+def fisher_exact_2xk(table: np.ndarray) -> float:
+    """Two-sided exact p-value of a 2 x k (or k x 2) table, as R's ``fisher.test``.
+
+    Sums the probabilities of every table with the observed margins that is
+    no more probable than the observed one (relative tolerance 1e-7, as R).
+    """
+    t = np.asarray(table, dtype=np.int64)
+    if t.shape[0] != 2:
+        t = t.T
+    if t.shape[0] != 2:
+        raise UsageError(f"the exact test here needs two groups or two levels; got a {t.shape[0]} x {t.shape[1]} table.")
+    cols = t.sum(axis=0)
+    r1, n = int(t[0].sum()), int(t.sum())
+    count = int(np.prod(cols + 1))
+    if count > MAX_EXACT_TABLES:
+        raise UsageError(f"the exact test would enumerate {count} tables; use the chi-squared test for this variable.")
+    p_obs = np.exp(_log_multi_hyper(t[0], cols, n, r1))
+    total = 0.0
+    for first in itertools.product(*(range(c + 1) for c in cols)):
+        x = np.asarray(first)
+        if x.sum() != r1:
+            continue
+        p = np.exp(_log_multi_hyper(x, cols, n, r1))
+        if p <= p_obs * _R_REL_ERR:
+            total += p
+    return float(min(total, 1.0))
+
+
+def fisher_exact_p(table) -> float:
+    """Two-sided Fisher exact p-value of a 2 x 2 or 2 x k table, as R ``fisher.test``.
+
+    >>> round(fisher_exact_p([[3, 1], [1, 3]]), 6)   # R: fisher.test(matrix(c(3, 1, 1, 3), 2))$p.value
+    0.485714
+    >>> round(fisher_exact_p([[3, 1, 0], [0, 2, 4]]), 6)   # R: fisher.test(rbind(c(3, 1, 0), c(0, 2, 4)))$p.value
+    0.033333
+    """
+    t = np.asarray(table, dtype=np.int64)
+    if t.shape == (2, 2):
+        return float(stats.fisher_exact(t).pvalue)
+    return fisher_exact_2xk(t)

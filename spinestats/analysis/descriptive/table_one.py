@@ -12,46 +12,36 @@ made here can be checked against ``CreateTableOne``:
 * categorical: n (%) of the non-missing values; test ``chisq.test`` (Yates'
   continuity correction for 2 x 2 tables) or, for variables listed in
   ``exact``, ``fisher.test``;
-* SMD as ``tableone::ExtractSmd``: continuous
-  :math:`|\\bar x_1 - \\bar x_2| / \\sqrt{(s_1^2 + s_2^2)/2}`; categorical
-  (Yang & Dalton 2012) :math:`\\sqrt{(p_1-p_2)^T S^{-1} (p_1-p_2)}` with
-  :math:`p_g` the level proportions without the first level and
-  :math:`S = (S_1+S_2)/2`, :math:`S_g = \\mathrm{diag}(p_g) - p_g p_g^T`
-  (Moore-Penrose inverse, as ``MASS::ginv``); with more than two groups, the
-  mean of the pairwise SMDs.
+* SMD as ``tableone::ExtractSmd`` (:mod:`spinestats.analysis.descriptive.smd`:
+  continuous and Yang & Dalton categorical; with more than two groups, the
+  mean of the pairwise SMDs); Fisher's exact test of a 2 x k table from
+  :mod:`spinestats.analysis.descriptive.fisher_exact`.
 
 Missing values are left out of each variable's summary and counted in
 ``n_missing``; rows with a missing group are left out and counted in
 ``n_group_missing``; nothing is dropped silently.
 
-References
-----------
-Austin PC. Balance diagnostics for comparing the distribution of baseline
-covariates between treatment groups in propensity-score matched samples.
-Stat Med 2009;28:3083-3107. doi:10.1002/sim.3697
-
-Yang D, Dalton JE. A unified approach to measuring the effect size between
-two groups using SAS. SAS Global Forum 2012, paper 335-2012.
+References: see :mod:`spinestats.analysis.descriptive.smd`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.special import gammaln
 
+from spinestats.analysis.core.params import check_column, check_columns
 from spinestats.analysis.core.result import Result
+from spinestats.analysis.descriptive.fisher_exact import (  # noqa: F401 (fisher_exact_2xk: old import path)
+    fisher_exact_2xk,
+    fisher_exact_p,
+)
+from spinestats.analysis.descriptive.smd import smd_categorical, smd_continuous
 from spinestats.errors import DataError, UsageError
-
-MAX_EXACT_TABLES = 2_000_000
-_R_REL_ERR = 1 + 1e-7  # fisher.test's tolerance for "as or less probable"
-
 
 @dataclasses.dataclass(frozen=True)
 class VariableSummary(Result):
@@ -62,6 +52,13 @@ class VariableSummary(Result):
     and ``percent`` per level (categorical).
     """
 
+    _published_keys = {"p": "p_value"}  # results.json keeps its key
+
+    @property
+    def p_value(self) -> float | None:
+        """The former name of ``p`` (kept readable)."""
+        return self.p
+
     variable: str
     kind: str  # "continuous" or "categorical"
     nonnormal: bool
@@ -71,7 +68,7 @@ class VariableSummary(Result):
     test: str | None
     statistic: float | None
     df: float | None
-    p_value: float | None
+    p: float | None
     smd: float | None
 
 
@@ -94,65 +91,13 @@ class TableOneResult(Result):
             for g in self.groups:
                 s = v.stats[g]
                 base = {"variable": v.variable, "kind": v.kind, "group": g, "n": s["n"],
-                        "smd": v.smd, "test": v.test, "p_value": v.p_value}
+                        "smd": v.smd, "test": v.test, "p": v.p}
                 if v.kind == "continuous":
                     rows.append({**base, "level": None, **{k: s[k] for k in ("mean", "sd", "median", "q1", "q3")}})
                 else:
                     for lev in v.levels:
                         rows.append({**base, "level": lev, "count": s["counts"][lev], "percent": s["percent"][lev]})
         return pd.DataFrame(rows)
-
-
-def smd_continuous(means: Sequence[float], variances: Sequence[float]) -> float:
-    """Mean of the pairwise |m_i - m_j| / sqrt((v_i + v_j) / 2) (tableone)."""
-    out = [abs(means[i] - means[j]) / np.sqrt((variances[i] + variances[j]) / 2.0)
-           for i, j in itertools.combinations(range(len(means)), 2)]
-    return float(np.mean(out))
-
-
-def smd_categorical(proportions: Sequence[np.ndarray]) -> float:
-    """Mean of the pairwise Yang-Dalton SMDs of level proportions (first level dropped)."""
-    out = []
-    for i, j in itertools.combinations(range(len(proportions)), 2):
-        p1, p2 = np.asarray(proportions[i])[1:], np.asarray(proportions[j])[1:]
-        s = (np.diag(p1) - np.outer(p1, p1) + np.diag(p2) - np.outer(p2, p2)) / 2.0
-        d = p1 - p2
-        # MASS::ginv drops singular values below sqrt(eps) * largest
-        out.append(float(np.sqrt(max(d @ np.linalg.pinv(s, rcond=np.sqrt(np.finfo(float).eps)) @ d, 0.0))))
-    return float(np.mean(out))
-
-
-def _log_multi_hyper(first_row: np.ndarray, cols: np.ndarray, n: int, r1: int) -> float:
-    return float(np.sum(gammaln(cols + 1) - gammaln(first_row + 1) - gammaln(cols - first_row + 1))
-                 - (gammaln(n + 1) - gammaln(r1 + 1) - gammaln(n - r1 + 1)))
-
-
-def fisher_exact_2xk(table: np.ndarray) -> float:
-    """Two-sided exact p-value of a 2 x k (or k x 2) table, as R's ``fisher.test``.
-
-    Sums the probabilities of every table with the observed margins that is
-    no more probable than the observed one (relative tolerance 1e-7, as R).
-    """
-    t = np.asarray(table, dtype=np.int64)
-    if t.shape[0] != 2:
-        t = t.T
-    if t.shape[0] != 2:
-        raise UsageError(f"the exact test here needs two groups or two levels; got a {t.shape[0]} x {t.shape[1]} table.")
-    cols = t.sum(axis=0)
-    r1, n = int(t[0].sum()), int(t.sum())
-    count = int(np.prod(cols + 1))
-    if count > MAX_EXACT_TABLES:
-        raise UsageError(f"the exact test would enumerate {count} tables; use the chi-squared test for this variable.")
-    p_obs = np.exp(_log_multi_hyper(t[0], cols, n, r1))
-    total = 0.0
-    for x in itertools.product(*(range(c + 1) for c in cols)):
-        x = np.asarray(x)
-        if x.sum() != r1:
-            continue
-        p = np.exp(_log_multi_hyper(x, cols, n, r1))
-        if p <= p_obs * _R_REL_ERR:
-            total += p
-    return float(min(total, 1.0))
 
 
 def _levels(series: pd.Series) -> list:
@@ -193,9 +138,8 @@ def table_one(
     -------
     TableOneResult
     """
-    missing_cols = [c for c in [group, *variables] if c not in data.columns]
-    if missing_cols:
-        raise UsageError(f"table one: column(s) {', '.join(missing_cols)} not in the data; columns are {', '.join(map(str, data.columns))}.")
+    check_column(data, group, "group")
+    check_columns(data, list(variables), "variables")
     for opt, cols in (("nonnormal", nonnormal), ("exact", exact), ("categorical", categorical)):
         extra = [c for c in cols if c not in variables]
         if extra:
@@ -267,21 +211,18 @@ def table_one(
                 table = counts[:, counts.sum(axis=0) > 0]
                 if var in exact:
                     test = "Fisher's exact"
-                    if table.shape == (2, 2):
-                        p = float(stats.fisher_exact(table).pvalue)
-                    else:
-                        p = fisher_exact_2xk(table)
+                    p = fisher_exact_p(table)
                 else:
                     chi2, p, dof, expected = stats.chi2_contingency(table, correction=True)
                     test, statistic, p, dof = "chi-squared", float(chi2), float(p), float(dof)
                     if (expected < 5).any() and auto_exact:
                         test, statistic, dof = "Fisher's exact (expected counts < 5)", None, None
-                        p = float(stats.fisher_exact(table).pvalue) if table.shape == (2, 2) else fisher_exact_2xk(table)
+                        p = fisher_exact_p(table)
                     elif (expected < 5).any():
                         warnings.append(f"'{var}': expected counts below 5; consider exact: [{var}].")
         summaries.append(VariableSummary(
             variable=var, kind="categorical" if is_cat else "continuous", nonnormal=var in nonnormal,
-            levels=levels, stats=st, n_missing=miss, test=test, statistic=statistic, df=dof, p_value=p, smd=smd,
+            levels=levels, stats=st, n_missing=miss, test=test, statistic=statistic, df=dof, p=p, smd=smd,
         ))
     return TableOneResult(
         group=group, groups=tuple(labels), n={lab: int(m.sum()) for lab, m in zip(labels, masks)},

@@ -80,6 +80,7 @@ import math
 import numpy as np
 from scipy import optimize, stats
 
+from spinestats.analysis.core.params import conf_level_or_alias
 from spinestats.analysis.core.result import Result
 from spinestats.errors import UsageError
 
@@ -99,12 +100,15 @@ def _ceil(x: float) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class BudererResult(Result):
+
+    _published_keys = {"conf_level": "level"}  # results.json keeps its key
+
     sensitivity: float
     specificity: float
     prevalence: float
     precision: float
     error: str
-    level: float
+    conf_level: float
     n_sensitivity_exact: float
     n_specificity_exact: float
     n_sensitivity: int
@@ -116,7 +120,7 @@ class BudererResult(Result):
 
 def buderer(
     sensitivity: float, specificity: float, prevalence: float, precision: float, *,
-    error: str = "absolute", level: float = 0.95,
+    error: str = "absolute", conf_level: float = 0.95, level: float | None = None,
 ) -> BudererResult:
     """Sample size to estimate sensitivity and specificity to a CI half-width.
 
@@ -126,11 +130,12 @@ def buderer(
     prevalence : expected prevalence of the target condition in the sample.
     precision : CI half-width ``d`` (absolute, or relative to the expected
         value when ``error="relative"``).
-    level : confidence level.
+    conf_level : confidence level.  ``level=`` is an alias (the former name).
 
     ``n_sensitivity`` equals ``epi.ssdxsesp(test=Se, type="se", Py=π,
     epsilon=d, error=error)``, likewise ``n_specificity``; ``n`` is the larger.
     """
+    conf_level = conf_level_or_alias(conf_level, level)  # ``level``: the former name, an alias
     se = _check_prob("sensitivity", sensitivity)
     sp = _check_prob("specificity", specificity)
     pv = _check_prob("prevalence", prevalence)
@@ -139,22 +144,25 @@ def buderer(
         raise UsageError(f"--precision must be > 0; got {precision}.")
     if error not in ("absolute", "relative"):
         raise UsageError(f"error must be 'absolute' or 'relative'; got {error!r}.")
-    z = stats.norm.ppf(1 - (1 - level) / 2)
+    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
     d_se = d if error == "absolute" else pv * d  # epiR: epsilon.a <- Py * epsilon for "relative"
     d_sp = d_se
     n_se = z**2 * se * (1 - se) / (d_se**2 * pv)
     n_sp = z**2 * sp * (1 - sp) / (d_sp**2 * (1 - pv))
     a, b = _ceil(n_se), _ceil(n_sp)
     n = max(a, b)
-    return BudererResult(se, sp, pv, d, error, level, float(n_se), float(n_sp), a, b, n, _ceil(n * pv))
+    return BudererResult(se, sp, pv, d, error, conf_level, float(n_se), float(n_sp), a, b, n, _ceil(n * pv))
 
 
 @dataclasses.dataclass(frozen=True)
 class AUCPrecisionResult(Result):
+
+    _published_keys = {"conf_level": "level"}  # results.json keeps its key
+
     auc: float
     prevalence: float
     precision: float
-    level: float
+    conf_level: float
     n_exact: float
     n: int
     n_cases: int
@@ -172,18 +180,19 @@ def hanley_mcneil_se(auc: float, n_cases: float, n_controls: float) -> float:
     return float(np.sqrt(var))
 
 
-def auc_precision(auc: float, prevalence: float, precision: float, *, level: float = 0.95) -> AUCPrecisionResult:
+def auc_precision(auc: float, prevalence: float, precision: float, *, conf_level: float = 0.95, level: float | None = None) -> AUCPrecisionResult:
     """Total sample size for a Wald CI of the AUC of half-width ``precision``.
 
     Solves ``z · SE_HM(A; nπ, n(1-π)) = d`` for real ``n`` and rounds up;
     ``n_cases = ⌈nπ⌉``, ``n_controls = ⌈n(1-π)⌉``.
     """
+    conf_level = conf_level_or_alias(conf_level, level)  # ``level``: the former name, an alias
     a = _check_prob("auc", auc)
     pv = _check_prob("prevalence", prevalence)
     d = float(precision)
     if not 0 < d < 0.5:
         raise UsageError(f"--precision must be between 0 and 0.5; got {precision}.")
-    z = stats.norm.ppf(1 - (1 - level) / 2)
+    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
 
     def gap(n: float) -> float:
         return z * hanley_mcneil_se(a, n * pv, n * (1 - pv)) - d
@@ -197,7 +206,7 @@ def auc_precision(auc: float, prevalence: float, precision: float, *, level: flo
             hi *= 2
         n_exact = optimize.brentq(gap, lo, hi, xtol=1e-12, rtol=1e-14)
     n = _ceil(n_exact)
-    return AUCPrecisionResult(a, pv, d, level, float(n_exact), n, _ceil(n * pv), _ceil(n * (1 - pv)),
+    return AUCPrecisionResult(a, pv, d, conf_level, float(n_exact), n, _ceil(n * pv), _ceil(n * (1 - pv)),
                               hanley_mcneil_se(a, n * pv, n * (1 - pv)))
 
 
@@ -387,7 +396,7 @@ def riley_binary(
 
 
 @dataclasses.dataclass(frozen=True)
-class ExactBinomialSize(Result):
+class ExactBinomialSizeResult(Result):
     """Trials needed for an exact one-sided binomial test (one success criterion).
 
     ``n`` is saw-tooth safe (every larger ``n`` has the power too);
@@ -407,6 +416,10 @@ class ExactBinomialSize(Result):
     actual_power: float
     actual_alpha: float
     method: str = "exact one-sided binomial test (Flahault 2005; saw-tooth safe as Chu & Cole 2007)"
+
+
+#: the former name, kept as an alias
+ExactBinomialSize = ExactBinomialSizeResult
 
 
 def exact_binomial_power(n, expected: float, null: float, alpha: float = 0.05, alternative: str = "greater"):
@@ -429,7 +442,7 @@ def exact_binomial_power(n, expected: float, null: float, alpha: float = 0.05, a
 
 
 def exact_binomial_size(expected: float, null: float, *, alpha: float = 0.05, power: float = 0.8,
-                        alternative: str = "greater", nmax: int = 10_000) -> ExactBinomialSize:
+                        alternative: str = "greater", nmax: int = 10_000) -> ExactBinomialSizeResult:
     """Smallest saw-tooth-safe ``n`` for the exact one-sided test of ``null`` at ``expected``.
 
     Parameters
@@ -460,11 +473,11 @@ def exact_binomial_size(expected: float, null: float, *, alpha: float = 0.05, po
     bad = np.flatnonzero(~ok)
     safe = int(ns[bad[-1] + 1]) if bad.size else 1
     pw_n, a_n, k_n = exact_binomial_power(safe, p1, p0, a, alternative)
-    return ExactBinomialSize(p1, p0, alternative, a, target, safe, first, int(k_n), float(pw_n), float(a_n))
+    return ExactBinomialSizeResult(p1, p0, alternative, a, target, safe, first, int(k_n), float(pw_n), float(a_n))
 
 
 @dataclasses.dataclass(frozen=True)
-class CriteriaSize(Result):
+class CriteriaSizeResult(Result):
     """Patients needed for prespecified sensitivity/specificity criteria at a prevalence."""
 
     prevalence: float
@@ -480,8 +493,12 @@ class CriteriaSize(Result):
     method: str = "Flahault 2005 exact binomial, saw-tooth safe; total = max(cases / prevalence, non-cases / (1 - prevalence))"
 
 
+#: the former name, kept as an alias
+CriteriaSize = CriteriaSizeResult
+
+
 def criteria_size(criteria: dict, prevalence: float, *, alpha: float = 0.05, power: float = 0.8,
-                  multiplicity: str = "all", nmax: int = 10_000) -> CriteriaSize:
+                  multiplicity: str = "all", nmax: int = 10_000) -> CriteriaSizeResult:
     """Patients needed so that each criterion's exact test has the power.
 
     ``criteria`` maps ``sensitivity``/``specificity`` to a mapping with
@@ -513,5 +530,5 @@ def criteria_size(criteria: dict, prevalence: float, *, alpha: float = 0.05, pow
         else:
             n_non = r.n
     total = max(_ceil(n_cases / pv) if n_cases else 0, _ceil(n_non / (1 - pv)) if n_non else 0)
-    return CriteriaSize(pv, float(alpha), float(a_test), float(power), multiplicity, tuple(results), tuple(measures),
+    return CriteriaSizeResult(pv, float(alpha), float(a_test), float(power), multiplicity, tuple(results), tuple(measures),
                         n_cases, n_non, total)

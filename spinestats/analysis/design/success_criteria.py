@@ -53,11 +53,11 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from scipy import stats
 from scipy.special import expit, logit
 
+from spinestats.analysis.core.multiplicity import holm
 from spinestats.analysis.core.result import Result
 from spinestats.errors import DataError, UsageError
 
@@ -166,21 +166,6 @@ def pooled_criterion(estimate_logit: float, se_logit: float, k: int, *, null: fl
     name = "REML random-effects, Wald z" if test == "z" else "REML random-effects, Knapp-Hartung t"
     return CriterionResult(measure=measure, null=p0, alternative=alt, estimate=float(expit(mu)), bound=bound, p=p,
                            met=bool(p < a), method=name, alpha=a, p_adjusted=p, k=int(k))
-
-
-def holm(p: Sequence[float]) -> np.ndarray:
-    """Holm step-down adjusted p-values (R ``p.adjust(p, "holm")``).
-
-    TODO(merge): the project is gathering Holm in one shared place
-    (analysis/core/); call that one when it lands.
-    """
-    p = np.asarray(p, dtype=float)
-    m = len(p)
-    order = np.argsort(p, kind="stable")
-    adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
-    out = np.empty(m)
-    out[order] = adj
-    return out
 
 
 def evaluate_criteria(results: Sequence[CriterionResult], *, multiplicity: str = "all",

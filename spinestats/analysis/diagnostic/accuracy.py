@@ -3,13 +3,13 @@
 Public functions
 ----------------
 ``accuracy_from_counts(tp, fp, tn, fn, *, cutoff=None, method="exact", conf_level=0.95,
-prevalence=None) -> AccuracyTable``
+prevalence=None) -> AccuracyTableResult``
     Counts may be scalars or arrays (one 2x2 table per cutoff).
 ``accuracy_at_cutoff(data, *, score, truth, positive, cutoff, method="exact",
-conf_level=0.95, prevalence=None) -> AccuracyTable``
+conf_level=0.95, prevalence=None) -> AccuracyTableResult``
     From a DataFrame; a patient is test-positive when ``score >= cutoff`` (``cutoff``
     may be a list).  Missing rows are excluded and recorded (``flow``).
-``accuracy_from_roc(roc, *, method="exact", conf_level=0.95, prevalence=None) -> AccuracyTable``
+``accuracy_from_roc(roc, *, method="exact", conf_level=0.95, prevalence=None) -> AccuracyTableResult``
     Every operating point of a :class:`~spinestats.analysis.diagnostic.roc.RocCurve`
     (one row per observed level: "positive when score >= level").
 
@@ -68,7 +68,7 @@ CI_MEASURES = ("sensitivity", "specificity", "ppv", "npv", "accuracy", "prevalen
 
 
 @dataclasses.dataclass(frozen=True)
-class AccuracyTable(Result):
+class AccuracyTableResult(Result):
     """Accuracy measures, one row per cutoff (see module docstring for formulas).
 
     Attributes
@@ -120,6 +120,10 @@ class AccuracyTable(Result):
         }
 
 
+#: the former name, kept as an alias
+AccuracyTable = AccuracyTableResult
+
+
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         r = num / den
@@ -144,7 +148,7 @@ def accuracy_from_counts(
     method: str = "exact",
     conf_level: float = 0.95,
     prevalence: float | None = None,
-) -> AccuracyTable:
+) -> AccuracyTableResult:
     """Accuracy measures with CIs from 2x2 counts (scalars or arrays, one table per cutoff).
 
     Parameters
@@ -201,7 +205,7 @@ def accuracy_from_counts(
         pi = float(prevalence)
         tab["ppv_at_prevalence"] = _ratio(se * pi, se * pi + (1 - sp) * (1 - pi))
         tab["npv_at_prevalence"] = _ratio(sp * (1 - pi), sp * (1 - pi) + (1 - se) * pi)
-    return AccuracyTable(
+    return AccuracyTableResult(
         table=pd.DataFrame(tab),
         method=method,
         conf_level=float(conf_level),
@@ -211,7 +215,7 @@ def accuracy_from_counts(
 
 def accuracy_from_roc(
     roc: RocCurve, *, method: str = "exact", conf_level: float = 0.95, prevalence: float | None = None
-) -> AccuracyTable:
+) -> AccuracyTableResult:
     """Accuracy at every observed level of a ROC curve ("positive when score >= level").
 
     The all-negative point (``cutoff = +inf``) is left out: it is no usable cutoff.
@@ -234,7 +238,7 @@ def accuracy_at_cutoff(
     conf_level: float = 0.95,
     prevalence: float | None = None,
     min_per_class: int = 10,
-) -> AccuracyTable:
+) -> AccuracyTableResult:
     """Accuracy of ``score >= cutoff`` against the reference column of ``data``.
 
     Parameters

@@ -3,8 +3,8 @@
 Public functions
 ----------------
 ``bootstrap_auc(score, truth, *, B=2000, seed=20160501, conf_level=0.95, specificities=None,
-workers=1, scheduler=None) -> AucBootstrap``
-``bootstrap_auc_from_counts(levels, n_pos, n_neg, *, B=2000, ...) -> AucBootstrap``
+workers=1, scheduler=None) -> AucBootstrapResult``
+``bootstrap_auc_from_counts(levels, n_pos, n_neg, *, B=2000, ...) -> AucBootstrapResult``
     Identical results for per-patient arrays and their counts per level (the
     resampling works on the counts: see :mod:`spinestats.analysis.diagnostic.count_bootstrap`).
 
@@ -51,7 +51,7 @@ DEFAULT_SPECIFICITIES = np.round(np.linspace(0.0, 1.0, 51), 10)
 
 
 @dataclasses.dataclass(frozen=True)
-class AucBootstrap(Result):
+class AucBootstrapResult(Result):
     """Bootstrap AUC CI and ROC band.
 
     Attributes
@@ -86,6 +86,10 @@ class AucBootstrap(Result):
                              "sensitivity_median": self.se_median, "sensitivity_upper": self.se_upper})
 
 
+#: the former name, kept as an alias
+AucBootstrap = AucBootstrapResult
+
+
 def _batch(seeds, n_pos, n_neg, grid):
     P, Q = draw_multinomial_counts(seeds, n_pos, n_neg)
     se, sp = roc_points(P, Q)
@@ -94,7 +98,7 @@ def _batch(seeds, n_pos, n_neg, grid):
 
 def bootstrap_auc_from_counts(levels, n_pos, n_neg, *, B: int = 2000, seed: int = DEFAULT_SEED,
                               conf_level: float = 0.95, specificities=None, workers: int = 1,
-                              scheduler: str | None = None) -> AucBootstrap:
+                              scheduler: str | None = None) -> AucBootstrapResult:
     """Stratified bootstrap AUC CI and ROC band from whole counts per score level."""
     if B < 2:
         raise UsageError(f"the number of bootstrap replicates must be >= 2, got {B}.")
@@ -112,13 +116,13 @@ def bootstrap_auc_from_counts(levels, n_pos, n_neg, *, B: int = 2000, seed: int 
     a = (1 - conf_level) / 2
     lo, hi = np.quantile(aucs, [a, 1 - a])
     q = np.quantile(band, [a, 0.5, 1 - a], axis=0)
-    return AucBootstrap(auc=roc.auc, ci=(float(lo), float(hi)), B=int(B), seed=int(seed),
+    return AucBootstrapResult(auc=roc.auc, ci=(float(lo), float(hi)), B=int(B), seed=int(seed),
                         conf_level=float(conf_level), specificities=grid, se_lower=q[0], se_median=q[1],
                         se_upper=q[2], replicate_auc=aucs)
 
 
 def bootstrap_auc(score, truth, *, B: int = 2000, seed: int = DEFAULT_SEED, conf_level: float = 0.95,
-                  specificities=None, workers: int = 1, scheduler: str | None = None) -> AucBootstrap:
+                  specificities=None, workers: int = 1, scheduler: str | None = None) -> AucBootstrapResult:
     """Stratified bootstrap CI of the AUC of per-patient scores (see module docstring).
 
     Parameters

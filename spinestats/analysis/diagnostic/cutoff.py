@@ -3,7 +3,7 @@
 Public functions
 ----------------
 ``optimal_cutoff(roc, method="youden", *, cost=1.0, prevalence=0.5, min_sensitivity=None,
-min_specificity=None) -> OptimalCutoff``
+min_specificity=None) -> OptimalCutoffResult``
     ``roc`` is a :class:`~spinestats.analysis.diagnostic.roc.RocCurve` (from per-patient
     scores or from counts).  ``method`` is one of ``"youden"``,
     ``"closest_topleft"``, ``"min_sensitivity"``, ``"min_specificity"``.
@@ -54,7 +54,7 @@ TIE_TOL = 1e-12
 
 
 @dataclasses.dataclass(frozen=True)
-class OptimalCutoff(Result):
+class OptimalCutoffResult(Result):
     """The optimal cutoff(s) of a ROC curve.
 
     Attributes
@@ -87,6 +87,10 @@ class OptimalCutoff(Result):
                 "criterion": self.criterion,
             }
         )
+
+
+#: the former name, kept as an alias
+OptimalCutoff = OptimalCutoffResult
 
 
 def weight_ratio(cost: float = 1.0, prevalence: float = 0.5) -> float:
@@ -143,7 +147,7 @@ def optimal_cutoff(
     prevalence: float = 0.5,
     min_sensitivity: float | None = None,
     min_specificity: float | None = None,
-) -> OptimalCutoff:
+) -> OptimalCutoffResult:
     """Optimal cutoff(s) of ``roc`` by the chosen criterion (see module docstring).
 
     Parameters
@@ -167,7 +171,7 @@ def optimal_cutoff(
     value = float(crit[idx].max())
     if method == "closest_topleft":
         value = -value
-    return OptimalCutoff(
+    return OptimalCutoffResult(
         method=method,
         cutoff=tuple(float(c) for c in roc.cutoffs[idx]),
         threshold=tuple(float(c) for c in roc.thresholds[idx]),

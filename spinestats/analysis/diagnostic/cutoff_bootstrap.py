@@ -4,11 +4,11 @@ Public functions
 ----------------
 ``bootstrap_cutoff(score, truth, *, B=2000, seed=20160501, method="youden", cost=1.0,
 prevalence=0.5, min_sensitivity=None, min_specificity=None, oob=True, workers=1,
-scheduler=None) -> CutoffBootstrap``
+scheduler=None) -> CutoffBootstrapResult``
     Per-patient arrays.  With ``oob=True`` patients are resampled by index so the
     out-of-bag patients are known; with ``oob=False`` the (faster) multinomial
     counts of :func:`bootstrap_cutoff_from_counts` are used.
-``bootstrap_cutoff_from_counts(levels, n_pos, n_neg, *, B=2000, seed=20160501, ...) -> CutoffBootstrap``
+``bootstrap_cutoff_from_counts(levels, n_pos, n_neg, *, B=2000, seed=20160501, ...) -> CutoffBootstrapResult``
     Counts per score level (integer counts); in-bag statistics only (no out-of-bag).
 
 What is computed (replicate ``b = 1..B``, stratified: positives and negatives resampled separately)
@@ -67,7 +67,7 @@ DEFAULT_SEED = 20160501
 
 
 @dataclasses.dataclass(frozen=True)
-class CutoffBootstrap(Result):
+class CutoffBootstrapResult(Result):
     """Bootstrap distribution and validation of a chosen cutoff.
 
     Attributes
@@ -146,6 +146,10 @@ class CutoffBootstrap(Result):
         return out
 
 
+#: the former name, kept as an alias
+CutoffBootstrap = CutoffBootstrapResult
+
+
 def _batch(seeds, mode: str, data: tuple, rule: dict) -> list[tuple]:
     """One batch of replicates -> per-replicate tuples (vectorised inside the batch)."""
     if mode == "counts":
@@ -177,7 +181,7 @@ def _mean_finite_cutoff(w: np.ndarray, cutoffs: np.ndarray) -> np.ndarray:
 
 
 def _run(roc: RocCurve, mode: str, data: tuple, *, B: int, seed: int, method: str, cost: float, prevalence: float,
-         min_sensitivity, min_specificity, workers: int, scheduler) -> CutoffBootstrap:
+         min_sensitivity, min_specificity, workers: int, scheduler) -> CutoffBootstrapResult:
     if B < 1:
         raise UsageError(f"the number of bootstrap replicates must be >= 1, got {B}.")
     r = weight_ratio(cost, prevalence)
@@ -204,7 +208,7 @@ def _run(roc: RocCurve, mode: str, data: tuple, *, B: int, seed: int, method: st
     j_app = float(apparent.sensitivity[0] + apparent.specificity[0] - 1)
     opt_j = float(np.mean(j_boot - j_orig))
     opt_auc = float(np.mean(auc_b) - roc.auc)
-    return CutoffBootstrap(
+    return CutoffBootstrapResult(
         method=method, B=int(B), seed=int(seed), cutoffs=roc.cutoffs, frequency=w.mean(axis=0),
         apparent_cutoff=apparent.cutoff, n_tied_replicates=int(np.sum((w > 0).sum(axis=1) > 1)),
         inbag_sensitivity=inbag_se, inbag_specificity=inbag_sp, oob_sensitivity=oob_se, oob_specificity=oob_sp,
@@ -217,7 +221,7 @@ def _run(roc: RocCurve, mode: str, data: tuple, *, B: int, seed: int, method: st
 def bootstrap_cutoff_from_counts(levels, n_pos, n_neg, *, B: int = 2000, seed: int = DEFAULT_SEED,
                                  method: str = "youden", cost: float = 1.0, prevalence: float = 0.5,
                                  min_sensitivity: float | None = None, min_specificity: float | None = None,
-                                 workers: int = 1, scheduler: str | None = None) -> CutoffBootstrap:
+                                 workers: int = 1, scheduler: str | None = None) -> CutoffBootstrapResult:
     """Bootstrap validation from counts per score level (multinomial resampling; no out-of-bag).
 
     Parameters are as :func:`bootstrap_cutoff`; ``n_pos``/``n_neg`` must be whole counts.
@@ -233,7 +237,7 @@ def bootstrap_cutoff_from_counts(levels, n_pos, n_neg, *, B: int = 2000, seed: i
 def bootstrap_cutoff(score, truth, *, B: int = 2000, seed: int = DEFAULT_SEED, method: str = "youden",
                      cost: float = 1.0, prevalence: float = 0.5, min_sensitivity: float | None = None,
                      min_specificity: float | None = None, oob: bool = True, workers: int = 1,
-                     scheduler: str | None = None) -> CutoffBootstrap:
+                     scheduler: str | None = None) -> CutoffBootstrapResult:
     """Stratified bootstrap validation of the cutoff chosen by ``method`` (see module docstring).
 
     Parameters

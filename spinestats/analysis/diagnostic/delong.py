@@ -2,16 +2,16 @@
 
 Public functions
 ----------------
-``delong_auc(score, truth, weights=None, conf_level=0.95) -> DelongAuc``
+``delong_auc(score, truth, weights=None, conf_level=0.95) -> DelongAucResult``
     AUC with DeLong variance and CI (pROC ``ci.auc(method = "delong")``).
-``delong_from_counts(levels, n_pos, n_neg, conf_level=0.95) -> DelongAuc``
+``delong_from_counts(levels, n_pos, n_neg, conf_level=0.95) -> DelongAucResult``
     The same from counts per score level (identical numbers).
-``delong_from_roc(roc, conf_level=0.95) -> DelongAuc``
+``delong_from_roc(roc, conf_level=0.95) -> DelongAucResult``
     The same from a :class:`~spinestats.analysis.diagnostic.roc.RocCurve`.
-``delong_paired(score1, score2, truth, conf_level=0.95) -> DelongPaired``
+``delong_paired(score1, score2, truth, conf_level=0.95) -> DelongPairedResult``
     Two correlated AUCs on the same patients: pROC
     ``roc.test(roc1, roc2, method = "delong", paired = TRUE)`` (z, p, CI of the difference).
-``delong_unpaired(roc1, roc2, conf_level=0.95) -> DelongUnpaired``
+``delong_unpaired(roc1, roc2, conf_level=0.95) -> DelongUnpairedResult``
     Two independent cohorts: pROC ``roc.test(..., paired = FALSE)`` (statistic D,
     Welch-type degrees of freedom, p from the t distribution, as pROC).
 
@@ -64,7 +64,7 @@ from spinestats.errors import DataError
 
 
 @dataclasses.dataclass(frozen=True)
-class DelongAuc(Result):
+class DelongAucResult(Result):
     """AUC with DeLong variance and CI."""
 
     auc: float
@@ -76,8 +76,12 @@ class DelongAuc(Result):
     n_negative: float
 
 
+#: the former name, kept as an alias
+DelongAuc = DelongAucResult
+
+
 @dataclasses.dataclass(frozen=True)
-class DelongPaired(Result):
+class DelongPairedResult(Result):
     """Paired DeLong test of two correlated AUCs (pROC ``roc.test(paired=TRUE)``)."""
 
     auc1: float
@@ -92,8 +96,12 @@ class DelongPaired(Result):
     n_negative: int
 
 
+#: the former name, kept as an alias
+DelongPaired = DelongPairedResult
+
+
 @dataclasses.dataclass(frozen=True)
-class DelongUnpaired(Result):
+class DelongUnpairedResult(Result):
     """Unpaired DeLong test of two AUCs from independent samples (pROC's D statistic)."""
 
     auc1: float
@@ -104,6 +112,10 @@ class DelongUnpaired(Result):
     df: float
     p: float
     conf_level: float
+
+
+#: the former name, kept as an alias
+DelongUnpaired = DelongUnpairedResult
 
 
 def level_placements(roc: RocCurve) -> tuple[np.ndarray, np.ndarray]:
@@ -133,14 +145,14 @@ def delong_variance(roc: RocCurve) -> float:
     return s10 / m + s01 / n
 
 
-def delong_from_roc(roc: RocCurve, conf_level: float = 0.95) -> DelongAuc:
+def delong_from_roc(roc: RocCurve, conf_level: float = 0.95) -> DelongAucResult:
     """AUC, DeLong variance and CI from a ROC curve (see module docstring)."""
     z = _zcrit(conf_level)
     var = delong_variance(roc)
     se = float(np.sqrt(var))
     # truncated to [0, 1] as pROC; NaN (a class with < 2 patients) stays NaN
     lo, hi = (float(v) for v in np.clip([roc.auc - z * se, roc.auc + z * se], 0.0, 1.0))
-    return DelongAuc(
+    return DelongAucResult(
         auc=roc.auc,
         variance=var,
         se=se,
@@ -151,12 +163,12 @@ def delong_from_roc(roc: RocCurve, conf_level: float = 0.95) -> DelongAuc:
     )
 
 
-def delong_from_counts(levels, n_pos, n_neg, conf_level: float = 0.95) -> DelongAuc:
+def delong_from_counts(levels, n_pos, n_neg, conf_level: float = 0.95) -> DelongAucResult:
     """AUC with DeLong CI from counts per score level (frequency weights allowed)."""
     return delong_from_roc(roc_from_counts(levels, n_pos, n_neg), conf_level)
 
 
-def delong_auc(score, truth, weights=None, conf_level: float = 0.95) -> DelongAuc:
+def delong_auc(score, truth, weights=None, conf_level: float = 0.95) -> DelongAucResult:
     """AUC with DeLong CI of per-patient scores (pROC ``ci.auc(method="delong")``).
 
     Parameters
@@ -178,7 +190,7 @@ def _patient_placements(score: np.ndarray, truth: np.ndarray) -> tuple[float, np
     return roc.auc, v10[inv[truth]], v01[inv[~truth]]
 
 
-def delong_paired(score1, score2, truth, conf_level: float = 0.95) -> DelongPaired:
+def delong_paired(score1, score2, truth, conf_level: float = 0.95) -> DelongPairedResult:
     """Paired DeLong test of two scores measured on the same patients.
 
     Equals pROC ``roc.test(roc(truth, score1), roc(truth, score2), method = "delong",
@@ -212,13 +224,13 @@ def delong_paired(score1, score2, truth, conf_level: float = 0.95) -> DelongPair
         z = d / se
     p = float(2 * stats.norm.sf(abs(z)))
     zc = _zcrit(conf_level)
-    return DelongPaired(
+    return DelongPairedResult(
         auc1=a1, auc2=a2, auc_difference=d, se=se, z=float(z), p=p,
         ci=(d - zc * se, d + zc * se), conf_level=float(conf_level), n_positive=m, n_negative=n,
     )
 
 
-def delong_unpaired(roc1: RocCurve, roc2: RocCurve, conf_level: float = 0.95) -> DelongUnpaired:
+def delong_unpaired(roc1: RocCurve, roc2: RocCurve, conf_level: float = 0.95) -> DelongUnpairedResult:
     """Unpaired DeLong test of two AUCs from independent cohorts.
 
     As pROC ``roc.test(roc1, roc2, method = "delong", paired = FALSE)``:
@@ -235,7 +247,7 @@ def delong_unpaired(roc1: RocCurve, roc2: RocCurve, conf_level: float = 0.95) ->
     n2 = roc2.n_positive + roc2.n_negative
     df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
     p = float(2 * stats.t.sf(abs(stat), df))
-    return DelongUnpaired(
+    return DelongUnpairedResult(
         auc1=roc1.auc, auc2=roc2.auc, auc_difference=d, se=se, statistic=float(stat),
         df=float(df), p=p, conf_level=float(conf_level),
     )

@@ -2,7 +2,7 @@
 
 Public functions
 ----------------
-``compare_features(features, truth, *, labels=None, conf_level=0.95) -> FeatureComparison``
+``compare_features(features, truth, *, labels=None, conf_level=0.95) -> FeatureComparisonResult``
     ``features``: DataFrame of binary (boolean) features, one column per feature;
     ``truth``: boolean array/Series, True = positive class (e.g. malignant).
     For each feature: the number with the feature among positives and among
@@ -30,7 +30,7 @@ from spinestats.errors import DataError
 
 
 @dataclasses.dataclass(frozen=True)
-class FeatureComparison(Result):
+class FeatureComparisonResult(Result):
     """One row per feature (see module docstring); ``table`` is the tidy DataFrame."""
 
     table: pd.DataFrame
@@ -48,8 +48,12 @@ class FeatureComparison(Result):
         }
 
 
+#: the former name, kept as an alias
+FeatureComparison = FeatureComparisonResult
+
+
 def compare_features(features: pd.DataFrame, truth, *, labels: dict | None = None,
-                     conf_level: float = 0.95) -> FeatureComparison:
+                     conf_level: float = 0.95) -> FeatureComparisonResult:
     """Counts, Fisher's exact p and odds ratios per binary feature (see module docstring).
 
     Parameters
@@ -94,4 +98,4 @@ def compare_features(features: pd.DataFrame, truth, *, labels: dict | None = Non
             "sample_odds_ratio_lower": ft.sample_ci[0],
             "sample_odds_ratio_upper": ft.sample_ci[1],
         })
-    return FeatureComparison(table=pd.DataFrame(rows), conf_level=float(conf_level))
+    return FeatureComparisonResult(table=pd.DataFrame(rows), conf_level=float(conf_level))

@@ -2,10 +2,10 @@
 
 Public functions
 ----------------
-``roc_curve(score, truth, weights=None) -> RocCurve``
+``roc_curve(score, truth, weights=None) -> RocCurveResult``
     Per-patient arrays: numeric ``score`` (higher = more likely positive),
     boolean ``truth`` (True = positive class), optional frequency ``weights``.
-``roc_from_counts(levels, n_pos, n_neg) -> RocCurve``
+``roc_from_counts(levels, n_pos, n_neg) -> RocCurveResult``
     A table of counts: for each distinct score value, how many positive and
     how many negative patients have it.  Counts may be non-integer frequency
     weights.  ``roc_curve`` reduces its input to this table, so both give
@@ -44,6 +44,8 @@ characteristic (ROC) curve. Radiology 1982;143:29-36. doi:10.1148/radiology.143.
 
 from __future__ import annotations
 
+from typing import Any
+
 import dataclasses
 
 import numpy as np
@@ -55,7 +57,7 @@ from spinestats.errors import DataError, UsageError
 
 
 @dataclasses.dataclass(frozen=True)
-class RocCurve(Result):
+class RocCurveResult(Result):
     """An empirical ROC curve.
 
     Attributes
@@ -80,6 +82,12 @@ class RocCurve(Result):
     n_positive: float
     n_negative: float
 
+    def plot(self, ax: Any = None) -> Any:
+        """The ROC curve with its AUC, as the diagnostic report draws it; returns the matplotlib ``Figure``."""
+        from spinestats.reports.result_plots import plot_roc  # presentation hook, loaded on use
+
+        return plot_roc(self, ax=ax)
+
     def to_frame(self) -> pd.DataFrame:
         """One row per operating point: cutoff, threshold, tp, fp, tn, fn, sensitivity, specificity."""
         tp = np.concatenate([np.cumsum(self.n_pos[::-1])[::-1], [0.0]])
@@ -98,13 +106,17 @@ class RocCurve(Result):
         )
 
 
+#: the former name, kept as an alias
+RocCurve = RocCurveResult
+
+
 def midpoint_thresholds(levels: np.ndarray) -> np.ndarray:
     """pROC's thresholds: ``-inf``, midpoints of consecutive levels, ``+inf``."""
     lv = np.asarray(levels, dtype=float)
     return np.concatenate([[-np.inf], (lv[:-1] + lv[1:]) / 2.0, [np.inf]])
 
 
-def roc_from_counts(levels, n_pos, n_neg) -> RocCurve:
+def roc_from_counts(levels, n_pos, n_neg) -> RocCurveResult:
     """ROC curve from counts per score level (see module docstring).
 
     Parameters
@@ -144,7 +156,7 @@ def roc_from_counts(levels, n_pos, n_neg) -> RocCurve:
     fp = np.concatenate([np.cumsum(q[::-1])[::-1], [0.0]])
     q_below = np.concatenate([[0.0], np.cumsum(q)[:-1]])
     auc = float(np.sum(p * (q_below + 0.5 * q)) / (P * N))
-    return RocCurve(
+    return RocCurveResult(
         levels=uniq,
         n_pos=p,
         n_neg=q,
@@ -181,7 +193,7 @@ def score_counts(score, truth, weights=None) -> tuple[np.ndarray, np.ndarray, np
     return ss[start], n_pos, n_neg
 
 
-def roc_curve(score, truth, weights=None) -> RocCurve:
+def roc_curve(score, truth, weights=None) -> RocCurveResult:
     """Empirical ROC curve of per-patient scores.
 
     Parameters

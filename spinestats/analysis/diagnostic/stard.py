@@ -37,7 +37,7 @@ AUTHOR_ITEMS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10a", "10b", "11",
 
 
 @dataclasses.dataclass(frozen=True)
-class StardChecklist(Result):
+class StardChecklistResult(Result):
     """Filled STARD items (``items``) and those left to the authors."""
 
     items: tuple[dict, ...]
@@ -45,6 +45,10 @@ class StardChecklist(Result):
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([{k: v for k, v in i.items() if k != "numbers"} for i in self.items])
+
+
+#: the former name, kept as an alias
+StardChecklist = StardChecklistResult
 
 
 def stard_items(
@@ -60,7 +64,7 @@ def stard_items(
     histology: Mapping[str, Mapping[str, int]] | None = None,
     intended_n: int | None = None,
     conf_level: float = 0.95,
-) -> StardChecklist:
+) -> StardChecklistResult:
     """Fill the STARD items the data can fill (see module docstring).
 
     Parameters
@@ -113,4 +117,4 @@ def stard_items(
                   "text": f"Sensitivity {se['estimate']:.3f} ({pct}% CI {se['ci'][0]:.3f}-{se['ci'][1]:.3f}); "
                           f"specificity {sp['estimate']:.3f} ({pct}% CI {sp['ci'][0]:.3f}-{sp['ci'][1]:.3f}).",
                   "numbers": {"sensitivity": dict(se), "specificity": dict(sp)}})
-    return StardChecklist(items=tuple(items), to_be_completed=AUTHOR_ITEMS)
+    return StardChecklistResult(items=tuple(items), to_be_completed=AUTHOR_ITEMS)

@@ -48,7 +48,7 @@ RIDGE = 1e-5
 
 
 @dataclasses.dataclass(frozen=True)
-class Imputations(Result):
+class ImputationsResult(Result):
     """``m`` completed copies of the imputed columns.
 
     ``completed`` has shape (m, n_rows, n_columns) in the order of
@@ -73,6 +73,10 @@ class Imputations(Result):
     def to_dict(self) -> dict:
         return {"columns": list(self.columns), "n_missing": self.n_missing, "m": self.m, "maxit": self.maxit,
                 "method": self.method, "seed": self.seed}
+
+
+#: the former name, kept as an alias
+Imputations = ImputationsResult
 
 
 def _draw(X: np.ndarray, y: np.ndarray, rng: np.random.Generator):
@@ -133,7 +137,7 @@ def impute(
     seed: int = 2024,
     workers: int = 1,
     scheduler: str | None = None,
-) -> Imputations:
+) -> ImputationsResult:
     """Impute the missing cells of ``columns`` ``m`` times.
 
     Parameters
@@ -163,6 +167,6 @@ def impute(
         _chains, seed, m, args=(Y, extra, method, maxit, donors), workers=workers, scheduler=scheduler
     )
     completed = np.stack(chains)
-    return Imputations(columns=tuple(columns), index=tuple(data.index), completed=completed,
+    return ImputationsResult(columns=tuple(columns), index=tuple(data.index), completed=completed,
                        n_missing={c: int(np.isnan(Y[:, k]).sum()) for k, c in enumerate(columns)}, m=m,
                        maxit=maxit, method=method, seed=seed)

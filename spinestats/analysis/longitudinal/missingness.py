@@ -20,7 +20,7 @@ from spinestats.analysis.core.result import Result
 
 
 @dataclasses.dataclass(frozen=True)
-class Missingness(Result):
+class MissingnessResult(Result):
     """Missing-data patterns and per-visit counts."""
 
     patterns: pd.DataFrame
@@ -32,7 +32,11 @@ class Missingness(Result):
         return self.per_visit.copy()
 
 
-def missingness(wide: pd.DataFrame, *, visit_columns: dict[str, str], arm: str | None = None) -> Missingness:
+#: the former name, kept as an alias
+Missingness = MissingnessResult
+
+
+def missingness(wide: pd.DataFrame, *, visit_columns: dict[str, str], arm: str | None = None) -> MissingnessResult:
     """Pattern table of ``visit_columns`` (visit label -> column) in ``wide``."""
     obs = pd.DataFrame({v: wide[c].notna().astype(int) for v, c in visit_columns.items()})
     key = obs.astype(str).agg("".join, axis=1)
@@ -49,5 +53,5 @@ def missingness(wide: pd.DataFrame, *, visit_columns: dict[str, str], arm: str |
             row.update({"visit": v, "observed": n_obs, "missing": int(len(part) - n_obs),
                         "percent_missing": 100.0 * (len(part) - n_obs) / len(part) if len(part) else np.nan})
             rows.append(row)
-    return Missingness(patterns=pat.reset_index(drop=True), per_visit=pd.DataFrame(rows),
+    return MissingnessResult(patterns=pat.reset_index(drop=True), per_visit=pd.DataFrame(rows),
                        n_patients=int(len(wide)), n_complete=int((obs.sum(axis=1) == len(visit_columns)).sum()))

@@ -65,6 +65,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from spinestats.analysis.core.params import check_column
 from spinestats.analysis.core.result import Result
 from spinestats.errors import DataError, UsageError
 
@@ -402,9 +403,8 @@ def build_time_design(
     out (the caller records them); a missing or non-finite ``time`` on a row
     with a value is refused.
     """
-    for c in (value, time, subject) + ((arm,) if arm else ()):
-        if c not in data.columns:
-            raise DataError(f"mixed model: column {c!r} not found; columns are {', '.join(map(str, data.columns))}.")
+    for c, param in zip((value, time, subject) + ((arm,) if arm else ()), ("value", "time", "subject", "arm")):
+        check_column(data, c, param)
     d = data.loc[data[value].notna()]
     if d.empty:
         raise DataError("mixed model: no observed scores.")
@@ -563,7 +563,7 @@ def _result(prof, design, theta, sigma, beta, vcov, se, dev, converged, singular
         arm_column=design.arm_column, visit_column=design.visit_column, time_column=design.time_column)
 
 @dataclasses.dataclass(frozen=True)
-class MarginalMeans(Result):
+class MarginalMeansResult(Result):
     """Estimated marginal means and contrasts from a fitted LMM (as emmeans).
 
     ``means``: one row per (arm,) visit: ``emmean``, ``se``, ``df``,
@@ -583,13 +583,17 @@ class MarginalMeans(Result):
         return self.means.copy()
 
 
+#: the former name, kept as an alias
+MarginalMeans = MarginalMeansResult
+
+
 def _row(fit: MixedModelResult, L: np.ndarray, **labels) -> dict:
     c = fit.contrast(L)
     return {**labels, "estimate": c.estimate, "se": c.se, "df": c.df, "t": c.t, "p": c.p,
             "ci_low": c.ci[0], "ci_high": c.ci[1]}
 
 
-def marginal_means(fit: MixedModelResult) -> MarginalMeans:
+def marginal_means(fit: MixedModelResult) -> MarginalMeansResult:
     """Cell means per (arm,) visit, their contrasts with baseline and arm differences.
 
     With two arms the means are per arm and visit (emmeans ``~ arm | visit``);
@@ -643,11 +647,11 @@ def marginal_means(fit: MixedModelResult) -> MarginalMeans:
             lab = {"visit": v, "contrast": f"{arms[1]} - {arms[0]}"}
             between.append(_row(fit, L1 - L0, **lab) if L1 is not None and L0 is not None else {**lab, **nan_row})
     m = pd.DataFrame(means).rename(columns={"estimate": "emmean"}).drop(columns=["t", "p"])
-    return MarginalMeans(means=m, vs_baseline=pd.DataFrame(base), between_arms=pd.DataFrame(between))
+    return MarginalMeansResult(means=m, vs_baseline=pd.DataFrame(base), between_arms=pd.DataFrame(between))
 
 
 @dataclasses.dataclass(frozen=True)
-class TimeMarginalMeans(Result):
+class TimeMarginalMeansResult(Result):
     """Marginal means of a continuous-time LMM at chosen times (as emmeans with ``at``).
 
     ``means``: one row per (arm,) time: ``emmean``, ``se``, ``df``, ``ci_low``,
@@ -669,7 +673,11 @@ class TimeMarginalMeans(Result):
         return self.means.copy()
 
 
-def marginal_means_at(fit: MixedModelResult, times: Sequence[float]) -> TimeMarginalMeans:
+#: the former name, kept as an alias
+TimeMarginalMeans = TimeMarginalMeansResult
+
+
+def marginal_means_at(fit: MixedModelResult, times: Sequence[float]) -> TimeMarginalMeansResult:
     """Means per (arm,) time, arm differences at each time and slopes, for a :func:`build_time_design` fit."""
     if fit.time_column is None:
         raise UsageError("marginal_means_at: this model has visits as a factor; use marginal_means(fit).")
@@ -708,5 +716,5 @@ def marginal_means_at(fit: MixedModelResult, times: Sequence[float]) -> TimeMarg
         slopes.append(_row(fit, vec(a, 0.0, slope=True) - vec(arms[0], 0.0, slope=True), arm=f"{a} - {arms[0]}",
                            term="slope difference"))
     m = pd.DataFrame(means).rename(columns={"estimate": "emmean"}).drop(columns=["t", "p"])
-    return TimeMarginalMeans(means=m, between_arms=pd.DataFrame(between), slopes=pd.DataFrame(slopes),
+    return TimeMarginalMeansResult(means=m, between_arms=pd.DataFrame(between), slopes=pd.DataFrame(slopes),
                              times=tuple(tt))

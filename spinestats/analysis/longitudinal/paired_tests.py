@@ -64,7 +64,7 @@ class PairedTest(Result):
 
 
 @dataclasses.dataclass(frozen=True)
-class PairedComparisons(Result):
+class PairedComparisonsResult(Result):
     """Paired tests per visit (and arm); ``table`` holds one row per test.
 
     ``wilcoxon_statistic`` is R's V (= W+, sum of ranks of positive
@@ -82,6 +82,10 @@ class PairedComparisons(Result):
     def to_dict(self) -> dict:
         d = super().to_dict()
         return {"rows": d["table"], "conf_level": d["conf_level"], "warnings": d["warnings"]}
+
+
+#: the former name, kept as an alias
+PairedComparisons = PairedComparisonsResult
 
 
 def signrank_cdf(v: int, n: int) -> float:
@@ -161,7 +165,7 @@ def paired_vs_baseline(
     baseline: str = "baseline",
     arm: str | None = None,
     conf_level: float = 0.95,
-) -> PairedComparisons:
+) -> PairedComparisonsResult:
     """Compare every follow-up visit with ``baseline`` in paired tests.
 
     Parameters
@@ -207,4 +211,4 @@ def paired_vs_baseline(
             frame["wilcoxon_p_holm"] = holm(frame["wilcoxon_p"].astype(float))
             rows.append(frame)
     table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-    return PairedComparisons(table=table, conf_level=conf_level, warnings=tuple(warnings))
+    return PairedComparisonsResult(table=table, conf_level=conf_level, warnings=tuple(warnings))

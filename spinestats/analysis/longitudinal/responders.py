@@ -11,7 +11,7 @@ Per visit and arm: the proportion with a Wilson score (or exact
 Clopper-Pearson) interval from :mod:`spinestats.analysis.descriptive.proportion_ci`.
 Between two arms: the risk difference :math:`p_B - p_A` with Newcombe's
 hybrid score interval (method 10, from the two Wilson intervals
-:math:`(l_i, u_i)`):
+:math:`(l_i, u_i)`; :func:`spinestats.analysis.descriptive.proportion_ci.newcombe_difference`):
 
 .. math::
     L = \\hat d - \\sqrt{(\\hat p_B - l_B)^2 + (u_A - \\hat p_A)^2},\\quad
@@ -35,13 +35,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from spinestats.analysis.descriptive.proportion_ci import clopper_pearson, wilson
+from spinestats.analysis.descriptive.proportion_ci import clopper_pearson, newcombe_difference, wilson
 from spinestats.analysis.core.result import Result
 from spinestats.errors import UsageError
 
 
 @dataclasses.dataclass(frozen=True)
-class Responders(Result):
+class RespondersResult(Result):
     """Responder proportions per (arm,) visit and risk differences between arms.
 
     ``table`` columns: (``arm``,) ``visit``, ``responders``, ``n``,
@@ -62,21 +62,16 @@ class Responders(Result):
         return self.table.copy()
 
 
+#: the former name, kept as an alias
+Responders = RespondersResult
+
+
 def is_responder(baseline: np.ndarray, followup: np.ndarray, mcid: float, mcid_percent: float) -> np.ndarray:
     """Boolean responder flag (NaN inputs give False; the caller masks them)."""
     red = np.asarray(baseline, float) - np.asarray(followup, float)
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = np.where(np.asarray(baseline, float) > 0, 100.0 * red / np.asarray(baseline, float), -np.inf)
     return (red >= mcid) & (pct >= mcid_percent)
-
-
-def newcombe_difference(x1: int, n1: int, x0: int, n0: int, conf_level: float = 0.95) -> tuple[float, float, float]:
-    """``p1 - p0`` with Newcombe's hybrid score interval (method 10)."""
-    p1, p0 = x1 / n1, x0 / n0
-    l1, u1 = (float(v) for v in wilson(x1, n1, conf_level))
-    l0, u0 = (float(v) for v in wilson(x0, n0, conf_level))
-    d = p1 - p0
-    return d, d - np.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2), d + np.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2)
 
 
 def responders(
@@ -90,7 +85,7 @@ def responders(
     mcid_percent: float = 30.0,
     ci_method: str = "wilson",
     conf_level: float = 0.95,
-) -> Responders:
+) -> RespondersResult:
     """Responder proportions per visit (and arm) from a wide table.
 
     Parameters
@@ -128,5 +123,5 @@ def responders(
             d, lo, hi = newcombe_difference(x1, n1, x0, n0, conf_level)
             diffs.append({"visit": v, "contrast": f"{levels[1]} - {levels[0]}", "risk_difference": d,
                           "ci_low": lo, "ci_high": hi})
-    return Responders(table=pd.DataFrame(rows), difference=pd.DataFrame(diffs), mcid=mcid,
+    return RespondersResult(table=pd.DataFrame(rows), difference=pd.DataFrame(diffs), mcid=mcid,
                       mcid_percent=mcid_percent, ci_method=ci_method, conf_level=conf_level)

@@ -38,7 +38,7 @@ from spinestats.analysis.core.result import Result
 from spinestats.errors import DataError
 
 @dataclasses.dataclass(frozen=True)
-class Pooled(Result):
+class PooledResult(Result):
     """Pooled estimates (arrays, one entry per pooled quantity)."""
 
     names: tuple[str, ...]
@@ -64,7 +64,11 @@ class Pooled(Result):
             columns={"names": "term", "lambda_": "lambda"})
 
 
-def pool(estimates, variances, dfcom=np.inf, *, names=None, conf_level: float = 0.95) -> Pooled:
+#: the former name, kept as an alias
+Pooled = PooledResult
+
+
+def pool(estimates, variances, dfcom=np.inf, *, names=None, conf_level: float = 0.95) -> PooledResult:
     """Pool ``m x k`` estimates and squared SEs by Rubin's rules.
 
     Parameters
@@ -99,6 +103,6 @@ def pool(estimates, variances, dfcom=np.inf, *, names=None, conf_level: float = 
     p = 2 * stats.t.sf(np.abs(tt), df)
     crit = stats.t.ppf(0.5 + conf_level / 2, df)
     k = q.shape[1]
-    return Pooled(names=tuple(names) if names is not None else tuple(str(i) for i in range(k)), estimate=qbar,
+    return PooledResult(names=tuple(names) if names is not None else tuple(str(i) for i in range(k)), estimate=qbar,
                   se=se, df=df, t=tt, p=p, ci_low=qbar - crit * se, ci_high=qbar + crit * se, ubar=ubar, b=b,
                   riv=riv, lambda_=lam, fmi=fmi, m=m, conf_level=conf_level)

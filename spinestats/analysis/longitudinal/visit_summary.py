@@ -25,7 +25,7 @@ from spinestats.analysis.core.result import Result
 
 
 @dataclasses.dataclass(frozen=True)
-class VisitSummary(Result):
+class VisitSummaryResult(Result):
     """Per-visit descriptives; ``table`` has one row per visit (and arm).
 
     Columns of ``table``: ``arm`` (when ``arm`` was given), ``visit``, ``n``,
@@ -44,6 +44,10 @@ class VisitSummary(Result):
         return {"quantile_type": self.quantile_type, "rows": super().to_dict()["table"]}
 
 
+#: the former name, kept as an alias
+VisitSummary = VisitSummaryResult
+
+
 def summarise_visits(
     data: pd.DataFrame,
     *,
@@ -53,7 +57,7 @@ def summarise_visits(
     visits: Sequence[str],
     arm: str | None = None,
     conf_level: float = 0.95,
-) -> VisitSummary:
+) -> VisitSummaryResult:
     """Describe ``value`` per visit (and per arm) in a long table.
 
     Parameters
@@ -93,4 +97,4 @@ def summarise_visits(
                 "q3": float(np.quantile(x, 0.75, method="linear")) if n else np.nan,
             })
             rows.append(row)
-    return VisitSummary(table=pd.DataFrame(rows))
+    return VisitSummaryResult(table=pd.DataFrame(rows))

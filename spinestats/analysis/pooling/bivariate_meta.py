@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, optimize, stats
 
+from spinestats.analysis.core.params import conf_level_or_alias
 from spinestats.analysis.core.result import Result
 from spinestats.errors import DataError
 
@@ -159,7 +160,7 @@ def _ellipse(center: np.ndarray, cov: np.ndarray, radius: float, n: int = 200) -
 
 def reitsma(
     tp: Sequence[int], fp: Sequence[int], fn: Sequence[int], tn: Sequence[int], *,
-    labels: Sequence[str] | None = None, correction: float = 0.5, level: float = 0.95,
+    labels: Sequence[str] | None = None, correction: float = 0.5, conf_level: float = 0.95, level: float | None = None,
 ) -> BivariateResult:
     """Fit the bivariate model to per-study 2x2 tables.
 
@@ -169,8 +170,9 @@ def reitsma(
     labels : study labels.
     correction : added to every cell of every study when any cell is zero
         (mada ``correction.control="all"``); 0 refuses zero cells.
-    level : level of the CIs and the confidence/prediction regions.
+    conf_level : confidence level of the CIs and the confidence/prediction regions.  ``level=`` is an alias (the former name).
     """
+    conf_level = conf_level_or_alias(conf_level, level)  # ``level``: the former name, an alias
     arr = np.array([tp, fp, fn, tn], dtype=float).T
     k = arr.shape[0]
     labs = tuple(str(x) for x in (labels if labels is not None else [f"study {i + 1}" for i in range(k)]))
@@ -201,7 +203,7 @@ def reitsma(
         warnings.append("the REML optimiser reported non-convergence; check the estimates.")
     if k < 5:
         warnings.append(f"only {k} studies (centres): the between-centre covariance is poorly estimated.")
-    z = stats.norm.ppf(1 - (1 - level) / 2)
+    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
     se = np.sqrt(np.diag(vmu))
 
     def summary(m, s_, flip=False):
@@ -228,7 +230,7 @@ def reitsma(
     auc = float(integrate.trapezoid(curve(full), full)) if np.isfinite(slope) else float("nan")
     if not np.isfinite(slope):
         warnings.append("tau^2 of the FPR is 0: the Rutter-Gatsonis SROC curve is undefined.")
-    radius = float(np.sqrt(stats.chi2.ppf(level, 2)))
+    radius = float(np.sqrt(stats.chi2.ppf(conf_level, 2)))
     cx, cy = _ellipse(mu, vmu, radius)
     px, py = _ellipse(mu, vmu + sigma, radius)
     beta = float(np.log(t2 / t1)) if t1 > 0 and t2 > 0 else float("nan")
@@ -246,8 +248,8 @@ def reitsma(
         sroc={"type": "ruttergatsonis", "beta": beta, "lambda": lam,
               "fpr": grid.tolist(), "sensitivity": curve(grid).tolist() if np.isfinite(slope) else []},
         sroc_auc=auc,
-        confidence_region={"level": level, "fpr": _expit(cy).tolist(), "sensitivity": _expit(cx).tolist()},
-        prediction_region={"level": level, "fpr": _expit(py).tolist(), "sensitivity": _expit(px).tolist()},
+        confidence_region={"level": conf_level, "fpr": _expit(cy).tolist(), "sensitivity": _expit(cx).tolist()},
+        prediction_region={"level": conf_level, "fpr": _expit(py).tolist(), "sensitivity": _expit(px).tolist()},
         loglik_reml=ll,
         converged=conv,
         continuity_correction=cc,

@@ -233,7 +233,7 @@ def km_from_risk_set(table: Mapping[str, Sequence], *, group: Any = None, conf_t
 
 
 @dataclasses.dataclass(frozen=True)
-class FederatedLogRank(Result):
+class FederatedLogRankResult(Result):
     """Log-rank test from pooled per-group risk-set tables."""
 
     chisq: float
@@ -244,7 +244,11 @@ class FederatedLogRank(Result):
     expected: tuple[float, ...]
 
 
-def logrank_from_risk_sets(groups: Mapping[Any, Mapping[str, Sequence]]) -> FederatedLogRank:
+#: the former name, kept as an alias
+FederatedLogRank = FederatedLogRankResult
+
+
+def logrank_from_risk_sets(groups: Mapping[Any, Mapping[str, Sequence]]) -> FederatedLogRankResult:
     """Log-rank test (``survdiff``, rho = 0) from one risk-set table per group.
 
     Parameters
@@ -281,7 +285,7 @@ def logrank_from_risk_sets(groups: Mapping[Any, Mapping[str, Sequence]]) -> Fede
     E = e.sum(axis=0)
     chisq, df = quadratic_chisq(O - E, V)
     pval = float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan")
-    return FederatedLogRank(chisq=chisq, df=df, p=pval, groups=tuple(labels), observed=tuple(O.tolist()),
+    return FederatedLogRankResult(chisq=chisq, df=df, p=pval, groups=tuple(labels), observed=tuple(O.tolist()),
                             expected=tuple(E.tolist()))
 
 

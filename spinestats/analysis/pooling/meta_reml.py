@@ -45,6 +45,8 @@ J Stat Softw 2010;36(3). doi:10.18637/jss.v036.i03
 
 from __future__ import annotations
 
+from typing import Any
+
 import dataclasses
 from collections.abc import Sequence
 
@@ -52,6 +54,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from spinestats.analysis.core.params import conf_level_or_alias
 from spinestats.analysis.core.result import Result
 from spinestats.errors import DataError, UsageError
 
@@ -65,6 +68,8 @@ class MetaResult(Result):
     the model (logit) scale.  ``i2`` is in percent.
     """
 
+    _published_keys = {"p": "p_value"}  # results.json keeps its key
+
     measure: str
     method: str
     test: str
@@ -77,7 +82,7 @@ class MetaResult(Result):
     ci_model: tuple[float, float]
     prediction_interval_model: tuple[float, float]
     statistic: float
-    p_value: float
+    p: float
     tau2: float
     tau: float
     i2: float
@@ -94,6 +99,12 @@ class MetaResult(Result):
     corrected: tuple[str, ...]
     continuity_correction: float
     warnings: tuple[str, ...]
+
+    def plot(self, *, label: str = "Estimate", show_prediction: bool = True) -> Any:
+        """Forest plot with the pooled diamond and prediction interval, as the reports draw it; returns the ``Figure``."""
+        from spinestats.reports.result_plots import plot_meta  # presentation hook, loaded on use
+
+        return plot_meta(self, label=label, show_prediction=show_prediction)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per study (yi, vi, percent weight, back-transformed CI)."""
@@ -161,7 +172,7 @@ def rma_reml(
     labels: Sequence[str] | None = None,
     measure: str = "GEN",
     test: str = "z",
-    level: float = 0.95,
+    conf_level: float = 0.95, level: float | None = None,
     corrected: Sequence[str] = (),
     continuity_correction: float = 0.0,
 ) -> MetaResult:
@@ -174,11 +185,12 @@ def rma_reml(
     measure : ``"GEN"`` (no back-transformation) or ``"PLO"`` (logit of a
         proportion; results back-transformed with the inverse logit).
     test : ``"z"`` (Wald, metafor default) or ``"knha"`` (Knapp-Hartung).
-    level : confidence level of the CI and prediction interval.
+    conf_level : confidence level of the CI and prediction interval.  ``level=`` is an alias (the former name).
 
     Equals metafor ``rma(yi, vi, method="REML", test=test)`` (see module
     docstring for the formulas).
     """
+    conf_level = conf_level_or_alias(conf_level, level)  # ``level``: the former name, an alias
     y = np.asarray(yi, dtype=float)
     v = np.asarray(vi, dtype=float)
     k = int(y.size)
@@ -199,7 +211,7 @@ def rma_reml(
     sw = np.sum(w)
     mu = float(np.sum(w * y) / sw)
     var_mu = 1.0 / sw
-    alpha = 1.0 - level
+    alpha = 1.0 - conf_level
     if test == "knha":
         s2 = float(np.sum(w * (y - mu) ** 2) / (k - 1))
         var_mu = var_mu * s2
@@ -238,7 +250,7 @@ def rma_reml(
         ci_model=(float(ci_m[0]), float(ci_m[1])),
         prediction_interval_model=(float(pi_m[0]), float(pi_m[1])),
         statistic=float(stat),
-        p_value=p,
+        p=p,
         tau2=float(tau2),
         tau=float(np.sqrt(tau2)),
         i2=i2,
@@ -294,7 +306,7 @@ def meta_proportion(
     labels: Sequence[str] | None = None,
     test: str = "z",
     add: float = 0.5,
-    level: float = 0.95,
+    conf_level: float = 0.95, level: float | None = None,
 ) -> MetaResult:
     """Pool proportions (e.g. sensitivity = TP/(TP+FN) per centre) on the logit scale.
 
@@ -302,9 +314,10 @@ def meta_proportion(
     add=1/2, to="only0", test=test)``.  Centres with a zero cell are named in
     ``corrected`` and in ``warnings`` with the correction used.
     """
+    conf_level = conf_level_or_alias(conf_level, level)  # ``level``: the former name, an alias
     yi, vi, corrected = logit_proportions(events, totals, labels=labels, add=add)
     res = rma_reml(
-        yi, vi, labels=labels, measure="PLO", test=test, level=level,
+        yi, vi, labels=labels, measure="PLO", test=test, conf_level=conf_level,
         corrected=corrected, continuity_correction=add if corrected else 0.0,
     )
     if corrected:

@@ -40,12 +40,13 @@ import numpy as np
 from scipy import stats
 
 from spinestats.analysis.pooling.meta_reml import MetaResult, rma_reml
+from spinestats.analysis.core.params import conf_level_or_alias
 from spinestats.analysis.core.result import Result
 from spinestats.errors import DataError, UsageError
 
 
 @dataclasses.dataclass(frozen=True)
-class PooledMeasure(Result):
+class PooledMeasureResult(Result):
     """A pooled performance measure: the meta-analysis and Riley's t-based PI."""
 
     measure: str
@@ -61,21 +62,25 @@ class PooledMeasure(Result):
     warnings: tuple[str, ...]
 
 
-def _riley_pi(meta: MetaResult, back, level: float) -> tuple[float, float] | None:
+#: the former name, kept as an alias
+PooledMeasure = PooledMeasureResult
+
+
+def _riley_pi(meta: MetaResult, back, conf_level: float) -> tuple[float, float] | None:
     k = meta.k
     if k < 3:
         return None
-    crit = stats.t.ppf(1 - (1 - level) / 2, k - 2)
+    crit = stats.t.ppf(1 - (1 - conf_level) / 2, k - 2)
     half = crit * np.sqrt(meta.se_model**2 + meta.tau2)
     return (float(back(meta.estimate_model - half)), float(back(meta.estimate_model + half)))
 
 
-def _finish(name: str, scale: str, meta: MetaResult, back, level: float) -> PooledMeasure:
+def _finish(name: str, scale: str, meta: MetaResult, back, conf_level: float) -> PooledMeasureResult:
     warnings = list(meta.warnings)
-    pi_t = _riley_pi(meta, back, level)
+    pi_t = _riley_pi(meta, back, conf_level)
     if pi_t is None:
         warnings.append("fewer than 3 centres: no t-based prediction interval.")
-    return PooledMeasure(
+    return PooledMeasureResult(
         measure=name, scale=scale, estimate=float(back(meta.estimate_model)),
         ci=(float(back(meta.ci_model[0])), float(back(meta.ci_model[1]))),
         prediction_interval=(float(back(meta.prediction_interval_model[0])), float(back(meta.prediction_interval_model[1]))),
@@ -85,8 +90,8 @@ def _finish(name: str, scale: str, meta: MetaResult, back, level: float) -> Pool
 
 def pool_auc(
     auc: Sequence[float], se: Sequence[float], *, labels: Sequence[str] | None = None,
-    scale: str = "logit", test: str = "knha", level: float = 0.95,
-) -> PooledMeasure:
+    scale: str = "logit", test: str = "knha", conf_level: float = 0.95, level: float | None = None,
+) -> PooledMeasureResult:
     """Pool per-centre AUCs with their (DeLong) standard errors.
 
     Parameters
@@ -95,6 +100,7 @@ def pool_auc(
     scale : ``"logit"`` (default) or ``"raw"``.
     test : ``"knha"`` (default, as valmeta) or ``"z"``.
     """
+    conf_level = conf_level_or_alias(conf_level, level)  # ``level``: the former name, an alias
     a = np.asarray(auc, dtype=float)
     s = np.asarray(se, dtype=float)
     if np.any((a <= 0) | (a >= 1)) and scale == "logit":
@@ -113,25 +119,27 @@ def pool_auc(
             return x
     else:
         raise UsageError(f"scale must be 'logit' or 'raw'; got {scale!r}.")
-    meta = rma_reml(y, v, labels=labels, test=test, level=level)
-    return _finish("auc", scale, meta, back, level)
+    meta = rma_reml(y, v, labels=labels, test=test, conf_level=conf_level)
+    return _finish("auc", scale, meta, back, conf_level)
 
 
 def pool_calibration_slope(
     slope: Sequence[float], se: Sequence[float], *, labels: Sequence[str] | None = None,
-    test: str = "knha", level: float = 0.95,
-) -> PooledMeasure:
+    test: str = "knha", conf_level: float = 0.95, level: float | None = None,
+) -> PooledMeasureResult:
     """Pool per-centre calibration slopes (identity scale)."""
+    conf_level = conf_level_or_alias(conf_level, level)  # ``level``: the former name, an alias
     s = np.asarray(se, dtype=float)
-    meta = rma_reml(np.asarray(slope, dtype=float), s**2, labels=labels, test=test, level=level)
-    return _finish("calibration_slope", "identity", meta, lambda x: x, level)
+    meta = rma_reml(np.asarray(slope, dtype=float), s**2, labels=labels, test=test, conf_level=conf_level)
+    return _finish("calibration_slope", "identity", meta, lambda x: x, conf_level)
 
 
 def pool_oe_ratio(
     observed: Sequence[float], expected: Sequence[float], n: Sequence[float], *,
-    labels: Sequence[str] | None = None, test: str = "knha", level: float = 0.95,
-) -> PooledMeasure:
+    labels: Sequence[str] | None = None, test: str = "knha", conf_level: float = 0.95, level: float | None = None,
+) -> PooledMeasureResult:
     """Pool observed/expected event ratios on the log scale (valmeta, O, E, N)."""
+    conf_level = conf_level_or_alias(conf_level, level)  # ``level``: the former name, an alias
     o = np.asarray(observed, dtype=float)
     e = np.asarray(expected, dtype=float)
     nn = np.asarray(n, dtype=float)
@@ -139,5 +147,5 @@ def pool_oe_ratio(
         raise DataError("O:E pooling needs 0 < observed events < N and expected events > 0 in every centre.")
     y = np.log(o / e)
     v = (1 - o / nn) / o
-    meta = rma_reml(y, v, labels=labels, test=test, level=level)
-    return _finish("oe_ratio", "log", meta, np.exp, level)
+    meta = rma_reml(y, v, labels=labels, test=test, conf_level=conf_level)
+    return _finish("oe_ratio", "log", meta, np.exp, conf_level)

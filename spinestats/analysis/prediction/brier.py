@@ -31,8 +31,8 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import pandas as pd
 
+from spinestats.analysis.core.surv_input import SurvInput
 from spinestats.analysis.prediction.concordance import prediction_input
 from spinestats.analysis.prediction.ipcw import horizon_status
 from spinestats.analysis.core.result import Result
@@ -59,7 +59,7 @@ def brier_arrays(time: np.ndarray, status: np.ndarray, risk: np.ndarray, horizon
 
 
 def brier_score(
-    data: pd.DataFrame, *, time: str, event: str, risk: str, horizon: float, cause=1, censor=0
+    data: SurvInput, *, time: str, event: str, risk: str, horizon: float, cause=1, censor=0
 ) -> BrierResult:
     """IPCW Brier score of the predicted risk ``risk`` (probability of the event by ``horizon``).
 

@@ -44,6 +44,8 @@ doi:10.1002/sim.6152
 
 from __future__ import annotations
 
+from typing import Any
+
 import dataclasses
 
 import numpy as np
@@ -51,8 +53,9 @@ import pandas as pd
 from scipy import stats
 from scipy.special import logit
 
+from spinestats.analysis.core.surv_input import SurvInput
 from spinestats.analysis.prediction.concordance import prediction_input
-from spinestats.analysis.core.newton import LogisticFit, logistic_fit
+from spinestats.analysis.core.newton import LogisticFit, fit_logistic
 from spinestats.analysis.competing_risks.cuminc import cumulative_incidence
 from spinestats.analysis.prediction.ipcw import horizon_status
 from spinestats.analysis.core.result import Result
@@ -93,6 +96,12 @@ class CalibrationResult(Result):
     converged: bool = True
     status: tuple[str, str] = ("converged", "converged")
 
+    def plot(self, ax: Any = None, *, outcome: str = "the event", unit: str = "months") -> Any:
+        """Observed against predicted risk per group, as the fracture report draws it; returns the ``Figure``."""
+        from spinestats.reports.result_plots import plot_calibration  # presentation hook, loaded on use
+
+        return plot_calibration(self, ax=ax, outcome=outcome, unit=unit)
+
     def to_frame(self) -> pd.DataFrame:
         return self.groups.copy()
 
@@ -120,7 +129,7 @@ def _horizon_fits(time, status, risk, horizon, method):
 
 
 def recalibration_fits(y: np.ndarray, lp: np.ndarray, w: np.ndarray | None = None) -> tuple[LogisticFit, LogisticFit]:
-    """The two calibration GLMs as explicit solver results (:func:`spinestats.analysis.core.newton.logistic_fit`).
+    """The two calibration GLMs as explicit solver results (:func:`spinestats.analysis.core.newton.fit_logistic`).
 
     ``glm(y ~ offset(lp), binomial, weights = w)`` and ``glm(y ~ lp, binomial, weights = w)``.
     """
@@ -128,8 +137,8 @@ def recalibration_fits(y: np.ndarray, lp: np.ndarray, w: np.ndarray | None = Non
     lp = np.asarray(lp, dtype=float)
     w = np.ones(len(y)) if w is None else np.asarray(w, dtype=float)
     one = np.ones((len(y), 1))
-    citl = logistic_fit(one, y, weights=w, offset=lp, names=("the intercept",), unit="patients")
-    slope = logistic_fit(np.column_stack([one[:, 0], lp]), y, weights=w,
+    citl = fit_logistic(one, y, weights=w, offset=lp, names=("the intercept",), unit="patients")
+    slope = fit_logistic(np.column_stack([one[:, 0], lp]), y, weights=w,
                          names=("the intercept", "the logit of the predicted risk"), unit="patients")
     k = int(np.sum(~np.isfinite(lp) & (w > 0)))
     if k:  # say what an infinite logit means here
@@ -164,7 +173,7 @@ def logistic_recalibration(y: np.ndarray, lp: np.ndarray, w: np.ndarray | None =
 
 
 def calibration(
-    data: pd.DataFrame,
+    data: SurvInput,
     *,
     time: str,
     event: str,

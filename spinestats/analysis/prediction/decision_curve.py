@@ -35,12 +35,15 @@ analysis. BMC Med Inform Decis Mak 2008;8:53. doi:10.1186/1472-6947-8-53
 
 from __future__ import annotations
 
+from typing import Any
+
 import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from spinestats.analysis.core.surv_input import SurvInput
 from spinestats.analysis.prediction.concordance import prediction_input
 from spinestats.analysis.competing_risks.cuminc import cumulative_incidence
 from spinestats.analysis.core.result import Result
@@ -48,7 +51,7 @@ from spinestats.errors import DataError
 
 
 @dataclasses.dataclass(frozen=True)
-class DecisionCurve(Result):
+class DecisionCurveResult(Result):
     """Net benefit by threshold.
 
     Attributes
@@ -66,11 +69,21 @@ class DecisionCurve(Result):
     n_high: np.ndarray
     horizon: float
 
+    def plot(self, ax: Any = None, *, outcome: str = "the event", unit: str = "months") -> Any:
+        """Net benefit against threshold probability, as the fracture report draws it; returns the ``Figure``."""
+        from spinestats.reports.result_plots import plot_decision_curve  # presentation hook, loaded on use
+
+        return plot_decision_curve(self, ax=ax, outcome=outcome, unit=unit)
+
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
             {"threshold": self.threshold, "model": self.model, "treat_all": self.treat_all,
              "treat_none": self.treat_none, "n_high": self.n_high}
         )
+
+
+#: the former name, kept as an alias
+DecisionCurve = DecisionCurveResult
 
 
 def _cif_at(frame: pd.DataFrame, horizon: float) -> float:
@@ -79,7 +92,7 @@ def _cif_at(frame: pd.DataFrame, horizon: float) -> float:
 
 
 def decision_curve(
-    data: pd.DataFrame,
+    data: SurvInput,
     *,
     time: str,
     event: str,
@@ -88,7 +101,7 @@ def decision_curve(
     thresholds: Sequence[float] | None = None,
     cause=1,
     censor=0,
-) -> DecisionCurve:
+) -> DecisionCurveResult:
     """Net benefit of treating when ``risk >= p_t``, vs treat-all and treat-none.
 
     Parameters
@@ -123,6 +136,6 @@ def decision_curve(
         f_high = cache[nh]
         pi = nh / n
         model[k] = f_high * pi - (1 - f_high) * pi * odds[k]
-    return DecisionCurve(
+    return DecisionCurveResult(
         threshold=th, model=model, treat_all=treat_all, treat_none=np.zeros(len(th)), n_high=n_high, horizon=float(horizon)
     )

@@ -46,7 +46,9 @@ from scipy import stats
 from scipy.optimize import brentq
 from scipy.special import expit
 
-from spinestats.analysis.core.newton import design_rank, inverse_information, newton_maximise
+from spinestats.analysis.core.params import check_column, check_columns
+from spinestats.analysis.core.newton import binomial_loglik, design_rank, inverse_information, newton_maximise
+from spinestats.analysis.core.params import conf_level_or_alias
 from spinestats.analysis.core.result import Result
 from spinestats.analysis.prediction.separation import detect_separation
 from spinestats.errors import DataError
@@ -71,6 +73,8 @@ class LogisticResult(Result):
     warnings : plain-language warnings.
     """
 
+    _published_keys = {"conf_level": "level"}  # results.json keeps its key
+
     method: str
     terms: tuple[str, ...]
     estimate: tuple[float, ...]
@@ -80,7 +84,7 @@ class LogisticResult(Result):
     p: tuple[float, ...]
     odds_ratio: tuple[float, ...]
     loglik: float
-    level: float
+    conf_level: float
     n: int
     events: int
     excluded: tuple
@@ -105,8 +109,7 @@ class LogisticResult(Result):
 
 def _loglik(X, y, beta, penalty):
     eta = X @ beta
-    # log p = -log(1+exp(-eta)); log(1-p) = -log(1+exp(eta))
-    ll = -np.sum(y * np.logaddexp(0, -eta) + (1 - y) * np.logaddexp(0, eta))
+    ll = binomial_loglik(eta, y)
     if not penalty:
         return ll
     p = expit(eta)
@@ -169,9 +172,8 @@ def _profile_bound(X, y, beta_hat, ll_hat, r, penalty, crit, se, side):
 
 def design(data: pd.DataFrame, outcome: str, covariates: Sequence[str]):
     """Outcome vector, design matrix (intercept first) and excluded labels."""
-    missing = [c for c in (outcome, *covariates) if c not in data.columns]
-    if missing:
-        raise DataError(f"column(s) {missing} not found; available: {list(data.columns)}")
+    check_column(data, outcome, "outcome")
+    check_columns(data, covariates, "covariates")
     sub = data[[outcome, *covariates]]
     bad = sub.isna().any(axis=1)
     sub = sub[~bad]
@@ -201,7 +203,7 @@ def logistic_regression(
     outcome: str,
     covariates: Sequence[str],
     method: str = "firth",
-    level: float = 0.95,
+    conf_level: float = 0.95, level: float | None = None,
     profile: bool = True,
 ) -> LogisticResult:
     """Fit a logistic regression of ``outcome`` on ``covariates``.
@@ -213,7 +215,7 @@ def logistic_regression(
     covariates : numeric or boolean columns (categories coded 0/1 beforehand).
     method : ``"firth"`` (penalised, default) or ``"ml"`` (ordinary maximum
         likelihood, refused under separation).
-    level : confidence level of the profile-likelihood intervals.
+    conf_level : confidence level of the profile-likelihood intervals.  ``level=`` is an alias (the former name).
     profile : compute the profile CIs and LR p-values (``False``: estimates
         and SEs only, with NaN bounds and p -- for bootstrap refits).
 
@@ -226,6 +228,7 @@ def logistic_regression(
         for ``method="ml"`` under complete or quasi-complete separation (the
         ML estimate is infinite), for a constant outcome, or an unusable column.
     """
+    conf_level = conf_level_or_alias(conf_level, level)  # ``level``: the former name, an alias
     if method not in ("firth", "ml"):
         raise DataError(f"method must be 'firth' or 'ml'; got {method!r}")
     y, X, excluded = design(data, outcome, covariates)
@@ -256,7 +259,7 @@ def logistic_regression(
         warnings.append(f"Newton-Raphson did not converge in {iters} iterations.")
     _, info = _score_info(X, y, beta, penalty)
     se = np.sqrt(np.diag(inverse_information(info)))
-    crit = stats.chi2.ppf(level, 1)
+    crit = stats.chi2.ppf(conf_level, 1)
     lower, upper, pvals = [], [], []
     for r in range(X.shape[1] if profile else 0):
         lower.append(_profile_bound(X, y, beta, ll, r, penalty, crit, se[r], -1))
@@ -276,7 +279,7 @@ def logistic_regression(
         p=tuple(pvals) if profile else (float("nan"),) * X.shape[1],
         odds_ratio=tuple(float(np.exp(b)) for b in beta),
         loglik=float(ll),
-        level=level,
+        conf_level=conf_level,
         n=n,
         events=events,
         excluded=excluded,

@@ -43,7 +43,7 @@ Measure = Callable[[Any, pd.DataFrame], float]
 
 
 @dataclasses.dataclass(frozen=True)
-class MeasureOptimism(Result):
+class MeasureOptimismResult(Result):
     """One measure's apparent, optimism and corrected values."""
 
     apparent: float
@@ -51,6 +51,10 @@ class MeasureOptimism(Result):
     corrected: float
     replicates: int
     failed: int
+
+
+#: the former name, kept as an alias
+MeasureOptimism = MeasureOptimismResult
 
 
 @dataclasses.dataclass(frozen=True)
@@ -162,7 +166,7 @@ def optimism_correction(
         failed = int((~ok).sum())
         if failed:
             warnings.append(f"optimism of {k}: {failed} of {B} bootstrap replicates failed (no events or no fit) and were left out.")
-        out[k] = MeasureOptimism(
+        out[k] = MeasureOptimismResult(
             apparent=apparent[k], optimism=opt, corrected=apparent[k] - opt, replicates=int(ok.sum()), failed=failed
         )
     return OptimismResult(measures=out, B=int(B), seed=int(seed), per_replicate=per, warnings=tuple(warnings))

@@ -72,7 +72,7 @@ MODEL_TYPES = ("finegray", "firth")
 
 
 @dataclasses.dataclass(frozen=True)
-class RiskModel(Result):
+class RiskModelResult(Result):
     """A saved-able risk model (see module docstring).
 
     Attributes
@@ -111,8 +111,12 @@ class RiskModel(Result):
         return pd.DataFrame({"term": self.terms, "coefficient": self.coefficients})
 
 
+#: the former name, kept as an alias
+RiskModel = RiskModelResult
+
+
 @dataclasses.dataclass(frozen=True)
-class RiskPrediction(Result):
+class RiskPredictionResult(Result):
     """Each patient's predicted risk at the horizon with its CI (index = input index)."""
 
     index: tuple
@@ -126,6 +130,10 @@ class RiskPrediction(Result):
         return pd.DataFrame(
             {"risk": self.risk, "lower": self.lower, "upper": self.upper}, index=pd.Index(self.index)
         )
+
+
+#: the former name, kept as an alias
+RiskPrediction = RiskPredictionResult
 
 
 def _coding(data: pd.DataFrame, covariates: Sequence[str], names: Sequence[str]) -> tuple[dict, ...]:
@@ -244,7 +252,7 @@ def fit_risk_model(
             "hazard": (np.asarray(fit.bfitj) * np.exp(center @ beta)).tolist(),
             "events": d_k.tolist(),
         }
-        rm = RiskModel(
+        rm = RiskModelResult(
             model_type=model, outcome=outcome, cause=int(cause), horizon=float(horizon), time_unit=time_unit,
             terms=tuple(fit.terms), coefficients=tuple(float(b) for b in beta),
             covariance=tuple(tuple(float(v) for v in row) for row in np.asarray(fit.var)),
@@ -268,7 +276,7 @@ def fit_risk_model(
             f"{unknown} patient(s) censored before {horizon:g} {time_unit} without a fracture have unknown "
             "status and were left out of the logistic model."
         )
-    rm = RiskModel(
+    rm = RiskModelResult(
         model_type=model, outcome=outcome, cause=int(cause), horizon=float(horizon), time_unit=time_unit,
         terms=tuple(fit.terms), coefficients=tuple(fit.estimate),
         covariance=tuple(tuple(float(v) for v in row) for row in cov),
@@ -284,7 +292,7 @@ def _fisher_info(X: np.ndarray, beta: np.ndarray) -> np.ndarray:
     return X.T @ (X * (p * (1 - p))[:, None])
 
 
-def predict_risk(model: RiskModel, data: pd.DataFrame, *, conf_level: float = 0.95) -> RiskPrediction:
+def predict_risk(model: RiskModel, data: pd.DataFrame, *, conf_level: float = 0.95) -> RiskPredictionResult:
     """Each row's risk of the event by ``model.horizon`` with a delta-method CI."""
     X = design_from_coding(model.coding, data)
     beta = np.asarray(model.coefficients, dtype=float)
@@ -299,7 +307,7 @@ def predict_risk(model: RiskModel, data: pd.DataFrame, *, conf_level: float = 0.
         L = float(jumps[upto].sum())
         if L <= 0:
             zero = np.zeros(len(data))
-            return RiskPrediction(tuple(data.index), zero, zero, zero, model.horizon, conf_level)
+            return RiskPredictionResult(tuple(data.index), zero, zero, zero, model.horizon, conf_level)
         g = np.log(L) + Xc @ beta
         var = np.einsum("ij,jk,ik->i", Xc, V, Xc) + float(np.sum(jumps[upto] ** 2 / d[upto])) / L**2
         sd = np.sqrt(var)
@@ -313,7 +321,7 @@ def predict_risk(model: RiskModel, data: pd.DataFrame, *, conf_level: float = 0.
         f = expit
     else:
         raise DataError(f"unknown model type {model.model_type!r} in the model file")
-    return RiskPrediction(
+    return RiskPredictionResult(
         index=tuple(data.index), risk=f(g), lower=f(g - z * sd), upper=f(g + z * sd),
         horizon=model.horizon, conf_level=conf_level,
     )
@@ -335,7 +343,7 @@ def model_to_json(model: RiskModel) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def model_from_json(text: str) -> RiskModel:
+def model_from_json(text: str) -> RiskModelResult:
     """Read a model saved by :func:`model_to_json` (validated; never unpickled)."""
     import jsonschema
 
@@ -354,7 +362,7 @@ def model_from_json(text: str) -> RiskModel:
             f"({__version__}) reads ({SCHEMA_VERSION}); upgrade spinestats"
         )
     doc.pop("format")
-    return RiskModel(
+    return RiskModelResult(
         **{
             **doc,
             "terms": tuple(doc["terms"]),

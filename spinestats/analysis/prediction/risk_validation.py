@@ -44,7 +44,7 @@ from spinestats.errors import DataError
 
 
 @dataclasses.dataclass(frozen=True)
-class RiskValidation(Result):
+class RiskValidationResult(Result):
     """C statistic, O:E, calibration-in-the-large and slope of one centre."""
 
     n: int
@@ -65,7 +65,11 @@ class RiskValidation(Result):
     warnings: tuple[str, ...]
 
 
-def validate_risk(risk: Sequence[float], outcome: Sequence[bool], *, conf_level: float = 0.95) -> RiskValidation:
+#: the former name, kept as an alias
+RiskValidation = RiskValidationResult
+
+
+def validate_risk(risk: Sequence[float], outcome: Sequence[bool], *, conf_level: float = 0.95) -> RiskValidationResult:
     """Validate predicted risks against binary outcomes (see module docstring)."""
     p = np.asarray(risk, dtype=float)
     y = np.asarray(outcome)
@@ -93,7 +97,7 @@ def validate_risk(risk: Sequence[float], outcome: Sequence[bool], *, conf_level:
     if o < 100 or n - o < 100:
         warnings.append(f"{o} events and {n - o} non-events: fewer than the 100 of each recommended for validation.")
     sa, sb = (float(np.sqrt(v)) if v >= 0 else float("nan") for v in (var_citl, var_slope))
-    return RiskValidation(
+    return RiskValidationResult(
         n=n, events=o, expected=e, c_statistic=d.auc, c_se=d.se, c_ci=tuple(d.ci),
         oe_ratio=oe, oe_ci=(float(oe * np.exp(-z * se_log_oe)), float(oe * np.exp(z * se_log_oe))),
         citl=citl, citl_se=sa, citl_ci=(citl - z * sa, citl + z * sa),

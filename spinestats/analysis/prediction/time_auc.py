@@ -31,8 +31,8 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import pandas as pd
 
+from spinestats.analysis.core.surv_input import SurvInput
 from spinestats.analysis.prediction.concordance import prediction_input
 from spinestats.analysis.prediction.ipcw import horizon_status
 from spinestats.analysis.core.result import Result
@@ -68,7 +68,7 @@ def time_auc_arrays(time: np.ndarray, status: np.ndarray, risk: np.ndarray, hori
 
 
 def time_auc(
-    data: pd.DataFrame, *, time: str, event: str, risk: str, horizon: float, cause=1, censor=0
+    data: SurvInput, *, time: str, event: str, risk: str, horizon: float, cause=1, censor=0
 ) -> TimeAucResult:
     """IPCW time-dependent AUC of ``risk`` for ``cause`` by ``horizon``.
 

@@ -61,7 +61,7 @@ from spinestats.analysis.prediction.time_auc import time_auc_arrays
 
 
 @dataclasses.dataclass(frozen=True)
-class MeasureCI(Result):
+class MeasureCIResult(Result):
     """An estimate with its influence-function SE and Wald CI."""
 
     estimate: float
@@ -69,6 +69,10 @@ class MeasureCI(Result):
     ci: tuple[float, float]
     horizon: float
     method: str = "influence function with the censoring Kaplan-Meier propagated (riskRegression Score)"
+
+
+#: the former name, kept as an alias
+MeasureCI = MeasureCIResult
 
 
 def _weighted_below(values: np.ndarray, weights: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -101,18 +105,18 @@ def censoring_term(time, status, horizon: float, c: np.ndarray) -> np.ndarray:
     return np.where(status == 0, n / at_risk[inv] * S[inv], 0.0) - part2[inv]
 
 
-def _wald(est: float, infl: np.ndarray, horizon: float, conf_level: float, conservative: bool) -> MeasureCI:
+def _wald(est: float, infl: np.ndarray, horizon: float, conf_level: float, conservative: bool) -> MeasureCIResult:
     n = len(infl)
     se = float(np.std(infl, ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
     z = stats.norm.ppf(0.5 + conf_level / 2)
     method = ("influence function, IPC weights fixed (riskRegression Score, conservative = TRUE)" if conservative
               else MeasureCI.method)
-    return MeasureCI(estimate=est, se=se, ci=(float(est - z * se), float(est + z * se)), horizon=float(horizon),
+    return MeasureCIResult(estimate=est, se=se, ci=(float(est - z * se), float(est + z * se)), horizon=float(horizon),
                      method=method)
 
 
 def time_auc_ci(time, status, risk, horizon: float, conf_level: float = 0.95,
-                conservative: bool = False) -> MeasureCI:
+                conservative: bool = False) -> MeasureCIResult:
     """AUC(t) with its SE and CI (``status`` 0 censored / 1 event / 2 competing)."""
     risk = np.asarray(risk, dtype=float)
     h = horizon_status(time, status, horizon)
@@ -122,7 +126,7 @@ def time_auc_ci(time, status, risk, horizon: float, conf_level: float = 0.95,
     b = h.weight * (h.event_free | h.competing)
     A, B = a.mean(), b.mean()
     if not np.isfinite(est) or A == 0 or B == 0:
-        return MeasureCI(estimate=est, se=float("nan"), ci=(float("nan"), float("nan")), horizon=float(horizon))
+        return MeasureCIResult(estimate=est, se=float("nan"), ci=(float("nan"), float("nan")), horizon=float(horizon))
     above_ctrl = _weighted_below(risk, b, risk) / n            # n^-1 sum_j b_j K_kj
     below_case = (a.sum() - _weighted_below(risk, a, risk)) / n  # n^-1 sum_i a_i K_ik
     U = float(np.sum(a * above_ctrl)) / n
@@ -133,7 +137,7 @@ def time_auc_ci(time, status, risk, horizon: float, conf_level: float = 0.95,
     return _wald(est, infl, horizon, conf_level, conservative)
 
 
-def brier_ci(time, status, risk, horizon: float, conf_level: float = 0.95, conservative: bool = False) -> MeasureCI:
+def brier_ci(time, status, risk, horizon: float, conf_level: float = 0.95, conservative: bool = False) -> MeasureCIResult:
     """Brier(t) with its SE and CI (``status`` 0 censored / 1 event / 2 competing)."""
     risk = np.asarray(risk, dtype=float)
     h = horizon_status(time, status, horizon)

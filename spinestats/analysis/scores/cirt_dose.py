@@ -32,6 +32,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from spinestats.analysis.core.params import check_column
 from spinestats.analysis.core.result import Result
 from spinestats.errors import DataError, UsageError
 
@@ -41,7 +42,7 @@ DOSE_GROUPS = ("<60 GyE", "60-<64 GyE", "64-<70 GyE", ">=70 GyE")  # ordered (an
 
 
 @dataclasses.dataclass(frozen=True)
-class DoseSummary(Result):
+class DoseSummaryResult(Result):
     """Per-patient dose table and counts.
 
     ``table`` columns: ``total_dose_gye``, ``fractions``, ``dose_per_fraction``,
@@ -62,6 +63,10 @@ class DoseSummary(Result):
         return self.table
 
 
+#: the former name, kept as an alias
+DoseSummary = DoseSummaryResult
+
+
 def dose_group(total: np.ndarray) -> np.ndarray:
     """Dose groups used in the reports: ``<60 GyE``, ``60-<64 GyE``, ``64-<70 GyE``, ``>=70 GyE``."""
     bins = [-np.inf, 60, 64, 70, np.inf]
@@ -70,7 +75,7 @@ def dose_group(total: np.ndarray) -> np.ndarray:
 
 
 def cirt_dose(data: pd.DataFrame, *, total: str = "total_dose_gye", fractions: str = "fractions",
-              cord: str | None = "cord_max_dose_gye", alpha_beta: float = 3.0) -> DoseSummary:
+              cord: str | None = "cord_max_dose_gye", alpha_beta: float = 3.0) -> DoseSummaryResult:
     """Dose flags, groups and BED/EQD2 (``alpha_beta`` in Gy; 3 as for late-responding tissue).
 
     Parameters
@@ -83,9 +88,8 @@ def cirt_dose(data: pd.DataFrame, *, total: str = "total_dose_gye", fractions: s
     """
     if alpha_beta <= 0:
         raise UsageError(f"alpha_beta: expected a positive number of Gy, got {alpha_beta}.")
-    for c in (total, fractions) + ((cord,) if cord else ()):
-        if c not in data.columns:
-            raise UsageError(f"dose column '{c}' not found.")
+    for c, param in zip((total, fractions) + ((cord,) if cord else ()), ("total", "fractions", "cord")):
+        check_column(data, c, param)
     D = data[total].to_numpy(dtype=float)
     n = data[fractions].to_numpy(dtype=float)
     if np.any(~np.isfinite(D)) or np.any(~np.isfinite(n)) or np.any(n < 1) or np.any(D <= 0):
@@ -107,7 +111,7 @@ def cirt_dose(data: pd.DataFrame, *, total: str = "total_dose_gye", fractions: s
         index=data.index,
     )
     hi = int(np.sum((D >= 64) & (n == 16)))
-    return DoseSummary(
+    return DoseSummaryResult(
         table=table,
         alpha_beta=float(alpha_beta),
         n=int(D.size),

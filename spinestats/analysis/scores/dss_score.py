@@ -7,7 +7,7 @@ Public functions
     ``size_ge_5cm`` = ``size_cm >= size_threshold_cm``, ``indistinct_boundary``
     = ``boundary == "indistinct"``, ``lobulated``, ``bone_destruction``.
     A feature is missing (``<NA>``) where its source value is missing.
-``compute_dss(data, *, weights=DSS_WEIGHTS, size_threshold_cm=5.0, check_column="dss") -> DssScore``
+``compute_dss(data, *, weights=DSS_WEIGHTS, size_threshold_cm=5.0, check_column="dss") -> DssScoreResult``
     The weighted sum :math:`DSS = \\sum_k w_k x_k` (Table 2 weights: size
     >= 5 cm 2, indistinct boundary 2, irregular lobulated shape 1, osteolytic
     bone destruction 1; range 0-6).  ``weights`` may change the weights (a
@@ -55,7 +55,7 @@ SOURCE_COLUMNS = ("size_cm", "boundary", "lobulated", "bone_destruction")
 
 
 @dataclasses.dataclass(frozen=True)
-class DssScore(Result):
+class DssScoreResult(Result):
     """Scores and the features behind them.
 
     Attributes
@@ -76,6 +76,10 @@ class DssScore(Result):
         out = self.features.copy()
         out["score"] = self.score
         return out
+
+
+#: the former name, kept as an alias
+DssScore = DssScoreResult
 
 
 def dss_features(data: pd.DataFrame, *, size_threshold_cm: float = 5.0) -> pd.DataFrame:
@@ -108,7 +112,7 @@ def compute_dss(
     weights: Mapping[str, float] | None = None,
     size_threshold_cm: float = 5.0,
     check_column: str | None = "dss",
-) -> DssScore:
+) -> DssScoreResult:
     """DSS (or a variant with other weights) for every patient (see module docstring).
 
     Parameters
@@ -141,7 +145,7 @@ def compute_dss(
                 f"the precomputed {check_column!r} column disagrees with the DSS computed from the features "
                 f"(2*size>=5cm + 2*indistinct + lobulated + bone destruction) on {int(differ.sum())} lines: {lines}."
             )
-    return DssScore(
+    return DssScoreResult(
         score=score,
         features=feats,
         weights=w,

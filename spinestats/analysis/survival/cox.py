@@ -33,7 +33,8 @@ robust SE, as R does.
 Concordance as ``coxph`` reports it (``concordance(fit)``): pairs are
 comparable when the shorter time is an event (a censoring tied with an event
 counts as later; tied events are not comparable); ties in the linear
-predictor count 1/2; within strata.  Counted in :math:`O(n \\log^2 n)`.
+predictor count 1/2; within strata.  Counted in :math:`O(n \\log^2 n)` by
+:func:`spinestats.analysis.prediction.concordance.harrell_concordance` (the one home of Harrell's C).
 
 References
 ----------
@@ -45,6 +46,8 @@ Harrell FE et al. (1982). JAMA 247:2543-2546. doi:10.1001/jama.1982.033204300470
 
 from __future__ import annotations
 
+from typing import Any
+
 import dataclasses
 from collections.abc import Sequence
 
@@ -53,12 +56,13 @@ import pandas as pd
 from scipy import stats
 
 from spinestats.analysis.core.result import Result
-from spinestats.analysis.core.surv_input import check_constant, design_matrix, event_data
+from spinestats.analysis.core.surv_input import as_frame, check_constant, design_matrix, event_data
+from spinestats.analysis.prediction.concordance import harrell_concordance  # noqa: F401 (one home; old import path)
 from spinestats.errors import DataError, UsageError
 
 
 @dataclasses.dataclass(frozen=True)
-class CoxModel(Result):
+class CoxModelResult(Result):
     """A fitted Cox model (see :func:`cox_ph`).
 
     ``coef``, ``se`` (model-based), ``robust_se`` (when ``cluster`` or
@@ -94,12 +98,22 @@ class CoxModel(Result):
     excluded: tuple
     warnings: tuple[str, ...]
 
+    def plot(self, *, term_labels: Any = None) -> Any:
+        """Forest plot of the hazard ratios with their CIs (log axis), as the reports draw it; returns the ``Figure``."""
+        from spinestats.reports.result_plots import plot_ratios  # presentation hook, loaded on use
+
+        return plot_ratios(self, kind="cox", term_labels=term_labels)
+
     def to_frame(self) -> pd.DataFrame:
         out = pd.DataFrame({"term": self.terms, "coef": self.coef, "se": self.se})
         if self.robust_se is not None:
             out["robust_se"] = self.robust_se
         out = out.assign(z=self.z, p=self.p, hr=self.hr, hr_lower=self.hr_lower, hr_upper=self.hr_upper)
         return out
+
+
+#: the former name, kept as an alias
+CoxModel = CoxModelResult
 
 
 class _Cox:
@@ -209,79 +223,12 @@ class _Cox:
         return res
 
 
-def _later_counts(r: np.ndarray, which: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """For each position i: #{j > i: r_j < r_i} and #{j > i: r_j == r_i} (vectorised merge counting).
-
-    With ``which`` (a boolean mask) only those positions are counted (the others are 0).
-    """
-    n = r.size
-    K = int(r.max()) + 1 if n else 1
-    less = np.zeros(n, np.int64)
-    eq = np.zeros(n, np.int64)
-    pos = np.arange(n)
-    want = np.ones(n, dtype=bool) if which is None else np.asarray(which, dtype=bool)
-    s = 1
-    while s < n:
-        blk = pos // s
-        pair = blk // 2
-        left = blk % 2 == 0
-        right = ~left
-        rkeys = np.sort(pair[right] * K + r[right])
-        # where pair p's right block starts in rkeys: the right elements of the pairs before p
-        starts = np.concatenate(([0], np.cumsum(np.bincount(pair[right], minlength=pair[-1] + 1))))
-        asked = left & want
-        lk = pair[asked] * K + r[asked]
-        lo = np.searchsorted(rkeys, lk, side="left")
-        hi = np.searchsorted(rkeys, lk, side="right")
-        less[asked] += lo - starts[pair[asked]]
-        eq[asked] += hi - lo
-        s *= 2
-    return less, eq
-
-
-def harrell_concordance(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
-                        strata: np.ndarray | None = None) -> tuple[float, dict]:
-    """Harrell's C of ``risk`` (higher = earlier event), as ``coxph``'s concordance.
-
-    Returns the estimate and the counts (concordant, discordant, tied_risk).
-    """
-    strata = np.zeros(time.size, int) if strata is None else strata
-    conc = disc = tie = 0.0
-    for s in np.unique(strata):
-        m = strata == s
-        t, e, x = time[m], event[m].astype(bool), risk[m]
-        _, rank = np.unique(x, return_inverse=True)
-        order = np.lexsort((rank, ~e, t))  # time asc, events first, risk asc
-        t, e, rank = t[order], e[order], rank[order]
-        less, eq = _later_counts(rank, e)  # only events' counts are used
-        later = t.size - 1 - np.arange(t.size)
-        conc += less[e].sum()
-        tie += eq[e].sum()
-        disc += (later - less - eq)[e].sum()
-        # remove pairs of events tied in time (not comparable): within a block sorted by risk,
-        # no pair is concordant; tied-risk pairs are m(m-1)/2 per (time, risk) group
-        te, re_ = t[e], rank[e]
-        _, dcount = np.unique(te, return_counts=True)
-        pairs = (dcount * (dcount - 1) // 2).sum()
-        # (time, risk) groups: events are sorted by time then risk, so groups are runs
-        if te.size:
-            brk = np.concatenate(([True], (te[1:] != te[:-1]) | (re_[1:] != re_[:-1]), [True]))
-            trc = np.diff(np.flatnonzero(brk))
-        else:
-            trc = np.zeros(0, int)
-        tied_pairs = (trc * (trc - 1) // 2).sum()
-        tie -= tied_pairs
-        disc -= pairs - tied_pairs
-    total = conc + disc + tie
-    est = (conc + 0.5 * tie) / total if total > 0 else float("nan")
-    return float(est), {"concordant": conc, "discordant": disc, "tied_risk": tie}
-
-
 def prepare(data: pd.DataFrame, *, time: str, event: str, covariates: Sequence[str], strata: str | None = None,
             cluster: str | None = None, censor: int = 0, cause: int | None = None):
     """Checked arrays of a Cox model: (event data, event flags, X, term names, row positions, stratum codes)."""
     extra = tuple(covariates) + tuple(c for c in (strata, cluster) if c)
     ed = event_data(data, time=time, event=event, censor=censor, extra=extra)
+    data = as_frame(data)  # an EventData passed in: its source table
     ev = ed.event if cause is None else ed.status == cause
     X_all, names = design_matrix(data, covariates)
     pos = ed.positions
@@ -309,7 +256,7 @@ def cox_ph(
     conf_level: float = 0.95,
     eps: float = 1e-9,
     max_iter: int = 30,
-) -> CoxModel:
+) -> CoxModelResult:
     """Fit a Cox model, as ``coxph(Surv(time, event) ~ covariates + strata(s), ties=, cluster=)``.
 
     Parameters
@@ -420,7 +367,7 @@ def cox_ph(
     lp = X @ b
     conc, _ = harrell_concordance(ed.time, ev, lp, s_codes)
     baseline = _baseline(cx, b)
-    return CoxModel(
+    return CoxModelResult(
         terms=tuple(names),
         coef=b,
         se=se,
@@ -498,9 +445,13 @@ def _baseline(cx: _Cox, b: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({"stratum": bs, "time": bt, "cumhaz": cum})
 
 
-def cox_predict_survival(model: CoxModel, X: np.ndarray, horizon: float, stratum: int = 0) -> np.ndarray:
+def predict_cox_survival(model: CoxModel, X: np.ndarray, horizon: float, stratum: int = 0) -> np.ndarray:
     """Predicted survival :math:`\\exp\\{-H_0(h) e^{x^\\top\\beta}\\}` at ``horizon`` (numeric design rows)."""
     bl = model.baseline[model.baseline["stratum"] == stratum]
     H = bl.loc[bl["time"] <= horizon, "cumhaz"]
     H0 = float(H.iloc[-1]) if len(H) else 0.0
     return np.exp(-H0 * np.exp(np.atleast_2d(X) @ model.coef))
+
+
+#: the former name (verb first: predict_*), kept as an alias
+cox_predict_survival = predict_cox_survival

@@ -32,6 +32,8 @@ based on weighted residuals. Biometrika 81:515-526. doi:10.1093/biomet/81.3.515
 
 from __future__ import annotations
 
+from typing import Any
+
 import dataclasses
 from collections.abc import Sequence
 
@@ -46,7 +48,7 @@ from spinestats.errors import UsageError
 
 
 @dataclasses.dataclass(frozen=True)
-class CoxZph(Result):
+class CoxZphResult(Result):
     """``cox.zph`` table (``term``, ``chisq``, ``df``, ``p``; last row ``GLOBAL``) and residuals.
 
     ``residuals`` has one column per design column (scaled Schoenfeld
@@ -62,8 +64,21 @@ class CoxZph(Result):
     warnings: tuple[str, ...]
     var: np.ndarray | None = None  # R's z$var: inverse of the mean information, scales the smooth's band
 
+    def plot(self, *, coef: Any = None, unit: str = "months", term_labels: Any = None) -> Any:
+        """beta(t) per term with its smooth, as R ``plot(cox.zph)`` and the survival report; returns the ``Figure``.
+
+        ``coef`` (the Cox coefficients by term) adds their dotted reference lines.
+        """
+        from spinestats.reports.result_plots import plot_zph  # presentation hook, loaded on use
+
+        return plot_zph(self, coef=coef, unit=unit, term_labels=term_labels)
+
     def to_frame(self) -> pd.DataFrame:
         return self.table
+
+
+#: the former name, kept as an alias
+CoxZph = CoxZphResult
 
 
 def cox_zph(
@@ -77,7 +92,7 @@ def cox_zph(
     censor: int = 0,
     cause: int | None = None,
     transform: str = "km",
-) -> CoxZph:
+) -> CoxZphResult:
     """PH test of the Cox model ``covariates`` (refitted here), as ``cox.zph(fit, transform)``.
 
     Parameters
@@ -153,7 +168,7 @@ def cox_zph(
         warnings.append("with strata, the scaled residuals use the pooled information (R weights it per stratum); "
                         "the tests are exact.")
     res = pd.DataFrame(scaled, columns=list(names))  # rows align with ``time`` and ``x``
-    return CoxZph(
+    return CoxZphResult(
         table=pd.DataFrame(rows),
         transform=transform,
         time=cx.t[cx.ev_idx],

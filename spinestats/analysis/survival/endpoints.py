@@ -49,7 +49,7 @@ REQUIRED = ("treatment_date", "local_recurrence", "local_recurrence_date", "dist
 
 
 @dataclasses.dataclass(frozen=True)
-class Endpoints(Result):
+class EndpointsResult(Result):
     """Per-patient endpoint table and the unit it is in.
 
     ``table`` has, per endpoint ``e`` in ``os, lc, dmfs, pfs``, columns
@@ -67,12 +67,16 @@ class Endpoints(Result):
         return self.table
 
 
+#: the former name, kept as an alias
+Endpoints = EndpointsResult
+
+
 def _lines(mask: pd.Series) -> str:
     idx = list(mask[mask].index[:10])
     return ", ".join(map(str, idx)) + (" ..." if int(mask.sum()) > 10 else "")
 
 
-def derive_endpoints(data: pd.DataFrame, *, unit: str = "months") -> Endpoints:
+def derive_endpoints(data: pd.DataFrame, *, unit: str = "months") -> EndpointsResult:
     """Derive OS, LC (both conventions), DMFS and PFS from a ``cirt`` table.
 
     Parameters
@@ -158,4 +162,4 @@ def derive_endpoints(data: pd.DataFrame, *, unit: str = "months") -> Endpoints:
     zero = (table["os_time"] == 0)
     if zero.any():
         warnings.append(f"{int(zero.sum())} patient(s) have no follow-up after the start of CIRT (time 0).")
-    return Endpoints(table=table, unit=unit, conversion=CONVERSION[unit], n=int(len(table)), warnings=tuple(warnings))
+    return EndpointsResult(table=table, unit=unit, conversion=CONVERSION[unit], n=int(len(table)), warnings=tuple(warnings))

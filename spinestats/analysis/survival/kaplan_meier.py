@@ -46,7 +46,7 @@ import pandas as pd
 from scipy import stats
 
 from spinestats.analysis.core.result import Result, to_jsonable
-from spinestats.analysis.core.surv_input import event_data, group_codes, unique_inverse
+from spinestats.analysis.core.surv_input import as_frame, event_data, group_codes, unique_inverse
 from spinestats.errors import UsageError
 
 CONF_TYPES = ("log", "log-log", "plain")
@@ -169,7 +169,7 @@ class KMCurve(Result):
 
 
 @dataclasses.dataclass(frozen=True)
-class KaplanMeier(Result):
+class KaplanMeierResult(Result):
     """Kaplan-Meier curves per group, with rates, quantiles and median follow-up.
 
     Attributes
@@ -205,8 +205,30 @@ class KaplanMeier(Result):
         q = self.curve(group).quantile([0.5]).iloc[0]
         return {"estimate": float(q["estimate"]), "lower": float(q["lower"]), "upper": float(q["upper"])}
 
+    def plot(self, ax: Any = None, *, unit: str = "months", label: str = "Survival probability",
+             risk_times: Any = None, labels: Any = None) -> Any:
+        """Draw the curves as the survival report does; returns the matplotlib ``Figure``.
+
+        Bands, censoring ticks, median lines and the number-at-risk table;
+        ``labels`` maps group values to legend text.
+
+        Examples
+        --------
+        >>> import spinestats as ss
+        >>> fig = ss.kaplan_meier(ss.example("fracture"), time="time", event="death", group="modality").plot()
+        >>> fig.axes[0].get_xlabel()
+        'Months from start of treatment'
+        """
+        from spinestats.reports.result_plots import plot_kaplan_meier  # presentation hook, loaded on use
+
+        return plot_kaplan_meier(self, ax=ax, unit=unit, label=label, risk_times=risk_times, labels=labels)
+
     def to_frame(self) -> pd.DataFrame:
         return pd.concat([c.to_frame() for c in self.curves], ignore_index=True)
+
+
+#: the former name, kept as an alias
+KaplanMeier = KaplanMeierResult
 
 
 def _findq(x: np.ndarray, y: np.ndarray, p: np.ndarray, tol: float = TOL) -> np.ndarray:
@@ -300,7 +322,7 @@ def kaplan_meier(
     censor: int = 0,
     cause: int | None = None,
     causes: Sequence[int] | None = None,
-) -> KaplanMeier:
+) -> KaplanMeierResult:
     """Kaplan-Meier estimate per group, as ``survfit(Surv(time, event) ~ group)``.
 
     Parameters
@@ -324,6 +346,7 @@ def kaplan_meier(
     if conf_type not in CONF_TYPES:
         raise UsageError(f"conf_type: expected one of {', '.join(CONF_TYPES)}, got {conf_type!r}.")
     ed = event_data(data, time=time, event=event, group=group, entry=entry, censor=censor, causes=causes)
+    data = as_frame(data)  # an EventData passed in: its source table
     warnings = list(ed.warnings)
     ev = ed.event if cause is None else ed.status == cause
     if cause is not None and np.any(ed.event & ~ev):
@@ -350,7 +373,7 @@ def kaplan_meier(
         mfu.append(_reverse_km_median(cur, lev))
     if len(levels) > 1:
         mfu.append(_reverse_km_median(_pooled(curves), "all"))
-    return KaplanMeier(
+    return KaplanMeierResult(
         curves=tuple(curves),
         groups=tuple(levels),
         rates=pd.concat(rates, ignore_index=True) if rates else pd.DataFrame(

@@ -41,12 +41,12 @@ from scipy import stats
 
 from spinestats.analysis.core.multiplicity import holm  # noqa: F401  (re-exported; one home for Holm)
 from spinestats.analysis.core.result import Result
-from spinestats.analysis.core.surv_input import event_data, group_codes, unique_inverse
+from spinestats.analysis.core.surv_input import as_frame, event_data, group_codes, unique_inverse
 from spinestats.errors import DataError
 
 
 @dataclasses.dataclass(frozen=True)
-class LogRank(Result):
+class LogRankResult(Result):
     """A (weighted) log-rank test: ``chisq``, ``df``, ``p``; per-group ``observed``/``expected``.
 
     ``trend`` holds the trend test (``chisq``, ``p``, ``scores``) when asked;
@@ -70,6 +70,10 @@ class LogRank(Result):
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"group": self.groups, "n": self.n, "observed": self.observed, "expected": self.expected})
+
+
+#: the former name, kept as an alias
+LogRank = LogRankResult
 
 
 def _one_stratum(time, event, gidx, ng, rho, gamma):
@@ -141,7 +145,7 @@ def logrank_test(
     pairwise: bool = False,
     censor: int = 0,
     cause: int | None = None,
-) -> LogRank:
+) -> LogRankResult:
     """Compare survival between groups, as ``survdiff(Surv(time, event) ~ group + strata(s), rho=)``.
 
     Parameters
@@ -160,6 +164,7 @@ def logrank_test(
     LogRank
     """
     ed = event_data(data, time=time, event=event, group=group, censor=censor, extra=(strata,) if strata else ())
+    data = as_frame(data)  # an EventData passed in: its source table
     ev = ed.event if cause is None else ed.status == cause
     levels, gidx = group_codes(ed.group, ed.levels)
     ng = len(levels)
@@ -197,7 +202,7 @@ def logrank_test(
                          "p": float(stats.chi2.sf(x, d2)) if d2 > 0 else float("nan")})
         pw = pd.DataFrame(rows)
         pw["p_holm"] = holm(pw["p"].to_numpy())
-    return LogRank(
+    return LogRankResult(
         chisq=chisq,
         df=df,
         p=p,

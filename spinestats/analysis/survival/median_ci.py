@@ -18,7 +18,7 @@ from spinestats.analysis.core.result import Result
 
 
 @dataclasses.dataclass(frozen=True)
-class MedianCI(Result):
+class MedianCIResult(Result):
     """``estimate`` (the sample median), ``lower``/``upper`` and the order-statistic rank ``r``."""
 
     estimate: float
@@ -29,15 +29,19 @@ class MedianCI(Result):
     conf_level: float
 
 
-def median_ci(x, conf_level: float = 0.95) -> MedianCI:
+#: the former name, kept as an alias
+MedianCI = MedianCIResult
+
+
+def median_ci(x, conf_level: float = 0.95) -> MedianCIResult:
     """Sample median of ``x`` with the order-statistic CI (see the module docstring).
 
     >>> median_ci([3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0, 5.0, 3.0])
-    MedianCI(estimate=3.5, lower=1, upper=6, r=2, n=10, conf_level=0.95)
+    MedianCIResult(estimate=3.5, lower=1, upper=6, r=2, n=10, conf_level=0.95)
     """
     v = np.sort(np.asarray(x, dtype=float))
     n = v.size
     r = int(stats.binom.ppf((1 - conf_level) / 2, n, 0.5)) if n else 0
     lo = float(v[r - 1]) if r >= 1 else float("nan")
     hi = float(v[n - r]) if r >= 1 else float("nan")
-    return MedianCI(float(np.median(v)) if n else float("nan"), lo, hi, r, n, float(conf_level))
+    return MedianCIResult(float(np.median(v)) if n else float("nan"), lo, hi, r, n, float(conf_level))

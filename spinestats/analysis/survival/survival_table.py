@@ -22,7 +22,7 @@ from spinestats.analysis.core.result import Result
 
 
 @dataclasses.dataclass(frozen=True)
-class SurvivalSummary(Result):
+class SurvivalSummaryResult(Result):
     """One endpoint's table numbers.
 
     ``frame`` columns: ``level`` (None = overall), ``n``, ``events``
@@ -40,6 +40,10 @@ class SurvivalSummary(Result):
     conf_level: float
 
 
+#: the former name, kept as an alias
+SurvivalSummary = SurvivalSummaryResult
+
+
 def _at(rates: pd.DataFrame, group: Any, times: Sequence[float], value: str) -> dict[str, float]:
     out: dict[str, float] = {}
     sub = rates if group is None or "group" not in rates else rates[rates["group"].map(lambda g: g == group)]
@@ -51,7 +55,7 @@ def _at(rates: pd.DataFrame, group: Any, times: Sequence[float], value: str) -> 
     return out
 
 
-def survfit_summary(km_overall, km_groups=None, logrank=None, times: Sequence[float] = ()) -> SurvivalSummary:
+def survfit_summary(km_overall, km_groups=None, logrank=None, times: Sequence[float] = ()) -> SurvivalSummaryResult:
     """Overall and per-group N, events, median (CI) and survival at ``times`` (CI), with the log-rank p.
 
     Parameters
@@ -72,12 +76,12 @@ def survfit_summary(km_overall, km_groups=None, logrank=None, times: Sequence[fl
                          "median_upper": float(med["upper"]),
                          **_at(km.rates, c.group if grouped else None, times, "survival")})
     p = float(logrank.p) if logrank is not None else None
-    return SurvivalSummary(pd.DataFrame(rows), tuple(float(t) for t in times), "survival", p,
+    return SurvivalSummaryResult(pd.DataFrame(rows), tuple(float(t) for t in times), "survival", p,
                            "log-rank" if logrank is not None else None, float(km_overall.conf_level))
 
 
 def cuminc_summary(data: pd.DataFrame, *, time: str, event: str, cause: int, censor: int, group: str | None,
-                   cif_overall, cif_groups=None, gray=None, times: Sequence[float] = ()) -> SurvivalSummary:
+                   cif_overall, cif_groups=None, gray=None, times: Sequence[float] = ()) -> SurvivalSummaryResult:
     """Overall and per-group N, events of ``cause``, competing events and cumulative incidence at ``times``
     (CI, as ``cmprsk::timepoints``), with Gray's test p for ``cause``."""
     d = data[[c for c in (time, event, group) if c is not None]].dropna(subset=[time, event])
@@ -98,5 +102,5 @@ def cuminc_summary(data: pd.DataFrame, *, time: str, event: str, cause: int, cen
     if gray is not None:
         idx = list(gray.causes).index(cause) if cause in gray.causes else None
         p = float(gray.p[idx]) if idx is not None else None
-    return SurvivalSummary(pd.DataFrame(rows), tuple(float(t) for t in times), "incidence", p,
+    return SurvivalSummaryResult(pd.DataFrame(rows), tuple(float(t) for t in times), "incidence", p,
                            "Gray" if gray is not None else None, float(cif_overall.conf_level))

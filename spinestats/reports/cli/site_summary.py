@@ -135,7 +135,9 @@ def command(file, schema, mapping, sheet, centre, score, truth, positive, time_c
                     df = df.copy()
                     df["dss"] = compute_dss(df).score
                     continue
-                raise UsageError(f"{opt} {col!r}: no such column; columns are {', '.join(map(str, df.columns))}.")
+                from spinestats.analysis.core.params import check_column
+
+                check_column(df, col, opt.lstrip("-"), flag=opt)
         s = pd.to_numeric(df[score], errors="coerce")
         bad = s.isna() | df[truth].isna()
         if bad.any():
@@ -148,8 +150,13 @@ def command(file, schema, mapping, sheet, centre, score, truth, positive, time_c
             tab = suppress_score_counts(tab, min_cell)
         payload["score"] = {"name": str(score), "positive": str(positive), **tab}
     if time_col is not None:
-        if event_col is None or event_col not in df.columns or time_col not in df.columns:
+        if event_col is None:
             raise UsageError("--time and --event must both name columns of the file.")
+        from spinestats.analysis.core.params import check_column
+
+        for col, flag in ((time_col, "--time"), (event_col, "--event"), (group_col, "--group")):
+            if col is not None:
+                check_column(df, col, flag[2:], flag=flag)
         t = pd.to_numeric(df[time_col], errors="coerce")
         ev = df[event_col]
         bad = t.isna() | ev.isna()
