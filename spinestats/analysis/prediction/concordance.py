@@ -211,6 +211,13 @@ def concordance_arrays(
     ``status`` is coded 0 censored / 1 event of interest / 2 competing event.
     """
     t, censored, r, ev, w = _prepare(time, status, risk, weighting, tau, competing)
+    if weighting == "harrell":
+        # unweighted pairs: counted by merging (one home for Harrell's pair count)
+        event = np.zeros(t.size, dtype=bool)
+        event[ev] = True
+        _, counts = harrell_concordance(t, event, r)
+        conc, disc, tied = (float(counts[k]) for k in ("concordant", "discordant", "tied_risk"))
+        return conc, disc, tied, conc + disc + tied
     totals, _ = _pairs(t, censored, r, ev, w, per_patient=False)
     conc, disc, tied = (float(x) for x in totals)
     return conc, disc, tied, conc + disc + tied
