@@ -431,7 +431,8 @@ def run(
     shown = roc_curve(st.score, st.truth) if reverse else roc  # the distribution in the score's own units
     fig, _ = score_distribution_figure(shown, labels=tuple(shown_labels.value(truth, c) for c in class_labels),
                                        cutoff=(requested or opt).cutoff[0] if np.isfinite((requested or opt).cutoff[0]) else None,
-                                       at_most=reverse)
+                                       at_most=reverse, legend_title=shown_labels.name(truth),
+                                       score_label="DSS score" if is_dss else shown_labels.variable(score_name))
     figures += save_figure(fig, fdir, f"{key}_score_distribution", fig_formats, fig_dpis)
     if boot is not None:
         fig, _ = cutoff_stability_figure(boot)
