@@ -24,6 +24,9 @@ CORNERS = {  # axes-fraction anchor, ha, va
 
 
 def _renderer(fig):
+    from spinestats.reports.figure_style import apply_font_stack
+
+    apply_font_stack(fig)  # texts added after journal_figure (legends, notes) get the Japanese-capable stack
     fig.draw_without_rendering()  # apply the layout first: extents then are final
     return fig.canvas.get_renderer()
 
@@ -71,6 +74,16 @@ def _inside(box: Bbox, ax) -> bool:
 
 
 def place_legend(ax, *, y_max: float | None = None, **kwargs):
+    """Put the legend of ``ax`` in the first corner free of data, else above the axes (see :func:`_place_legend`)."""
+    from matplotlib import pyplot as plt
+
+    from spinestats.reports.figure_style import RC
+
+    with plt.rc_context(RC):  # the legend is measured with the journal font stack it is drawn with
+        return _place_legend(ax, y_max=y_max, **kwargs)
+
+
+def _place_legend(ax, *, y_max: float | None = None, **kwargs):
     """Put the legend of ``ax`` in the first corner free of data, else above the axes.
 
     With ``y_max`` the y axis may grow (by a quarter of its range at a time,
