@@ -20,14 +20,10 @@ from spinestats.data_schemas.labels import Labels  # noqa: E402
 from spinestats.reports.figure_style import journal_figure  # noqa: E402
 from spinestats.reports.placement import FigureTextWarning, fit_texts, wrap_label  # noqa: E402
 from spinestats.reports.step_plot import StepCurve, cif_curves, km_curves, plot_step_curves  # noqa: E402
+from test_pain_job import _cafe_long_summary  # noqa: E402
+from test_survival_plot import D  # noqa: E402  (the small two-group data of the step-plot tests)
 
 pytestmark = pytest.mark.filterwarnings("error:Glyph")  # a missing glyph (boxes for Japanese text) fails
-
-D = pd.DataFrame(
-    dict(time=[1, 2, 2, 3, 4, 4, 5, 6, 7, 8, 9, 10, 2, 3, 4, 5, 6, 7],
-         status=[1, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1, 2, 0, 1, 0, 2],
-         g=["a"] * 12 + ["b"] * 6)
-)
 
 
 def test_ci_band_ends_where_the_curve_ends():
@@ -156,16 +152,9 @@ def test_zph_panels_use_term_labels_and_ticks_do_not_collide():
 
 def test_pain_figures_take_arm_visit_and_legend_labels_from_the_labelling_system():
     from spinestats.analysis.longitudinal.responders import responders
-    from spinestats.analysis.longitudinal.visit_summary import summarise_visits
-    from spinestats.data_schemas.examples import cohort_cafe
     from spinestats.reports import pain_figures
 
-    wide = cohort_cafe.make()
-    long = wide.melt(id_vars=["patient_id", "arm"], value_vars=[c for c in wide if c.startswith("nrs_")],
-                     var_name="visit", value_name="nrs")
-    long["visit"] = long["visit"].str[4:]
-    visits = ["baseline", "1w", "1m", "3m", "6m", "12m"]
-    s = summarise_visits(long, value="nrs", visit="visit", subject="patient_id", visits=visits, arm="arm")
+    wide, _, visits, s = _cafe_long_summary()
     labels = Labels("bkp", {"arm": {"label": "群", "values": {"BKP": "BKP群", "control": "対照群"}},
                             "visit.1w": "1週後"}, strict=False)
     ax = pain_figures.trajectory(s, visits=visits, labels=labels)
