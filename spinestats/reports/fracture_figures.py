@@ -17,6 +17,7 @@ from spinestats.analysis.prediction.calibration import CalibrationResult
 from spinestats.analysis.competing_risks.cuminc import CumulativeIncidence
 from spinestats.analysis.prediction.decision_curve import DecisionCurve
 from spinestats.reports.figure_style import RC, journal_figure, series_style
+from spinestats.reports.forest import num
 from spinestats.reports.placement import place_legend
 
 
@@ -104,7 +105,7 @@ def calibration_figure(cal: CalibrationResult, *, ax=None, outcome: str = "VCF",
     st = series_style(0)
     ax.errorbar(g["predicted"], g["observed"], yerr=[g["observed"] - g["lower"], g["upper"] - g["observed"]],
                 fmt=st["marker"], color=st["color"], markersize=4, capsize=2, linewidth=0.8,
-                label=f"Groups (CITL {cal.citl:.2f}, slope {cal.slope:.2f})")
+                label=f"Groups (CITL {num(cal.citl)}, slope {num(cal.slope)})")
     ax.set_xlim(0, top)
     ax.set_ylim(0, top)
     ax.set_xlabel(f"Predicted risk of {outcome} by {cal.horizon:g} {unit}")
