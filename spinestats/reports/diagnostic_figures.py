@@ -63,6 +63,7 @@ def roc_figure(roc, *, band=None, optimal=None, delong=None, ax=None, at_most=Fa
     ax.set_xlabel("1 \u2212 specificity")
     ax.set_ylabel("Sensitivity")
     place_legend(ax, frameon=False, fontsize=7)
+    fit_texts(fig, "ROC curve")
     return fig, ax
 
 
@@ -133,4 +134,5 @@ def cutoff_stability_figure(boot, *, ax=None):
     ax.set_xlabel(f"Cutoff selected in the resamples ({boot.method.replace('_', ' ')})\n"
                   "orange, hatched: the cutoff chosen on the data")
     ax.set_ylabel(f"Replicates (%), B = {boot.B}")
+    fit_texts(fig, "cutoff stability")
     return fig, ax

@@ -18,7 +18,7 @@ from spinestats.analysis.competing_risks.cuminc import CumulativeIncidence
 from spinestats.analysis.prediction.decision_curve import DecisionCurve
 from spinestats.reports.figure_style import RC, journal_figure, series_style
 from spinestats.reports.forest import num
-from spinestats.reports.placement import place_legend
+from spinestats.reports.placement import fit_texts, place_legend
 
 
 def _journal_style(builder):
@@ -111,6 +111,7 @@ def calibration_figure(cal: CalibrationResult, *, ax=None, outcome: str = "VCF",
     ax.set_xlabel(f"Predicted risk of {outcome} by {cal.horizon:g} {unit}")
     ax.set_ylabel("Observed cumulative incidence")
     place_legend(ax, frameon=False)
+    fit_texts(ax.figure, "calibration")
     return ax
 
 
@@ -127,4 +128,5 @@ def decision_curve_figure(dc: DecisionCurve, *, ax=None, outcome: str = "VCF", u
     ax.set_xlabel(f"Threshold probability ({outcome} by {dc.horizon:g} {unit})")
     ax.set_ylabel("Net benefit")
     place_legend(ax, frameon=False)
+    fit_texts(ax.figure, "decision curve")
     return ax

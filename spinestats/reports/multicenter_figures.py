@@ -17,7 +17,7 @@ from spinestats.analysis.core.critical import z_critical
 from spinestats.analysis.pooling.meta_reml import MetaResult
 from spinestats.reports.figure_style import PALETTE, journal_figure
 from spinestats.reports.forest import ForestRow, ForestSummary, forest, num
-from spinestats.reports.placement import place_legend
+from spinestats.reports.placement import fit_texts, place_legend
 
 
 _COUNT_HEADER = {"Sensitivity": "TP/(TP+FN)", "Specificity": "TN/(TN+FP)", "AUC": "n"}
@@ -100,4 +100,5 @@ def sroc_plot(fit: BivariateResult, *, ax=None):
         ax.set_title(f"No prediction region: the between-centre\ncorrelation is at its boundary (\u03c1 = {num(fit.rho)}),"
                      "\ntoo few centres to estimate it.", loc="left", fontsize=7)
     place_legend(ax, frameon=False, fontsize=7)
+    fit_texts(fig, "summary ROC")
     return fig, ax

@@ -149,21 +149,28 @@ class FigureTextWarning(UserWarning):
 def wrap_label(text: str, width: int, figure: str | None = None) -> str:
     """``text`` broken at spaces into lines of at most ``width`` characters (existing breaks kept).
 
-    A word longer than ``width`` cannot be broken; with ``figure`` given, a
-    :class:`FigureTextWarning` then names the label and the figure.
+    A word longer than ``width`` does not fit even when wrapped: with
+    ``figure`` given, a :class:`FigureTextWarning` names the label and the
+    figure, and the word is cut over lines so that the figure keeps its
+    layout (it is drawn anyway); without ``figure`` the word is kept whole.
     """
     import textwrap
     import warnings
 
     text = str(text)
-    lines = []
-    for part in text.split("\n"):
-        lines += textwrap.wrap(part, width, break_long_words=False, break_on_hyphens=False) or [part]
-    out = "\n".join(lines)
+
+    def wrap(cut: bool) -> list[str]:
+        out: list[str] = []
+        for part in text.split("\n"):
+            out += textwrap.wrap(part, width, break_long_words=cut, break_on_hyphens=False) or [part]
+        return out
+
+    lines = wrap(False)
     if figure is not None and any(len(line) > width for line in lines):
         warnings.warn(f"figure '{figure}': the label '{text}' is too long for the figure even when wrapped; "
                       "it is drawn anyway (give it a shorter label).", FigureTextWarning, stacklevel=2)
-    return out
+        lines = wrap(True)
+    return "\n".join(lines)
 
 
 def _rewrap(text: str, share: float) -> str:

@@ -231,7 +231,9 @@ def plot_step_curves(
     row_names = ["Number at risk"] + (["Cumulative number of events"] if events_table and not cumulative_rows else []) \
         + (["Cumulative events", "Cumulative censored"] if cumulative_rows else [])
     # rows of the table: a header per block, then one row per curve (as many lines as its wrapped label)
-    heights = [1] + [max(1, wrap_label(c.label, ROW_CHARS).count("\n") + 1) for c in curves]
+    name = figure_name or ylabel.replace("\n", " ")
+    row_labels = [wrap_label(c.label, ROW_CHARS, name) for c in curves]
+    heights = [1] + [row.count("\n") + 1 for row in row_labels]
     n_rows = len(row_names) * sum(heights) if risk_table and curves else 0
     if ax is None:
         if n_rows:
@@ -246,11 +248,9 @@ def plot_step_curves(
         # the caller's axes: put the table in an inset under it (leave room with the layout)
         tax = ax.inset_axes([0, -0.2 - 0.06 * n_rows, 1, 0.06 * n_rows]) if n_rows else None
     lines, bands, ticks, qlines = [], [], [], []
-    name = figure_name or ylabel.replace("\n", " ")
     no_events = [c.time.size == 0 or bool(np.all(np.asarray(c.estimate) == c.start)) for c in curves]
     legend_labels = [wrap_label(f"{c.label} (no events)" if none else c.label, LEGEND_CHARS, name)
                      for c, none in zip(curves, no_events)]
-    row_labels = [wrap_label(c.label, ROW_CHARS, name) for c in curves]
     with plt.rc_context(RC):
         for i, c in enumerate(curves):
             st = series_style(i)
