@@ -536,7 +536,9 @@ def run(
         by = f" by {labels.name(group).lower()}" if group else ""
         captions[f"{stem}_km"] = f"{what}: Kaplan\u2013Meier estimate{by}, with number at risk"
         captions[f"{stem}_cif"] = f"Cumulative incidence of {event_label}{by}, competing events accounted for"
-        captions[f"{stem}_ph_test"] = f"{what}: proportional-hazards check (scaled Schoenfeld residuals)"
+        captions[f"{stem}_ph_test"] = (f"{what}: proportional-hazards check, as plot(cox.zph): scaled Schoenfeld "
+                                       "residuals (points), their smooth with a \u00b12 SE band, a solid line at zero "
+                                       "and a dotted line at the Cox coefficient")
 
     labels.check_data(data, where="survival")
     data = _with_references(data, covariates, labels)
