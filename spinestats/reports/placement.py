@@ -79,7 +79,7 @@ def place_legend(ax, *, y_max: float | None = None, **kwargs):
 
     from spinestats.reports.figure_style import RC
 
-    with plt.rc_context(RC):  # the legend is measured with the journal font stack it is drawn with
+    with plt.rc_context(RC):  # type: ignore[arg-type]  # the legend is measured with the journal font stack it is drawn with
         return _place_legend(ax, y_max=y_max, **kwargs)
 
 
@@ -193,7 +193,7 @@ def fit_texts(fig, name: str) -> list[str]:
         c = fig.bbox
         return box.x0 < c.x0 - 0.5 or box.x1 > c.x1 + 0.5
 
-    ticks = set()  # tick labels: laid out by matplotlib, and those outside the view are never drawn
+    ticks: set[int] = set()  # tick labels: laid out by matplotlib, and those outside the view are never drawn
     for ax in fig.get_axes():
         for axis in (ax.xaxis, ax.yaxis):
             for tick in axis.get_major_ticks() + axis.get_minor_ticks():
