@@ -176,3 +176,23 @@ def test_pain_figures_take_arm_visit_and_legend_labels_from_the_labelling_system
     assert ax.get_legend().get_title().get_text() == "群"
     assert not lint_figure(ax.figure, "pain_responders")
     plt.close("all")
+
+
+def test_events_table_and_median_lines_are_plan_and_job_options(tmp_path):
+    from spinestats.reports import survival_job
+    from spinestats.reports.figure_style import observe_figures
+    from spinestats.reports.plan_runner import job_options
+
+    assert {"events_table", "median_lines"} <= set(job_options(survival_job.run))
+    seen = {}
+    d = D.assign(status=(D["status"] == 1).astype(int))
+    for events_table, median_lines in ((True, False), (False, True)):
+        with observe_figures(lambda fig, stem, paths: seen.__setitem__((stem, events_table), fig)):
+            survival_job.run(d, out_dir=tmp_path / str(events_table), time="time", event="status", group="g",
+                             events_table=events_table, median_lines=median_lines, figure_formats=["png"], dpis=[72])
+        fig = seen[("survival_km", events_table)]
+        rows = [t.get_text() for t in fig.get_axes()[1].texts]
+        assert ("Cumulative number of events" in rows) is events_table
+        dotted = [ln for ln in fig.get_axes()[0].get_lines() if ln.get_linestyle() == ":"]
+        assert bool(dotted) is median_lines
+        assert fig.get_axes()[0].get_legend().get_title().get_text() == "G"  # the grouping variable's label
