@@ -11,6 +11,8 @@ checks (issue 13):
 - every text is at least 7 pt and the figure is no wider than a double
   journal column;
 - no "Glyph ... missing" warning while drawing;
+- titles, axis labels and legend texts start with a capital (sentence case,
+  no raw lowercase codes), and legend text is never larger than the tick labels;
 - no ASCII hyphen-minus between two numbers, before a number on an axis, or
   standing alone between spaces (a minus sign or an en dash belongs there);
 - TIFF files are RGB (no alpha), LZW-compressed and carry the requested dpi.
@@ -204,6 +206,7 @@ def lint_figure(fig, name: str = "figure") -> list[str]:
         for b in texts[i + 1:]:
             if _overlap(boxes[id(a)], boxes[id(b)]):
                 problems.append(f"{name}: texts {_name(a)} and {_name(b)} overlap")
+    problems += _sentence_case(fig, name) + _legend_sizes(fig, name)
     for lg in _legends(fig):
         lb = lg.get_window_extent(renderer)
         if lb.x0 < canvas.x0 - TOL_PX or lb.y0 < canvas.y0 - TOL_PX or lb.x1 > canvas.x1 + TOL_PX or lb.y1 > canvas.y1 + TOL_PX:
@@ -219,6 +222,41 @@ def lint_figure(fig, name: str = "figure") -> list[str]:
                     problems.append(f"{name}: legend overlaps {desc}")
                     break
     return problems
+
+
+def _headings(fig) -> list[Text]:
+    """Titles, axis labels, legend titles and entries: the texts that must be in sentence case."""
+    out = [fig._suptitle, fig._supxlabel, fig._supylabel]
+    for ax in fig.get_axes():
+        if ax.axison:
+            out += [ax.xaxis.label, ax.yaxis.label]
+        out += [ax.title, ax._left_title, ax._right_title]
+    for lg in _legends(fig):
+        out += [lg.get_title(), *lg.get_texts()]
+    return [t for t in out if t is not None and t.get_visible() and str(t.get_text()).strip()]
+
+
+def _sentence_case(fig, name: str) -> list[str]:
+    """A title, axis label or legend text starting with a lowercase letter (a raw code such as
+    "stable" or "cutoff") is not in sentence case."""
+    return [f"{name}: {_name(t)} does not start with a capital (sentence case, human label)"
+            for t in _headings(fig) if _first(t).isascii() and _first(t).islower()]
+
+
+def _first(t: Text) -> str:
+    return str(t.get_text()).lstrip()[:1]
+
+
+def _legend_sizes(fig, name: str) -> list[str]:
+    """Legend text (entries and title) never larger than the figure's largest tick label."""
+    ticks = [lab.get_fontsize() for ax in fig.get_axes() for axis in (ax.xaxis, ax.yaxis)
+             for tick in axis.get_major_ticks() for lab in (tick.label1,)]
+    if not ticks:
+        return []
+    limit = max(ticks)
+    return [f"{name}: legend text {_name(t)} is {t.get_fontsize():g} pt, larger than the tick labels ({limit:g} pt)"
+            for lg in _legends(fig) for t in [lg.get_title(), *lg.get_texts()]
+            if str(t.get_text()).strip() and t.get_fontsize() > limit + 1e-9]
 
 
 def lint_tiff(path: Path, dpi: int) -> list[str]:

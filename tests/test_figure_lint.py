@@ -84,7 +84,8 @@ def _japanese_inputs(folder: Path) -> dict[str, Path]:
     n = 40
     surv = pd.DataFrame({"期間_月": np.round(rng.exponential(30, n), 1) + 0.5,
                          "イベント": rng.integers(0, 2, n),
-                         "分離手術": np.where(np.arange(n) % 2 == 0, "あり", "なし")})
+                         "分離手術": np.where(np.arange(n) % 2 == 0, "あり", "なし"),
+                         "年齢": np.round(rng.normal(62, 10, n))})
     surv.to_csv(folder / "survival_ja.csv", index=False)
     return {"multicenter": folder / "multicenter_ja.csv", "dss": folder / "dss_ja.csv",
             "survival": folder / "survival_ja.csv"}
@@ -100,7 +101,9 @@ def japanese_figures(tmp_path_factory):
         ["multicenter", str(files["multicenter"]), "--schema", "dss", "--out", str(base / "mc"), "--figure-formats", "png,tiff"],
         ["dss", str(files["dss"]), "--out", str(base / "dss"), "--figure-format", "png"],
         ["survival", str(files["survival"]), "--time", "期間_月", "--event", "イベント", "--group", "分離手術",
-         "--out", str(base / "surv"), "--figure-format", "png"],
+         "--covariates", "分離手術,年齢", "--events-table", "--out", str(base / "surv"), "--figure-format", "png"],
+        ["accuracy", str(files["dss"]), "--score", "size_cm", "--truth", "reference", "--positive", "malignant",
+         "--cutoff", "5", "--out", str(base / "acc"), "--figure-format", "png"],
     ]
 
     def run():
@@ -121,8 +124,10 @@ def _lint_all(figures: dict) -> list[str]:
 
 
 def test_every_demo_figure_passes_the_lint(demo_figures):
-    _, figures, glyphs = demo_figures
-    assert len(figures) >= 29, sorted(figures)
+    out, figures, glyphs = demo_figures
+    written = {re.sub(r"_\d+dpi$", "", p.stem) for p in (out / "figures").iterdir()}
+    assert written == set(figures), sorted(written ^ set(figures))  # every figure the demo writes is linted
+    assert len(figures) >= 35, sorted(figures)
     assert not glyphs, glyphs
     problems = _lint_all(figures)
     assert not problems, "\n".join(problems)
@@ -130,8 +135,9 @@ def test_every_demo_figure_passes_the_lint(demo_figures):
 
 def test_every_figure_with_japanese_labels_passes_the_lint(japanese_figures):
     _, figures, glyphs = japanese_figures
-    assert {"forest_auc", "sroc", "flow_diagram", "dss_roc", "dss_flow_diagram"} <= set(figures), sorted(figures)
-    assert any(s.endswith("_km") for s in figures), sorted(figures)
+    assert {"forest_auc", "sroc", "flow_diagram", "dss_roc", "dss_flow_diagram", "survival_km", "survival_ph_test",
+            "accuracy_flow_diagram", "accuracy_score_distribution"} <= set(figures), sorted(figures)
+    assert {f"flow_diagram_centre_{k}" for k in range(1, 7)} <= set(figures), sorted(figures)  # one STARD per centre
     assert not glyphs, glyphs
     problems = _lint_all(figures)
     assert not problems, "\n".join(problems)
@@ -173,7 +179,8 @@ def test_auc_forest_is_on_the_auc_scale_with_markers_at_the_centre_aucs(demo_fig
                     pooled["ci"], rtol=1e-9)
 
 
-@pytest.mark.parametrize("stem", ["flow_diagram", "dss_flow_diagram"])
+@pytest.mark.parametrize("stem", ["flow_diagram", "dss_flow_diagram", "accuracy_flow_diagram"]
+                         + [f"flow_diagram_centre_{k}" for k in range(1, 7)])
 def test_stard_counts_add_up_and_reasons_are_sentences(japanese_figures, stem):
     _, figures, _ = japanese_figures
     fig, _ = figures[stem]
@@ -183,6 +190,21 @@ def test_stard_counts_add_up_and_reasons_are_sentences(japanese_figures, stem):
     assert sum(n for _, n in drawn["reasons"]) == drawn["n_excluded"]
     texts = [t.get_text() for t in fig.get_axes()[0].texts]
     assert not [t for t in texts if re.search(r"\w+: '", t)], texts  # no "required: 'reference'" rule names
+    if stem in ("dss_flow_diagram", "accuracy_flow_diagram"):  # drawn by dss/accuracy alone, with the exclusions
+        assert drawn["n_read"] == 59 and drawn["n_excluded"] == 2 and drawn["n_analysed"] == 57
     if stem == "dss_flow_diagram":
-        assert drawn["n_excluded"] == 2
         assert ("Reference standard from histology missing", 2) in drawn["reasons"]
+
+
+def test_per_centre_stard_diagrams_add_up_to_the_overall_one(japanese_figures):
+    base, figures, _ = japanese_figures
+    overall = figures["flow_diagram"][0].get_axes()[0]._spinestats_flow
+    per = [figures[f"flow_diagram_centre_{k}"][0].get_axes()[0]._spinestats_flow for k in range(1, 7)]
+    for key in ("n_read", "n_excluded", "n_analysed", "tp", "fp", "fn", "tn"):
+        assert sum(p[key] for p in per) == overall[key], key
+    results = json.loads((base / "mc" / "results.json").read_text(encoding="utf-8"))
+    centres = list(results["flow"]["per_center"])
+    titles = [figures[f"flow_diagram_centre_{k}"][0].get_axes()[0].get_title(loc="left") for k in range(1, 7)]
+    assert titles == [f"Participant flow (STARD 2015), {c}" for c in centres]
+    for p, c in zip(per, centres):
+        assert p["n_read"] == results["flow"]["per_center"][c]["n_read"]

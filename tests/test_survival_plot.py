@@ -91,7 +91,7 @@ def test_zph_plot_draws_the_scaled_residuals():
     from spinestats.analysis.survival.cox_zph import zph_smooth
 
     sm = zph_smooth(z, "x")
-    drawn = [ln for ln in p.axes[0].get_lines() if ln.get_label() == "smooth"][0]
+    drawn = [ln for ln in p.axes[0].get_lines() if ln.get_label() == "Smooth"][0]
     assert_allclose(drawn.get_ydata(), sm.fit)  # the smooth of plot(cox.zph), drawn as computed
     assert [ln.get_ydata()[0] for ln in p.axes[0].get_lines() if ln.get_linestyle() == "-" and len(ln.get_ydata()) == 2][0] == 0.0
     assert "Kaplan\u2013Meier\ntransform" in p.axes[0].get_xlabel() and "months" in p.axes[0].get_xlabel()

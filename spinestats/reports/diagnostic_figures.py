@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from spinestats.reports.figure_style import PALETTE, journal_figure
-from spinestats.reports.placement import place_legend
+from spinestats.reports.placement import fit_texts, place_legend
 
 
 def _axes(ax, **kwargs):
@@ -54,7 +54,7 @@ def roc_figure(roc, *, band=None, optimal=None, delong=None, ax=None, at_most=Fa
         ox = 1.0 - np.asarray(optimal.specificity)
         oy = np.asarray(optimal.sensitivity)
         ax.plot(ox, oy, linestyle="none", marker="o", markersize=4, color=PALETTE[1],
-                label="cutoff " + ", ".join(f"{sign} {c:g}" for c in optimal.cutoff))
+                label="Cutoff " + ", ".join(f"{sign} {c:g}" for c in optimal.cutoff))
         for x, y, c in zip(ox, oy, optimal.cutoff):
             ax.annotate(f"{sign} {c:g}", (x, y), xytext=(4, -8), textcoords="offset points", fontsize=7)
     ax.set_xlim(-0.01, 1.01)
@@ -63,12 +63,20 @@ def roc_figure(roc, *, band=None, optimal=None, delong=None, ax=None, at_most=Fa
     ax.set_xlabel("1 \u2212 specificity")
     ax.set_ylabel("Sensitivity")
     place_legend(ax, frameon=False, fontsize=7)
+    fit_texts(fig, "ROC curve")
     return fig, ax
 
 
-def score_distribution_figure(roc, *, labels=("negative", "positive"), cutoff=None, ax=None, at_most=False):
-    """Patients per score level by class (see module docstring; ``at_most``: positive when score <= cutoff)."""
+def score_distribution_figure(roc, *, labels=("negative", "positive"), cutoff=None, ax=None, at_most=False,
+                              legend_title=None, score_label="Score"):
+    """Patients per score level by class (see module docstring; ``at_most``: positive when score <= cutoff).
+
+    ``labels`` are the classes' display labels (a lowercase code is shown with a
+    capital, "benign" as "Benign"); ``legend_title`` names the reference
+    standard, ``score_label`` the score on the x axis.
+    """
     sign = "\u2264" if at_most else "\u2265"
+    labels = tuple(_sentence(str(lab)) for lab in labels)
     fig, ax = _axes(ax)
     levels = np.asarray(roc.levels, dtype=float)
     pos = np.asarray(roc.n_pos)
@@ -80,18 +88,33 @@ def score_distribution_figure(roc, *, labels=("negative", "positive"), cutoff=No
         ax.bar(levels + width / 2, pos, width=width, color=PALETTE[1], label=labels[1], hatch="//", edgecolor="white")
         ax.set_xticks(levels)
         if cutoff is not None:
-            ax.axvline(float(cutoff) + (0.5 if at_most else -0.5), color="0.2", linestyle="--", linewidth=0.8,
-                       label=f"cutoff {sign} {cutoff:g}")
+            _cutoff_line(ax, float(cutoff) + (0.5 if at_most else -0.5), f"Cutoff {sign} {cutoff:g}")
     else:
         bins = np.histogram_bin_edges(levels, bins=min(30, max(5, levels.size // 5)), weights=None)
         ax.hist(levels, bins=bins, weights=neg, color=PALETTE[0], alpha=0.7, label=labels[0])
         ax.hist(levels, bins=bins, weights=pos, color=PALETTE[1], alpha=0.7, label=labels[1])
         if cutoff is not None:
-            ax.axvline(float(cutoff), color="0.2", linestyle="--", linewidth=0.8, label=f"cutoff {sign} {cutoff:g}")
-    ax.set_xlabel("Score")
+            _cutoff_line(ax, float(cutoff), f"Cutoff {sign} {cutoff:g}")
+    ax.set_xlabel(score_label)
     ax.set_ylabel("Patients")
-    place_legend(ax, frameon=False, fontsize=7)
+    place_legend(ax, frameon=False, fontsize=7, title=legend_title)
+    fit_texts(fig, "score distribution")
     return fig, ax
+
+
+def _cutoff_line(ax, x: float, text: str) -> None:
+    """The cutoff as a dashed line labelled at its top, above the plotting area (not a legend entry:
+    the legend lists the reference-standard classes)."""
+    from matplotlib.transforms import blended_transform_factory
+
+    ax.axvline(x, color="0.2", linestyle="--", linewidth=0.8, label="_cutoff")
+    ax.text(x, 1.01, text, transform=blended_transform_factory(ax.transData, ax.transAxes), ha="center",
+            va="bottom", fontsize=7)
+
+
+def _sentence(text: str) -> str:
+    """A label with a capital first letter ("benign" -> "Benign"); other text as given."""
+    return text[:1].upper() + text[1:] if text[:1].islower() else text
 
 
 def cutoff_stability_figure(boot, *, ax=None):
@@ -111,4 +134,5 @@ def cutoff_stability_figure(boot, *, ax=None):
     ax.set_xlabel(f"Cutoff selected in the resamples ({boot.method.replace('_', ' ')})\n"
                   "orange, hatched: the cutoff chosen on the data")
     ax.set_ylabel(f"Replicates (%), B = {boot.B}")
+    fit_texts(fig, "cutoff stability")
     return fig, ax

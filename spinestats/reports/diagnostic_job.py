@@ -109,7 +109,8 @@ def _class_summary(score: np.ndarray, truth: np.ndarray, labels: tuple[str, str]
     return out
 
 
-def _flow_diagram(flow: dict, results: dict, cutoff: float, is_dss: bool, fdir: Path, key: str, formats, dpis) -> list[Path]:
+def _flow_diagram(flow: dict, results: dict, cutoff: float, is_dss: bool, fdir: Path, key: str, formats, dpis,
+                  score_label: str | None = None) -> list[Path]:
     """The STARD flow diagram of this run: reads, exclusions with reasons, and the 2x2 cells at ``cutoff``."""
     from spinestats.reports.flow_diagram import flow_figure, schema_column_labels
 
@@ -117,7 +118,7 @@ def _flow_diagram(flow: dict, results: dict, cutoff: float, is_dss: bool, fdir: 
     cells = next((r for r in results.get("requested_cutoffs", []) + results.get("cutoffs", [])
                   if np.isfinite(cutoff) and np.isclose(r["cutoff"], cutoff)), None)
     if cells is not None:
-        score = str(results["score"])
+        score = score_label or str(results["score"])
         pos, neg = str(results["positive"]), str(results.get("negative") or f"not {results['positive']}")
         drawn["index_test"] = {"name": score, "positive": f"{score} \u2265 {cutoff:g}", "negative": f"{score} < {cutoff:g}",
                                "reference_positive": pos[:1].upper() + pos[1:], "reference_negative": neg[:1].upper() + neg[1:],
@@ -428,7 +429,8 @@ def run(
     shown = roc_curve(st.score, st.truth) if reverse else roc  # the distribution in the score's own units
     fig, _ = score_distribution_figure(shown, labels=tuple(shown_labels.value(truth, c) for c in class_labels),
                                        cutoff=(requested or opt).cutoff[0] if np.isfinite((requested or opt).cutoff[0]) else None,
-                                       at_most=reverse)
+                                       at_most=reverse, legend_title=shown_labels.name(truth),
+                                       score_label="DSS score" if is_dss else shown_labels.variable(score_name))
     figures += save_figure(fig, fdir, f"{key}_score_distribution", fig_formats, fig_dpis)
     if boot is not None:
         fig, _ = cutoff_stability_figure(boot)
@@ -444,7 +446,8 @@ def run(
         results["plan_hash"] = plan_hash
         tables += [out_dir / p for p in write_primary_table(results, out_dir, f"{key}_")]
 
-    figures += _flow_diagram(flow, results, (requested or opt).cutoff[0], is_dss, fdir, key, fig_formats, fig_dpis)
+    figures += _flow_diagram(flow, results, (requested or opt).cutoff[0], is_dss, fdir, key, fig_formats, fig_dpis,
+                             score_label=None if is_dss else shown_labels.variable(score_name))
     results["flow"] = flow
     results["warnings"] = warnings
     pct = 100 * conf_level

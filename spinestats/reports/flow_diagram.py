@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from spinestats.reports.figure_style import PALETTE, journal_figure, save_figure
+from spinestats.reports.placement import fit_texts, wrap_label
 
 #: loader rule name -> sentence ({col} is the column's human label)
 RULE_TEXT = {
@@ -153,8 +154,9 @@ def flow_figure(flows: Mapping, *, title: str = "Participant flow (STARD 2015)",
                 _box(ax, x + dx, rows[4], f"{ref}\n({cell}) n = {n}", color=colour)
                 _arrow(ax, (x, rows[3] - 0.05), (x + dx, rows[4] + 0.05))
         drawn.update(tp=tp, fp=fp, fn=fn, tn=tn)
-    ax.set_title(title, fontsize=8, loc="left")
+    ax.set_title(wrap_label(title, 90), fontsize=8, loc="left")
     ax._spinestats_flow = drawn
+    fit_texts(fig, title)
     return fig, ax
 
 
@@ -189,8 +191,9 @@ def consort_figure(per_arm: Mapping[str, Mapping[str, int]], visits: Sequence[tu
         _box(ax, x, y_follow, "Followed up (score recorded)\n" + "\n".join(lines), color=PALETTE[7])
         _arrow(ax, (x, y_alloc - 6 / height), (x, y_follow + half_follow + 1.5 / height))
         drawn["visits"][arm] = {v: int(c.get(arm, 0)) for v, c in visits}
-    ax.set_title(title, fontsize=8, loc="left")
+    ax.set_title(wrap_label(title, 90), fontsize=8, loc="left")
     ax._spinestats_flow = drawn
+    fit_texts(fig, title)
     return fig, ax
 
 

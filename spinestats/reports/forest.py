@@ -29,12 +29,9 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from spinestats.reports.figure_style import MM_PER_INCH, PALETTE, RC, journal_figure
 from spinestats.reports.formatting import fmt_number, format_p
+from spinestats.reports.placement import FigureTextWarning  # noqa: F401  (one warning class for every figure)
 
 MINUS = "\u2212"
-
-
-class FigureTextWarning(UserWarning):
-    """A text could not be fitted in its figure even after wrapping."""
 
 
 def num(value: float | None, digits: int = 2) -> str:

@@ -17,7 +17,8 @@ from spinestats.analysis.prediction.calibration import CalibrationResult
 from spinestats.analysis.competing_risks.cuminc import CumulativeIncidence
 from spinestats.analysis.prediction.decision_curve import DecisionCurve
 from spinestats.reports.figure_style import RC, journal_figure, series_style
-from spinestats.reports.placement import place_legend
+from spinestats.reports.forest import num
+from spinestats.reports.placement import fit_texts, place_legend
 
 
 def _journal_style(builder):
@@ -33,25 +34,36 @@ def _journal_style(builder):
 
 @_journal_style
 def cif_figure(ci: CumulativeIncidence, *, horizon: float | None = None, risk_times: Sequence[float] | None = None,
-               pvalue: str | None = None, title: str | None = None, ax=None):
+               pvalue: str | None = None, title: str | None = None, ax=None, labels=None, group: str | None = None,
+               name: str = "fracture cumulative incidence"):
     """Cumulative incidence of fracture per group with CI bands and the at-risk table.
 
     Drawn by the project's one step-curve plotter
     (:func:`spinestats.reports.step_plot.plot_step_curves`); returns its
     :class:`~spinestats.reports.step_plot.StepPlot` (the arrays drawn).
+    With ``labels`` (:class:`~spinestats.data_schemas.labels.Labels`) and the
+    grouping variable ``group``, the groups are drawn in the variable's order
+    with their value labels, under a legend titled with its label.
     """
     from spinestats.reports import step_plot
 
-    curves = step_plot.cif_curves(ci, cause=1)
+    shown = None
+    if labels is not None and group is not None:
+        shown = {g: labels.value(group, g) for g in ci.groups}
+    curves = step_plot.cif_curves(ci, cause=1, labels=shown)
     if risk_times is None:
         end = max(c.steps()[0][-1] for c in curves)
         risk_times = step_plot.default_risk_times(curves, step=24.0 if end > 96 else None)
     times = risk_times
-    curves = step_plot.cif_curves(ci, cause=1, risk_times=times)
+    curves = step_plot.cif_curves(ci, cause=1, risk_times=times, labels=shown)
+    if shown is not None:
+        order = [shown[g] for g in labels.order(group, list(ci.groups))]
+        curves.sort(key=lambda c: order.index(c.label) if c.label in order else len(order))
     top = max(float(np.nanmax(c.upper)) if c.upper is not None and c.upper.size else 0.0 for c in curves)
     sp = step_plot.plot_step_curves(curves, ax=ax, xlabel="Months from irradiation",
                                     ylabel="Cumulative incidence of vertebral fracture", ylim=(0.0, min(1.02, max(0.1, top * 1.1))),
-                                    pvalue=pvalue, title=title, risk_times=times,
+                                    pvalue=pvalue, title=title, risk_times=times, figure_name=name,
+                                    legend_title=labels.name(group) if shown is not None else None,
                                     reference_lines=() if horizon is None else
                                     [(horizon, f"Prediction horizon ({horizon:g} months)")])
     return sp
@@ -93,12 +105,13 @@ def calibration_figure(cal: CalibrationResult, *, ax=None, outcome: str = "VCF",
     st = series_style(0)
     ax.errorbar(g["predicted"], g["observed"], yerr=[g["observed"] - g["lower"], g["upper"] - g["observed"]],
                 fmt=st["marker"], color=st["color"], markersize=4, capsize=2, linewidth=0.8,
-                label=f"Groups (CITL {cal.citl:.2f}, slope {cal.slope:.2f})")
+                label=f"Groups (CITL {num(cal.citl)}, slope {num(cal.slope)})")
     ax.set_xlim(0, top)
     ax.set_ylim(0, top)
     ax.set_xlabel(f"Predicted risk of {outcome} by {cal.horizon:g} {unit}")
     ax.set_ylabel("Observed cumulative incidence")
     place_legend(ax, frameon=False)
+    fit_texts(ax.figure, "calibration")
     return ax
 
 
@@ -115,4 +128,5 @@ def decision_curve_figure(dc: DecisionCurve, *, ax=None, outcome: str = "VCF", u
     ax.set_xlabel(f"Threshold probability ({outcome} by {dc.horizon:g} {unit})")
     ax.set_ylabel("Net benefit")
     place_legend(ax, frameon=False)
+    fit_texts(ax.figure, "decision curve")
     return ax

@@ -446,11 +446,18 @@ def _write_outputs(out: Path, key: str, results, rm, ci, ci_sins, cal, dc, figur
     figs, tabs, warns = [], [], []
     (out / _model_file(key)).write_text(model_to_json(rm), encoding="utf-8")
     fdir = out / "figures"
+    from spinestats.data_schemas.labels import as_labels
+    from spinestats.reports.formatting import format_p
+
+    lab = as_labels(labels, ["fracture"], strict=False)
+    sins_p = (results.get("sins", {}).get("gray_test") or {}).get("p")
     builders = {
         f"{key}_cif": lambda: ff.cif_figure(
-            ci, horizon=rm.horizon,
-            pvalue=None if results["gray_test"]["p"] is None else f"Gray's test p = {results['gray_test']['p']:.3f}"),
-        f"{key}_cif_sins": lambda: ff.cif_figure(ci_sins, horizon=rm.horizon),
+            ci, horizon=rm.horizon, labels=lab, group=results["options"]["group"], name=f"{key}_cif",
+            pvalue=None if results["gray_test"]["p"] is None else f"Gray's test {format_p(results['gray_test']['p'])}"),
+        f"{key}_cif_sins": lambda: ff.cif_figure(ci_sins, horizon=rm.horizon, labels=lab, group="sins_category",
+                                                 name=f"{key}_cif_sins",
+                                                 pvalue=None if sins_p is None else f"Gray's test {format_p(sins_p)}"),
         f"{key}_forest": lambda: ff.forest_figure(results["model"], term_labels=_term_labels(rm, labels)),
         f"{key}_calibration": lambda: ff.calibration_figure(cal),
         f"{key}_decision_curve": lambda: ff.decision_curve_figure(dc),

@@ -16,8 +16,8 @@ from spinestats.analysis.pooling.bivariate_meta import BivariateResult
 from spinestats.analysis.core.critical import z_critical
 from spinestats.analysis.pooling.meta_reml import MetaResult
 from spinestats.reports.figure_style import PALETTE, journal_figure
-from spinestats.reports.forest import ForestRow, ForestSummary, forest
-from spinestats.reports.placement import place_legend
+from spinestats.reports.forest import ForestRow, ForestSummary, forest, num
+from spinestats.reports.placement import fit_texts, place_legend
 
 
 _COUNT_HEADER = {"Sensitivity": "TP/(TP+FN)", "Specificity": "TN/(TN+FP)", "AUC": "n"}
@@ -97,7 +97,8 @@ def sroc_plot(fit: BivariateResult, *, ax=None):
     ax.set_xlabel("False positive rate (1 \u2212 specificity)")
     ax.set_ylabel("Sensitivity")
     if degenerate:
-        ax.set_title(f"No prediction region: the between-centre\ncorrelation is at its boundary (\u03c1 = {fit.rho:.2f}),"
+        ax.set_title(f"No prediction region: the between-centre\ncorrelation is at its boundary (\u03c1 = {num(fit.rho)}),"
                      "\ntoo few centres to estimate it.", loc="left", fontsize=7)
     place_legend(ax, frameon=False, fontsize=7)
+    fit_texts(fig, "summary ROC")
     return fig, ax

@@ -455,7 +455,8 @@ def primary_methods(prespec, plan_hash: str | None, pooled: bool = True) -> tupl
 
 def write_figures(objects: Mapping[str, Any], out_dir: Path | None, flows: Mapping | None,
                   figure_formats=None, dpis=None, prefix: str = "") -> tuple[Path, ...]:
-    """Forest plots, SROC and flow diagram into ``out_dir/figures`` (relative paths returned).
+    """Forest plots, SROC and flow diagrams (all centres, then one per centre, numbered in the
+    centres' order) into ``out_dir/figures`` (relative paths returned).
 
     ``prefix`` (the analysis key when it is not ``multicenter``) keeps the
     files of two multicentre analyses in one plan apart.
@@ -481,9 +482,23 @@ def write_figures(objects: Mapping[str, Any], out_dir: Path | None, flows: Mappi
         fig, _ = sroc_plot(objects["bivariate"])
         written += save_figure(fig, folder, f"{prefix}sroc", formats=formats, dpis=dp)
     if flows:
-        fig, _ = flow_figure(_with_index_test(flows, per, objects.get("stard")), column_labels=schema_column_labels("dss"))
+        drawn = _with_index_test(flows, per, objects.get("stard"))
+        fig, _ = flow_figure(drawn, column_labels=schema_column_labels("dss"))
         written += save_figure(fig, folder, f"{prefix}flow_diagram", formats=formats, dpis=dp)
+        if "n_read" not in drawn and len(drawn) > 1:  # and one STARD diagram per centre
+            for k, (centre, flow) in enumerate(drawn.items(), start=1):
+                fig, _ = flow_figure(flow, column_labels=schema_column_labels("dss"),
+                                     title=f"Participant flow (STARD 2015), {centre}")
+                written += save_figure(fig, folder, f"{prefix}flow_diagram_centre_{k}", formats=formats, dpis=dp)
     return tuple(p.relative_to(out_dir) for p in written)
+
+
+def centre_flow_captions(flows: Mapping | None, prefix: str = "") -> dict[str, str]:
+    """Captions of the per-centre STARD diagrams that :func:`write_figures` draws (numbered in the centres' order)."""
+    if not flows or "n_read" in flows or len(flows) < 2:
+        return {}
+    return {f"{prefix}flow_diagram_centre_{k}": f"Participant flow (STARD 2015) at {c}: rows read, excluded (with "
+            "reasons), index test and reference standard" for k, c in enumerate(flows, start=1)}
 
 
 def _with_index_test(flows: Mapping, per: Mapping[str, Mapping], stard: Mapping | None) -> dict:
@@ -700,7 +715,7 @@ def run(
     figures = write_figures(objects, out_dir, flows, figure_formats, dpis, prefix)
     tables = write_primary_table(results, out_dir, prefix)
     return Section(key=key, title=title or "Multicentre validation", results=to_jsonable(results), figures=figures,
-                   tables=tables, warnings=tuple(warnings),
+                   tables=tables, warnings=tuple(warnings), figure_captions=centre_flow_captions(flows, prefix),
                    methods=primary_methods(prespec, phash) + _methods(test, float(cutoff), continuity),
                    references=REFERENCES)
 
@@ -815,7 +830,7 @@ def run_pooled(
     figures = write_figures(objects, out_dir, flows, figure_formats, dpis, prefix)
     tables = write_primary_table(results, out_dir, prefix)
     return Section(key=key, title="Multicentre validation (federated)", results=to_jsonable(results), figures=figures,
-                   tables=tables, warnings=tuple(warnings),
+                   tables=tables, warnings=tuple(warnings), figure_captions=centre_flow_captions(flows, prefix),
                    methods=primary_methods(prespec, phash) + _methods(test or "z", float(cutoff or DEFAULT_CUTOFF),
                                                                       continuity),
                    references=REFERENCES)

@@ -23,7 +23,7 @@ import pandas as pd
 from matplotlib.transforms import blended_transform_factory
 
 from spinestats.reports.figure_style import journal_figure, series_style
-from spinestats.reports.placement import place_legend
+from spinestats.reports.placement import fit_texts, place_legend, wrap_label
 
 OFFSET = 0.035  # horizontal offset between arms, in sqrt-month units
 ARM_ORDER = ("BKP", "control")  # legend order in every figure
@@ -37,6 +37,20 @@ FINAL_GAP = 0.8  # sqrt-months between the last timed visit and "final"
 TIME_LABEL = "Time after kyphoplasty\n(months, square-root scale)"
 
 
+def _labels(labels):
+    """The display labels (arm, visit and score names): the given ones, else the bkp schema's."""
+    from spinestats.data_schemas.labels import as_labels
+
+    return as_labels(labels, ["bkp"], strict=False)
+
+
+def _arm(a, labels) -> str:
+    """An arm's label ("Balloon kyphoplasty", "Control"); one arm without a column is the BKP arm."""
+    if a is None:
+        return ARM_LABEL[None]
+    return labels.value("arm", a) if labels is not None else ARM_LABEL.get(a, str(a))
+
+
 def _positions(visits: Sequence[str]) -> dict[str, float]:
     """x of each visit: sqrt(months); "final" (or any untimed visit) after a gap."""
     pos = {v: float(np.sqrt(VISIT_TIME[v][0])) for v in visits if v in VISIT_TIME}
@@ -48,8 +62,20 @@ def _positions(visits: Sequence[str]) -> dict[str, float]:
     return pos
 
 
-def _visit_label(v: str) -> str:
-    return VISIT_TIME[v][1] if v in VISIT_TIME else ("Final visit" if v == "final" else str(v))
+def _visit_label(v: str, labels=None) -> str:
+    if labels is not None:
+        return labels.value("visit", v)
+    return VISIT_TIME[v][1] if v in VISIT_TIME else ("Last follow-up" if v == "final" else str(v))
+
+
+def _tick(v: str, labels) -> str:
+    """A visit's tick label on two lines ("1\nweek")."""
+    return _visit_label(v, labels).replace(" ", "\n", 1)
+
+
+def _score(labels) -> str:
+    """The score's label with its scale ("Pain NRS (0\u201310)" by default)."""
+    return NRS_LABEL if labels is None or labels.name("nrs") == "Pain (NRS 0\u201310)" else labels.variable("nrs")
 
 
 def _axes(ax, width="onehalf"):
@@ -65,18 +91,19 @@ def _arms(frame: pd.DataFrame, column: str = "arm") -> list:
     return sorted(present, key=lambda a: (ARM_ORDER.index(a) if a in ARM_ORDER else len(ARM_ORDER), str(a)))
 
 
-def _time_axis(ax, visits: Sequence[str], pos: Mapping[str, float]) -> None:
-    ax.set_xticks([pos[v] for v in visits], [_visit_label(v).replace(" ", "\n", 1) for v in visits])
+def _time_axis(ax, visits: Sequence[str], pos: Mapping[str, float], labels=None) -> None:
+    ax.set_xticks([pos[v] for v in visits], [_tick(v, labels) for v in visits])
     untimed = [v for v in visits if v not in VISIT_TIME]
     if untimed:
         timed = [pos[v] for v in visits if v in VISIT_TIME]
         ax.axvline((max(timed, default=0.0) + min(pos[v] for v in untimed)) / 2, color="0.75", linewidth=0.6,
                    linestyle=(0, (2, 2)))
     ax.set_xlim(min(pos.values()) - 0.25, max(pos.values()) + 0.25)
-    ax.set_xlabel(TIME_LABEL if not untimed else TIME_LABEL[:-1] + "; final visit at no fixed time)")
+    last = _visit_label(untimed[0], labels).lower() if untimed else ""
+    ax.set_xlabel(TIME_LABEL if not untimed else TIME_LABEL[:-1] + f";\n{last} at no fixed time)")
 
 
-def _n_rows(tax, counts: Mapping, visits: Sequence[str], pos: Mapping[str, float], xlim) -> None:
+def _n_rows(tax, counts: Mapping, visits: Sequence[str], pos: Mapping[str, float], xlim, labels=None) -> None:
     """Patients with a score per visit and arm, in rows of the table axes ``tax`` (like a risk table)."""
     arms = list(counts)
     tax.set_xlim(*xlim)
@@ -86,8 +113,8 @@ def _n_rows(tax, counts: Mapping, visits: Sequence[str], pos: Mapping[str, float
     tax.text(0.0, 0, "Patients with a score", transform=lab, ha="left", va="center", fontsize=7, fontweight="bold")
     for i, a in enumerate(arms):
         st = series_style(ARM_STYLE.get(a, i))
-        tax.text(-0.02, i + 1, ARM_LABEL.get(a, str(a)), transform=lab, ha="right", va="center", fontsize=7,
-                 color=st["color"])
+        tax.text(-0.02, i + 1, wrap_label(_arm(a, labels), 24, "pain trajectory"), transform=lab, ha="right",
+                 va="center", fontsize=7, color=st["color"], linespacing=1.0)
         for v in visits:
             tax.text(pos[v], i + 1, str(int(counts[a].get(v, 0))), ha="center", va="center", fontsize=7)
 
@@ -97,12 +124,15 @@ def _counts(t: pd.DataFrame, arms: list) -> dict:
             for a in arms}
 
 
-def trajectory(summary, *, visits: Sequence[str], ax=None):
+def trajectory(summary, *, visits: Sequence[str], ax=None, labels=None):
     """Mean NRS with its 95 % t interval per visit and arm, at the visits' real times.
 
     With ``ax=None`` the number of patients with a score per visit and arm is
-    written in rows under the axis (a second, table axes).
+    written in rows under the axis (a second, table axes).  ``labels``: the
+    display labels (:class:`~spinestats.data_schemas.labels.Labels`; default the
+    bkp schema's) of the arms, visits and score.
     """
+    labels = _labels(labels)
     t = summary.to_frame()
     arms = _arms(t)
     tax = None
@@ -120,27 +150,30 @@ def trajectory(summary, *, visits: Sequence[str], ax=None):
         st = series_style(ARM_STYLE.get(a, i))
         timed = part["visit"].isin(list(VISIT_TIME)).to_numpy()
         ax.errorbar(x[timed], y[timed], yerr=err[:, timed], color=st["color"], linestyle=st["linestyle"],
-                    marker=st["marker"], markersize=3.5, capsize=2, label=ARM_LABEL.get(a, str(a)), gid=f"arm:{a}")
+                    marker=st["marker"], markersize=3.5, capsize=2, label=wrap_label(_arm(a, labels), 30, "pain trajectory"),
+                    gid=f"arm:{a}")
         if (~timed).any():  # the final visit: not joined to the timed ones
             ax.errorbar(x[~timed], y[~timed], yerr=err[:, ~timed], color=st["color"], linestyle="none",
                         marker=st["marker"], markersize=3.5, capsize=2, gid=f"arm:{a}:final")
-    _time_axis(ax, visits, pos)
-    ax.set_ylabel(f"Mean {NRS_LABEL}, 95% CI")
+    _time_axis(ax, visits, pos, labels)
+    ax.set_ylabel(f"Mean {_score(labels)}, 95% CI")
     ax.set_ylim(0, 10)
     if tax is not None:
-        _n_rows(tax, _counts(t, arms), visits, pos, ax.get_xlim())
+        _n_rows(tax, _counts(t, arms), visits, pos, ax.get_xlim(), labels)
     if len(arms) > 1:
-        place_legend(ax, frameon=False)
+        place_legend(ax, frameon=False, title=labels.name("arm"))
+    fit_texts(ax.figure, "pain trajectory")
     return ax
 
 
 def spaghetti(long: pd.DataFrame, *, value: str, visit: str, subject: str, visits: Sequence[str],
-              arm: str | None = None, summary=None, ax=None):
+              arm: str | None = None, summary=None, ax=None, labels=None):
     """One thin translucent line per patient, one panel per arm, with the arm's mean (from ``summary``) over them.
 
     ``ax`` may be one Axes (a single arm) or ``None`` (a new figure with one
     panel per arm, sharing the y axis); returns the list of panel Axes.
     """
+    labels = _labels(labels)
     pos = _positions(visits)
     d = long.loc[long[value].notna()].copy()
     d["_x"] = d[visit].map(pos)
@@ -168,21 +201,24 @@ def spaghetti(long: pd.DataFrame, *, value: str, visit: str, subject: str, visit
             m = m[(m["n"] > 0) & m["visit"].isin(list(VISIT_TIME))]
             pax.plot(m["visit"].map(pos), m["mean"], color="black", linewidth=1.4, marker=st["marker"], markersize=3,
                      label="Mean")
-        _time_axis(pax, visits, pos)
-        pax.set_title(ARM_LABEL.get(a, str(a)) + f" (n = {part[subject].nunique()})", loc="left", fontsize=8)
+        _time_axis(pax, visits, pos, labels)
+        pax.set_title(wrap_label(_arm(a, labels) + f" (n = {part[subject].nunique()})", 40, "pain spaghetti plot"),
+                      loc="left", fontsize=8)
         pax.set_ylim(-0.3, 10.3)
-    axes[0].set_ylabel(NRS_LABEL)
+    axes[0].set_ylabel(_score(labels))
     if len(axes) > 1:
         for pax in axes[1:]:
             pax.tick_params(labelleft=False)
             pax.set_xlabel("")
         axes[0].set_xlabel("")
         axes[0].figure.supxlabel(axes[1].get_xlabel() or TIME_LABEL, fontsize=8)
+    fit_texts(axes[0].figure, "pain spaghetti plot")
     return axes
 
 
-def responder_bars(result, ax=None):
+def responder_bars(result, ax=None, labels=None):
     """Responder proportion (%) with its CI per visit, bars side by side per arm."""
+    labels = _labels(labels)
     ax = _axes(ax)
     t = result.to_frame()
     arms = _arms(t)
@@ -197,27 +233,29 @@ def responder_bars(result, ax=None):
         k = ARM_STYLE.get(a, i)
         st = series_style(k)
         ax.bar(x, y, width=width * 0.95, color=st["color"], hatch=("", "//", "..", "xx")[k % 4],
-               edgecolor="black", linewidth=0.4, label=ARM_LABEL.get(a, str(a)), gid=f"arm:{a}")
+               edgecolor="black", linewidth=0.4, label=wrap_label(_arm(a, labels), 30, "responders"), gid=f"arm:{a}")
         ax.errorbar(x, y, yerr=err, fmt="none", ecolor="black", elinewidth=0.6, capsize=1.5)
-    ax.set_xticks(range(len(visits)), [_visit_label(v).replace(" ", "\n", 1) for v in visits])
-    ax.set_xlabel("Visit")
+    ax.set_xticks(range(len(visits)), [_tick(v, labels) for v in visits])
+    ax.set_xlabel(labels.name("visit"))
     ax.set_ylabel(f"Responders, % (\u2265 {result.mcid:g} points and \u2265 {result.mcid_percent:g}%)")
     ax.set_ylim(0, 112)  # room above a 100% bar and its CI
     ax.set_yticks(range(0, 101, 20))
     if len(arms) > 1:
-        place_legend(ax, frameon=False)
+        place_legend(ax, frameon=False, title=labels.name("arm"))
+    fit_texts(ax.figure, "responders")
     return ax
 
 
-def consort(summary, long: pd.DataFrame, *, visits: Sequence[str], arm: str, subject: str, figure):
+def consort(summary, long: pd.DataFrame, *, visits: Sequence[str], arm: str, subject: str, figure, labels=None):
     """The CONSORT-style flow of a two-arm trial from the visit summary (n per visit) and the long data (patients per arm).
 
     ``figure`` is :func:`spinestats.reports.flow_diagram.consort_figure`; returns its ``(fig, ax)``.
     """
+    labels = _labels(labels)
     t = summary.to_frame()
     arms = _arms(t)
     allocated = long.groupby(arm)[subject].nunique()
-    per_arm = {ARM_LABEL.get(a, str(a)): {"allocated": int(allocated.get(a, 0))} for a in arms}
+    per_arm = {_arm(a, labels): {"allocated": int(allocated.get(a, 0))} for a in arms}
     counts = _counts(t, arms)
-    rows = [(_visit_label(v), {ARM_LABEL.get(a, str(a)): int(counts[a].get(v, 0)) for a in arms}) for v in visits]
+    rows = [(_visit_label(v, labels), {_arm(a, labels): int(counts[a].get(v, 0)) for a in arms}) for v in visits]
     return figure(per_arm, rows)

@@ -452,6 +452,7 @@ def run(
     figure_formats=None,
     dpis=None,
     key: str = "pain",
+    labels=None,
 ) -> Section:
     """Run the pain analysis on a ``bkp`` table; see the module docstring for the options.
 
@@ -464,6 +465,7 @@ def run(
     out_dir : folder for ``tables/`` and ``figures/`` (``None``: numbers only); file
         names start with ``key`` (``pain_trajectory.pdf``, ``tables/pain_paired.csv``).
     figure_formats, dpis : figure formats and raster resolutions.
+    labels : display labels of the figures (arms, visits; default: the bkp schema's).
     """
     exclusions = tuple(getattr(table, "exclusions", ()))  # rows the loader left out, counted in flow
     if data is None:
@@ -573,7 +575,7 @@ def run(
     tables: list[Path] = []
     if out_dir is not None:
         figures, tables = _write(Path(out_dir), key, summary, resp, long, visits, two, paired, fit, emm, ae, miss,
-                                 figure_formats, dpis, extra_frames=time_frames)
+                                 figure_formats, dpis, extra_frames=time_frames, labels=labels)
     return Section(key=key, title="Pain after balloon kyphoplasty", results=results, figures=tuple(figures),
                    tables=tuple(tables), warnings=tuple(results["warnings"]),
                    methods=_methods(arms, {**opts, "time_model": time_model}, fit, bool(impute)),
@@ -581,7 +583,7 @@ def run(
 
 
 def _write(folder: Path, key: str, summary, resp, long, visits, two, paired, fit, emm, ae, miss, figure_formats, dpis,
-           extra_frames=None):
+           extra_frames=None, labels=None):
     from spinestats.reports import pain_figures
     from spinestats.reports.figure_style import DEFAULT_DPIS, DEFAULT_FORMATS, save_figure
     from spinestats.reports.output import escape_frame
@@ -603,10 +605,11 @@ def _write(folder: Path, key: str, summary, resp, long, visits, two, paired, fit
         tables.append(rel)
     figures = []
     for stem, draw in (
-        (f"{key}_trajectory", lambda: pain_figures.trajectory(summary, visits=visits)),
+        (f"{key}_trajectory", lambda: pain_figures.trajectory(summary, visits=visits, labels=labels)),
         (f"{key}_spaghetti", lambda: pain_figures.spaghetti(long, value=NRS, visit=VISIT, subject=ID, visits=visits,
-                                                            arm=ARM if two else None, summary=summary)[0]),
-        (f"{key}_responders", lambda: pain_figures.responder_bars(resp)),
+                                                            arm=ARM if two else None, summary=summary,
+                                                            labels=labels)[0]),
+        (f"{key}_responders", lambda: pain_figures.responder_bars(resp, labels=labels)),
     ):
         fig = draw().figure
         for p in save_figure(fig, folder / "figures", stem, formats=figure_formats or DEFAULT_FORMATS,
@@ -615,7 +618,8 @@ def _write(folder: Path, key: str, summary, resp, long, visits, two, paired, fit
     if two:  # CONSORT-style flow of the two-arm trial: patients per arm and with a score at each visit
         from spinestats.reports.flow_diagram import consort_figure
 
-        fig, _ = pain_figures.consort(summary, long, visits=visits, arm=ARM, subject=ID, figure=consort_figure)
+        fig, _ = pain_figures.consort(summary, long, visits=visits, arm=ARM, subject=ID, figure=consort_figure,
+                                      labels=labels)
         for p in save_figure(fig, folder / "figures", f"{key}_consort", formats=figure_formats or DEFAULT_FORMATS,
                              dpis=dpis or DEFAULT_DPIS):
             figures.append(Path("figures") / p.name)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.transforms import Bbox
 
+TITLE_CHARS = 22  # a legend title longer than this is broken over lines
 LEGEND_LOCS = ("upper right", "lower left", "lower right", "upper left", "center right", "center left")
 CORNERS = {  # axes-fraction anchor, ha, va
     "lower left": ((0.03, 0.03), "left", "bottom"),
@@ -23,6 +24,9 @@ CORNERS = {  # axes-fraction anchor, ha, va
 
 
 def _renderer(fig):
+    from spinestats.reports.figure_style import apply_font_stack
+
+    apply_font_stack(fig)  # texts added after journal_figure (legends, notes) get the Japanese-capable stack
     fig.draw_without_rendering()  # apply the layout first: extents then are final
     return fig.canvas.get_renderer()
 
@@ -70,13 +74,28 @@ def _inside(box: Bbox, ax) -> bool:
 
 
 def place_legend(ax, *, y_max: float | None = None, **kwargs):
+    """Put the legend of ``ax`` in the first corner free of data, else above the axes (see :func:`_place_legend`)."""
+    from matplotlib import pyplot as plt
+
+    from spinestats.reports.figure_style import RC
+
+    with plt.rc_context(RC):  # type: ignore[arg-type]  # the legend is measured with the journal font stack it is drawn with
+        return _place_legend(ax, y_max=y_max, **kwargs)
+
+
+def _place_legend(ax, *, y_max: float | None = None, **kwargs):
     """Put the legend of ``ax`` in the first corner free of data, else above the axes.
 
     With ``y_max`` the y axis may grow (by a quarter of its range at a time,
     up to ``y_max``) to make a free band above the curves, as for cumulative
-    incidence curves that stay low.  Returns the legend's location name
-    (``"outside"`` when above the plotting area).
+    incidence curves that stay low.  A ``title`` (the grouping variable's
+    label) is drawn left-aligned at the legend's text size.  Returns the
+    legend's location name (``"outside"`` when above the plotting area).
     """
+    if kwargs.get("title"):
+        kwargs["title"] = wrap_label(kwargs["title"], TITLE_CHARS)
+        kwargs.setdefault("title_fontsize", kwargs.get("fontsize", 7))
+        kwargs.setdefault("alignment", "left")
     for _ in range(3):
         renderer = _renderer(ax.figure)
         shapes = _shapes(ax)
@@ -121,3 +140,85 @@ def place_note(ax, text: str, **kwargs):
         t.remove()
     # above the axes at the right (the outside legend, if any, starts at the left)
     return ax.text(1.0, 1.01, text, transform=ax.transAxes, ha="right", va="bottom", **kwargs)
+
+
+class FigureTextWarning(UserWarning):
+    """A label that does not fit its figure even after wrapping (the figure is drawn anyway)."""
+
+
+def wrap_label(text: str, width: int, figure: str | None = None) -> str:
+    """``text`` broken at spaces into lines of at most ``width`` characters (existing breaks kept).
+
+    A word longer than ``width`` does not fit even when wrapped: with
+    ``figure`` given, a :class:`FigureTextWarning` names the label and the
+    figure, and the word is cut over lines so that the figure keeps its
+    layout (it is drawn anyway); without ``figure`` the word is kept whole.
+    """
+    import textwrap
+    import warnings
+
+    text = str(text)
+
+    def wrap(cut: bool) -> list[str]:
+        out: list[str] = []
+        for part in text.split("\n"):
+            out += textwrap.wrap(part, width, break_long_words=cut, break_on_hyphens=False) or [part]
+        return out
+
+    lines = wrap(False)
+    if figure is not None and any(len(line) > width for line in lines):
+        warnings.warn(f"figure '{figure}': the label '{text}' is too long for the figure even when wrapped; "
+                      "it is drawn anyway (give it a shorter label).", FigureTextWarning, stacklevel=2)
+        lines = wrap(True)
+    return "\n".join(lines)
+
+
+def _rewrap(text: str, share: float) -> str:
+    """``text`` wrapped to about ``share`` of its longest line's length."""
+    longest = max(len(line) for line in text.split("\n"))
+    return wrap_label(text, max(6, int(longest * share)))
+
+
+def fit_texts(fig, name: str) -> list[str]:
+    """After layout, wrap every text (or legend) that runs off the canvas; warn for those that still do.
+
+    Returns the texts that do not fit (each also a :class:`FigureTextWarning`
+    naming the label and the figure ``name``).
+    """
+    import warnings
+
+    from matplotlib.text import Text
+
+    def outside(box: Bbox) -> bool:
+        c = fig.bbox
+        return box.x0 < c.x0 - 0.5 or box.x1 > c.x1 + 0.5
+
+    ticks: set[int] = set()  # tick labels: laid out by matplotlib, and those outside the view are never drawn
+    for ax in fig.get_axes():
+        for axis in (ax.xaxis, ax.yaxis):
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                ticks.update((id(tick.label1), id(tick.label2)))
+
+    def texts():
+        return [t for t in fig.findobj(match=Text)
+                if id(t) not in ticks and t.get_visible() and str(t.get_text()).strip()]
+
+    for _ in range(3):
+        renderer = _renderer(fig)
+        bad = [t for t in texts() if outside(t.get_window_extent(renderer))]
+        changed = False
+        for t in bad:
+            box = t.get_window_extent(renderer)
+            share = max(0.3, min(0.9, fig.bbox.width / max(box.width, 1.0) * 0.9))
+            new = _rewrap(t.get_text(), share)
+            if new != t.get_text():
+                t.set_text(new)
+                changed = True
+        if not changed:
+            break
+    renderer = _renderer(fig)
+    left = [t.get_text() for t in texts() if outside(t.get_window_extent(renderer))]
+    for text in dict.fromkeys(left):
+        warnings.warn(f"figure '{name}': the label '{text.replace(chr(10), ' ')}' does not fit the figure width even "
+                      "when wrapped; it is drawn anyway (give it a shorter label).", FigureTextWarning, stacklevel=2)
+    return left

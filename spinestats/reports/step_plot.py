@@ -28,7 +28,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from spinestats.reports.figure_style import RC, journal_figure, series_style
-from spinestats.reports.placement import place_legend, place_note
+from spinestats.reports.placement import fit_texts, place_legend, place_note, wrap_label
+
+#: most characters of a legend line / an at-risk table row label before it is wrapped
+LEGEND_CHARS = 30
+ROW_CHARS = 18
 
 
 @dataclasses.dataclass(frozen=True)
@@ -188,6 +192,9 @@ def plot_step_curves(
     title: str | None = None,
     width: str | float = "single",
     reference_lines: Sequence[tuple[float, str]] = (),
+    events_table: bool = False,
+    legend_title: str | None = None,
+    figure_name: str | None = None,
 ) -> StepPlot:
     """Draw step curves with CI bands, censoring ticks and an aligned at-risk table.
 
@@ -198,11 +205,22 @@ def plot_step_curves(
     ci, censor_ticks : draw CI bands / censoring ticks.
     risk_table : draw the number-at-risk rows under the x axis (at ``risk_times``,
         default the curves' own ``risk_times`` or multiples of 12).
+    events_table : also draw the "Cumulative number of events" rows (survminer's
+        ``cumevents``: events up to each table time), under the numbers at risk.
     cumulative_rows : also draw cumulative events and censored rows.
+    legend_title : the legend's title (the grouping variable's label).
+    figure_name : how warnings name the figure (default: the y label).
     pvalue : text such as ``"Log-rank p = 0.012"`` written in the plot.
     median_lines : the medians (or other quantiles) of the curves, as the
         analysis reported them (None = not reached); dotted lines are drawn
-        at ``median_level`` to each one and down to the x axis.
+        at ``median_level`` to each one and down to the x axis (None: no lines).
+
+    A label too long for the figure is wrapped (legend and table rows); one
+    that still cannot fit is drawn anyway and a
+    :class:`~spinestats.reports.placement.FigureTextWarning` names it and the figure.
+    A curve without events is drawn flat and its legend entry ends "(no events)".
+    The CI band stops where the curve stops (at the last follow-up), or earlier
+    where the CI is undefined (a survival of 0 on the log scale).
     reference_lines : ``(time, legend text)`` of vertical dotted lines (e.g. a
         prediction horizon), explained in the legend.
     """
@@ -210,8 +228,13 @@ def plot_step_curves(
     from matplotlib.transforms import blended_transform_factory
 
     curves = list(curves)
-    row_names = ["Number at risk"] + (["Cumulative events", "Cumulative censored"] if cumulative_rows else [])
-    n_rows = len(row_names) * (len(curves) + 1) if risk_table and curves else 0
+    row_names = ["Number at risk"] + (["Cumulative number of events"] if events_table and not cumulative_rows else []) \
+        + (["Cumulative events", "Cumulative censored"] if cumulative_rows else [])
+    # rows of the table: a header per block, then one row per curve (as many lines as its wrapped label)
+    name = figure_name or ylabel.replace("\n", " ")
+    row_labels = [wrap_label(c.label, ROW_CHARS, name) for c in curves]
+    heights = [1] + [row.count("\n") + 1 for row in row_labels]
+    n_rows = len(row_names) * sum(heights) if risk_table and curves else 0
     if ax is None:
         if n_rows:
             table_mm = 3.6 * n_rows + 4
@@ -225,19 +248,20 @@ def plot_step_curves(
         # the caller's axes: put the table in an inset under it (leave room with the layout)
         tax = ax.inset_axes([0, -0.2 - 0.06 * n_rows, 1, 0.06 * n_rows]) if n_rows else None
     lines, bands, ticks, qlines = [], [], [], []
+    no_events = [c.time.size == 0 or bool(np.all(np.asarray(c.estimate) == c.start)) for c in curves]
+    legend_labels = [wrap_label(f"{c.label} (no events)" if none else c.label, LEGEND_CHARS, name)
+                     for c, none in zip(curves, no_events)]
     with plt.rc_context(RC):
         for i, c in enumerate(curves):
             st = series_style(i)
             x, y = c.steps()
-            no_events = c.time.size == 0 or bool(np.all(np.asarray(c.estimate) == c.start))
             ax.plot(x, y, drawstyle="steps-post", color=st["color"], linestyle=st["linestyle"],
-                    label=f"{c.label} (no events)" if no_events else c.label)
+                    label=legend_labels[i])
             lines.append((x, y))
-            if ci and c.lower is not None and c.upper is not None and c.time.size:
-                lo = np.concatenate(([c.start], np.nan_to_num(c.lower, nan=c.start), [np.nan_to_num(c.lower[-1], nan=c.start)]))
-                hi = np.concatenate(([c.start], np.nan_to_num(c.upper, nan=c.start), [np.nan_to_num(c.upper[-1], nan=c.start)]))
-                ax.fill_between(x, lo, hi, step="post", color=st["color"], alpha=0.15, linewidth=0)
-                bands.append((x, lo, hi))
+            band = _band(c, x) if ci else None
+            if band is not None:
+                ax.fill_between(*band, step="post", color=st["color"], alpha=0.15, linewidth=0)
+                bands.append(band)
             if censor_ticks and len(c.censor_times):
                 ct = np.unique(np.asarray(c.censor_times, dtype=float))
                 cy = c.value_at(ct)
@@ -265,30 +289,49 @@ def plot_step_curves(
             tax.set_ylim(n_rows - 0.5, -0.5)
             tax.axis("off")
             trans = blended_transform_factory(tax.transAxes, tax.transData)
-            row = 0
-            for name in row_names:
-                tax.text(0, row, name, transform=trans, ha="left", va="center", fontweight="bold", fontsize=7)
+            row = 0.0
+            for row_name in row_names:
+                tax.text(0, row, row_name, transform=trans, ha="left", va="center", fontweight="bold", fontsize=7)
                 row += 1
                 rows = []
                 for i, c in enumerate(curves):
-                    vals = _row(c, name, times)
+                    vals = _row(c, row_name, times)
                     rows.append([int(v) for v in vals])
-                    tax.text(-0.07, row, c.label, transform=trans, ha="right", va="center", fontsize=7,
-                             color=series_style(i)["color"])
+                    y_row = row + (heights[i + 1] - 1) / 2
+                    tax.text(-0.07, y_row, row_labels[i], transform=trans, ha="right", va="center", fontsize=7,
+                             color=series_style(i)["color"], linespacing=1.0)
                     for t, v in zip(times, vals):
-                        tax.text(t, row, str(int(v)), ha="center", va="center", fontsize=7)
-                    row += 1
-                table[name] = rows
+                        tax.text(t, y_row, str(int(v)), ha="center", va="center", fontsize=7)
+                    row += heights[i + 1]
+                table[row_name] = rows
         for t_ref, text in reference_lines:
             ax.axvline(float(t_ref), color="0.5", linewidth=0.6, linestyle=":", label=text)
         # legend and test last, where the drawn curves leave room (survminer's free corner)
-        if len(curves) > 1 or reference_lines:
-            place_legend(ax, frameon=False, y_max=1.02 if ylim[1] < 1.0 else None)
+        if len(curves) > 1 or reference_lines or any(no_events):
+            place_legend(ax, frameon=False, y_max=1.02 if ylim[1] < 1.0 else None, title=legend_title)
         if pvalue:
             place_note(ax, pvalue, fontsize=7)
             notes.append(pvalue)
+        fit_texts(fig, name)
     return StepPlot(figure=fig, ax=ax, curves=curves, lines=lines, bands=bands, ticks=ticks, table=table,
                     table_times=times, annotations=notes, quantile_lines=qlines)
+
+
+def _band(c: StepCurve, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """x, lower, upper of the CI band on the curve's step positions ``x`` (0, jump times, last follow-up).
+
+    The band ends where the curve ends; where the CI becomes undefined (NaN,
+    e.g. a survival of 0 with a log CI) it stops at that time instead of
+    being drawn with made-up values."""
+    if c.lower is None or c.upper is None or not c.time.size:
+        return None
+    lo = np.concatenate(([c.start], np.asarray(c.lower, float), [np.asarray(c.lower, float)[-1]]))
+    hi = np.concatenate(([c.start], np.asarray(c.upper, float), [np.asarray(c.upper, float)[-1]]))
+    bad = ~(np.isfinite(lo) & np.isfinite(hi))
+    if bad.any():
+        k = int(np.argmax(bad))  # first undefined position: the band runs up to that time, no further
+        x, lo, hi = x[:k + 1], np.append(lo[:k], lo[k - 1]), np.append(hi[:k], hi[k - 1])
+    return np.asarray(x, float), lo, hi
 
 
 def _wrap_axis_label(text: str, width: int) -> str:
@@ -305,7 +348,7 @@ def _row(c: StepCurve, name: str, times: np.ndarray) -> np.ndarray:
         if same:
             return np.asarray(c.n_at_risk)
         raise ValueError("risk_times differ from the curves' risk_times; build the curves with these times.")
-    if name == "Cumulative events":
+    if name in ("Cumulative events", "Cumulative number of events"):
         if same and c.n_events is not None:
             return np.asarray(c.n_events)
     if name == "Cumulative censored":

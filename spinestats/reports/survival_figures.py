@@ -21,6 +21,9 @@ import numpy as np
 from spinestats.analysis.survival.cox_zph import zph_smooth
 from spinestats.reports.figure_style import PALETTE, journal_figure
 from spinestats.reports.formatting import format_p
+from spinestats.reports.placement import fit_texts, wrap_label
+
+MIN_TICK_GAP = 0.08  # least distance between two time ticks, as a share of the axis
 
 TRANSFORM_TEXT = {"km": "spaced by the Kaplan\u2013Meier\ntransform", "rank": "spaced by rank",
                   "identity": "linear", "log": "log scale"}
@@ -49,7 +52,14 @@ def _time_ticks(zph, unit: str) -> tuple[list[float], list[str]]:
     times = times[(times >= t.min()) & (times <= end)] if t.size else times
     if times.size < 2:
         times = np.unique(np.round(np.quantile(t, [0.1, 0.5, 0.9]), 1))
-    return list(np.interp(times, t, xx)), [f"{v:g}" for v in times]
+    pos = np.interp(times, t, xx)
+    # the transform crowds late times together: keep a tick only where its label has room
+    span = float(np.ptp(xx)) if xx.size else 0.0
+    keep: list[int] = []
+    for i, x in enumerate(pos):
+        if not keep or x - pos[keep[-1]] >= MIN_TICK_GAP * span:
+            keep.append(i)
+    return [float(pos[i]) for i in keep], [f"{times[i]:g}" for i in keep]
 
 
 def plot_zph(zph, coef: dict[str, float], *, width: str = "single", term_labels: Mapping[str, str] | None = None,
@@ -75,16 +85,17 @@ def plot_zph(zph, coef: dict[str, float], *, width: str = "single", term_labels:
         sm = zph_smooth(zph, term)
         ax.plot(zph.x, y, linestyle="none", marker="o", markersize=2.0, color="0.45", alpha=0.7)
         ax.fill_between(sm.x, sm.lower, sm.upper, color=PALETTE[0], alpha=0.15, linewidth=0)
-        ax.plot(sm.x, sm.fit, color=PALETTE[0], linewidth=1.2, label="smooth")
+        ax.plot(sm.x, sm.fit, color=PALETTE[0], linewidth=1.2, label="Smooth")
         ax.plot(sm.x, sm.lower, color=PALETTE[0], linewidth=0.6, linestyle="--")
         ax.plot(sm.x, sm.upper, color=PALETTE[0], linewidth=0.6, linestyle="--")
         ax.axhline(0.0, color="0.3", linewidth=0.6)
         ax.axhline(coef.get(term, 0.0), color=PALETTE[1], linestyle=":", linewidth=0.8)
-        ax.set_ylabel(f"\u03b2(t) for {name}")
+        ax.set_ylabel(wrap_label(f"\u03b2(t) for {name}", 28, "proportional-hazards test"))
         base = next((t for t in tests if term.startswith(t)), None)
-        title = name + (f": PH test {format_p(tests[base]['p'])}" if base is not None else "")
-        ax.set_title(title, loc="left", fontsize=8)
+        title = name + (f" (PH test {format_p(tests[base]['p'])})" if base is not None else "")
+        ax.set_title(wrap_label(title, 60, "proportional-hazards test"), loc="left", fontsize=8)
         ax.set_xticks(ticks, tick_labels)
         points[term] = (np.asarray(zph.x), y)
     axes[-1].set_xlabel(f"Time ({unit}; {TRANSFORM_TEXT.get(zph.transform, zph.transform + ' transform')})")
+    fit_texts(fig, "proportional-hazards test")
     return ZphPlot(figure=fig, axes=axes, points=points)

@@ -294,7 +294,8 @@ def analyse(d: pd.DataFrame, *, time: str, event: str, cause: int | None, compet
 
 
 def _figures(objs: dict[str, Any], name: str, label: str, unit: str, out_dir: Path | None, risk_times, formats, dpis,
-             width, event_label: str = "the event", labels: Labels | None = None) -> list[Path]:
+             width, event_label: str = "the event", labels: Labels | None = None,
+             median_lines: bool = True, events_table: bool = False) -> list[Path]:
     """KM figure, CIF figure (competing events) and PH-diagnostic figure (Cox) of one endpoint; ``name`` = file stem."""
     if out_dir is None:
         return []
@@ -304,22 +305,25 @@ def _figures(objs: dict[str, Any], name: str, label: str, unit: str, out_dir: Pa
     glabels = {g: labels.value(group, g) for g in km.groups} if labels is not None and group is not None else None
     curves = km_curves(km, risk_times=risk_times, labels=glabels)
     p = f"Log-rank {format_p(lr.p)}" if lr is not None and np.isfinite(lr.p) else None
-    meds = [km.median(g)["estimate"] for g in km.groups]
+    meds = [km.median(g)["estimate"] for g in km.groups] if median_lines else None
+    title = labels.name(group) if labels is not None and group is not None else None
     plot = plot_step_curves(curves, xlabel=f"{unit.capitalize()} from start of treatment",
-                            ylabel=f"{label} (Kaplan\u2013Meier)", pvalue=p, median_lines=meds, width=width)
+                            ylabel=f"{label} (Kaplan\u2013Meier)", pvalue=p, median_lines=meds, width=width,
+                            legend_title=title, events_table=events_table, figure_name=f"{name}_km")
     kw = {k: v for k, v in (("formats", formats), ("dpis", dpis)) if v}
     written += save_figure(plot.figure, Path(out_dir) / "figures", f"{name}_km", **kw)
     cif = objs.get("cif")
     if cif is not None:
         plot = plot_step_curves(cif_curves(cif, risk_times=risk_times, labels=glabels), xlabel=f"{unit.capitalize()} from start of treatment",
                                 ylabel=f"Cumulative incidence of\n{event_label}",
-                                ylim=(0, 1.02), width=width, pvalue=_gray_text(objs.get("gray_p")))
+                                ylim=(0, 1.02), width=width, pvalue=_gray_text(objs.get("gray_p")),
+                                legend_title=title, events_table=events_table, figure_name=f"{name}_cif")
         written += save_figure(plot.figure, Path(out_dir) / "figures", f"{name}_cif", **kw)
     zph, cox = objs.get("zph"), objs.get("cox")
     if zph is not None and cox is not None:
-        # plot_zph (figures helper's module) titles its panels by the design-matrix names; it needs a
-        # term-label argument before "Modality: SBRT" can show there
-        zp = plot_zph(zph, dict(zip(cox.terms, cox.coef)), width=width, unit=unit)
+        covs = list(objs.get("args", {}).get("covariates") or [])
+        terms = {t: labels.coefficient_label(t, covs) for t in cox.terms} if labels is not None else None
+        zp = plot_zph(zph, dict(zip(cox.terms, cox.coef)), width=width, unit=unit, term_labels=terms)
         written += save_figure(zp.figure, Path(out_dir) / "figures", f"{name}_ph_test", **kw)
     return [w.relative_to(out_dir) for w in written]
 
@@ -484,6 +488,8 @@ def run(
     key: str = "survival",
     title: str | None = None,
     labels: Labels | dict | None = None,
+    median_lines: bool = True,
+    events_table: bool = False,
 ) -> Section:
     """Run the survival analysis; see the module docstring for the options and results.
 
@@ -494,6 +500,8 @@ def run(
     out_dir : folder for ``figures/`` and ``tables/`` (None: numbers only).
     labels : display labels (:class:`~spinestats.data_schemas.labels.Labels` or a plan-style dict);
         default: the cirt schema's labels.
+    median_lines : draw dotted median lines on the Kaplan-Meier figures (figures only).
+    events_table : add the cumulative number of events under the number at risk (figures only).
     """
     if data is None:
         data = table
@@ -529,7 +537,9 @@ def run(
         by = f" by {labels.name(group).lower()}" if group else ""
         captions[f"{stem}_km"] = f"{what}: Kaplan\u2013Meier estimate{by}, with number at risk"
         captions[f"{stem}_cif"] = f"Cumulative incidence of {event_label}{by}, competing events accounted for"
-        captions[f"{stem}_ph_test"] = f"{what}: proportional-hazards check (scaled Schoenfeld residuals)"
+        captions[f"{stem}_ph_test"] = (f"{what}: proportional-hazards check, as plot(cox.zph): scaled Schoenfeld "
+                                       "residuals (points), their smooth with a \u00b12 SE band, a solid line at zero "
+                                       "and a dotted line at the Cox coefficient")
 
     labels.check_data(data, where="survival")
     data = _with_references(data, covariates, labels)
@@ -594,7 +604,7 @@ def run(
         flow["excluded_missing"] = len(ed.excluded)
         flow["analysed"] = int(len(data)) - len(ed.excluded)  # rows = excluded_at_loading + excluded_missing + analysed
         figures += _figures(objs, key, label, unit, out, _risk_times(data, time, unit), figure_formats, dpis,
-                            width, labels=labels)
+                            width, labels=labels, median_lines=median_lines, events_table=events_table)
         tables += _tables(objs, key, label, unit, out, labels, block["warnings"])
         caption(key, label, "the event")
         if codes["COMPETING"]:
@@ -637,7 +647,8 @@ def run(
             warnings.extend(f"{e}: {w}" for w in block["warnings"])
             figures += _figures(objs, f"{key}_{e}", ep_label, unit, out, _risk_times(d, f"{e}_time", unit),
                                 figure_formats, dpis, width,
-                                event_label="local recurrence" if e == "lc" else "the event", labels=labels)
+                                event_label="local recurrence" if e == "lc" else "the event", labels=labels,
+                                median_lines=median_lines, events_table=events_table)
             tables += _tables(objs, f"{key}_{e}", ep_label, unit, out, labels, [],
                               event_label="local recurrence" if e == "lc" else None)
             caption(f"{key}_{e}", ep_label, "local recurrence" if e == "lc" else ep_label.lower())

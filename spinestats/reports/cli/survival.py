@@ -45,6 +45,10 @@ from spinestats.errors import UsageError
               help="Delayed-entry column (column mode): at risk only after it, as Surv(entry, time, event).")
 @click.option("--zph-transform", type=click.Choice(["km", "rank", "identity", "log"]), default="km", show_default=True,
               help="Time transform of the proportional-hazards test (R: cox.zph(fit, transform = ...)).")
+@click.option("--median-lines/--no-median-lines", default=True, show_default=True,
+              help="Dotted median lines on the Kaplan-Meier figures.")
+@click.option("--events-table", is_flag=True,
+              help="Add the cumulative number of events under the number at risk (survminer's cumevents).")
 @click.option("--figure-format", "figure_formats", multiple=True, type=click.Choice(["pdf", "svg", "png", "tiff"]),
               help="Figure format (repeatable; default: all).")
 @click.option("--dpi", "dpis", multiple=True, type=click.IntRange(50, 2400),
@@ -53,7 +57,8 @@ from spinestats.errors import UsageError
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @label_options
 def command(file, schema, mapping, sheet, time_col, event_col, event_codes, group, strata, covariates, cluster, times,
-            unit, conf_type, ties, rho, gamma, trend, endpoint, entry_col, zph_transform, figure_formats, dpis, out, force, label_texts=(), references=()) -> None:
+            unit, conf_type, ties, rho, gamma, trend, endpoint, entry_col, zph_transform, median_lines, events_table,
+            figure_formats, dpis, out, force, label_texts=(), references=()) -> None:
     """Survival, local control and competing risks (R survival/cmprsk conventions)."""
     from spinestats.data_schemas.loading import load
     from spinestats.reports import survival_job
@@ -80,6 +85,7 @@ def command(file, schema, mapping, sheet, time_col, event_col, event_codes, grou
                                    event_codes=event_codes, group=group, strata=strata, covariates=covariates,
                                    cluster=cluster, times=times, unit=unit, conf_type=conf_type, ties=ties, rho=rho,
                                    gamma=gamma, trend=trend, endpoint=endpoint, zph_transform=zph_transform, entry=entry_col,
+                                   median_lines=median_lines, events_table=events_table,
                                    figure_formats=figure_formats or None, dpis=dpis or None, labels=labels)
         od.write_section(section)
         section = finish_single(section, od.file("."), written, labels=labels)
