@@ -150,7 +150,7 @@ def test_commands_fracture_then_predict(tmp_path, capsys):
     assert e.value.code == 0, capsys.readouterr().err
     r = json.loads((out / "results.json").read_text())
     assert r["crude"]["by_group"]["CIRT"]["events"] == 7
-    assert (out / "figures" / "fracture_forest.svg").is_file() and (out / "tables" / "fracture_model.csv").is_file()
+    assert (out / "figures" / "fracture_forest.svg").is_file() and (out / "tables" / "fracture_finegray.csv").is_file()
     assert json.loads(model.read_text())["format"] == "spinestats-risk-model"
     pred = tmp_path / "pred.csv"
     with pytest.raises(SystemExit) as e:

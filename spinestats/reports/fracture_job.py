@@ -77,7 +77,9 @@ from spinestats.analysis.prediction.risk_model import fit_risk_model, model_to_j
 from spinestats.analysis.scores.sins import sins
 from spinestats.analysis.prediction.time_auc import time_auc, time_auc_arrays
 from spinestats.data_schemas.fracture_events import fracture_events
+from spinestats.data_schemas.labels import as_labels
 from spinestats.errors import DataError, UsageError
+from spinestats.reports.regression_table import with_references
 from spinestats.reports.section import Section
 
 TIME, EVENT, RISK = "time_months", "event", "predicted_risk"
@@ -279,23 +281,43 @@ def run(
     table_at = ci.table[ci.table["cause"] == 1].drop(columns=["cause"]).rename(columns={"group": group})
 
     # risk factors ---------------------------------------------------------------------------------------
-    uni = []
+    lab = as_labels(labels, ["fracture"], strict=False)
     for c in univariable:
         if c not in d.columns:
             raise UsageError(f"univariable candidate '{c}' not found; available: {', '.join(map(str, d.columns))}")
+    # text covariates as factors whose first level is the reference (user, schema, else schema order)
+    dmod = with_references(d, list(dict.fromkeys([*univariable, *covariates])), lab)
+    uni = []
+    uni_fits: dict[str, dict[str, Any]] = {"finegray": {}, "cox": {}, "firth": {}}  # for the regression tables
+    for c in univariable:
         try:
-            f = fine_gray(d, time=TIME, event=EVENT, covariates=[c])
+            f = fine_gray(dmod, time=TIME, event=EVENT, covariates=[c])
         except DataError as exc:
             warnings.append(f"univariable Fine-Gray model of {c}: {exc}")
             continue
-        cs = _cox_fit(d, [c])
+        cs = _cox_fit(dmod, [c])
         warnings.extend(f"univariable {c}: {w}" for w in (*f.warnings, *cs.warnings))
+        uni_fits["finegray"][c] = _model_block("finegray", f, dmod, [c])
+        uni_fits["cox"][c] = _model_block("cox", cs, dmod, [c])
         for j, term in enumerate(f.terms):
             uni.append({"variable": c, "term": term, "shr": f.shr[j], "lower": f.shr_lower[j],
                         "upper": f.shr_upper[j], "p": f.p[j], "cs_hr": cs.hr[j], "cs_lower": cs.hr_lower[j],
                         "cs_upper": cs.hr_upper[j], "cs_p": cs.p[j]})
+    uni_firth = []
+    if model == "firth":  # univariable Firth models beside the multivariable one (as tbl_uvregression)
+        for c in univariable:
+            try:
+                _, lf = fit_risk_model(dmod, time=TIME, event=EVENT, covariates=[c], horizon=horizon, model="firth")
+            except DataError as exc:
+                warnings.append(f"univariable Firth model of {c}: {exc}")
+                continue
+            blk = _model_block("firth", lf, dmod, [c])
+            uni_fits["firth"][c] = blk
+            for j, term in enumerate(blk["terms"]):
+                uni_firth.append({"variable": c, "term": term, "or": blk["estimate"][j], "lower": blk["lower"][j],
+                                  "upper": blk["upper"][j], "p": blk["p"][j], "n": blk["n"], "events": blk["events"]})
     complete = d[list(dict.fromkeys(covariates))].notna().all(axis=1).to_numpy()
-    dm = d[complete].copy()
+    dm = dmod[complete].copy()
     flow["model_patients"] = int(complete.sum())
     if not complete.all():
         warnings.append(
@@ -365,6 +387,7 @@ def run(
             columns={"group": "sins_category"}),
         "gray_test": {"groups": [str(g) for g in gray.groups], **{k2: v for k2, v in gray.for_cause(1).items()}},
         "univariable": uni,
+        **({"univariable_firth": uni_firth} if model == "firth" else {}),
         "model": model_block,
         "multivariable": multivariable,
         "events_per_variable": epv_block,
@@ -390,6 +413,8 @@ def run(
     if out_dir is not None:
         figures, tables, fig_warn = _write_outputs(Path(out_dir), key, results, rm, ci, ci_sins, cal, dc,
                                                    figure_formats, dpis, labels)
+        conf = {"finegray": fg_fit.conf_level, "cox": cs_fit.conf_level, "firth": getattr(rfit, "level", 0.95)}
+        tables += _regression_tables(Path(out_dir), key, results, uni_fits, dmod, dm, lab, cs_fit, conf)
         results["warnings"].extend(fig_warn)
     methods = _methods(results, model, horizon, bootstrap)
     return Section(key=key, title="Vertebral compression fracture after irradiation", results=to_jsonable(results),
@@ -463,8 +488,6 @@ def _write_outputs(out: Path, key: str, results, rm, ci, ci_sins, cal, dc, figur
         "crude_incidence": pd.DataFrame([{"group": "overall", **results["crude"]["overall"]},
                                          *[{"group": g, **v} for g, v in results["crude"]["by_group"].items()]]),
         "cif_at_times": results["cif_at"],
-        "model": pd.DataFrame({k: results["model"][k] for k in ("terms", "estimate", "lower", "upper", "p")}),
-        "univariable": pd.DataFrame(results["univariable"]),
         "calibration_groups": results["calibration"]["groups"],
     }
     for name, frame in frames.items():
@@ -472,6 +495,54 @@ def _write_outputs(out: Path, key: str, results, rm, ci, ci_sins, cal, dc, figur
         escape_frame(pd.DataFrame(frame)).to_csv(path, index=False, lineterminator="\n")
         tabs.append(path.relative_to(out))
     return figs, tabs, warns
+
+
+#: The regression table of each model: measure, title and what its footnote says about the model.
+_REGRESSION = {
+    "finegray": ("sHR", "Fine\u2013Gray regression", dict(
+        model="Fine\u2013Gray subdistribution hazards regression (deaths without fracture kept in the risk set "
+              "with inverse-probability-of-censoring weights, as cmprsk::crr)",
+        ties="Breslow", se="robust sandwich SEs")),
+    "cox": ("csHR", "cause-specific Cox regression", dict(
+        model="Cause-specific Cox regression (deaths without fracture censored)", se="model-based SEs")),
+    "firth": ("OR", "Firth logistic regression", dict(
+        se="SEs from the penalised information", ci_method="profile penalised-likelihood CIs",
+        p_method="penalised likelihood-ratio")),
+}
+
+
+def _regression_tables(out: Path, key: str, results, uni_fits, d: pd.DataFrame, dm: pd.DataFrame, labels,
+                       cs_fit, conf_levels: dict[str, float]) -> list[Path]:
+    """Univariable and multivariable models side by side (``tbl_uvregression`` merged with ``tbl_regression``):
+    ``<key>_finegray`` (sHR), ``<key>_cox`` (cause-specific HR) and, with ``--model firth``, ``<key>_firth`` (OR)."""
+    from spinestats.reports.regression_table import factor_levels, model_block, model_note, regression_table, \
+        univariable_block
+    from spinestats.reports.tables import write_table
+
+    opts = results["options"]
+    covs = list(dict.fromkeys([*opts["univariable"], *opts["covariates"]]))
+    levels = {**factor_levels(d, covs, labels), **factor_levels(dm, opts["covariates"], labels)}
+    multi = dict(results["multivariable"])
+    if opts["model"] == "firth":
+        multi["firth"] = results["model"]
+    written: list[Path] = []
+    for kind, m in multi.items():
+        measure, name, note = _REGRESSION[kind]
+        if kind == "cox":
+            note = dict(note, ties=cs_fit.ties.capitalize())
+        if kind == "firth":
+            note = dict(note, model=f"Firth's penalised logistic regression of fracture by {opts['horizon']:g} "
+                                    "months (patients censored fracture-free before then left out)")
+        models = {"Univariable": univariable_block(uni_fits[kind]),
+                  "Multivariable": model_block(m["terms"], m["estimate"], m["lower"], m["upper"], m["p"], m["n"],
+                                               m["events"])}
+        stem = f"{key}_{kind}"
+        table = regression_table(models, covs, levels, labels=labels, measure=measure,
+                                 conf_level=conf_levels[kind], stem=stem,
+                                 title=f"Risk factors for vertebral compression fracture: {name}",
+                                 notes=[model_note(**note)])
+        written += write_table(table, out / "tables", stem, ("csv",))
+    return [p.relative_to(out) for p in written]
 
 
 def _methods(results, model: str, horizon: float, bootstrap: int) -> list[str]:
