@@ -235,7 +235,8 @@ def feature_table(frame: pd.DataFrame, stem: str, *, conf_level: float = 0.95, p
     f["_pos"] = [npct(a, n, p) for a, n, p in zip(f["positive_with"], f["positive_n"], f["positive_pct"])]
     f["_neg"] = [npct(a, n, p) for a, n, p in zip(f["negative_with"], f["negative_n"], f["negative_pct"])]
     name = "label" if "label" in f.columns else "feature"
-    cols = [Col(name, "Feature"), Col("_pos", f"{positive}, n/N (%)"), Col("_neg", f"{negative}, n/N (%)"),
+    # n/N (%) cells are text; kind "num" passes text through and aligns it right with the numbers
+    cols = [Col(name, "Feature"), Col("_pos", f"{positive}, n/N (%)", "num"), Col("_neg", f"{negative}, n/N (%)", "num"),
             Col("p_fisher", "p", "p"),
             Col("odds_ratio", f"Odds ratio ({level_text(conf_level)} CI)", "ci", "odds_ratio_lower", "odds_ratio_upper")]
     if f["n_missing"].fillna(0).gt(0).any():
