@@ -151,3 +151,33 @@ def test_layout_conf_level_missing_factor_and_unlisted_terms(tmp_path):
     assert_allclose(csv["m1_estimate"].to_numpy()[[4, 2, 8]], [1.02, 1.5, 0.9])
     assert "| \u2003Conventional RT |  |  | 0.50 (0.25\u20131.00) |" in paths[1].read_text(encoding="utf-8")
     assert np.isnan(csv["m0_p"].iloc[0])
+
+
+def test_incidence_tables_show_the_results_with_labels(finegray_run):
+    sec, t = finegray_run
+    r = sec.results
+    crude = t["fracture_crude_incidence"]
+    shown = crude.format()
+    assert list(shown.columns) == ["Characteristic", "N", "Fractures", "Crude incidence, % (95% CI)",
+                                   "Median time to fracture, months"]
+    assert shown["Characteristic"].tolist() == ["Overall", "Modality", "\u2003CIRT", "\u2003SBRT", "\u2003Conventional RT"]
+    # R: binom.test(7, 30)$conf.int (fracture_cohort.R) -> the CIRT row, as results.json has it
+    cirt = r["crude"]["by_group"]["CIRT"]
+    assert shown.iloc[2].tolist() == ["\u2003CIRT", "30", "7", "23.3 (9.9\u201342.3)", "7.0"]
+    assert_allclose(crude.data.loc[2, ["percent", "lower", "upper"]].astype(float),
+                    100 * np.array([cirt["proportion"], *cirt["ci"]]), rtol=1e-12)
+    cif = t["fracture_cif_at_times"]
+    f = cif.data
+    assert f["characteristic"].tolist() == ["Overall", "Modality", "CIRT", "SBRT", "Conventional RT"]
+    at = pd.DataFrame(r["cif_at"])
+    for i, tm in enumerate((6.0, 12.0, 24.0)):  # horizon 12: times 6, 12, 24
+        for row, g in ((2, "CIRT"), (3, "SBRT"), (4, "conventional")):
+            ref = at[(at["modality"] == g) & (at["time"] == tm)].iloc[0]
+            assert_allclose(f.loc[row, [f"at_{i}", f"at_{i}_lower", f"at_{i}_upper"]].astype(float),
+                            100 * ref[["estimate", "lower", "upper"]].astype(float).to_numpy(), rtol=1e-12)
+    assert_allclose(f.loc[1, "p"], r["gray_test"]["p"], rtol=1e-12)  # cmprsk: 0.0444 (test_fracture_job)
+    assert cif.title == "Cumulative incidence of vertebral compression fracture by modality"
+    sins = t["fracture_cif_by_sins"]
+    assert sins.title.endswith("by SINS category") and "p: Gray's test across SINS category." in sins.footnotes
+    assert sins.data["characteristic"].tolist()[2:] == ["Stable (0\u20136)", "Indeterminate (7\u201312)"]
+    assert_allclose(sins.data.loc[1, "p"], r["sins"]["gray_test"]["p"], rtol=1e-12)

@@ -415,6 +415,7 @@ def run(
                                                    figure_formats, dpis, labels)
         conf = {"finegray": fg_fit.conf_level, "cox": cs_fit.conf_level, "firth": getattr(rfit, "level", 0.95)}
         tables += _regression_tables(Path(out_dir), key, results, uni_fits, dmod, dm, lab, cs_fit, conf)
+        tables += _incidence_tables(Path(out_dir), key, results, d, ci, ci_sins, lab, group)
         results["warnings"].extend(fig_warn)
     methods = _methods(results, model, horizon, bootstrap)
     return Section(key=key, title="Vertebral compression fracture after irradiation", results=to_jsonable(results),
@@ -485,9 +486,6 @@ def _write_outputs(out: Path, key: str, results, rm, ci, ci_sins, cal, dc, figur
     tdir = out / "tables"
     tdir.mkdir(parents=True, exist_ok=True)
     frames = {
-        "crude_incidence": pd.DataFrame([{"group": "overall", **results["crude"]["overall"]},
-                                         *[{"group": g, **v} for g, v in results["crude"]["by_group"].items()]]),
-        "cif_at_times": results["cif_at"],
         "calibration_groups": results["calibration"]["groups"],
     }
     for name, frame in frames.items():
@@ -495,6 +493,58 @@ def _write_outputs(out: Path, key: str, results, rm, ci, ci_sins, cal, dc, figur
         escape_frame(pd.DataFrame(frame)).to_csv(path, index=False, lineterminator="\n")
         tabs.append(path.relative_to(out))
     return figs, tabs, warns
+
+
+def _incidence_tables(out: Path, key: str, results, d: pd.DataFrame, ci, ci_sins, labels, group: str) -> list[Path]:
+    """``<key>_crude_incidence`` (N, fractures, crude incidence with its exact CI and the median time to fracture,
+    overall and per group) and the cumulative incidence at 6, 12, 24 months and the horizon as ``tbl_survfit``
+    shows it, overall and per group with Gray's p: ``<key>_cif_at_times`` (by ``group``) and ``<key>_cif_by_sins``
+    (by SINS category)."""
+    import dataclasses
+
+    from spinestats.analysis.survival.survival_table import cuminc_summary
+    from spinestats.reports.result_tables import survival_table
+    from spinestats.reports.tables import Col, Table, write_table
+
+    tdir = out / "tables"
+    written: list[Path] = []
+    crude, med = results["crude"], results["median_time_to_fracture"]["by_group"]
+
+    def row(text, c, m, indent=False, heading=False):
+        lo, hi = (c["ci"] if c else (np.nan, np.nan))
+        return {"characteristic": text, "n": c["n"] if c else np.nan, "events": c["events"] if c else np.nan,
+                "percent": 100 * c["proportion"] if c else np.nan, "lower": 100 * lo if c else np.nan,
+                "upper": 100 * hi if c else np.nan, "median": np.nan if m is None else m, "_indent": indent,
+                "_heading": heading}
+
+    rows = [row("Overall", crude["overall"], results["median_time_to_fracture"]["overall"]),
+            row(labels.variable(group), None, None, heading=True)]
+    for g in labels.order(group, list(crude["by_group"])):
+        rows.append(row(labels.value(group, g), crude["by_group"][g], med.get(g), indent=True))
+    data = pd.DataFrame(rows)
+    for c in ("n", "events"):
+        data[c] = data[c].astype("Int64")
+    cols = (Col("characteristic", "Characteristic"), Col("n", "N", "int"), Col("events", "Fractures", "int"),
+            Col("percent", "Crude incidence, % (95% CI)", "ci", "lower", "upper", digits=1),
+            Col("median", "Median time to fracture, months", "num", digits=1))
+    table = Table(data, cols, "Crude incidence of vertebral compression fracture",
+                  ("Proportion of patients with a fracture during follow-up, with the exact (Clopper\u2013Pearson) "
+                   "95% CI; median time to fracture among the patients with a fracture.",),
+                  f"{key}_crude_incidence", indent="_indent")
+    written += write_table(table, tdir, table.stem, ("csv",))
+    times = tuple(sorted({6.0, 12.0, 24.0, float(results["options"]["horizon"])}))
+    overall = cumulative_incidence(d, time=TIME, event=EVENT, cause=1, times=times)
+    for stem, grp, cif, gray in ((f"{key}_cif_at_times", group, ci, results["gray_test"]),
+                                 (f"{key}_cif_by_sins", "sins_category", ci_sins, results["sins"].get("gray_test"))):
+        summ = cuminc_summary(d, time=TIME, event=EVENT, cause=1, censor=0, group=grp, cif_overall=overall,
+                              cif_groups=cif, gray=None, times=times)
+        if gray and gray.get("p") is not None:  # Gray's test as the analysis computed it (results.json)
+            summ = dataclasses.replace(summ, p=float(gray["p"]), test="Gray")
+        table = survival_table(summ, labels=labels, endpoint="Cumulative incidence of vertebral compression fracture",
+                               group=grp, unit="months", stem=stem,
+                               notes=("Deaths without fracture are the competing event.",))
+        written += write_table(table, tdir, stem, ("csv",))
+    return [p.relative_to(out) for p in written]
 
 
 #: The regression table of each model: measure, title and what its footnote says about the model.

@@ -24,6 +24,15 @@ from spinestats.reports.regression_table import factor_levels, regression_table 
 from spinestats.reports.tables import Col, Table
 
 
+def in_sentence(label: str) -> str:
+    """A label inside a sentence: its first letter in lower case unless its first word is an acronym
+    ("Modality" -> "modality"; "SINS category", "DSS", "CIRT dose" unchanged)."""
+    first = label.split(" ", 1)[0]
+    if not label or sum(ch.isupper() for ch in first) > 1 or not first[:1].isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
 def _time_text(t: float, unit: str) -> str:
     if unit == "months" and t % 12 == 0 and t >= 12:
         y = int(t // 12)
@@ -89,6 +98,6 @@ def survival_table(summary, *, labels: Labels | None = None, endpoint: str = "Su
         foot.append(f"Cumulative incidence (Aalen\u2013Johansen) with competing events; {level}% CIs as cmprsk.")
     if summary.p is not None:
         foot.append(f"p: {'log-rank test' if summary.test == 'log-rank' else 'Gray' + chr(39) + 's test'}"
-                    + (f" across {labels.name(group).lower() if group else 'groups'}." if group else "."))
-    return Table(data, tuple(cols), title or f"{endpoint}" + (f" by {labels.name(group).lower()}" if group else ""),
+                    + (f" across {in_sentence(labels.name(group))}." if group else "."))
+    return Table(data, tuple(cols), title or f"{endpoint}" + (f" by {in_sentence(labels.name(group))}" if group else ""),
                  tuple(foot) + tuple(notes), stem, indent="_indent")
