@@ -181,3 +181,24 @@ def test_incidence_tables_show_the_results_with_labels(finegray_run):
     assert sins.title.endswith("by SINS category") and "p: Gray's test across SINS category." in sins.footnotes
     assert sins.data["characteristic"].tolist()[2:] == ["Stable (0\u20136)", "Indeterminate (7\u201312)"]
     assert_allclose(sins.data.loc[1, "p"], r["sins"]["gray_test"]["p"], rtol=1e-12)
+
+
+def test_performance_table_shows_the_validation_results(finegray_run, tmp_path):
+    sec, t = finegray_run
+    r = sec.results
+    tab = t["fracture_performance"]
+    assert list(tab.format().columns) == ["Measure", "Apparent (95% CI)"]  # no bootstrap: no optimism columns
+    assert_allclose(tab.data["apparent"], [r["c_index"]["harrell"], r["c_index"]["uno"], r["time_auc"]["estimate"],
+                                           r["brier"]["estimate"], r["calibration"]["citl"], r["calibration"]["slope"]],
+                    rtol=1e-12)
+    assert_allclose(tab.data.loc[5, ["lower", "upper"]].astype(float), r["calibration"]["slope_ci"], rtol=1e-12)
+    with table_style(TableStyle()) as written:
+        boot = fracture_job.run(table=load(CSV, schema="fracture"), out_dir=tmp_path, bootstrap=5, seed=3,
+                                univariable=["modality"], figure_formats=["svg"], dpis=[72])
+    perf = {r_.path.stem: r_.table for r_ in written}["fracture_performance"]
+    shown = perf.format()
+    assert list(shown.columns) == ["Measure", "Apparent (95% CI)", "Optimism", "Optimism-corrected"]
+    o = boot.results["optimism"]
+    assert_allclose(perf.data["corrected"], [o[m]["corrected"] for m in ("harrell", "uno", "time_auc", "brier",
+                                                                         "citl", "slope")], rtol=1e-12)
+    assert any("5 replicates, seed 3" in n for n in perf.footnotes)

@@ -414,8 +414,10 @@ def run(
         figures, tables, fig_warn = _write_outputs(Path(out_dir), key, results, rm, ci, ci_sins, cal, dc,
                                                    figure_formats, dpis, labels)
         conf = {"finegray": fg_fit.conf_level, "cox": cs_fit.conf_level, "firth": getattr(rfit, "level", 0.95)}
-        tables += _regression_tables(Path(out_dir), key, results, uni_fits, dmod, dm, lab, cs_fit, conf)
-        tables += _incidence_tables(Path(out_dir), key, results, d, ci, ci_sins, lab, group)
+        # in the order of the results: incidence, risk factors, calibration
+        tables = (_incidence_tables(Path(out_dir), key, results, d, ci, ci_sins, lab, group)
+                  + _regression_tables(Path(out_dir), key, results, uni_fits, dmod, dm, lab, cs_fit, conf)
+                  + _performance_table(Path(out_dir), key, results) + tables)
         results["warnings"].extend(fig_warn)
     methods = _methods(results, model, horizon, bootstrap)
     return Section(key=key, title="Vertebral compression fracture after irradiation", results=to_jsonable(results),
@@ -545,6 +547,39 @@ def _incidence_tables(out: Path, key: str, results, d: pd.DataFrame, ci, ci_sins
                                notes=("Deaths without fracture are the competing event.",))
         written += write_table(table, tdir, stem, ("csv",))
     return [p.relative_to(out) for p in written]
+
+
+def _performance_table(out: Path, key: str, results) -> list[Path]:
+    """``<key>_performance``: the risk model's discrimination, accuracy and calibration at the horizon, apparent
+    (with the CI where the analysis gives one), the bootstrap optimism and the optimism-corrected value."""
+    from spinestats.reports.tables import Col, Table, write_table
+
+    h = results["options"]["horizon"]
+    cal, opt = results["calibration"], results.get("optimism") or {}
+    rows = [("harrell", "Harrell's C", results["c_index"]["harrell"], None),
+            ("uno", f"Uno's C (truncated at {h:g} months)", results["c_index"]["uno"], None),
+            ("time_auc", f"Time-dependent AUC at {h:g} months", results["time_auc"]["estimate"], None),
+            ("brier", f"Brier score at {h:g} months", results["brier"]["estimate"], None),
+            ("citl", "Calibration-in-the-large", cal["citl"], cal.get("citl_ci")),
+            ("slope", "Calibration slope", cal["slope"], cal.get("slope_ci"))]
+    data = pd.DataFrame([{"measure": label, "apparent": np.nan if v is None else float(v),
+                          "lower": float(ci[0]) if ci and ci[0] is not None else np.nan,
+                          "upper": float(ci[1]) if ci and ci[1] is not None else np.nan,
+                          "optimism": (opt.get(k) or {}).get("optimism", np.nan),
+                          "corrected": (opt.get(k) or {}).get("corrected", np.nan)} for k, label, v, ci in rows])
+    data[["optimism", "corrected"]] = data[["optimism", "corrected"]].astype(float)
+    cols = [Col("measure", "Measure"), Col("apparent", "Apparent (95% CI)", "ci", "lower", "upper", digits=3)]
+    kind = {"finegray": "Fine\u2013Gray", "firth": "Firth logistic"}.get(results["risk_model"]["type"], "risk")
+    notes = [f"Risk of fracture by {h:g} months from the {kind} "
+             "model; C and AUC with deaths handled as in Wolbers et al.; AUC, Brier score and calibration with inverse "
+             "probability of censoring weights. Ideal values: C and AUC 1, calibration-in-the-large 0, slope 1."]
+    if opt:
+        cols += [Col("optimism", "Optimism", "num", digits=3), Col("corrected", "Optimism-corrected", "num", digits=3)]
+        notes.append(f"Optimism: Harrell's bootstrap ({opt.get('B')} replicates, seed {opt.get('seed')}); "
+                     "corrected = apparent \u2212 optimism.")
+    table = Table(data, tuple(cols), f"Performance of the fracture risk model at {h:g} months", tuple(notes),
+                  f"{key}_performance")
+    return [p.relative_to(out) for p in write_table(table, out / "tables", table.stem, ("csv",))]
 
 
 #: The regression table of each model: measure, title and what its footnote says about the model.
