@@ -202,3 +202,14 @@ def test_performance_table_shows_the_validation_results(finegray_run, tmp_path):
     assert_allclose(perf.data["corrected"], [o[m]["corrected"] for m in ("harrell", "uno", "time_auc", "brier",
                                                                          "citl", "slope")], rtol=1e-12)
     assert any("5 replicates, seed 3" in n for n in perf.footnotes)
+
+
+def test_calibration_table_in_percent_with_readable_headers(finegray_run):
+    sec, t = finegray_run
+    tab = t["fracture_calibration_groups"]
+    shown = tab.format()
+    assert list(shown.columns) == ["Risk group", "N", "Mean predicted risk, %", "Observed risk, % (95% CI)"]
+    groups = pd.DataFrame(sec.results["calibration"]["groups"])
+    assert shown["N"].tolist() == [str(n) for n in groups["n"]] and shown["Risk group"].tolist()[0] == "1"
+    assert_allclose(tab.data["observed_pct"], 100 * groups["observed"], rtol=1e-12)
+    assert_allclose(tab.data["predicted_pct"], 100 * groups["predicted"], rtol=1e-12)

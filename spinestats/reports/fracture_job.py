@@ -466,7 +466,6 @@ def _model_file(key: str) -> str:
 def _write_outputs(out: Path, key: str, results, rm, ci, ci_sins, cal, dc, figure_formats, dpis, labels=None):
     from spinestats.reports import fracture_figures as ff
     from spinestats.reports.figure_style import DEFAULT_DPIS, DEFAULT_FORMATS, save_figure
-    from spinestats.reports.output import escape_frame
 
     formats = tuple(figure_formats) if figure_formats else DEFAULT_FORMATS
     dpis = tuple(dpis) if dpis else DEFAULT_DPIS
@@ -487,14 +486,26 @@ def _write_outputs(out: Path, key: str, results, rm, ci, ci_sins, cal, dc, figur
         figs.extend(p.relative_to(out) for p in save_figure(drawn.figure, fdir, stem, formats=formats, dpis=dpis))
     tdir = out / "tables"
     tdir.mkdir(parents=True, exist_ok=True)
-    frames = {
-        "calibration_groups": results["calibration"]["groups"],
-    }
-    for name, frame in frames.items():
-        path = tdir / f"{key}_{name}.csv"
-        escape_frame(pd.DataFrame(frame)).to_csv(path, index=False, lineterminator="\n")
-        tabs.append(path.relative_to(out))
+    tabs += _calibration_table(out, key, results)
     return figs, tabs, warns
+
+
+def _calibration_table(out: Path, key: str, results) -> list[Path]:
+    """``<key>_calibration_groups``: mean predicted and observed (Aalen\u2013Johansen) risk by the horizon in groups
+    of equal size by predicted risk, as percentages (the CSV keeps the proportions)."""
+    from spinestats.reports.tables import Col, Table, write_table
+
+    g = pd.DataFrame(results["calibration"]["groups"])
+    h = results["options"]["horizon"]
+    data = g.assign(**{f"{c}_pct": 100 * g[c].astype(float) for c in ("predicted", "observed", "lower", "upper")})
+    cols = (Col("group", "Risk group", "int"), Col("n", "N", "int"),
+            Col("predicted_pct", "Mean predicted risk, %", "num", digits=1),
+            Col("observed_pct", "Observed risk, % (95% CI)", "ci", "lower_pct", "upper_pct", digits=1))
+    table = Table(data, cols, f"Calibration: predicted and observed risk of fracture by {h:g} months",
+                  (f"Patients in {len(g)} groups of equal size by predicted risk (1: lowest); observed risk: "
+                   "cumulative incidence (Aalen\u2013Johansen, deaths competing) in each group, with its 95% CI.",),
+                  f"{key}_calibration_groups")
+    return [p.relative_to(out) for p in write_table(table, out / "tables", table.stem, ("csv",))]
 
 
 def _incidence_tables(out: Path, key: str, results, d: pd.DataFrame, ci, ci_sins, labels, group: str) -> list[Path]:
