@@ -8,7 +8,6 @@ these tests check the layout: columns, headers, that each cell shows the result 
 from __future__ import annotations
 
 from docx import Document
-import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 

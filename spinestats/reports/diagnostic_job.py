@@ -67,7 +67,7 @@ from spinestats.errors import UsageError
 from spinestats.reports.diagnostic_figures import cutoff_stability_figure, roc_figure, score_distribution_figure
 from spinestats.reports.figure_style import save_figure
 from spinestats.reports.section import Section
-from spinestats.reports.tables import write_table
+from spinestats.reports.tables import Col, Table, write_table
 
 DSS_COLUMN = "DSS"
 DEFAULT_FIGURE_FORMATS = ("pdf", "svg", "png")
@@ -182,7 +182,6 @@ def cutoff_tables(frame: pd.DataFrame, stem: str, *, conf_level: float = 0.95, s
     The CI level in the headers is ``conf_level``'s.
     """
     from spinestats.reports.regression_table import level_text
-    from spinestats.reports.tables import Col, Table
 
     lv = level_text(conf_level)
     cut = Col("cutoff", f"Cutoff ({ge_sign})", "num",
@@ -217,13 +216,12 @@ def cutoff_tables(frame: pd.DataFrame, stem: str, *, conf_level: float = 0.95, s
 
 
 def feature_table(frame: pd.DataFrame, stem: str, *, conf_level: float = 0.95, positive: str = "Malignant",
-                  negative: str = "Benign", odds_ratio_kind: str = "") -> "Table":
+                  negative: str = "Benign") -> Table:
     """The per-feature table with readable headers that fits a portrait page: feature, n/N (%) with the feature
     among the malignant and the benign, Fisher's exact p and the odds ratio with its CI (the CSV keeps every
     column, the sample odds ratio included)."""
     from spinestats.reports.formatting import fmt_number
     from spinestats.reports.regression_table import level_text
-    from spinestats.reports.tables import Col, Table
 
     f = frame.reset_index(drop=True).copy()
 

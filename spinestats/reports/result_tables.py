@@ -12,7 +12,7 @@ from numbers the analyses computed, labelled by :class:`~spinestats.data_schemas
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
