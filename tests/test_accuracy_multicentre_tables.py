@@ -140,3 +140,14 @@ def test_multicenter_command_writes_the_tables_in_every_format_and_report(tmp_pa
     assert len(tables) == 3
     assert '<th class="num">Pooled (95% prediction interval)</th><th class="num">I\u00b2 (%)</th>' in tables[1]
     assert "<td>Specificity</td>" in tables[1] and "prediction_interval" not in "".join(t.split("</table>")[0] for t in tables)
+
+
+def test_cutoff_table_title_names_the_score_by_its_label(tmp_path):
+    frame = cohort_dss.make()
+    frame["tumour_score"] = frame["size_cm"].round()
+    with table_style(TableStyle()) as written:
+        diagnostic_job.run(frame, tmp_path, score="tumour_score", truth="reference", positive="malignant",
+                           figure_formats=("svg",), key="accuracy")
+    t = {r.path.stem: r.table for r in written}
+    assert t["accuracy_cutoffs"].title.startswith("Accuracy of Tumour score at each cutoff (positive when score")
+    assert "dss_features" not in t and "accuracy_cutoffs_predictive" in t

@@ -420,7 +420,10 @@ def run(
     ci_name = "exact Clopper\u2013Pearson" if ci_method == "exact" else "Wilson"
     ci_note = (f"CIs: {ci_name} for proportions, "
                "log method for likelihood ratios, Woolf for the diagnostic odds ratio.")
-    for t in cutoff_tables(all_cut.to_frame(), f"{key}_cutoffs", conf_level=conf_level, score=score_name,
+    from spinestats.data_schemas.labels import as_labels
+
+    score_label = as_labels(labels, ["dss"], strict=False).name(score_name)  # "DSS", "SINS total", "My score"
+    for t in cutoff_tables(all_cut.to_frame(), f"{key}_cutoffs", conf_level=conf_level, score=score_label,
                            ge_sign=ge_sign, ci_note=ci_note, prevalence=target_prevalence):
         tables += write_table(t, tdir, t.stem, t_formats)
     if is_dss:
