@@ -114,6 +114,12 @@ def test_firth_table_equals_the_fitted_models(tmp_path):
     assert_allclose(f["m0_p"].iloc[[2, 3]], mod["p"], rtol=1e-12)
     # fractures by the horizon among patients of known status (the logistic outcome), fewer than all fractures
     assert f["m0_events"].iloc[0] == mod["events"].iloc[0] < 15
+    # the saved risk model codes modality against the same reference as the table
+    import json
+
+    coding = json.loads((tmp_path / "model.json").read_text(encoding="utf-8"))["coding"]
+    assert {c["level"]: c["reference"] for c in coding if c["column"] == "modality"} == {
+        "CIRT": "conventional", "SBRT": "conventional"}
 
 
 def test_layout_conf_level_missing_factor_and_unlisted_terms(tmp_path):
