@@ -150,7 +150,13 @@ def test_commands_fracture_then_predict(tmp_path, capsys):
     assert e.value.code == 0, capsys.readouterr().err
     r = json.loads((out / "results.json").read_text())
     assert r["crude"]["by_group"]["CIRT"]["events"] == 7
-    assert (out / "figures" / "fracture_forest.svg").is_file() and (out / "tables" / "fracture_model.csv").is_file()
+    assert (out / "figures" / "fracture_forest.svg").is_file()
+    for stem in ("fracture_finegray", "fracture_cox", "fracture_crude_incidence", "fracture_cif_at_times",
+                 "fracture_performance"):  # the regression and result tables in every format, and in the report
+        assert all((out / "tables" / f"{stem}.{ext}").is_file() for ext in ("csv", "xlsx", "docx", "md")), stem
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Risk factors for vertebral compression fracture: Fine\u2013Gray regression" in html
+    assert "<th class=\"num\">Multivariable: sHR (95% CI)</th>" in html and "modalitySBRT</td>" not in html
     assert json.loads(model.read_text())["format"] == "spinestats-risk-model"
     pred = tmp_path / "pred.csv"
     with pytest.raises(SystemExit) as e:

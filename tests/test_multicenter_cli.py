@@ -67,6 +67,16 @@ def test_federated_pool_equals_patient_level(runs):
         assert a[key] == b[key], key
 
 
+def test_pool_writes_the_formatted_multicentre_tables_and_report(runs):
+    out = runs["tmp"] / "pool"
+    for stem in ("multicenter_per_center", "multicenter_pooled", "multicenter_bivariate"):
+        assert all((out / "tables" / f"{stem}.{ext}").is_file() for ext in ("csv", "xlsx", "docx", "md")), stem
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Pooled accuracy across centres (random-effects meta-analysis)" in html and "I\u00b2 (%)" in html
+    a = (runs["tmp"] / "mc" / "tables" / "multicenter_pooled.md").read_text(encoding="utf-8")
+    assert (out / "tables" / "multicenter_pooled.md").read_text(encoding="utf-8") == a  # federated = patient-level
+
+
 def test_bundles_hold_no_rows_ids_or_dates(runs):
     for p in runs["bundles"]:
         text = p.read_text(encoding="utf-8")

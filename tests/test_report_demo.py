@@ -96,7 +96,7 @@ def test_demo_docx_tables_hold_the_csv_values(demo):
 
     def md_rows(path):
         lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.startswith("| ")]
-        return [[c.strip().replace("\\|", "|") for c in ln[2:-2].split(" | ")] for ln in lines]
+        return [[c.strip(" ").replace("\\|", "|") for c in ln[2:-2].split(" | ")] for ln in lines]
 
     for csv, docx in pairs:
         doc = Document(str(docx))

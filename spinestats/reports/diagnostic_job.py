@@ -68,7 +68,7 @@ from spinestats.errors import UsageError
 from spinestats.reports.diagnostic_figures import cutoff_stability_figure, roc_figure, score_distribution_figure
 from spinestats.reports.figure_style import save_figure
 from spinestats.reports.section import Section
-from spinestats.reports.tables import write_table
+from spinestats.reports.tables import Col, Table, write_table
 
 DSS_COLUMN = "DSS"
 DEFAULT_FIGURE_FORMATS = ("pdf", "svg", "png")
@@ -171,19 +171,78 @@ def _unpaired(df: pd.DataFrame, st, column: str, conf_level: float) -> dict:
             "auc_difference": u.auc_difference, "se": u.se, "statistic": u.statistic, "df": u.df, "p": u.p}
 
 
-def cutoff_table(frame: pd.DataFrame, stem: str):
-    """The cutoff table as it fits a page: cutoff, TP/FP/FN/TN, sensitivity and specificity with CIs, PPV, NPV,
-    LR+, LR\u2212 and Youden's index (the CSV keeps every column, CIs of all measures included)."""
-    from spinestats.reports.tables import Col, Table
+def cutoff_tables(frame: pd.DataFrame, stem: str, *, conf_level: float = 0.95, score: str = "score",
+                  ge_sign: str = "\u2265", ci_note: str = "", prevalence: float | None = None) -> tuple:
+    """The cutoff table split in two so that each fits a portrait page (A4 or Letter):
 
-    cols = [Col("cutoff", "Cutoff (\u2265)", "num", digits=0 if all(float(c).is_integer() for c in frame["cutoff"]) else 2),
-            Col("tp", "TP", "int"), Col("fp", "FP", "int"), Col("fn", "FN", "int"), Col("tn", "TN", "int"),
-            Col("sensitivity", "Sensitivity (95% CI)", "ci", "sensitivity_lower", "sensitivity_upper"),
-            Col("specificity", "Specificity (95% CI)", "ci", "specificity_lower", "specificity_upper"),
-            Col("ppv", "PPV", "num"), Col("npv", "NPV", "num"), Col("lr_pos", "LR+", "num"),
-            Col("lr_neg", "LR\u2212", "num"), Col("youden", "Youden index", "num")]
-    cols = [c for c in cols if c.key in frame.columns]
-    return Table(frame, tuple(cols), stem=stem)
+    * ``stem``: cutoff, TP/FP/FN/TN, sensitivity and specificity with their CIs, Youden's index (its CSV keeps
+      every column of the analysis, the CIs of all measures included);
+    * ``stem_predictive``: cutoff, PPV and NPV (at the target prevalence when one is given) and LR+ and LR\u2212,
+      each with its CI.
+
+    The CI level in the headers is ``conf_level``'s.
+    """
+    from spinestats.reports.regression_table import level_text
+
+    lv = level_text(conf_level)
+    cut = Col("cutoff", f"Cutoff ({ge_sign})", "num",
+              digits=0 if all(float(c).is_integer() for c in frame["cutoff"]) else 2)
+
+    def ci(key: str, header: str) -> Col:
+        lo, hi = f"{key}_lower", f"{key}_upper"
+        if lo in frame.columns and hi in frame.columns:
+            return Col(key, f"{header} ({lv} CI)", "ci", lo, hi)
+        return Col(key, header, "num")
+
+    first = [cut, Col("tp", "TP", "int"), Col("fp", "FP", "int"), Col("fn", "FN", "int"), Col("tn", "TN", "int"),
+             ci("sensitivity", "Sensitivity"), ci("specificity", "Specificity"), Col("youden", "Youden index", "num")]
+    first = [c for c in first if c.key in frame.columns]
+    at_prev = prevalence is not None and "ppv_at_prevalence" in frame.columns
+    second = [cut] + ([Col("ppv_at_prevalence", "PPV", "num"), Col("npv_at_prevalence", "NPV", "num")] if at_prev
+                      else [ci("ppv", "PPV"), ci("npv", "NPV")]) + [ci("lr_pos", "LR+"), ci("lr_neg", "LR\u2212")]
+    second = [c for c in second if c.key in frame.columns]
+    keep = [k for c in second for k in (c.key, c.lower, c.upper) if k]
+    counts = "TP, FP, FN, TN: true and false positives and negatives"
+    where = f"positive when score {ge_sign} cutoff"
+    notes = tuple(n for n in (ci_note,) if n)
+    one = Table(frame, tuple(first), f"Accuracy of {score} at each cutoff ({where}): sensitivity and specificity",
+                (f"{counts}; Youden index: sensitivity + specificity \u2212 1.",) + notes, stem)
+    prev = (f"PPV and NPV at a prevalence of {100 * prevalence:.10g}% (Bayes' theorem; no CI)"
+            if at_prev else "PPV and NPV at the prevalence of the sample")
+    two = Table(frame[list(dict.fromkeys(keep))], tuple(second),
+                f"Accuracy of {score} at each cutoff ({where}): predictive values and likelihood ratios",
+                (f"{prev}; LR+ and LR\u2212: positive and negative likelihood ratios (blank where undefined).",)
+                + notes, f"{stem}_predictive")
+    return one, two
+
+
+def feature_table(frame: pd.DataFrame, stem: str, *, conf_level: float = 0.95, positive: str = "Malignant",
+                  negative: str = "Benign") -> Table:
+    """The per-feature table with readable headers that fits a portrait page: feature, n/N (%) with the feature
+    among the malignant and the benign, Fisher's exact p and the odds ratio with its CI (the CSV keeps every
+    column, the sample odds ratio included)."""
+    from spinestats.reports.formatting import fmt_number
+    from spinestats.reports.regression_table import level_text
+
+    f = frame.reset_index(drop=True).copy()
+
+    def npct(a, n, pct) -> str:
+        if pd.isna(a) or pd.isna(n):
+            return ""
+        return f"{int(a)}/{int(n)}" + ("" if pd.isna(pct) else f" ({fmt_number(float(pct), 1)}%)")
+
+    f["_pos"] = [npct(a, n, p) for a, n, p in zip(f["positive_with"], f["positive_n"], f["positive_pct"])]
+    f["_neg"] = [npct(a, n, p) for a, n, p in zip(f["negative_with"], f["negative_n"], f["negative_pct"])]
+    name = "label" if "label" in f.columns else "feature"
+    # n/N (%) cells are text; kind "num" passes text through and aligns it right with the numbers
+    cols = [Col(name, "Feature"), Col("_pos", f"{positive}, n/N (%)", "num"), Col("_neg", f"{negative}, n/N (%)", "num"),
+            Col("p_fisher", "p", "p"),
+            Col("odds_ratio", f"Odds ratio ({level_text(conf_level)} CI)", "ci", "odds_ratio_lower", "odds_ratio_upper")]
+    if f["n_missing"].fillna(0).gt(0).any():
+        cols.insert(3, Col("n_missing", "Missing", "int"))
+    notes = ["n/N (%): patients with the feature among those with the diagnosis; p: Fisher's exact test; "
+             "odds ratio: conditional maximum-likelihood estimate with its exact CI (R fisher.test)."]
+    return Table(f, tuple(cols), f"DSS features: {negative.lower()} vs {positive.lower()}", tuple(notes), stem)
 
 
 def run(
@@ -356,18 +415,22 @@ def run(
     tables: list[Path] = []
     tdir = out_dir / "tables"
     t_formats = ("csv",)  # the plan runner writes the manuscript formats from these
-    tables += write_table(cutoff_table(all_cut.to_frame(), f"{key}_cutoffs"), tdir, f"{key}_cutoffs", t_formats,
-                          title=f"Accuracy of {score_name} at each cutoff (positive when score {ge_sign} cutoff)",
-                          note=f"CIs: {'exact Clopper-Pearson' if ci_method == 'exact' else 'Wilson'} for proportions, "
-                               "log method for likelihood ratios, Woolf for the diagnostic odds ratio.")
+    ci_name = "exact Clopper\u2013Pearson" if ci_method == "exact" else "Wilson"
+    ci_note = (f"CIs: {ci_name} for proportions, "
+               "log method for likelihood ratios, Woolf for the diagnostic odds ratio.")
+    from spinestats.data_schemas.labels import as_labels
+
+    score_label = as_labels(labels, ["dss"], strict=False).name(score_name)  # "DSS", "SINS total", "My score"
+    for t in cutoff_tables(all_cut.to_frame(), f"{key}_cutoffs", conf_level=conf_level, score=score_label,
+                           ge_sign=ge_sign, ci_note=ci_note, prevalence=target_prevalence):
+        tables += write_table(t, tdir, t.stem, t_formats)
     if is_dss:
         feats = compare_features(dss.features.loc[st.index], st.truth, labels=FEATURE_LABELS, conf_level=conf_level)
         results["dss_weights"] = dict(dss.weights)
         results["features"] = to_jsonable(feats.table)
         results["features_odds_ratio"] = feats.odds_ratio_kind
-        tables += write_table(feats.to_frame(), tdir, f"{key}_features", t_formats,
-                              title="DSS features: benign vs malignant",
-                              note="p: Fisher's exact test; odds ratio: conditional MLE with exact CI (R fisher.test).")
+        tables += write_table(feature_table(feats.to_frame(), f"{key}_features", conf_level=conf_level), tdir,
+                              f"{key}_features", t_formats)
 
     band = None
     boot = None

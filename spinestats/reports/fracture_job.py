@@ -79,7 +79,9 @@ from spinestats.analysis.prediction.risk_model import fit_risk_model, model_to_j
 from spinestats.analysis.scores.sins import sins
 from spinestats.analysis.prediction.time_auc import time_auc, time_auc_arrays
 from spinestats.data_schemas.fracture_events import fracture_events
+from spinestats.data_schemas.labels import as_labels
 from spinestats.errors import DataError, UsageError
+from spinestats.reports.regression_table import with_references
 from spinestats.reports.section import Section
 
 TIME, EVENT, RISK = "time_months", "event", "predicted_risk"
@@ -280,22 +282,42 @@ def run(
     table_at = ci.table[ci.table["cause"] == 1].drop(columns=["cause"]).rename(columns={"group": group})
 
     # risk factors ---------------------------------------------------------------------------------------
-    uni = []
+    lab = as_labels(labels, ["fracture"], strict=False)
     for c in univariable:
         check_column(d, c, "univariable")
+    # text covariates as factors whose first level is the reference (user, schema, else schema order)
+    dmod = with_references(d, list(dict.fromkeys([*univariable, *covariates])), lab)
+    uni = []
+    uni_fits: dict[str, dict[str, Any]] = {"finegray": {}, "cox": {}, "firth": {}}  # for the regression tables
+    for c in univariable:
         try:
-            f = fine_gray(d, time=TIME, event=EVENT, covariates=[c])
+            f = fine_gray(dmod, time=TIME, event=EVENT, covariates=[c])
         except DataError as exc:
             warnings.append(f"univariable Fine-Gray model of {c}: {exc}")
             continue
-        cs = _cox_fit(d, [c])
+        cs = _cox_fit(dmod, [c])
         warnings.extend(f"univariable {c}: {w}" for w in (*f.warnings, *cs.warnings))
+        uni_fits["finegray"][c] = _model_block("finegray", f, dmod, [c])
+        uni_fits["cox"][c] = _model_block("cox", cs, dmod, [c])
         for j, term in enumerate(f.terms):
             uni.append({"variable": c, "term": term, "shr": f.shr[j], "lower": f.shr_lower[j],
                         "upper": f.shr_upper[j], "p": f.p[j], "cs_hr": cs.hr[j], "cs_lower": cs.hr_lower[j],
                         "cs_upper": cs.hr_upper[j], "cs_p": cs.p[j]})
+    uni_firth = []
+    if model == "firth":  # univariable Firth models beside the multivariable one (as tbl_uvregression)
+        for c in univariable:
+            try:
+                _, lf = fit_risk_model(dmod, time=TIME, event=EVENT, covariates=[c], horizon=horizon, model="firth")
+            except DataError as exc:
+                warnings.append(f"univariable Firth model of {c}: {exc}")
+                continue
+            blk = _model_block("firth", lf, dmod, [c])
+            uni_fits["firth"][c] = blk
+            for j, term in enumerate(blk["terms"]):
+                uni_firth.append({"variable": c, "term": term, "or": blk["estimate"][j], "lower": blk["lower"][j],
+                                  "upper": blk["upper"][j], "p": blk["p"][j], "n": blk["n"], "events": blk["events"]})
     complete = d[list(dict.fromkeys(covariates))].notna().all(axis=1).to_numpy()
-    dm = d[complete].copy()
+    dm = dmod[complete].copy()
     flow["model_patients"] = int(complete.sum())
     if not complete.all():
         warnings.append(
@@ -366,6 +388,7 @@ def run(
             columns={"group": "sins_category"}),
         "gray_test": {"groups": [str(g) for g in gray.groups], **{k2: v for k2, v in gray.for_cause(1).items()}},
         "univariable": uni,
+        **({"univariable_firth": uni_firth} if model == "firth" else {}),
         "model": model_block,
         "multivariable": multivariable,
         "events_per_variable": epv_block,
@@ -391,6 +414,11 @@ def run(
     if out_dir is not None:
         figures, tables, fig_warn = _write_outputs(Path(out_dir), key, results, rm, ci, ci_sins, cal, dc,
                                                    figure_formats, dpis, labels)
+        conf = {"finegray": fg_fit.conf_level, "cox": cs_fit.conf_level, "firth": getattr(rfit, "level", 0.95)}
+        # in the order of the results: incidence, risk factors, calibration
+        tables = (_incidence_tables(Path(out_dir), key, results, d, ci, ci_sins, lab, group)
+                  + _regression_tables(Path(out_dir), key, results, uni_fits, dmod, dm, lab, cs_fit, conf)
+                  + _performance_table(Path(out_dir), key, results) + tables)
         results["warnings"].extend(fig_warn)
     methods = _methods(results, model, horizon, bootstrap)
     return Section(key=key, title="Vertebral compression fracture after irradiation", results=to_jsonable(results),
@@ -439,7 +467,6 @@ def _model_file(key: str) -> str:
 def _write_outputs(out: Path, key: str, results, rm, ci, ci_sins, cal, dc, figure_formats, dpis, labels=None):
     from spinestats.reports import fracture_figures as ff
     from spinestats.reports.figure_style import DEFAULT_DPIS, DEFAULT_FORMATS, save_figure
-    from spinestats.reports.output import escape_frame
 
     formats = tuple(figure_formats) if figure_formats else DEFAULT_FORMATS
     dpis = tuple(dpis) if dpis else DEFAULT_DPIS
@@ -467,19 +494,159 @@ def _write_outputs(out: Path, key: str, results, rm, ci, ci_sins, cal, dc, figur
         figs.extend(p.relative_to(out) for p in save_figure(drawn.figure, fdir, stem, formats=formats, dpis=dpis))
     tdir = out / "tables"
     tdir.mkdir(parents=True, exist_ok=True)
-    frames = {
-        "crude_incidence": pd.DataFrame([{"group": "overall", **results["crude"]["overall"]},
-                                         *[{"group": g, **v} for g, v in results["crude"]["by_group"].items()]]),
-        "cif_at_times": results["cif_at"],
-        "model": pd.DataFrame({k: results["model"][k] for k in ("terms", "estimate", "lower", "upper", "p")}),
-        "univariable": pd.DataFrame(results["univariable"]),
-        "calibration_groups": results["calibration"]["groups"],
-    }
-    for name, frame in frames.items():
-        path = tdir / f"{key}_{name}.csv"
-        escape_frame(pd.DataFrame(frame)).to_csv(path, index=False, lineterminator="\n")
-        tabs.append(path.relative_to(out))
+    tabs += _calibration_table(out, key, results)
     return figs, tabs, warns
+
+
+def _calibration_table(out: Path, key: str, results) -> list[Path]:
+    """``<key>_calibration_groups``: mean predicted and observed (Aalen\u2013Johansen) risk by the horizon in groups
+    of equal size by predicted risk, as percentages (the CSV keeps the proportions)."""
+    from spinestats.reports.tables import Col, Table, write_table
+
+    g = pd.DataFrame(results["calibration"]["groups"])
+    h = results["options"]["horizon"]
+    data = g.assign(**{f"{c}_pct": 100 * g[c].astype(float) for c in ("predicted", "observed", "lower", "upper")})
+    cols = (Col("group", "Risk group", "int"), Col("n", "N", "int"),
+            Col("predicted_pct", "Mean predicted risk, %", "num", digits=1),
+            Col("observed_pct", "Observed risk, % (95% CI)", "ci", "lower_pct", "upper_pct", digits=1))
+    table = Table(data, cols, f"Calibration: predicted and observed risk of fracture by {h:g} months",
+                  (f"Patients in {len(g)} groups of equal size by predicted risk (1: lowest); observed risk: "
+                   "cumulative incidence (Aalen\u2013Johansen, deaths competing) in each group, with its 95% CI.",),
+                  f"{key}_calibration_groups")
+    return [p.relative_to(out) for p in write_table(table, out / "tables", table.stem, ("csv",))]
+
+
+def _incidence_tables(out: Path, key: str, results, d: pd.DataFrame, ci, ci_sins, labels, group: str) -> list[Path]:
+    """``<key>_crude_incidence`` (N, fractures, crude incidence with its exact CI and the median time to fracture,
+    overall and per group) and the cumulative incidence at 6, 12, 24 months and the horizon as ``tbl_survfit``
+    shows it, overall and per group with Gray's p: ``<key>_cif_at_times`` (by ``group``) and ``<key>_cif_by_sins``
+    (by SINS category)."""
+    import dataclasses
+
+    from spinestats.analysis.survival.survival_table import cuminc_summary
+    from spinestats.reports.result_tables import survival_table
+    from spinestats.reports.tables import Col, Table, write_table
+
+    tdir = out / "tables"
+    written: list[Path] = []
+    crude, med = results["crude"], results["median_time_to_fracture"]["by_group"]
+
+    def row(text, c, m, indent=False, heading=False):
+        lo, hi = (c["ci"] if c else (np.nan, np.nan))
+        return {"characteristic": text, "n": c["n"] if c else np.nan, "events": c["events"] if c else np.nan,
+                "percent": 100 * c["proportion"] if c else np.nan, "lower": 100 * lo if c else np.nan,
+                "upper": 100 * hi if c else np.nan, "median": np.nan if m is None else m, "_indent": indent,
+                "_heading": heading}
+
+    rows = [row("Overall", crude["overall"], results["median_time_to_fracture"]["overall"]),
+            row(labels.variable(group), None, None, heading=True)]
+    for g in labels.order(group, list(crude["by_group"])):
+        rows.append(row(labels.value(group, g), crude["by_group"][g], med.get(g), indent=True))
+    data = pd.DataFrame(rows)
+    for c in ("n", "events"):
+        data[c] = data[c].astype("Int64")
+    cols = (Col("characteristic", "Characteristic"), Col("n", "N", "int"), Col("events", "Fractures", "int"),
+            Col("percent", "Crude incidence, % (95% CI)", "ci", "lower", "upper", digits=1),
+            Col("median", "Median time to fracture, months", "num", digits=1))
+    table = Table(data, cols, "Crude incidence of vertebral compression fracture",
+                  ("Proportion of patients with a fracture during follow-up, with the exact (Clopper\u2013Pearson) "
+                   "95% CI; median time to fracture among the patients with a fracture.",),
+                  f"{key}_crude_incidence", indent="_indent")
+    written += write_table(table, tdir, table.stem, ("csv",))
+    times = tuple(sorted({6.0, 12.0, 24.0, float(results["options"]["horizon"])}))
+    overall = cumulative_incidence(d, time=TIME, event=EVENT, cause=1, times=times)
+    for stem, grp, cif, gray in ((f"{key}_cif_at_times", group, ci, results["gray_test"]),
+                                 (f"{key}_cif_by_sins", "sins_category", ci_sins, results["sins"].get("gray_test"))):
+        summ = cuminc_summary(d, time=TIME, event=EVENT, cause=1, censor=0, group=grp, cif_overall=overall,
+                              cif_groups=cif, gray=None, times=times)
+        if gray and gray.get("p") is not None:  # Gray's test as the analysis computed it (results.json)
+            summ = dataclasses.replace(summ, p=float(gray["p"]), test="Gray")
+        table = survival_table(summ, labels=labels, endpoint="Cumulative incidence of vertebral compression fracture",
+                               group=grp, unit="months", stem=stem,
+                               notes=("Deaths without fracture are the competing event.",))
+        written += write_table(table, tdir, stem, ("csv",))
+    return [p.relative_to(out) for p in written]
+
+
+def _performance_table(out: Path, key: str, results) -> list[Path]:
+    """``<key>_performance``: the risk model's discrimination, accuracy and calibration at the horizon, apparent
+    (with the CI where the analysis gives one), the bootstrap optimism and the optimism-corrected value."""
+    from spinestats.reports.tables import Col, Table, write_table
+
+    h = results["options"]["horizon"]
+    cal, opt = results["calibration"], results.get("optimism") or {}
+    rows = [("harrell", "Harrell's C", results["c_index"]["harrell"], None),
+            ("uno", f"Uno's C (truncated at {h:g} months)", results["c_index"]["uno"], None),
+            ("time_auc", f"Time-dependent AUC at {h:g} months", results["time_auc"]["estimate"], None),
+            ("brier", f"Brier score at {h:g} months", results["brier"]["estimate"], None),
+            ("citl", "Calibration-in-the-large", cal["citl"], cal.get("citl_ci")),
+            ("slope", "Calibration slope", cal["slope"], cal.get("slope_ci"))]
+    data = pd.DataFrame([{"measure": label, "apparent": np.nan if v is None else float(v),
+                          "lower": float(ci[0]) if ci and ci[0] is not None else np.nan,
+                          "upper": float(ci[1]) if ci and ci[1] is not None else np.nan,
+                          "optimism": (opt.get(k) or {}).get("optimism", np.nan),
+                          "corrected": (opt.get(k) or {}).get("corrected", np.nan)} for k, label, v, ci in rows])
+    data[["optimism", "corrected"]] = data[["optimism", "corrected"]].astype(float)
+    cols = [Col("measure", "Measure"), Col("apparent", "Apparent (95% CI)", "ci", "lower", "upper", digits=3)]
+    kind = {"finegray": "Fine\u2013Gray", "firth": "Firth logistic"}.get(results["risk_model"]["type"], "risk")
+    notes = [f"Risk of fracture by {h:g} months from the {kind} "
+             "model; C and AUC with deaths handled as in Wolbers et al.; AUC, Brier score and calibration with inverse "
+             "probability of censoring weights. Ideal values: C and AUC 1, calibration-in-the-large 0, slope 1."]
+    if opt:
+        cols += [Col("optimism", "Optimism", "num", digits=3), Col("corrected", "Optimism-corrected", "num", digits=3)]
+        notes.append(f"Optimism: Harrell's bootstrap ({opt.get('B')} replicates, seed {opt.get('seed')}); "
+                     "corrected = apparent \u2212 optimism.")
+    table = Table(data, tuple(cols), f"Performance of the fracture risk model at {h:g} months", tuple(notes),
+                  f"{key}_performance")
+    return [p.relative_to(out) for p in write_table(table, out / "tables", table.stem, ("csv",))]
+
+
+#: The regression table of each model: measure, title and what its footnote says about the model.
+_REGRESSION = {
+    "finegray": ("sHR", "Fine\u2013Gray regression", dict(
+        model="Fine\u2013Gray subdistribution hazards regression (deaths without fracture kept in the risk set "
+              "with inverse-probability-of-censoring weights, as cmprsk::crr)",
+        ties="Breslow", se="robust sandwich SEs")),
+    "cox": ("csHR", "cause-specific Cox regression", dict(
+        model="Cause-specific Cox regression (deaths without fracture censored)", se="model-based SEs")),
+    "firth": ("OR", "Firth logistic regression", dict(
+        se="SEs from the penalised information", ci_method="profile penalised-likelihood CIs",
+        p_method="penalised likelihood-ratio")),
+}
+
+
+def _regression_tables(out: Path, key: str, results, uni_fits, d: pd.DataFrame, dm: pd.DataFrame, labels,
+                       cs_fit, conf_levels: dict[str, float]) -> list[Path]:
+    """Univariable and multivariable models side by side (``tbl_uvregression`` merged with ``tbl_regression``):
+    ``<key>_finegray`` (sHR), ``<key>_cox`` (cause-specific HR) and, with ``--model firth``, ``<key>_firth`` (OR)."""
+    from spinestats.reports.regression_table import factor_levels, model_block, model_note, regression_table, \
+        univariable_block
+    from spinestats.reports.tables import write_table
+
+    opts = results["options"]
+    covs = list(dict.fromkeys([*opts["univariable"], *opts["covariates"]]))
+    levels = {**factor_levels(d, covs, labels), **factor_levels(dm, opts["covariates"], labels)}
+    multi = dict(results["multivariable"])
+    if opts["model"] == "firth":
+        multi["firth"] = results["model"]
+    written: list[Path] = []
+    for kind, m in multi.items():
+        measure, name, note = _REGRESSION[kind]
+        if kind == "cox":
+            note = dict(note, ties=cs_fit.ties.capitalize())
+        if kind == "firth":
+            note = dict(note, model=f"Firth's penalised logistic regression of fracture by {opts['horizon']:g} "
+                                    "months (patients censored fracture-free before then left out)")
+        models = {"Univariable": univariable_block(uni_fits[kind]),
+                  "Multivariable": model_block(m["terms"], m["estimate"], m["lower"], m["upper"], m["p"], m["n"],
+                                               m["events"])}
+        stem = f"{key}_{kind}"
+        table = regression_table(models, covs, levels, labels=labels, measure=measure,
+                                 conf_level=conf_levels[kind], stem=stem,
+                                 title=f"Risk factors for vertebral compression fracture: {name}",
+                                 notes=[model_note(**note)])
+        written += write_table(table, out / "tables", stem, ("csv",))
+    return [p.relative_to(out) for p in written]
 
 
 def _methods(results, model: str, horizon: float, bootstrap: int) -> list[str]:

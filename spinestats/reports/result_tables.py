@@ -6,14 +6,13 @@ from numbers the analyses computed, labelled by :class:`~spinestats.data_schemas
 * :func:`survival_table`: one endpoint; rows "Overall" and, under the grouping variable's label, one row per
   group (labels, schema order); columns N, events, median (95% CI) and the survival or cumulative incidence at
   each time (95% CI), with the log-rank or Gray p on the grouping row.
-* :func:`regression_table`: univariable and multivariable models side by side; a row per numeric covariate,
-  a heading row per factor with one row per level, the reference level shown with a dash; N and events,
-  HR/sHR/OR (CI) and p; the CI level in the header and a footnote naming the model, ties and SE type.
+* :func:`~spinestats.reports.regression_table.regression_table` (its own module, re-exported here):
+  univariable and multivariable models side by side, for Cox, Fine–Gray and logistic models alike.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -21,7 +20,17 @@ import pandas as pd
 
 from spinestats.data_schemas.labels import Labels
 from spinestats.reports.formatting import fmt_number
+from spinestats.reports.regression_table import factor_levels, regression_table  # noqa: F401  (re-export)
 from spinestats.reports.tables import Col, Table
+
+
+def in_sentence(label: str) -> str:
+    """A label inside a sentence: its first letter in lower case unless its first word is an acronym
+    ("Modality" -> "modality"; "SINS category", "DSS", "CIRT dose" unchanged)."""
+    first = label.split(" ", 1)[0]
+    if not label or sum(ch.isupper() for ch in first) > 1 or not first[:1].isupper():
+        return label
+    return label[:1].lower() + label[1:]
 
 
 def _time_text(t: float, unit: str) -> str:
@@ -89,82 +98,6 @@ def survival_table(summary, *, labels: Labels | None = None, endpoint: str = "Su
         foot.append(f"Cumulative incidence (Aalen\u2013Johansen) with competing events; {level}% CIs as cmprsk.")
     if summary.p is not None:
         foot.append(f"p: {'log-rank test' if summary.test == 'log-rank' else 'Gray' + chr(39) + 's test'}"
-                    + (f" across {labels.name(group).lower() if group else 'groups'}." if group else "."))
-    return Table(data, tuple(cols), title or f"{endpoint}" + (f" by {labels.name(group).lower()}" if group else ""),
+                    + (f" across {in_sentence(labels.name(group))}." if group else "."))
+    return Table(data, tuple(cols), title or f"{endpoint}" + (f" by {in_sentence(labels.name(group))}" if group else ""),
                  tuple(foot) + tuple(notes), stem, indent="_indent")
-
-
-def _term_rows(covariates: Sequence[str], levels: Mapping[str, Sequence[Any]], labels: Labels) -> list[dict[str, Any]]:
-    """The rows of a regression table: (label, coefficient name or None, flags) per covariate and level."""
-    rows = []
-    for var in covariates:
-        levs = levels.get(var)
-        if not levs:
-            rows.append({"characteristic": labels.variable(var), "coef": var, "_indent": False, "_heading": False,
-                         "_reference": False, "variable": var})
-            continue
-        rows.append({"characteristic": labels.variable(var), "coef": None, "_indent": False, "_heading": True,
-                     "_reference": False, "variable": var})
-        for i, lev in enumerate(levs):
-            coef = f"{var}TRUE" if isinstance(lev, (bool, np.bool_)) else f"{var}{lev}"
-            rows.append({"characteristic": labels.value(var, lev), "coef": None if i == 0 else coef,
-                         "_indent": True, "_heading": False, "_reference": i == 0, "variable": var})
-    return rows
-
-
-def factor_levels(data: pd.DataFrame, covariates: Sequence[str], labels: Labels) -> dict[str, list[Any]]:
-    """Levels of each non-numeric covariate as the model uses them: reference first, then schema order."""
-    out: dict[str, list[Any]] = {}
-    for var in covariates:
-        col = data[var]
-        if pd.api.types.is_bool_dtype(col):
-            out[var] = [False, True]
-        elif isinstance(col.dtype, pd.CategoricalDtype):
-            present = set(col.dropna())
-            out[var] = [lv for lv in col.cat.categories if lv in present]
-        elif not pd.api.types.is_numeric_dtype(col):
-            out[var] = labels.ordered_levels(var, list(pd.unique(col.dropna())))
-    return out
-
-
-def regression_table(models: Mapping[str, Mapping[str, Any]], covariates: Sequence[str], levels: Mapping[str, Sequence[Any]],
-                     *, labels: Labels | None = None, measure: str = "HR", conf_level: float = 0.95,
-                     stem: str = "regression", title: str = "", notes: Sequence[str] = ()) -> Table:
-    """A ``tbl_regression``-like table; ``models`` maps a column heading ("Univariable", "Multivariable") to
-
-    ``{"terms": [...], "estimate": [...], "lower": [...], "upper": [...], "p": [...], "n": int or {var: int},
-    "events": int or {var: int}}`` (a univariable block gives ``n``/``events`` per covariate).
-    """
-    labels = labels or Labels()
-    rows = _term_rows(covariates, levels, labels)
-    level = int(round(100 * conf_level))
-    cols = [Col("characteristic", "Characteristic")]
-    for k, (name, m) in enumerate(models.items()):
-        idx = {t: i for i, t in enumerate(m["terms"])}
-        per_var = isinstance(m.get("n"), Mapping)
-        for r in rows:
-            i = idx.get(r["coef"]) if r["coef"] is not None else None
-            for key in ("estimate", "lower", "upper", "p"):
-                r[f"m{k}_{key}"] = float(m[key][i]) if i is not None else float("nan")
-            if per_var:
-                show = not r["_indent"]
-                r[f"m{k}_n"] = float(m["n"].get(r["variable"], np.nan)) if show else float("nan")
-                r[f"m{k}_events"] = float(m["events"].get(r["variable"], np.nan)) if show else float("nan")
-        if per_var:
-            cols += [Col(f"m{k}_n", f"{name}: N", "int"), Col(f"m{k}_events", f"{name}: events", "int")]
-        if not per_var and m.get("n") is not None:
-            notes = list(notes) + [f"{name} model: N = {m['n']}, events = {m['events']}."]
-        cols += [Col(f"m{k}_estimate", f"{name}: {measure} ({level}% CI)", "ci", f"m{k}_lower", f"m{k}_upper"),
-                 Col(f"m{k}_p", f"{name}: p", "p")]
-    data = pd.DataFrame(rows).drop(columns=["coef"])
-    for c in data.columns:
-        if c.endswith("_n") or c.endswith("_events"):
-            data[c] = data[c].astype("Int64")
-    foot = [f"{measure}: {_measure_words(measure)}; CI: confidence interval. \u2014: reference level."] + list(notes)
-    foot = list(dict.fromkeys(foot))
-    return Table(data, tuple(cols), title, tuple(foot), stem, indent="_indent")
-
-
-def _measure_words(measure: str) -> str:
-    return {"HR": "hazard ratio", "sHR": "subdistribution hazard ratio", "OR": "odds ratio",
-            "csHR": "cause-specific hazard ratio"}.get(measure, measure)

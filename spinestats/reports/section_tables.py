@@ -33,7 +33,10 @@ def _ci(entry: Any, i: int) -> float:
 
 
 def multicentre_tables(res: dict[str, Any]) -> list[Table]:
+    from spinestats.reports.regression_table import level_text
+
     out = []
+    lv = level_text(res.get("conf_level") or 0.95)
     rows = res.get("per_center") or []
     if rows and "tp" not in rows[0]:
         return []  # another job's per-centre block (validate writes its own tables)
@@ -48,9 +51,9 @@ def multicentre_tables(res: dict[str, Any]) -> list[Table]:
         cut = res.get("cutoff")
         cols = (Col("centre", "Centre"), Col("n", "N", "int"), Col("tp", "TP", "int"), Col("fp", "FP", "int"),
                 Col("fn", "FN", "int"), Col("tn", "TN", "int"),
-                Col("sensitivity", "Sensitivity (95% CI)", "ci", "sensitivity_lower", "sensitivity_upper"),
-                Col("specificity", "Specificity (95% CI)", "ci", "specificity_lower", "specificity_upper"),
-                Col("auc", "AUC (95% CI)", "ci", "auc_lower", "auc_upper"))
+                Col("sensitivity", f"Sensitivity ({lv} CI)", "ci", "sensitivity_lower", "sensitivity_upper"),
+                Col("specificity", f"Specificity ({lv} CI)", "ci", "specificity_lower", "specificity_upper"),
+                Col("auc", f"AUC ({lv} CI)", "ci", "auc_lower", "auc_upper"))
         out.append(Table(data, cols, "Accuracy in each centre" + (f" (positive when score \u2265 {cut:g})"
                                                                   if isinstance(cut, (int, float)) else ""),
                          ("Sensitivity and specificity with exact (Clopper\u2013Pearson) CIs; AUC with the DeLong CI.",),
@@ -68,14 +71,31 @@ def multicentre_tables(res: dict[str, Any]) -> list[Table]:
         data = pd.DataFrame(prow)
         data["pi"] = data["estimate"]
         cols = (Col("measure", "Measure"), Col("k", "Centres", "int"),
-                Col("estimate", "Pooled (95% CI)", "ci", "lower", "upper"),
-                Col("pi", "Pooled (95% prediction interval)", "ci", "pi_lower", "pi_upper"),
+                Col("estimate", f"Pooled ({lv} CI)", "ci", "lower", "upper"),
+                Col("pi", f"Pooled ({lv} prediction interval)", "ci", "pi_lower", "pi_upper"),
                 Col("i2", "I\u00b2 (%)", "num", digits=1), Col("tau2", "\u03c4\u00b2 (logit)", "num", digits=3),
                 Col("q_p", "p (heterogeneity)", "p"))
         method = next((p.get("method") for p in pooled.values() if isinstance(p, dict)), "REML")
         out.append(Table(data, cols, "Pooled accuracy across centres (random-effects meta-analysis)",
                          (f"Random-effects meta-analysis on the logit scale ({method}); prediction interval for the "
                           "accuracy in a new centre; Cochran's Q test of heterogeneity.",), "pooled"))
+    bv = res.get("bivariate") or {}
+    if isinstance(bv.get("sensitivity"), dict) and isinstance(bv.get("specificity"), dict):
+        from spinestats.reports.formatting import fmt_number
+
+        rows = [{"measure": name, "estimate": bv[key].get("estimate"), "lower": _ci(bv[key].get("ci"), 0),
+                 "upper": _ci(bv[key].get("ci"), 1), "tau2": bv.get(tau)}
+                for name, key, tau in (("Sensitivity", "sensitivity", "tau2_sensitivity"),
+                                       ("Specificity", "specificity", "tau2_fpr"))]
+        cols = (Col("measure", "Measure"), Col("estimate", f"Pooled ({lv} CI)", "ci", "lower", "upper"),
+                Col("tau2", "\u03c4\u00b2 (logit)", "num", digits=3))
+        rho = bv.get("rho")
+        foot = ("Bivariate random-effects model of logit sensitivity and logit false-positive rate (Reitsma et al., "
+                f"REML) over {bv.get('k')} centres; \u03c4\u00b2 of specificity: that of the logit false-positive rate"
+                + (f"; between-centre correlation \u03c1 = {fmt_number(float(rho), 2)}" if isinstance(rho, (int, float))
+                   else "") + ".",)
+        out.append(Table(pd.DataFrame(rows), cols, "Pooled sensitivity and specificity (bivariate model)", foot,
+                         "bivariate"))
     return out
 
 

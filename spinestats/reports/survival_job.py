@@ -89,7 +89,9 @@ from spinestats.errors import DataError, SpinestatsError, UsageError
 from spinestats.analysis.survival.survival_table import cuminc_summary, survfit_summary
 from spinestats.data_schemas.labels import Labels, as_labels
 from spinestats.reports.figure_style import save_figure
-from spinestats.reports.result_tables import factor_levels, regression_table, survival_table
+from spinestats.reports.regression_table import factor_levels, regression_table
+from spinestats.reports.regression_table import with_references as _with_references
+from spinestats.reports.result_tables import survival_table
 from spinestats.reports.formatting import format_p
 from spinestats.reports.section import Section
 from spinestats.reports.tables import write_table
@@ -415,24 +417,6 @@ def _univariable(a: dict[str, Any], covs: list[str], warnings: list[str], kind: 
         out["upper"] += list(hi)
         out["p"] += list(f.p)
         out["n"][c], out["events"][c] = int(n), int(ev)
-    return out
-
-
-def _with_references(d: pd.DataFrame, covariates: list[str], labels: Labels) -> pd.DataFrame:
-    """Text covariates as factors whose first level is the reference (labels: user, schema, schema order).
-
-    A covariate the labels know nothing about keeps R's default (levels sorted, first the reference).
-    """
-    out = d
-    for c in covariates:
-        if c not in d.columns or pd.api.types.is_bool_dtype(d[c]) or pd.api.types.is_numeric_dtype(d[c]):
-            continue
-        if not labels.levels(c) and labels.reference(c) is None:
-            continue
-        levels = labels.ordered_levels(c, list(pd.unique(d[c].dropna())))
-        if out is d:
-            out = d.copy()
-        out[c] = pd.Categorical(d[c], categories=levels)
     return out
 
 

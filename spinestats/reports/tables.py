@@ -197,8 +197,9 @@ class Table:
                                                                    style.ci_style))
                     if col.na and not _missing(v):
                         text = text.replace("\u2014", col.na)
-                    if _missing(v) and "_reference" in d and bool(d["_reference"].iloc[i]):
-                        text = "\u2014"  # the reference level of a factor
+                    ref = f"_reference:{col.key}" if f"_reference:{col.key}" in d else "_reference"
+                    if _missing(v) and ref in d and bool(d[ref].iloc[i]):
+                        text = "\u2014"  # the reference level of a factor (per column where the models differ)
                     elif _missing(v) and not _blank_row(d, i):
                         text = col.na
                     cells.append(text)
@@ -222,7 +223,7 @@ class Table:
 
     def csv_frame(self) -> pd.DataFrame:
         """The typed frame written to CSV (full precision)."""
-        keep = [c for c in self.data.columns if c not in (self.indent, "_heading", "_reference")]
+        keep = [c for c in self.data.columns if c != self.indent and not str(c).startswith("_")]
         return self.data[keep].reset_index(drop=True)
 
     @classmethod

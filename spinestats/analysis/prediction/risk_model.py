@@ -148,7 +148,10 @@ def _coding(data: pd.DataFrame, covariates: Sequence[str], names: Sequence[str])
                 out.append({"term": name, "column": c, "kind": "numeric", "level": None})
                 break
             if not pd.api.types.is_numeric_dtype(col) and name.startswith(c) and not pd.api.types.is_bool_dtype(col):
-                reference = str(group_levels(col.dropna().to_numpy())[0])
+                present = group_levels(col.dropna().to_numpy())
+                if isinstance(col.dtype, pd.CategoricalDtype):  # a factor: its first level present, as design_matrix
+                    present = [lv for lv in col.cat.categories if lv in set(present)]
+                reference = str(present[0])
                 out.append({"term": name, "column": c, "kind": "category", "level": name[len(c):], "reference": reference})
                 break
     return tuple(out)

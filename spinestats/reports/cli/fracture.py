@@ -77,7 +77,7 @@ def command(file, mapping, sheet, horizon, covariates, model, bootstrap, seed, w
         section = fracture_job.run(table=table, out_dir=od.file("."), horizon=horizon,
                                    covariates=_split(covariates) or None, model=model, bootstrap=bootstrap,
                                    seed=seed, workers=workers, scheduler=scheduler,
-                                   figure_formats=figure_formats or None)
+                                   figure_formats=figure_formats or None, labels=labels)
         od.write_section(section)
         section = finish_single(section, od.file("."), written, labels=labels)
     if save_model is not None:

@@ -12,7 +12,7 @@ a ``.spinestats-key`` beside the first bundle or in a parent folder) every
 bundle must carry a valid signature (``--allow-unsigned`` accepts unsigned
 ones with a warning); without a key, signatures cannot be verified and a
 warning says so.  Writes ``results.json``,
-``methods.md``, ``tables/`` and ``figures/`` like ``spinestats multicenter``
+``methods.md``, ``tables/`` (every format), ``figures/`` and ``report.html`` like ``spinestats multicenter``
 (which gives the same numbers on the patient-level data).
 """
 
@@ -53,11 +53,15 @@ def command(bundles, cutoff, test, continuity, plan, figure_formats, out, force,
     elif unsigned:
         click.echo(f"warning: {len(unsigned)} bundle(s) not signed, accepted with --allow-unsigned: "
                    + ", ".join(unsigned), err=True)
-    with OutputDir(out, force=force) as od:
+    from spinestats.reports.section_tables import finish_single
+    from spinestats.reports.tables import table_style
+
+    with OutputDir(out, force=force) as od, table_style() as written:
         section = multicenter_job.run_pooled(
             docs, out_dir=od.file("."), cutoff=cutoff, test=test, continuity=continuity, plan=plan,
             figure_formats=[x.strip() for x in figure_formats.split(",") if x.strip()])
         write_outputs(od, section)
+        section = finish_single(section, od.file("."), written)  # formatted tables and report.html
     click.echo(f"pool: {len(docs)} bundles verified; {summary_line(section.results)}")
     click.echo(f"results in {out}/results.json")
     echo_warnings(section)
