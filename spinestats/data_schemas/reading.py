@@ -33,9 +33,16 @@ found and the limit):
 Line numbers are the lines a spreadsheet or text editor shows: leading lines
 starting with ``#`` are comments (skipped but counted), the next line is the
 header, and data rows follow.  With the header on line 2 the first data row
-is line 3.  Blank lines are skipped and counted.  (A quoted cell that spans
-several physical lines makes the following rows' numbers approximate; such
-cells are rare in registry exports.)
+is line 3.  Blank lines are skipped and counted.  A quoted cell that spans
+several physical lines is one row, as a spreadsheet shows it, so the rows
+after it keep their spreadsheet row numbers (a text editor's line numbers
+run ahead of them by the extra lines).
+
+A UTF-8 CSV larger than :data:`LARGE_CSV_BYTES` is parsed by pyarrow a chunk
+at a time, each column dictionary-encoded as it is parsed, so the file's text
+is never held whole (:func:`_read_large`); a file that reader declines (not
+UTF-8, blank lines, ragged rows) goes through the exact reader (pandas' C
+parser), which gives the same table and line numbers and names every problem.
 
 Every cell comes back as text (``str``; empty string for an empty cell) so
 that conversion, in :mod:`spinestats.data_schemas.conversion`, sees exactly
@@ -63,7 +70,8 @@ from spinestats.data_schemas.records import Problem
 TEXT_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 PARQUET_SUFFIXES = (".parquet", ".pq")
-#: Above this size a CSV is parsed with pyarrow (multi-threaded) instead of pandas' C parser.
+#: Above this size a UTF-8 CSV is parsed with pyarrow, a chunk at a time (:func:`_read_large`), instead
+#: of pandas' C parser (the exact reader, which also reads every file the chunked reader declines).
 LARGE_CSV_BYTES = 16 * 1024 * 1024
 _NON_SPACE = re.compile(r"\S")
 
@@ -306,18 +314,12 @@ def _read_text(data: bytes, file: str, suffix: str, encoding: str | None,
     if _NON_SPACE.search(text, after) is None:  # (no copy of the body, unlike text[after:].strip())
         raise _empty(file, f"the file has a header (line {header_line}) but no data rows")
     ncol = len(names)
-    large = len(data) > LARGE_CSV_BYTES and "\n\n" not in text and "\n\r\n" not in text
     try:
-        if large:
-            body = data if enc == "utf-8" else text.encode("utf-8")
-            del text  # the decoded copy is not needed while pyarrow parses the bytes (peak memory)
-            frame = _read_pyarrow(body, header_line, sep, ncol)
-        else:
-            frame = pd.read_csv(
-                io.StringIO(text), sep=sep, header=None, names=list(range(ncol)), skiprows=header_line,
-                dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
-                engine="c", quoting=csv.QUOTE_MINIMAL, index_col=False,
-            )
+        frame = pd.read_csv(
+            io.StringIO(text), sep=sep, header=None, names=list(range(ncol)), skiprows=header_line,
+            dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
+            engine="c", quoting=csv.QUOTE_MINIMAL, index_col=False,
+        )
     except (pd.errors.ParserError, ValueError, csv.Error) as exc:
         raise _shape_error(text, file, sep, ncol, header_line, exc) from None
     frame.columns = names
@@ -376,29 +378,188 @@ def _shape_error(text: str, file: str, sep: str, ncol: int, header_line: int, ex
                      f"columns (header on line {header_line}):\n{shown}{more}", tuple(problems))
 
 
-def _read_pyarrow(body: bytes, skip: int, sep: str, ncol: int) -> pd.DataFrame:
-    """Multi-threaded parse of a large UTF-8 CSV; columns come back categorical (distinct texts once)."""
+#: bytes of a large text file parsed at a time (memory: a few times this, not the whole file's text)
+CHUNK_BYTES = 8 * 1024 * 1024
+_UTF8 = ("utf-8", "utf-8-sig")
+
+
+def _scan_utf8(p: Path) -> tuple[str, bool, bool, bool] | None:
+    """One streaming pass over a text file: ``(sha256, has BOM, has quotes, body is safe)``.
+
+    ``None`` when the bytes are not UTF-8 (the exact reader then decodes and reports them).  The body
+    is safe for the chunked reader when it has no blank line (``\n\n``) and no lone CR line ends.
+    """
+    h = hashlib.sha256()
+    dec = codecs.getincrementaldecoder("utf-8")()
+    quotes = blank = cr = lf = bom = False
+    tail, first = b"", True
+    with open(p, "rb") as f:
+        while True:
+            buf = f.read(CHUNK_BYTES)
+            if not buf:
+                break
+            h.update(buf)
+            if first:
+                bom, first = buf.startswith(b"\xef\xbb\xbf"), False
+            if not buf.isascii():
+                try:
+                    dec.decode(buf)
+                except UnicodeDecodeError:
+                    return None
+            edge = tail + buf[:2]
+            blank = blank or b"\n\n" in buf or b"\n\r\n" in buf or b"\n\n" in edge or b"\n\r\n" in edge
+            quotes = quotes or b'"' in buf
+            cr, lf = cr or b"\r" in buf, lf or b"\n" in buf
+            tail = buf[-2:]
+            del buf
+    try:
+        dec.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    safe = not blank and (lf or not cr)
+    return h.hexdigest(), bom, quotes, safe
+
+
+def _pieces(p: Path, start: int, whole: bool):
+    """The file from byte ``start`` in pieces of about :data:`CHUNK_BYTES` that end at a line end.
+
+    ``whole``: one piece (a file with quotes, where a line end may lie inside a quoted cell).
+    """
+    with open(p, "rb") as f:
+        f.seek(start)
+        if whole:
+            yield f.read()
+            return
+        rest = b""
+        while True:
+            buf = f.read(CHUNK_BYTES)
+            if not buf:
+                if rest:
+                    yield rest
+                return
+            buf = rest + buf
+            cut = buf.rfind(b"\n") + 1
+            rest = buf[cut:]
+            if cut:
+                yield buf[:cut] if rest else buf
+            del buf
+
+
+def _small(codes: np.ndarray) -> np.ndarray:
+    """Dictionary codes in the smallest integer type that holds them (a tenth of the memory of int32
+    for a yes/no column)."""
+    top = int(codes.max()) if codes.size else 0
+    return codes.astype(np.int8 if top < 127 else np.int16 if top < 32767 else np.int32, copy=False)
+
+
+def _categorical(codes: np.ndarray, categories: np.ndarray) -> pd.Categorical:
+    """A categorical column from a dictionary encoding, whose categories are distinct texts by
+    construction (pandas would hash a million IDs again to check that)."""
+    index = pd.Index(categories, dtype=object)
+    try:
+        dtype = pd.CategoricalDtype._from_fastpath(index, False)  # type: ignore[attr-defined]
+        return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+    except (AttributeError, TypeError):  # pragma: no cover - a pandas without the fast path
+        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(index))
+
+
+def _read_large(p: Path, file: str, suffix: str, encoding: str | None, delimiter: str | None) -> RawTable | None:
+    """A large UTF-8 CSV parsed by pyarrow a chunk at a time, each column dictionary-encoded as it
+    is parsed: the file's text is never held whole (peak memory a few chunks, not the file).
+
+    Line numbers are those of the exact reader (a record is one spreadsheet row): the file must
+    have no blank line (a blank record is counted there), and a file with quotes, where a cell may
+    span lines, is parsed in one piece with quoted line ends allowed, so a multi-line cell is one
+    row and does not shift the numbers of the rows after it.
+    ``None`` when the file does not qualify (not UTF-8, blank lines, ragged rows...): the exact
+    reader then reads it and reports what it finds.
+    """
+    if encoding is not None and normalise_encoding(encoding) not in _UTF8:
+        return None
+    scan = _scan_utf8(p)
+    if scan is None or not scan[3]:
+        return None
+    digest, bom, quotes, _ = scan
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    names = [str(i) for i in range(ncol)]
-    table = pacsv.read_csv(
-        io.BytesIO(body),
-        read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names, block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
-    )
-    chunks = table.columns
-    del table  # each column's text is released once it is encoded (peak memory: one column, not the table)
+    with open(p, "rb") as f:
+        head = f.read(1 << 20)
+    text = head[3 if bom else 0:].decode("utf-8", errors="replace")
+    n_comment, header_text, after = _head_lines(text)
+    if header_text is None or '"' in header_text or after >= len(text):
+        return None  # a quoted or missing header, or a header filling the first MB: the exact reader
+    header_line = n_comment + 1
+    sep = delimiter or _sniff_delimiter(header_text, suffix)
+    header = next(csv.reader([header_text], delimiter=sep))
+    names, dups = _dedupe([h.strip() for h in header])
+    ncol = len(names)
+    keys = [str(i) for i in range(ncol)]
+    read = pacsv.ReadOptions(column_names=keys, block_size=1 << 22)
+    parse = pacsv.ParseOptions(delimiter=sep, newlines_in_values=quotes, ignore_empty_lines=False)
+    convert = pacsv.ConvertOptions(column_types={k: pa.string() for k in keys}, strings_can_be_null=False,
+                                   quoted_strings_can_be_null=False)
+    body_start = (3 if bom else 0) + len(text[:after].encode("utf-8"))
+    parts: list[list] = [[] for _ in keys]
+    high: list[bool | None] = [None] * ncol
+    pool = pa.default_memory_pool()
+    n = 0
+    try:
+        for piece in _pieces(p, body_start, whole=quotes):
+            table = pacsv.read_csv(pa.py_buffer(piece), read_options=read, parse_options=parse,
+                                   convert_options=convert)
+            del piece
+            n += table.num_rows
+            for i in range(ncol):
+                cells = table.column(i).combine_chunks()
+                if high[i] is None:  # mostly distinct texts (IDs): kept as text, encoded once at the end
+                    high[i] = pc.count_distinct(cells).as_py() > len(cells) // 2
+                if high[i]:
+                    parts[i].append(cells)
+                else:
+                    enc = cells.dictionary_encode()
+                    parts[i].append((_small(enc.indices.to_numpy(zero_copy_only=False)), enc.dictionary))
+                del cells
+            del table
+            pool.release_unused()  # the parse buffers go back to the system, not to a cache
+    except (pa.ArrowInvalid, ValueError):
+        return None  # ragged rows, a stray quote...: the exact reader names them
+    if n == 0:
+        return None
     columns = {}
-    for i, n in enumerate(names):
-        enc = chunks[i].combine_chunks().dictionary_encode()
-        chunks[i] = None
-        categories = pd.Index(enc.dictionary.to_numpy(zero_copy_only=False), dtype=object)
-        codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
-        columns[int(n)] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
-    return pd.DataFrame(columns, copy=False)
+    blank = np.ones(n, dtype=bool)
+    for i in range(ncol):
+        col_parts, parts[i] = parts[i], []
+        if high[i]:
+            enc = (col_parts[0] if len(col_parts) == 1 else pa.concat_arrays(col_parts)).dictionary_encode()
+            codes, dictionary = enc.indices.to_numpy(zero_copy_only=False), enc.dictionary
+            del enc
+        elif len(col_parts) == 1:
+            codes, dictionary = col_parts[0]
+        else:
+            merged = pa.concat_arrays([d for _, d in col_parts]).dictionary_encode()
+            to_global = merged.indices.to_numpy(zero_copy_only=False)
+            pieces, pos = [], 0
+            for idx, d in col_parts:
+                pieces.append(to_global[pos:pos + len(d)][idx])
+                pos += len(d)
+            codes, dictionary = _small(np.concatenate(pieces)), merged.dictionary
+        del col_parts
+        categories = dictionary.to_numpy(zero_copy_only=False)
+        empty = np.flatnonzero(categories == "")
+        blank &= (codes == empty[0]) if empty.size else False
+        columns[names[i]] = _categorical(codes, categories)
+    frame = pd.DataFrame(columns, copy=False)
+    frame.index = pd.RangeIndex(header_line + 1, header_line + 1 + n)
+    n_blank = int(blank.sum())
+    if n_blank:
+        frame = frame.loc[~blank]
+    frame.index.name = "line"
+    if len(frame) == 0:
+        raise _empty(file, f"the file has a header (line {header_line}) but no data rows")
+    return RawTable(frame, file, digest, "utf-8-sig" if bom else "utf-8", None, "tsv" if sep == "\t" else "csv",
+                    header_line, dups, n_blank)
 
 
 def _cell_text(v: object) -> str:
@@ -709,6 +870,10 @@ def read_table(path: str | Path, *, encoding: str | None = None, sheet: str | No
         raise UsageError(f"{p} is a folder; expected a CSV, TSV, XLSX or Parquet file.")
     suffix = p.suffix.lower()
     _check_size(p, file)
+    if (suffix in TEXT_SUFFIXES or suffix == "") and sheet is None and p.stat().st_size > LARGE_CSV_BYTES:
+        large = _read_large(p, file, suffix, encoding, delimiter)
+        if large is not None:
+            return large
     data = p.read_bytes()
     digest = file_sha256(data)
     if suffix in XLSX_SUFFIXES:
