@@ -323,18 +323,23 @@ def _read_text(data: bytes, file: str, suffix: str, encoding: str | None,
     except (pd.errors.ParserError, ValueError, csv.Error) as exc:
         raise _shape_error(text, file, sep, ncol, header_line, exc) from None
     frame.columns = names
-    frame.index = pd.RangeIndex(header_line + 1, header_line + 1 + len(frame))
     blank = np.ones(len(frame), dtype=bool)
     for c in frame.columns:  # records whose every cell is empty (",,,") are not data
         blank &= (frame[c] == "").to_numpy()
+    frame, n_blank = _numbered(frame, header_line, blank, file)
+    return RawTable(frame, file, "", enc, None, "tsv" if sep == "\t" else "csv", header_line, dups, n_blank,
+                    (note,) if note else ())
+
+
+def _numbered(frame: pd.DataFrame, header_line: int, blank: np.ndarray, file: str) -> tuple[pd.DataFrame, int]:
+    """``frame`` indexed by spreadsheet line, without its all-empty records; and how many those were."""
+    frame.index = pd.RangeIndex(header_line + 1, header_line + 1 + len(frame), name="line")
     n_blank = int(blank.sum())
     if n_blank:
         frame = frame.loc[~blank]
-    frame.index.name = "line"
     if len(frame) == 0:
         raise _empty(file, f"the file has a header (line {header_line}) but no data rows")
-    return RawTable(frame, file, "", enc, None, "tsv" if sep == "\t" else "csv", header_line, dups, n_blank,
-                    (note,) if note else ())
+    return frame, n_blank
 
 
 #: how many ragged rows a shape error lists (all are counted)
@@ -550,14 +555,7 @@ def _read_large(p: Path, file: str, suffix: str, encoding: str | None, delimiter
         empty = np.flatnonzero(categories == "")
         blank &= (codes == empty[0]) if empty.size else False
         columns[names[i]] = _categorical(codes, categories)
-    frame = pd.DataFrame(columns, copy=False)
-    frame.index = pd.RangeIndex(header_line + 1, header_line + 1 + n)
-    n_blank = int(blank.sum())
-    if n_blank:
-        frame = frame.loc[~blank]
-    frame.index.name = "line"
-    if len(frame) == 0:
-        raise _empty(file, f"the file has a header (line {header_line}) but no data rows")
+    frame, n_blank = _numbered(pd.DataFrame(columns, copy=False), header_line, blank, file)
     return RawTable(frame, file, digest, "utf-8-sig" if bom else "utf-8", None, "tsv" if sep == "\t" else "csv",
                     header_line, dups, n_blank)
 
