@@ -457,4 +457,5 @@ def test_missing_token_among_many_ids_without_whitespace_is_required(tmp_path):
     ids = [f"P{i:05d}" for i in range(2500)]
     ids[20], ids[40] = "NA", ""  # lines 22 and 42: missing in a required column (found by the C scan)
     t = load(_ids_csv(tmp_path, ids), "dss", exclude_invalid=True)
-    assert [(p.line, p.rule, p.value) for p in t.errors] == [(22, "required", "NA"), (42, "required", "")]
+    assert [(p.line, p.rule, p.column) for p in t.errors] == [(22, "required", "patient_id"),
+                                                              (42, "required", "patient_id")]
