@@ -38,7 +38,7 @@ from spinestats.data_schemas.identifiers import looks_like_identifier, personal_
 from spinestats.data_schemas.mapping import Mapping, check_against_schema, load_mapping
 from spinestats.data_schemas.privacy import LazyKey, mask_problems
 from spinestats.data_schemas.provenance import package_versions
-from spinestats.data_schemas.reading import RawTable, read_table
+from spinestats.data_schemas.reading import RawTable, out_of_memory, read_table
 from spinestats.data_schemas.records import Exclusion, LoadedTable, Problem, Provenance
 from spinestats.data_schemas.rules import check_column
 from spinestats.data_schemas.schema import Schema, get_schema, suggest
@@ -178,11 +178,14 @@ def load(path: str | os.PathLike[str], schema: str | Schema | None = None,
         check_against_schema(m, sch)
     enc = encoding or (m.encoding if m else None)
     sht = sheet if sheet is not None else (m.sheet if m else None)
-    raw = read_table(path, encoding=enc, sheet=sht, delimiter=m.delimiter if m else None)
-    if sch is None:
-        return _load_any(raw, m)
-    key = id_key if isinstance(id_key, LazyKey) else LazyKey(os.path.dirname(os.path.abspath(path)), id_key)
-    return _load_schema(raw, sch, m, exclude_invalid, key)
+    try:
+        raw = read_table(path, encoding=enc, sheet=sht, delimiter=m.delimiter if m else None)
+        if sch is None:
+            return _load_any(raw, m)
+        key = id_key if isinstance(id_key, LazyKey) else LazyKey(os.path.dirname(os.path.abspath(path)), id_key)
+        return _load_schema(raw, sch, m, exclude_invalid, key)
+    except MemoryError:  # the size check passed, but other programs hold the memory
+        raise out_of_memory(path) from None
 
 
 def _provenance(raw: RawTable, m: Mapping | None, sch: Schema | None, rows_read: int, rows_kept: int,

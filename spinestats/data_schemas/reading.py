@@ -130,6 +130,25 @@ def _check_size(p: Path, file: str) -> None:
             "export (e.g. by centre or year) or keep only the columns the analysis needs.", (q,))
 
 
+def out_of_memory(path: str | os.PathLike[str]) -> DataError:
+    """The error for a file that passed the size check but did not fit in the memory left (other
+    programs hold it): names the file's size and the limit, never a ``MemoryError`` traceback."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError:
+        size = 0
+    mb, limit = 1024 * 1024, max_input_bytes()
+    q = Problem(p.name, None, None, f"{size / mb:,.0f} MB", "out of memory",
+                f"a file this machine can hold in memory (input files up to {limit / mb:,.0f} MB are accepted, "
+                "when the memory is free)")
+    return DataError(
+        f"{p.name}: {size / mb:,.0f} MB ({size:,} bytes); the machine ran out of memory while reading and "
+        f"checking it (input files are accepted up to {limit / mb:,.0f} MB, an eighth of its memory, when that "
+        "memory is free). Close other programs, or split the export (e.g. by centre or year) or keep only the "
+        "columns the analysis needs.", (q,))
+
+
 def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
