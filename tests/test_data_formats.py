@@ -264,6 +264,8 @@ def _both_paths(path, monkeypatch, **kw):
     monkeypatch.setattr(reading, "LARGE_CSV_BYTES", 0)
     monkeypatch.setattr(reading, "CHUNK_BYTES", 997)  # many pieces: dictionaries merged across them
     fast = _load_or_error(path, **kw)
+    monkeypatch.setattr(reading, "CHUNK_BYTES", 101)  # pieces shorter than the header line
+    assert _load_or_error(path, **kw) == fast if isinstance(fast, tuple) else True
     return exact, fast
 
 
@@ -307,7 +309,8 @@ def test_chunked_reader_keeps_spreadsheet_rows_after_a_multi_line_cell(tmp_path,
     assert fast.provenance.encoding == "utf-8-sig"
 
 
-@pytest.mark.parametrize("damage", ["blank line", "ragged row", "short row", "cp932", "all-empty record"])
+@pytest.mark.parametrize("damage", ["blank line", "ragged row", "short row", "cp932", "all-empty record",
+                                    "bad UTF-8 late", "CR line ends", "quote late"])
 def test_chunked_reader_falls_back_to_the_exact_reader(tmp_path, monkeypatch, damage):
     rows = _cirt_rows(80)
     text = CIRT_HEADER + "\n" + "\n".join(rows) + "\n"
@@ -319,8 +322,15 @@ def test_chunked_reader_falls_back_to_the_exact_reader(tmp_path, monkeypatch, da
         text = text.replace(rows[10], rows[10].rsplit(",", 1)[0])
     elif damage == "all-empty record":
         text = text.replace(rows[10] + "\n", rows[10] + "\n" + "," * 20 + "\n")
+    elif damage == "CR line ends":
+        text = text.replace("\n", "\r")
+    elif damage == "quote late":  # a multi-line quoted cell after many unquoted pieces
+        text = text.replace(rows[70], rows[70].replace(",chordoma,", ',"chordoma\nspans, lines",'))
+    data = text.replace("chordoma", "脊索腫").encode("cp932" if damage == "cp932" else "utf-8")
+    if damage == "bad UTF-8 late":
+        data = data.replace(rows[75].encode(), rows[75].encode().replace(b"lumbar", b"lumb\xff"))
     path = tmp_path / "cirt.csv"
-    path.write_bytes(text.replace("chordoma", "脊索腫").encode("cp932" if damage == "cp932" else "utf-8"))
+    path.write_bytes(data)
     exact, fast = _both_paths(path, monkeypatch, exclude_invalid=True)
     if isinstance(exact, tuple):
         assert exact == fast

@@ -407,66 +407,68 @@ CHUNK_BYTES = 8 * 1024 * 1024
 _UTF8 = ("utf-8", "utf-8-sig")
 
 
-def _scan_utf8(p: Path) -> tuple[str, bool, bool, bool] | None:
-    """One streaming pass over a text file: ``(sha256, has BOM, has quotes, body is safe)``.
+class _Declined(Exception):
+    """The file is not for the chunked reader (not UTF-8, a blank line): the exact reader reads it."""
 
-    ``None`` when the bytes are not UTF-8 (the exact reader then decodes and reports them).  The body
-    is safe for the chunked reader when it has no blank line (``\n\n``) and no lone CR line ends.
+
+class _OnePass:
+    """One read of a text file: its SHA-256, a UTF-8 check and the body in pieces for the parser.
+
+    :meth:`pieces` yields the bytes from ``start`` in pieces of about :data:`CHUNK_BYTES` ending at a
+    line end, and raises :class:`_Declined` at a blank line (the exact reader counts it as a row) or
+    bytes that are not UTF-8.  From the first piece holding a quote on, the rest of the file is one
+    piece (``quoted`` is then set: a line end may lie inside a quoted cell).
     """
-    h = hashlib.sha256()
-    dec = codecs.getincrementaldecoder("utf-8")()
-    quotes = blank = cr = lf = bom = False
-    tail, first = b"", True
-    with open(p, "rb") as f:
-        while True:
-            buf = f.read(CHUNK_BYTES)
-            if not buf:
-                break
-            h.update(buf)
-            if first:
-                bom, first = buf.startswith(b"\xef\xbb\xbf"), False
-            if not buf.isascii():
-                try:
-                    dec.decode(buf)
-                except UnicodeDecodeError:
-                    return None
-            edge = tail + buf[:2]
-            blank = blank or b"\n\n" in buf or b"\n\r\n" in buf or b"\n\n" in edge or b"\n\r\n" in edge
-            quotes = quotes or b'"' in buf
-            cr, lf = cr or b"\r" in buf, lf or b"\n" in buf
-            tail = buf[-2:]
-            del buf
-    try:
-        dec.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return None
-    safe = not blank and (lf or not cr)
-    return h.hexdigest(), bom, quotes, safe
 
+    def __init__(self, p: Path, start: int) -> None:
+        self.p, self.start = p, start
+        self.hash = hashlib.sha256()
+        self.quoted = self.cr = self.lf = False
 
-def _pieces(p: Path, start: int, whole: bool):
-    """The file from byte ``start`` in pieces of about :data:`CHUNK_BYTES` that end at a line end.
+    def _check(self, buf: bytes, tail: bytes, dec) -> None:
+        self.hash.update(buf)
+        if not buf.isascii():
+            try:
+                dec.decode(buf)
+            except UnicodeDecodeError:
+                raise _Declined from None
+        edge = tail + buf[:2]
+        if b"\n\n" in buf or b"\n\r\n" in buf or b"\n\n" in edge or b"\n\r\n" in edge:
+            raise _Declined
+        self.cr, self.lf = self.cr or b"\r" in buf, self.lf or b"\n" in buf
 
-    ``whole``: one piece (a file with quotes, where a line end may lie inside a quoted cell).
-    """
-    with open(p, "rb") as f:
-        f.seek(start)
-        if whole:
-            yield f.read()
-            return
-        rest = b""
-        while True:
-            buf = f.read(CHUNK_BYTES)
-            if not buf:
-                if rest:
-                    yield rest
-                return
-            buf = rest + buf
-            cut = buf.rfind(b"\n") + 1
-            rest = buf[cut:]
-            if cut:
-                yield buf[:cut] if rest else buf
-            del buf
+    def pieces(self):
+        dec = codecs.getincrementaldecoder("utf-8")()
+        skip, rest, tail = self.start, b"", b""
+        with open(self.p, "rb") as f:
+            while True:
+                buf = f.read(CHUNK_BYTES)
+                if not buf:
+                    break
+                self._check(buf, tail, dec)
+                tail = buf[-2:]
+                if skip:  # the comment lines and the header
+                    buf, skip = buf[skip:], max(0, skip - len(buf))
+                buf = rest + buf
+                if b'"' in buf:  # the rest in one piece: a quoted cell may hold line ends
+                    more = f.read()
+                    self._check(more, tail, dec)
+                    self.quoted = True
+                    rest = buf + more
+                    break
+                cut = buf.rfind(b"\n") + 1
+                rest = buf[cut:]
+                if cut:
+                    yield buf[:cut] if rest else buf
+                del buf
+        try:
+            dec.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise _Declined from None
+        if self.cr and not self.lf:  # classic Mac line ends
+            raise _Declined
+        if rest:
+            yield rest
 
 
 def _small(codes: np.ndarray) -> np.ndarray:
@@ -500,19 +502,16 @@ def _read_large(p: Path, file: str, suffix: str, encoding: str | None, delimiter
     """
     if encoding is not None and normalise_encoding(encoding) not in _UTF8:
         return None
-    scan = _scan_utf8(p)
-    if scan is None or not scan[3]:
-        return None
-    digest, bom, quotes, _ = scan
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     with open(p, "rb") as f:
         head = f.read(1 << 20)
+    bom = head.startswith(b"\xef\xbb\xbf")
     text = head[3 if bom else 0:].decode("utf-8", errors="replace")
     n_comment, header_text, after = _head_lines(text)
-    if header_text is None or '"' in header_text or after >= len(text):
+    if header_text is None or '"' in header_text or after >= len(text) or "\ufffd" in text[:after]:
         return None  # a quoted or missing header, or a header filling the first MB: the exact reader
     header_line = n_comment + 1
     sep = delimiter or _sniff_delimiter(header_text, suffix)
@@ -521,16 +520,16 @@ def _read_large(p: Path, file: str, suffix: str, encoding: str | None, delimiter
     ncol = len(names)
     keys = [str(i) for i in range(ncol)]
     read = pacsv.ReadOptions(column_names=keys, block_size=1 << 22)
-    parse = pacsv.ParseOptions(delimiter=sep, newlines_in_values=quotes, ignore_empty_lines=False)
     convert = pacsv.ConvertOptions(column_types={k: pa.string() for k in keys}, strings_can_be_null=False,
                                    quoted_strings_can_be_null=False)
-    body_start = (3 if bom else 0) + len(text[:after].encode("utf-8"))
+    one = _OnePass(p, (3 if bom else 0) + len(text[:after].encode("utf-8")))
     parts: list[list] = [[] for _ in keys]
     high: list[bool | None] = [None] * ncol
     pool = pa.default_memory_pool()
     n = 0
     try:
-        for piece in _pieces(p, body_start, whole=quotes):
+        for piece in one.pieces():
+            parse = pacsv.ParseOptions(delimiter=sep, newlines_in_values=one.quoted, ignore_empty_lines=False)
             table = pacsv.read_csv(pa.py_buffer(piece), read_options=read, parse_options=parse,
                                    convert_options=convert)
             del piece
@@ -547,8 +546,9 @@ def _read_large(p: Path, file: str, suffix: str, encoding: str | None, delimiter
                 del cells
             del table
             pool.release_unused()  # the parse buffers go back to the system, not to a cache
-    except (pa.ArrowInvalid, ValueError):
-        return None  # ragged rows, a stray quote...: the exact reader names them
+    except (pa.ArrowInvalid, ValueError, _Declined):
+        return None  # ragged rows, a stray quote, a blank line, not UTF-8: the exact reader names them
+    digest = one.hash.hexdigest()
     if n == 0:
         return None
     columns = {}
@@ -575,7 +575,8 @@ def _read_large(p: Path, file: str, suffix: str, encoding: str | None, delimiter
         blank &= (codes == empty[0]) if empty.size else False
         columns[names[i]] = _categorical(codes, categories)
     frame, n_blank = _numbered(pd.DataFrame(columns, copy=False), header_line, blank, file)
-    return RawTable(frame, file, digest, "utf-8-sig" if bom else "utf-8", None, "tsv" if sep == "\t" else "csv",
+    sig = bom or (encoding is not None and normalise_encoding(encoding) == "utf-8-sig")
+    return RawTable(frame, file, digest, "utf-8-sig" if sig else "utf-8", None, "tsv" if sep == "\t" else "csv",
                     header_line, dups, n_blank)
 
 
