@@ -571,9 +571,11 @@ def _read_large(p: Path, file: str, suffix: str, encoding: str | None, delimiter
             codes, dictionary = _small(np.concatenate(pieces)), merged.dictionary
         del col_parts
         categories = dictionary.to_numpy(zero_copy_only=False)
+        del dictionary
         empty = np.flatnonzero(categories == "")
         blank &= (codes == empty[0]) if empty.size else False
         columns[names[i]] = _categorical(codes, categories)
+    pool.release_unused()
     frame, n_blank = _numbered(pd.DataFrame(columns, copy=False), header_line, blank, file)
     sig = bom or (encoding is not None and normalise_encoding(encoding) == "utf-8-sig")
     return RawTable(frame, file, digest, "utf-8-sig" if sig else "utf-8", None, "tsv" if sep == "\t" else "csv",
