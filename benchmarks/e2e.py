@@ -139,8 +139,10 @@ def markdown(rows: list[dict], meta: dict) -> str:
             continue
         cell = f"{ss['wall']:.2f} s / {ss['cpu']:.2f} s / {ss['rss'] / 1024**3:.2f} GB"
         if c.get("rows"):
-            cell += f"; {c['rows'] / ss['cpu']:,.0f} rows/s CPU"
+            cell += f"; {c['rows'] / ss['cpu']:,.0f} rows/s CPU ({c['rows'] / ss['wall']:,.0f} wall)"
         ref_cell = "–" if not ref else (f"error: {ref['error']}" if "error" in ref else f"{ref['wall']:.2f} s / {ref['cpu']:.2f} s")
+        if c.get("rows") and ref and "error" not in ref:
+            ref_cell += f" / {ref['rss'] / 1024**3:.2f} GB; {c['rows'] / ref['cpu']:,.0f} rows/s CPU"
         ratio = f"{r['ratio_cpu']:.2f} ({r['ratio_wall']:.2f})" if "ratio_cpu" in r else "–"
         target = f"< {c['max_s']:g} s CPU" + (f", < {c['max_gb']:g} GB" if c.get("max_gb") else "") + (
             f", ≤ {c['max_ratio']:g}× reference" if c.get("max_ratio") else "")

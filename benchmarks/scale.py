@@ -229,7 +229,8 @@ LOAD_SNIPPET = textwrap.dedent("""
     t = load(sys.argv[1], schema="cirt")
     sec = time.perf_counter() - t0
     print(f"rows_read={t.provenance.rows_read} rows_kept={len(t.data)} exclusions={len(t.exclusions)} "
-          f"errors={len(t.errors)} problems={len(t.problems)} load_seconds={sec:.2f}")
+          f"errors={len(t.errors)} problems={len(t.problems)} load_seconds={sec:.2f} "
+          f"rows_per_second={t.provenance.rows_read / sec:,.0f}")
 """)
 
 

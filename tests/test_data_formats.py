@@ -240,3 +240,100 @@ def test_bound_messages_say_the_unit_was_converted(tmp_path):
     assert (zero.line, zero.column, zero.value) == (2, "腫瘍径", "0")
     assert zero.expected == "a value > 0 cm (the file's values are in mm, converted to cm)"
     assert (big.line, big.value) == (3, "610") and "<= 50 cm (the file's values are in mm" in big.expected
+
+
+def _cirt_rows(n: int) -> list[str]:
+    rows = []
+    for i in range(n):
+        dead = i % 4 == 0
+        rows.append(f"C{i:05d},C{i % 3},chordoma,{'lumbar' if i % 2 else 'sacral'},{40 + i % 30}.5,"
+                    f"{'male' if i % 3 else 'female'},2019-01-{1 + i % 20:02d},2019-02-{1 + i % 20:02d},no,,no,,"
+                    f"{'yes' if dead else 'no'},{'2021-05-01' if dead else ''},2021-05-01,64,16,30.0,no,4-8,A-C")
+    return rows
+
+
+CIRT_HEADER = ("patient_id,centre,histology,site,age,sex,diagnosis_date,treatment_date,local_recurrence,"
+               "local_recurrence_date,distant_metastasis,distant_metastasis_date,death,death_date,"
+               "last_follow_up_date,total_dose_gye,fractions,cord_max_dose_gye,separation_surgery,wbb_zones,wbb_layers")
+
+
+def _both_paths(path, monkeypatch, **kw):
+    """The table through the exact reader and through the chunked pyarrow reader (tiny chunks)."""
+    monkeypatch.setattr(reading, "LARGE_CSV_BYTES", 10 ** 12)
+    exact = _load_or_error(path, **kw)
+    monkeypatch.setattr(reading, "LARGE_CSV_BYTES", 0)
+    monkeypatch.setattr(reading, "CHUNK_BYTES", 997)  # many pieces: dictionaries merged across them
+    fast = _load_or_error(path, **kw)
+    monkeypatch.setattr(reading, "CHUNK_BYTES", 101)  # pieces shorter than the header line
+    assert _load_or_error(path, **kw) == fast if isinstance(fast, tuple) else True
+    return exact, fast
+
+
+def _load_or_error(path, **kw):
+    try:
+        return load(path, "cirt", **kw)
+    except DataError as e:
+        return e.problems
+
+
+def test_chunked_reader_gives_the_exact_readers_table_and_problems(tmp_path, monkeypatch):
+    rows = _cirt_rows(400)
+    rows[9] = rows[9].replace(",64,16,", ",640,16,")          # line 12 (comment, header): out of range
+    rows[199] = rows[199].replace("lumbar", "neck")            # line 202: unknown code
+    rows[201] = rows[201].replace("C00201", "C00007")          # duplicate ID with line 10
+    rows[300] = rows[300].replace("2019-02-01", "2019-13-01")  # unparseable date (if present)
+    path = tmp_path / "cirt.csv"
+    path.write_text("# export\n" + CIRT_HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    exact, fast = _both_paths(path, monkeypatch)
+    assert isinstance(exact, tuple) and exact == fast
+    shown = {(p.line, p.column, p.value, p.rule) for p in exact}
+    assert (12, "total_dose_gye", "640", "out of range") in shown
+    assert (202, "site", "neck", "unknown code") in shown
+    exact, fast = _both_paths(path, monkeypatch, exclude_invalid=True)
+    pd.testing.assert_frame_equal(exact.data, fast.data)
+    assert exact.exclusions == fast.exclusions and exact.provenance == fast.provenance
+    assert fast.provenance.rows_read == 400 and fast.data.index[0] == 3
+
+
+def test_chunked_reader_keeps_spreadsheet_rows_after_a_multi_line_cell(tmp_path, monkeypatch):
+    rows = _cirt_rows(60)
+    rows[4] = rows[4].replace(",chordoma,", ',"chordoma\nsecond line, with a comma",')  # one row, two lines
+    rows[31] = rows[31].replace("lumbar", "neck")  # spreadsheet row 33 (text line 34)
+    path = tmp_path / "cirt.csv"
+    path.write_text(CIRT_HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8-sig")
+    exact, fast = _both_paths(path, monkeypatch, exclude_invalid=True)
+    pd.testing.assert_frame_equal(exact.data, fast.data)
+    assert exact.exclusions == fast.exclusions
+    assert [e.line for e in fast.exclusions] == [33]
+    assert fast.data.at[6, "histology"] == "chordoma\nsecond line, with a comma"
+    assert fast.provenance.encoding == "utf-8-sig"
+
+
+@pytest.mark.parametrize("damage", ["blank line", "ragged row", "short row", "cp932", "all-empty record",
+                                    "bad UTF-8 late", "CR line ends", "quote late"])
+def test_chunked_reader_falls_back_to_the_exact_reader(tmp_path, monkeypatch, damage):
+    rows = _cirt_rows(80)
+    text = CIRT_HEADER + "\n" + "\n".join(rows) + "\n"
+    if damage == "blank line":
+        text = text.replace(rows[10] + "\n", rows[10] + "\n\n")
+    elif damage == "ragged row":
+        text = text.replace(rows[10], rows[10] + ",extra")
+    elif damage == "short row":
+        text = text.replace(rows[10], rows[10].rsplit(",", 1)[0])
+    elif damage == "all-empty record":
+        text = text.replace(rows[10] + "\n", rows[10] + "\n" + "," * 20 + "\n")
+    elif damage == "CR line ends":
+        text = text.replace("\n", "\r")
+    elif damage == "quote late":  # a multi-line quoted cell after many unquoted pieces
+        text = text.replace(rows[70], rows[70].replace(",chordoma,", ',"chordoma\nspans, lines",'))
+    data = text.replace("chordoma", "脊索腫").encode("cp932" if damage == "cp932" else "utf-8")
+    if damage == "bad UTF-8 late":
+        data = data.replace(rows[75].encode(), rows[75].encode().replace(b"lumbar", b"lumb\xff"))
+    path = tmp_path / "cirt.csv"
+    path.write_bytes(data)
+    exact, fast = _both_paths(path, monkeypatch, exclude_invalid=True)
+    if isinstance(exact, tuple):
+        assert exact == fast
+    else:
+        pd.testing.assert_frame_equal(exact.data, fast.data)
+        assert exact.exclusions == fast.exclusions and exact.provenance == fast.provenance

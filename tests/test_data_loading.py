@@ -422,3 +422,40 @@ def test_reader_dss_disagreeing_with_the_readers_features(tmp_path):
         load(write(tmp_path, text), "readers")
     (p,) = e.value.problems  # K2 has no size, so its DSS cannot be checked
     assert (p.rule, p.line, p.column, p.value) == ("dss_matches_features", 3, "dss", 4)
+
+
+def _ids_csv(tmp_path, ids):
+    path = tmp_path / "ids.csv"
+    path.write_text("patient_id,reference,size_cm,boundary,lobulated,bone_destruction\n"
+                    + "".join(f"{i},benign,3,distinct,no,no\n" for i in ids), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("n", [50, 3000])  # few distinct IDs, and more than the C-scan threshold
+def test_id_column_checks_with_many_distinct_values(tmp_path, n):
+    ids = [f"P{i}" for i in range(n)]
+    ids[7] = " P3 "   # line 9: strips to P3, a duplicate of line 5
+    ids[20] = "NA"    # line 22: a missing token in a required column
+    ids[30] = "=1+2"  # line 32: formula-like text, kept with a warning
+    t = load(_ids_csv(tmp_path, ids), "dss", exclude_invalid=True, id_key="0123456789abcdef0123")
+    assert [e.line for e in t.exclusions] == [5, 9, 22]
+    assert [p.rule for p in t.errors] == ["duplicate ID", "duplicate ID", "required"]
+    assert "also on line 9" in t.errors[0].expected and "also on line 5" in t.errors[1].expected
+    warn = [p for p in t.problems if p.rule == "formula-like cell"]
+    assert [(p.line, p.column) for p in warn] == [(32, "patient_id")]
+    assert t.data.at[32, "patient_id"] == "=1+2" and t.data.at[3, "patient_id"] == "P1"
+    assert t.provenance.rows_read == n and len(t.data) == n - 3
+
+
+def test_id_column_without_problems_keeps_every_id(tmp_path):
+    ids = [f"P{i:05d}" for i in range(2500)]
+    t = load(_ids_csv(tmp_path, ids), "dss")
+    assert t.data["patient_id"].tolist() == ids and not t.errors
+
+
+def test_missing_token_among_many_ids_without_whitespace_is_required(tmp_path):
+    ids = [f"P{i:05d}" for i in range(2500)]
+    ids[20], ids[40] = "NA", ""  # lines 22 and 42: missing in a required column (found by the C scan)
+    t = load(_ids_csv(tmp_path, ids), "dss", exclude_invalid=True)
+    assert [(p.line, p.rule, p.column) for p in t.errors] == [(22, "required", "patient_id"),
+                                                              (42, "required", "patient_id")]

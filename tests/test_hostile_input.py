@@ -588,3 +588,20 @@ def test_xlsx_with_a_document_type_declaration_is_refused(tmp_path, good_xlsx):
     book = _rewrite_sheet(good_xlsx, tmp_path / "dtd.xlsx", edit)
     r = run("check", book, "--schema", "dss")
     assert r.code == 1 and "dtd.xlsx" in r.out and "document type declaration" in r.out
+
+
+def test_running_out_of_memory_is_a_clear_data_error(tmp_path, monkeypatch):
+    from spinestats.data_schemas import loading
+
+    def exhausted(*_args, **_kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(loading, "_load_schema", exhausted)  # memory runs out while checking the rows
+    data = dss_csv(tmp_path, rows=40)
+    r = run("check", data, "--schema", "dss")
+    assert r.code == 1 and "MemoryError" not in r.text
+    assert "dss.csv: value '0 MB' - out of memory" in r.out
+    r = run("dss", data, "--out", tmp_path / "out")
+    assert r.code == 1
+    assert f"dss.csv: 0 MB ({data.stat().st_size:,} bytes); the machine ran out of memory while reading" in r.err
+    assert "input files are accepted up to" in r.err

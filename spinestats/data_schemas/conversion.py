@@ -98,6 +98,18 @@ class _Factor:
     codes: np.ndarray
     uniques: np.ndarray  # object array of stripped text
     missing: np.ndarray  # bool per unique
+    #: the uniques (but the last, for code -1) are distinct texts: equal cells have equal codes
+    distinct: bool = False
+    #: the uniques joined by NUL characters, for substring checks in C (``None``: not text)
+    joined: str | None = None
+
+    def take(self, per_unique: np.ndarray) -> np.ndarray:
+        """:meth:`rows` of the uniques, without a copy when each row has its own unique (IDs)."""
+        n = len(self.codes)
+        if len(per_unique) == n + 1 and n and self.codes[0] == 0 and self.codes[-1] == n - 1 \
+                and np.array_equal(self.codes, np.arange(n)):
+            return per_unique[:-1]
+        return per_unique[self.codes]
 
     def rows(self, per_unique: np.ndarray) -> np.ndarray:
         return per_unique[self.codes]
@@ -112,6 +124,10 @@ class Converter:
         self.missing = missing
         self.date_format = date_format
         self.problems: list[Problem] = []
+        #: of the last text column converted (string, category, WBB): per row, missing or not, and codes
+        #: that are equal exactly when the converted values are (-1: missing); ``None`` otherwise
+        self.last_missing: np.ndarray | None = None
+        self.last_codes: np.ndarray | None = None
 
     # -- helpers -----------------------------------------------------------------
     def _report(self, raw: pd.Series, bad: np.ndarray, file_col: str, rule: str, expected: str,
@@ -133,13 +149,24 @@ class Converter:
         else:
             codes, uniques = pd.factorize(raw, use_na_sentinel=True)
         u = np.empty(len(uniques) + 1, dtype=object)
-        try:
-            u[:-1] = [x.strip() for x in uniques]
-        except AttributeError:  # non-text cells (Parquet, XLSX numbers)
-            u[:-1] = [_text(x) for x in uniques]
+        joined = _joined(uniques)
+        unchanged = joined is not None and _no_space(joined)
+        if unchanged:
+            u[:-1] = uniques  # nothing to strip (a million IDs are not stripped one by one)
+        else:
+            joined = None
+            try:
+                u[:-1] = [x.strip() for x in uniques]
+            except AttributeError:  # non-text cells (Parquet, XLSX numbers)
+                u[:-1] = [_text(x) for x in uniques]
         u[-1] = ""
-        miss = pd.Series(u, dtype=object).isin(self.missing).to_numpy()
-        return _Factor(codes, u, miss)
+        missing = self.missing
+        if joined is not None and len(u) > 1000 and not any(f"\x00{t}\x00" in f"\x00{joined}\x00" for t in missing):
+            miss = np.zeros(len(u), dtype=bool)  # no unique is a missing token
+            miss[-1] = "" in missing
+        else:
+            miss = np.fromiter((x in missing for x in u), dtype=bool, count=len(u))
+        return _Factor(codes, u, miss, distinct=unchanged, joined=joined)
 
     def text(self, raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
         """Stripped text and the missing mask (row by row)."""
@@ -151,6 +178,7 @@ class Converter:
                 codes: Mapping[object, object] | None = None, unit: str | None = None) -> pd.Series:
         """Convert ``raw`` (one file column) to ``column``'s type."""
         kind = column.type
+        self.last_missing = self.last_codes = None
         if kind == "boolean":
             return self.boolean(raw, column, file_col, codes)
         if kind == "category":
@@ -172,14 +200,26 @@ class Converter:
             u = np.array([str(codes.get(x, x)) for x in u], dtype=object)
         u[f.missing] = None
         if file_col is not None:
-            risky = _formula_like(u)
+            risky = _formula_like(u, None if codes else f.joined)
             self._report(raw, f.rows(risky), file_col, "formula-like cell",
                          "text, not a spreadsheet formula: the cell is kept as text and written with a "
                          "leading apostrophe in every CSV/XLSX output", severity="warning")
-        return pd.Series(f.rows(u), index=raw.index, dtype=object)
+        self._keep(f, f.missing, f.distinct and not codes)
+        return pd.Series(f.take(u), index=raw.index, dtype=object)
+
+    def _keep(self, f: _Factor, missing: np.ndarray, distinct: bool) -> None:
+        """Remember the missing mask (per unique) and, when equal values have equal codes, the codes."""
+        self.last_missing = f.rows(missing)
+        if distinct:
+            self.last_codes = np.where(self.last_missing, -1, f.codes)
 
     def _coded(self, raw: pd.Series, table: dict[str, object]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per-row (values, missing, unknown) looking each unique text up in ``table``."""
+        f, vals, unknown = self._lookup(raw, table)
+        return f.rows(vals), f.rows(f.missing), f.rows(unknown)
+
+    def _lookup(self, raw: pd.Series, table: dict[str, object]) -> tuple[_Factor, np.ndarray, np.ndarray]:
+        """The column's factor and, per unique, (value, unknown) looking each text up in ``table``."""
         f = self.factor(raw)
         vals = np.empty(len(f.uniques), dtype=object)
         unknown = np.zeros(len(f.uniques), dtype=bool)
@@ -192,7 +232,7 @@ class Converter:
                 unknown[i] = True
                 v = None
             vals[i] = v
-        return f.rows(vals), f.rows(f.missing), f.rows(unknown)
+        return f, vals, unknown
 
     def boolean(self, raw: pd.Series, column: Column, file_col: str,
                 codes: Mapping[object, object] | None) -> pd.Series:
@@ -205,12 +245,14 @@ class Converter:
         else:
             table = {c: True for c in TRUE_CODES} | {c: False for c in FALSE_CODES}
             expected = "yes/no: 1/0, yes/no, Y/N, true/false, あり/なし, はい/いいえ, 有/無"
-        vals, miss, unknown = self._coded(raw, table)
+        f, vals_u, unknown_u = self._lookup(raw, table)
+        unknown = f.rows(unknown_u)
         self._report(raw, unknown, file_col, "unknown code", expected)
-        good = ~(miss | unknown)
+        good = ~f.rows(f.missing | unknown_u)
+        flags = f.rows(np.array([v is True for v in vals_u], dtype=bool))
         if good.all():
-            return pd.Series(vals.astype(bool), index=raw.index)
-        arr = pd.array(np.where(good, vals, False).astype(bool), dtype="boolean")
+            return pd.Series(flags, index=raw.index)
+        arr = pd.array(flags, dtype="boolean")
         arr[~good] = pd.NA
         return pd.Series(arr, index=raw.index)
 
@@ -231,6 +273,7 @@ class Converter:
                      "a mapping code that gives one of " + ", ".join(allowed))
         vals = vals.copy()
         vals[mapped_bad] = None
+        self.last_missing = miss | unknown | mapped_bad
         return pd.Series(vals, index=raw.index, dtype=object)
 
     def number(self, raw: pd.Series, column: Column, file_col: str, unit: str | None,
@@ -327,23 +370,46 @@ class Converter:
         expected = ("WBB zones 1-12 as a list '2;3;4' or a counter-clockwise range '4-8' / '10-3'"
                     if column.type == "zones" else "WBB layers A-E as a list 'A;B;C' or a range 'A-C'")
         self._report(raw, unknown, file_col, "invalid WBB staging", expected)
+        self.last_missing = miss | unknown
         return pd.Series(vals, index=raw.index, dtype=object)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 
 
-def _formula_like(u: np.ndarray) -> np.ndarray:
-    """Which texts (``None`` = missing) start like a spreadsheet formula and are not numbers."""
+def _formula_like(u: np.ndarray, joined: str | None = None) -> np.ndarray:
+    """Which texts (``None`` = missing) start like a spreadsheet formula and are not numbers.
+
+    ``joined``: the texts (a superset of ``u``'s) joined by NUL characters, when known.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if joined is None:
+        joined = "\x00".join(x for x in u if x is not None)
+    if not any(c in joined for c in FORMULA_STARTS):  # no cell holds the characters at all
+        return np.zeros(len(u), dtype=bool)
     arr = pa.array(u, type=pa.string(), from_pandas=True)
     starts = pc.fill_null(pc.match_substring_regex(arr, r"^[=+\-@]"), False).to_numpy(zero_copy_only=False)
     out = np.zeros(len(u), dtype=bool)
     for i in np.flatnonzero(starts):
         out[i] = not _is_number(u[i])
     return out
+
+
+def _joined(values: np.ndarray) -> str | None:
+    """The values joined by NUL characters (``None`` when one is not text)."""
+    try:
+        return "\x00".join(values)
+    except TypeError:  # non-text cells
+        return None
+
+
+def _no_space(joined: str) -> bool:
+    """True when the joined texts hold no whitespace (so that stripping changes nothing): one scan
+    in C instead of a ``strip`` per value."""
+    parts = joined.split(maxsplit=1)  # splits at the first whitespace (str.isspace, as strip uses)
+    return not joined or (len(parts) == 1 and len(parts[0]) == len(joined))
 
 
 def _is_number(x: str) -> bool:

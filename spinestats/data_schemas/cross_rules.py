@@ -74,13 +74,32 @@ def _iso(v: object) -> object:
     return v.date().isoformat() if isinstance(v, pd.Timestamp) else v
 
 
+_NAT = np.iinfo(np.int64).min
+
+
+def _days(s: pd.Series) -> np.ndarray | None:
+    """A date column as int64 nanoseconds (NaT the smallest int64, below every date), without a copy;
+    ``None`` for a column of another type."""
+    if not pd.api.types.is_datetime64_dtype(s.dtype) or isinstance(s.dtype, pd.DatetimeTZDtype):
+        return None
+    return s.to_numpy().view(np.int64)
+
+
+def _before(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Rows where both dates are given and ``b`` is before ``a`` (integer compares, no pandas ops)."""
+    x, y = _days(a), _days(b)
+    if x is None or y is None:
+        return (a.notna() & b.notna() & (b < a)).to_numpy()
+    return (y < x) & (y != _NAT)  # a NaT in x is the smallest value: never after y
+
+
 def date_order(file: str, df: pd.DataFrame, schema: str, source: dict[str, str]) -> list[Problem]:
     out: list[Problem] = []
     for earlier, later, rule in DATE_ORDER.get(schema, ()):
         if earlier not in df or later not in df:
             continue
         a, b = df[earlier], df[later]
-        bad = (a.notna() & b.notna() & (b < a)).to_numpy()
+        bad = _before(a, b)
         if not bad.any():
             continue
         for line, va, vb in zip(df.index[bad], a[bad], b[bad]):
@@ -130,7 +149,13 @@ def follow_up(file: str, df: pd.DataFrame, schema: str, source: dict[str, str]) 
     if start is None or start not in df or "last_follow_up_date" not in df:
         return []
     a, b = df[start], df["last_follow_up_date"]
-    years = (b - a).dt.days.to_numpy(dtype=float, na_value=np.nan) / 365.25
+    x, y = _days(a), _days(b)
+    if x is not None and y is not None:  # whole days between the dates, as (b - a).dt.days
+        given = (x != _NAT) & (y != _NAT)
+        days = np.where(given, y - np.where(given, x, 0), 0) // (86_400 * 10**9)
+        years = np.where(given, days / 365.25, np.nan)
+    else:
+        years = (b - a).dt.days.to_numpy(dtype=float, na_value=np.nan) / 365.25
     bad = ~np.isnan(years) & (years > MAX_FOLLOW_UP_YEARS)
     col = source.get("last_follow_up_date", "last_follow_up_date")
     return [Problem(file, int(line), col, _iso(vb), "follow_up_plausible",

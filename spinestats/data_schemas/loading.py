@@ -38,7 +38,7 @@ from spinestats.data_schemas.identifiers import looks_like_identifier, personal_
 from spinestats.data_schemas.mapping import Mapping, check_against_schema, load_mapping
 from spinestats.data_schemas.privacy import LazyKey, mask_problems
 from spinestats.data_schemas.provenance import package_versions
-from spinestats.data_schemas.reading import RawTable, read_table
+from spinestats.data_schemas.reading import RawTable, out_of_memory, read_table
 from spinestats.data_schemas.records import Exclusion, LoadedTable, Problem, Provenance
 from spinestats.data_schemas.rules import check_column
 from spinestats.data_schemas.schema import Schema, get_schema, suggest
@@ -178,11 +178,14 @@ def load(path: str | os.PathLike[str], schema: str | Schema | None = None,
         check_against_schema(m, sch)
     enc = encoding or (m.encoding if m else None)
     sht = sheet if sheet is not None else (m.sheet if m else None)
-    raw = read_table(path, encoding=enc, sheet=sht, delimiter=m.delimiter if m else None)
-    if sch is None:
-        return _load_any(raw, m)
-    key = id_key if isinstance(id_key, LazyKey) else LazyKey(os.path.dirname(os.path.abspath(path)), id_key)
-    return _load_schema(raw, sch, m, exclude_invalid, key)
+    try:
+        raw = read_table(path, encoding=enc, sheet=sht, delimiter=m.delimiter if m else None)
+        if sch is None:
+            return _load_any(raw, m)
+        key = id_key if isinstance(id_key, LazyKey) else LazyKey(os.path.dirname(os.path.abspath(path)), id_key)
+        return _load_schema(raw, sch, m, exclude_invalid, key)
+    except MemoryError:  # the size check passed, but other programs hold the memory
+        raise out_of_memory(path) from None
 
 
 def _provenance(raw: RawTable, m: Mapping | None, sch: Schema | None, rows_read: int, rows_kept: int,
@@ -262,7 +265,8 @@ def _load_schema(raw: RawTable, sch: Schema, m: Mapping | None, exclude_invalid:
         bad_lines = (np.isin(frame.index.to_numpy(), list(failed[col.name])) if failed[col.name]
                      else np.zeros(len(frame), bool))
         row_problems += check_column(file, frame[file_col], values, col, file_col, bad_lines,
-                                     hint_unit=m.units.get(col.name) if m else None)
+                                     hint_unit=m.units.get(col.name) if m else None,
+                                     missing=conv.last_missing, codes=conv.last_codes)
         data[col.name] = values
     extras = [c for c in frame.columns if c not in used and c not in dropped]
     for c in extras:
@@ -314,6 +318,11 @@ def _load_schema(raw: RawTable, sch: Schema, m: Mapping | None, exclude_invalid:
 PERSONAL_SAMPLE = 2000
 
 
+def _first_filled(s: pd.Series) -> np.ndarray:
+    """Positions of the first :data:`PERSONAL_SAMPLE` filled cells (not the whole column filtered)."""
+    return np.flatnonzero(s.notna().to_numpy())[:PERSONAL_SAMPLE]
+
+
 def _personal_fields(file: str, frame: pd.DataFrame, df: pd.DataFrame, sch: Schema, source: dict[str, str],
                      identifiers: set[str]) -> list[Problem]:
     """Warnings for mapped fields whose values look like names or birth dates (values never echoed)."""
@@ -323,11 +332,12 @@ def _personal_fields(file: str, frame: pd.DataFrame, df: pd.DataFrame, sch: Sche
             continue
         file_col = source[col.name]
         if col.type == "date" and col.name in df:
-            years = pd.to_datetime(df[col.name], errors="coerce").dropna().iloc[:PERSONAL_SAMPLE].dt.year
+            dates = df[col.name]
+            years = pd.to_datetime(dates.iloc[_first_filled(dates)], errors="coerce").dt.year
             kind = personal_values((), date_field=True, years=years.tolist())
         else:
             raw = frame[file_col]
-            kind = personal_values(raw[raw.notna()].iloc[:PERSONAL_SAMPLE].astype(str).tolist())
+            kind = personal_values(raw.iloc[_first_filled(raw)].astype(str).tolist())
         if kind:
             out.append(Problem(
                 file, None, file_col, None, "looks like personal data",

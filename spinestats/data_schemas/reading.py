@@ -33,9 +33,16 @@ found and the limit):
 Line numbers are the lines a spreadsheet or text editor shows: leading lines
 starting with ``#`` are comments (skipped but counted), the next line is the
 header, and data rows follow.  With the header on line 2 the first data row
-is line 3.  Blank lines are skipped and counted.  (A quoted cell that spans
-several physical lines makes the following rows' numbers approximate; such
-cells are rare in registry exports.)
+is line 3.  Blank lines are skipped and counted.  A quoted cell that spans
+several physical lines is one row, as a spreadsheet shows it, so the rows
+after it keep their spreadsheet row numbers (a text editor's line numbers
+run ahead of them by the extra lines).
+
+A UTF-8 CSV larger than :data:`LARGE_CSV_BYTES` is parsed by pyarrow a chunk
+at a time, each column dictionary-encoded as it is parsed, so the file's text
+is never held whole (:func:`_read_large`); a file that reader declines (not
+UTF-8, blank lines, ragged rows) goes through the exact reader (pandas' C
+parser), which gives the same table and line numbers and names every problem.
 
 Every cell comes back as text (``str``; empty string for an empty cell) so
 that conversion, in :mod:`spinestats.data_schemas.conversion`, sees exactly
@@ -63,7 +70,8 @@ from spinestats.data_schemas.records import Problem
 TEXT_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 PARQUET_SUFFIXES = (".parquet", ".pq")
-#: Above this size a CSV is parsed with pyarrow (multi-threaded) instead of pandas' C parser.
+#: Above this size a UTF-8 CSV is parsed with pyarrow, a chunk at a time (:func:`_read_large`), instead
+#: of pandas' C parser (the exact reader, which also reads every file the chunked reader declines).
 LARGE_CSV_BYTES = 16 * 1024 * 1024
 _NON_SPACE = re.compile(r"\S")
 
@@ -120,6 +128,25 @@ def _check_size(p: Path, file: str) -> None:
             f"{file}: {size / mb:,.0f} MB ({size:,} bytes); this machine reads input files up to "
             f"{limit / mb:,.0f} MB (an eighth of its memory, at most {MAX_INPUT_BYTES // mb:,} MB). Split the "
             "export (e.g. by centre or year) or keep only the columns the analysis needs.", (q,))
+
+
+def out_of_memory(path: str | os.PathLike[str]) -> DataError:
+    """The error for a file that passed the size check but did not fit in the memory left (other
+    programs hold it): names the file's size and the limit, never a ``MemoryError`` traceback."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError:
+        size = 0
+    mb, limit = 1024 * 1024, max_input_bytes()
+    q = Problem(p.name, None, None, f"{size / mb:,.0f} MB", "out of memory",
+                f"a file this machine can hold in memory (input files up to {limit / mb:,.0f} MB are accepted, "
+                "when the memory is free)")
+    return DataError(
+        f"{p.name}: {size / mb:,.0f} MB ({size:,} bytes); the machine ran out of memory while reading and "
+        f"checking it (input files are accepted up to {limit / mb:,.0f} MB, an eighth of its memory, when that "
+        "memory is free). Close other programs, or split the export (e.g. by centre or year) or keep only the "
+        "columns the analysis needs.", (q,))
 
 
 def file_sha256(data: bytes) -> str:
@@ -306,33 +333,32 @@ def _read_text(data: bytes, file: str, suffix: str, encoding: str | None,
     if _NON_SPACE.search(text, after) is None:  # (no copy of the body, unlike text[after:].strip())
         raise _empty(file, f"the file has a header (line {header_line}) but no data rows")
     ncol = len(names)
-    large = len(data) > LARGE_CSV_BYTES and "\n\n" not in text and "\n\r\n" not in text
     try:
-        if large:
-            body = data if enc == "utf-8" else text.encode("utf-8")
-            del text  # the decoded copy is not needed while pyarrow parses the bytes (peak memory)
-            frame = _read_pyarrow(body, header_line, sep, ncol)
-        else:
-            frame = pd.read_csv(
-                io.StringIO(text), sep=sep, header=None, names=list(range(ncol)), skiprows=header_line,
-                dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
-                engine="c", quoting=csv.QUOTE_MINIMAL, index_col=False,
-            )
+        frame = pd.read_csv(
+            io.StringIO(text), sep=sep, header=None, names=list(range(ncol)), skiprows=header_line,
+            dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
+            engine="c", quoting=csv.QUOTE_MINIMAL, index_col=False,
+        )
     except (pd.errors.ParserError, ValueError, csv.Error) as exc:
         raise _shape_error(text, file, sep, ncol, header_line, exc) from None
     frame.columns = names
-    frame.index = pd.RangeIndex(header_line + 1, header_line + 1 + len(frame))
     blank = np.ones(len(frame), dtype=bool)
     for c in frame.columns:  # records whose every cell is empty (",,,") are not data
         blank &= (frame[c] == "").to_numpy()
+    frame, n_blank = _numbered(frame, header_line, blank, file)
+    return RawTable(frame, file, "", enc, None, "tsv" if sep == "\t" else "csv", header_line, dups, n_blank,
+                    (note,) if note else ())
+
+
+def _numbered(frame: pd.DataFrame, header_line: int, blank: np.ndarray, file: str) -> tuple[pd.DataFrame, int]:
+    """``frame`` indexed by spreadsheet line, without its all-empty records; and how many those were."""
+    frame.index = pd.RangeIndex(header_line + 1, header_line + 1 + len(frame), name="line")
     n_blank = int(blank.sum())
     if n_blank:
         frame = frame.loc[~blank]
-    frame.index.name = "line"
     if len(frame) == 0:
         raise _empty(file, f"the file has a header (line {header_line}) but no data rows")
-    return RawTable(frame, file, "", enc, None, "tsv" if sep == "\t" else "csv", header_line, dups, n_blank,
-                    (note,) if note else ())
+    return frame, n_blank
 
 
 #: how many ragged rows a shape error lists (all are counted)
@@ -376,29 +402,184 @@ def _shape_error(text: str, file: str, sep: str, ncol: int, header_line: int, ex
                      f"columns (header on line {header_line}):\n{shown}{more}", tuple(problems))
 
 
-def _read_pyarrow(body: bytes, skip: int, sep: str, ncol: int) -> pd.DataFrame:
-    """Multi-threaded parse of a large UTF-8 CSV; columns come back categorical (distinct texts once)."""
+#: bytes of a large text file parsed at a time (memory: a few times this, not the whole file's text)
+CHUNK_BYTES = 8 * 1024 * 1024
+_UTF8 = ("utf-8", "utf-8-sig")
+
+
+class _Declined(Exception):
+    """The file is not for the chunked reader (not UTF-8, a blank line): the exact reader reads it."""
+
+
+class _OnePass:
+    """One read of a text file: its SHA-256, a UTF-8 check and the body in pieces for the parser.
+
+    :meth:`pieces` yields the bytes from ``start`` in pieces of about :data:`CHUNK_BYTES` ending at a
+    line end, and raises :class:`_Declined` at a blank line (the exact reader counts it as a row) or
+    bytes that are not UTF-8.  From the first piece holding a quote on, the rest of the file is one
+    piece (``quoted`` is then set: a line end may lie inside a quoted cell).
+    """
+
+    def __init__(self, p: Path, start: int) -> None:
+        self.p, self.start = p, start
+        self.hash = hashlib.sha256()
+        self.quoted = self.cr = self.lf = False
+
+    def _check(self, buf: bytes, tail: bytes, dec) -> None:
+        self.hash.update(buf)
+        if not buf.isascii():
+            try:
+                dec.decode(buf)
+            except UnicodeDecodeError:
+                raise _Declined from None
+        edge = tail + buf[:2]
+        if b"\n\n" in buf or b"\n\r\n" in buf or b"\n\n" in edge or b"\n\r\n" in edge:
+            raise _Declined
+        self.cr, self.lf = self.cr or b"\r" in buf, self.lf or b"\n" in buf
+
+    def pieces(self):
+        dec = codecs.getincrementaldecoder("utf-8")()
+        skip, rest, tail = self.start, b"", b""
+        with open(self.p, "rb") as f:
+            while True:
+                buf = f.read(CHUNK_BYTES)
+                if not buf:
+                    break
+                self._check(buf, tail, dec)
+                tail = buf[-2:]
+                if skip:  # the comment lines and the header
+                    buf, skip = buf[skip:], max(0, skip - len(buf))
+                buf = rest + buf
+                if b'"' in buf:  # the rest in one piece: a quoted cell may hold line ends
+                    more = f.read()
+                    self._check(more, tail, dec)
+                    self.quoted = True
+                    rest = buf + more
+                    break
+                cut = buf.rfind(b"\n") + 1
+                rest = buf[cut:]
+                if cut:
+                    yield buf[:cut] if rest else buf
+                del buf
+        try:
+            dec.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise _Declined from None
+        if self.cr and not self.lf:  # classic Mac line ends
+            raise _Declined
+        if rest:
+            yield rest
+
+
+def _small(codes: np.ndarray) -> np.ndarray:
+    """Dictionary codes in the smallest integer type that holds them (a tenth of the memory of int32
+    for a yes/no column)."""
+    top = int(codes.max()) if codes.size else 0
+    return codes.astype(np.int8 if top < 127 else np.int16 if top < 32767 else np.int32, copy=False)
+
+
+def _categorical(codes: np.ndarray, categories: np.ndarray) -> pd.Categorical:
+    """A categorical column from a dictionary encoding, whose categories are distinct texts by
+    construction (pandas would hash a million IDs again to check that)."""
+    index = pd.Index(categories, dtype=object)
+    try:
+        dtype = pd.CategoricalDtype._from_fastpath(index, False)  # type: ignore[attr-defined]
+        return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+    except (AttributeError, TypeError):  # pragma: no cover - a pandas without the fast path
+        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(index))
+
+
+def _read_large(p: Path, file: str, suffix: str, encoding: str | None, delimiter: str | None) -> RawTable | None:
+    """A large UTF-8 CSV parsed by pyarrow a chunk at a time, each column dictionary-encoded as it
+    is parsed: the file's text is never held whole (peak memory a few chunks, not the file).
+
+    Line numbers are those of the exact reader (a record is one spreadsheet row): the file must
+    have no blank line (a blank record is counted there), and a file with quotes, where a cell may
+    span lines, is parsed in one piece with quoted line ends allowed, so a multi-line cell is one
+    row and does not shift the numbers of the rows after it.
+    ``None`` when the file does not qualify (not UTF-8, blank lines, ragged rows...): the exact
+    reader then reads it and reports what it finds.
+    """
+    if encoding is not None and normalise_encoding(encoding) not in _UTF8:
+        return None
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    names = [str(i) for i in range(ncol)]
-    table = pacsv.read_csv(
-        io.BytesIO(body),
-        read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names, block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
-    )
-    chunks = table.columns
-    del table  # each column's text is released once it is encoded (peak memory: one column, not the table)
+    with open(p, "rb") as f:
+        head = f.read(1 << 20)
+    bom = head.startswith(b"\xef\xbb\xbf")
+    text = head[3 if bom else 0:].decode("utf-8", errors="replace")
+    n_comment, header_text, after = _head_lines(text)
+    if header_text is None or '"' in header_text or after >= len(text) or "\ufffd" in text[:after]:
+        return None  # a quoted or missing header, or a header filling the first MB: the exact reader
+    header_line = n_comment + 1
+    sep = delimiter or _sniff_delimiter(header_text, suffix)
+    header = next(csv.reader([header_text], delimiter=sep))
+    names, dups = _dedupe([h.strip() for h in header])
+    ncol = len(names)
+    keys = [str(i) for i in range(ncol)]
+    read = pacsv.ReadOptions(column_names=keys, block_size=1 << 22)
+    convert = pacsv.ConvertOptions(column_types={k: pa.string() for k in keys}, strings_can_be_null=False,
+                                   quoted_strings_can_be_null=False)
+    one = _OnePass(p, (3 if bom else 0) + len(text[:after].encode("utf-8")))
+    parts: list[list] = [[] for _ in keys]
+    high: list[bool | None] = [None] * ncol
+    pool = pa.default_memory_pool()
+    n = 0
+    try:
+        for piece in one.pieces():
+            parse = pacsv.ParseOptions(delimiter=sep, newlines_in_values=one.quoted, ignore_empty_lines=False)
+            table = pacsv.read_csv(pa.py_buffer(piece), read_options=read, parse_options=parse,
+                                   convert_options=convert)
+            del piece
+            n += table.num_rows
+            for i in range(ncol):
+                cells = table.column(i).combine_chunks()
+                if high[i] is None:  # mostly distinct texts (IDs): kept as text, encoded once at the end
+                    high[i] = pc.count_distinct(cells).as_py() > len(cells) // 2
+                if high[i]:
+                    parts[i].append(cells)
+                else:
+                    enc = cells.dictionary_encode()
+                    parts[i].append((_small(enc.indices.to_numpy(zero_copy_only=False)), enc.dictionary))
+                del cells
+            del table
+            pool.release_unused()  # the parse buffers go back to the system, not to a cache
+    except (pa.ArrowInvalid, ValueError, _Declined):
+        return None  # ragged rows, a stray quote, a blank line, not UTF-8: the exact reader names them
+    digest = one.hash.hexdigest()
+    if n == 0:
+        return None
     columns = {}
-    for i, n in enumerate(names):
-        enc = chunks[i].combine_chunks().dictionary_encode()
-        chunks[i] = None
-        categories = pd.Index(enc.dictionary.to_numpy(zero_copy_only=False), dtype=object)
-        codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
-        columns[int(n)] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
-    return pd.DataFrame(columns, copy=False)
+    blank = np.ones(n, dtype=bool)
+    for i in range(ncol):
+        col_parts, parts[i] = parts[i], []
+        if high[i]:
+            enc = (col_parts[0] if len(col_parts) == 1 else pa.concat_arrays(col_parts)).dictionary_encode()
+            codes, dictionary = enc.indices.to_numpy(zero_copy_only=False), enc.dictionary
+            del enc
+        elif len(col_parts) == 1:
+            codes, dictionary = col_parts[0]
+        else:
+            merged = pa.concat_arrays([d for _, d in col_parts]).dictionary_encode()
+            to_global = merged.indices.to_numpy(zero_copy_only=False)
+            pieces, pos = [], 0
+            for idx, d in col_parts:
+                pieces.append(to_global[pos:pos + len(d)][idx])
+                pos += len(d)
+            codes, dictionary = _small(np.concatenate(pieces)), merged.dictionary
+        del col_parts
+        categories = dictionary.to_numpy(zero_copy_only=False)
+        del dictionary
+        empty = np.flatnonzero(categories == "")
+        blank &= (codes == empty[0]) if empty.size else False
+        columns[names[i]] = _categorical(codes, categories)
+    pool.release_unused()
+    frame, n_blank = _numbered(pd.DataFrame(columns, copy=False), header_line, blank, file)
+    sig = bom or (encoding is not None and normalise_encoding(encoding) == "utf-8-sig")
+    return RawTable(frame, file, digest, "utf-8-sig" if sig else "utf-8", None, "tsv" if sep == "\t" else "csv",
+                    header_line, dups, n_blank)
 
 
 def _cell_text(v: object) -> str:
@@ -709,6 +890,10 @@ def read_table(path: str | Path, *, encoding: str | None = None, sheet: str | No
         raise UsageError(f"{p} is a folder; expected a CSV, TSV, XLSX or Parquet file.")
     suffix = p.suffix.lower()
     _check_size(p, file)
+    if (suffix in TEXT_SUFFIXES or suffix == "") and sheet is None and p.stat().st_size > LARGE_CSV_BYTES:
+        large = _read_large(p, file, suffix, encoding, delimiter)
+        if large is not None:
+            return large
     data = p.read_bytes()
     digest = file_sha256(data)
     if suffix in XLSX_SUFFIXES:

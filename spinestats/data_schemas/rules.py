@@ -31,15 +31,20 @@ def _plain(v: object) -> object:
 
 
 def check_column(file: str, raw: pd.Series, values: pd.Series, column: Column, file_col: str,
-                 unconvertible: np.ndarray, hint_unit: str | None = None) -> list[Problem]:
+                 unconvertible: np.ndarray, hint_unit: str | None = None, *, missing: np.ndarray | None = None,
+                 codes: np.ndarray | None = None) -> list[Problem]:
     """Problems of one converted column against its schema column.
 
     ``raw`` holds the file's text (for messages), ``values`` the converted
     column, ``unconvertible`` marks cells conversion already reported,
     ``hint_unit`` the unit the mapping declared for the file's values.
+    The converter may hand over what it knows already: ``missing`` (per row)
+    and ``codes`` (equal exactly when the values are; -1 missing), so that a
+    text column is not scanned or hashed again.
     """
     out: list[Problem] = []
-    missing = values.isna().to_numpy()
+    if missing is None:
+        missing = values.isna().to_numpy()
     note = (f" (the file's values are in {hint_unit}, converted to {column.unit})"
             if hint_unit and column.unit and hint_unit.lower() != column.unit.lower() else "")
     if column.required:
@@ -72,11 +77,13 @@ def check_column(file: str, raw: pd.Series, values: pd.Series, column: Column, f
         if column.plausible is not None:
             out += _implausible(file, raw, x, present, column, file_col, note)
     if column.unique:
-        key = values.where(~pd.isna(values), None)
-        codes, _ = pd.factorize(key, use_na_sentinel=True)
-        counts = np.bincount(codes[codes >= 0], minlength=1)
+        key = values.where(~missing, None) if missing.any() else values
+        if codes is None:
+            codes, _ = pd.factorize(key, use_na_sentinel=True)
+        filled = codes >= 0
+        counts = np.bincount(codes[filled], minlength=1)
         dup = np.zeros(len(key), dtype=bool)
-        dup[codes >= 0] = counts[codes[codes >= 0]] > 1
+        dup[filled] = counts[codes[filled]] > 1
         if dup.any():
             lines_of = pd.Series(raw.index.to_numpy()[dup]).groupby(key.to_numpy()[dup]).apply(list).to_dict()
             for line, v in zip(raw.index.to_numpy()[dup], key.to_numpy()[dup]):

@@ -424,12 +424,34 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+_DELIMITERS = re.compile(r'["\n,]')
+_NOT_PLAIN = re.compile(r'["\n,|]| $')
+
+
+def _whole_values(text: str) -> set[str]:
+    """Every whole value of ``text``: from the start, a '"', a line end, a ',' or a '| ' to the nearest
+    '"', line end, ',', ' |' or the end (JSON strings, CSV and Markdown cells), plus longer pieces that
+    cannot equal an ID without '|'."""
+    pieces = _DELIMITERS.split(text)
+    values = set(pieces)
+    for piece in [x for x in pieces if "|" in x]:  # Markdown cells
+        values.add(piece.split(" |", 1)[0])
+        start = piece.find("| ")
+        while start >= 0:
+            values.add(piece[start + 2:].split(" |", 1)[0])
+            start = piece.find("| ", start + 1)
+    return values
+
+
 def scan_identifiers(text: str, inputs: Mapping[str, LoadedInput]) -> list[str]:
     """Which inputs' raw patient/case IDs (5+ characters) appear as a whole value in ``text``.
 
     A value counts when it is a whole JSON string, CSV cell or Markdown cell,
-    so an ID that is only the start of a longer text does not.
+    so an ID that is only the start of a longer text does not.  The text's
+    values are cut out once and looked up in a set of IDs; an ID holding a
+    delimiter (rare) is searched for with a pattern.
     """
+    values: set[str] | None = None
     found = []
     for inp in inputs.values():
         if inp.table is None:
@@ -437,11 +459,18 @@ def scan_identifiers(text: str, inputs: Mapping[str, LoadedInput]) -> list[str]:
         for col in ("patient_id", "case_id"):
             if col not in inp.table.data.columns:
                 continue
-            ids = sorted({v for v in inp.table.data[col].dropna().astype(str) if len(v) >= 5}, key=len, reverse=True)
-            if not ids:
-                continue
-            pattern = re.compile(r'(?:^|(?<=["\n,])|(?<=\| ))(?:' + "|".join(map(re.escape, ids)) + r')(?=["\n,]| \||$)')
-            if pattern.search(text):
+            ids = set(inp.table.data[col].dropna().astype(str).to_numpy())
+            joined = "\x00".join(ids) + "\x00"
+            odd = sorted((v for v in ids if len(v) >= 5 and _NOT_PLAIN.search(v)), key=len, reverse=True) \
+                if any(c in joined for c in ('"', "\n", ",", "|", " \x00")) else []
+            if values is None:
+                values = _whole_values(text)
+            hit = any(len(v) >= 5 for v in values & ids)
+            if not hit and odd:
+                pattern = re.compile(r'(?:^|(?<=["\n,])|(?<=\| ))(?:' + "|".join(map(re.escape, odd))
+                                     + r')(?=["\n,]| \||$)')
+                hit = pattern.search(text) is not None
+            if hit:
                 found.append(f"{inp.name}:{col}")
     return found
 

@@ -1,0 +1,59 @@
+"""The output scan for raw patient IDs finds exactly what the one-pattern definition finds.
+
+Definition (the scan before it was made fast): an ID of 5+ characters counts when the pattern
+``(?:^|(?<=["\\n,])|(?<=\\| ))(?:ID1|ID2|...)(?=["\\n,]| \\||$)`` finds it in the text, i.e. as a
+whole JSON string, CSV cell or Markdown cell.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from spinestats.reports.plan_runner import LoadedInput, scan_identifiers
+
+
+def _by_pattern(text: str, ids: list[str]) -> bool:
+    ids = sorted({i for i in ids if len(i) >= 5}, key=len, reverse=True)
+    if not ids:
+        return False
+    pattern = re.compile(r'(?:^|(?<=["\n,])|(?<=\| ))(?:' + "|".join(map(re.escape, ids)) + r')(?=["\n,]| \||$)')
+    return pattern.search(text) is not None
+
+
+def _inputs(ids: list[str]) -> dict:
+    class T:
+        data = pd.DataFrame({"patient_id": ids})
+
+    return {"x": LoadedInput("x", Path("x"), T(), {})}
+
+
+ALPHABET = ['"', "\n", ",", "|", " ", "P", "1", "2", "-", "a"]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_fast_scan_agrees_with_the_pattern(seed):
+    rng = random.Random(seed)
+    ids = ["".join(rng.choice(ALPHABET[4:] if rng.random() < 0.7 else ALPHABET) for _ in range(rng.randint(3, 7)))
+           for _ in range(6)]
+    for _ in range(30):
+        parts = [rng.choice(ids) if rng.random() < 0.3 else "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 4)))
+                 for _ in range(rng.randint(1, 6))]
+        text = "".join(parts)
+        expected = ["x:patient_id"] if _by_pattern(text, ids) else []
+        assert scan_identifiers(text, _inputs(ids)) == expected, (text, ids)
+
+
+@pytest.mark.parametrize("text, hit", [
+    ('{"id": "CAFE-002"}', True), ("a,CAFE-001,b\n", True), ("| CAFE-001 |", True), ("| x | CAFE-001 |\n", True),
+    ('{"title": "CAFE-0012 trial"}', False), ("CAFE-001x,", False), ("| CAFE-001x |", False),
+    ("CAFE-001", True), ("x|CAFE-001,", False), ('"A, B 1"', True), ("A, B 1", True), ("| A, B 1 |", True), ("x A, B 1,", False),
+])
+def test_whole_values_in_json_csv_and_markdown(text, hit):
+    ids = ["CAFE-001", "CAFE-002", "A, B 1", "abc"]
+    assert (scan_identifiers(text, _inputs(ids)) == ["x:patient_id"]) is hit
+    assert _by_pattern(text, ids) is hit
