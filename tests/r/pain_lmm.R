@@ -48,3 +48,7 @@ cat("cafe vs baseline per arm: estimate, SE, df, p, lower, upper\n")
 p(cs$estimate); p(cs$SE); p(cs$df); p(cs$p.value); p(cs$lower.CL); p(cs$upper.CL)
 
 sessionInfo()
+# fixed-effect CIs (t-based, Satterthwaite df) for tests/test_pain_tables.py
+ci2 <- t(sapply(seq_along(fixef(m2)), function(i) { L <- rep(0, length(fixef(m2))); L[i] <- 1
+  x <- contest(m2, L, joint = FALSE, confint = TRUE); c(x$lower, x$upper) }))
+cat("cafe fixef CI lower, upper\n"); p(ci2[, 1]); p(ci2[, 2])
