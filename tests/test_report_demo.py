@@ -96,7 +96,7 @@ def test_demo_docx_tables_hold_the_csv_values(demo):
 
     def md_rows(path):
         lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.startswith("| ")]
-        return [[c.strip().replace("\\|", "|") for c in ln[2:-2].split(" | ")] for ln in lines]
+        return [[c.strip(" ").replace("\\|", "|") for c in ln[2:-2].split(" | ")] for ln in lines]  # keep indents
 
     for csv, docx in pairs:
         doc = Document(str(docx))
@@ -327,7 +327,7 @@ def test_demo_warnings_are_sentences_printed_once(demo):
     walk({k: v for k, v in res.items() if k != "provenance"})
     assert len(found) > 10
     for w in found:
-        assert isinstance(w, str) and w[:1].isupper() and w.endswith("."), w
+        assert isinstance(w, str) and (w[:1].isupper() or w[:1].isdigit()) and w.endswith("."), w
         assert not pythonish.search(re.sub(r"'mc_[a-f]'", "", w)), w
     assert len(res["warnings"]) == len(set(res["warnings"]))
     assert "Data 'mc_d': 1 row excluded: Histology (reference standard) missing (line 74)." in res["warnings"]

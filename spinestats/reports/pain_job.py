@@ -56,6 +56,7 @@ named ``<key>_<name>`` so that two pain sections never overwrite each other.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from pathlib import Path
 
@@ -615,8 +616,9 @@ def run(
                             resp=resp, miss=miss, arms=arms, visits=visits, labels=labels,
                             arm_n=flow["per_arm"], conf_level=conf_level, random_slope=bool(random_slope),
                             quantile_type=summary.quantile_type)
-        figures, tables = _write(Path(out_dir), key, summary, resp, long, visits, two, paired, fit, emm, ae, miss,
-                                 figure_formats, dpis, extra_frames=time_frames)
+        with _figure_labels(labels):
+            figures, tables = _write(Path(out_dir), key, summary, resp, long, visits, two, paired, fit, emm, ae, miss,
+                                     figure_formats, dpis, extra_frames=time_frames)
         for rel in tables:
             name = rel.stem[len(key) + 1:]
             if name in shown:  # the CSV keeps the analysis frame; every other format shows this Table
@@ -625,6 +627,32 @@ def run(
                    tables=tuple(tables), warnings=tuple(results["warnings"]), table_records=tuple(records),
                    methods=_methods(arms, {**opts, "time_model": time_model}, fit, bool(impute), labels),
                    references=REFERENCES)
+
+
+@contextlib.contextmanager
+def _figure_labels(labels):
+    """Within the block the pain figures name arms and visits by ``labels``.
+
+    The figure builders read their words from the module tables ``pain_figures.ARM_LABEL`` and
+    ``VISIT_TIME``; they are set from the labels in force and restored afterwards (the schema's
+    defaults are the tables' own words, so a run without overrides draws the same figures).
+    """
+    from spinestats.reports import pain_figures as pf
+
+    if labels is None:
+        yield
+        return
+    arm0, visit0 = dict(pf.ARM_LABEL), dict(pf.VISIT_TIME)
+    try:
+        pf.ARM_LABEL.update({a: labels.value(ARM, a) for a in ARMS})
+        pf.ARM_LABEL[None] = labels.value(ARM, "BKP")
+        pf.VISIT_TIME.update({v: (t, labels.value(VISIT, v)) for v, (t, _) in visit0.items()})
+        yield
+    finally:
+        pf.ARM_LABEL.clear()
+        pf.ARM_LABEL.update(arm0)
+        pf.VISIT_TIME.clear()
+        pf.VISIT_TIME.update(visit0)
 
 
 def _write(folder: Path, key: str, summary, resp, long, visits, two, paired, fit, emm, ae, miss, figure_formats, dpis,
