@@ -48,3 +48,18 @@ def test_section_warnings_keep_keys_and_structure_and_drop_repeats():
                            "rows": [{"warnings": []}], "n": 3}
     assert out.warnings == ("Only 3 rows.",)
     assert results_sentences({"warnings": "not a list"}) == {"warnings": "not a list"}
+
+
+def test_exclusion_records_keep_their_structure_and_gain_a_message():
+    lab = Labels(["dss"])
+    res = results_sentences({"flow": {"exclusions": [
+        {"reason": "required: 'reference'", "n": 2, "lines": [9, 5], "centre": "Centre A"},
+        {"reason": "out of range, dss_matches_features", "n": 1},
+        {"reason": "required: 'size_cm' = '' (expected a value)", "n": 1, "lines": [7]}]},
+        "unavailable": [{"analysis": "x", "reason": "no data"}]}, lab)
+    rows = res["flow"]["exclusions"]
+    assert rows[0] == {"reason": "required: 'reference'", "n": 2, "lines": [9, 5], "centre": "Centre A",
+                       "message": "Centre A: 2 rows excluded: Histology (reference standard) missing (lines 5 and 9)."}
+    assert rows[1]["message"] == "1 row excluded: a value out of range; recorded DSS does not match its imaging features."
+    assert rows[2]["message"] == "1 row excluded: Tumour size (cm) missing (line 7)."
+    assert res["unavailable"] == [{"analysis": "x", "reason": "no data"}]  # not an exclusion record: unchanged

@@ -164,11 +164,40 @@ def sentences(items: Iterable[Any], labels: Any = None) -> list[str]:
     return list(dict.fromkeys(s for s in (sentence(w, labels) for w in items) if s))
 
 
+def exclusion_message(record: Mapping[str, Any], labels: Any = None) -> str:
+    """An exclusion record of a flow (``{"reason", "n", "lines"?, "centre"?}``) as a sentence:
+    "2 rows excluded: Histology (reference standard) missing (lines 5 and 9)."."""
+    labels = _labels(labels)
+    reason = str(record.get("reason", ""))
+    if _PART.match(reason.split("; ")[0]):
+        words = reason_words(reason, labels)
+    else:  # the short form a flow keeps ("required: 'reference'", "out of range, dss_matches_features")
+        from spinestats.reports.flow_diagram import human_reason
+
+        cols = {v: labels.variable(v) for v in labels.known_variables()}
+        shown = set(cols.values())
+        words = "; ".join(w if any(w.startswith(c) for c in shown) else w[:1].lower() + w[1:]
+                          for w in human_reason(reason, cols).split("; "))
+    n = int(record.get("n", 0))
+    lines = [int(x) for x in record.get("lines") or () if isinstance(x, (int, float)) and x == x]
+    where = ""
+    if lines:
+        shown = sorted(lines)
+        where = (" (line " if len(shown) == 1 else " (lines ") + (
+            and_list(shown) if len(shown) <= 10 else ", ".join(map(str, shown[:10])) + f" and {len(shown) - 10} more") + ")"
+    centre = f"{record['centre']}: " if record.get("centre") else ""
+    return sentence(f"{centre}{n} row{'s' if n != 1 else ''} excluded: {words}{where}", labels)
+
+
 def _results_sentences(value: Any, labels: Any) -> Any:
     if isinstance(value, dict):
-        return {k: (sentences(v, labels) if k == "warnings" and isinstance(v, list)
-                    and all(isinstance(x, str) for x in v) else _results_sentences(v, labels))
-                for k, v in value.items()}
+        out = {k: (sentences(v, labels) if k == "warnings" and isinstance(v, list)
+                   and all(isinstance(x, str) for x in v) else _results_sentences(v, labels))
+               for k, v in value.items()}
+        if isinstance(value.get("reason"), str) and isinstance(value.get("n"), int) and "message" not in value \
+                and "exclusions" not in value:  # an exclusion record: its structure is kept, a sentence added
+            out["message"] = exclusion_message(value, labels)
+        return out
     if isinstance(value, list):
         return [_results_sentences(v, labels) for v in value]
     return value
