@@ -107,3 +107,21 @@ def test_single_arm_series_has_no_arm_blocks(tmp_path):
     md = to_markdown(tables["paired"], style=TableStyle(p_style="nejm"))
     assert "(n = " not in md and "| Last follow-up |" in md
     assert "Change from baseline (95% CI)" in tables["emmeans_vs_baseline"].format().columns
+
+
+def test_continuous_time_tables_are_labelled_and_equal_lmertest(tmp_path):
+    """R (tests/r/pain_lmm.R): m4 <- lmer(nrs ~ time * arm + (1 + time | patient_id), data = c3, REML = TRUE);
+    contest(m4, L, joint = FALSE, confint = TRUE) per coefficient (a boundary fit, as here)."""
+    sec = pain_job.run(cohort_cafe.make(), out_dir=tmp_path, time_model="continuous")
+    tables = _tables(sec)
+    fixed = tables["mixed_model_time"].data
+    assert list(fixed["term"]) == ["Intercept", "Time since kyphoplasty (months)", "Arm: Balloon kyphoplasty",
+                                   "Time since kyphoplasty (months) \u00d7 Arm: Balloon kyphoplasty"]
+    assert_allclose(fixed["lower"], [6.74817638225, -0.0755023180593, -2.4979752746, -0.216593336908], rtol=1e-5)
+    assert_allclose(fixed["upper"], [7.49890908767, 0.00941754554233, -1.4923763398, -0.104401121891], rtol=1e-5)
+    for name in ("mixed_model_time", "emmeans_time", "emmeans_time_slopes", "emmeans_time_between_arms"):
+        shown = tables[name].format()
+        cells = list(shown.columns) + [c for col in shown.columns for c in shown[col]] + [tables[name].title]
+        assert not {m for c in cells for m in RAW.findall(str(c))}, name
+    slopes = to_markdown(tables["emmeans_time_slopes"])
+    assert "| Balloon kyphoplasty \u2212 Control | \u22120.16 (\u22120.22 to \u22120.10) | <0.001 |" in slopes

@@ -254,7 +254,7 @@ def _fit(long, arms, random_slope, satterthwaite=True, conf_level=0.95):
     return lmm.fit_lmm(design, satterthwaite=satterthwaite, conf_level=conf_level)
 
 
-def _time_model(long, arms, times, conf_level=0.95) -> tuple[dict, dict, list[str], dict]:
+def _time_model(long, arms, times, conf_level=0.95, labels=None) -> tuple[dict, dict, list[str], dict]:
     """The continuous-time model (results blocks, flow entry, warnings, table frames)."""
     d = long.loc[long[NRS].notna()].copy()
     final = d[VISIT].eq("final")
@@ -286,6 +286,10 @@ def _time_model(long, arms, times, conf_level=0.95) -> tuple[dict, dict, list[st
               "emmeans_time_slopes": emm.slopes}
     if two:
         frames["emmeans_time_between_arms"] = emm.between_arms
+    if labels is not None:  # the formatted, labelled tables of the same numbers (the CSV keeps the frames)
+        from spinestats.reports.pain_tables import time_model_tables
+
+        frames["_tables"] = time_model_tables(fit, emm, arms, labels)
     return {"mixed_model_time": block, "emmeans_time": emm_block}, flow, warnings, frames
 
 
@@ -588,7 +592,7 @@ def run(
             warnings.append(f"multiple imputation with m = {impute}; at least 20 imputations are recommended.")
     time_flow, time_frames = None, {}
     if time_model == "continuous":
-        blocks, time_flow, w, time_frames = _time_model(long, arms, emmeans_times, conf_level)
+        blocks, time_flow, w, time_frames = _time_model(long, arms, emmeans_times, conf_level, labels)
         results.update(blocks)
         warnings += w
         opts_time = {"time_model": time_model, "emmeans_times": blocks["emmeans_time"]["times"]}
@@ -616,6 +620,7 @@ def run(
                             resp=resp, miss=miss, arms=arms, visits=visits, labels=labels,
                             arm_n=flow["per_arm"], conf_level=conf_level, random_slope=bool(random_slope),
                             quantile_type=summary.quantile_type)
+        shown.update(time_frames.pop("_tables", {}))
         with _figure_labels(labels):
             figures, tables = _write(Path(out_dir), key, summary, resp, long, visits, two, paired, fit, emm, ae, miss,
                                      figure_formats, dpis, extra_frames=time_frames)

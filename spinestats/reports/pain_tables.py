@@ -129,20 +129,26 @@ def paired_table(paired_frame: pd.DataFrame, arms: Sequence[str], visits: Sequen
                  "paired", indent="_indent")
 
 
+def _coefficient_cis(fit: Any) -> tuple[list[float], list[float]]:
+    """The t-based CI of each coefficient alone (Satterthwaite df), from the analysis' contrast."""
+    lower, upper = [], []
+    k = len(fit.terms)
+    for i in range(k):
+        unit = np.zeros(k)
+        unit[i] = 1.0
+        try:
+            lo, hi = fit.contrast(unit).ci
+        except (ValueError, np.linalg.LinAlgError):
+            lo = hi = float("nan")
+        lower.append(float(lo))
+        upper.append(float(hi))
+    return lower, upper
+
+
 def mixed_model_table(fit: Any, labels: Labels, arms: Sequence[str], random_slope: bool = False) -> Table:
     lv = _level(fit.conf_level)
     frame = fit.to_frame()
-    lower, upper = [], []
-    for i in range(len(frame)):
-        try:  # the t-based CI of the coefficient alone (Satterthwaite df), from the analysis
-            unit = np.zeros(len(frame))
-            unit[i] = 1.0
-            ci = fit.contrast(unit).ci
-            lower.append(float(ci[0]))
-            upper.append(float(ci[1]))
-        except (ValueError, np.linalg.LinAlgError):
-            lower.append(float("nan"))
-            upper.append(float("nan"))
+    lower, upper = _coefficient_cis(fit)
     covs = ["arm", "visit"]
     data = pd.DataFrame({"term": [labels.coefficient_label(str(t), covs) for t in frame["term"]],
                          "estimate": frame["estimate"].astype(float), "lower": lower, "upper": upper,
@@ -271,4 +277,69 @@ def pain_tables(*, summary_frame: pd.DataFrame, paired_frame: pd.DataFrame, fit:
         out["emmeans_between_arms"] = between_arms_table(emm.between_arms, arms, visits, labels, fit.conf_level)
         out["responder_differences"] = responder_differences_table(resp.difference, arms, follow, labels,
                                                                    resp.conf_level, str(resp.difference_method))
+    return out
+
+
+TIME_LABEL = "Time since kyphoplasty (months)"
+
+
+def _months(t: float) -> str:
+    return f"{float(t):g} month" + ("" if float(t) == 1 else "s")
+
+
+def time_model_tables(fit: Any, emm: Any, arms: Sequence[str], labels: Labels) -> dict[str, Table]:
+    """The continuous-time model: fixed effects, means at chosen times, arm differences and slopes."""
+    lv = _level(fit.conf_level)
+    two = len(arms) == 2
+    frame = fit.to_frame()
+
+    def term(t: str) -> str:
+        return " \u00d7 ".join(TIME_LABEL if part == fit.time_column else labels.coefficient_label(part, ["arm"])
+                               for part in str(t).split(":")) if t != "(Intercept)" else "Intercept"
+
+    lower, upper = _coefficient_cis(fit)
+    fixed = pd.DataFrame({"term": [term(t) for t in frame["term"]], "estimate": frame["estimate"].astype(float),
+                          "lower": lower, "upper": upper, "df": frame["df"].astype(float), "p": frame["p"].astype(float)})
+    out = {"mixed_model_time": Table(
+        fixed, (Col("term", "Characteristic"), Col("estimate", f"Estimate ({lv}% CI)", "ci", "lower", "upper"),
+                Col("df", "df", "num", digits=1), Col("p", "p", "p")),
+        "Linear mixed model of pain with time as a continuous covariate: fixed effects",
+        ("Estimates in NRS points; time in months since kyphoplasty. REML fit with a random intercept and slope on "
+         f"time per patient; t-based {lv}% CIs and tests with Satterthwaite degrees of freedom (as lmerTest).",),
+        "mixed_model_time")}
+    rows: list[dict[str, Any]] = []
+    means = emm.means
+    for a in (arms if two else [None]):
+        part = means[means["arm"] == a] if two and "arm" in means else means
+        if two:
+            rows.append({"time": labels.value("arm", a), "_heading": True, "_indent": False})
+        rows += [{"time": _months(r["time"]), "_heading": False, "_indent": two, "emmean": float(r["emmean"]),
+                  "lower": float(r["ci_low"]), "upper": float(r["ci_high"])} for _, r in part.iterrows()]
+    out["emmeans_time"] = Table(pd.DataFrame(rows), (Col("time", "Time since kyphoplasty"),
+                                                     Col("emmean", f"Estimated mean ({lv}% CI)", "ci", "lower", "upper")),
+                                "Estimated mean pain at chosen times (continuous-time mixed model)",
+                                (f"t-based {lv}% CIs with Satterthwaite degrees of freedom (as emmeans).",),
+                                "emmeans_time", indent="_indent")
+    slopes = emm.slopes
+    names = [labels.value("arm", a) for a in (arms if two else [None]) if a is not None] if two else ["All patients"]
+    srows = []
+    for k, (_, r) in enumerate(slopes.iterrows()):
+        text = (names[k] if k < len(names) else f"{labels.value('arm', arms[1])} {MINUS} {labels.value('arm', arms[0])}")
+        srows.append({"what": text, "estimate": float(r["estimate"]), "lower": float(r["ci_low"]),
+                      "upper": float(r["ci_high"]), "p": float(r["p"])})
+    out["emmeans_time_slopes"] = Table(pd.DataFrame(srows), (
+        Col("what", "Arm"), Col("estimate", f"Change per month ({lv}% CI)", "ci", "lower", "upper"), Col("p", "p", "p")),
+        "Change in pain per month (continuous-time mixed model)",
+        ("Slope of the mean NRS over time, and the difference of the slopes between arms.",), "emmeans_time_slopes")
+    if two:
+        diff = f"{labels.value('arm', arms[1])} {MINUS} {labels.value('arm', arms[0])}"
+        b = emm.between_arms
+        out["emmeans_time_between_arms"] = Table(pd.DataFrame({
+            "time": [_months(t) for t in b["time"]], "estimate": b["estimate"].astype(float),
+            "lower": b["ci_low"].astype(float), "upper": b["ci_high"].astype(float), "p": b["p"].astype(float)}), (
+            Col("time", "Time since kyphoplasty"), Col("estimate", f"Difference ({lv}% CI)", "ci", "lower", "upper"),
+            Col("p", "p", "p")),
+            f"Difference in pain between arms at chosen times: {diff} (continuous-time mixed model)",
+            (f"NRS points; t-based {lv}% CIs and tests with Satterthwaite degrees of freedom.",),
+            "emmeans_time_between_arms")
     return out
