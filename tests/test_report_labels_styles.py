@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def _xlsx_text(path: Path) -> str:
 def renamed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("labels")
     plan = _plan(folder, "labels:\n  site: 部位\n  site.thoracic: Thoracic spine\n  sex.female: Women\n"
-                         "  arm: Treatment group\n  arm.BKP: Kyphoplasty\n  visit.1w: Week 1\n"
+                         "  arm: Treatment group\n  arm.BKP: Kyphoplasty\n  arm.control: 非手術\n  visit.1w: Week 1\n"
                          "reference:\n  site: lumbar\nendpoint_labels:\n  os: Survival after CIRT\n", pain=True)
     run_plan(plan, folder / "out")
     return folder / "out"
@@ -84,6 +85,9 @@ def test_renamed_variable_and_value_in_every_format_and_figure(renamed):
         assert "Kyphoplasty" in text and "Balloon" not in text, svg.name
         if svg.stem != "pain_spaghetti":  # the spaghetti plot names arms only (one panel each)
             assert "Week" in text, svg.name
+    assert "非手術" in (renamed / "figures" / "pain_trajectory.svg").read_text(encoding="utf-8")
+    results = json.loads((renamed / "results.json").read_text(encoding="utf-8"))
+    assert not any("numerical warning" in w or "Glyph" in w for w in results["warnings"]), results["warnings"]
     # the reference level set in the plan is the model's reference row
     md = (tables / "survival_os_cox.md").read_text(encoding="utf-8")
     rows = [ln for ln in md.splitlines() if ln.startswith("| ")]
