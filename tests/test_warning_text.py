@@ -28,6 +28,8 @@ def test_lists_dicts_rules_and_columns_become_words():
         "Local control: 29 events of codes other than 1 are censored (Kaplan\u2013Meier convention)."
     assert sentence("univariable model of size_cm not fitted", lab) == "Univariable model of Tumour size (cm) not fitted."
     assert sentence("3 case(s) dropped", lab) == "3 cases dropped."
+    assert sentence("1 event(s) of codes other than 1 are censored", lab) == "1 event of codes other than 1 is censored."
+    assert sentence("11 row(s) were left out", lab) == "11 rows were left out."
 
 
 def test_plan_labels_reach_warnings():

@@ -54,7 +54,7 @@ def _stacked(frame: pd.DataFrame, arms: Sequence[str], visits: Sequence[str], la
     rows: list[dict[str, Any]] = []
     for a in (arms if two else [None]):
         if two:
-            n = (arm_n or {}).get(a)
+            n = (arm_n or {}).get(str(a))
             rows.append({"visit": labels.value("arm", a) + (f" (n = {n})" if n is not None else ""),
                          "_heading": True, "_indent": False})
         for v in visits:

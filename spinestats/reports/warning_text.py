@@ -63,6 +63,14 @@ def and_list(items: Iterable[Any]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def lines_text(lines: Sequence[int]) -> str:
+    """Spreadsheet lines as words: "line 5", "lines 5 and 9", "lines 1, 2, ... and 4 more"."""
+    shown = sorted(lines)
+    if len(shown) <= 10:
+        return ("line " if len(shown) == 1 else "lines ") + and_list(shown)
+    return "lines " + ", ".join(map(str, shown[:10])) + f" and {len(shown) - 10} more"
+
+
 def _column(col: str, labels: Any) -> str:
     return labels.variable(col) if col in set(labels.known_variables()) else col
 
@@ -145,6 +153,8 @@ def sentence(text: Any, labels: Any = None) -> str:
                   text)
     text = re.sub(r"(\w+)\(s\)", r"\1s", text)
     text = re.sub(r"\b1 (row|event|patient|case|score|warning|fracture)s\b", r"1 \1", text)
+    text = re.sub(r"\b(1 (?:row|event|patient|case|score|fracture)(?: [a-z0-9 ]{1,40}?)?) (are|were|have)\b",
+                  lambda mm: f"{mm.group(1)} {({'are': 'is', 'were': 'was', 'have': 'has'})[mm.group(2)]}", text)
     for name in _EPONYMS:
         text = text.replace(name, name.replace("-", "\u2013"))
     text = text[:1].upper() + text[1:]
@@ -175,16 +185,12 @@ def exclusion_message(record: Mapping[str, Any], labels: Any = None) -> str:
         from spinestats.reports.flow_diagram import human_reason
 
         cols = {v: labels.variable(v) for v in labels.known_variables()}
-        shown = set(cols.values())
-        words = "; ".join(w if any(w.startswith(c) for c in shown) else w[:1].lower() + w[1:]
+        names = set(cols.values())
+        words = "; ".join(w if any(w.startswith(c) for c in names) else w[:1].lower() + w[1:]
                           for w in human_reason(reason, cols).split("; "))
     n = int(record.get("n", 0))
     lines = [int(x) for x in record.get("lines") or () if isinstance(x, (int, float)) and x == x]
-    where = ""
-    if lines:
-        shown = sorted(lines)
-        where = (" (line " if len(shown) == 1 else " (lines ") + (
-            and_list(shown) if len(shown) <= 10 else ", ".join(map(str, shown[:10])) + f" and {len(shown) - 10} more") + ")"
+    where = f" ({lines_text(lines)})" if lines else ""
     centre = f"{record['centre']}: " if record.get("centre") else ""
     return sentence(f"{centre}{n} row{'s' if n != 1 else ''} excluded: {words}{where}", labels)
 
@@ -228,11 +234,7 @@ def exclusion_sentences(name: str, exclusions: Sequence[Any], labels: Any = None
     out = []
     for reason, lines in groups.items():
         n = len(lines)
-        shown = sorted(lines)
-        where = ("line " if n == 1 else "lines ") + and_list(shown[:10]) + (f" and {n - 10} more" if n > 10 else "")
-        if n > 10:
-            where = "lines " + ", ".join(map(str, shown[:10])) + f" and {n - 10} more"
-        out.append(f"Data '{name}': {n} row{'s' if n != 1 else ''} excluded: {reason} ({where}).")
+        out.append(f"Data '{name}': {n} row{'s' if n != 1 else ''} excluded: {reason} ({lines_text(lines)}).")
     return out
 
 
