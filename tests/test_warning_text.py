@@ -30,6 +30,8 @@ def test_lists_dicts_rules_and_columns_become_words():
     assert sentence("3 case(s) dropped", lab) == "3 cases dropped."
     assert sentence("1 event(s) of codes other than 1 are censored", lab) == "1 event of codes other than 1 is censored."
     assert sentence("11 row(s) were left out", lab) == "11 rows were left out."
+    assert sentence("1 rows excluded: x (lines [7])", lab) == "1 row excluded: x (line 7)."
+    assert sentence("2 cutoffs tie: >= 3, >= 5", lab) == "2 cutoffs tie: \u2265 3, \u2265 5."
 
 
 def test_plan_labels_reach_warnings():

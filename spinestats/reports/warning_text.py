@@ -155,6 +155,9 @@ def sentence(text: Any, labels: Any = None) -> str:
     text = re.sub(r"\b1 (row|event|patient|case|score|warning|fracture)s\b", r"1 \1", text)
     text = re.sub(r"\b(1 (?:row|event|patient|case|score|fracture)(?: [a-z0-9 ]{1,40}?)?) (are|were|have)\b",
                   lambda mm: f"{mm.group(1)} {({'are': 'is', 'were': 'was', 'have': 'has'})[mm.group(2)]}", text)
+    text = re.sub(r"\blines (\d+)(?![\d,]| and)", r"line \1", text)  # one line: "line 7"
+    text = re.sub(r"(?<=\s)>=(?=\s*\d)", "\u2265", text)
+    text = re.sub(r"(?<=\s)<=(?=\s*\d)", "\u2264", text)
     for name in _EPONYMS:
         text = text.replace(name, name.replace("-", "\u2013"))
     text = text[:1].upper() + text[1:]
