@@ -95,3 +95,33 @@ def test_interaction_and_intercept_terms():
     lab = Labels(["bkp"])
     assert lab.coefficient_label("armBKP:visit1w", ["arm", "visit"]) == "Arm: Balloon kyphoplasty \u00d7 Visit: 1 week"
     assert lab.coefficient_label("(Intercept)", ["arm"]) == "Intercept"
+
+
+@pytest.mark.parametrize("extra, code, needles", [
+    ("labels:\n  site.thorasic: Thoracic spine\n", 2,
+     ["unknown level 'thorasic'", "Did you mean 'thoracic'?", "Levels of site: cervical, thoracic, lumbar, sacral"]),
+    ("labels:\n  sitte: Level\n", 2, ["unknown variable 'sitte'", "Did you mean 'site'?"]),
+    ("reference:\n  sex: femal\n", 2, ["unknown reference 'femal'", "Did you mean 'female'?", "Levels of sex: male, female"]),
+    ("labels:\n  site.lumbar: Thoracic\n  site.thoracic: thoracic\n", 2, ["'thoracic' and 'lumbar'", "would both read"]),
+    ("reference:\n  site: sacral\n", 1,
+     ["reference level 'sacral' of site does not occur", "levels present: cervical, thoracic, lumbar"]),
+])
+def test_bad_labels_or_reference_in_a_plan_stop_the_run_before_anything_is_written(tmp_path, capsys, extra, code,
+                                                                                   needles):
+    """`spinestats run` refuses the plan with the closest match, the levels (present), or both colliding names,
+    exits 1 (data) or 2 (usage), and writes no output folder and runs no analysis."""
+    from pathlib import Path
+
+    from cli_run import cli
+
+    examples = Path(__file__).resolve().parents[1] / "data_schemas" / "examples"
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("schema_version: 1\ntitle: Bad labels\nseed: 1\n"
+                    f"data:\n  cirt: {{file: {(examples / 'synthetic_cirt.csv').as_posix()}, schema: cirt}}\n"
+                    "analyses:\n  - {type: survival, data: cirt, group: site, covariates: [site, sex], endpoint: os}\n"
+                    + extra, encoding="utf-8")
+    assert cli("run", plan, "--out", tmp_path / "out") == code
+    err = " ".join(capsys.readouterr().err.split())
+    for needle in needles:
+        assert needle in err, (needle, err)
+    assert "Traceback" not in err and not (tmp_path / "out").exists()

@@ -83,7 +83,7 @@ def test_duplicate_id_message_shows_line_and_pseudonym_never_the_id(tmp_path, no
     assert r.returncode == 0, r.stderr  # both rows excluded, with their reasons
     secret = (tmp_path / ".spinestats-key").read_text().strip()
     pseud = privacy.pseudonymise(["HOSP-7734219"], secret)[0]
-    assert "lines [7]" in r.stderr and "also on line 11" in r.stderr and pseud in r.stderr
+    assert "(line 7)." in r.stderr and "also on line 11" in r.stderr and pseud in r.stderr
     outputs = "".join(p.read_text(errors="replace") for p in (tmp_path / "o").rglob("*") if p.is_file())
     assert pseud in outputs
     assert "HOSP-7734219" not in r.stderr + r.stdout + outputs

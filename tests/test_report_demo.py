@@ -96,7 +96,7 @@ def test_demo_docx_tables_hold_the_csv_values(demo):
 
     def md_rows(path):
         lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.startswith("| ")]
-        return [[c.strip(" ").replace("\\|", "|") for c in ln[2:-2].split(" | ")] for ln in lines]
+        return [[c.strip(" ").replace("\\|", "|") for c in ln[2:-2].split(" | ")] for ln in lines]  # keep indents
 
     for csv, docx in pairs:
         doc = Document(str(docx))
@@ -259,3 +259,83 @@ def test_report_never_scrolls_sideways_and_every_image_is_described(demo, tmp_pa
     assert m["inner"] == width
     assert m["scroll"] <= m["inner"], m
     assert m["images"] >= 10 and m["bad"] == [], m
+
+
+def _visible_text(page: str) -> str:
+    """What a reader sees of report.html: no results.json dump, scripts, styles or link targets."""
+    page = re.sub(r"<details>.*?</details>", "", page, flags=re.S)
+    page = re.sub(r"<(script|style)[^>]*>.*?</\1>", "", page, flags=re.S)
+    page = re.sub(r'(src|href)="[^"]*"', "", page)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def _table_file_text(path: Path) -> str:
+    if path.suffix in (".md", ".tex"):
+        return path.read_text(encoding="utf-8")
+    if path.suffix == ".docx":
+        from docx import Document
+
+        doc = Document(str(path))
+        return "\n".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells])
+    from openpyxl import load_workbook
+
+    return "\n".join(str(c.value) for ws in load_workbook(path).worksheets for r in ws.iter_rows() for c in r
+                     if c.value is not None)
+
+
+def test_no_raw_column_name_code_or_concatenated_term_in_the_whole_demo(demo):
+    """Labels exist for every schema field, so no snake_case field name, design-matrix term ("sexmale",
+    "modalitySBRT", "separation_surgeryTRUE", "armBKP", "visit1w"), visit code ("1w", "12m") or "True"/"False"
+    reaches the report or a human-facing table file (the CSV files keep the names for reuse)."""
+    from spinestats.data_schemas.schema import SCHEMA_NAMES, get_schema
+
+    out, _ = demo
+    fields = {c.name for n in SCHEMA_NAMES for c in tuple(get_schema(n).columns)
+              + tuple(getattr(get_schema(n), "long_columns", ()))}
+    snake = sorted((f for f in fields if "_" in f), key=len, reverse=True)
+    factors = "sex|modality|site|arm|visit|boundary|histology|separation_surgery|lytic|lobulated|bone_destruction"
+    raw = re.compile(r"(?<![\w./-])(" + "|".join(map(re.escape, snake))
+                     + rf"|True|False|(?:{factors})(?:[A-Z]\w*|male|female|1w|1m|3m|6m|12m|TRUE)|1w|1m|3m|6m|12m)"
+                     r"(?![\w/-]|\.(?:csv|pdf|svg|png|tiff))")
+    texts = {"report.html": _visible_text((out / "report.html").read_text(encoding="utf-8"))}
+    files = sorted(p for p in (out / "tables").iterdir() if p.suffix in (".md", ".tex", ".docx", ".xlsx"))
+    assert len(files) >= 4 * 30
+    texts.update({p.name: _table_file_text(p) for p in files})
+    found = {name: sorted(set(raw.findall(t))) for name, t in texts.items() if raw.search(t)}
+    assert found == {}, found
+    assert raw.search("model of separation_surgeryTRUE and 1w") and raw.search("sexmale")  # the check can fail
+
+
+def test_demo_warnings_are_sentences_printed_once(demo):
+    """Every warning of results.json and report.html is a sentence: no Python list/dict text, rule names or
+    "(s)", a capital and a full stop; the run-wide list and the report print each warning once."""
+    out, res = demo
+    pythonish = re.compile(r"[\[\]{}]|\(s\)|\b[a-z]+_[a-z_]+\b|\bTrue\b|\bFalse\b")
+    found: list[str] = []
+
+    def walk(v, key=""):
+        if isinstance(v, dict):
+            for k, x in v.items():
+                walk(x, k)
+        elif isinstance(v, list):
+            if key == "warnings":
+                found.extend(v)
+            else:
+                for x in v:
+                    walk(x)
+
+    walk({k: v for k, v in res.items() if k != "provenance"})
+    assert len(found) > 10
+    for w in found:
+        assert isinstance(w, str) and (w[:1].isupper() or w[:1].isdigit()) and w.endswith("."), w
+        assert not pythonish.search(re.sub(r"'mc_[a-f]'", "", w)), w
+    assert len(res["warnings"]) == len(set(res["warnings"]))
+    assert "Data 'mc_d': 1 row excluded: Histology (reference standard) missing (line 74)." in res["warnings"]
+    assert ("Pain: CAFE-like two-arm trial \u2014 ANCOVA at 1 month: 5 patients without a score at both baseline and "
+            "1 month were left out (complete cases).") in res["warnings"]
+    page = (out / "report.html").read_text(encoding="utf-8")
+    items = [html.unescape(i) for block in re.findall(r'<ul class="warnings">(.*?)</ul>', page, flags=re.S)
+             for i in re.findall(r"<li>(.*?)</li>", block, flags=re.S)]
+    assert len(items) >= 10 and len(items) == len(set(items))  # never printed twice
+    for i in items:
+        assert not pythonish.search(re.sub(r"'mc_[a-f]'", "", i)), i

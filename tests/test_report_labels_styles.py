@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -14,11 +15,13 @@ from spinestats.reports.plan_runner import run_plan
 EXAMPLES = Path(__file__).resolve().parents[1] / "data_schemas" / "examples"
 
 
-def _plan(folder: Path, extra: str = "", style: str = "default") -> Path:
+def _plan(folder: Path, extra: str = "", style: str = "default", pain: bool = False) -> Path:
     text = (
         "schema_version: 1\ntitle: Labels test\nseed: 1\n"
         f"data:\n  cirt: {{file: {(EXAMPLES / 'synthetic_cirt.csv').as_posix()}, schema: cirt}}\n"
-        "analyses:\n  - {type: survival, data: cirt, group: site, covariates: [site, sex], endpoint: os}\n"
+        + (f"  cafe: {{file: {(EXAMPLES / 'synthetic_cafe.csv').as_posix()}, schema: bkp}}\n" if pain else "")
+        + "analyses:\n  - {type: survival, data: cirt, group: site, covariates: [site, sex], endpoint: os}\n"
+        + ("  - {type: pain, data: cafe}\n" if pain else "") +
         "output:\n  figures: {formats: [svg], dpi: [100]}\n  tables: {formats: [csv, xlsx, docx, md, tex]}\n"
         f"  style: {{p_values: {style}, ci: dash, digits: 2}}\n" + extra
     )
@@ -45,7 +48,8 @@ def _xlsx_text(path: Path) -> str:
 def renamed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("labels")
     plan = _plan(folder, "labels:\n  site: 部位\n  site.thoracic: Thoracic spine\n  sex.female: Women\n"
-                         "reference:\n  site: lumbar\nendpoint_labels:\n  os: Survival after CIRT\n")
+                         "  arm: Treatment group\n  arm.BKP: Kyphoplasty\n  arm.control: 非手術\n  visit.1w: Week 1\n"
+                         "reference:\n  site: lumbar\nendpoint_labels:\n  os: Survival after CIRT\n", pain=True)
     run_plan(plan, folder / "out")
     return folder / "out"
 
@@ -64,6 +68,26 @@ def test_renamed_variable_and_value_in_every_format_and_figure(renamed):
     for svg in svgs:  # text is kept as text in SVG (svg.fonttype none): the legend shows the value labels
         text = svg.read_text(encoding="utf-8")
         assert "Thoracic spine" in text and "Survival after CIRT" in text, svg.name
+    # the pain section: a renamed variable (arm) and values (BKP, 1w) in every format and every figure
+    for suffix, read in ((".md", lambda p: p.read_text(encoding="utf-8")), (".tex", lambda p: p.read_text(encoding="utf-8")),
+                         (".docx", _docx_text), (".xlsx", _xlsx_text)):
+        for stem in ("pain_visits", "pain_paired", "pain_emmeans_vs_baseline", "pain_responders"):
+            text = read(tables / f"{stem}{suffix}")
+            assert "Kyphoplasty" in text and "Week 1" in text and "Balloon" not in text, (stem, suffix)
+        text = read(tables / f"pain_mixed_model{suffix}")
+        assert "Treatment group: Kyphoplasty \u00d7 Visit: Week 1" in text.replace("$\\times$", "\u00d7"), suffix
+    assert "Treatment group: Kyphoplasty \u00d7 Visit: Week 1" in html
+    assert not re.search(r"Balloon kyphoplasty(?! versus)", html)  # only in the cited trial's title
+    pain_svgs = sorted((renamed / "figures").glob("pain_*.svg"))
+    assert {p.stem for p in pain_svgs} == {"pain_trajectory", "pain_spaghetti", "pain_responders", "pain_consort"}
+    for svg in pain_svgs:
+        text = svg.read_text(encoding="utf-8")
+        assert "Kyphoplasty" in text and "Balloon" not in text, svg.name
+        if svg.stem != "pain_spaghetti":  # the spaghetti plot names arms only (one panel each)
+            assert "Week" in text, svg.name
+    assert "非手術" in (renamed / "figures" / "pain_trajectory.svg").read_text(encoding="utf-8")
+    results = json.loads((renamed / "results.json").read_text(encoding="utf-8"))
+    assert not any("numerical warning" in w or "Glyph" in w for w in results["warnings"]), results["warnings"]
     # the reference level set in the plan is the model's reference row
     md = (tables / "survival_os_cox.md").read_text(encoding="utf-8")
     rows = [ln for ln in md.splitlines() if ln.startswith("| ")]

@@ -220,24 +220,10 @@ def render_tables(root: Path, paths: Sequence[str | Path], records: Sequence[Any
 
 
 def warning_sentence(text: str) -> str:
-    """A warning as a sentence a clinician reads: no Python/JSON structures, first letter capital, final stop."""
-    from spinestats.analysis.survival.endpoints import LABELS as ENDPOINTS
+    """A warning as a sentence a clinician reads (:func:`spinestats.reports.warning_text.sentence`)."""
+    from spinestats.reports.warning_text import sentence
 
-    text = " ".join(str(text).split())
-    text = re.sub(r"^(os|lc|dmfs|pfs): ", lambda m: f"{ENDPOINTS[m.group(1)]}: ", text)  # survival endpoint codes
-    text = re.sub(r"\{[^{}]*\}", lambda m: _dict_words(m.group(0)), text)
-    text = text.replace("row(s)", "rows").replace("event(s)", "events").replace("warning(s)", "warnings")
-    text = re.sub(r"\b1 (row|event|warning)s\b", r"1 \1", text)
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
-def _dict_words(blob: str) -> str:
-    try:
-        d = json.loads(blob)
-    except ValueError:
-        return blob.strip("{}")
-    return "; ".join(f"{k} ({v})" for k, v in d.items()) if isinstance(d, dict) else blob
+    return sentence(text)
 
 
 def render_reproduction(rows: Sequence[Mapping[str, Any]]) -> str:

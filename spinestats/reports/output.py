@@ -318,7 +318,9 @@ class OutputDir:
 
     def write_section(self, section) -> None:
         """Write a job's ``results.json`` and ``methods.md`` (methods then references)."""
-        self.write_json("results.json", section.results)
+        from spinestats.reports.warning_text import results_sentences
+
+        self.write_json("results.json", results_sentences(section.results))  # every warning a sentence
         self.write_text("methods.md", "\n\n".join(section.methods) + "\n\n## References\n\n"
                         + "\n".join(f"- {r}" for r in section.references) + "\n")
 

@@ -56,6 +56,7 @@ named ``<key>_<name>`` so that two pain sections never overwrite each other.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -190,6 +191,12 @@ def prepare(data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return wide, long
 
 
+def _and(items) -> str:
+    """``["1 week", "1 month", "3 months"]`` -> "1 week, 1 month and 3 months"."""
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
 def _check_arms(wide: pd.DataFrame) -> tuple[str, ...]:
     counts = wide[ARM].value_counts()
     arms = tuple(a for a in ARMS if a in counts)
@@ -232,7 +239,7 @@ def _rows(frame: pd.DataFrame) -> list:
     return out
 
 
-def _fit(long, arms, random_slope, satterthwaite=True):
+def _fit(long, arms, random_slope, satterthwaite=True, conf_level=0.95):
     d = long.copy()
     time = None
     if random_slope:
@@ -243,10 +250,10 @@ def _fit(long, arms, random_slope, satterthwaite=True):
         time = "time_months"
     design = lmm.build_design(d, value=NRS, visit=VISIT, subject=ID, visits=VISITS,
                               arm=ARM if len(arms) == 2 else None, arms=arms if len(arms) == 2 else None, time=time)
-    return lmm.fit_lmm(design, satterthwaite=satterthwaite)
+    return lmm.fit_lmm(design, satterthwaite=satterthwaite, conf_level=conf_level)
 
 
-def _time_model(long, arms, times) -> tuple[dict, dict, list[str], dict]:
+def _time_model(long, arms, times, conf_level=0.95, labels=None) -> tuple[dict, dict, list[str], dict]:
     """The continuous-time model (results blocks, flow entry, warnings, table frames)."""
     d = long.loc[long[NRS].notna()].copy()
     final = d[VISIT].eq("final")
@@ -255,7 +262,7 @@ def _time_model(long, arms, times) -> tuple[dict, dict, list[str], dict]:
     two = len(arms) == 2
     design = lmm.build_time_design(d, value=NRS, time="time_months", subject=ID, arm=ARM if two else None,
                                    arms=arms if two else None, random_slope=True)
-    fit = lmm.fit_lmm(design)
+    fit = lmm.fit_lmm(design, conf_level=conf_level)
     if times is None:
         times = sorted(set(d["time_months"]))
     elif isinstance(times, str):
@@ -266,8 +273,9 @@ def _time_model(long, arms, times) -> tuple[dict, dict, list[str], dict]:
     emm = lmm.marginal_means_at(fit, times)
     warnings = [f"continuous-time model: {w}" for w in fit.warnings]
     if final.any():
-        warnings.append(f"continuous-time model: {int(final.sum())} scores at 'final' (last follow-up, no fixed "
-                        "time) were left out of it.")
+        n_final = int(final.sum())
+        warnings.append(f"continuous-time model: {n_final} score{'s' if n_final != 1 else ''} at the last follow-up "
+                        f"visit (no fixed time) {'were' if n_final != 1 else 'was'} left out of it.")
     block = {"model": "nrs ~ time * arm + (1 + time | patient)" if two else "nrs ~ time + (1 + time | patient)",
              "time_unit": "months", **fit.to_dict()}
     emm_block = {"df_method": "satterthwaite", "times": list(emm.times), "means": _rows(emm.means),
@@ -277,6 +285,10 @@ def _time_model(long, arms, times) -> tuple[dict, dict, list[str], dict]:
               "emmeans_time_slopes": emm.slopes}
     if two:
         frames["emmeans_time_between_arms"] = emm.between_arms
+    if labels is not None:  # the formatted, labelled tables of the same numbers (the CSV keeps the frames)
+        from spinestats.reports.pain_tables import time_model_tables
+
+        frames["_tables"] = time_model_tables(fit, emm, arms, labels)
     return {"mixed_model_time": block, "emmeans_time": emm_block}, flow, warnings, frames
 
 
@@ -396,10 +408,14 @@ def _imputed(wide, arms, visit_cols, opts, ancova_visit) -> dict:
     return out
 
 
-def _methods(arms, opts, fit, imputed: bool) -> tuple[str, ...]:
+def _methods(arms, opts, fit, imputed: bool, labels=None) -> tuple[str, ...]:
+    from spinestats.data_schemas.labels import as_labels
+
+    labels = as_labels(labels, ["bkp"], strict=False)
     two = len(arms) == 2
+    level = f"{100 * opts.get('conf_level', 0.95):g}%"
     s = [
-        "Pain (NRS 0-10) is summarised per visit as mean (SD, 95% t interval) and median (quartiles, R type 7).",
+        f"Pain (NRS 0-10) is summarised per visit as mean (SD, {level} t interval) and median (quartiles, R type 7).",
         "Each follow-up visit is compared with baseline by the paired t test and the Wilcoxon signed-rank test "
         "(V = sum of positive ranks; exact p without ties or zeros and n < 50, otherwise the normal approximation "
         "with continuity correction), with Cohen's dz, the matched-pairs rank-biserial correlation and Holm's "
@@ -416,13 +432,13 @@ def _methods(arms, opts, fit, imputed: bool) -> tuple[str, ...]:
            "differences and slopes use Satterthwaite degrees of freedom.",) if opts.get("time_model") == "continuous"
           else ()),
         f"A responder has a reduction of at least {opts['mcid']:g} points and at least {opts['mcid_percent']:g}% "
-        "of the baseline score; proportions have Wilson 95% CIs"
+        f"of the baseline score; proportions have Wilson {level} CIs"
         + (" and arm differences Newcombe hybrid-score CIs." if two else "."),
     ]
     if two:
-        s.append(f"The {opts['ancova_visit']} score is compared between arms by ANCOVA adjusted for baseline "
-                 f"({arms[1]} - {arms[0]}).")
-    s.append("Adverse events are given as counts and percentages with exact (Clopper-Pearson) 95% CIs.")
+        s.append(f"The score at {labels.value(VISIT, opts['ancova_visit'])} is compared between arms by ANCOVA "
+                 f"adjusted for baseline ({labels.value(ARM, arms[1])} \u2212 {labels.value(ARM, arms[0])}).")
+    s.append(f"Adverse events are given as counts and percentages with exact (Clopper-Pearson) {level} CIs.")
     if imputed:
         s.append(f"Missed visits were multiply imputed by chained equations ({opts['impute_method']}, "
                  f"m = {opts['impute']}, seed {opts['seed']}) and estimates pooled by Rubin's rules with "
@@ -452,6 +468,7 @@ def run(
     figure_formats=None,
     dpis=None,
     key: str = "pain",
+    conf_level: float = 0.95,
     labels=None,
 ) -> Section:
     """Run the pain analysis on a ``bkp`` table; see the module docstring for the options.
@@ -465,8 +482,17 @@ def run(
     out_dir : folder for ``tables/`` and ``figures/`` (``None``: numbers only); file
         names start with ``key`` (``pain_trajectory.pdf``, ``tables/pain_paired.csv``).
     figure_formats, dpis : figure formats and raster resolutions.
-    labels : display labels of the figures (arms, visits; default: the bkp schema's).
+    conf_level : level of the confidence intervals (visit means, paired differences, mixed model,
+        responders, ANCOVA, adverse events).
+    labels : display labels (:class:`~spinestats.data_schemas.labels.Labels`, a plan's overrides or
+        ``None`` for the bkp schema's): visits, arms and terms in the tables, figures and warnings.
     """
+    from spinestats.data_schemas.labels import as_labels
+
+    labels = as_labels(labels, ["bkp"], strict=False)
+    if not 0 < float(conf_level) < 1:
+        raise UsageError(f"confidence level must be between 0 and 1 (e.g. 0.95), got {conf_level!r}.")
+    conf_level = float(conf_level)
     exclusions = tuple(getattr(table, "exclusions", ()))  # rows the loader left out, counted in flow
     if data is None:
         data = table
@@ -486,7 +512,7 @@ def run(
         raise UsageError(f"time model: expected 'factor' or 'continuous', got {time_model!r}.")
     opts = {"mcid": float(mcid), "mcid_percent": float(mcid_percent), "impute": int(impute),
             "impute_method": impute_method, "seed": int(seed), "random_slope": bool(random_slope),
-            "ancova_visit": ancova_visit, "workers": int(workers), "scheduler": scheduler}
+            "ancova_visit": ancova_visit, "conf_level": conf_level, "workers": int(workers), "scheduler": scheduler}
     wide, long = prepare(data)
     arms = _check_arms(wide)
     two = len(arms) == 2
@@ -500,22 +526,29 @@ def run(
                         "or long-layout rows with a follow-up visit).")
     warnings: list[str] = []
 
-    summary = summarise_visits(long, value=NRS, visit=VISIT, subject=ID, visits=visits, arm=arm_col)
-    paired = paired_vs_baseline(long, value=NRS, visit=VISIT, subject=ID, visits=visits, arm=arm_col)
+    def visit_words(v) -> str:
+        return labels.value(VISIT, v)
+
+    summary = summarise_visits(long, value=NRS, visit=VISIT, subject=ID, visits=visits, arm=arm_col,
+                               conf_level=conf_level)
+    paired = paired_vs_baseline(long, value=NRS, visit=VISIT, subject=ID, visits=visits, arm=arm_col,
+                                conf_level=conf_level)
     warnings += paired.warnings
     small = paired.to_frame()
     for _, r in small[small["n"].between(2, 9)].iterrows() if len(small) else []:
-        where = r["visit"] if not two else f"{r['arm']}, {r['visit']}"
-        warnings.append(f"paired tests ({where}): only {int(r['n'])} pairs; interpret with caution.")
-    fit = _fit(long, arms, random_slope)
+        where = visit_words(r["visit"]) + (f" in the {labels.value(ARM, r['arm'])} arm" if two else "")
+        warnings.append(f"paired tests at {where}: only {int(r['n'])} patients have a score at baseline and at "
+                        "this visit; interpret with caution.")
+    fit = _fit(long, arms, random_slope, conf_level=conf_level)
     warnings += fit.warnings
     emm = lmm.marginal_means(fit)
     follow = {v: c for v, c in visit_cols.items() if v != "baseline"}
     resp = responders(wide, visit_columns=follow, baseline="nrs_baseline", arm=arm_col,
-                      arms=arms if two else None, mcid=mcid, mcid_percent=mcid_percent)
+                      arms=arms if two else None, mcid=mcid, mcid_percent=mcid_percent, conf_level=conf_level)
     miss = missingness(wide, visit_columns=visit_cols, arm=arm_col)
     events = [e for e in EVENTS if e in wide]
-    ae = adverse_events(wide, events=events, arm=arm_col, arms=arms if two else None) if events else None
+    ae = adverse_events(wide, events=events, arm=arm_col, arms=arms if two else None,
+                        conf_level=conf_level) if events else None
 
     results: dict = {
         "schema": "bkp",
@@ -538,23 +571,27 @@ def run(
     if two:
         col = f"nrs_{ancova_visit}"
         if col in visit_cols.values():
-            a = ancova(wide, outcome=col, baseline="nrs_baseline", arm=ARM, arms=arms)
+            a = ancova(wide, outcome=col, baseline="nrs_baseline", arm=ARM, arms=arms, conf_level=conf_level)
             results["ancova"] = {"visit": ancova_visit, **a.to_dict()}
             if a.n_excluded:
-                warnings.append(f"ANCOVA: {a.n_excluded} patients without both baseline and {ancova_visit} scores "
-                                "were excluded (complete cases).")
+                words = visit_words(ancova_visit)
+                warnings.append(f"ANCOVA at {words}: {a.n_excluded} patient{'s' if a.n_excluded != 1 else ''} "
+                                f"without a score at both baseline and {words} "
+                                f"{'were' if a.n_excluded != 1 else 'was'} left out (complete cases).")
         else:
-            warnings.append(f"ANCOVA not run: no scores at {ancova_visit}.")
+            warnings.append(f"ANCOVA not run: no patient has a score at {visit_words(ancova_visit)}.")
     if impute:
         results["imputed"] = _imputed(wide, arms, visit_cols, opts, ancova_visit)
         if results["imputed"]["visits_not_imputed"]:
-            warnings.append(f"multiple imputation: visits {results['imputed']['visits_not_imputed']} have fewer "
-                            "than 2 observed scores and were left out of the imputed analyses.")
+            left = [visit_words(v) for v in results["imputed"]["visits_not_imputed"]]
+            warnings.append(f"multiple imputation: {_and(left)} {'have' if len(left) != 1 else 'has'} fewer than 2 "
+                            "observed scores and " + ("were" if len(left) != 1 else "was")
+                            + " left out of the imputed analyses.")
         if impute < 20:
             warnings.append(f"multiple imputation with m = {impute}; at least 20 imputations are recommended.")
     time_flow, time_frames = None, {}
     if time_model == "continuous":
-        blocks, time_flow, w, time_frames = _time_model(long, arms, emmeans_times)
+        blocks, time_flow, w, time_frames = _time_model(long, arms, emmeans_times, conf_level, labels)
         results.update(blocks)
         warnings += w
         opts_time = {"time_model": time_model, "emmeans_times": blocks["emmeans_time"]["times"]}
@@ -573,12 +610,25 @@ def run(
 
     figures: list[Path] = []
     tables: list[Path] = []
+    records: list = []
     if out_dir is not None:
+        from spinestats.reports.pain_tables import pain_tables
+        from spinestats.reports.tables import TableRecord
+
+        shown = pain_tables(summary_frame=summary.to_frame(), paired_frame=paired.to_frame(), fit=fit, emm=emm,
+                            resp=resp, miss=miss, arms=arms, visits=visits, labels=labels,
+                            arm_n=flow["per_arm"], conf_level=conf_level, random_slope=bool(random_slope),
+                            quantile_type=summary.quantile_type)
+        shown.update(time_frames.pop("_tables", {}))
         figures, tables = _write(Path(out_dir), key, summary, resp, long, visits, two, paired, fit, emm, ae, miss,
                                  figure_formats, dpis, extra_frames=time_frames, labels=labels)
+        for rel in tables:
+            name = rel.stem[len(key) + 1:]
+            if name in shown:  # the CSV keeps the analysis frame; every other format shows this Table
+                records.append(TableRecord(rel, dataclasses.replace(shown[name], stem=rel.stem)))
     return Section(key=key, title="Pain after balloon kyphoplasty", results=results, figures=tuple(figures),
-                   tables=tuple(tables), warnings=tuple(results["warnings"]),
-                   methods=_methods(arms, {**opts, "time_model": time_model}, fit, bool(impute)),
+                   tables=tuple(tables), warnings=tuple(results["warnings"]), table_records=tuple(records),
+                   methods=_methods(arms, {**opts, "time_model": time_model}, fit, bool(impute), labels),
                    references=REFERENCES)
 
 
@@ -590,11 +640,10 @@ def _write(folder: Path, key: str, summary, resp, long, visits, two, paired, fit
 
     tables = []
     frames = {"visits": summary.to_frame(), "paired": paired.to_frame(), "mixed_model": fit.to_frame(),
-              "emmeans": emm.means, "emmeans_vs_baseline": emm.vs_baseline, "responders": resp.to_frame(),
+              "emmeans": emm.means, "emmeans_vs_baseline": emm.vs_baseline,
+              **({"emmeans_between_arms": emm.between_arms} if two else {}), "responders": resp.to_frame(),
+              **({"responder_differences": resp.difference} if two else {}),
               "missingness_patterns": miss.patterns, "missingness_per_visit": miss.per_visit}
-    if two:
-        frames["emmeans_between_arms"] = emm.between_arms
-        frames["responder_differences"] = resp.difference
     if ae is not None:
         frames["adverse_events"] = ae.to_frame()
     frames.update(extra_frames or {})

@@ -42,7 +42,6 @@ import datetime as _dt
 import hashlib
 import importlib
 import inspect
-import json
 import re
 import shutil
 import warnings
@@ -60,6 +59,8 @@ from spinestats.reports.output import OutputDir, dumps_results
 from spinestats.reports.progress import Reporter
 from spinestats.reports.section import Section
 from spinestats.reports.section_tables import results_tables
+from spinestats.reports.warning_text import (exclusion_sentences, numeric_warning, run_warning, section_warnings,
+                                             sentences)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,40 +195,6 @@ def load_inputs(plan: Plan, names: Sequence[str]) -> dict[str, LoadedInput]:
     return out
 
 
-def exclusion_sentences(name: str, exclusions: Sequence[Any], labels: Any = None) -> list[str]:
-    """The rows an input lost at loading, as sentences: "Data 'mc_a': 1 row excluded: reference missing (line 5)."."""
-    groups: dict[str, list[int]] = {}
-    for e in exclusions:
-        groups.setdefault(_reason_words(e.reason, labels), []).append(int(e.line))
-    out = []
-    for reason, lines in groups.items():
-        n = len(lines)
-        where = ("line " if n == 1 else "lines ") + ", ".join(map(str, sorted(lines)[:10])) + (" ..." if n > 10 else "")
-        out.append(f"Data '{name}': {n} row{'s' if n != 1 else ''} excluded: {reason} ({where}).")
-    return out
-
-
-def _reason_words(reason: str, labels: Any = None) -> str:
-    """A loader's exclusion reason in plain words (the column by its label)."""
-    parts = []
-    for part in re.split(r";\s*(?=[a-z_]+:)", str(reason)):
-        m = re.match(r"required: '([^']+)' = ''", part)
-        if m:
-            col = m.group(1)
-            parts.append(f"{labels.variable(col) if labels is not None else col} missing")
-            continue
-        m = re.match(r"out of range: '([^']+)' = '([^']*)' \(expected (.*)\)$", part)
-        if m:
-            parts.append(f"{m.group(1)} = {m.group(2)} out of range (expected {m.group(3)})")
-            continue
-        m = re.match(r"dss_matches_features: '([^']+)' = (\S+) \(expected (DSS \d+)", part)
-        if m:
-            parts.append(f"recorded DSS {m.group(2)} does not match the features ({m.group(3)})")
-            continue
-        parts.append(part)
-    return "; ".join(parts)
-
-
 def _count_reasons(exclusions: Sequence[Any]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for e in exclusions:
@@ -318,7 +285,11 @@ def call_job(kind: str, key: str, args: Mapping[str, Any], width: str | float = 
     if not isinstance(section, Section):
         raise TypeError(f"job {kind} returned {type(section).__name__}, not a Section")
     section = dataclasses.replace(section, table_records=tuple(section.table_records) + tuple(written))
-    return section, sorted({f"{w.category.__name__}: {w.message}" for w in caught}), sorted(used)
+    # Matplotlib's "Glyph ... missing from font" comes from a layout pass drawn before the figure's CJK font is
+    # chosen (the saved figure has the glyphs; the figure checks verify that): not a numerical warning.
+    numeric = {f"{w.category.__name__}: {w.message}" for w in caught
+               if not re.match(r"Glyph \d+ .*missing from font", str(w.message))}
+    return section, sorted(numeric), sorted(used)
 
 
 def _move_outputs(section: Section, scratch: Path, root: Path, key: str) -> Section:
@@ -583,8 +554,8 @@ def run_plan(
         for (entry, _), (section, numeric, job_used) in zip(todo, outcomes):
             packages_used.update(job_used)
             if numeric:
-                numeric_warnings.append(f"analysis '{entry.key}': {len(numeric)} numerical warning(s) while computing: "
-                                        + "; ".join(numeric[:5]))
+                numeric_warnings.append(numeric_warning(entry.title or section.title, numeric))
+            section = section_warnings(section, labels_by_key[entry.key])  # every warning a sentence, once
             section = _move_outputs(section, root / ".jobs" / entry.key, root, entry.key)
             section = results_tables(dataclasses.replace(section, key=entry.key), root)
             section = complete_table_formats(section, root, plan.output.table_formats, plan.output,
@@ -600,18 +571,14 @@ def run_plan(
         lock = lock_status(plan)
         if lock.get("deviation"):
             run_warnings.append(f"plan deviation: {lock['deviation']}")
-        for name, inp in inputs.items():
-            n_ex = inp.provenance.get("rows_excluded", 0)
-            if n_ex:
-                run_warnings.append(f"data '{name}': {n_ex} row(s) excluded ({json.dumps(inp.provenance['exclusion_reasons'], ensure_ascii=False)}).")
+        for name, inp in inputs.items():  # the rows each input lost at loading, by reason, with their lines
+            if inp.table is not None and inp.table.exclusions:
+                run_warnings += exclusion_sentences(name, inp.table.exclusions, plan.labels_for([name], strict=False))
         for key, why in unavailable:
             run_warnings.append(f"analysis '{key}' was not run: {why}")
         run_warnings.extend(numeric_warnings)
-        report_warnings = [w for w in run_warnings if not w.startswith("data '")]
-        for name, inp in inputs.items():
-            if inp.table is not None and inp.table.exclusions:
-                report_warnings += exclusion_sentences(name, inp.table.exclusions,
-                                                       plan.labels_for([name], strict=False))
+        run_warnings = sentences(run_warnings)
+        report_warnings = list(run_warnings)
         versions = software_versions(packages_used | ({"matplotlib"} if any(sec.figures for sec in sections) else set()))
         methods = methods_paragraph(sections, seed=plan.seed, versions=versions, synthetic=synthetic)
         results: dict[str, Any] = {
@@ -625,7 +592,8 @@ def run_plan(
             results[sec.key] = sec.results
         if reproduce is not None:
             results["reproduction"] = reproduce(results, inputs)
-        results["warnings"] = run_warnings + [f"{s.key}: {w}" for s in sections for w in s.warnings]
+        results["warnings"] = list(dict.fromkeys(run_warnings + [run_warning(s.title, w) for s in sections
+                                                                 for w in s.warnings]))
         results["unavailable"] = [{"analysis": k, "reason": why} for k, why in unavailable]
         results["methods"] = methods.paragraph
         results["references"] = list(methods.references)

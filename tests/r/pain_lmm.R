@@ -47,4 +47,14 @@ cs <- summary(contrast(emmeans(m2, ~ visit | arm, lmer.df="satterthwaite"), "trt
 cat("cafe vs baseline per arm: estimate, SE, df, p, lower, upper\n")
 p(cs$estimate); p(cs$SE); p(cs$df); p(cs$p.value); p(cs$lower.CL); p(cs$upper.CL)
 
+# fixed-effect CIs (t-based, Satterthwaite df) for tests/test_pain_tables.py
+ci2 <- t(sapply(seq_along(fixef(m2)), function(i) { L <- rep(0, length(fixef(m2))); L[i] <- 1
+  x <- contest(m2, L, joint = FALSE, confint = TRUE); c(x$lower, x$upper) }))
+cat("cafe fixef CI lower, upper\n"); p(ci2[, 1]); p(ci2[, 2])
+# continuous-time model fixed-effect CIs for tests/test_pain_tables.py ("final" scores left out)
+c3 <- subset(c2, visit != "final")
+m4 <- lmer(nrs ~ time * arm + (1 + time | patient_id), data = c3, REML = TRUE)
+ci4 <- t(sapply(seq_along(fixef(m4)), function(i) { L <- rep(0, length(fixef(m4))); L[i] <- 1
+  x <- contest(m4, L, joint = FALSE, confint = TRUE); c(x$lower, x$upper) }))
+cat("cafe time-model fixef CI lower, upper\n"); p(ci4[, 1]); p(ci4[, 2])
 sessionInfo()

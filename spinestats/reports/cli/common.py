@@ -8,8 +8,10 @@ from spinestats.reports.section import Section
 
 
 def echo_warnings(section: Section) -> None:
-    """Print each of a job's warnings on standard error."""
-    for w in section.warnings:
+    """Print each of a job's warnings on standard error, as a sentence, once."""
+    from spinestats.reports.warning_text import sentences
+
+    for w in sentences(section.warnings):
         click.echo(f"warning: {w}", err=True)
 
 
