@@ -437,15 +437,19 @@ def run(
         fig, _ = cutoff_stability_figure(boot)
         figures += save_figure(fig, fdir, f"{key}_cutoff_stability", fig_formats, fig_dpis)
 
-    # the success criteria of a locked plan: exact one-sided binomial tests at its cutoff (one centre)
-    from spinestats.reports.multicenter_job import primary_methods, single_centre_endpoint, write_primary_table
+    # the success criteria of a locked plan: exact one-sided binomial tests at its cutoff (one centre);
+    # without a prespecified block the multicentre module (and the pooling it imports) is not loaded
+    endpoint = None
+    if prespecified:
+        from spinestats.reports.multicenter_job import primary_methods, single_centre_endpoint, write_primary_table
 
-    endpoint, decision, endpoint_warnings, prespec = single_centre_endpoint(prespecified, score_name, st.score, st.truth)
-    warnings.extend(endpoint_warnings)
-    if endpoint is not None:
-        results["primary_endpoint"], results["primary_endpoint_decision"] = endpoint, decision
-        results["plan_hash"] = plan_hash
-        tables += [out_dir / p for p in write_primary_table(results, out_dir, f"{key}_")]
+        endpoint, decision, endpoint_warnings, prespec = single_centre_endpoint(prespecified, score_name, st.score,
+                                                                                st.truth)
+        warnings.extend(endpoint_warnings)
+        if endpoint is not None:
+            results["primary_endpoint"], results["primary_endpoint_decision"] = endpoint, decision
+            results["plan_hash"] = plan_hash
+            tables += [out_dir / p for p in write_primary_table(results, out_dir, f"{key}_")]
 
     figures += _flow_diagram(flow, results, (requested or opt).cutoff[0], is_dss, fdir, key, fig_formats, fig_dpis)
     results["flow"] = flow

@@ -48,7 +48,7 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from scipy import stats
+from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.core.result import Result
 from spinestats.errors import DataError

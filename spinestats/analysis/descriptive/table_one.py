@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from spinestats.analysis.core import distributions as stats
 from scipy.special import gammaln
 
 from spinestats.analysis.core.result import Result
