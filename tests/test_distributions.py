@@ -25,6 +25,23 @@ SHAPES = {
 }
 
 
+def _compare(ours, theirs, method: str, grid: np.ndarray, shape: tuple, scalars: list) -> None:
+    """Same values, dtype, sign of zero and warnings as scipy.stats, for the grid and for scalars."""
+    with warnings.catch_warnings(record=True) as w_theirs:
+        warnings.simplefilter("always")
+        want = getattr(theirs, method)(grid, *shape)
+    with warnings.catch_warnings(record=True) as w_ours:
+        warnings.simplefilter("always")
+        got = getattr(ours, method)(grid, *shape)
+    assert _same(got, want), (method, shape, got, want)
+    # the same warnings too (a job lists the warnings raised while it computes)
+    assert [(w.category, str(w.message)) for w in w_ours] == [(w.category, str(w.message)) for w in w_theirs]
+    for v in scalars:  # scalars stay NumPy scalars, as scipy.stats returns them
+        with np.errstate(all="ignore"):
+            w, g = getattr(theirs, method)(v, *shape), getattr(ours, method)(v, *shape)
+        assert type(g) is type(w) and _same(g, w), (method, shape, v, g, w)
+
+
 def _same(a, b) -> bool:
     a, b = np.asarray(a), np.asarray(b)
     return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True) \
@@ -37,20 +54,7 @@ def test_every_method_equals_scipy_stats_bit_for_bit(name, method):
     ours, theirs = getattr(dist, name), getattr(scipy_stats, name)
     grid = Q if method in ("ppf", "isf") else X
     for shape in SHAPES[name]:
-        with warnings.catch_warnings(record=True) as w_theirs:
-            warnings.simplefilter("always")
-            want = getattr(theirs, method)(grid, *shape)
-        with warnings.catch_warnings(record=True) as w_ours:
-            warnings.simplefilter("always")
-            got = getattr(ours, method)(grid, *shape)
-        assert _same(got, want), (name, method, shape, got, want)
-        # the same warnings too (a job lists the warnings raised while it computes)
-        assert [(w.category, str(w.message)) for w in w_ours] == [(w.category, str(w.message)) for w in w_theirs]
-        # scalars stay NumPy scalars, as scipy.stats returns them
-        for v in grid[[1, 5, 9]]:
-            with np.errstate(all="ignore"):
-                w, g = getattr(theirs, method)(v, *shape), getattr(ours, method)(v, *shape)
-            assert type(g) is type(w) and _same(g, w), (name, method, shape, v, g, w)
+        _compare(ours, theirs, method, grid, shape, list(grid[[1, 5, 9]]))
 
 
 K = np.array([-np.inf, -3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0, 7.0, 12.0, 20.0, 59.0, 60.0, 61.0, np.inf, np.nan])
@@ -67,17 +71,7 @@ def test_discrete_methods_equal_scipy_stats_bit_for_bit(name, method):
     ours, theirs = getattr(dist, name), getattr(scipy_stats, name)
     grid = Q if method == "ppf" else K
     for shape in DISCRETE[name]:
-        with warnings.catch_warnings(record=True) as w_theirs:
-            warnings.simplefilter("always")
-            want = getattr(theirs, method)(grid, *shape)
-        with warnings.catch_warnings(record=True) as w_ours:
-            warnings.simplefilter("always")
-            got = getattr(ours, method)(grid, *shape)
-        assert _same(got, want), (name, method, shape, got, want)
-        assert [(w.category, str(w.message)) for w in w_ours] == [(w.category, str(w.message)) for w in w_theirs]
-        for v in grid[[2, 4, 8]]:
-            w, g = getattr(theirs, method)(v, *shape), getattr(ours, method)(v, *shape)
-            assert type(g) is type(w) and _same(g, w), (name, method, shape, v, g, w)
+        _compare(ours, theirs, method, grid, shape, list(grid[[2, 4, 8]]))
     # integer arrays of counts, as the analyses pass them
     support = np.arange(0, 9)
     assert _same(getattr(ours, method)(support if method != "ppf" else Q, *DISCRETE[name][0]),

@@ -191,26 +191,26 @@ class _Discrete:
         return output[()] if output.ndim == 0 else output
 
     def cdf(self, k: Any, *args: Any, loc: Any = 0) -> Any:
-        k, args, loc, a, b, cond0 = self._prepare(k, args, loc)
-        k = np.asarray(k - loc)
-        cond = cond0 & (k >= a) & (k < b) & np.isfinite(k)
-        output = np.zeros(np.shape(cond))
-        np.place(output, np.broadcast_to(k >= b, output.shape), 1.0)
-        np.place(output, np.broadcast_to(np.isneginf(k), output.shape), 0.0)
-        np.place(output, np.broadcast_to(~cond0 | np.isnan(k), output.shape), np.nan)
-        if np.any(cond):
-            np.place(output, cond, np.clip(self._cdf(*_pick(cond, k, *args)), 0, 1))
-        return output[()] if output.ndim == 0 else output
+        return self._tail(self._cdf, k, args, loc, upper=False)
 
     def sf(self, k: Any, *args: Any, loc: Any = 0) -> Any:
+        return self._tail(self._sf, k, args, loc, upper=True)
+
+    def _tail(self, func: Callable, k: Any, args: tuple, loc: Any, upper: bool) -> Any:
         k, args, loc, a, b, cond0 = self._prepare(k, args, loc)
         k = np.asarray(k - loc)
         cond = cond0 & (k >= a) & (k < b) & np.isfinite(k)
         output = np.zeros(np.shape(cond))
-        np.place(output, np.broadcast_to(~cond0 | np.isnan(k), output.shape), np.nan)
-        np.place(output, np.broadcast_to(((k < a) | np.isneginf(k)) & cond0, output.shape), 1.0)
+        invalid = np.broadcast_to(~cond0 | np.isnan(k), output.shape)
+        if upper:  # sf: nan first, then 1 below the support
+            np.place(output, invalid, np.nan)
+            np.place(output, np.broadcast_to(((k < a) | np.isneginf(k)) & cond0, output.shape), 1.0)
+        else:  # cdf: 1 above the support, then nan
+            np.place(output, np.broadcast_to(k >= b, output.shape), 1.0)
+            np.place(output, np.broadcast_to(np.isneginf(k), output.shape), 0.0)
+            np.place(output, invalid, np.nan)
         if np.any(cond):
-            np.place(output, cond, np.clip(self._sf(*_pick(cond, k, *args)), 0, 1))
+            np.place(output, cond, np.clip(func(*_pick(cond, k, *args)), 0, 1))
         return output[()] if output.ndim == 0 else output
 
     def ppf(self, q: Any, *args: Any, loc: Any = 0) -> Any:
