@@ -38,7 +38,7 @@ direction : which way the score points: ``higher-is-positive`` (default,
     is not combined with ``bootstrap``, ``compare`` or ``unpaired_by``
     (negate the score column for those).
 min_per_class : fewer patients than this in a class gives a warning (default 10).
-figure_formats, dpis : figure files (default pdf, svg, png at 300 and 600 dpi).
+figure_formats, dpis : figure files (default pdf, svg, png at 300 dpi).
 Tables are written as CSV (formula-safe); the plan runner adds the other formats.
 """
 
@@ -65,13 +65,12 @@ from spinestats.analysis.diagnostic.score_comparison import compare_scores
 from spinestats.analysis.core.score_input import prepare_score_truth
 from spinestats.errors import UsageError
 from spinestats.reports.diagnostic_figures import cutoff_stability_figure, roc_figure, score_distribution_figure
-from spinestats.reports.figure_style import save_figure
+from spinestats.reports.figure_style import DEFAULT_DPIS, save_figure
 from spinestats.reports.section import Section
 from spinestats.reports.tables import write_table
 
 DSS_COLUMN = "DSS"
 DEFAULT_FIGURE_FORMATS = ("pdf", "svg", "png")
-DEFAULT_DPIS = (300, 600)
 REFERENCES = (
     "Matsumoto Y, et al. Dumbbell scoring system: a new method for the differential diagnosis of malignant and "
     "benign spinal dumbbell tumors. Spine 2016;41:E1230-E1236. doi:10.1097/BRS.0000000000001601",
