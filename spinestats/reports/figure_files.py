@@ -148,11 +148,22 @@ def render_figure(task: FigureTask) -> list[tuple[type[Warning], str]]:
     return [(w.category, str(w.message)) for w in caught]
 
 
+#: thread pools of the numerical libraries, limited in each worker as joblib's loky backend does
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
+                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS")
+
+
 def figure_executor(workers: int):
-    """The pool of worker processes that render figures (joblib's loky executor, reused)."""
+    """The pool of worker processes that run a plan's analyses and write their figures
+    (joblib's loky executor, reused; each worker's BLAS/OpenMP threads limited to its share
+    of the cores, as joblib does)."""
+    import os
+
     from joblib.externals.loky import get_reusable_executor
 
-    return get_reusable_executor(max_workers=int(workers))
+    share = str(max(1, (os.cpu_count() or 1) // int(workers)))
+    env = {var: os.environ.get(var, share) for var in THREAD_VARIABLES}
+    return get_reusable_executor(max_workers=int(workers), env=env)
 
 
 def render_figures(tasks: list[FigureTask], workers: int) -> list[tuple[type[Warning], str]]:
