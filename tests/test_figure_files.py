@@ -108,3 +108,12 @@ def test_collected_figures_are_written_only_when_rendered(tmp_path):
     assert render_figures(tasks, 1) == []
     assert p0[0].exists()
     assert figure_files._COLLECTED.get() is None
+
+
+def test_joblib_parallel_still_works_after_the_figure_pool(tmp_path):
+    """The plan runner's pool is joblib's own executor: a later joblib.Parallel in the same
+    process reuses or replaces it (a plain loky executor there broke joblib's memmapping)."""
+    from joblib import Parallel, delayed
+
+    _write(tmp_path / "two", 2)
+    assert Parallel(n_jobs=2, backend="loky")(delayed(abs)(-i) for i in range(4)) == [0, 1, 2, 3]

@@ -154,16 +154,17 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 
 
 def figure_executor(workers: int):
-    """The pool of worker processes that run a plan's analyses and write their figures
-    (joblib's loky executor, reused; each worker's BLAS/OpenMP threads limited to its share
-    of the cores, as joblib does)."""
+    """The pool of worker processes that run a plan's analyses and write their figures:
+    joblib's reusable loky executor, the one ``joblib.Parallel(backend="loky")`` uses (so
+    that a later ``Parallel`` in the same process finds an executor it can reuse), each
+    worker's BLAS/OpenMP threads limited to its share of the cores, as joblib does."""
     import os
 
-    from joblib.externals.loky import get_reusable_executor
+    from joblib.executor import get_memmapping_executor
 
     share = str(max(1, (os.cpu_count() or 1) // int(workers)))
     env = {var: os.environ.get(var, share) for var in THREAD_VARIABLES}
-    return get_reusable_executor(max_workers=int(workers), env=env)
+    return get_memmapping_executor(int(workers), env=env)
 
 
 def render_figures(tasks: list[FigureTask], workers: int) -> list[tuple[type[Warning], str]]:
