@@ -15,7 +15,8 @@ cold_start     ``spinestats --help``                            ``python -c pass
 dss            ``spinestats dss`` on the 59-row example         ``Rscript workloads/dss_e2e.R``    < 1 s and <= 0.5x R
 survival       ``spinestats survival --schema cirt`` (all       –                                  < 2 s
                endpoints) on the bundled CIRT cohort
-demo           ``spinestats demo``                              –                                  < 10 s
+demo           ``spinestats demo`` (2 workers, its default)     –                                  < 10 s
+demo_1w        ``spinestats demo --workers 1``                  –                                  < 10 s
 validate_csv   ``load(path, schema="cirt")``, 1,000,000 rows    pyarrow ``csv.read_csv`` of the    < 2 s, < 0.5 GB and
                                                                 same file (whole process)          <= 2x pyarrow
 =============  ===============================================  =================================  ======================
@@ -86,8 +87,11 @@ def cases(tmp: Path) -> list[dict]:
         {"name": "survival", "what": "`spinestats survival --schema cirt` (all endpoints), bundled CIRT cohort",
          "cmd": [str(EXE), "survival", str(EXAMPLES / "synthetic_cirt.csv"), "--schema", "cirt", "--endpoint", "all",
                  "--out", str(out / "survival"), "--force"], "max_s": 2.0},
-        {"name": "demo", "what": "`spinestats demo` (28 figures, every table format)",
+        {"name": "demo", "what": "`spinestats demo` (30 figures in 6 files each, every table format; 2 workers)",
          "cmd": [str(EXE), "demo", "--out", str(out / "demo"), "--force", "--quiet"], "max_s": 10.0},
+        {"name": "demo_1w", "what": "`spinestats demo --workers 1` (the same in one process)",
+         "cmd": [str(EXE), "demo", "--out", str(out / "demo1"), "--force", "--quiet", "--workers", "1"],
+         "max_s": 10.0},
     ]
 
 
@@ -154,7 +158,7 @@ def markdown(rows: list[dict], meta: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--only", default="", help="comma-separated: cold_start, dss, survival, demo, validate_csv")
+    ap.add_argument("--only", default="", help="comma-separated: cold_start, dss, survival, demo, demo_1w, validate_csv")
     ap.add_argument("--seed", type=int, default=20261127)
     ap.add_argument("--write", type=Path, default=None, help="also write the Markdown table to this file")
     args = ap.parse_args(argv)

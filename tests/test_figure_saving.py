@@ -60,3 +60,47 @@ def test_japanese_text_is_embedded_as_truetype_in_pdf_and_editable_in_svg(tmp_pa
     assert b"/Subtype /Type3" not in raw  # TrueType (fonttype 42), not Type 3 outlines
     text = svg.read_text(encoding="utf-8")
     assert "分離手術" in text and re.search(r"font(?:-family)?:[^;\"]*IPAexGothic", text)  # Matplotlib 3.8 writes the "font:" shorthand
+
+
+def test_a_command_draws_each_figure_once_and_saves_every_format_from_that_drawing(tmp_path, monkeypatch):
+    """`spinestats survival` with four formats at two dpis: a spy counts the Figures created and the
+    painting passes; each figure is created once and painted once per vector format and once per dpi."""
+    from pathlib import Path
+
+    from spinestats.reports.figure_style import observe_figures
+    from cli_run import cli  # tests/ is on sys.path
+
+    created, painted = [], {}
+    original_init, original_draw = matplotlib.figure.Figure.__init__, matplotlib.figure.Figure.draw
+
+    def init_spy(self, *args, **kwargs):
+        created.append(id(self))
+        original_init(self, *args, **kwargs)
+
+    def draw_spy(self, renderer):
+        inner = getattr(renderer, "_renderer", renderer)
+        painting = all("draw_path" not in getattr(r, "__dict__", {}) for r in (renderer, inner))
+        out = original_draw(self, renderer)
+        if painting:
+            painted.setdefault(id(self), []).append(type(renderer).__name__)
+        return out
+
+    saved = []
+    monkeypatch.setattr(matplotlib.figure.Figure, "__init__", init_spy)
+    monkeypatch.setattr(matplotlib.figure.Figure, "draw", draw_spy)
+    data = Path(__file__).resolve().parents[1] / "data_schemas" / "examples" / "synthetic_cirt.csv"
+    with observe_figures(lambda fig, stem, paths: saved.append((id(fig), stem, [p.name for p in paths]))):
+        code = cli("survival", data, "--schema", "cirt", "--endpoint", "all", "--out", tmp_path / "o",
+                   *[a for f in ("pdf", "svg", "png", "tiff") for a in ("--figure-format", f)],
+                   "--dpi", "72", "--dpi", "100")
+    assert code == 0
+    stems = [stem for _, stem, _ in saved]
+    assert len(stems) >= 3 and len(set(stems)) == len(stems)  # each figure saved once
+    # every Figure the command created was saved, once: none is drawn again for another format
+    assert sorted(created) == sorted(fid for fid, _, _ in saved)
+    for fid, stem, names in saved:
+        assert names == [f"{stem}.pdf", f"{stem}.svg", f"{stem}_72dpi.png", f"{stem}_100dpi.png",
+                         f"{stem}_72dpi.tiff", f"{stem}_100dpi.tiff"]
+        assert all((tmp_path / "o" / "figures" / n).is_file() for n in names)
+        # two vector painting passes (PDF, SVG) and one Agg render per dpi shared by PNG and TIFF
+        assert sorted(painted[fid]) == ["MixedModeRenderer", "MixedModeRenderer", "RendererAgg", "RendererAgg"], stem

@@ -104,7 +104,7 @@ class OutputOptions:
     """How figures and tables are written and numbers formatted."""
 
     figure_formats: tuple[str, ...] = ("pdf", "svg", "png", "tiff")
-    dpi: tuple[int, ...] = (300, 600)
+    dpi: tuple[int, ...] = (300,)
     width: str | float = "single"
     table_formats: tuple[str, ...] = ("csv", "xlsx", "docx", "md")
     p_style: str = "default"

@@ -38,7 +38,7 @@ direction : which way the score points: ``higher-is-positive`` (default,
     is not combined with ``bootstrap``, ``compare`` or ``unpaired_by``
     (negate the score column for those).
 min_per_class : fewer patients than this in a class gives a warning (default 10).
-figure_formats, dpis : figure files (default pdf, svg, png at 300 and 600 dpi).
+figure_formats, dpis : figure files (default pdf, svg, png at 300 dpi).
 Tables are written as CSV (formula-safe); the plan runner adds the other formats.
 """
 
@@ -66,13 +66,12 @@ from spinestats.analysis.diagnostic.score_comparison import compare_scores
 from spinestats.analysis.core.score_input import prepare_score_truth
 from spinestats.errors import UsageError
 from spinestats.reports.diagnostic_figures import cutoff_stability_figure, roc_figure, score_distribution_figure
-from spinestats.reports.figure_style import save_figure
+from spinestats.reports.figure_style import DEFAULT_DPIS, save_figure
 from spinestats.reports.section import Section
 from spinestats.reports.tables import Col, Table, write_table
 
 DSS_COLUMN = "DSS"
 DEFAULT_FIGURE_FORMATS = ("pdf", "svg", "png")
-DEFAULT_DPIS = (300, 600)
 REFERENCES = (
     "Matsumoto Y, et al. Dumbbell scoring system: a new method for the differential diagnosis of malignant and "
     "benign spinal dumbbell tumors. Spine 2016;41:E1230-E1236. doi:10.1097/BRS.0000000000001601",
@@ -499,15 +498,19 @@ def run(
         fig, _ = cutoff_stability_figure(boot)
         figures += save_figure(fig, fdir, f"{key}_cutoff_stability", fig_formats, fig_dpis)
 
-    # the success criteria of a locked plan: exact one-sided binomial tests at its cutoff (one centre)
-    from spinestats.reports.multicenter_job import primary_methods, single_centre_endpoint, write_primary_table
+    # the success criteria of a locked plan: exact one-sided binomial tests at its cutoff (one centre);
+    # without a prespecified block the multicentre module (and the pooling it imports) is not loaded
+    endpoint = None
+    if prespecified:
+        from spinestats.reports.multicenter_job import primary_methods, single_centre_endpoint, write_primary_table
 
-    endpoint, decision, endpoint_warnings, prespec = single_centre_endpoint(prespecified, score_name, st.score, st.truth)
-    warnings.extend(endpoint_warnings)
-    if endpoint is not None:
-        results["primary_endpoint"], results["primary_endpoint_decision"] = endpoint, decision
-        results["plan_hash"] = plan_hash
-        tables += [out_dir / p for p in write_primary_table(results, out_dir, f"{key}_")]
+        endpoint, decision, endpoint_warnings, prespec = single_centre_endpoint(prespecified, score_name, st.score,
+                                                                                st.truth)
+        warnings.extend(endpoint_warnings)
+        if endpoint is not None:
+            results["primary_endpoint"], results["primary_endpoint_decision"] = endpoint, decision
+            results["plan_hash"] = plan_hash
+            tables += [out_dir / p for p in write_primary_table(results, out_dir, f"{key}_")]
 
     figures += _flow_diagram(flow, results, (requested or opt).cutoff[0], is_dss, fdir, key, fig_formats, fig_dpis,
                              score_label=None if is_dss else shown_labels.variable(score_name))

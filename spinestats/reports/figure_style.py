@@ -22,6 +22,8 @@ import matplotlib
 matplotlib.use("Agg")  # files only; no screen needed
 import matplotlib.pyplot as plt  # noqa: E402
 
+from spinestats.reports.figure_files import lean_font_subsets  # noqa: E402
+
 MM_PER_INCH = 25.4
 WIDTHS_MM = {"single": 85.0, "onehalf": 120.0, "double": 170.0}
 
@@ -95,7 +97,9 @@ class _NoCjkBoldNotice(logging.Filter):
 DEFAULT_FORMATS = ("pdf", "svg", "png", "tiff")
 VECTOR_FORMATS = ("pdf", "svg")
 RASTER_FORMATS = ("png", "tiff")
-DEFAULT_DPIS = (300, 600)
+#: raster resolution when neither the plan (``output.figures.dpi``) nor ``--dpi`` asks for another: the
+#: 300 dpi most journals ask of halftones; line art goes in the PDF/SVG, or ask for 600 dpi explicitly
+DEFAULT_DPIS = (300,)
 
 
 def series_style(i: int) -> dict:
@@ -222,6 +226,16 @@ def _write_raster(fig, folder: Path, stem: str, formats, dpi: int) -> list[Path]
     return written
 
 
+def figure_paths(folder: Path, stem: str, formats=DEFAULT_FORMATS, dpis=DEFAULT_DPIS) -> list[Path]:
+    """The files :func:`save_figure` writes, in the order it returns them."""
+    unknown = [f for f in formats if f not in VECTOR_FORMATS + RASTER_FORMATS]
+    if unknown:
+        raise ValueError(f"figure format(s) {unknown}: expected some of {VECTOR_FORMATS + RASTER_FORMATS}")
+    folder = Path(folder)
+    return [folder / f"{stem}.{fmt}" if fmt in VECTOR_FORMATS else folder / f"{stem}_{int(dpi)}dpi.{fmt}"
+            for fmt in formats for dpi in ((None,) if fmt in VECTOR_FORMATS else dpis)]
+
+
 def save_figure(fig, folder: Path, stem: str, formats=DEFAULT_FORMATS, dpis=DEFAULT_DPIS) -> list[Path]:
     """Write ``fig`` as ``stem.<fmt>`` (vector) and ``stem_<dpi>dpi.<fmt>`` (raster).
 
@@ -229,16 +243,22 @@ def save_figure(fig, folder: Path, stem: str, formats=DEFAULT_FORMATS, dpis=DEFA
     raster formats (png, tiff) are rendered once per dpi and every raster file
     of that dpi is written from the same pixels.  Returns the written paths in
     the order ``formats`` lists them (rasters by dpi).  The figure is closed.
+
+    Inside :func:`spinestats.reports.figure_files.collect_figures` (several
+    workers) the figure is handed over to be written by a worker process, and
+    the paths it will have are returned.
     """
+    from spinestats.reports.figure_files import defer_figure
+
     folder = Path(folder)
+    paths = figure_paths(folder, stem, formats, dpis)
     folder.mkdir(parents=True, exist_ok=True)
+    if not _OBSERVERS and defer_figure(fig, folder, stem, tuple(formats), tuple(dpis)):
+        plt.close(fig)
+        return paths
     register_fonts()
-    written: list[Path] = []
-    meta = {"pdf": {"CreationDate": None, "Creator": "spinestats"}, "svg": {"Date": None, "Creator": "spinestats"}}
     raster = [f for f in formats if f in RASTER_FORMATS]
-    unknown = [f for f in formats if f not in VECTOR_FORMATS + RASTER_FORMATS]
-    if unknown:
-        raise ValueError(f"figure format(s) {unknown}: expected some of {VECTOR_FORMATS + RASTER_FORMATS}")
+    meta = {"pdf": {"CreationDate": None, "Creator": "spinestats"}, "svg": {"Date": None, "Creator": "spinestats"}}
     apply_font_stack(fig)
     with plt.rc_context(RC):
         # lay the figure out once, then keep that layout for every format and
@@ -248,22 +268,17 @@ def save_figure(fig, folder: Path, stem: str, formats=DEFAULT_FORMATS, dpis=DEFA
         if engine is not None and type(engine).__name__ != "PlaceHolderLayoutEngine":
             fig.draw_without_rendering()
             fig.set_layout_engine("none")
-        rasters: dict[tuple[str, int], Path] = {}
         if raster:
             for dpi in dpis:
-                for path in _write_raster(fig, folder, stem, raster, int(dpi)):
-                    rasters[(path.suffix.lstrip("."), int(dpi))] = path
+                _write_raster(fig, folder, stem, raster, int(dpi))
         for fmt in formats:
             if fmt in VECTOR_FORMATS:
-                path = folder / f"{stem}.{fmt}"
-                fig.savefig(path, format=fmt, metadata=meta[fmt])
-                written.append(path)
-            else:
-                written.extend(rasters[(fmt, int(dpi))] for dpi in dpis)
+                with lean_font_subsets():
+                    fig.savefig(folder / f"{stem}.{fmt}", format=fmt, metadata=meta[fmt])
         for callback in list(_OBSERVERS):
-            callback(fig, stem, list(written))
+            callback(fig, stem, list(paths))
     plt.close(fig)
-    return written
+    return paths
 
 
 MIN_FONT_PT = 7.0

@@ -52,6 +52,7 @@ from typing import Any
 
 from spinestats.data_schemas.plan import AnalysisEntry, OutputOptions, Plan, read_plan
 from spinestats.errors import DataError, SpinestatsError, UsageError
+from spinestats.reports.figure_files import FigureTask, collect_figures, figure_executor, render_figure, task_cost
 from spinestats.reports.figure_style import column_width
 from spinestats.reports.html_report import render_report
 from spinestats.reports.methods_text import methods_paragraph, software_versions
@@ -292,6 +293,63 @@ def call_job(kind: str, key: str, args: Mapping[str, Any], width: str | float = 
     return section, sorted(numeric), sorted(used)
 
 
+def call_job_deferred(kind: str, key: str, args: Mapping[str, Any], width: str | float = "single",
+                      style: Any = None, labels: Any = None) -> tuple[Section, list[str], list[str], list[FigureTask]]:
+    """:func:`call_job`, handing the figures over to be written elsewhere (the last item)."""
+    with collect_figures() as tasks:
+        section, numeric, used = call_job(kind, key, args, width, style, labels)
+    return section, numeric, used, list(tasks)
+
+
+def _run_parallel(todo: Sequence[tuple[AnalysisEntry, dict[str, Any]]], workers: int, width: str | float,
+                  tstyle: Any, labels_by_key: Mapping[str, Any], reporter: Reporter
+                  ) -> list[tuple[Section, list[str], list[str]]]:
+    """Run the analyses in ``workers`` processes, then (as each finishes) write its figures in
+    the same processes.  The outcomes keep the order of ``todo``; the warnings raised while
+    writing a figure join its analysis's numerical warnings, as they do with one worker."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    quiet = Reporter(quiet=True)
+    executor = figure_executor(workers)
+    # longest analyses first, so that the workers finish together (results keep the plan's order)
+    order = sorted(range(len(todo)), key=lambda i: -EXPECTED_COST.get(todo[i][0].type, 1))
+    pending = {}
+    for i in order:
+        entry, args = todo[i]
+        args = dict(args)
+        if "workers" in args:
+            args["workers"] = 1  # the analyses themselves run side by side instead
+        for name in ("reporter", "progress"):
+            if name in args:
+                args[name] = quiet
+        pending[executor.submit(call_job_deferred, entry.type, entry.key, args, width, tstyle,
+                                labels_by_key[entry.key])] = i
+    reporter.log(f"- running {len(todo)} analyses on {workers} worker processes ...")
+    done: dict[int, tuple[Section, list[str], list[str]]] = {}
+    drawing: dict[int, list[Any]] = {}
+    try:
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                i = pending.pop(future)
+                section, numeric, used, tasks = future.result()
+                done[i] = (section, numeric, used)
+                drawing[i] = [executor.submit(render_figure, t) for t in sorted(tasks, key=task_cost, reverse=True)]
+                entry = todo[i][0]
+                reporter.log(f"  {entry.key} ({entry.type}) done")
+                reporter.advance(entry.key)
+        for i, futures in drawing.items():
+            raised = {f"{category.__name__}: {message}" for future in futures for category, message in future.result()}
+            if raised:
+                section, numeric, used = done[i]
+                done[i] = (section, sorted(set(numeric) | raised), used)
+    except BaseException:
+        for future in [*pending, *(f for fs in drawing.values() for f in fs)]:
+            future.cancel()
+        raise
+    return [done[i] for i in range(len(todo))]
+
+
 def _move_outputs(section: Section, scratch: Path, root: Path, key: str) -> Section:
     """Move the files a job wrote in its scratch folder into the report folder.
 
@@ -522,29 +580,7 @@ def run_plan(
         outcomes: list[tuple[Section, list[str], list[str]]] = []
         with reporter.steps(len(todo), "analyses"):
             if parallel:
-                from joblib import Parallel, delayed
-
-                quiet = Reporter(quiet=True)
-                # longest analyses first, so that the workers finish together (results keep the plan's order)
-                order = sorted(range(len(todo)), key=lambda i: -EXPECTED_COST.get(todo[i][0].type, 1))
-                calls = []
-                for entry, args in (todo[i] for i in order):
-                    args = dict(args)
-                    if "workers" in args:
-                        args["workers"] = 1  # the analyses themselves run side by side instead
-                    for name in ("reporter", "progress"):
-                        if name in args:
-                            args[name] = quiet
-                    calls.append(delayed(call_job)(entry.type, entry.key, args, plan.output.width, tstyle,
-                                                  labels_by_key[entry.key]))
-                reporter.log(f"- running {len(todo)} analyses on {workers} worker processes ...")
-                done: dict[int, tuple[Section, list[str], list[str]]] = {}
-                for i, outcome in zip(order, Parallel(n_jobs=int(workers), backend="loky", return_as="generator")(calls)):
-                    done[i] = outcome
-                    entry = todo[i][0]
-                    reporter.log(f"  {entry.key} ({entry.type}) done")
-                    reporter.advance(entry.key)
-                outcomes = [done[i] for i in range(len(todo))]
+                outcomes = _run_parallel(todo, int(workers), plan.output.width, tstyle, labels_by_key, reporter)
             else:
                 for entry, args in todo:
                     with reporter.step(f"{entry.key} ({entry.type})"):

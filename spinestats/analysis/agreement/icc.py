@@ -31,7 +31,7 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.core.params import conf_level_or_alias
 from spinestats.analysis.core.result import Result

@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.core.result import Result, to_jsonable
 from spinestats.analysis.core.surv_input import as_frame, event_data, group_levels

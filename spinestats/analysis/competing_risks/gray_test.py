@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.core.result import Result
 from spinestats.analysis.core.surv_input import as_frame, event_data, group_codes

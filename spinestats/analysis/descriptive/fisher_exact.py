@@ -55,8 +55,9 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from scipy import stats
 from scipy.special import gammaln
+
+from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.core.result import Result
 from spinestats.errors import DataError, UsageError

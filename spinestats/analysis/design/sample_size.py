@@ -78,7 +78,9 @@ import dataclasses
 import math
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
+
+from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.core.params import conf_level_or_alias
 from spinestats.analysis.core.result import Result

@@ -54,7 +54,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from scipy import stats
+from spinestats.analysis.core import distributions as stats
 from scipy.special import expit, logit
 
 from spinestats.analysis.core.multiplicity import holm

@@ -56,7 +56,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.descriptive.proportion_ci import proportion_ci
 from spinestats.analysis.core.result import Result, to_jsonable

@@ -55,7 +55,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from scipy import stats
+from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.core.result import Result
 from spinestats.analysis.diagnostic.roc import RocCurve, roc_from_counts, score_counts

@@ -63,7 +63,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
+
+from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.core.params import check_column
 from spinestats.analysis.core.result import Result

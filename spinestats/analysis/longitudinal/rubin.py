@@ -32,7 +32,7 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.core.result import Result
 from spinestats.errors import DataError

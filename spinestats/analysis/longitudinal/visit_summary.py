@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.core.result import Result
 

@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.survival.kaplan_meier import KMCurve, km_confint
 from spinestats.analysis.survival.logrank import quadratic_chisq

@@ -52,7 +52,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.core.params import conf_level_or_alias
 from spinestats.analysis.core.result import Result

@@ -37,7 +37,7 @@ import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
+from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.pooling.meta_reml import MetaResult, rma_reml
 from spinestats.analysis.core.params import conf_level_or_alias

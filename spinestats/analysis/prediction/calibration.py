@@ -50,7 +50,7 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from spinestats.analysis.core import distributions as stats
 from scipy.special import logit
 
 from spinestats.analysis.core.surv_input import SurvInput

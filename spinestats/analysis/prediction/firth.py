@@ -42,7 +42,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from spinestats.analysis.core import distributions as stats
 from scipy.optimize import brentq
 from scipy.special import expit
 

@@ -55,7 +55,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from spinestats.analysis.core import distributions as stats
 from scipy.special import expit
 
 from spinestats import __version__

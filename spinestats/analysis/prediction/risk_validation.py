@@ -35,7 +35,7 @@ import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
+from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.prediction.calibration import recalibration_fits, recalibration_sentences
 from spinestats.analysis.diagnostic.delong import delong_auc

@@ -52,7 +52,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from scipy import stats
+from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.prediction.brier import brier_arrays
 from spinestats.analysis.prediction.ipcw import horizon_status

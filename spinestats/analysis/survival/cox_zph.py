@@ -39,7 +39,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.survival.cox import _Cox, cox_ph, prepare
 from spinestats.analysis.survival.kaplan_meier import km_curve

@@ -37,7 +37,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.core.multiplicity import holm  # noqa: F401  (re-exported; one home for Holm)
 from spinestats.analysis.core.result import Result

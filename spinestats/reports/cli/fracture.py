@@ -49,7 +49,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
               help="Also save the fitted risk model as this JSON file.")
 @click.option("--figure-format", "figure_formats", multiple=True,
               type=click.Choice(["pdf", "svg", "png", "tiff"]),
-              help="Figure formats (repeat; default all: pdf, svg, png and tiff at 300 and 600 dpi).")
+              help="Figure formats (repeat; default all: pdf, svg, png and tiff at 300 dpi).")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @label_options

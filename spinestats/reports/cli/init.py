@@ -130,7 +130,7 @@ def plan_template() -> str:
         "output:",
         "  figures:",
         "    formats: [pdf, svg, png, tiff]   # vector PDF/SVG; PNG/TIFF once per dpi",
-        "    dpi: [300, 600]",
+        "    dpi: [300]                       # add 600 for a journal that asks for 600 dpi line art",
         "    width: single                    # single (85 mm), onehalf (120 mm), double (170 mm) or mm",
         "  tables:",
         "    formats: [csv, xlsx, docx, md]   # add tex for LaTeX",

@@ -52,7 +52,7 @@ from spinestats.errors import UsageError
 @click.option("--figure-format", "figure_formats", multiple=True, type=click.Choice(["pdf", "svg", "png", "tiff"]),
               help="Figure format (repeatable; default: all).")
 @click.option("--dpi", "dpis", multiple=True, type=click.IntRange(50, 2400),
-              help="Raster resolution, 50-2400 (repeatable; default: 300 and 600).")
+              help="Raster resolution, 50-2400 (repeatable; default: 300).")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @label_options

@@ -1,0 +1,200 @@
+"""Writing figure files fast: lean PDF font subsets.
+
+A PDF figure embeds a subset of each TrueType font it uses (``pdf.fonttype``
+42, so that journals can edit the text).  Matplotlib builds each subset with
+fontTools and asks it to keep the OpenType layout tables (GSUB, GPOS, GDEF)
+and kerning, and to follow every layout feature to find the glyphs they can
+reach.  That is most of the cost of a PDF (about 0.1 s per font per file for
+DejaVu Sans, twice that for the Japanese face): the layout tables are large
+and are decompiled in pure Python.
+
+A PDF viewer never reads them.  The text of a figure is laid out by
+Matplotlib (kerning, ligatures and fallback fonts are resolved before the
+PDF is written); the PDF names glyphs by their index and draws them with the
+``glyf`` outlines and ``hmtx`` widths.  :func:`lean_font_subsets` therefore
+subsets with no layout features and drops the layout and kerning tables.
+The glyphs, outlines, hinting, character-to-glyph and ToUnicode maps are the
+same, so the page looks the same and its text can still be searched, copied
+and edited; the font stays embedded as TrueType.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import dataclasses
+import pickle
+import warnings as warnings_module
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+#: tables a PDF viewer does not read: OpenType layout (glyph substitution and
+#: positioning, already applied by Matplotlib), its definitions, and kerning
+LAYOUT_TABLES = ("GSUB", "GPOS", "GDEF", "JSTF", "BASE", "kern")
+
+
+class _LeanSubsetModule:
+    """Stands in for ``fontTools.subset`` inside Matplotlib's PDF/PS backend helper."""
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+    def Options(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 - the name fontTools uses
+        options = self._module.Options(*args, **kwargs)
+        options.layout_features = []
+        options.drop_tables = list(options.drop_tables) + [t for t in LAYOUT_TABLES if t not in options.drop_tables]
+        return options
+
+
+@contextlib.contextmanager
+def lean_font_subsets() -> Iterator[None]:
+    """Within the block, fonts embedded in PDF (and PostScript) files keep no layout tables.
+
+    Matplotlib's helper module (``matplotlib.backends._backend_pdf_ps``)
+    refers to ``fontTools.subset`` as its attribute ``subset``; that name is
+    replaced for the duration of the block and restored afterwards.  When a
+    Matplotlib version has no such attribute, nothing changes (the files are
+    then written as Matplotlib writes them).
+    """
+    try:
+        from matplotlib.backends import _backend_pdf_ps as helper
+    except ImportError:  # pragma: no cover - present in every supported Matplotlib
+        yield
+        return
+    original = getattr(helper, "subset", None)
+    if original is None or isinstance(original, _LeanSubsetModule) or not hasattr(original, "Options"):
+        yield
+        return
+    helper.subset = _LeanSubsetModule(original)
+    try:
+        yield
+    finally:
+        helper.subset = original
+
+
+# -- rendering figures in worker processes -------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class FigureTask:
+    """A drawn figure waiting to be written: the Figure as it was when the job saved it.
+
+    ``figure`` is the Figure serialised with :mod:`pickle` by this run
+    (Matplotlib figures support it); the bytes only pass between the
+    processes of one run and are never written to disk or read from
+    elsewhere.
+    """
+
+    figure: bytes
+    folder: str
+    stem: str
+    formats: tuple[str, ...]
+    dpis: tuple[int, ...]
+
+
+_COLLECTED: contextvars.ContextVar[list[FigureTask] | None] = contextvars.ContextVar("spinestats_figure_tasks",
+                                                                                     default=None)
+
+
+@contextlib.contextmanager
+def collect_figures() -> Iterator[list[FigureTask]]:
+    """Within the block, :func:`~spinestats.reports.figure_style.save_figure` returns the
+    paths it will write and hands the figure over as a :class:`FigureTask` (in the list
+    yielded) instead of writing the files; :func:`render_figures` writes them.
+
+    A figure that cannot be serialised (e.g. it holds a locally defined
+    function) is written at once, as without the block.  While figures are
+    observed (:func:`~spinestats.reports.figure_style.observe_figures`), every
+    figure is written at once.
+    """
+    tasks: list[FigureTask] = []
+    token = _COLLECTED.set(tasks)
+    try:
+        yield tasks
+    finally:
+        _COLLECTED.reset(token)
+
+
+def defer_figure(fig: Any, folder: Path, stem: str, formats: tuple[str, ...], dpis: tuple[int, ...]) -> bool:
+    """Hand ``fig`` to the active :func:`collect_figures` block; False when none is active
+    or the figure cannot be serialised (the caller then writes it itself)."""
+    tasks = _COLLECTED.get()
+    if tasks is None:
+        return False
+    try:
+        blob = pickle.dumps(fig, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - any figure that does not serialise is written in this process
+        return False
+    tasks.append(FigureTask(blob, str(folder), stem, tuple(formats), tuple(int(d) for d in dpis)))
+    return True
+
+
+def render_figure(task: FigureTask) -> list[tuple[type[Warning], str]]:
+    """Write the files of one :class:`FigureTask` (in whatever process runs it); the
+    warnings raised while writing, as (category, message)."""
+    from spinestats.reports.figure_style import save_figure
+
+    token = _COLLECTED.set(None)
+    try:
+        with warnings_module.catch_warnings(record=True) as caught:
+            warnings_module.simplefilter("always")
+            fig = pickle.loads(task.figure)  # noqa: S301 - bytes made by this run (see FigureTask)
+            save_figure(fig, Path(task.folder), task.stem, formats=task.formats, dpis=task.dpis)
+    finally:
+        _COLLECTED.reset(token)
+    return [(w.category, str(w.message)) for w in caught]
+
+
+#: thread pools of the numerical libraries, limited in each worker as joblib's loky backend does
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
+                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS")
+
+
+def figure_executor(workers: int):
+    """The pool of worker processes that run a plan's analyses and write their figures:
+    joblib's reusable loky executor, the one ``joblib.Parallel(backend="loky")`` uses (so
+    that a later ``Parallel`` in the same process finds an executor it can reuse), each
+    worker's BLAS/OpenMP threads limited to its share of the cores, as joblib does."""
+    import os
+
+    from joblib.executor import get_memmapping_executor
+
+    share = str(max(1, (os.cpu_count() or 1) // int(workers)))
+    env = {var: os.environ.get(var, share) for var in THREAD_VARIABLES}
+    return get_memmapping_executor(int(workers), env=env)
+
+
+def render_figures(tasks: list[FigureTask], workers: int) -> list[tuple[type[Warning], str]]:
+    """Write every task, in ``workers`` processes when there are several; the warnings raised.
+
+    The files do not depend on the number of workers (each figure is written
+    by :func:`~spinestats.reports.figure_style.save_figure` from the same
+    drawing); the largest figures start first.
+    """
+    if workers <= 1 or len(tasks) <= 1:
+        return [w for t in tasks for w in render_figure(t)]
+    executor = figure_executor(workers)
+    futures = [executor.submit(render_figure, t) for t in sorted(tasks, key=task_cost, reverse=True)]
+    return [w for f in futures for w in f.result()]
+
+
+def task_cost(task: FigureTask) -> float:
+    """A rough relative cost of writing a task (its size, the raster pixels to fill)."""
+    return len(task.figure) * (len(task.formats) + sum((d / 300) ** 2 for d in task.dpis))
+
+
+@contextlib.contextmanager
+def parallel_figures(workers: int | None) -> Iterator[None]:
+    """Within the block, figures are drawn here and written by ``workers`` processes when
+    the block ends (with one worker, as they are saved).  Warnings raised while
+    writing are raised again here."""
+    if workers is None or int(workers) <= 1:
+        yield
+        return
+    with collect_figures() as tasks:
+        yield
+    for category, message in render_figures(tasks, int(workers)):
+        warnings_module.warn(message, category, stacklevel=3)

@@ -1,0 +1,119 @@
+"""Figure files: lean PDF font subsets keep every glyph; figures written by worker processes are
+byte-identical to figures written in the process that drew them."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import matplotlib.ticker
+import pytest
+from fontTools import subset as ft_subset
+from matplotlib import font_manager
+
+from spinestats.reports import figure_files
+from spinestats.reports.figure_files import (
+    LAYOUT_TABLES, _LeanSubsetModule, collect_figures, lean_font_subsets, parallel_figures, render_figures,
+)
+from spinestats.reports.figure_style import figure_paths, journal_figure, save_figure
+
+
+def _ipaex() -> str:
+    spec = importlib.util.find_spec("matplotlib_fontja")
+    return str(Path(list(spec.submodule_search_locations)[0]) / "fonts" / "ipaexg.ttf")
+
+
+def _subset(module, path: str, text: str):
+    """Subset ``path`` to the glyphs of ``text`` the way Matplotlib's PDF backend does."""
+    options = module.Options(glyph_names=True, recommended_glyphs=True)
+    font = module.load_font(path, options)
+    gids = {font.getBestCmap()[ord(c)] for c in text}
+    gids = {font.getGlyphID(g) for g in gids}
+    sub = module.Subsetter(options=options)
+    sub.populate(gids=gids)
+    sub.subset(font)
+    return font
+
+
+@pytest.mark.parametrize("path, text", [
+    (font_manager.findfont("DejaVu Sans"), "Months from start of treatment −12 (95% CI) fi"),
+    (_ipaex(), "分離手術あり なし"),
+])
+def test_lean_subset_keeps_the_same_glyphs_outlines_widths_and_cmap(path, text):
+    full = _subset(ft_subset, path, text)
+    lean = _subset(_LeanSubsetModule(ft_subset), path, text)
+    assert "glyf" in lean and "cmap" in lean and "hmtx" in lean
+    assert not [t for t in LAYOUT_TABLES if t in lean]
+    # every glyph asked for, with the same outline and advance width, and the same character map;
+    # the full subset also keeps glyphs only a layout substitution could reach (e.g. the "ff"
+    # ligature), which the PDF never draws: Matplotlib has laid the text out already
+    kept = lean.getGlyphOrder()
+    assert set(kept) <= set(full.getGlyphOrder())
+    assert {lean.getBestCmap()[ord(c)] for c in text} <= set(kept)
+    assert all(lean["glyf"][g].compile(lean["glyf"]) == full["glyf"][g].compile(full["glyf"]) for g in kept)
+    assert all(lean["hmtx"][g] == full["hmtx"][g] for g in kept)
+    assert {c: lean.getBestCmap()[ord(c)] for c in text} == {c: full.getBestCmap()[ord(c)] for c in text}
+    # only the layout tables are gone
+    assert sorted(set(full.keys()) - set(lean.keys())) == sorted(t for t in LAYOUT_TABLES if t in full)
+
+
+def test_lean_subsets_are_active_only_inside_the_block():
+    from matplotlib.backends import _backend_pdf_ps as helper
+
+    before = helper.subset
+    with lean_font_subsets():
+        assert isinstance(helper.subset, _LeanSubsetModule)
+        assert helper.subset.Options().layout_features == []
+    assert helper.subset is before
+
+
+def _figures():
+    out = []
+    for i in range(3):
+        fig, ax = journal_figure("single")
+        ax.step([0, 1, 2, 3], [1, 0.8 - 0.1 * i, 0.6, 0.5], where="post", label=f"Group {i + 1}")
+        ax.set_xlabel("Months from start of treatment")
+        ax.set_ylabel("分離手術 あり")
+        ax.legend()
+        out.append(fig)
+    # a figure that cannot be serialised (a locally defined function) is written at once
+    ax = out[-1].axes[0]
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _pos: f"{v:.0%}"))
+    return out
+
+
+def _write(folder: Path, workers: int) -> dict[str, bytes]:
+    formats, dpis = ("pdf", "svg", "png", "tiff"), (150,)
+    with parallel_figures(workers):
+        paths = [save_figure(fig, folder, f"fig{i}", formats=formats, dpis=dpis) for i, fig in enumerate(_figures())]
+    assert paths == [figure_paths(folder, f"fig{i}", formats, dpis) for i in range(3)]
+    return {p.name: p.read_bytes() for ps in paths for p in ps}
+
+
+def test_workers_write_the_same_bytes_as_one_process(tmp_path):
+    serial = _write(tmp_path / "one", 1)
+    parallel = _write(tmp_path / "two", 2)
+    assert len(serial) == 12 and serial.keys() == parallel.keys()
+    assert [k for k in serial if serial[k] != parallel[k]] == []
+
+
+def test_collected_figures_are_written_only_when_rendered(tmp_path):
+    figs = _figures()
+    with collect_figures() as tasks:
+        p0 = save_figure(figs[0], tmp_path, "a", formats=("png",), dpis=(100,))
+        p2 = save_figure(figs[2], tmp_path, "c", formats=("png",), dpis=(100,))
+    # the serialisable figure waits; the one holding a lambda was written at once
+    assert [t.stem for t in tasks] == ["a"]
+    assert not p0[0].exists() and p2[0].exists()
+    assert render_figures(tasks, 1) == []
+    assert p0[0].exists()
+    assert figure_files._COLLECTED.get() is None
+
+
+def test_joblib_parallel_still_works_after_the_figure_pool(tmp_path):
+    """The plan runner's pool is joblib's own executor: a later joblib.Parallel in the same
+    process reuses or replaces it (a plain loky executor there broke joblib's memmapping)."""
+    from joblib import Parallel, delayed
+
+    _write(tmp_path / "two", 2)
+    assert Parallel(n_jobs=2, backend="loky")(delayed(abs)(-i) for i in range(4)) == [0, 1, 2, 3]
