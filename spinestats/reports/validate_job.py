@@ -249,7 +249,7 @@ def _pool_c_index(per: list[dict], skipped: dict[str, str], conf_level: float, w
         est = [r["c_index"][w] for r in per] + [None] * len(skipped)
         se = [r["c_index"][f"{w}_se"] for r in per] + [None] * len(skipped)
         why = [r["c_index"][f"{w}_note"] for r in per] + [f"not validated ({m})" for m in skipped.values()]
-        pc = pool_concordance(est, se, labels, reasons=why, weighting=w, test="knha", level=conf_level)
+        pc = pool_concordance(est, se, labels, reasons=why, weighting=w, test="knha", conf_level=conf_level)
         pm = pc.pooled
         m = pm.meta if pm is not None else None
         out[w] = {

@@ -44,7 +44,7 @@ from spinestats.analysis.pooling.pooled_auc import PooledMeasure, pool_auc
 
 
 @dataclasses.dataclass(frozen=True)
-class PooledConcordance(Result):
+class PooledConcordanceResult(Result):
     """Per-centre C-indices pooled on the logit scale.
 
     Attributes
@@ -85,8 +85,9 @@ def pool_concordance(
     reasons: Sequence[str | None] | None = None,
     weighting: str = "harrell",
     test: str = "knha",
-    level: float = 0.95,
-) -> PooledConcordance:
+    conf_level: float = 0.95,
+    level: float | None = None,
+) -> PooledConcordanceResult:
     """Pool per-centre C-indices with their standard errors (see the module docstring).
 
     Parameters
@@ -96,8 +97,10 @@ def pool_concordance(
     reasons : per centre, why its C-index is undefined (as ``ConcordanceResult.reason``).
     weighting : ``"harrell"`` or ``"uno"``; names the measure only.
     test : ``"knha"`` (Knapp-Hartung, default) or ``"z"``.
-    level : confidence level of the CI and prediction interval.
+    conf_level : confidence level of the CI and prediction interval (``level``: alias).
     """
+    if level is not None:
+        conf_level = level
     why = list(reasons) if reasons is not None else [None] * len(labels)
     used: list[int] = []
     excluded: list[tuple[str, str]] = []
@@ -110,8 +113,8 @@ def pool_concordance(
     if len(used) < 2:
         note = (f"{len(used)} centre{'' if len(used) == 1 else 's'} with a usable C-index "
                 f"(of {len(labels)}): a random-effects pooling needs at least 2, so nothing was pooled.")
-        return PooledConcordance(weighting, tuple(str(labels[i]) for i in used), tuple(excluded), None, note)
+        return PooledConcordanceResult(weighting, tuple(str(labels[i]) for i in used), tuple(excluded), None, note)
     pm = pool_auc([float(estimates[i]) for i in used], [float(ses[i]) for i in used],  # type: ignore[arg-type]
-                  labels=[str(labels[i]) for i in used], scale="logit", test=test, level=level)
+                  labels=[str(labels[i]) for i in used], scale="logit", test=test, conf_level=conf_level)
     pm = dataclasses.replace(pm, measure=f"c_index_{weighting}")
-    return PooledConcordance(weighting, tuple(str(labels[i]) for i in used), tuple(excluded), pm, None)
+    return PooledConcordanceResult(weighting, tuple(str(labels[i]) for i in used), tuple(excluded), pm, None)
