@@ -168,3 +168,7 @@ def test_site_summary_never_overwrites_its_input(tmp_path):
     r = subprocess.run([sys.executable, "-m", "spinestats", "site-summary", str(data), "--schema", "dss",
                         "--out", str(data), "--force"], capture_output=True, text=True)
     assert r.returncode == 2 and "is an input of this run" in r.stderr and data.read_bytes() == before
+
+
+# Output files, folders and privacy: not re-run under the second BLAS kernel (.ci/run).
+pytestmark = pytest.mark.outputs

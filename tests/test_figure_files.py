@@ -117,3 +117,7 @@ def test_joblib_parallel_still_works_after_the_figure_pool(tmp_path):
 
     _write(tmp_path / "two", 2)
     assert Parallel(n_jobs=2, backend="loky")(delayed(abs)(-i) for i in range(4)) == [0, 1, 2, 3]
+
+
+# Output files, folders and privacy: not re-run under the second BLAS kernel (.ci/run).
+pytestmark = pytest.mark.outputs

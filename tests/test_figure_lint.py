@@ -208,3 +208,7 @@ def test_per_centre_stard_diagrams_add_up_to_the_overall_one(japanese_figures):
     assert titles == [f"Participant flow (STARD 2015), {c}" for c in centres]
     for p, c in zip(per, centres):
         assert p["n_read"] == results["flow"]["per_center"][c]["n_read"]
+
+
+# Output files, folders and privacy: not re-run under the second BLAS kernel (.ci/run).
+pytestmark = pytest.mark.outputs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import matplotlib
 from PIL import Image
 
@@ -104,3 +105,7 @@ def test_a_command_draws_each_figure_once_and_saves_every_format_from_that_drawi
         assert all((tmp_path / "o" / "figures" / n).is_file() for n in names)
         # two vector painting passes (PDF, SVG) and one Agg render per dpi shared by PNG and TIFF
         assert sorted(painted[fid]) == ["MixedModeRenderer", "MixedModeRenderer", "RendererAgg", "RendererAgg"], stem
+
+
+# Output files, folders and privacy: not re-run under the second BLAS kernel (.ci/run).
+pytestmark = pytest.mark.outputs

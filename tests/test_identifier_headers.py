@@ -104,3 +104,7 @@ def test_demo_cohorts_raise_no_personal_data_warning():
                          ("synthetic_multicenter.csv", "dss")]:
         t = load(folder / name, schema=schema, exclude_invalid=True)
         assert [p for p in t.warnings if p.rule == "looks like personal data"] == [], name
+
+
+# Output files, folders and privacy: not re-run under the second BLAS kernel (.ci/run).
+pytestmark = pytest.mark.outputs

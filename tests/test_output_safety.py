@@ -147,3 +147,7 @@ def test_a_plan_run_refuses_the_folder_of_its_data(tmp_path):
     r = run("run", str(plan), "--out", str(tmp_path), "--force")
     assert r.returncode == 2 and "contains an input" in r.stderr, r.stderr
     assert (tmp_path / "dss.csv").is_file() and plan.is_file()
+
+
+# Output files, folders and privacy: not re-run under the second BLAS kernel (.ci/run).
+pytestmark = pytest.mark.outputs

@@ -152,3 +152,7 @@ def test_init_force_never_deletes_the_study_key(tmp_path, no_env_key):
     r = run("init", str(tmp_path / "proj"), "--force")
     assert r.returncode == 2 and ".spinestats-key" in r.stderr
     assert (tmp_path / "proj" / ".spinestats-key").read_text() == secret
+
+
+# Output files, folders and privacy: not re-run under the second BLAS kernel (.ci/run).
+pytestmark = pytest.mark.outputs

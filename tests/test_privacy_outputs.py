@@ -206,3 +206,7 @@ def test_every_planted_token_is_in_the_inputs_and_the_search_finds_it(study):
     with zipfile.ZipFile(fake / "t.docx", "w") as z:
         z.writestr("word/document.xml", "<w:t>蛇腹 喜之助</w:t>")
     assert "蛇腹" in output_texts(fake)["t.docx"]
+
+
+# Output files, folders and privacy: not re-run under the second BLAS kernel (.ci/run).
+pytestmark = pytest.mark.outputs

@@ -339,3 +339,4 @@ def test_demo_warnings_are_sentences_printed_once(demo):
     assert len(items) >= 10 and len(items) == len(set(items))  # never printed twice
     for i in items:
         assert not pythonish.search(re.sub(r"'mc_[a-f]'", "", i)), i
+

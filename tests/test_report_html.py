@@ -196,3 +196,7 @@ def test_browser_check_can_fail(tmp_path):
     page, errors = browser_check(bad)
     assert page["images"][0]["w"] == 0
     assert any("boom" in json.dumps(e) for e in errors)
+
+
+# Output files, folders and privacy: not re-run under the second BLAS kernel (.ci/run).
+pytestmark = pytest.mark.outputs
