@@ -288,8 +288,16 @@ def call_job(kind: str, key: str, args: Mapping[str, Any], width: str | float = 
     section = dataclasses.replace(section, table_records=tuple(section.table_records) + tuple(written))
     # Matplotlib's "Glyph ... missing from font" comes from a layout pass drawn before the figure's CJK font is
     # chosen (the saved figure has the glyphs; the figure checks verify that): not a numerical warning.
+    # A label too long for its figure (FigureTextWarning) is a sentence of the section, not a numerical warning.
+    from spinestats.reports.placement import FigureTextWarning
+
+    text = [str(w.message) for w in caught if issubclass(w.category, FigureTextWarning)]
+    if text:
+        said = list(section.warnings)
+        section = dataclasses.replace(section, warnings=tuple(said + [t for t in dict.fromkeys(text) if t not in said]))
     numeric = {f"{w.category.__name__}: {w.message}" for w in caught
-               if not re.match(r"Glyph \d+ .*missing from font", str(w.message))}
+               if not issubclass(w.category, FigureTextWarning)
+               and not re.match(r"Glyph \d+ .*missing from font", str(w.message))}
     return section, sorted(numeric), sorted(used)
 
 

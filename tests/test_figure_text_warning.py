@@ -1,0 +1,32 @@
+"""A label too long for its figure is a sentence of its section in a plan run, not a numerical warning."""
+
+import warnings
+
+import pytest
+
+from spinestats.reports import plan_runner
+from spinestats.reports.placement import wrap_label
+from spinestats.reports.section import Section
+
+
+def _job_with_a_long_label(**_):
+    wrap_label("Kyphoplasty", 4, figure="pain trajectory")  # one word longer than the width: cannot fit
+    warnings.warn("overflow encountered in exp", RuntimeWarning)
+    return Section(key="pain", title="Pain", results={}, warnings=("2 rows excluded.",))
+
+
+def test_figure_text_warning_goes_to_the_section(monkeypatch):
+    monkeypatch.setitem(plan_runner.JOBS, "pain", plan_runner.JobSpec(__name__, "_job_with_a_long_label"))
+    section, numeric, _ = plan_runner.call_job("pain", "pain", {})
+    assert section.warnings[0] == "2 rows excluded."
+    assert len(section.warnings) == 2
+    assert "figure 'pain trajectory'" in section.warnings[1] and "'Kyphoplasty'" in section.warnings[1]
+    assert numeric == ["RuntimeWarning: overflow encountered in exp"]
+
+
+def test_wrap_label_warns_only_when_a_word_cannot_fit():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert wrap_label("Local control", 8, figure="km") == "Local\ncontrol"
+    with pytest.warns(UserWarning, match="too long for the figure"):
+        assert wrap_label("Kyphoplasty", 4, figure="km") == "Kyph\nopla\nsty"
