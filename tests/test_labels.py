@@ -125,3 +125,13 @@ def test_bad_labels_or_reference_in_a_plan_stop_the_run_before_anything_is_writt
     for needle in needles:
         assert needle in err, (needle, err)
     assert "Traceback" not in err and not (tmp_path / "out").exists()
+
+
+def test_fallback_label_puts_a_unit_suffix_in_parentheses():
+    from spinestats.data_schemas.labels import humanise
+
+    assert humanise("size_cm") == "Size (cm)"
+    assert humanise("dose_gye") == "Dose (GyE)"
+    assert humanise("separation_surgery") == "Separation surgery"
+    assert humanise("cm") == "Cm"  # a lone unit word is a name, not a unit
+    assert humanise("分離手術") == "分離手術"

@@ -76,9 +76,16 @@ _TRUE_TEXT = ("true", "yes", "1", "1.0")
 _FALSE_TEXT = ("false", "no", "0", "0.0")
 
 
+#: Unit suffixes of column names, shown in parentheses by the fallback label (``size_cm`` -> "Size (cm)").
+_UNIT_SUFFIXES = {"cm": "cm", "mm": "mm", "kg": "kg", "gy": "Gy", "gye": "GyE", "months": "months",
+                  "days": "days", "weeks": "weeks", "years": "years", "pct": "%"}
+
+
 def humanise(name: str) -> str:
-    """``"separation_surgery"`` -> ``"Separation surgery"`` (the fallback label)."""
-    text = re.sub(r"[_\s]+", " ", str(name)).strip()
+    """``"separation_surgery"`` -> ``"Separation surgery"``, ``"size_cm"`` -> ``"Size (cm)"`` (the fallback label)."""
+    words = re.sub(r"[_\s]+", " ", str(name)).strip().split(" ")
+    unit = _UNIT_SUFFIXES.get(words[-1].lower()) if len(words) > 1 else None
+    text = " ".join(words[:-1]) + f" ({unit})" if unit else " ".join(words)
     return text[:1].upper() + text[1:]
 
 
