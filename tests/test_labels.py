@@ -135,3 +135,26 @@ def test_fallback_label_puts_a_unit_suffix_in_parentheses():
     assert humanise("separation_surgery") == "Separation surgery"
     assert humanise("cm") == "Cm"  # a lone unit word is a name, not a unit
     assert humanise("分離手術") == "分離手術"
+
+
+def test_column_mode_columns_take_labels_from_the_command_line(tmp_path):
+    """`--label` works for a column of the file read in column mode (Japanese names included)."""
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    from cli_run import cli  # tests/ is on sys.path
+
+    rng = np.random.default_rng(3)
+    n = 30
+    pd.DataFrame({"期間_月": np.round(rng.exponential(30, n), 1) + 0.5, "イベント": rng.integers(0, 2, n),
+                  "分離手術": np.where(np.arange(n) % 2 == 0, "あり", "なし")}).to_csv(tmp_path / "s.csv", index=False)
+    out = tmp_path / "out"
+    code = cli("survival", tmp_path / "s.csv", "--time", "期間_月", "--event", "イベント",
+               "--group", "分離手術", "--label", "分離手術=Surgery before CIRT",
+               "--label", "分離手術.あり=With separation surgery", "--out", out)
+    assert code == 0
+    md = "\n".join(p.read_text(encoding="utf-8") for p in (out / "tables").glob("*.md"))
+    assert "With separation surgery" in md and "Surgery before CIRT" in md
+    assert json.loads((out / "results.json").read_text(encoding="utf-8"))["flow"]["analysed"] == n

@@ -49,7 +49,7 @@ def command(file, schema, mapping, sheet, case, raters, reader, measure, out, fo
     table = load(file, schema=schema, mapping=mapping, sheet=sheet)
     echo_load_warnings(table)
     rater_list = [r.strip() for r in raters.split(",")] if raters else None
-    labels = labels_from(schema, label_texts, references)
+    labels = labels_from(schema, label_texts, references, columns=table.data.columns)
     with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
         section = agreement_job.run(table=table, case=case, reader=reader, raters=rater_list, measure=measure)
         od.write_section(section)

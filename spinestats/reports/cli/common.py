@@ -30,9 +30,13 @@ def label_options(func):
                         help="Display label of a variable (VAR=Text) or value (VAR.LEVEL=Text); repeatable.")(func)
 
 
-def labels_from(schema, label_texts=(), references=()):
-    """The :class:`~spinestats.data_schemas.labels.Labels` of a single command (schema defaults + options)."""
+def labels_from(schema, label_texts=(), references=(), columns=()):
+    """The :class:`~spinestats.data_schemas.labels.Labels` of a single command (schema defaults + options).
+
+    ``columns``: the columns of the file read, which may be labelled too (column mode: ``--group 分離手術``).
+    """
     from spinestats.data_schemas.labels import Labels, parse_cli_labels
 
     lab, ref = parse_cli_labels(label_texts, references)
-    return Labels([schema] if schema else [], lab, ref, strict=bool(schema), where="--label/--reference")
+    return Labels([schema] if schema else [], lab, ref, extra_variables=[str(c) for c in columns],
+                  strict=bool(schema), where="--label/--reference")

@@ -79,7 +79,7 @@ def command(file, schema, mapping, sheet, time_col, event_col, event_codes, grou
             times = [float(t) for t in times.split(",") if t.strip()]
         except ValueError as exc:
             raise UsageError(f"--times: expected numbers separated by commas, got {times!r}.") from exc
-    labels = labels_from(schema or "cirt", label_texts, references)
+    labels = labels_from(schema or "cirt", label_texts, references, columns=table.data.columns)
     with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
         section = survival_job.run(table=table, out_dir=od.file("."), time=time_col, event=event_col,
                                    event_codes=event_codes, group=group, strata=strata, covariates=covariates,
