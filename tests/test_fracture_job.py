@@ -156,7 +156,8 @@ def test_commands_fracture_then_predict(tmp_path, capsys):
         assert all((out / "tables" / f"{stem}.{ext}").is_file() for ext in ("csv", "xlsx", "docx", "md")), stem
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Risk factors for vertebral compression fracture: Fine\u2013Gray regression" in html
-    assert "<th class=\"num\">Multivariable: sHR (95% CI)</th>" in html and "modalitySBRT</td>" not in html
+    assert '<th class="span" colspan="4" scope="colgroup">Multivariable</th>' in html
+    assert "<th class=\"num\">sHR (95% CI)</th>" in html and "modalitySBRT</td>" not in html
     assert json.loads(model.read_text())["format"] == "spinestats-risk-model"
     pred = tmp_path / "pred.csv"
     with pytest.raises(SystemExit) as e:

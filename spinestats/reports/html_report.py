@@ -140,13 +140,26 @@ def render_figure(root: Path, stem: str, files: Sequence[Path], caption: str | N
     )
 
 
-def frame_html(frame: pd.DataFrame, numeric: Sequence[bool] | None = None, journal: bool = False) -> str:
-    """A DataFrame as an escaped HTML table (numbers right-aligned; ``journal``: three-rule style)."""
+def frame_html(frame: pd.DataFrame, numeric: Sequence[bool] | None = None, journal: bool = False,
+               spans: Sequence[tuple[str, int, int]] = (), headers: Sequence[str] | None = None) -> str:
+    """A DataFrame as an escaped HTML table (numbers right-aligned; ``journal``: three-rule style).
+
+    ``spans``: spanning headers ``(text, first, last)`` printed above ``headers`` (default: the frame's).
+    """
     if numeric is None:
         numeric = [False] + [bool(frame[c].map(lambda v: bool(_NUMERIC.fullmatch(str(v))) or str(v) == "").all())
                              for c in list(frame.columns)[1:]]
+    names = list(headers) if headers is not None else list(frame.columns)
     head = "".join(f'<th class="num">{esc(c)}</th>' if n and j else f"<th>{esc(c)}</th>"
-                   for j, (c, n) in enumerate(zip(frame.columns, numeric)))
+                   for j, (c, n) in enumerate(zip(names, numeric)))
+    if spans:
+        top, j = [], 0
+        for text, first, last in spans:
+            top += ["<th></th>"] * (first - j)
+            top.append(f'<th class="span" colspan="{last - first + 1}" scope="colgroup">{esc(text)}</th>')
+            j = last + 1
+        top += ["<th></th>"] * (len(names) - j)
+        head = "".join(top) + "</tr><tr>" + head
     rows = []
     for row in frame.itertuples(index=False):
         cells = []
@@ -212,7 +225,7 @@ def render_tables(root: Path, paths: Sequence[str | Path], records: Sequence[Any
         frame = table.format(style)
         out.append(f'<p class="table-title">{esc(counter.heading(table.title or title_for(name, key)))}</p>')
         out.append(f'<div class="table-scroll" role="region" tabindex="0" aria-label="{esc(table.title or name)}">'
-                   f"{frame_html(frame, table.numeric_columns(), journal=True)}</div>")
+                   f"{frame_html(frame, table.numeric_columns(), journal=True, spans=table.spans(), headers=table.sub_headers())}</div>")
         if table.footnotes:
             out.append("".join(f'<p class="footnote">{esc(n)}</p>' for n in table.footnotes))
         out.append(f'<p class="files">Download: {links}</p>')

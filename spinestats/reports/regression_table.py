@@ -183,9 +183,11 @@ def regression_table(models: Mapping[str, Mapping[str, Any]], covariates: Sequen
             # the reference row of a factor shows "\u2014" only in the columns of a model that contains it
             contains = var is not None and (_in_model(var, levels.get(var), terms) or (per_var and var in m["n"]))
             r[f"_reference:m{k}_estimate"] = bool(r["_reference"] and contains)
-        cols += [Col(f"m{k}_n", f"{name}: N", "int"), Col(f"m{k}_events", f"{name}: events", "int"),
-                 Col(f"m{k}_estimate", f"{name}: {shown} ({level} CI)", "ci", f"m{k}_lower", f"m{k}_upper"),
-                 Col(f"m{k}_p", f"{name}: p", "p")]
+        cols += [Col(f"m{k}_n", f"{name}: N", "int", group=name),
+                 Col(f"m{k}_events", f"{name}: events", "int", group=name),
+                 Col(f"m{k}_estimate", f"{name}: {shown} ({level} CI)", "ci", f"m{k}_lower", f"m{k}_upper",
+                     group=name),
+                 Col(f"m{k}_p", f"{name}: p", "p", group=name)]
     data = pd.DataFrame(rows).drop(columns=["coef"])
     for c in data.columns:
         if c.endswith("_n") or c.endswith("_events"):

@@ -160,6 +160,13 @@ class Col:
     group: str | None = None
     na: str = ""  # shown for a missing value (and, in a CI, for a missing bound)
 
+    @property
+    def sub(self) -> str:
+        """The header under its spanning header (``"Univariable: N"`` -> ``"N"`` in group ``"Univariable"``)."""
+        if self.group and self.header.startswith(f"{self.group}: "):
+            return self.header[len(self.group) + 2:]
+        return self.header
+
 
 @dataclasses.dataclass(frozen=True)
 class Table:
@@ -220,6 +227,25 @@ class Table:
 
     def numeric_columns(self) -> list[bool]:
         return [c.kind != "text" for c in self.columns]
+
+    def spans(self) -> list[tuple[str, int, int]]:
+        """The spanning headers as ``(text, first, last)`` column indices (empty: a single header row).
+
+        Formats that can span (HTML, DOCX, XLSX, LaTeX) print them above the
+        columns' own headers (:attr:`Col.sub`); Markdown, which cannot, keeps the
+        full headers ("Univariable: N").
+        """
+        out: list[tuple[str, int, int]] = []
+        for j, col in enumerate(self.columns):
+            if col.group and out and out[-1][0] == col.group and out[-1][2] == j - 1:
+                out[-1] = (col.group, out[-1][1], j)
+            elif col.group:
+                out.append((col.group, j, j))
+        return out
+
+    def sub_headers(self) -> list[str]:
+        """The column headers printed under the spanning headers."""
+        return [c.sub for c in self.columns] if self.spans() else [c.header for c in self.columns]
 
     def csv_frame(self) -> pd.DataFrame:
         """The typed frame written to CSV (full precision)."""
@@ -397,7 +423,18 @@ def to_latex(table: "Table | pd.DataFrame", title: str | None = None, note: str 
     if t.title:
         out.append(f"\\caption{{{latex_escape(strip_table_number(t.title))}}}")
     out += [f"\\begin{{tabular}}{{{cols}}}", "\\toprule"]
-    out.append(" & ".join(latex_escape(c) for c in frame.columns) + " \\\\")
+    spans = t.spans()
+    if spans:
+        cells, rules, j = [], [], 0
+        for text, first, last in spans:
+            cells += [""] * (first - j)
+            cells.append(f"\\multicolumn{{{last - first + 1}}}{{c}}{{{latex_escape(text)}}}")
+            rules.append(f"\\cmidrule(lr){{{first + 1}-{last + 1}}}")
+            j = last + 1
+        cells += [""] * (len(t.columns) - j)
+        out.append(" & ".join(cells) + " \\\\")
+        out.append(" ".join(rules))
+    out.append(" & ".join(latex_escape(c) for c in t.sub_headers()) + " \\\\")
     out.append("\\midrule")
     for row in frame.itertuples(index=False):
         out.append(" & ".join(latex_escape(v).replace("\u2003", "\\quad ") for v in row) + " \\\\")
@@ -441,12 +478,20 @@ def write_xlsx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
     if t.title:
         ws.cell(row=1, column=1, value=escape_formula(t.title)).font = Font(bold=True)
         r = 3
-    for j, h in enumerate(shown.columns, start=1):
+    for text, first, last in t.spans():
+        c = ws.cell(row=r, column=first + 1, value=escape_formula(text))
+        c.font = Font(bold=True)
+        c.alignment = Alignment(horizontal="center")
+        if last > first:
+            ws.merge_cells(start_row=r, start_column=first + 1, end_row=r, end_column=last + 1)
+    if t.spans():
+        r += 1
+    for j, h in enumerate(t.sub_headers(), start=1):
         c = ws.cell(row=r, column=j, value=escape_formula(str(h)))
         c.font = Font(bold=True)
         if t.columns[j - 1].kind != "text":
             c.alignment = Alignment(horizontal="right")
-    widths = [len(str(h)) for h in shown.columns]
+    widths = [len(str(h)) for h in t.sub_headers()]
     for i in range(len(shown)):
         for j, col in enumerate(t.columns, start=1):
             text = shown.iat[i, j - 1]
@@ -525,10 +570,11 @@ def write_docx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
     t = _as_table(table, title, note)
     style = style or current_style()
     frame = t.format(style)
+    spans = t.spans()
     doc = Document()
     sec = doc.sections[0]
     w, h = _PAGE_MM[style.paper]
-    landscape = table_width_mm(frame) > w - 2 * _MARGIN_MM
+    landscape = table_width_mm(frame.set_axis(t.sub_headers(), axis=1)) > w - 2 * _MARGIN_MM
     if landscape:
         sec.orientation = WD_ORIENT.LANDSCAPE
         w, h = h, w
@@ -541,13 +587,21 @@ def write_docx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
         run.bold = True
         run.font.size = Pt(10)
     numeric = t.numeric_columns()
-    grid = doc.add_table(rows=1, cols=len(frame.columns))
+    head_rows = 2 if spans else 1
+    grid = doc.add_table(rows=head_rows, cols=len(frame.columns))
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.style = doc.styles["Normal Table"] if "Normal Table" in [s.name for s in doc.styles] else None
-    for j, (cell, name) in enumerate(zip(grid.rows[0].cells, frame.columns)):
+    for text, first, last in spans:
+        cell = grid.rows[0].cells[first].merge(grid.rows[0].cells[last]) if last > first else grid.rows[0].cells[first]
+        cell.text = text
+        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+    for j, (cell, name) in enumerate(zip(grid.rows[head_rows - 1].cells, t.sub_headers())):
         cell.text = str(name)
         for run in cell.paragraphs[0].runs:
             run.bold = True
+    spanned = {j for _, first, last in spans for j in range(first, last + 1)}
     for row in frame.itertuples(index=False):
         cells = grid.add_row().cells
         for cell, v in zip(cells, row):
@@ -557,12 +611,16 @@ def write_docx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
         for j, cell in enumerate(row.cells):
             edges = {}
             if i == 0:
-                edges = {"top": "12", "bottom": "6"}
+                edges = {"top": "12"}
+            if head_rows == 2 and i == 0 and j in spanned:
+                edges["bottom"] = "4"  # a thin rule under a spanning header, as journals print it
+            if i == head_rows - 1:
+                edges["bottom"] = "6"
             if i == n_rows - 1:
                 edges["bottom"] = "12"
             _set_borders(cell, **edges)
             for par in cell.paragraphs:
-                if numeric[j] and j > 0:
+                if numeric[j] and j > 0 and not (head_rows == 2 and i == 0):
                     par.alignment = WD_ALIGN_PARAGRAPH.RIGHT
                 for run in par.runs:
                     run.font.size = Pt(9)
