@@ -13,3 +13,31 @@ import os
 # Tests never leave a study-key file (.spinestats-key) in the repository: a fixed test key is the
 # default; the privacy tests that exercise the key file remove it with monkeypatch.
 os.environ.setdefault("SPINESTATS_ID_KEY", "spinestats-test-suite-study-key")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """``spinestats demo`` run once per test session (one worker, in this process) for every demo test.
+
+    Returns the output folder, its ``results.json``, the figures as saved
+    (``{stem: (Figure, TIFF problems)}``, for the figure lint) and the
+    missing-glyph warnings raised while drawing.  The modules that use it
+    share one xdist group (``demo``), so a parallel run draws the demo once.
+    """
+    import json
+
+    from spinestats.reports.cli.main import main
+    from test_figure_lint import _collect
+
+    out = tmp_path_factory.mktemp("demo") / "spinestats-demo"
+
+    def run():
+        with pytest.raises(SystemExit) as ex:
+            main(["demo", "--out", str(out), "--quiet", "--workers", "1"])
+        assert ex.value.code in (0, None)
+
+    figures, glyphs = _collect(run)
+    return out, json.loads((out / "results.json").read_text(encoding="utf-8")), figures, glyphs

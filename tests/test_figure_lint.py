@@ -51,17 +51,8 @@ def _collect(run) -> tuple[dict, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def demo_figures(tmp_path_factory):
-    from spinestats.reports.cli.main import main
-
-    out = tmp_path_factory.mktemp("lint") / "demo"
-
-    def run():
-        with pytest.raises(SystemExit) as ex:
-            main(["demo", "--out", str(out), "--quiet", "--workers", "1"])
-        assert ex.value.code in (0, None)
-
-    figures, glyphs = _collect(run)
+def demo_figures(demo_run):
+    out, _, figures, glyphs = demo_run  # the session's demo run (conftest.py)
     return out, figures, glyphs
 
 
@@ -210,5 +201,6 @@ def test_per_centre_stard_diagrams_add_up_to_the_overall_one(japanese_figures):
         assert p["n_read"] == results["flow"]["per_center"][c]["n_read"]
 
 
-# Output files, folders and privacy: not re-run under the second BLAS kernel (.ci/run).
-pytestmark = pytest.mark.outputs
+# Output files, folders and privacy: not re-run under the second BLAS kernel (.ci/run); the demo is drawn
+# once per session (the xdist group "demo" keeps its users on one worker).
+pytestmark = [pytest.mark.outputs, pytest.mark.xdist_group("demo")]

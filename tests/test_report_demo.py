@@ -16,14 +16,9 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "data_schemas" / "examples"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    from spinestats.reports.cli.main import main
-
-    out = tmp_path_factory.mktemp("demo") / "spinestats-demo"
-    with pytest.raises(SystemExit) as exc:
-        main(["demo", "--out", str(out), "--quiet", "--workers", "2"])
-    assert exc.value.code == 0
-    return out, json.loads((out / "results.json").read_text(encoding="utf-8"))
+def demo(demo_run):
+    out, results, _, _ = demo_run  # the session's demo run (conftest.py)
+    return out, results
 
 
 def test_demo_writes_the_whole_report(demo):
@@ -350,3 +345,6 @@ def test_demo_warnings_are_sentences_printed_once(demo):
     for i in items:
         assert not pythonish.search(re.sub(r"'mc_[a-f]'", "", i)), i
 
+
+# The demo is drawn once per session: its users share one xdist worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("demo")
