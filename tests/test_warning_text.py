@@ -67,3 +67,15 @@ def test_exclusion_records_keep_their_structure_and_gain_a_message():
     assert rows[1]["message"] == "1 row excluded: a value out of range; recorded DSS does not match its imaging features."
     assert rows[2]["message"] == "1 row excluded: Tumour size (cm) missing (line 7)."
     assert res["unavailable"] == [{"analysis": "x", "reason": "no data"}]  # not an exclusion record: unchanged
+
+
+def test_design_terms_in_warnings_read_as_labels():
+    from spinestats.data_schemas.labels import as_labels
+    from spinestats.reports.warning_text import sentence
+
+    bkp = as_labels(None, ["bkp"], strict=False)
+    assert sentence("mixed model: design rank deficient; dropped ['armBKP:visit12m'].", bkp) == (
+        "Mixed model: design rank deficient; dropped Arm: Balloon kyphoplasty \u00d7 Visit: 12 months.")
+    assert sentence("2 visits were missing", bkp) == "2 visits were missing."  # a word is not a term
+    fr = as_labels(None, ["fracture"], strict=False)
+    assert sentence("term modalitySBRT has no events", fr) == "Term Modality: SBRT has no events."

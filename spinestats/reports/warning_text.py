@@ -145,6 +145,8 @@ def sentence(text: Any, labels: Any = None) -> str:
         text = re.sub(r"[a-z][a-z _]*: '[^']*'(?: = [^()]*?)? " + _EXPECTED.replace("?P<exp>", ""),
                       lambda mm: reason_words(mm.group(0), labels), text)
     known = set(labels.known_variables())
+    text = re.sub(r"(?<![\w'])'?([A-Za-z]\w*(?::[A-Za-z]\w*)*)'?(?![\w'])",
+                  lambda mm: _term_words(mm, labels, known), text)
     text = re.sub(r"'([A-Za-z][A-Za-z0-9_]*)'", lambda mm: labels.variable(mm.group(1)) if mm.group(1) in known
                   and "_" in mm.group(1) else mm.group(0), text)
     text = re.sub(r"(?<![\w'./-])([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?![\w'./-])",
@@ -162,6 +164,20 @@ def sentence(text: Any, labels: Any = None) -> str:
         text = text.replace(name, name.replace("-", "\u2013"))
     text = text[:1].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _term_words(match: re.Match, labels: Any, known: set[str]) -> str:
+    """A design-matrix term ("armBKP:visit12m", "modalitySBRT") as the page shows it
+    ("Arm: Balloon kyphoplasty \u00d7 Visit: 12 months"); any other word unchanged.
+
+    A part is a term only when it is a known variable followed by one of that variable's levels,
+    so ordinary words ("visits") are never taken for terms.
+    """
+    token = match.group(1)
+    for part in token.split(":"):
+        if not any(part.startswith(v) and part[len(v):] in set(labels.levels(v) or ()) for v in known):
+            return match.group(0)
+    return labels.coefficient_label(token, sorted(known, key=len, reverse=True))
 
 
 def _is_endpoint(token: str, labels: Any) -> bool:
