@@ -79,3 +79,18 @@ def test_design_terms_in_warnings_read_as_labels():
     assert sentence("2 visits were missing", bkp) == "2 visits were missing."  # a word is not a term
     fr = as_labels(None, ["fracture"], strict=False)
     assert sentence("term modalitySBRT has no events", fr) == "Term Modality: SBRT has no events."
+
+
+def test_single_command_results_use_the_command_labels_in_warnings(tmp_path):
+    import json
+
+    from spinestats.data_schemas.labels import Labels
+    from spinestats.reports.output import OutputDir
+    from spinestats.reports.section import Section
+
+    labels = Labels(["bkp"], {"arm.BKP": "BKP arm"})
+    section = Section(key="pain", title="Pain", results={"warnings": ["dropped ['armBKP:visit12m']"]})
+    with OutputDir(tmp_path / "out") as od:
+        od.write_section(section, labels=labels)
+    results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert results["warnings"] == ["Dropped Arm: BKP arm \u00d7 Visit: 12 months."]

@@ -316,11 +316,14 @@ class OutputDir:
         target.write_text(text, encoding="utf-8")
         return target
 
-    def write_section(self, section) -> None:
-        """Write a job's ``results.json`` and ``methods.md`` (methods then references)."""
+    def write_section(self, section, labels=None) -> None:
+        """Write a job's ``results.json`` and ``methods.md`` (methods then references).
+
+        ``labels``: the command's labels (``--label``), used in the warning sentences.
+        """
         from spinestats.reports.warning_text import results_sentences
 
-        self.write_json("results.json", results_sentences(section.results))  # every warning a sentence
+        self.write_json("results.json", results_sentences(section.results, labels))  # every warning a sentence
         self.write_text("methods.md", "\n\n".join(section.methods) + "\n\n## References\n\n"
                         + "\n".join(f"- {r}" for r in section.references) + "\n")
 

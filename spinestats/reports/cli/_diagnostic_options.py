@@ -69,7 +69,7 @@ def run_and_write(table, *, out: Path, force: bool, figure_formats, dpis, label_
     with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
         section = diagnostic_job.run(table=table, out_dir=od.file("."), figure_formats=figure_formats or None,
                                      dpis=dpis or None, labels=labels, **kwargs)
-        od.write_section(section)
+        od.write_section(section, labels=labels)
         section = finish_single(section, od.file("."), written, labels=labels)
     r = section.results
     sel = r.get("requested_cutoffs") or []

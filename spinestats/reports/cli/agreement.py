@@ -52,7 +52,7 @@ def command(file, schema, mapping, sheet, case, raters, reader, measure, out, fo
     labels = labels_from(schema, label_texts, references, columns=table.data.columns)
     with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
         section = agreement_job.run(table=table, case=case, reader=reader, raters=rater_list, measure=measure)
-        od.write_section(section)
+        od.write_section(section, labels=labels)
         section = finish_single(section, od.file("."), written, labels=labels)
         if section.results.get("icc"):
             od.write_csv("tables/icc.csv", pd.DataFrame(section.results["icc"]))

@@ -78,7 +78,7 @@ def command(file, mapping, sheet, horizon, covariates, model, bootstrap, seed, w
                                    covariates=_split(covariates) or None, model=model, bootstrap=bootstrap,
                                    seed=seed, workers=workers, scheduler=scheduler,
                                    figure_formats=figure_formats or None, labels=labels)
-        od.write_section(section)
+        od.write_section(section, labels=labels)
         section = finish_single(section, od.file("."), written, labels=labels)
     if save_model is not None:
         from spinestats.reports.output import write_file_atomically

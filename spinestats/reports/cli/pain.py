@@ -68,7 +68,7 @@ def command(file, mapping, sheet, mcid, mcid_percent, impute, impute_method, see
                                time_model=time_model, emmeans_times=emmeans_times,
                                ancova_visit=ancova_visit, workers=workers, scheduler=scheduler,
                                figure_formats=figure_formats or None, dpis=dpis or None, labels=labels)
-        od.write_section(section)
+        od.write_section(section, labels=labels)
         section = finish_single(section, od.file("."), written, labels=labels)
     click.echo(f"pain: {section.results['flow']['patients']} patients; results in {out}/results.json")
     echo_warnings(section)

@@ -87,7 +87,7 @@ def command(file, schema, mapping, sheet, time_col, event_col, event_codes, grou
                                    gamma=gamma, trend=trend, endpoint=endpoint, zph_transform=zph_transform, entry=entry_col,
                                    median_lines=median_lines, events_table=events_table,
                                    figure_formats=figure_formats or None, dpis=dpis or None, labels=labels)
-        od.write_section(section)
+        od.write_section(section, labels=labels)
         section = finish_single(section, od.file("."), written, labels=labels)
     click.echo(f"survival: {section.results['flow']['analysed']} rows analysed; results in {out}/results.json")
     echo_warnings(section)
