@@ -24,6 +24,8 @@ treatment of the ends of the support, of ``nan`` and of invalid parameters,
 so the numbers are the same to the last bit (``tests/test_distributions.py``
 compares them).  Every other name (``poisson``, ``rankdata``,
 ``binomtest`` ...) is looked up in ``scipy.stats`` when it is first used.
+SciPy before 1.12 has the beta, binomial and hypergeometric functions only
+inside ``scipy.stats``; there these three come from ``scipy.stats`` itself.
 """
 
 from __future__ import annotations
@@ -157,8 +159,32 @@ chi2 = _Continuous("chi2", 0.0, _inf, 1, lambda x, df: sc.chdtr(df, x), lambda x
                    lambda q, df: 2 * sc.gammaincinv(df / 2, q), lambda q, df: sc.chdtri(df, q))
 f = _Continuous("f", 0.0, _inf, 2, lambda x, m, n: sc.fdtr(m, n, x), lambda x, m, n: sc.fdtrc(m, n, x),
                 lambda q, m, n: sc.fdtri(m, n, q), lambda q, m, n: sc.fdtri(m, n, 1 - q))
-beta = _Continuous("beta", 0.0, 1.0, 2, lambda x, a, b: sc.betainc(a, b, x), lambda x, a, b: sc.betaincc(a, b, x),
-                   _beta_quantile(), lambda q, a, b: sc.betainccinv(a, b, q))
+
+
+class _FromStats:
+    """``scipy.stats.<name>``, imported when first used (for a distribution this SciPy cannot serve here)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def _dist(self) -> Any:
+        from scipy import stats
+
+        return getattr(stats, self.name)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._dist(), attr)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._dist()(*args, **kwargs)
+
+
+beta: Any
+if hasattr(sc, "betaincc") and hasattr(sc, "betainccinv"):  # SciPy >= 1.12
+    beta = _Continuous("beta", 0.0, 1.0, 2, lambda x, a, b: sc.betainc(a, b, x), lambda x, a, b: sc.betaincc(a, b, x),
+                       _beta_quantile(), lambda q, a, b: sc.betainccinv(a, b, q))
+else:  # older SciPy computes the beta tails in scipy.stats itself: use it there (same numbers by construction)
+    beta = _FromStats("beta")
 
 
 class _Discrete:
