@@ -12,6 +12,7 @@ from spinestats.reports.section import Section
 def _job_with_a_long_label(**_):
     wrap_label("Kyphoplasty", 4, figure="pain trajectory")  # one word longer than the width: cannot fit
     warnings.warn("overflow encountered in exp", RuntimeWarning)
+    warnings.warn("unclosed file <_io.BufferedReader name='DejaVuSans.ttf'>", ResourceWarning)
     return Section(key="pain", title="Pain", results={}, warnings=("2 rows excluded.",))
 
 
@@ -21,7 +22,7 @@ def test_figure_text_warning_goes_to_the_section(monkeypatch):
     assert section.warnings[0] == "2 rows excluded."
     assert len(section.warnings) == 2
     assert "figure 'pain trajectory'" in section.warnings[1] and "'Kyphoplasty'" in section.warnings[1]
-    assert numeric == ["RuntimeWarning: overflow encountered in exp"]
+    assert numeric == ["RuntimeWarning: overflow encountered in exp"]  # not the ResourceWarning either
 
 
 def test_wrap_label_warns_only_when_a_word_cannot_fit():

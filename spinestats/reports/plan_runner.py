@@ -295,8 +295,10 @@ def call_job(kind: str, key: str, args: Mapping[str, Any], width: str | float = 
     if text:
         said = list(section.warnings)
         section = dataclasses.replace(section, warnings=tuple(said + [t for t in dict.fromkeys(text) if t not in said]))
+    # A ResourceWarning (a library leaving a font file open for the garbage collector, as Matplotlib 3.11 on
+    # Python 3.13 does) says nothing about the numbers either.
     numeric = {f"{w.category.__name__}: {w.message}" for w in caught
-               if not issubclass(w.category, FigureTextWarning)
+               if not issubclass(w.category, (FigureTextWarning, ResourceWarning))
                and not re.match(r"Glyph \d+ .*missing from font", str(w.message))}
     return section, sorted(numeric), sorted(used)
 
