@@ -121,3 +121,16 @@ def test_joblib_parallel_still_works_after_the_figure_pool(tmp_path):
 
 # Output files, folders and privacy: not re-run under the second BLAS kernel (.ci/run).
 pytestmark = pytest.mark.outputs
+
+
+def test_the_japanese_font_comes_from_matplotlib_fontja_without_changing_the_rc():
+    """register_fonts() imports matplotlib-fontja for its font file; the rc its import sets is undone."""
+    import subprocess
+    import sys
+
+    code = ("import matplotlib; before = list(matplotlib.rcParams['font.family']); "
+            "from spinestats.reports.figure_style import register_fonts; path = register_fonts(); "
+            "import sys; print('matplotlib_fontja' in sys.modules, path.endswith('ipaexg.ttf'), "
+            "list(matplotlib.rcParams['font.family']) == before)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True", "True"]

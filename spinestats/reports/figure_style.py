@@ -62,21 +62,23 @@ def register_fonts() -> str | None:
     """Make the bundled Japanese face known to matplotlib (once per process).
 
     The IPAexGothic TrueType file comes with the ``matplotlib-fontja``
-    package (IPA Font License, which allows redistribution); it is added to
-    matplotlib's font manager by path, without importing that package (whose
-    import would change the global rc).  Returns the font file's path, or
-    ``None`` when the package is missing (then Japanese text falls back to
-    whatever the system has).
+    package (IPA Font License, which allows redistribution); its path comes
+    from the package's ``get_font_ttf_path()``.  Importing the package runs
+    its ``japanize()``, which sets matplotlib's global font family, so the
+    import happens inside ``rc_context`` (the rc is restored afterwards) and
+    the file is added to the font manager by path.  Returns the font file's
+    path, or ``None`` when the package is missing (then Japanese text falls
+    back to whatever the system has).
     """
-    import importlib.util
-
+    import matplotlib
     from matplotlib import font_manager
 
-    # find_spec locates the package without importing it
-    spec = importlib.util.find_spec("matplotlib_fontja")
-    if spec is None or not spec.submodule_search_locations:
+    try:
+        with matplotlib.rc_context():  # undo the global font family japanize() sets on import
+            import matplotlib_fontja
+    except ImportError:
         return None
-    path = Path(list(spec.submodule_search_locations)[0]) / "fonts" / "ipaexg.ttf"
+    path = Path(matplotlib_fontja.get_font_ttf_path())
     if not path.is_file():
         return None
     font_manager.fontManager.addfont(str(path))
