@@ -161,30 +161,11 @@ f = _Continuous("f", 0.0, _inf, 2, lambda x, m, n: sc.fdtr(m, n, x), lambda x, m
                 lambda q, m, n: sc.fdtri(m, n, q), lambda q, m, n: sc.fdtri(m, n, 1 - q))
 
 
-class _FromStats:
-    """``scipy.stats.<name>``, imported when first used (for a distribution this SciPy cannot serve here)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def _dist(self) -> Any:
-        from scipy import stats
-
-        return getattr(stats, self.name)
-
-    def __getattr__(self, attr: str) -> Any:
-        return getattr(self._dist(), attr)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._dist()(*args, **kwargs)
-
-
-beta: Any
 if hasattr(sc, "betaincc") and hasattr(sc, "betainccinv"):  # SciPy >= 1.12
     beta = _Continuous("beta", 0.0, 1.0, 2, lambda x, a, b: sc.betainc(a, b, x), lambda x, a, b: sc.betaincc(a, b, x),
                        _beta_quantile(), lambda q, a, b: sc.betainccinv(a, b, q))
-else:  # older SciPy computes the beta tails in scipy.stats itself: use it there (same numbers by construction)
-    beta = _FromStats("beta")
+# older SciPy computes the beta tails in scipy.stats itself: ``beta`` then comes from there (__getattr__),
+# as binom and hypergeom do
 
 
 class _Discrete:
