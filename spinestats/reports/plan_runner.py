@@ -55,6 +55,7 @@ from spinestats.errors import DataError, SpinestatsError, UsageError
 from spinestats.reports.figure_files import FigureTask, collect_figures, figure_executor, render_figure, task_cost
 from spinestats.reports.figure_style import column_width
 from spinestats.reports.html_report import render_report
+from spinestats.reports.job import ENTRY_CONTEXT, JobContext, JobInput, JobOptions
 from spinestats.reports.methods_text import methods_paragraph, software_versions
 from spinestats.reports.output import OutputDir, dumps_results
 from spinestats.reports.progress import Reporter
@@ -72,11 +73,13 @@ class JobSpec:
     function: str = "run"
     description: str = ""
     fixed: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # arguments always passed
+    options: str | None = None  # the module's options dataclass: the job is ``function(inputs, options, context)``
 
 
 #: Analysis types of the plan, mapped to their job functions.
 JOBS: dict[str, JobSpec] = {
-    "table_one": JobSpec("spinestats.reports.table_one_job", description="Table 1 of baseline characteristics"),
+    "table_one": JobSpec("spinestats.reports.table_one_job", "analyse", "Table 1 of baseline characteristics",
+                         options="OPTIONS"),
     "dss": JobSpec("spinestats.reports.diagnostic_job", description="Dumbbell Scoring System accuracy"),
     "accuracy": JobSpec("spinestats.reports.diagnostic_job", description="diagnostic accuracy of any score"),
     "survival": JobSpec("spinestats.reports.survival_job", description="survival and local control after CIRT"),
@@ -120,8 +123,19 @@ def job_function(kind: str) -> Callable[..., Section]:
     return func
 
 
-def job_options(func: Callable[..., Any]) -> tuple[str, ...] | None:
+def options_class(kind: str) -> type[JobOptions] | None:
+    """The options dataclass of an analysis type (``None`` for a job still called by parameter name)."""
+    spec = JOBS[kind]
+    if spec.options is None:
+        return None
+    return getattr(importlib.import_module(spec.module), spec.options)
+
+
+def job_options(func: Callable[..., Any], kind: str | None = None) -> tuple[str, ...] | None:
     """The plan options a job accepts (``None``: any, it takes ``**kwargs``)."""
+    opts = options_class(kind) if kind is not None else None
+    if opts is not None:
+        return opts.names() + ENTRY_CONTEXT
     params = inspect.signature(func).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         return None
@@ -227,6 +241,30 @@ def entry_labels(plan: Plan, entry: AnalysisEntry, inputs: Mapping[str, LoadedIn
     return labels
 
 
+def entry_options(options: type[JobOptions], entry: AnalysisEntry, plan_path: str | Path) -> JobOptions:
+    """A plan entry's options as the job's options dataclass (UsageError naming the option)."""
+    return options.from_mapping({k: v for k, v in entry.options.items() if k not in ENTRY_CONTEXT},
+                                f"plan {Path(plan_path).name}, analysis '{entry.key}' ({entry.type})")
+
+
+def job_call(entry: AnalysisEntry, inputs: Mapping[str, LoadedInput], plan: Plan, context: JobContext
+             ) -> dict[str, Any]:
+    """The arguments of a job with an options dataclass: its input, options and context."""
+    options = options_class(entry.type)
+    assert options is not None
+    chosen = [inputs[n] for n in entry.data]
+    if len(chosen) == 1:
+        job_input = JobInput.of(table=chosen[0].table, data=getattr(chosen[0].table, "data", None),
+                                paths=[chosen[0].path])
+    else:
+        job_input = JobInput.of(table={i.name: i.table for i in chosen},
+                                data={i.name: getattr(i.table, "data", None) for i in chosen},
+                                paths=[i.path for i in chosen])
+    overrides = {k: entry.options[k] for k in ENTRY_CONTEXT if k in entry.options}
+    context = dataclasses.replace(context, key=entry.key, title=entry.title, **overrides)
+    return {"inputs": job_input, "options": entry_options(options, entry, plan.path), "context": context}
+
+
 def _job_arguments(func: Callable[..., Any], entry: AnalysisEntry, inputs: Mapping[str, LoadedInput],
                    context: Mapping[str, Any], out_dir: Path) -> dict[str, Any]:
     params = inspect.signature(func).parameters
@@ -327,6 +365,8 @@ def _run_parallel(todo: Sequence[tuple[AnalysisEntry, dict[str, Any]]], workers:
     for i in order:
         entry, args = todo[i]
         args = dict(args)
+        if "context" in args:
+            args["context"] = dataclasses.replace(args["context"], workers=1, reporter=None)  # quiet
         if "workers" in args:
             args["workers"] = 1  # the analyses themselves run side by side instead
         for name in ("reporter", "progress"):
@@ -412,11 +452,14 @@ def check_plan(plan_path: str | Path, allow_missing: bool = False) -> tuple[Plan
     Without ``allow_missing`` either of those is a UsageError instead.
     """
     funcs, missing_jobs = available_jobs()
-    known: dict[str, Sequence[str] | None] = {k: job_options(f) for k, f in funcs.items()}
+    known: dict[str, Sequence[str] | None] = {k: job_options(f, k) for k, f in funcs.items()}
     known.update({k: None for k in missing_jobs})
     plan = read_plan(plan_path, analyses=known, check_files=not allow_missing)
     unavailable: dict[str, str] = {}
     for a in plan.analyses:
+        opts = options_class(a.type) if a.type in funcs else None
+        if opts is not None:  # types and required options, before anything runs
+            entry_options(opts, a, plan_path)
         if a.key in RESERVED_RESULT_KEYS:
             raise UsageError(f"plan {plan_path}: the analysis key '{a.key}' is reserved in results.json; choose another `key:`.")
         if a.type in missing_jobs:
@@ -566,6 +609,11 @@ def run_plan(
             "progress": reporter, "plan_hash": plan.sha256, "prespecified": plan.prespecified,
             "synthetic": synthetic,
         }
+        run_context = JobContext(
+            seed=plan.seed, workers=workers, scheduler=scheduler, figure_formats=plan.output.figure_formats,
+            dpis=plan.output.dpi, table_formats=plan.output.table_formats, p_style=plan.output.p_style,
+            ci_style=plan.output.ci_style, digits=plan.output.digits, reporter=reporter, plan_hash=plan.sha256,
+            prespecified=plan.prespecified, synthetic=bool(synthetic))
         root = od.file(".")
         for folder in ("figures", "tables"):
             (root / folder).mkdir(exist_ok=True)
@@ -584,6 +632,10 @@ def run_plan(
             scratch = root / ".jobs" / entry.key
             scratch.mkdir(parents=True)
             labels_by_key[entry.key] = entry_labels(plan, entry, inputs)
+            if options_class(entry.type) is not None:
+                todo.append((entry, job_call(entry, inputs, plan, dataclasses.replace(
+                    run_context, out_dir=scratch, labels=labels_by_key[entry.key]))))
+                continue
             job_context = dict(context, labels=labels_by_key[entry.key])
             todo.append((entry, _job_arguments(funcs[entry.type], entry, inputs, job_context, scratch)))
         parallel = workers > 1 and scheduler is None and len(todo) > 1

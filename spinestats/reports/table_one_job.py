@@ -8,13 +8,15 @@ type ``table_one``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from spinestats.analysis.descriptive.table_one import TableOneResult, table_one
 from spinestats.data_schemas.labels import Labels, as_labels, level_key
+from spinestats.reports.job import JobContext, JobInput, JobOptions, run_by_keywords
 from spinestats.reports.formatting import fmt_number, format_n_percent
 from spinestats.reports.section import Section
 from spinestats.reports.tables import DEFAULT_TABLE_FORMATS, Col, Table, TableStyle, write_table
@@ -96,64 +98,74 @@ def display_frame(result: TableOneResult, p_style: str = "default", digits: int 
     return table_one_table(result, labels, digits).format(TableStyle(p_style=p_style))
 
 
-def run(
-    data: pd.DataFrame,
-    out_dir: str | Path,
-    *,
-    group: str,
-    variables: Sequence[str],
-    categorical: Sequence[str] = (),
-    nonnormal: Sequence[str] = (),
-    exact: Sequence[str] = (),
-    table_formats: Sequence[str] = DEFAULT_TABLE_FORMATS,
-    p_style: str = "default",
-    summary_digits: int = 1,
-    key: str = "table_one",
-    title: str = "Table 1. Baseline characteristics",
-    labels: Labels | dict | None = None,
-) -> Section:
-    """Compute and write Table 1.
+@dataclasses.dataclass(frozen=True)
+class TableOneOptions(JobOptions):
+    """Options of the Table 1 job (plan type ``table_one``).
 
-    Parameters
+    Attributes
     ----------
-    data : one row per patient (canonical schema columns).
-    out_dir : output folder; the table goes to ``tables/<key>.<fmt>``.
     group : column with the groups compared (e.g. ``arm``, ``reference``).
     variables : columns in table order.
     categorical, nonnormal, exact : see :func:`spinestats.analysis.descriptive.table_one.table_one`.
-    table_formats : formats to write (csv, xlsx, docx, md, tex).
-    p_style : p-value convention (default, nejm, apa).
     summary_digits : decimals of means, SDs, medians and percentages (the
         plan's ``output.style.digits`` is for estimates, not for Table 1).
-    key, title : section name in results.json and heading in the report.
-    labels : display labels (default: the labels of every bundled schema).
-
-    Returns
-    -------
-    Section whose ``results`` is the :class:`TableOneResult` as a dict.
     """
+
+    group: str
+    variables: tuple[str, ...]
+    categorical: tuple[str, ...] = ()
+    nonnormal: tuple[str, ...] = ()
+    exact: tuple[str, ...] = ()
+    summary_digits: int = 1
+
+
+OPTIONS = TableOneOptions
+
+
+def compute(frame: pd.DataFrame, options: TableOneOptions) -> TableOneResult:
+    """Table 1's statistics (exact tests chosen where expected counts are below 5)."""
+    return table_one(frame, group=options.group, variables=list(options.variables),
+                     categorical=list(options.categorical), nonnormal=list(options.nonnormal),
+                     exact=list(options.exact), auto_exact=True)
+
+
+def methods(result: TableOneResult, group: str, labels: Labels) -> tuple[str, ...]:
+    """The methods sentence: the summaries, the SMD and the tests that ran."""
+    tests_used = sorted({v.test for v in result.variables if v.test})
+    return (
+        f"Baseline characteristics were compared between {labels.name(group).lower()} groups as mean (SD), "
+        f"median (IQR) or n (%), with standardised mean differences (SMD) [Austin 2009]"
+        + (f" and {', '.join(tests_used)} tests" if tests_used else "")
+        + ", as R's tableone computes them.",
+    )
+
+
+def analyse(inputs: JobInput, options: TableOneOptions, context: JobContext) -> Section:
+    """Compute and write Table 1 to ``tables/<key>.<fmt>``; a Section whose ``results`` is the result's dict."""
     from spinestats.data_schemas.schema import SCHEMA_NAMES
 
-    labels = as_labels(labels, list(SCHEMA_NAMES), strict=False)
-    result = table_one(data, group=group, variables=list(variables), categorical=list(categorical),
-                       nonnormal=list(nonnormal), exact=list(exact), auto_exact=True)
-    out_dir = Path(out_dir)
-    table = table_one_table(result, labels, summary_digits, title, key)
-    paths = write_table(table, out_dir / "tables", key, table_formats,
-                        style=TableStyle(p_style=p_style) if p_style != "default" else None)
-    tests_used = sorted({v.test for v in result.variables if v.test})
-    methods = [
-        f"Baseline characteristics were compared between {labels.name(group).lower()} groups as mean (SD), median (IQR) or n (%), "
-        f"with standardised mean differences (SMD) [Austin 2009]"
-        + (f" and {', '.join(tests_used)} tests" if tests_used else "")
-        + ", as R's tableone computes them."
-    ]
-    return Section(
-        key=key,
-        title=title,
-        results=result.to_dict(),
-        tables=tuple(p.relative_to(out_dir) for p in paths),
-        warnings=result.warnings,
-        methods=tuple(methods),
-        references=(REFERENCE,),
-    )
+    labels = as_labels(context.labels, list(SCHEMA_NAMES), strict=False)
+    key = context.key or "table_one"
+    title = context.title or "Table 1. Baseline characteristics"
+    result = compute(inputs.frame, options)
+    table = table_one_table(result, labels, options.summary_digits, title, key)
+    paths = write_table(table, context.out_dir / "tables", key, context.table_formats or DEFAULT_TABLE_FORMATS,
+                        style=TableStyle(p_style=context.p_style) if context.p_style != "default" else None)
+    return Section(key=key, title=title, results=result.to_dict(),
+                   tables=tuple(p.relative_to(context.out_dir) for p in paths), warnings=result.warnings,
+                   methods=methods(result, options.group, labels), references=(REFERENCE,))
+
+
+def run(data: pd.DataFrame, out_dir: str | Path = ".", **keywords: Any) -> Section:
+    """Table 1 by keyword: the options of :class:`TableOneOptions` and the settings of
+    :class:`~spinestats.reports.job.JobContext` (``key``, ``title``, ``labels``, ``p_style``, ...).
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile
+    >>> d = pd.DataFrame({"arm": ["A", "A", "B", "B"], "age": [60, 70, 65, 75]})
+    >>> sec = run(d, tempfile.mkdtemp(), group="arm", variables=["age"], table_formats=["csv"])
+    >>> sec.results["n"]
+    {'A': 2, 'B': 2}
+    """
+    return run_by_keywords(analyse, TableOneOptions, data=data, out_dir=out_dir, where="table_one", **keywords)
