@@ -73,13 +73,13 @@ class JobSpec:
     function: str = "run"
     description: str = ""
     fixed: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # arguments always passed
-    options: str | None = None  # the module's options dataclass: the job is ``function(inputs, options, context)``
+    options: str = "OPTIONS"  # a module with this options dataclass is called as ``analyse(inputs, options, context)``
+    analyse: str = "analyse"
 
 
 #: Analysis types of the plan, mapped to their job functions.
 JOBS: dict[str, JobSpec] = {
-    "table_one": JobSpec("spinestats.reports.table_one_job", "analyse", "Table 1 of baseline characteristics",
-                         options="OPTIONS"),
+    "table_one": JobSpec("spinestats.reports.table_one_job", description="Table 1 of baseline characteristics"),
     "dss": JobSpec("spinestats.reports.diagnostic_job", description="Dumbbell Scoring System accuracy"),
     "accuracy": JobSpec("spinestats.reports.diagnostic_job", description="diagnostic accuracy of any score"),
     "survival": JobSpec("spinestats.reports.survival_job", description="survival and local control after CIRT"),
@@ -118,6 +118,8 @@ def job_function(kind: str) -> Callable[..., Section]:
             raise UsageError(f"analysis '{kind}' is not available in this installation ({spec.module} is missing).") from exc
         raise
     func = getattr(module, spec.function, None)
+    if spec.function in ("run", spec.analyse) and isinstance(getattr(module, spec.options, None), type):
+        func = getattr(module, spec.analyse, func)  # a job with an options dataclass
     if func is None:
         raise UsageError(f"analysis '{kind}' is not available: {spec.module} has no {spec.function}().")
     return func
@@ -126,9 +128,9 @@ def job_function(kind: str) -> Callable[..., Section]:
 def options_class(kind: str) -> type[JobOptions] | None:
     """The options dataclass of an analysis type (``None`` for a job still called by parameter name)."""
     spec = JOBS[kind]
-    if spec.options is None:
-        return None
-    return getattr(importlib.import_module(spec.module), spec.options)
+    module = importlib.import_module(spec.module)
+    found = getattr(module, spec.options, None) if spec.function in ("run", spec.analyse) else None
+    return found if isinstance(found, type) and issubclass(found, JobOptions) else None
 
 
 def job_options(func: Callable[..., Any], kind: str | None = None) -> tuple[str, ...] | None:
