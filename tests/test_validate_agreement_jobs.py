@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
-from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -18,10 +17,10 @@ from numpy.testing import assert_allclose
 
 from spinestats.analysis.agreement.kappa import cohen_kappa
 from spinestats.analysis.agreement.rater_agreement import rater_agreement
-from spinestats.analysis.core import surv_input
 from spinestats.errors import UsageError
 from spinestats.reports import agreement_job, validate_job
 from spinestats.reports.job import JobContext, JobInput
+from test_parse_once import spy  # noqa: F401  (the spy fixture: counts the parses of each table)
 
 DATA = Path(__file__).parent / "data" / "melanoma_risk.csv"
 CODES = "EVENT=1,COMPETING=2,CENSOR=0"
@@ -103,20 +102,7 @@ def test_wide_from_long_keeps_its_former_home():
     assert agreement_job.wide_from_long is wide_from_long
 
 
-@pytest.fixture
-def spy(monkeypatch):
-    calls: Counter = Counter()
-    real = surv_input._parse
-
-    def counting(data, **kw):
-        calls[(id(data), kw["spec"])] += 1
-        return real(data, **kw)
-
-    monkeypatch.setattr(surv_input, "_parse", counting)
-    return calls
-
-
-def test_validate_parses_each_table_once(mel, spy):
+def test_validate_parses_each_table_once(mel, spy):  # noqa: F811 (the imported fixture)
     res = validate_job.run(mel, group="centre", **K).results
     ours = [(spec, n) for (_, spec), n in spy.items() if spec[0] == validate_job.TIME]
     # the whole table and each of the 3 centres, each parsed once for its seven measures (before: 6 parses of
