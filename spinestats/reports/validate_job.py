@@ -52,6 +52,7 @@ import pandas as pd
 from spinestats.analysis.core.result import to_jsonable
 from spinestats.analysis.core.surv_input import EventData, event_data
 from spinestats.analysis.prediction.decision_curve import DecisionCurveResult, decision_curve
+from spinestats.analysis.prediction.pooled_validation import C_NAMES, POOLED_NAMES, pool_c_indices, pool_validation
 from spinestats.analysis.prediction.validation_measures import ValidationMeasuresResult, validation_measures
 from spinestats.data_schemas.risk_model import load_risk_model
 from spinestats.errors import DataError, UsageError
@@ -123,117 +124,6 @@ def _exclude(df: pd.DataFrame, mask, reason, log: list[dict]) -> pd.DataFrame:
     for line, r in zip(df.index[mask], reason if isinstance(reason, list) else [reason] * int(mask.sum())):
         log.append({"line": int(line) if isinstance(line, (int, np.integer)) else str(line), "reason": r})
     return df[~mask]
-
-
-def _finite(*xs) -> bool:
-    return all(x is not None and math.isfinite(x) for x in xs)
-
-
-POOLED_NAMES = {"time_auc": "AUC(t)", "brier": "Brier(t)", "calibration_citl": "calibration-in-the-large",
-                "calibration_slope": "calibration slope"}
-
-
-def _pool(per: list[dict], conf_level: float, warnings: list[str]) -> dict[str, Any]:
-    from spinestats.analysis.core.critical import z_critical
-    from spinestats.analysis.pooling.meta_reml import rma_reml
-    from spinestats.analysis.pooling.pooled_auc import pool_auc, pool_calibration_slope
-
-    z = z_critical(conf_level)
-    out: dict[str, Any] = {}
-
-    def block(pm, scale):
-        m = getattr(pm, "meta", pm)
-        return {"estimate": pm.estimate, "ci": list(pm.ci), "tau2": pm.tau2, "i2": pm.i2,
-                "prediction_interval": list(pm.prediction_interval), "k": pm.k, "scale": scale, "test": "knha",
-                "method": "REML", "q": m.q, "q_df": m.q_df, "q_p": m.q_p, "centres": list(m.labels)}
-
-    def se(ci):
-        return (ci[1] - ci[0]) / (2 * z)
-
-    # a centre enters a pooling only with a finite estimate and a standard error above 0 (an AUC strictly
-    # between 0 and 1, which has a logit); the others are named in the warnings
-    usable = {
-        "time_auc": lambda r: _finite(r["time_auc"]["estimate"], r["time_auc"]["se"])
-        and 0 < r["time_auc"]["estimate"] < 1 and r["time_auc"]["se"] > 0,
-        "brier": lambda r: _finite(r["brier"]["estimate"], r["brier"]["se"]) and r["brier"]["se"] > 0,
-        "calibration_citl": lambda r: _finite(r["calibration"]["citl"], *r["calibration"]["citl_ci"])
-        and se(r["calibration"]["citl_ci"]) > 0,
-        "calibration_slope": lambda r: _finite(r["calibration"]["slope"], *r["calibration"]["slope_ci"])
-        and se(r["calibration"]["slope_ci"]) > 0,
-    }
-    fits = {
-        "time_auc": lambda rows, lab: block(pool_auc([r["time_auc"]["estimate"] for r in rows],
-                                                     [r["time_auc"]["se"] for r in rows], labels=lab, test="knha",
-                                                     level=conf_level), "logit"),
-        "brier": lambda rows, lab: block(rma_reml([r["brier"]["estimate"] for r in rows],
-                                                  [r["brier"]["se"] ** 2 for r in rows], labels=lab, test="knha",
-                                                  level=conf_level), "identity"),
-        "calibration_citl": lambda rows, lab: block(rma_reml(
-            [r["calibration"]["citl"] for r in rows], [se(r["calibration"]["citl_ci"]) ** 2 for r in rows],
-            labels=lab, test="knha", level=conf_level), "identity"),
-        "calibration_slope": lambda rows, lab: block(pool_calibration_slope(
-            [r["calibration"]["slope"] for r in rows], [se(r["calibration"]["slope_ci"]) for r in rows],
-            labels=lab, test="knha", level=conf_level), "identity"),
-    }
-    for name, fit in fits.items():
-        rows = [r for r in per if usable[name](r)]
-        left = [r["center"] for r in per if not usable[name](r)]
-        label = POOLED_NAMES[name]
-        if len(rows) < 2:
-            out[name] = None
-            warnings.append(f"pooled {label} not estimated: {len(rows)} centre{'' if len(rows) == 1 else 's'} with "
-                            "a finite estimate and a standard error above 0; a pooling needs at least 2.")
-            continue
-        try:
-            out[name] = fit(rows, [r["center"] for r in rows])
-        except (DataError, ValueError, ZeroDivisionError, TypeError) as exc:
-            out[name] = None
-            warnings.append(f"pooled {label} not estimated ({exc})")
-            continue
-        if left:
-            warnings.append(f"pooled {label}: centre{'' if len(left) == 1 else 's'} {', '.join(left)} left out "
-                            "(no finite estimate with a standard error above 0).")
-    return out
-
-
-C_NAMES = {"harrell": "Harrell's C", "uno": "Uno's C"}
-
-
-def _pool_c_index(per: list[dict], skipped: dict[str, str], conf_level: float, warnings: list[str]) -> dict[str, Any]:
-    """``c_index_pooled``: Harrell's and Uno's C of every centre pooled on the logit scale (REML, Knapp-Hartung)."""
-    from spinestats.analysis.pooling.pooled_concordance import pool_concordance
-
-    labels = [r["center"] for r in per] + list(skipped)
-    out: dict[str, Any] = {}
-    for w, name in C_NAMES.items():
-        est = [r["c_index"][w] for r in per] + [None] * len(skipped)
-        se = [r["c_index"][f"{w}_se"] for r in per] + [None] * len(skipped)
-        why = [r["c_index"][f"{w}_note"] for r in per] + [f"not validated ({m})" for m in skipped.values()]
-        pc = pool_concordance(est, se, labels, reasons=why, weighting=w, test="knha", conf_level=conf_level)
-        pm = pc.pooled
-        m = pm.meta if pm is not None else None
-        out[w] = {
-            "estimate": pm.estimate if pm else None, "ci": list(pm.ci) if pm else None,
-            "prediction_interval": list(pm.prediction_interval) if pm else None,
-            "prediction_interval_t": list(pm.prediction_interval_t) if pm and pm.prediction_interval_t else None,
-            "estimate_logit": m.estimate_model if m else None, "se_logit": m.se_model if m else None,
-            "tau2": m.tau2 if m else None, "tau": m.tau if m else None, "i2": m.i2 if m else None,
-            "h2": m.h2 if m else None, "q": m.q if m else None, "q_df": m.q_df if m else None,
-            "q_p": m.q_p if m else None, "statistic": m.statistic if m else None, "p": m.p_value if m else None,
-            "k": len(pc.used), "centres": list(pc.used),
-            "excluded": [{"centre": c, "reason": r} for c, r in pc.excluded],
-            "scale": "logit", "test": "knha", "method": "REML", "null": 0.5, "note": pc.note,
-        }
-        if pc.excluded and pc.pooled is not None:
-            undefined = {r["center"] for r in per if r["c_index"][f"{w}_note"]} | set(skipped)
-            warnings.append(f"{name} pooled over {len(pc.used)} of {len(labels)} centres; left out: "
-                            + "; ".join(f"centre {c} ({'C undefined, see above' if c in undefined else r.rstrip('.')})"
-                                        for c, r in pc.excluded) + ".")
-        if pc.note:
-            warnings.append(f"{name}: {pc.note}")
-        if m is not None:
-            warnings.extend(f"{name} pooling: {x}" for x in pm.warnings)
-    return out
 
 
 @dataclasses.dataclass(frozen=True)
@@ -421,9 +311,9 @@ def _check_declared(status: np.ndarray, causes: list[int], censor: int, event: s
                         f"(censor = {censor}); declare them with --event-codes or fix the data.")
 
 
-def _by_centre(p: Prepared, o: ValidateOptions, warnings: list[str]) -> tuple[list[dict], dict[str, str]]:
+def _by_centre(p: Prepared, o: ValidateOptions, warnings: list[str]) -> tuple[list[tuple[str, Any]], dict[str, str]]:
     """Every centre's measures (its own table, parsed once) and the centres that could not be validated."""
-    per: list[dict] = []
+    per: list[tuple[str, Any]] = []
     skipped: dict[str, str] = {}
     for c, g in p.frame.groupby(o.group, sort=True):
         try:
@@ -434,10 +324,31 @@ def _by_centre(p: Prepared, o: ValidateOptions, warnings: list[str]) -> tuple[li
             skipped[str(c)] = str(exc)
             continue
         warnings.extend(m.warnings)
-        entry = m.to_dict()
-        entry["calibration"] = {k: v for k, v in entry["calibration"].items() if k != "groups"}
-        per.append({"center": str(c), **entry})
+        per.append((str(c), m))
     return per, skipped
+
+
+def _centre_entry(centre: str, m: ValidationMeasuresResult) -> dict[str, Any]:
+    """A centre's entry of ``per_center``: its measures without the calibration groups."""
+    entry = m.to_dict()
+    entry["calibration"] = {k: v for k, v in entry["calibration"].items() if k != "groups"}
+    return {"center": centre, **entry}
+
+
+def _pooled(per: list[tuple[str, Any]], skipped: dict[str, str], o: ValidateOptions,
+            warnings: list[str]) -> dict[str, Any]:
+    """``per_center``, ``pooled`` (AUC, Brier, calibration) and ``c_index_pooled`` of the results."""
+    out: dict[str, Any] = {"per_center": [_centre_entry(c, m) for c, m in per], "pooled": None}
+    if len(per) >= 2:
+        pooled = pool_validation(per, conf_level=o.conf_level)
+        out["pooled"] = {k: None if v is None else v.to_dict() for k, v in pooled.measures.items()}
+        warnings.extend(pooled.warnings)
+    else:
+        warnings.append("fewer than 2 centres could be validated: nothing was pooled.")
+    c_pooled = pool_c_indices(per, skipped, conf_level=o.conf_level)
+    out["c_index_pooled"] = {k: v.to_dict() for k, v in c_pooled.measures.items()}
+    warnings.extend(c_pooled.warnings)
+    return out
 
 
 def _flow(p: Prepared) -> dict[str, Any]:
@@ -465,19 +376,13 @@ def compute(inputs: JobInput, o: ValidateOptions) -> Validation:
         **{name: v for name, v in overall.to_dict().items() if name not in ("n", "events_by_horizon")},
         "decision_curve": dc.to_dict(),
     }
-    per: list[dict] = []
     if o.group is not None:
-        per, skipped = _by_centre(p, o, warnings)
-        results["per_center"] = per
-        results["pooled"] = _pool(per, o.conf_level, warnings) if len(per) >= 2 else None
-        if len(per) < 2:
-            warnings.append("fewer than 2 centres could be validated: nothing was pooled.")
-        results["c_index_pooled"] = _pool_c_index(per, skipped, o.conf_level, warnings)
+        results.update(_pooled(*_by_centre(p, o, warnings), o, warnings))
     results["options"] = {"time": o.time, "event": o.event, "event_codes": o.event_codes, "risk": o.risk,
                           "model": None if o.model is None else Path(o.model).name, "horizon": p.horizon,
                           "unit": o.unit, "group": o.group, "conf_level": o.conf_level}
     results["warnings"] = list(dict.fromkeys(warnings))
-    return Validation(p, overall, dc, tuple(per), to_jsonable(results))
+    return Validation(p, overall, dc, tuple(results.get("per_center", ())), to_jsonable(results))
 
 
 def _section(v: Validation, o: ValidateOptions, context: JobContext, figures=(), tables=()) -> Section:
