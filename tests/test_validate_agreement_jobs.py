@@ -134,3 +134,32 @@ def test_validate_cli_and_keyword_run_agree(mel, tmp_path):
                                JobContext(out_dir=tmp_path, figure_formats=("none",)))
     assert sec.results == validate_job.run(mel, **K).results
     assert sec.figures == ()
+
+
+def test_plan_finds_a_relative_model_beside_the_data(mel, tmp_path):
+    """The plan runner passes the data file as the input's path; a relative model is looked up beside it."""
+    import json
+
+    from spinestats.analysis.prediction.risk_model import fit_risk_model, model_to_json, predict_risk
+    from spinestats.data_schemas.risk_model import model_file
+    from spinestats.reports.plan_runner import run_plan
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    rm, _ = fit_risk_model(mel, time="time", event="status", covariates=["thick", "ulcer"], horizon=60,
+                           model="finegray", profile=False)
+    (folder / "model.json").write_text(model_to_json(rm), encoding="utf-8")
+    mel.to_csv(folder / "mel.csv", index=False)
+    assert model_file("model.json", folder / "mel.csv") == folder / "model.json"
+    assert model_file("model.json") == Path("model.json")
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "schema_version: 1\ntitle: Validation\ndata:\n  mel: {file: " + json.dumps(str(folder / "mel.csv")) + "}\n"
+        "analyses:\n  - {type: validate, data: mel, time: time, event: status, event_codes: '" + CODES + "',\n"
+        "     model: model.json}\noutput:\n  figures: {formats: [png], dpi: [72]}\n  tables: {formats: [csv]}\n",
+        encoding="utf-8")
+    run_plan(plan, tmp_path / "out")
+    doc = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))["validate"]
+    ref = validate_job.run(mel.assign(p=predict_risk(rm, mel).risk), **{**K, "risk": "p"}).results
+    assert doc["options"]["model"] == "model.json" and doc["time_auc"]["horizon"] == 60
+    assert doc["time_auc"]["estimate"] == pytest.approx(ref["time_auc"]["estimate"], rel=1e-12)

@@ -21,9 +21,17 @@ unit : unit of the time column (``months``, ``days``, ``years``; labels only).
 group : optional centre column: per-centre measures and their REML pooling
     (Knapp-Hartung; AUC(t) on the logit scale, Brier and calibration on
     their own scale).
-conf_level : 0.95.
-path : the data file (the plan runner passes it): a relative ``model`` path
-    that does not exist in the working folder is looked up beside it.
+conf_level : confidence level of every interval (0.95).
+
+These are the fields of :class:`ValidateOptions`, filled by the plan entry
+(``type: validate``) or by the command's flags; :func:`analyse` is the job
+(compute, figures, tables, methods) and :func:`run` the same by keyword.  A
+relative ``model`` path that does not exist in the working folder is looked
+up beside the data file (the input's path).  The statistics are in
+:mod:`spinestats.analysis.prediction.validation_measures` (every measure of
+a table from one parse of it) and
+:mod:`spinestats.analysis.prediction.pooled_validation` (the pooling across
+centres); ``results`` is built from their ``to_dict()``.
 
 Rows are never dropped silently: a missing time or event, a missing or
 non-numeric predicted risk, a risk outside [0, 1], a missing centre or a
@@ -54,7 +62,7 @@ from spinestats.analysis.core.surv_input import EventData, event_data
 from spinestats.analysis.prediction.decision_curve import DecisionCurveResult, decision_curve
 from spinestats.analysis.prediction.pooled_validation import C_NAMES, POOLED_NAMES, pool_c_indices, pool_validation
 from spinestats.analysis.prediction.validation_measures import ValidationMeasuresResult, validation_measures
-from spinestats.data_schemas.risk_model import load_risk_model
+from spinestats.data_schemas.risk_model import load_risk_model, model_file
 from spinestats.errors import DataError, UsageError
 from spinestats.reports.job import JobContext, JobInput, JobOptions, run_by_keywords
 from spinestats.reports.section import Section
@@ -92,16 +100,6 @@ def load_model(path: str | Path):
     from spinestats.analysis.prediction.risk_model import model_from_json
 
     return load_risk_model(path, build=model_from_json)
-
-
-def _model_path(model: str | Path, data_path: str | Path | None) -> Path:
-    """The model file: as given, or (a relative path in a plan) beside the data file."""
-    p = Path(model)
-    if not p.is_absolute() and not p.exists() and data_path is not None:
-        beside = Path(data_path).parent / p
-        if beside.exists():
-            return beside
-    return p
 
 
 def _codes(event_codes, status: pd.Series) -> tuple[int, int]:
@@ -222,7 +220,7 @@ def _model_and_horizon(o: ValidateOptions, data_path: Path | None) -> tuple[Any,
     """The risk model (or None) and the horizon: the model's own, or the one given."""
     rm, horizon = None, o.horizon
     if o.model is not None:
-        rm = load_model(_model_path(o.model, data_path))
+        rm = load_model(model_file(o.model, data_path))
         if horizon is None:
             horizon = rm.horizon
         elif float(horizon) != float(rm.horizon):
