@@ -110,14 +110,20 @@ class PooledCIndexSummaryResult(Result):
     def of(cls, pc: Any) -> "PooledCIndexSummaryResult":
         """From :func:`~spinestats.analysis.pooling.pooled_concordance.pool_concordance`'s result."""
         pm = pc.pooled
-        m = pm.meta if pm is not None else None
-        excluded = tuple({"centre": c, "reason": r} for c, r in pc.excluded)
+        common: dict[str, Any] = dict(k=len(pc.used), centres=tuple(pc.used),
+                                      excluded=tuple({"centre": c, "reason": r} for c, r in pc.excluded), note=pc.note)
         if pm is None:
-            return cls(*([None] * 15), k=len(pc.used), centres=tuple(pc.used), excluded=excluded, note=pc.note)
+            undefined: dict[str, Any] = dict.fromkeys(_C_VALUES)
+            return cls(**undefined, **common)
+        m = pm.meta
         return cls(pm.estimate, tuple(pm.ci), tuple(pm.prediction_interval),
                    tuple(pm.prediction_interval_t) if pm.prediction_interval_t else None, m.estimate_model,
-                   m.se_model, m.tau2, m.tau, m.i2, m.h2, m.q, m.q_df, m.q_p, m.statistic, m.p_value,
-                   k=len(pc.used), centres=tuple(pc.used), excluded=excluded, note=pc.note)
+                   m.se_model, m.tau2, m.tau, m.i2, m.h2, m.q, m.q_df, m.q_p, m.statistic, m.p_value, **common)
+
+
+#: the values of a pooled C-index (``None`` when nothing was pooled)
+_C_VALUES = ("estimate", "ci", "prediction_interval", "prediction_interval_t", "estimate_logit", "se_logit", "tau2",
+             "tau", "i2", "h2", "q", "q_df", "q_p", "statistic", "p")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,7 +158,7 @@ def _fits(conf_level: float) -> tuple[dict[str, Callable], dict[str, Callable]]:
         "calibration_slope": lambda r: _finite(r.calibration.slope, *r.calibration.slope_ci)
         and se(r.calibration.slope_ci) > 0,
     }
-    k = dict(test="knha", conf_level=conf_level)
+    k: dict[str, Any] = dict(test="knha", conf_level=conf_level)
     fits = {
         "time_auc": lambda rs, lab: PooledMeasureSummaryResult.of(pool_auc(
             [r.time_auc.estimate for r in rs], [r.time_auc.se for r in rs], labels=lab, **k), "logit"),

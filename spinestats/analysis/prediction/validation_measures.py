@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from spinestats.analysis.core.result import Result, to_jsonable
-from spinestats.analysis.core.surv_input import EventData, as_frame, event_data
+from spinestats.analysis.core.surv_input import EventData, SurvInput, as_frame, event_data
 from spinestats.analysis.prediction.brier import brier_score
 from spinestats.analysis.prediction.calibration import CalibrationResult, calibration
 from spinestats.analysis.prediction.concordance import ConcordanceResult, concordance, event_status
@@ -138,7 +138,7 @@ class ValidationMeasuresResult(Result):
                 if f.metadata.get("publish", True)}
 
 
-def validation_measures(data: EventData, *, time: str, event: str, risk: str, horizon: float, cause: int = 1,
+def validation_measures(data: SurvInput, *, time: str, event: str, risk: str, horizon: float, cause: int = 1,
                         censor: int = 0, conf_level: float = 0.95, where: str = "") -> ValidationMeasuresResult:
     """Every validation measure of the predicted risk ``risk`` at ``horizon``, each estimator given ``data``.
 
@@ -161,7 +161,7 @@ def validation_measures(data: EventData, *, time: str, event: str, risk: str, ho
     >>> m.c_index.harrell, m.events_by_horizon
     (1.0, 3)
     """
-    k = dict(time=time, event=event, risk=risk, cause=cause, censor=censor)
+    k: dict[str, Any] = dict(time=time, event=event, risk=risk, cause=cause, censor=censor)
     ed = event_data(data, time=time, event=event, censor=censor, extra=(risk,))
     harrell = concordance(ed, **k, conf_level=conf_level)
     uno = concordance(ed, **k, weighting="uno", tau=horizon, conf_level=conf_level)
