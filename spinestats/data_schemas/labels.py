@@ -420,6 +420,15 @@ def as_labels(labels: Any, schemas: Sequence[Any] | Any = (), **kw: Any) -> Labe
     return Labels(schemas, **kw)
 
 
+def schema_labels(name: str, **overrides: Any) -> Labels:
+    """The display labels of schema ``name``, with overrides (the keywords of :class:`Labels`).
+
+    It lives here, not in :mod:`.schema`: labels are built on schemas, so
+    ``labels`` imports ``schema`` and never the other way round (no import
+    circle inside ``data_schemas``).
+    """
+    return Labels([name], **overrides)
+
 def mapping_labels(path: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """The ``labels:`` and ``reference:`` of a mapping YAML file (safe YAML)."""
     from pathlib import Path

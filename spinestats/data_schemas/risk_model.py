@@ -146,3 +146,18 @@ def load_risk_model(path: str | os.PathLike[str], build=None):
         return build(text)
     except UsageError as exc:  # e.g. a newer schema version
         raise DataError(f"model file {path}: {exc}") from None
+
+
+def model_file(model: str | os.PathLike[str], data_path: str | os.PathLike[str] | None = None) -> Path:
+    """The model file a user named: as given, or (a relative path in a plan) beside the data file.
+
+    A relative ``model`` that does not exist in the working folder is looked
+    up in the folder of ``data_path``; the file is not read here
+    (:func:`load_risk_model` reads and checks it).
+    """
+    p = Path(model)
+    if not p.is_absolute() and not p.exists() and data_path is not None:
+        beside = Path(data_path).parent / p
+        if beside.exists():
+            return beside
+    return p

@@ -187,10 +187,3 @@ def get_schema(name: str) -> Schema:
         visits=tuple(str(v) for v in spec.get("visits", [])),
         display=dict(spec.get("display") or {}),
     )
-
-
-def labels(name: str, **overrides: Any):
-    """The display labels of schema ``name`` (:class:`spinestats.data_schemas.labels.Labels`), with overrides."""
-    from spinestats.data_schemas.labels import Labels
-
-    return Labels([name], **overrides)

@@ -19,7 +19,12 @@ measure : the rating analysed for the top-level entries (long default
     ``dss``, computed from the features when absent); the other DSS
     features are analysed under ``features`` (kappa, Fleiss' kappa; ICC for
     ``size_cm``).
-conf_level : 0.95.
+conf_level : confidence level of the kappa and ICC intervals (0.95).
+
+The statistics are :func:`spinestats.analysis.agreement.rater_agreement.rater_agreement`
+(one rating) on the cases x raters table of
+:mod:`spinestats.analysis.agreement.ratings`; ``results`` is its
+``to_dict()``, with ``features``, ``layout`` and ``warnings`` added.
 
 ``results`` keys: ``measure``, ``n_cases``, ``raters``, ``excluded``
 (incomplete cases), ``kappa`` (first two raters: ``estimate``, ``se``,
@@ -33,19 +38,20 @@ conf_level : 0.95.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Sequence
+import dataclasses
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from spinestats.analysis.agreement.rater_agreement import RaterAgreementResult, rater_agreement
+from spinestats.analysis.agreement.ratings import wide_from_long, wide_ratings
 from spinestats.analysis.core.params import check_column
-from spinestats.analysis.agreement.fleiss_kappa import fleiss_kappa
-from spinestats.analysis.agreement.icc import icc
-from spinestats.analysis.agreement.kappa import cohen_kappa, pairwise_kappa
-from spinestats.analysis.core.result import to_jsonable
-from spinestats.errors import DataError, UsageError
+from spinestats.errors import UsageError
+from spinestats.reports.job import JobContext, JobInput, JobOptions, run_by_keywords
 from spinestats.reports.section import Section
+
+__all__ = ["AgreementOptions", "OPTIONS", "analyse", "run", "wide_from_long"]  # wide_from_long: its former home
 
 FEATURES = ("boundary", "lobulated", "bone_destruction", "size_cm")
 NUMERIC = ("dss", "size_cm")
@@ -62,174 +68,139 @@ REFERENCES = (
 )
 
 
-def wide_from_long(data: pd.DataFrame, *, case: str, reader: str, measure: str,
-                   readers: Sequence[str] | None = None) -> pd.DataFrame:
-    """Cases x readers table of one rating; refuses a reader who scored a case twice."""
-    for col in (case, reader, measure):
-        check_column(data, col, "column")
-    dup = data.duplicated([case, reader], keep=False)
-    if dup.any():
-        d = data.loc[dup, [case, reader]]
-        first = d.iloc[0]
-        lines = [str(i) for i in d.index[(d[case] == first[case]) & (d[reader] == first[reader])]]
-        raise DataError(
-            f"reader {first[reader]!r} scored the case of line {lines[0]} more than once (lines {', '.join(lines)}); "
-            f"{int(dup.sum())} rows are such repeats. Each reader must score each case once: keep one reading "
-            "per reader and case (e.g. the first, blinded one)."
-        )
-    wide = data.pivot(index=case, columns=reader, values=measure)
-    if readers:
-        missing = [r for r in readers if r not in wide.columns]
-        if missing:
-            raise UsageError(f"readers {missing} not found; readers are {', '.join(map(str, wide.columns))}.")
-        wide = wide[list(readers)]
-    return wide
+@dataclasses.dataclass(frozen=True)
+class AgreementOptions(JobOptions):
+    """Options of the agreement job (plan type ``agreement``; ``spinestats agreement``).
+
+    Attributes
+    ----------
+    case : case column (long layout: ``case_id``; wide layout: required).
+    reader : reader column of the long layout; a table without it is read in the wide layout.
+    raters : wide layout: the rater columns (at least two); long layout: the
+        readers to use (default all).  A comma-separated text is split.
+    measure : the rating analysed (long default ``dss``, computed from the
+        features when absent; wide: a label, default ``rating``).
+    conf_level : confidence level of the kappa and ICC intervals.
+    """
+
+    case: str | None = None
+    reader: str = "reader"
+    raters: tuple[str, ...] | str | None = None
+    measure: str | None = None
+    conf_level: float = 0.95
+
+    def rater_list(self) -> list[str] | None:
+        """``raters`` as a list (a comma-separated text split), or ``None``."""
+        if isinstance(self.raters, str):
+            return [r.strip() for r in self.raters.split(",") if r.strip()]
+        return list(self.raters) if self.raters else None
 
 
-def _as_codes(s: pd.Series) -> pd.Series:
-    if s.dtype == bool or str(s.dtype) == "boolean":
-        return s.astype(object).map(lambda v: None if pd.isna(v) else int(bool(v)))
-    return s
+OPTIONS = AgreementOptions
 
 
-def _pairwise(complete: pd.DataFrame, weights: str, levels, conf_level: float, measure: str,
-              warnings: list[str]) -> dict[str, Any]:
-    """Every pair's weighted kappa and Light's mean (the first pair's warnings are already given)."""
-    pk = pairwise_kappa(complete, weights=weights, levels=levels, level=conf_level)
-    rows = []
-    for i, (a, b, k) in enumerate(pk.pairs):
-        if i:
-            warnings.extend(f"{measure} ({a} vs {b}, {weights}): {x}" for x in k.warnings)
-        rows.append({"rater1": a, "rater2": b, "estimate": k.estimate, "se": k.se, "lower": k.lower,
-                     "upper": k.upper, "n": k.n})
-    return {"pairwise": rows, "light": pk.light}
+@dataclasses.dataclass(frozen=True)
+class Agreement:
+    """What the agreement job computed: the main rating, the features (long layout), the layout and warnings."""
+
+    main: RaterAgreementResult
+    features: dict[str, RaterAgreementResult]
+    layout: str
+    warnings: tuple[str, ...]
 
 
-def agreement_results(wide: pd.DataFrame, *, measure: str, conf_level: float = 0.95,
-                      ordinal: bool = True, numeric: bool = True) -> tuple[dict[str, Any], list[str]]:
-    """Kappa, weighted kappa, Fleiss' kappa and ICC of a cases x raters table."""
-    warnings: list[str] = []
-    raters = [str(c) for c in wide.columns]
-    if len(raters) < 2:
-        raise DataError(f"agreement needs at least 2 raters; found {raters}.")
-    wide = wide.apply(_as_codes)
-    complete = wide.dropna()
-    dropped = len(wide) - len(complete)
-    if dropped:
-        warnings.append(f"{measure}: {dropped} case(s) not rated by every rater were left out (complete cases).")
-    if len(complete) < 2:
-        raise DataError(f"{measure}: fewer than 2 cases rated by every rater.")
-    out: dict[str, Any] = {"measure": measure, "n_cases": int(len(complete)), "raters": raters,
-                           "excluded": {"incomplete_cases": int(dropped)}}
-    vals = complete.to_numpy(dtype=object)
-    levels = sorted(set(vals.ravel().tolist()), key=lambda v: (str(type(v)), v))
-
-    def kap(a, b, w):
-        k = cohen_kappa(complete[a].tolist(), complete[b].tolist(), weights=w, levels=levels, level=conf_level)
-        warnings.extend(f"{measure} ({a} vs {b}, {w}): {x}" for x in k.warnings)
-        return {"rater1": a, "rater2": b, "estimate": k.estimate, "se": k.se, "lower": k.lower, "upper": k.upper,
-                "n": k.n}
-
-    pairs = list(itertools.combinations(raters, 2))
-    out["kappa"] = kap(*pairs[0], "none")
-    if len(pairs) > 1:
-        out["kappa"].update(_pairwise(complete, "none", levels, conf_level, measure, warnings))
-    if ordinal:
-        out["weighted_kappa"] = {w: kap(*pairs[0], w) for w in ("linear", "quadratic")}
-        if len(pairs) > 1:
-            for w in ("linear", "quadratic"):
-                out["weighted_kappa"][w].update(_pairwise(complete, w, levels, conf_level, measure, warnings))
-    else:
-        out["weighted_kappa"] = None
-    fk = fleiss_kappa(complete.to_numpy(dtype=object))
-    out["fleiss_kappa"] = {"estimate": fk.estimate, "se": fk.se, "z": fk.z, "p_value": fk.p_value,
-                           "n_raters": fk.n_raters, "se_note": "SE under kappa = 0 (for the z test), as irr"}
-    if numeric:
-        ic = icc(complete.to_numpy(dtype=float), level=conf_level)
-        out["icc"] = list(ic.entries)
-        warnings.extend(f"{measure}: {x}" for x in ic.warnings)
-    else:
-        out["icc"] = None
-    return out, warnings
-
-
-def run(
-    data=None,
-    *,
-    table=None,
-    out_dir=None,
-    case: str | None = None,
-    reader: str = "reader",
-    raters: Sequence[str] | str | None = None,
-    measure: str | None = None,
-    conf_level: float = 0.95,
-    key: str = "agreement",
-    title: str | None = None,
-) -> Section:
-    """Reader agreement (see the module docstring for layouts and options)."""
-    if data is None and table is not None:
-        data = table.data
-    if hasattr(data, "data") and hasattr(data, "exclusions"):
+def _frame(inputs: JobInput) -> pd.DataFrame:
+    data = inputs.data
+    if hasattr(data, "data") and hasattr(data, "exclusions"):  # a LoadedTable passed as data
         data = data.data
     if data is None:
         raise UsageError("agreement: no data given.")
-    if isinstance(raters, str):
-        raters = [r.strip() for r in raters.split(",") if r.strip()]
-    warnings: list[str] = []
-    long_layout = reader in data.columns
-    if long_layout:
-        case = case or "case_id"
-        measure = measure or "dss"
-        df = data.copy()
-        if measure == "dss" and ("dss" not in df.columns or df["dss"].isna().all()):
-            from spinestats.analysis.scores.dss_score import compute_dss
+    return data
 
-            df["dss"] = compute_dss(df, check_column=None).score
-        wide = wide_from_long(df, case=case, reader=reader, measure=measure, readers=raters)
-        res, w = agreement_results(wide, measure=measure, conf_level=conf_level,
-                                   ordinal=measure in NUMERIC or measure == "dss", numeric=measure in NUMERIC)
-        warnings += w
-        feats = {}
-        for f in FEATURES:
-            if f == measure or f not in df.columns or df[f].isna().all():
-                continue
-            fw = wide_from_long(df, case=case, reader=reader, measure=f, readers=raters)
-            fr, w = agreement_results(fw, measure=f, conf_level=conf_level, ordinal=f in NUMERIC, numeric=f in NUMERIC)
-            if f == "size_cm":  # a measurement: ICC only (kappa of centimetres is meaningless)
-                fr = {k: v for k, v in fr.items() if k not in ("kappa", "weighted_kappa", "fleiss_kappa")}
-            feats[f] = fr
-            warnings += w
-        res["features"] = feats
-        res["layout"] = "long"
-    else:
-        if not case or not raters or len(raters) < 2:
-            raise UsageError("the wide layout needs --case COL and --raters COL1,COL2[,...] (at least two raters); "
-                             f"or a long table with a {reader!r} column (--schema readers).")
-        for col in [case, *raters]:
-            check_column(data, col, "column")
-        dup = data[case].duplicated(keep=False)
-        if dup.any():
-            first = data.loc[dup, case].iloc[0]
-            same = data.index[dup & (data[case] == first)]
-            raise DataError(f"the case of line {same[0]} appears on more than one row "
-                            f"(lines {', '.join(map(str, same[:5]))}); the wide layout has one row per case.")
-        wide = data.set_index(case)[list(raters)]
-        measure = measure or "rating"
-        numeric = all(pd.api.types.is_numeric_dtype(wide[c]) and wide[c].dtype != bool for c in raters)
-        res, w = agreement_results(wide, measure=measure, conf_level=conf_level, ordinal=numeric, numeric=numeric)
-        warnings += w
-        res["layout"] = "wide"
-        if not numeric:
-            warnings.append("ratings are not numeric: no weighted kappa and no ICC.")
-    res["warnings"] = warnings
-    methods = (
+
+def compute_long(data: pd.DataFrame, options: AgreementOptions) -> Agreement:
+    """Long layout: the measure (the DSS computed from the features when absent) and every DSS feature."""
+    case, measure, readers = options.case or "case_id", options.measure or "dss", options.rater_list()
+    df = data
+    if measure == "dss" and ("dss" not in df.columns or df["dss"].isna().all()):
+        from spinestats.analysis.scores.dss_score import compute_dss
+
+        df = data.assign(dss=compute_dss(data, check_column=None).score)
+
+    def one(name: str) -> RaterAgreementResult:
+        wide = wide_from_long(df, case=case, reader=options.reader, measure=name, readers=readers)
+        return rater_agreement(wide, measure=name, conf_level=options.conf_level,
+                               ordinal=name in NUMERIC or name == "dss", numeric=name in NUMERIC,
+                               kappas=name != "size_cm")  # a measurement: ICC only
+
+    main = rater_agreement(wide_from_long(df, case=case, reader=options.reader, measure=measure, readers=readers),
+                           measure=measure, conf_level=options.conf_level,
+                           ordinal=measure in NUMERIC or measure == "dss", numeric=measure in NUMERIC)
+    features = {f: one(f) for f in FEATURES if f != measure and f in df.columns and not df[f].isna().all()}
+    warnings = list(main.warnings) + [w for f in features.values() for w in f.warnings]
+    return Agreement(main, features, "long", tuple(warnings))
+
+
+def compute_wide(data: pd.DataFrame, options: AgreementOptions) -> Agreement:
+    """Wide layout: one rating, one column per rater; weighted kappa and ICC only for numeric ratings."""
+    raters = options.rater_list()
+    if not options.case or not raters or len(raters) < 2:
+        raise UsageError("the wide layout needs --case COL and --raters COL1,COL2[,...] (at least two raters); "
+                         f"or a long table with a {options.reader!r} column (--schema readers).")
+    for col in [options.case, *raters]:
+        check_column(data, col, "column")
+    wide = wide_ratings(data, case=options.case, raters=raters)
+    numeric = all(pd.api.types.is_numeric_dtype(wide[c]) and wide[c].dtype != bool for c in raters)
+    main = rater_agreement(wide, measure=options.measure or "rating", conf_level=options.conf_level,
+                           ordinal=numeric, numeric=numeric)
+    extra = () if numeric else ("ratings are not numeric: no weighted kappa and no ICC.",)
+    return Agreement(main, {}, "wide", main.warnings + extra)
+
+
+def compute(data: pd.DataFrame, options: AgreementOptions) -> Agreement:
+    """The agreement statistics in the layout of ``data`` (long when it has the reader column)."""
+    return (compute_long if options.reader in data.columns else compute_wide)(data, options)
+
+
+def results(agreement: Agreement) -> dict[str, Any]:
+    """``results.json`` of the section: the main rating's ``to_dict()`` with the features, layout and warnings."""
+    out = agreement.main.to_dict()
+    if agreement.layout == "long":
+        out["features"] = {f: r.to_dict() for f, r in agreement.features.items()}
+    return {**out, "layout": agreement.layout, "warnings": list(agreement.warnings)}
+
+
+def methods(agreement: Agreement) -> tuple[str, ...]:
+    """The methods sentences (the pairwise one only with more than two readers)."""
+    out = (
         "Inter-reader agreement was measured with Cohen's kappa (unweighted, and with linear and quadratic "
         "weights for ordinal ratings) with large-sample CIs (Fleiss, Cohen & Everitt 1969), Fleiss' kappa for "
         "all readers together, and the six Shrout-Fleiss intraclass correlations with F-based CIs.",
     )
-    if len(res["raters"]) > 2:
-        methods += ("With more than two readers, Cohen's kappa (unweighted, linear and quadratic) was computed for "
-                    "every pair of readers on a common category scale and summarised by Light's kappa, the mean of "
-                    "the pairwise kappas (Light 1971).",)
-    return Section(key=key, title=title or "Reader agreement", results=to_jsonable(res), warnings=tuple(warnings),
-                   methods=methods, references=REFERENCES)
+    if len(agreement.main.raters) > 2:
+        out += ("With more than two readers, Cohen's kappa (unweighted, linear and quadratic) was computed for "
+                "every pair of readers on a common category scale and summarised by Light's kappa, the mean of "
+                "the pairwise kappas (Light 1971).",)
+    return out
+
+
+def analyse(inputs: JobInput, options: AgreementOptions, context: JobContext) -> Section:
+    """Reader agreement of the input table (see the module docstring); writes no files itself."""
+    agreement = compute(_frame(inputs), options)
+    return Section(key=context.key or "agreement", title=context.title or "Reader agreement",
+                   results=results(agreement), warnings=agreement.warnings, methods=methods(agreement),
+                   references=REFERENCES)
+
+
+def run(data: Any = None, out_dir: str | Path = ".", **keywords: Any) -> Section:
+    """Reader agreement by keyword: the options of :class:`AgreementOptions` and the settings of
+    :class:`~spinestats.reports.job.JobContext` (``key``, ``title``); ``table=`` a loaded table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"case": range(6), "R1": [1, 2, 3, 1, 2, 3], "R2": [1, 2, 3, 2, 2, 3]})
+    >>> run(d, case="case", raters=["R1", "R2"]).results["kappa"]["n"]
+    6
+    """
+    return run_by_keywords(analyse, AgreementOptions, data=data, out_dir=out_dir, where="agreement", **keywords)

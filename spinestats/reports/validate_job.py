@@ -21,9 +21,17 @@ unit : unit of the time column (``months``, ``days``, ``years``; labels only).
 group : optional centre column: per-centre measures and their REML pooling
     (Knapp-Hartung; AUC(t) on the logit scale, Brier and calibration on
     their own scale).
-conf_level : 0.95.
-path : the data file (the plan runner passes it): a relative ``model`` path
-    that does not exist in the working folder is looked up beside it.
+conf_level : confidence level of every interval (0.95).
+
+These are the fields of :class:`ValidateOptions`, filled by the plan entry
+(``type: validate``) or by the command's flags; :func:`analyse` is the job
+(compute, figures, tables, methods) and :func:`run` the same by keyword.  A
+relative ``model`` path that does not exist in the working folder is looked
+up beside the data file (the input's path).  The statistics are in
+:mod:`spinestats.analysis.prediction.validation_measures` (every measure of
+a table from one parse of it) and
+:mod:`spinestats.analysis.prediction.pooled_validation` (the pooling across
+centres); ``results`` is built from their ``to_dict()``.
 
 Rows are never dropped silently: a missing time or event, a missing or
 non-numeric predicted risk, a risk outside [0, 1], a missing centre or a
@@ -40,21 +48,23 @@ reason in ``flow``).  A horizon beyond the last follow-up is refused.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from spinestats.analysis.prediction.brier import brier_score
-from spinestats.analysis.prediction.calibration import calibration
-from spinestats.analysis.prediction.concordance import concordance
-from spinestats.analysis.prediction.decision_curve import decision_curve
 from spinestats.analysis.core.result import to_jsonable
-from spinestats.analysis.prediction.time_auc import time_auc
-from spinestats.analysis.prediction.validation_se import brier_ci, time_auc_ci
+from spinestats.analysis.core.surv_input import EventData, event_data
+from spinestats.analysis.prediction.decision_curve import DecisionCurveResult, decision_curve
+from spinestats.analysis.prediction.pooled_validation import C_NAMES, POOLED_NAMES, pool_c_indices, pool_validation
+from spinestats.analysis.prediction.validation_measures import ValidationMeasuresResult, validation_measures
+from spinestats.data_schemas.risk_model import load_risk_model, model_file
 from spinestats.errors import DataError, UsageError
+from spinestats.reports.job import JobContext, JobInput, JobOptions, run_by_keywords
 from spinestats.reports.section import Section
 
 RISK = "_predicted_risk"
@@ -82,21 +92,14 @@ REFERENCES = (
 
 
 def load_model(path: str | Path):
-    """A risk model JSON, read and checked exactly as ``spinestats predict`` reads it (same refusals)."""
+    """A risk model JSON, read and checked by :func:`spinestats.data_schemas.risk_model.load_risk_model` (the
+    input layer, the same refusals as ``spinestats predict``) and built by the statistics layer.
+
+    Kept here for the callers of its former home; new code calls ``load_risk_model(path, build=model_from_json)``.
+    """
     from spinestats.analysis.prediction.risk_model import model_from_json
-    from spinestats.data_schemas.risk_model import load_risk_model
 
     return load_risk_model(path, build=model_from_json)
-
-
-def _model_path(model: str | Path, data_path: str | Path | None) -> Path:
-    """The model file: as given, or (a relative path in a plan) beside the data file."""
-    p = Path(model)
-    if not p.is_absolute() and not p.exists() and data_path is not None:
-        beside = Path(data_path).parent / p
-        if beside.exists():
-            return beside
-    return p
 
 
 def _codes(event_codes, status: pd.Series) -> tuple[int, int]:
@@ -121,215 +124,103 @@ def _exclude(df: pd.DataFrame, mask, reason, log: list[dict]) -> pd.DataFrame:
     return df[~mask]
 
 
-def _measures(d: pd.DataFrame, *, horizon: float, cause: int, censor: int, conf_level: float, warnings: list[str],
-              where: str = "") -> tuple[dict[str, Any], Any, Any]:
-    k = dict(time=TIME, event=STATUS, risk=RISK, cause=cause, censor=censor)
-    harrell = concordance(d, **k, conf_level=conf_level)
-    uno = concordance(d, **k, weighting="uno", tau=horizon, conf_level=conf_level)
-    auc = time_auc(d, **k, horizon=horizon)
-    brier = brier_score(d, **k, horizon=horizon)
-    st = np.where(d[STATUS] == censor, 0, np.where(d[STATUS] == cause, 1, 2))
-    t, r = d[TIME].to_numpy(float), d[RISK].to_numpy(float)
-    auc_ci = time_auc_ci(t, st, r, horizon, conf_level)
-    br_ci = brier_ci(t, st, r, horizon, conf_level)
-    cal = None
-    if auc.cases == 0 or auc.controls + auc.competing_controls == 0:
-        warnings.append(f"{where}no {'event' if auc.cases == 0 else 'control'} by the horizon of {horizon:g}: "
-                        "discrimination and calibration at the horizon are undefined.")
-    else:
-        cal = calibration(d.assign(**{RISK: d[RISK].clip(1e-12, 1 - 1e-12)}), **k, horizon=horizon,
-                          conf_level=conf_level)
-        warnings.extend(f"{where}{w}" for w in cal.warnings)
-    nan2 = (float("nan"), float("nan"))
-    for name, c in (("Harrell's C", harrell), ("Uno's C", uno)):
-        if c.reason is not None:
-            warnings.append(f"{where}{name} not estimated: {c.reason}")
-    block = {
-        "n": int(len(d)), "events_by_horizon": int(auc.cases),
-        "c_index": {"harrell": harrell.estimate, "uno": uno.estimate, "tau": horizon,
-                    "competing": "Wolbers: competing events stay comparable with every event",
-                    "harrell_se": harrell.se, "harrell_ci": harrell.ci, "harrell_note": harrell.reason,
-                    "uno_se": uno.se, "uno_ci": uno.ci, "uno_note": uno.reason,
-                    "se_method": "infinitesimal jackknife (R survival concordance()$var); time weights held fixed"},
-        "time_auc": {"estimate": auc.estimate, "ci": auc_ci.ci, "se": auc_ci.se, "horizon": horizon,
-                     "cases": auc.cases, "controls": auc.controls + auc.competing_controls,
-                     "se_method": auc_ci.method},
-        "brier": {"estimate": brier.estimate, "ci": br_ci.ci, "se": br_ci.se, "horizon": horizon,
-                  "se_method": br_ci.method},
-        "calibration": {"citl": cal.citl if cal else None, "citl_ci": cal.citl_ci if cal else nan2,
-                        "slope": cal.slope if cal else None, "slope_ci": cal.slope_ci if cal else nan2,
-                        "method": cal.method if cal else None, "n_used": cal.n_used if cal else None,
-                        "censored_before_horizon": cal.censored_before_horizon if cal else None,
-                        "groups": cal.groups if cal else []},
-    }
-    return block, cal, auc_ci
+@dataclasses.dataclass(frozen=True)
+class ValidateOptions(JobOptions):
+    """Options of the validation job (plan type ``validate``; ``spinestats validate``).
+
+    Attributes
+    ----------
+    time, event : columns of follow-up time and event code (required).
+    event_codes : ``EVENT=1,COMPETING=2,CENSOR=0`` or a mapping of them (default: censor 0 and the one other
+        code found is the event).
+    risk : column of predicted risks in [0, 1]; or
+    model : a risk model JSON (``spinestats fracture``) applied to the table's covariates (exactly one of the two).
+    horizon : prediction horizon in ``unit`` (default: the model's).
+    unit : unit of the time column (``months``, ``days``, ``years``; labels only).
+    group : centre column: per-centre measures and their REML pooling.
+    outcome : name of the event in figure labels.
+    conf_level : confidence level of every interval.
+    """
+
+    time: str | None = None
+    event: str | None = None
+    event_codes: str | Mapping[str, Any] | None = None
+    risk: str | None = None
+    model: Path | None = None
+    horizon: float | None = None
+    unit: str = "months"
+    group: str | None = None
+    outcome: str = "event"
+    conf_level: float = 0.95
 
 
-def _finite(*xs) -> bool:
-    return all(x is not None and math.isfinite(x) for x in xs)
+OPTIONS = ValidateOptions
 
 
-POOLED_NAMES = {"time_auc": "AUC(t)", "brier": "Brier(t)", "calibration_citl": "calibration-in-the-large",
-                "calibration_slope": "calibration slope"}
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """The rows validated, parsed once (``events``), with the exclusion log and the resolved settings."""
+
+    frame: pd.DataFrame
+    events: EventData
+    log: tuple[dict, ...]
+    horizon: float
+    cause: int
+    censor: int
+    risk_label: str
+    rows: int
+    loader_excluded: int
+    warnings: tuple[str, ...]
 
 
-def _pool(per: list[dict], conf_level: float, warnings: list[str]) -> dict[str, Any]:
-    from spinestats.analysis.core.critical import z_critical
-    from spinestats.analysis.pooling.meta_reml import rma_reml
-    from spinestats.analysis.pooling.pooled_auc import pool_auc, pool_calibration_slope
+@dataclasses.dataclass(frozen=True)
+class Validation:
+    """What the job computed: the prepared rows, the measures overall and by centre, and ``results.json``."""
 
-    z = z_critical(conf_level)
-    out: dict[str, Any] = {}
-
-    def block(pm, scale):
-        m = getattr(pm, "meta", pm)
-        return {"estimate": pm.estimate, "ci": list(pm.ci), "tau2": pm.tau2, "i2": pm.i2,
-                "prediction_interval": list(pm.prediction_interval), "k": pm.k, "scale": scale, "test": "knha",
-                "method": "REML", "q": m.q, "q_df": m.q_df, "q_p": m.q_p, "centres": list(m.labels)}
-
-    def se(ci):
-        return (ci[1] - ci[0]) / (2 * z)
-
-    # a centre enters a pooling only with a finite estimate and a standard error above 0 (an AUC strictly
-    # between 0 and 1, which has a logit); the others are named in the warnings
-    usable = {
-        "time_auc": lambda r: _finite(r["time_auc"]["estimate"], r["time_auc"]["se"])
-        and 0 < r["time_auc"]["estimate"] < 1 and r["time_auc"]["se"] > 0,
-        "brier": lambda r: _finite(r["brier"]["estimate"], r["brier"]["se"]) and r["brier"]["se"] > 0,
-        "calibration_citl": lambda r: _finite(r["calibration"]["citl"], *r["calibration"]["citl_ci"])
-        and se(r["calibration"]["citl_ci"]) > 0,
-        "calibration_slope": lambda r: _finite(r["calibration"]["slope"], *r["calibration"]["slope_ci"])
-        and se(r["calibration"]["slope_ci"]) > 0,
-    }
-    fits = {
-        "time_auc": lambda rows, lab: block(pool_auc([r["time_auc"]["estimate"] for r in rows],
-                                                     [r["time_auc"]["se"] for r in rows], labels=lab, test="knha",
-                                                     level=conf_level), "logit"),
-        "brier": lambda rows, lab: block(rma_reml([r["brier"]["estimate"] for r in rows],
-                                                  [r["brier"]["se"] ** 2 for r in rows], labels=lab, test="knha",
-                                                  level=conf_level), "identity"),
-        "calibration_citl": lambda rows, lab: block(rma_reml(
-            [r["calibration"]["citl"] for r in rows], [se(r["calibration"]["citl_ci"]) ** 2 for r in rows],
-            labels=lab, test="knha", level=conf_level), "identity"),
-        "calibration_slope": lambda rows, lab: block(pool_calibration_slope(
-            [r["calibration"]["slope"] for r in rows], [se(r["calibration"]["slope_ci"]) for r in rows],
-            labels=lab, test="knha", level=conf_level), "identity"),
-    }
-    for name, fit in fits.items():
-        rows = [r for r in per if usable[name](r)]
-        left = [r["center"] for r in per if not usable[name](r)]
-        label = POOLED_NAMES[name]
-        if len(rows) < 2:
-            out[name] = None
-            warnings.append(f"pooled {label} not estimated: {len(rows)} centre{'' if len(rows) == 1 else 's'} with "
-                            "a finite estimate and a standard error above 0; a pooling needs at least 2.")
-            continue
-        try:
-            out[name] = fit(rows, [r["center"] for r in rows])
-        except (DataError, ValueError, ZeroDivisionError, TypeError) as exc:
-            out[name] = None
-            warnings.append(f"pooled {label} not estimated ({exc})")
-            continue
-        if left:
-            warnings.append(f"pooled {label}: centre{'' if len(left) == 1 else 's'} {', '.join(left)} left out "
-                            "(no finite estimate with a standard error above 0).")
-    return out
+    prepared: Prepared
+    overall: ValidationMeasuresResult
+    decision: DecisionCurveResult
+    per_centre: tuple[dict, ...]
+    results: dict[str, Any]
 
 
-C_NAMES = {"harrell": "Harrell's C", "uno": "Uno's C"}
-
-
-def _pool_c_index(per: list[dict], skipped: dict[str, str], conf_level: float, warnings: list[str]) -> dict[str, Any]:
-    """``c_index_pooled``: Harrell's and Uno's C of every centre pooled on the logit scale (REML, Knapp-Hartung)."""
-    from spinestats.analysis.pooling.pooled_concordance import pool_concordance
-
-    labels = [r["center"] for r in per] + list(skipped)
-    out: dict[str, Any] = {}
-    for w, name in C_NAMES.items():
-        est = [r["c_index"][w] for r in per] + [None] * len(skipped)
-        se = [r["c_index"][f"{w}_se"] for r in per] + [None] * len(skipped)
-        why = [r["c_index"][f"{w}_note"] for r in per] + [f"not validated ({m})" for m in skipped.values()]
-        pc = pool_concordance(est, se, labels, reasons=why, weighting=w, test="knha", conf_level=conf_level)
-        pm = pc.pooled
-        m = pm.meta if pm is not None else None
-        out[w] = {
-            "estimate": pm.estimate if pm else None, "ci": list(pm.ci) if pm else None,
-            "prediction_interval": list(pm.prediction_interval) if pm else None,
-            "prediction_interval_t": list(pm.prediction_interval_t) if pm and pm.prediction_interval_t else None,
-            "estimate_logit": m.estimate_model if m else None, "se_logit": m.se_model if m else None,
-            "tau2": m.tau2 if m else None, "tau": m.tau if m else None, "i2": m.i2 if m else None,
-            "h2": m.h2 if m else None, "q": m.q if m else None, "q_df": m.q_df if m else None,
-            "q_p": m.q_p if m else None, "statistic": m.statistic if m else None, "p": m.p_value if m else None,
-            "k": len(pc.used), "centres": list(pc.used),
-            "excluded": [{"centre": c, "reason": r} for c, r in pc.excluded],
-            "scale": "logit", "test": "knha", "method": "REML", "null": 0.5, "note": pc.note,
-        }
-        if pc.excluded and pc.pooled is not None:
-            undefined = {r["center"] for r in per if r["c_index"][f"{w}_note"]} | set(skipped)
-            warnings.append(f"{name} pooled over {len(pc.used)} of {len(labels)} centres; left out: "
-                            + "; ".join(f"centre {c} ({'C undefined, see above' if c in undefined else r.rstrip('.')})"
-                                        for c, r in pc.excluded) + ".")
-        if pc.note:
-            warnings.append(f"{name}: {pc.note}")
-        if m is not None:
-            warnings.extend(f"{name} pooling: {x}" for x in pm.warnings)
-    return out
-
-
-def run(
-    data=None,
-    *,
-    table=None,
-    out_dir=None,
-    time: str | None = None,
-    event: str | None = None,
-    event_codes: str | dict | None = None,
-    risk: str | None = None,
-    model: str | Path | None = None,
-    horizon: float | None = None,
-    unit: str = "months",
-    group: str | None = None,
-    outcome: str = "event",
-    conf_level: float = 0.95,
-    figure_formats=None,
-    dpis=None,
-    key: str = "validate",
-    title: str | None = None,
-    path: str | Path | None = None,
-) -> Section:
-    """Validate a predicted risk (column or JSON model) at a horizon; see the module docstring."""
-    if data is None:
-        data = table
+def _table(inputs: JobInput) -> tuple[pd.DataFrame, int]:
+    """The input DataFrame and the number of rows the loader excluded (a table with errors is refused)."""
+    data, table = inputs.data, inputs.table
+    if hasattr(data, "data") and hasattr(data, "exclusions"):  # a LoadedTable given as data
+        table, data = data, data.data
     if data is None:
         raise UsageError("validate: no data given.")
-    loader_exclusions: tuple = ()
-    if hasattr(data, "data") and hasattr(data, "exclusions"):
-        loader_exclusions = tuple(data.exclusions)
-        if getattr(data, "errors", ()):
-            raise DataError("the table has errors:\n" + "\n".join(p.message() for p in data.errors),
-                            problems=data.errors)
-        data = data.data
+    if getattr(table, "errors", ()):
+        raise DataError("the table has errors:\n" + "\n".join(p.message() for p in table.errors),
+                        problems=table.errors)
     if not isinstance(data, pd.DataFrame):
         raise UsageError(f"validate expects a table, got {type(data).__name__}.")
-    if time is None or event is None:
+    return data, len(tuple(getattr(table, "exclusions", ()) or ()))
+
+
+def _check(data: pd.DataFrame, o: ValidateOptions) -> None:
+    """The options' usage errors, in flag wording (the command line is the first caller)."""
+    if o.time is None or o.event is None:
         raise UsageError("validate: give --time and --event (the follow-up time and event code columns).")
-    if (risk is None) == (model is None):
+    if (o.risk is None) == (o.model is None):
         raise UsageError("validate: give exactly one of --risk COLUMN (predicted risks) or --model MODEL.json.")
-    if unit not in UNITS:
-        raise UsageError(f"--unit: expected one of {', '.join(UNITS)}, got {unit!r}.")
+    if o.unit not in UNITS:
+        raise UsageError(f"--unit: expected one of {', '.join(UNITS)}, got {o.unit!r}.")
     from spinestats.analysis.core.params import check_column
 
-    for col, opt in ((time, "--time"), (event, "--event"), (risk, "--risk"), (group, "--group")):
+    for col, opt in ((o.time, "--time"), (o.event, "--event"), (o.risk, "--risk"), (o.group, "--group")):
         if col is not None:
             check_column(data, col, opt.lstrip("-"), flag=opt)
-    if not 0 < conf_level < 1:
-        raise UsageError(f"conf_level must lie between 0 and 1; got {conf_level}.")
-    warnings: list[str] = []
-    log: list[dict] = []
-    d = data.copy()
-    rm = None
-    if model is not None:
-        rm = load_model(_model_path(model, path))
+    if not 0 < o.conf_level < 1:
+        raise UsageError(f"conf_level must lie between 0 and 1; got {o.conf_level}.")
+
+
+def _model_and_horizon(o: ValidateOptions, data_path: Path | None) -> tuple[Any, float]:
+    """The risk model (or None) and the horizon: the model's own, or the one given."""
+    rm, horizon = None, o.horizon
+    if o.model is not None:
+        rm = load_model(model_file(o.model, data_path))
         if horizon is None:
             horizon = rm.horizon
         elif float(horizon) != float(rm.horizon):
@@ -340,22 +231,17 @@ def run(
     horizon = float(horizon)
     if not horizon > 0 or not math.isfinite(horizon):
         raise UsageError(f"--horizon must be a positive number; got {horizon!r}.")
+    return rm, horizon
 
-    # rows: missing time/event, then risk problems, then centre -------------------------------------------------
-    d[TIME] = pd.to_numeric(d[time], errors="coerce")
-    d[STATUS] = pd.to_numeric(d[event], errors="coerce")
-    d = _exclude(d, d[time].isna() | d[event].isna(), f"missing {time} or {event}", log)
-    bad_t = d[TIME].isna() | d[STATUS].isna()
-    d = _exclude(d, bad_t, f"{time} or {event} is not a number", log)
-    if group is not None:
-        d = _exclude(d, d[group].isna(), f"missing {group}", log)
+
+def _with_risk(d: pd.DataFrame, o: ValidateOptions, rm: Any, log: list[dict]) -> tuple[pd.DataFrame, str]:
+    """The rows with a usable predicted risk (from the model or the column) in ``RISK``; the others to the log."""
     if rm is not None:
         from spinestats.analysis.prediction.risk_model import predict_risk
+        from spinestats.analysis.scores.sins import COMPONENTS
+        from spinestats.reports.fracture_job import SINS_DERIVED, derive_covariates
 
         used = list(dict.fromkeys(c["column"] for c in rm.coding))
-        from spinestats.reports.fracture_job import SINS_DERIVED, derive_covariates
-        from spinestats.analysis.scores.sins import COMPONENTS
-
         if set(used) & set(SINS_DERIVED) and all(c in d.columns for c in COMPONENTS):
             d = _exclude(d, d[list(COMPONENTS)].isna().any(axis=1), "missing SINS component", log)
             d = derive_covariates(d)
@@ -363,87 +249,169 @@ def run(
         if missing_cols:
             raise UsageError(f"--model: the model uses column(s) {missing_cols} that the file does not have.")
         d = _exclude(d, d[used].isna().any(axis=1), f"missing model covariate ({', '.join(used)})", log)
-        d[RISK] = predict_risk(rm, d, conf_level=conf_level).risk if len(d) else []
-        risk_label = f"model {Path(model).name}"
-    else:
-        raw = d[risk]
-        num = pd.to_numeric(raw, errors="coerce")
-        d = _exclude(d, raw.isna(), f"missing {risk}", log)
-        num = num.loc[d.index]
-        d = _exclude(d, num.isna(), f"{risk} is not a number", log)
-        num = num.loc[d.index].astype(float)
-        out = ~np.isfinite(num) | (num < 0) | (num > 1)
-        reasons = [f"{risk} {v:g} is outside [0, 1] (a predicted risk is a probability)" for v in num[out]]
-        d = _exclude(d, out, reasons, log)
-        d[RISK] = num.loc[d.index]
-        risk_label = f"column {risk}"
+        d[RISK] = predict_risk(rm, d, conf_level=o.conf_level).risk if len(d) else []
+        return d, f"model {Path(o.model).name}"
+    risk = o.risk
+    raw = d[risk]
+    num = pd.to_numeric(raw, errors="coerce")
+    d = _exclude(d, raw.isna(), f"missing {risk}", log)
+    num = num.loc[d.index]
+    d = _exclude(d, num.isna(), f"{risk} is not a number", log)
+    num = num.loc[d.index].astype(float)
+    out = ~np.isfinite(num) | (num < 0) | (num > 1)
+    reasons = [f"{risk} {v:g} is outside [0, 1] (a predicted risk is a probability)" for v in num[out]]
+    d = _exclude(d, out, reasons, log)
+    d[RISK] = num.loc[d.index]
+    return d, f"column {risk}"
+
+
+def prepare(data: pd.DataFrame, o: ValidateOptions, data_path: Path | None = None, loader_excluded: int = 0) -> Prepared:
+    """The rows to validate (every other row in the exclusion log with its reason), parsed once into an EventData."""
+    rm, horizon = _model_and_horizon(o, data_path)
+    log: list[dict] = []
+    warnings: list[str] = []
+    d = data.copy()
+    d[TIME] = pd.to_numeric(d[o.time], errors="coerce")
+    d[STATUS] = pd.to_numeric(d[o.event], errors="coerce")
+    d = _exclude(d, d[o.time].isna() | d[o.event].isna(), f"missing {o.time} or {o.event}", log)
+    d = _exclude(d, d[TIME].isna() | d[STATUS].isna(), f"{o.time} or {o.event} is not a number", log)
+    if o.group is not None:
+        d = _exclude(d, d[o.group].isna(), f"missing {o.group}", log)
+    d, risk_label = _with_risk(d, o, rm, log)
     if log:
         warnings.append(f"{len(log)} row(s) were left out of the validation (see the exclusion log): "
                         + "; ".join(f"{n} {r}" for r, n in pd.Series([e['reason'] for e in log]).value_counts().items())
                         + ".")
     if len(d) == 0:
         raise DataError("no row left to validate: every row is in the exclusion log.")
-    cause, censor = _codes(event_codes, d[STATUS])
+    cause, censor = _codes(o.event_codes, d[STATUS])
     last = float(d[TIME].max())
     if horizon > last:
-        raise UsageError(f"--horizon {horizon:g} {unit} lies beyond the last follow-up ({last:g} {unit}); "
+        raise UsageError(f"--horizon {horizon:g} {o.unit} lies beyond the last follow-up ({last:g} {o.unit}); "
                          "choose a horizon within the follow-up.")
-    from spinestats.analysis.core.surv_input import event_data
-
-    codes = None if event_codes is None else sorted({cause, *_competing(event_codes)})
-    event_data(d, time=TIME, event=STATUS, censor=censor, causes=codes)  # negative times, undeclared codes
+    # the one parse of the table: every measure below is given this EventData
+    events = event_data(d, time=TIME, event=STATUS, censor=censor, extra=(RISK,))  # negative times refused here
+    if o.event_codes is not None:
+        _check_declared(events.status, sorted({cause, *_competing(o.event_codes)}), censor, o.event)
     if d[RISK].isin([0.0, 1.0]).any():
         warnings.append("some predicted risks are exactly 0 or 1; their logit is taken at 1e-12 from the bound "
                         "for calibration only.")
+    return Prepared(d, events, tuple(log), horizon, cause, censor, risk_label, int(len(data)) + loader_excluded,
+                    loader_excluded, tuple(warnings))
 
-    block, cal, _ = _measures(d, horizon=horizon, cause=cause, censor=censor, conf_level=conf_level,
-                              warnings=warnings)
-    dc = decision_curve(d, time=TIME, event=STATUS, risk=RISK, horizon=horizon, cause=cause, censor=censor)
-    counts = d[STATUS].map(lambda s: "censored" if s == censor else ("event" if s == cause else "competing"))
-    reasons = pd.Series([e["reason"] for e in log], dtype=object).value_counts()
-    flow = {"rows": int(len(data) + len(loader_exclusions)), "excluded_at_loading": len(loader_exclusions),
-            "excluded": len(log), "analysed": int(len(d)),
-            "exclusion_reasons": {str(r): int(n) for r, n in reasons.items()},
-            "events": int((counts == "event").sum()), "competing": int((counts == "competing").sum()),
-            "censored": int((counts == "censored").sum()), "last_follow_up": last}
-    results: dict[str, Any] = {
-        "flow": flow, "risk": risk_label, "cause": cause, "censor": censor, "unit": unit,
-        **{k: v for k, v in block.items() if k not in ("n", "events_by_horizon")},
-        "decision_curve": {"threshold": dc.threshold, "model": dc.model, "treat_all": dc.treat_all,
-                           "treat_none": dc.treat_none},
-    }
-    per: list[dict] = []
+
+def _check_declared(status: np.ndarray, causes: list[int], censor: int, event: str) -> None:
+    """Refuse an event code outside ``--event-codes`` (checked on the parsed codes, not by a second parse)."""
+    allowed = set(causes) | {int(censor)}
+    bad = sorted(set(np.asarray(status).tolist()) - allowed)
+    if bad:
+        raise DataError(f"event column '{event}': found code(s) {bad} outside the declared set {sorted(allowed)} "
+                        f"(censor = {censor}); declare them with --event-codes or fix the data.")
+
+
+def _by_centre(p: Prepared, o: ValidateOptions, warnings: list[str]) -> tuple[list[tuple[str, Any]], dict[str, str]]:
+    """Every centre's measures (its own table, parsed once) and the centres that could not be validated."""
+    per: list[tuple[str, Any]] = []
     skipped: dict[str, str] = {}
-    if group is not None:
-        for c, g in d.groupby(group, sort=True):
-            w: list[str] = []
-            try:
-                b, _, _ = _measures(g, horizon=horizon, cause=cause, censor=censor, conf_level=conf_level,
-                                    warnings=w, where=f"centre {c}: ")
-            except DataError as exc:
-                warnings.append(f"centre {c}: not validated ({exc})")
-                skipped[str(c)] = str(exc)
-                continue
-            warnings.extend(w)
-            b["calibration"] = {k2: v for k2, v in b["calibration"].items() if k2 != "groups"}
-            per.append({"center": str(c), **b})
-        results["per_center"] = per
-        results["pooled"] = _pool(per, conf_level, warnings) if len(per) >= 2 else None
-        if len(per) < 2:
-            warnings.append("fewer than 2 centres could be validated: nothing was pooled.")
-        results["c_index_pooled"] = _pool_c_index(per, skipped, conf_level, warnings)
-    results["options"] = {"time": time, "event": event, "event_codes": event_codes, "risk": risk,
-                          "model": None if model is None else Path(model).name, "horizon": horizon, "unit": unit,
-                          "group": group, "conf_level": conf_level}
+    for c, g in p.frame.groupby(o.group, sort=True):
+        try:
+            m = validation_measures(g, time=TIME, event=STATUS, risk=RISK, horizon=p.horizon, cause=p.cause,
+                                    censor=p.censor, conf_level=o.conf_level, where=f"centre {c}: ")
+        except DataError as exc:
+            warnings.append(f"centre {c}: not validated ({exc})")
+            skipped[str(c)] = str(exc)
+            continue
+        warnings.extend(m.warnings)
+        per.append((str(c), m))
+    return per, skipped
+
+
+def _centre_entry(centre: str, m: ValidationMeasuresResult) -> dict[str, Any]:
+    """A centre's entry of ``per_center``: its measures without the calibration groups."""
+    entry = m.to_dict()
+    entry["calibration"] = {k: v for k, v in entry["calibration"].items() if k != "groups"}
+    return {"center": centre, **entry}
+
+
+def _pooled(per: list[tuple[str, Any]], skipped: dict[str, str], o: ValidateOptions,
+            warnings: list[str]) -> dict[str, Any]:
+    """``per_center``, ``pooled`` (AUC, Brier, calibration) and ``c_index_pooled`` of the results."""
+    out: dict[str, Any] = {"per_center": [_centre_entry(c, m) for c, m in per], "pooled": None}
+    if len(per) >= 2:
+        pooled = pool_validation(per, conf_level=o.conf_level)
+        out["pooled"] = {k: None if v is None else v.to_dict() for k, v in pooled.measures.items()}
+        warnings.extend(pooled.warnings)
+    else:
+        warnings.append("fewer than 2 centres could be validated: nothing was pooled.")
+    c_pooled = pool_c_indices(per, skipped, conf_level=o.conf_level)
+    out["c_index_pooled"] = {k: v.to_dict() for k, v in c_pooled.measures.items()}
+    warnings.extend(c_pooled.warnings)
+    return out
+
+
+def _flow(p: Prepared) -> dict[str, Any]:
+    """Rows given, excluded (by reason) and analysed; events, competing events and censorings."""
+    st = p.events.status
+    reasons = pd.Series([e["reason"] for e in p.log], dtype=object).value_counts()
+    return {"rows": p.rows, "excluded_at_loading": p.loader_excluded, "excluded": len(p.log),
+            "analysed": int(len(p.frame)), "exclusion_reasons": {str(r): int(n) for r, n in reasons.items()},
+            "events": int(np.sum(st == p.cause)), "competing": int(np.sum((st != p.cause) & (st != p.censor))),
+            "censored": int(np.sum(st == p.censor)), "last_follow_up": float(p.frame[TIME].max())}
+
+
+def compute(inputs: JobInput, o: ValidateOptions) -> Validation:
+    """Every measure overall and (with ``group``) by centre with their pooling; ``results.json`` of the section."""
+    data, loader_excluded = _table(inputs)
+    _check(data, o)
+    p = prepare(data, o, inputs.paths[0] if inputs.paths else None, loader_excluded)
+    warnings = list(p.warnings)
+    k = dict(time=TIME, event=STATUS, risk=RISK, horizon=p.horizon, cause=p.cause, censor=p.censor)
+    overall = validation_measures(p.events, **k, conf_level=o.conf_level)
+    warnings.extend(overall.warnings)
+    dc = decision_curve(p.events, **k)
+    results: dict[str, Any] = {
+        "flow": _flow(p), "risk": p.risk_label, "cause": p.cause, "censor": p.censor, "unit": o.unit,
+        **{name: v for name, v in overall.to_dict().items() if name not in ("n", "events_by_horizon")},
+        "decision_curve": dc.to_dict(),
+    }
+    if o.group is not None:
+        results.update(_pooled(*_by_centre(p, o, warnings), o, warnings))
+    results["options"] = {"time": o.time, "event": o.event, "event_codes": o.event_codes, "risk": o.risk,
+                          "model": None if o.model is None else Path(o.model).name, "horizon": p.horizon,
+                          "unit": o.unit, "group": o.group, "conf_level": o.conf_level}
     results["warnings"] = list(dict.fromkeys(warnings))
-    figures: list[Path] = []
-    tables: list[Path] = []
-    if out_dir is not None:
-        figures, tables = _write_outputs(Path(out_dir), key, cal, dc, log, per, outcome, unit, figure_formats, dpis,
-                                         results=results, horizon=horizon, conf_level=conf_level)
-    return Section(key=key, title=title or "Validation of a risk prediction", results=to_jsonable(results),
-                   figures=tuple(figures), tables=tuple(tables), warnings=tuple(results["warnings"]),
-                   methods=tuple(_methods(horizon, unit, risk_label, group, conf_level)), references=REFERENCES)
+    return Validation(p, overall, dc, tuple(results.get("per_center", ())), to_jsonable(results))
+
+
+def _section(v: Validation, o: ValidateOptions, context: JobContext, figures=(), tables=()) -> Section:
+    return Section(key=context.key or "validate", title=context.title or "Validation of a risk prediction",
+                   results=v.results, figures=tuple(figures), tables=tuple(tables),
+                   warnings=tuple(v.results["warnings"]),
+                   methods=tuple(_methods(v.prepared.horizon, o.unit, v.prepared.risk_label, o.group, o.conf_level)),
+                   references=REFERENCES)
+
+
+def analyse(inputs: JobInput, options: ValidateOptions, context: JobContext) -> Section:
+    """Validate the predicted risk (see the module docstring): compute, then figures, tables and methods."""
+    v = compute(inputs, options)
+    figures = write_figures(v, options, context)
+    tables = write_tables(v, options, context)
+    return _section(v, options, context, figures, tables)
+
+
+def _compute_only(inputs: JobInput, options: ValidateOptions, context: JobContext) -> Section:
+    """:func:`analyse` without writing files (``run`` without ``out_dir``)."""
+    return _section(compute(inputs, options), options, context)
+
+
+def run(data: Any = None, out_dir: str | Path | None = None, **keywords: Any) -> Section:
+    """Validate a predicted risk by keyword: the options of :class:`ValidateOptions` and the settings of
+    :class:`~spinestats.reports.job.JobContext` (``key``, ``figure_formats``, ``dpis``, ...); ``table=`` a
+    loaded table.  Without ``out_dir`` nothing is written (the results only).
+    """
+    if out_dir is None:
+        return run_by_keywords(_compute_only, ValidateOptions, data=data, where="validate", **keywords)
+    return run_by_keywords(analyse, ValidateOptions, data=data, out_dir=out_dir, where="validate", **keywords)
 
 
 def _competing(event_codes) -> list[int]:
@@ -528,34 +496,45 @@ def _pooled_table(results: dict[str, Any], horizon: float, unit: str, conf_level
     return Table(pd.DataFrame(rows), cols, "Validation measures pooled across centres", notes, "pooled")
 
 
-def _write_outputs(out: Path, key: str, cal, dc, log, per, outcome, unit, figure_formats, dpis, *,
-                   results: dict[str, Any], horizon: float, conf_level: float):
+def write_figures(v: Validation, o: ValidateOptions, context: JobContext) -> list[Path]:
+    """The calibration plot (when calibration is defined) and the decision curve, in every format asked for."""
     from spinestats.reports import fracture_figures as ff
     from spinestats.reports.figure_style import DEFAULT_DPIS, DEFAULT_FORMATS, save_figure
+
+    formats = context.figure_formats
+    if formats is not None and [f for f in formats if f != "none"] == []:
+        return []
+    out, key, cal = context.out_dir, context.key or "validate", v.overall.calibration_fit
+    builders = {f"{key}_decision_curve": lambda: ff.decision_curve_figure(v.decision, outcome=o.outcome, unit=o.unit)}
+    if cal is not None:
+        builders[f"{key}_calibration"] = lambda: ff.calibration_figure(cal, outcome=o.outcome, unit=o.unit)
+    figs: list[Path] = []
+    for stem, build in builders.items():
+        drawn = build()
+        figs.extend(p.relative_to(out) for p in save_figure(drawn.figure, out / "figures", stem,
+                                                            formats=formats or DEFAULT_FORMATS,
+                                                            dpis=context.dpis or DEFAULT_DPIS))
+    return figs
+
+
+def write_tables(v: Validation, o: ValidateOptions, context: JobContext) -> list[Path]:
+    """The exclusion log and, by centre, the per-centre and pooled tables (CSV; the command adds the formats)."""
     from spinestats.reports.tables import write_table
 
-    figs: list[Path] = []
-    if not (figure_formats is not None and [f for f in figure_formats if f != "none"] == []):
-        formats = tuple(figure_formats) if figure_formats else DEFAULT_FORMATS
-        dp = tuple(dpis) if dpis else DEFAULT_DPIS
-        builders = {f"{key}_decision_curve": lambda: ff.decision_curve_figure(dc, outcome=outcome, unit=unit)}
-        if cal is not None:
-            builders[f"{key}_calibration"] = lambda: ff.calibration_figure(cal, outcome=outcome, unit=unit)
-        for stem, build in builders.items():
-            drawn = build()
-            figs.extend(p.relative_to(out) for p in save_figure(drawn.figure, out / "figures", stem, formats=formats,
-                                                                dpis=dp))
-    tabs: list[Path] = []
+    out, key, horizon = context.out_dir, context.key or "validate", v.prepared.horizon
     tdir = out / "tables"
-    if log:
-        frame = pd.DataFrame(log, columns=["line", "reason"]).rename(columns={"line": "Line", "reason": "Reason"})
+    tabs: list[Path] = []
+    if v.prepared.log:
+        frame = pd.DataFrame(list(v.prepared.log), columns=["line", "reason"]).rename(
+            columns={"line": "Line", "reason": "Reason"})
         tabs += write_table(frame, tdir, f"{key}_exclusions", ["csv"], title="Exclusion log")
-    if per:
-        tabs += write_table(_per_centre_table(per, horizon, unit, conf_level), tdir, f"{key}_per_centre", ["csv"])
-        pooled = _pooled_table(results, horizon, unit, conf_level)
+    if v.per_centre:
+        per = list(v.per_centre)
+        tabs += write_table(_per_centre_table(per, horizon, o.unit, o.conf_level), tdir, f"{key}_per_centre", ["csv"])
+        pooled = _pooled_table(v.results, horizon, o.unit, o.conf_level)
         if pooled is not None:
             tabs += write_table(pooled, tdir, f"{key}_pooled", ["csv"])
-    return figs, [p.relative_to(out) for p in tabs]
+    return [p.relative_to(out) for p in tabs]
 
 
 def _methods(horizon: float, unit: str, risk_label: str, group: str | None, conf_level: float) -> list[str]:

@@ -43,6 +43,7 @@ def command(file, schema, mapping, sheet, case, raters, reader, measure, out, fo
     from spinestats.reports.cli.common import echo_load_warnings, echo_warnings
     from spinestats.reports.output import OutputDir
     from spinestats.reports.cli.common import labels_from
+    from spinestats.reports.job import JobContext, JobInput
     from spinestats.reports.section_tables import finish_single
     from spinestats.reports.tables import table_style
 
@@ -51,7 +52,11 @@ def command(file, schema, mapping, sheet, case, raters, reader, measure, out, fo
     rater_list = [r.strip() for r in raters.split(",")] if raters else None
     labels = labels_from(schema, label_texts, references, columns=table.data.columns)
     with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
-        section = agreement_job.run(table=table, case=case, reader=reader, raters=rater_list, measure=measure)
+        options = agreement_job.AgreementOptions(case=case, reader=reader,
+                                                 raters=None if rater_list is None else tuple(rater_list),
+                                                 measure=measure)
+        section = agreement_job.analyse(JobInput.of(table=table, paths=[file]), options,
+                                        JobContext(out_dir=od.file("."), labels=labels))
         od.write_section(section, labels=labels)
         section = finish_single(section, od.file("."), written, labels=labels)
         if section.results.get("icc"):

@@ -258,9 +258,10 @@ def command(out, model_file, plan_path, cutoff, sensitivity, specificity, source
         source = source or found
     model = None
     if model_file is not None:
-        from spinestats.reports.validate_job import load_model
+        from spinestats.analysis.prediction.risk_model import model_from_json
+        from spinestats.data_schemas.risk_model import load_risk_model
 
-        model = load_model(model_file)
+        model = load_risk_model(model_file, build=model_from_json)
     page = build_calculator(model=model, cutoff=cutoff,
                             sensitivity=sensitivity, specificity=specificity, source=source)
     out.parent.mkdir(parents=True, exist_ok=True)

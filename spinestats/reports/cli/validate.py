@@ -18,7 +18,6 @@ from pathlib import Path
 import click
 
 
-
 @click.command("validate")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--time", "time_col", required=True, help="Follow-up time column.")
@@ -45,16 +44,17 @@ def command(file, time_col, event_col, event_codes, risk, model, horizon, unit, 
     from spinestats.data_schemas.loading import load
     from spinestats.reports import validate_job
     from spinestats.reports.cli.common import echo_warnings
+    from spinestats.reports.job import JobContext, JobInput
     from spinestats.reports.output import OutputDir
     from spinestats.reports.section_tables import finish_single
     from spinestats.reports.tables import table_style
 
     table = load(file, mapping=mapping, sheet=sheet)
     with OutputDir(out, force=force) as od, table_style() as written:
-        section = validate_job.run(table=table, out_dir=od.file("."), time=time_col, event=event_col,
-                                   event_codes=event_codes, risk=risk, model=model, horizon=horizon, unit=unit,
-                                   group=group, outcome=outcome, figure_formats=figure_formats or None,
-                                   dpis=dpis or None)
+        options = validate_job.ValidateOptions(time=time_col, event=event_col, event_codes=event_codes, risk=risk,
+                                               model=model, horizon=horizon, unit=unit, group=group, outcome=outcome)
+        context = JobContext(out_dir=od.file("."), figure_formats=figure_formats or None, dpis=dpis or None)
+        section = validate_job.analyse(JobInput.of(table=table, paths=[file]), options, context)
         od.write_section(section)
         section = finish_single(section, od.file("."), written)
     r = section.results
