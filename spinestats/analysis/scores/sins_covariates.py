@@ -42,8 +42,9 @@ def derive_covariates(data: pd.DataFrame) -> pd.DataFrame:
     >>> import pandas as pd
     >>> d = pd.DataFrame({"sins_location": [3], "sins_pain": [3], "sins_bone_lesion": [2], "sins_alignment": [0],
     ...                   "sins_collapse": [1], "sins_posterolateral": [0]})
-    >>> derive_covariates(d)[list(SINS_DERIVED)].iloc[0].tolist()
-    [9.0, 'indeterminate', True, True]
+    >>> row = derive_covariates(d).iloc[0]
+    >>> float(row["sins_total"]), row["sins_category"], bool(row["sins_7_or_more"]), bool(row["lytic"])
+    (9.0, 'indeterminate', True, True)
     """
     out = data.copy()
     s = sins(out)
