@@ -80,6 +80,7 @@ from spinestats.analysis.competing_risks.gray_test import gray_test
 from spinestats.analysis.core.params import check_column
 from spinestats.analysis.core.result import Result, to_jsonable
 from spinestats.analysis.core.surv_input import event_data
+from spinestats.analysis.design.events_per_variable import EPV_MIN, events_per_variable
 from spinestats.analysis.prediction.brier import brier_score
 from spinestats.analysis.prediction.calibration import calibration
 from spinestats.analysis.prediction.concordance import concordance
@@ -105,7 +106,6 @@ TIME, EVENT, RISK = "time_months", "event", "predicted_risk"
 DEFAULT_COVARIATES = ("sins_total", "modality")
 DEFAULT_UNIVARIABLE = ("sins_total", "lytic", "baseline_fracture", "total_dose_gy", "age", "modality")
 MODELS = ("finegray", "cox", "firth")
-EPV_MIN = 10
 
 REFERENCES = (
     "Fisher CG, DiPaola CP, Ryken TC, et al. A novel classification system for spinal instability in neoplastic "
@@ -272,15 +272,14 @@ def _univariable(d: pd.DataFrame, options: FractureOptions, warnings: list[str])
 
 
 def _epv(model: RatioSummary, events: int, kind: str, warnings: list[str]) -> dict[str, Any]:
-    """Events per model parameter, with the advice when below :data:`EPV_MIN`."""
-    n_params = len(model.terms)
-    epv = events / n_params if n_params else float("nan")
-    block: dict[str, Any] = {"events": events, "parameters": n_params, "epv": epv, "adequate": bool(epv >= EPV_MIN)}
-    if epv < EPV_MIN:
+    """Events per model parameter (its result's ``to_dict()``), with the advice when below :data:`EPV_MIN`."""
+    r = events_per_variable(events, len(model.terms), EPV_MIN)
+    block = r.to_dict()
+    if r.epv < EPV_MIN:
         advice = ("Firth's penalty reduces the small-sample bias; still prefer fewer variables"
                   if kind == "firth" else "Use Firth's penalised regression (--model firth) or fewer variables")
-        block["message"] = (f"Only {events} fractures for {n_params} model parameters (events per variable "
-                            f"{epv:.1f} < {EPV_MIN}): the model is likely overfitted and its estimates biased away "
+        block["message"] = (f"Only {r.events} fractures for {r.parameters} model parameters (events per variable "
+                            f"{r.epv:.1f} < {EPV_MIN}): the model is likely overfitted and its estimates biased away "
                             f"from 1. {advice}, and rely on the optimism-corrected performance.")
         warnings.append(block["message"])
     return block
