@@ -94,3 +94,14 @@ def test_event_data_without_source_is_refused():
     with pytest.raises(UsageError, match="no source table"):
         event_data(bare, time="t", event="e", group="g")
     assert np.array_equal(event_data(ed, time="t", event="e").time, [1.0, 2.0])
+
+
+def test_fracture_bootstrap_measures_parse_no_table(spy):
+    from spinestats.data_schemas.examples import cohort_fracture
+    from spinestats.reports import fracture_job
+
+    fracture_job.run(data=cohort_fracture.make(), bootstrap=3, seed=5)
+    risk = [n for key, n in spy.items() if fracture_job.RISK in key[1][-1]]
+    # the apparent measures parse the validation table once; the 3 x 2 x 6 bootstrap measures work on arrays
+    # (analysis/prediction/horizon_measure.py) and parse no table
+    assert risk == [1]

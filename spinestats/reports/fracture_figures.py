@@ -69,28 +69,38 @@ def cif_figure(ci: CumulativeIncidence, *, horizon: float | None = None, risk_ti
     return sp
 
 
+def _float(value) -> float:
+    """A number of a results block (``None`` in results.json) as a float (NaN when undefined)."""
+    return float("nan") if value is None else float(value)
+
+
 _RATIO = {"finegray": ("Subdistribution hazard ratio", "SHR"), "cox": ("Cause-specific hazard ratio", "HR"),
           "firth": ("Odds ratio", "OR")}
 
 
-def forest_figure(model: Mapping, *, ax=None, label: str | None = None, term_labels: Mapping[str, str] | None = None):
+def forest_figure(model: Mapping, *, ax=None, label: str | None = None, term_labels: Mapping[str, str] | None = None,
+                  conf_level: float = 0.95):
     """Forest plot of (sub)hazard or odds ratios with their CIs (log axis, line at 1).
 
     ``model`` is the ``results["model"]`` block: ``terms``, ``estimate``,
     ``lower``, ``upper`` (ratios) and ``type``; ``term_labels`` gives
     readable names for the terms.  Drawn by the one forest component
     (:func:`spinestats.reports.forest.forest`) with a text column of
-    "ratio [95% CI]"; returns the ``Axes`` (``ax`` must be ``None``).
+    "ratio [95% CI]" (the level from ``conf_level``); returns the ``Axes``
+    (``ax`` must be ``None``).  Undefined values (``None`` or NaN) are drawn as missing.
     """
     from spinestats.reports.forest import ForestRow, forest
+    from spinestats.reports.regression_table import level_text
 
     if ax is not None:
         raise ValueError("forest_figure lays out its own text columns; it draws a new figure (ax must be None)")
     long, short = _RATIO.get(model.get("type", ""), ("Ratio", "Ratio"))
-    rows = [ForestRow(label=(term_labels or {}).get(t, t), estimate=float(e), lower=float(lo), upper=float(hi))
+    level = level_text(conf_level)
+    rows = [ForestRow(label=(term_labels or {}).get(t, t), estimate=_float(e), lower=_float(lo), upper=_float(hi))
             for t, e, lo, hi in zip(model["terms"], model["estimate"], model["lower"], model["upper"])]
-    _, ax = forest(rows, xlabel=label or f"{long} (95% CI), log scale", log=True, null=1.0, label_header="Predictor",
-                   estimate_header=f"{short} [95% CI]", name="fracture forest", width="single")
+    _, ax = forest(rows, xlabel=label or f"{long} ({level} CI), log scale", log=True, null=1.0,
+                   label_header="Predictor", estimate_header=f"{short} [{level} CI]", name="fracture forest",
+                   width="single")
     return ax
 
 

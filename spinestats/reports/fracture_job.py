@@ -1,10 +1,15 @@
 """Fracture risk after spinal irradiation: the analysis job behind ``spinestats fracture``.
 
-:func:`run` takes a ``fracture`` table (canonical columns, as the loader
-returns them) and returns a :class:`~spinestats.reports.section.Section`
-whose ``results`` is exactly the command's ``results.json``.  The
-``fracture`` command and the plan runner (``spinestats run``/``demo``) both
-call it.
+:func:`analyse` takes a ``fracture`` table (canonical columns, as the loader
+returns them), the options (:class:`FractureOptions`) and the run's
+:class:`~spinestats.reports.job.JobContext`, and returns a
+:class:`~spinestats.reports.section.Section` whose ``results`` is exactly the
+command's ``results.json``.  The ``fracture`` command and the plan runner
+(``spinestats run``/``demo``) both call it; :func:`run` is the same job by
+keyword.  The steps are separate: :func:`compute` (every estimate, from
+``spinestats.analysis``), :func:`results_of` (results.json from the results'
+``to_dict()``), :func:`write_figures`, :func:`write_tables` and
+:func:`methods`.
 
 Time is months from the start of irradiation to the fracture (event 1), to
 death without fracture (event 2, the competing event), or to the last
@@ -35,12 +40,16 @@ univariable : list of str, default sins_total, lytic, baseline_fracture,
     Candidate risk factors, each in its own Fine-Gray and cause-specific Cox model.
 bootstrap : int, default 200
     Bootstrap replicates of Harrell's optimism correction (0 skips it).
-seed : int, default 2024
-    Seed of the bootstrap streams.
-workers, scheduler : parallel bootstrap (see ``analysis/core/resampling.py``).
 group : str, default "modality"
     Grouping of the crude incidence, the CIF and Gray's test.
-figure_formats, dpis : figure formats and raster resolutions.
+conf_level : float, default 0.95
+    Confidence level of every CI (crude incidence, CIF, regression models,
+    calibration); the Firth risk model's profile CIs are at 0.95 only.
+
+Run settings (:class:`~spinestats.reports.job.JobContext`): ``seed``
+(default 2024, the bootstrap streams), ``workers``/``scheduler`` (parallel
+bootstrap, see ``analysis/core/resampling.py``), ``figure_formats``/``dpis``,
+``labels``, ``key``.
 
 Results keys: ``flow``, ``sins`` (category counts, crude incidence and
 Gray's test by SINS category), ``crude``, ``median_time_to_fracture``,
@@ -55,40 +64,48 @@ Gray's test by SINS category), ``crude``, ``median_time_to_fracture``,
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from spinestats.analysis.core.params import check_column
-from spinestats.analysis.core.surv_input import event_data
-from spinestats.analysis.prediction.brier import brier_arrays, brier_score
-from spinestats.analysis.prediction.calibration import calibration, calibration_arrays
-from spinestats.analysis.prediction.concordance import concordance, concordance_arrays
-from spinestats.analysis.competing_risks.crude_incidence import crude_incidence
+from spinestats.analysis.competing_risks.crude_incidence import CrudeIncidence, crude_incidence
 from spinestats.analysis.competing_risks.cuminc import cumulative_incidence
-from spinestats.analysis.prediction.decision_curve import decision_curve
 from spinestats.analysis.competing_risks.finegray import fine_gray
 from spinestats.analysis.competing_risks.gray_test import gray_test
+from spinestats.analysis.core.params import check_column
+from spinestats.analysis.core.result import Result, to_jsonable
+from spinestats.analysis.core.surv_input import event_data
+from spinestats.analysis.design.events_per_variable import EPV_MIN, events_per_variable
+from spinestats.analysis.prediction.brier import brier_score
+from spinestats.analysis.prediction.calibration import calibration
+from spinestats.analysis.prediction.concordance import concordance
+from spinestats.analysis.prediction.decision_curve import decision_curve
+from spinestats.analysis.prediction.horizon_measure import MEASURES, refit_risk_model, risk_model_measure
 from spinestats.analysis.prediction.optimism import optimism_correction
-from spinestats.analysis.core.result import to_jsonable
+from spinestats.analysis.prediction.ratio_summary import RatioSummary, ratio_summary
 from spinestats.analysis.prediction.risk_model import fit_risk_model, model_to_json, predict_risk
-from spinestats.analysis.scores.sins import sins
-from spinestats.analysis.prediction.time_auc import time_auc, time_auc_arrays
+from spinestats.analysis.prediction.time_auc import time_auc
+from spinestats.analysis.scores.sins_covariates import SINS_DERIVED, derive_covariates
+from spinestats.analysis.survival.cox import cox_ph
 from spinestats.data_schemas.fracture_events import fracture_events
 from spinestats.data_schemas.labels import as_labels
 from spinestats.errors import DataError, UsageError
-from spinestats.reports.regression_table import with_references
+from spinestats.reports.job import JobContext, JobInput, JobOptions, run_by_keywords
+from spinestats.reports.regression_table import level_text, with_references
 from spinestats.reports.section import Section
+
+__all__ = ["FractureOptions", "OPTIONS", "analyse", "run", "prepare", "derive_covariates", "SINS_DERIVED",
+           "fit_risk_model", "predict_risk", "MODELS", "TIME", "EVENT", "RISK"]
 
 TIME, EVENT, RISK = "time_months", "event", "predicted_risk"
 DEFAULT_COVARIATES = ("sins_total", "modality")
 DEFAULT_UNIVARIABLE = ("sins_total", "lytic", "baseline_fracture", "total_dose_gy", "age", "modality")
 MODELS = ("finegray", "cox", "firth")
-EPV_MIN = 10
 
 REFERENCES = (
     "Fisher CG, DiPaola CP, Ryken TC, et al. A novel classification system for spinal instability in neoplastic "
@@ -115,21 +132,7 @@ REFERENCES = (
 )
 
 
-SINS_DERIVED = ("sins_total", "sins_category", "sins_7_or_more", "lytic")
-
-
-def derive_covariates(data: pd.DataFrame) -> pd.DataFrame:
-    """A copy with the SINS-derived covariates: ``sins_total``, ``sins_category``, ``sins_7_or_more``, ``lytic``."""
-    out = data.copy()
-    s = sins(out)
-    out["sins_total"] = np.asarray(s.total, dtype=float)
-    out["sins_category"] = list(s.category)
-    out["sins_7_or_more"] = out["sins_total"] >= 7
-    out["lytic"] = pd.to_numeric(out["sins_bone_lesion"]).to_numpy() == 2
-    for c in ("baseline_fracture", "vcf", "death"):
-        if c in out.columns:
-            out[c] = out[c].astype(bool)
-    return out
+TIMES = (6.0, 12.0, 24.0)  # the CIF is reported at these months and at the horizon
 
 
 def prepare(data: pd.DataFrame) -> pd.DataFrame:
@@ -141,312 +144,357 @@ def prepare(data: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-# --- bootstrap-safe (picklable) fit and measures --------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class FractureOptions(JobOptions):
+    """Options of the fracture job (plan type ``fracture``; flags of ``spinestats fracture``).
 
-def _fit(frame: pd.DataFrame, *, covariates: tuple[str, ...], horizon: float, model: str):
-    rm, _ = fit_risk_model(frame, time=TIME, event=EVENT, covariates=covariates, horizon=horizon, model=model,
-                           profile=False)
-    return rm
-
-
-_CACHE: dict = {}  # arrays of the current model on the frames it is measured on
-
-
-def _arrays(model, frame: pd.DataFrame):
-    """Time, status and predicted risk; computed once per (model, frame) while that model is measured."""
-    if _CACHE.get("model") is not model:
-        _CACHE.clear()
-        _CACHE["model"] = model
-    key = id(frame)
-    if key not in _CACHE:
-        r = predict_risk(model, frame).risk
-        _CACHE[key] = (frame, frame[TIME].to_numpy(dtype=float), frame[EVENT].to_numpy(dtype=int), r)
-    return _CACHE[key][1:]
-
-
-def _measure(model, frame: pd.DataFrame, *, name: str, horizon: float) -> float:
-    t, st, r = _arrays(model, frame)
-    if name in ("harrell", "uno"):
-        c = concordance_arrays(t, st, r, weighting=name, tau=horizon if name == "uno" else None)
-        return (c[0] + 0.5 * c[2]) / c[3] if c[3] > 0 else float("nan")
-    if name == "time_auc":
-        return time_auc_arrays(t, st, r, horizon)
-    if name == "brier":
-        return brier_arrays(t, st, r, horizon)
-    a, b, *_ = calibration_arrays(t, st, r, horizon)
-    return a if name == "citl" else b
-
-
-MEASURES = ("harrell", "uno", "time_auc", "brier", "citl", "slope")
-
-
-def _model_block(kind: str, fit, data: pd.DataFrame, covariates: Sequence[str]) -> dict[str, Any]:
-    if kind == "finegray":
-        return {"type": "finegray", "scale": "subdistribution hazard ratio", "terms": list(fit.terms),
-                "coef": fit.coef, "se": fit.se, "estimate": fit.shr, "lower": fit.shr_lower, "upper": fit.shr_upper,
-                "p": fit.p, "n": fit.n, "events": fit.n_event, "competing": fit.n_competing,
-                "converged": fit.converged}
-    if kind == "firth":
-        terms = list(fit.terms[1:])
-        return {"type": "firth", "scale": "odds ratio", "terms": terms, "coef": fit.estimate[1:], "se": fit.se[1:],
-                "estimate": np.exp(fit.estimate[1:]), "lower": np.exp(fit.lower[1:]), "upper": np.exp(fit.upper[1:]),
-                "p": fit.p[1:], "intercept": fit.estimate[0], "n": fit.n, "events": fit.events,
-                "converged": fit.converged, "separation": fit.separation, "ci_method": "profile penalised likelihood",
-                "p_method": "penalised likelihood ratio"}
-    # cause-specific Cox: deaths censored (analysis/survival/cox.py)
-    return {"type": "cox", "scale": "cause-specific hazard ratio", "terms": list(fit.terms), "coef": fit.coef,
-            "se": fit.se, "estimate": fit.hr, "lower": fit.hr_lower, "upper": fit.hr_upper, "p": fit.p,
-            "n": fit.n, "events": fit.n_event, "converged": fit.converged}
-
-
-def _cox_fit(data: pd.DataFrame, covariates: Sequence[str]):
-    from spinestats.analysis.survival.cox import cox_ph
-
-    return cox_ph(data, time=TIME, event=EVENT, covariates=list(covariates), cause=1)
-
-
-def run(
-    data=None,
-    *,
-    table=None,
-    out_dir=None,
-    horizon: float = 12.0,
-    covariates: Sequence[str] | None = None,
-    model: str = "finegray",
-    univariable: Sequence[str] | None = None,
-    bootstrap: int = 200,
-    seed: int = 2024,
-    workers: int = 1,
-    scheduler: str | None = None,
-    group: str = "modality",
-    figure_formats=None,
-    dpis=None,
-    key: str = "fracture",
-    labels=None,
-) -> Section:
-    """Run the fracture analysis on a ``fracture`` table; see the module docstring for the options.
-
-    Parameters
+    Attributes
     ----------
-    data : a ``pandas.DataFrame`` of the ``fracture`` schema (index =
-        spreadsheet line) or a ``LoadedTable``.
-    table : the ``LoadedTable`` from ``data_schemas.loading.load`` (used when
-        ``data`` is None; its exclusions are counted in ``flow``).
-    out_dir : folder for ``figures/``, ``tables/`` and the risk model
-        ``<key>_model.json`` (``model.json`` for the default key ``fracture``);
-        ``None``: numbers only.  File names start with ``key``.
+    horizon : prediction horizon in months (risk model, C/AUC truncation, Brier, calibration, decision curve).
+    covariates : terms of the multivariable model (empty: ``sins_total``, ``modality``).
+    model : ``"finegray"``, ``"cox"`` or ``"firth"`` (see the module docstring).
+    univariable : candidate risk factors, each in its own model (empty: the six defaults).
+    bootstrap : bootstrap replicates of the optimism correction (0 skips it).
+    group : grouping of the crude incidence, the CIF and Gray's test.
+    conf_level : confidence level of the CIs.
     """
-    if data is None:
-        data = table
-    if data is None:
+
+    horizon: float = 12.0
+    covariates: tuple[str, ...] = DEFAULT_COVARIATES
+    model: Literal["finegray", "cox", "firth"] = "finegray"
+    univariable: tuple[str, ...] = DEFAULT_UNIVARIABLE
+    bootstrap: int = 200
+    group: str = "modality"
+    conf_level: float = 0.95
+
+    def __post_init__(self) -> None:
+        if self.model not in MODELS:
+            raise UsageError(f"model must be one of {', '.join(MODELS)}; got {self.model!r}")
+        if not self.horizon or self.horizon <= 0:
+            raise UsageError(f"horizon must be a positive number of months; got {self.horizon!r}")
+        if self.bootstrap < 0:
+            raise UsageError(f"bootstrap must be >= 0; got {self.bootstrap}")
+        if not 0 < self.conf_level < 1:
+            raise UsageError(f"conf_level must be between 0 and 1 (e.g. 0.95); got {self.conf_level!r}")
+        if self.model == "firth" and self.conf_level != 0.95:
+            raise UsageError("conf_level: the Firth risk model's profile-likelihood CIs are at 0.95 only; "
+                             "use conf_level 0.95 with model 'firth'")
+        object.__setattr__(self, "horizon", float(self.horizon))
+        object.__setattr__(self, "covariates", tuple(self.covariates) or DEFAULT_COVARIATES)
+        object.__setattr__(self, "univariable", tuple(self.univariable) or DEFAULT_UNIVARIABLE)
+
+    @property
+    def risk_model(self) -> str:
+        """The validated risk model: Firth for ``firth``, else Fine-Gray (a cause-specific Cox model gives no
+        absolute risk with competing deaths)."""
+        return "firth" if self.model == "firth" else "finegray"
+
+
+OPTIONS = FractureOptions
+
+
+@dataclasses.dataclass(frozen=True)
+class Univariable:
+    """One candidate risk factor in its own models (Fine-Gray, cause-specific Cox, Firth when asked)."""
+
+    variable: str
+    finegray: RatioSummary | None = None
+    cox: RatioSummary | None = None
+    firth: RatioSummary | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class FractureFit:
+    """Everything :func:`compute` estimated, as result objects (passed on to the tables and figures)."""
+
+    data: pd.DataFrame  # prepared, all patients
+    coded: pd.DataFrame  # text covariates as factors with their reference level
+    modelled: pd.DataFrame  # complete cases of the model, with the predicted risk
+    flow: dict[str, int]
+    warnings: tuple[str, ...]
+    crude: Any
+    crude_sins: Any
+    gray_sins: Any
+    cif: Any
+    cif_sins: Any
+    gray: Any
+    univariable: tuple[Univariable, ...]
+    model: RatioSummary
+    multivariable: dict[str, RatioSummary]
+    cox_fit: Any  # its ties method names the regression table's footnote
+    risk_model: Any
+    events_per_variable: dict[str, Any]
+    harrell: Any
+    uno: Any
+    auc: Any
+    brier: Any
+    calibration: Any
+    decision_curve: Any
+    optimism: Any
+
+
+def _input_frame(inputs: JobInput) -> tuple[pd.DataFrame, tuple]:
+    """The fracture table and the loader's exclusions (a table with errors is refused with every error)."""
+    table = inputs.table if inputs.table is not None else inputs.data
+    if table is None:
         raise UsageError("fracture analysis: no data given.")
-    exclusions: tuple = ()
-    if hasattr(data, "data") and hasattr(data, "exclusions"):
-        exclusions = tuple(data.exclusions)
-        if getattr(data, "errors", ()):
-            raise DataError("the fracture table has errors:\n" + "\n".join(p.message() for p in data.errors),
-                            problems=data.errors)
-        data = data.data
-    if model not in MODELS:
-        raise UsageError(f"--model must be one of {', '.join(MODELS)}; got {model!r}")
-    if not horizon or horizon <= 0:
-        raise UsageError(f"--horizon must be a positive number of months; got {horizon!r}")
-    if bootstrap and bootstrap < 0:
-        raise UsageError(f"--bootstrap must be >= 0; got {bootstrap}")
-    covariates = tuple(covariates) if covariates else DEFAULT_COVARIATES
-    univariable = tuple(univariable) if univariable else DEFAULT_UNIVARIABLE
-    d = prepare(data)
-    for c in (*covariates, group):
-        check_column(d, c, "covariates" if c in covariates else "group", flag="--covariates" if c in covariates else "--group")
-    warnings: list[str] = []
-    n = len(d)
-    counts = d[EVENT].value_counts().reindex([0, 1, 2], fill_value=0)
-    flow = {"rows_excluded_by_loader": len(exclusions), "patients": n, "fractures": int(counts[1]),
-            "deaths_without_fracture": int(counts[2]), "censored": int(counts[0])}
-    if exclusions:
-        warnings.append(f"{len(exclusions)} row(s) were excluded when the file was read (see the exclusion log).")
+    if hasattr(table, "data") and hasattr(table, "exclusions"):
+        if getattr(table, "errors", ()):
+            raise DataError("the fracture table has errors:\n" + "\n".join(p.message() for p in table.errors),
+                            problems=table.errors)
+        return table.data, tuple(table.exclusions)
+    return table, ()
 
-    # incidence ------------------------------------------------------------------------------------------
-    crude = crude_incidence(d, time=TIME, event=EVENT, cause=1, group=group)
-    ci = cumulative_incidence(d, time=TIME, event=EVENT, cause=1, group=group,
-                              times=sorted({6.0, 12.0, 24.0, float(horizon)}))
-    warnings.extend(ci.warnings)
-    gray = gray_test(d, time=TIME, event=EVENT, group=group, cause=1)
-    ci_sins = cumulative_incidence(d, time=TIME, event=EVENT, cause=1, group="sins_category",
-                                   times=sorted({6.0, 12.0, 24.0, float(horizon)}))
-    cif = {}
-    for curve in ci.curves:
-        if curve.cause == 1:
-            cif[str(curve.group)] = {"time": curve.time, "estimate": curve.estimate, "lower": curve.lower,
-                                     "upper": curve.upper, "n_at_risk": curve.n_at_risk, "n_event": curve.n_event}
-    table_at = ci.table[ci.table["cause"] == 1].drop(columns=["cause"]).rename(columns={"group": group})
 
-    # risk factors ---------------------------------------------------------------------------------------
-    lab = as_labels(labels, ["fracture"], strict=False)
-    for c in univariable:
-        check_column(d, c, "univariable")
-    # text covariates as factors whose first level is the reference (user, schema, else schema order)
-    dmod = with_references(d, list(dict.fromkeys([*univariable, *covariates])), lab)
-    uni = []
-    uni_fits: dict[str, dict[str, Any]] = {"finegray": {}, "cox": {}, "firth": {}}  # for the regression tables
-    for c in univariable:
+def _univariable(d: pd.DataFrame, options: FractureOptions, warnings: list[str]) -> tuple[Univariable, ...]:
+    """Each candidate in its own Fine-Gray and cause-specific Cox model (and Firth model with ``model='firth'``)."""
+    out = []
+    for c in options.univariable:
         try:
-            f = fine_gray(dmod, time=TIME, event=EVENT, covariates=[c])
+            f = fine_gray(d, time=TIME, event=EVENT, covariates=[c], conf_level=options.conf_level)
         except DataError as exc:
             warnings.append(f"univariable Fine-Gray model of {c}: {exc}")
             continue
-        cs = _cox_fit(dmod, [c])
+        cs = cox_ph(d, time=TIME, event=EVENT, covariates=[c], cause=1, conf_level=options.conf_level)
         warnings.extend(f"univariable {c}: {w}" for w in (*f.warnings, *cs.warnings))
-        uni_fits["finegray"][c] = _model_block("finegray", f, dmod, [c])
-        uni_fits["cox"][c] = _model_block("cox", cs, dmod, [c])
-        for j, term in enumerate(f.terms):
-            uni.append({"variable": c, "term": term, "shr": f.shr[j], "lower": f.shr_lower[j],
-                        "upper": f.shr_upper[j], "p": f.p[j], "cs_hr": cs.hr[j], "cs_lower": cs.hr_lower[j],
-                        "cs_upper": cs.hr_upper[j], "cs_p": cs.p[j]})
-    uni_firth = []
-    if model == "firth":  # univariable Firth models beside the multivariable one (as tbl_uvregression)
-        for c in univariable:
-            try:
-                _, lf = fit_risk_model(dmod, time=TIME, event=EVENT, covariates=[c], horizon=horizon, model="firth")
-            except DataError as exc:
-                warnings.append(f"univariable Firth model of {c}: {exc}")
-                continue
-            blk = _model_block("firth", lf, dmod, [c])
-            uni_fits["firth"][c] = blk
-            for j, term in enumerate(blk["terms"]):
-                uni_firth.append({"variable": c, "term": term, "or": blk["estimate"][j], "lower": blk["lower"][j],
-                                  "upper": blk["upper"][j], "p": blk["p"][j], "n": blk["n"], "events": blk["events"]})
-    complete = d[list(dict.fromkeys(covariates))].notna().all(axis=1).to_numpy()
+        out.append(Univariable(c, ratio_summary(f), ratio_summary(cs)))
+    if options.model != "firth":
+        return tuple(out)
+    done = {u.variable: u for u in out}
+    for c in options.univariable:  # univariable Firth models beside the multivariable one (as tbl_uvregression)
+        try:
+            _, lf = fit_risk_model(d, time=TIME, event=EVENT, covariates=[c], horizon=options.horizon, model="firth")
+        except DataError as exc:
+            warnings.append(f"univariable Firth model of {c}: {exc}")
+            continue
+        done[c] = dataclasses.replace(done.get(c, Univariable(c)), firth=ratio_summary(lf))
+    return tuple(done[c] for c in dict.fromkeys(options.univariable) if c in done)
+
+
+def _epv(model: RatioSummary, events: int, kind: str, warnings: list[str]) -> dict[str, Any]:
+    """Events per model parameter (its result's ``to_dict()``), with the advice when below :data:`EPV_MIN`."""
+    r = events_per_variable(events, len(model.terms), EPV_MIN)
+    block = r.to_dict()
+    if r.epv < EPV_MIN:
+        advice = ("Firth's penalty reduces the small-sample bias; still prefer fewer variables"
+                  if kind == "firth" else "Use Firth's penalised regression (--model firth) or fewer variables")
+        block["message"] = (f"Only {r.events} fractures for {r.parameters} model parameters (events per variable "
+                            f"{r.epv:.1f} < {EPV_MIN}): the model is likely overfitted and its estimates biased away "
+                            f"from 1. {advice}, and rely on the optimism-corrected performance.")
+        warnings.append(block["message"])
+    return block
+
+
+def _optimism(dm: pd.DataFrame, options: FractureOptions, context: JobContext, warnings: list[str]):
+    """Harrell's bootstrap optimism of the six measures at the horizon (None without ``bootstrap``)."""
+    if not options.bootstrap:
+        return None
+    fit_fn = functools.partial(refit_risk_model, time=TIME, event=EVENT, covariates=options.covariates,
+                               horizon=options.horizon, model=options.risk_model)
+    measures = {m: functools.partial(risk_model_measure, name=m, horizon=options.horizon, time=TIME, event=EVENT)
+                for m in MEASURES}
+    opt = optimism_correction(dm[[TIME, EVENT, *dict.fromkeys(options.covariates)]], fit_fn, measures,
+                              B=options.bootstrap, seed=context.seed_or(2024), workers=context.workers,
+                              scheduler=context.scheduler)
+    warnings.extend(opt.warnings)
+    return opt
+
+
+def compute(data: pd.DataFrame, options: FractureOptions, context: JobContext, exclusions: Sequence = ()
+            ) -> FractureFit:
+    """Every estimate of the fracture analysis (incidence, risk factors, the risk model and its validation)."""
+    d = prepare(data)
+    covs, group, level, h = options.covariates, options.group, options.conf_level, options.horizon
+    for c in (*covs, group):
+        check_column(d, c, "covariates" if c in covs else "group", flag="--covariates" if c in covs else "--group")
+    for c in options.univariable:
+        check_column(d, c, "univariable")
+    warnings: list[str] = []
+    counts = d[EVENT].value_counts().reindex([0, 1, 2], fill_value=0)
+    flow = {"rows_excluded_by_loader": len(exclusions), "patients": len(d), "fractures": int(counts[1]),
+            "deaths_without_fracture": int(counts[2]), "censored": int(counts[0])}
+    if exclusions:
+        warnings.append(f"{len(exclusions)} row(s) were excluded when the file was read (see the exclusion log).")
+    times = sorted({*TIMES, h})
+    crude = crude_incidence(d, time=TIME, event=EVENT, cause=1, group=group, conf_level=level)
+    cif = cumulative_incidence(d, time=TIME, event=EVENT, cause=1, group=group, times=times, conf_level=level)
+    warnings.extend(cif.warnings)
+    gray = gray_test(d, time=TIME, event=EVENT, group=group, cause=1)
+    cif_sins = cumulative_incidence(d, time=TIME, event=EVENT, cause=1, group="sins_category", times=times,
+                                    conf_level=level)
+    crude_sins = crude_incidence(d, time=TIME, event=EVENT, cause=1, group="sins_category", conf_level=level)
+    gray_sins = (gray_test(d, time=TIME, event=EVENT, group="sins_category", cause=1)
+                 if d["sins_category"].nunique() >= 2 else None)
+    # text covariates as factors whose first level is the reference (user, schema, else schema order)
+    lab = as_labels(context.labels, ["fracture"], strict=False)
+    dmod = with_references(d, list(dict.fromkeys([*options.univariable, *covs])), lab)
+    uni = _univariable(dmod, options, warnings)
+    complete = d[list(dict.fromkeys(covs))].notna().all(axis=1).to_numpy()
     dm = dmod[complete].copy()
     flow["model_patients"] = int(complete.sum())
     if not complete.all():
         warnings.append(
-            f"{int((~complete).sum())} patient(s) with a missing covariate ({', '.join(covariates)}) were left out of "
+            f"{int((~complete).sum())} patient(s) with a missing covariate ({', '.join(covs)}) were left out of "
             f"the multivariable model and its validation (lines {d.index[~complete].tolist()[:10]}).")
-    rm, rfit = fit_risk_model(dm, time=TIME, event=EVENT, covariates=covariates, horizon=horizon,
-                              model="firth" if model == "firth" else "finegray")
+    rm, rfit = fit_risk_model(dm, time=TIME, event=EVENT, covariates=covs, horizon=h, model=options.risk_model)
     warnings.extend(rm.warnings)
-    cs_fit = _cox_fit(dm, covariates)
-    fg_fit = rfit if model != "firth" else fine_gray(dm, time=TIME, event=EVENT, covariates=list(covariates))
+    cs_fit = cox_ph(dm, time=TIME, event=EVENT, covariates=list(covs), cause=1, conf_level=level)
+    fg_fit = fine_gray(dm, time=TIME, event=EVENT, covariates=list(covs), conf_level=level) \
+        if options.model == "firth" or level != 0.95 else rfit
     warnings.extend(cs_fit.warnings)
-    multivariable = {"finegray": _model_block("finegray", fg_fit, dm, covariates),
-                     "cox": _model_block("cox", cs_fit, dm, covariates)}
-    model_block = _model_block("firth", rfit, dm, covariates) if model == "firth" else multivariable[model]
-    n_params = len(model_block["terms"])
-    model_events = int((dm[EVENT] == 1).sum())
-    epv = model_events / n_params if n_params else float("nan")
-    epv_block = {"events": model_events, "parameters": n_params, "epv": epv, "adequate": bool(epv >= EPV_MIN)}
-    if epv < EPV_MIN:
-        advice = ("Firth's penalty reduces the small-sample bias; still prefer fewer variables"
-                  if model == "firth" else "Use Firth's penalised regression (--model firth) or fewer variables")
-        msg = (f"Only {model_events} fractures for {n_params} model parameters (events per variable "
-               f"{epv:.1f} < {EPV_MIN}): the model is likely overfitted and its estimates biased away from 1. "
-               f"{advice}, and rely on the optimism-corrected performance.")
-        epv_block["message"] = msg
-        warnings.append(msg)
+    multivariable = {"finegray": ratio_summary(fg_fit), "cox": ratio_summary(cs_fit)}
+    model = ratio_summary(rfit) if options.model == "firth" else multivariable[options.model]
+    epv = _epv(model, int((dm[EVENT] == 1).sum()), options.model, warnings)
 
-    # validation -----------------------------------------------------------------------------------------
     dm[RISK] = predict_risk(rm, dm).risk
     k = dict(time=TIME, event=EVENT, risk=RISK)
     ev = event_data(dm, time=TIME, event=EVENT, extra=(RISK,))  # parsed once, used by every measure below
-    harrell = concordance(ev, **k)
-    uno = concordance(ev, **k, weighting="uno", tau=horizon)
-    auc = time_auc(ev, **k, horizon=horizon)
-    brier = brier_score(ev, **k, horizon=horizon)
-    cal = calibration(ev, **k, horizon=horizon)  # degenerate fits come back as NaN with their reason
+    auc = time_auc(ev, **k, horizon=h)
+    cal = calibration(ev, **k, horizon=h, conf_level=level)  # degenerate fits come back as NaN with their reason
     if auc.cases == 0:
-        warnings.append(f"no fracture occurred by the horizon of {horizon:g} months: discrimination and calibration "
+        warnings.append(f"no fracture occurred by the horizon of {h:g} months: discrimination and calibration "
                         "at the horizon are undefined; choose a later --horizon.")
     else:
         warnings.extend(cal.warnings)
-    dc = decision_curve(ev, **k, horizon=horizon)
-    opt_block: dict[str, Any] = {}
-    if bootstrap:
-        fit_fn = functools.partial(_fit, covariates=covariates, horizon=float(horizon),
-                                   model="firth" if model == "firth" else "finegray")
-        measures = {m: functools.partial(_measure, name=m, horizon=float(horizon)) for m in MEASURES}
-        opt = optimism_correction(dm[[TIME, EVENT, *dict.fromkeys(covariates)]], fit_fn, measures, B=int(bootstrap),
-                                  seed=int(seed), workers=workers, scheduler=scheduler)
-        opt_block = {m: opt.measures[m].to_dict() for m in MEASURES}
-        opt_block["B"] = int(bootstrap)
-        opt_block["seed"] = int(seed)
-        warnings.extend(opt.warnings)
+    fit = FractureFit(d, dmod, dm, flow, (), crude, crude_sins, gray_sins, cif, cif_sins, gray, uni, model,
+                      multivariable, cs_fit, rm, epv, concordance(ev, **k), concordance(ev, **k, weighting="uno", tau=h),
+                      auc, brier_score(ev, **k, horizon=h), cal, decision_curve(ev, **k, horizon=h),
+                      _optimism(dm, options, context, warnings))
     if flow["fractures"] < 20:
         warnings.append(f"only {flow['fractures']} fractures: validation measures are imprecise.")
+    return dataclasses.replace(fit, warnings=tuple(warnings))
 
-    results: dict[str, Any] = {
-        "flow": flow,
-        "sins": _sins_block(d),
-        "crude": {"overall": _crude(crude.overall),
-                  "by_group": {str(g.group): _crude(g) for g in crude.groups}, "group": group},
-        "median_time_to_fracture": {"overall": crude.overall.median_time,
-                                    "by_group": {str(g.group): g.median_time for g in crude.groups},
+
+# --- results.json: built from the results' to_dict() ----------------------------------------------------------
+
+def _pick(result: Result | Mapping[str, Any], *keys: str, **renamed: str) -> dict[str, Any]:
+    """Keys of a result's ``to_dict()`` (``renamed``: new key = the result's key)."""
+    d = result.to_dict() if isinstance(result, Result) else result
+    return {**{k: d[k] for k in keys}, **{new: d[old] for new, old in renamed.items()}}
+
+
+def _crude(c: CrudeIncidence) -> dict[str, Any]:
+    return {**_pick(c, "n", "events", "proportion", "ci"), "ci_method": "Clopper-Pearson"}
+
+
+def _gray(g) -> dict[str, Any]:
+    return {"groups": [str(x) for x in g.groups], **g.for_cause(1)}
+
+
+def _univariable_rows(uni: Sequence[Univariable], kind: str) -> pd.DataFrame:
+    """One row per term: Fine-Gray SHR beside the cause-specific HR, or the Firth OR with N and events."""
+    frames = []
+    for u in uni:
+        if kind == "firth":
+            if u.firth is not None:
+                f = u.firth.to_frame().rename(columns={"estimate": "or"})
+                frames.append(f.assign(n=u.firth.n, events=u.firth.events).assign(variable=u.variable))
+        elif u.finegray is not None and u.cox is not None:
+            cs = u.cox.to_frame().drop(columns="term").rename(columns=lambda c: "cs_hr" if c == "estimate" else f"cs_{c}")
+            frames.append(pd.concat([u.finegray.to_frame().rename(columns={"estimate": "shr"}), cs], axis=1)
+                          .assign(variable=u.variable))
+    if not frames:
+        return pd.DataFrame()
+    out = pd.concat(frames, ignore_index=True)
+    return out[["variable", *[c for c in out.columns if c != "variable"]]]
+
+
+def results_of(fit: FractureFit, options: FractureOptions, seed: int, model_file: str | None) -> dict[str, Any]:
+    """The section's results.json (every number from a result's ``to_dict()``)."""
+    h = options.horizon
+    sins = {"counts": {c: int((fit.data["sins_category"] == c).sum()) for c in ("stable", "indeterminate", "unstable")},
+            "mean_total": float(fit.data["sins_total"].mean()),
+            "crude_by_category": {str(g.group): _crude(g) for g in fit.crude_sins.groups},
+            **({"gray_test": _gray(fit.gray_sins)} if fit.gray_sins is not None else {})}
+    optimism: dict[str, Any] = {}
+    if fit.optimism is not None:
+        optimism = {**{m: fit.optimism.measures[m].to_dict() for m in MEASURES}, "B": options.bootstrap, "seed": seed}
+    auc = fit.auc.to_dict()
+    results = {
+        "flow": fit.flow,
+        "sins": sins,
+        "crude": {"overall": _crude(fit.crude.overall), "by_group": {str(g.group): _crude(g) for g in fit.crude.groups},
+                  "group": options.group},
+        "median_time_to_fracture": {"overall": fit.crude.overall.to_dict()["median_time"],
+                                    "by_group": {str(g.group): g.to_dict()["median_time"] for g in fit.crude.groups},
                                     "unit": "months", "among": "patients with a fracture"},
-        "cif": cif,
-        "cif_at": table_at,
-        "cif_at_by_sins": ci_sins.table[ci_sins.table["cause"] == 1].drop(columns=["cause"]).rename(
+        "cif": {str(c.group): _pick(c, "time", "estimate", "lower", "upper", "n_at_risk", "n_event")
+                for c in fit.cif.curves if c.cause == 1},
+        "cif_at": fit.cif.table[fit.cif.table["cause"] == 1].drop(columns=["cause"]).rename(columns={"group": options.group}),
+        "cif_at_by_sins": fit.cif_sins.table[fit.cif_sins.table["cause"] == 1].drop(columns=["cause"]).rename(
             columns={"group": "sins_category"}),
-        "gray_test": {"groups": [str(g) for g in gray.groups], **{k2: v for k2, v in gray.for_cause(1).items()}},
-        "univariable": uni,
-        **({"univariable_firth": uni_firth} if model == "firth" else {}),
-        "model": model_block,
-        "multivariable": multivariable,
-        "events_per_variable": epv_block,
-        "risk_model": {"type": rm.model_type, "horizon": rm.horizon, "terms": list(rm.terms),
-                       "coefficients": list(rm.coefficients), "file": _model_file(key) if out_dir else None},
-        "c_index": {"harrell": harrell.estimate, "uno": uno.estimate, "tau": horizon,
+        "gray_test": _gray(fit.gray),
+        "univariable": _univariable_rows(fit.univariable, "finegray"),
+        **({"univariable_firth": _univariable_rows(fit.univariable, "firth")} if options.model == "firth" else {}),
+        "model": fit.model.to_dict(),
+        "multivariable": {k: s.to_dict() for k, s in fit.multivariable.items()},
+        "events_per_variable": fit.events_per_variable,
+        "risk_model": {**_pick(fit.risk_model, "horizon", "terms", "coefficients", type="model_type"),
+                       "file": model_file},
+        "c_index": {"harrell": fit.harrell.to_dict()["estimate"], "uno": fit.uno.to_dict()["estimate"], "tau": h,
                     "competing": "Wolbers: deaths stay comparable with every fracture"},
-        "time_auc": {"estimate": auc.estimate, "horizon": horizon, "cases": auc.cases,
-                     "controls": auc.controls + auc.competing_controls},
-        "brier": {"estimate": brier.estimate, "horizon": horizon},
-        "calibration": {"citl": cal.citl, "citl_ci": cal.citl_ci, "slope": cal.slope, "slope_ci": cal.slope_ci,
-                        "method": cal.method, "n_used": cal.n_used,
-                        "censored_before_horizon": cal.censored_before_horizon, "groups": cal.groups},
-        "decision_curve": {"threshold": dc.threshold, "model": dc.model, "treat_all": dc.treat_all,
-                           "treat_none": dc.treat_none},
-        "optimism": opt_block,
-        "warnings": list(dict.fromkeys(warnings)),
-        "options": {"horizon": float(horizon), "covariates": list(covariates), "model": model,
-                    "univariable": list(univariable), "bootstrap": int(bootstrap), "seed": int(seed), "group": group},
+        "time_auc": {**_pick(auc, "estimate", "horizon", "cases"), "controls": auc["controls"] + auc["competing_controls"]},
+        "brier": _pick(fit.brier, "estimate", "horizon"),
+        "calibration": _pick(fit.calibration, "citl", "citl_ci", "slope", "slope_ci", "method", "n_used",
+                             "censored_before_horizon", "groups"),
+        "decision_curve": _pick(fit.decision_curve, "threshold", "model", "treat_all", "treat_none"),
+        "optimism": optimism,
+        "warnings": list(dict.fromkeys(fit.warnings)),
+        "options": {"horizon": h, "covariates": list(options.covariates), "model": options.model,
+                    "univariable": list(options.univariable), "bootstrap": options.bootstrap, "seed": seed,
+                    "group": options.group, "conf_level": options.conf_level},
     }
+    return to_jsonable(results)
+
+
+def analyse(inputs: JobInput, options: FractureOptions, context: JobContext, *, write: bool = True) -> Section:
+    """The fracture analysis: compute, results.json, figures and tables (``write``), methods.
+
+    Writes ``figures/``, ``tables/`` and the risk model ``<key>_model.json``
+    (``model.json`` for the default key ``fracture``) into ``context.out_dir``;
+    ``write=False`` (:func:`run` without ``out_dir``) gives the numbers only.
+    """
+    key = context.key or "fracture"
+    data, exclusions = _input_frame(inputs)
+    seed = context.seed_or(2024)
+    fit = compute(data, options, context, exclusions)
+    results = results_of(fit, options, seed, _model_file(key) if write else None)
     figures: list[Path] = []
     tables: list[Path] = []
-    if out_dir is not None:
-        figures, tables, fig_warn = _write_outputs(Path(out_dir), key, results, rm, ci, ci_sins, cal, dc,
-                                                   figure_formats, dpis, labels)
-        conf = {"finegray": fg_fit.conf_level, "cox": cs_fit.conf_level, "firth": getattr(rfit, "level", 0.95)}
-        # in the order of the results: incidence, risk factors, calibration
-        tables = (_incidence_tables(Path(out_dir), key, results, d, ci, ci_sins, lab, group)
-                  + _regression_tables(Path(out_dir), key, results, uni_fits, dmod, dm, lab, cs_fit, conf)
-                  + _performance_table(Path(out_dir), key, results) + tables)
-        results["warnings"].extend(fig_warn)
-    methods = _methods(results, model, horizon, bootstrap)
-    return Section(key=key, title="Vertebral compression fracture after irradiation", results=to_jsonable(results),
-                   figures=tuple(figures), tables=tuple(tables), warnings=tuple(results["warnings"]),
-                   methods=tuple(methods), references=REFERENCES)
+    if write:
+        out = Path(context.out_dir)
+        (out / _model_file(key)).write_text(model_to_json(fit.risk_model), encoding="utf-8")
+        lab = as_labels(context.labels, ["fracture"], strict=False)
+        figures = write_figures(out, key, fit, results, options, lab, context)
+        tables = write_tables(out, key, fit, results, options, lab)
+    return Section(key=key, title=context.title or "Vertebral compression fracture after irradiation",
+                   results=results, figures=tuple(figures), tables=tuple(tables), warnings=tuple(results["warnings"]),
+                   methods=tuple(methods(results, options)), references=REFERENCES)
 
 
-def _sins_block(d: pd.DataFrame) -> dict[str, Any]:
-    """SINS categories: counts, crude fracture incidence per category and Gray's test across them."""
-    counts = {cat: int((d["sins_category"] == cat).sum()) for cat in ("stable", "indeterminate", "unstable")}
-    crude = crude_incidence(d, time=TIME, event=EVENT, cause=1, group="sins_category")
-    block: dict[str, Any] = {"counts": counts, "mean_total": float(d["sins_total"].mean()),
-                             "crude_by_category": {str(g.group): _crude(g) for g in crude.groups}}
-    if sum(v > 0 for v in counts.values()) >= 2:
-        g = gray_test(d, time=TIME, event=EVENT, group="sins_category", cause=1)
-        block["gray_test"] = {"groups": [str(x) for x in g.groups], **g.for_cause(1)}
-    return block
+def run(data: Any = None, out_dir: str | Path | None = None, **keywords: Any) -> Section:
+    """The fracture analysis by keyword: the options of :class:`FractureOptions` and the settings of
+    :class:`~spinestats.reports.job.JobContext` (``seed``, ``workers``, ``scheduler``, ``figure_formats``,
+    ``dpis``, ``labels``, ``key``).
 
+    ``data`` is a ``pandas.DataFrame`` of the ``fracture`` schema (index =
+    spreadsheet line) or a ``LoadedTable``; ``table=`` a ``LoadedTable`` (its
+    exclusions are counted in ``flow``).  Without ``out_dir`` nothing is written.
 
-def _crude(c) -> dict[str, Any]:
-    return {"n": c.n, "events": c.events, "proportion": c.proportion, "ci": list(c.ci), "ci_method": "Clopper-Pearson"}
+    Examples
+    --------
+    >>> import spinestats as ss
+    >>> sec = run(ss.example("fracture", canonical=True), bootstrap=0)  # doctest: +SKIP
+    >>> sec.results["flow"]["patients"]  # doctest: +SKIP
+    126
+    """
+    return run_by_keywords(functools.partial(analyse, write=out_dir is not None), FractureOptions, data=data,
+                           out_dir="." if out_dir is None else out_dir, where="fracture", **keywords)
 
 
 def _term_labels(rm, labels=None) -> dict[str, str]:
     """Readable names of the model terms by their display labels: ``Modality: SBRT vs CIRT``,
     ``SINS total (per point)``."""
-    from spinestats.data_schemas.labels import as_labels
-
     lab = as_labels(labels, ["fracture"], strict=False)
     out = {}
     for c in rm.coding:
@@ -464,41 +512,48 @@ def _model_file(key: str) -> str:
     return "model.json" if key == "fracture" else f"{key}_model.json"
 
 
-def _write_outputs(out: Path, key: str, results, rm, ci, ci_sins, cal, dc, figure_formats, dpis, labels=None):
+def write_figures(out: Path, key: str, fit: FractureFit, results: Mapping[str, Any], options: FractureOptions,
+                  labels, context: JobContext) -> list[Path]:
+    """The CIF by group and by SINS category (with Gray's p), the forest plot of the model, the calibration plot
+    and the decision curve, in ``figures/``."""
     from spinestats.reports import fracture_figures as ff
     from spinestats.reports.figure_style import DEFAULT_DPIS, DEFAULT_FORMATS, save_figure
-
-    formats = tuple(figure_formats) if figure_formats else DEFAULT_FORMATS
-    dpis = tuple(dpis) if dpis else DEFAULT_DPIS
-    figs, tabs, warns = [], [], []
-    (out / _model_file(key)).write_text(model_to_json(rm), encoding="utf-8")
-    fdir = out / "figures"
-    from spinestats.data_schemas.labels import as_labels
     from spinestats.reports.formatting import format_p
 
-    lab = as_labels(labels, ["fracture"], strict=False)
-    sins_p = (results.get("sins", {}).get("gray_test") or {}).get("p")
+    formats = context.figure_formats or DEFAULT_FORMATS
+    dpis = context.dpis or DEFAULT_DPIS
+    gray_p, sins_p = results["gray_test"]["p"], (results["sins"].get("gray_test") or {}).get("p")
+    h = fit.risk_model.horizon
     builders = {
-        f"{key}_cif": lambda: ff.cif_figure(
-            ci, horizon=rm.horizon, labels=lab, group=results["options"]["group"], name=f"{key}_cif",
-            pvalue=None if results["gray_test"]["p"] is None else f"Gray's test {format_p(results['gray_test']['p'])}"),
-        f"{key}_cif_sins": lambda: ff.cif_figure(ci_sins, horizon=rm.horizon, labels=lab, group="sins_category",
+        f"{key}_cif": lambda: ff.cif_figure(fit.cif, horizon=h, labels=labels, group=options.group, name=f"{key}_cif",
+                                           pvalue=None if gray_p is None else f"Gray's test {format_p(gray_p)}"),
+        f"{key}_cif_sins": lambda: ff.cif_figure(fit.cif_sins, horizon=h, labels=labels, group="sins_category",
                                                  name=f"{key}_cif_sins",
                                                  pvalue=None if sins_p is None else f"Gray's test {format_p(sins_p)}"),
-        f"{key}_forest": lambda: ff.forest_figure(results["model"], term_labels=_term_labels(rm, labels)),
-        f"{key}_calibration": lambda: ff.calibration_figure(cal),
-        f"{key}_decision_curve": lambda: ff.decision_curve_figure(dc),
+        f"{key}_forest": lambda: ff.forest_figure(vars(fit.model), term_labels=_term_labels(fit.risk_model, labels),
+                                                  conf_level=fit.model.conf_level),
+        f"{key}_calibration": lambda: ff.calibration_figure(fit.calibration),
+        f"{key}_decision_curve": lambda: ff.decision_curve_figure(fit.decision_curve),
     }
+    figures: list[Path] = []
     for stem, build in builders.items():
         drawn = build()
-        figs.extend(p.relative_to(out) for p in save_figure(drawn.figure, fdir, stem, formats=formats, dpis=dpis))
-    tdir = out / "tables"
-    tdir.mkdir(parents=True, exist_ok=True)
-    tabs += _calibration_table(out, key, results)
-    return figs, tabs, warns
+        figures.extend(p.relative_to(out) for p in save_figure(drawn.figure, out / "figures", stem, formats=formats,
+                                                                dpis=dpis))
+    return figures
 
 
-def _calibration_table(out: Path, key: str, results) -> list[Path]:
+def write_tables(out: Path, key: str, fit: FractureFit, results: Mapping[str, Any], options: FractureOptions,
+                 labels) -> list[Path]:
+    """The tables in the order of the results: incidence, risk factors, performance, calibration groups."""
+    (out / "tables").mkdir(parents=True, exist_ok=True)
+    return (_incidence_tables(out, key, results, fit, labels, options)
+            + _regression_tables(out, key, results, fit, labels)
+            + _performance_table(out, key, results, options.conf_level)
+            + _calibration_table(out, key, results, options.conf_level))
+
+
+def _calibration_table(out: Path, key: str, results, conf_level: float) -> list[Path]:
     """``<key>_calibration_groups``: mean predicted and observed (Aalen\u2013Johansen) risk by the horizon in groups
     of equal size by predicted risk, as percentages (the CSV keeps the proportions)."""
     from spinestats.reports.tables import Col, Table, write_table
@@ -508,15 +563,17 @@ def _calibration_table(out: Path, key: str, results) -> list[Path]:
     data = g.assign(**{f"{c}_pct": 100 * g[c].astype(float) for c in ("predicted", "observed", "lower", "upper")})
     cols = (Col("group", "Risk group", "int"), Col("n", "N", "int"),
             Col("predicted_pct", "Mean predicted risk, %", "num", digits=1),
-            Col("observed_pct", "Observed risk, % (95% CI)", "ci", "lower_pct", "upper_pct", digits=1))
+            Col("observed_pct", f"Observed risk, % ({level_text(conf_level)} CI)", "ci", "lower_pct", "upper_pct",
+                digits=1))
     table = Table(data, cols, f"Calibration: predicted and observed risk of fracture by {h:g} months",
                   (f"Patients in {len(g)} groups of equal size by predicted risk (1: lowest); observed risk: "
-                   "cumulative incidence (Aalen\u2013Johansen, deaths competing) in each group, with its 95% CI.",),
+                   f"cumulative incidence (Aalen\u2013Johansen, deaths competing) in each group, with its {level_text(conf_level)} "
+                   "CI.",),
                   f"{key}_calibration_groups")
     return [p.relative_to(out) for p in write_table(table, out / "tables", table.stem, ("csv",))]
 
 
-def _incidence_tables(out: Path, key: str, results, d: pd.DataFrame, ci, ci_sins, labels, group: str) -> list[Path]:
+def _incidence_tables(out: Path, key: str, results, fit: FractureFit, labels, options: FractureOptions) -> list[Path]:
     """``<key>_crude_incidence`` (N, fractures, crude incidence with its exact CI and the median time to fracture,
     overall and per group) and the cumulative incidence at 6, 12, 24 months and the horizon as ``tbl_survfit``
     shows it, overall and per group with Gray's p: ``<key>_cif_at_times`` (by ``group``) and ``<key>_cif_by_sins``
@@ -529,6 +586,7 @@ def _incidence_tables(out: Path, key: str, results, d: pd.DataFrame, ci, ci_sins
 
     tdir = out / "tables"
     written: list[Path] = []
+    d, ci, ci_sins, group = fit.data, fit.cif, fit.cif_sins, options.group
     crude, med = results["crude"], results["median_time_to_fracture"]["by_group"]
 
     def row(text, c, m, indent=False, heading=False):
@@ -546,15 +604,15 @@ def _incidence_tables(out: Path, key: str, results, d: pd.DataFrame, ci, ci_sins
     for c in ("n", "events"):
         data[c] = data[c].astype("Int64")
     cols = (Col("characteristic", "Characteristic"), Col("n", "N", "int"), Col("events", "Fractures", "int"),
-            Col("percent", "Crude incidence, % (95% CI)", "ci", "lower", "upper", digits=1),
+            Col("percent", f"Crude incidence, % ({level_text(options.conf_level)} CI)", "ci", "lower", "upper", digits=1),
             Col("median", "Median time to fracture, months", "num", digits=1))
     table = Table(data, cols, "Crude incidence of vertebral compression fracture",
                   ("Proportion of patients with a fracture during follow-up, with the exact (Clopper\u2013Pearson) "
-                   "95% CI; median time to fracture among the patients with a fracture.",),
+                   f"{level_text(options.conf_level)} CI; median time to fracture among the patients with a fracture.",),
                   f"{key}_crude_incidence", indent="_indent")
     written += write_table(table, tdir, table.stem, ("csv",))
-    times = tuple(sorted({6.0, 12.0, 24.0, float(results["options"]["horizon"])}))
-    overall = cumulative_incidence(d, time=TIME, event=EVENT, cause=1, times=times)
+    times = tuple(sorted({*TIMES, options.horizon}))
+    overall = cumulative_incidence(d, time=TIME, event=EVENT, cause=1, times=times, conf_level=options.conf_level)
     for stem, grp, cif, gray in ((f"{key}_cif_at_times", group, ci, results["gray_test"]),
                                  (f"{key}_cif_by_sins", "sins_category", ci_sins, results["sins"].get("gray_test"))):
         summ = cuminc_summary(d, time=TIME, event=EVENT, cause=1, censor=0, group=grp, cif_overall=overall,
@@ -568,7 +626,7 @@ def _incidence_tables(out: Path, key: str, results, d: pd.DataFrame, ci, ci_sins
     return [p.relative_to(out) for p in written]
 
 
-def _performance_table(out: Path, key: str, results) -> list[Path]:
+def _performance_table(out: Path, key: str, results, conf_level: float) -> list[Path]:
     """``<key>_performance``: the risk model's discrimination, accuracy and calibration at the horizon, apparent
     (with the CI where the analysis gives one), the bootstrap optimism and the optimism-corrected value."""
     from spinestats.reports.tables import Col, Table, write_table
@@ -587,7 +645,7 @@ def _performance_table(out: Path, key: str, results) -> list[Path]:
                           "optimism": (opt.get(k) or {}).get("optimism", np.nan),
                           "corrected": (opt.get(k) or {}).get("corrected", np.nan)} for k, label, v, ci in rows])
     data[["optimism", "corrected"]] = data[["optimism", "corrected"]].astype(float)
-    cols = [Col("measure", "Measure"), Col("apparent", "Apparent (95% CI)", "ci", "lower", "upper", digits=3)]
+    cols = [Col("measure", "Measure"), Col("apparent", f"Apparent ({level_text(conf_level)} CI)", "ci", "lower", "upper", digits=3)]
     kind = {"finegray": "Fine\u2013Gray", "firth": "Firth logistic"}.get(results["risk_model"]["type"], "risk")
     notes = [f"Risk of fracture by {h:g} months from the {kind} "
              "model; C and AUC with deaths handled as in Wolbers et al.; AUC, Brier score and calibration with inverse "
@@ -615,8 +673,7 @@ _REGRESSION = {
 }
 
 
-def _regression_tables(out: Path, key: str, results, uni_fits, d: pd.DataFrame, dm: pd.DataFrame, labels,
-                       cs_fit, conf_levels: dict[str, float]) -> list[Path]:
+def _regression_tables(out: Path, key: str, results, fit: FractureFit, labels) -> list[Path]:
     """Univariable and multivariable models side by side (``tbl_uvregression`` merged with ``tbl_regression``):
     ``<key>_finegray`` (sHR), ``<key>_cox`` (cause-specific HR) and, with ``--model firth``, ``<key>_firth`` (OR)."""
     from spinestats.reports.regression_table import factor_levels, model_block, model_note, regression_table, \
@@ -625,38 +682,39 @@ def _regression_tables(out: Path, key: str, results, uni_fits, d: pd.DataFrame, 
 
     opts = results["options"]
     covs = list(dict.fromkeys([*opts["univariable"], *opts["covariates"]]))
-    levels = {**factor_levels(d, covs, labels), **factor_levels(dm, opts["covariates"], labels)}
-    multi = dict(results["multivariable"])
+    levels = {**factor_levels(fit.coded, covs, labels), **factor_levels(fit.modelled, opts["covariates"], labels)}
+    multi = dict(fit.multivariable)
     if opts["model"] == "firth":
-        multi["firth"] = results["model"]
+        multi["firth"] = fit.model
     written: list[Path] = []
     for kind, m in multi.items():
         measure, name, note = _REGRESSION[kind]
         if kind == "cox":
-            note = dict(note, ties=cs_fit.ties.capitalize())
+            note = dict(note, ties=fit.cox_fit.ties.capitalize())
         if kind == "firth":
             note = dict(note, model=f"Firth's penalised logistic regression of fracture by {opts['horizon']:g} "
                                     "months (patients censored fracture-free before then left out)")
-        models = {"Univariable": univariable_block(uni_fits[kind]),
-                  "Multivariable": model_block(m["terms"], m["estimate"], m["lower"], m["upper"], m["p"], m["n"],
-                                               m["events"])}
+        models = {"Univariable": univariable_block({u.variable: vars(getattr(u, kind)) for u in fit.univariable
+                                                    if getattr(u, kind) is not None}),
+                  "Multivariable": model_block(m.terms, m.estimate, m.lower, m.upper, m.p, m.n, m.events)}
         stem = f"{key}_{kind}"
-        table = regression_table(models, covs, levels, labels=labels, measure=measure,
-                                 conf_level=conf_levels[kind], stem=stem,
-                                 title=f"Risk factors for vertebral compression fracture: {name}",
+        table = regression_table(models, covs, levels, labels=labels, measure=measure, conf_level=m.conf_level,
+                                 stem=stem, title=f"Risk factors for vertebral compression fracture: {name}",
                                  notes=[model_note(**note)])
         written += write_table(table, out / "tables", stem, ("csv",))
     return [p.relative_to(out) for p in written]
 
 
-def _methods(results, model: str, horizon: float, bootstrap: int) -> list[str]:
+def methods(results: Mapping[str, Any], options: FractureOptions) -> list[str]:
+    """The methods paragraph: time scale and SINS, incidence, risk factors, validation, optimism."""
+    horizon, level = options.horizon, level_text(options.conf_level)
     m = {"finegray": "a Fine-Gray subdistribution hazards model", "cox": "a cause-specific Cox model",
-         "firth": f"Firth's penalised logistic regression of fracture by {horizon:g} months"}[model]
+         "firth": f"Firth's penalised logistic regression of fracture by {horizon:g} months"}[options.model]
     s = [
         "Time to vertebral compression fracture (VCF) was measured in months from the start of irradiation; death "
         "without fracture was a competing event and patients alive without fracture were censored at last follow-up. "
         "SINS was computed from its six components (stable 0-6, indeterminate 7-12, unstable 13-18).",
-        "Crude proportions are given with exact Clopper-Pearson 95% CIs; the cumulative incidence of VCF was "
+        f"Crude proportions are given with exact Clopper-Pearson {level} CIs; the cumulative incidence of VCF was "
         "estimated with the Aalen-Johansen estimator and compared between groups with Gray's test.",
         f"Risk factors were examined with {m}; {results['events_per_variable']['events']} fractures gave "
         f"{results['events_per_variable']['epv']:.1f} events per model parameter.",
@@ -664,7 +722,7 @@ def _methods(results, model: str, horizon: float, bootstrap: int) -> list[str]:
         "handled as in Wolbers et al.), the time-dependent AUC and Brier score with inverse probability of "
         "censoring weights, calibration-in-the-large and slope, and a decision curve.",
     ]
-    if bootstrap:
-        s.append(f"Optimism was corrected with Harrell's bootstrap ({bootstrap} replicates, seed "
+    if options.bootstrap:
+        s.append(f"Optimism was corrected with Harrell's bootstrap ({options.bootstrap} replicates, seed "
                  f"{results['options']['seed']}).")
     return s

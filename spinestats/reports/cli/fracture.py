@@ -2,7 +2,8 @@
 
 Reads a ``fracture`` export through the loader (which refuses, with the
 line, a fracture dated before irradiation), runs
-:func:`spinestats.reports.fracture_job.run` and writes ``results.json``
+:func:`spinestats.reports.fracture_job.analyse` with the options filled from
+the flags (:class:`~spinestats.reports.fracture_job.FractureOptions`) and writes ``results.json``
 (exactly the job's results), ``methods.md``, ``model.json``, ``tables/`` and
 ``figures/`` into ``--out``; ``--save-model`` also copies the fitted risk
 model (JSON, never pickle) to the given file for ``spinestats predict``.
@@ -42,6 +43,8 @@ def _split(values: tuple[str, ...]) -> list[str]:
               help="Multivariable model: Fine-Gray, cause-specific Cox or Firth logistic (fracture by the horizon).")
 @click.option("--bootstrap", type=int, default=200, show_default=True,
               help="Bootstrap replicates of the optimism correction (0 = skip).")
+@click.option("--conf-level", "conf_level", type=float, default=0.95, show_default=True,
+              help="Confidence level of the CIs (the Firth model's profile CIs are at 0.95 only).")
 @click.option("--seed", type=int, default=2024, show_default=True, help="Seed of the bootstrap.")
 @click.option("--workers", type=int, default=1, show_default=True, help="Local worker processes for the bootstrap.")
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786).")
@@ -53,11 +56,12 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @label_options
-def command(file, mapping, sheet, horizon, covariates, model, bootstrap, seed, workers, scheduler, save_model,
+def command(file, mapping, sheet, horizon, covariates, model, bootstrap, conf_level, seed, workers, scheduler, save_model,
             figure_formats, out, force, label_texts=(), references=()) -> None:
     """Fracture incidence (crude, competing-risk CIF, Gray's test), risk models and their validation."""
     from spinestats.data_schemas.loading import load
     from spinestats.reports import fracture_job
+    from spinestats.reports.job import JobContext, JobInput
     from spinestats.reports.cli.common import echo_load_warnings, echo_warnings
     from spinestats.reports.output import OutputDir
     from spinestats.reports.cli.common import labels_from
@@ -66,6 +70,14 @@ def command(file, mapping, sheet, horizon, covariates, model, bootstrap, seed, w
 
     if bootstrap < 0:
         raise UsageError(f"--bootstrap must be >= 0; got {bootstrap}")
+    if not horizon > 0:
+        raise UsageError(f"--horizon must be a positive number of months; got {horizon!r}")
+    if not 0 < conf_level < 1:
+        raise UsageError(f"--conf-level must be between 0 and 1 (e.g. 0.95); got {conf_level}")
+    if model == "firth" and conf_level != 0.95:
+        raise UsageError("--conf-level: the Firth model's profile-likelihood CIs are at 0.95 only")
+    options = fracture_job.FractureOptions(horizon=horizon, covariates=tuple(_split(covariates)), model=model,
+                                           bootstrap=bootstrap, conf_level=conf_level)
     if save_model is not None:
         from spinestats.reports.output import check_output_file
 
@@ -74,10 +86,9 @@ def command(file, mapping, sheet, horizon, covariates, model, bootstrap, seed, w
     echo_load_warnings(table)
     labels = labels_from("fracture", label_texts, references)
     with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
-        section = fracture_job.run(table=table, out_dir=od.file("."), horizon=horizon,
-                                   covariates=_split(covariates) or None, model=model, bootstrap=bootstrap,
-                                   seed=seed, workers=workers, scheduler=scheduler,
-                                   figure_formats=figure_formats or None, labels=labels)
+        context = JobContext(out_dir=od.file("."), seed=seed, workers=workers, scheduler=scheduler,
+                             figure_formats=figure_formats or None, labels=labels)
+        section = fracture_job.analyse(JobInput.of(table=table), options, context)
         od.write_section(section, labels=labels)
         section = finish_single(section, od.file("."), written, labels=labels)
     if save_model is not None:

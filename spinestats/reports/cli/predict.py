@@ -33,7 +33,7 @@ from spinestats.errors import UsageError
 def prediction_schema(model):
     """The ``fracture`` schema with only ``patient_id`` and the model's inputs required."""
     from spinestats.analysis.scores.sins import COMPONENTS
-    from spinestats.reports.fracture_job import SINS_DERIVED
+    from spinestats.analysis.scores.sins_covariates import SINS_DERIVED
 
     base = get_schema("fracture")
     used = {c["column"] for c in model.coding}
@@ -66,7 +66,7 @@ def command(model_file, file, mapping, sheet, level, key, out, output, force) ->
     from spinestats.data_schemas.loading import load
     from spinestats.data_schemas.privacy import KEY_ENV, LEGACY_KEY_ENV, LazyKey, pseudonymise
     from spinestats.data_schemas.risk_model import load_risk_model
-    from spinestats.reports.fracture_job import derive_covariates
+    from spinestats.analysis.scores.sins_covariates import derive_covariates
     from spinestats.reports.output import OutputDir, check_output_file, escape_frame, write_file_atomically
 
     if (out is None) == (output is None):
