@@ -82,8 +82,8 @@ def save_docx(doc: Any, path: str | Path) -> None:
         from docx.opc.pkgwriter import PackageWriter
 
         package = doc.part.package
-        steps = (PackageWriter._write_content_types_stream, PackageWriter._write_pkg_rels,
-                 PackageWriter._write_parts)
+        steps: tuple[Any, ...] = (PackageWriter._write_content_types_stream, PackageWriter._write_pkg_rels,
+                                  PackageWriter._write_parts)
     except (ImportError, AttributeError):  # pragma: no cover - a python-docx without these helpers
         doc.save(str(path))
         return
