@@ -120,16 +120,20 @@ def lean_font_subsets() -> Iterator[None]:
     if original is None or isinstance(original, _LeanSubsetModule) or not hasattr(original, "Options"):
         yield
         return
-    functions = (getattr(helper, "get_glyphs_subset", None), getattr(helper, "font_as_file", None))
+    functions: tuple[Any, Any] = (getattr(helper, "get_glyphs_subset", None), getattr(helper, "font_as_file", None))
+    memo = None not in functions
     helper.subset = _LeanSubsetModule(original)
-    if None not in functions:
-        helper.get_glyphs_subset, helper.font_as_file = _memo_subsets(*functions)
+    if memo:
+        get_subset, as_file = _memo_subsets(*functions)
+        setattr(helper, "get_glyphs_subset", get_subset)  # noqa: B010 - Matplotlib's own types differ
+        setattr(helper, "font_as_file", as_file)  # noqa: B010
     try:
         yield
     finally:
         helper.subset = original
-        if None not in functions:
-            helper.get_glyphs_subset, helper.font_as_file = functions
+        if memo:
+            setattr(helper, "get_glyphs_subset", functions[0])  # noqa: B010
+            setattr(helper, "font_as_file", functions[1])  # noqa: B010
 
 
 # -- rendering figures in worker processes -------------------------------------------------------------------------
