@@ -87,7 +87,7 @@ def cases(tmp: Path) -> list[dict]:
         {"name": "survival", "what": "`spinestats survival --schema cirt` (all endpoints), bundled CIRT cohort",
          "cmd": [str(EXE), "survival", str(EXAMPLES / "synthetic_cirt.csv"), "--schema", "cirt", "--endpoint", "all",
                  "--out", str(out / "survival"), "--force"], "max_s": 2.0},
-        {"name": "demo", "what": "`spinestats demo` (30 figures in 6 files each, every table format; 2 workers)",
+        {"name": "demo", "what": "`spinestats demo` (36 figures in 4 files each at 300 dpi, every table format; 2 workers)",
          "cmd": [str(EXE), "demo", "--out", str(out / "demo"), "--force", "--quiet"], "max_s": 10.0},
         {"name": "demo_1w", "what": "`spinestats demo --workers 1` (the same in one process)",
          "cmd": [str(EXE), "demo", "--out", str(out / "demo1"), "--force", "--quiet", "--workers", "1"],

@@ -134,3 +134,30 @@ def test_the_japanese_font_comes_from_matplotlib_fontja_without_changing_the_rc(
             "list(matplotlib.rcParams['font.family']) == before)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "True", "True"]
+
+
+def test_a_font_subset_is_made_once_per_glyph_set_and_the_pdf_bytes_do_not_change(tmp_path, monkeypatch):
+    """Two figures showing the same characters share one subset per font; the PDFs are byte-identical
+    to those written when every subset is made afresh (as Matplotlib does)."""
+    from matplotlib.backends import _backend_pdf_ps as helper
+
+    def draw():
+        fig, ax = journal_figure("single")
+        ax.plot([0, 1, 2], [1.0, 0.5, 0.2], label="分離手術 あり")
+        ax.set_xlabel("Months from start of treatment")
+        ax.legend()
+        return fig
+
+    made = []
+    real = helper.get_glyphs_subset
+    monkeypatch.setattr(helper, "get_glyphs_subset", lambda f, g: made.append(set(g)) or real(f, g))
+    figure_files._SUBSETS.clear()
+    save_figure(draw(), tmp_path, "first", formats=("pdf",))
+    per_figure = len(made)
+    save_figure(draw(), tmp_path, "again", formats=("pdf",))
+    assert per_figure >= 2 and len(made) == per_figure  # DejaVu Sans and IPAexGothic, made once
+    monkeypatch.setattr(figure_files, "_memo_subsets", lambda get, as_file: (get, as_file))
+    save_figure(draw(), tmp_path, "plain", formats=("pdf",))
+    assert len(made) == 2 * per_figure
+    first = (tmp_path / "first.pdf").read_bytes()
+    assert first == (tmp_path / "again.pdf").read_bytes() == (tmp_path / "plain.pdf").read_bytes()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
+import io
 import pickle
 import warnings as warnings_module
 from collections.abc import Iterator
@@ -50,6 +51,56 @@ class _LeanSubsetModule:
         return options
 
 
+#: subsets made in this process: (font file, face, glyph indices) -> (font file bytes, glyph index map); a
+#: subset depends on nothing else (fixed options, no timestamp), so figures showing the same characters
+#: (tick labels, axis titles of the same kind) share one
+_SUBSETS: dict[tuple[str, int, frozenset], tuple[bytes, dict]] = {}
+_SUBSETS_MAX = 256
+
+
+class _SubsetFont:
+    """Stands for the subset ``TTFont``: :func:`font_as_file` returns its bytes; any other use
+    (PostScript output reads the font's tables) opens the font from them."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._font: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._font is None:
+            from fontTools.ttLib import TTFont
+
+            self._font = TTFont(io.BytesIO(self.data))
+        return getattr(self._font, name)
+
+
+@dataclasses.dataclass
+class _SubsetResult:
+    font: _SubsetFont
+    glyph_index_map: dict
+
+
+def _memo_subsets(get_subset: Any, as_file: Any) -> tuple[Any, Any]:
+    """``get_glyphs_subset`` and ``font_as_file`` of Matplotlib's helper, with each subset made once."""
+
+    def get_glyphs_subset(fontfile: Any, glyphs: Any) -> contextlib.AbstractContextManager:
+        wanted = frozenset(glyphs)
+        key = (str(getattr(fontfile, "path", fontfile)), int(getattr(fontfile, "face_index", 0)), wanted)
+        hit = _SUBSETS.get(key)
+        if hit is None:
+            with get_subset(fontfile, set(wanted)) as made:
+                hit = (as_file(made.font).getvalue(), dict(made.glyph_index_map))
+            if len(_SUBSETS) >= _SUBSETS_MAX:
+                _SUBSETS.clear()
+            _SUBSETS[key] = hit
+        return contextlib.nullcontext(_SubsetResult(_SubsetFont(hit[0]), dict(hit[1])))
+
+    def font_as_file(font: Any) -> io.BytesIO:
+        return io.BytesIO(font.data) if isinstance(font, _SubsetFont) else as_file(font)
+
+    return get_glyphs_subset, font_as_file
+
+
 @contextlib.contextmanager
 def lean_font_subsets() -> Iterator[None]:
     """Within the block, fonts embedded in PDF (and PostScript) files keep no layout tables.
@@ -69,11 +120,20 @@ def lean_font_subsets() -> Iterator[None]:
     if original is None or isinstance(original, _LeanSubsetModule) or not hasattr(original, "Options"):
         yield
         return
+    functions: tuple[Any, Any] = (getattr(helper, "get_glyphs_subset", None), getattr(helper, "font_as_file", None))
+    memo = None not in functions
     helper.subset = _LeanSubsetModule(original)
+    if memo:
+        get_subset, as_file = _memo_subsets(*functions)
+        setattr(helper, "get_glyphs_subset", get_subset)  # noqa: B010 - Matplotlib's own types differ
+        setattr(helper, "font_as_file", as_file)  # noqa: B010
     try:
         yield
     finally:
         helper.subset = original
+        if memo:
+            setattr(helper, "get_glyphs_subset", functions[0])  # noqa: B010
+            setattr(helper, "font_as_file", functions[1])  # noqa: B010
 
 
 # -- rendering figures in worker processes -------------------------------------------------------------------------

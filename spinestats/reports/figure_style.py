@@ -213,8 +213,11 @@ def _write_raster(fig, folder: Path, stem: str, formats, dpi: int) -> list[Path]
         fig.dpi = dpi
         canvas.draw()
         rgba = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        rgb = Image.new("RGB", rgba.size, (255, 255, 255))
-        rgb.paste(rgba, mask=rgba.getchannel("A"))
+        if rgba.getchannel("A").getextrema() == (255, 255):  # opaque (a white figure background): drop alpha
+            rgb = rgba.convert("RGB")
+        else:  # composite onto white
+            rgb = Image.new("RGB", rgba.size, (255, 255, 255))
+            rgb.paste(rgba, mask=rgba.getchannel("A"))
     finally:
         fig.dpi = old_dpi
     written = []

@@ -122,6 +122,8 @@ class TableStyle:
 _STYLE: contextvars.ContextVar[TableStyle | None] = contextvars.ContextVar("spinestats_table_style", default=None)
 _LEDGER: contextvars.ContextVar[list | None] = contextvars.ContextVar("spinestats_table_ledger", default=None)
 _LABELS: contextvars.ContextVar[Any] = contextvars.ContextVar("spinestats_table_labels", default=None)
+#: within :func:`write_table`, each Table's formatted strings by style: computed once for all its formats
+_FORMATTED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("spinestats_table_formatted", default=None)
 
 
 def current_style() -> TableStyle:
@@ -186,9 +188,18 @@ class Table:
 
     def format(self, style: TableStyle | None = None) -> pd.DataFrame:
         """The table as the strings every human-facing format shows (headers are the column headers)."""
+        style = style or current_style()
+        memo = _FORMATTED.get()
+        if memo is None:
+            return self._format(style)
+        key = (id(self), style)
+        if key not in memo:
+            memo[key] = (self, self._format(style))  # the Table is kept so that its id stays its own
+        return memo[key][1].copy()
+
+    def _format(self, style: TableStyle) -> pd.DataFrame:
         from spinestats.reports.formatting import fmt_number, format_ci, format_p
 
-        style = style or current_style()
         out: dict[str, list[str]] = {}
         d = self.data.reset_index(drop=True)
         indent = d[self.indent].fillna(False).astype(bool).tolist() if self.indent and self.indent in d else [False] * len(d)
@@ -567,6 +578,8 @@ def write_docx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Mm, Pt
 
+    from spinestats.reports.office_zip import save_docx
+
     t = _as_table(table, title, note)
     style = style or current_style()
     frame = t.format(style)
@@ -590,7 +603,7 @@ def write_docx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
     head_rows = 2 if spans else 1
     grid = doc.add_table(rows=head_rows, cols=len(frame.columns))
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
-    grid.style = doc.styles["Normal Table"] if "Normal Table" in [s.name for s in doc.styles] else None
+    grid.style = doc.styles["Normal Table"] if "Normal Table" in doc.styles else None
     for text, first, last in spans:
         cell = grid.rows[0].cells[first].merge(grid.rows[0].cells[last]) if last > first else grid.rows[0].cells[first]
         cell.text = text
@@ -635,7 +648,7 @@ def write_docx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
     props.revision = 1
     if t.title:
         props.title = t.title
-    doc.save(str(path))
+    save_docx(doc, path)
 
 
 def _as_table(table: "Table | pd.DataFrame", title: str | None = None, note: Any = None, stem: str = "table") -> Table:
@@ -680,6 +693,19 @@ def write_table(
     t = dataclasses.replace(t, stem=stem)
     style = style or current_style()
     written = []
+    token = _FORMATTED.set({})
+    try:
+        _write_formats(t, folder, stem, fmts, style, written)
+    finally:
+        _FORMATTED.reset(token)
+    ledger = _LEDGER.get()
+    if ledger is not None and written:
+        ledger.append(TableRecord(written[0], t))
+    return written
+
+
+def _write_formats(t: Table, folder: Path, stem: str, fmts: Iterable[str], style: TableStyle,
+                   written: list[Path]) -> None:
     for fmt in fmts:
         path = folder / f"{stem}.{fmt}"
         if fmt == "csv":
@@ -693,10 +719,6 @@ def write_table(
         else:
             path.write_text(to_latex(t, style=style), encoding="utf-8")
         written.append(path)
-    ledger = _LEDGER.get()
-    if ledger is not None and written:
-        ledger.append(TableRecord(written[0], t))
-    return written
 
 
 def _is_p_column(name: str) -> bool:

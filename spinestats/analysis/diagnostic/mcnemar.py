@@ -24,8 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from scipy import stats
-
+from spinestats.analysis.core import distributions as stats
 from spinestats.analysis.core.result import Result
 from spinestats.errors import DataError
 

@@ -1,0 +1,98 @@
+"""Saving a python-docx Document quickly: the package's large parts are compressed once per process.
+
+A DOCX is a ZIP archive of XML parts.  Every document python-docx creates
+carries the same default styles (``word/styles.xml``, about 350 kB, and
+``word/stylesWithEffects.xml``, about 440 kB) and theme; compressing them
+again for every table was most of the time of saving it.  :func:`save_docx`
+writes the same parts, in the same order and with the same (deflate, level 6)
+compression as ``Document.save``, but keeps the compressed bytes of each
+large part and reuses them when the next document holds the identical part
+(compared by SHA-256 of its bytes).  Every member is dated 1980-01-01, so a
+table gives the same DOCX bytes on every run.
+
+When the installed python-docx does not have the package-writer helpers this
+relies on, the document is saved by ``Document.save``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+#: parts at least this large are compressed once and reused (the default styles and theme)
+CACHE_MIN_BYTES = 4096
+_CACHE_MAX = 64
+_DEFLATED: dict[tuple[str, bytes], tuple[int, bytes]] = {}
+
+_LOCAL = struct.Struct("<IHHHHHIIIHH")
+_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
+_END = struct.Struct("<IHHHHIIH")
+_DOS_TIME, _DOS_DATE = 0, (0 << 9) | (1 << 5) | 1  # 1980-01-01 00:00:00, the earliest date ZIP can hold
+_UNIX_RW = 0o600 << 16  # external attributes zipfile gives a member written from bytes
+
+
+def _deflate(name: str, blob: bytes) -> tuple[int, bytes]:
+    key = (name, hashlib.sha256(blob).digest()) if len(blob) >= CACHE_MIN_BYTES else None
+    if key is not None and key in _DEFLATED:
+        return _DEFLATED[key]
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15)  # zipfile's ZIP_DEFLATED default
+    out = (zlib.crc32(blob), packer.compress(blob) + packer.flush())
+    if key is not None:
+        if len(_DEFLATED) >= _CACHE_MAX:
+            _DEFLATED.clear()
+        _DEFLATED[key] = out
+    return out
+
+
+class _ZipWriter:
+    """The ``write(pack_uri, blob)`` / ``close()`` interface of python-docx's physical package writer."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = open(path, "wb")  # noqa: SIM115 - closed in close()
+        self._central: list[bytes] = []
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        name = pack_uri.membername.encode("utf-8")
+        flags = 0x800 if not name.isascii() else 0  # UTF-8 member name
+        crc, data = _deflate(pack_uri.membername, blob)
+        offset = self._file.tell()
+        self._file.write(_LOCAL.pack(0x04034B50, 20, flags, 8, _DOS_TIME, _DOS_DATE, crc, len(data), len(blob),
+                                     len(name), 0))
+        self._file.write(name)
+        self._file.write(data)
+        self._central.append(_CENTRAL.pack(0x02014B50, (3 << 8) | 20, 20, flags, 8, _DOS_TIME, _DOS_DATE, crc,
+                                           len(data), len(blob), len(name), 0, 0, 0, 0, _UNIX_RW, offset) + name)
+
+    def close(self) -> None:
+        start = self._file.tell()
+        for entry in self._central:
+            self._file.write(entry)
+        size = self._file.tell() - start
+        n = len(self._central)
+        self._file.write(_END.pack(0x06054B50, 0, 0, n, n, size, start, 0))
+        self._file.close()
+
+
+def save_docx(doc: Any, path: str | Path) -> None:
+    """Write the python-docx ``doc`` to ``path`` (see the module docstring)."""
+    try:
+        from docx.opc.pkgwriter import PackageWriter
+
+        package = doc.part.package
+        steps: tuple[Any, ...] = (PackageWriter._write_content_types_stream, PackageWriter._write_pkg_rels,
+                                  PackageWriter._write_parts)
+    except (ImportError, AttributeError):  # pragma: no cover - a python-docx without these helpers
+        doc.save(str(path))
+        return
+    for part in package.parts:
+        part.before_marshal()
+    writer = _ZipWriter(Path(path))
+    try:
+        steps[0](writer, package.parts)
+        steps[1](writer, package.rels)
+        steps[2](writer, package.parts)
+    finally:
+        writer.close()
