@@ -54,28 +54,33 @@ def diagnostic_options(func):
     return label_options(func)
 
 
-def run_and_write(table, *, out: Path, force: bool, figure_formats, dpis, label_texts=(), references=(),
-                  **kwargs) -> None:
-    """Run :func:`spinestats.reports.diagnostic_job.run` into ``out``; write results.json, methods.md, the
+def run_and_write(table, *, out: Path, force: bool, figure_formats, dpis, label_texts=(), references=(), key: str,
+                  seed: int, workers: int, scheduler, **flags) -> None:
+    """Fill :class:`~spinestats.reports.diagnostic_job.DiagnosticOptions` from the flags and run
+    :func:`~spinestats.reports.diagnostic_job.analyse` into ``out``; write results.json, methods.md, the
     tables in every format and report.html."""
     from spinestats.reports import diagnostic_job
     from spinestats.reports.cli.common import echo_warnings, labels_from
+    from spinestats.reports.job import JobContext, JobInput
     from spinestats.reports.output import OutputDir
     from spinestats.reports.section_tables import finish_single
     from spinestats.reports.tables import table_style
 
     schema = getattr(getattr(table, "schema", None), "name", None)
     labels = labels_from(schema, label_texts, references)
+    options = diagnostic_job.DiagnosticOptions(**flags)
     with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
-        section = diagnostic_job.run(table=table, out_dir=od.file("."), figure_formats=figure_formats or None,
-                                     dpis=dpis or None, labels=labels, **kwargs)
+        context = JobContext(out_dir=od.file("."), key=key, seed=seed, workers=workers, scheduler=scheduler,
+                             figure_formats=figure_formats or None, dpis=dpis or None, labels=labels)
+        section = diagnostic_job.analyse(JobInput.of(table=table), options, context)
         od.write_section(section, labels=labels)
         section = finish_single(section, od.file("."), written, labels=labels)
     r = section.results
     sel = r.get("requested_cutoffs") or []
     lo, hi = r.get("auc_ci") or (None, None)
     ci = "not estimable" if lo is None or hi is None else f"{lo:.3f}-{hi:.3f}"
-    msg = f"{section.key}: n = {r['n']} ({r['n_positive']} {r['positive']}), AUC {_f(r['auc'])} (95% CI {ci})"
+    level = f"{100 * float(r.get('conf_level') or 0.95):.10g}%"
+    msg = f"{section.key}: n = {r['n']} ({r['n_positive']} {r['positive']}), AUC {_f(r['auc'])} ({level} CI {ci})"
     ge = "<=" if r.get("direction_proc") == ">" else ">="
     for c in sel:
         msg += f"; {ge} {c['cutoff']:g}: sensitivity {_f(c['sensitivity'])}, specificity {_f(c['specificity'])}"
