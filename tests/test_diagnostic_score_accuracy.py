@@ -195,3 +195,25 @@ def test_analyse_is_thin():
     assert node.end_lineno - node.lineno + 1 <= 60
     assert not [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
                 and "95%" in n.value]
+
+
+def test_messages_name_the_option_in_python_and_the_flag_on_the_command_line(tmp_path, capsys):
+    from cli_run import cli  # tests/ is on sys.path
+
+    from spinestats.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"^direction= lower-is-positive cannot yet be combined with bootstrap="):
+        diagnostic_job.run(D, tmp_path, score="score", truth="status", positive="malignant",
+                           direction="lower-is-positive", bootstrap=10)
+    with pytest.raises(UsageError, match=r"column 'nope' \(compare=\) not in the data"):
+        diagnostic_job.run(D, tmp_path, score="score", truth="status", positive="malignant", compare="nope")
+    f = tmp_path / "d.csv"
+    D.to_csv(f, index=False)
+    code = cli("accuracy", str(f), "--score", "score", "--truth", "status", "--positive", "malignant",
+               "--direction", "lower-is-positive", "--bootstrap", "10", "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert ("--direction lower-is-positive cannot yet be combined with --bootstrap, --compare or --unpaired-by"
+            in capsys.readouterr().err)
+    assert cli("accuracy", str(f), "--score", "score", "--truth", "status", "--positive", "malignant",
+               "--compare", "nope", "--out", str(tmp_path / "p")) == 2
+    assert "column 'nope' (--compare) not in the data" in capsys.readouterr().err

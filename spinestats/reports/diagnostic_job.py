@@ -11,6 +11,9 @@ the commands write as ``results.json`` (schema:
 ``to_dict()``.  The options are :class:`DiagnosticOptions`; the bootstrap
 seed is the context's (default 20160501).
 
+Messages name the options as the Python API spells them (``unpaired_by=``);
+the commands map them to their flags (``--unpaired-by``).
+
 The steps: :func:`prepare` (columns, DSS, patients analysed and excluded),
 :func:`compute` (the statistics, all in :mod:`spinestats.analysis.diagnostic`),
 :func:`results_of`, :func:`write_tables`, :func:`draw_figures` and
@@ -47,9 +50,6 @@ from spinestats.reports.tables import Col, Table, write_table
 DSS_COLUMN = "DSS"
 DEFAULT_SEED = 20160501
 DEFAULT_FIGURE_FORMATS = ("pdf", "svg", "png")
-#: option -> the flag of ``spinestats dss``/``accuracy`` naming it (messages of the command line)
-FLAGS = {"score": "--score", "truth": "--truth", "compare": "--compare", "unpaired_by": "--unpaired-by",
-         "bootstrap": "--bootstrap", "direction": "--direction"}
 REFERENCES = (
     "Matsumoto Y, et al. Dumbbell scoring system: a new method for the differential diagnosis of malignant and "
     "benign spinal dumbbell tumors. Spine 2016;41:E1230-E1236. doi:10.1097/BRS.0000000000001601",
@@ -161,20 +161,16 @@ def _load_exclusions(table) -> tuple[int | None, list[dict]]:
     return rows_read, [{"reason": r, "n": len(lines), "lines": lines} for r, lines in groups.items()]
 
 
-def _check_options(o: DiagnosticOptions) -> None:
-    if o.bootstrap < 0:
-        raise UsageError(f"{FLAGS['bootstrap']} must be >= 0, got {o.bootstrap}.")
-
-
 def prepare(inputs: JobInput, o: DiagnosticOptions) -> Prepared:
     """The analysed patients: the score (the DSS computed when ``score`` is None), the reference standard,
     rows without a comparison score excluded, and the flow from rows read to patients analysed."""
     if inputs.data is None:
         raise UsageError("the diagnostic analysis needs data (a table with one row per patient).")
     df = inputs.frame
-    _check_options(o)
+    if o.bootstrap < 0:
+        raise UsageError(f"bootstrap= must be >= 0, got {o.bootstrap}.")
     work = pd.DataFrame(index=df.index)
-    check_column(df, o.truth, "truth", flag=FLAGS["truth"])
+    check_column(df, o.truth, "truth")
     work[o.truth] = df[o.truth]
     dss = None
     if o.score is None:
@@ -182,16 +178,16 @@ def prepare(inputs: JobInput, o: DiagnosticOptions) -> Prepared:
         score_name = DSS_COLUMN
         work[score_name] = dss.score
     else:
-        check_column(df, o.score, "score", flag=FLAGS["score"])
+        check_column(df, o.score, "score")
         score_name = o.score
         work[score_name] = df[o.score]
     pre: list[dict] = []
     if o.compare is not None:
-        check_column(df, o.compare, "compare", flag=FLAGS["compare"])
+        check_column(df, o.compare, "compare")
         comp = pd.to_numeric(df[o.compare], errors="coerce")
         bad = comp.isna() & df[o.compare].notna()
         if bad.any():
-            raise UsageError(f"{FLAGS['compare']} column {o.compare!r} must be numeric; lines "
+            raise UsageError(f"compare= column {o.compare!r} must be numeric; lines "
                              f"{list(df.index[bad][:10])} are not.")
         if comp.isna().any():
             miss = comp.isna()
@@ -212,12 +208,12 @@ def prepare(inputs: JobInput, o: DiagnosticOptions) -> Prepared:
 
 def _unpaired(p: Prepared, column: str, conf_level: float) -> dict:
     """Unpaired DeLong test of the AUCs of the two groups in ``column`` (group sizes and missing first)."""
-    check_column(p.frame, column, "unpaired_by", flag=FLAGS["unpaired_by"])
+    check_column(p.frame, column, "unpaired_by")
     groups = p.frame.loc[p.st.index, column]
     present = groups.notna().to_numpy()
     names = sorted(map(str, groups[present].unique()))
     if len(names) != 2:
-        raise UsageError(f"{FLAGS['unpaired_by']} {column!r} must have exactly two groups among the analysed "
+        raise UsageError(f"unpaired_by= column {column!r} must have exactly two groups among the analysed "
                          f"patients; found {names}.")
     g = groups.astype(str).to_numpy()
     rocs = [roc_curve(p.st.score[present & (g == n)], p.st.truth[present & (g == n)]) for n in names]
@@ -247,9 +243,8 @@ def compute(p: Prepared, o: DiagnosticOptions, context: JobContext) -> Computed:
                          min_specificity=o.min_specificity, ci_method=o.ci_method, conf_level=o.conf_level,
                          target_prevalence=o.target_prevalence, cutoffs=cutoffs)
     if acc.at_most and (o.bootstrap or o.compare is not None or o.unpaired_by is not None):
-        raise UsageError(f"{FLAGS['direction']} lower-is-positive cannot yet be combined with {FLAGS['bootstrap']}, "
-                         f"{FLAGS['compare']} or {FLAGS['unpaired_by']}; negate the score column (higher = more "
-                         "likely positive) for those.")
+        raise UsageError("direction= lower-is-positive cannot yet be combined with bootstrap=, compare= or "
+                         "unpaired_by=; negate the score column (higher = more likely positive) for those.")
     out = Computed(acc)
     if p.dss is not None:
         out = dataclasses.replace(out, features=compare_features(p.dss.features.loc[p.st.index], p.st.truth,

@@ -45,6 +45,22 @@ _OPTIONS = [
 ]
 
 
+#: options of DiagnosticOptions -> the flags that set them (messages of the job say ``name=``)
+FLAGS = {"score": "--score", "truth": "--truth", "positive": "--positive", "cutoff": "--cutoff", "method": "--method",
+         "cost": "--cost", "prevalence": "--prevalence", "min_sensitivity": "--min-sensitivity",
+         "min_specificity": "--min-specificity", "ci_method": "--ci", "target_prevalence": "--target-prevalence",
+         "compare_cutoff": "--compare-cutoff", "compare": "--compare", "mcnemar_exact": "--mcnemar-exact",
+         "unpaired_by": "--unpaired-by", "bootstrap": "--bootstrap", "direction": "--direction"}
+
+
+def flag_wording(message: str) -> str:
+    """A job message with the options named as the command's flags (``unpaired_by=`` -> ``--unpaired-by``)."""
+    import re
+
+    return re.sub(r"\b(" + "|".join(sorted(FLAGS, key=len, reverse=True)) + r")=(?![=])",
+                  lambda m: FLAGS[m.group(1)], message)
+
+
 def diagnostic_options(func):
     """Decorate a click command with the shared diagnostic options (and ``--label``/``--reference``)."""
     from spinestats.reports.cli.common import label_options
@@ -59,6 +75,7 @@ def run_and_write(table, *, out: Path, force: bool, figure_formats, dpis, label_
     """Fill :class:`~spinestats.reports.diagnostic_job.DiagnosticOptions` from the flags and run
     :func:`~spinestats.reports.diagnostic_job.analyse` into ``out``; write results.json, methods.md, the
     tables in every format and report.html."""
+    from spinestats.errors import UsageError
     from spinestats.reports import diagnostic_job
     from spinestats.reports.cli.common import echo_warnings, labels_from
     from spinestats.reports.job import JobContext, JobInput
@@ -72,7 +89,10 @@ def run_and_write(table, *, out: Path, force: bool, figure_formats, dpis, label_
     with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
         context = JobContext(out_dir=od.file("."), key=key, seed=seed, workers=workers, scheduler=scheduler,
                              figure_formats=figure_formats or None, dpis=dpis or None, labels=labels)
-        section = diagnostic_job.analyse(JobInput.of(table=table), options, context)
+        try:
+            section = diagnostic_job.analyse(JobInput.of(table=table), options, context)
+        except UsageError as exc:
+            raise UsageError(flag_wording(str(exc))) from exc
         od.write_section(section, labels=labels)
         section = finish_single(section, od.file("."), written, labels=labels)
     r = section.results
