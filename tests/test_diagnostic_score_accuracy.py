@@ -217,3 +217,35 @@ def test_messages_name_the_option_in_python_and_the_flag_on_the_command_line(tmp
     assert cli("accuracy", str(f), "--score", "score", "--truth", "status", "--positive", "malignant",
                "--compare", "nope", "--out", str(tmp_path / "p")) == 2
     assert "column 'nope' (--compare) not in the data" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("module", ["spinestats.analysis.diagnostic.score_distribution",
+                                    "spinestats.analysis.diagnostic.accuracy_at_cutoffs",
+                                    "spinestats.analysis.diagnostic.score_accuracy",
+                                    "spinestats.reports.diagnostic_job"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_flow_diagram_follows_the_direction(tmp_path, monkeypatch):
+    """A lower-is-positive score is test positive at or below the cutoff: the flow diagram says so, with the
+    cells of that rule (epiR counts at score <= 8: TP 13, FP 7, FN 24, TN 36)."""
+    from spinestats.reports import flow_diagram
+
+    drawn = {}
+    real = flow_diagram.flow_figure
+
+    def spy(flow, **kw):
+        drawn.update(flow)
+        return real(flow, **kw)
+
+    monkeypatch.setattr(flow_diagram, "flow_figure", spy)
+    diagnostic_job.run(D, tmp_path, score="score", truth="status", positive="malignant",
+                       direction="lower-is-positive", cutoff=[8], figure_formats=["svg"])
+    test = drawn["index_test"]
+    assert (test["positive"], test["negative"]) == ("Score \u2264 8", "Score > 8")
+    assert (test["tp"], test["fp"], test["fn"], test["tn"]) == (13, 7, 24, 36)

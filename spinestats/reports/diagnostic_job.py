@@ -423,7 +423,8 @@ def draw_figures(p: Prepared, c: Computed, o: DiagnosticOptions, context: JobCon
 
 
 def flow_diagram(p: Prepared, results: Mapping[str, Any], cutoff: float, context: JobContext, key: str) -> list[Path]:
-    """The STARD flow diagram of this run: reads, exclusions with reasons, and the 2x2 cells at ``cutoff``."""
+    """The STARD flow diagram of this run: reads, exclusions with reasons, and the 2x2 cells at ``cutoff``
+    (test positive at or above it, or at or below it for a lower-is-positive score)."""
     from spinestats.data_schemas.labels import as_labels
     from spinestats.reports.figure_style import save_figure
     from spinestats.reports.flow_diagram import flow_figure, schema_column_labels
@@ -434,7 +435,9 @@ def flow_diagram(p: Prepared, results: Mapping[str, Any], cutoff: float, context
     if cells is not None:
         score = str(results["score"]) if p.is_dss else as_labels(context.labels, ["dss"], strict=False).variable(p.score_name)
         pos, neg = str(results["positive"]), str(results.get("negative") or f"not {results['positive']}")
-        drawn["index_test"] = {"name": score, "positive": f"{score} \u2265 {cutoff:g}", "negative": f"{score} < {cutoff:g}",
+        pos_sign, neg_sign = ("\u2264", ">") if results.get("direction_proc") == ">" else ("\u2265", "<")
+        drawn["index_test"] = {"name": score, "positive": f"{score} {pos_sign} {cutoff:g}",
+                               "negative": f"{score} {neg_sign} {cutoff:g}",
                                "reference_positive": pos[:1].upper() + pos[1:], "reference_negative": neg[:1].upper() + neg[1:],
                                **{k: int(cells[k]) for k in ("tp", "fp", "fn", "tn")}}
     fig, _ = flow_figure(drawn, column_labels=schema_column_labels("dss") if p.is_dss else {})

@@ -168,8 +168,10 @@ def score_accuracy(score, truth, *, labels: tuple[str, str] = ("negative", "posi
     Examples
     --------
     >>> r = score_accuracy([0, 1, 2, 4, 5, 6], [False, False, True, False, True, True], cutoffs=[3])
-    >>> round(r.auc.auc, 4), r.optimal.cutoff
-    (0.8889, (4.0,))
+    >>> round(r.auc.auc, 4), r.optimal.cutoff  # two cutoffs tie under Youden's rule: both are kept
+    (0.8889, (2.0, 5.0))
+    >>> r.to_dict()["requested_cutoffs"][0]["sensitivity"]
+    0.6666666666666666
     """
     if ci_method not in CI_METHODS:
         raise UsageError(f"ci_method must be 'exact' or 'wilson', got {ci_method!r}.")
