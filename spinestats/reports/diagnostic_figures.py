@@ -27,6 +27,7 @@ import numpy as np
 
 from spinestats.reports.figure_style import PALETTE, journal_figure
 from spinestats.reports.placement import fit_texts, place_legend
+from spinestats.reports.regression_table import level_text
 
 
 def _axes(ax, **kwargs):
@@ -44,10 +45,10 @@ def roc_figure(roc, *, band=None, optimal=None, delong=None, ax=None, at_most=Fa
     if band is not None:
         bx = 1.0 - np.asarray(band.specificities)
         ax.fill_between(bx, band.se_lower, band.se_upper, color=PALETTE[5], alpha=0.35, linewidth=0,
-                        label=f"{int(round(100 * band.conf_level))}% bootstrap band (B = {band.B})", step=None)
+                        label=f"{level_text(band.conf_level)} bootstrap band (B = {band.B})", step=None)
     label = f"AUC {roc.auc:.3f}"
     if delong is not None:
-        label += f" (95% CI {delong.ci[0]:.3f}\u2013{delong.ci[1]:.3f})"
+        label += f" ({level_text(delong.conf_level)} CI {delong.ci[0]:.3f}\u2013{delong.ci[1]:.3f})"
     ax.plot(fpr, tpr, color=PALETTE[0], linewidth=1.2, label=label)
     ax.plot([0, 1], [0, 1], color="0.6", linewidth=0.6, linestyle=":")
     if optimal is not None:

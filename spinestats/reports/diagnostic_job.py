@@ -1,76 +1,54 @@
 """Diagnostic-score job: DSS (or any score) accuracy, ROC/DeLong, cutoffs, bootstrap, comparison.
 
-``run`` is called by ``spinestats dss``, ``spinestats accuracy`` and the plan
-runner (analysis types ``dss`` and ``accuracy``), so the numbers are always
-the same.  It writes figures to ``figures/`` and tables to ``tables/`` under
-``out_dir`` and returns a :class:`~spinestats.reports.section.Section` whose
-``results`` is exactly what the commands write as ``results.json`` (schema:
-``data_schemas/results/diagnostic.schema.json``).
+:func:`analyse` is called by ``spinestats dss``, ``spinestats accuracy`` and the
+plan runner (analysis types ``dss`` and ``accuracy``, which differ only in
+their default key), so the numbers are always the same; :func:`run` is the
+same job by keyword.  It writes figures to ``figures/`` and tables to
+``tables/`` under the context's ``out_dir`` and returns a
+:class:`~spinestats.reports.section.Section` whose ``results`` is exactly what
+the commands write as ``results.json`` (schema:
+``data_schemas/results/diagnostic.schema.json``), built from the results'
+``to_dict()``.  The options are :class:`DiagnosticOptions`; the bootstrap
+seed is the context's (default 20160501).
 
-Options (all keyword arguments of :func:`run`)
-----------------------------------------------
-score : column of the score; ``None`` (the ``dss`` analysis) computes the DSS
-    from the features (``size_cm``, ``boundary``, ``lobulated``, ``bone_destruction``).
-truth, positive : reference-standard column and its positive label
-    (default ``reference`` / ``malignant``).
-cutoff : cutoff(s) reported in detail ("positive when score >= cutoff");
-    default 3 for the DSS, none for other scores.
-method : cutoff rule: ``youden`` (default), ``closest_topleft``, ``min_sensitivity``,
-    ``min_specificity``; ``cost``/``prevalence`` are pROC's ``best.weights``;
-    ``min_sensitivity``/``min_specificity`` the constraint.
-ci_method : ``exact`` (Clopper-Pearson, default) or ``wilson``.
-target_prevalence : prevalence for PPV/NPV in a target population (optional).
-compare, compare_cutoff : a second score column on the same patients (paired
-    DeLong; McNemar at ``cutoff`` vs ``compare_cutoff``, default the second score's
-    Youden cutoff); ``mcnemar_exact`` for exact McNemar p-values.
-unpaired_by : a column with exactly two groups (e.g. ``centre``: development vs
-    validation); their AUCs are compared with the unpaired DeLong test (pROC's D).
-bootstrap : number of stratified bootstrap replicates (0 = none): cutoff
-    stability, in-/out-of-bag accuracy, Harrell optimism, bootstrap AUC CI and the ROC band.
-seed, workers, scheduler : bootstrap seed and where replicates run (results do
-    not depend on ``workers``/``scheduler``).
-weights : DSS feature weights for a variant score (default Table 2).
-direction : which way the score points: ``higher-is-positive`` (default,
-    pROC ``direction = "<"``), ``lower-is-positive`` (pROC ``">"``: test
-    positive when score <= cutoff; cutoffs are reported in the score's own
-    units) or ``auto`` (pROC's median rule).  An AUC below 0.5 gives a
-    warning that the score may run the other way.  ``lower-is-positive``
-    is not combined with ``bootstrap``, ``compare`` or ``unpaired_by``
-    (negate the score column for those).
-min_per_class : fewer patients than this in a class gives a warning (default 10).
-figure_formats, dpis : figure files (default pdf, svg, png at 300 dpi).
-Tables are written as CSV (formula-safe); the plan runner adds the other formats.
+Messages name the options as the Python API spells them (``unpaired_by=``);
+the commands map them to their flags (``--unpaired-by``).
+
+The steps: :func:`prepare` (columns, DSS, patients analysed and excluded),
+:func:`compute` (the statistics, all in :mod:`spinestats.analysis.diagnostic`),
+:func:`results_of`, :func:`write_tables`, :func:`draw_figures` and
+:func:`methods_of`.  Tables are written as CSV (formula-safe); the plan runner
+and the commands add the other formats.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from spinestats.analysis.core.params import check_column
-from spinestats.analysis.diagnostic.accuracy import accuracy_from_counts, accuracy_from_roc
-from spinestats.analysis.diagnostic.auc_bootstrap import bootstrap_auc_from_counts
-from spinestats.analysis.diagnostic.cutoff import OptimalCutoff, optimal_cutoff
-from spinestats.analysis.diagnostic.cutoff_bootstrap import bootstrap_cutoff
-from spinestats.analysis.diagnostic.delong import delong_from_roc, delong_unpaired
-from spinestats.analysis.scores.dss_score import FEATURE_LABELS, compute_dss
-from spinestats.analysis.diagnostic.feature_comparison import compare_features
 from spinestats.analysis.core.result import to_jsonable
-from spinestats.analysis.diagnostic.roc import DIRECTIONS, RocCurve, low_auc_warning, resolve_direction, roc_curve
-from spinestats.analysis.diagnostic.score_comparison import compare_scores
 from spinestats.analysis.core.score_input import prepare_score_truth
+from spinestats.analysis.diagnostic.auc_bootstrap import AucBootstrapResult, bootstrap_auc_from_counts
+from spinestats.analysis.diagnostic.cutoff import optimal_cutoff
+from spinestats.analysis.diagnostic.cutoff_bootstrap import CutoffBootstrapResult, bootstrap_cutoff
+from spinestats.analysis.diagnostic.delong import delong_unpaired
+from spinestats.analysis.diagnostic.feature_comparison import FeatureComparisonResult, compare_features
+from spinestats.analysis.diagnostic.roc import roc_curve
+from spinestats.analysis.diagnostic.score_accuracy import ScoreAccuracyResult, score_accuracy
+from spinestats.analysis.scores.dss_score import FEATURE_LABELS, DssScoreResult, compute_dss
 from spinestats.errors import UsageError
-from spinestats.reports.diagnostic_figures import cutoff_stability_figure, roc_figure, score_distribution_figure
-from spinestats.reports.figure_style import DEFAULT_DPIS, save_figure
+from spinestats.reports.job import JobContext, JobInput, JobOptions, run_by_keywords
 from spinestats.reports.section import Section
 from spinestats.reports.tables import Col, Table, write_table
 
 DSS_COLUMN = "DSS"
+DEFAULT_SEED = 20160501
 DEFAULT_FIGURE_FORMATS = ("pdf", "svg", "png")
 REFERENCES = (
     "Matsumoto Y, et al. Dumbbell scoring system: a new method for the differential diagnosis of malignant and "
@@ -88,6 +66,91 @@ REFERENCES = (
 )
 
 
+@dataclasses.dataclass(frozen=True)
+class DiagnosticOptions(JobOptions):
+    """Options of the diagnostic job (plan types ``dss`` and ``accuracy``; ``spinestats dss``/``accuracy``).
+
+    Attributes
+    ----------
+    score : column of the score; ``None`` (the ``dss`` analysis) computes the DSS
+        from the features (``size_cm``, ``boundary``, ``lobulated``, ``bone_destruction``).
+    truth, positive : reference-standard column and its positive label.
+    cutoff : cutoff(s) reported in detail ("positive when score >= cutoff");
+        default 3 for the DSS, none for other scores.
+    method : cutoff rule: ``youden``, ``closest_topleft``, ``min_sensitivity`` or ``min_specificity``.
+    cost, prevalence : pROC's ``best.weights`` (relative cost of a false negative, prevalence).
+    min_sensitivity, min_specificity : the constraint of the ``min_*`` rules.
+    ci_method : ``exact`` (Clopper-Pearson) or ``wilson`` CIs of proportions.
+    conf_level : level of every CI (figures, tables and methods say it).
+    target_prevalence : prevalence for PPV/NPV in a target population.
+    compare, compare_cutoff : a second score column on the same patients (paired
+        DeLong; McNemar at ``cutoff`` vs ``compare_cutoff``, default the second
+        score's optimal cutoff); ``mcnemar_exact`` for exact McNemar p-values.
+    unpaired_by : a column with exactly two groups (e.g. ``centre``) whose AUCs are
+        compared with the unpaired DeLong test (pROC's D).
+    bootstrap : stratified bootstrap replicates (0 = none): cutoff stability,
+        in-/out-of-bag accuracy, Harrell optimism, bootstrap AUC CI and the ROC band.
+    weights : DSS feature weights for a variant score (default Table 2).
+    direction : ``higher-is-positive`` (pROC ``"<"``), ``lower-is-positive``
+        (``">"``: positive when score <= cutoff; not combined with ``bootstrap``,
+        ``compare`` or ``unpaired_by``) or ``auto`` (pROC's median rule).
+    min_per_class : fewer patients than this in a class gives a warning.
+    """
+
+    score: str | None = None
+    truth: str = "reference"
+    positive: Any = "malignant"
+    cutoff: float | tuple[float, ...] | None = None
+    method: str = "youden"
+    cost: float = 1.0
+    prevalence: float = 0.5
+    min_sensitivity: float | None = None
+    min_specificity: float | None = None
+    ci_method: Literal["exact", "wilson"] = "exact"
+    conf_level: float = 0.95
+    target_prevalence: float | None = None
+    compare: str | None = None
+    compare_cutoff: float | None = None
+    mcnemar_exact: bool = False
+    unpaired_by: str | None = None
+    bootstrap: int = 0
+    weights: Mapping[str, Any] | None = None
+    direction: str = "higher-is-positive"
+    min_per_class: int = 10
+
+
+OPTIONS = DiagnosticOptions
+
+
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """The patients analysed: score and reference per patient, the comparison column, the flow."""
+
+    frame: pd.DataFrame
+    st: Any  # spinestats.analysis.core.score_input.ScoreTruth
+    score_name: str
+    dss: DssScoreResult | None
+    class_labels: tuple[str, str]
+    flow: dict
+    exclusion_warnings: tuple[str, ...]
+
+    @property
+    def is_dss(self) -> bool:
+        return self.dss is not None
+
+
+@dataclasses.dataclass(frozen=True)
+class Computed:
+    """The statistics of one run (result objects; nothing formatted)."""
+
+    accuracy: ScoreAccuracyResult
+    features: FeatureComparisonResult | None = None
+    cutoff_bootstrap: CutoffBootstrapResult | None = None
+    auc_bootstrap: AucBootstrapResult | None = None
+    comparison: Any = None  # ScoreComparisonResult
+    unpaired: dict | None = None
+
+
 def _load_exclusions(table) -> tuple[int | None, list[dict]]:
     if table is None:
         return None, []
@@ -98,76 +161,137 @@ def _load_exclusions(table) -> tuple[int | None, list[dict]]:
     return rows_read, [{"reason": r, "n": len(lines), "lines": lines} for r, lines in groups.items()]
 
 
-def _class_summary(score: np.ndarray, truth: np.ndarray, labels: tuple[str, str]) -> dict:
-    out = {}
-    for name, mask in ((labels[1], truth), (labels[0], ~truth)):
-        s = score[mask]
-        q1, med, q3 = np.percentile(s, [25, 50, 75])  # R quantile type 7
-        out[name] = {"n": int(mask.sum()), "median": float(med), "q1": float(q1), "q3": float(q3),
-                     "min": float(s.min()), "max": float(s.max())}
-    return out
+def prepare(inputs: JobInput, o: DiagnosticOptions) -> Prepared:
+    """The analysed patients: the score (the DSS computed when ``score`` is None), the reference standard,
+    rows without a comparison score excluded, and the flow from rows read to patients analysed."""
+    if inputs.data is None:
+        raise UsageError("the diagnostic analysis needs data (a table with one row per patient).")
+    df = inputs.frame
+    if o.bootstrap < 0:
+        raise UsageError(f"bootstrap= must be >= 0, got {o.bootstrap}.")
+    work = pd.DataFrame(index=df.index)
+    check_column(df, o.truth, "truth")
+    work[o.truth] = df[o.truth]
+    dss = None
+    if o.score is None:
+        dss = compute_dss(df, weights=o.weights)
+        score_name = DSS_COLUMN
+        work[score_name] = dss.score
+    else:
+        check_column(df, o.score, "score")
+        score_name = o.score
+        work[score_name] = df[o.score]
+    pre: list[dict] = []
+    if o.compare is not None:
+        check_column(df, o.compare, "compare")
+        comp = pd.to_numeric(df[o.compare], errors="coerce")
+        bad = comp.isna() & df[o.compare].notna()
+        if bad.any():
+            raise UsageError(f"compare= column {o.compare!r} must be numeric; lines "
+                             f"{list(df.index[bad][:10])} are not.")
+        if comp.isna().any():
+            miss = comp.isna()
+            pre.append({"reason": f"comparison score ({o.compare}) missing", "n": int(miss.sum()),
+                        "lines": [int(i) if isinstance(i, (int, np.integer)) else str(i) for i in df.index[miss]]})
+            work = work.loc[~miss]
+    st = prepare_score_truth(work, score=score_name, truth=o.truth, positive=o.positive,
+                             min_per_class=o.min_per_class)
+    negatives = tuple(lab for lab in st.labels if lab != str(o.positive))
+    rows_read, load_exc = _load_exclusions(inputs.table)
+    exclusions = load_exc + pre + st.flow["exclusions"]
+    flow = {"n_read": rows_read if rows_read is not None else int(len(df)), "n_analysed": st.flow["n_analysed"],
+            "n_excluded": int(sum(e["n"] for e in exclusions)), "exclusions": exclusions}
+    said = tuple(f"{e['n']} rows excluded: {e['reason']} (lines {e['lines'][:20]})." for e in load_exc + pre)
+    return Prepared(df, st, score_name, dss, (negatives[0] if len(negatives) == 1 else "negative", str(o.positive)),
+                    flow, said)
 
 
-def _flow_diagram(flow: dict, results: dict, cutoff: float, is_dss: bool, fdir: Path, key: str, formats, dpis,
-                  score_label: str | None = None) -> list[Path]:
-    """The STARD flow diagram of this run: reads, exclusions with reasons, and the 2x2 cells at ``cutoff``."""
-    from spinestats.reports.flow_diagram import flow_figure, schema_column_labels
-
-    drawn = dict(flow)
-    cells = next((r for r in results.get("requested_cutoffs", []) + results.get("cutoffs", [])
-                  if np.isfinite(cutoff) and np.isclose(r["cutoff"], cutoff)), None)
-    if cells is not None:
-        score = score_label or str(results["score"])
-        pos, neg = str(results["positive"]), str(results.get("negative") or f"not {results['positive']}")
-        drawn["index_test"] = {"name": score, "positive": f"{score} \u2265 {cutoff:g}", "negative": f"{score} < {cutoff:g}",
-                               "reference_positive": pos[:1].upper() + pos[1:], "reference_negative": neg[:1].upper() + neg[1:],
-                               **{k: int(cells[k]) for k in ("tp", "fp", "fn", "tn")}}
-    fig, _ = flow_figure(drawn, column_labels=schema_column_labels("dss") if is_dss else {})
-    return save_figure(fig, fdir, f"{key}_flow_diagram", formats, dpis)
-
-
-def _cutoff_entry(acc_row: dict) -> dict:
-    keys = ("cutoff", "tp", "fp", "tn", "fn", "sensitivity", "sensitivity_ci", "specificity", "specificity_ci",
-            "ppv", "ppv_ci", "npv", "npv_ci", "lr_pos", "lr_pos_ci", "lr_neg", "lr_neg_ci", "dor", "dor_ci",
-            "accuracy", "accuracy_ci", "youden", "youden_ci", "ppv_at_prevalence", "npv_at_prevalence")
-    out = {k: acc_row[k] for k in keys if k in acc_row}
-    for k in ("tp", "fp", "tn", "fn"):
-        out[k] = int(round(out[k]))
-    return out
-
-
-def _at_cutoffs(roc: RocCurve, cutoffs: Sequence[float], ci_method: str, conf_level: float,
-                target_prevalence: float | None) -> list[dict]:
-    cut = np.asarray(cutoffs, dtype=float)
-    at_or_above = roc.levels[None, :] >= cut[:, None]
-    tp = (at_or_above * roc.n_pos).sum(axis=1)
-    fp = (at_or_above * roc.n_neg).sum(axis=1)
-    acc = accuracy_from_counts(tp, fp, roc.n_negative - fp, roc.n_positive - tp, cutoff=cut, method=ci_method,
-                               conf_level=conf_level, prevalence=target_prevalence)
-    return [_cutoff_entry(r) for r in acc.records()]
-
-
-def _optimal_dict(opt: OptimalCutoff, extra: Mapping[str, Any]) -> dict:
-    tied = len(opt.cutoff) > 1
-    pick = (lambda v: list(v)) if tied else (lambda v: v[0])
-    return {"method": opt.method, "cutoff": pick(opt.cutoff), "threshold": pick(opt.threshold),
-            "sensitivity": pick(opt.sensitivity), "specificity": pick(opt.specificity),
-            "tied": tied, "criterion": opt.criterion, **extra}
-
-
-def _unpaired(df: pd.DataFrame, st, column: str, conf_level: float) -> dict:
-    check_column(df, column, "unpaired_by", flag="--unpaired-by")
-    groups = df.loc[st.index, column]
+def _unpaired(p: Prepared, column: str, conf_level: float) -> dict:
+    """Unpaired DeLong test of the AUCs of the two groups in ``column`` (group sizes and missing first)."""
+    check_column(p.frame, column, "unpaired_by")
+    groups = p.frame.loc[p.st.index, column]
     present = groups.notna().to_numpy()
     names = sorted(map(str, groups[present].unique()))
     if len(names) != 2:
-        raise UsageError(f"--unpaired-by {column!r} must have exactly two groups among the analysed patients; found {names}.")
+        raise UsageError(f"unpaired_by= column {column!r} must have exactly two groups among the analysed "
+                         f"patients; found {names}.")
     g = groups.astype(str).to_numpy()
-    rocs = [roc_curve(st.score[present & (g == n)], st.truth[present & (g == n)]) for n in names]
-    u = delong_unpaired(rocs[0], rocs[1], conf_level)
+    rocs = [roc_curve(p.st.score[present & (g == n)], p.st.truth[present & (g == n)]) for n in names]
     return {"column": column, "groups": names, "n": [int(r.n_positive + r.n_negative) for r in rocs],
-            "n_missing_group": int((~present).sum()), "auc1": u.auc1, "auc2": u.auc2,
-            "auc_difference": u.auc_difference, "se": u.se, "statistic": u.statistic, "df": u.df, "p": u.p}
+            "n_missing_group": int((~present).sum()), **delong_unpaired(rocs[0], rocs[1], conf_level).to_dict()}
+
+
+def _comparison(p: Prepared, o: DiagnosticOptions, acc: ScoreAccuracyResult):
+    """Paired DeLong and McNemar of the score against ``compare`` (imported only when asked for)."""
+    from spinestats.analysis.diagnostic.score_comparison import compare_scores
+
+    other = pd.to_numeric(p.frame.loc[p.st.index, o.compare], errors="coerce").to_numpy(dtype=float)
+    c1 = float(np.atleast_1d(o.cutoff)[0]) if o.cutoff is not None else float(acc.optimal.cutoff[0])
+    c2 = o.compare_cutoff
+    if c2 is None:
+        c2 = optimal_cutoff(roc_curve(other, p.st.truth), o.method, cost=o.cost, prevalence=o.prevalence,
+                            min_sensitivity=o.min_sensitivity, min_specificity=o.min_specificity).cutoff[0]
+    return compare_scores(p.st.score, other, p.st.truth, cutoff1=c1, cutoff2=float(c2), exact=o.mcnemar_exact,
+                          conf_level=o.conf_level)
+
+
+def compute(p: Prepared, o: DiagnosticOptions, context: JobContext) -> Computed:
+    """Every statistic of the run, from :mod:`spinestats.analysis.diagnostic` (one ROC curve, built once)."""
+    cutoffs = o.cutoff if o.cutoff is not None else (3.0 if p.is_dss else None)
+    acc = score_accuracy(p.st.score, p.st.truth, labels=p.class_labels, direction=o.direction, method=o.method,
+                         cost=o.cost, prevalence=o.prevalence, min_sensitivity=o.min_sensitivity,
+                         min_specificity=o.min_specificity, ci_method=o.ci_method, conf_level=o.conf_level,
+                         target_prevalence=o.target_prevalence, cutoffs=cutoffs)
+    if acc.at_most and (o.bootstrap or o.compare is not None or o.unpaired_by is not None):
+        raise UsageError("direction= lower-is-positive cannot yet be combined with bootstrap=, compare= or "
+                         "unpaired_by=; negate the score column (higher = more likely positive) for those.")
+    out = Computed(acc)
+    if p.dss is not None:
+        out = dataclasses.replace(out, features=compare_features(p.dss.features.loc[p.st.index], p.st.truth,
+                                                                 labels=FEATURE_LABELS, conf_level=o.conf_level))
+    if o.bootstrap:
+        seed, roc = context.seed_or(DEFAULT_SEED), acc.roc
+        rule = dict(method=o.method, cost=o.cost, prevalence=o.prevalence, min_sensitivity=o.min_sensitivity,
+                    min_specificity=o.min_specificity)
+        out = dataclasses.replace(
+            out, cutoff_bootstrap=bootstrap_cutoff(p.st.score, p.st.truth, B=o.bootstrap, seed=seed, oob=True,
+                                                   workers=context.workers, scheduler=context.scheduler, **rule),
+            auc_bootstrap=bootstrap_auc_from_counts(roc.levels, roc.n_pos.astype(int), roc.n_neg.astype(int),
+                                                    B=o.bootstrap, seed=seed, conf_level=o.conf_level,
+                                                    workers=context.workers, scheduler=context.scheduler))
+    if o.compare is not None:
+        out = dataclasses.replace(out, comparison=_comparison(p, o, acc))
+    if o.unpaired_by is not None:
+        out = dataclasses.replace(out, unpaired=_unpaired(p, o.unpaired_by, o.conf_level))
+    return out
+
+
+def results_of(p: Prepared, c: Computed, o: DiagnosticOptions) -> dict[str, Any]:
+    """The section's results.json: the results' ``to_dict()`` under their published keys, plus names and flow."""
+    r: dict[str, Any] = {"analysis": "dss" if p.is_dss else "accuracy", "score": p.score_name, "truth": o.truth,
+                         "positive": str(o.positive), "negative": p.class_labels[0], **c.accuracy.to_dict()}
+    if c.features is not None and p.dss is not None:
+        f = c.features.to_dict()
+        r.update(dss_weights=dict(p.dss.weights), features=f["features"], features_odds_ratio=f["odds_ratio_kind"])
+    if c.cutoff_bootstrap is not None and c.auc_bootstrap is not None:
+        r["bootstrap"] = {"cutoff_validation": c.cutoff_bootstrap.summary(), "auc": c.auc_bootstrap.summary()}
+    if c.comparison is not None:
+        cmp = c.comparison.to_dict()
+        r["delong_paired"] = {"score1": p.score_name, "score2": o.compare, **cmp.pop("delong")}
+        r["mcnemar"] = cmp
+    if c.unpaired is not None:
+        r["delong_unpaired"] = c.unpaired
+    return r
+
+
+def warnings_of(p: Prepared, c: Computed, o: DiagnosticOptions) -> list[str]:
+    """The section's warnings: small classes, direction, exclusions, ties, bootstrap replicates left out."""
+    said = list(p.st.warnings) + list(c.accuracy.warnings) + list(p.exclusion_warnings)
+    boot = c.cutoff_bootstrap
+    if boot is not None and boot.n_oob_undefined:
+        said.append(f"{boot.n_oob_undefined} of {o.bootstrap} bootstrap replicates had no out-of-bag patient "
+                    "of one class; their out-of-bag accuracy is left out of the means.")
+    return said
 
 
 def cutoff_tables(frame: pd.DataFrame, stem: str, *, conf_level: float = 0.95, score: str = "score",
@@ -244,311 +368,173 @@ def feature_table(frame: pd.DataFrame, stem: str, *, conf_level: float = 0.95, p
     return Table(f, tuple(cols), f"DSS features: {negative.lower()} vs {positive.lower()}", tuple(notes), stem)
 
 
-def run(
-    data: pd.DataFrame | None = None,
-    out_dir: str | Path = ".",
-    *,
-    table=None,
-    score: str | None = None,
-    truth: str = "reference",
-    positive: Any = "malignant",
-    cutoff: float | Sequence[float] | None = None,
-    method: str = "youden",
-    cost: float = 1.0,
-    prevalence: float = 0.5,
-    min_sensitivity: float | None = None,
-    min_specificity: float | None = None,
-    ci_method: str = "exact",
-    conf_level: float = 0.95,
-    target_prevalence: float | None = None,
-    compare: str | None = None,
-    compare_cutoff: float | None = None,
-    mcnemar_exact: bool = False,
-    unpaired_by: str | None = None,
-    bootstrap: int = 0,
-    seed: int = 20160501,
-    workers: int = 1,
-    scheduler: str | None = None,
-    weights: Mapping[str, float] | None = None,
-    direction: str = "higher-is-positive",
-    min_per_class: int = 10,
-    figure_formats: Sequence[str] | None = None,
-    dpis: Sequence[int] | None = None,
-    key: str = "dss",
-    title: str | None = None,
-    prespecified: Mapping[str, Any] | None = None,
-    plan_hash: str | None = None,
-    labels=None,
-) -> Section:
-    """Run the diagnostic analysis and write its figures and tables (options: module docstring).
+def write_tables(p: Prepared, c: Computed, o: DiagnosticOptions, out_dir: Path, key: str, labels: Any,
+                 results: Mapping[str, Any]) -> list[Path]:
+    """The cutoff tables (two portrait pages), the DSS feature table and the bootstrap cutoffs, as CSV."""
+    from spinestats.data_schemas.labels import as_labels
 
-    Parameters
-    ----------
-    data : one row per patient (canonical ``dss`` columns for the DSS); or give ``table``.
-    out_dir : output folder (``figures/``, ``tables/`` are written below it).
-    table : a :class:`~spinestats.data_schemas.loading.LoadedTable` (its exclusions enter ``flow``).
-
-    Returns
-    -------
-    Section
-    """
-    if table is not None:
-        df = table.data
-    elif data is not None:
-        df = data
-    else:
-        raise UsageError("the diagnostic analysis needs data (a table with one row per patient).")
-    if ci_method not in ("exact", "wilson"):
-        raise UsageError(f"ci_method must be 'exact' or 'wilson', got {ci_method!r}.")
-    if bootstrap < 0:
-        raise UsageError(f"--bootstrap must be >= 0, got {bootstrap}.")
-    out_dir = Path(out_dir)
-    is_dss = score is None
-    work = pd.DataFrame(index=df.index)
-    check_column(df, truth, "truth", flag="--truth")
-    work[truth] = df[truth]
-    dss = None
-    if is_dss:
-        dss = compute_dss(df, weights=weights)
-        score_name = DSS_COLUMN
-        work[score_name] = dss.score
-        if cutoff is None:
-            cutoff = 3.0
-    else:
-        check_column(df, score, "score", flag="--score")
-        score_name = score
-        work[score_name] = df[score]
-    pre_exclusions: list[dict] = []
-    if compare is not None:
-        check_column(df, compare, "compare", flag="--compare")
-        comp = pd.to_numeric(df[compare], errors="coerce")
-        bad = comp.isna() & df[compare].notna()
-        if bad.any():
-            raise UsageError(f"--compare column {compare!r} must be numeric; lines {list(df.index[bad][:10])} are not.")
-        miss = comp.isna()
-        if miss.any():
-            pre_exclusions.append({"reason": f"comparison score ({compare}) missing", "n": int(miss.sum()),
-                                   "lines": [int(i) if isinstance(i, (int, np.integer)) else str(i) for i in df.index[miss]]})
-            work = work.loc[~miss]
-    st = prepare_score_truth(work, score=score_name, truth=truth, positive=positive, min_per_class=min_per_class)
-    negatives = tuple(lab for lab in st.labels if lab != str(positive))
-    neg_label = negatives[0] if len(negatives) == 1 else "negative"
-    class_labels = (neg_label, str(positive))
-
-    proc_direction = resolve_direction(st.score, st.truth, direction)
-    reverse = proc_direction == ">"
-    if reverse and (bootstrap or compare is not None or unpaired_by is not None):
-        raise UsageError("--direction lower-is-positive cannot yet be combined with --bootstrap, --compare or "
-                         "--unpaired-by; negate the score column (higher = more likely positive) for those.")
-    ge = "<=" if reverse else ">="
-    ge_sign = "\u2264" if reverse else "\u2265"
-    roc = roc_curve(-st.score if reverse else st.score, st.truth)
-    dl = delong_from_roc(roc, conf_level)
-    opt = optimal_cutoff(roc, method, cost=cost, prevalence=prevalence, min_sensitivity=min_sensitivity,
-                         min_specificity=min_specificity)
-    all_cut = accuracy_from_roc(roc, method=ci_method, conf_level=conf_level, prevalence=target_prevalence)
-    if reverse:  # analysed on -score: cutoffs back in the score's own units ("positive when score <= cutoff")
-        opt = dataclasses.replace(opt, cutoff=tuple(-c for c in opt.cutoff), threshold=tuple(-t for t in opt.threshold))
-        all_cut = dataclasses.replace(all_cut, table=all_cut.table.assign(cutoff=-all_cut.table["cutoff"]))
-    warnings = list(st.warnings)
-    low = low_auc_warning(dl.auc, proc_direction, str(positive))
-    if low:
-        warnings.append(low)
-    if DIRECTIONS.get(direction, direction) == "auto":
-        warnings.append(f"the direction was chosen from the data (pROC direction = 'auto' took '{proc_direction}'); "
-                        "an AUC whose direction is chosen after seeing the data is biased upward, so prespecify "
-                        "the direction in a confirmatory analysis.")
-
-    rows_read, load_exc = _load_exclusions(table)
-    flow = st.flow
-    exclusions = load_exc + pre_exclusions + flow["exclusions"]
-    n_read = rows_read if rows_read is not None else int(len(df))
-    flow = {"n_read": n_read, "n_analysed": flow["n_analysed"],
-            "n_excluded": int(sum(e["n"] for e in exclusions)), "exclusions": exclusions}
-    for e in load_exc + pre_exclusions:
-        warnings.append(f"{e['n']} rows excluded: {e['reason']} (lines {e['lines'][:20]}).")
-    if len(opt.cutoff) > 1:
-        warnings.append(f"{len(opt.cutoff)} cutoffs tie under the {method} rule: "
-                        f"{', '.join(f'{ge} {c:g}' for c in opt.cutoff)}; all are reported.")
-
-    results: dict[str, Any] = {
-        "analysis": "dss" if is_dss else "accuracy",
-        "score": score_name,
-        "truth": truth,
-        "positive": str(positive),
-        "negative": neg_label,
-        "n": int(st.score.size),
-        "n_positive": int(st.truth.sum()),
-        "n_negative": int((~st.truth).sum()),
-        "auc": dl.auc,
-        "auc_ci": list(dl.ci),
-        "auc_se": dl.se,
-        "auc_ci_method": "DeLong",
-        "conf_level": conf_level,
-        "ci_method": ci_method,
-        "cutoff_convention": "test positive when score <= cutoff (pROC direction '>'; threshold = midpoint above the "
-                             "cutoff)" if reverse else
-                             "test positive when score >= cutoff (pROC threshold = midpoint below the cutoff)",
-        "direction": {v: k for k, v in DIRECTIONS.items()}[proc_direction],
-        "direction_proc": proc_direction,
-        "direction_requested": direction,
-        "cutoffs": [_cutoff_entry(r) for r in all_cut.records()],
-        "optimal_cutoff": _optimal_dict(opt, {"cost": cost, "prevalence": prevalence,
-                                              "min_sensitivity": min_sensitivity, "min_specificity": min_specificity}),
-        "by_class": _class_summary(st.score, st.truth, class_labels),
-    }
-    if target_prevalence is not None:
-        results["target_prevalence"] = float(target_prevalence)
-    requested = None
-    if cutoff is not None:
-        cuts = [float(c) for c in np.atleast_1d(cutoff)]
-        results["requested_cutoffs"] = _at_cutoffs(roc, [-c for c in cuts] if reverse else cuts, ci_method,
-                                                   conf_level, target_prevalence)
-        if reverse:
-            for r in results["requested_cutoffs"]:
-                r["cutoff"] = -r["cutoff"]
-        requested = OptimalCutoff(method="requested", cutoff=tuple(cuts), threshold=tuple(float("nan") for _ in cuts),
-                                  sensitivity=tuple(r["sensitivity"] for r in results["requested_cutoffs"]),
-                                  specificity=tuple(r["specificity"] for r in results["requested_cutoffs"]),
-                                  criterion=float("nan"), r=1.0)
+    tdir, formats = out_dir / "tables", ("csv",)  # the plan runner and the commands write the other formats
+    ci_name = "exact Clopper\u2013Pearson" if o.ci_method == "exact" else "Wilson"
+    ci_note = f"CIs: {ci_name} for proportions, log method for likelihood ratios, Woolf for the diagnostic odds ratio."
+    score_label = as_labels(labels, ["dss"], strict=False).name(p.score_name)  # "DSS", "SINS total", "My score"
     tables: list[Path] = []
-    tdir = out_dir / "tables"
-    t_formats = ("csv",)  # the plan runner writes the manuscript formats from these
-    ci_name = "exact Clopper\u2013Pearson" if ci_method == "exact" else "Wilson"
-    ci_note = (f"CIs: {ci_name} for proportions, "
-               "log method for likelihood ratios, Woolf for the diagnostic odds ratio.")
-    from spinestats.data_schemas.labels import as_labels
-
-    score_label = as_labels(labels, ["dss"], strict=False).name(score_name)  # "DSS", "SINS total", "My score"
-    for t in cutoff_tables(all_cut.to_frame(), f"{key}_cutoffs", conf_level=conf_level, score=score_label,
-                           ge_sign=ge_sign, ci_note=ci_note, prevalence=target_prevalence):
-        tables += write_table(t, tdir, t.stem, t_formats)
-    if is_dss:
-        feats = compare_features(dss.features.loc[st.index], st.truth, labels=FEATURE_LABELS, conf_level=conf_level)
-        results["dss_weights"] = dict(dss.weights)
-        results["features"] = to_jsonable(feats.table)
-        results["features_odds_ratio"] = feats.odds_ratio_kind
-        tables += write_table(feature_table(feats.to_frame(), f"{key}_features", conf_level=conf_level), tdir,
-                              f"{key}_features", t_formats)
-
-    band = None
-    boot = None
-    if bootstrap:
-        boot = bootstrap_cutoff(st.score, st.truth, B=bootstrap, seed=seed, method=method, cost=cost,
-                                prevalence=prevalence, min_sensitivity=min_sensitivity,
-                                min_specificity=min_specificity, oob=True, workers=workers, scheduler=scheduler)
-        band = bootstrap_auc_from_counts(roc.levels, roc.n_pos.astype(int), roc.n_neg.astype(int), B=bootstrap,
-                                         seed=seed, conf_level=conf_level, workers=workers, scheduler=scheduler)
-        results["bootstrap"] = {"cutoff_validation": boot.summary(), "auc": band.summary()}
-        if boot.n_oob_undefined:
-            warnings.append(f"{boot.n_oob_undefined} of {bootstrap} bootstrap replicates had no out-of-bag patient "
-                            "of one class; their out-of-bag accuracy is left out of the means.")
+    for t in cutoff_tables(c.accuracy.cutoffs.to_frame(), f"{key}_cutoffs", conf_level=o.conf_level,
+                           score=score_label, ge_sign="\u2264" if c.accuracy.at_most else "\u2265", ci_note=ci_note,
+                           prevalence=o.target_prevalence):
+        tables += write_table(t, tdir, t.stem, formats)
+    if c.features is not None:
+        tables += write_table(feature_table(c.features.to_frame(), f"{key}_features", conf_level=o.conf_level),
+                              tdir, f"{key}_features", formats)
+    if "bootstrap" in results:
         tables += write_table(pd.DataFrame(results["bootstrap"]["cutoff_validation"]["cutoff_distribution"]), tdir,
-                              f"{key}_bootstrap_cutoffs", t_formats,
-                              title=f"Cutoff selected in {bootstrap} stratified bootstrap resamples")
+                              f"{key}_bootstrap_cutoffs", formats,
+                              title=f"Cutoff selected in {o.bootstrap} stratified bootstrap resamples")
+    return tables
 
-    methods = []
-    if compare is not None:
-        comp_scores = pd.to_numeric(df.loc[st.index, compare], errors="coerce").to_numpy(dtype=float)
-        c1 = float(np.atleast_1d(cutoff)[0]) if cutoff is not None else float(opt.cutoff[0])
-        c2 = compare_cutoff
-        if c2 is None:
-            c2 = optimal_cutoff(roc_curve(comp_scores, st.truth), method, cost=cost, prevalence=prevalence,
-                                min_sensitivity=min_sensitivity, min_specificity=min_specificity).cutoff[0]
-        cmp = compare_scores(st.score, comp_scores, st.truth, cutoff1=c1, cutoff2=float(c2), exact=mcnemar_exact,
-                             conf_level=conf_level)
-        d = cmp.delong
-        results["delong_paired"] = {"score1": score_name, "score2": compare, "auc1": d.auc1, "auc2": d.auc2,
-                                    "auc_difference": d.auc_difference, "se": d.se, "z": d.z, "p": d.p,
-                                    "ci": list(d.ci)}
-        results["mcnemar"] = {
-            "cutoff1": cmp.cutoff1, "cutoff2": cmp.cutoff2,
-            "sensitivity1": cmp.sensitivity1, "sensitivity2": cmp.sensitivity2,
-            "specificity1": cmp.specificity1, "specificity2": cmp.specificity2,
-            "sensitivity_test": cmp.mcnemar_sensitivity.to_dict(),
-            "specificity_test": cmp.mcnemar_specificity.to_dict(),
-            "continuity_correction": True, "exact": bool(mcnemar_exact),
-        }
-        methods.append(
-            f"The AUCs of {score_name} and {compare} were compared with DeLong's paired test, and their sensitivity "
-            f"and specificity at fixed cutoffs with McNemar's test ({'exact binomial' if mcnemar_exact else 'with continuity correction, as R mcnemar.test'})."
-        )
 
-    if unpaired_by is not None:
-        results["delong_unpaired"] = _unpaired(df, st, unpaired_by, conf_level)
-        methods.append(f"The AUCs of the two {unpaired_by} groups were compared with DeLong's unpaired test, as pROC "
-                       "roc.test(paired = FALSE).")
+def _figure_settings(context: JobContext) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    from spinestats.reports.figure_style import DEFAULT_DPIS
 
-    fig_formats = tuple(figure_formats) if figure_formats else DEFAULT_FIGURE_FORMATS
-    fig_dpis = tuple(dpis) if dpis else DEFAULT_DPIS
-    fdir = out_dir / "figures"
-    figures: list[Path] = []
-    fig, _ = roc_figure(roc, band=band, optimal=requested or opt, delong=dl, at_most=reverse)
-    figures += save_figure(fig, fdir, f"{key}_roc", fig_formats, fig_dpis)
+    return (tuple(context.figure_formats) if context.figure_formats else DEFAULT_FIGURE_FORMATS,
+            tuple(context.dpis) if context.dpis else DEFAULT_DPIS)
+
+
+def draw_figures(p: Prepared, c: Computed, o: DiagnosticOptions, context: JobContext, key: str) -> list[Path]:
+    """The ROC curve (with the bootstrap band), the score distribution and the cutoff stability."""
     from spinestats.data_schemas.labels import as_labels
+    from spinestats.reports.diagnostic_figures import cutoff_stability_figure, roc_figure, score_distribution_figure
+    from spinestats.reports.figure_style import save_figure
 
-    shown_labels = as_labels(labels, ["dss"], strict=False)
-    shown = roc_curve(st.score, st.truth) if reverse else roc  # the distribution in the score's own units
-    fig, _ = score_distribution_figure(shown, labels=tuple(shown_labels.value(truth, c) for c in class_labels),
-                                       cutoff=(requested or opt).cutoff[0] if np.isfinite((requested or opt).cutoff[0]) else None,
-                                       at_most=reverse, legend_title=shown_labels.name(truth),
-                                       score_label="DSS score" if is_dss else shown_labels.variable(score_name))
-    figures += save_figure(fig, fdir, f"{key}_score_distribution", fig_formats, fig_dpis)
-    if boot is not None:
-        fig, _ = cutoff_stability_figure(boot)
-        figures += save_figure(fig, fdir, f"{key}_cutoff_stability", fig_formats, fig_dpis)
+    acc, (formats, dpis), fdir = c.accuracy, _figure_settings(context), context.out_dir / "figures"
+    shown = as_labels(context.labels, ["dss"], strict=False)
+    marked = acc.marked()
+    fig, _ = roc_figure(acc.roc, band=c.auc_bootstrap, optimal=marked, delong=acc.auc, at_most=acc.at_most)
+    figures = save_figure(fig, fdir, f"{key}_roc", formats, dpis)
+    first = marked.cutoff[0]
+    fig, _ = score_distribution_figure(acc.distribution, labels=tuple(shown.value(o.truth, k) for k in p.class_labels),
+                                       cutoff=first if np.isfinite(first) else None, at_most=acc.at_most,
+                                       legend_title=shown.name(o.truth),
+                                       score_label="DSS score" if p.is_dss else shown.variable(p.score_name))
+    figures += save_figure(fig, fdir, f"{key}_score_distribution", formats, dpis)
+    if c.cutoff_bootstrap is not None:
+        fig, _ = cutoff_stability_figure(c.cutoff_bootstrap)
+        figures += save_figure(fig, fdir, f"{key}_cutoff_stability", formats, dpis)
+    return figures
 
-    # the success criteria of a locked plan: exact one-sided binomial tests at its cutoff (one centre);
-    # without a prespecified block the multicentre module (and the pooling it imports) is not loaded
-    endpoint = None
-    if prespecified:
-        from spinestats.reports.multicenter_job import primary_methods, single_centre_endpoint, write_primary_table
 
-        endpoint, decision, endpoint_warnings, prespec = single_centre_endpoint(prespecified, score_name, st.score,
-                                                                                st.truth)
-        warnings.extend(endpoint_warnings)
-        if endpoint is not None:
-            results["primary_endpoint"], results["primary_endpoint_decision"] = endpoint, decision
-            results["plan_hash"] = plan_hash
-            tables += [out_dir / p for p in write_primary_table(results, out_dir, f"{key}_")]
+def flow_diagram(p: Prepared, results: Mapping[str, Any], cutoff: float, context: JobContext, key: str) -> list[Path]:
+    """The STARD flow diagram of this run: reads, exclusions with reasons, and the 2x2 cells at ``cutoff``
+    (test positive at or above it, or at or below it for a lower-is-positive score)."""
+    from spinestats.data_schemas.labels import as_labels
+    from spinestats.reports.figure_style import save_figure
+    from spinestats.reports.flow_diagram import flow_figure, schema_column_labels
 
-    figures += _flow_diagram(flow, results, (requested or opt).cutoff[0], is_dss, fdir, key, fig_formats, fig_dpis,
-                             score_label=None if is_dss else shown_labels.variable(score_name))
-    results["flow"] = flow
-    results["warnings"] = warnings
-    pct = 100 * conf_level
+    drawn = dict(p.flow)
+    cells = next((r for r in results.get("requested_cutoffs", []) + results.get("cutoffs", [])
+                  if np.isfinite(cutoff) and np.isclose(r["cutoff"], cutoff)), None)
+    if cells is not None:
+        score = str(results["score"]) if p.is_dss else as_labels(context.labels, ["dss"], strict=False).variable(p.score_name)
+        pos, neg = str(results["positive"]), str(results.get("negative") or f"not {results['positive']}")
+        pos_sign, neg_sign = ("\u2264", ">") if results.get("direction_proc") == ">" else ("\u2265", "<")
+        drawn["index_test"] = {"name": score, "positive": f"{score} {pos_sign} {cutoff:g}",
+                               "negative": f"{score} {neg_sign} {cutoff:g}",
+                               "reference_positive": pos[:1].upper() + pos[1:], "reference_negative": neg[:1].upper() + neg[1:],
+                               **{k: int(cells[k]) for k in ("tp", "fp", "fn", "tn")}}
+    fig, _ = flow_figure(drawn, column_labels=schema_column_labels("dss") if p.is_dss else {})
+    return save_figure(fig, context.out_dir / "figures", f"{key}_flow_diagram", *_figure_settings(context))
+
+
+def primary_endpoint(p: Prepared, context: JobContext, key: str) -> tuple[dict, list[Path], list[str], tuple[str, ...]]:
+    """The success criteria of a locked plan: exact one-sided binomial tests at its cutoff (one centre).
+
+    Returns the results keys, the tables, the warnings and the methods sentences.  Without a
+    prespecified block the multicentre module (and the pooling it imports) is not loaded.
+    """
+    if not context.prespecified:
+        return {}, [], [], ()
+    from spinestats.reports.multicenter_job import primary_methods, single_centre_endpoint, write_primary_table
+
+    endpoint, decision, said, prespec = single_centre_endpoint(context.prespecified, p.score_name, p.st.score,
+                                                               p.st.truth)
+    if endpoint is None:
+        return {}, [], list(said), ()
+    keys = {"primary_endpoint": endpoint, "primary_endpoint_decision": decision, "plan_hash": context.plan_hash}
+    tables = [context.out_dir / q for q in write_primary_table(keys, context.out_dir, f"{key}_")]
+    return keys, tables, list(said), primary_methods(prespec, context.plan_hash, pooled=False)
+
+
+def methods_of(p: Prepared, c: Computed, o: DiagnosticOptions, context: JobContext) -> list[str]:
+    """The methods sentences: the score, ROC/DeLong at ``conf_level``, the cutoffs, comparison and bootstrap."""
+    from spinestats.reports.regression_table import level_text
+
+    at_most = c.accuracy.at_most
     score_desc = ("The Dumbbell Scoring System (DSS) was computed from the imaging features with the published weights "
                   "(size >= 5 cm 2, indistinct boundary 2, irregular lobulated shape 1, osteolytic bone destruction 1) "
                   "[Matsumoto 2016]. Each feature was compared between benign and malignant tumours with Fisher's exact "
                   "test (conditional maximum-likelihood odds ratio with exact CI, as R fisher.test). "
-                  if is_dss else "")
-    methods.insert(0, (
-        f"{score_desc}Diagnostic accuracy of {score_name} against {truth} ({positive} = positive) was summarised by the "
-        f"empirical ROC curve and its AUC with a {pct:.0f}% DeLong CI computed with the fast algorithm of Sun and Xu "
-        f"[DeLong 1988; Sun 2014], as pROC"
-        + (" with direction = '>' (lower scores indicate the positive class)" if reverse else "")
-        + f". At each cutoff (positive when the score is at or {'below' if reverse else 'above'} it), sensitivity, "
-        f"specificity, PPV and NPV are given with {'exact Clopper-Pearson' if ci_method == 'exact' else 'Wilson score'} "
+                  if p.is_dss else "")
+    said = [
+        f"{score_desc}Diagnostic accuracy of {p.score_name} against {o.truth} ({o.positive} = positive) was summarised "
+        f"by the empirical ROC curve and its AUC with a {level_text(o.conf_level)} DeLong CI computed with the fast "
+        f"algorithm of Sun and Xu [DeLong 1988; Sun 2014], as pROC"
+        + (" with direction = '>' (lower scores indicate the positive class)" if at_most else "")
+        + f". At each cutoff (positive when the score is at or {'below' if at_most else 'above'} it), sensitivity, "
+        f"specificity, PPV and NPV are given with {'exact Clopper-Pearson' if o.ci_method == 'exact' else 'Wilson score'} "
         f"CIs, and likelihood ratios with log-method CIs, as epiR epi.tests. The optimal cutoff was chosen by the "
-        f"{method.replace('_', ' ')} criterion (all tied cutoffs reported)."
-    ))
-    if endpoint is not None:
-        methods[0:0] = primary_methods(prespec, plan_hash, pooled=False)
-    if bootstrap:
-        methods.append(
-            f"Cutoff stability and optimism were assessed with {bootstrap} stratified bootstrap resamples (seed {seed}): "
-            "the cutoff was re-selected in each resample, with in-bag and out-of-bag sensitivity and specificity, "
-            "and Youden's J was corrected for optimism by Harrell's method; the bootstrap percentile CI of the AUC "
-            "and a pointwise band of sensitivity at fixed specificities are also given."
-        )
-    rel = tuple(p.relative_to(out_dir) for p in figures)
-    return Section(
-        key=key,
-        title=title or ("Dumbbell Scoring System: diagnostic accuracy" if is_dss else f"Diagnostic accuracy of {score_name}"),
-        results=to_jsonable(results),
-        figures=rel,
-        tables=tuple(p.relative_to(out_dir) for p in tables),
-        warnings=tuple(warnings),
-        methods=tuple(methods),
-        references=REFERENCES,
-    )
+        f"{o.method.replace('_', ' ')} criterion (all tied cutoffs reported)."
+    ]
+    if o.compare is not None:
+        said.append(
+            f"The AUCs of {p.score_name} and {o.compare} were compared with DeLong's paired test, and their sensitivity "
+            f"and specificity at fixed cutoffs with McNemar's test "
+            f"({'exact binomial' if o.mcnemar_exact else 'with continuity correction, as R mcnemar.test'}).")
+    if o.unpaired_by is not None:
+        said.append(f"The AUCs of the two {o.unpaired_by} groups were compared with DeLong's unpaired test, as pROC "
+                    "roc.test(paired = FALSE).")
+    if o.bootstrap:
+        said.append(
+            f"Cutoff stability and optimism were assessed with {o.bootstrap} stratified bootstrap resamples "
+            f"(seed {context.seed_or(DEFAULT_SEED)}): the cutoff was re-selected in each resample, with in-bag and "
+            "out-of-bag sensitivity and specificity, and Youden's J was corrected for optimism by Harrell's method; "
+            "the bootstrap percentile CI of the AUC and a pointwise band of sensitivity at fixed specificities are "
+            "also given.")
+    return said
+
+
+def analyse(inputs: JobInput, options: DiagnosticOptions, context: JobContext) -> Section:
+    """Run the diagnostic analysis and write its figures and tables; a Section whose ``results`` is results.json's."""
+    key = context.key or "dss"
+    p = prepare(inputs, options)
+    c = compute(p, options, context)
+    results = results_of(p, c, options)
+    warnings = warnings_of(p, c, options)
+    tables = write_tables(p, c, options, context.out_dir, key, context.labels, results)
+    figures = draw_figures(p, c, options, context, key)
+    endpoint, endpoint_tables, endpoint_warnings, endpoint_methods = primary_endpoint(p, context, key)
+    results.update(endpoint)
+    tables += endpoint_tables
+    warnings += endpoint_warnings
+    figures += flow_diagram(p, results, c.accuracy.marked().cutoff[0], context, key)
+    results.update(flow=p.flow, warnings=warnings)
+    title = context.title or ("Dumbbell Scoring System: diagnostic accuracy" if p.is_dss
+                              else f"Diagnostic accuracy of {p.score_name}")
+    return Section(key=key, title=title, results=to_jsonable(results),
+                   figures=tuple(f.relative_to(context.out_dir) for f in figures),
+                   tables=tuple(t.relative_to(context.out_dir) for t in tables), warnings=tuple(warnings),
+                   methods=endpoint_methods + tuple(methods_of(p, c, options, context)), references=REFERENCES)
+
+
+def run(data: pd.DataFrame | None = None, out_dir: str | Path = ".", **keywords: Any) -> Section:
+    """The diagnostic job by keyword: the options of :class:`DiagnosticOptions` and the settings of
+    :class:`~spinestats.reports.job.JobContext` (``table`` for a LoadedTable with its exclusion log, ``seed``,
+    ``workers``, ``figure_formats``, ``dpis``, ``key``, ``title``, ``labels``, ``prespecified``, ...).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from spinestats.data_schemas.examples import cohort_dss
+    >>> sec = run(cohort_dss.make(), tempfile.mkdtemp(), figure_formats=["svg"])
+    >>> sec.results["n"], round(sec.results["auc"], 3)
+    (59, 0.949)
+    """
+    return run_by_keywords(analyse, DiagnosticOptions, data=data, out_dir=out_dir, where="diagnostic", **keywords)

@@ -1,7 +1,7 @@
 """``Result.plot()``: the report's figures for one result, in a notebook.
 
 Each result class that has a figure in the report (Kaplan-Meier, cumulative
-incidence, Cox and Fine-Gray forest, ``cox.zph``, ROC, meta-analysis forest,
+incidence, Cox and Fine-Gray forest, ``cox.zph``, ROC, score distribution, meta-analysis forest,
 calibration, decision curve) has a ``plot()`` method that imports this module
 when it is called (the statistics never load the presentation code
 otherwise) and draws with the very functions the report uses:
@@ -9,6 +9,7 @@ otherwise) and draws with the very functions the report uses:
 :func:`spinestats.reports.forest.forest`,
 :func:`spinestats.reports.survival_figures.plot_zph`,
 :func:`spinestats.reports.diagnostic_figures.roc_figure`,
+:func:`spinestats.reports.diagnostic_figures.score_distribution_figure`,
 :func:`spinestats.reports.multicenter_figures.forest_plot` and
 :mod:`spinestats.reports.fracture_figures`.  Every function returns the
 matplotlib ``Figure``; nothing is computed here, only drawn.
@@ -83,6 +84,16 @@ def plot_roc(curve: Any, *, ax: Any = None) -> Any:
     from spinestats.reports.diagnostic_figures import roc_figure
 
     fig, _ = roc_figure(curve, ax=ax)
+    return fig
+
+
+def plot_score_distribution(dist: Any, *, ax: Any = None, cutoff: float | None = None, at_most: bool = False,
+                            legend_title: str | None = None, score_label: str = "Score") -> Any:
+    """Patients at each score level by class, with the cutoff (the diagnostic report's score-distribution figure)."""
+    from spinestats.reports.diagnostic_figures import score_distribution_figure
+
+    fig, _ = score_distribution_figure(dist, labels=(dist.classes[1], dist.classes[0]), cutoff=cutoff, ax=ax,
+                                       at_most=at_most, legend_title=legend_title, score_label=score_label)
     return fig
 
 

@@ -15,6 +15,8 @@ References: see :mod:`spinestats.analysis.diagnostic.mcnemar` and
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from typing import ClassVar
 
 import numpy as np
 
@@ -26,7 +28,15 @@ from spinestats.analysis.diagnostic.mcnemar import McNemar, McNemarResult, mcnem
 
 @dataclasses.dataclass(frozen=True)
 class ScoreComparisonResult(Result):
-    """Two scores on the same patients (see module docstring)."""
+    """Two scores on the same patients (see module docstring).
+
+    ``to_dict()`` writes the McNemar tests under the keys results.json published
+    (``sensitivity_test``, ``specificity_test``, ``continuity_correction``).
+    """
+
+    _published_keys: ClassVar[Mapping[str, str]] = {"mcnemar_sensitivity": "sensitivity_test",
+                                                    "mcnemar_specificity": "specificity_test",
+                                                    "correct": "continuity_correction"}
 
     delong: DelongPaired
     cutoff1: float
@@ -37,6 +47,8 @@ class ScoreComparisonResult(Result):
     specificity2: float
     mcnemar_sensitivity: McNemarResult
     mcnemar_specificity: McNemarResult
+    correct: bool = True
+    exact: bool = False
 
 
 #: the former name, kept as an alias
@@ -67,5 +79,5 @@ def compare_scores(score1, score2, truth, *, cutoff1: float, cutoff2: float, cor
         delong=d, cutoff1=float(cutoff1), cutoff2=float(cutoff2),
         sensitivity1=float(p1[t].mean()), sensitivity2=float(p2[t].mean()),
         specificity1=float((~p1[~t]).mean()), specificity2=float((~p2[~t]).mean()),
-        mcnemar_sensitivity=sens, mcnemar_specificity=spec,
+        mcnemar_sensitivity=sens, mcnemar_specificity=spec, correct=bool(correct), exact=bool(exact),
     )

@@ -45,6 +45,22 @@ _OPTIONS = [
 ]
 
 
+#: options of DiagnosticOptions -> the flags that set them (messages of the job say ``name=``)
+FLAGS = {"score": "--score", "truth": "--truth", "positive": "--positive", "cutoff": "--cutoff", "method": "--method",
+         "cost": "--cost", "prevalence": "--prevalence", "min_sensitivity": "--min-sensitivity",
+         "min_specificity": "--min-specificity", "ci_method": "--ci", "target_prevalence": "--target-prevalence",
+         "compare_cutoff": "--compare-cutoff", "compare": "--compare", "mcnemar_exact": "--mcnemar-exact",
+         "unpaired_by": "--unpaired-by", "bootstrap": "--bootstrap", "direction": "--direction"}
+
+
+def flag_wording(message: str) -> str:
+    """A job message with the options named as the command's flags (``unpaired_by=`` -> ``--unpaired-by``)."""
+    import re
+
+    return re.sub(r"\b(" + "|".join(sorted(FLAGS, key=len, reverse=True)) + r")=(?![=])",
+                  lambda m: FLAGS[m.group(1)], message)
+
+
 def diagnostic_options(func):
     """Decorate a click command with the shared diagnostic options (and ``--label``/``--reference``)."""
     from spinestats.reports.cli.common import label_options
@@ -54,28 +70,37 @@ def diagnostic_options(func):
     return label_options(func)
 
 
-def run_and_write(table, *, out: Path, force: bool, figure_formats, dpis, label_texts=(), references=(),
-                  **kwargs) -> None:
-    """Run :func:`spinestats.reports.diagnostic_job.run` into ``out``; write results.json, methods.md, the
+def run_and_write(table, *, out: Path, force: bool, figure_formats, dpis, label_texts=(), references=(), key: str,
+                  seed: int, workers: int, scheduler, **flags) -> None:
+    """Fill :class:`~spinestats.reports.diagnostic_job.DiagnosticOptions` from the flags and run
+    :func:`~spinestats.reports.diagnostic_job.analyse` into ``out``; write results.json, methods.md, the
     tables in every format and report.html."""
+    from spinestats.errors import UsageError
     from spinestats.reports import diagnostic_job
     from spinestats.reports.cli.common import echo_warnings, labels_from
+    from spinestats.reports.job import JobContext, JobInput
     from spinestats.reports.output import OutputDir
     from spinestats.reports.section_tables import finish_single
     from spinestats.reports.tables import table_style
 
     schema = getattr(getattr(table, "schema", None), "name", None)
     labels = labels_from(schema, label_texts, references)
+    options = diagnostic_job.DiagnosticOptions(**flags)
     with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
-        section = diagnostic_job.run(table=table, out_dir=od.file("."), figure_formats=figure_formats or None,
-                                     dpis=dpis or None, labels=labels, **kwargs)
+        context = JobContext(out_dir=od.file("."), key=key, seed=seed, workers=workers, scheduler=scheduler,
+                             figure_formats=figure_formats or None, dpis=dpis or None, labels=labels)
+        try:
+            section = diagnostic_job.analyse(JobInput.of(table=table), options, context)
+        except UsageError as exc:
+            raise UsageError(flag_wording(str(exc))) from exc
         od.write_section(section, labels=labels)
         section = finish_single(section, od.file("."), written, labels=labels)
     r = section.results
     sel = r.get("requested_cutoffs") or []
     lo, hi = r.get("auc_ci") or (None, None)
     ci = "not estimable" if lo is None or hi is None else f"{lo:.3f}-{hi:.3f}"
-    msg = f"{section.key}: n = {r['n']} ({r['n_positive']} {r['positive']}), AUC {_f(r['auc'])} (95% CI {ci})"
+    level = f"{100 * float(r.get('conf_level') or 0.95):.10g}%"
+    msg = f"{section.key}: n = {r['n']} ({r['n_positive']} {r['positive']}), AUC {_f(r['auc'])} ({level} CI {ci})"
     ge = "<=" if r.get("direction_proc") == ">" else ">="
     for c in sel:
         msg += f"; {ge} {c['cutoff']:g}: sensitivity {_f(c['sensitivity'])}, specificity {_f(c['specificity'])}"

@@ -1,7 +1,7 @@
 """``spinestats accuracy``: diagnostic accuracy of any score column in any table.
 
 Reads the table without a schema (columns keep their own names), runs
-:func:`spinestats.reports.diagnostic_job.run` with ``--score``/``--truth``/``--positive``
+:func:`spinestats.reports.diagnostic_job.analyse` with ``--score``/``--truth``/``--positive``
 and writes ``results.json`` (JSON Schema ``data_schemas/results/diagnostic.schema.json``),
 ``methods.md``, ``tables/`` and ``figures/`` into ``--out``.
 """
@@ -34,5 +34,5 @@ def command(file, mapping, sheet, score, truth, positive, cutoff, **options) -> 
     table = load(file, schema=None, mapping=mapping, sheet=sheet)
     echo_load_warnings(table)
     check_score_truth(table.data, score=score, truth=truth, positive=positive, file=table.provenance.file)
-    run_and_write(table, score=score, truth=truth, positive=positive, cutoff=list(cutoff) or None,
+    run_and_write(table, score=score, truth=truth, positive=positive, cutoff=tuple(cutoff) or None,
                   key="accuracy", **options)

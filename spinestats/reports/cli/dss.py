@@ -2,7 +2,7 @@
 
 Reads the export through the loader (schema ``dss``; rows that break a rule are
 excluded and listed in ``flow``), computes the DSS from the features, runs
-:func:`spinestats.reports.diagnostic_job.run` and writes ``results.json``
+:func:`spinestats.reports.diagnostic_job.analyse` and writes ``results.json``
 (exactly the job's results; JSON Schema ``data_schemas/results/diagnostic.schema.json``),
 ``methods.md``, ``tables/`` and ``figures/`` into ``--out``.
 """
@@ -30,5 +30,5 @@ def command(file, mapping, sheet, cutoff, **options) -> None:
     table = load(file, schema="dss", mapping=mapping, sheet=sheet, exclude_invalid=True)
 
     echo_load_warnings(table)
-    run_and_write(table, score=None, truth="reference", positive="malignant", cutoff=list(cutoff) or None,
+    run_and_write(table, score=None, truth="reference", positive="malignant", cutoff=tuple(cutoff) or None,
                   key="dss", **options)
