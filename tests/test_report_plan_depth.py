@@ -15,7 +15,7 @@ def test_new_options_are_plan_options():
     assert {"zph_transform"} <= set(job_options(job_function("survival")))
     assert {"direction"} <= set(job_options(job_function("accuracy")))
     assert {"direction"} <= set(job_options(job_function("dss")))
-    assert {"time_model", "emmeans_times"} <= set(job_options(job_function("pain")))
+    assert {"time_model", "emmeans_times"} <= set(job_options(job_function("pain"), "pain"))  # PainOptions
 
 
 def test_plan_with_continuous_time_model(tmp_path):

@@ -124,15 +124,19 @@ def _counts(t: pd.DataFrame, arms: list) -> dict:
             for a in arms}
 
 
-def trajectory(summary, *, visits: Sequence[str], ax=None, labels=None):
-    """Mean NRS with its 95 % t interval per visit and arm, at the visits' real times.
+def trajectory(summary, *, visits: Sequence[str], ax=None, labels=None, conf_level: float | None = None):
+    """Mean NRS with its t interval per visit and arm, at the visits' real times.
 
     With ``ax=None`` the number of patients with a score per visit and arm is
     written in rows under the axis (a second, table axes).  ``labels``: the
     display labels (:class:`~spinestats.data_schemas.labels.Labels`; default the
-    bkp schema's) of the arms, visits and score.
+    bkp schema's) of the arms, visits and score.  ``conf_level``: the intervals' level named on the
+    y axis (default: the summary's own, else 0.95).
     """
+    from spinestats.reports.pain_tables import level_text
+
     labels = _labels(labels)
+    level = level_text(conf_level if conf_level is not None else getattr(summary, "conf_level", 0.95))
     t = summary.to_frame()
     arms = _arms(t)
     tax = None
@@ -156,7 +160,7 @@ def trajectory(summary, *, visits: Sequence[str], ax=None, labels=None):
             ax.errorbar(x[~timed], y[~timed], yerr=err[:, ~timed], color=st["color"], linestyle="none",
                         marker=st["marker"], markersize=3.5, capsize=2, gid=f"arm:{a}:final")
     _time_axis(ax, visits, pos, labels)
-    ax.set_ylabel(f"Mean {_score(labels)}, 95% CI")
+    ax.set_ylabel(f"Mean {_score(labels)}, {level}% CI")
     ax.set_ylim(0, 10)
     if tax is not None:
         _n_rows(tax, _counts(t, arms), visits, pos, ax.get_xlim(), labels)
