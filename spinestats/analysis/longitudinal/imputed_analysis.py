@@ -232,10 +232,13 @@ def imputed_analysis(
                 rq.append(r.mean())
                 ru.append(r.mean() * (1 - r.mean()) / r.size)
                 dd_.append(d.size - 1)
-        paired_q.append(q), paired_u.append(u), resp_q.append(rq), resp_u.append(ru)
+        paired_q.append(q)
+        paired_u.append(u)
+        resp_q.append(rq)
+        resp_u.append(ru)
         dfc = dd_
         if two and ancova_visit in follow:
-            res = ancova(c, outcome=follow[ancova_visit], baseline=baseline, arm=arm, arms=arms)
+            res = ancova(c, outcome=follow[ancova_visit], baseline=baseline, arm=arm, arms=(arms[0], arms[1]))
             anc.append((res.difference, res.se**2, res.df))
         long_c = c.melt(id_vars=[subject, arm], value_vars=cols, var_name="visit", value_name="_score")
         long_c["visit"] = long_c["visit"].map(rename)  # the model's terms are named visit<level>
@@ -254,8 +257,8 @@ def imputed_analysis(
                     extra=("t", "p"))
     ancova_frame = pd.DataFrame()
     if anc:
-        a = np.array(anc)
-        pa = pool(a[:, 0], a[:, 1], dfcom=a[0, 2], conf_level=conf_level)
+        fits = np.array(anc)
+        pa = pool(fits[:, 0], fits[:, 1], dfcom=fits[0, 2], conf_level=conf_level)
         ancova_frame = _frame([{"visit": ancova_visit, "contrast": f"{arms[1]} - {arms[0]}"}], pa, "difference",
                               extra=("p",))
     terms = lmm_fits[0].terms
