@@ -31,7 +31,7 @@ from spinestats.data_schemas.labels import Labels
 from spinestats.errors import UsageError
 from spinestats.reports import pain_job
 from spinestats.reports.pain_tables import adverse_events_table, imputed_table
-from spinestats.reports.tables import to_markdown
+from spinestats.reports.tables import table_width_mm, to_markdown
 
 DATA = Path(__file__).parent / "data"
 VISITS = ("baseline", "1w", "1m", "3m", "6m", "12m")
@@ -97,11 +97,12 @@ def test_imputed_table_shows_labelled_pooled_contrasts(result):
     assert list(shown.columns) == ["Characteristic", "Estimate (90% CI)", "p", "FMI"]
     md = to_markdown(t)
     # R: -2.80 (-3.27 to -2.34), p < 0.001, FMI 0.036 (tests/r/pain_imputed.R)
-    assert ("| \u2003Balloon kyphoplasty \u2212 Control | \u22122.80 (\u22123.27 to \u22122.34) | <0.001 | 0.04 |"
-            in md)
-    assert "| Difference between arms at 1 month, adjusted for baseline (ANCOVA) |" in md
+    assert "| \u2003Adjusted for baseline | \u22122.80 (\u22123.27 to \u22122.34) | <0.001 | 0.04 |" in md
+    assert "| Difference between arms at 1 month (ANCOVA) |" in md
     assert "| \u200312 months | \u22120.67 (\u22121.04 to \u22120.30) | 0.004 | 0.10 |" in md  # control, paired
-    assert any("m = 5" in f and "Barnard\u2013Rubin" in f and "90% CIs" in f for f in t.footnotes)
+    assert any("m = 5" in f and "Barnard\u2013Rubin" in f and "90% CIs" in f
+               and "differences between arms: Balloon kyphoplasty \u2212 Control." in f for f in t.footnotes)
+    assert table_width_mm(shown) <= 210 - 2 * 20  # fits a portrait A4 page
     assert any(f.startswith("FMI: fraction of missing information") for f in t.footnotes)
     cells = list(shown.columns) + [c for col in shown.columns for c in shown[col]] + [t.title, *t.footnotes]
     assert not {m for c in cells for m in RAW.findall(str(c))}

@@ -404,27 +404,28 @@ def imputed_table(imp: Any, labels: Labels) -> Table:
                      "p": _num(r["p"]) if "p" in r else float("nan"), "fmi": _num(r["fmi"])})
 
     c = imp.contrasts
-    heading(f"Difference between arms, {diff} (mixed model)" if two else "Change from baseline (mixed model)")
+    heading("Difference between arms (mixed model)" if two else "Change from baseline (mixed model)")
     for _, r in c.iterrows():
         add(labels.value("visit", r["visit"]), r, "estimate")
     if len(imp.ancova):
         r = imp.ancova.iloc[0]
-        heading(f"Difference between arms at {labels.value('visit', r['visit'])}, adjusted for baseline (ANCOVA)")
-        add(diff, r, "difference")
+        heading(f"Difference between arms at {labels.value('visit', r['visit'])} (ANCOVA)")
+        add("Adjusted for baseline", r, "difference")
     for a in (arms if two else [None]):
         part = imp.paired[imp.paired["arm"] == a] if two else imp.paired
         heading("Change from baseline" + (f", {labels.value('arm', a)}" if two else "") + " (paired)")
         for _, r in part.iterrows():
             add(labels.value("visit", r["visit"]), r, "mean_diff")
     if two and len(imp.responder_differences):
-        heading(f"Difference in responders, {diff} (percentage points)")
+        heading("Difference in responders (percentage points)")
         for _, r in imp.responder_differences.iterrows():
             add(labels.value("visit", r["visit"]), r, "risk_difference", 100.0)
     cols = (Col("what", "Characteristic"), Col("estimate", f"Estimate ({lv}% CI)", "ci", "lower", "upper"),
             Col("p", "p", "p"), Col("fmi", "FMI", "num", digits=2))
     foot = (f"Missed visits imputed m = {imp.m} times by chained equations ({imp.method}, seed {imp.seed}); estimates "
             f"pooled by Rubin's rules with Barnard–Rubin degrees of freedom and t-based {lv}% CIs (as mice pool()). "
-            "Estimates in NRS points (negative: less pain) unless stated.",
+            "Estimates in NRS points (negative: less pain) unless stated"
+            + (f"; differences between arms: {diff}." if two else "."),
             "FMI: fraction of missing information, the share of the pooled variance due to the missing scores.",
             *((f"Not imputed (fewer than 2 observed scores): "
                f"{', '.join(labels.value('visit', v) for v in imp.visits_not_imputed)}.",)
