@@ -50,7 +50,8 @@ def test_fixed_effect_cis_equal_lmertest(cafe):
 def test_every_pain_table_is_labelled_and_readable(cafe):
     tables = _tables(cafe)
     assert set(tables) == {"visits", "paired", "mixed_model", "emmeans", "emmeans_vs_baseline", "emmeans_between_arms",
-                           "responders", "responder_differences", "missingness_patterns", "missingness_per_visit"}
+                           "responders", "responder_differences", "missingness_patterns", "missingness_per_visit",
+                           "adverse_events"}
     for name, t in tables.items():
         shown = t.format()
         cells = list(shown.columns) + [c for col in shown.columns for c in shown[col]] + [t.title, *t.footnotes]

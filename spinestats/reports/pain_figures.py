@@ -124,19 +124,30 @@ def _counts(t: pd.DataFrame, arms: list) -> dict:
             for a in arms}
 
 
-def trajectory(summary, *, visits: Sequence[str], ax=None, labels=None):
-    """Mean NRS with its 95 % t interval per visit and arm, at the visits' real times.
+def trajectory(summary, *, visits: Sequence[str], ax=None, labels=None, conf_level: float | None = None,
+               mean: str = "mean"):
+    """Mean NRS with its t interval per visit and arm, at the visits' real times.
 
     With ``ax=None`` the number of patients with a score per visit and arm is
     written in rows under the axis (a second, table axes).  ``labels``: the
     display labels (:class:`~spinestats.data_schemas.labels.Labels`; default the
-    bkp schema's) of the arms, visits and score.
+    bkp schema's) of the arms, visits and score.  ``conf_level``: the intervals' level named on the
+    y axis (default: the summary's own, else 0.95).  ``mean="emmean"`` draws a mixed model's estimated means
+    (:class:`~spinestats.analysis.longitudinal.mixed_model.MarginalMeansResult`: no counts under the axis).
     """
+    from spinestats.reports.pain_tables import level_text
+
     labels = _labels(labels)
+    level = level_text(conf_level if conf_level is not None else getattr(summary, "conf_level", 0.95))
     t = summary.to_frame()
+    counted = "n" in t
+    if not counted:
+        t = t.assign(n=np.where(t[mean].notna(), 1, 0))
     arms = _arms(t)
     tax = None
-    if ax is None:
+    if ax is None and not counted:
+        _, ax = journal_figure("onehalf", height_mm=70)
+    elif ax is None:
         rows_mm = 4.0 * (len(arms) + 1) + 2
         _, (ax, tax) = journal_figure("onehalf", height_mm=70 + rows_mm, nrows=2,
                                       gridspec_kw={"height_ratios": [70, rows_mm]})
@@ -145,7 +156,7 @@ def trajectory(summary, *, visits: Sequence[str], ax=None, labels=None):
         part = t if a is None else t[t["arm"] == a]
         part = part[part["n"] > 0]
         x = part["visit"].map(pos).to_numpy(float) + (i - (len(arms) - 1) / 2) * OFFSET
-        y = part["mean"].to_numpy(float)
+        y = part[mean].to_numpy(float)
         err = np.vstack([y - part["ci_low"].to_numpy(float), part["ci_high"].to_numpy(float) - y])
         st = series_style(ARM_STYLE.get(a, i))
         timed = part["visit"].isin(list(VISIT_TIME)).to_numpy()
@@ -156,7 +167,8 @@ def trajectory(summary, *, visits: Sequence[str], ax=None, labels=None):
             ax.errorbar(x[~timed], y[~timed], yerr=err[:, ~timed], color=st["color"], linestyle="none",
                         marker=st["marker"], markersize=3.5, capsize=2, gid=f"arm:{a}:final")
     _time_axis(ax, visits, pos, labels)
-    ax.set_ylabel(f"Mean {_score(labels)}, 95% CI")
+    ax.set_ylabel(wrap_label(f"{'Mean' if counted else 'Estimated mean'} {_score(labels)}, {level}% CI", 32,
+                             "pain trajectory"))
     ax.set_ylim(0, 10)
     if tax is not None:
         _n_rows(tax, _counts(t, arms), visits, pos, ax.get_xlim(), labels)

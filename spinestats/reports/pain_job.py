@@ -57,7 +57,9 @@ named ``<key>_<name>`` so that two pain sections never overwrite each other.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,14 +67,14 @@ import pandas as pd
 from spinestats.analysis.longitudinal import mixed_model as lmm
 from spinestats.analysis.descriptive.adverse_events import adverse_events
 from spinestats.analysis.longitudinal.ancova import ancova
-from spinestats.analysis.longitudinal.mice import impute as mice_impute
 from spinestats.analysis.longitudinal.missingness import missingness
 from spinestats.analysis.longitudinal.paired_tests import paired_vs_baseline
-from spinestats.analysis.longitudinal.responders import is_responder, responders
-from spinestats.analysis.core.result import to_jsonable
-from spinestats.analysis.longitudinal.rubin import pool
+from spinestats.analysis.longitudinal.imputed_analysis import imputed_analysis
+from spinestats.analysis.longitudinal.responders import responders
 from spinestats.analysis.longitudinal.visit_summary import summarise_visits
+from spinestats.data_schemas.labels import as_labels
 from spinestats.errors import DataError, UsageError
+from spinestats.reports.job import JobContext, JobInput, JobOptions, run_by_keywords
 from spinestats.reports.section import Section
 
 VISITS = ("baseline", "1w", "1m", "3m", "6m", "12m", "final")
@@ -207,20 +209,111 @@ def _check_arms(wide: pd.DataFrame) -> tuple[str, ...]:
     return arms
 
 
+# ----------------------------------------------------------------------------- options
+DEFAULT_SEED = 2024
+
+
+@dataclasses.dataclass(frozen=True)
+class PainOptions(JobOptions):
+    """Options of the pain job (plan type ``pain``; the ``spinestats pain`` flags).
+
+    Attributes
+    ----------
+    mcid : responder threshold: a reduction from baseline of at least this many NRS points ...
+    mcid_percent : ... and at least this percentage of the baseline score.
+    impute : number of multiple imputations (0: complete cases only; 20 or more recommended).
+    impute_method : "pmm" (predictive mean matching) or "norm" (Bayesian linear regression).
+    random_slope : add a random slope on time since BKP (months) to the patient random intercept.
+    time_model : "factor" (visit as a factor only) or "continuous" (also a model with time in months).
+    emmeans_times : months of the continuous-time model's marginal means (a list, or text "0,1,12").
+    ancova_visit : follow-up visit of the two-arm ANCOVA adjusted for baseline.
+    conf_level : level of every confidence interval.
+    """
+
+    mcid: float = 2.0
+    mcid_percent: float = 30.0
+    impute: int = 0
+    impute_method: str = "pmm"
+    random_slope: bool = False
+    time_model: str = "factor"
+    emmeans_times: tuple[float, ...] | str | None = None
+    ancova_visit: str = "1m"
+    conf_level: float = 0.95
+
+
+OPTIONS = PainOptions
+
+
+def check_options(options: PainOptions) -> None:
+    """Refuse option values the type check lets through (with the flag's wording, as the command's users know it)."""
+    if not 0 < float(options.conf_level) < 1:
+        raise UsageError(f"confidence level must be between 0 and 1 (e.g. 0.95), got {options.conf_level!r}.")
+    if options.impute and options.impute < 2:
+        raise UsageError(f"--impute needs at least 2 imputations (20 or more recommended), got {options.impute}.")
+    if options.impute_method not in ("pmm", "norm"):
+        raise UsageError(f"imputation method must be 'pmm' or 'norm', got {options.impute_method!r}.")
+    if options.ancova_visit not in VISITS or options.ancova_visit == "baseline":
+        raise UsageError(f"ancova visit must be a follow-up visit of {list(VISITS[1:])}, got {options.ancova_visit!r}.")
+    if options.time_model not in ("factor", "continuous"):
+        raise UsageError(f"time model: expected 'factor' or 'continuous', got {options.time_model!r}.")
+
+
+def read_input(inputs: JobInput) -> tuple[pd.DataFrame, tuple]:
+    """The bkp frame and the loader's exclusions (a LoadedTable with errors is refused)."""
+    data, exclusions = inputs.data, inputs.exclusions
+    for table in (inputs.table, data):  # errors the loader did not resolve by excluding their rows
+        if getattr(table, "errors", ()) and not getattr(table, "exclusions", ()):
+            raise DataError("the bkp table has errors:\n" + "\n".join(p.message() for p in table.errors),
+                            problems=table.errors)
+    if hasattr(data, "data") and hasattr(data, "exclusions"):  # a LoadedTable given as the data
+        exclusions, data = tuple(data.exclusions), data.data
+    if data is None:
+        raise UsageError("pain analysis: no data given.")
+    return data, exclusions
+
+
 # ----------------------------------------------------------------------------- analysis
-def _flow(wide: pd.DataFrame, long: pd.DataFrame, paired, fit, arms) -> dict:
+@dataclasses.dataclass
+class PainAnalysis:
+    """Every result of one pain analysis, passed between the steps as Python values (not through a dict)."""
+
+    wide: pd.DataFrame
+    long: pd.DataFrame
+    arms: tuple[str, ...]
+    visits: tuple[str, ...]
+    summary: Any
+    paired: Any
+    fit: Any
+    emm: Any
+    resp: Any
+    miss: Any
+    ae: Any = None
+    ancova: Any = None
+    imputed: Any = None
+    time_fit: Any = None
+    time_emm: Any = None
+    time_excluded_final: int = 0
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def two(self) -> bool:
+        return len(self.arms) == 2
+
+
+def _flow(an: PainAnalysis, exclusions: tuple) -> dict:
+    wide, arms = an.wide, an.arms
     follow = [c for c in wide if c.startswith("nrs_") and c != "nrs_baseline"]
     has_base = wide["nrs_baseline"].notna()
     any_follow = wide[follow].notna().any(axis=1) if follow else pd.Series(False, index=wide.index)
     per_arm = {a: int((wide[ARM] == a).sum()) for a in arms}
-    pairs = paired.to_frame()
-    return {
+    pairs = an.paired.to_frame()
+    flow = {
         "patients": int(len(wide)),
         "per_arm": per_arm,
         "baseline_only": int((has_base & ~any_follow).sum()),
         "no_baseline": int((~has_base).sum()),
         "no_scores": int(wide[[c for c in wide if c.startswith("nrs_")]].isna().all(axis=1).sum()),
-        "mixed_model": {"patients": fit.n_patients, "observations": fit.n_obs},
+        "mixed_model": {"patients": an.fit.n_patients, "observations": an.fit.n_obs},
         "paired": [
             {**({"arm": r["arm"]} if "arm" in pairs else {}), "visit": r["visit"], "pairs": int(r["n"]),
              "excluded_no_pair": int(per_arm[r["arm"] if "arm" in pairs else arms[0]] - r["n"])}
@@ -228,18 +321,23 @@ def _flow(wide: pd.DataFrame, long: pd.DataFrame, paired, fit, arms) -> dict:
         ],
         "note": ("Patients with only a baseline score are kept in the mixed model and excluded from the paired "
                  "tests and responder counts at the visits they missed."),
+        "excluded_by_loader": len(exclusions),
     }
+    if an.time_fit is not None:
+        flow["mixed_model_time"] = {"patients": an.time_fit.n_patients, "observations": an.time_fit.n_obs,
+                                    "excluded_final": an.time_excluded_final}
+    return flow
 
 
-def _rows(frame: pd.DataFrame) -> list:
-    out = to_jsonable(frame)
-    for r in out:
-        if "ci_low" in r and "ci_high" in r:
+def _ci(rows: list) -> list:
+    """Rows of a result's dict with the interval also as a ``ci`` pair (a published key)."""
+    for r in rows:
+        if isinstance(r, dict) and "ci_low" in r and "ci_high" in r:
             r["ci"] = [r["ci_low"], r["ci_high"]]
-    return out
+    return rows
 
 
-def _fit(long, arms, random_slope, satterthwaite=True, conf_level=0.95):
+def _fit(long, arms, random_slope, conf_level=0.95):
     d = long.copy()
     time = None
     if random_slope:
@@ -250,19 +348,18 @@ def _fit(long, arms, random_slope, satterthwaite=True, conf_level=0.95):
         time = "time_months"
     design = lmm.build_design(d, value=NRS, visit=VISIT, subject=ID, visits=VISITS,
                               arm=ARM if len(arms) == 2 else None, arms=arms if len(arms) == 2 else None, time=time)
-    return lmm.fit_lmm(design, satterthwaite=satterthwaite, conf_level=conf_level)
+    return lmm.fit_lmm(design, conf_level=conf_level)
 
 
-def _time_model(long, arms, times, conf_level=0.95, labels=None) -> tuple[dict, dict, list[str], dict]:
-    """The continuous-time model (results blocks, flow entry, warnings, table frames)."""
-    d = long.loc[long[NRS].notna()].copy()
+def _time_model(an: PainAnalysis, times, conf_level: float) -> None:
+    """The continuous-time model: fit, marginal means at ``times`` and its warnings, into ``an``."""
+    d = an.long.loc[an.long[NRS].notna()].copy()
     final = d[VISIT].eq("final")
     d = d.loc[~final]
     d["time_months"] = d[VISIT].map(MONTHS)
-    two = len(arms) == 2
-    design = lmm.build_time_design(d, value=NRS, time="time_months", subject=ID, arm=ARM if two else None,
-                                   arms=arms if two else None, random_slope=True)
-    fit = lmm.fit_lmm(design, conf_level=conf_level)
+    design = lmm.build_time_design(d, value=NRS, time="time_months", subject=ID, arm=ARM if an.two else None,
+                                   arms=an.arms if an.two else None, random_slope=True)
+    an.time_fit = lmm.fit_lmm(design, conf_level=conf_level)
     if times is None:
         times = sorted(set(d["time_months"]))
     elif isinstance(times, str):
@@ -270,150 +367,212 @@ def _time_model(long, arms, times, conf_level=0.95, labels=None) -> tuple[dict, 
             times = [float(t) for t in times.split(",") if t.strip()]
         except ValueError as exc:
             raise UsageError(f"--emmeans-times: expected months separated by commas, got {times!r}.") from exc
-    emm = lmm.marginal_means_at(fit, times)
-    warnings = [f"continuous-time model: {w}" for w in fit.warnings]
-    if final.any():
-        n_final = int(final.sum())
-        warnings.append(f"continuous-time model: {n_final} score{'s' if n_final != 1 else ''} at the last follow-up "
-                        f"visit (no fixed time) {'were' if n_final != 1 else 'was'} left out of it.")
-    block = {"model": "nrs ~ time * arm + (1 + time | patient)" if two else "nrs ~ time + (1 + time | patient)",
-             "time_unit": "months", **fit.to_dict()}
-    emm_block = {"df_method": "satterthwaite", "times": list(emm.times), "means": _rows(emm.means),
-                 "between_arms": _rows(emm.between_arms), "slopes": _rows(emm.slopes)}
-    flow = {"patients": fit.n_patients, "observations": fit.n_obs, "excluded_final": int(final.sum())}
-    frames = {"mixed_model_time": fit.to_frame(), "emmeans_time": emm.means,
-              "emmeans_time_slopes": emm.slopes}
+    an.time_emm = lmm.marginal_means_at(an.time_fit, list(times))
+    an.warnings += [f"continuous-time model: {w}" for w in an.time_fit.warnings]
+    an.time_excluded_final = n_final = int(final.sum())
+    if n_final:
+        an.warnings.append(f"continuous-time model: {n_final} score{'s' if n_final != 1 else ''} at the last "
+                           f"follow-up visit (no fixed time) {'were' if n_final != 1 else 'was'} left out of it.")
+
+
+def _imputed(an: PainAnalysis, options: PainOptions, seed: int, workers: int, scheduler, labels) -> None:
+    """Multiple imputation and Rubin pooling (analysis.longitudinal.imputed_analysis), with its warnings."""
+    visit_cols = {v: f"nrs_{v}" for v in an.visits}
+    an.imputed = imputed_analysis(
+        an.wide, visit_columns=visit_cols, baseline="nrs_baseline", subject=ID, arm=ARM, arms=an.arms,
+        mcid=options.mcid, mcid_percent=options.mcid_percent, m=options.impute, method=options.impute_method,
+        seed=seed, ancova_visit=options.ancova_visit if an.two else None, visit_order=VISITS,
+        times=MONTHS if options.random_slope else None, conf_level=options.conf_level, workers=workers,
+        scheduler=scheduler)
+    if an.imputed.visits_not_imputed:
+        left = [labels.value(VISIT, v) for v in an.imputed.visits_not_imputed]
+        an.warnings.append(f"multiple imputation: {_and(left)} {'have' if len(left) != 1 else 'has'} fewer than 2 "
+                           "observed scores and " + ("were" if len(left) != 1 else "was")
+                           + " left out of the imputed analyses.")
+    if options.impute < 20:
+        an.warnings.append(f"multiple imputation with m = {options.impute}; at least 20 imputations are recommended.")
+
+
+def _ancova(an: PainAnalysis, visit: str, conf_level: float, labels) -> None:
+    words = labels.value(VISIT, visit)
+    col = f"nrs_{visit}"
+    if visit not in an.visits:
+        an.warnings.append(f"ANCOVA not run: no patient has a score at {words}.")
+        return
+    an.ancova = a = ancova(an.wide, outcome=col, baseline="nrs_baseline", arm=ARM, arms=an.arms,
+                           conf_level=conf_level)
+    if a.n_excluded:
+        an.warnings.append(f"ANCOVA at {words}: {a.n_excluded} patient{'s' if a.n_excluded != 1 else ''} without a "
+                           f"score at both baseline and {words} {'were' if a.n_excluded != 1 else 'was'} left out "
+                           "(complete cases).")
+
+
+def compute(frame: pd.DataFrame, options: PainOptions, *, seed: int = DEFAULT_SEED, workers: int = 1,
+            scheduler: str | None = None, labels=None) -> PainAnalysis:
+    """Every statistic of the pain analysis (each one computed in ``spinestats.analysis``)."""
+    labels = as_labels(labels, ["bkp"], strict=False)
+    conf = float(options.conf_level)
+    wide, long = prepare(frame)
+    arms = _check_arms(wide)
+    two = len(arms) == 2
+    visits = tuple(v for v in VISITS if f"nrs_{v}" in wide and wide[f"nrs_{v}"].notna().any())
+    if len(visits) < 2:
+        cols = ", ".join(f"nrs_{v}" for v in VISITS[1:])
+        raise DataError("no follow-up NRS: the pain analysis compares each follow-up visit with baseline, but "
+                        f"no patient has a score after baseline (expected at least one filled column of {cols}, "
+                        "or long-layout rows with a follow-up visit).")
+    by_arm = dict(arm=ARM if two else None)
+    paired = paired_vs_baseline(long, value=NRS, visit=VISIT, subject=ID, visits=visits, conf_level=conf, **by_arm)
+    fit = _fit(long, arms, options.random_slope, conf_level=conf)
+    follow = {v: f"nrs_{v}" for v in visits if v != "baseline"}
+    events = [e for e in EVENTS if e in wide]
+    an = PainAnalysis(
+        wide, long, arms, visits,
+        summary=summarise_visits(long, value=NRS, visit=VISIT, subject=ID, visits=visits, conf_level=conf, **by_arm),
+        paired=paired, fit=fit, emm=lmm.marginal_means(fit),
+        resp=responders(wide, visit_columns=follow, baseline="nrs_baseline", arms=arms if two else None,
+                        mcid=options.mcid, mcid_percent=options.mcid_percent, conf_level=conf, **by_arm),
+        miss=missingness(wide, visit_columns={v: f"nrs_{v}" for v in visits}, **by_arm),
+        ae=adverse_events(wide, events=events, arms=arms if two else None, conf_level=conf,
+                          **by_arm) if events else None,
+        warnings=list(paired.warnings))
+    small = paired.to_frame()
+    for _, r in small[small["n"].between(2, 9)].iterrows() if len(small) else []:
+        where = labels.value(VISIT, r["visit"]) + (f" in the {labels.value(ARM, r['arm'])} arm" if two else "")
+        an.warnings.append(f"paired tests at {where}: only {int(r['n'])} patients have a score at baseline and at "
+                           "this visit; interpret with caution.")
+    an.warnings += fit.warnings
     if two:
-        frames["emmeans_time_between_arms"] = emm.between_arms
-    if labels is not None:  # the formatted, labelled tables of the same numbers (the CSV keeps the frames)
-        from spinestats.reports.pain_tables import time_model_tables
-
-        frames["_tables"] = time_model_tables(fit, emm, arms, labels)
-    return {"mixed_model_time": block, "emmeans_time": emm_block}, flow, warnings, frames
-
-
-def _emm_rows(fit, pairs):
-    """Estimate and variance of the between-arm contrasts from a fit (for pooling)."""
-    index = {t: k for k, t in enumerate(fit.terms)}
-    est, var, names = [], [], []
-    for v in fit.visits:
-        L = np.zeros(len(fit.terms))
-        if len(fit.arms) == 2:
-            need = [f"arm{fit.arms[1]}"] + ([f"arm{fit.arms[1]}:visit{v}"] if v != fit.visits[0] else [])
-        else:
-            if v == fit.visits[0]:
-                continue
-            need = [f"visit{v}"]
-        if any(t not in index for t in need):
-            continue
-        for t in need:
-            L[index[t]] = 1.0
-        est.append(float(L @ fit.estimate))
-        var.append(float(L @ fit.vcov @ L))
-        names.append(v)
-    return names, est, var
+        _ancova(an, options.ancova_visit, conf, labels)
+    if options.impute:
+        _imputed(an, options, seed, workers, scheduler, labels)
+    if options.time_model == "continuous":
+        _time_model(an, options.emmeans_times, conf)
+    return an
 
 
-def _imputed(wide, arms, visit_cols, opts, ancova_visit) -> dict:
-    """Impute the visit columns ``opts["impute"]`` times and pool the estimates by Rubin's rules.
-
-    Pooled quantities and their complete-data df (``dfcom``): paired mean
-    differences (variance s^2/n, n - 1), the ANCOVA arm difference (SE^2,
-    n - 3), the mixed model's fixed effects and arm (or visit) contrasts
-    (SE^2, observations - fixed effects), responder proportions and their
-    between-arm differences on the raw scale (p(1-p)/n, n - 1; Wald-type
-    pooled intervals, truncated to [0, 1] for proportions).  After
-    imputation every patient has every visit, so the paired n is all patients.
-    """
-    sparse = [v for v, c in visit_cols.items() if v != "baseline" and wide[c].notna().sum() < 2]
-    visit_cols = {v: c for v, c in visit_cols.items() if v not in sparse}
-    cols = list(visit_cols.values())
-    predictors = []
-    w = wide.copy()
-    if len(arms) == 2:
-        w["_arm_bkp"] = (w[ARM] == arms[1]).astype(float)
-        predictors = ["_arm_bkp"]
-    imp = mice_impute(w, columns=cols, predictors=predictors, m=opts["impute"], method=opts["impute_method"],
-                      seed=opts["seed"], workers=opts["workers"], scheduler=opts["scheduler"])
-    per = {"paired": [], "ancova": [], "lmm": [], "contrast": [], "resp": []}
-    for i in range(imp.m):
-        c = imp.complete(w, i)
-        long_c = c.melt(id_vars=[ID, ARM], value_vars=cols, var_name=VISIT, value_name=NRS)
-        long_c[VISIT] = long_c[VISIT].str[4:]
-        rows = []
-        for a in arms:
-            part = c[c[ARM] == a]
-            for v, col in visit_cols.items():
-                if v == "baseline":
-                    continue
-                dd = (part[col] - part["nrs_baseline"]).to_numpy(float)
-                rows.append((a, v, dd.mean(), dd.var(ddof=1) / dd.size, dd.size - 1))
-                r = is_responder(part["nrs_baseline"], part[col], opts["mcid"], opts["mcid_percent"])
-                per["resp"].append((a, v, r.mean(), r.mean() * (1 - r.mean()) / r.size, r.size - 1))
-        per["paired"].append(rows)
-        if len(arms) == 2 and f"nrs_{ancova_visit}" in c:
-            res = ancova(c, outcome=f"nrs_{ancova_visit}", baseline="nrs_baseline", arm=ARM, arms=arms)
-            per["ancova"].append((res.difference, res.se**2, res.df))
-        fit = _fit(long_c, arms, opts["random_slope"], satterthwaite=False)
-        per["lmm"].append((fit.terms, fit.estimate, fit.se**2, fit.n_obs - len(fit.terms)))
-        per["contrast"].append(_emm_rows(fit, arms))
-    out: dict = {"m": imp.m, "method": imp.method, "maxit": imp.maxit, "seed": imp.seed,
-                 "n_missing": imp.n_missing, "pooling": "Rubin's rules, Barnard-Rubin df (mice pool())",
-                 "visits_not_imputed": sparse}
-    P = np.array([[r[2] for r in rows] for rows in per["paired"]])
-    U = np.array([[r[3] for r in rows] for rows in per["paired"]])
-    labels = per["paired"][0]
-    pooled = pool(P, U, dfcom=np.array([r[4] for r in labels]), names=[f"{r[0]}:{r[1]}" for r in labels])
-    out["paired"] = [
-        {**({"arm": r[0]} if len(arms) == 2 else {}), "visit": r[1], "mean_diff": pooled.estimate[k],
-         "se": pooled.se[k], "ci": [pooled.ci_low[k], pooled.ci_high[k]], "df": pooled.df[k], "t": pooled.t[k],
-         "p": pooled.p[k], "fmi": pooled.fmi[k]} for k, r in enumerate(labels)]
-    if per["ancova"]:
-        a = np.array(per["ancova"])
-        pa = pool(a[:, 0], a[:, 1], dfcom=a[0, 2], names=["difference"])
-        out["ancova"] = {"visit": ancova_visit, "contrast": f"{arms[1]} - {arms[0]}", "difference": pa.estimate[0],
-                         "se": pa.se[0], "ci": [pa.ci_low[0], pa.ci_high[0]], "df": pa.df[0], "p": pa.p[0],
-                         "fmi": pa.fmi[0]}
-    terms = per["lmm"][0][0]
-    pl = pool(np.array([x[1] for x in per["lmm"]]), np.array([x[2] for x in per["lmm"]]), dfcom=per["lmm"][0][3],
-              names=terms)
-    out["mixed_model"] = {"terms": list(terms), "estimate": pl.estimate, "se": pl.se, "df": pl.df, "p": pl.p,
-                          "fmi": pl.fmi}
-    names = per["contrast"][0][0]
-    pc = pool(np.array([x[1] for x in per["contrast"]]), np.array([x[2] for x in per["contrast"]]),
-              dfcom=per["lmm"][0][3], names=names)
-    label = f"{arms[1]} - {arms[0]}" if len(arms) == 2 else "visit - baseline"
-    out["emmeans_contrasts"] = [{"visit": v, "contrast": label, "estimate": pc.estimate[k], "se": pc.se[k],
-                                 "ci": [pc.ci_low[k], pc.ci_high[k]], "df": pc.df[k], "p": pc.p[k]}
-                                for k, v in enumerate(names)]
-    nlab = len(labels)
-    resp = np.array([x[2] for x in per["resp"]]).reshape(imp.m, nlab)
-    rvar = np.array([x[3] for x in per["resp"]]).reshape(imp.m, nlab)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pr = pool(resp, rvar, dfcom=np.array([x[4] for x in per["resp"][:nlab]]))
-    out["responders"] = [{**({"arm": r[0]} if len(arms) == 2 else {}), "visit": r[1], "proportion": pr.estimate[k],
-                          "ci": [max(0.0, pr.ci_low[k]), min(1.0, pr.ci_high[k])], "df": pr.df[k]}
-                         for k, r in enumerate(labels)]
-    if len(arms) == 2:
-        half = nlab // 2  # labels: reference arm visits, then the other arm's, same visit order
-        rd = resp[:, half:] - resp[:, :half]
-        rd_var = rvar[:, half:] + rvar[:, :half]
-        dfc = np.array([x[4] for x in per["resp"][:nlab]])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            pd_ = pool(rd, rd_var, dfcom=dfc[half:] + dfc[:half])
-        out["responder_differences"] = [
-            {"visit": labels[half + k][1], "contrast": f"{arms[1]} - {arms[0]}", "risk_difference": pd_.estimate[k],
-             "ci": [max(-1.0, pd_.ci_low[k]), min(1.0, pd_.ci_high[k])], "df": pd_.df[k], "p": pd_.p[k]}
-            for k in range(half)]
+def results(an: PainAnalysis, options: PainOptions, seed: int, exclusions: tuple = ()) -> dict:
+    """The section's ``results.json``: each block a result's ``to_dict()``, plus flow, definitions and options."""
+    summary, resp = an.summary.to_dict(), an.resp.to_dict()
+    emm = {k: _ci(v) if isinstance(v, list) else v for k, v in an.emm.to_dict().items()}
+    out: dict = {
+        "schema": "bkp", "arms": list(an.arms), "visits": _ci(summary["rows"]),
+        "quantile_type": summary["quantile_type"], "paired": _ci(an.paired.to_dict()["rows"]),
+        "paired_definitions": {
+            "difference": "visit - baseline (negative = less pain), NRS points",
+            "wilcoxon_statistic": "V = W+, the sum of the ranks of the positive differences (as R wilcox.test)",
+            "p_holm": "Holm-adjusted across the follow-up visits of the same arm",
+        },
+        "mixed_model": an.fit.to_dict(), "emmeans": emm,
+        "responders": {"definition": {"mcid_points": options.mcid, "mcid_percent": options.mcid_percent,
+                                      "rule": "both"},
+                       "ci_method": resp["ci_method"], "difference_method": resp["difference_method"],
+                       "rows": _ci(resp["table"]), "difference": _ci(resp["difference"])},
+    }
+    if an.ancova is not None:
+        out["ancova"] = {"visit": options.ancova_visit, **an.ancova.to_dict()}
+    if an.imputed is not None:
+        out["imputed"] = an.imputed.to_dict()
+    opts = {"mcid": float(options.mcid), "mcid_percent": float(options.mcid_percent), "impute": int(options.impute),
+            "impute_method": options.impute_method, "seed": int(seed), "random_slope": bool(options.random_slope),
+            "ancova_visit": options.ancova_visit, "conf_level": float(options.conf_level)}
+    if an.time_fit is not None:
+        two = an.two
+        out["mixed_model_time"] = {"model": "nrs ~ time * arm + (1 + time | patient)" if two
+                                   else "nrs ~ time + (1 + time | patient)", "time_unit": "months",
+                                   **an.time_fit.to_dict()}
+        out["emmeans_time"] = {k: _ci(v) if isinstance(v, list) else v for k, v in an.time_emm.to_dict().items()}
+        opts.update(time_model="continuous", emmeans_times=out["emmeans_time"]["times"])
+    out["missingness"] = an.miss.to_dict()
+    out["adverse_events"] = _ci(an.ae.to_dict()["table"]) if an.ae is not None else []
+    out["flow"] = _flow(an, exclusions)
+    out["options"] = opts
+    out["warnings"] = list(dict.fromkeys(an.warnings))
     return out
 
 
-def _methods(arms, opts, fit, imputed: bool, labels=None) -> tuple[str, ...]:
-    from spinestats.data_schemas.labels import as_labels
+# ----------------------------------------------------------------------------- tables and figures
+def frames(an: PainAnalysis) -> dict[str, pd.DataFrame]:
+    """The analysis frames written as CSV at full precision (codes and all, for reuse), by table name."""
+    out = {"visits": an.summary.to_frame(), "paired": an.paired.to_frame(), "mixed_model": an.fit.to_frame(),
+           "emmeans": an.emm.means, "emmeans_vs_baseline": an.emm.vs_baseline,
+           **({"emmeans_between_arms": an.emm.between_arms} if an.two else {}), "responders": an.resp.to_frame(),
+           **({"responder_differences": an.resp.difference} if an.two else {}),
+           "missingness_patterns": an.miss.patterns, "missingness_per_visit": an.miss.per_visit}
+    if an.ae is not None:
+        out["adverse_events"] = an.ae.to_frame()
+    if an.imputed is not None:
+        out["imputed"] = imputed_frame(an.imputed)
+    if an.time_fit is not None:
+        out.update({"mixed_model_time": an.time_fit.to_frame(), "emmeans_time": an.time_emm.means,
+                    "emmeans_time_slopes": an.time_emm.slopes})
+        if an.two:
+            out["emmeans_time_between_arms"] = an.time_emm.between_arms
+    return out
 
-    labels = as_labels(labels, ["bkp"], strict=False)
-    two = len(arms) == 2
-    level = f"{100 * opts.get('conf_level', 0.95):g}%"
+
+def imputed_frame(imp) -> pd.DataFrame:
+    """The pooled estimates in one long frame (the imputed table's CSV): paired changes, ANCOVA, contrasts."""
+    parts = [imp.paired.rename(columns={"mean_diff": "estimate"}).assign(quantity="change from baseline"),
+             imp.ancova.rename(columns={"difference": "estimate"}).assign(quantity="ANCOVA"),
+             imp.contrasts.assign(quantity="mixed-model contrast"),
+             imp.responder_differences.rename(columns={"risk_difference": "estimate"})
+             .assign(quantity="responder difference")]
+    out = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    first = ["quantity"] + [c for c in ("arm", "visit", "contrast") if c in out]
+    return out[first + [c for c in out if c not in first]]
+
+
+def write_tables(an: PainAnalysis, folder: Path, key: str, labels) -> tuple[list[Path], list]:
+    """CSV of every frame, and the formatted, labelled Table of each as a record for the other formats."""
+    from spinestats.reports.output import escape_frame
+    from spinestats.reports.pain_tables import section_tables
+    from spinestats.reports.tables import TableRecord
+
+    shown = section_tables(an, labels)
+    (folder / "tables").mkdir(parents=True, exist_ok=True)
+    paths, records = [], []
+    for name, frame in frames(an).items():
+        rel = Path("tables") / f"{key}_{name}.csv"  # prefixed by the section key: no clash between sections
+        escape_frame(frame).to_csv(folder / rel, index=False, lineterminator="\n")
+        paths.append(rel)
+        if name in shown:  # the CSV keeps the analysis frame; every other format shows this Table
+            records.append(TableRecord(rel, dataclasses.replace(shown[name], stem=rel.stem)))
+    return paths, records
+
+
+def write_figures(an: PainAnalysis, folder: Path, key: str, context: JobContext, labels) -> list[Path]:
+    """Trajectory, spaghetti, responders and (two arms) the CONSORT-style flow, in every figure format."""
+    from spinestats.reports import pain_figures
+    from spinestats.reports.figure_style import DEFAULT_DPIS, DEFAULT_FORMATS, save_figure
+    from spinestats.reports.flow_diagram import consort_figure
+
+    arm = ARM if an.two else None
+    draws = {
+        "trajectory": lambda: pain_figures.trajectory(an.summary, visits=an.visits, labels=labels,
+                                                      conf_level=an.fit.conf_level).figure,
+        "spaghetti": lambda: pain_figures.spaghetti(an.long, value=NRS, visit=VISIT, subject=ID, visits=an.visits,
+                                                    arm=arm, summary=an.summary, labels=labels)[0].figure,
+        "responders": lambda: pain_figures.responder_bars(an.resp, labels=labels).figure,
+    }
+    if an.two:  # CONSORT-style flow of the two-arm trial: patients per arm and with a score at each visit
+        draws["consort"] = lambda: pain_figures.consort(an.summary, an.long, visits=an.visits, arm=ARM, subject=ID,
+                                                        figure=consort_figure, labels=labels)[0]
+    figures = []
+    for name, draw in draws.items():
+        for p in save_figure(draw(), folder / "figures", f"{key}_{name}",
+                             formats=context.figure_formats or DEFAULT_FORMATS, dpis=context.dpis or DEFAULT_DPIS):
+            figures.append(Path("figures") / p.name)
+    return figures
+
+
+# ----------------------------------------------------------------------------- methods
+def methods(an: PainAnalysis, options: PainOptions, seed: int, labels) -> tuple[str, ...]:
+    """The methods sentences: only what ran, at the analysis' confidence level."""
+    from spinestats.reports.pain_tables import level_text
+
+    two = an.two
+    level = f"{level_text(options.conf_level)}%"
     s = [
         f"Pain (NRS 0-10) is summarised per visit as mean (SD, {level} t interval) and median (quartiles, R type 7).",
         "Each follow-up visit is compared with baseline by the paired t test and the Wilcoxon signed-rank test "
@@ -423,25 +582,24 @@ def _methods(arms, opts, fit, imputed: bool, labels=None) -> tuple[str, ...]:
         "A linear mixed model (REML) with visit as a categorical factor"
         + (" and its interaction with arm" if two else "")
         + " and a random intercept per patient"
-        + (" and a random slope on time (months)" if opts["random_slope"] else "")
+        + (" and a random slope on time (months)" if options.random_slope else "")
         + " uses every observed score, including patients with a single visit; tests, marginal means and "
         "contrasts use Satterthwaite degrees of freedom (as lmerTest/emmeans).",
         *(("A second mixed model treats time since kyphoplasty (months) as a continuous covariate"
            + (" interacting with arm" if two else "")
            + ", with a random intercept and slope on time per patient; marginal means at chosen times, arm "
-           "differences and slopes use Satterthwaite degrees of freedom.",) if opts.get("time_model") == "continuous"
-          else ()),
-        f"A responder has a reduction of at least {opts['mcid']:g} points and at least {opts['mcid_percent']:g}% "
+           "differences and slopes use Satterthwaite degrees of freedom.",) if an.time_fit is not None else ()),
+        f"A responder has a reduction of at least {options.mcid:g} points and at least {options.mcid_percent:g}% "
         f"of the baseline score; proportions have Wilson {level} CIs"
         + (" and arm differences Newcombe hybrid-score CIs." if two else "."),
     ]
     if two:
-        s.append(f"The score at {labels.value(VISIT, opts['ancova_visit'])} is compared between arms by ANCOVA "
-                 f"adjusted for baseline ({labels.value(ARM, arms[1])} \u2212 {labels.value(ARM, arms[0])}).")
+        s.append(f"The score at {labels.value(VISIT, options.ancova_visit)} is compared between arms by ANCOVA "
+                 f"adjusted for baseline ({labels.value(ARM, an.arms[1])} \u2212 {labels.value(ARM, an.arms[0])}).")
     s.append(f"Adverse events are given as counts and percentages with exact (Clopper-Pearson) {level} CIs.")
-    if imputed:
-        s.append(f"Missed visits were multiply imputed by chained equations ({opts['impute_method']}, "
-                 f"m = {opts['impute']}, seed {opts['seed']}) and estimates pooled by Rubin's rules with "
+    if an.imputed is not None:
+        s.append(f"Missed visits were multiply imputed by chained equations ({options.impute_method}, "
+                 f"m = {options.impute}, seed {seed}) and estimates pooled by Rubin's rules with "
                  "Barnard-Rubin degrees of freedom (proportions and their differences pooled on the raw scale); "
                  "the complete-case results are shown alongside.")
     else:
@@ -449,227 +607,45 @@ def _methods(arms, opts, fit, imputed: bool, labels=None) -> tuple[str, ...]:
     return tuple(s)
 
 
-def run(
-    data=None,
-    *,
-    table=None,
-    out_dir=None,
-    mcid: float = 2.0,
-    mcid_percent: float = 30.0,
-    impute: int = 0,
-    impute_method: str = "pmm",
-    seed: int = 2024,
-    random_slope: bool = False,
-    time_model: str = "factor",
-    emmeans_times=None,
-    ancova_visit: str = "1m",
-    workers: int = 1,
-    scheduler: str | None = None,
-    figure_formats=None,
-    dpis=None,
-    key: str = "pain",
-    conf_level: float = 0.95,
-    labels=None,
-) -> Section:
-    """Run the pain analysis on a ``bkp`` table; see the module docstring for the options.
+# ----------------------------------------------------------------------------- the job
+def analyse(inputs: JobInput, options: PainOptions, context: JobContext, *, write: bool = True) -> Section:
+    """The pain analysis of one ``bkp`` table: compute, results, tables, figures, methods (``write=False``: numbers only).
 
-    Parameters
-    ----------
-    data : a ``pandas.DataFrame`` in the wide or long ``bkp`` layout (index =
-        spreadsheet line, as the loader gives it), or a ``LoadedTable``.
-    table : the ``LoadedTable`` from ``data_schemas.loading.load`` (its
-        exclusions are counted in ``flow``); used when ``data`` is None.
-    out_dir : folder for ``tables/`` and ``figures/`` (``None``: numbers only); file
-        names start with ``key`` (``pain_trajectory.pdf``, ``tables/pain_paired.csv``).
-    figure_formats, dpis : figure formats and raster resolutions.
-    conf_level : level of the confidence intervals (visit means, paired differences, mixed model,
-        responders, ANCOVA, adverse events).
-    labels : display labels (:class:`~spinestats.data_schemas.labels.Labels`, a plan's overrides or
-        ``None`` for the bkp schema's): visits, arms and terms in the tables, figures and warnings.
+    Figures and tables go to ``context.out_dir`` with file names starting with the section key
+    (``pain_trajectory.pdf``, ``tables/pain_paired.csv``).
     """
-    from spinestats.data_schemas.labels import as_labels
-
-    labels = as_labels(labels, ["bkp"], strict=False)
-    if not 0 < float(conf_level) < 1:
-        raise UsageError(f"confidence level must be between 0 and 1 (e.g. 0.95), got {conf_level!r}.")
-    conf_level = float(conf_level)
-    exclusions = tuple(getattr(table, "exclusions", ()))  # rows the loader left out, counted in flow
-    if data is None:
-        data = table
-    if data is None:
-        raise UsageError("pain analysis: no data given.")
-    if hasattr(data, "data") and hasattr(data, "exclusions"):
-        exclusions = tuple(data.exclusions)
-        if getattr(data, "errors", ()):
-            raise DataError("the bkp table has errors:\n" + "\n".join(p.message() for p in data.errors),
-                            problems=data.errors)
-        data = data.data
-    if impute and impute < 2:
-        raise UsageError(f"--impute needs at least 2 imputations (20 or more recommended), got {impute}.")
-    if ancova_visit not in VISITS or ancova_visit == "baseline":
-        raise UsageError(f"ancova visit must be a follow-up visit of {list(VISITS[1:])}, got {ancova_visit!r}.")
-    if time_model not in ("factor", "continuous"):
-        raise UsageError(f"time model: expected 'factor' or 'continuous', got {time_model!r}.")
-    opts = {"mcid": float(mcid), "mcid_percent": float(mcid_percent), "impute": int(impute),
-            "impute_method": impute_method, "seed": int(seed), "random_slope": bool(random_slope),
-            "ancova_visit": ancova_visit, "conf_level": conf_level, "workers": int(workers), "scheduler": scheduler}
-    wide, long = prepare(data)
-    arms = _check_arms(wide)
-    two = len(arms) == 2
-    arm_col = ARM if two else None
-    visit_cols = {v: f"nrs_{v}" for v in VISITS if f"nrs_{v}" in wide and wide[f"nrs_{v}"].notna().any()}
-    visits = tuple(visit_cols)
-    if len(visits) < 2:
-        cols = ", ".join(f"nrs_{v}" for v in VISITS[1:])
-        raise DataError("no follow-up NRS: the pain analysis compares each follow-up visit with baseline, but "
-                        f"no patient has a score after baseline (expected at least one filled column of {cols}, "
-                        "or long-layout rows with a follow-up visit).")
-    warnings: list[str] = []
-
-    def visit_words(v) -> str:
-        return labels.value(VISIT, v)
-
-    summary = summarise_visits(long, value=NRS, visit=VISIT, subject=ID, visits=visits, arm=arm_col,
-                               conf_level=conf_level)
-    paired = paired_vs_baseline(long, value=NRS, visit=VISIT, subject=ID, visits=visits, arm=arm_col,
-                                conf_level=conf_level)
-    warnings += paired.warnings
-    small = paired.to_frame()
-    for _, r in small[small["n"].between(2, 9)].iterrows() if len(small) else []:
-        where = visit_words(r["visit"]) + (f" in the {labels.value(ARM, r['arm'])} arm" if two else "")
-        warnings.append(f"paired tests at {where}: only {int(r['n'])} patients have a score at baseline and at "
-                        "this visit; interpret with caution.")
-    fit = _fit(long, arms, random_slope, conf_level=conf_level)
-    warnings += fit.warnings
-    emm = lmm.marginal_means(fit)
-    follow = {v: c for v, c in visit_cols.items() if v != "baseline"}
-    resp = responders(wide, visit_columns=follow, baseline="nrs_baseline", arm=arm_col,
-                      arms=arms if two else None, mcid=mcid, mcid_percent=mcid_percent, conf_level=conf_level)
-    miss = missingness(wide, visit_columns=visit_cols, arm=arm_col)
-    events = [e for e in EVENTS if e in wide]
-    ae = adverse_events(wide, events=events, arm=arm_col, arms=arms if two else None,
-                        conf_level=conf_level) if events else None
-
-    results: dict = {
-        "schema": "bkp",
-        "arms": list(arms),
-        "visits": _rows(summary.to_frame()),
-        "quantile_type": summary.quantile_type,
-        "paired": _rows(paired.to_frame()),
-        "paired_definitions": {
-            "difference": "visit - baseline (negative = less pain), NRS points",
-            "wilcoxon_statistic": "V = W+, the sum of the ranks of the positive differences (as R wilcox.test)",
-            "p_holm": "Holm-adjusted across the follow-up visits of the same arm",
-        },
-        "mixed_model": fit.to_dict(),
-        "emmeans": {"df_method": "satterthwaite", "means": _rows(emm.means),
-                    "vs_baseline": _rows(emm.vs_baseline), "between_arms": _rows(emm.between_arms)},
-        "responders": {"definition": {"mcid_points": mcid, "mcid_percent": mcid_percent, "rule": "both"},
-                       "ci_method": resp.ci_method, "difference_method": resp.difference_method,
-                       "rows": _rows(resp.table), "difference": _rows(resp.difference)},
-    }
-    if two:
-        col = f"nrs_{ancova_visit}"
-        if col in visit_cols.values():
-            a = ancova(wide, outcome=col, baseline="nrs_baseline", arm=ARM, arms=arms, conf_level=conf_level)
-            results["ancova"] = {"visit": ancova_visit, **a.to_dict()}
-            if a.n_excluded:
-                words = visit_words(ancova_visit)
-                warnings.append(f"ANCOVA at {words}: {a.n_excluded} patient{'s' if a.n_excluded != 1 else ''} "
-                                f"without a score at both baseline and {words} "
-                                f"{'were' if a.n_excluded != 1 else 'was'} left out (complete cases).")
-        else:
-            warnings.append(f"ANCOVA not run: no patient has a score at {visit_words(ancova_visit)}.")
-    if impute:
-        results["imputed"] = _imputed(wide, arms, visit_cols, opts, ancova_visit)
-        if results["imputed"]["visits_not_imputed"]:
-            left = [visit_words(v) for v in results["imputed"]["visits_not_imputed"]]
-            warnings.append(f"multiple imputation: {_and(left)} {'have' if len(left) != 1 else 'has'} fewer than 2 "
-                            "observed scores and " + ("were" if len(left) != 1 else "was")
-                            + " left out of the imputed analyses.")
-        if impute < 20:
-            warnings.append(f"multiple imputation with m = {impute}; at least 20 imputations are recommended.")
-    time_flow, time_frames = None, {}
-    if time_model == "continuous":
-        blocks, time_flow, w, time_frames = _time_model(long, arms, emmeans_times, conf_level, labels)
-        results.update(blocks)
-        warnings += w
-        opts_time = {"time_model": time_model, "emmeans_times": blocks["emmeans_time"]["times"]}
-    results["missingness"] = {"n_patients": miss.n_patients, "n_complete": miss.n_complete,
-                              "patterns": to_jsonable(miss.patterns), "per_visit": to_jsonable(miss.per_visit)}
-    results["adverse_events"] = _rows(ae.table) if ae is not None else []
-    flow = _flow(wide, long, paired, fit, arms)
-    flow["excluded_by_loader"] = len(exclusions)
-    if time_flow is not None:
-        flow["mixed_model_time"] = time_flow
-    results["flow"] = flow
-    results["options"] = {k: v for k, v in opts.items() if k not in ("workers", "scheduler")}
-    if time_model == "continuous":
-        results["options"].update(opts_time)
-    results["warnings"] = list(dict.fromkeys(warnings))
-
+    check_options(options)
+    labels = as_labels(context.labels, ["bkp"], strict=False)
+    key = context.key or "pain"
+    seed = context.seed_or(DEFAULT_SEED)
+    frame, exclusions = read_input(inputs)
+    an = compute(frame, options, seed=seed, workers=context.workers, scheduler=context.scheduler, labels=labels)
+    out = results(an, options, seed, exclusions)
     figures: list[Path] = []
     tables: list[Path] = []
     records: list = []
-    if out_dir is not None:
-        from spinestats.reports.pain_tables import pain_tables
-        from spinestats.reports.tables import TableRecord
-
-        shown = pain_tables(summary_frame=summary.to_frame(), paired_frame=paired.to_frame(), fit=fit, emm=emm,
-                            resp=resp, miss=miss, arms=arms, visits=visits, labels=labels,
-                            arm_n=flow["per_arm"], conf_level=conf_level, random_slope=bool(random_slope),
-                            quantile_type=summary.quantile_type)
-        shown.update(time_frames.pop("_tables", {}))
-        figures, tables = _write(Path(out_dir), key, summary, resp, long, visits, two, paired, fit, emm, ae, miss,
-                                 figure_formats, dpis, extra_frames=time_frames, labels=labels)
-        for rel in tables:
-            name = rel.stem[len(key) + 1:]
-            if name in shown:  # the CSV keeps the analysis frame; every other format shows this Table
-                records.append(TableRecord(rel, dataclasses.replace(shown[name], stem=rel.stem)))
-    return Section(key=key, title="Pain after balloon kyphoplasty", results=results, figures=tuple(figures),
-                   tables=tuple(tables), warnings=tuple(results["warnings"]), table_records=tuple(records),
-                   methods=_methods(arms, {**opts, "time_model": time_model}, fit, bool(impute), labels),
-                   references=REFERENCES)
+    if write:
+        tables, records = write_tables(an, context.out_dir, key, labels)
+        figures = write_figures(an, context.out_dir, key, context, labels)
+    return Section(key=key, title=context.title or "Pain after balloon kyphoplasty", results=out,
+                   figures=tuple(figures), tables=tuple(tables), warnings=tuple(out["warnings"]),
+                   table_records=tuple(records), methods=methods(an, options, seed, labels), references=REFERENCES)
 
 
-def _write(folder: Path, key: str, summary, resp, long, visits, two, paired, fit, emm, ae, miss, figure_formats, dpis,
-           extra_frames=None, labels=None):
-    from spinestats.reports import pain_figures
-    from spinestats.reports.figure_style import DEFAULT_DPIS, DEFAULT_FORMATS, save_figure
-    from spinestats.reports.output import escape_frame
+def run(data=None, out_dir=None, **keywords) -> Section:
+    """The pain analysis by keyword: the options of :class:`PainOptions` and the settings of
+    :class:`~spinestats.reports.job.JobContext` (``table``, ``seed`` (default 2024), ``labels``, ``key``,
+    ``figure_formats``, ``dpis``, ``workers``, ``scheduler``, ...).  ``data``: a DataFrame in the wide or long
+    ``bkp`` layout (index = spreadsheet line, as the loader gives it) or a ``LoadedTable``; ``table``: the
+    ``LoadedTable`` (its exclusions are counted in ``flow``).  ``out_dir=None``: the numbers only, no files.
 
-    tables = []
-    frames = {"visits": summary.to_frame(), "paired": paired.to_frame(), "mixed_model": fit.to_frame(),
-              "emmeans": emm.means, "emmeans_vs_baseline": emm.vs_baseline,
-              **({"emmeans_between_arms": emm.between_arms} if two else {}), "responders": resp.to_frame(),
-              **({"responder_differences": resp.difference} if two else {}),
-              "missingness_patterns": miss.patterns, "missingness_per_visit": miss.per_visit}
-    if ae is not None:
-        frames["adverse_events"] = ae.to_frame()
-    frames.update(extra_frames or {})
-    (folder / "tables").mkdir(parents=True, exist_ok=True)
-    for name, frame in frames.items():
-        rel = Path("tables") / f"{key}_{name}.csv"  # prefixed by the section key: no clash between sections
-        escape_frame(frame).to_csv(folder / rel, index=False, lineterminator="\n")
-        tables.append(rel)
-    figures = []
-    for stem, draw in (
-        (f"{key}_trajectory", lambda: pain_figures.trajectory(summary, visits=visits, labels=labels)),
-        (f"{key}_spaghetti", lambda: pain_figures.spaghetti(long, value=NRS, visit=VISIT, subject=ID, visits=visits,
-                                                            arm=ARM if two else None, summary=summary,
-                                                            labels=labels)[0]),
-        (f"{key}_responders", lambda: pain_figures.responder_bars(resp, labels=labels)),
-    ):
-        fig = draw().figure
-        for p in save_figure(fig, folder / "figures", stem, formats=figure_formats or DEFAULT_FORMATS,
-                             dpis=dpis or DEFAULT_DPIS):
-            figures.append(Path("figures") / p.name)
-    if two:  # CONSORT-style flow of the two-arm trial: patients per arm and with a score at each visit
-        from spinestats.reports.flow_diagram import consort_figure
-
-        fig, _ = pain_figures.consort(summary, long, visits=visits, arm=ARM, subject=ID, figure=consort_figure,
-                                      labels=labels)
-        for p in save_figure(fig, folder / "figures", f"{key}_consort", formats=figure_formats or DEFAULT_FORMATS,
-                             dpis=dpis or DEFAULT_DPIS):
-            figures.append(Path("figures") / p.name)
-    return figures, tables
+    Examples
+    --------
+    >>> from spinestats.data_schemas.examples import cohort_bkp
+    >>> sec = run(cohort_bkp.make())
+    >>> sec.results["flow"]["patients"], sec.results["arms"]
+    (17, ['BKP'])
+    """
+    job = analyse if out_dir is not None else functools.partial(analyse, write=False)
+    return run_by_keywords(job, PainOptions, data=data, out_dir="." if out_dir is None else out_dir, where="pain",
+                           **keywords)

@@ -14,7 +14,10 @@ strata, so that every table fits a portrait page.  The CI level in the headers i
   (the other statistics stay in the CSV file);
 * ``mixed_model``: fixed effects with t-based Satterthwaite CIs and p;
 * ``emmeans``, ``emmeans_vs_baseline``, ``emmeans_between_arms``: the mixed-model means and contrasts;
-* ``responders``, ``responder_differences``; ``missingness_patterns``, ``missingness_per_visit``.
+* ``responders``, ``responder_differences``; ``missingness_patterns``, ``missingness_per_visit``;
+* ``adverse_events``: events by label, n (%) per arm with the arm's patients in the header;
+* ``imputed``: the estimates pooled over the multiple imputations (like mice's pooled summary): contrasts
+  by label with estimate (CI), p and the fraction of missing information, m in the footnote.
 
 The CSV files keep the analyses' own frames at full precision (codes and all, for reuse); the job
 writes them and hands these Tables to the report as records, so XLSX, DOCX, Markdown, LaTeX and the
@@ -37,9 +40,13 @@ _METHODS = {"wilson": "Wilson", "newcombe-wilson": "Newcombe hybrid-score", "clo
             "exact": "Exact (Clopper\u2013Pearson)"}
 
 
-def _level(conf_level: float) -> str:
-    pct = 100 * float(conf_level)
+def level_text(conf_level: float) -> str:
+    """The confidence level in percent as the tables, figures and methods write it ("95", "90", "99.5")."""
+    pct = round(100 * float(conf_level), 10)
     return f"{pct:.0f}" if float(pct).is_integer() else f"{pct:g}"
+
+
+_level = level_text
 
 
 def _rows_by(frame: pd.DataFrame, visit: str, arm: str | None) -> dict[tuple[Any, str], pd.Series]:
@@ -342,4 +349,102 @@ def time_model_tables(fit: Any, emm: Any, arms: Sequence[str], labels: Labels) -
             f"Difference in pain between arms at chosen times: {diff} (continuous-time mixed model)",
             (f"NRS points; t-based {lv}% CIs and tests with Satterthwaite degrees of freedom.",),
             "emmeans_time_between_arms")
+    return out
+
+
+def adverse_events_table(ae: Any, arms: Sequence[str], labels: Labels, arm_n: Mapping[str, int]) -> Table:
+    """Adverse events as a journal prints them: one row per event (by label), a column per arm with the patients
+    with the event, n (%), and the arm's patients in the header; the exact CIs stay in the CSV file."""
+    from spinestats.reports.formatting import format_n_percent
+
+    t = ae.to_frame()
+    lv = level_text(ae.conf_level)
+    two = "arm" in t
+    groups = list(arms) if two else [None]
+    rows, missing = [], []
+    for ev in dict.fromkeys(t["event"]):
+        row: dict[str, Any] = {"event": labels.variable(ev)}
+        for k, a in enumerate(groups):
+            part = t[(t["event"] == ev) & (t["arm"] == a)] if two else t[t["event"] == ev]
+            if not len(part):
+                continue
+            r = part.iloc[0]
+            row[f"a{k}"] = format_n_percent(int(r["events"]), int(r["n"]), 1)
+            if int(r["n_missing"]):
+                missing.append(f"{row['event']}" + (f", {labels.value('arm', a)}" if two else "")
+                               + f": {int(r['n_missing'])}")
+        rows.append(row)
+    cols = [Col("event", "Event")]
+    for k, a in enumerate(groups):
+        name = labels.value("arm", a if two else (arms[0] if arms else "BKP"))
+        n = arm_n.get(str(a)) if two else sum(arm_n.values())
+        cols.append(Col(f"a{k}", f"{name} (n = {n})" if n is not None else name))
+    foot = [f"n (%) of the patients with a recorded value. Exact (Clopper\u2013Pearson) {lv}% CIs of each "
+            "percentage are in the CSV file."]
+    if missing:
+        foot.append("Patients without a recorded value (not counted as without the event): " + "; ".join(missing) + ".")
+    return Table(pd.DataFrame(rows), tuple(cols), "Adverse events", tuple(foot), "adverse_events")
+
+
+def imputed_table(imp: Any, labels: Labels) -> Table:
+    """The estimates pooled over the multiple imputations (like mice's pooled summary): one row per contrast by
+    label, estimate with its CI at the analysis' level, p and the fraction of missing information (FMI)."""
+    lv = level_text(imp.conf_level)
+    arms = list(imp.arms)
+    two = len(arms) == 2
+    diff = f"{labels.value('arm', arms[1])} {MINUS} {labels.value('arm', arms[0])}" if two else ""
+    rows: list[dict[str, Any]] = []
+
+    def heading(text: str) -> None:
+        rows.append({"what": text, "_heading": True, "_indent": False})
+
+    def add(text: str, r: pd.Series, estimate: str, scale: float = 1.0) -> None:
+        rows.append({"what": text, "_heading": False, "_indent": True, "estimate": scale * _num(r[estimate]),
+                     "lower": scale * _num(r["ci_low"]), "upper": scale * _num(r["ci_high"]),
+                     "p": _num(r["p"]) if "p" in r else float("nan"), "fmi": _num(r["fmi"])})
+
+    c = imp.contrasts
+    heading("Difference between arms (mixed model)" if two else "Change from baseline (mixed model)")
+    for _, r in c.iterrows():
+        add(labels.value("visit", r["visit"]), r, "estimate")
+    if len(imp.ancova):
+        r = imp.ancova.iloc[0]
+        heading(f"Difference between arms at {labels.value('visit', r['visit'])} (ANCOVA)")
+        add("Adjusted for baseline", r, "difference")
+    for a in (arms if two else [None]):
+        part = imp.paired[imp.paired["arm"] == a] if two else imp.paired
+        heading("Change from baseline" + (f", {labels.value('arm', a)}" if two else "") + " (paired)")
+        for _, r in part.iterrows():
+            add(labels.value("visit", r["visit"]), r, "mean_diff")
+    if two and len(imp.responder_differences):
+        heading("Difference in responders (percentage points)")
+        for _, r in imp.responder_differences.iterrows():
+            add(labels.value("visit", r["visit"]), r, "risk_difference", 100.0)
+    cols = (Col("what", "Characteristic"), Col("estimate", f"Estimate ({lv}% CI)", "ci", "lower", "upper"),
+            Col("p", "p", "p"), Col("fmi", "FMI", "num", digits=2))
+    foot = (f"Missed visits imputed m = {imp.m} times by chained equations ({imp.method}, seed {imp.seed}); estimates "
+            f"pooled by Rubin's rules with Barnard–Rubin degrees of freedom and t-based {lv}% CIs (as mice pool()). "
+            "Estimates in NRS points (negative: less pain) unless stated"
+            + (f"; differences between arms: {diff}." if two else "."),
+            "FMI: fraction of missing information, the share of the pooled variance due to the missing scores.",
+            *((f"Not imputed (fewer than 2 observed scores): "
+               f"{', '.join(labels.value('visit', v) for v in imp.visits_not_imputed)}.",)
+              if imp.visits_not_imputed else ()))
+    return Table(pd.DataFrame(rows), cols, "Estimates after multiple imputation of missed visits", foot, "imputed",
+                 indent="_indent")
+
+
+def section_tables(an: Any, labels: Labels) -> dict[str, Table]:
+    """Every table of one pain analysis (a ``PainAnalysis`` of the job), by name."""
+    arm_n = {a: int((an.wide["arm"] == a).sum()) for a in an.arms}
+    out = pain_tables(summary_frame=an.summary.to_frame(), paired_frame=an.paired.to_frame(), fit=an.fit, emm=an.emm,
+                      resp=an.resp, miss=an.miss, arms=an.arms, visits=an.visits, labels=labels, arm_n=arm_n,
+                      conf_level=an.fit.conf_level, random_slope=bool(an.fit.random_slope),
+                      quantile_type=an.summary.quantile_type)
+    if an.ae is not None:
+        out["adverse_events"] = adverse_events_table(an.ae, an.arms, labels, arm_n)
+    if an.imputed is not None:
+        out["imputed"] = imputed_table(an.imputed, labels)
+    if an.time_fit is not None:
+        out.update(time_model_tables(an.time_fit, an.time_emm, an.arms, labels))
     return out

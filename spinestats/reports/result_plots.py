@@ -10,8 +10,9 @@ otherwise) and draws with the very functions the report uses:
 :func:`spinestats.reports.survival_figures.plot_zph`,
 :func:`spinestats.reports.diagnostic_figures.roc_figure`,
 :func:`spinestats.reports.diagnostic_figures.score_distribution_figure`,
-:func:`spinestats.reports.multicenter_figures.forest_plot` and
-:mod:`spinestats.reports.fracture_figures`.  Every function returns the
+:func:`spinestats.reports.multicenter_figures.forest_plot`,
+:mod:`spinestats.reports.fracture_figures` and
+:func:`spinestats.reports.pain_figures.trajectory` (the visit summary and the mixed model's means).  Every function returns the
 matplotlib ``Figure``; nothing is computed here, only drawn.
 """
 
@@ -118,3 +119,23 @@ def plot_decision_curve(dc: Any, *, ax: Any = None, outcome: str = "the event", 
 
     return decision_curve_figure(dc, ax=ax, outcome=outcome, unit=unit).figure
 
+
+
+def _visit_order(frame: Any, visits: Any) -> list:
+    return list(visits) if visits is not None else list(dict.fromkeys(frame["visit"]))
+
+
+def plot_pain_trajectory(summary: Any, *, ax: Any = None, visits: Any = None, labels: Any = None) -> Any:
+    """Mean score with its t interval per visit and arm, at the visits' real times (the pain report's figure)."""
+    from spinestats.reports.pain_figures import trajectory
+
+    return trajectory(summary, visits=_visit_order(summary.to_frame(), visits), ax=ax, labels=labels,
+                      conf_level=getattr(summary, "conf_level", 0.95)).figure
+
+
+def plot_marginal_means(emm: Any, *, ax: Any = None, labels: Any = None, conf_level: float = 0.95) -> Any:
+    """The mixed model's estimated means per visit and arm, drawn by the pain report's trajectory figure."""
+    from spinestats.reports.pain_figures import trajectory
+
+    return trajectory(emm, visits=_visit_order(emm.to_frame(), None), ax=ax, labels=labels, conf_level=conf_level,
+                      mean="emmean").figure

@@ -59,6 +59,7 @@ model. Am Stat 1980;34:216-221. doi:10.1080/00031305.1980.10483031
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 from collections.abc import Sequence
 
 import numpy as np
@@ -325,6 +326,23 @@ class MixedModelResult(Result):
         q = stats.t.ppf(0.5 + self.conf_level / 2, df)
         return Contrast(estimate=est, se=float(se), df=float(df), t=float(t), p=p, ci=(est - q * se, est + q * se))
 
+    def plot(self, ax: Any = None, *, labels: Any = None) -> Any:
+        """The model's estimated means with their CIs (Satterthwaite df, at ``conf_level``) per visit and arm, drawn
+        as the pain report's trajectory figure; returns the matplotlib ``Figure``.  A continuous-time fit is
+        refused (its means are at chosen times: :func:`marginal_means_at`).
+
+        Examples
+        --------
+        >>> import spinestats as ss
+        >>> from spinestats.analysis.longitudinal.mixed_model import build_design, fit_lmm
+        >>> long = ss.example("bkp")  # patient_id, arm, visit, nrs
+        >>> fit = fit_lmm(build_design(long, value="nrs", visit="visit", subject="patient_id",
+        ...                            visits=["baseline", "1w", "1m", "3m", "6m", "12m", "final"]))
+        >>> fit.plot().axes[0].get_ylabel().split(",")[0]
+        'Estimated mean Pain NRS (0–10)'
+        """
+        return marginal_means(self).plot(ax, labels=labels, conf_level=self.conf_level)
+
 
 def build_design(
     data: pd.DataFrame,
@@ -583,6 +601,13 @@ class MarginalMeansResult(Result):
 
     def to_frame(self) -> pd.DataFrame:
         return self.means.copy()
+
+    def plot(self, ax: Any = None, *, labels: Any = None, conf_level: float = 0.95) -> Any:
+        """The estimated means with their CIs per visit (and arm), drawn as the pain report's trajectory figure;
+        returns the matplotlib ``Figure``.  ``conf_level``: the level the means were computed at (the fit's)."""
+        from spinestats.reports.result_plots import plot_marginal_means  # presentation hook, loaded on use
+
+        return plot_marginal_means(self, ax=ax, labels=labels, conf_level=conf_level)
 
 
 #: the former name, kept as an alias

@@ -17,6 +17,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from spinestats.analysis.core import distributions as stats
@@ -36,9 +38,28 @@ class VisitSummaryResult(Result):
 
     table: pd.DataFrame
     quantile_type: int = 7
+    conf_level: float = 0.95
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
+
+    def plot(self, ax: Any = None, *, visits: Any = None, labels: Any = None) -> Any:
+        """Mean score with its t interval per visit (and arm), as the pain report's trajectory figure; returns the
+        matplotlib ``Figure``.  ``visits``: their order (default: the table's); ``labels``: display labels.
+
+        Examples
+        --------
+        >>> import spinestats as ss
+        >>> from spinestats.analysis.longitudinal.visit_summary import summarise_visits
+        >>> long = ss.example("bkp")  # patient_id, arm, visit, nrs
+        >>> fig = summarise_visits(long, value="nrs", visit="visit", subject="patient_id",
+        ...                        visits=["baseline", "1m", "final"]).plot()
+        >>> fig.axes[0].get_ylabel()
+        'Mean Pain NRS (0–10), 95% CI'
+        """
+        from spinestats.reports.result_plots import plot_pain_trajectory  # presentation hook, loaded on use
+
+        return plot_pain_trajectory(self, ax=ax, visits=visits, labels=labels)
 
     def to_dict(self) -> dict:
         return {"quantile_type": self.quantile_type, "rows": super().to_dict()["table"]}
@@ -97,4 +118,4 @@ def summarise_visits(
                 "q3": float(np.quantile(x, 0.75, method="linear")) if n else np.nan,
             })
             rows.append(row)
-    return VisitSummaryResult(table=pd.DataFrame(rows))
+    return VisitSummaryResult(table=pd.DataFrame(rows), conf_level=conf_level)

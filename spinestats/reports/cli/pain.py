@@ -1,7 +1,8 @@
 """``spinestats pain``: pain after balloon kyphoplasty (one or two arms).
 
 Reads a ``bkp`` export (wide or long layout) through the loader, runs
-:func:`spinestats.reports.pain_job.run` and writes ``results.json`` (exactly
+:func:`spinestats.reports.pain_job.analyse` (options :class:`~spinestats.reports.pain_job.PainOptions`
+filled from the flags) and writes ``results.json`` (exactly
 the job's results), ``tables/`` and ``figures/`` into ``--out``.
 """
 
@@ -48,6 +49,7 @@ def command(file, mapping, sheet, mcid, mcid_percent, impute, impute_method, see
     from spinestats.data_schemas.loading import load
     from spinestats.reports import pain_job
     from spinestats.reports.cli.common import echo_load_warnings, echo_warnings
+    from spinestats.reports.job import JobContext, JobInput
     from spinestats.reports.output import OutputDir
     from spinestats.reports.cli.common import labels_from
     from spinestats.reports.section_tables import finish_single
@@ -62,12 +64,14 @@ def command(file, mapping, sheet, mcid, mcid_percent, impute, impute_method, see
     table = load(file, schema="bkp", mapping=mapping, sheet=sheet)
     echo_load_warnings(table)
     labels = labels_from("bkp", label_texts, references)
+    options = pain_job.PainOptions(mcid=mcid, mcid_percent=mcid_percent, impute=impute, impute_method=impute_method,
+                                   random_slope=random_slope, time_model=time_model,
+                                   emmeans_times=tuple(emmeans_times) if emmeans_times is not None else None,
+                                   ancova_visit=ancova_visit)
     with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
-        section = pain_job.run(table=table, out_dir=od.file("."), mcid=mcid, mcid_percent=mcid_percent,
-                               impute=impute, impute_method=impute_method, seed=seed, random_slope=random_slope,
-                               time_model=time_model, emmeans_times=emmeans_times,
-                               ancova_visit=ancova_visit, workers=workers, scheduler=scheduler,
-                               figure_formats=figure_formats or None, dpis=dpis or None, labels=labels)
+        context = JobContext(out_dir=od.file("."), seed=seed, workers=workers, scheduler=scheduler, labels=labels,
+                             figure_formats=figure_formats or None, dpis=dpis or None)
+        section = pain_job.analyse(JobInput.of(table=table), options, context)
         od.write_section(section, labels=labels)
         section = finish_single(section, od.file("."), written, labels=labels)
     click.echo(f"pain: {section.results['flow']['patients']} patients; results in {out}/results.json")
