@@ -3,8 +3,7 @@
 :func:`run` (patient-level data) and :func:`run_pooled` (site bundles) reduce
 every centre to its counts per score level and class and call the same
 :func:`analyse_centres`, so the federated and the patient-level analyses
-give identical numbers.  :func:`run_sample_size` is the plan runner's
-``sample_size`` analysis.
+give identical numbers.
 
 Options of :func:`run`
 ----------------------
@@ -834,57 +833,3 @@ def run_pooled(
                    methods=primary_methods(prespec, phash) + _methods(test or "z", float(cutoff or DEFAULT_CUTOFF),
                                                                       continuity),
                    references=REFERENCES)
-
-
-def run_sample_size(
-    *,
-    method: str = "buderer",
-    sensitivity: float = 0.90,
-    specificity: float = 0.846,
-    prevalence: float = 0.34,
-    precision: float = 0.10,
-    auc: float = 0.85,
-    power: float = 0.8,
-    kappa0: float = 0.4,
-    kappa1: float = 0.8,
-    parameters: int = 4,
-    csrsquared: float | None = None,
-    nagrsquared: float | None = None,
-    prespecified: Mapping | None = None,
-    key: str = "sample_size",
-) -> Section:
-    """The plan runner's ``sample_size`` analysis (one method per entry).
-
-    ``method``: ``buderer`` (sensitivity, specificity, prevalence, precision),
-    ``criteria`` (the plan's prespecified ``success`` criteria with their
-    ``expected`` values, prevalence, power; exact binomial, Flahault 2005),
-    ``auc`` (auc, prevalence, precision; Hanley-McNeil), ``auc_power``
-    (auc, power; Obuchowski as pROC), ``kappa`` (kappa0, kappa1, prevalence,
-    power), ``riley`` (parameters, prevalence, csrsquared or nagrsquared).
-    Defaults: the published DSS figures (sensitivity 0.90, specificity 0.846,
-    prevalence 20/59 = 0.34).
-    """
-    from spinestats.analysis.design import sample_size as ss
-
-    try:
-        if method == "buderer":
-            r = ss.buderer(sensitivity, specificity, prevalence, precision)
-        elif method == "auc":
-            r = ss.auc_precision(auc, prevalence, precision)
-        elif method == "auc_power":
-            r = ss.auc_power(auc, power=power, kappa=(1 - prevalence) / prevalence)
-        elif method == "kappa":
-            r = ss.kappa_size(kappa0, kappa1, prevalence, power=power)
-        elif method == "riley":
-            r = ss.riley_binary(parameters, prevalence, csrsquared=csrsquared, nagrsquared=nagrsquared)
-        elif method == "criteria":
-            pre = parse_prespecified(prespecified, "plan") if prespecified else None
-            if pre is None or not pre.success:
-                raise UsageError("sample_size method 'criteria' needs the plan's prespecified `success:` criteria.")
-            r = ss.criteria_size(pre.success, prevalence, alpha=pre.alpha, power=power, multiplicity=pre.multiplicity)
-        else:
-            raise UsageError(f"sample_size method {method!r}: choose criteria, buderer, auc, auc_power, kappa or riley.")
-    except SpinestatsError:
-        raise
-    res = {**r.to_dict(), "method": method, "formula": r.method}
-    return Section(key=key, title="Sample size", results=to_jsonable(res), methods=(f"Sample size: {r.method}.",))
