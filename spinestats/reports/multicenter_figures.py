@@ -59,7 +59,8 @@ def forest_plot(meta: MetaResult, *, label: str = "Estimate", ax=None, show_pred
         lower=float(back(meta.ci_model[0])), upper=float(back(meta.ci_model[1])),
         prediction=(float(back(meta.prediction_interval_model[0])), float(back(meta.prediction_interval_model[1])))
         if show_prediction else None,
-        q=meta.q, q_df=meta.q_df, q_p=meta.q_p, tau2=meta.tau2, tau2_scale="logit" if on_logit else "", i2=meta.i2)
+        q=meta.q, q_df=meta.q_df, q_p=meta.q_p, tau2=meta.tau2, tau2_scale="logit" if on_logit else "", i2=meta.i2,
+        prediction_label=f"{lvl} prediction interval")
     return forest(rows, summary=summary, xlabel=f"{label} ({lvl} CI)",
                   label_header="Centre", count_header=_COUNT_HEADER.get(label, "n") if counts else "",
                   estimate_header=f"{label} [{lvl} CI]", name=name)
