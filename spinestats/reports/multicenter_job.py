@@ -40,11 +40,11 @@ from spinestats.analysis.core.result import to_jsonable
 from spinestats.analysis.core.score_input import label_matches
 from spinestats.analysis.diagnostic.stard import stard_items
 from spinestats.analysis.pooling.federated import score_counts_table
-from spinestats.analysis.pooling.meta_reml import meta_proportion
 from spinestats.analysis.pooling.multicentre_accuracy import (
     MulticentreAccuracyResult,
     multicentre_accuracy,
     pooled_risk_validation,
+    pooled_success,
     pooled_survival,
 )
 from spinestats.data_schemas.plan_lock import parse_prespecified, plan_hash as compute_plan_hash, read_prespecified
@@ -146,50 +146,22 @@ def centre_counts(
 
 def primary_endpoint(prespec, status: str, acc: MulticentreAccuracyResult, *, continuity: float,
                      conf_level: float) -> tuple[list[dict] | None, dict | None, list[str]]:
-    """The prespecified success criteria tested on the pooled (REML) estimates.
+    """The prespecified success criteria tested on the pooled (REML) estimates
+    (:func:`spinestats.analysis.pooling.multicentre_accuracy.pooled_success`), as results.json reports them.
 
-    Each criterion of the locked plan's ``success:`` block is tested one-sided
-    against its ``null`` with the plan's pooling test (``z`` or ``knha``)
-    (:func:`spinestats.analysis.design.success_criteria.pooled_criterion`); the
-    decision combines them by the plan's ``multiplicity``.  Only criteria of
-    the plan are tested, and only at the plan's cutoff: at another cutoff the
-    criteria are not reported as primary (``None`` and a warning).
+    Only criteria of the plan are tested, and only at the plan's cutoff: at
+    another cutoff the criteria are not reported as primary (``None`` and a warning).
     """
-    from spinestats.analysis.design.success_criteria import evaluate_criteria, pooled_criterion
-
     if status != "prespecified":
         return None, None, ["the success criteria of the plan were not tested: the cutoff is not the prespecified one, "
                             "so no result of this run is a primary endpoint."]
-    warnings: list[str] = []
-    tests = []
-    rows = acc.per_center
-    for measure, crit in prespec.success.items():
-        kw = dict(null=crit["null"], alternative=crit.get("alternative", "greater"), alpha=prespec.alpha,
-                  measure=measure)
-        if measure in ("sensitivity", "specificity"):
-            hit, miss = ("tp", "fn") if measure == "sensitivity" else ("tn", "fp")
-            ev = np.array([r[hit] for r in rows])
-            m = meta_proportion(ev, ev + np.array([r[miss] for r in rows]), labels=list(acc.labels),
-                                test=prespec.pooling_test, add=continuity, conf_level=conf_level)
-            tests.append(pooled_criterion(m.estimate_model, m.se_model, m.k, test=prespec.pooling_test, **kw))
-        elif measure == "auc" and acc.pooled.get("auc") is not None:
-            a = acc.pooled["auc"]
-            if prespec.pooling_test != a.test:
-                warnings.append(f"primary endpoint auc: pooled with the '{a.test}' test, not the plan's "
-                                f"'{prespec.pooling_test}'; rerun with --test {prespec.pooling_test}.")
-            tests.append(pooled_criterion(a.estimate_logit, a.se_logit, a.k, test=a.test, **kw))
-        else:
-            warnings.append(f"primary endpoint {measure}: no pooled estimate, so the criterion could not be tested "
-                            "(counted as not met).")
-    if not tests:
+    decision, warnings = pooled_success(acc, prespec.success, test=prespec.pooling_test, alpha=prespec.alpha,
+                                        multiplicity=prespec.multiplicity, continuity=continuity,
+                                        conf_level=conf_level)
+    if decision is None:
         return [], {"success": False, "multiplicity": prespec.multiplicity, "alpha": prespec.alpha}, warnings
-    decision = evaluate_criteria(tests, multiplicity=prespec.multiplicity, alpha=prespec.alpha)
-    untested = len(tests) < len(prespec.success)
-    entries = [{"measure": c.measure, "null": c.null, "alternative": c.alternative, "estimate": c.estimate,
-                "bound": c.bound, "p": c.p, "met": c.met, "p_adjusted": c.p_adjusted, "method": c.method,
-                "alpha": c.alpha, "k": c.k} for c in decision.criteria]
-    success = decision.success and not (untested and prespec.multiplicity == "all")
-    return entries, {"success": bool(success), "multiplicity": prespec.multiplicity, "alpha": prespec.alpha,
+    entries = [{k: v for k, v in c.to_dict().items() if k not in ("x", "n")} for c in decision.criteria]
+    return entries, {"success": bool(decision.success), "multiplicity": prespec.multiplicity, "alpha": prespec.alpha,
                      "bound_level": 1 - prespec.alpha, "test": prespec.pooling_test}, warnings
 
 

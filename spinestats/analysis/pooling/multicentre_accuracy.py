@@ -225,9 +225,15 @@ def multicentre_accuracy(counts: Mapping[str, Mapping[str, Sequence]], *, cutoff
     --------
     >>> t = {"levels": [1, 2, 3, 4], "n_pos": [1, 2, 6, 11], "n_neg": [12, 9, 5, 2]}
     >>> u = {"levels": [1, 2, 3, 4], "n_pos": [2, 1, 7, 10], "n_neg": [10, 10, 3, 3]}
-    >>> r = multicentre_accuracy({"A": t, "B": u, "C": t}, cutoff=3)
-    >>> [row["tp"] for row in r.per_center], round(r.pooled["sensitivity"].estimate, 3)
-    ([17, 17, 17], 0.85)
+    >>> v = {"levels": [1, 2, 3, 4], "n_pos": [3, 2, 5, 9], "n_neg": [14, 6, 4, 1]}
+    >>> r = multicentre_accuracy({"A": t, "B": u, "C": v}, cutoff=3)
+    >>> [row["tp"] for row in r.per_center]
+    [17, 17, 14]
+    >>> round(r.pooled["sensitivity"].estimate, 3), round(r.pooled["specificity"].estimate, 3)
+    (0.808, 0.771)
+
+    (R: ``transf.ilogit(coef(rma(xi = c(17, 17, 14), ni = c(20, 20, 19), measure = "PLO",
+    method = "REML")))`` = 0.808; specificity ``xi = c(21, 20, 20), ni = c(28, 26, 25)``: 0.771.)
     """
     conf_level = conf_level_or_alias(conf_level)
     labels = sorted(counts)
@@ -350,3 +356,46 @@ def pooled_survival(groups: Mapping[Any, Sequence[Mapping[str, Sequence]]], *, c
                      "lower": km.lower.tolist(), "upper": km.upper.tolist(), "conf_type": km.conf_type}
     logrank = logrank_from_risk_sets(pooled_tabs).to_dict() if len(groups) >= 2 else None
     return {"kaplan_meier": curves, "logrank": logrank}
+
+
+def pooled_success(acc: MulticentreAccuracyResult, success: Mapping[str, Mapping[str, Any]], *, test: str = "z",
+                   alpha: float = 0.05, multiplicity: str = "all", continuity: float = 0.5,
+                   conf_level: float = 0.95) -> tuple[Any, list[str]]:
+    """Prespecified success criteria tested one-sided on the pooled (REML, logit) estimates.
+
+    Sensitivity and specificity are pooled again with the plan's ``test``
+    (``z`` or ``knha``) and tested against each criterion's ``null`` by
+    :func:`~spinestats.analysis.design.success_criteria.pooled_criterion`; the
+    AUC uses the pooled AUC of ``acc`` (a warning when it was pooled with
+    another test).  The decision combines the tests by ``multiplicity``
+    (:func:`~spinestats.analysis.design.success_criteria.evaluate_criteria`);
+    a criterion without a pooled estimate is counted as not met.  Returns
+    ``(CriteriaResult or None when nothing could be tested, warnings)``.
+    """
+    from spinestats.analysis.design.success_criteria import evaluate_criteria, pooled_criterion
+
+    warnings: list[str] = []
+    tests = []
+    for measure, crit in success.items():
+        kw = dict(null=crit["null"], alternative=crit.get("alternative", "greater"), alpha=alpha, measure=measure)
+        if measure in ("sensitivity", "specificity"):
+            hit, miss = ("tp", "fn") if measure == "sensitivity" else ("tn", "fp")
+            ev = np.array([r[hit] for r in acc.per_center])
+            m = meta_proportion(ev, ev + np.array([r[miss] for r in acc.per_center]), labels=list(acc.labels),
+                                test=test, add=continuity, conf_level=conf_level)
+            tests.append(pooled_criterion(m.estimate_model, m.se_model, m.k, test=test, **kw))
+        elif measure == "auc" and acc.pooled.get("auc") is not None:
+            a = acc.pooled["auc"]
+            if test != a.test:
+                warnings.append(f"primary endpoint auc: pooled with the '{a.test}' test, not the plan's "
+                                f"'{test}'; rerun with --test {test}.")
+            tests.append(pooled_criterion(a.estimate_logit, a.se_logit, a.k, test=a.test, **kw))
+        else:
+            warnings.append(f"primary endpoint {measure}: no pooled estimate, so the criterion could not be tested "
+                            "(counted as not met).")
+    if not tests:
+        return None, warnings
+    decision = evaluate_criteria(tests, multiplicity=multiplicity, alpha=alpha)
+    if len(tests) < len(success) and multiplicity == "all":
+        decision = dataclasses.replace(decision, success=False)
+    return decision, warnings
