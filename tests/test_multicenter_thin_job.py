@@ -188,3 +188,14 @@ def test_library_sample_size_checks_name_the_parameter():
         ss.sample_size.kappa(kappa0=0.4, kappa1=0.8, prevalence=1)
     with pytest.raises(UsageError, match=r"^parameters must be a whole number >= 1; got 0$"):
         ss.sample_size.riley(parameters=0, prevalence=0.2, csrsquared=0.1)
+
+
+def test_plan_template_lists_the_options_of_the_dataclass():
+    """``spinestats init``: a job with an options dataclass shows its options and defaults, not analyse's arguments."""
+    from spinestats.reports.cli.init import plan_template
+
+    text = plan_template()
+    block = text[text.index("# - type: multicenter"):text.index("# - type: agreement")]
+    assert "#   cutoff: null" in block and "#   conf_level: 0.95" in block and "#   federated: true" in block
+    assert "inputs: REQUIRED" not in text and "context: REQUIRED" not in text
+    assert "#   method: buderer" in text[text.index("# - type: sample_size"):]
