@@ -95,7 +95,7 @@ def _criteria(o: SampleSizeOptions, prespecified: Mapping[str, Any] | None) -> A
         raise UsageError("sample_size method 'criteria' needs the plan's prespecified `success:` criteria.")
     alpha = o.alpha if o.alpha is not None else (pre.alpha if pre is not None else 0.05)
     multiplicity = o.multiplicity or (pre.multiplicity if pre is not None else "all")
-    return ss.criteria_size(crit, o.prevalence, alpha=alpha, power=o.power, multiplicity=multiplicity)
+    return ss.criteria_size(dict(crit), o.prevalence, alpha=alpha, power=o.power, multiplicity=multiplicity)
 
 
 def compute(o: SampleSizeOptions, prespecified: Mapping[str, Any] | None = None) -> Any:

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -65,6 +65,9 @@ from spinestats.analysis.pooling.federated import (
 from spinestats.analysis.pooling.meta_reml import MetaResult, meta_proportion
 from spinestats.analysis.pooling.pooled_auc import pool_auc, pool_calibration_slope, pool_oe_ratio
 from spinestats.errors import DataError
+
+
+P = TypeVar("P", bound="PooledProportionResult")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,7 +94,7 @@ class PooledProportionResult(Result):
     continuity_correction: float
 
     @classmethod
-    def of(cls, m: MetaResult, **override: Any) -> "PooledProportionResult":
+    def of(cls: type[P], m: MetaResult, **override: Any) -> P:
         """The published summary of a REML meta-analysis on the logit scale."""
         values = dict(estimate=m.estimate, ci=tuple(m.ci), tau2=m.tau2, i2=m.i2, h2=m.h2, q=m.q, q_df=m.q_df,
                       q_p=m.q_p, prediction_interval=tuple(m.prediction_interval), k=m.k, method="REML",
@@ -178,7 +181,7 @@ def _pooled_auc(per: Sequence[Mapping[str, Any]], test: str, conf_level: float
                               prediction_interval_t=pa.prediction_interval_t), pa.meta, []
 
 
-def _bivariate(cells: Mapping[str, np.ndarray], labels: Sequence[str], continuity: float, conf_level: float
+def _bivariate(cells: Mapping[str, Any], labels: Sequence[str], continuity: float, conf_level: float
                ) -> tuple[BivariateResult | None, list[str]]:
     if len(labels) < 3:
         return None, ["bivariate model needs at least 3 centres; not fitted."]
@@ -193,6 +196,9 @@ def _bivariate(cells: Mapping[str, np.ndarray], labels: Sequence[str], continuit
 def _summed_counts(counts: Mapping[str, Mapping[str, Sequence]], labels: Sequence[str], cutoff: float,
                    conf_level: float) -> tuple[dict, dict, dict, dict]:
     """The summed counts' ROC, AUC and accuracy, and the Youden-optimal cutoff (exploratory)."""
+    lv: Any
+    pos: Any
+    neg: Any
     lv, pos, neg = pool_score_counts([counts[c] for c in labels])
     roc = roc_from_counts(lv, pos, neg)
     dl = delong_from_counts(lv, pos, neg, conf_level)
@@ -245,7 +251,7 @@ def multicentre_accuracy(counts: Mapping[str, Mapping[str, Sequence]], *, cutoff
         row, w = centre_accuracy(c, counts[c], cutoff, conf_level)
         per.append(row)
         warnings += w
-    cells = {k: np.array([r[k] for r in per]) for k in ("tp", "fp", "tn", "fn")}
+    cells: dict[str, Any] = {k: np.array([r[k] for r in per]) for k in ("tp", "fp", "tn", "fn")}
     pooled: dict[str, Any] = {}
     meta: dict[str, MetaResult] = {}
     for name, ev, tot in (("sensitivity", cells["tp"], cells["tp"] + cells["fn"]),
@@ -347,7 +353,7 @@ def pooled_survival(groups: Mapping[Any, Sequence[Mapping[str, Sequence]]], *, c
 
     ``groups`` maps a group to the centres' risk-set tables of that group.
     """
-    pooled_tabs = {g: pool_risk_sets(list(tabs)) for g, tabs in groups.items()}
+    pooled_tabs: dict[Any, Any] = {g: pool_risk_sets(list(tabs)) for g, tabs in groups.items()}
     curves = {}
     for g, tab in pooled_tabs.items():
         km = km_from_risk_set(tab, group=g, conf_level=conf_level)
@@ -380,7 +386,7 @@ def pooled_success(acc: MulticentreAccuracyResult, success: Mapping[str, Mapping
         kw = dict(null=crit["null"], alternative=crit.get("alternative", "greater"), alpha=alpha, measure=measure)
         if measure in ("sensitivity", "specificity"):
             hit, miss = ("tp", "fn") if measure == "sensitivity" else ("tn", "fp")
-            ev = np.array([r[hit] for r in acc.per_center])
+            ev: Any = np.array([r[hit] for r in acc.per_center])
             m = meta_proportion(ev, ev + np.array([r[miss] for r in acc.per_center]), labels=list(acc.labels),
                                 test=test, add=continuity, conf_level=conf_level)
             tests.append(pooled_criterion(m.estimate_model, m.se_model, m.k, test=test, **kw))

@@ -82,14 +82,14 @@ def _option_lines(kind: str) -> list[str]:
         return [f"  #   (not available in this installation: {exc})"]
     fields = options_class(kind)
     if fields is not None:  # a job with an options dataclass: its fields and defaults
-        def shown(f):
+        def default_text(f):
             value = f.default if f.default is not dataclasses.MISSING else (
                 f.default_factory() if f.default_factory is not dataclasses.MISSING else dataclasses.MISSING)
             if value is dataclasses.MISSING:
                 return "REQUIRED"
             return _yaml_value(list(value) if isinstance(value, tuple) else dict(value) if isinstance(value, Mapping)
                                else value)
-        return [f"  #   {f.name}: {shown(f)}" for f in dataclasses.fields(fields)] or ["  #   (no options)"]
+        return [f"  #   {f.name}: {default_text(f)}" for f in dataclasses.fields(fields)] or ["  #   (no options)"]
     options = job_options(func) or ()
     params = inspect.signature(func).parameters
     out = []

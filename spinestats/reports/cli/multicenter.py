@@ -125,7 +125,7 @@ def command(files, schema, mapping, sheet, center, score, truth, positive, cutof
             center=center, score=score, truth=truth, positive=positive, cutoff=cutoff, test=test,
             continuity=continuity, plan=plan, risk=risk)
         section = multicenter_job.analyse(JobInput.of(table=tables), options, JobContext(
-            out_dir=od.file("."), figure_formats=[x.strip() for x in figure_formats.split(",") if x.strip()]))
+            out_dir=od.file("."), figure_formats=tuple(x.strip() for x in figure_formats.split(",") if x.strip())))
         write_outputs(od, section)
         section = finish_single(section, od.file("."), written, labels=labels)
     click.echo(f"multicenter: {len(section.results['per_center'])} centres, "

@@ -60,7 +60,7 @@ def command(bundles, cutoff, test, continuity, plan, figure_formats, out, force,
     with OutputDir(out, force=force) as od, table_style() as written:
         options = multicenter_job.MulticenterOptions(cutoff=cutoff, test=test, continuity=continuity, plan=plan)
         section = multicenter_job.analyse(JobInput(data=tuple(docs)), options, JobContext(
-            out_dir=od.file("."), figure_formats=[x.strip() for x in figure_formats.split(",") if x.strip()]))
+            out_dir=od.file("."), figure_formats=tuple(x.strip() for x in figure_formats.split(",") if x.strip())))
         write_outputs(od, section)
         section = finish_single(section, od.file("."), written)  # formatted tables and report.html
     click.echo(f"pool: {len(docs)} bundles verified; {summary_line(section.results)}")
