@@ -13,26 +13,17 @@ Examples
 
 from __future__ import annotations
 
-import math
-import numbers
 from typing import Any
 
-from spinestats.analysis.core.params import check_choice, conf_level_or_alias
-from spinestats.errors import UsageError
+from spinestats.analysis.core.params import check_choice, check_number, conf_level_or_alias
 
 __all__ = ["buderer", "auc", "auc_precision", "kappa", "riley"]
 
 
-def _number(value: Any, name: str, low: float, high: float, *, open_low: bool = True,
-            open_high: bool = True) -> float:
-    ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(float(value))
-    if ok:
-        v = float(value)
-        ok = (v > low if open_low else v >= low) and (v < high if open_high else v <= high)
-    if not ok:
-        lb, rb = "(" if open_low else "[", ")" if open_high else "]"
-        raise UsageError(f"{name} must be a number in {lb}{low:g}, {high:g}{rb}; got {value!r}")
-    return float(value)
+#: the range of a proportion, level or power for :func:`~spinestats.analysis.core.params.check_number`
+PROPORTION: dict[str, Any] = {"low": 0, "high": 1, "open_low": True, "open_high": True}
+#: the range of a CI half-width or a ratio
+POSITIVE: dict[str, Any] = {"low": 0, "open_low": True}
 
 
 def buderer(*, sensitivity: float, specificity: float, prevalence: float, precision: float,
@@ -49,8 +40,8 @@ def buderer(*, sensitivity: float, specificity: float, prevalence: float, precis
     from spinestats.analysis.design.sample_size import buderer as _b
 
     for name, v in (("sensitivity", sensitivity), ("specificity", specificity), ("prevalence", prevalence)):
-        _number(v, name, 0, 1)
-    _number(precision, "precision", 0, math.inf)
+        check_number(v, name, **PROPORTION)
+    check_number(precision, "precision", **POSITIVE)
     check_choice(error, ("absolute", "relative"), "error")
     return _b(sensitivity, specificity, prevalence, precision, error=error, conf_level=conf_level_or_alias(conf_level, level))
 
@@ -67,11 +58,11 @@ def auc(*, auc: float, power: float | None = 0.8, n_cases: float | None = None, 
     """
     from spinestats.analysis.design.sample_size import auc_power
 
-    _number(auc, "auc", 0.5, 1)
+    check_number(auc, "auc", low=0.5, high=1, open_low=True, open_high=True)
     if power is not None:
-        _number(power, "power", 0, 1)
-    _number(sig_level, "sig_level", 0, 1)
-    _number(kappa, "kappa", 0, math.inf)
+        check_number(power, "power", **PROPORTION)
+    check_number(sig_level, "sig_level", **PROPORTION)
+    check_number(kappa, "kappa", **POSITIVE)
     check_choice(alternative, ("two.sided", "one.sided"), "alternative")
     return auc_power(auc, power=power, n_cases=n_cases, kappa=kappa, sig_level=sig_level, alternative=alternative)
 
@@ -88,9 +79,9 @@ def auc_precision(*, auc: float, prevalence: float, precision: float, conf_level
     """
     from spinestats.analysis.design.sample_size import auc_precision as _ap
 
-    _number(auc, "auc", 0, 1)
-    _number(prevalence, "prevalence", 0, 1)
-    _number(precision, "precision", 0, math.inf)
+    check_number(auc, "auc", **PROPORTION)
+    check_number(prevalence, "prevalence", **PROPORTION)
+    check_number(precision, "precision", **POSITIVE)
     return _ap(auc, prevalence, precision, conf_level=conf_level_or_alias(conf_level, level))
 
 
@@ -106,9 +97,9 @@ def kappa(*, kappa0: float, kappa1: float, prevalence: float, alpha: float = 0.0
     """
     from spinestats.analysis.design.sample_size import kappa_size
 
-    _number(prevalence, "prevalence", 0, 1)
-    _number(alpha, "alpha", 0, 1)
-    _number(power, "power", 0, 1)
+    check_number(prevalence, "prevalence", **PROPORTION)
+    check_number(alpha, "alpha", **PROPORTION)
+    check_number(power, "power", **PROPORTION)
     check_choice(sides, (1, 2), "sides")
     return kappa_size(kappa0, kappa1, prevalence, alpha=alpha, power=power, sides=sides)
 
@@ -125,9 +116,8 @@ def riley(*, parameters: int, prevalence: float, csrsquared: float | None = None
     """
     from spinestats.analysis.design.sample_size import riley_binary
 
-    if isinstance(parameters, bool) or not isinstance(parameters, numbers.Integral) or parameters < 1:
-        raise UsageError(f"parameters must be a whole number >= 1; got {parameters!r}")
-    _number(prevalence, "prevalence", 0, 1)
-    _number(shrinkage, "shrinkage", 0, 1)
+    check_number(parameters, "parameters", low=1, integer=True)
+    check_number(prevalence, "prevalence", **PROPORTION)
+    check_number(shrinkage, "shrinkage", **PROPORTION)
     return riley_binary(int(parameters), prevalence, csrsquared=csrsquared, nagrsquared=nagrsquared,
                         shrinkage=shrinkage)

@@ -35,7 +35,7 @@ ALLOWED = {("analysis/core/result.py", "spinestats.reports.formatting")}
 PLOT_HOOKS = {"analysis/survival/kaplan_meier.py", "analysis/competing_risks/cuminc.py", "analysis/survival/cox.py",
               "analysis/competing_risks/finegray.py", "analysis/survival/cox_zph.py", "analysis/diagnostic/roc.py",
               "analysis/diagnostic/score_distribution.py",
-              "analysis/pooling/meta_reml.py", "analysis/prediction/calibration.py",
+              "analysis/pooling/meta_reml.py", "analysis/pooling/bivariate_meta.py", "analysis/prediction/calibration.py",
               "analysis/prediction/decision_curve.py", "analysis/longitudinal/visit_summary.py",
               "analysis/longitudinal/mixed_model.py"}
 ALLOWED |= {(f, "spinestats.reports.result_plots") for f in PLOT_HOOKS}

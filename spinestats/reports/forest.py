@@ -67,6 +67,7 @@ class ForestSummary:
     tau2_scale: str = ""
     i2: float | None = None
     count: str = ""
+    prediction_label: str = "95% prediction interval"  # the interval's level in words (the pooled fit's conf_level)
 
     def heterogeneity(self) -> str:
         if self.q is None:
@@ -197,7 +198,7 @@ def _forest(rows: Sequence[ForestRow], *, xlabel: str, summary: ForestSummary | 
         values += [summary.lower, summary.upper]
         if summary.prediction is not None:
             p_lo, p_hi = summary.prediction
-            ax.plot([p_lo, p_hi], [y_pi, y_pi], color=PALETTE[1], linewidth=1.0, label="95% prediction interval")
+            ax.plot([p_lo, p_hi], [y_pi, y_pi], color=PALETTE[1], linewidth=1.0, label=summary.prediction_label)
             ax.plot([p_lo, p_lo], [y_pi - 0.2, y_pi + 0.2], color=PALETTE[1], linewidth=1.0)
             ax.plot([p_hi, p_hi], [y_pi - 0.2, y_pi + 0.2], color=PALETTE[1], linewidth=1.0)
             values += [p_lo, p_hi]
@@ -256,7 +257,7 @@ def _forest(rows: Sequence[ForestRow], *, xlabel: str, summary: ForestSummary | 
         if has_weight:
             fig.text(x_w / w_in, y_sum, "100%", ha="right", **bold)
         if summary.prediction is not None:
-            fig.text(x_lab / w_in, y_pi, "95% prediction interval", ha="left", **body)
+            fig.text(x_lab / w_in, y_pi, summary.prediction_label, ha="left", **body)
             fig.text(x_est / w_in, y_pi, f"[{num(summary.prediction[0], digits)}, {num(summary.prediction[1], digits)}]",
                      ha="left", **body)
         if het:

@@ -18,14 +18,16 @@ from spinestats.analysis.pooling.meta_reml import MetaResult
 from spinestats.reports.figure_style import PALETTE, journal_figure
 from spinestats.reports.forest import ForestRow, ForestSummary, forest, num
 from spinestats.reports.placement import fit_texts, place_legend
+from spinestats.reports.regression_table import level_text
 
 
 _COUNT_HEADER = {"Sensitivity": "TP/(TP+FN)", "Specificity": "TN/(TN+FP)", "AUC": "n"}
 
 
 def forest_plot(meta: MetaResult, *, label: str = "Estimate", ax=None, show_prediction: bool = True,
-                counts: Mapping[str, str] | None = None, logit: bool = False, name: str = "forest"):
-    """Forest plot of per-centre estimates (95% CI), the pooled diamond and its numbers.
+                counts: Mapping[str, str] | None = None, logit: bool = False, name: str = "forest",
+                conf_level: float = 0.95):
+    """Forest plot of per-centre estimates (CIs at ``conf_level``), the pooled diamond and its numbers.
 
     Drawn by :func:`spinestats.reports.forest.forest` on the reporting scale
     (0–1): the per-centre intervals are the Wald intervals on the model scale
@@ -45,7 +47,8 @@ def forest_plot(meta: MetaResult, *, label: str = "Estimate", ax=None, show_pred
         x = np.asarray(x, dtype=float)
         return 1.0 / (1.0 + np.exp(-x)) if on_logit else x
 
-    z = z_critical(0.95)
+    z = z_critical(conf_level)
+    lvl = level_text(conf_level)
     y = np.asarray(meta.yi, dtype=float)
     se = np.sqrt(np.asarray(meta.vi, dtype=float))
     rows = [ForestRow(label=str(lab), estimate=float(back(yi)), lower=float(back(yi - z * s)), upper=float(back(yi + z * s)),
@@ -56,10 +59,11 @@ def forest_plot(meta: MetaResult, *, label: str = "Estimate", ax=None, show_pred
         lower=float(back(meta.ci_model[0])), upper=float(back(meta.ci_model[1])),
         prediction=(float(back(meta.prediction_interval_model[0])), float(back(meta.prediction_interval_model[1])))
         if show_prediction else None,
-        q=meta.q, q_df=meta.q_df, q_p=meta.q_p, tau2=meta.tau2, tau2_scale="logit" if on_logit else "", i2=meta.i2)
-    return forest(rows, summary=summary, xlabel=f"{label} (95% CI)",
+        q=meta.q, q_df=meta.q_df, q_p=meta.q_p, tau2=meta.tau2, tau2_scale="logit" if on_logit else "", i2=meta.i2,
+        prediction_label=f"{lvl} prediction interval")
+    return forest(rows, summary=summary, xlabel=f"{label} ({lvl} CI)",
                   label_header="Centre", count_header=_COUNT_HEADER.get(label, "n") if counts else "",
-                  estimate_header=f"{label} [95% CI]", name=name)
+                  estimate_header=f"{label} [{lvl} CI]", name=name)
 
 
 def sroc_plot(fit: BivariateResult, *, ax=None):
@@ -75,6 +79,7 @@ def sroc_plot(fit: BivariateResult, *, ax=None):
     else:
         fig = ax.figure
     degenerate = abs(float(fit.rho)) > 0.999
+    lvl = level_text(fit.confidence_region.get("level", 0.95))
     ax.scatter(fit.study_fpr, fit.study_sensitivity, s=14, facecolors="none", edgecolors=PALETTE[7],
                label="Centre")
     xs = [np.asarray(fit.study_fpr, float), np.asarray(fit.confidence_region["fpr"], float)]
@@ -82,10 +87,10 @@ def sroc_plot(fit: BivariateResult, *, ax=None):
     if fit.sroc["sensitivity"]:
         ax.plot(fit.sroc["fpr"], fit.sroc["sensitivity"], color=PALETTE[0], label="SROC (Rutter\u2013Gatsonis)")
     ax.plot(fit.confidence_region["fpr"], fit.confidence_region["sensitivity"], color=PALETTE[1],
-            linestyle="--", label="95% confidence region")
+            linestyle="--", label=f"{lvl} confidence region")
     if not degenerate:
         ax.plot(fit.prediction_region["fpr"], fit.prediction_region["sensitivity"], color=PALETTE[2],
-                linestyle=":", label="95% prediction region")
+                linestyle=":", label=f"{lvl} prediction region")
         xs.append(np.asarray(fit.prediction_region["fpr"], float))
         ys.append(np.asarray(fit.prediction_region["sensitivity"], float))
     ax.scatter([fit.false_positive_rate["estimate"]], [fit.sensitivity["estimate"]], marker="D", s=22,

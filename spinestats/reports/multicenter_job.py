@@ -1,37 +1,16 @@
-"""Multicentre validation: the job behind ``spinestats multicenter`` and ``spinestats pool``.
+"""Multicentre validation: the job behind the plan's ``multicenter`` analysis, ``spinestats multicenter``
+and ``spinestats pool``.
 
-:func:`run` (patient-level data) and :func:`run_pooled` (site bundles) reduce
-every centre to its counts per score level and class and call the same
-:func:`analyse_centres`, so the federated and the patient-level analyses
-give identical numbers.  :func:`run_sample_size` is the plan runner's
-``sample_size`` analysis.
-
-Options of :func:`run`
-----------------------
-center, score, truth : column names (defaults: the ``dss`` schema's
-    ``centre``, ``dss``, ``reference``; a missing ``dss`` column is computed
-    from the four features with the Table 2 weights).
-positive : the reference label of the target condition (``malignant``).
-cutoff : test positive when ``score >= cutoff``; default the plan's
-    prespecified cutoff, else 3 (the published DSS cutoff).  A cutoff other
-    than the plan's makes every cutoff-based result ``exploratory``.
-test : ``"z"`` (metafor default) or ``"knha"`` for the univariate pooling
-    (default the plan's ``pooling.test``, else ``"z"``).
-continuity : correction added to the cells of a centre with a zero cell
-    (default 0.5, metafor ``to="only0"``; bivariate: all centres, as mada).
-conf_level : 0.95.
-plan : path of a plan YAML with a ``prespecified:`` block (its hash is
-    ``plan_hash``); or ``prespecified`` (a dict) and ``plan_hash`` from the
-    plan runner.
-risk : optional column of predicted probabilities of a risk model: adds
-    ``risk_model`` (per centre: C statistic, O:E, calibration-in-the-large and
-    slope with CIs; pooled as metamisc ``valmeta``).
-federated : also make each centre's site bundle (in memory; written to
-    ``out_dir/bundles/`` when there is an output folder), pool the bundles
-    and check that the federated results equal the patient-level ones
-    (``federated_check``).
-figure_formats, dpis : figures to write (default pdf, svg, png at 300 dpi;
-    ``["none"]`` writes no figures).
+:func:`analyse` takes patient rows (one table with a centre column, or one
+table per centre file) or verified site bundles, reduces every centre to
+its counts per score level and class (:func:`patient_level`,
+:func:`from_bundles`), and computes from those counts alone
+(:func:`spinestats.analysis.pooling.multicentre_accuracy.multicentre_accuracy`),
+so the federated and the patient-level analyses give identical numbers.
+The steps are separate: :func:`compute` (every number), :func:`write_figures`,
+:func:`write_primary_table` and :func:`methods`.  The options are
+:class:`MulticenterOptions`; :func:`run` and :func:`run_pooled` call the job
+by keyword.
 
 ``results`` keys: ``mode``, ``score``, ``positive``, ``cutoff``,
 ``cutoff_status``, ``plan_hash``, ``prespecified``, ``per_center``,
@@ -49,32 +28,28 @@ the summed counts = the pooled patient-level analysis), ``exploratory``
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from spinestats.analysis.diagnostic.accuracy import accuracy_from_counts
-from spinestats.analysis.pooling.bivariate_meta import reitsma
-from spinestats.analysis.diagnostic.delong import delong_from_counts
-from spinestats.analysis.pooling.federated import (
-    km_from_risk_set,
-    logrank_from_risk_sets,
-    pool_risk_sets,
-    pool_score_counts,
-    score_counts_table,
-    two_by_two,
-)
-from spinestats.analysis.pooling.meta_reml import meta_proportion
-from spinestats.analysis.pooling.pooled_auc import pool_auc, pool_calibration_slope, pool_oe_ratio
 from spinestats.analysis.core.result import to_jsonable
-from spinestats.analysis.diagnostic.roc import roc_from_counts
 from spinestats.analysis.core.score_input import label_matches
 from spinestats.analysis.diagnostic.stard import stard_items
+from spinestats.analysis.pooling.federated import score_counts_table
+from spinestats.analysis.pooling.multicentre_accuracy import (
+    MulticentreAccuracyResult,
+    multicentre_accuracy,
+    pooled_risk_validation,
+    pooled_success,
+    pooled_survival,
+)
 from spinestats.data_schemas.plan_lock import parse_prespecified, plan_hash as compute_plan_hash, read_prespecified
-from spinestats.errors import DataError, SpinestatsError, UsageError
+from spinestats.errors import DataError, UsageError
+from spinestats.reports.job import JobContext, JobInput, JobOptions, run_by_keywords
 from spinestats.reports.section import Section
 
 DEFAULT_CUTOFF = 3.0
@@ -93,17 +68,6 @@ REFERENCES = (
     "Debray TPA, Damen JAAG, Snell KIE, et al. A guide to systematic review and meta-analysis of prediction "
     "model performance. BMJ 2017;356:i6460. doi:10.1136/bmj.i6460",
 )
-
-
-# --------------------------------------------------------------------------- helpers
-def _meta_dict(m) -> dict[str, Any]:
-    return {
-        "estimate": m.estimate, "ci": list(m.ci), "tau2": m.tau2, "i2": m.i2, "h2": m.h2, "q": m.q,
-        "q_df": m.q_df, "q_p": m.q_p, "prediction_interval": list(m.prediction_interval), "k": m.k,
-        "method": "REML", "test": m.test, "scale": "logit", "estimate_logit": m.estimate_model,
-        "se_logit": m.se_model, "corrected": list(m.corrected),
-        "continuity_correction": m.continuity_correction,
-    }
 
 
 def exclusion_reason(reason: str, rules: Sequence[str] = ()) -> str:
@@ -180,187 +144,24 @@ def centre_counts(
     return out, excluded, df
 
 
-# --------------------------------------------------------------------------- core
-def analyse_centres(
-    counts: Mapping[str, Mapping[str, Sequence]],
-    *,
-    cutoff: float,
-    score_name: str = "dss",
-    positive: str = "malignant",
-    test: str = "z",
-    continuity: float = 0.5,
-    conf_level: float = 0.95,
-    prespec=None,
-    plan_hash: str | None = None,
-    cutoff_given: bool = False,
-    flow: Mapping | None = None,
-    histology: Mapping | None = None,
-    exact: bool = True,
-) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
-    """Per-centre and pooled accuracy from counts per score level (see module docstring).
-
-    Returns ``(results, objects, warnings)``; ``objects`` holds the result
-    objects the figures need (``meta_sensitivity``, ``meta_specificity``,
-    ``meta_auc``, ``bivariate``).
-    """
-    warnings: list[str] = []
-    labels = sorted(counts)
-    if len(labels) < 2:
-        raise DataError(f"a multicentre analysis needs at least 2 centres; found {len(labels)} ({', '.join(labels)}).")
-    per = []
-    for c in labels:
-        t = counts[c]
-        cells = two_by_two(t["levels"], t["n_pos"], t["n_neg"], cutoff)
-        acc = accuracy_from_counts(cells["tp"], cells["fp"], cells["tn"], cells["fn"], conf_level=conf_level).table.iloc[0]
-        row = {"center": c, "n": int(sum(t["n_pos"]) + sum(t["n_neg"])), "n_positive": int(sum(t["n_pos"])),
-               "n_negative": int(sum(t["n_neg"])), **cells,
-               "sensitivity": float(acc["sensitivity"]), "sensitivity_ci": [float(acc["sensitivity_lower"]), float(acc["sensitivity_upper"])],
-               "specificity": float(acc["specificity"]), "specificity_ci": [float(acc["specificity_lower"]), float(acc["specificity_upper"])],
-               "auc": None, "auc_se": None, "auc_ci": None}
-        try:
-            d = delong_from_counts(t["levels"], t["n_pos"], t["n_neg"], conf_level)
-            row.update(auc=d.auc, auc_se=d.se, auc_ci=list(d.ci))
-        except DataError as exc:
-            warnings.append(f"centre {c}: no AUC ({exc})")
-        if row["n_positive"] < 10 or row["n_negative"] < 10:
-            warnings.append(f"centre {c}: fewer than 10 patients in a reference class; its estimates are imprecise.")
-        per.append(row)
-    # counts for the forest plots' text columns and the STARD diagram's 2x2 boxes
-    objects: dict[str, Any] = {"per_centre": per, "stard": {"score": score_name, "cutoff": cutoff, "positive": positive}}
-    pooled: dict[str, Any] = {}
-    tp = np.array([r["tp"] for r in per])
-    fp = np.array([r["fp"] for r in per])
-    tn = np.array([r["tn"] for r in per])
-    fn = np.array([r["fn"] for r in per])
-    for name, ev, tot in (("sensitivity", tp, tp + fn), ("specificity", tn, tn + fp)):
-        if np.any(tot == 0):
-            bad = [labels[i] for i in np.flatnonzero(tot == 0)]
-            raise DataError(f"centre(s) {', '.join(bad)} have no reference-{'positive' if name == 'sensitivity' else 'negative'} "
-                            f"patients: {name} is undefined there; remove them or pool without them.")
-        m = meta_proportion(ev, tot, labels=labels, test=test, add=continuity, level=conf_level)
-        pooled[name] = _meta_dict(m)
-        objects[f"meta_{name}"] = m
-        warnings.extend(f"pooled {name}: {w}" for w in m.warnings)
-    aucs = [(r["center"], r["auc"], r["auc_se"]) for r in per if r["auc"] is not None and r["auc_se"]]
-    if len(aucs) >= 2:
-        try:
-            pa = pool_auc([a for _, a, _ in aucs], [s for _, _, s in aucs], labels=[c for c, _, _ in aucs],
-                          scale="logit", test=test, level=conf_level)
-            pooled["auc"] = {**_meta_dict(pa.meta), "estimate": pa.estimate, "ci": list(pa.ci),
-                             "prediction_interval": list(pa.prediction_interval),
-                             "prediction_interval_t": None if pa.prediction_interval_t is None else list(pa.prediction_interval_t)}
-            objects["meta_auc"] = pa.meta
-        except DataError as exc:
-            pooled["auc"] = None
-            warnings.append(f"pooled AUC not estimated: {exc}")
-    else:
-        pooled["auc"] = None
-    bivariate: dict[str, Any] | None
-    if len(labels) >= 3:
-        try:
-            bv = reitsma(tp, fp, fn, tn, labels=labels, correction=continuity, level=conf_level)
-            objects["bivariate"] = bv
-            bivariate = {k: v for k, v in bv.to_dict().items() if k not in ("labels",)}
-            warnings.extend(f"bivariate: {w}" for w in bv.warnings)
-        except DataError as exc:
-            bivariate = None
-            warnings.append(f"bivariate model not fitted: {exc}")
-    else:
-        bivariate = None
-        warnings.append("bivariate model needs at least 3 centres; not fitted.")
-    lv, pos, neg = pool_score_counts([counts[c] for c in labels])
-    roc = roc_from_counts(lv, pos, neg)
-    dl = delong_from_counts(lv, pos, neg, conf_level)
-    cells = two_by_two(lv, pos, neg, cutoff)
-    acc = accuracy_from_counts(cells["tp"], cells["fp"], cells["tn"], cells["fn"], conf_level=conf_level).table.iloc[0]
-    acc_d = {"sensitivity": {"estimate": float(acc["sensitivity"]), "ci": [float(acc["sensitivity_lower"]), float(acc["sensitivity_upper"])]},
-             "specificity": {"estimate": float(acc["specificity"]), "ci": [float(acc["specificity_lower"]), float(acc["specificity_upper"])]}}
-    pooled_counts = {
-        "description": "all centres' counts summed (= the pooled patient-level analysis, ignoring centre)",
-        "levels": lv.tolist(), "n_pos": pos.tolist(), "n_neg": neg.tolist(),
-        "roc": {"cutoffs": roc.cutoffs.tolist(), "thresholds": roc.thresholds.tolist(),
-                "sensitivities": roc.sensitivities.tolist(), "specificities": roc.specificities.tolist()},
-        "auc": {"estimate": dl.auc, "se": dl.se, "ci": list(dl.ci), "method": "DeLong"},
-        "accuracy": {**cells, **acc_d, "method": "exact (Clopper-Pearson)"},
-    }
-    j = roc.sensitivities + roc.specificities - 1
-    best = int(np.argmax(j[:-1])) if j.size > 1 else 0
-    exploratory = {"label": "exploratory", "youden_cutoff": {
-        "cutoff": float(roc.cutoffs[best]), "youden": float(j[best]), "sensitivity": float(roc.sensitivities[best]),
-        "specificity": float(roc.specificities[best]),
-        "note": "re-optimised on the pooled data: exploratory, not a validation of the prespecified cutoff"}}
-    if prespec is not None:
-        status = "prespecified" if (float(cutoff) == prespec.cutoff) else "exploratory"
-        if status == "exploratory":
-            warnings.append(f"cutoff {cutoff:g} differs from the plan's prespecified cutoff {prespec.cutoff:g}: "
-                            "every cutoff-based result is exploratory.")
-    else:
-        status = "not prespecified (no plan)"
-    results: dict[str, Any] = {
-        "score": score_name, "positive": positive, "cutoff": float(cutoff), "cutoff_rule": "score >= cutoff",
-        "cutoff_status": status, "plan_hash": plan_hash,
-        "prespecified": None if prespec is None else prespec.to_dict(),
-        "per_center": per, "pooled": pooled, "bivariate": bivariate, "pooled_counts": pooled_counts,
-        "exploratory": exploratory, "federated_exact": bool(exact),
-    }
-    if prespec is not None and prespec.success:
-        results["primary_endpoint"], results["primary_endpoint_decision"], w = primary_endpoint(
-            prespec, status, pooled=pooled, objects=objects, labels=labels, tp=tp, fp=fp, tn=tn, fn=fn,
-            continuity=continuity, conf_level=conf_level)
-        warnings.extend(w)
-    if flow is not None:
-        results["stard"] = list(stard_items(
-            flow=flow, cells=cells, accuracy=acc_d, cutoff=float(cutoff), score_name=score_name, positive=positive,
-            prespecified=status == "prespecified", plan_hash=plan_hash, histology=histology,
-            conf_level=conf_level).items)
-    if not exact:
-        warnings.append("small-cell suppression in at least one site bundle: pooled results are approximate.")
-    return results, objects, warnings
-
-
-def primary_endpoint(prespec, status: str, *, pooled, objects, labels, tp, fp, tn, fn, continuity: float,
+def primary_endpoint(prespec, status: str, acc: MulticentreAccuracyResult, *, continuity: float,
                      conf_level: float) -> tuple[list[dict] | None, dict | None, list[str]]:
-    """The prespecified success criteria tested on the pooled (REML) estimates.
+    """The prespecified success criteria tested on the pooled (REML) estimates
+    (:func:`spinestats.analysis.pooling.multicentre_accuracy.pooled_success`), as results.json reports them.
 
-    Each criterion of the locked plan's ``success:`` block is tested one-sided
-    against its ``null`` with the plan's pooling test (``z`` or ``knha``)
-    (:func:`spinestats.analysis.design.success_criteria.pooled_criterion`); the
-    decision combines them by the plan's ``multiplicity``.  Only criteria of
-    the plan are tested, and only at the plan's cutoff: at another cutoff the
-    criteria are not reported as primary (``None`` and a warning).
+    Only criteria of the plan are tested, and only at the plan's cutoff: at
+    another cutoff the criteria are not reported as primary (``None`` and a warning).
     """
-    from spinestats.analysis.design.success_criteria import evaluate_criteria, pooled_criterion
-
     if status != "prespecified":
         return None, None, ["the success criteria of the plan were not tested: the cutoff is not the prespecified one, "
                             "so no result of this run is a primary endpoint."]
-    warnings: list[str] = []
-    tests = []
-    for measure, crit in prespec.success.items():
-        kw = dict(null=crit["null"], alternative=crit.get("alternative", "greater"), alpha=prespec.alpha,
-                  measure=measure)
-        if measure in ("sensitivity", "specificity"):
-            ev, tot = (tp, tp + fn) if measure == "sensitivity" else (tn, tn + fp)
-            m = meta_proportion(ev, tot, labels=labels, test=prespec.pooling_test, add=continuity, level=conf_level)
-            tests.append(pooled_criterion(m.estimate_model, m.se_model, m.k, test=prespec.pooling_test, **kw))
-        elif measure == "auc" and pooled.get("auc"):
-            a = pooled["auc"]
-            if prespec.pooling_test != a["test"]:
-                warnings.append(f"primary endpoint auc: pooled with the '{a['test']}' test, not the plan's "
-                                f"'{prespec.pooling_test}'; rerun with --test {prespec.pooling_test}.")
-            tests.append(pooled_criterion(a["estimate_logit"], a["se_logit"], a["k"], test=a["test"], **kw))
-        else:
-            warnings.append(f"primary endpoint {measure}: no pooled estimate, so the criterion could not be tested "
-                            "(counted as not met).")
-    if not tests:
+    decision, warnings = pooled_success(acc, prespec.success, test=prespec.pooling_test, alpha=prespec.alpha,
+                                        multiplicity=prespec.multiplicity, continuity=continuity,
+                                        conf_level=conf_level)
+    if decision is None:
         return [], {"success": False, "multiplicity": prespec.multiplicity, "alpha": prespec.alpha}, warnings
-    decision = evaluate_criteria(tests, multiplicity=prespec.multiplicity, alpha=prespec.alpha)
-    untested = len(tests) < len(prespec.success)
-    entries = [{"measure": c.measure, "null": c.null, "alternative": c.alternative, "estimate": c.estimate,
-                "bound": c.bound, "p": c.p, "met": c.met, "p_adjusted": c.p_adjusted, "method": c.method,
-                "alpha": c.alpha, "k": c.k} for c in decision.criteria]
-    success = decision.success and not (untested and prespec.multiplicity == "all")
-    return entries, {"success": bool(success), "multiplicity": prespec.multiplicity, "alpha": prespec.alpha,
+    entries = [{k: v for k, v in c.to_dict().items() if k not in ("x", "n")} for c in decision.criteria]
+    return entries, {"success": bool(decision.success), "multiplicity": prespec.multiplicity, "alpha": prespec.alpha,
                      "bound_level": 1 - prespec.alpha, "test": prespec.pooling_test}, warnings
 
 
@@ -453,8 +254,9 @@ def primary_methods(prespec, plan_hash: str | None, pooled: bool = True) -> tupl
             f"Each criterion was tested {how}, reported with its one-sided {100 * (1 - prespec.alpha):g}% {bound}.")
 
 
-def write_figures(objects: Mapping[str, Any], out_dir: Path | None, flows: Mapping | None,
-                  figure_formats=None, dpis=None, prefix: str = "") -> tuple[Path, ...]:
+def write_figures(acc: MulticentreAccuracyResult | None, out_dir: Path | None, flows: Mapping | None,
+                  figure_formats=None, dpis=None, prefix: str = "", conf_level: float = 0.95,
+                  score: str = "dss", positive: str = "malignant") -> tuple[Path, ...]:
     """Forest plots, SROC and flow diagrams (all centres, then one per centre, numbered in the
     centres' order) into ``out_dir/figures`` (relative paths returned).
 
@@ -472,17 +274,18 @@ def write_figures(objects: Mapping[str, Any], out_dir: Path | None, flows: Mappi
     formats = tuple(figure_formats) if figure_formats else ("pdf", "svg", "png")
     dp = tuple(dpis) if dpis else (300,)
     written: list[Path] = []
-    per = {str(r["center"]): r for r in objects.get("per_centre", [])}
-    for key, label in (("meta_sensitivity", "Sensitivity"), ("meta_specificity", "Specificity"), ("meta_auc", "AUC")):
-        if key in objects:
-            fig, _ = forest_plot(objects[key], label=label, counts=_forest_counts(per, label),
-                                 logit=(label == "AUC"), name=f"{prefix}forest_{label.lower()}")
+    per = {str(r["center"]): r for r in acc.per_center} if acc is not None else {}
+    for key, label in (("sensitivity", "Sensitivity"), ("specificity", "Specificity"), ("auc", "AUC")):
+        if acc is not None and key in acc.meta:
+            fig, _ = forest_plot(acc.meta[key], label=label, counts=_forest_counts(per, label),
+                                 logit=(label == "AUC"), name=f"{prefix}forest_{label.lower()}", conf_level=conf_level)
             written += save_figure(fig, folder, f"{prefix}forest_{label.lower()}", formats=formats, dpis=dp)
-    if "bivariate" in objects:
-        fig, _ = sroc_plot(objects["bivariate"])
+    if acc is not None and acc.bivariate is not None:
+        fig, _ = sroc_plot(acc.bivariate)
         written += save_figure(fig, folder, f"{prefix}sroc", formats=formats, dpis=dp)
     if flows:
-        drawn = _with_index_test(flows, per, objects.get("stard"))
+        stard = {"score": score, "cutoff": acc.cutoff, "positive": positive} if acc is not None else None
+        drawn = _with_index_test(flows, per, stard)
         fig, _ = flow_figure(drawn, column_labels=schema_column_labels("dss"))
         written += save_figure(fig, folder, f"{prefix}flow_diagram", formats=formats, dpis=dp)
         if "n_read" not in drawn and len(drawn) > 1:  # and one STARD diagram per centre
@@ -527,134 +330,113 @@ def _forest_counts(per: Mapping[str, Mapping], label: str) -> dict[str, str]:
     return out
 
 
-def _methods(test: str, cutoff: float, continuity: float) -> tuple[str, ...]:
+def _methods(test: str, cutoff: float, continuity: float, conf_level: float = 0.95) -> tuple[str, ...]:
+    from spinestats.reports.regression_table import level_text
+
     kh = " with the Knapp-Hartung correction" if test == "knha" else ""
+    lvl = level_text(conf_level)
     return (
         f"Sensitivity and specificity at score >= {cutoff:g} were estimated per centre with exact "
-        "(Clopper-Pearson) 95% CIs and the AUC with DeLong CIs.",
+        f"(Clopper-Pearson) {lvl} CIs and the AUC with DeLong CIs.",
         f"Centre estimates were pooled on the logit scale by random-effects meta-analysis with REML{kh} "
-        f"(between-centre variance tau^2, I^2, Cochran's Q and a 95% prediction interval); centres with a zero "
+        f"(between-centre variance tau^2, I^2, Cochran's Q and a {lvl} prediction interval); centres with a zero "
         f"cell received a continuity correction of {continuity:g}.",
         "Sensitivity and specificity were also pooled jointly with the bivariate random-effects model of "
-        "Reitsma et al. (REML), with the summary ROC curve (Rutter-Gatsonis parametrisation) and 95% confidence "
+        f"Reitsma et al. (REML), with the summary ROC curve (Rutter-Gatsonis parametrisation) and {lvl} confidence "
         "and prediction regions; centre AUCs were pooled on the logit scale.",
         "Results at a cutoff other than the prespecified one, and the Youden-optimal cutoff, are labelled exploratory.",
     )
 
 
-def risk_model_results(used: pd.DataFrame, *, center: str, risk: str, test: str,
-                       conf_level: float = 0.95) -> tuple[dict[str, Any], list[str]]:
-    """Per-centre C statistic, O:E, CITL and slope of a risk column, and their pooled values (valmeta)."""
-    from spinestats.analysis.prediction.risk_validation import validate_risk
+# --------------------------------------------------------------------------- the job
+@dataclasses.dataclass(frozen=True)
+class MulticenterOptions(JobOptions):
+    """Options of the multicentre job (plan type ``multicenter``; ``spinestats multicenter`` and ``pool``).
 
+    Attributes
+    ----------
+    center, score, truth : column names (defaults: the ``dss`` schema's ``centre``, ``dss``, ``reference``;
+        a missing ``dss`` column is computed from the four features with the Table 2 weights).
+    positive : the reference label of the target condition.
+    cutoff : test positive when ``score >= cutoff`` (``None``: the plan's prespecified cutoff, else 3); a cutoff
+        other than the plan's makes every cutoff-based result exploratory.
+    test : ``"z"`` (metafor default) or ``"knha"`` for the univariate pooling (``None``: the plan's
+        ``pooling.test``, else ``"z"``).
+    continuity : correction added to the cells of a centre with a zero cell (metafor ``to="only0"``;
+        bivariate: all centres, as mada).
+    conf_level : confidence level of every CI, region and prediction interval.
+    plan : a plan YAML with a ``prespecified:`` block (its hash is ``plan_hash``); without it the run's
+        prespecified block and plan hash (``spinestats run``) are used.
+    federated : also make each centre's site bundle (written to ``bundles/``), pool the bundles and check
+        that the federated results equal the patient-level ones (``federated_check``).
+    risk : column of predicted probabilities of a risk model: adds ``risk_model`` (per centre C statistic,
+        O:E, calibration-in-the-large and slope; pooled as metamisc ``valmeta``).
+    """
+
+    center: str = "centre"
+    score: str = "dss"
+    truth: str = "reference"
+    positive: str | int | float = "malignant"
+    cutoff: float | None = None
+    test: Literal["z", "knha"] | None = None
+    continuity: float = 0.5
+    conf_level: float = 0.95
+    plan: Path | None = None
+    federated: bool = True
+    risk: str | None = None
+
+
+OPTIONS = MulticenterOptions
+FEDERATED_KEYS = ("per_center", "pooled", "bivariate", "pooled_counts", "exploratory", "cutoff_status")
+
+
+@dataclasses.dataclass(frozen=True)
+class CentreData:
+    """What the analysis takes from its input: each centre's counts per score level and the participant flow."""
+
+    mode: str  # "patient-level" or "federated"
+    counts: dict[str, Any]
+    flows: dict[str, Any]
+    overall: dict[str, Any]
+    score: str
+    positive: str
+    exact: bool = True
+    synthetic: bool = False
+    histology: dict | None = None
+    used: Any = None  # the analysed rows (patient-level)
+    bundles: tuple = ()  # the site bundles (federated)
+    warnings: tuple[str, ...] = ()
+
+
+def _frames(inputs: JobInput) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    """The loaded tables (for their exclusions) and the frames, by file or data name."""
+    table = inputs.table
+    name = inputs.paths[0].name if len(inputs.paths) == 1 else "data"
+    loaded = dict(table) if isinstance(table, Mapping) else ({name: table} if table is not None else {})
+    if inputs.data is None:
+        raise UsageError("multicenter: no data given.")
+    frames = dict(inputs.data) if isinstance(inputs.data, Mapping) else {next(iter(loaded), name): inputs.data}
+    return loaded, frames
+
+
+def _combined(frames: Mapping[str, pd.DataFrame], center: str) -> pd.DataFrame:
+    """One frame of every file; a file without a centre column is one centre, named after the file."""
     from spinestats.analysis.core.params import check_column
 
-    check_column(used, risk, "risk", flag="--risk")
-    warnings: list[str] = []
-    rows, fits = [], []
-    for c, g in used.groupby(center, sort=True):
-        pr = pd.to_numeric(g[risk], errors="coerce")
-        ok = pr.notna()
-        if (~ok).any():
-            warnings.append(f"risk model, centre {c}: {int((~ok).sum())} patient(s) without a predicted risk left out.")
-        try:
-            r = validate_risk(pr[ok].to_numpy(), g.loc[ok, "_truth"].to_numpy(), conf_level=conf_level)
-        except DataError as exc:
-            warnings.append(f"risk model, centre {c}: not validated ({exc})")
-            continue
-        fits.append((str(c), r))
-        warnings.extend(f"risk model, centre {c}: {w}" for w in r.warnings)
-        rows.append({"center": str(c), **{k: v for k, v in r.to_dict().items() if k != "warnings"}})
-    pooled: dict[str, Any] = {}
-    if len(fits) >= 2:
-        labels = [c for c, _ in fits]
-        for name, fn in (
-            ("c_statistic", lambda: pool_auc([r.c_statistic for _, r in fits], [r.c_se for _, r in fits],
-                                             labels=labels, test="knha", level=conf_level)),
-            ("calibration_slope", lambda: pool_calibration_slope([r.slope for _, r in fits], [r.slope_se for _, r in fits],
-                                                                 labels=labels, test="knha", level=conf_level)),
-            ("oe_ratio", lambda: pool_oe_ratio([r.events for _, r in fits], [r.expected for _, r in fits],
-                                               [r.n for _, r in fits], labels=labels, test="knha", level=conf_level)),
-        ):
-            try:
-                pm = fn()
-                pooled[name] = {"estimate": pm.estimate, "ci": list(pm.ci), "tau2": pm.tau2, "i2": pm.i2,
-                                "prediction_interval": list(pm.prediction_interval),
-                                "prediction_interval_t": None if pm.prediction_interval_t is None else list(pm.prediction_interval_t),
-                                "scale": pm.scale, "test": "knha", "k": pm.k}
-            except DataError as exc:
-                pooled[name] = None
-                warnings.append(f"risk model: pooled {name} not estimated ({exc})")
-    return {"risk": risk, "per_center": rows, "pooled": pooled,
-            "method": "as metamisc valmeta: REML with Knapp-Hartung; logit C statistic, log O:E, identity slope"}, warnings
-
-
-# --------------------------------------------------------------------------- jobs
-def run(
-    data=None,
-    *,
-    table=None,
-    tables=None,
-    out_dir=None,
-    center: str = "centre",
-    score: str = "dss",
-    truth: str = "reference",
-    positive: str = "malignant",
-    cutoff: float | None = None,
-    test: str | None = None,
-    continuity: float = 0.5,
-    conf_level: float = 0.95,
-    plan: str | Path | None = None,
-    prespecified: Mapping | None = None,
-    plan_hash: str | None = None,
-    federated: bool = True,
-    risk: str | None = None,
-    figure_formats=None,
-    dpis=None,
-    key: str = "multicenter",
-    title: str | None = None,
-) -> Section:
-    """Multicentre validation of a score from patient-level data (see the module docstring).
-
-    ``data`` is a DataFrame (one row per patient, a centre column), a dict of
-    DataFrames (one per centre file; the centre is the ``center`` column or
-    the dict key) or a ``LoadedTable``; ``table``/``tables`` the
-    ``LoadedTable`` objects (their exclusions feed the flow diagram).
-    """
-    loaded = {}
-    if tables:
-        loaded = dict(tables) if isinstance(tables, Mapping) else {f"file {i + 1}": t for i, t in enumerate(tables)}
-    elif table is not None:
-        loaded = dict(table) if isinstance(table, Mapping) else {"data": table}
-    if data is None and loaded:
-        data = {k: t.data for k, t in loaded.items()}
-    if hasattr(data, "data") and hasattr(data, "exclusions"):
-        loaded = {"data": data}
-        data = data.data
-    if data is None:
-        raise UsageError("multicenter: no data given.")
-    frames = data if isinstance(data, Mapping) else {"data": data}
     parts = []
     for name, df in frames.items():
         df = df.copy()
         if center not in df.columns:
             if len(frames) == 1:
-                from spinestats.analysis.core.params import check_column
-
                 check_column(df, center, "center", flag="--center")
             df[center] = str(name)
         df["_file"] = str(name)
         parts.append(df)
-    combined = pd.concat(parts, ignore_index=False) if len(parts) > 1 else parts[0]
-    prespec, phash = resolve_plan(plan, prespecified, plan_hash)
-    if cutoff is None:
-        cutoff = prespec.cutoff if prespec is not None else DEFAULT_CUTOFF
-    if test is None:
-        test = prespec.pooling_test if prespec is not None else "z"
-    if prespec is not None and prespec.positive != str(positive):
-        raise UsageError(f"--positive {positive!r} differs from the plan's prespecified positive label {prespec.positive!r}.")
-    counts, excluded_here, used = centre_counts(combined, center=center, score=score, truth=truth, positive=positive)
-    # flow per centre: loader exclusions + rows excluded here
+    return pd.concat(parts, ignore_index=False) if len(parts) > 1 else parts[0]
+
+
+def _centre_flows(counts, excluded_here, loaded, frames, center) -> dict[str, dict]:
+    """Each centre's flow: rows read, loader exclusions and the rows excluded here, by reason (counts only)."""
     flows: dict[str, dict] = {}
     for c in sorted(set(counts) | {e["centre"] for e in excluded_here if e["centre"]}):
         n_an = int(sum(counts[c]["n_pos"]) + sum(counts[c]["n_neg"])) if c in counts else 0
@@ -682,209 +464,253 @@ def run(
         f["exclusions"] = sorted(agg.values(), key=lambda a: a["reason"])
         f["n_excluded"] = sum(a["n"] for a in f["exclusions"])
         f["n_read"] = f["n_analysed"] + f["n_excluded"]
-    overall = {"n_read": sum(f["n_read"] for f in flows.values()),
-               "n_analysed": sum(f["n_analysed"] for f in flows.values()),
-               "n_excluded": sum(f["n_excluded"] for f in flows.values()),
-               "exclusions": [e for f in flows.values() for e in f["exclusions"]]}
+    return flows
+
+
+def _overall(flows: Mapping[str, Mapping]) -> dict[str, Any]:
+    return {"n_read": sum(f["n_read"] for f in flows.values()),
+            "n_analysed": sum(f["n_analysed"] for f in flows.values()),
+            "n_excluded": sum(f["n_excluded"] for f in flows.values()),
+            "exclusions": [e for f in flows.values() for e in f["exclusions"]]}
+
+
+def patient_level(inputs: JobInput, o: MulticenterOptions, prespec) -> CentreData:
+    """Patient rows (one frame, or one per centre file) reduced to counts per centre, with the flow."""
+    loaded, frames = _frames(inputs)
+    combined = _combined(frames, o.center)
+    if prespec is not None and prespec.positive != str(o.positive):
+        raise UsageError(f"--positive {o.positive!r} differs from the plan's prespecified positive label "
+                         f"{prespec.positive!r}.")
+    counts, excluded_here, used = centre_counts(combined, center=o.center, score=o.score, truth=o.truth,
+                                                positive=o.positive)
+    flows = _centre_flows(counts, excluded_here, loaded, frames, o.center)
     histology = None
     if "histology" in used.columns:
         histology = {k: used.loc[used["_truth"] == v, "histology"].dropna().astype(str).value_counts().to_dict()
                      for k, v in (("with", True), ("without", False))}
-    results, objects, warnings = analyse_centres(
-        counts, cutoff=float(cutoff), score_name=score, positive=str(positive), test=test, continuity=continuity,
-        conf_level=conf_level, prespec=prespec, plan_hash=phash, flow=overall, histology=histology)
-    # per-patient lines are never written: the flow in results.json keeps counts and reasons only
-    results["flow"] = {"overall": {k: v for k, v in overall.items() if k != "exclusions"} | {
-        "exclusions": [{k: v for k, v in e.items() if k != "lines"} for e in overall["exclusions"]]},
-        "per_center": {c: {k: v for k, v in f.items() if k != "exclusions"} | {
-            "exclusions": [{k: v for k, v in e.items() if k != "lines"} for e in f["exclusions"]]} for c, f in flows.items()}}
-    results["mode"] = "patient-level"
-    results["synthetic"] = bool(used[center].astype(str).str.contains(SYNTHETIC_MARK, regex=False).any())
-    if risk is not None:
-        results["risk_model"], w = risk_model_results(used, center=center, risk=risk, test=test, conf_level=conf_level)
-        warnings.extend(w)
-    if federated:
-        results["federated_check"] = _federated_check(
-            counts, flows, results, score=score, positive=str(positive), cutoff=float(cutoff), test=test,
-            continuity=continuity, conf_level=conf_level, prespec=prespec, plan_hash=phash, out_dir=out_dir,
-            synthetic=results["synthetic"], folder="bundles" if key == "multicenter" else f"{key}_bundles")
-        if not results["federated_check"]["identical"]:
-            warnings.append("the federated (site-bundle) results differ from the patient-level ones: please report this.")
-    results["warnings"] = warnings
-    prefix = "" if key == "multicenter" else f"{key}_"
-    figures = write_figures(objects, out_dir, flows, figure_formats, dpis, prefix)
-    tables = write_primary_table(results, out_dir, prefix)
-    return Section(key=key, title=title or "Multicentre validation", results=to_jsonable(results), figures=figures,
-                   tables=tables, warnings=tuple(warnings), figure_captions=centre_flow_captions(flows, prefix),
-                   methods=primary_methods(prespec, phash) + _methods(test, float(cutoff), continuity),
-                   references=REFERENCES)
+    synthetic = bool(used[o.center].astype(str).str.contains(SYNTHETIC_MARK, regex=False).any())
+    return CentreData("patient-level", counts, flows, _overall(flows), o.score, str(o.positive),
+                      synthetic=synthetic, histology=histology, used=used)
 
 
-FEDERATED_KEYS = ("per_center", "pooled", "bivariate", "pooled_counts", "exploratory", "cutoff_status")
+def is_bundles(data: Any) -> bool:
+    """True for a list of site bundles (``spinestats pool``)."""
+    return isinstance(data, (list, tuple)) and all(isinstance(b, Mapping) and "payload" in b for b in data)
 
 
-def _federated_check(counts, flows, results, *, score, positive, cutoff, test, continuity, conf_level, prespec,
-                     plan_hash, out_dir, synthetic, folder: str = "bundles") -> dict[str, Any]:
-    """Make every centre's bundle, pool them, and compare with the patient-level results."""
-    import json
-
-    from spinestats.data_schemas.site_bundle import make_bundle, write_bundle
-
-    bundles = []
-    for c in sorted(counts):
-        f = flows.get(c, {"n_read": 0, "n_analysed": 0, "n_excluded": 0, "exclusions": []})
-        payload = {"data_schema": None, "plan_hash": plan_hash, "suppression": {"min_cell": None, "exact": True},
-                   "flow": {"n_read": f["n_read"], "n_analysed": f["n_analysed"], "n_excluded": f["n_excluded"],
-                            "exclusions": [{"reason": e["reason"], "n": e["n"]} for e in f["exclusions"]]},
-                   "score": {"name": score, "positive": positive, **counts[c]}}
-        bundles.append(make_bundle(c, payload, created_by="spinestats multicenter (federated check)",
-                                   synthetic=synthetic))
-    pooled = run_pooled(bundles, cutoff=cutoff, test=test, continuity=continuity, conf_level=conf_level,
-                        prespecified=None if prespec is None else prespec.to_dict(), plan_hash=plan_hash,
-                        figure_formats=["none"]).results
-    ours = to_jsonable({k: results[k] for k in FEDERATED_KEYS})
-    same = all(json.dumps(ours[k], sort_keys=True) == json.dumps(pooled[k], sort_keys=True) for k in FEDERATED_KEYS)
-    written = []
-    if out_dir is not None:
-        for i, b in enumerate(bundles, start=1):
-            written.append(str(write_bundle(b, Path(out_dir) / folder / f"site_{i:02d}.json", force=True)
-                               .relative_to(Path(out_dir))))
-    return {"identical": bool(same), "compared": list(FEDERATED_KEYS), "bundles": written,
-            "checksums": [b["checksum"]["value"] for b in bundles]}
-
-
-def run_pooled(
-    bundles: Sequence[Mapping[str, Any]],
-    *,
-    out_dir=None,
-    cutoff: float | None = None,
-    test: str | None = None,
-    continuity: float = 0.5,
-    conf_level: float = 0.95,
-    plan: str | Path | None = None,
-    prespecified: Mapping | None = None,
-    plan_hash: str | None = None,
-    figure_formats=None,
-    dpis=None,
-    key: str = "multicenter",
-) -> Section:
-    """Per-centre and pooled results from verified site bundles (``spinestats pool``)."""
+def from_bundles(bundles: Sequence[Mapping[str, Any]], plan_hash: str | None = None) -> CentreData:
+    """Verified site bundles as centre counts and flows."""
     if len(bundles) < 2:
         raise UsageError(f"pool needs at least 2 site bundles; got {len(bundles)}.")
     centres = [b["centre"] for b in bundles]
     dup = sorted({c for c in centres if centres.count(c) > 1})
     if dup:
         raise DataError(f"two bundles claim the same centre: {', '.join(dup)}; each centre must send one bundle.")
-    prespec, phash = resolve_plan(plan, prespecified, plan_hash)
+    warnings = []
     plan_hashes = {b["payload"].get("plan_hash") for b in bundles} - {None}
-    warnings: list[str] = []
-    if phash and plan_hashes and plan_hashes != {phash}:
+    if plan_hash and plan_hashes and plan_hashes != {plan_hash}:
         warnings.append("some bundles were made under another plan hash than the plan given.")
-    exact = all(b["payload"]["suppression"]["exact"] for b in bundles)
     flows = {b["centre"]: b["payload"]["flow"] for b in bundles}
-    overall = {"n_read": sum(f["n_read"] for f in flows.values()), "n_analysed": sum(f["n_analysed"] for f in flows.values()),
-               "n_excluded": sum(f["n_excluded"] for f in flows.values()),
-               "exclusions": [dict(e, centre=c) for c, f in flows.items() for e in f["exclusions"]]}
-    results: dict[str, Any] = {}
-    objects: dict[str, Any] = {}
+    overall = {**_overall(flows), "exclusions": [dict(e, centre=c) for c, f in flows.items() for e in f["exclusions"]]}
     scored = [b for b in bundles if "score" in b["payload"]]
-    if scored:
-        if len(scored) != len(bundles):
-            raise DataError("some bundles have score counts and some do not; pool bundles of the same kind.")
-        names = {b["payload"]["score"]["name"] for b in scored}
-        positives = {b["payload"]["score"]["positive"] for b in scored}
-        if len(names) > 1 or len(positives) > 1:
-            raise DataError(f"bundles summarise different scores or positive labels: {sorted(names)}, {sorted(positives)}.")
-        if cutoff is None:
-            cutoff = prespec.cutoff if prespec is not None else DEFAULT_CUTOFF
-        if test is None:
-            test = prespec.pooling_test if prespec is not None else "z"
-        counts = {b["centre"]: b["payload"]["score"] for b in scored}
-        results, objects, w = analyse_centres(
-            counts, cutoff=float(cutoff), score_name=names.pop(), positive=positives.pop(), test=test,
-            continuity=continuity, conf_level=conf_level, prespec=prespec, plan_hash=phash, flow=overall, exact=exact)
+    if scored and len(scored) != len(bundles):
+        raise DataError("some bundles have score counts and some do not; pool bundles of the same kind.")
+    names = {b["payload"]["score"]["name"] for b in scored}
+    positives = {b["payload"]["score"]["positive"] for b in scored}
+    if len(names) > 1 or len(positives) > 1:
+        raise DataError(f"bundles summarise different scores or positive labels: {sorted(names)}, {sorted(positives)}.")
+    return CentreData("federated", {b["centre"]: b["payload"]["score"] for b in scored}, flows, overall,
+                      names.pop() if names else "", positives.pop() if positives else "",
+                      exact=all(b["payload"]["suppression"]["exact"] for b in bundles),
+                      synthetic=any(b.get("synthetic") for b in bundles), bundles=tuple(bundles),
+                      warnings=tuple(warnings))
+
+
+def settle(o: MulticenterOptions, prespec) -> tuple[float, str]:
+    """The cutoff and pooling test: the options', else the plan's, else 3 and ``z``."""
+    cutoff = o.cutoff if o.cutoff is not None else (prespec.cutoff if prespec is not None else DEFAULT_CUTOFF)
+    test = o.test if o.test is not None else (prespec.pooling_test if prespec is not None else "z")
+    return float(cutoff), test
+
+
+def accuracy_results(data: CentreData, o: MulticenterOptions, prespec, plan_hash: str | None
+                     ) -> tuple[dict[str, Any], MulticentreAccuracyResult, list[str]]:
+    """Per-centre and pooled accuracy at the cutoff, its status under the plan, the primary endpoint and STARD."""
+    cutoff, test = settle(o, prespec)
+    acc = multicentre_accuracy(data.counts, cutoff=cutoff, test=test, continuity=o.continuity,
+                               conf_level=o.conf_level)
+    warnings = list(acc.warnings)
+    if prespec is None:
+        status = "not prespecified (no plan)"
+    else:
+        status = "prespecified" if cutoff == prespec.cutoff else "exploratory"
+        if status == "exploratory":
+            warnings.append(f"cutoff {cutoff:g} differs from the plan's prespecified cutoff {prespec.cutoff:g}: "
+                            "every cutoff-based result is exploratory.")
+    results: dict[str, Any] = {
+        "score": data.score, "positive": data.positive, "cutoff": cutoff, "cutoff_rule": "score >= cutoff",
+        "cutoff_status": status, "plan_hash": plan_hash, "prespecified": None if prespec is None else prespec.to_dict(),
+        **acc.to_dict(), "federated_exact": bool(data.exact)}
+    if prespec is not None and prespec.success:
+        results["primary_endpoint"], results["primary_endpoint_decision"], w = primary_endpoint(
+            prespec, status, acc, continuity=o.continuity, conf_level=o.conf_level)
+        warnings.extend(w)
+    results["stard"] = list(stard_items(
+        flow=data.overall, cells=acc.cells, accuracy=acc.accuracy, cutoff=cutoff, score_name=data.score,
+        positive=data.positive, prespecified=status == "prespecified", plan_hash=plan_hash,
+        histology=data.histology, conf_level=o.conf_level).items)
+    if not data.exact:
+        warnings.append("small-cell suppression in at least one site bundle: pooled results are approximate.")
+    return results, acc, warnings
+
+
+def compute(data: CentreData, o: MulticenterOptions, prespec, plan_hash: str | None, context: JobContext
+            ) -> tuple[dict[str, Any], MulticentreAccuracyResult | None, list[str]]:
+    """Every number of the section: ``(results, accuracy fit, warnings)``."""
+    results: dict[str, Any] = {}
+    acc = None
+    warnings = list(data.warnings)
+    if data.counts:
+        results, acc, w = accuracy_results(data, o, prespec, plan_hash)
         warnings += w
-    surv = [b for b in bundles if "survival" in b["payload"]]
+    if data.mode == "federated":
+        results.update(_federated_extras(data, o, plan_hash))
+    else:
+        results["flow"] = _public_flow(data)
+        results["mode"] = data.mode
+        results["synthetic"] = data.synthetic
+    if o.risk is not None and data.used is not None:
+        from spinestats.analysis.core.params import check_column
+
+        check_column(data.used, o.risk, "risk", flag="--risk")
+        rv = pooled_risk_validation(data.used[o.risk], data.used["_truth"], data.used[o.center], name=o.risk,
+                                    conf_level=o.conf_level)
+        results["risk_model"] = rv.to_dict()
+        warnings.extend(rv.warnings)
+    if o.federated and data.mode == "patient-level":
+        results["federated_check"] = federated_check(data, results, o, prespec, plan_hash, context)
+        if not results["federated_check"]["identical"]:
+            warnings.append("the federated (site-bundle) results differ from the patient-level ones: please report this.")
+    results["warnings"] = warnings
+    return results, acc, warnings
+
+
+def _public_flow(data: CentreData) -> dict[str, Any]:
+    """The flow without line numbers: results.json keeps counts and reasons only, never per-patient lines."""
+    def strip(f):
+        return {k: v for k, v in f.items() if k != "exclusions"} | {
+            "exclusions": [{k: v for k, v in e.items() if k != "lines"} for e in f["exclusions"]]}
+    return {"overall": strip(data.overall), "per_center": {c: strip(f) for c, f in data.flows.items()}}
+
+
+def _federated_extras(data: CentreData, o: MulticenterOptions, plan_hash: str | None) -> dict[str, Any]:
+    """Pooled survival of the bundles' risk sets, the flow and the bundles' identities."""
+    out: dict[str, Any] = {}
+    surv = [b for b in data.bundles if "survival" in b["payload"]]
     if surv:
         groups = sorted({g for b in surv for g in b["payload"]["survival"]["groups"]})
-        pooled_tabs = {g: pool_risk_sets([b["payload"]["survival"]["groups"][g] for b in surv
-                                          if g in b["payload"]["survival"]["groups"]]) for g in groups}
-        curves = {}
-        for g, tab in pooled_tabs.items():
-            km = km_from_risk_set(tab, group=g, conf_level=conf_level)
-            curves[g] = {"time": km.time.tolist(), "n_at_risk": km.n_at_risk.tolist(), "n_event": km.n_event.tolist(),
-                         "survival": km.survival.tolist(), "std_err": km.std_err.tolist(),
-                         "lower": km.lower.tolist(), "upper": km.upper.tolist(), "conf_type": km.conf_type}
-        lr = logrank_from_risk_sets(pooled_tabs).to_dict() if len(groups) >= 2 else None
-        results["survival"] = {"time_unit": surv[0]["payload"]["survival"]["time_unit"], "kaplan_meier": curves,
-                               "logrank": lr, "exact": exact}
-    results.setdefault("plan_hash", phash)
-    results["flow"] = {"overall": overall, "per_center": flows}
-    results["mode"] = "federated"
-    results["bundles"] = [{"centre": b["centre"], "checksum": b["checksum"]["value"],
-                           "spinestats_version": b["spinestats_version"]} for b in bundles]
-    results["federated_exact"] = exact
-    results["synthetic"] = any(b.get("synthetic") for b in bundles)
-    results["warnings"] = warnings
+        pooled = pooled_survival({g: [b["payload"]["survival"]["groups"][g] for b in surv
+                                      if g in b["payload"]["survival"]["groups"]] for g in groups},
+                                 conf_level=o.conf_level)
+        out["survival"] = {"time_unit": surv[0]["payload"]["survival"]["time_unit"], **pooled, "exact": data.exact}
+    out["plan_hash"] = plan_hash
+    out["flow"] = {"overall": data.overall, "per_center": data.flows}
+    out["mode"] = data.mode
+    out["bundles"] = [{"centre": b["centre"], "checksum": b["checksum"]["value"],
+                       "spinestats_version": b["spinestats_version"]} for b in data.bundles]
+    out["federated_exact"] = data.exact
+    out["synthetic"] = data.synthetic
+    return out
+
+
+def federated_check(data: CentreData, results: Mapping[str, Any], o: MulticenterOptions, prespec,
+                    plan_hash: str | None, context: JobContext) -> dict[str, Any]:
+    """Make every centre's bundle, pool them, and compare with the patient-level results."""
+    import json
+
+    from spinestats.data_schemas.site_bundle import make_bundle, write_bundle
+
+    bundles = []
+    for c in sorted(data.counts):
+        f = data.flows.get(c, {"n_read": 0, "n_analysed": 0, "n_excluded": 0, "exclusions": []})
+        payload = {"data_schema": None, "plan_hash": plan_hash, "suppression": {"min_cell": None, "exact": True},
+                   "flow": {"n_read": f["n_read"], "n_analysed": f["n_analysed"], "n_excluded": f["n_excluded"],
+                            "exclusions": [{"reason": e["reason"], "n": e["n"]} for e in f["exclusions"]]},
+                   "score": {"name": data.score, "positive": data.positive, **data.counts[c]}}
+        bundles.append(make_bundle(c, payload, created_by="spinestats multicenter (federated check)",
+                                   synthetic=data.synthetic))
+    pooled, _, _ = accuracy_results(from_bundles(bundles, plan_hash), o, prespec, plan_hash)
+    ours, theirs = to_jsonable({k: results[k] for k in FEDERATED_KEYS}), to_jsonable(pooled)
+    same = all(json.dumps(ours[k], sort_keys=True) == json.dumps(theirs[k], sort_keys=True) for k in FEDERATED_KEYS)
+    written = []
+    if _writes(context):
+        key = context.key or "multicenter"
+        folder = "bundles" if key == "multicenter" else f"{key}_bundles"
+        for i, b in enumerate(bundles, start=1):
+            written.append(str(write_bundle(b, Path(context.out_dir) / folder / f"site_{i:02d}.json", force=True)
+                               .relative_to(Path(context.out_dir))))
+    return {"identical": bool(same), "compared": list(FEDERATED_KEYS), "bundles": written,
+            "checksums": [b["checksum"]["value"] for b in bundles]}
+
+
+def _writes(context: JobContext) -> bool:
+    """False when the run writes no files: ``table_formats=["none"]`` (a keyword run without ``out_dir``)."""
+    return tuple(context.table_formats or ()) != ("none",)
+
+
+NOTHING_WRITTEN = {"table_formats": ("none",), "figure_formats": ("none",)}
+
+
+def methods(o: MulticenterOptions, prespec, plan_hash: str | None, data: CentreData) -> tuple[str, ...]:
+    """The methods sentences: the prespecified criteria, then the per-centre and pooled estimation."""
+    cutoff, test = settle(o, prespec) if data.counts else (float(o.cutoff or DEFAULT_CUTOFF), o.test or "z")
+    return primary_methods(prespec, plan_hash) + _methods(test, cutoff, o.continuity, o.conf_level)
+
+
+def analyse(inputs: JobInput, options: MulticenterOptions, context: JobContext) -> Section:
+    """Multicentre validation of a score from patient rows or site bundles (see the module docstring)."""
+    key = context.key or "multicenter"
     prefix = "" if key == "multicenter" else f"{key}_"
-    figures = write_figures(objects, out_dir, flows, figure_formats, dpis, prefix)
+    prespec, phash = resolve_plan(options.plan, context.prespecified, context.plan_hash)
+    data = from_bundles(inputs.data, phash) if is_bundles(inputs.data) else patient_level(inputs, options, prespec)
+    results, acc, warnings = compute(data, options, prespec, phash, context)
+    out_dir = context.out_dir if _writes(context) else None
+    figures = write_figures(acc, out_dir, data.flows, context.figure_formats, context.dpis, prefix, options.conf_level,
+                            data.score, data.positive)
     tables = write_primary_table(results, out_dir, prefix)
-    return Section(key=key, title="Multicentre validation (federated)", results=to_jsonable(results), figures=figures,
-                   tables=tables, warnings=tuple(warnings), figure_captions=centre_flow_captions(flows, prefix),
-                   methods=primary_methods(prespec, phash) + _methods(test or "z", float(cutoff or DEFAULT_CUTOFF),
-                                                                      continuity),
-                   references=REFERENCES)
+    default_title = "Multicentre validation" + (" (federated)" if data.mode == "federated" else "")
+    return Section(key=key, title=context.title or default_title, results=to_jsonable(results), figures=figures,
+                   tables=tables, warnings=tuple(warnings), figure_captions=centre_flow_captions(data.flows, prefix),
+                   methods=methods(options, prespec, phash, data), references=REFERENCES)
 
 
-def run_sample_size(
-    *,
-    method: str = "buderer",
-    sensitivity: float = 0.90,
-    specificity: float = 0.846,
-    prevalence: float = 0.34,
-    precision: float = 0.10,
-    auc: float = 0.85,
-    power: float = 0.8,
-    kappa0: float = 0.4,
-    kappa1: float = 0.8,
-    parameters: int = 4,
-    csrsquared: float | None = None,
-    nagrsquared: float | None = None,
-    prespecified: Mapping | None = None,
-    key: str = "sample_size",
-) -> Section:
-    """The plan runner's ``sample_size`` analysis (one method per entry).
+def run(data: Any = None, out_dir: str | Path | None = None, *, table: Any = None, tables: Any = None,
+        **keywords: Any) -> Section:
+    """Multicentre validation by keyword: the options of :class:`MulticenterOptions` and the settings of
+    :class:`~spinestats.reports.job.JobContext` (``key``, ``figure_formats``, ``prespecified``, ``plan_hash``, ...).
 
-    ``method``: ``buderer`` (sensitivity, specificity, prevalence, precision),
-    ``criteria`` (the plan's prespecified ``success`` criteria with their
-    ``expected`` values, prevalence, power; exact binomial, Flahault 2005),
-    ``auc`` (auc, prevalence, precision; Hanley-McNeil), ``auc_power``
-    (auc, power; Obuchowski as pROC), ``kappa`` (kappa0, kappa1, prevalence,
-    power), ``riley`` (parameters, prevalence, csrsquared or nagrsquared).
-    Defaults: the published DSS figures (sensitivity 0.90, specificity 0.846,
-    prevalence 20/59 = 0.34).
+    ``data`` is a DataFrame (one row per patient, a centre column), a dict of DataFrames (one per centre
+    file; the centre is the ``center`` column or the dict key), a ``LoadedTable`` or a list of site bundles;
+    ``table``/``tables`` the ``LoadedTable`` objects (their exclusions feed the flow diagram).  Without
+    ``out_dir`` nothing is written.
     """
-    from spinestats.analysis.design import sample_size as ss
+    if tables is not None:
+        table = dict(tables) if isinstance(tables, Mapping) else {f"file {i + 1}": t for i, t in enumerate(tables)}
+    if hasattr(data, "data") and hasattr(data, "exclusions"):
+        data, table = None, {"data": data}
+    elif isinstance(table, Mapping) or table is None:
+        pass
+    else:
+        table = {"data": table}
+    if out_dir is None:
+        keywords.update(NOTHING_WRITTEN)
+    return run_by_keywords(analyse, MulticenterOptions, data=data, table=table, out_dir=out_dir or ".",
+                           where="multicenter", **keywords)
 
-    try:
-        if method == "buderer":
-            r = ss.buderer(sensitivity, specificity, prevalence, precision)
-        elif method == "auc":
-            r = ss.auc_precision(auc, prevalence, precision)
-        elif method == "auc_power":
-            r = ss.auc_power(auc, power=power, kappa=(1 - prevalence) / prevalence)
-        elif method == "kappa":
-            r = ss.kappa_size(kappa0, kappa1, prevalence, power=power)
-        elif method == "riley":
-            r = ss.riley_binary(parameters, prevalence, csrsquared=csrsquared, nagrsquared=nagrsquared)
-        elif method == "criteria":
-            pre = parse_prespecified(prespecified, "plan") if prespecified else None
-            if pre is None or not pre.success:
-                raise UsageError("sample_size method 'criteria' needs the plan's prespecified `success:` criteria.")
-            r = ss.criteria_size(pre.success, prevalence, alpha=pre.alpha, power=power, multiplicity=pre.multiplicity)
-        else:
-            raise UsageError(f"sample_size method {method!r}: choose criteria, buderer, auc, auc_power, kappa or riley.")
-    except SpinestatsError:
-        raise
-    res = {**r.to_dict(), "method": method, "formula": r.method}
-    return Section(key=key, title="Sample size", results=to_jsonable(res), methods=(f"Sample size: {r.method}.",))
+
+def run_pooled(bundles: Sequence[Mapping[str, Any]], *, out_dir: str | Path | None = None, **keywords: Any) -> Section:
+    """Per-centre and pooled results from verified site bundles (``spinestats pool``), by keyword."""
+    if out_dir is None:
+        keywords.update(NOTHING_WRITTEN)
+    return run_by_keywords(analyse, MulticenterOptions, data=tuple(bundles), out_dir=out_dir or ".", where="pool",
+                           **keywords)

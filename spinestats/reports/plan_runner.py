@@ -87,7 +87,7 @@ JOBS: dict[str, JobSpec] = {
     "pain": JobSpec("spinestats.reports.pain_job", description="pain after balloon kyphoplasty"),
     "multicenter": JobSpec("spinestats.reports.multicenter_job", description="multicentre validation"),
     "agreement": JobSpec("spinestats.reports.agreement_job", description="reader agreement"),
-    "sample_size": JobSpec("spinestats.reports.multicenter_job", "run_sample_size", description="sample size"),
+    "sample_size": JobSpec("spinestats.reports.sample_size_job", description="sample size"),
     "validate": JobSpec("spinestats.reports.validate_job", description="validation of a predicted risk (column mode)"),
 }
 

@@ -2,7 +2,7 @@
 
 Each result class that has a figure in the report (Kaplan-Meier, cumulative
 incidence, Cox and Fine-Gray forest, ``cox.zph``, ROC, score distribution, meta-analysis forest,
-calibration, decision curve) has a ``plot()`` method that imports this module
+summary ROC of the bivariate model, calibration, decision curve, pain trajectory) has a ``plot()`` method that imports this module
 when it is called (the statistics never load the presentation code
 otherwise) and draws with the very functions the report uses:
 :func:`spinestats.reports.step_plot.plot_step_curves`,
@@ -11,6 +11,7 @@ otherwise) and draws with the very functions the report uses:
 :func:`spinestats.reports.diagnostic_figures.roc_figure`,
 :func:`spinestats.reports.diagnostic_figures.score_distribution_figure`,
 :func:`spinestats.reports.multicenter_figures.forest_plot`,
+:func:`spinestats.reports.multicenter_figures.sroc_plot`,
 :mod:`spinestats.reports.fracture_figures` and
 :func:`spinestats.reports.pain_figures.trajectory` (the visit summary and the mixed model's means).  Every function returns the
 matplotlib ``Figure``; nothing is computed here, only drawn.
@@ -104,6 +105,14 @@ def plot_meta(meta: Any, *, label: str = "Estimate", show_prediction: bool = Tru
 
     out = forest_plot(meta, label=label, show_prediction=show_prediction)
     return out[0] if isinstance(out, tuple) else out.figure
+
+
+def plot_sroc(fit: Any, *, ax: Any = None) -> Any:
+    """The summary ROC of a bivariate (Reitsma) fit: centres, summary point, SROC curve and regions."""
+    from spinestats.reports.multicenter_figures import sroc_plot
+
+    fig, _ = sroc_plot(fit, ax=ax)
+    return fig
 
 
 def plot_calibration(cal: Any, *, ax: Any = None, outcome: str = "the event", unit: str = "months") -> Any:

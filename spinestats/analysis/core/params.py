@@ -37,10 +37,11 @@ def check_conf_level(value: Any, name: str = "conf_level") -> float:
 
 
 def check_number(value: Any, name: str, *, low: float | None = None, high: float | None = None,
-                 integer: bool = False) -> Any:
+                 integer: bool = False, open_low: bool = False, open_high: bool = False) -> Any:
     """Return ``value`` if it is a (whole, with ``integer``) number in ``[low, high]``, else raise :class:`UsageError`.
 
-    A whole number comes back as an ``int``.  The message names the parameter and the accepted range.
+    A whole number comes back as an ``int``.  ``open_low``/``open_high`` exclude the bound itself
+    (``(low, high)``).  The message names the parameter and the accepted range.
 
     >>> check_number(2, "m", low=1, integer=True)
     2
@@ -52,21 +53,26 @@ def check_number(value: Any, name: str, *, low: float | None = None, high: float
     Traceback (most recent call last):
     ...
     spinestats.errors.UsageError: m must be a whole number >= 1; got 2.5
+    >>> check_number(0.5, "auc", low=0.5, high=1, open_low=True, open_high=True)
+    Traceback (most recent call last):
+    ...
+    spinestats.errors.UsageError: auc must be a number in (0.5, 1); got 0.5
     """
     kind = "a whole number" if integer else "a number"
     if low is not None and high is not None:
-        want = f"{kind} in [{low:g}, {high:g}]"
+        want = f"{kind} in {'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
     elif low is not None:
-        want = f"{kind} >= {low:g}"
+        want = f"{kind} {'>' if open_low else '>='} {low:g}"
     elif high is not None:
-        want = f"{kind} <= {high:g}"
+        want = f"{kind} {'<' if open_high else '<='} {high:g}"
     else:
         want = kind
     ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(float(value))
     if ok and integer:
         ok = float(value) == int(value)
     if ok:
-        ok = (low is None or value >= low) and (high is None or value <= high)
+        ok = (low is None or (value > low if open_low else value >= low)) and \
+             (high is None or (value < high if open_high else value <= high))
     if not ok:
         raise UsageError(f"{name} must be {want}; got {value!r}")
     return int(value) if integer else value

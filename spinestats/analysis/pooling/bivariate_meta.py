@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -87,6 +88,13 @@ class BivariateResult(Result):
     study_sensitivity: tuple[float, ...]
     study_fpr: tuple[float, ...]
     warnings: tuple[str, ...]
+
+    def plot(self, *, ax: Any = None) -> Any:
+        """The summary ROC plot (centres, summary point, SROC curve, confidence and prediction regions), as the
+        multicentre report draws it; returns the ``Figure``."""
+        from spinestats.reports.result_plots import plot_sroc  # presentation hook, loaded on use
+
+        return plot_sroc(self, ax=ax)
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(

@@ -97,6 +97,7 @@ def command(files, schema, mapping, sheet, center, score, truth, positive, cutof
     from spinestats.data_schemas.loading import load
     from spinestats.reports import multicenter_job
     from spinestats.reports.cli.common import echo_warnings, labels_from
+    from spinestats.reports.job import JobContext, JobInput
     from spinestats.reports.output import OutputDir
     from spinestats.reports.section_tables import finish_single
     from spinestats.reports.tables import table_style
@@ -120,10 +121,11 @@ def command(files, schema, mapping, sheet, center, score, truth, positive, cutof
             check_score_truth(tables[f.name].data, score=score, truth=truth, positive=positive, file=f.name)
     labels = labels_from(schema, label_texts, references)
     with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
-        section = multicenter_job.run(
-            tables=tables, out_dir=od.file("."), center=center, score=score, truth=truth, positive=positive,
-            cutoff=cutoff, test=test, continuity=continuity, plan=plan, risk=risk,
-            figure_formats=[x.strip() for x in figure_formats.split(",") if x.strip()])
+        options = multicenter_job.MulticenterOptions(
+            center=center, score=score, truth=truth, positive=positive, cutoff=cutoff, test=test,
+            continuity=continuity, plan=plan, risk=risk)
+        section = multicenter_job.analyse(JobInput.of(table=tables), options, JobContext(
+            out_dir=od.file("."), figure_formats=tuple(x.strip() for x in figure_formats.split(",") if x.strip())))
         write_outputs(od, section)
         section = finish_single(section, od.file("."), written, labels=labels)
     click.echo(f"multicenter: {len(section.results['per_center'])} centres, "

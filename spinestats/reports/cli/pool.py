@@ -40,6 +40,7 @@ def command(bundles, cutoff, test, continuity, plan, figure_formats, out, force,
     from spinestats.data_schemas.site_bundle import read_bundle
     from spinestats.reports import multicenter_job
     from spinestats.reports.cli.common import echo_warnings
+    from spinestats.reports.job import JobContext, JobInput
     from spinestats.reports.output import OutputDir
 
     from spinestats.data_schemas.privacy import study_key
@@ -57,9 +58,9 @@ def command(bundles, cutoff, test, continuity, plan, figure_formats, out, force,
     from spinestats.reports.tables import table_style
 
     with OutputDir(out, force=force) as od, table_style() as written:
-        section = multicenter_job.run_pooled(
-            docs, out_dir=od.file("."), cutoff=cutoff, test=test, continuity=continuity, plan=plan,
-            figure_formats=[x.strip() for x in figure_formats.split(",") if x.strip()])
+        options = multicenter_job.MulticenterOptions(cutoff=cutoff, test=test, continuity=continuity, plan=plan)
+        section = multicenter_job.analyse(JobInput(data=tuple(docs)), options, JobContext(
+            out_dir=od.file("."), figure_formats=tuple(x.strip() for x in figure_formats.split(",") if x.strip())))
         write_outputs(od, section)
         section = finish_single(section, od.file("."), written)  # formatted tables and report.html
     click.echo(f"pool: {len(docs)} bundles verified; {summary_line(section.results)}")

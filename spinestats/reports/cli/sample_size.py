@@ -51,10 +51,19 @@ class _Positive(click.ParamType):
 PROPORTION, POSITIVE = _Proportion(), _Positive()
 
 
-def _emit(result, as_json: bool, keys_in: tuple[str, ...], keys_out: tuple[str, ...]) -> None:
-    from spinestats.analysis.core.result import to_jsonable
+def _compute(**options) -> dict:
+    """The sample-size job (the plan's ``sample_size`` analysis) on the flags' options; its results as this
+    command prints them (``method``: the formula the result follows, as before the job existed)."""
+    from spinestats.reports import sample_size_job
+    from spinestats.reports.job import JobContext, JobInput
 
-    d = to_jsonable(result.to_dict())
+    opts = sample_size_job.SampleSizeOptions.from_mapping(options, "sample-size")
+    res = dict(sample_size_job.analyse(JobInput(), opts, JobContext()).results)
+    res["method"] = res.pop("formula")
+    return res
+
+
+def _emit(d: dict, as_json: bool, keys_in: tuple[str, ...], keys_out: tuple[str, ...]) -> None:
     if as_json:
         click.echo(json.dumps(d, indent=2, ensure_ascii=False))
         return
@@ -88,9 +97,6 @@ def command() -> None:
 def criteria(plan_path, null_sensitivity, expected_sensitivity, null_specificity, expected_specificity, prevalence,
              power, alpha, multiplicity, as_json) -> None:
     """Patients needed for the prespecified success criteria (exact binomial power, Flahault 2005)."""
-    from spinestats.analysis.design import sample_size as ss
-    from spinestats.analysis.core.result import to_jsonable
-
     crit: dict = {}
     plan_alpha, plan_mult = 0.05, "all"
     if plan_path is not None:
@@ -115,9 +121,8 @@ def criteria(plan_path, null_sensitivity, expected_sensitivity, null_specificity
     for m, c in crit.items():
         if c.get("null") is None:
             raise UsageError(f"success criterion '{m}': give its null value (--null-{m}).")
-    r = ss.criteria_size(crit, prevalence, alpha=plan_alpha if alpha is None else alpha, power=power,
-                         multiplicity=multiplicity or plan_mult)
-    d = to_jsonable(r.to_dict())
+    d = _compute(method="criteria", criteria=crit, prevalence=prevalence, power=power,
+                 alpha=plan_alpha if alpha is None else alpha, multiplicity=multiplicity or plan_mult)
     if as_json:
         click.echo(json.dumps(d, indent=2, ensure_ascii=False))
         return
@@ -143,11 +148,9 @@ def criteria(plan_path, null_sensitivity, expected_sensitivity, null_specificity
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def buderer(sensitivity, specificity, prevalence, precision, relative, level, as_json) -> None:
     """Buderer (1996): n for sensitivity and specificity CIs of a given half-width."""
-    from spinestats.analysis.design import sample_size as ss
-
-    r = ss.buderer(sensitivity, specificity, prevalence, precision, error="relative" if relative else "absolute",
-                   level=level)
-    _emit(r, as_json, ("sensitivity", "specificity", "prevalence", "precision", "error", "level"),
+    d = _compute(method="buderer", sensitivity=sensitivity, specificity=specificity, prevalence=prevalence,
+                 precision=precision, error="relative" if relative else "absolute", conf_level=level)
+    _emit(d, as_json, ("sensitivity", "specificity", "prevalence", "precision", "error", "level"),
           ("n_sensitivity", "n_specificity", "n", "n_diseased"))
 
 
@@ -161,18 +164,16 @@ def buderer(sensitivity, specificity, prevalence, precision, relative, level, as
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def auc(auc, prevalence, precision, power, ratio, sig_level, as_json) -> None:
     """AUC: n for a CI half-width (--precision), or cases for a power (--power)."""
-    from spinestats.analysis.design import sample_size as ss
-
     if (precision is None) == (power is None):
         raise UsageError("give either --precision (with --prevalence) or --power.")
     if precision is not None:
         if prevalence is None:
             raise UsageError("--precision needs --prevalence.")
-        r = ss.auc_precision(auc, prevalence, precision)
-        _emit(r, as_json, ("auc", "prevalence", "precision", "level"), ("n", "n_cases", "n_controls", "se_at_n"))
+        d = _compute(method="auc", auc=auc, prevalence=prevalence, precision=precision)
+        _emit(d, as_json, ("auc", "prevalence", "precision", "level"), ("n", "n_cases", "n_controls", "se_at_n"))
     else:
-        r = ss.auc_power(auc, power=power, kappa=ratio, sig_level=sig_level)
-        _emit(r, as_json, ("auc", "power", "kappa", "sig_level", "alternative"),
+        d = _compute(method="auc_power", auc=auc, power=power, controls_per_case=ratio, sig_level=sig_level)
+        _emit(d, as_json, ("auc", "power", "kappa", "sig_level", "alternative"),
               ("n_cases_exact", "n_controls_exact", "n_cases", "n_controls"))
 
 
@@ -186,10 +187,9 @@ def auc(auc, prevalence, precision, power, ratio, sig_level, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def kappa(kappa0, kappa1, prevalence, alpha, power, sides, as_json) -> None:
     """Cases for two raters and a binary rating (Donner & Eliasziw 1992)."""
-    from spinestats.analysis.design import sample_size as ss
-
-    r = ss.kappa_size(kappa0, kappa1, prevalence, alpha=alpha, power=power, sides=int(sides))
-    _emit(r, as_json, ("kappa0", "kappa1", "prevalence", "alpha", "power", "sides"), ("n_exact", "n"))
+    d = _compute(method="kappa", kappa0=kappa0, kappa1=kappa1, prevalence=prevalence, alpha=alpha, power=power,
+                 sides=int(sides))
+    _emit(d, as_json, ("kappa0", "kappa1", "prevalence", "alpha", "power", "sides"), ("n_exact", "n"))
 
 
 @command.command("riley")
@@ -201,13 +201,12 @@ def kappa(kappa0, kappa1, prevalence, alpha, power, sides, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def riley(parameters, prevalence, csrsquared, nagrsquared, shrinkage, as_json) -> None:
     """Riley et al. (2019/2020) minimum n for a binary prediction model (pmsampsize)."""
-    from spinestats.analysis.design import sample_size as ss
-
-    r = ss.riley_binary(parameters, prevalence, csrsquared=csrsquared, nagrsquared=nagrsquared, shrinkage=shrinkage)
+    d = _compute(method="riley", parameters=parameters, prevalence=prevalence, csrsquared=csrsquared,
+                 nagrsquared=nagrsquared, shrinkage=shrinkage)
     if as_json:
-        _emit(r, True, (), ())
+        _emit(d, True, (), ())
         return
-    _emit(r, False, ("parameters", "prevalence", "csrsquared", "nagrsquared", "shrinkage_target"),
+    _emit(d, False, ("parameters", "prevalence", "csrsquared", "nagrsquared", "shrinkage_target"),
           ("n", "events", "epp", "shrinkage_final"))
-    for c in r.criteria:
+    for c in d["criteria"]:
         click.echo(f"  criterion {c['criterion']} ({c['description']}): n = {c['n']}")
