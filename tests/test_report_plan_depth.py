@@ -12,7 +12,7 @@ CAFE = Path(__file__).resolve().parents[1] / "data_schemas" / "examples" / "synt
 
 
 def test_new_options_are_plan_options():
-    assert {"zph_transform"} <= set(job_options(job_function("survival")))
+    assert {"zph_transform"} <= set(job_options(job_function("survival"), "survival"))
     assert {"direction"} <= set(job_options(job_function("accuracy")))
     assert {"direction"} <= set(job_options(job_function("dss")))
     assert {"time_model", "emmeans_times"} <= set(job_options(job_function("pain")))

@@ -139,3 +139,34 @@ def test_options_are_checked_with_the_option_named():
         survival_job.run(d, time="t", event="e", covariate=["x"])
     with pytest.raises(UsageError, match="option 'ties' expects one of 'efron', 'breslow'"):
         survival_job.run(d, time="t", event="e", ties="exact")
+
+
+def test_cli_fills_the_options_and_calls_analyse(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from spinestats.reports import survival_job
+    from spinestats.reports.cli.main import cli
+
+    seen = {}
+    real = survival_job.analyse
+
+    def spy(inputs, options, context, **kw):
+        seen.update(options=options, context=context)
+        return real(inputs, options, context, **kw)
+
+    monkeypatch.setattr(survival_job, "analyse", spy)
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame({"t": rng.uniform(1, 40, 60).round(1), "s": rng.integers(0, 2, 60), "a": rng.normal(size=60),
+                      "b": rng.choice(["x", "y"], 60), "g": rng.choice(["p", "q"], 60)})
+    d.to_csv(tmp_path / "d.csv", index=False)
+    res = CliRunner().invoke(cli, ["survival", str(tmp_path / "d.csv"), "--time", "t", "--event", "s", "--group", "g",
+                                   "--covariates", "a, b", "--times", "12,24", "--ties", "breslow", "--no-median-lines",
+                                   "--figure-format", "png", "--dpi", "50", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    o = seen["options"]
+    assert isinstance(o, survival_job.SurvivalOptions)
+    assert (o.time, o.event, o.group, o.covariates, o.times, o.ties, o.median_lines) == (
+        "t", "s", "g", ("a", "b"), (12.0, 24.0), "breslow", False)
+    assert seen["context"].figure_formats == ("png",) and seen["context"].dpis == (50,)
+    out = json.loads((tmp_path / "o" / "results.json").read_text(encoding="utf-8"))
+    assert out["options"]["covariates"] == ["a", "b"] and out["cox"]["ties"] == "breslow"

@@ -121,7 +121,7 @@ def risk_times(follow_up: Any, unit: str) -> np.ndarray:
 
 
 def endpoint_figures(fit: Any, out_dir: Path, *, unit: str, group: str | None, covariates: Sequence[str],
-                     width: str | float, labels: Any, median_lines: bool = True, events_table: bool = False,
+                     width: str, labels: Any, median_lines: bool = True, events_table: bool = False,
                      formats: Sequence[str] | None = None, dpis: Sequence[int] | None = None) -> list[Path]:
     """The Kaplan-Meier figure, the cumulative-incidence figure (competing events) and the PH check (Cox) of one
     endpoint of the survival job (``fit``: its :class:`~spinestats.reports.survival_job.EndpointFit`), written to
@@ -135,14 +135,14 @@ def endpoint_figures(fit: Any, out_dir: Path, *, unit: str, group: str | None, c
     xlabel = f"{unit.capitalize()} from start of treatment"
     p = f"Log-rank {format_p(lr.p)}" if lr is not None and np.isfinite(lr.p) else None
     meds = [km.median(g)["estimate"] for g in km.groups] if median_lines else None
-    plot = plot_step_curves(km_curves(km, risk_times=rt, labels=glabels), xlabel=xlabel,
+    plot = plot_step_curves(km_curves(km, risk_times=list(rt), labels=glabels), xlabel=xlabel,
                             ylabel=f"{ep.label} (Kaplan\u2013Meier)", pvalue=p, median_lines=meds, width=width,
                             legend_title=title, events_table=events_table, figure_name=f"{ep.stem}_km")
     written = save_figure(plot.figure, folder, f"{ep.stem}_km", **kw)
     if fit.cif is not None:
         gray = fit.gray.for_cause(ep.cause) if fit.gray is not None and ep.cause in fit.gray.causes else None
         note = f"Gray's test {format_p(gray['p'])}" if gray is not None and np.isfinite(gray["p"]) else None
-        plot = plot_step_curves(cif_curves(fit.cif, risk_times=rt, labels=glabels), xlabel=xlabel,
+        plot = plot_step_curves(cif_curves(fit.cif, risk_times=list(rt), labels=glabels), xlabel=xlabel,
                                 ylabel=f"Cumulative incidence of\n{ep.event_label}", ylim=(0, 1.02), width=width,
                                 pvalue=note, legend_title=title, events_table=events_table,
                                 figure_name=f"{ep.stem}_cif")

@@ -165,7 +165,7 @@ class SurvivalOptions(JobOptions):
     entry : delayed-entry column (column mode).
     median_lines : dotted median lines on the Kaplan-Meier figures.
     events_table : cumulative number of events under the number at risk.
-    width : figure width, a journal column preset (``"single"``, ``"double"``) or millimetres.
+    width : figure width, a journal column preset (``"single"`` or ``"double"``).
     """
 
     time: str | None = None
@@ -188,7 +188,7 @@ class SurvivalOptions(JobOptions):
     entry: str | None = None
     median_lines: bool = True
     events_table: bool = False
-    width: str | float = "single"
+    width: str = "single"
 
 
 OPTIONS = SurvivalOptions

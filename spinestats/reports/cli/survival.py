@@ -82,7 +82,8 @@ def command(file, schema, mapping, sheet, time_col, event_col, event_codes, grou
             raise UsageError(f"--times: expected numbers separated by commas, got {times!r}.") from exc
     options = survival_job.SurvivalOptions(
         time=time_col, event=event_col, event_codes=event_codes, group=group, strata=strata,
-        covariates=covariates or (), cluster=cluster, times=times, unit=unit, conf_type=conf_type, ties=ties, rho=rho,
+        covariates=tuple(c.strip() for c in (covariates or "").split(",") if c.strip()), cluster=cluster,
+        times=times, unit=unit, conf_type=conf_type, ties=ties, rho=rho,
         gamma=gamma, trend=trend, endpoint=endpoint, zph_transform=zph_transform, entry=entry_col,
         median_lines=median_lines, events_table=events_table)
     labels = labels_from(schema or "cirt", label_texts, references, columns=table.data.columns)
