@@ -105,3 +105,40 @@ def test_fracture_bootstrap_measures_parse_no_table(spy):
     # the apparent measures parse the validation table once; the 3 x 2 x 6 bootstrap measures work on arrays
     # (analysis/prediction/horizon_measure.py) and parse no table
     assert risk == [1]
+
+
+def test_survival_job_parses_each_column_set_once(spy, tmp_path):
+    """Column mode with groups, covariates, clusters and competing events: every (table, columns) parsed once;
+    Kaplan-Meier, the cumulative incidence and Gray's test share one parse (was: each estimator its own,
+    the PH test two more, the tables' overall fits again)."""
+    from spinestats.reports import survival_job
+
+    rng = np.random.default_rng(4)
+    n = 120
+    d = pd.DataFrame({"t": np.round(rng.exponential(20, n), 1) + 0.5, "s": rng.integers(0, 3, n),
+                      "arm": rng.choice(["A", "B"], n), "x": rng.normal(size=n), "centre": rng.integers(0, 4, n)})
+    survival_job.run(d, time="t", event="s", event_codes="EVENT=1,COMPETING=2,CENSOR=0", group="arm",
+                     covariates=["x"], cluster="centre", times=[12, 24], out_dir=tmp_path, figure_formats=["png"],
+                     dpis=[40])
+    assert spy and all(n == 1 for n in spy.values()), spy
+    specs = {spec for _, spec in spy}
+    assert specs == {
+        ("t", "s", "arm", None, 0, (1, 2), ()),  # the flow's count, KM by group, CIF by group, Gray's test
+        ("t", "s", "arm", None, 0, None, ()),  # the log-rank test (it takes no declared codes)
+        ("t", "s", None, None, 0, (1, 2), ()),  # the overall KM and CIF of the tables
+        ("t", "s", None, None, 0, None, ("x", "centre")),  # Cox with its cluster (multivariable and univariable)
+        ("t", "s", None, None, 0, None, ("x",)),  # the PH test refits without the cluster
+        ("t", "s", None, None, 0, (1, 2), ("x",)),  # Fine-Gray (multivariable and univariable)
+    }
+
+
+def test_survival_job_schema_mode_parses_each_endpoint_once(spy):
+    from spinestats.data_schemas.examples import cohort_cirt
+    from spinestats.reports import survival_job
+
+    survival_job.run(cohort_cirt.make(), group="dose_group")
+    assert spy and all(n == 1 for n in spy.values()), spy
+    specs = {spec for _, spec in spy}
+    # per endpoint: grouped KM/log-rank (and CIF/Gray for lc) in one parse, the overall KM in another;
+    # the headline's local control uses the yes/no column (lc_event), a set of its own
+    assert len(specs) == 4 * 2 + 1, sorted(specs, key=str)

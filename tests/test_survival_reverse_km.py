@@ -105,3 +105,49 @@ def test_survival_job_and_cli_with_entry(tmp_path):
     out = json.loads((tmp_path / "o" / "results.json").read_text(encoding="utf-8"))
     out = out.get("survival", out)
     assert_allclose(list(out["median_follow_up"].values())[0]["estimate"], 25.6)
+
+
+def test_reverse_kaplan_meier_result_by_group_with_entry():
+    from spinestats.analysis.survival.reverse_km import ReverseKaplanMeierResult, reverse_kaplan_meier
+
+    # R: rg <- survfit(Surv(entry, time, 1 - status) ~ group, data = d); quantile(rg, c(0.25, 0.5, 0.75))
+    #    A: 6.6 19.7 36.7 (lower 5.3 6.6 22.7; upper 20.3 36.7 48.7)
+    #    B: 15.8 28.6 37.4 (lower 12 22.2 32.4; upper 25.6 35.9 NA)
+    r = reverse_kaplan_meier(D, time="time", event="status", entry="entry", group="group")
+    assert isinstance(r, ReverseKaplanMeierResult) and r.groups == ("A", "B")
+    q = r.quantiles.set_index(["group", "prob"])
+    assert_allclose(q.loc["A"]["estimate"], [6.6, 19.7, 36.7], rtol=1e-12)
+    assert_allclose(q.loc["A"]["lower"], [5.3, 6.6, 22.7], rtol=1e-12)
+    assert_allclose(q.loc["A"]["upper"], [20.3, 36.7, 48.7], rtol=1e-12)
+    assert_allclose(q.loc["B"]["estimate"], [15.8, 28.6, 37.4], rtol=1e-12)
+    assert_allclose(q.loc["B"]["lower"], [12.0, 22.2, 32.4], rtol=1e-12)
+    assert_allclose(q.loc["B"]["upper"].to_numpy()[:2], [25.6, 35.9], rtol=1e-12)
+    assert np.isnan(q.loc["B"]["upper"].to_numpy()[2])
+    # from a fitted forward result: the same numbers, no refit
+    km = kaplan_meier(D, time="time", event="status", entry="entry", group="group")
+    assert reverse_kaplan_meier(km) == r
+    # R: summary(survfit(Surv(entry, time, 1 - status) ~ 1, data = d), times = c(12, 24))$surv
+    #    -> 0.789189460506 0.513437133699, n.risk 48 36
+    whole = reverse_kaplan_meier(D, time="time", event="status", entry="entry")
+    rates = whole.curves[0].rates([12, 24])
+    assert_allclose(rates["survival"], [0.789189460506, 0.513437133699], rtol=1e-9)
+    (curve,) = reverse_km_curves(whole, risk_times=[12, 24])  # the figure draws the result it is given
+    assert list(curve.n_at_risk) == [48, 36]
+    assert_allclose(curve.value_at([12, 24]), [0.789189460506, 0.513437133699], rtol=1e-9)
+
+
+def test_reverse_kaplan_meier_small_example_and_usage():
+    import pytest
+
+    from spinestats.analysis.survival.reverse_km import reverse_kaplan_meier
+    from spinestats.errors import UsageError
+
+    # R: d <- data.frame(t = c(2, 3, 5, 8), e = c(1, 0, 1, 0))
+    #    quantile(survfit(Surv(t, 1 - e) ~ 1, data = d), c(0.25, 0.5, 0.75))
+    #    -> quantile 3 8 8; lower 3 3 NA; upper NA NA NA
+    r = reverse_kaplan_meier(pd.DataFrame({"t": [2.0, 3.0, 5.0, 8.0], "e": [1, 0, 1, 0]}), time="t", event="e")
+    assert r.quantiles["estimate"].tolist() == [3.0, 8.0, 8.0]
+    assert r.quantiles["lower"].tolist()[:2] == [3.0, 3.0] and np.isnan(r.quantiles["lower"].iloc[2])
+    assert r.quantiles["upper"].isna().all()
+    with pytest.raises(UsageError, match="time and event"):
+        reverse_kaplan_meier(D)

@@ -4,8 +4,10 @@ Both build a :class:`~spinestats.reports.tables.Table` (typed numbers, formatted
 from numbers the analyses computed, labelled by :class:`~spinestats.data_schemas.labels.Labels`:
 
 * :func:`survival_table`: one endpoint; rows "Overall" and, under the grouping variable's label, one row per
-  group (labels, schema order); columns N, events, median (95% CI) and the survival or cumulative incidence at
-  each time (95% CI), with the log-rank or Gray p on the grouping row.
+  group (labels, schema order); columns N, events, median (CI) and the survival or cumulative incidence at
+  each time (CI), the CI level that of the estimates, with the log-rank or Gray p on the grouping row.
+* :func:`endpoint_tables`: the survival job's tables of one endpoint (survival, cumulative incidence, Cox and
+  Fine-Gray regression), from its fitted results.
 * :func:`~spinestats.reports.regression_table.regression_table` (its own module, re-exported here):
   univariable and multivariable models side by side, for Cox, Fine–Gray and logistic models alike.
 """
@@ -13,6 +15,7 @@ from numbers the analyses computed, labelled by :class:`~spinestats.data_schemas
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,8 +23,9 @@ import pandas as pd
 
 from spinestats.data_schemas.labels import Labels
 from spinestats.reports.formatting import fmt_number
-from spinestats.reports.regression_table import factor_levels, regression_table  # noqa: F401  (re-export)
-from spinestats.reports.tables import Col, Table
+from spinestats.reports.regression_table import factor_levels, level_text, model_block
+from spinestats.reports.regression_table import regression_table  # noqa: F401  (re-export)
+from spinestats.reports.tables import Col, Table, write_table
 
 
 def in_sentence(label: str) -> str:
@@ -49,7 +53,7 @@ def survival_table(summary, *, labels: Labels | None = None, endpoint: str = "Su
     """
     labels = labels or Labels()
     f = summary.frame
-    level = int(round(100 * summary.conf_level))
+    level = level_text(summary.conf_level)
     rows: list[dict[str, Any]] = []
     incidence = summary.kind == "incidence"
     base_cols = ["n", "events"] + (["competing"] if incidence else []) + \
@@ -83,21 +87,74 @@ def survival_table(summary, *, labels: Labels | None = None, endpoint: str = "Su
     if incidence:
         cols.append(Col("competing", "Competing events", "int"))
     else:
-        cols.append(Col("median", f"Median, {unit} ({level}% CI)", "ci", "median_lower", "median_upper", digits=1,
+        cols.append(Col("median", f"Median, {unit} ({level} CI)", "ci", "median_lower", "median_upper", digits=1,
                         na="NR"))
     for i, t in enumerate(summary.times):
-        cols.append(Col(f"at_{i}", f"{_time_text(t, unit)} {what.lower()}, % ({level}% CI)", "ci",
+        cols.append(Col(f"at_{i}", f"{_time_text(t, unit)} {what.lower()}, % ({level} CI)", "ci",
                         f"at_{i}_lower", f"at_{i}_upper", digits=1))
     if summary.p is not None:
         cols.append(Col("p", "p", "p"))
     foot = []
     if not incidence:
-        foot.append(f"Kaplan\u2013Meier estimates with {level}% confidence intervals; median with the "
+        foot.append(f"Kaplan\u2013Meier estimates with {level} confidence intervals; median with the "
                     "Brookmeyer\u2013Crowley interval. NR: not reached.")
     else:
-        foot.append(f"Cumulative incidence (Aalen\u2013Johansen) with competing events; {level}% CIs as cmprsk.")
+        foot.append(f"Cumulative incidence (Aalen\u2013Johansen) with competing events; {level} CIs as cmprsk.")
     if summary.p is not None:
         foot.append(f"p: {'log-rank test' if summary.test == 'log-rank' else 'Gray' + chr(39) + 's test'}"
                     + (f" across {in_sentence(labels.name(group))}." if group else "."))
     return Table(data, tuple(cols), title or f"{endpoint}" + (f" by {in_sentence(labels.name(group))}" if group else ""),
                  tuple(foot) + tuple(notes), stem, indent="_indent")
+
+
+def endpoint_tables(fit: Any, out_dir: Path, *, unit: str, group: str | None, covariates: Sequence[str],
+                    strata: str | None, cluster: str | None, ties: str, conf_level: float, times: Sequence[float],
+                    labels: Labels) -> list[Path]:
+    """The survival job's tables of one endpoint (``fit``: its :class:`~spinestats.reports.survival_job.EndpointFit`):
+    the survival table (``tbl_survfit``-like), the cumulative-incidence table (competing events) and the
+    regression tables (Cox; Fine-Gray with competing events), univariable and multivariable side by side,
+    written as CSV to ``out_dir/tables/``; returns the paths relative to ``out_dir``."""
+    from spinestats.analysis.survival.survival_table import cuminc_summary, survfit_summary
+
+    ep, km = fit.endpoint, fit.km
+    tdir = Path(out_dir) / "tables"
+    group = group if group is not None and fit.grouped else None
+    summ = survfit_summary(fit.km_overall, km if group is not None else None, fit.logrank, list(times))
+    written = write_table(survival_table(summ, labels=labels, endpoint=ep.label, group=group, unit=unit,
+                                         stem=f"{ep.stem}_survival"), tdir, f"{ep.stem}_survival", ("csv",))
+    if fit.cif is not None:
+        cs = cuminc_summary(fit.data, time=ep.time, event=ep.event, cause=ep.cause, censor=ep.censor, group=group,
+                            cif_overall=fit.cif_overall, cif_groups=fit.cif if group is not None else None,
+                            gray=fit.gray, times=list(times))
+        what = ep.event_label if ep.event_label != "the event" else ep.label.lower()
+        written += write_table(survival_table(cs, labels=labels, endpoint=f"Cumulative incidence of {what}",
+                                              group=group, unit=unit, stem=f"{ep.stem}_cuminc"),
+                               tdir, f"{ep.stem}_cuminc", ("csv",))
+    covs = list(covariates)
+    levels = factor_levels(fit.data, covs, labels) if covs else {}
+    if covs and fit.cox is not None:
+        c = fit.cox
+        models = {"Univariable": fit.univariable.get("cox", {}),
+                  "Multivariable": model_block(c.terms, c.hr, c.hr_lower, c.hr_upper, c.p, c.n, c.n_event)}
+        se = ("robust SEs clustered by " + labels.variable(cluster)) if cluster else "model-based SEs"
+        model = "Cause-specific Cox regression (competing events censored)" if fit.cif is not None \
+            else "Cox proportional hazards regression"
+        notes = [f"{model}; {ties.capitalize()} ties; {se}; Wald p-values."
+                 + (f" Stratified by {labels.variable(strata)}." if strata else "")]
+        written += write_table(regression_table(models, covs, levels, labels=labels,
+                                                measure="csHR" if fit.cif is not None else "HR",
+                                                conf_level=conf_level, stem=f"{ep.stem}_cox",
+                                                title=f"{model.split(' (')[0]} for {ep.label.lower()}", notes=notes),
+                               tdir, f"{ep.stem}_cox", ("csv",))
+    if covs and fit.finegray is not None:
+        g = fit.finegray
+        models = {"Univariable": fit.univariable.get("finegray", {}),
+                  "Multivariable": model_block(g.terms, g.shr, g.shr_lower, g.shr_upper, g.p, g.n, g.n_event)}
+        notes = ["Fine\u2013Gray subdistribution hazards regression (competing events kept in the risk set); "
+                 "robust sandwich SEs as cmprsk::crr; Wald p-values."]
+        written += write_table(regression_table(models, covs, levels, labels=labels, measure="sHR",
+                                                conf_level=conf_level, stem=f"{ep.stem}_finegray",
+                                                title=f"Fine\u2013Gray regression for {ep.label.lower()}",
+                                                notes=notes),
+                               tdir, f"{ep.stem}_finegray", ("csv",))
+    return [w.relative_to(out_dir) for w in written]

@@ -141,13 +141,17 @@ def km_curves(km, risk_times: Sequence[float] | None = None, labels: dict | None
     return [_km_step(c, rt, labels) for c in km.curves]
 
 
-def reverse_km_curves(km, risk_times: Sequence[float] | None = None, labels: dict | None = None) -> list[StepCurve]:
-    """Reverse Kaplan-Meier (follow-up) curves: censoring as the event, from the same result's counts
-    (numbers at risk as the forward curve's, so delayed entry is kept)."""
-    from spinestats.analysis.survival.reverse_km import reverse_km
+def reverse_km_curves(reverse, risk_times: Sequence[float] | None = None, labels: dict | None = None) -> list[StepCurve]:
+    """Reverse Kaplan-Meier (follow-up) curves to draw, from a
+    :class:`~spinestats.analysis.survival.reverse_km.ReverseKaplanMeierResult` (numbers at risk those of the
+    forward curve, so delayed entry is kept).  A forward Kaplan-Meier result is first turned into its reverse
+    by :func:`~spinestats.analysis.survival.reverse_km.reverse_kaplan_meier` (the estimate is computed there)."""
+    from spinestats.analysis.survival.reverse_km import ReverseKaplanMeierResult, reverse_kaplan_meier
 
+    if not isinstance(reverse, ReverseKaplanMeierResult):
+        reverse = reverse_kaplan_meier(reverse)
     rt = np.asarray(risk_times if risk_times is not None else [], dtype=float)
-    return [_km_step(reverse_km(c), rt, labels) for c in km.curves]
+    return [_km_step(c, rt, labels) for c in reverse.curves]
 
 
 def cif_curves(cif, cause: int | None = None, risk_times: Sequence[float] | None = None,

@@ -20,8 +20,8 @@ conventions: Kaplan-Meier with death without recurrence censored (the
 it) and cumulative incidence of recurrence with death as a competing event
 (``cif``/``gray``/``finegray`` of the same block).  Each figure says which.
 
-Options
--------
+Options (:class:`SurvivalOptions`, filled by a plan entry, the ``survival`` command or :func:`run`'s keywords)
+-------------------------------------------------------------------------------------------------------
 time, event : columns (column mode).
 event_codes : dict ``EVENT``/``COMPETING``/``CENSOR`` -> list of codes
     (default: censor 0, every other code an event).
@@ -50,7 +50,23 @@ zph_transform : time transform of the proportional-hazards test, as
     ``fit$rscore``).
 endpoint : "all" (default) or one of os, lc, dmfs, pfs (schema mode); the
     first one listed is also copied to the top level of the results.
-figure_formats, dpis, width : figure output (see ``figure_style``).
+conf_level : level of every CI (Kaplan-Meier, medians, Cox, cumulative incidence, Fine-Gray).
+median_lines, events_table, width : figure options (dotted median lines; cumulative events under the
+    number at risk; journal column width).
+
+Run-wide settings (``figure_formats``, ``dpis``, ``labels``, ``key``, ``title``) come from the
+:class:`~spinestats.reports.job.JobContext`.
+
+Steps
+-----
+:func:`analyse` parses each endpoint's columns once (:class:`ParsedInputs`, one
+:class:`~spinestats.analysis.core.surv_input.EventData` per column set), fits
+(:func:`compute_endpoint`, an :class:`EndpointFit` of frozen results per
+endpoint), builds ``results`` from the results' ``to_dict()``
+(:func:`endpoint_block`), draws (:func:`spinestats.reports.survival_figures.endpoint_figures`),
+writes the tables (:func:`spinestats.reports.result_tables.endpoint_tables`) and
+writes the methods (:func:`methods`).  No fitted object travels through the
+results dict.
 
 Results keys
 ------------
@@ -66,37 +82,35 @@ and the median observed survival time, each with its CI), ``dose`` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+import functools
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from spinestats.analysis.competing_risks.cuminc import CumulativeIncidenceResult, cumulative_incidence
+from spinestats.analysis.competing_risks.finegray import FineGrayResult, fine_gray
+from spinestats.analysis.competing_risks.gray_test import GrayTestResult, gray_test
 from spinestats.analysis.core.params import check_column
-from spinestats.analysis.scores.cirt_dose import cirt_dose
-from spinestats.analysis.survival.cox import cox_ph
-from spinestats.analysis.survival.cox_zph import cox_zph
-from spinestats.analysis.competing_risks.cuminc import cumulative_incidence
-from spinestats.analysis.survival.endpoints import ENDPOINTS, LABELS, UNITS, derive_endpoints
-from spinestats.analysis.competing_risks.finegray import fine_gray
-from spinestats.analysis.competing_risks.gray_test import gray_test
-from spinestats.analysis.survival.kaplan_meier import kaplan_meier
-from spinestats.analysis.survival.logrank import logrank_test
-from spinestats.analysis.survival.median_ci import median_ci
 from spinestats.analysis.core.result import to_jsonable
-from spinestats.errors import DataError, SpinestatsError, UsageError
-from spinestats.analysis.survival.survival_table import cuminc_summary, survfit_summary
+from spinestats.analysis.core.surv_input import EventData, event_data
+from spinestats.analysis.scores.cirt_dose import DoseSummaryResult, cirt_dose
+from spinestats.analysis.survival.cox import CoxModelResult, cox_ph
+from spinestats.analysis.survival.cox_zph import CoxZphResult, cox_zph
+from spinestats.analysis.survival.endpoints import ENDPOINTS, LABELS, UNITS, derive_endpoints
+from spinestats.analysis.survival.kaplan_meier import KaplanMeierResult, kaplan_meier
+from spinestats.analysis.survival.logrank import LogRankResult, logrank_test
+from spinestats.analysis.survival.median_ci import median_ci
 from spinestats.data_schemas.labels import Labels, as_labels
-from spinestats.reports.figure_style import save_figure
-from spinestats.reports.regression_table import factor_levels, regression_table
-from spinestats.reports.regression_table import with_references as _with_references
-from spinestats.reports.result_tables import survival_table
-from spinestats.reports.formatting import format_p
+from spinestats.errors import DataError, SpinestatsError, UsageError
+from spinestats.reports.job import JobContext, JobInput, JobOptions, run_by_keywords
+from spinestats.reports.regression_table import level_text, with_references
+from spinestats.reports.result_tables import endpoint_tables
 from spinestats.reports.section import Section
-from spinestats.reports.tables import write_table
-from spinestats.reports.step_plot import cif_curves, km_curves, plot_step_curves, risk_grid
-from spinestats.reports.survival_figures import plot_zph
+from spinestats.reports.survival_figures import endpoint_figures
 
 REFERENCES = (
     "Kaplan EL, Meier P. Nonparametric estimation from incomplete observations. J Am Stat Assoc 1958;53:457-481. "
@@ -120,11 +134,98 @@ REFERENCES = (
 )
 
 
-def parse_event_codes(spec: str | dict | None) -> dict[str, list[int]]:
+LIN_WEI = ("Lin DY, Wei LJ. The robust inference for the Cox proportional hazards model. J Am Stat Assoc "
+           "1989;84:1074-1078. doi:10.1080/01621459.1989.10478874")
+ZPH_TRANSFORMS = {"km": "Kaplan-Meier transform", "rank": "rank transform", "identity": "untransformed time",
+                  "log": "log transform"}
+
+
+@dataclasses.dataclass(frozen=True)
+class SurvivalOptions(JobOptions):
+    """Options of the survival job (plan type ``survival``, command ``spinestats survival``).
+
+    Attributes
+    ----------
+    time, event : follow-up time and event-code columns (column mode); neither for schema mode.
+    event_codes : ``"EVENT=1,COMPETING=2,CENSOR=0"`` or a mapping of those names to codes
+        (default: 0 censored, every other code an event).
+    group : grouping column (Kaplan-Meier per group, log-rank, Gray's test).
+    strata : stratification column of the log-rank test and the Cox model.
+    covariates : Cox (and, with competing events, Fine-Gray) covariates; a comma-separated text is split.
+    cluster : column of clusters (e.g. centre) for robust Cox SEs.
+    times : times of the rates, in ``unit`` (default 2 and 5 years); a comma-separated text is split.
+    unit : ``"months"``, ``"days"`` or ``"years"``.
+    conf_type : Kaplan-Meier CI, ``"log"`` (as R), ``"log-log"`` or ``"plain"``.
+    conf_level : level of every confidence interval.
+    ties : ``"efron"`` or ``"breslow"`` (Cox).
+    rho, gamma : Fleming-Harrington weights of the log-rank test.
+    trend : add the trend test over the ordered groups.
+    endpoint : ``"all"`` or one of os, lc, dmfs, pfs (schema mode).
+    zph_transform : time transform of the proportional-hazards test (km, rank, identity, log).
+    entry : delayed-entry column (column mode).
+    median_lines : dotted median lines on the Kaplan-Meier figures.
+    events_table : cumulative number of events under the number at risk.
+    width : figure width, a journal column preset (``"single"`` or ``"double"``).
+    """
+
+    time: str | None = None
+    event: str | None = None
+    event_codes: str | Mapping[str, Any] | None = None
+    group: str | None = None
+    strata: str | None = None
+    covariates: tuple[str, ...] | str = ()
+    cluster: str | None = None
+    times: tuple[float, ...] | str | None = None
+    unit: str = "months"
+    conf_type: Literal["log", "log-log", "plain"] = "log"
+    conf_level: float = 0.95
+    ties: Literal["efron", "breslow"] = "efron"
+    rho: float = 0.0
+    gamma: float = 0.0
+    trend: bool = False
+    endpoint: str = "all"
+    zph_transform: str = "km"
+    entry: str | None = None
+    median_lines: bool = True
+    events_table: bool = False
+    width: str = "single"
+
+
+OPTIONS = SurvivalOptions
+
+#: the options written back under ``results["options"]`` (a contract of results.json)
+RESULT_OPTIONS = ("time", "event", "event_codes", "group", "strata", "covariates", "cluster", "times", "unit",
+                  "conf_type", "conf_level", "ties", "rho", "gamma", "trend", "endpoint", "zph_transform")
+
+
+def resolved(options: SurvivalOptions) -> SurvivalOptions:
+    """The options checked, with ``covariates`` and ``times`` as tuples (texts split, default times in ``unit``)."""
+    o = options
+    if o.unit not in UNITS:
+        raise UsageError(f"unit: expected one of {', '.join(UNITS)}, got {o.unit!r}.")
+    if o.zph_transform not in ZPH_TRANSFORMS:
+        raise UsageError(f"zph_transform: expected one of {', '.join(ZPH_TRANSFORMS)}, got {o.zph_transform!r}.")
+    if not 0.0 < float(o.conf_level) < 1.0:
+        raise UsageError(f"conf_level: expected a number between 0 and 1 (e.g. 0.95), got {o.conf_level!r}.")
+    covs = o.covariates.split(",") if isinstance(o.covariates, str) else list(o.covariates or ())
+    if o.times is None:
+        times = [24 * UNITS["months"] / UNITS[o.unit], 60 * UNITS["months"] / UNITS[o.unit]]
+    elif isinstance(o.times, str):
+        try:
+            times = [float(t) for t in o.times.split(",") if t.strip()]
+        except ValueError as exc:
+            raise UsageError(f"times: expected numbers separated by commas, got {o.times!r}.") from exc
+    else:
+        times = list(o.times)
+    return dataclasses.replace(o, covariates=tuple(c.strip() for c in covs if c.strip()),
+                               times=tuple(float(t) for t in times))
+
+
+def parse_event_codes(spec: str | Mapping | None) -> dict[str, list[int]]:
     """``"EVENT=1,COMPETING=2,CENSOR=0"`` (``EVENT=1;3`` for several) -> ``{"EVENT": [1], ...}``."""
     if spec is None:
         return {"EVENT": [], "COMPETING": [], "CENSOR": [0]}
-    if isinstance(spec, dict):
+    if isinstance(spec, Mapping):
         out = {k.upper(): [int(v) for v in (vals if isinstance(vals, (list, tuple)) else [vals])] for k, vals in spec.items()}
     else:
         out = {}
@@ -151,535 +252,515 @@ def parse_event_codes(spec: str | dict | None) -> dict[str, list[int]]:
     return out
 
 
-def _glabel(g) -> str:
-    return "all" if g is None else str(g)
+class ParsedInputs:
+    """The time-to-event arrays of one table, each set of columns parsed once and handed to every estimator.
+
+    Calling it with :func:`~spinestats.analysis.core.surv_input.event_data`'s arguments returns the
+    :class:`EventData` built the first time they were asked for.  The estimators use an EventData built
+    with their own columns as it is; a model with covariates needs its own set (rows missing a
+    covariate are left out of the model only), so a table is parsed once per column set, never twice.
+    """
+
+    def __init__(self, data: pd.DataFrame) -> None:
+        self.data = data
+        self.built: dict[tuple, EventData] = {}
+
+    def __call__(self, *, time: str, event: str, censor: int = 0, group: str | None = None,
+                 entry: str | None = None, causes: Sequence[int] | None = None, extra: Sequence[str] = ()) -> EventData:
+        key = (time, event, group, entry, int(censor), None if causes is None else tuple(causes), tuple(extra))
+        if key not in self.built:
+            self.built[key] = event_data(self.data, time=time, event=event, group=group, entry=entry, censor=censor,
+                                         causes=causes, extra=extra)
+        return self.built[key]
 
 
-def _num(x) -> float | None:
-    x = float(x)
-    return x if np.isfinite(x) else None
+@dataclasses.dataclass(frozen=True)
+class Endpoint:
+    """One endpoint to analyse: its columns and codes, its name (file stem) and its words."""
+
+    stem: str
+    label: str
+    time: str
+    event: str
+    cause: int | None
+    competing: tuple[int, ...]
+    censor: int
+    convention: str
+    event_label: str = "the event"
+    causes: tuple[int, ...] | None = None  # the declared event codes (column mode)
+    name: str | None = None  # the block's ``label`` in results.json (default: ``label``)
 
 
-def _km_block(km) -> dict[str, Any]:
-    out = {"km": {}, "rates": {}, "median": {}, "quantiles": {}, "median_follow_up": {}}
-    for c in km.curves:
-        g = _glabel(c.group)
-        f = c.to_frame()[["time", "n_at_risk", "n_event", "n_censored", "survival", "std_err", "lower", "upper"]]
-        out["km"][g] = to_jsonable(f)
-        if len(km.rates):
-            r = km.rates[km.rates["group"].map(lambda x: x == c.group if c.group is not None else x is None)]
-            out["rates"][g] = to_jsonable(r.drop(columns="group"))
-        m = km.median(c.group)
-        out["median"][g] = {k: _num(v) for k, v in m.items()} | {"reached": bool(np.isfinite(m["estimate"]))}
-        q = c.quantile([0.25, 0.5, 0.75])
-        out["quantiles"][g] = to_jsonable(q.drop(columns="group"))
-    for _, row in km.median_follow_up.iterrows():
-        out["median_follow_up"][_glabel(row["group"])] = {
-            "estimate": _num(row["estimate"]), "lower": _num(row["lower"]), "upper": _num(row["upper"]),
-            "method": row["method"], "range": [_num(row["range_min"]), _num(row["range_max"])]}
-    return out
+@dataclasses.dataclass(frozen=True)
+class EndpointFit:
+    """The frozen results of one endpoint, handed from :func:`compute_endpoint` to the figures, tables and
+    :func:`endpoint_block` as Python values (never through the results dict)."""
+
+    endpoint: Endpoint
+    data: pd.DataFrame
+    km: KaplanMeierResult
+    km_overall: KaplanMeierResult  # without groups (the km itself when ungrouped)
+    logrank: LogRankResult | None = None
+    cox: CoxModelResult | None = None
+    cox_error: str | None = None
+    zph: CoxZphResult | None = None
+    cif: CumulativeIncidenceResult | None = None
+    cif_overall: CumulativeIncidenceResult | None = None
+    gray: GrayTestResult | None = None
+    finegray: FineGrayResult | None = None
+    finegray_error: str | None = None
+    univariable: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def grouped(self) -> bool:
+        """More than one group was compared."""
+        return len(self.km.groups) > 1
 
 
-LIN_WEI = ("Lin DY, Wei LJ. The robust inference for the Cox proportional hazards model. J Am Stat Assoc "
-           "1989;84:1074-1078. doi:10.1080/01621459.1989.10478874")
-ZPH_TRANSFORMS = {"km": "Kaplan-Meier transform", "rank": "rank transform", "identity": "untransformed time",
-                  "log": "log transform"}
-
-
-def _cox_block(d: pd.DataFrame, time: str, event: str, covariates, *, ties, strata, cluster, cause, censor,
-               warnings: list[str], zph_transform: str = "km") -> dict[str, Any] | None:
-    if not covariates:
-        return None
-    try:
-        fit = cox_ph(d, time=time, event=event, covariates=covariates, ties=ties, strata=strata, cluster=cluster,
-                     cause=cause, censor=censor)
-    except DataError as exc:
-        warnings.append(f"Cox model not fitted: {exc}")
-        return {"fitted": False, "reason": str(exc)}
-    warnings.extend(fit.warnings)
-    block = {"_fit": fit, "fitted": True,
-             "model": "cause-specific Cox (other events censored)" if cause is not None else "Cox",
-             "terms": list(fit.terms), "coef": fit.coef, "se": fit.se, "robust_se": fit.robust_se,
-             "hr": fit.hr, "hr_lower": fit.hr_lower, "hr_upper": fit.hr_upper, "p": fit.p,
-             "concordance": fit.concordance, "tests": fit.tests, "n": fit.n, "n_event": fit.n_event,
-             "ties": fit.ties, "separated": list(fit.separated), "converged": fit.converged}
-    try:
-        z = cox_zph(d, time=time, event=event, covariates=covariates, ties=ties, strata=strata, cause=cause,
-                    censor=censor, transform=zph_transform)
-        block["ph_test"] = to_jsonable(z.table)
-        block["ph_transform"] = zph_transform
-        block["_zph"] = z
-    except (SpinestatsError, np.linalg.LinAlgError) as exc:
-        block["ph_test"] = None
-        warnings.append(f"proportional-hazards test not available: {exc}")
-    return block
-
-
-def _competing_block(d, time, event, *, cause, censor, group, covariates, times, conf_level, warnings) -> dict[str, Any]:
-    cif = cumulative_incidence(d, time=time, event=event, cause=cause, censor=censor, group=group, times=times,
-                               conf_level=conf_level)
-    warnings.extend(w for w in cif.warnings if w not in warnings)
-    out: dict[str, Any] = {"cif": {}, "_cif": cif}
-    for c in cif.curves:
-        out["cif"].setdefault(_glabel(c.group), {})[str(c.cause)] = {
-            "curve": to_jsonable(c.to_frame().drop(columns=["group", "cause"])),
-            "at_times": to_jsonable(c.value_at(times).drop(columns=["group", "cause"])) if times else [],
-        }
-    if group is not None and len(cif.groups) > 1:
-        g = gray_test(d, time=time, event=event, group=group, cause=cause, censor=censor)
-        out["_gray"] = g
-        out["gray"] = {str(k): {"statistic": _num(s), "p": _num(p), "df": g.df} for k, s, p in zip(g.causes, g.statistic, g.p)}
-    else:
-        out["gray"] = None
-    if covariates:
-        try:
-            fg = fine_gray(d, time=time, event=event, covariates=covariates, cause=cause, censor=censor)
-            warnings.extend(fg.warnings)
-            out["_fg"] = fg
-            out["finegray"] = {"terms": list(fg.terms), "coef": fg.coef, "se": fg.se, "shr": fg.shr,
-                               "shr_lower": fg.shr_lower, "shr_upper": fg.shr_upper, "p": fg.p,
-                               "converged": fg.converged, "n_event": fg.n_event, "n_competing": fg.n_competing}
-        except DataError as exc:
-            warnings.append(f"Fine-Gray model not fitted: {exc}")
-            out["finegray"] = {"fitted": False, "reason": str(exc)}
-    else:
-        out["finegray"] = None
-    return out
-
-
-def analyse(d: pd.DataFrame, *, time: str, event: str, cause: int | None, competing: list[int], censor: int,
-            group, strata, covariates, cluster, times, conf_type, conf_level, ties, rho, gamma, trend,
-            label: str, convention: str, zph_transform: str = "km",
-            entry: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """One endpoint's results block and the objects its figures need."""
+def compute_endpoint(parsed: ParsedInputs, ep: Endpoint, o: SurvivalOptions) -> EndpointFit:
+    """Every estimate of one endpoint (Kaplan-Meier, log-rank, Cox and PH test, CIF, Gray, Fine-Gray)."""
     warnings: list[str] = []
-    km = kaplan_meier(d, time=time, event=event, group=group, conf_type=conf_type, conf_level=conf_level,
-                      times=times, censor=censor, cause=cause, entry=entry)
+    kw = dict(time=ep.time, event=ep.event, censor=ep.censor)
+    km_kw = dict(conf_type=o.conf_type, conf_level=o.conf_level, times=list(o.times), cause=ep.cause, entry=o.entry,
+                 causes=ep.causes)
+    km = kaplan_meier(parsed(**kw, group=o.group, entry=o.entry, causes=ep.causes), **kw, group=o.group, **km_kw)
     warnings.extend(km.warnings)
-    block: dict[str, Any] = {"label": label, "convention": convention, "n": km.n,
-                             "n_events": int(sum(int(c.n_event.sum()) for c in km.curves))}
-    block.update(_km_block(km))
+    grouped = o.group is not None and len(km.groups) > 1
+    km_overall = kaplan_meier(parsed(**kw, entry=o.entry, causes=ep.causes), **kw, **km_kw) if grouped else km
     lr = None
-    if entry is not None and group is not None and len(km.groups) > 1:
+    if grouped and o.entry is not None:
         warnings.append("the log-rank test is not computed with delayed entry (left truncation); the Kaplan-Meier "
                         "curves and follow-up per group are.")
-        block["logrank"] = None
-    elif group is not None and len(km.groups) > 1:
-        lr = logrank_test(d, time=time, event=event, group=group, strata=strata, rho=rho, gamma=gamma, trend=trend,
-                          pairwise=len(km.groups) > 2, censor=censor, cause=cause)
-        block["logrank"] = {"chisq": lr.chisq, "df": lr.df, "p": lr.p, "rho": lr.rho, "gamma": lr.gamma,
-                            "observed": dict(zip(map(_glabel, lr.groups), lr.observed)),
-                            "expected": dict(zip(map(_glabel, lr.groups), lr.expected)),
-                            "trend": lr.trend,
-                            "pairwise": to_jsonable(lr.pairwise) if lr.pairwise is not None else None}
-    else:
-        block["logrank"] = None
-    cox = _cox_block(d, time, event, covariates, ties=ties, strata=strata, cluster=cluster, cause=cause,
-                     censor=censor, warnings=warnings, zph_transform=zph_transform)
-    zph = cox.pop("_zph", None) if cox else None
-    fit = cox.pop("_fit", None) if cox else None
-    block["cox"] = cox
-    objs: dict[str, Any] = {"km": km, "logrank": lr, "zph": zph, "cox": fit,
-                            "args": dict(data=d, time=time, event=event, cause=cause, censor=censor, group=group,
-                                         covariates=covariates, times=times, conf_type=conf_type,
-                                         conf_level=conf_level, ties=ties, strata=strata, cluster=cluster)}
-    if competing and cause is not None:
-        comp = _competing_block(d, time, event, cause=cause, censor=censor, group=group, covariates=covariates,
-                                times=times, conf_level=conf_level, warnings=warnings)
-        objs["cif"] = comp.pop("_cif")
-        objs["gray"] = comp.pop("_gray", None)
-        objs["finegray"] = comp.pop("_fg", None)
-        objs["gray_p"] = (comp.get("gray") or {}).get(str(cause))  # the figure prints Gray's p of the event of interest
-        block.update(comp)
-    block["warnings"] = list(dict.fromkeys(warnings))
-    return block, objs
+    elif grouped:
+        lr = logrank_test(parsed(**kw, group=o.group, extra=(o.strata,) if o.strata else ()), **kw, group=o.group,
+                          strata=o.strata, rho=o.rho, gamma=o.gamma, trend=o.trend, pairwise=len(km.groups) > 2,
+                          cause=ep.cause)
+    fits: dict[str, Any] = {}
+    if o.covariates:
+        fits.update(_cox(parsed, ep, o, warnings))
+    if ep.competing and ep.cause is not None:
+        fits.update(_competing(parsed, ep, o, grouped, warnings))
+    warnings = list(dict.fromkeys(warnings))
+    univariable = {kind: _univariable(parsed, ep, o, kind, warnings)
+                   for kind in ("cox", "finegray") if fits.get(kind) is not None}
+    return EndpointFit(ep, parsed.data, km, km_overall, lr, univariable=univariable, warnings=tuple(warnings), **fits)
 
 
-def _figures(objs: dict[str, Any], name: str, label: str, unit: str, out_dir: Path | None, risk_times, formats, dpis,
-             width, event_label: str = "the event", labels: Labels | None = None,
-             median_lines: bool = True, events_table: bool = False) -> list[Path]:
-    """KM figure, CIF figure (competing events) and PH-diagnostic figure (Cox) of one endpoint; ``name`` = file stem."""
-    if out_dir is None:
-        return []
-    written: list[Path] = []
-    km, lr = objs["km"], objs.get("logrank")
-    group = objs.get("args", {}).get("group")
-    glabels = {g: labels.value(group, g) for g in km.groups} if labels is not None and group is not None else None
-    curves = km_curves(km, risk_times=risk_times, labels=glabels)
-    p = f"Log-rank {format_p(lr.p)}" if lr is not None and np.isfinite(lr.p) else None
-    meds = [km.median(g)["estimate"] for g in km.groups] if median_lines else None
-    title = labels.name(group) if labels is not None and group is not None else None
-    plot = plot_step_curves(curves, xlabel=f"{unit.capitalize()} from start of treatment",
-                            ylabel=f"{label} (Kaplan\u2013Meier)", pvalue=p, median_lines=meds, width=width,
-                            legend_title=title, events_table=events_table, figure_name=f"{name}_km")
-    kw = {k: v for k, v in (("formats", formats), ("dpis", dpis)) if v}
-    written += save_figure(plot.figure, Path(out_dir) / "figures", f"{name}_km", **kw)
-    cif = objs.get("cif")
-    if cif is not None:
-        plot = plot_step_curves(cif_curves(cif, risk_times=risk_times, labels=glabels), xlabel=f"{unit.capitalize()} from start of treatment",
-                                ylabel=f"Cumulative incidence of\n{event_label}",
-                                ylim=(0, 1.02), width=width, pvalue=_gray_text(objs.get("gray_p")),
-                                legend_title=title, events_table=events_table, figure_name=f"{name}_cif")
-        written += save_figure(plot.figure, Path(out_dir) / "figures", f"{name}_cif", **kw)
-    zph, cox = objs.get("zph"), objs.get("cox")
-    if zph is not None and cox is not None:
-        covs = list(objs.get("args", {}).get("covariates") or [])
-        terms = {t: labels.coefficient_label(t, covs) for t in cox.terms} if labels is not None else None
-        zp = plot_zph(zph, dict(zip(cox.terms, cox.coef)), width=width, unit=unit, term_labels=terms)
-        written += save_figure(zp.figure, Path(out_dir) / "figures", f"{name}_ph_test", **kw)
-    return [w.relative_to(out_dir) for w in written]
+def _cox(parsed: ParsedInputs, ep: Endpoint, o: SurvivalOptions, warnings: list[str]) -> dict[str, Any]:
+    """The Cox model (cause-specific with competing events) and its PH test; a failure is a sentence."""
+    kw = dict(time=ep.time, event=ep.event, censor=ep.censor)
+    covs = list(o.covariates)
+    try:
+        fit = cox_ph(parsed(**kw, extra=tuple(covs) + tuple(c for c in (o.strata, o.cluster) if c)), **kw,
+                     covariates=covs, ties=o.ties, strata=o.strata, cluster=o.cluster, cause=ep.cause,
+                     conf_level=o.conf_level)
+    except DataError as exc:
+        warnings.append(f"Cox model not fitted: {exc}")
+        return {"cox_error": str(exc)}
+    warnings.extend(fit.warnings)
+    try:
+        zph = cox_zph(parsed(**kw, extra=tuple(covs) + ((o.strata,) if o.strata else ())), **kw, covariates=covs,
+                      ties=o.ties, strata=o.strata, cause=ep.cause, transform=o.zph_transform)
+    except (SpinestatsError, np.linalg.LinAlgError) as exc:
+        warnings.append(f"proportional-hazards test not available: {exc}")
+        zph = None
+    return {"cox": fit, "zph": zph}
 
 
-def _tables(objs: dict[str, Any], name: str, label: str, unit: str, out_dir: Path | None, labels: Labels,
-            warnings: list[str], event_label: str | None = None) -> list[Path]:
-    """The endpoint's survival table (tbl_survfit-like), cumulative-incidence table (competing events) and
-    regression tables (Cox; Fine-Gray with competing events): univariable and multivariable side by side."""
-    if out_dir is None:
-        return []
-    a = objs["args"]
-    tdir = Path(out_dir) / "tables"
-    written: list[Path] = []
-    km = objs["km"]
-    group = a["group"] if a["group"] is not None and len(km.groups) > 1 else None
-    common = dict(time=a["time"], event=a["event"], censor=a["censor"], cause=a["cause"])
-    overall = km if group is None else kaplan_meier(a["data"], conf_type=a["conf_type"], conf_level=a["conf_level"],
-                                                    times=a["times"], **common)
-    summ = survfit_summary(overall, km if group is not None else None, objs.get("logrank"), a["times"])
-    written += write_table(survival_table(summ, labels=labels, endpoint=label, group=group, unit=unit,
-                                          stem=f"{name}_survival"), tdir, f"{name}_survival", ("csv",))
-    cif = objs.get("cif")
-    if cif is not None:
-        cif_all = cif if group is None else cumulative_incidence(
-            a["data"], time=a["time"], event=a["event"], cause=a["cause"], censor=a["censor"], times=a["times"],
-            conf_level=a["conf_level"])
-        cs = cuminc_summary(a["data"], time=a["time"], event=a["event"], cause=a["cause"], censor=a["censor"],
-                            group=group, cif_overall=cif_all, cif_groups=cif if group is not None else None,
-                            gray=objs.get("gray"), times=a["times"])
-        written += write_table(survival_table(cs, labels=labels, endpoint=f"Cumulative incidence of {event_label or label.lower()}",
-                                              group=group, unit=unit, stem=f"{name}_cuminc"),
-                               tdir, f"{name}_cuminc", ("csv",))
-    covs = list(a["covariates"] or [])
-    fit = objs.get("cox")
-    if covs and fit is not None:
-        levels = factor_levels(a["data"], covs, labels)
-        models = {"Univariable": _univariable(a, covs, warnings, "cox"),
-                  "Multivariable": _model_block(fit.terms, fit.hr, fit.hr_lower, fit.hr_upper, fit.p, fit.n, fit.n_event)}
-        se = ("robust SEs clustered by " + labels.variable(a["cluster"])) if a["cluster"] else "model-based SEs"
-        model = "Cause-specific Cox regression (competing events censored)" if objs.get("cif") is not None \
-            else "Cox proportional hazards regression"
-        notes = [f"{model}; {a['ties'].capitalize()} ties; {se}; Wald p-values."
-                 + (f" Stratified by {labels.variable(a['strata'])}." if a["strata"] else "")]
-        written += write_table(regression_table(models, covs, levels, labels=labels,
-                                                measure="csHR" if objs.get("cif") is not None else "HR",
-                                                conf_level=a["conf_level"], stem=f"{name}_cox",
-                                                title=f"{model.split(' (')[0]} for {label.lower()}", notes=notes),
-                               tdir, f"{name}_cox", ("csv",))
-    fg = objs.get("finegray")
-    if covs and fg is not None:
-        levels = factor_levels(a["data"], covs, labels)
-        models = {"Univariable": _univariable(a, covs, warnings, "finegray"),
-                  "Multivariable": _model_block(fg.terms, fg.shr, fg.shr_lower, fg.shr_upper, fg.p,
-                                                int(len(a["data"])), fg.n_event)}
-        notes = ["Fine–Gray subdistribution hazards regression (competing events kept in the risk set); "
-                 "robust sandwich SEs as cmprsk::crr; Wald p-values."]
-        written += write_table(regression_table(models, covs, levels, labels=labels, measure="sHR",
-                                                conf_level=a["conf_level"], stem=f"{name}_finegray",
-                                                title=f"Fine–Gray regression for {label.lower()}", notes=notes),
-                               tdir, f"{name}_finegray", ("csv",))
-    return [w.relative_to(out_dir) for w in written]
+def _competing(parsed: ParsedInputs, ep: Endpoint, o: SurvivalOptions, grouped: bool,
+               warnings: list[str]) -> dict[str, Any]:
+    """Cumulative incidence (by group and overall), Gray's test and the Fine-Gray model."""
+    kw = dict(time=ep.time, event=ep.event, censor=ep.censor, cause=ep.cause, causes=ep.causes)
+    ed_kw = dict(time=ep.time, event=ep.event, censor=ep.censor, causes=ep.causes)
+    cif = cumulative_incidence(parsed(**ed_kw, group=o.group), **kw, group=o.group, times=list(o.times),
+                               conf_level=o.conf_level)
+    warnings.extend(w for w in cif.warnings if w not in warnings)
+    out: dict[str, Any] = {"cif": cif, "cif_overall": cif}
+    if grouped:
+        out["cif_overall"] = cumulative_incidence(parsed(**ed_kw), **kw, times=list(o.times), conf_level=o.conf_level)
+    if o.group is not None and len(cif.groups) > 1:
+        out["gray"] = gray_test(parsed(**ed_kw, group=o.group), **kw, group=o.group)
+    if o.covariates:
+        try:
+            fg = fine_gray(parsed(**ed_kw, extra=tuple(o.covariates)), **kw, covariates=list(o.covariates),
+                           conf_level=o.conf_level)
+        except DataError as exc:
+            warnings.append(f"Fine-Gray model not fitted: {exc}")
+            out["finegray_error"] = str(exc)
+        else:
+            warnings.extend(fg.warnings)
+            out["finegray"] = fg
+    return out
 
 
-def _model_block(terms, est, lo, hi, p, n, events) -> dict[str, Any]:
-    return {"terms": list(terms), "estimate": list(est), "lower": list(lo), "upper": list(hi), "p": list(p),
-            "n": int(n), "events": int(events)}
-
-
-def _univariable(a: dict[str, Any], covs: list[str], warnings: list[str], kind: str) -> dict[str, Any]:
-    """One model per covariate (as gtsummary's tbl_uvregression): its terms, N and events per covariate."""
+def _univariable(parsed: ParsedInputs, ep: Endpoint, o: SurvivalOptions, kind: str,
+                 warnings: list[str]) -> dict[str, Any]:
+    """One model per covariate (as gtsummary's tbl_uvregression): its terms, and N and events per covariate."""
     out: dict[str, Any] = {"terms": [], "estimate": [], "lower": [], "upper": [], "p": [], "n": {}, "events": {}}
-    for c in covs:
+    kw = dict(time=ep.time, event=ep.event, censor=ep.censor)
+    for c in o.covariates:
         try:
             if kind == "cox":
-                f = cox_ph(a["data"], time=a["time"], event=a["event"], covariates=[c], ties=a["ties"],
-                           strata=a["strata"], cluster=a["cluster"], cause=a["cause"], censor=a["censor"])
-                est, lo, hi, n, ev = f.hr, f.hr_lower, f.hr_upper, f.n, f.n_event
+                f = cox_ph(parsed(**kw, extra=(c,) + tuple(x for x in (o.strata, o.cluster) if x)), **kw,
+                           covariates=[c], ties=o.ties, strata=o.strata, cluster=o.cluster, cause=ep.cause,
+                           conf_level=o.conf_level)
+                est, lo, hi = f.hr, f.hr_lower, f.hr_upper
             else:
-                f = fine_gray(a["data"], time=a["time"], event=a["event"], covariates=[c], cause=a["cause"],
-                              censor=a["censor"])
-                est, lo, hi, ev = f.shr, f.shr_lower, f.shr_upper, f.n_event
-                n = int(a["data"][[a["time"], a["event"], c]].dropna().shape[0])
+                f = fine_gray(parsed(**kw, causes=ep.causes, extra=(c,)), **kw, covariates=[c], cause=ep.cause,
+                              causes=ep.causes, conf_level=o.conf_level)
+                est, lo, hi = f.shr, f.shr_lower, f.shr_upper
         except DataError as exc:
             warnings.append(f"univariable model of {c} not fitted: {exc}")
             continue
-        out["terms"] += list(f.terms)
-        out["estimate"] += list(est)
-        out["lower"] += list(lo)
-        out["upper"] += list(hi)
-        out["p"] += list(f.p)
-        out["n"][c], out["events"][c] = int(n), int(ev)
+        for name, values in (("terms", f.terms), ("estimate", est), ("lower", lo), ("upper", hi), ("p", f.p)):
+            out[name] += list(values)
+        out["n"][c], out["events"][c] = int(f.n), int(f.n_event)
     return out
 
 
-def _gray_text(gray: Mapping | None) -> str | None:
-    """"Gray's test p = ..." for the CIF figure, or None without groups."""
-    if not gray or gray.get("p") is None:
+def _glabel(g: Any) -> str:
+    return "all" if g is None else str(g)
+
+
+def _chunks(records: list, n: int) -> list[list]:
+    return [records[i:i + n] for i in range(0, len(records), n)] if n else []
+
+
+def km_block(km: KaplanMeierResult) -> dict[str, Any]:
+    """``km``, ``rates``, ``median``, ``quantiles`` and ``median_follow_up`` by group, from ``km.to_dict()``."""
+    d = km.to_dict()
+    out: dict[str, Any] = {"km": {}, "rates": {}, "median": {}, "quantiles": {}, "median_follow_up": {}}
+    n_curves = len(km.curves)
+    rates = _chunks(d["rates"], len(d["rates"]) // n_curves) if d["rates"] else [None] * n_curves
+    quants = _chunks(d["quantiles"], len(d["quantiles"]) // n_curves)
+    columns = ("time", "n_at_risk", "n_event", "n_censored", "survival", "std_err", "lower", "upper")
+    for c, cd, r, q in zip(km.curves, d["curves"], rates, quants):
+        g = _glabel(c.group)
+        out["km"][g] = [dict(zip(columns, row)) for row in zip(*(cd[k] for k in columns))]
+        if r is not None:
+            out["rates"][g] = [{k: v for k, v in x.items() if k != "group"} for x in r]
+        median = next(x for x in q if x["prob"] == 0.5)
+        out["median"][g] = {k: median[k] for k in ("estimate", "lower", "upper")} | {
+            "reached": median["estimate"] is not None}
+        out["quantiles"][g] = [{k: v for k, v in x.items() if k != "group"} for x in q]
+    for group, row in zip(km.median_follow_up["group"], d["median_follow_up"]):
+        out["median_follow_up"][_glabel(group)] = {k: row[k] for k in ("estimate", "lower", "upper", "method")} | {
+            "range": [row["range_min"], row["range_max"]]}
+    return out
+
+
+def logrank_block(lr: LogRankResult) -> dict[str, Any]:
+    """The log-rank test from ``lr.to_dict()``, observed and expected by group label."""
+    d = lr.to_dict()
+    names = [_glabel(g) for g in lr.groups]
+    return {**{k: d[k] for k in ("chisq", "df", "p", "rho", "gamma")}, "observed": dict(zip(names, d["observed"])),
+            "expected": dict(zip(names, d["expected"])), "trend": d["trend"], "pairwise": d["pairwise"]}
+
+
+COX_KEYS = ("terms", "coef", "se", "robust_se", "hr", "hr_lower", "hr_upper", "p", "concordance", "tests", "n",
+            "n_event", "ties", "separated", "converged")
+FINEGRAY_KEYS = ("terms", "coef", "se", "shr", "shr_lower", "shr_upper", "p", "converged", "n_event", "n_competing")
+
+
+def cox_block(fit: EndpointFit, transform: str) -> dict[str, Any] | None:
+    """The Cox model and its PH test from their ``to_dict()``; ``fitted: false`` with the reason when it failed."""
+    if fit.cox_error is not None:
+        return {"fitted": False, "reason": fit.cox_error}
+    if fit.cox is None:
         return None
-    return f"Gray's test {format_p(gray['p'])}"
+    d = fit.cox.to_dict()
+    model = "cause-specific Cox (other events censored)" if fit.endpoint.cause is not None else "Cox"
+    block = {"fitted": True, "model": model, **{k: d[k] for k in COX_KEYS}, "ph_test": None}
+    if fit.zph is not None:
+        block.update(ph_test=fit.zph.to_dict()["table"], ph_transform=transform)
+    return block
 
 
-def _risk_times(d: pd.DataFrame, time: str, unit: str) -> np.ndarray:
-    """At most 8 table columns at round multiples (6, 12, 24, ... months; 1, 2, 5 years; 30 ... days)."""
-    end = float(d[time].max()) if len(d) else 0.0
-    steps = {"months": (6, 12, 24, 36, 48, 60, 120), "years": (0.5, 1, 2, 5, 10),
-             "days": (30, 90, 180, 365, 730, 1826)}[unit]
-    return risk_grid(end, steps)
+def competing_block(fit: EndpointFit, times: Sequence[float]) -> dict[str, Any]:
+    """``cif`` (curve and values at ``times``, by group and cause), ``gray`` and ``finegray``."""
+    assert fit.cif is not None
+    times = list(times)
+    cif: dict[str, Any] = {}
+    for c in fit.cif.curves:
+        cif.setdefault(_glabel(c.group), {})[str(c.cause)] = {
+            "curve": to_jsonable(c.to_frame().drop(columns=["group", "cause"])),
+            "at_times": to_jsonable(c.value_at(times).drop(columns=["group", "cause"])) if times else []}
+    gray = None
+    if fit.gray is not None:
+        g = fit.gray.to_dict()
+        gray = {str(k): {"statistic": s, "p": p, "df": g["df"]} for k, s, p in zip(g["causes"], g["statistic"], g["p"])}
+    finegray = None
+    if fit.finegray_error is not None:
+        finegray = {"fitted": False, "reason": fit.finegray_error}
+    elif fit.finegray is not None:
+        d = fit.finegray.to_dict()
+        finegray = {k: d[k] for k in FINEGRAY_KEYS}
+    return {"cif": cif, "gray": gray, "finegray": finegray}
 
 
-def _median_observed(x: np.ndarray, conf_level: float = 0.95) -> dict[str, Any]:
-    """Sample median with the distribution-free order-statistic CI (R: sort(x)[qbinom(0.025, n, 0.5)] ...)."""
-    m = median_ci(x, conf_level)
-    return {"estimate": m.estimate, "lower": _num(m.lower), "upper": _num(m.upper),
-            "method": "median of the observed times (death or last follow-up) with the order-statistic CI "
-                      "(coverage >= 95%)"}
+def endpoint_block(fit: EndpointFit, o: SurvivalOptions) -> dict[str, Any]:
+    """One endpoint's results block, built from the results' ``to_dict()``."""
+    ep = fit.endpoint
+    block: dict[str, Any] = {"label": ep.name or ep.label, "convention": ep.convention, "n": fit.km.n,
+                             "n_events": int(sum(int(np.sum(c.n_event)) for c in fit.km.curves))}
+    block.update(km_block(fit.km))
+    block["logrank"] = logrank_block(fit.logrank) if fit.logrank is not None else None
+    block["cox"] = cox_block(fit, o.zph_transform)
+    if fit.cif is not None:
+        block.update(competing_block(fit, o.times))
+    block["warnings"] = list(fit.warnings)
+    return block
 
 
-def run(
-    data=None,
-    *,
-    table=None,
-    out_dir=None,
-    time: str | None = None,
-    event: str | None = None,
-    event_codes: str | dict | None = None,
-    group: str | None = None,
-    strata: str | None = None,
-    covariates=None,
-    cluster: str | None = None,
-    times=None,
-    unit: str = "months",
-    conf_type: str = "log",
-    conf_level: float = 0.95,
-    ties: str = "efron",
-    rho: float = 0.0,
-    gamma: float = 0.0,
-    trend: bool = False,
-    endpoint: str = "all",
-    zph_transform: str = "km",
-    entry: str | None = None,
-    figure_formats=None,
-    dpis=None,
-    width: str = "single",
-    key: str = "survival",
-    title: str | None = None,
-    labels: Labels | dict | None = None,
-    median_lines: bool = True,
-    events_table: bool = False,
-) -> Section:
-    """Run the survival analysis; see the module docstring for the options and results.
+@dataclasses.dataclass(frozen=True)
+class Study:
+    """What :func:`analyse` computed: the endpoints' fits and the mode's own results."""
 
-    Parameters
-    ----------
-    data : a DataFrame (index = spreadsheet line, as the loader gives it) or a ``LoadedTable``.
-    table : the ``LoadedTable`` (its exclusions are counted in ``flow``); used when ``data`` is None.
-    out_dir : folder for ``figures/`` and ``tables/`` (None: numbers only).
-    labels : display labels (:class:`~spinestats.data_schemas.labels.Labels` or a plan-style dict);
-        default: the cirt schema's labels.
-    median_lines : draw dotted median lines on the Kaplan-Meier figures (figures only).
-    events_table : add the cumulative number of events under the number at risk (figures only).
-    """
-    if data is None:
-        data = table
-    if data is None:
-        raise UsageError("survival analysis: no data given.")
-    exclusions = ()
-    file = getattr(getattr(data, "provenance", None), "file", None) or "data"
-    if hasattr(data, "data") and hasattr(data, "exclusions"):
-        exclusions = tuple(data.exclusions)
-        if getattr(data, "errors", ()):
-            raise DataError("the table has errors:\n" + "\n".join(p.message() for p in data.errors),
-                            problems=data.errors)
-        data = data.data
-    if not isinstance(data, pd.DataFrame):
-        raise UsageError(f"survival analysis expects a table, got {type(data).__name__}.")
-    if unit not in UNITS:
-        raise UsageError(f"unit: expected one of {', '.join(UNITS)}, got {unit!r}.")
-    if isinstance(covariates, str):
-        covariates = [c.strip() for c in covariates.split(",") if c.strip()]
-    covariates = list(covariates or [])
-    if times is None:
-        times = [24 * UNITS["months"] / UNITS[unit], 60 * UNITS["months"] / UNITS[unit]]
-    elif isinstance(times, str):
-        times = [float(t) for t in times.split(",") if t.strip()]
-    times = [float(t) for t in times]
-    if zph_transform not in ZPH_TRANSFORMS:
-        raise UsageError(f"zph_transform: expected one of {', '.join(ZPH_TRANSFORMS)}, got {zph_transform!r}.")
-    out = Path(out_dir) if out_dir is not None else None
-    labels = as_labels(labels, ["cirt"], strict=False)
-    captions: dict[str, str] = {}
-
-    def caption(stem: str, what: str, event_label: str) -> None:
-        by = f" by {labels.name(group).lower()}" if group else ""
-        captions[f"{stem}_km"] = f"{what}: Kaplan\u2013Meier estimate{by}, with number at risk"
-        captions[f"{stem}_cif"] = f"Cumulative incidence of {event_label}{by}, competing events accounted for"
-        captions[f"{stem}_ph_test"] = (f"{what}: proportional-hazards check, as plot(cox.zph): scaled Schoenfeld "
-                                       "residuals (points), their smooth with a \u00b12 SE band, a solid line at zero "
-                                       "and a dotted line at the Cox coefficient")
-
-    labels.check_data(data, where="survival")
-    data = _with_references(data, covariates, labels)
-    tables: list[Path] = []
-    common = dict(group=group, strata=strata, covariates=covariates, cluster=cluster, times=times,
-                  conf_type=conf_type, conf_level=conf_level, ties=ties, rho=rho, gamma=gamma, trend=trend,
-                  zph_transform=zph_transform, entry=entry)
-    figures: list[Path] = []
-    methods = [
-        "Survival was estimated by the Kaplan-Meier method with Greenwood variances and "
-        f"{conf_type} confidence intervals ({100 * conf_level:g}%), medians with the Brookmeyer-Crowley interval as "
-        "in R's survival package; median follow-up by the reverse Kaplan-Meier method.",
-    ]
-    if group:
-        methods.append("Groups were compared with the log-rank test" + (
-            f" (Fleming-Harrington weights rho = {rho:g}, gamma = {gamma:g})" if rho or gamma else "") + ".")
-    if covariates:
-        methods.append(f"Hazard ratios were estimated by Cox regression ({ties.capitalize()} ties)"
-                       + (f", with robust standard errors clustered by {cluster}" if cluster else "")
-                       + "; proportional hazards were checked on scaled Schoenfeld residuals ("
-                       + ZPH_TRANSFORMS[zph_transform] + " of time).")
-        if cluster:
-            methods.append("The global null hypothesis was also tested with the robust (Lin-Wei) score test, "
-                           "which allows for the clustering, as R's coxph reports it.")
-    options = {"time": time, "event": event, "event_codes": event_codes, "group": group, "strata": strata,
-               "covariates": covariates, "cluster": cluster, "times": times, "unit": unit, "conf_type": conf_type,
-               "conf_level": conf_level, "ties": ties, "rho": rho, "gamma": gamma, "trend": trend,
-               "endpoint": endpoint, "zph_transform": zph_transform}
-    if entry is not None:
-        options["entry"] = entry
-        methods.append(f"Follow-up began at {entry} (delayed entry, left truncation): patients enter the risk sets "
-                       "of the Kaplan-Meier and reverse Kaplan-Meier estimates only after it, as R's "
-                       "survfit(Surv(entry, time, status)).")
-    flow = {"rows": int(len(data) + len(exclusions)), "excluded_at_loading": len(exclusions),
-            "analysed": int(len(data))}
-    if time is not None or event is not None:
-        if time is None or event is None:
-            raise UsageError("give both --time and --event (or neither, with --schema cirt).")
-        codes = parse_event_codes(event_codes)
-        if entry is not None and (covariates or codes["COMPETING"]):
-            raise UsageError("--entry (delayed entry) is supported for Kaplan-Meier, rates, medians and reverse "
-                             "Kaplan-Meier follow-up only; drop --covariates and COMPETING codes with it.")
-        censor = codes["CENSOR"][0]
-        declared = codes["EVENT"] + codes["COMPETING"] if (codes["EVENT"] or codes["COMPETING"]) else None
-        from spinestats.analysis.core.surv_input import event_data
-        from spinestats.data_schemas.column_checks import check_time_event
-
-        for col, flag in ((time, "--time"), (event, "--event"), (group, "--group"), (entry, "--entry"),
-                          (strata, "--strata"), (cluster, "--cluster"), *((c, "--covariates") for c in covariates)):
-            if col is not None:
-                check_column(data, col, flag[2:], flag=flag)
-        check_time_event(data, time=time, event=event, unit=unit, file=file, allowed=declared, censor=censor)
-        ed = event_data(data, time=time, event=event, censor=censor, causes=declared, group=group, entry=entry)
-        cause = codes["EVENT"][0] if codes["EVENT"] else None
-        if cause is None and codes["COMPETING"]:
-            raise UsageError("--event-codes: COMPETING given without EVENT; name the event of interest.")
-        label = labels.endpoint(key, default="Event-free survival")
-        block, objs = analyse(data, time=time, event=event, cause=cause, competing=codes["COMPETING"], censor=censor,
-                              label=label, convention=("competing events censored in the Kaplan-Meier estimate; "
-                                                       "cumulative incidence with competing events")
-                              if codes["COMPETING"] else "Kaplan-Meier", **common)
-        flow["excluded_missing"] = len(ed.excluded)
-        flow["analysed"] = int(len(data)) - len(ed.excluded)  # rows = excluded_at_loading + excluded_missing + analysed
-        figures += _figures(objs, key, label, unit, out, _risk_times(data, time, unit), figure_formats, dpis,
-                            width, labels=labels, median_lines=median_lines, events_table=events_table)
-        tables += _tables(objs, key, label, unit, out, labels, block["warnings"])
-        caption(key, label, "the event")
-        if codes["COMPETING"]:
-            methods.append("Cumulative incidence was estimated by the Aalen-Johansen method with cmprsk's variance "
-                           "(log(-log) CIs), compared with Gray's test; subdistribution hazard ratios by Fine-Gray "
-                           "regression.")
-        results = {"mode": "columns", "unit": unit, "event_codes": codes, "flow": flow, **block,
-                   "warnings": block["warnings"], "options": options}
-        warnings = block["warnings"]
-    else:
-        if entry is not None:
-            raise UsageError("--entry is for column mode (--time/--event); schema mode times every endpoint from "
-                             "the start of treatment.")
-        ep = derive_endpoints(data, unit=unit)
-        wanted = list(ENDPOINTS) if endpoint == "all" else [endpoint]
-        if any(e not in ENDPOINTS for e in wanted):
-            raise UsageError(f"--endpoint: expected all or one of {', '.join(ENDPOINTS)}, got {endpoint!r}.")
-        d = ep.table.join(data[[c for c in data.columns if c not in ep.table.columns]])
-        if {"total_dose_gye", "fractions"} <= set(data.columns):  # dose columns usable as --group
-            dt = cirt_dose(data, cord="cord_max_dose_gye" if "cord_max_dose_gye" in data.columns else None).table
-            d = d.join(dt[["dose_group", "cord_over_limit", "target_under_60", "bed", "eqd2"]]
-                       .loc[:, lambda f: [c for c in f.columns if c not in d.columns]])
-        if group is not None:
-            check_column(d, group, "group", flag="--group")
-        blocks, warnings = {}, list(ep.warnings)
-        for e in wanted:
-            competing = [2] if e == "lc" else []
-            ev_col = "lc_status" if e == "lc" else f"{e}_event"
-            if e == "lc":
-                conv = ("Kaplan-Meier with death without recurrence censored (km, rates, median); cumulative "
-                        "incidence of local recurrence with death as a competing event (cif, gray, finegray)")
-            else:
-                conv = {"os": "event = death from any cause",
-                        "dmfs": "event = distant metastasis or death, whichever first",
-                        "pfs": "event = local recurrence, distant metastasis or death, whichever first"}[e]
-            block, objs = analyse(d, time=f"{e}_time", event=ev_col, cause=1 if e == "lc" else None,
-                                  competing=competing, censor=0, label=LABELS[e], convention=conv, **common)
-            ep_label = labels.endpoint(e, default=LABELS[e])
-            blocks[e] = block
-            warnings.extend(f"{e}: {w}" for w in block["warnings"])
-            figures += _figures(objs, f"{key}_{e}", ep_label, unit, out, _risk_times(d, f"{e}_time", unit),
-                                figure_formats, dpis, width,
-                                event_label="local recurrence" if e == "lc" else "the event", labels=labels,
-                                median_lines=median_lines, events_table=events_table)
-            tables += _tables(objs, f"{key}_{e}", ep_label, unit, out, labels, [],
-                              event_label="local recurrence" if e == "lc" else None)
-            caption(f"{key}_{e}", ep_label, "local recurrence" if e == "lc" else ep_label.lower())
-        methods.append("Endpoints were timed from the start of carbon-ion radiotherapy (" + ep.conversion + "): "
-                       "overall survival (death), local control (local recurrence; death without recurrence "
-                       "censored for Kaplan-Meier, and a competing event for the cumulative incidence), "
-                       "distant-metastasis-free and progression-free survival (first event or death).")
-        if "lc" in wanted:
-            methods.append("The cumulative incidence of local recurrence was estimated by the Aalen-Johansen method "
-                           "with cmprsk's variance and log(-log) CIs (death a competing event).")
-        primary = wanted[0]
-        headline = _headline(d, unit, conf_type, conf_level, wanted)
-        dose = None
-        if {"total_dose_gye", "fractions"} <= set(data.columns):
-            ds = cirt_dose(data, cord="cord_max_dose_gye" if "cord_max_dose_gye" in data.columns else None)
-            dose = {"n": ds.n, "n_at_least_64_in_16": ds.n_at_least_64_in_16,
-                    "share_at_least_64_in_16": ds.share_at_least_64_in_16,
-                    "n_cord_max_at_least_50": ds.n_cord_over_limit, "n_target_under_60": ds.n_target_under_60,
-                    "dose_groups": ds.groups}
-        flow["patients"] = ep.n
-        top = {k: blocks[primary][k] for k in ("km", "rates", "median", "quantiles", "median_follow_up", "logrank",
-                                               "cox", "cif", "gray", "finegray") if k in blocks[primary]}
-        results = {"mode": "schema", "unit": unit, "conversion": ep.conversion, "flow": flow,
-                   "primary_endpoint": primary, **top, "endpoints": blocks, "headline": headline, "dose": dose,
-                   "warnings": warnings, "options": options}
-    references = REFERENCES + ((LIN_WEI,) if cluster and covariates else ())
-    return Section(key=key, title=title or "Survival and local control", results=to_jsonable(results),
-                   figures=tuple(figures), tables=tuple(tables), figure_captions=captions, warnings=tuple(dict.fromkeys(warnings)),
-                   methods=tuple(methods), references=references)
+    mode: str
+    fits: tuple[EndpointFit, ...]
+    results: Mapping[str, Any]  # mode-specific keys of results.json (event codes, headline, dose, ...)
+    flow: Mapping[str, int]
+    conversion: str | None = None
 
 
-def _headline(d: pd.DataFrame, unit: str, conf_type: str, conf_level: float, wanted) -> dict[str, Any]:
+def column_study(data: pd.DataFrame, o: SurvivalOptions, labels: Labels, key: str, file: str) -> Study:
+    """Column mode: one endpoint from ``time``/``event`` with the declared codes."""
+    if o.time is None or o.event is None:
+        raise UsageError("give both --time and --event (or neither, with --schema cirt).")
+    codes = parse_event_codes(o.event_codes)
+    if o.entry is not None and (o.covariates or codes["COMPETING"]):
+        raise UsageError("--entry (delayed entry) is supported for Kaplan-Meier, rates, medians and reverse "
+                         "Kaplan-Meier follow-up only; drop --covariates and COMPETING codes with it.")
+    declared = tuple(codes["EVENT"] + codes["COMPETING"]) or None
+    from spinestats.data_schemas.column_checks import check_time_event
+
+    for col, flag in ((o.time, "--time"), (o.event, "--event"), (o.group, "--group"), (o.entry, "--entry"),
+                      (o.strata, "--strata"), (o.cluster, "--cluster"), *((c, "--covariates") for c in o.covariates)):
+        if col is not None:
+            check_column(data, col, flag[2:], flag=flag)
+    check_time_event(data, time=o.time, event=o.event, unit=o.unit, file=file, allowed=list(declared or []) or None,
+                     censor=codes["CENSOR"][0])
+    parsed = ParsedInputs(data)
+    ed = parsed(time=o.time, event=o.event, censor=codes["CENSOR"][0], group=o.group, entry=o.entry, causes=declared)
+    cause = codes["EVENT"][0] if codes["EVENT"] else None
+    if cause is None and codes["COMPETING"]:
+        raise UsageError("--event-codes: COMPETING given without EVENT; name the event of interest.")
+    convention = ("competing events censored in the Kaplan-Meier estimate; cumulative incidence with competing "
+                  "events") if codes["COMPETING"] else "Kaplan-Meier"
+    ep = Endpoint(key, labels.endpoint(key, default="Event-free survival"), o.time, o.event, cause,
+                  tuple(codes["COMPETING"]), codes["CENSOR"][0], convention, causes=declared)
+    fit = compute_endpoint(parsed, ep, o)
+    flow = {"analysed": int(len(data)) - len(ed.excluded), "excluded_missing": len(ed.excluded)}
+    return Study("columns", (fit,), {"event_codes": codes}, flow)
+
+
+LC_CONVENTION = ("Kaplan-Meier with death without recurrence censored (km, rates, median); cumulative incidence "
+                 "of local recurrence with death as a competing event (cif, gray, finegray)")
+CONVENTIONS = {"os": "event = death from any cause", "lc": LC_CONVENTION,
+               "dmfs": "event = distant metastasis or death, whichever first",
+               "pfs": "event = local recurrence, distant metastasis or death, whichever first"}
+
+
+def schema_study(data: pd.DataFrame, o: SurvivalOptions, labels: Labels, key: str) -> Study:
+    """Schema mode: the endpoints derived from the dates of a cirt table, the headline and the dose summary."""
+    if o.entry is not None:
+        raise UsageError("--entry is for column mode (--time/--event); schema mode times every endpoint from "
+                         "the start of treatment.")
+    ep_table = derive_endpoints(data, unit=o.unit)
+    wanted = list(ENDPOINTS) if o.endpoint == "all" else [o.endpoint]
+    if any(e not in ENDPOINTS for e in wanted):
+        raise UsageError(f"--endpoint: expected all or one of {', '.join(ENDPOINTS)}, got {o.endpoint!r}.")
+    d = ep_table.table.join(data[[c for c in data.columns if c not in ep_table.table.columns]])
+    dose = None
+    if {"total_dose_gye", "fractions"} <= set(data.columns):  # dose columns usable as --group
+        dose = cirt_dose(data, cord="cord_max_dose_gye" if "cord_max_dose_gye" in data.columns else None)
+        d = d.join(dose.table[["dose_group", "cord_over_limit", "target_under_60", "bed", "eqd2"]]
+                   .loc[:, lambda f: [c for c in f.columns if c not in d.columns]])
+    if o.group is not None:
+        check_column(d, o.group, "group", flag="--group")
+    parsed = ParsedInputs(d)
+    fits = tuple(compute_endpoint(parsed, Endpoint(
+        f"{key}_{e}", labels.endpoint(e, default=LABELS[e]), f"{e}_time", "lc_status" if e == "lc" else f"{e}_event",
+        1 if e == "lc" else None, (2,) if e == "lc" else (), 0, CONVENTIONS[e],
+        "local recurrence" if e == "lc" else "the event", name=LABELS[e]), o) for e in wanted)
+    results = {"headline": headline(parsed, o, wanted), "dose": dose_block(dose), "warnings": list(ep_table.warnings)}
+    return Study("schema", fits, results, {"patients": ep_table.n}, ep_table.conversion)
+
+
+def headline(parsed: ParsedInputs, o: SurvivalOptions, wanted: Sequence[str]) -> dict[str, Any]:
     """2- and 5-year OS/LC (Kaplan-Meier, all patients), KM median OS and the median observed survival time."""
-    f = UNITS["months"] / UNITS[unit]
-    out: dict[str, Any] = {"unit": unit, "conf_type": conf_type}
+    f = UNITS["months"] / UNITS[o.unit]
+    out: dict[str, Any] = {"unit": o.unit, "conf_type": o.conf_type}
     for e in ("os", "lc"):
         if e not in wanted:
             continue
-        km = kaplan_meier(d, time=f"{e}_time", event=f"{e}_event", times=[24 * f, 60 * f], conf_type=conf_type,
-                          conf_level=conf_level)
-        for years, (_, r) in zip((2, 5), km.rates.iterrows()):
-            out[f"{e}_{years}y"] = {"time": float(r["time"]), "estimate": _num(r["survival"]),
-                                    "lower": _num(r["lower"]), "upper": _num(r["upper"])}
+        kw = dict(time=f"{e}_time", event=f"{e}_event")
+        km = kaplan_meier(parsed(**kw), **kw, times=[24 * f, 60 * f], conf_type=o.conf_type,
+                          conf_level=o.conf_level).to_dict()
+        for years, r in zip((2, 5), km["rates"]):
+            out[f"{e}_{years}y"] = {"time": r["time"], "estimate": r["survival"], "lower": r["lower"],
+                                    "upper": r["upper"]}
         if e == "os":
-            out["median_os_km"] = {k: _num(v) for k, v in km.median().items()}
-            out["median_observed_os"] = _median_observed(d["os_time"].to_numpy(), conf_level)
+            median = next(q for q in km["quantiles"] if q["prob"] == 0.5)
+            out["median_os_km"] = {k: median[k] for k in ("estimate", "lower", "upper")}
+            m = median_ci(parsed.data["os_time"].to_numpy(), o.conf_level).to_dict()
+            out["median_observed_os"] = {k: m[k] for k in ("estimate", "lower", "upper")} | {
+                "method": "median of the observed times (death or last follow-up) with the order-statistic CI "
+                          f"(coverage >= {level_text(o.conf_level)})"}
     for v in out.values():
         if isinstance(v, dict) and "lower" in v:
             v["ci"] = [v["lower"], v["upper"]]
     return out
+
+
+#: results.json name -> the dose summary's field
+DOSE_KEYS = {"n": "n", "n_at_least_64_in_16": "n_at_least_64_in_16",
+             "share_at_least_64_in_16": "share_at_least_64_in_16", "n_cord_max_at_least_50": "n_cord_over_limit",
+             "n_target_under_60": "n_target_under_60", "dose_groups": "groups"}
+
+
+def dose_block(dose: DoseSummaryResult | None) -> dict[str, Any] | None:
+    """The CIRT dose summary from its ``to_dict()`` (None without dose columns)."""
+    if dose is None:
+        return None
+    d = dose.to_dict()
+    return {name: d[field] for name, field in DOSE_KEYS.items()}
+
+
+def methods(study: Study, o: SurvivalOptions) -> tuple[str, ...]:
+    """The methods sentences of what ran (Kaplan-Meier, log-rank, Cox, delayed entry, endpoints, CIF)."""
+    out = ["Survival was estimated by the Kaplan-Meier method with Greenwood variances and "
+           f"{o.conf_type} confidence intervals ({100 * o.conf_level:g}%), medians with the Brookmeyer-Crowley "
+           "interval as in R's survival package; median follow-up by the reverse Kaplan-Meier method."]
+    if o.group:
+        out.append("Groups were compared with the log-rank test" + (
+            f" (Fleming-Harrington weights rho = {o.rho:g}, gamma = {o.gamma:g})" if o.rho or o.gamma else "") + ".")
+    if o.covariates:
+        out.append(f"Hazard ratios were estimated by Cox regression ({o.ties.capitalize()} ties)"
+                   + (f", with robust standard errors clustered by {o.cluster}" if o.cluster else "")
+                   + "; proportional hazards were checked on scaled Schoenfeld residuals ("
+                   + ZPH_TRANSFORMS[o.zph_transform] + " of time).")
+        if o.cluster:
+            out.append("The global null hypothesis was also tested with the robust (Lin-Wei) score test, "
+                       "which allows for the clustering, as R's coxph reports it.")
+    if o.entry is not None:
+        out.append(f"Follow-up began at {o.entry} (delayed entry, left truncation): patients enter the risk sets "
+                   "of the Kaplan-Meier and reverse Kaplan-Meier estimates only after it, as R's "
+                   "survfit(Surv(entry, time, status)).")
+    if study.mode == "columns" and study.fits[0].endpoint.competing:
+        out.append("Cumulative incidence was estimated by the Aalen-Johansen method with cmprsk's variance "
+                   "(log(-log) CIs), compared with Gray's test; subdistribution hazard ratios by Fine-Gray "
+                   "regression.")
+    if study.mode == "schema":
+        out.append("Endpoints were timed from the start of carbon-ion radiotherapy (" + str(study.conversion) + "): "
+                   "overall survival (death), local control (local recurrence; death without recurrence "
+                   "censored for Kaplan-Meier, and a competing event for the cumulative incidence), "
+                   "distant-metastasis-free and progression-free survival (first event or death).")
+        if any(f.endpoint.competing for f in study.fits):
+            out.append("The cumulative incidence of local recurrence was estimated by the Aalen-Johansen method "
+                       "with cmprsk's variance and log(-log) CIs (death a competing event).")
+    return tuple(out)
+
+
+def captions(study: Study, o: SurvivalOptions, labels: Labels) -> dict[str, str]:
+    """The figure captions of every endpoint (KM, CIF, PH test)."""
+    by = f" by {labels.name(o.group).lower()}" if o.group else ""
+    out = {}
+    for fit in study.fits:
+        ep = fit.endpoint
+        event = "the event" if study.mode == "columns" else (
+            "local recurrence" if ep.competing else ep.label.lower())
+        out[f"{ep.stem}_km"] = f"{ep.label}: Kaplan\u2013Meier estimate{by}, with number at risk"
+        out[f"{ep.stem}_cif"] = f"Cumulative incidence of {event}{by}, competing events accounted for"
+        out[f"{ep.stem}_ph_test"] = (f"{ep.label}: proportional-hazards check, as plot(cox.zph): scaled Schoenfeld "
+                                     "residuals (points), their smooth with a \u00b12 SE band, a solid line at zero "
+                                     "and a dotted line at the Cox coefficient")
+    return out
+
+
+def results(study: Study, o: SurvivalOptions, flow: Mapping[str, int]) -> dict[str, Any]:
+    """results.json of the section: the endpoint blocks (from the results' ``to_dict()``), flow and options."""
+    options = {k: getattr(o, k) for k in RESULT_OPTIONS} | ({"entry": o.entry} if o.entry is not None else {})
+    blocks = {f.endpoint.stem: endpoint_block(f, o) for f in study.fits}
+    if study.mode == "columns":
+        block = blocks[study.fits[0].endpoint.stem]
+        return {"mode": "columns", "unit": o.unit, "event_codes": study.results["event_codes"], "flow": dict(flow),
+                **block, "options": options}
+    by_name = {stem.rsplit("_", 1)[-1]: b for stem, b in blocks.items()}
+    primary = next(iter(by_name))
+    top = {k: by_name[primary][k] for k in ("km", "rates", "median", "quantiles", "median_follow_up", "logrank",
+                                            "cox", "cif", "gray", "finegray") if k in by_name[primary]}
+    warnings = list(study.results["warnings"]) + [f"{e}: {w}" for e, b in by_name.items() for w in b["warnings"]]
+    return {"mode": "schema", "unit": o.unit, "conversion": study.conversion, "flow": dict(flow),
+            "primary_endpoint": primary, **top, "endpoints": by_name, "headline": study.results["headline"],
+            "dose": study.results["dose"], "warnings": warnings, "options": options}
+
+
+def _input_table(inputs: JobInput) -> tuple[pd.DataFrame, tuple, str]:
+    """The DataFrame, the loader's exclusions and the file name (for messages) of the one input."""
+    data = inputs.table if inputs.table is not None else inputs.data
+    if data is None:
+        raise UsageError("survival analysis: no data given.")
+    file = getattr(getattr(data, "provenance", None), "file", None) or "data"
+    exclusions: tuple = ()
+    if hasattr(data, "data") and hasattr(data, "exclusions"):
+        if getattr(data, "errors", ()):
+            raise DataError("the table has errors:\n" + "\n".join(p.message() for p in data.errors),
+                            problems=data.errors)
+        exclusions, data = tuple(data.exclusions), data.data
+    if not isinstance(data, pd.DataFrame):
+        raise UsageError(f"survival analysis expects a table, got {type(data).__name__}.")
+    return data, exclusions, str(file)
+
+
+def analyse(inputs: JobInput, options: SurvivalOptions, context: JobContext, *, write: bool = True) -> Section:
+    """Run the survival analysis: parse, compute, results, figures, tables, methods (see the module docstring).
+
+    ``write=False`` computes the numbers only (no figures or tables), as :func:`run` without ``out_dir``.
+    """
+    data, exclusions, file = _input_table(inputs)
+    o = resolved(options)
+    labels = as_labels(context.labels, ["cirt"], strict=False)
+    labels.check_data(data, where="survival")
+    data = with_references(data, list(o.covariates), labels)
+    key = context.key or "survival"
+    if o.time is not None or o.event is not None:
+        study = column_study(data, o, labels, key, file)
+    else:
+        study = schema_study(data, o, labels, key)
+    flow = {"rows": int(len(data) + len(exclusions)), "excluded_at_loading": len(exclusions),
+            "analysed": int(len(data)), **study.flow}
+    res = results(study, o, flow)
+    figures: list[Path] = []
+    tables: list[Path] = []
+    if write:
+        out = Path(context.out_dir)
+        kw = {k: v for k, v in (("formats", context.figure_formats), ("dpis", context.dpis)) if v}
+        for fit in study.fits:
+            figures += endpoint_figures(fit, out, unit=o.unit, group=o.group, covariates=o.covariates, width=o.width,
+                                        labels=labels, median_lines=o.median_lines, events_table=o.events_table, **kw)
+            tables += endpoint_tables(fit, out, unit=o.unit, group=o.group, covariates=o.covariates,
+                                      strata=o.strata, cluster=o.cluster, ties=o.ties, conf_level=o.conf_level,
+                                      times=o.times, labels=labels)
+    references = REFERENCES + ((LIN_WEI,) if o.cluster and o.covariates else ())
+    return Section(key=key, title=context.title or "Survival and local control", results=to_jsonable(res),
+                   figures=tuple(figures), tables=tuple(tables), figure_captions=captions(study, o, labels),
+                   warnings=tuple(dict.fromkeys(res["warnings"])), methods=methods(study, o), references=references)
+
+
+def run(data: Any = None, out_dir: str | Path | None = None, **keywords: Any) -> Section:
+    """The survival job by keyword: the options of :class:`SurvivalOptions` and the settings of
+    :class:`~spinestats.reports.job.JobContext` (``table``, ``key``, ``title``, ``labels``, ``figure_formats``,
+    ``dpis``); without ``out_dir`` the numbers only (no figures or tables).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"t": [2.0, 3.0, 5.0, 8.0], "e": [1, 0, 1, 1]})
+    >>> run(d, time="t", event="e", times=[4]).results["rates"]["all"][0]["survival"]
+    0.75
+    """
+    job = analyse if out_dir is not None else functools.partial(analyse, write=False)
+    return run_by_keywords(job, SurvivalOptions, data=data, out_dir=out_dir if out_dir is not None else ".",
+                           where="survival", **keywords)

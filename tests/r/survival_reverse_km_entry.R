@@ -15,4 +15,7 @@ s <- summary(r, times = c(12, 24)); cat("rev surv at 12, 24", f(s$surv), f(s$n.r
 # forward curve with delayed entry (the survival job's --entry)
 k <- survfit(Surv(entry, time, status) ~ 1, data = d)
 cat("forward median", f(quantile(k, 0.5)$quantile), f(summary(k, times = 24)$surv), "\n")
+# reverse_kaplan_meier's small example (inline data)
+s4 <- data.frame(t = c(2, 3, 5, 8), e = c(1, 0, 1, 0))
+print(quantile(survfit(Surv(t, 1 - e) ~ 1, data = s4), c(0.25, 0.5, 0.75)))
 sessionInfo()

@@ -337,7 +337,7 @@ def cox_ph(
         res = cx.score_residuals(b)
         dfb = res @ var
         if cluster:
-            cl = data[cluster].to_numpy()[pos][cx.order]
+            cl = as_frame(data)[cluster].to_numpy()[pos][cx.order]
             codes = pd.factorize(cl, sort=True)[0]
             agg = np.zeros((codes.max() + 1, dfb.shape[1]))
             np.add.at(agg, codes, dfb)
@@ -399,7 +399,7 @@ def _cluster_codes(data: pd.DataFrame, cluster: str | None, pos: np.ndarray, ord
     """Cluster code of each row in the fit's sorted order (None: each row its own cluster, ``robust = TRUE``)."""
     if not cluster:
         return None
-    return pd.factorize(data[cluster].to_numpy()[pos][order], sort=True)[0]
+    return pd.factorize(as_frame(data)[cluster].to_numpy()[pos][order], sort=True)[0]
 
 
 def _robust_score_test(cx: _Cox, codes: np.ndarray | None) -> dict:

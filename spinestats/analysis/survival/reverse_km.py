@@ -9,7 +9,18 @@ counting-process ones) with the event and censoring counts swapped; it is
 built from those counts and keeps the subjects' entry and exit times, so
 numbers at risk at any time stay counting-process ones.
 
-R: ``survfit(Surv(entry, time, 1 - status) ~ 1)`` and ``quantile(fit, probs)``.
+.. math::
+
+    \\hat G(t) = \\prod_{t_j \\le t} \\Big(1 - \\frac{c_j}{n_j}\\Big)
+
+with :math:`c_j` the censorings at :math:`t_j` and :math:`n_j` the numbers at
+risk; Greenwood variances and CIs as for the forward curve.  The quantiles of
+follow-up are those of :math:`\\hat G` (``quantile.survfit`` rules).
+
+R: ``survfit(Surv(entry, time, 1 - status) ~ group)`` and ``quantile(fit, probs)``.
+:func:`reverse_kaplan_meier` returns every group's reverse curve and its
+quantiles (a :class:`ReverseKaplanMeierResult`); the figures draw it as they
+are given it.
 
 Reference
 ---------
@@ -22,9 +33,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from typing import Any
+
 import pandas as pd
 
-from spinestats.analysis.survival.kaplan_meier import KMCurve, _curve_from_counts
+from spinestats.analysis.core.result import Result
+from spinestats.analysis.survival.kaplan_meier import KaplanMeierResult, KMCurve, _curve_from_counts, kaplan_meier
 
 
 def reverse_km(curve: KMCurve) -> KMCurve:
@@ -41,3 +55,54 @@ def follow_up_quantiles(curve: KMCurve, probs: Sequence[float] = (0.25, 0.5, 0.7
     ``upper``; NaN = not reached).
     """
     return reverse_km(curve).quantile(probs)
+
+
+@dataclasses.dataclass(frozen=True)
+class ReverseKaplanMeierResult(Result):
+    """Reverse Kaplan-Meier (follow-up) curves per group, with the quantiles of follow-up.
+
+    Attributes
+    ----------
+    curves : one reverse :class:`KMCurve` per group (censoring as the event), groups as the forward fit.
+    groups : the group labels (``(None,)`` when ungrouped).
+    quantiles : ``group``, ``prob``, ``estimate``, ``lower``, ``upper`` of follow-up (NaN = not reached).
+    conf_type, conf_level : the CI of the curves and quantiles.
+    """
+
+    curves: tuple[KMCurve, ...]
+    groups: tuple
+    quantiles: pd.DataFrame
+    conf_type: str
+    conf_level: float
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.concat([c.to_frame() for c in self.curves], ignore_index=True)
+
+
+def reverse_kaplan_meier(data: Any, *, time: str | None = None, event: str | None = None, group: str | None = None,
+                         entry: str | None = None, censor: int = 0, conf_type: str = "log", conf_level: float = 0.95,
+                         probs: Sequence[float] = (0.25, 0.5, 0.75)) -> ReverseKaplanMeierResult:
+    """Reverse Kaplan-Meier follow-up, as ``survfit(Surv(entry, time, 1 - status) ~ group)``.
+
+    ``data`` is a table (or an :class:`~spinestats.analysis.core.surv_input.EventData`) with ``time`` and
+    ``event`` (and optionally ``group``, ``entry``), or a fitted
+    :class:`~spinestats.analysis.survival.kaplan_meier.KaplanMeierResult`, whose counts are reused (the
+    column arguments are then not needed).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"t": [2.0, 3.0, 5.0, 8.0], "e": [1, 0, 1, 0]})
+    >>> reverse_kaplan_meier(d, time="t", event="e").quantiles["estimate"].tolist()
+    [3.0, 8.0, 8.0]
+    """
+    if not isinstance(data, KaplanMeierResult):
+        if time is None or event is None:
+            from spinestats.errors import UsageError
+
+            raise UsageError("reverse_kaplan_meier: give time and event (or a fitted Kaplan-Meier result).")
+        data = kaplan_meier(data, time=time, event=event, group=group, entry=entry, censor=censor,
+                            conf_type=conf_type, conf_level=conf_level)
+    curves = tuple(reverse_km(c) for c in data.curves)
+    quantiles = pd.concat([c.quantile(probs) for c in curves], ignore_index=True)
+    return ReverseKaplanMeierResult(curves, tuple(data.groups), quantiles, data.conf_type, float(data.conf_level))

@@ -65,6 +65,7 @@ def command(file, schema, mapping, sheet, time_col, event_col, event_codes, grou
     from spinestats.reports.cli.common import echo_load_warnings, echo_warnings
     from spinestats.reports.output import OutputDir
     from spinestats.reports.cli.common import labels_from
+    from spinestats.reports.job import JobContext, JobInput
     from spinestats.reports.section_tables import finish_single
     from spinestats.reports.tables import table_style
 
@@ -76,17 +77,20 @@ def command(file, schema, mapping, sheet, time_col, event_col, event_codes, grou
     echo_load_warnings(table)
     if times is not None:
         try:
-            times = [float(t) for t in times.split(",") if t.strip()]
+            times = tuple(float(t) for t in times.split(",") if t.strip())
         except ValueError as exc:
             raise UsageError(f"--times: expected numbers separated by commas, got {times!r}.") from exc
+    options = survival_job.SurvivalOptions(
+        time=time_col, event=event_col, event_codes=event_codes, group=group, strata=strata,
+        covariates=tuple(c.strip() for c in (covariates or "").split(",") if c.strip()), cluster=cluster,
+        times=times, unit=unit, conf_type=conf_type, ties=ties, rho=rho,
+        gamma=gamma, trend=trend, endpoint=endpoint, zph_transform=zph_transform, entry=entry_col,
+        median_lines=median_lines, events_table=events_table)
     labels = labels_from(schema or "cirt", label_texts, references, columns=table.data.columns)
     with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
-        section = survival_job.run(table=table, out_dir=od.file("."), time=time_col, event=event_col,
-                                   event_codes=event_codes, group=group, strata=strata, covariates=covariates,
-                                   cluster=cluster, times=times, unit=unit, conf_type=conf_type, ties=ties, rho=rho,
-                                   gamma=gamma, trend=trend, endpoint=endpoint, zph_transform=zph_transform, entry=entry_col,
-                                   median_lines=median_lines, events_table=events_table,
-                                   figure_formats=figure_formats or None, dpis=dpis or None, labels=labels)
+        context = JobContext(out_dir=od.file("."), labels=labels, figure_formats=figure_formats or None,
+                             dpis=dpis or None)
+        section = survival_job.analyse(JobInput.of(table=table), options, context)
         od.write_section(section, labels=labels)
         section = finish_single(section, od.file("."), written, labels=labels)
     click.echo(f"survival: {section.results['flow']['analysed']} rows analysed; results in {out}/results.json")
