@@ -24,15 +24,13 @@ place only when everything succeeded):
 * ``figures/`` and ``tables/`` (written by the jobs);
 * ``methods.md`` and the self-contained ``report.html``.
 
-A job is called with the arguments its signature asks for: the data (as
-``data``: a DataFrame, or a dict of them when an analysis names several
-inputs; as ``table``: the :class:`LoadedTable`, preferred when a job takes
-both, so that it sees the exclusion log; as ``path``/``paths``: the file
-paths), the output folder (``out_dir``), and run-wide settings
-(``seed``, ``workers``, ``scheduler``, ``figure_formats``, ``dpis``,
-``width``, ``table_formats``, ``p_style``, ``ci_style``, ``digits``,
-``reporter``, ``plan_hash``, ``prespecified``, ``key``, ``title``).  Every
-other keyword parameter of the job is an *option* the plan may set.
+A job is called as ``analyse(inputs, options, context)``
+(:mod:`spinestats.reports.job`): ``inputs`` holds the loaded tables of the
+analysis's ``data:`` entries (with their exclusion logs), ``options`` is the
+job module's ``OPTIONS`` dataclass filled from the plan entry (checked
+before anything runs), and ``context`` carries the run-wide settings (output
+folder, seed, formats, style, labels, prespecified criteria).  Nothing is
+matched by parameter name.
 """
 
 from __future__ import annotations
@@ -41,7 +39,6 @@ import dataclasses
 import datetime as _dt
 import hashlib
 import importlib
-import inspect
 import re
 import shutil
 import warnings
@@ -70,11 +67,7 @@ class JobSpec:
     """Where an analysis type's job lives and what it analyses."""
 
     module: str
-    function: str = "run"
     description: str = ""
-    fixed: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # arguments always passed
-    options: str = "OPTIONS"  # a module with this options dataclass is called as ``analyse(inputs, options, context)``
-    analyse: str = "analyse"
 
 
 #: Analysis types of the plan, mapped to their job functions.
@@ -96,20 +89,13 @@ JOBS: dict[str, JobSpec] = {
 EXPECTED_COST: dict[str, int] = {"fracture": 8, "multicenter": 8, "survival": 7, "pain": 5, "dss": 3, "accuracy": 3,
                                  "agreement": 2, "table_one": 1, "sample_size": 1}
 
-DATA_PARAMS = ("data", "table", "tables", "path", "paths", "file", "files")
-OUT_PARAMS = ("out_dir", "out", "output_dir", "folder")
-CONTEXT_PARAMS = (
-    "seed", "workers", "scheduler", "figure_formats", "formats", "dpis", "dpi", "width", "table_formats",
-    "p_style", "ci_style", "digits", "reporter", "progress", "plan_hash", "prespecified", "key", "title",
-    "synthetic", "labels",
-)
 RESERVED_RESULT_KEYS = ("plan_hash", "plan_lock", "seed", "title", "synthetic", "warnings", "methods", "references",
                         "unavailable", "reproduction", "provenance", "schema_version")
 RESULTS_SCHEMA_VERSION = 1
 
 
 def job_function(kind: str) -> Callable[..., Section]:
-    """The job function of an analysis type (UsageError when it cannot be imported)."""
+    """The job of an analysis type, ``analyse(inputs, options, context)`` (UsageError when it cannot be imported)."""
     spec = JOBS[kind]
     try:
         module = importlib.import_module(spec.module)
@@ -117,32 +103,22 @@ def job_function(kind: str) -> Callable[..., Section]:
         if exc.name and spec.module.startswith(exc.name):
             raise UsageError(f"analysis '{kind}' is not available in this installation ({spec.module} is missing).") from exc
         raise
-    func = getattr(module, spec.function, None)
-    if spec.function in ("run", spec.analyse) and isinstance(getattr(module, spec.options, None), type):
-        func = getattr(module, spec.analyse, func)  # a job with an options dataclass
-    if func is None:
-        raise UsageError(f"analysis '{kind}' is not available: {spec.module} has no {spec.function}().")
+    func = getattr(module, "analyse", None)
+    if func is None or options_class(kind) is None:
+        raise UsageError(f"analysis '{kind}' is not available: {spec.module} has no analyse() and OPTIONS.")
     return func
 
 
 def options_class(kind: str) -> type[JobOptions] | None:
-    """The options dataclass of an analysis type (``None`` for a job still called by parameter name)."""
-    spec = JOBS[kind]
-    module = importlib.import_module(spec.module)
-    found = getattr(module, spec.options, None) if spec.function in ("run", spec.analyse) else None
+    """The options dataclass of an analysis type (its module's ``OPTIONS``)."""
+    found = getattr(importlib.import_module(JOBS[kind].module), "OPTIONS", None)
     return found if isinstance(found, type) and issubclass(found, JobOptions) else None
 
 
-def job_options(func: Callable[..., Any], kind: str | None = None) -> tuple[str, ...] | None:
-    """The plan options a job accepts (``None``: any, it takes ``**kwargs``)."""
-    opts = options_class(kind) if kind is not None else None
-    if opts is not None:
-        return opts.names() + ENTRY_CONTEXT
-    params = inspect.signature(func).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return None
-    hidden = set(DATA_PARAMS) | set(OUT_PARAMS) | {"reporter", "progress"}
-    return tuple(n for n, p in params.items() if n not in hidden and p.kind is not inspect.Parameter.VAR_POSITIONAL)
+def job_options(func: Callable[..., Any], kind: str) -> tuple[str, ...]:
+    """The plan options of an analysis type: its options dataclass's fields and the entry-level settings."""
+    opts = options_class(kind)
+    return (opts.names() if opts is not None else ()) + ENTRY_CONTEXT
 
 
 def available_jobs(kinds: Sequence[str] | None = None) -> tuple[dict[str, Callable[..., Section]], dict[str, str]]:
@@ -267,43 +243,6 @@ def job_call(entry: AnalysisEntry, inputs: Mapping[str, LoadedInput], plan: Plan
     return {"inputs": job_input, "options": entry_options(options, entry, plan.path), "context": context}
 
 
-def _job_arguments(func: Callable[..., Any], entry: AnalysisEntry, inputs: Mapping[str, LoadedInput],
-                   context: Mapping[str, Any], out_dir: Path) -> dict[str, Any]:
-    params = inspect.signature(func).parameters
-    chosen = [inputs[n] for n in entry.data]
-    frames = {i.name: (i.table.data if i.table is not None else None) for i in chosen}
-    values: dict[str, Any] = dict(context)
-    values.update({"key": entry.key, "title": entry.title})
-    if len(chosen) == 1:
-        only = chosen[0]
-        values.update(data=frames[only.name], table=only.table, tables={only.name: only.table},
-                      path=only.path, file=only.path, paths=[only.path], files=[only.path])
-    elif chosen:
-        values.update(data=frames, table={i.name: i.table for i in chosen}, tables={i.name: i.table for i in chosen},
-                      paths=[i.path for i in chosen], files=[i.path for i in chosen])
-    for name in OUT_PARAMS:
-        values[name] = out_dir
-    if "table" in params and "data" in params and params["data"].default is not inspect.Parameter.empty:
-        values.pop("data", None)  # the LoadedTable carries the exclusion log as well as the data
-    args: dict[str, Any] = {}
-    for name, p in params.items():
-        if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
-            continue
-        if name in entry.options:
-            args[name] = entry.options[name]
-        elif name in values and values[name] is not None:
-            args[name] = values[name]
-        elif p.default is inspect.Parameter.empty:
-            raise UsageError(
-                f"analysis '{entry.key}' ({entry.type}) needs '{name}': set it in the plan"
-                + (" (or give the analysis a `data:` entry)." if name in DATA_PARAMS else ".")
-            )
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        args.update({k: v for k, v in entry.options.items() if k not in args})
-    args.update(JOBS[entry.type].fixed)
-    return args
-
-
 def call_job(kind: str, key: str, args: Mapping[str, Any], width: str | float = "single",
              style: Any = None, labels: Any = None) -> tuple[Section, list[str], list[str]]:
     """Run one analysis job; its Section, the numerical warnings it raised and the optional packages that ran.
@@ -359,7 +298,6 @@ def _run_parallel(todo: Sequence[tuple[AnalysisEntry, dict[str, Any]]], workers:
     writing a figure join its analysis's numerical warnings, as they do with one worker."""
     from concurrent.futures import FIRST_COMPLETED, wait
 
-    quiet = Reporter(quiet=True)
     executor = figure_executor(workers)
     # longest analyses first, so that the workers finish together (results keep the plan's order)
     order = sorted(range(len(todo)), key=lambda i: -EXPECTED_COST.get(todo[i][0].type, 1))
@@ -367,13 +305,8 @@ def _run_parallel(todo: Sequence[tuple[AnalysisEntry, dict[str, Any]]], workers:
     for i in order:
         entry, args = todo[i]
         args = dict(args)
-        if "context" in args:
-            args["context"] = dataclasses.replace(args["context"], workers=1, reporter=None)  # quiet
-        if "workers" in args:
-            args["workers"] = 1  # the analyses themselves run side by side instead
-        for name in ("reporter", "progress"):
-            if name in args:
-                args[name] = quiet
+        # the analyses themselves run side by side instead; a worker reports nothing (quiet)
+        args["context"] = dataclasses.replace(args["context"], workers=1, reporter=None)
         pending[executor.submit(call_job_deferred, entry.type, entry.key, args, width, tstyle,
                                 labels_by_key[entry.key])] = i
     reporter.log(f"- running {len(todo)} analyses on {workers} worker processes ...")
@@ -602,15 +535,6 @@ def run_plan(
     read = [plan.path] + [p for e in plan.data.values() for p in (e.file, e.mapping) if p is not None]
     with OutputDir(out, force=force, inputs=read) as od:
         inputs = load_inputs(plan, used)
-        context = {
-            "seed": plan.seed, "workers": workers, "scheduler": scheduler,
-            "figure_formats": plan.output.figure_formats, "formats": plan.output.figure_formats,
-            "dpis": plan.output.dpi, "dpi": plan.output.dpi, "width": plan.output.width,
-            "table_formats": plan.output.table_formats, "p_style": plan.output.p_style,
-            "ci_style": plan.output.ci_style, "digits": plan.output.digits, "reporter": reporter,
-            "progress": reporter, "plan_hash": plan.sha256, "prespecified": plan.prespecified,
-            "synthetic": synthetic,
-        }
         run_context = JobContext(
             seed=plan.seed, workers=workers, scheduler=scheduler, figure_formats=plan.output.figure_formats,
             dpis=plan.output.dpi, table_formats=plan.output.table_formats, p_style=plan.output.p_style,
@@ -634,12 +558,8 @@ def run_plan(
             scratch = root / ".jobs" / entry.key
             scratch.mkdir(parents=True)
             labels_by_key[entry.key] = entry_labels(plan, entry, inputs)
-            if options_class(entry.type) is not None:
-                todo.append((entry, job_call(entry, inputs, plan, dataclasses.replace(
-                    run_context, out_dir=scratch, labels=labels_by_key[entry.key]))))
-                continue
-            job_context = dict(context, labels=labels_by_key[entry.key])
-            todo.append((entry, _job_arguments(funcs[entry.type], entry, inputs, job_context, scratch)))
+            todo.append((entry, job_call(entry, inputs, plan, dataclasses.replace(
+                run_context, out_dir=scratch, labels=labels_by_key[entry.key]))))
         parallel = workers > 1 and scheduler is None and len(todo) > 1
         outcomes: list[tuple[Section, list[str], list[str]]] = []
         with reporter.steps(len(todo), "analyses"):

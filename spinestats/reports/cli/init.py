@@ -11,7 +11,6 @@ rows).  Fill the exports (or point the plan at your own files), then run
 
 from __future__ import annotations
 
-import inspect
 
 import click
 
@@ -74,32 +73,22 @@ def _option_lines(kind: str) -> list[str]:
     import dataclasses
     from collections.abc import Mapping
 
-    from spinestats.reports.plan_runner import CONTEXT_PARAMS, job_function, job_options, options_class
+    from spinestats.reports.plan_runner import job_function, options_class
 
     try:
-        func = job_function(kind)
+        job_function(kind)
     except Exception as exc:  # noqa: BLE001 - a job not installed is reported in the template
         return [f"  #   (not available in this installation: {exc})"]
     fields = options_class(kind)
-    if fields is not None:  # a job with an options dataclass: its fields and defaults
-        def default_text(f):
-            value = f.default if f.default is not dataclasses.MISSING else (
-                f.default_factory() if f.default_factory is not dataclasses.MISSING else dataclasses.MISSING)
-            if value is dataclasses.MISSING:
-                return "REQUIRED"
-            return _yaml_value(list(value) if isinstance(value, tuple) else dict(value) if isinstance(value, Mapping)
-                               else value)
-        return [f"  #   {f.name}: {default_text(f)}" for f in dataclasses.fields(fields)] or ["  #   (no options)"]
-    options = job_options(func) or ()
-    params = inspect.signature(func).parameters
-    out = []
-    for name in options:
-        if name in CONTEXT_PARAMS:
-            continue
-        default = params[name].default
-        shown = "REQUIRED" if default is inspect.Parameter.empty else _yaml_value(default)
-        out.append(f"  #   {name}: {shown}")
-    return out or ["  #   (no options)"]
+
+    def default_text(f):
+        value = f.default if f.default is not dataclasses.MISSING else (
+            f.default_factory() if f.default_factory is not dataclasses.MISSING else dataclasses.MISSING)
+        if value is dataclasses.MISSING:
+            return "REQUIRED"
+        return _yaml_value(list(value) if isinstance(value, tuple) else dict(value) if isinstance(value, Mapping)
+                           else value)
+    return [f"  #   {f.name}: {default_text(f)}" for f in dataclasses.fields(fields)] or ["  #   (no options)"]
 
 
 def plan_template() -> str:
