@@ -591,6 +591,7 @@ def compute(data: CentreData, o: MulticenterOptions, prespec, plan_hash: str | N
         results["federated_check"] = federated_check(data, results, o, prespec, plan_hash, context)
         if not results["federated_check"]["identical"]:
             warnings.append("the federated (site-bundle) results differ from the patient-level ones: please report this.")
+    results["conf_level"] = o.conf_level  # the level of every CI, region and interval (the tables' headers)
     results["warnings"] = warnings
     return results, acc, warnings
 

@@ -80,6 +80,8 @@ def _option_lines(kind: str) -> list[str]:
     except Exception as exc:  # noqa: BLE001 - a job not installed is reported in the template
         return [f"  #   (not available in this installation: {exc})"]
     fields = options_class(kind)
+    if fields is None:
+        return ["  #   (no options)"]
 
     def default_text(f):
         value = f.default if f.default is not dataclasses.MISSING else (
