@@ -49,15 +49,22 @@ def multicentre_tables(res: dict[str, Any]) -> list[Table]:
             "auc": r.get("auc"), "auc_lower": _ci(r.get("auc_ci"), 0), "auc_upper": _ci(r.get("auc_ci"), 1)}
             for r in rows])
         cut = res.get("cutoff")
-        cols = (Col("centre", "Centre"), Col("n", "N", "int"), Col("tp", "TP", "int"), Col("fp", "FP", "int"),
-                Col("fn", "FN", "int"), Col("tn", "TN", "int"),
-                Col("sensitivity", f"Sensitivity ({lv} CI)", "ci", "sensitivity_lower", "sensitivity_upper"),
-                Col("specificity", f"Specificity ({lv} CI)", "ci", "specificity_lower", "specificity_upper"),
-                Col("auc", f"AUC ({lv} CI)", "ci", "auc_lower", "auc_upper"))
-        out.append(Table(data, cols, "Accuracy in each centre" + (f" (positive when score \u2265 {cut:g})"
-                                                                  if isinstance(cut, (int, float)) else ""),
-                         ("Sensitivity and specificity with exact (Clopper\u2013Pearson) CIs; AUC with the DeLong CI.",),
-                         "per_center"))
+        rule = f" (positive when score \u2265 {cut:g})" if isinstance(cut, (int, float)) else ""
+        # two portrait tables as journals print them: the 2 x 2 counts, then the estimates under one
+        # spanning "Estimate (95% CI)" header (a long centre name still leaves room for three CIs)
+        counts = (Col("centre", "Centre"), Col("n", "N", "int"), Col("tp", "TP", "int"), Col("fp", "FP", "int"),
+                  Col("fn", "FN", "int"), Col("tn", "TN", "int"))
+        out.append(Table(data[["centre", "n", "tp", "fp", "fn", "tn"]], counts,
+                         "Index test against the reference standard in each centre" + rule,
+                         ("TP: true positive; FP: false positive; FN: false negative; TN: true negative.",),
+                         "per_center_counts"))
+        est = f"Estimate ({lv} CI)"
+        cols = (Col("centre", "Centre"),
+                Col("sensitivity", f"{est}: Sensitivity", "ci", "sensitivity_lower", "sensitivity_upper", group=est),
+                Col("specificity", f"{est}: Specificity", "ci", "specificity_lower", "specificity_upper", group=est),
+                Col("auc", f"{est}: AUC", "ci", "auc_lower", "auc_upper", group=est))
+        out.append(Table(data, cols, "Accuracy in each centre" + rule,
+                         ("Sensitivity and specificity with exact (Clopper\u2013Pearson) CIs; AUC with the DeLong CI.",), "per_center"))
     pooled = res.get("pooled") or {}
     if pooled:
         prow = []
@@ -70,15 +77,18 @@ def multicentre_tables(res: dict[str, Any]) -> list[Table]:
                          "i2": p.get("i2"), "tau2": p.get("tau2"), "q_p": p.get("q_p")})
         data = pd.DataFrame(prow)
         data["pi"] = data["estimate"]
+        het = "Heterogeneity"
         cols = (Col("measure", "Measure"), Col("k", "Centres", "int"),
                 Col("estimate", f"Pooled ({lv} CI)", "ci", "lower", "upper"),
-                Col("pi", f"Pooled ({lv} prediction interval)", "ci", "pi_lower", "pi_upper"),
-                Col("i2", "I\u00b2 (%)", "num", digits=1), Col("tau2", "\u03c4\u00b2 (logit)", "num", digits=3),
-                Col("q_p", "p (heterogeneity)", "p"))
+                Col("pi", f"Pooled ({lv} PI)", "ci", "pi_lower", "pi_upper"),
+                Col("i2", f"{het}: I\u00b2 (%)", "num", digits=1, group=het),
+                Col("tau2", f"{het}: \u03c4\u00b2", "num", digits=3, group=het),
+                Col("q_p", f"{het}: p", "p", group=het))
         method = next((p.get("method") for p in pooled.values() if isinstance(p, dict)), "REML")
         out.append(Table(data, cols, "Pooled accuracy across centres (random-effects meta-analysis)",
-                         (f"Random-effects meta-analysis on the logit scale ({method}); prediction interval for the "
-                          "accuracy in a new centre; Cochran's Q test of heterogeneity.",), "pooled"))
+                         (f"Random-effects meta-analysis on the logit scale ({method}). PI: prediction interval for the "
+                          "accuracy in a new centre. I\u00b2: share of the variation due to between-centre "
+                          "heterogeneity; \u03c4\u00b2: between-centre variance of the logit; p: Cochran's Q test.",), "pooled"))
     bv = res.get("bivariate") or {}
     if isinstance(bv.get("sensitivity"), dict) and isinstance(bv.get("specificity"), dict):
         from spinestats.reports.formatting import fmt_number
