@@ -73,7 +73,7 @@ def software_versions(used: Iterable[str] | None = None) -> dict[str, str]:
 
 #: typography of the jobs' methods sentences as a journal prints them (eponyms, ranges, signs, symbols)
 _TYPOGRAPHY = (
-    (re.compile(r"\b([A-Z][a-z]+)-(?=[A-Z][a-z]+\b)"), "\\1\u2013"),  # Kaplan-Meier -> Kaplan–Meier
+    (re.compile(r"\b((?:Mc|Mac)?[A-Z][a-z]+)-(?=(?:Mc|Mac)?[A-Z][a-z]+\b)"), "\\1\u2013"),  # Kaplan-Meier -> Kaplan–Meier
     (re.compile(r"(?<![\w.\-])(\d+(?:\.\d+)?)-(?=\d)"), "\\1\u2013"),  # 0-6 -> 0–6 (not 10.1002/sim-...)
     (re.compile(r"(?<=[\s(])-(?=\d)"), "\u2212"),  # a negative number: true minus
     (re.compile(r"\s*>=\s*"), " \u2265 "),
@@ -81,6 +81,7 @@ _TYPOGRAPHY = (
     (re.compile(r"\btau\^2\b|\btau2\b"), "\u03c4\u00b2"),
     (re.compile(r"\bI\^2\b"), "I\u00b2"),
     (re.compile(r"\byouden\b"), "Youden"),
+    (re.compile(r"\+/-"), "\u00b1"),
 )
 
 
