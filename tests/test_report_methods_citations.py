@@ -28,6 +28,11 @@ def test_author_year_citations_become_numbers_and_the_rest_go_before_the_full_st
     # the survival section cites its own references by their numbers in the one list
     assert m.by_section["survival"] == "Survival by the Kaplan\u2013Meier method [1, 4]."
     assert "(Light 1971)" not in m.by_section["agreement"] and ". [" not in " ".join(m.by_section.values())
+    # the whole paragraph (methods.md, results.json) cites by the same numbers, never by author and year
+    assert m.paragraph.startswith(m.by_section["agreement"] + " " + m.by_section["survival"] + " Analyses were run")
+    m = methods_paragraph([agree], versions={"Python": "3", "spinestats": "0"}, synthetic=True, seed=7)
+    assert m.paragraph.startswith("The data are synthetic") and "[2] and Light's kappa [1, 3]." in m.paragraph
+    assert "seed 7" in m.paragraph.split("[1, 3].")[1]
 
 
 def test_methods_typography():

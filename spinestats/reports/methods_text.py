@@ -235,5 +235,9 @@ def methods_paragraph(
         if own:
             by_section[sec.key] = cite(" ".join(own), sec.references, numbering)
     general = [s for s in sentences if s not in done]
-    return MethodsText(paragraph=" ".join(sentences), references=references, software=dict(versions),
+    # the whole paragraph (methods.md, results.json) cites by number too, as the list it is printed with:
+    # the synthetic-data sentence, each section's cited methods in order, then seeding and software
+    lead = general[:1] if synthetic else []
+    paragraph = " ".join(lead + list(by_section.values()) + general[len(lead):])
+    return MethodsText(paragraph=paragraph, references=references, software=dict(versions),
                        by_section=by_section, general=" ".join(general))
