@@ -229,3 +229,12 @@ def test_section_heading_header_spacing_and_consort_caption(tmp_path):
     assert 'Overall (n\u00a0=\u00a059)</th>' in html and 'Overall (n = 59)' not in html
     assert 'alt="Participant flow (CONSORT): patients enrolled' in html and "Pain cafe consort" not in html
     assert "<th>Plan hash</th>" in html and "<th>Started at</th>" in html
+
+
+def test_subtitle_only_with_a_plan_hash_or_seed(tmp_path):
+    sec = Section(key="s", title="S", results={})
+    m = methods_paragraph([sec])
+    alone = render_report(title="R", root=tmp_path, sections=[sec], methods=m, provenance={"versions": {}})
+    assert 'class="subtitle"' not in alone and "Plan hash" not in alone
+    run = render_report(title="R", root=tmp_path, sections=[sec], methods=m, provenance={"plan_hash": "ab", "seed": 3})
+    assert '<p class="subtitle">Plan hash ab · seed 3</p>' in run

@@ -400,12 +400,14 @@ def render_report(
     )
     toc_html = '<nav class="toc"><b>Contents</b><ol>' + "".join(
         f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t in toc) + "</ol></nav>"
-    subtitle = f"Plan hash {provenance.get('plan_hash', '')} · seed {provenance.get('seed', '')}"
+    subtitle = " · ".join(f"{name} {provenance[key]}" for key, name in (("plan_hash", "Plan hash"), ("seed", "seed"))
+                          if provenance.get(key) not in (None, ""))  # a single command has neither
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<link rel="icon" href="data:,">'
         f"<title>{esc(title)}</title><style>{css}</style></head><body>"
-        f"<header><h1>{esc(title)}</h1><p class=\"subtitle\">{esc(subtitle)}</p>{banner}</header>"
+        f"<header><h1>{esc(title)}</h1>" + (f'<p class="subtitle">{esc(subtitle)}</p>' if subtitle else "")
+        + f"{banner}</header>"
         f"{toc_html}\n" + "\n".join(parts) + "\n</body></html>\n"
     )
