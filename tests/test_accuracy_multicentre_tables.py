@@ -95,24 +95,31 @@ def mc():
 
 
 def test_multicentre_per_centre_pooled_and_bivariate_tables(mc):
-    per, pooled, biv = multicentre_tables(mc)
+    counts, per, pooled, biv = multicentre_tables(mc)
+    n = counts.format()
+    assert list(n.columns) == ["Centre", "N", "TP", "FP", "FN", "TN"]
     p = per.format()
-    assert list(p.columns) == ["Centre", "N", "TP", "FP", "FN", "TN", "Sensitivity (95% CI)", "Specificity (95% CI)",
-                               "AUC (95% CI)"]
+    est = "Estimate (95% CI)"
+    assert list(p.columns) == ["Centre", f"{est}: Sensitivity", f"{est}: Specificity", f"{est}: AUC"]
+    assert per.spans() == [(est, 1, 3)] and per.sub_headers() == ["Centre", "Sensitivity", "Specificity", "AUC"]
     c0 = mc["per_center"][0]
-    assert p.iloc[0]["Centre"] == c0["center"] and p.iloc[0]["N"] == str(c0["n"])
+    assert n.iloc[0].tolist() == [c0["center"]] + [str(c0[k]) for k in ("n", "tp", "fp", "fn", "tn")]
+    assert p.iloc[0]["Centre"] == c0["center"]
+    assert p.iloc[0][f"{est}: Sensitivity"] == "{:.2f} ({:.2f}\u2013{:.2f})".format(c0["sensitivity"], *c0["sensitivity_ci"])
     assert_allclose(per.data.loc[0, ["sensitivity", "sensitivity_lower", "sensitivity_upper"]].astype(float),
                     [c0["sensitivity"], *c0["sensitivity_ci"]])
     assert_allclose(per.data.loc[0, ["auc_lower", "auc_upper"]].astype(float), c0["auc_ci"])
     assert len(p) == len(mc["per_center"])
     q = pooled.format()
-    assert list(q.columns) == ["Measure", "Centres", "Pooled (95% CI)", "Pooled (95% prediction interval)", "I\u00b2 (%)",
-                               "\u03c4\u00b2 (logit)", "p (heterogeneity)"]
+    assert pooled.sub_headers() == ["Measure", "Centres", "Pooled (95% CI)", "Pooled (95% PI)", "I\u00b2 (%)",
+                                    "\u03c4\u00b2", "p"]
+    assert pooled.spans() == [("Heterogeneity", 4, 6)] and "PI: prediction interval" in pooled.footnotes[0]
     assert q["Measure"].tolist() == ["Sensitivity", "Specificity", "AUC"]
     sp = mc["pooled"]["specificity"]
     assert_allclose(pooled.data.loc[1, ["estimate", "lower", "upper", "pi_lower", "pi_upper", "i2", "tau2", "q_p"]]
                     .astype(float), [sp["estimate"], *sp["ci"], *sp["prediction_interval"], sp["i2"], sp["tau2"], sp["q_p"]])
-    assert q.iloc[1]["I\u00b2 (%)"] == f"{sp['i2']:.1f}"
+    assert q.iloc[1]["Heterogeneity: I\u00b2 (%)"] == f"{sp['i2']:.1f}"
+    assert q.iloc[1]["Pooled (95% PI)"] == "{:.2f} ({:.2f}\u2013{:.2f})".format(sp["estimate"], *sp["prediction_interval"])
     b = biv.format()
     assert list(b.columns) == ["Measure", "Pooled (95% CI)", "\u03c4\u00b2 (logit)"]
     bv = mc["bivariate"]
@@ -129,17 +136,18 @@ def test_multicenter_command_writes_the_tables_in_every_format_and_report(tmp_pa
     src = cohort_multicenter.__file__.replace("cohort_multicenter.py", "synthetic_multicenter.csv")
     out = tmp_path / "mc"
     assert cli("multicenter", src, "--schema", "dss", "--figure-formats", "none", "--out", out) == 0
-    for stem in ("multicenter_per_center", "multicenter_pooled", "multicenter_bivariate"):
+    for stem in ("multicenter_per_center_counts", "multicenter_per_center", "multicenter_pooled", "multicenter_bivariate"):
         for ext in ("csv", "xlsx", "docx", "md"):
             assert (out / "tables" / f"{stem}.{ext}").is_file(), (stem, ext)
     html = (out / "report.html").read_text(encoding="utf-8")
-    for title in ("Accuracy in each centre", "Pooled accuracy across centres", "Pooled sensitivity and specificity"):
+    for title in ("Index test against the reference standard in each centre", "Accuracy in each centre",
+                  "Pooled accuracy across centres", "Pooled sensitivity and specificity"):
         assert title in html
     # formatted journal tables (the JSON dump stays only inside the collapsed "All numbers" block)
     tables = html.split('<table class="journal">')[1:]
-    assert len(tables) == 3
-    assert '<th class="num">Pooled (95% prediction interval)</th><th class="num">I\u00b2 (%)</th>' in tables[1]
-    assert "<td>Specificity</td>" in tables[1] and "prediction_interval" not in "".join(t.split("</table>")[0] for t in tables)
+    assert len(tables) == 4
+    assert '<th class="num">Pooled (95% PI)</th><th class="num">I\u00b2 (%)</th>' in tables[2]
+    assert "<td>Specificity</td>" in tables[2] and "prediction_interval" not in "".join(t.split("</table>")[0] for t in tables)
 
 
 def test_cutoff_table_title_names_the_score_by_its_label(tmp_path):
@@ -151,3 +159,43 @@ def test_cutoff_table_title_names_the_score_by_its_label(tmp_path):
     t = {r.path.stem: r.table for r in written}
     assert t["accuracy_cutoffs"].title.startswith("Accuracy of Tumour score at each cutoff (positive when score")
     assert "dss_features" not in t and "accuracy_cutoffs_predictive" in t
+
+
+def _orientation(path):
+    sec_ = Document(str(path)).sections[0]
+    return "portrait" if sec_.page_width < sec_.page_height else "landscape"
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_multicentre_tables_print_portrait_and_a_truly_wide_table_landscape(mc, tmp_path, paper):
+    """The per-centre and pooled tables fit a portrait A4 or Letter page (DOCX portrait), even with a long centre
+    name; every number of the former single per-centre table is still in one of the two; a table wider than a
+    portrait page is still laid out landscape."""
+    import copy
+
+    import pandas as pd
+
+    from spinestats.reports.tables import Col, Table
+
+    long = copy.deepcopy(mc)
+    long["per_center"][0]["center"] = "Fukushima Medical University Hospital (Japan)"
+    style = TableStyle(paper=paper)
+    for res in (mc, long):
+        tables = multicentre_tables(res)
+        assert [t.stem for t in tables] == ["per_center_counts", "per_center", "pooled", "bivariate"]
+        for t in tables:
+            path = write_table(t, tmp_path / paper, t.stem, ("docx",), style=style)[0]
+            assert _orientation(path) == "portrait", (t.stem, paper)
+            doc = Document(str(path))
+            assert doc.paragraphs[0].text == t.title and len(doc.tables[0].columns) == len(t.columns)
+            assert doc.sections[0].page_width.mm == pytest.approx({"a4": 210.0, "letter": 215.9}[paper], abs=0.1)
+        counts, per = tables[0].format(), tables[1].format()
+        shown = set(counts.to_numpy().ravel()) | set(per.to_numpy().ravel())
+        for c in res["per_center"]:
+            assert {str(c[k]) for k in ("n", "tp", "fp", "fn", "tn")} <= set(counts[counts["Centre"] == c["center"]]
+                                                                               .iloc[0, 1:])
+            for m in ("sensitivity", "specificity", "auc"):
+                assert "{:.2f} ({:.2f}\u2013{:.2f})".format(c[m], *c[f"{m}_ci"]) in shown, (c["center"], m)
+    wide = Table(pd.DataFrame({f"c{j}": [1234.5678] for j in range(12)}),
+                 tuple(Col(f"c{j}", f"Wide column number {j}", "num") for j in range(12)), "A wide table", (), "wide")
+    assert _orientation(write_table(wide, tmp_path / paper, "wide", ("docx",), style=style)[0]) == "landscape"

@@ -200,3 +200,41 @@ def test_browser_check_can_fail(tmp_path):
 
 # Output files, folders and privacy: not re-run under the second BLAS kernel (.ci/run).
 pytestmark = pytest.mark.outputs
+
+
+def test_section_heading_header_spacing_and_consort_caption(tmp_path):
+    """A section titled "Table 1. ..." is headed without the number (the table inside is numbered in the report's
+    sequence, so a second "Table 1." never appears); "n = 59" in a header never breaks; the CONSORT diagram has
+    a human caption and alt text."""
+    from spinestats.reports.tables import Col, Table
+
+    fig, ax = journal_figure("single")
+    ax.plot([0, 1], [0, 1])
+    figs = save_figure(fig, tmp_path / "figures", "pain_cafe_consort", formats=("svg",), dpis=(300,))
+    t = Table(pd.DataFrame({"c": ["Age, median (IQR)"], "o": ["61 (52\u201370)"]}),
+              (Col("c", "Characteristic"), Col("o", "Overall (n = 59)")), "Table 1. Baseline characteristics by arm",
+              (), "table_one_cafe")
+    paths = write_table(t, tmp_path / "tables", "table_one_cafe", ("csv",))
+    from spinestats.reports.tables import TableRecord
+
+    secs = [Section(key=k, title="Table 1. Baseline characteristics by arm", results={},
+                    figures=tuple(p.relative_to(tmp_path) for p in figs) if k == "b" else (),
+                    tables=tuple(p.relative_to(tmp_path) for p in paths),
+                    table_records=(TableRecord(paths[0], t),)) for k in ("a", "b")]
+    html = render_report(title="R", root=tmp_path, sections=secs, methods=methods_paragraph(secs),
+                         provenance={"plan_hash": "x", "started_at": "t"})
+    assert html.count("<h2>Baseline characteristics by arm</h2>") == 2
+    assert '">Baseline characteristics by arm</a></li>' in html and "Table 1. Baseline" in html
+    assert "Table 2. Baseline characteristics by arm" in html and html.count(">Table 1. ") == 1
+    assert 'Overall (n\u00a0=\u00a059)</th>' in html and 'Overall (n = 59)' not in html
+    assert 'alt="Participant flow (CONSORT): patients enrolled' in html and "Pain cafe consort" not in html
+    assert "<th>Plan hash</th>" in html and "<th>Started at</th>" in html
+
+
+def test_subtitle_only_with_a_plan_hash_or_seed(tmp_path):
+    sec = Section(key="s", title="S", results={})
+    m = methods_paragraph([sec])
+    alone = render_report(title="R", root=tmp_path, sections=[sec], methods=m, provenance={"versions": {}})
+    assert 'class="subtitle"' not in alone and "Plan hash" not in alone
+    run = render_report(title="R", root=tmp_path, sections=[sec], methods=m, provenance={"plan_hash": "ab", "seed": 3})
+    assert '<p class="subtitle">Plan hash ab · seed 3</p>' in run

@@ -94,3 +94,12 @@ def test_single_command_results_use_the_command_labels_in_warnings(tmp_path):
         od.write_section(section, labels=labels)
     results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     assert results["warnings"] == ["Dropped Arm: BKP arm \u00d7 Visit: 12 months."]
+
+
+def test_exclusion_reason_has_no_parentheses_inside_parentheses():
+    from spinestats.reports.warning_text import reason_words
+
+    text = reason_words("out of range: 'size_cm' = 0.0 (expected a value > 0 cm (the file's values are in mm, "
+                        "converted to cm))")
+    assert text == ("Tumour size (cm) = 0.0 out of range (expected a value > 0 cm; the file's values are in mm, "
+                    "converted to cm)")

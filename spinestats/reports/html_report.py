@@ -83,6 +83,7 @@ def data_uri(path: Path) -> str:
 #: Captions of the figures the jobs draw, by the end of the file stem (a section's own captions win).
 FIGURE_CAPTIONS: dict[str, str] = {
     "flow_diagram": "Participant flow: rows read, excluded (with reasons) and analysed",
+    "consort": "Participant flow (CONSORT): patients enrolled, allocated to each arm and followed up at each visit",
     "roc": "ROC curve of the score against the reference standard, with the chosen cutoff",
     "score_distribution": "Distribution of the score by reference-standard class",
     "forest_auc": "AUC by centre with the pooled estimate and prediction interval",
@@ -149,7 +150,9 @@ def frame_html(frame: pd.DataFrame, numeric: Sequence[bool] | None = None, journ
     if numeric is None:
         numeric = [False] + [bool(frame[c].map(lambda v: bool(_NUMERIC.fullmatch(str(v))) or str(v) == "").all())
                              for c in list(frame.columns)[1:]]
-    names = list(headers) if headers is not None else list(frame.columns)
+    # "Overall (n = 59)" never breaks inside "n = 59"
+    names = [re.sub(r" ([=<>\u2264\u2265]) ", "\u00a0\\1\u00a0", str(c))
+             for c in (list(headers) if headers is not None else list(frame.columns))]
     head = "".join(f'<th class="num">{esc(c)}</th>' if n and j else f"<th>{esc(c)}</th>"
                    for j, (c, n) in enumerate(zip(names, numeric)))
     if spans:
@@ -223,8 +226,9 @@ def render_tables(root: Path, paths: Sequence[str | Path], records: Sequence[Any
             out.append(f'<p class="files">Table files: {links}</p>')
             continue
         frame = table.format(style)
-        out.append(f'<p class="table-title">{esc(counter.heading(table.title or title_for(name, key)))}</p>')
-        out.append(f'<div class="table-scroll" role="region" tabindex="0" aria-label="{esc(table.title or name)}">'
+        heading = counter.heading(table.title or title_for(name, key))
+        out.append(f'<p class="table-title">{esc(heading)}</p>')
+        out.append(f'<div class="table-scroll" role="region" tabindex="0" aria-label="{esc(heading)}">'
                    f"{frame_html(frame, table.numeric_columns(), journal=True, spans=table.spans(), headers=table.sub_headers())}</div>")
         if table.footnotes:
             out.append("".join(f'<p class="footnote">{esc(n)}</p>' for n in table.footnotes))
@@ -268,13 +272,13 @@ def _provenance_html(prov: Mapping[str, Any]) -> str:
     rows = []
     for key in ("plan", "plan_hash", "seed", "started_at", "finished_at", "generated_at"):
         if key in prov:
-            rows.append(f"<tr><th>{esc(key.replace('_', ' '))}</th><td><code>{esc(prov[key])}</code></td></tr>")
+            rows.append(f"<tr><th>{esc(key.replace('_', ' ').capitalize())}</th><td><code>{esc(prov[key])}</code></td></tr>")
     for name, v in (prov.get("versions") or {}).items():
         rows.append(f"<tr><th>{esc(name)}</th><td>{esc(v)}</td></tr>")
     out = [f'<div class="table-scroll"><table>{"".join(rows)}</table></div>']
     inputs = prov.get("inputs") or {}
     if inputs:
-        head = "<tr><th>data</th><th>file</th><th>schema</th><th>rows read</th><th>rows kept</th><th>SHA-256</th></tr>"
+        head = "<tr><th>Data</th><th>File</th><th>Schema</th><th>Rows read</th><th>Rows kept</th><th>SHA-256</th></tr>"
         body = "".join(
             f"<tr><td>{esc(k)}</td><td>{esc(v.get('file'))}</td><td>{esc(v.get('schema'))}</td>"
             f"<td class=\"num\">{esc(v.get('rows_read'))}</td><td class=\"num\">{esc(v.get('rows_kept'))}</td>"
@@ -335,11 +339,16 @@ def render_report(
 
     fig_no = 0
     shown_warnings: set[str] = set()
+    from spinestats.reports.tables import strip_table_number
+
     for sec in sections:
-        toc.append((anchor(sec.key), sec.title))
+        # a section is not a table: "Table 1. Baseline characteristics" heads its section without the number
+        # (its table is numbered in the report's own sequence)
+        heading = strip_table_number(sec.title) or sec.title
+        toc.append((anchor(sec.key), heading))
         figs = figure_groups(root, sec.figures)
         ordered = sorted(figs.items(), key=lambda kv: 0 if "flow" in Path(kv[0]).name.lower() else 1)
-        block = [f'<section id="{anchor(sec.key)}"><h2>{esc(sec.title)}</h2>']
+        block = [f'<section id="{anchor(sec.key)}"><h2>{esc(heading)}</h2>']
         own = [w for w in dict.fromkeys(warning_sentence(w) for w in sec.warnings) if w not in shown_warnings]
         shown_warnings.update(own)
         if own:
@@ -391,12 +400,14 @@ def render_report(
     )
     toc_html = '<nav class="toc"><b>Contents</b><ol>' + "".join(
         f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t in toc) + "</ol></nav>"
-    subtitle = f"Plan hash {provenance.get('plan_hash', '')} · seed {provenance.get('seed', '')}"
+    subtitle = " · ".join(f"{name} {provenance[key]}" for key, name in (("plan_hash", "Plan hash"), ("seed", "seed"))
+                          if provenance.get(key) not in (None, ""))  # a single command has neither
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<link rel="icon" href="data:,">'
         f"<title>{esc(title)}</title><style>{css}</style></head><body>"
-        f"<header><h1>{esc(title)}</h1><p class=\"subtitle\">{esc(subtitle)}</p>{banner}</header>"
+        f"<header><h1>{esc(title)}</h1>" + (f'<p class="subtitle">{esc(subtitle)}</p>' if subtitle else "")
+        + f"{banner}</header>"
         f"{toc_html}\n" + "\n".join(parts) + "\n</body></html>\n"
     )

@@ -71,9 +71,45 @@ def software_versions(used: Iterable[str] | None = None) -> dict[str, str]:
     return out
 
 
+#: typography of the jobs' methods sentences as a journal prints them (eponyms, ranges, signs, symbols)
+_TYPOGRAPHY = (
+    (re.compile(r"\b((?:Mc|Mac)?[A-Z][a-z]+)-(?=(?:Mc|Mac)?[A-Z][a-z]+\b)"), "\\1\u2013"),  # Kaplan-Meier -> Kaplan–Meier
+    (re.compile(r"(?<![\w.\-])(\d+(?:\.\d+)?)-(?=\d)"), "\\1\u2013"),  # 0-6 -> 0–6 (not 10.1002/sim-...)
+    (re.compile(r"(?<=[\s(])-(?=\d)"), "\u2212"),  # a negative number: true minus
+    (re.compile(r"\s*>=\s*"), " \u2265 "),
+    (re.compile(r"\s*<=\s*"), " \u2264 "),
+    (re.compile(r"\btau\^2\b|\btau2\b"), "\u03c4\u00b2"),
+    (re.compile(r"\bI\^2\b"), "I\u00b2"),
+    (re.compile(r"\byouden\b"), "Youden"),
+    (re.compile(r"\+/-"), "\u00b1"),
+)
+
+
+def typeset(text: str) -> str:
+    """A methods sentence with journal typography: en dashes in eponyms ("Kaplan\u2013Meier") and number
+    ranges ("0\u20136"), a true minus, \u2265/\u2264, \u03c4\u00b2 and I\u00b2, capitalised eponyms."""
+    for pattern, repl in _TYPOGRAPHY:
+        text = pattern.sub(repl, text)
+    return text
+
+
 def _sentence(text: str) -> str:
-    text = " ".join(str(text).split())
+    text = typeset(" ".join(str(text).split()))
     return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def cite_numbers(numbers: Iterable[int]) -> str:
+    """Reference numbers as cited: sorted, runs of three or more as a range ("[3, 4]", "[8\u201317]")."""
+    nums = sorted(set(numbers))
+    parts: list[str] = []
+    i = 0
+    while i < len(nums):
+        j = i
+        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
+            j += 1
+        parts += [f"{nums[i]}\u2013{nums[j]}"] if j - i >= 2 else [str(n) for n in nums[i:j + 1]]
+        i = j + 1
+    return "[" + ", ".join(parts) + "]"
 
 
 def unique_in_order(items: Iterable[str]) -> list[str]:
@@ -110,9 +146,15 @@ def unique_references(refs: Iterable[str]) -> list[str]:
     return out
 
 
+def _expand(part: str) -> list[int]:
+    a, _, b = part.strip().partition("\u2013")
+    return list(range(int(a), int(b or a) + 1))
+
+
 def cite(text: str, refs: Sequence[str], numbering: dict[str, int]) -> str:
-    """A section's methods text with its references cited by number: author-year brackets such as
-    "[Austin 2009]" replaced by "[1]", and the numbers of the section's other references appended."""
+    """A section's methods text with its references cited by number: author-year citations such as
+    "[Austin 2009]", "(Light 1971)" or "(Fleiss, Cohen & Everitt 1969)" replaced by "[1]", and the numbers of
+    the section's other references cited before the final full stop ("... reported [5\u20137].")."""
     used: set[int] = set()
 
     def number(author: str, year: str) -> int | None:
@@ -124,19 +166,29 @@ def cite(text: str, refs: Sequence[str], numbering: dict[str, int]) -> str:
                     return n
         return None
 
+    item = re.compile(r"\s*([A-Z][A-Za-z'\-]+)(?:(?:,\s*|\s+(?:&|and)\s+)[A-Z][A-Za-z'\-]+)*(?: et al\.?)?,? (\d{4})\s*$")
+
     def repl(m: re.Match) -> str:
-        items = [re.match(r"\s*([A-Z][A-Za-z'\-]+)(?: et al\.?)? (\d{4})\s*$", x) for x in m.group(1).split(";")]
+        items = [item.match(x) for x in m.group(1).split(";")]
         if not all(items):
             return m.group(0)
-        nums = [number(i.group(1), i.group(2)) for i in items]
+        nums = [number(i.group(1), i.group(2)) for i in items if i]
         if any(n is None for n in nums):
             return m.group(0)
-        return "[" + ", ".join(str(n) for n in sorted(set(nums))) + "]"
+        return cite_numbers(n for n in nums if n is not None)
 
     text = re.sub(r"\[([A-Z][^\[\]]*?\d{4})\]", repl, text)
+    text = re.sub(r"\(([A-Z][^()]*?\d{4})\)", repl, text)
     rest = sorted({numbering[reference_key(r)] for r in refs if reference_key(r) in numbering} - used)
     if rest:
-        text = text.rstrip() + " [" + ", ".join(map(str, rest)) + "]"
+        text = text.rstrip()
+        end = text[-1] if text.endswith((".", "!", "?")) else ""
+        body = text[:-1] if end else text
+        last = re.search(r"\s*\[([\d,\s\u2013]+)\]$", body)  # a citation already ends the text: one bracket
+        if last:
+            before = [n for part in last.group(1).split(",") for n in _expand(part)]
+            body, rest = body[:last.start()], sorted(set(rest) | set(before))
+        text = body + " " + cite_numbers(rest) + end
     return text
 
 
@@ -183,5 +235,9 @@ def methods_paragraph(
         if own:
             by_section[sec.key] = cite(" ".join(own), sec.references, numbering)
     general = [s for s in sentences if s not in done]
-    return MethodsText(paragraph=" ".join(sentences), references=references, software=dict(versions),
+    # the whole paragraph (methods.md, results.json) cites by number too, as the list it is printed with:
+    # the synthetic-data sentence, each section's cited methods in order, then seeding and software
+    lead = general[:1] if synthetic else []
+    paragraph = " ".join(lead + list(by_section.values()) + general[len(lead):])
+    return MethodsText(paragraph=paragraph, references=references, software=dict(versions),
                        by_section=by_section, general=" ".join(general))

@@ -102,6 +102,7 @@ def reason_words(reason: str, labels: Any = None) -> str:
         else:
             words = _RULE_WORDS.get(rule, f"fails the check \u2018{rule.replace('_', ' ')}\u2019")
             shown = f" = {_unquote(val)}" if val is not None else ""
+            exp = re.sub(r"\s*\(([^()]*)\)\s*$", r"; \1", exp)  # no parentheses inside the parentheses
             parts.append(f"{name}{shown} {words} (expected {exp})")
     return "; ".join(parts)
 

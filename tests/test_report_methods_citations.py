@@ -1,0 +1,47 @@
+"""The methods text as a journal prints it: numbered citations in the list's style, placed before the full
+stop and compressed into ranges, and journal typography (en dashes, true minus, ≥, τ², I²)."""
+
+from spinestats.reports.methods_text import cite_numbers, methods_paragraph, typeset
+from spinestats.reports.section import Section
+
+LIGHT = "Light RJ. Measures of response agreement for qualitative data. Psychol Bull 1971;76:365-377."
+FLEISS = "Fleiss JL, Cohen J, Everitt BS. Large sample standard errors of kappa. Psychol Bull 1969;72:323-327."
+COHEN = "Cohen J. Weighted kappa. Psychol Bull 1968;70:213-220."
+KM = "Kaplan EL, Meier P. Nonparametric estimation from incomplete observations. J Am Stat Assoc 1958;53:457-481."
+
+
+def test_citation_numbers_are_sorted_and_runs_become_ranges():
+    assert cite_numbers([17, 8, 9, 10, 11, 12, 13, 14, 15, 16]) == "[8\u201317]"
+    assert cite_numbers([4, 3]) == "[3, 4]"
+    assert cite_numbers([7, 14, 15, 18, 19, 20, 21, 7]) == "[7, 14, 15, 18\u201321]"
+
+
+def test_author_year_citations_become_numbers_and_the_rest_go_before_the_full_stop():
+    agree = Section(key="agreement", title="Agreement", results={},
+                    methods=("Cohen's kappa with large-sample CIs (Fleiss, Cohen & Everitt 1969) and Light's kappa "
+                             "(Light 1971)",), references=(LIGHT, FLEISS, COHEN))
+    km = Section(key="survival", title="Survival", results={}, methods=("Survival by the Kaplan-Meier method",),
+                 references=(KM, LIGHT))
+    m = methods_paragraph([agree, km], versions={"Python": "3", "spinestats": "0"})
+    assert m.references == (LIGHT, FLEISS, COHEN, KM)  # numbered once, in order of first citation
+    assert m.by_section["agreement"] == ("Cohen's kappa with large-sample CIs [2] and Light's kappa [1, 3].")
+    # the survival section cites its own references by their numbers in the one list
+    assert m.by_section["survival"] == "Survival by the Kaplan\u2013Meier method [1, 4]."
+    assert "(Light 1971)" not in m.by_section["agreement"] and ". [" not in " ".join(m.by_section.values())
+    # the whole paragraph (methods.md, results.json) cites by the same numbers, never by author and year
+    assert m.paragraph.startswith(m.by_section["agreement"] + " " + m.by_section["survival"] + " Analyses were run")
+    m = methods_paragraph([agree], versions={"Python": "3", "spinestats": "0"}, synthetic=True, seed=7)
+    assert m.paragraph.startswith("The data are synthetic") and "[2] and Light's kappa [1, 3]." in m.paragraph
+    assert "seed 7" in m.paragraph.split("[1, 3].")[1]
+
+
+def test_methods_typography():
+    text = typeset("Kaplan-Meier with Clopper-Pearson CIs; SINS stable 0-6, indeterminate 7-12; NRS 0-10; "
+                   "change -0.8; score >= 3 and <= 5; tau^2 and I^2; the youden criterion; log(-log) CIs; "
+                   "Newcombe hybrid-score CIs; 2-year survival")
+    assert text == ("Kaplan\u2013Meier with Clopper\u2013Pearson CIs; SINS stable 0\u20136, indeterminate 7\u201312; "
+                    "NRS 0\u201310; change \u22120.8; score \u2265 3 and \u2264 5; \u03c4\u00b2 and I\u00b2; the Youden "
+                    "criterion; log(-log) CIs; Newcombe hybrid-score CIs; 2-year survival")
+    sec = Section(key="s", title="S", results={}, methods=("Aalen-Johansen estimator (0-6)",))
+    m = methods_paragraph([sec], versions={"Python": "3", "spinestats": "0"})
+    assert "Aalen\u2013Johansen estimator (0\u20136)." in m.paragraph and "Aalen\u2013Johansen" in m.by_section["s"]
