@@ -1,10 +1,14 @@
 """A label too long for its figure is a sentence of its section in a plan run, not a numerical warning."""
 
+import dataclasses
+import sys
+import types
 import warnings
 
 import pytest
 
 from spinestats.reports import plan_runner
+from spinestats.reports.job import JobOptions
 from spinestats.reports.placement import wrap_label
 from spinestats.reports.section import Section
 
@@ -17,7 +21,11 @@ def _job_with_a_long_label(**_):
 
 
 def test_figure_text_warning_goes_to_the_section(monkeypatch):
-    monkeypatch.setitem(plan_runner.JOBS, "pain", plan_runner.JobSpec(__name__, "_job_with_a_long_label"))
+    fake = types.ModuleType("fake_pain_job")
+    fake.OPTIONS = dataclasses.make_dataclass("FakeOptions", [], bases=(JobOptions,), frozen=True)
+    fake.analyse = _job_with_a_long_label
+    monkeypatch.setitem(sys.modules, "fake_pain_job", fake)
+    monkeypatch.setitem(plan_runner.JOBS, "pain", plan_runner.JobSpec("fake_pain_job"))
     section, numeric, _ = plan_runner.call_job("pain", "pain", {})
     assert section.warnings[0] == "2 rows excluded."
     assert len(section.warnings) == 2
