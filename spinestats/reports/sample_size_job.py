@@ -5,7 +5,9 @@ each ``sample-size`` sub-command from its flags, and both call
 :func:`analyse`, which computes with :mod:`spinestats.analysis.design.sample_size`
 (one method per analysis).  The section's ``results`` are the result's
 ``to_dict()`` with ``method`` (the method's name, e.g. ``buderer``) and
-``formula`` (the reference the result states).
+``formula`` (the reference the result states).  The methods sentence states
+what was assumed, and the references are given in full
+(:mod:`spinestats.reports.sample_size_methods`).
 """
 
 from __future__ import annotations
@@ -126,10 +128,13 @@ def analyse(inputs: JobInput, options: SampleSizeOptions, context: JobContext) -
     with ``method`` (the method's name) and ``formula`` (the reference it follows).  Reads no data."""
     from spinestats.analysis.core.result import to_jsonable
 
+    from spinestats.reports import sample_size_methods
+
     result = compute(options, context.prespecified)
     results = to_jsonable({**result.to_dict(), "method": options.method, "formula": result.method})
     return Section(key=context.key or "sample_size", title=context.title or "Sample size", results=results,
-                   methods=(f"Sample size: {result.method}.",))
+                   methods=sample_size_methods.methods(options.method, results),
+                   references=sample_size_methods.references(options.method))
 
 
 def run(data: Any = None, out_dir: str | Path = ".", **keywords: Any) -> Section:
