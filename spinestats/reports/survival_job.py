@@ -108,7 +108,7 @@ from spinestats.data_schemas.labels import Labels, as_labels
 from spinestats.errors import DataError, SpinestatsError, UsageError
 from spinestats.reports.job import JobContext, JobInput, JobOptions, run_by_keywords
 from spinestats.reports.regression_table import level_text, with_references
-from spinestats.reports.result_tables import endpoint_tables
+from spinestats.reports.result_tables import endpoint_tables, section_qualifier
 from spinestats.reports.section import Section
 from spinestats.reports.survival_figures import endpoint_figures
 
@@ -138,6 +138,8 @@ REFERENCES = (KAPLAN_MEIER, BROOKMEYER_CROWLEY, SCHEMPER_SMITH, HARRINGTON_FLEMI
 
 LIN_WEI = ("Lin DY, Wei LJ. The robust inference for the Cox proportional hazards model. J Am Stat Assoc "
            "1989;84:1074-1078. doi:10.1080/01621459.1989.10478874")
+#: the section's title when the plan gives none
+TITLE = "Survival and local control"
 ZPH_TRANSFORMS = {"km": "Kaplan-Meier transform", "rank": "rank transform", "identity": "untransformed time",
                   "log": "log transform"}
 
@@ -768,8 +770,9 @@ def analyse(inputs: JobInput, options: SurvivalOptions, context: JobContext, *, 
                                         labels=labels, median_lines=o.median_lines, events_table=o.events_table, **kw)
             tables += endpoint_tables(fit, out, unit=o.unit, group=o.group, covariates=o.covariates,
                                       strata=o.strata, cluster=o.cluster, ties=o.ties, conf_level=o.conf_level,
-                                      times=o.times, labels=labels)
-    return Section(key=key, title=context.title or "Survival and local control", results=to_jsonable(res),
+                                      times=o.times, labels=labels,
+                                      qualifier=section_qualifier(context.title, TITLE))
+    return Section(key=key, title=context.title or TITLE, results=to_jsonable(res),
                    figures=tuple(figures), tables=tuple(tables), figure_captions=captions(study, o, labels),
                    warnings=tuple(dict.fromkeys(res["warnings"])), methods=methods(study, o),
                    references=references(study, o))
