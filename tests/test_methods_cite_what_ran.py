@@ -130,3 +130,11 @@ def test_sample_size_n_in_the_sentence_is_the_result():
     assert sec.methods[0].endswith(f": {sec.results['n']} subjects.")
     sec = sample_size_job.run(method="auc_power", auc=0.75, controls_per_case=2.0)
     assert sec.methods[0].endswith(f": {sec.results['n_cases']} cases and {sec.results['n_controls']} controls.")
+
+
+def test_auc_precision_follows_conf_level_and_says_so():
+    from spinestats.analysis.design.sample_size import auc_precision
+
+    sec = sample_size_job.run(method="auc", auc=0.8, precision=0.08, prevalence=0.3, conf_level=0.9)
+    assert sec.results["n"] == auc_precision(0.8, 0.3, 0.08, conf_level=0.9).n < auc_precision(0.8, 0.3, 0.08).n
+    assert "with a 90% confidence interval of half-width 0.08" in sec.methods[0]

@@ -44,7 +44,7 @@ class SampleSizeOptions(JobOptions):
         outcome proportion for ``riley``).
     precision : CI half-width (``buderer``: absolute, or relative with ``error="relative"``; ``auc``).
     error : ``absolute`` or ``relative`` precision (``buderer``, as epiR).
-    conf_level : confidence level of the CI (``buderer``).
+    conf_level : confidence level of the CI (``buderer``, ``auc``).
     auc : expected AUC (``auc``, ``auc_power``).
     power : power of each test (``auc_power``, ``kappa``, ``criteria``).
     controls_per_case : controls per case (``auc_power``; ``None``: (1 − prevalence) / prevalence).
@@ -108,7 +108,7 @@ def compute(o: SampleSizeOptions, prespecified: Mapping[str, Any] | None = None)
         return ss.buderer(o.sensitivity, o.specificity, o.prevalence, o.precision, error=o.error,
                           conf_level=o.conf_level)
     if o.method == "auc":
-        return ss.auc_precision(o.auc, o.prevalence, o.precision)
+        return ss.auc_precision(o.auc, o.prevalence, o.precision, conf_level=o.conf_level)
     if o.method == "auc_power":
         ratio = o.controls_per_case if o.controls_per_case is not None else (1 - o.prevalence) / o.prevalence
         return ss.auc_power(o.auc, power=o.power, kappa=ratio, sig_level=o.sig_level)
