@@ -166,7 +166,9 @@ def test_plan_defaults_are_the_published_dss_figures():
     """The demo's sample_size entry (no options): Buderer at 0.90 / 0.846 / 0.34 / 0.10 (epiR epi.ssdxsesp: 102)."""
     sec = sample_size_job.run()
     assert (sec.results["n_sensitivity"], sec.results["n_specificity"], sec.results["n"]) == (102, 76, 102)
-    assert sec.results["method"] == "buderer" and sec.methods == (f"Sample size: {sec.results['formula']}.",)
+    assert sec.results["method"] == "buderer" and sec.methods[0].startswith("The sample size was computed by "
+                                                                             "Buderer's method (Buderer 1996)")
+    assert sec.references[0].startswith("Buderer NMF.") and "Acad Emerg Med 1996;3:895-900" in sec.references[0]
 
 
 def test_criteria_from_the_plan_or_the_options():

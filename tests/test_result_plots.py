@@ -138,7 +138,7 @@ def test_meta_forest_plot():
     assert isinstance(fig, Figure)
     texts = [t.get_text().replace("\n", " ") for t in fig.findobj(matplotlib.text.Text)]
     assert "Pooled (random effects, REML)" in texts
-    assert f"{fit.estimate:.2f} [{fit.ci[0]:.2f}, {fit.ci[1]:.2f}]" in texts
+    assert f"{fit.estimate:.2f} ({fit.ci[0]:.2f}\u2013{fit.ci[1]:.2f})" in texts  # as the tables write it
     assert [f"study {i}" for i in range(1, 5)] == [t for t in texts if t.startswith("study")]
     assert any(a.get_xlabel() == "Log odds ratio (95% CI)" for a in fig.axes)
 

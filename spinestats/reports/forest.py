@@ -2,7 +2,8 @@
 
 :func:`forest` draws rows of estimates with their 95% CIs on the reporting
 scale (proportions and AUC on 0–1, ratios on a log axis) and, beside the
-plot, text columns: the row label, events/N (or n), "estimate [95% CI]" and
+plot, text columns: the row label, events/N (or n), "estimate (95% CI)" (written as the tables write it,
+:func:`~spinestats.reports.formatting.format_ci`) and
 the weight, each under a header.  An optional summary row is drawn as a
 diamond with its numbers, the prediction interval as a line through it and a
 heterogeneity line (Q, df, p, τ² with its scale, I²) under it.  The
@@ -28,7 +29,7 @@ from matplotlib.patches import Polygon
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from spinestats.reports.figure_style import MM_PER_INCH, PALETTE, RC, journal_figure
-from spinestats.reports.formatting import fmt_number, format_p
+from spinestats.reports.formatting import fmt_number, format_ci, format_p
 from spinestats.reports.placement import FigureTextWarning  # noqa: F401  (one warning class for every figure)
 
 MINUS = "\u2212"
@@ -37,6 +38,17 @@ MINUS = "\u2212"
 def num(value: float | None, digits: int = 2) -> str:
     """A number for a figure: fixed decimals and a true minus sign (U+2212)."""
     return fmt_number(value, digits).replace("-", MINUS)
+
+
+def ci_text(estimate: float | None, lower: float | None, upper: float | None, digits: int = 2,
+            style: str = "dash") -> str:
+    """An estimate with its CI as the tables write it (``format_ci``: "0.83 (0.75\u20130.90)"), true minus signs."""
+    return format_ci(estimate, lower, upper, digits, style).replace("-", MINUS)
+
+
+def interval_text(lower: float | None, upper: float | None, digits: int = 2, style: str = "dash") -> str:
+    """An interval alone, bracketed as :func:`ci_text` brackets it ("(0.61\u20130.95)")."""
+    return ci_text(0.0, lower, upper, digits, style).split(" ", 1)[1]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,8 +119,8 @@ def forest(rows: Sequence[ForestRow], **kwargs):
 
 def _forest(rows: Sequence[ForestRow], *, xlabel: str, summary: ForestSummary | None = None, log: bool = False,
            xlim: tuple[float, float] | None = None, null: float | None = None, label_header: str = "",
-           count_header: str = "", estimate_header: str = "Estimate [95% CI]", weight_header: str = "Weight",
-           digits: int = 2, title: str | None = None, width: str | float = "onehalf", name: str = "forest"):
+           count_header: str = "", estimate_header: str = "Estimate (95% CI)", weight_header: str = "Weight",
+           digits: int = 2, ci_style: str = "dash", title: str | None = None, width: str | float = "onehalf", name: str = "forest"):
     """Draw a forest plot with text columns; returns ``(fig, ax)`` (``ax`` holds the estimates).
 
     Parameters
@@ -118,7 +130,9 @@ def _forest(rows: Sequence[ForestRow], *, xlabel: str, summary: ForestSummary | 
     summary : the pooled row, or ``None``.
     log : log axis (ratios); ``null`` draws a reference line (1 for ratios).
     xlim : axis limits (default: the data, or 0–1 when every value is a proportion).
-    label_header, count_header, estimate_header, weight_header : column headers.
+    label_header, count_header, estimate_header, weight_header : column headers (the estimate's as the tables
+        head it, e.g. "sHR (95% CI)").
+    digits, ci_style : decimals and CI style of the estimate column, as the tables' (``format_ci``).
     width : journal width preset or mm.
     name : the figure's name, used in warnings.
     """
@@ -130,7 +144,7 @@ def _forest(rows: Sequence[ForestRow], *, xlabel: str, summary: ForestSummary | 
     fig.set_layout_engine("none")
     w_in = fig.get_figwidth()
     fs = 7.0
-    fmt_ci = lambda e, lo, hi: f"{num(e, digits)} [{num(lo, digits)}, {num(hi, digits)}]"  # noqa: E731
+    fmt_ci = lambda e, lo, hi: ci_text(e, lo, hi, digits, ci_style)  # noqa: E731
     est_texts = [fmt_ci(r.estimate, r.lower, r.upper) for r in rows]
     if summary is not None:
         est_texts.append(fmt_ci(summary.estimate, summary.lower, summary.upper))
@@ -258,7 +272,7 @@ def _forest(rows: Sequence[ForestRow], *, xlabel: str, summary: ForestSummary | 
             fig.text(x_w / w_in, y_sum, "100%", ha="right", **bold)
         if summary.prediction is not None:
             fig.text(x_lab / w_in, y_pi, summary.prediction_label, ha="left", **body)
-            fig.text(x_est / w_in, y_pi, f"[{num(summary.prediction[0], digits)}, {num(summary.prediction[1], digits)}]",
+            fig.text(x_est / w_in, y_pi, interval_text(*summary.prediction, digits, ci_style),
                      ha="left", **body)
         if het:
             fig.text(x_lab / w_in, y_het, het, ha="left", **body)

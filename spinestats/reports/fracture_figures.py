@@ -74,7 +74,8 @@ def _float(value) -> float:
     return float("nan") if value is None else float(value)
 
 
-_RATIO = {"finegray": ("Subdistribution hazard ratio", "SHR"), "cox": ("Cause-specific hazard ratio", "HR"),
+#: model type -> (axis wording, the short name the regression tables head the column with)
+_RATIO = {"finegray": ("Subdistribution hazard ratio", "sHR"), "cox": ("Cause-specific hazard ratio", "csHR"),
           "firth": ("Odds ratio", "OR")}
 
 
@@ -86,7 +87,7 @@ def forest_figure(model: Mapping, *, ax=None, label: str | None = None, term_lab
     ``lower``, ``upper`` (ratios) and ``type``; ``term_labels`` gives
     readable names for the terms.  Drawn by the one forest component
     (:func:`spinestats.reports.forest.forest`) with a text column of
-    "ratio [95% CI]" (the level from ``conf_level``); returns the ``Axes``
+    "sHR (95% CI)" as the regression table heads it (the level from ``conf_level``); returns the ``Axes``
     (``ax`` must be ``None``).  Undefined values (``None`` or NaN) are drawn as missing.
     """
     from spinestats.reports.forest import ForestRow, forest
@@ -99,7 +100,7 @@ def forest_figure(model: Mapping, *, ax=None, label: str | None = None, term_lab
     rows = [ForestRow(label=(term_labels or {}).get(t, t), estimate=_float(e), lower=_float(lo), upper=_float(hi))
             for t, e, lo, hi in zip(model["terms"], model["estimate"], model["lower"], model["upper"])]
     _, ax = forest(rows, xlabel=label or f"{long} ({level} CI), log scale", log=True, null=1.0,
-                   label_header="Predictor", estimate_header=f"{short} [{level} CI]", name="fracture forest",
+                   label_header="Predictor", estimate_header=f"{short} ({level} CI)", name="fracture forest",
                    width="single")
     return ax
 

@@ -63,7 +63,7 @@ def forest_plot(meta: MetaResult, *, label: str = "Estimate", ax=None, show_pred
         prediction_label=f"{lvl} prediction interval")
     return forest(rows, summary=summary, xlabel=f"{label} ({lvl} CI)",
                   label_header="Centre", count_header=_COUNT_HEADER.get(label, "n") if counts else "",
-                  estimate_header=f"{label} [{lvl} CI]", name=name)
+                  estimate_header=f"{label} ({lvl} CI)", name=name)
 
 
 def sroc_plot(fit: BivariateResult, *, ax=None):

@@ -523,10 +523,14 @@ def imputed_frame(imp) -> pd.DataFrame:
     return out[first + [c for c in out if c not in first]]
 
 
-def write_tables(an: PainAnalysis, folder: Path, key: str, labels) -> tuple[list[Path], list]:
-    """CSV of every frame, and the formatted, labelled Table of each as a record for the other formats."""
+def write_tables(an: PainAnalysis, folder: Path, key: str, labels,
+                 qualifier: str | None = None) -> tuple[list[Path], list]:
+    """CSV of every frame, and the formatted, labelled Table of each as a record for the other formats;
+    ``qualifier`` names the section in every title (a plan's second pain section, e.g. "Pain at each visit:
+    CAFE-like two-arm trial"; see :func:`~spinestats.reports.result_tables.section_qualifier`)."""
     from spinestats.reports.output import escape_frame
     from spinestats.reports.pain_tables import section_tables
+    from spinestats.reports.result_tables import titled
     from spinestats.reports.tables import TableRecord
 
     shown = section_tables(an, labels)
@@ -537,7 +541,8 @@ def write_tables(an: PainAnalysis, folder: Path, key: str, labels) -> tuple[list
         escape_frame(frame).to_csv(folder / rel, index=False, lineterminator="\n")
         paths.append(rel)
         if name in shown:  # the CSV keeps the analysis frame; every other format shows this Table
-            records.append(TableRecord(rel, dataclasses.replace(shown[name], stem=rel.stem)))
+            records.append(TableRecord(rel, dataclasses.replace(shown[name], stem=rel.stem,
+                                                                title=titled(shown[name].title, qualifier))))
     return paths, records
 
 
@@ -607,6 +612,10 @@ def methods(an: PainAnalysis, options: PainOptions, seed: int, labels) -> tuple[
     return tuple(s)
 
 
+#: the section's title when the plan gives none
+TITLE = "Pain after balloon kyphoplasty"
+
+
 # ----------------------------------------------------------------------------- the job
 def analyse(inputs: JobInput, options: PainOptions, context: JobContext, *, write: bool = True) -> Section:
     """The pain analysis of one ``bkp`` table: compute, results, tables, figures, methods (``write=False``: numbers only).
@@ -625,9 +634,11 @@ def analyse(inputs: JobInput, options: PainOptions, context: JobContext, *, writ
     tables: list[Path] = []
     records: list = []
     if write:
-        tables, records = write_tables(an, context.out_dir, key, labels)
+        from spinestats.reports.result_tables import section_qualifier
+
+        tables, records = write_tables(an, context.out_dir, key, labels, section_qualifier(context.title, TITLE))
         figures = write_figures(an, context.out_dir, key, context, labels)
-    return Section(key=key, title=context.title or "Pain after balloon kyphoplasty", results=out,
+    return Section(key=key, title=context.title or TITLE, results=out,
                    figures=tuple(figures), tables=tuple(tables), warnings=tuple(out["warnings"]),
                    table_records=tuple(records), methods=methods(an, options, seed, labels), references=REFERENCES)
 

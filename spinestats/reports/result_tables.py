@@ -8,12 +8,15 @@ from numbers the analyses computed, labelled by :class:`~spinestats.data_schemas
   each time (CI), the CI level that of the estimates, with the log-rank or Gray p on the grouping row.
 * :func:`endpoint_tables`: the survival job's tables of one endpoint (survival, cumulative incidence, Cox and
   Fine-Gray regression), from its fitted results.
+* :func:`titled`: a table's title naming its section when a plan runs the same analysis twice
+  ("Overall survival: CIRT after separation surgery").
 * :func:`~spinestats.reports.regression_table.regression_table` (its own module, re-exported here):
   univariable and multivariable models side by side, for Cox, Fine–Gray and logistic models alike.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,26 @@ from spinestats.reports.formatting import fmt_number
 from spinestats.reports.regression_table import factor_levels, level_text, model_block
 from spinestats.reports.regression_table import regression_table  # noqa: F401  (re-export)
 from spinestats.reports.tables import Col, Table, write_table
+
+
+def section_qualifier(section_title: str | None, default: str) -> str | None:
+    """What names a section in its tables' titles: its title when the plan gave one other than the job's
+    ``default``, without a short generic lead ("Pain: CAFE-like two-arm trial" -> "CAFE-like two-arm trial");
+    ``None`` for the job's default section (its tables keep their plain titles)."""
+    title = " ".join(str(section_title or "").split())
+    if not title or title == default:
+        return None
+    lead, sep, rest = title.partition(": ")
+    return rest if sep and rest and len(lead.split()) <= 2 and not lead.lower().startswith("table") else title
+
+
+def titled(title: str, qualifier: str | None) -> str:
+    """``title`` naming its section: "Overall survival: CIRT after separation surgery" (an en dash when the
+    title has a colon already: "Difference in pain between arms: B \u2212 A \u2013 CAFE-like trial")."""
+    if not qualifier:
+        return title
+    sep = " \u2013 " if ": " in title else ": "
+    return f"{title}{sep}{qualifier}"
 
 
 def in_sentence(label: str) -> str:
@@ -109,27 +132,31 @@ def survival_table(summary, *, labels: Labels | None = None, endpoint: str = "Su
 
 def endpoint_tables(fit: Any, out_dir: Path, *, unit: str, group: str | None, covariates: Sequence[str],
                     strata: str | None, cluster: str | None, ties: str, conf_level: float, times: Sequence[float],
-                    labels: Labels) -> list[Path]:
+                    labels: Labels, qualifier: str | None = None) -> list[Path]:
     """The survival job's tables of one endpoint (``fit``: its :class:`~spinestats.reports.survival_job.EndpointFit`):
     the survival table (``tbl_survfit``-like), the cumulative-incidence table (competing events) and the
     regression tables (Cox; Fine-Gray with competing events), univariable and multivariable side by side,
-    written as CSV to ``out_dir/tables/``; returns the paths relative to ``out_dir``."""
+    written as CSV to ``out_dir/tables/``; returns the paths relative to ``out_dir``.  ``qualifier`` (see
+    :func:`section_qualifier`) names the section in every title, so a plan's two survival sections never
+    print two tables both titled "Overall survival"."""
     from spinestats.analysis.survival.survival_table import cuminc_summary, survfit_summary
 
     ep, km = fit.endpoint, fit.km
     tdir = Path(out_dir) / "tables"
     group = group if group is not None and fit.grouped else None
     summ = survfit_summary(fit.km_overall, km if group is not None else None, fit.logrank, list(times))
-    written = write_table(survival_table(summ, labels=labels, endpoint=ep.label, group=group, unit=unit,
-                                         stem=f"{ep.stem}_survival"), tdir, f"{ep.stem}_survival", ("csv",))
+    table = survival_table(summ, labels=labels, endpoint=ep.label, group=group, unit=unit, stem=f"{ep.stem}_survival")
+    written = write_table(dataclasses.replace(table, title=titled(table.title, qualifier)), tdir,
+                          f"{ep.stem}_survival", ("csv",))
     if fit.cif is not None:
         cs = cuminc_summary(fit.data, time=ep.time, event=ep.event, cause=ep.cause, censor=ep.censor, group=group,
                             cif_overall=fit.cif_overall, cif_groups=fit.cif if group is not None else None,
                             gray=fit.gray, times=list(times))
         what = ep.event_label if ep.event_label != "the event" else ep.label.lower()
-        written += write_table(survival_table(cs, labels=labels, endpoint=f"Cumulative incidence of {what}",
-                                              group=group, unit=unit, stem=f"{ep.stem}_cuminc"),
-                               tdir, f"{ep.stem}_cuminc", ("csv",))
+        table = survival_table(cs, labels=labels, endpoint=f"Cumulative incidence of {what}", group=group,
+                               unit=unit, stem=f"{ep.stem}_cuminc")
+        written += write_table(dataclasses.replace(table, title=titled(table.title, qualifier)), tdir,
+                               f"{ep.stem}_cuminc", ("csv",))
     covs = list(covariates)
     levels = factor_levels(fit.data, covs, labels) if covs else {}
     if covs and fit.cox is not None:
@@ -144,7 +171,9 @@ def endpoint_tables(fit: Any, out_dir: Path, *, unit: str, group: str | None, co
         written += write_table(regression_table(models, covs, levels, labels=labels,
                                                 measure="csHR" if fit.cif is not None else "HR",
                                                 conf_level=conf_level, stem=f"{ep.stem}_cox",
-                                                title=f"{model.split(' (')[0]} for {ep.label.lower()}", notes=notes),
+                                                title=titled(f"{model.split(' (')[0]} for {ep.label.lower()}",
+                                                             qualifier),
+                                                notes=notes),
                                tdir, f"{ep.stem}_cox", ("csv",))
     if covs and fit.finegray is not None:
         g = fit.finegray
@@ -154,7 +183,7 @@ def endpoint_tables(fit: Any, out_dir: Path, *, unit: str, group: str | None, co
                  "robust sandwich SEs as cmprsk::crr; Wald p-values."]
         written += write_table(regression_table(models, covs, levels, labels=labels, measure="sHR",
                                                 conf_level=conf_level, stem=f"{ep.stem}_finegray",
-                                                title=f"Fine\u2013Gray regression for {ep.label.lower()}",
+                                                title=titled(f"Fine\u2013Gray regression for {ep.label.lower()}", qualifier),
                                                 notes=notes),
                                tdir, f"{ep.stem}_finegray", ("csv",))
     return [w.relative_to(out_dir) for w in written]

@@ -5,7 +5,9 @@ each ``sample-size`` sub-command from its flags, and both call
 :func:`analyse`, which computes with :mod:`spinestats.analysis.design.sample_size`
 (one method per analysis).  The section's ``results`` are the result's
 ``to_dict()`` with ``method`` (the method's name, e.g. ``buderer``) and
-``formula`` (the reference the result states).
+``formula`` (the reference the result states).  The methods sentence states
+what was assumed, and the references are given in full
+(:mod:`spinestats.reports.sample_size_methods`).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ class SampleSizeOptions(JobOptions):
         outcome proportion for ``riley``).
     precision : CI half-width (``buderer``: absolute, or relative with ``error="relative"``; ``auc``).
     error : ``absolute`` or ``relative`` precision (``buderer``, as epiR).
-    conf_level : confidence level of the CI (``buderer``).
+    conf_level : confidence level of the CI (``buderer``, ``auc``).
     auc : expected AUC (``auc``, ``auc_power``).
     power : power of each test (``auc_power``, ``kappa``, ``criteria``).
     controls_per_case : controls per case (``auc_power``; ``None``: (1 − prevalence) / prevalence).
@@ -106,7 +108,7 @@ def compute(o: SampleSizeOptions, prespecified: Mapping[str, Any] | None = None)
         return ss.buderer(o.sensitivity, o.specificity, o.prevalence, o.precision, error=o.error,
                           conf_level=o.conf_level)
     if o.method == "auc":
-        return ss.auc_precision(o.auc, o.prevalence, o.precision)
+        return ss.auc_precision(o.auc, o.prevalence, o.precision, conf_level=o.conf_level)
     if o.method == "auc_power":
         ratio = o.controls_per_case if o.controls_per_case is not None else (1 - o.prevalence) / o.prevalence
         return ss.auc_power(o.auc, power=o.power, kappa=ratio, sig_level=o.sig_level)
@@ -126,10 +128,13 @@ def analyse(inputs: JobInput, options: SampleSizeOptions, context: JobContext) -
     with ``method`` (the method's name) and ``formula`` (the reference it follows).  Reads no data."""
     from spinestats.analysis.core.result import to_jsonable
 
+    from spinestats.reports import sample_size_methods
+
     result = compute(options, context.prespecified)
     results = to_jsonable({**result.to_dict(), "method": options.method, "formula": result.method})
     return Section(key=context.key or "sample_size", title=context.title or "Sample size", results=results,
-                   methods=(f"Sample size: {result.method}.",))
+                   methods=sample_size_methods.methods(options.method, results),
+                   references=sample_size_methods.references(options.method))
 
 
 def run(data: Any = None, out_dir: str | Path = ".", **keywords: Any) -> Section:

@@ -108,34 +108,38 @@ from spinestats.data_schemas.labels import Labels, as_labels
 from spinestats.errors import DataError, SpinestatsError, UsageError
 from spinestats.reports.job import JobContext, JobInput, JobOptions, run_by_keywords
 from spinestats.reports.regression_table import level_text, with_references
-from spinestats.reports.result_tables import endpoint_tables
+from spinestats.reports.result_tables import endpoint_tables, section_qualifier
 from spinestats.reports.section import Section
 from spinestats.reports.survival_figures import endpoint_figures
 
-REFERENCES = (
-    "Kaplan EL, Meier P. Nonparametric estimation from incomplete observations. J Am Stat Assoc 1958;53:457-481. "
-    "doi:10.1080/01621459.1958.10501452",
-    "Brookmeyer R, Crowley J. A confidence interval for the median survival time. Biometrics 1982;38:29-41. "
-    "doi:10.2307/2530286",
-    "Schemper M, Smith TL. A note on quantifying follow-up in studies of failure time. Control Clin Trials "
-    "1996;17:343-346. doi:10.1016/0197-2456(96)00075-X",
-    "Harrington DP, Fleming TR. A class of rank test procedures for censored survival data. Biometrika "
-    "1982;69:553-566. doi:10.1093/biomet/69.3.553",
-    "Cox DR. Regression models and life-tables. J R Stat Soc B 1972;34:187-220. "
-    "doi:10.1111/j.2517-6161.1972.tb00899.x",
-    "Grambsch PM, Therneau TM. Proportional hazards tests and diagnostics based on weighted residuals. "
-    "Biometrika 1994;81:515-526. doi:10.1093/biomet/81.3.515",
-    "Gray RJ. A class of K-sample tests for comparing the cumulative incidence of a competing risk. Ann Stat "
-    "1988;16:1141-1154. doi:10.1214/aos/1176350951",
-    "Fine JP, Gray RJ. A proportional hazards model for the subdistribution of a competing risk. J Am Stat Assoc "
-    "1999;94:496-509. doi:10.1080/01621459.1999.10474144",
-    "Therneau T. A package for survival analysis in R (survival 3.5). https://CRAN.R-project.org/package=survival",
-    "Gray B. cmprsk: subdistribution analysis of competing risks (2.2). https://CRAN.R-project.org/package=cmprsk",
-)
+KAPLAN_MEIER = ("Kaplan EL, Meier P. Nonparametric estimation from incomplete observations. J Am Stat Assoc "
+                "1958;53:457-481. doi:10.1080/01621459.1958.10501452")
+BROOKMEYER_CROWLEY = ("Brookmeyer R, Crowley J. A confidence interval for the median survival time. Biometrics "
+                      "1982;38:29-41. doi:10.2307/2530286")
+SCHEMPER_SMITH = ("Schemper M, Smith TL. A note on quantifying follow-up in studies of failure time. Control Clin "
+                  "Trials 1996;17:343-346. doi:10.1016/0197-2456(96)00075-X")
+HARRINGTON_FLEMING = ("Harrington DP, Fleming TR. A class of rank test procedures for censored survival data. "
+                      "Biometrika 1982;69:553-566. doi:10.1093/biomet/69.3.553")
+COX = ("Cox DR. Regression models and life-tables. J R Stat Soc B 1972;34:187-220. "
+       "doi:10.1111/j.2517-6161.1972.tb00899.x")
+GRAMBSCH_THERNEAU = ("Grambsch PM, Therneau TM. Proportional hazards tests and diagnostics based on weighted "
+                     "residuals. Biometrika 1994;81:515-526. doi:10.1093/biomet/81.3.515")
+GRAY_1988 = ("Gray RJ. A class of K-sample tests for comparing the cumulative incidence of a competing risk. Ann Stat "
+             "1988;16:1141-1154. doi:10.1214/aos/1176350951")
+FINE_GRAY = ("Fine JP, Gray RJ. A proportional hazards model for the subdistribution of a competing risk. J Am Stat "
+             "Assoc 1999;94:496-509. doi:10.1080/01621459.1999.10474144")
+SURVIVAL_PACKAGE = ("Therneau T. A package for survival analysis in R (survival 3.5). "
+                    "https://CRAN.R-project.org/package=survival")
+CMPRSK = "Gray B. cmprsk: subdistribution analysis of competing risks (2.2). https://CRAN.R-project.org/package=cmprsk"
+#: every reference the job can cite, in the order it cites them (:func:`references` keeps those of what ran)
+REFERENCES = (KAPLAN_MEIER, BROOKMEYER_CROWLEY, SCHEMPER_SMITH, HARRINGTON_FLEMING, COX, GRAMBSCH_THERNEAU, GRAY_1988,
+              FINE_GRAY, SURVIVAL_PACKAGE, CMPRSK)
 
 
 LIN_WEI = ("Lin DY, Wei LJ. The robust inference for the Cox proportional hazards model. J Am Stat Assoc "
            "1989;84:1074-1078. doi:10.1080/01621459.1989.10478874")
+#: the section's title when the plan gives none
+TITLE = "Survival and local control"
 ZPH_TRANSFORMS = {"km": "Kaplan-Meier transform", "rank": "rank transform", "identity": "untransformed time",
                   "log": "log transform"}
 
@@ -628,19 +632,30 @@ def dose_block(dose: DoseSummaryResult | None) -> dict[str, Any] | None:
     return {name: d[field] for name, field in DOSE_KEYS.items()}
 
 
+def ran(study: Study) -> dict[str, bool]:
+    """Which estimates exist in some endpoint: ``logrank``, ``cox``, ``zph``, ``cif``, ``gray``, ``finegray``."""
+    return {kind: any(getattr(f, kind) is not None for f in study.fits)
+            for kind in ("logrank", "cox", "zph", "cif", "gray", "finegray")}
+
+
 def methods(study: Study, o: SurvivalOptions) -> tuple[str, ...]:
-    """The methods sentences of what ran (Kaplan-Meier, log-rank, Cox, delayed entry, endpoints, CIF)."""
+    """The methods sentences of what ran (Kaplan-Meier, log-rank, Cox, delayed entry, endpoints, CIF).
+
+    A test or model is described only when some endpoint has its result (an ungrouped analysis has no
+    log-rank sentence, a failed Cox model no Cox sentence).
+    """
+    done = ran(study)
     out = ["Survival was estimated by the Kaplan-Meier method with Greenwood variances and "
            f"{o.conf_type} confidence intervals ({100 * o.conf_level:g}%), medians with the Brookmeyer-Crowley "
            "interval as in R's survival package; median follow-up by the reverse Kaplan-Meier method."]
-    if o.group:
+    if done["logrank"]:
         out.append("Groups were compared with the log-rank test" + (
             f" (Fleming-Harrington weights rho = {o.rho:g}, gamma = {o.gamma:g})" if o.rho or o.gamma else "") + ".")
-    if o.covariates:
+    if done["cox"]:
         out.append(f"Hazard ratios were estimated by Cox regression ({o.ties.capitalize()} ties)"
                    + (f", with robust standard errors clustered by {o.cluster}" if o.cluster else "")
-                   + "; proportional hazards were checked on scaled Schoenfeld residuals ("
-                   + ZPH_TRANSFORMS[o.zph_transform] + " of time).")
+                   + ("; proportional hazards were checked on scaled Schoenfeld residuals ("
+                      + ZPH_TRANSFORMS[o.zph_transform] + " of time)" if done["zph"] else "") + ".")
         if o.cluster:
             out.append("The global null hypothesis was also tested with the robust (Lin-Wei) score test, "
                        "which allows for the clustering, as R's coxph reports it.")
@@ -648,19 +663,32 @@ def methods(study: Study, o: SurvivalOptions) -> tuple[str, ...]:
         out.append(f"Follow-up began at {o.entry} (delayed entry, left truncation): patients enter the risk sets "
                    "of the Kaplan-Meier and reverse Kaplan-Meier estimates only after it, as R's "
                    "survfit(Surv(entry, time, status)).")
-    if study.mode == "columns" and study.fits[0].endpoint.competing:
+    if study.mode == "columns" and done["cif"]:
         out.append("Cumulative incidence was estimated by the Aalen-Johansen method with cmprsk's variance "
-                   "(log(-log) CIs), compared with Gray's test; subdistribution hazard ratios by Fine-Gray "
-                   "regression.")
+                   "(log(-log) CIs)" + (", compared with Gray's test" if done["gray"] else "") + ".")
     if study.mode == "schema":
         out.append("Endpoints were timed from the start of carbon-ion radiotherapy (" + str(study.conversion) + "): "
                    "overall survival (death), local control (local recurrence; death without recurrence "
                    "censored for Kaplan-Meier, and a competing event for the cumulative incidence), "
                    "distant-metastasis-free and progression-free survival (first event or death).")
-        if any(f.endpoint.competing for f in study.fits):
+        if done["cif"]:
             out.append("The cumulative incidence of local recurrence was estimated by the Aalen-Johansen method "
-                       "with cmprsk's variance and log(-log) CIs (death a competing event).")
+                       "with cmprsk's variance and log(-log) CIs (death a competing event)"
+                       + (", compared between groups with Gray's test" if done["gray"] else "") + ".")
+    if done["finegray"]:
+        out.append("Subdistribution hazard ratios were estimated by Fine-Gray regression.")
     return tuple(out)
+
+
+def references(study: Study, o: SurvivalOptions) -> tuple[str, ...]:
+    """The references of what ran, in :data:`REFERENCES` order (Lin-Wei last, with clustered Cox SEs)."""
+    done = ran(study)
+    wanted = {KAPLAN_MEIER, BROOKMEYER_CROWLEY, SCHEMPER_SMITH, SURVIVAL_PACKAGE}
+    for kind, ref in (("logrank", HARRINGTON_FLEMING), ("cox", COX), ("zph", GRAMBSCH_THERNEAU), ("gray", GRAY_1988),
+                      ("finegray", FINE_GRAY), ("cif", CMPRSK)):
+        if done[kind]:
+            wanted.add(ref)
+    return tuple(r for r in REFERENCES if r in wanted) + ((LIN_WEI,) if o.cluster and done["cox"] else ())
 
 
 def captions(study: Study, o: SurvivalOptions, labels: Labels) -> dict[str, str]:
@@ -742,11 +770,12 @@ def analyse(inputs: JobInput, options: SurvivalOptions, context: JobContext, *, 
                                         labels=labels, median_lines=o.median_lines, events_table=o.events_table, **kw)
             tables += endpoint_tables(fit, out, unit=o.unit, group=o.group, covariates=o.covariates,
                                       strata=o.strata, cluster=o.cluster, ties=o.ties, conf_level=o.conf_level,
-                                      times=o.times, labels=labels)
-    references = REFERENCES + ((LIN_WEI,) if o.cluster and o.covariates else ())
-    return Section(key=key, title=context.title or "Survival and local control", results=to_jsonable(res),
+                                      times=o.times, labels=labels,
+                                      qualifier=section_qualifier(context.title, TITLE))
+    return Section(key=key, title=context.title or TITLE, results=to_jsonable(res),
                    figures=tuple(figures), tables=tuple(tables), figure_captions=captions(study, o, labels),
-                   warnings=tuple(dict.fromkeys(res["warnings"])), methods=methods(study, o), references=references)
+                   warnings=tuple(dict.fromkeys(res["warnings"])), methods=methods(study, o),
+                   references=references(study, o))
 
 
 def run(data: Any = None, out_dir: str | Path | None = None, **keywords: Any) -> Section:

@@ -24,9 +24,13 @@ from typing import TYPE_CHECKING
 
 import click
 
+from spinestats.reports.cli._figure_format import figure_format_options, figure_formats_given
 from spinestats.reports.cli.common import label_options
 
 from spinestats.errors import UsageError
+
+#: figures written when no --figure-format is given
+FIGURE_DEFAULT = ("pdf", "svg", "png")
 
 if TYPE_CHECKING:
     from spinestats.reports.output import OutputDir
@@ -87,12 +91,12 @@ def summary_line(res: dict) -> str:
 @click.option("--continuity", type=float, default=0.5, show_default=True, help="Continuity correction for zero cells.")
 @click.option("--plan", type=click.Path(path_type=Path), default=None, help="Plan YAML with a prespecified: block.")
 @click.option("--risk", default=None, help="Column of predicted probabilities (risk model: C, O:E, CITL, slope).")
-@click.option("--figure-formats", default="pdf,svg,png", show_default=True, help="Comma-separated figure formats, or none.")
+@figure_format_options(FIGURE_DEFAULT)
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @label_options
 def command(files, schema, mapping, sheet, center, score, truth, positive, cutoff, test, continuity, plan, risk,
-            figure_formats, out, force, label_texts=(), references=()) -> None:
+            figure_formats, out, force, label_texts=(), references=(), figure_formats_alias=None) -> None:
     """Per-centre sensitivity, specificity, AUC; REML and bivariate pooling; SROC; STARD flow."""
     from spinestats.data_schemas.loading import load
     from spinestats.reports import multicenter_job
@@ -125,7 +129,8 @@ def command(files, schema, mapping, sheet, center, score, truth, positive, cutof
             center=center, score=score, truth=truth, positive=positive, cutoff=cutoff, test=test,
             continuity=continuity, plan=plan, risk=risk)
         section = multicenter_job.analyse(JobInput.of(table=tables), options, JobContext(
-            out_dir=od.file("."), figure_formats=tuple(x.strip() for x in figure_formats.split(",") if x.strip())))
+            out_dir=od.file("."), figure_formats=figure_formats_given(figure_formats, figure_formats_alias,
+                                                                         FIGURE_DEFAULT)))
         write_outputs(od, section)
         section = finish_single(section, od.file("."), written, labels=labels)
     click.echo(f"multicenter: {len(section.results['per_center'])} centres, "

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import click
 
-from spinestats.reports.cli.multicenter import summary_line, write_outputs
+from spinestats.reports.cli._figure_format import figure_format_options, figure_formats_given
+from spinestats.reports.cli.multicenter import FIGURE_DEFAULT, summary_line, write_outputs
 
 
 @click.command("pool")
@@ -31,11 +32,12 @@ from spinestats.reports.cli.multicenter import summary_line, write_outputs
 @click.option("--test", type=click.Choice(["z", "knha"]), default=None, help="Pooling test.")
 @click.option("--continuity", type=float, default=0.5, show_default=True)
 @click.option("--plan", type=click.Path(path_type=Path), default=None, help="Plan YAML with a prespecified: block.")
-@click.option("--figure-formats", default="pdf,svg,png", show_default=True, help="Comma-separated figure formats, or none.")
+@figure_format_options(FIGURE_DEFAULT)
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @click.option("--allow-unsigned", is_flag=True, help="With a study key, accept unsigned bundles (with a warning).")
-def command(bundles, cutoff, test, continuity, plan, figure_formats, out, force, allow_unsigned) -> None:
+def command(bundles, cutoff, test, continuity, plan, figure_formats, out, force, allow_unsigned,
+            figure_formats_alias=None) -> None:
     """Pool site bundles: per-centre and pooled accuracy, KM and log-rank."""
     from spinestats.data_schemas.site_bundle import read_bundle
     from spinestats.reports import multicenter_job
@@ -60,7 +62,8 @@ def command(bundles, cutoff, test, continuity, plan, figure_formats, out, force,
     with OutputDir(out, force=force) as od, table_style() as written:
         options = multicenter_job.MulticenterOptions(cutoff=cutoff, test=test, continuity=continuity, plan=plan)
         section = multicenter_job.analyse(JobInput(data=tuple(docs)), options, JobContext(
-            out_dir=od.file("."), figure_formats=tuple(x.strip() for x in figure_formats.split(",") if x.strip())))
+            out_dir=od.file("."), figure_formats=figure_formats_given(figure_formats, figure_formats_alias,
+                                                                         FIGURE_DEFAULT)))
         write_outputs(od, section)
         section = finish_single(section, od.file("."), written)  # formatted tables and report.html
     click.echo(f"pool: {len(docs)} bundles verified; {summary_line(section.results)}")
