@@ -7,7 +7,7 @@ from numpy.testing import assert_allclose
 
 from spinestats.data_schemas.examples import cohort_readers
 from spinestats.reports import agreement_job
-from spinestats.reports.multicenter_job import run_sample_size
+from spinestats.reports.sample_size_job import run as run_sample_size
 from spinestats.reports.section_tables import agreement_tables, sample_size_tables
 from spinestats.reports.tables import table_width_mm
 
