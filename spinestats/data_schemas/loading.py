@@ -227,7 +227,7 @@ def _load_any(raw: RawTable, m: Mapping | None) -> LoadedTable:
     df = pd.DataFrame(data, index=frame.index)
     n = len(df)
     return LoadedTable(df, (), tuple(problems), _provenance(raw, m, None, n, n, dropped),
-                       source_columns={c: c for c in df.columns})
+                       source_columns={c: c for c in df.columns}, synthetic=raw.synthetic)
 
 
 def _load_schema(raw: RawTable, sch: Schema, m: Mapping | None, exclude_invalid: bool,
@@ -311,7 +311,7 @@ def _load_schema(raw: RawTable, sch: Schema, m: Mapping | None, exclude_invalid:
     n_read = len(frame)
     return LoadedTable(df, tuple(exclusions), tuple(all_problems),
                        _provenance(raw, m, sch, n_read, len(df), dropped), layout=layout,
-                       source_columns=dict(source))
+                       source_columns=dict(source), synthetic=raw.synthetic)
 
 
 #: how many filled cells of a field are looked at for personal data

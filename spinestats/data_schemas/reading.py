@@ -103,6 +103,16 @@ class RawTable:
     duplicate_columns: tuple[str, ...] = ()
     blank_rows: int = 0  # records whose every cell is empty (",,,"): not data, counted here
     notes: tuple[Problem, ...] = ()  # warnings about the reading itself (an uncertain encoding)
+    synthetic: bool = False  # the first line is the ``# SYNTHETIC DATA`` marker of the bundled examples
+
+
+#: the first line of every bundled synthetic example (CSV/TSV line, or XLSX cell A1)
+SYNTHETIC_MARKER = "# SYNTHETIC DATA"
+
+
+def is_synthetic(first_line: str) -> bool:
+    """Whether a file's first line (comments included) is the synthetic-data marker."""
+    return first_line.lstrip("\ufeff").startswith(SYNTHETIC_MARKER)
 
 
 #: ceiling of :func:`max_input_bytes`
@@ -347,7 +357,7 @@ def _read_text(data: bytes, file: str, suffix: str, encoding: str | None,
         blank &= (frame[c] == "").to_numpy()
     frame, n_blank = _numbered(frame, header_line, blank, file)
     return RawTable(frame, file, "", enc, None, "tsv" if sep == "\t" else "csv", header_line, dups, n_blank,
-                    (note,) if note else ())
+                    (note,) if note else (), synthetic=n_comment > 0 and is_synthetic(text[:200]))
 
 
 def _numbered(frame: pd.DataFrame, header_line: int, blank: np.ndarray, file: str) -> tuple[pd.DataFrame, int]:
@@ -579,7 +589,7 @@ def _read_large(p: Path, file: str, suffix: str, encoding: str | None, delimiter
     frame, n_blank = _numbered(pd.DataFrame(columns, copy=False), header_line, blank, file)
     sig = bom or (encoding is not None and normalise_encoding(encoding) == "utf-8-sig")
     return RawTable(frame, file, digest, "utf-8-sig" if sig else "utf-8", None, "tsv" if sep == "\t" else "csv",
-                    header_line, dups, n_blank)
+                    header_line, dups, n_blank, synthetic=n_comment > 0 and is_synthetic(text[:200]))
 
 
 def _cell_text(v: object) -> str:
@@ -788,6 +798,7 @@ def _read_xlsx(path: Path, file: str, sheet: str | None) -> RawTable:
         raise DataError(f"{file}: the sheet cannot be read ({type(exc).__name__}: {exc}).", (p,)) from None
     finally:
         wb.close()
+    synthetic = bool(rows) and is_synthetic(rows[0][1][0])
     while rows and rows[0][1][0].startswith("#"):
         rows.pop(0)
     if not rows:
@@ -810,7 +821,7 @@ def _read_xlsx(path: Path, file: str, sheet: str | None) -> RawTable:
         raise DataError(f"{file}, sheet {sheet_name!r}, line {i}: cells beyond the {ncol} header columns.", (p,))
     frame = pd.DataFrame(cells, columns=names, index=pd.Index([i for i, _ in body], name="line"), dtype=object)
     n_blank = (body[-1][0] - header_line) - len(body)  # empty spreadsheet rows between the records
-    return RawTable(frame, file, "", None, sheet_name, "xlsx", header_line, dups, n_blank)
+    return RawTable(frame, file, "", None, sheet_name, "xlsx", header_line, dups, n_blank, synthetic=synthetic)
 
 
 def _read_parquet(path: Path, file: str) -> RawTable:

@@ -78,7 +78,8 @@ class LoadedTable:
     why; ``problems``: every error and warning found; ``provenance``: file
     hash, counts, encoding, sheet, schema, mapping and package versions;
     ``layout``: "wide"/"long" for bkp, else None; ``source_columns``: each
-    canonical column's name in the file, for messages.
+    canonical column's name in the file, for messages; ``synthetic``: the
+    file's first line is the bundled examples' ``# SYNTHETIC DATA`` marker.
     """
 
     data: pd.DataFrame
@@ -88,6 +89,8 @@ class LoadedTable:
     layout: str | None = None  # bkp: "wide" or "long"; None for other schemas
     #: canonical column name -> the column's name in the file (for messages)
     source_columns: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: the file starts with the ``# SYNTHETIC DATA`` line of the bundled examples (figures and tables then say so)
+    synthetic: bool = False
 
     @property
     def errors(self) -> tuple[Problem, ...]:

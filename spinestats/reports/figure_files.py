@@ -153,6 +153,7 @@ class FigureTask:
     stem: str
     formats: tuple[str, ...]
     dpis: tuple[int, ...]
+    synthetic: bool = False  # the run is on synthetic data: the files carry the note (figure_style.synthetic_mark)
 
 
 _COLLECTED: contextvars.ContextVar[list[FigureTask] | None] = contextvars.ContextVar("spinestats_figure_tasks",
@@ -188,18 +189,21 @@ def defer_figure(fig: Any, folder: Path, stem: str, formats: tuple[str, ...], dp
         blob = pickle.dumps(fig, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 - any figure that does not serialise is written in this process
         return False
-    tasks.append(FigureTask(blob, str(folder), stem, tuple(formats), tuple(int(d) for d in dpis)))
+    from spinestats.reports.figure_style import synthetic_marked
+
+    tasks.append(FigureTask(blob, str(folder), stem, tuple(formats), tuple(int(d) for d in dpis),
+                            synthetic=synthetic_marked()))
     return True
 
 
 def render_figure(task: FigureTask) -> list[tuple[type[Warning], str]]:
     """Write the files of one :class:`FigureTask` (in whatever process runs it); the
     warnings raised while writing, as (category, message)."""
-    from spinestats.reports.figure_style import save_figure
+    from spinestats.reports.figure_style import save_figure, synthetic_mark
 
     token = _COLLECTED.set(None)
     try:
-        with warnings_module.catch_warnings(record=True) as caught:
+        with warnings_module.catch_warnings(record=True) as caught, synthetic_mark(task.synthetic):
             warnings_module.simplefilter("always")
             fig = pickle.loads(task.figure)  # noqa: S301 - bytes made by this run (see FigureTask)
             save_figure(fig, Path(task.folder), task.stem, formats=task.formats, dpis=task.dpis)

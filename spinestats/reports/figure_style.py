@@ -134,6 +134,109 @@ def column_width(width: str | float) -> Iterator[None]:
         _COLUMN.reset(token)
 
 
+#: the note every figure of a run on synthetic data carries (bottom-right corner, grey, tick-label size)
+SYNTHETIC_MARK = "Synthetic data"
+#: the ``gid`` of the note's Text artist (the figure checks find it by it)
+SYNTHETIC_MARK_GID = "spinestats-synthetic-mark"
+_SYNTHETIC: contextvars.ContextVar[bool] = contextvars.ContextVar("spinestats_synthetic_mark", default=False)
+
+
+@contextlib.contextmanager
+def synthetic_mark(flag: bool) -> Iterator[None]:
+    """Within the block (when ``flag`` is true) every figure :func:`save_figure` writes carries
+    a small grey "Synthetic data" note in its bottom-right corner (see :func:`add_synthetic_mark`).
+
+    This is how a plan's ``synthetic: true`` (the job context's ``synthetic``) and a single
+    command on a bundled synthetic example reach every figure, including those
+    written by worker processes (each :class:`~spinestats.reports.figure_files.FigureTask`
+    carries the flag).
+    """
+    token = _SYNTHETIC.set(bool(flag))
+    try:
+        yield
+    finally:
+        _SYNTHETIC.reset(token)
+
+
+def synthetic_marked() -> bool:
+    """Whether figures saved now carry the synthetic-data note (inside :func:`synthetic_mark`)."""
+    return _SYNTHETIC.get()
+
+
+_MARK_PAD_PT = 2.0
+
+
+def add_synthetic_mark(fig) -> None:
+    """Put the "Synthetic data" note in the bottom-right corner of ``fig`` (once).
+
+    A figure laid out by constrained layout (every :func:`journal_figure`)
+    grows by a strip at its bottom, one line of tick-label text high (about
+    4 mm), so the note overlaps no axis, tick label, legend or caption; its
+    width and everything above the strip stay as they were.  A figure placed by hand (layout
+    engine "none", e.g. the forest plot) keeps the note in its bottom-right
+    corner when nothing is drawn there, else it grows by such a strip too.
+    """
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+    from matplotlib.transforms import ScaledTranslation
+
+    if any(t.get_gid() == SYNTHETIC_MARK_GID for t in fig.texts):
+        return
+    size = float(RC["xtick.labelsize"])
+    engine = fig.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):
+        # the figure grows by the strip, and the layout keeps the rest to its former height: axes, legends
+        # and texts keep their size and place relative to one another (a legend placed clear of the data stays so)
+        height = fig.get_figheight()
+        grown = height + (size * 1.3 + _MARK_PAD_PT) / 72.0
+        x0, y0, w, h = engine.get()["rect"]
+        fig.set_figheight(grown)
+        engine.set(rect=(x0, 1.0 - (1.0 - y0) * height / grown, w, h * height / grown))
+    pad = _MARK_PAD_PT / 72.0
+    text = fig.text(1.0, 0.0, SYNTHETIC_MARK, ha="right", va="bottom", fontsize=size, color="0.45",
+                    transform=fig.transFigure + ScaledTranslation(-pad, pad, fig.dpi_scale_trans),
+                    gid=SYNTHETIC_MARK_GID, fontfamily=list(RC["font.family"]))
+    text.set_in_layout(False)
+    if not isinstance(engine, ConstrainedLayoutEngine):
+        _free_corner(fig, text, pad)
+
+
+def _free_corner(fig, text, pad: float) -> None:
+    """Keep the note of a hand-placed figure in the bottom-right corner when it touches no other
+    text, legend or axes there; else grow the figure by a strip at its bottom for it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    fig.draw_without_rendering()
+    renderer = canvas.get_renderer()
+    # an axis counts by the ticks it draws and its label (tick labels outside the view are not drawn)
+    axes = [ax for ax in fig.get_axes() if ax.get_visible()]
+    axis_texts = {id(t) for ax in axes for axis in (ax.xaxis, ax.yaxis)
+                  for t in [axis.label, axis.offsetText]
+                  + [lab for tick in axis.get_major_ticks() + axis.get_minor_ticks() for lab in (tick.label1, tick.label2)]}
+    others = [t.get_window_extent(renderer) for t in fig.findobj(match=lambda a: hasattr(a, "get_text"))
+              if t is not text and id(t) not in axis_texts and t.get_visible() and str(t.get_text()).strip()]
+    others += [axis.get_tightbbox(renderer) for ax in axes if ax.axison for axis in (ax.xaxis, ax.yaxis)]
+    # the plotting area of each axes that shows its axes (a hidden axes holding text columns counts by its texts)
+    others += [ax.bbox for ax in axes if ax.axison]
+    others += [lg.get_window_extent(renderer) for lg in fig.legends]
+    box = text.get_window_extent(renderer)
+    if not any(min(box.x1, b.x1) > max(box.x0, b.x0) and min(box.y1, b.y1) > max(box.y0, b.y0)
+               for b in others if b is not None):
+        return
+    # grow the figure by a strip at the bottom: every axes keeps its size and moves up with the
+    # figure-level texts placed in figure coordinates (texts placed by data coordinates follow their axes)
+    height = fig.get_figheight()
+    strip = (text.get_fontsize() * 1.3 + 2 * _MARK_PAD_PT) / 72.0
+    grown = height + strip
+    for ax in fig.get_axes():
+        x0, y0, w, h = ax.get_position(original=True).bounds
+        ax.set_position((x0, (y0 * height + strip) / grown, w, h * height / grown))
+    for t in fig.texts:
+        if t is not text and t.get_transform() == fig.transFigure:
+            t.set_y((t.get_position()[1] * height + strip) / grown)
+    fig.set_figheight(grown)
+
+
 def journal_figure(width: str | float = "single", height_mm: float | None = None, nrows: int = 1, ncols: int = 1, **kwargs):
     """A new figure sized for a journal column, with the journal rc style.
 
@@ -266,6 +369,8 @@ def save_figure(fig, folder: Path, stem: str, formats=DEFAULT_FORMATS, dpis=DEFA
     meta = {"pdf": {"CreationDate": None, "Creator": "spinestats"}, "svg": {"Date": None, "Creator": "spinestats"}}
     apply_font_stack(fig)
     with plt.rc_context(RC):
+        if synthetic_marked():
+            add_synthetic_mark(fig)
         # lay the figure out once, then keep that layout for every format and
         # dpi (constrained layout works in figure fractions and points, so it
         # does not depend on the dpi; re-running it per file only costs time)

@@ -50,7 +50,7 @@ from typing import Any
 from spinestats.data_schemas.plan import AnalysisEntry, OutputOptions, Plan, read_plan
 from spinestats.errors import DataError, SpinestatsError, UsageError
 from spinestats.reports.figure_files import FigureTask, collect_figures, figure_executor, render_figure, task_cost
-from spinestats.reports.figure_style import column_width
+from spinestats.reports.figure_style import column_width, synthetic_mark
 from spinestats.reports.html_report import render_report
 from spinestats.reports.job import ENTRY_CONTEXT, JobContext, JobInput, JobOptions
 from spinestats.reports.methods_text import methods_paragraph, software_versions
@@ -248,15 +248,17 @@ def call_job(kind: str, key: str, args: Mapping[str, Any], width: str | float = 
     """Run one analysis job; its Section, the numerical warnings it raised and the optional packages that ran.
 
     ``width`` is the plan's journal column preset: every single-column figure
-    the job draws gets that width.  A module-level function so that it can
+    the job draws gets that width.  When the job's context says the data are
+    synthetic, every figure carries the "Synthetic data" note.  A module-level function so that it can
     run in a worker process.
     """
     from spinestats.analysis.core.usage import recording
     from spinestats.reports.tables import table_style
 
     func = job_function(kind)
-    with warnings.catch_warnings(record=True) as caught, column_width(width), recording() as used, \
-            table_style(style, labels) as written:
+    synthetic = bool(getattr(args.get("context"), "synthetic", False))
+    with warnings.catch_warnings(record=True) as caught, column_width(width), synthetic_mark(synthetic), \
+            recording() as used, table_style(style, labels) as written:
         warnings.simplefilter("always")
         try:
             section = func(**args)

@@ -80,21 +80,25 @@ def run_and_write(table, *, out: Path, force: bool, figure_formats, dpis, label_
     from spinestats.reports.cli.common import echo_warnings, labels_from
     from spinestats.reports.job import JobContext, JobInput
     from spinestats.reports.output import OutputDir
+    from spinestats.reports.cli.common import synthetic_inputs
+    from spinestats.reports.figure_style import synthetic_mark
     from spinestats.reports.section_tables import finish_single
     from spinestats.reports.tables import table_style
 
     schema = getattr(getattr(table, "schema", None), "name", None)
     labels = labels_from(schema, label_texts, references)
     options = diagnostic_job.DiagnosticOptions(**flags)
-    with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
+    synthetic = synthetic_inputs(table)
+    with OutputDir(out, force=force) as od, table_style(labels=labels) as written, synthetic_mark(synthetic):
         context = JobContext(out_dir=od.file("."), key=key, seed=seed, workers=workers, scheduler=scheduler,
-                             figure_formats=figure_formats or None, dpis=dpis or None, labels=labels)
+                             figure_formats=figure_formats or None, dpis=dpis or None, labels=labels,
+                             synthetic=synthetic)
         try:
             section = diagnostic_job.analyse(JobInput.of(table=table), options, context)
         except UsageError as exc:
             raise UsageError(flag_wording(str(exc))) from exc
         od.write_section(section, labels=labels)
-        section = finish_single(section, od.file("."), written, labels=labels)
+        section = finish_single(section, od.file("."), written, labels=labels, synthetic=synthetic)
     r = section.results
     sel = r.get("requested_cutoffs") or []
     lo, hi = r.get("auc_ci") or (None, None)

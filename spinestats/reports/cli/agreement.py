@@ -44,6 +44,8 @@ def command(file, schema, mapping, sheet, case, raters, reader, measure, out, fo
     from spinestats.reports.output import OutputDir
     from spinestats.reports.cli.common import labels_from
     from spinestats.reports.job import JobContext, JobInput
+    from spinestats.reports.cli.common import synthetic_inputs
+    from spinestats.reports.figure_style import synthetic_mark
     from spinestats.reports.section_tables import finish_single
     from spinestats.reports.tables import table_style
 
@@ -51,14 +53,15 @@ def command(file, schema, mapping, sheet, case, raters, reader, measure, out, fo
     echo_load_warnings(table)
     rater_list = [r.strip() for r in raters.split(",")] if raters else None
     labels = labels_from(schema, label_texts, references, columns=table.data.columns)
-    with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
+    synthetic = synthetic_inputs(table)
+    with OutputDir(out, force=force) as od, table_style(labels=labels) as written, synthetic_mark(synthetic):
         options = agreement_job.AgreementOptions(case=case, reader=reader,
                                                  raters=None if rater_list is None else tuple(rater_list),
                                                  measure=measure)
         section = agreement_job.analyse(JobInput.of(table=table, paths=[file]), options,
-                                        JobContext(out_dir=od.file("."), labels=labels))
+                                        JobContext(out_dir=od.file("."), labels=labels, synthetic=synthetic))
         od.write_section(section, labels=labels)
-        section = finish_single(section, od.file("."), written, labels=labels)
+        section = finish_single(section, od.file("."), written, labels=labels, synthetic=synthetic)
         if section.results.get("icc"):
             od.write_csv("tables/icc.csv", pd.DataFrame(section.results["icc"]))
         pairs = _pair_table(section.results)

@@ -40,3 +40,23 @@ def labels_from(schema, label_texts=(), references=(), columns=()):
     lab, ref = parse_cli_labels(label_texts, references)
     return Labels([schema] if schema else [], lab, ref, extra_variables=[str(c) for c in columns],
                   strict=bool(schema), where="--label/--reference")
+
+
+def synthetic_inputs(*inputs) -> bool:
+    """Whether any input of a single command is synthetic: a loaded file that starts with the bundled
+    examples' ``# SYNTHETIC DATA`` line, or a site bundle that says so (a dict, list or tuple of them
+    counts when any member does).  Its figures then carry the "Synthetic data" note, its table files a
+    footnote and its report the banner."""
+    for item in inputs:
+        if isinstance(item, dict) and "synthetic" in item:
+            if bool(item["synthetic"]):
+                return True
+        elif isinstance(item, dict):
+            if synthetic_inputs(*item.values()):
+                return True
+        elif isinstance(item, (list, tuple)):
+            if synthetic_inputs(*item):
+                return True
+        elif getattr(item, "synthetic", False) is True:
+            return True
+    return False

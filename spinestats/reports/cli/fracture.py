@@ -65,6 +65,8 @@ def command(file, mapping, sheet, horizon, covariates, model, bootstrap, conf_le
     from spinestats.reports.cli.common import echo_load_warnings, echo_warnings
     from spinestats.reports.output import OutputDir
     from spinestats.reports.cli.common import labels_from
+    from spinestats.reports.cli.common import synthetic_inputs
+    from spinestats.reports.figure_style import synthetic_mark
     from spinestats.reports.section_tables import finish_single
     from spinestats.reports.tables import table_style
 
@@ -85,12 +87,13 @@ def command(file, mapping, sheet, horizon, covariates, model, bootstrap, conf_le
     table = load(file, schema="fracture", mapping=mapping, sheet=sheet)
     echo_load_warnings(table)
     labels = labels_from("fracture", label_texts, references)
-    with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
+    synthetic = synthetic_inputs(table)
+    with OutputDir(out, force=force) as od, table_style(labels=labels) as written, synthetic_mark(synthetic):
         context = JobContext(out_dir=od.file("."), seed=seed, workers=workers, scheduler=scheduler,
-                             figure_formats=figure_formats or None, labels=labels)
+                             figure_formats=figure_formats or None, labels=labels, synthetic=synthetic)
         section = fracture_job.analyse(JobInput.of(table=table), options, context)
         od.write_section(section, labels=labels)
-        section = finish_single(section, od.file("."), written, labels=labels)
+        section = finish_single(section, od.file("."), written, labels=labels, synthetic=synthetic)
     if save_model is not None:
         from spinestats.reports.output import write_file_atomically
 

@@ -103,6 +103,8 @@ def command(files, schema, mapping, sheet, center, score, truth, positive, cutof
     from spinestats.reports.cli.common import echo_warnings, labels_from
     from spinestats.reports.job import JobContext, JobInput
     from spinestats.reports.output import OutputDir
+    from spinestats.reports.cli.common import synthetic_inputs
+    from spinestats.reports.figure_style import synthetic_mark
     from spinestats.reports.section_tables import finish_single
     from spinestats.reports.tables import table_style
 
@@ -124,15 +126,16 @@ def command(files, schema, mapping, sheet, center, score, truth, positive, cutof
 
             check_score_truth(tables[f.name].data, score=score, truth=truth, positive=positive, file=f.name)
     labels = labels_from(schema, label_texts, references)
-    with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
+    synthetic = synthetic_inputs(tables)
+    with OutputDir(out, force=force) as od, table_style(labels=labels) as written, synthetic_mark(synthetic):
         options = multicenter_job.MulticenterOptions(
             center=center, score=score, truth=truth, positive=positive, cutoff=cutoff, test=test,
             continuity=continuity, plan=plan, risk=risk)
         section = multicenter_job.analyse(JobInput.of(table=tables), options, JobContext(
             out_dir=od.file("."), figure_formats=figure_formats_given(figure_formats, figure_formats_alias,
-                                                                         FIGURE_DEFAULT)))
+                                                                         FIGURE_DEFAULT), synthetic=synthetic))
         write_outputs(od, section)
-        section = finish_single(section, od.file("."), written, labels=labels)
+        section = finish_single(section, od.file("."), written, labels=labels, synthetic=synthetic)
     click.echo(f"multicenter: {len(section.results['per_center'])} centres, "
                f"{section.results['flow']['overall']['n_analysed']} patients; {summary_line(section.results)}")
     click.echo(f"results in {out}/results.json")

@@ -52,6 +52,8 @@ def command(file, mapping, sheet, mcid, mcid_percent, impute, impute_method, see
     from spinestats.reports.job import JobContext, JobInput
     from spinestats.reports.output import OutputDir
     from spinestats.reports.cli.common import labels_from
+    from spinestats.reports.cli.common import synthetic_inputs
+    from spinestats.reports.figure_style import synthetic_mark
     from spinestats.reports.section_tables import finish_single
     from spinestats.reports.tables import table_style
 
@@ -68,11 +70,12 @@ def command(file, mapping, sheet, mcid, mcid_percent, impute, impute_method, see
                                    random_slope=random_slope, time_model=time_model,
                                    emmeans_times=tuple(emmeans_times) if emmeans_times is not None else None,
                                    ancova_visit=ancova_visit)
-    with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
+    synthetic = synthetic_inputs(table)
+    with OutputDir(out, force=force) as od, table_style(labels=labels) as written, synthetic_mark(synthetic):
         context = JobContext(out_dir=od.file("."), seed=seed, workers=workers, scheduler=scheduler, labels=labels,
-                             figure_formats=figure_formats or None, dpis=dpis or None)
+                             figure_formats=figure_formats or None, dpis=dpis or None, synthetic=synthetic)
         section = pain_job.analyse(JobInput.of(table=table), options, context)
         od.write_section(section, labels=labels)
-        section = finish_single(section, od.file("."), written, labels=labels)
+        section = finish_single(section, od.file("."), written, labels=labels, synthetic=synthetic)
     click.echo(f"pain: {section.results['flow']['patients']} patients; results in {out}/results.json")
     echo_warnings(section)

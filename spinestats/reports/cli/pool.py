@@ -56,16 +56,19 @@ def command(bundles, cutoff, test, continuity, plan, figure_formats, out, force,
     elif unsigned:
         click.echo(f"warning: {len(unsigned)} bundle(s) not signed, accepted with --allow-unsigned: "
                    + ", ".join(unsigned), err=True)
+    from spinestats.reports.cli.common import synthetic_inputs
+    from spinestats.reports.figure_style import synthetic_mark
     from spinestats.reports.section_tables import finish_single
     from spinestats.reports.tables import table_style
 
-    with OutputDir(out, force=force) as od, table_style() as written:
+    synthetic = synthetic_inputs(docs)
+    with OutputDir(out, force=force) as od, table_style() as written, synthetic_mark(synthetic):
         options = multicenter_job.MulticenterOptions(cutoff=cutoff, test=test, continuity=continuity, plan=plan)
         section = multicenter_job.analyse(JobInput(data=tuple(docs)), options, JobContext(
             out_dir=od.file("."), figure_formats=figure_formats_given(figure_formats, figure_formats_alias,
-                                                                         FIGURE_DEFAULT)))
+                                                                         FIGURE_DEFAULT), synthetic=synthetic))
         write_outputs(od, section)
-        section = finish_single(section, od.file("."), written)  # formatted tables and report.html
+        section = finish_single(section, od.file("."), written, synthetic=synthetic)  # formatted tables and report.html
     click.echo(f"pool: {len(docs)} bundles verified; {summary_line(section.results)}")
     click.echo(f"results in {out}/results.json")
     echo_warnings(section)

@@ -66,6 +66,8 @@ def command(file, schema, mapping, sheet, time_col, event_col, event_codes, grou
     from spinestats.reports.output import OutputDir
     from spinestats.reports.cli.common import labels_from
     from spinestats.reports.job import JobContext, JobInput
+    from spinestats.reports.cli.common import synthetic_inputs
+    from spinestats.reports.figure_style import synthetic_mark
     from spinestats.reports.section_tables import finish_single
     from spinestats.reports.tables import table_style
 
@@ -87,11 +89,12 @@ def command(file, schema, mapping, sheet, time_col, event_col, event_codes, grou
         gamma=gamma, trend=trend, endpoint=endpoint, zph_transform=zph_transform, entry=entry_col,
         median_lines=median_lines, events_table=events_table)
     labels = labels_from(schema or "cirt", label_texts, references, columns=table.data.columns)
-    with OutputDir(out, force=force) as od, table_style(labels=labels) as written:
+    synthetic = synthetic_inputs(table)
+    with OutputDir(out, force=force) as od, table_style(labels=labels) as written, synthetic_mark(synthetic):
         context = JobContext(out_dir=od.file("."), labels=labels, figure_formats=figure_formats or None,
-                             dpis=dpis or None)
+                             dpis=dpis or None, synthetic=synthetic)
         section = survival_job.analyse(JobInput.of(table=table), options, context)
         od.write_section(section, labels=labels)
-        section = finish_single(section, od.file("."), written, labels=labels)
+        section = finish_single(section, od.file("."), written, labels=labels, synthetic=synthetic)
     click.echo(f"survival: {section.results['flow']['analysed']} rows analysed; results in {out}/results.json")
     echo_warnings(section)

@@ -46,17 +46,21 @@ def command(file, time_col, event_col, event_codes, risk, model, horizon, unit, 
     from spinestats.reports.cli.common import echo_warnings
     from spinestats.reports.job import JobContext, JobInput
     from spinestats.reports.output import OutputDir
+    from spinestats.reports.cli.common import synthetic_inputs
+    from spinestats.reports.figure_style import synthetic_mark
     from spinestats.reports.section_tables import finish_single
     from spinestats.reports.tables import table_style
 
     table = load(file, mapping=mapping, sheet=sheet)
-    with OutputDir(out, force=force) as od, table_style() as written:
+    synthetic = synthetic_inputs(table)
+    with OutputDir(out, force=force) as od, table_style() as written, synthetic_mark(synthetic):
         options = validate_job.ValidateOptions(time=time_col, event=event_col, event_codes=event_codes, risk=risk,
                                                model=model, horizon=horizon, unit=unit, group=group, outcome=outcome)
-        context = JobContext(out_dir=od.file("."), figure_formats=figure_formats or None, dpis=dpis or None)
+        context = JobContext(out_dir=od.file("."), figure_formats=figure_formats or None, dpis=dpis or None,
+                             synthetic=synthetic)
         section = validate_job.analyse(JobInput.of(table=table, paths=[file]), options, context)
         od.write_section(section)
-        section = finish_single(section, od.file("."), written)
+        section = finish_single(section, od.file("."), written, synthetic=synthetic)
     r = section.results
     click.echo(f"validate: {r['flow']['analysed']} rows analysed, {r['flow']['excluded']} excluded; "
                f"AUC({r['time_auc']['horizon']:g}) {r['time_auc']['estimate']:.3f}; results in {out}/results.json")
