@@ -348,3 +348,20 @@ def test_demo_warnings_are_sentences_printed_once(demo):
 
 # The demo is drawn once per session: its users share one xdist worker (--dist loadgroup).
 pytestmark = pytest.mark.xdist_group("demo")
+
+
+def test_demo_docx_tables_are_landscape_only_when_too_wide_for_portrait(demo):
+    """Word wraps headers (and long labels), so a table is laid out landscape only when its numbers cannot fit
+    a portrait A4 page: the survival tables (6 columns), both Table 1s and the fracture CIF tables are portrait."""
+    from docx import Document
+
+    out, _ = demo
+    orientation = {}
+    for path in sorted((out / "tables").glob("*.docx")):
+        sec = Document(str(path)).sections[0]
+        orientation[path.stem] = "landscape" if sec.page_width > sec.page_height else "portrait"
+        assert round(min(sec.page_width.mm, sec.page_height.mm)) == 210, path.stem  # A4
+    must_be_portrait = [s for s in orientation if re.fullmatch(r"survival_.*_(survival|cuminc)|table_one_.*|fracture_cif_.*", s)]
+    assert len(must_be_portrait) >= 14, sorted(orientation)
+    assert [s for s in must_be_portrait if orientation[s] != "portrait"] == []
+    assert [s for s, o in orientation.items() if o == "landscape"] == []  # no demo table is truly too wide

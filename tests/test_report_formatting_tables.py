@@ -148,3 +148,23 @@ def test_series_styles_differ_in_greyscale():
     assert styles[0]["color"] == "#0072B2"  # Okabe-Ito blue
     with pytest.raises(ValueError, match="single"):
         width_mm("triple")
+
+
+def test_table_width_counts_wrapped_headers_and_labels_but_never_wraps_numbers():
+    from spinestats.reports.tables import _CELL_PAD_MM, _CHAR_MM, table_width_mm
+
+    def mm(chars):
+        return chars * _CHAR_MM + _CELL_PAD_MM
+
+    # a multi-word header wraps: the CI cell (16 characters) sets the width, not the 27-character header
+    assert table_width_mm(pd.DataFrame({"2-year survival, % (95% CI)": ["45.2 (30.1\u201360.3)"]})) == pytest.approx(mm(16))
+    # a third of the header when that is wider than the body and than its longest word
+    assert table_width_mm(pd.DataFrame({"Wide column number 11": ["1.5"]})) == pytest.approx(mm(7))  # 21 / 3
+    assert table_width_mm(pd.DataFrame({"Cumulative": ["1"]})) == pytest.approx(mm(10))  # one word never wraps
+    # numbers never wrap, however long
+    assert table_width_mm(pd.DataFrame({"p": ["0.001 (0.0001\u20130.0100) x"]})) == pytest.approx(mm(25))
+    # a label up to 16 characters stays on one line; a longer one takes two lines; the indent counts two
+    label = "Tumour boundary: Indistinct boundary, n (%)"
+    assert table_width_mm(pd.DataFrame({"Characteristic": [label]})) == pytest.approx(mm(22))
+    assert table_width_mm(pd.DataFrame({"Characteristic": ["\u2003Lumbar"]})) == pytest.approx(mm(14))
+    assert table_width_mm(pd.DataFrame({"X": [label]}), text_columns=[False]) == pytest.approx(mm(40))  # capped

@@ -534,15 +534,57 @@ def write_xlsx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
 # page sizes (width, height) in mm and the usable width left by 20 mm margins
 _PAGE_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 _MARGIN_MM = 20.0
-_CHAR_MM = 1.75  # average width of a 9 pt character
+_CHAR_MM = 1.6  # a 9 pt Calibri character (Word's default body font): digits 0.507 em = 1.61 mm, most letters narrower
+_CELL_PAD_MM = 3.8  # Word's default cell margins (Normal Table): 108 twips = 1.9 mm left and right
+_MAX_CHARS = 40  # no column is wider than this: longer text wraps
+#: Word wraps a header at spaces: a multi-word header is given at least a third of its length (about three
+#: lines, as journals print long headers) and at least its longest word
+_HEADER_LINES = 3
+#: a text (label) cell up to this many characters (about 2.5 cm) stays on one line; a longer one may wrap
+#: onto two lines, as labels do in a Word table (numbers never wrap: a CI broken across lines is misread)
+_LABEL_ONE_LINE = 16
+_NUMERIC_CELL = re.compile(r"^[\s\u2003]*[\u2212<>\u2265\u2264\-.\d]")
 
 
-def table_width_mm(frame: pd.DataFrame) -> float:
-    """Estimated printed width of a formatted table at 9 pt (longest cell of each column plus padding)."""
+def _chars(text: str) -> int:
+    """Printed width of ``text`` in average characters (the em space that indents a level is two)."""
+    return len(text) + text.count("\u2003")
+
+
+def _header_chars(header: str) -> int:
+    """Characters a column needs for its header: its longest word, and a third of a multi-word header."""
+    words = str(header).split()
+    if len(words) <= 1:
+        return _chars(str(header))
+    return max(max(_chars(w) for w in words), math.ceil(_chars(str(header)) / _HEADER_LINES))
+
+
+def _text_chars(text: str) -> int:
+    """Characters a text (label) cell needs: one line up to :data:`_LABEL_ONE_LINE` characters, else
+    half its length (two lines), at least its longest word."""
+    text = str(text)
+    if _chars(text) <= _LABEL_ONE_LINE:
+        return _chars(text)
+    return max(_LABEL_ONE_LINE, math.ceil(_chars(text) / 2), max((_chars(w) for w in text.split()), default=0))
+
+
+def table_width_mm(frame: pd.DataFrame, text_columns: Sequence[bool] | None = None) -> float:
+    """Estimated printed width of a formatted table at 9 pt, in mm.
+
+    Each column is as wide as the widest of: its widest body cell (numbers never
+    wrap; text cells may wrap onto two lines, see :func:`_text_chars`), the longest
+    word of its header and a third of a multi-word header (Word wraps headers,
+    see :func:`_header_chars`); at most :data:`_MAX_CHARS` characters, plus
+    Word's cell margins.  ``text_columns`` marks the label columns (default:
+    the columns with a body cell that does not start like a number).
+    """
     total = 0.0
     for j, h in enumerate(frame.columns):
-        longest = max([len(str(h))] + [len(str(v)) for v in frame.iloc[:, j]])
-        total += min(longest, 40) * _CHAR_MM + 2.5
+        cells = [str(v) for v in frame.iloc[:, j] if str(v) != ""]
+        text = (text_columns[j] if text_columns is not None
+                else any(not _NUMERIC_CELL.match(c) for c in cells))
+        body = max([_text_chars(c) if text else _chars(c) for c in cells], default=0)
+        total += min(max(body, _header_chars(h)), _MAX_CHARS) * _CHAR_MM + _CELL_PAD_MM
     return total
 
 
@@ -587,7 +629,8 @@ def write_docx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
     doc = Document()
     sec = doc.sections[0]
     w, h = _PAGE_MM[style.paper]
-    landscape = table_width_mm(frame.set_axis(t.sub_headers(), axis=1)) > w - 2 * _MARGIN_MM
+    landscape = table_width_mm(frame.set_axis(t.sub_headers(), axis=1),
+                               [not n for n in t.numeric_columns()]) > w - 2 * _MARGIN_MM
     if landscape:
         sec.orientation = WD_ORIENT.LANDSCAPE
         w, h = h, w
