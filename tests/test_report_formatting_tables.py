@@ -162,7 +162,7 @@ def test_table_width_counts_wrapped_headers_and_labels_but_never_wraps_numbers()
     assert table_width_mm(pd.DataFrame({"Wide column number 11": ["1.5"]})) == pytest.approx(mm(7))  # 21 / 3
     assert table_width_mm(pd.DataFrame({"Cumulative": ["1"]})) == pytest.approx(mm(10))  # one word never wraps
     # numbers never wrap, however long
-    assert table_width_mm(pd.DataFrame({"p": ["0.001 (0.0001\u20130.0100) x"]})) == pytest.approx(mm(25))
+    assert table_width_mm(pd.DataFrame({"HR": ["123.45 (100.00\u2013150.00)"]})) == pytest.approx(mm(22))
     # a label up to 16 characters stays on one line; a longer one takes two lines; the indent counts two
     label = "Tumour boundary: Indistinct boundary, n (%)"
     assert table_width_mm(pd.DataFrame({"Characteristic": [label]})) == pytest.approx(mm(22))
