@@ -466,13 +466,60 @@ def sheet_name(stem: str, taken: Iterable[str] = ()) -> str:
     return name
 
 
+_PLAIN_NUMBER = re.compile(r"^(\u2212?)(\d*)(?:\.(\d+))?$")
+_FORMAT_SECTION = re.compile(r'^(?:"([^"]*)")?(0?)(?:\.(0+))?$')
+
+
+def excel_display(value: float, number_format: str) -> str:
+    """How a spreadsheet displays ``value`` under ``number_format``, for the formats
+    :func:`excel_number_format` writes (``0``, ``0.000``, ``.000``, a second section for negatives
+    with a literal sign); halves round away from zero, as Excel and LibreOffice do."""
+    from spinestats.reports.formatting import fmt_number
+
+    sections = number_format.split(";")
+    negative = value < 0
+    section = sections[1] if negative and len(sections) > 1 else sections[0]
+    m = _FORMAT_SECTION.match(section)
+    if m is None:
+        raise ValueError(f"number format {number_format!r} is not one spinestats writes")
+    literal, lead, frac = m.groups()
+    shown = fmt_number(abs(float(value)), len(frac or ""))
+    if not lead and shown.startswith("0."):
+        shown = shown[1:]
+    return ("-" if negative and len(sections) == 1 else "") + (literal or "") + shown
+
+
+def excel_number_format(text: str, value: float) -> str | None:
+    """The number format under which a spreadsheet displays ``value`` exactly as ``text`` (the
+    formatted cell), or None when ``text`` is not a plain number ("<0.001", "0.83 (0.75\u20130.90)").
+
+    ``"0.023"`` gives ``0.000``, APA's ``".023"`` gives ``.000``; a negative value gets a second
+    section printing a true minus sign (``0.00;"\u2212"0.00``), or none when it rounds to zero.
+    """
+    m = _PLAIN_NUMBER.match(str(text))
+    if m is None or not (m[2] or m[3]) or value is None or not math.isfinite(float(value)):
+        return None
+    sign, whole, frac = m.groups()
+    body = ("0" if whole else "") + ("." + "0" * len(frac) if frac else "")
+    if value < 0:
+        number_format = f'{body};"{MINUS}"{body}' if sign else f"{body};{body}"
+    elif sign:
+        return None
+    else:
+        number_format = body
+    return number_format if excel_display(value, number_format) == text else None
+
+
 def write_xlsx(table: "Table | pd.DataFrame", path: Path, title: str | None = None, note: str | None = None,
                style: TableStyle | None = None) -> None:
     """An XLSX workbook: one sheet named after the table, a title row, headers, the cells, footnotes.
 
-    Counts and plain numbers are stored as numbers with a number format of the
-    table's digits; estimates with CIs and p-values as the formatted text
-    every other format shows.  Text is formula-escaped.
+    Counts, plain numbers and p-values that print as a plain number ("0.023",
+    APA ".023") are stored as numbers with the number format that displays
+    exactly the string every other format shows (:func:`excel_number_format`:
+    the same decimals, no leading zero for APA, a true minus sign); what is
+    not a number ("<0.001", ">0.99", estimates with their CIs) stays the
+    formatted text.  Text is formula-escaped.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -507,11 +554,12 @@ def write_xlsx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
         for j, col in enumerate(t.columns, start=1):
             text = shown.iat[i, j - 1]
             raw = d[col.key].iat[i] if col.key in d else None
-            if col.kind in ("int", "num", "pct") and _is_num(raw) and not _missing(raw):
-                digits = style.digits if col.digits is None else col.digits
-                value = int(round(float(raw))) if col.kind == "int" else float(raw)
+            value = (int(round(float(raw))) if col.kind == "int" else float(raw)) \
+                if col.kind in ("int", "num", "pct", "p") and _is_num(raw) and not _missing(raw) else None
+            number_format = excel_number_format(text, value) if value is not None else None
+            if number_format is not None:  # a number shown exactly as every other format shows it
                 cell = ws.cell(row=r + 1 + i, column=j, value=value)
-                cell.number_format = "0" if col.kind == "int" else ("0." + "0" * digits if digits > 0 else "0")
+                cell.number_format = number_format
             else:
                 cell = ws.cell(row=r + 1 + i, column=j, value=escape_formula(text) if text != "" else None)
                 if col.kind != "text":
