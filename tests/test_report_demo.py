@@ -365,3 +365,29 @@ def test_demo_docx_tables_are_landscape_only_when_too_wide_for_portrait(demo):
     assert len(must_be_portrait) >= 14, sorted(orientation)
     assert [s for s in must_be_portrait if orientation[s] != "portrait"] == []
     assert [s for s, o in orientation.items() if o == "landscape"] == []  # no demo table is truly too wide
+
+
+def test_demo_xlsx_cells_display_the_markdown_strings_and_numbers_are_numbers(demo):
+    """Every body cell of every demo XLSX displays (by its number format) the string the Markdown shows; the
+    counts, plain numbers and p-values are stored as numbers, "<0.001" and estimates with CIs as text."""
+    from openpyxl import load_workbook
+    from test_report_labels_styles import _shown
+
+    out, _ = demo
+    numeric = p_numbers = p_text = 0
+    for md_path in sorted((out / "tables").glob("*.md")):
+        md = [[c.strip(" ").replace("\\|", "|").replace("&lt;", "<") for c in ln[2:-2].split(" | ")]
+              for ln in md_path.read_text(encoding="utf-8").splitlines() if ln.startswith("| ")]
+        ws = load_workbook(md_path.with_suffix(".xlsx")).active
+        header_row = 4 if ws.cell(3, 1).value is None else 3  # a spanning header row above the headers
+        rows = list(ws.iter_rows(min_row=header_row + 1, max_row=header_row + len(md) - 1))
+        shown = [[_shown(c) if c.value is not None else "" for c in r] for r in rows]
+        assert shown == md[1:], md_path.name
+        for r in rows:
+            numeric += sum(c.data_type == "n" for c in r)
+            for c, h in zip(r, md[0]):
+                if h == "p" and c.value is not None:
+                    p_numbers += c.data_type == "n"
+                    p_text += c.data_type == "s"
+                    assert (c.data_type == "s") == str(c.value).startswith(("<", ">")), (md_path.name, c.value)
+    assert numeric > 500 and p_numbers >= 10 and p_text >= 10, (numeric, p_numbers, p_text)  # 739, 13, 59 today
