@@ -11,11 +11,13 @@ the typed frame at full precision for reuse.
 * **DOCX**: three horizontal rules (above and below the header, below the
   body; no grid, no vertical borders), the title above and the footnotes
   below the table, A4 paper by default (``paper="letter"`` for US Letter),
-  landscape when the table is wider than a portrait page allows, numbers
+  landscape only when the table cannot fit a portrait page even with its
+  headers and long labels wrapped (:func:`table_width_mm`), numbers
   right-aligned.
 * **XLSX**: one sheet per table named after it, a title row, bold headers,
-  column widths fitted to the text, counts and plain numbers stored as
-  numbers with a number format, footnotes below.
+  column widths fitted to the text, counts, plain numbers and p-values that
+  print as a number stored as numbers with the number format that displays
+  the same string (:func:`excel_number_format`), footnotes below.
 * **Markdown**: GitHub tables with HTML escaped (``<`` written ``&lt;``), so
   no cell can inject markup into a page that renders it.
 * **LaTeX**: ``booktabs`` rules; the caption is the title without a leading
