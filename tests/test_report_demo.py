@@ -365,6 +365,18 @@ def test_demo_docx_tables_are_landscape_only_when_too_wide_for_portrait(demo):
     assert len(must_be_portrait) >= 14, sorted(orientation)
     assert [s for s in must_be_portrait if orientation[s] != "portrait"] == []
     assert [s for s, o in orientation.items() if o == "landscape"] == []  # no demo table is truly too wide
+    # the grid is written with the estimated widths filling the text width (170 mm), so a viewer that keeps
+    # the grid as written wraps headers and labels, never a CI ("19.3 (10.2\u201330.5)": 16 characters)
+    from spinestats.reports.tables import _CELL_PAD_MM, _CHAR_MM
+
+    doc = Document(str(out / "tables" / "fracture_cif_by_sins.docx"))
+    widths = [c.width.mm for c in doc.tables[0].columns]
+    assert sum(widths) == pytest.approx(170.0, abs=0.5)
+    rows = [[c.text for c in r.cells] for r in doc.tables[0].rows]
+    ci = [j for j, h in enumerate(rows[0]) if "(95% CI)" in h]
+    assert len(ci) == 3 and max(len(r[ci[-1]]) for r in rows[1:]) == 16
+    for j in ci:  # each CI column holds its widest CI on one line
+        assert widths[j] >= max(len(r[j]) for r in rows[1:]) * _CHAR_MM + _CELL_PAD_MM, (j, widths)
 
 
 def test_demo_xlsx_cells_display_the_markdown_strings_and_numbers_are_numbers(demo):

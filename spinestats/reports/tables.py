@@ -628,14 +628,19 @@ def table_width_mm(frame: pd.DataFrame, text_columns: Sequence[bool] | None = No
     Word's cell margins.  ``text_columns`` marks the label columns (default:
     the columns with a body cell that does not start like a number).
     """
-    total = 0.0
+    return sum(column_widths_mm(frame, text_columns))
+
+
+def column_widths_mm(frame: pd.DataFrame, text_columns: Sequence[bool] | None = None) -> list[float]:
+    """Each column's estimated printed width in mm (see :func:`table_width_mm`)."""
+    out = []
     for j, h in enumerate(frame.columns):
         cells = [str(v) for v in frame.iloc[:, j] if str(v) != ""]
         text = (text_columns[j] if text_columns is not None
                 else any(not _NUMERIC_CELL.match(c) for c in cells))
         body = max([_text_chars(c) if text else _chars(c) for c in cells], default=0)
-        total += min(max(body, _header_chars(h)), _MAX_CHARS) * _CHAR_MM + _CELL_PAD_MM
-    return total
+        out.append(min(max(body, _header_chars(h)), _MAX_CHARS) * _CHAR_MM + _CELL_PAD_MM)
+    return out
 
 
 def _set_borders(cell, **edges: str | None) -> None:
@@ -679,8 +684,8 @@ def write_docx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
     doc = Document()
     sec = doc.sections[0]
     w, h = _PAGE_MM[style.paper]
-    landscape = table_width_mm(frame.set_axis(t.sub_headers(), axis=1),
-                               [not n for n in t.numeric_columns()]) > w - 2 * _MARGIN_MM
+    widths = column_widths_mm(frame.set_axis(t.sub_headers(), axis=1), [not n for n in t.numeric_columns()])
+    landscape = sum(widths) > w - 2 * _MARGIN_MM
     if landscape:
         sec.orientation = WD_ORIENT.LANDSCAPE
         w, h = h, w
@@ -707,6 +712,16 @@ def write_docx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
         cell.text = str(name)
         for run in cell.paragraphs[0].runs:
             run.bold = True
+    # column widths in proportion to the estimate, filling the text width: a viewer that keeps the grid
+    # as written (LibreOffice, Google Docs) then wraps headers and labels, not numbers
+    scale = (w - 2 * _MARGIN_MM) / sum(widths) if sum(widths) > 0 else 1.0
+    for column, cell, width in zip(grid.columns, grid.rows[head_rows - 1].cells, widths):
+        column.width = cell.width = Mm(width * scale)  # the body rows added below take the grid's widths
+    if head_rows == 2:  # the spanning header row: a merged cell is as wide as its columns
+        merged = {j: (first, last) for _, first, last in spans for j in range(first, last + 1)}
+        for j, cell in enumerate(grid.rows[0].cells):
+            first, last = merged.get(j, (j, j))
+            cell.width = Mm(sum(widths[first:last + 1]) * scale)
     spanned = {j for _, first, last in spans for j in range(first, last + 1)}
     for row in frame.itertuples(index=False):
         cells = grid.add_row().cells
