@@ -348,3 +348,58 @@ def test_demo_warnings_are_sentences_printed_once(demo):
 
 # The demo is drawn once per session: its users share one xdist worker (--dist loadgroup).
 pytestmark = pytest.mark.xdist_group("demo")
+
+
+def test_demo_docx_tables_are_landscape_only_when_too_wide_for_portrait(demo):
+    """Word wraps headers (and long labels), so a table is laid out landscape only when its numbers cannot fit
+    a portrait A4 page: the survival tables (6 columns), both Table 1s and the fracture CIF tables are portrait."""
+    from docx import Document
+
+    out, _ = demo
+    orientation = {}
+    for path in sorted((out / "tables").glob("*.docx")):
+        sec = Document(str(path)).sections[0]
+        orientation[path.stem] = "landscape" if sec.page_width > sec.page_height else "portrait"
+        assert round(min(sec.page_width.mm, sec.page_height.mm)) == 210, path.stem  # A4
+    must_be_portrait = [s for s in orientation if re.fullmatch(r"survival_.*_(survival|cuminc)|table_one_.*|fracture_cif_.*", s)]
+    assert len(must_be_portrait) >= 14, sorted(orientation)
+    assert [s for s in must_be_portrait if orientation[s] != "portrait"] == []
+    assert [s for s, o in orientation.items() if o == "landscape"] == []  # no demo table is truly too wide
+    # the grid is written with the estimated widths filling the text width (170 mm), so a viewer that keeps
+    # the grid as written wraps headers and labels, never a CI ("19.3 (10.2\u201330.5)": 16 characters)
+    from spinestats.reports.tables import _CELL_PAD_MM, _CHAR_MM
+
+    doc = Document(str(out / "tables" / "fracture_cif_by_sins.docx"))
+    widths = [c.width.mm for c in doc.tables[0].columns]
+    assert sum(widths) == pytest.approx(170.0, abs=0.5)
+    rows = [[c.text for c in r.cells] for r in doc.tables[0].rows]
+    ci = [j for j, h in enumerate(rows[0]) if "(95% CI)" in h]
+    assert len(ci) == 3 and max(len(r[ci[-1]]) for r in rows[1:]) == 16
+    for j in ci:  # each CI column holds its widest CI on one line
+        assert widths[j] >= max(len(r[j]) for r in rows[1:]) * _CHAR_MM + _CELL_PAD_MM, (j, widths)
+
+
+def test_demo_xlsx_cells_display_the_markdown_strings_and_numbers_are_numbers(demo):
+    """Every body cell of every demo XLSX displays (by its number format) the string the Markdown shows; the
+    counts, plain numbers and p-values are stored as numbers, "<0.001" and estimates with CIs as text."""
+    from openpyxl import load_workbook
+    from test_report_labels_styles import _shown
+
+    out, _ = demo
+    numeric = p_numbers = p_text = 0
+    for md_path in sorted((out / "tables").glob("*.md")):
+        md = [[c.strip(" ").replace("\\|", "|").replace("&lt;", "<") for c in ln[2:-2].split(" | ")]
+              for ln in md_path.read_text(encoding="utf-8").splitlines() if ln.startswith("| ")]
+        ws = load_workbook(md_path.with_suffix(".xlsx")).active
+        header_row = 4 if ws.cell(3, 1).value is None else 3  # a spanning header row above the headers
+        rows = list(ws.iter_rows(min_row=header_row + 1, max_row=header_row + len(md) - 1))
+        shown = [[_shown(c) if c.value is not None else "" for c in r] for r in rows]
+        assert shown == md[1:], md_path.name
+        for r in rows:
+            numeric += sum(c.data_type == "n" for c in r)
+            for c, h in zip(r, md[0]):
+                if h == "p" and c.value is not None:
+                    p_numbers += c.data_type == "n"
+                    p_text += c.data_type == "s"
+                    assert (c.data_type == "s") == str(c.value).startswith(("<", ">")), (md_path.name, c.value)
+    assert numeric > 500 and p_numbers >= 10 and p_text >= 10, (numeric, p_numbers, p_text)  # 739, 13, 59 today

@@ -98,7 +98,7 @@ def test_xlsx_is_formula_safe_and_typed(tmp_path, table):
     rows = [[c.value for c in r] for r in ws.iter_rows()]
     assert rows[0] == ["Measure", "Estimate", "N", "p"]
     assert rows[1][2] == 20 and isinstance(rows[1][2], int) and ws.cell(2, 3).number_format == "0"
-    assert rows[1][3] == "0.001"  # p-values as the formatted text every format shows
+    assert rows[1][3] == 0.001 and ws.cell(2, 4).number_format == "0.000"  # a p-value that prints as a number
     assert rows[3][0] == "'=HYPERLINK(\"x\")"  # never executed as a formula
     assert rows[3][1] == "'-1"
     assert rows[2][3] is None
@@ -148,3 +148,65 @@ def test_series_styles_differ_in_greyscale():
     assert styles[0]["color"] == "#0072B2"  # Okabe-Ito blue
     with pytest.raises(ValueError, match="single"):
         width_mm("triple")
+
+
+def test_table_width_counts_wrapped_headers_and_labels_but_never_wraps_numbers():
+    from spinestats.reports.tables import _CELL_PAD_MM, _CHAR_MM, table_width_mm
+
+    def mm(chars):
+        return chars * _CHAR_MM + _CELL_PAD_MM
+
+    # a multi-word header wraps: the CI cell (16 characters) sets the width, not the 27-character header
+    assert table_width_mm(pd.DataFrame({"2-year survival, % (95% CI)": ["45.2 (30.1\u201360.3)"]})) == pytest.approx(mm(16))
+    # a third of the header when that is wider than the body and than its longest word
+    assert table_width_mm(pd.DataFrame({"Wide column number 11": ["1.5"]})) == pytest.approx(mm(7))  # 21 / 3
+    assert table_width_mm(pd.DataFrame({"Cumulative": ["1"]})) == pytest.approx(mm(10))  # one word never wraps
+    # numbers never wrap, however long
+    assert table_width_mm(pd.DataFrame({"HR": ["123.45 (100.00\u2013150.00)"]})) == pytest.approx(mm(22))
+    # a label up to 16 characters stays on one line; a longer one takes two lines; the indent counts two
+    label = "Tumour boundary: Indistinct boundary, n (%)"
+    assert table_width_mm(pd.DataFrame({"Characteristic": [label]})) == pytest.approx(mm(22))
+    assert table_width_mm(pd.DataFrame({"Characteristic": ["\u2003Lumbar"]})) == pytest.approx(mm(14))
+    assert table_width_mm(pd.DataFrame({"X": [label]}), text_columns=[False]) == pytest.approx(mm(40))  # capped
+
+
+@pytest.mark.parametrize("p_style", ["default", "nejm", "apa"])
+def test_xlsx_numbers_are_numbers_displayed_as_every_format_shows_them(tmp_path, p_style):
+    """Counts, estimates and p-values printing as plain numbers are numeric XLSX cells whose number format
+    displays the Markdown string exactly (true minus included); "<0.001", ">0.99" and CIs stay text."""
+    from openpyxl import load_workbook
+
+    from spinestats.reports.tables import Col, Table, TableStyle, to_markdown
+
+    from test_report_labels_styles import _shown
+
+    data = pd.DataFrame({"term": ["a", "b", "c", "d", "e", "f"],
+                         "n": [12, 0, 7, 3, 5, 9],
+                         "diff": [-0.254, 1.005, -0.0001, 12.5, 0.0, np.nan],
+                         "hr": [0.5, 1.25, 2.0, 0.8, 1.0, 1.1], "lo": [0.25, 1.0, 1.5, 0.4, 0.5, 0.9],
+                         "hi": [1.0, 1.5, 3.0, 1.6, 2.0, 1.3],
+                         "p": [0.0001, 0.0234, 0.0049, 0.996, 1.0, 0.05]})
+    table = Table(data, (Col("term", "Term"), Col("n", "N", "int"), Col("diff", "Mean change", "num"),
+                         Col("hr", "HR (95% CI)", "ci", "lo", "hi"), Col("p", "p", "p")), "T", (), "t")
+    style = TableStyle(p_style=p_style)
+    md = [[c.strip() for c in ln.strip("|").split(" | ")] for ln in to_markdown(table, style=style).splitlines()
+          if ln.startswith("| ")][1:]
+    write_table(table, tmp_path, "t", ["xlsx"], style=style)
+    ws = load_workbook(tmp_path / "t.xlsx").active
+    body = [list(r) for r in ws.iter_rows(min_row=4, max_row=9)]
+    shown = [[_shown(c) if c.value is not None else "" for c in r] for r in body]
+    assert shown == md
+    for r in body:
+        assert r[1].data_type == "n" and r[1].number_format == "0"
+        assert r[3].data_type == "s"  # an estimate with its CI is text
+    kinds = [(r[4].data_type, r[4].number_format) for r in body]
+    assert kinds[0] == ("s", "General")  # "<0.001" is not a number
+    expected = {"default": ["0.000"] * 5, "nejm": ["0.00", "0.000", None, None, "0.00"],
+                "apa": [".000", ".000", ".000", "0.000", ".000"]}[p_style]
+    for (kind, number_format), want in zip(kinds[1:], expected):
+        assert (kind, number_format) == (("s", "General") if want is None else ("n", want))
+    assert [r[4].value for r in body[1:3]] == [0.0234, 0.0049]  # full precision, not the rounded string
+    diff = [r[2] for r in body]
+    assert [c.value for c in diff[:5]] == [-0.254, 1.005, -0.0001, 12.5, 0.0]  # full precision kept
+    assert [c.number_format for c in diff[:5]] == ['0.00;"\u2212"0.00', "0.00", "0.00;0.00", "0.00", "0.00"]
+    assert shown[0][2] == "\u22120.25" and shown[2][2] == "0.00" and diff[5].value is None

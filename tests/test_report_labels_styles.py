@@ -37,10 +37,31 @@ def _docx_text(path: Path) -> str:
     return "\n".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells])
 
 
+def _shown(cell) -> str:
+    """What a spreadsheet displays in ``cell``: text as is; a number by its number format (written here
+    independently of spinestats: sections "positive;negative", a quoted literal, "0" for a leading zero,
+    one decimal per "0" after the point, halves rounded away from zero)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    if cell.data_type != "n" or isinstance(cell.value, bool):
+        return str(cell.value)
+    sections = cell.number_format.split(";")
+    section = sections[1] if cell.value < 0 and len(sections) > 1 else sections[0]
+    literal = re.match(r'^"([^"]*)"', section)
+    section = section[literal.end():] if literal else section
+    assert re.fullmatch(r"0?(\.0+)?", section), cell.number_format
+    decimals = len(section.split(".")[1]) if "." in section else 0
+    text = str(Decimal(repr(abs(float(cell.value)))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+    if not section.startswith("0") and text.startswith("0."):
+        text = text[1:]
+    sign = "-" if cell.value < 0 and len(sections) == 1 else ""
+    return sign + (literal.group(1) if literal else "") + text
+
+
 def _xlsx_text(path: Path) -> str:
     from openpyxl import load_workbook
 
-    return "\n".join(str(c.value) for ws in load_workbook(path).worksheets for r in ws.iter_rows() for c in r
+    return "\n".join(_shown(c) for ws in load_workbook(path).worksheets for r in ws.iter_rows() for c in r
                      if c.value is not None)
 
 
@@ -115,6 +136,13 @@ def test_p_value_style_changes_html_docx_xlsx_and_md(tmp_path, style, expect):
     assert cell in (out / "tables" / "survival_os_survival.md").read_text(encoding="utf-8")
     assert expect in _docx_text(out / "tables" / "survival_os_survival.docx").split("\n")
     assert expect in _xlsx_text(out / "tables" / "survival_os_survival.xlsx").split("\n")
+    # XLSX: the p-value is a number whose number format displays exactly the string the other formats show
+    from openpyxl import load_workbook
+
+    ws = load_workbook(out / "tables" / "survival_os_survival.xlsx").active
+    cells = [c for r in ws.iter_rows() for c in r if c.data_type == "n" and c.value is not None and _shown(c) == expect]
+    assert cells and all(abs(c.value - 0.7445105769562983) < 1e-12 for c in cells)
+    assert {c.number_format for c in cells} == {{"default": "0.000", "nejm": "0.00", "apa": ".000"}[style]}
     assert f'<td class="num">{expect}</td>' in (out / "report.html").read_text(encoding="utf-8")
     others = {"default": "0.745", "nejm": "0.74", "apa": ".745"}
     for other, text in others.items():

@@ -242,7 +242,7 @@ def test_job_csv_tables_are_also_written_in_the_other_formats(tmp_path):
     assert ws.title == "acc" and ws["A1"].value == "Acc"  # named sheet, title row
     assert [c.value for c in ws[3]] == ["Measure", "Estimate", "N"]
     assert [c.value for c in ws[4]] == ["'-diff", -0.25, 10]  # numbers stay numbers; text formula-escaped once
-    assert ws["B4"].number_format == "0.00" and ws["C4"].number_format == "0"
+    assert ws["B4"].number_format == '0.00;"\u2212"0.00' and ws["C4"].number_format == "0"  # a true minus
     cells = [[c.text for c in r.cells] for r in Document(str(tmp_path / "tables" / "acc.docx")).tables[0].rows]
     assert cells[0] == ["Measure", "Estimate", "N"]
     assert cells[1] == ["-diff", "\u22120.25", "10"] and cells[2] == ["auc", "0.95", "59"]

@@ -11,11 +11,13 @@ the typed frame at full precision for reuse.
 * **DOCX**: three horizontal rules (above and below the header, below the
   body; no grid, no vertical borders), the title above and the footnotes
   below the table, A4 paper by default (``paper="letter"`` for US Letter),
-  landscape when the table is wider than a portrait page allows, numbers
+  landscape only when the table cannot fit a portrait page even with its
+  headers and long labels wrapped (:func:`table_width_mm`), numbers
   right-aligned.
 * **XLSX**: one sheet per table named after it, a title row, bold headers,
-  column widths fitted to the text, counts and plain numbers stored as
-  numbers with a number format, footnotes below.
+  column widths fitted to the text, counts, plain numbers and p-values that
+  print as a number stored as numbers with the number format that displays
+  the same string (:func:`excel_number_format`), footnotes below.
 * **Markdown**: GitHub tables with HTML escaped (``<`` written ``&lt;``), so
   no cell can inject markup into a page that renders it.
 * **LaTeX**: ``booktabs`` rules; the caption is the title without a leading
@@ -466,13 +468,60 @@ def sheet_name(stem: str, taken: Iterable[str] = ()) -> str:
     return name
 
 
+_PLAIN_NUMBER = re.compile(r"^(\u2212?)(\d*)(?:\.(\d+))?$")
+_FORMAT_SECTION = re.compile(r'^(?:"([^"]*)")?(0?)(?:\.(0+))?$')
+
+
+def excel_display(value: float, number_format: str) -> str:
+    """How a spreadsheet displays ``value`` under ``number_format``, for the formats
+    :func:`excel_number_format` writes (``0``, ``0.000``, ``.000``, a second section for negatives
+    with a literal sign); halves round away from zero, as Excel and LibreOffice do."""
+    from spinestats.reports.formatting import fmt_number
+
+    sections = number_format.split(";")
+    negative = value < 0
+    section = sections[1] if negative and len(sections) > 1 else sections[0]
+    m = _FORMAT_SECTION.match(section)
+    if m is None:
+        raise ValueError(f"number format {number_format!r} is not one spinestats writes")
+    literal, lead, frac = m.groups()
+    shown = fmt_number(abs(float(value)), len(frac or ""))
+    if not lead and shown.startswith("0."):
+        shown = shown[1:]
+    return ("-" if negative and len(sections) == 1 else "") + (literal or "") + shown
+
+
+def excel_number_format(text: str, value: float) -> str | None:
+    """The number format under which a spreadsheet displays ``value`` exactly as ``text`` (the
+    formatted cell), or None when ``text`` is not a plain number ("<0.001", "0.83 (0.75\u20130.90)").
+
+    ``"0.023"`` gives ``0.000``, APA's ``".023"`` gives ``.000``; a negative value gets a second
+    section printing a true minus sign (``0.00;"\u2212"0.00``), or none when it rounds to zero.
+    """
+    m = _PLAIN_NUMBER.match(str(text))
+    if m is None or not (m[2] or m[3]) or value is None or not math.isfinite(float(value)):
+        return None
+    sign, whole, frac = m.groups()
+    body = ("0" if whole else "") + ("." + "0" * len(frac) if frac else "")
+    if value < 0:
+        number_format = f'{body};"{MINUS}"{body}' if sign else f"{body};{body}"
+    elif sign:
+        return None
+    else:
+        number_format = body
+    return number_format if excel_display(value, number_format) == text else None
+
+
 def write_xlsx(table: "Table | pd.DataFrame", path: Path, title: str | None = None, note: str | None = None,
                style: TableStyle | None = None) -> None:
     """An XLSX workbook: one sheet named after the table, a title row, headers, the cells, footnotes.
 
-    Counts and plain numbers are stored as numbers with a number format of the
-    table's digits; estimates with CIs and p-values as the formatted text
-    every other format shows.  Text is formula-escaped.
+    Counts, plain numbers and p-values that print as a plain number ("0.023",
+    APA ".023") are stored as numbers with the number format that displays
+    exactly the string every other format shows (:func:`excel_number_format`:
+    the same decimals, no leading zero for APA, a true minus sign); what is
+    not a number ("<0.001", ">0.99", estimates with their CIs) stays the
+    formatted text.  Text is formula-escaped.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -507,11 +556,12 @@ def write_xlsx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
         for j, col in enumerate(t.columns, start=1):
             text = shown.iat[i, j - 1]
             raw = d[col.key].iat[i] if col.key in d else None
-            if col.kind in ("int", "num", "pct") and _is_num(raw) and not _missing(raw):
-                digits = style.digits if col.digits is None else col.digits
-                value = int(round(float(raw))) if col.kind == "int" else float(raw)
+            value = (int(round(float(raw))) if col.kind == "int" else float(raw)) \
+                if col.kind in ("int", "num", "pct", "p") and _is_num(raw) and not _missing(raw) else None
+            number_format = excel_number_format(text, value) if value is not None else None
+            if number_format is not None:  # a number shown exactly as every other format shows it
                 cell = ws.cell(row=r + 1 + i, column=j, value=value)
-                cell.number_format = "0" if col.kind == "int" else ("0." + "0" * digits if digits > 0 else "0")
+                cell.number_format = number_format
             else:
                 cell = ws.cell(row=r + 1 + i, column=j, value=escape_formula(text) if text != "" else None)
                 if col.kind != "text":
@@ -534,16 +584,63 @@ def write_xlsx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
 # page sizes (width, height) in mm and the usable width left by 20 mm margins
 _PAGE_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 _MARGIN_MM = 20.0
-_CHAR_MM = 1.75  # average width of a 9 pt character
+_CHAR_MM = 1.6  # a 9 pt Calibri character (Word's default body font): digits 0.507 em = 1.61 mm, most letters narrower
+_CELL_PAD_MM = 3.8  # Word's default cell margins (Normal Table): 108 twips = 1.9 mm left and right
+_MAX_CHARS = 40  # no column is wider than this: longer text wraps
+#: Word wraps a header at spaces: a multi-word header is given at least a third of its length (about three
+#: lines, as journals print long headers) and at least its longest word
+_HEADER_LINES = 3
+#: a text (label) cell up to this many characters (about 2.5 cm) stays on one line; a longer one may wrap
+#: onto two lines, as labels do in a Word table (numbers never wrap: a CI broken across lines is misread)
+_LABEL_ONE_LINE = 16
+_NUMERIC_CELL = re.compile(r"^[\s\u2003]*[\u2212<>\u2265\u2264\-.\d]")
 
 
-def table_width_mm(frame: pd.DataFrame) -> float:
-    """Estimated printed width of a formatted table at 9 pt (longest cell of each column plus padding)."""
-    total = 0.0
+def _chars(text: str) -> int:
+    """Printed width of ``text`` in average characters (the em space that indents a level is two)."""
+    return len(text) + text.count("\u2003")
+
+
+def _header_chars(header: str) -> int:
+    """Characters a column needs for its header: its longest word, and a third of a multi-word header."""
+    words = str(header).split()
+    if len(words) <= 1:
+        return _chars(str(header))
+    return max(max(_chars(w) for w in words), math.ceil(_chars(str(header)) / _HEADER_LINES))
+
+
+def _text_chars(text: str) -> int:
+    """Characters a text (label) cell needs: one line up to :data:`_LABEL_ONE_LINE` characters, else
+    half its length (two lines), at least its longest word."""
+    text = str(text)
+    if _chars(text) <= _LABEL_ONE_LINE:
+        return _chars(text)
+    return max(_LABEL_ONE_LINE, math.ceil(_chars(text) / 2), max((_chars(w) for w in text.split()), default=0))
+
+
+def table_width_mm(frame: pd.DataFrame, text_columns: Sequence[bool] | None = None) -> float:
+    """Estimated printed width of a formatted table at 9 pt, in mm.
+
+    Each column is as wide as the widest of: its widest body cell (numbers never
+    wrap; text cells may wrap onto two lines, see :func:`_text_chars`), the longest
+    word of its header and a third of a multi-word header (Word wraps headers,
+    see :func:`_header_chars`); at most :data:`_MAX_CHARS` characters, plus
+    Word's cell margins.  ``text_columns`` marks the label columns (default:
+    the columns with a body cell that does not start like a number).
+    """
+    return sum(column_widths_mm(frame, text_columns))
+
+
+def column_widths_mm(frame: pd.DataFrame, text_columns: Sequence[bool] | None = None) -> list[float]:
+    """Each column's estimated printed width in mm (see :func:`table_width_mm`)."""
+    out = []
     for j, h in enumerate(frame.columns):
-        longest = max([len(str(h))] + [len(str(v)) for v in frame.iloc[:, j]])
-        total += min(longest, 40) * _CHAR_MM + 2.5
-    return total
+        cells = [str(v) for v in frame.iloc[:, j] if str(v) != ""]
+        text = (text_columns[j] if text_columns is not None
+                else any(not _NUMERIC_CELL.match(c) for c in cells))
+        body = max([_text_chars(c) if text else _chars(c) for c in cells], default=0)
+        out.append(min(max(body, _header_chars(h)), _MAX_CHARS) * _CHAR_MM + _CELL_PAD_MM)
+    return out
 
 
 def _set_borders(cell, **edges: str | None) -> None:
@@ -587,7 +684,8 @@ def write_docx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
     doc = Document()
     sec = doc.sections[0]
     w, h = _PAGE_MM[style.paper]
-    landscape = table_width_mm(frame.set_axis(t.sub_headers(), axis=1)) > w - 2 * _MARGIN_MM
+    widths = column_widths_mm(frame.set_axis(t.sub_headers(), axis=1), [not n for n in t.numeric_columns()])
+    landscape = sum(widths) > w - 2 * _MARGIN_MM
     if landscape:
         sec.orientation = WD_ORIENT.LANDSCAPE
         w, h = h, w
@@ -614,6 +712,16 @@ def write_docx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
         cell.text = str(name)
         for run in cell.paragraphs[0].runs:
             run.bold = True
+    # column widths in proportion to the estimate, filling the text width: a viewer that keeps the grid
+    # as written (LibreOffice, Google Docs) then wraps headers and labels, not numbers
+    scale = (w - 2 * _MARGIN_MM) / sum(widths) if sum(widths) > 0 else 1.0
+    for column, cell, width in zip(grid.columns, grid.rows[head_rows - 1].cells, widths):
+        column.width = cell.width = Mm(width * scale)  # the body rows added below take the grid's widths
+    if head_rows == 2:  # the spanning header row: a merged cell is as wide as its columns
+        merged = {j: (first, last) for _, first, last in spans for j in range(first, last + 1)}
+        for j, cell in enumerate(grid.rows[0].cells):
+            first, last = merged.get(j, (j, j))
+            cell.width = Mm(sum(widths[first:last + 1]) * scale)
     spanned = {j for _, first, last in spans for j in range(first, last + 1)}
     for row in frame.itertuples(index=False):
         cells = grid.add_row().cells
