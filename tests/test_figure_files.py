@@ -155,9 +155,12 @@ def test_a_font_subset_is_made_once_per_glyph_set_and_the_pdf_bytes_do_not_chang
     save_figure(draw(), tmp_path, "first", formats=("pdf",))
     per_figure = len(made)
     save_figure(draw(), tmp_path, "again", formats=("pdf",))
-    assert per_figure >= 2 and len(made) == per_figure  # DejaVu Sans and IPAexGothic, made once
+    # Matplotlib < 3.9 has no font_as_file (its subset helper returns the bytes): there the subsets are made
+    # afresh per figure, as Matplotlib does, and only the byte identity below applies
+    memo = hasattr(helper, "font_as_file")
+    assert per_figure >= 2 and len(made) == (per_figure if memo else 2 * per_figure)  # DejaVu Sans, IPAexGothic
     monkeypatch.setattr(figure_files, "_memo_subsets", lambda get, as_file: (get, as_file))
     save_figure(draw(), tmp_path, "plain", formats=("pdf",))
-    assert len(made) == 2 * per_figure
+    assert len(made) == (2 if memo else 3) * per_figure
     first = (tmp_path / "first.pdf").read_bytes()
     assert first == (tmp_path / "again.pdf").read_bytes() == (tmp_path / "plain.pdf").read_bytes()
