@@ -164,3 +164,43 @@ def test_a_font_subset_is_made_once_per_glyph_set_and_the_pdf_bytes_do_not_chang
     assert len(made) == (2 if memo else 3) * per_figure
     first = (tmp_path / "first.pdf").read_bytes()
     assert first == (tmp_path / "again.pdf").read_bytes() == (tmp_path / "plain.pdf").read_bytes()
+
+
+@pytest.mark.skipif(not hasattr(__import__("matplotlib.backends._backend_pdf_ps").backends._backend_pdf_ps,
+                                "SubsetResults"), reason="the subset memo applies on Matplotlib >= 3.11 only")
+@pytest.mark.parametrize("family, weight", [("DejaVu Sans", "normal"), ("DejaVu Sans", "bold")])
+def test_a_subset_cut_from_the_common_subset_is_the_subset_of_the_whole_font(family, weight, monkeypatch):
+    """Subsets of glyphs of COMMON_TEXT are cut from a per-font intermediate subset: the bytes and the
+    glyph index map are those of the whole font's subset; glyphs outside it come from the whole font."""
+    import random
+
+    from matplotlib.backends import _backend_pdf_ps as helper
+
+    path = font_manager.findfont(font_manager.FontProperties(family=family, weight=weight))
+    fontfile = font_manager.FontPath(path, 0)
+    charmap = font_manager.get_font(fontfile).get_charmap()
+    monkeypatch.setattr(figure_files, "_COMMON", {})
+    monkeypatch.setattr(figure_files, "_SUBSETS", {})
+    real_get, as_file = helper.get_glyphs_subset, helper.font_as_file  # Matplotlib's own
+    opened = []
+    with lean_font_subsets():  # lean options, as in save_figure
+
+        def whole(glyphs):
+            with real_get(fontfile, set(glyphs)) as made:
+                return as_file(made.font).getvalue(), dict(made.glyph_index_map)
+
+        get, _ = figure_files._memo_subsets(lambda f, g: opened.append(f) or real_get(f, g), as_file)
+        rng = random.Random(7)
+        common = sorted({charmap[ord(c)] for c in figure_files.COMMON_TEXT if charmap.get(ord(c), 0)})
+        texts = [[charmap[ord(c)] for c in "Months from start of treatment −12 (95% CI) ≥ 2 – τ"]]
+        texts += [rng.sample(common, k) for k in (1, 12, 45, 90)]
+        for glyphs in texts:
+            with get(fontfile, set(glyphs)) as cut:
+                assert (cut.font.data, cut.glyph_index_map) == whole(glyphs)
+        # the whole font was opened once (for the intermediate subset); every subset after it was cut from that
+        assert sum(1 for f in opened if f == fontfile) == 1 and len(opened) == 1 + len(texts)
+        # a glyph outside COMMON_TEXT (here a Cyrillic letter): the subset comes from the whole font
+        outside = [charmap[ord("Ж")], charmap[ord("A")]]
+        with get(fontfile, set(outside)) as cut:
+            assert (cut.font.data, cut.glyph_index_map) == whole(outside)
+        assert opened[-1] == fontfile
