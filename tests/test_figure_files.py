@@ -204,3 +204,59 @@ def test_a_subset_cut_from_the_common_subset_is_the_subset_of_the_whole_font(fam
         with get(fontfile, set(outside)) as cut:
             assert (cut.font.data, cut.glyph_index_map) == whole(outside)
         assert opened[-1] == fontfile
+
+
+def test_font_lookups_are_memoised_only_inside_the_block(monkeypatch):
+    """Inside memo_font_lookups the font files of equal font properties are looked up once (the same
+    files as Matplotlib finds); a changed property is looked up again; outside, Matplotlib's method is back."""
+    from matplotlib.font_manager import FontProperties, fontManager
+
+    from spinestats.reports.figure_files import memo_font_lookups
+    from spinestats.reports.figure_style import RC, register_fonts
+
+    register_fonts()
+    stack = list(RC["font.family"])
+    expected = fontManager._find_fonts_by_props(FontProperties(family=stack, size=7))
+    expected_bold = fontManager._find_fonts_by_props(FontProperties(family=stack, size=7, weight="bold"))
+    calls = []
+    real = type(fontManager).findfont
+    monkeypatch.setattr(type(fontManager), "findfont", lambda self, *a, **k: calls.append(a[0]) or real(self, *a, **k))
+    with memo_font_lookups():
+        found = [fontManager._find_fonts_by_props(FontProperties(family=stack, size=7)) for _ in range(5)]
+        assert found == [expected] * 5 and len(calls) == len(stack)  # one findfont per family, once
+        prop = FontProperties(family=stack, size=7)
+        prop.set_weight("bold")  # a property changed after a lookup is looked up again
+        assert fontManager._find_fonts_by_props(prop) == expected_bold and len(calls) == 2 * len(stack)
+        found[0].append("x")  # a caller changing the list it got changes no later answer
+        assert fontManager._find_fonts_by_props(FontProperties(family=stack, size=7)) == expected
+    assert "_find_fonts_by_props" not in vars(fontManager)
+    fontManager._find_fonts_by_props(FontProperties(family=stack, size=7))
+    assert len(calls) == 3 * len(stack)
+
+
+def test_the_layout_save_figure_runs_gives_the_files_drawing_the_figure_first_gives(tmp_path, monkeypatch):
+    """save_figure lays a figure out without drawing it (figure_style._lay_out): the axes are placed
+    as by Matplotlib's draw_without_rendering, and every file is byte for byte the same."""
+    from spinestats.reports import figure_style
+
+    def draw():
+        fig, axes = journal_figure("double", nrows=1, ncols=2)
+        for i, ax in enumerate(axes):
+            ax.step([0, 12, 24, 36], [1, 0.8, 0.6 - 0.1 * i, 0.5], where="post", label=f"Group {i + 1}")
+            ax.set_xlabel("Months from start of treatment")
+            ax.set_ylabel("分離手術 あり")
+            ax.set_aspect(30)
+            ax.legend(loc="best")
+        fig.suptitle("Overall survival")
+        return fig
+
+    drawn, laid, fresh = draw(), draw(), draw()
+    drawn.draw_without_rendering()
+    figure_style._lay_out(laid, laid.get_layout_engine())
+    positions = [[ax.get_position().bounds for ax in f.axes] for f in (laid, drawn, fresh)]
+    assert positions[0] == positions[1] != positions[2]  # the layout moved the axes, as drawing does
+    formats, dpis = ("pdf", "svg", "png", "tiff"), (150,)
+    ours = save_figure(draw(), tmp_path / "a", "fig", formats=formats, dpis=dpis)
+    monkeypatch.setattr(figure_style, "_lay_out", lambda fig, engine: fig.draw_without_rendering())
+    theirs = save_figure(draw(), tmp_path / "b", "fig", formats=formats, dpis=dpis)
+    assert [p.read_bytes() for p in ours] == [p.read_bytes() for p in theirs]

@@ -210,6 +210,47 @@ def lean_font_subsets() -> Iterator[None]:
             setattr(helper, "font_as_file", functions[1])  # noqa: B010
 
 
+@contextlib.contextmanager
+def memo_font_lookups() -> Iterator[None]:
+    """Within the block, Matplotlib's font manager finds the font files of each font
+    specification once.
+
+    Matplotlib looks up the files of a text's font family list every time it
+    lays the text out (``FontManager._find_fonts_by_props``, one ``findfont``
+    per family of our two-family stack); writing a figure in four formats
+    lays out each tick label a dozen times.  The answer depends only on the
+    font properties (compared as Matplotlib compares them, by their hash) and
+    the rc settings, which do not change while a figure is written, and on the
+    fonts registered, which the block does not add to.  Outside the block
+    nothing changes.
+    """
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    original = manager._find_fonts_by_props
+    found: dict[tuple, list] = {}
+
+    def find_fonts_by_props(prop: Any, fontext: str = "ttf", directory: Any = None,
+                            fallback_to_default: bool = True, rebuild_if_missing: bool = True) -> list:
+        if not isinstance(prop, font_manager.FontProperties):
+            return original(prop, fontext, directory, fallback_to_default, rebuild_if_missing)
+        key = (hash(prop), fontext, directory, fallback_to_default, rebuild_if_missing)
+        hit = found.get(key)
+        if hit is None:
+            hit = found[key] = original(prop, fontext, directory, fallback_to_default, rebuild_if_missing)
+        return list(hit)
+
+    patched_before = "_find_fonts_by_props" in vars(manager)  # e.g. nested blocks
+    manager._find_fonts_by_props = find_fonts_by_props
+    try:
+        yield
+    finally:
+        if patched_before:
+            manager._find_fonts_by_props = original
+        else:
+            del manager._find_fonts_by_props  # the class's method shows again
+
+
 # -- rendering figures in worker processes -------------------------------------------------------------------------
 
 @dataclasses.dataclass(frozen=True)

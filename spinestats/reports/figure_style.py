@@ -22,7 +22,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only; no screen needed
 import matplotlib.pyplot as plt  # noqa: E402
 
-from spinestats.reports.figure_files import lean_font_subsets  # noqa: E402
+from spinestats.reports.figure_files import lean_font_subsets, memo_font_lookups  # noqa: E402
 
 MM_PER_INCH = 25.4
 WIDTHS_MM = {"single": 85.0, "onehalf": 120.0, "double": 170.0}
@@ -344,6 +344,27 @@ def figure_paths(folder: Path, stem: str, formats=DEFAULT_FORMATS, dpis=DEFAULT_
             for fmt in formats for dpi in ((None,) if fmt in VECTOR_FORMATS else dpis)]
 
 
+def _lay_out(fig, engine) -> None:
+    """Run ``fig``'s layout engine as drawing the figure would, without drawing it.
+
+    ``Figure.draw`` applies each axes' aspect ratio, runs the layout engine,
+    then paints every artist; ``draw_without_rendering`` does all three with
+    painting disabled, walking every artist for nothing.  The layout is all a
+    file needs before it is painted.  When Matplotlib lacks the steps used
+    here, the figure is drawn without rendering instead.
+    """
+    get_renderer, draw_artists = getattr(fig, "_get_renderer", None), getattr(fig, "_get_draw_artists", None)
+    if get_renderer is None or draw_artists is None:  # pragma: no cover - present in Matplotlib 3.8 to 3.11
+        fig.draw_without_rendering()
+        return
+    draw_artists(get_renderer())  # applies the aspect ratios, as Figure.draw does before its layout
+    if fig.axes:
+        try:
+            engine.execute(fig)
+        except ValueError:  # as Figure.draw: a figure too small for its layout keeps its positions
+            pass
+
+
 def _no_layout_engine(fig) -> None:
     """Leave ``fig`` with no layout engine at all (its layout is done and kept).
 
@@ -380,7 +401,7 @@ def save_figure(fig, folder: Path, stem: str, formats=DEFAULT_FORMATS, dpis=DEFA
     raster = [f for f in formats if f in RASTER_FORMATS]
     meta = {"pdf": {"CreationDate": None, "Creator": "spinestats"}, "svg": {"Date": None, "Creator": "spinestats"}}
     apply_font_stack(fig)
-    with plt.rc_context(RC):
+    with plt.rc_context(RC), memo_font_lookups():
         if synthetic_marked():
             add_synthetic_mark(fig)
         # lay the figure out once, then keep that layout for every format and
@@ -388,7 +409,7 @@ def save_figure(fig, folder: Path, stem: str, formats=DEFAULT_FORMATS, dpis=DEFA
         # does not depend on the dpi; re-running it per file only costs time)
         engine = fig.get_layout_engine()
         if engine is not None and type(engine).__name__ != "PlaceHolderLayoutEngine":
-            fig.draw_without_rendering()
+            _lay_out(fig, engine)
         _no_layout_engine(fig)
         if raster:
             for dpi in dpis:
