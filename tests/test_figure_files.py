@@ -155,9 +155,9 @@ def test_a_font_subset_is_made_once_per_glyph_set_and_the_pdf_bytes_do_not_chang
     save_figure(draw(), tmp_path, "first", formats=("pdf",))
     per_figure = len(made)
     save_figure(draw(), tmp_path, "again", formats=("pdf",))
-    # Matplotlib < 3.9 has no font_as_file (its subset helper returns the bytes): there the subsets are made
-    # afresh per figure, as Matplotlib does, and only the byte identity below applies
-    memo = hasattr(helper, "font_as_file")
+    # before Matplotlib 3.11 the subset helper takes characters or returns the bare font (no SubsetResults):
+    # there the subsets are made afresh per figure, as Matplotlib does, and only the byte identity below applies
+    memo = hasattr(helper, "SubsetResults")
     assert per_figure >= 2 and len(made) == (per_figure if memo else 2 * per_figure)  # DejaVu Sans, IPAexGothic
     monkeypatch.setattr(figure_files, "_memo_subsets", lambda get, as_file: (get, as_file))
     save_figure(draw(), tmp_path, "plain", formats=("pdf",))
@@ -166,8 +166,8 @@ def test_a_font_subset_is_made_once_per_glyph_set_and_the_pdf_bytes_do_not_chang
     assert first == (tmp_path / "again.pdf").read_bytes() == (tmp_path / "plain.pdf").read_bytes()
 
 
-@pytest.mark.skipif(not hasattr(__import__("matplotlib.backends._backend_pdf_ps").backends._backend_pdf_ps,
-                                "SubsetResults"), reason="the subset memo applies on Matplotlib >= 3.11 only")
+@pytest.mark.skipif(not hasattr(importlib.import_module("matplotlib.backends._backend_pdf_ps"), "SubsetResults"),
+                    reason="the subset memo applies on Matplotlib >= 3.11 (before, subsets are Matplotlib's own)")
 @pytest.mark.parametrize("family, weight", [("DejaVu Sans", "normal"), ("DejaVu Sans", "bold")])
 def test_a_subset_cut_from_the_common_subset_is_the_subset_of_the_whole_font(family, weight, monkeypatch):
     """Subsets of glyphs of COMMON_TEXT are cut from a per-font intermediate subset: the bytes and the
