@@ -230,7 +230,7 @@ def memo_font_lookups() -> Iterator[None]:
     original = manager._find_fonts_by_props
     found: dict[tuple, list] = {}
 
-    def find_fonts_by_props(prop: Any, fontext: str = "ttf", directory: Any = None,
+    def find_fonts_by_props(prop: Any, fontext: Any = "ttf", directory: Any = None,
                             fallback_to_default: bool = True, rebuild_if_missing: bool = True) -> list:
         if not isinstance(prop, font_manager.FontProperties):
             return original(prop, fontext, directory, fallback_to_default, rebuild_if_missing)
@@ -241,12 +241,12 @@ def memo_font_lookups() -> Iterator[None]:
         return list(hit)
 
     patched_before = "_find_fonts_by_props" in vars(manager)  # e.g. nested blocks
-    manager._find_fonts_by_props = find_fonts_by_props
+    setattr(manager, "_find_fonts_by_props", find_fonts_by_props)  # noqa: B010 - an instance attribute, for the block
     try:
         yield
     finally:
         if patched_before:
-            manager._find_fonts_by_props = original
+            setattr(manager, "_find_fonts_by_props", original)  # noqa: B010
         else:
             del manager._find_fonts_by_props  # the class's method shows again
 
