@@ -299,6 +299,9 @@ def fit_texts(fig, name: str) -> list[str]:
                 t.set_text(new)
                 changed = True
         if not changed:
+            # measuring changes nothing the layout depends on (an annotation re-places itself at the
+            # same point while it is measured, which marks it changed): the layout stays current
+            fig.stale = False
             break
     renderer = _renderer(fig)
     left = [t.get_text() for t in texts() if outside(t.get_window_extent(renderer))]
