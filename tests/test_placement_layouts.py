@@ -133,3 +133,32 @@ def test_marker_boxes_are_hit_as_bbox_intersection_decides():
     edge = placement._Shapes([], np.array([[10.0, 10.0, 12.0, 12.0]]))
     assert placement._hits(Bbox.from_extents(11.5, 5.0, 20.0, 20.0), edge) is True
     assert placement._hits(Bbox.from_extents(11.6, 5.0, 20.0, 20.0), edge) is False
+
+
+def _step_value(x, y, at):
+    return np.asarray(y)[np.searchsorted(x, at, side="right") - 1]
+
+
+def test_step_curves_are_drawn_from_their_steps_only():
+    """A point repeating the value before it (a censoring-only time of a cumulative incidence) draws no
+    step: the drawn line and band keep only the steps, and draw the same step functions."""
+    t = np.arange(1.0, 41.0)
+    est = np.repeat(np.linspace(0.05, 0.4, 10), 4)  # a jump every fourth time
+    lo, hi = est - 0.03, est + 0.03
+    hi[[5, 6]] += 0.01  # the upper bound steps where the estimate does not
+    curve = StepCurve(label="A", time=t, estimate=est, lower=lo, upper=hi, start=0.0, end_time=45.0)
+    p = plot_step_curves([curve], risk_table=False, censor_ticks=False)
+    x, y = p.lines[0]  # the step function as given
+    assert len(x) == 42
+    dx, dy = p.ax.lines[0].get_data()
+    assert len(dx) == 12 and dx[0] == 0.0 and dx[-1] == 45.0  # start, 10 jumps, last follow-up
+    grid = np.union1d(x, np.linspace(0, 45, 451))
+    assert np.array_equal(_step_value(dx, dy, grid), _step_value(x, y, grid))
+    band = p.ax.collections[0].get_paths()[0].vertices
+    assert len(band) < 2 * 2 * len(x)  # fewer vertices than the band of every time
+    bx, blo, bhi = p.bands[0]
+    kept = np.isin(bx, band[:, 0])
+    # start, the 10 jumps of the estimate, the upper bound's own step up (t = 6) and back (t = 8), last follow-up
+    assert np.flatnonzero(kept).tolist() == sorted([0, *range(1, 41, 4), 6, 8, 41])
+    assert np.array_equal(np.unique(band[:, 1]), np.unique(np.concatenate([blo, bhi])))
+    plt.close(p.figure)
