@@ -15,9 +15,10 @@ censoring times, numbers at risk) and draws
 Converters build the curves from result objects: :func:`km_curves`,
 :func:`cif_curves` (one cause, every group; used for CIF by SINS category
 by the fracture report) and :func:`reverse_km_curves`.  The function
-returns a :class:`StepPlot` that keeps exactly the arrays drawn, so tests
-inspect numbers rather than pixels.  No statistics are computed here beyond
-reading values off the step functions.
+returns a :class:`StepPlot` that keeps the step functions drawn (every time
+given, though the drawn line and band keep only the points where they step,
+which draws the same figure), so tests inspect numbers rather than pixels.
+No statistics are computed here beyond reading values off the step functions.
 """
 
 from __future__ import annotations
