@@ -6,10 +6,19 @@ position is tried, its window extent compared with every line, band, bar
 and marker of the axes, and the first free one kept.  When no corner is
 free the legend goes above the plotting area (outside it).  Nothing here
 computes a statistic; it only reads the drawn paths.
+
+Laying a figure out (constrained layout and a draw without output) is the
+costly part of measuring, so a figure is laid out again only when it has
+changed since its last layout (Matplotlib marks a changed figure *stale*).
+A legend or a note put inside the plotting area leaves every margin of the
+layout as it was (the axes' extent already covers it), so placing it keeps
+the figure's layout current: a figure with a legend, a note and texts that
+fit is laid out once here and once when it is saved.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.transforms import Bbox
 
@@ -24,48 +33,114 @@ CORNERS = {  # axes-fraction anchor, ha, va
 
 
 def _renderer(fig):
+    """The figure's renderer, with the figure laid out as it will be drawn (extents then are final).
+
+    The layout is run only when the figure changed since it was last laid
+    out (it is *stale*); measuring does not change it.
+    """
+    from matplotlib.text import Text
+
     from spinestats.reports.figure_style import apply_font_stack
 
+    current = not fig.stale
+    texts = fig.findobj(match=Text) if current else []
+    before = [(t.get_fontfamily(), t.get_fontsize()) for t in texts]
     apply_font_stack(fig)  # texts added after journal_figure (legends, notes) get the Japanese-capable stack
-    fig.draw_without_rendering()  # apply the layout first: extents then are final
+    if current and fig.stale:
+        changed = [t for t, b in zip(texts, before) if (t.get_fontfamily(), t.get_fontsize()) != b]
+        _keep_layout_legends(fig, changed)
+    if fig.stale:
+        fig.draw_without_rendering()  # apply the layout first: extents then are final (the draw leaves it not stale)
     return fig.canvas.get_renderer()
 
 
-def _shapes(ax, skip=()):
-    """Display-space (path, filled) of the data artists of ``ax``."""
-    out = []
+def _keep_layout_legends(fig, changed) -> None:
+    """The font stack changed only ``changed`` texts of a figure whose layout was current: when they all
+    belong to legends that still lie inside their axes (legend text capped at the tick-label size),
+    no margin of the layout changed and it stays current."""
+    owner = {}
+    for ax in fig.get_axes():
+        leg = ax.get_legend()
+        if leg is not None:
+            owner.update({id(t): (leg, ax) for t in [*leg.get_texts(), leg.get_title()]})
+    if not changed or any(id(t) not in owner for t in changed):
+        return
+    renderer = fig.canvas.get_renderer()
+    legends = {id(owner[id(t)][0]): owner[id(t)] for t in changed}
+    if all(_within(leg.get_window_extent(renderer), ax) for leg, ax in legends.values()):
+        fig.stale = False
+
+
+def _keep_layout(fig, was_current: bool, ax, boxes) -> None:
+    """After artists were added inside ``ax`` (window extents ``boxes``) to a figure whose layout was
+    current, mark the layout current again: an artist within the axes' own box changes no margin of
+    the layout (the axes' extent is the union of its box and its children's), so laying it out again
+    would place everything where it is."""
+    if was_current and all(_within(b, ax) for b in boxes):
+        fig.stale = False
+
+
+def _within(box: Bbox, ax) -> bool:
+    """Whether ``box`` lies within the box of ``ax`` (no tolerance)."""
+    a = ax.bbox
+    return box.x0 >= a.x0 and box.x1 <= a.x1 and box.y0 >= a.y0 and box.y1 <= a.y1
+
+
+class _Shapes:
+    """The data artists of an axes in display space: paths (with whether each is filled) and the
+    boxes of markers and scatter points as an (n, 4) array of x0, y0, x1, y1."""
+
+    def __init__(self, paths: list, boxes: np.ndarray) -> None:
+        self.paths = paths
+        self.boxes = boxes
+
+
+def _marker_boxes(xy, r: float) -> np.ndarray:
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    return np.column_stack([xy[:, 0] - r, xy[:, 1] - r, xy[:, 0] + r, xy[:, 1] + r])
+
+
+def _shapes(ax, skip=()) -> _Shapes:
+    """Display-space paths and marker boxes of the data artists of ``ax``."""
+    paths = []
+    boxes = []
     skip = {id(a) for a in skip}
     for line in ax.get_lines():
         if line.get_visible() and id(line) not in skip and len(line.get_xydata()):
             path = line.get_transform().transform_path(line.get_path())
-            out.append((path, False))
+            paths.append((path, False))
             if line.get_marker() not in (None, "None", "", " ", "none"):
-                r = line.get_markersize() * ax.figure.dpi / 72 / 2
-                out += [(Bbox.from_extents(x - r, y - r, x + r, y + r), True) for x, y in path.vertices]
+                boxes.append(_marker_boxes(path.vertices, line.get_markersize() * ax.figure.dpi / 72 / 2))
     for coll in ax.collections:
         if not coll.get_visible() or id(coll) in skip:
             continue
         if isinstance(coll, PathCollection):
-            for x, y in coll.get_offset_transform().transform(coll.get_offsets()):
-                out.append((Bbox.from_extents(x - 3, y - 3, x + 3, y + 3), True))
+            boxes.append(_marker_boxes(coll.get_offset_transform().transform(coll.get_offsets()), 3))
             continue
         filled = not isinstance(coll, LineCollection)
-        out += [(coll.get_transform().transform_path(p), filled) for p in coll.get_paths()]
+        paths += [(coll.get_transform().transform_path(p), filled) for p in coll.get_paths()]
     for patch in ax.patches:
         if patch.get_visible() and id(patch) not in skip:
-            out.append((patch.get_transform().transform_path(patch.get_path()), True))
-    return out
+            paths.append((patch.get_transform().transform_path(patch.get_path()), True))
+    return _Shapes(paths, np.concatenate(boxes) if boxes else np.zeros((0, 4)))
 
 
-def _hits(box: Bbox, shapes) -> bool:
+def _hits(box: Bbox, shapes: _Shapes) -> bool:
+    """Whether ``box`` (less half a pixel all round) touches any path or marker box of ``shapes``.
+
+    Marker boxes are tested all at once, as :meth:`Bbox.intersection` tests
+    one (touching edges count; a box with a NaN corner touches nothing)."""
     inner = Bbox.from_extents(box.x0 + 0.5, box.y0 + 0.5, box.x1 - 0.5, box.y1 - 0.5)
-    for shape, filled in shapes:
-        if isinstance(shape, Bbox):
-            if Bbox.intersection(inner, shape) is not None:
+    b = shapes.boxes
+    if len(b):
+        with np.errstate(invalid="ignore"):
+            x0 = np.maximum(inner.xmin, np.minimum(b[:, 0], b[:, 2]))
+            x1 = np.minimum(inner.xmax, np.maximum(b[:, 0], b[:, 2]))
+            y0 = np.maximum(inner.ymin, np.minimum(b[:, 1], b[:, 3]))
+            y1 = np.minimum(inner.ymax, np.maximum(b[:, 1], b[:, 3]))
+            if np.any((x0 <= x1) & (y0 <= y1)):
                 return True
-        elif len(shape.vertices) and shape.intersects_bbox(inner, filled=filled):
-            return True
-    return False
+    return any(len(shape.vertices) and shape.intersects_bbox(inner, filled=filled) for shape, filled in shapes.paths)
 
 
 def _inside(box: Bbox, ax) -> bool:
@@ -96,13 +171,20 @@ def _place_legend(ax, *, y_max: float | None = None, **kwargs):
         kwargs["title"] = wrap_label(kwargs["title"], TITLE_CHARS)
         kwargs.setdefault("title_fontsize", kwargs.get("fontsize", 7))
         kwargs.setdefault("alignment", "left")
+    fig = ax.figure
     for _ in range(3):
-        renderer = _renderer(ax.figure)
+        renderer = _renderer(fig)
         shapes = _shapes(ax)
+        # the legend it replaces counts in the current layout: only one inside the axes counted for nothing
+        old = ax.get_legend()
+        current = old is None or _within(old.get_window_extent(renderer), ax)
         for loc in LEGEND_LOCS:
             leg = ax.legend(loc=loc, **kwargs)
-            if not _hits(leg.get_window_extent(renderer), shapes):
+            box = leg.get_window_extent(renderer)
+            if not _hits(box, shapes):
+                _keep_layout(fig, current, ax, [box])
                 return loc
+        _keep_layout(fig, current, ax, [box])  # the last one tried, if inside the axes, leaves the layout as it was
         lo, hi = ax.get_ylim()
         new = hi + 0.25 * (hi - lo) if y_max is None else min(hi + 0.25 * (hi - lo), y_max)
         if y_max is None or new <= hi + 1e-12:
@@ -110,7 +192,7 @@ def _place_legend(ax, *, y_max: float | None = None, **kwargs):
         ax.set_ylim(lo, new)
     # above the axes, in as many columns as fit its width
     handles, labels = ax.get_legend_handles_labels()
-    renderer = _renderer(ax.figure)
+    renderer = _renderer(fig)
     width = ax.get_window_extent(renderer).width
     for ncol in range(len(labels), 0, -1):
         leg = ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=ncol, borderaxespad=0.0, **kwargs)
@@ -125,7 +207,8 @@ def place_note(ax, text: str, **kwargs):
     If no corner is free, the note goes under the legend's corner outside
     the axes' top edge (above the plotting area).  Returns the Text artist.
     """
-    renderer = _renderer(ax.figure)
+    fig = ax.figure
+    renderer = _renderer(fig)
     shapes = _shapes(ax)
     taken = []
     leg = ax.get_legend()
@@ -136,6 +219,7 @@ def place_note(ax, text: str, **kwargs):
         t = ax.text(*xy, text, transform=ax.transAxes, ha=ha, va=va, **kwargs)
         box = t.get_window_extent(renderer)
         if _inside(box, ax) and not _hits(box, shapes) and not any(Bbox.intersection(box, b) is not None for b in taken):
+            _keep_layout(fig, True, ax, [box])
             return t
         t.remove()
     # above the axes at the right (the outside legend, if any, starts at the left)
@@ -215,6 +299,9 @@ def fit_texts(fig, name: str) -> list[str]:
                 t.set_text(new)
                 changed = True
         if not changed:
+            # measuring changes nothing the layout depends on (an annotation re-places itself at the
+            # same point while it is measured, which marks it changed): the layout stays current
+            fig.stale = False
             break
     renderer = _renderer(fig)
     left = [t.get_text() for t in texts() if outside(t.get_window_extent(renderer))]

@@ -15,9 +15,10 @@ censoring times, numbers at risk) and draws
 Converters build the curves from result objects: :func:`km_curves`,
 :func:`cif_curves` (one cause, every group; used for CIF by SINS category
 by the fracture report) and :func:`reverse_km_curves`.  The function
-returns a :class:`StepPlot` that keeps exactly the arrays drawn, so tests
-inspect numbers rather than pixels.  No statistics are computed here beyond
-reading values off the step functions.
+returns a :class:`StepPlot` that keeps the step functions drawn (every time
+given, though the drawn line and band keep only the points where they step,
+which draws the same figure), so tests inspect numbers rather than pixels.
+No statistics are computed here beyond reading values off the step functions.
 """
 
 from __future__ import annotations
@@ -259,12 +260,16 @@ def plot_step_curves(
         for i, c in enumerate(curves):
             st = series_style(i)
             x, y = c.steps()
-            ax.plot(x, y, drawstyle="steps-post", color=st["color"], linestyle=st["linestyle"],
+            keep = _steps_kept(y)
+            ax.plot(x[keep], y[keep], drawstyle="steps-post", color=st["color"], linestyle=st["linestyle"],
                     label=legend_labels[i])
             lines.append((x, y))
             band = _band(c, x) if ci else None
             if band is not None:
-                ax.fill_between(*band, step="post", color=st["color"], alpha=0.15, linewidth=0)
+                bx, lo, hi = band
+                keep = _steps_kept(lo) | _steps_kept(hi)  # a step of either bound stays
+                ax.fill_between(bx[keep], lo[keep], hi[keep], step="post", color=st["color"], alpha=0.15,
+                                linewidth=0)
                 bands.append(band)
             if censor_ticks and len(c.censor_times):
                 ct = np.unique(np.asarray(c.censor_times, dtype=float))
@@ -319,6 +324,17 @@ def plot_step_curves(
         fit_texts(fig, name)
     return StepPlot(figure=fig, ax=ax, curves=curves, lines=lines, bands=bands, ticks=ticks, table=table,
                     table_times=times, annotations=notes, quantile_lines=qlines)
+
+
+def _steps_kept(y: np.ndarray) -> np.ndarray:
+    """The points of a right-continuous step function (``drawstyle='steps-post'``) that draw it: the
+    first and last, and every point whose value differs from the one before (a point that repeats the
+    value before it draws no step; dropping it leaves the drawn line the same).  NaN values are kept."""
+    y = np.asarray(y, dtype=float)
+    keep = np.ones(y.size, dtype=bool)
+    if y.size > 2:
+        keep[1:-1] = ~(y[1:-1] == y[:-2])
+    return keep
 
 
 def _band(c: StepCurve, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
