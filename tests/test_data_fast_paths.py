@@ -30,7 +30,7 @@ def _same(exact, fast):
 
 @pytest.mark.parametrize("layout", ["empty records at the end", "empty records inside", "blank line CRLF",
                                     "blank line last", "blank line before the header",
-                                    "blank line inside a quoted cell"])
+                                    "blank line inside a quoted cell", "no line end at the end"])
 def test_chunked_reader_tells_blank_lines_from_records_of_empty_cells(tmp_path, monkeypatch, layout):
     rows = _cirt_rows(120)
     rows[7] = rows[7].replace("lumbar", "neck")  # line 9 (header on line 1): an unknown code
@@ -49,7 +49,8 @@ def test_chunked_reader_tells_blank_lines_from_records_of_empty_cells(tmp_path, 
     elif layout == "blank line inside a quoted cell":
         rows[30] = rows[30].replace(",chordoma,", ',"chordoma\n\nsecond paragraph",')
     path = tmp_path / "cirt.csv"
-    path.write_bytes((head + nl + nl.join(rows) + nl).encode("utf-8"))
+    end = "" if layout == "no line end at the end" else nl
+    path.write_bytes((head + nl + nl.join(rows) + end).encode("utf-8"))
     exact, fast = _both_paths(path, monkeypatch, exclude_invalid=True)
     _same(exact, fast)
     assert [e.line for e in fast.exclusions] == [9 + (2 if layout == "blank line before the header" else 0)]

@@ -438,46 +438,64 @@ class _OnePass:
         self.hash = hashlib.sha256()
         self.quoted = self.cr = self.lf = False
 
-    def _check(self, buf: bytes, dec) -> None:
+    def _check(self, buf, dec) -> None:
+        """Hash ``buf`` (bytes or a view) and check that it continues valid UTF-8."""
         self.hash.update(buf)
-        if not buf.isascii():
+        if len(buf) and int(np.frombuffer(buf, dtype=np.uint8).max()) >= 0x80:  # not ASCII: decoded
             try:
                 dec.decode(buf)
             except UnicodeDecodeError:
                 raise _Declined from None
-        self.cr, self.lf = self.cr or b"\r" in buf, self.lf or b"\n" in buf
 
     def pieces(self):
+        """The body in pieces, each a view of a window of the file mapped into memory (no copy of the
+        text is made: a window is unmapped once its piece has been parsed)."""
+        import mmap
+
         dec = codecs.getincrementaldecoder("utf-8")()
-        skip, rest = self.start, b""
+        grain = mmap.ALLOCATIONGRANULARITY
         with open(self.p, "rb") as f:
-            while True:
-                buf = f.read(CHUNK_BYTES)
-                if not buf:
-                    break
-                self._check(buf, dec)
-                if skip:  # the comment lines and the header
-                    buf, skip = buf[skip:], max(0, skip - len(buf))
-                buf = rest + buf if rest else buf
-                if b'"' in buf:  # the rest in one piece: a quoted cell may hold line ends
-                    more = f.read()
-                    self._check(more, dec)
-                    self.quoted = True
-                    rest = buf + more
-                    break
-                cut = buf.rfind(b"\n") + 1
-                rest = buf[cut:]
-                if cut:
-                    yield memoryview(buf)[:cut]
-                del buf
+            size = os.fstat(f.fileno()).st_size
+            self._check(f.read(self.start), dec)  # the comment lines and the header
+            pos = self.start
+            while pos < size:
+                base = pos - pos % grain
+                end = min(size, pos + CHUNK_BYTES)
+                while True:
+                    try:
+                        mm = mmap.mmap(f.fileno(), end - base, offset=base, access=mmap.ACCESS_READ)
+                    except (OSError, ValueError):  # a file that cannot be mapped: the exact reader
+                        raise _Declined from None
+                    if not self.quoted and mm.find(b'"', pos - base) >= 0:
+                        self.quoted = True  # the rest in one piece: a quoted cell may hold line ends
+                        if end < size:
+                            mm.close()
+                            end = size
+                            continue
+                    cut = end - base if end == size else mm.rfind(b"\n", pos - base) + 1
+                    if cut > pos - base:
+                        break
+                    mm.close()  # no line end in the window (a line longer than a piece): a larger one
+                    end = min(size, end + CHUNK_BYTES)
+                self.cr = self.cr or mm.find(b"\r", pos - base, cut) >= 0
+                self.lf = self.lf or mm.find(b"\n", pos - base, cut) >= 0
+                view = memoryview(mm)[pos - base:cut]
+                try:
+                    self._check(view, dec)
+                    yield view
+                finally:
+                    try:
+                        view.release()
+                        mm.close()
+                    except BufferError:  # pragma: no cover - a view of the text is still held: unmapped when freed
+                        pass
+                pos = base + cut
         try:
             dec.decode(b"", final=True)
         except UnicodeDecodeError:
             raise _Declined from None
         if self.cr and not self.lf:  # classic Mac line ends
             raise _Declined
-        if rest:
-            yield rest
 
 
 def _blank_line(p: Path) -> bool:
@@ -570,7 +588,8 @@ class _Column:
             codes = np.empty(self.rows, dtype=to_global.dtype)
             pos = at = 0
             for idx, d in parts:
-                np.take(to_global[at:at + len(d)], idx, out=codes[pos:pos + len(idx)])
+                # (mode "clip": the codes are in range, and "raise" would copy ``out`` twice)
+                np.take(to_global[at:at + len(d)], idx, out=codes[pos:pos + len(idx)], mode="clip")
                 pos, at = pos + len(idx), at + len(d)
             del merged, to_global
         return codes, dictionary.to_numpy(zero_copy_only=False)
