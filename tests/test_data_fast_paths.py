@@ -150,3 +150,22 @@ def test_personal_values_count_repeated_texts():
     assert identifiers.personal_values(names * 2) is None  # repeated: coded values, not names
     assert identifiers.personal_values(["1950-01-02"] * 3 + ["benign"] * 2) == "dates (of birth?)"
     assert identifiers.personal_values(["1950-01-02"] * 2 + ["benign"] * 3) is None
+
+
+def test_parquet_text_read_as_dictionaries_keeps_missing_cells_empty(tmp_path):
+    rows = [r.split(",") for r in _cirt_rows(40)]
+    frame = pd.DataFrame(rows, columns=CIRT_HEADER.split(","))
+    frame["age"] = frame["age"].astype(float)
+    frame.loc[4, "site"] = None                                  # line 6: a missing text cell
+    frame.loc[7, "site"] = "neck"                                # line 9: an unknown code
+    frame["centre"] = frame["centre"].astype("category")        # stored as a dictionary column
+    frame.index = frame.index + 100                              # the pandas index is stored too
+    path = tmp_path / "cirt.parquet"
+    frame.to_parquet(path)
+    with pytest.raises(DataError) as e:
+        load(path, "cirt")
+    shown = [(p.line, p.column, p.value, p.rule) for p in e.value.problems if p.severity == "error"]
+    assert shown == [(6, "site", "", "required"), (9, "site", "neck", "unknown code")]
+    t = load(path, "cirt", exclude_invalid=True)
+    assert len(t.data) == 38 and t.data["centre"].tolist()[:3] == ["C0", "C1", "C2"]
+    assert list(t.data.columns) == CIRT_HEADER.split(",")

@@ -901,10 +901,25 @@ def _read_xlsx(path: Path, file: str, sheet: str | None) -> RawTable:
 
 
 def _read_parquet(path: Path, file: str) -> RawTable:
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
-        frame = pq.read_table(path).to_pandas()
+        # text columns read as dictionaries (each distinct text made a Python string once, as the
+        # chunked CSV reader does; the column's text is never held whole), a missing cell the empty
+        # text as before
+        texts = [f.name for f in pq.read_schema(path)
+                 if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        table = pq.read_table(path, read_dictionary=texts)
+        for i, field in enumerate(table.schema):
+            if field.name in texts and pa.types.is_dictionary(field.type) and table.column(i).null_count:
+                filled = pc.fill_null(table.column(i).cast(field.type.value_type), "")
+                table = table.set_column(i, field.name, pc.dictionary_encode(filled))
+        # each column's Arrow memory is freed as it is converted (the table is not used again)
+        frame = table.to_pandas(split_blocks=True, self_destruct=True)
+        del table
+        pa.default_memory_pool().release_unused()  # the file's decoded pages go back to the system
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError...
         p = Problem(file, None, None, None, "parquet", "a readable Parquet file")
         raise DataError(f"{file}: cannot be read as Parquet ({exc}).", (p,)) from None
