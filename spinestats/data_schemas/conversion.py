@@ -161,7 +161,7 @@ class Converter:
                 u[:-1] = [_text(x) for x in uniques]
         u[-1] = ""
         missing = self.missing
-        if joined is not None and len(u) > 1000 and not any(f"\x00{t}\x00" in f"\x00{joined}\x00" for t in missing):
+        if joined is not None and len(u) > 1000 and not _holds_any(joined, missing):
             miss = np.zeros(len(u), dtype=bool)  # no unique is a missing token
             miss[-1] = "" in missing
         else:
@@ -263,18 +263,19 @@ class Converter:
         if codes:
             table.update({str(k): str(v) for k, v in codes.items()})
             table.update({str(k).lower(): str(v) for k, v in codes.items()})
-        vals, miss, unknown = self._coded(raw, table)
+        f, vals_u, unknown_u = self._lookup(raw, table)  # per distinct text, then taken to the rows
         expected = "one of " + ", ".join(allowed)
         if codes:
             expected += " (or the mapping's codes: " + ", ".join(f"{k}={v}" for k, v in codes.items()) + ")"
-        self._report(raw, unknown, file_col, "unknown code", expected)
-        mapped_bad = ~(miss | unknown) & ~pd.Series(vals).isin(allowed).to_numpy()
-        self._report(raw, mapped_bad, file_col, "unknown code",
+        self._report(raw, f.rows(unknown_u), file_col, "unknown code", expected)
+        known = set(allowed)
+        bad_u = ~(f.missing | unknown_u) & ~np.fromiter((v in known for v in vals_u), dtype=bool,
+                                                         count=len(vals_u))
+        self._report(raw, f.rows(bad_u), file_col, "unknown code",
                      "a mapping code that gives one of " + ", ".join(allowed))
-        vals = vals.copy()
-        vals[mapped_bad] = None
-        self.last_missing = miss | unknown | mapped_bad
-        return pd.Series(vals, index=raw.index, dtype=object)
+        vals_u[bad_u] = None
+        self.last_missing = f.rows(f.missing | unknown_u | bad_u)
+        return pd.Series(f.rows(vals_u), index=raw.index, dtype=object)
 
     def number(self, raw: pd.Series, column: Column, file_col: str, unit: str | None,
                codes: Mapping[object, object] | None = None) -> pd.Series:
@@ -403,6 +404,27 @@ def _joined(values: np.ndarray) -> str | None:
         return "\x00".join(values)
     except TypeError:  # non-text cells
         return None
+
+
+def _holds_any(joined: str, tokens: frozenset[str]) -> bool:
+    """Whether one of the texts joined by NUL characters is one of ``tokens``.
+
+    ASCII text (IDs, dates, numbers) is split at its NULs in NumPy and only the texts no longer than
+    the longest token are compared; otherwise each token is searched for with NULs on both sides.
+    """
+    if not tokens:
+        return False
+    longest = max(map(len, tokens))
+    if joined.isascii():
+        data = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+        ends = np.flatnonzero(data == 0)
+        starts = np.concatenate(([0], ends + 1))
+        ends = np.concatenate((ends, [len(data)]))
+        short = np.flatnonzero(ends - starts <= longest)
+        if len(short) <= 10_000:
+            return any(joined[i:j] in tokens for i, j in zip(starts[short].tolist(), ends[short].tolist()))
+    padded = f"\x00{joined}\x00"
+    return any(f"\x00{t}\x00" in padded for t in tokens)
 
 
 def _no_space(joined: str) -> bool:

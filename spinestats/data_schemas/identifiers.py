@@ -23,6 +23,7 @@ them (:func:`spinestats.data_schemas.privacy.pseudonymise`).
 
 from __future__ import annotations
 
+import collections
 import re
 import unicodedata
 
@@ -111,11 +112,13 @@ def personal_values(texts, *, date_field: bool = False, years=None) -> str | Non
         return None
     if n < 3:
         return None
-    distinct = len(set(values)) / n
-    names = sum(bool(_LATIN_NAME.match(v) or _CJK_NAME.match(unicodedata.normalize("NFC", v))) for v in values)
+    counts = collections.Counter(values)  # each distinct text is matched once, counted as often as it occurs
+    distinct = len(counts) / n
+    names = sum(k for v, k in counts.items()
+                if _LATIN_NAME.match(v) or _CJK_NAME.match(unicodedata.normalize("NFC", v)))
     if names >= PERSONAL_SHARE * n and distinct >= DISTINCT_SHARE:
         return "personal names"
-    dates = sum(bool(_DATE_TEXT.match(unicodedata.normalize("NFKC", v))) for v in values)
+    dates = sum(k for v, k in counts.items() if _DATE_TEXT.match(unicodedata.normalize("NFKC", v)))
     if dates >= PERSONAL_SHARE * n:
         return "dates (of birth?)"
     return None

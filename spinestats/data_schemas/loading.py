@@ -319,7 +319,11 @@ PERSONAL_SAMPLE = 2000
 
 
 def _first_filled(s: pd.Series) -> np.ndarray:
-    """Positions of the first :data:`PERSONAL_SAMPLE` filled cells (not the whole column filtered)."""
+    """Positions of the first :data:`PERSONAL_SAMPLE` filled cells (not the whole column filtered:
+    a prefix of the column is looked at first, the whole column only when the prefix has too few)."""
+    prefix = np.flatnonzero(s.iloc[:4 * PERSONAL_SAMPLE].notna().to_numpy())
+    if len(prefix) >= PERSONAL_SAMPLE or len(s) <= 4 * PERSONAL_SAMPLE:
+        return prefix[:PERSONAL_SAMPLE]
     return np.flatnonzero(s.notna().to_numpy())[:PERSONAL_SAMPLE]
 
 

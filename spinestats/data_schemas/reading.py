@@ -72,7 +72,8 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 #: Above this size a UTF-8 CSV is parsed with pyarrow, a chunk at a time (:func:`_read_large`), instead
 #: of pandas' C parser (the exact reader, which also reads every file the chunked reader declines).
-LARGE_CSV_BYTES = 16 * 1024 * 1024
+#: (1 MB: from a few thousand rows on, the chunked reader takes half the time of the exact one.)
+LARGE_CSV_BYTES = 1024 * 1024
 _NON_SPACE = re.compile(r"\S")
 
 _ENCODING_ALIASES = {
@@ -425,9 +426,12 @@ class _OnePass:
     """One read of a text file: its SHA-256, a UTF-8 check and the body in pieces for the parser.
 
     :meth:`pieces` yields the bytes from ``start`` in pieces of about :data:`CHUNK_BYTES` ending at a
-    line end, and raises :class:`_Declined` at a blank line (the exact reader counts it as a row) or
-    bytes that are not UTF-8.  From the first piece holding a quote on, the rest of the file is one
-    piece (``quoted`` is then set: a line end may lie inside a quoted cell).
+    line end (views, not copies), and raises :class:`_Declined` at bytes that are not UTF-8 or at
+    classic Mac line ends.  Blank lines are not looked for in this pass: pyarrow parses one as a
+    record whose every cell is empty, and only when such a record is found does :func:`_blank_line`
+    read the file again to tell a blank line (declined: the exact reader counts it) from a record of
+    empty cells (``,,,``, as Excel writes below a table).  From the first piece holding a quote on,
+    the rest of the file is one piece (``quoted`` is then set: a line end may lie inside a quoted cell).
     """
 
     def __init__(self, p: Path, start: int) -> None:
@@ -435,57 +439,89 @@ class _OnePass:
         self.hash = hashlib.sha256()
         self.quoted = self.cr = self.lf = False
 
-    def _check(self, buf: bytes, tail: bytes, dec) -> None:
+    def _check(self, buf, dec) -> None:
+        """Hash ``buf`` (bytes or a view) and check that it continues valid UTF-8."""
         self.hash.update(buf)
-        if not buf.isascii():
+        if len(buf) and int(np.frombuffer(buf, dtype=np.uint8).max()) >= 0x80:  # not ASCII: decoded
             try:
                 dec.decode(buf)
             except UnicodeDecodeError:
                 raise _Declined from None
-        edge = tail + buf[:2]
-        if b"\n\n" in buf or b"\n\r\n" in buf or b"\n\n" in edge or b"\n\r\n" in edge:
-            raise _Declined
-        self.cr, self.lf = self.cr or b"\r" in buf, self.lf or b"\n" in buf
 
     def pieces(self):
+        """The body in pieces, each a view of a window of the file mapped into memory (no copy of the
+        text is made: a window is unmapped once its piece has been parsed)."""
+        import mmap
+
         dec = codecs.getincrementaldecoder("utf-8")()
-        skip, rest, tail = self.start, b"", b""
+        grain = mmap.ALLOCATIONGRANULARITY
         with open(self.p, "rb") as f:
-            while True:
-                buf = f.read(CHUNK_BYTES)
-                if not buf:
-                    break
-                self._check(buf, tail, dec)
-                tail = buf[-2:]
-                if skip:  # the comment lines and the header
-                    buf, skip = buf[skip:], max(0, skip - len(buf))
-                buf = rest + buf
-                if b'"' in buf:  # the rest in one piece: a quoted cell may hold line ends
-                    more = f.read()
-                    self._check(more, tail, dec)
-                    self.quoted = True
-                    rest = buf + more
-                    break
-                cut = buf.rfind(b"\n") + 1
-                rest = buf[cut:]
-                if cut:
-                    yield buf[:cut] if rest else buf
-                del buf
+            size = os.fstat(f.fileno()).st_size
+            self._check(f.read(self.start), dec)  # the comment lines and the header
+            pos = self.start
+            while pos < size:
+                base = pos - pos % grain
+                end = min(size, pos + CHUNK_BYTES)
+                while True:
+                    try:
+                        mm = mmap.mmap(f.fileno(), end - base, offset=base, access=mmap.ACCESS_READ)
+                    except (OSError, ValueError):  # a file that cannot be mapped: the exact reader
+                        raise _Declined from None
+                    if not self.quoted and mm.find(b'"', pos - base) >= 0:
+                        self.quoted = True  # the rest in one piece: a quoted cell may hold line ends
+                        if end < size:
+                            mm.close()
+                            end = size
+                            continue
+                    cut = end - base if end == size else mm.rfind(b"\n", pos - base) + 1
+                    if cut > pos - base:
+                        break
+                    mm.close()  # no line end in the window (a line longer than a piece): a larger one
+                    end = min(size, end + CHUNK_BYTES)
+                self.cr = self.cr or mm.find(b"\r", pos - base, cut) >= 0
+                self.lf = self.lf or mm.find(b"\n", pos - base, cut) >= 0
+                view = memoryview(mm)[pos - base:cut]
+                try:
+                    self._check(view, dec)
+                    yield view
+                finally:
+                    try:
+                        view.release()
+                        mm.close()
+                    except BufferError:  # pragma: no cover - a view of the text is still held: unmapped when freed
+                        pass
+                pos = base + cut
         try:
             dec.decode(b"", final=True)
         except UnicodeDecodeError:
             raise _Declined from None
         if self.cr and not self.lf:  # classic Mac line ends
             raise _Declined
-        if rest:
-            yield rest
+
+
+def _blank_line(p: Path) -> bool:
+    """Whether the file holds a blank line (LF or CRLF line ends), looking across piece boundaries."""
+    tail = b""
+    with open(p, "rb") as f:
+        while True:
+            buf = f.read(CHUNK_BYTES)
+            if not buf:
+                return False
+            edge = tail + buf[:2]
+            if b"\n\n" in buf or b"\n\r\n" in buf or b"\n\n" in edge or b"\n\r\n" in edge:
+                return True
+            tail = buf[-2:]
+
+
+def _int_type(top: int) -> type:
+    """The smallest integer type holding dictionary codes up to ``top``."""
+    return np.int8 if top < 127 else np.int16 if top < 32767 else np.int32
 
 
 def _small(codes: np.ndarray) -> np.ndarray:
     """Dictionary codes in the smallest integer type that holds them (a tenth of the memory of int32
     for a yes/no column)."""
-    top = int(codes.max()) if codes.size else 0
-    return codes.astype(np.int8 if top < 127 else np.int16 if top < 32767 else np.int32, copy=False)
+    return codes.astype(_int_type(int(codes.max()) if codes.size else 0), copy=False)
 
 
 def _categorical(codes: np.ndarray, categories: np.ndarray) -> pd.Categorical:
@@ -493,10 +529,71 @@ def _categorical(codes: np.ndarray, categories: np.ndarray) -> pd.Categorical:
     construction (pandas would hash a million IDs again to check that)."""
     index = pd.Index(categories, dtype=object)
     try:
+        # distinct and never missing by construction: what pandas' checks would find, without hashing
+        index._cache.update(is_unique=True, hasnans=False)  # type: ignore[attr-defined]
         dtype = pd.CategoricalDtype._from_fastpath(index, False)  # type: ignore[attr-defined]
         return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
     except (AttributeError, TypeError):  # pragma: no cover - a pandas without the fast path
         return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(index))
+
+
+class _Column:
+    """One column of the chunked reader: its pieces, dictionary-encoded as they are parsed (or, for
+    mostly distinct texts such as IDs, kept as text and encoded once at the end)."""
+
+    def __init__(self) -> None:
+        self.high: bool | None = None
+        self.parts: list = []
+        self.rows = 0
+
+    def add(self, cells, pool) -> None:
+        import pyarrow.compute as pc
+
+        if cells.num_chunks != 1:
+            cells = cells.combine_chunks(memory_pool=pool)
+        else:
+            cells = cells.chunk(0)
+        if self.high is None:  # mostly distinct texts (IDs): kept as text, encoded once at the end
+            self.high = pc.count_distinct(cells, memory_pool=pool).as_py() > len(cells) // 2
+        self.rows += len(cells)
+        if self.high:
+            self.parts.append(cells)
+        else:
+            enc = pc.dictionary_encode(cells, memory_pool=pool)
+            # the codes of the piece in the smallest type at once (not int32 views holding pyarrow's buffers)
+            codes = enc.indices.to_numpy(zero_copy_only=False).astype(_int_type(len(enc.dictionary)))
+            self.parts.append((codes, enc.dictionary))
+
+    def finish(self, pool) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, categories): codes in the smallest integer type, categories distinct texts."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        parts, self.parts = self.parts, []
+        if self.high:
+            enc = pc.dictionary_encode(pa.chunked_array(parts, type=pa.string()), memory_pool=pool)
+            del parts
+            dictionary = enc.chunk(0).dictionary if enc.num_chunks else pa.array([], pa.string())
+            codes = np.empty(self.rows, dtype=_int_type(len(dictionary)))
+            pos = 0
+            for chunk in enc.iterchunks():
+                codes[pos:pos + len(chunk)] = chunk.indices.to_numpy(zero_copy_only=False)
+                pos += len(chunk)
+            del enc
+        elif len(parts) == 1:
+            codes, dictionary = _small(parts[0][0]), parts[0][1]
+        else:
+            merged = pc.dictionary_encode(pa.concat_arrays([d for _, d in parts], memory_pool=pool), memory_pool=pool)
+            dictionary = merged.dictionary
+            to_global = merged.indices.to_numpy(zero_copy_only=False).astype(_int_type(len(dictionary)))
+            codes = np.empty(self.rows, dtype=to_global.dtype)
+            pos = at = 0
+            for idx, d in parts:
+                # (mode "clip": the codes are in range, and "raise" would copy ``out`` twice)
+                np.take(to_global[at:at + len(d)], idx, out=codes[pos:pos + len(idx)], mode="clip")
+                pos, at = pos + len(idx), at + len(d)
+            del merged, to_global
+        return codes, dictionary.to_numpy(zero_copy_only=False)
 
 
 def _read_large(p: Path, file: str, suffix: str, encoding: str | None, delimiter: str | None) -> RawTable | None:
@@ -504,16 +601,15 @@ def _read_large(p: Path, file: str, suffix: str, encoding: str | None, delimiter
     is parsed: the file's text is never held whole (peak memory a few chunks, not the file).
 
     Line numbers are those of the exact reader (a record is one spreadsheet row): the file must
-    have no blank line (a blank record is counted there), and a file with quotes, where a cell may
-    span lines, is parsed in one piece with quoted line ends allowed, so a multi-line cell is one
-    row and does not shift the numbers of the rows after it.
+    have no blank line (the exact reader counts it as a record), and a file with quotes,
+    where a cell may span lines, is parsed in one piece with quoted line ends allowed, so a
+    multi-line cell is one row and does not shift the numbers of the rows after it.
     ``None`` when the file does not qualify (not UTF-8, blank lines, ragged rows...): the exact
     reader then reads it and reports what it finds.
     """
     if encoding is not None and normalise_encoding(encoding) not in _UTF8:
         return None
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     with open(p, "rb") as f:
@@ -529,63 +625,43 @@ def _read_large(p: Path, file: str, suffix: str, encoding: str | None, delimiter
     names, dups = _dedupe([h.strip() for h in header])
     ncol = len(names)
     keys = [str(i) for i in range(ncol)]
-    read = pacsv.ReadOptions(column_names=keys, block_size=1 << 22)
+    # one thread: the pieces are parsed one after another, and on a busy machine pyarrow's threads
+    # cost more CPU time than they save
+    read = pacsv.ReadOptions(column_names=keys, block_size=1 << 22, use_threads=False)
     convert = pacsv.ConvertOptions(column_types={k: pa.string() for k in keys}, strings_can_be_null=False,
                                    quoted_strings_can_be_null=False)
     one = _OnePass(p, (3 if bom else 0) + len(text[:after].encode("utf-8")))
-    parts: list[list] = [[] for _ in keys]
-    high: list[bool | None] = [None] * ncol
+    cols = [_Column() for _ in keys]
     pool = pa.default_memory_pool()
     n = 0
     try:
         for piece in one.pieces():
             parse = pacsv.ParseOptions(delimiter=sep, newlines_in_values=one.quoted, ignore_empty_lines=False)
             table = pacsv.read_csv(pa.py_buffer(piece), read_options=read, parse_options=parse,
-                                   convert_options=convert)
+                                   convert_options=convert, memory_pool=pool)
             del piece
             n += table.num_rows
-            for i in range(ncol):
-                cells = table.column(i).combine_chunks()
-                if high[i] is None:  # mostly distinct texts (IDs): kept as text, encoded once at the end
-                    high[i] = pc.count_distinct(cells).as_py() > len(cells) // 2
-                if high[i]:
-                    parts[i].append(cells)
-                else:
-                    enc = cells.dictionary_encode()
-                    parts[i].append((_small(enc.indices.to_numpy(zero_copy_only=False)), enc.dictionary))
-                del cells
+            for i, col in enumerate(cols):
+                col.add(table.column(i), pool)
             del table
-            pool.release_unused()  # the parse buffers go back to the system, not to a cache
     except (pa.ArrowInvalid, ValueError, _Declined):
-        return None  # ragged rows, a stray quote, a blank line, not UTF-8: the exact reader names them
+        return None  # ragged rows, a stray quote, not UTF-8: the exact reader names them
     digest = one.hash.hexdigest()
     if n == 0:
         return None
     columns = {}
     blank = np.ones(n, dtype=bool)
-    for i in range(ncol):
-        col_parts, parts[i] = parts[i], []
-        if high[i]:
-            enc = (col_parts[0] if len(col_parts) == 1 else pa.concat_arrays(col_parts)).dictionary_encode()
-            codes, dictionary = enc.indices.to_numpy(zero_copy_only=False), enc.dictionary
-            del enc
-        elif len(col_parts) == 1:
-            codes, dictionary = col_parts[0]
-        else:
-            merged = pa.concat_arrays([d for _, d in col_parts]).dictionary_encode()
-            to_global = merged.indices.to_numpy(zero_copy_only=False)
-            pieces, pos = [], 0
-            for idx, d in col_parts:
-                pieces.append(to_global[pos:pos + len(d)][idx])
-                pos += len(d)
-            codes, dictionary = _small(np.concatenate(pieces)), merged.dictionary
-        del col_parts
-        categories = dictionary.to_numpy(zero_copy_only=False)
-        del dictionary
+    for i, col in enumerate(cols):
+        codes, categories = col.finish(pool)
         empty = np.flatnonzero(categories == "")
-        blank &= (codes == empty[0]) if empty.size else False
+        if empty.size and blank.any():
+            blank &= codes == empty[0]
+        else:
+            blank[:] = False
         columns[names[i]] = _categorical(codes, categories)
-    pool.release_unused()
+    if blank.any() and _blank_line(p):  # the exact reader counts blank lines
+        return None
+    pool.release_unused()  # the pieces' memory goes back to the system before the checks allocate theirs
     frame, n_blank = _numbered(pd.DataFrame(columns, copy=False), header_line, blank, file)
     sig = bom or (encoding is not None and normalise_encoding(encoding) == "utf-8-sig")
     return RawTable(frame, file, digest, "utf-8-sig" if sig else "utf-8", None, "tsv" if sep == "\t" else "csv",
@@ -825,10 +901,25 @@ def _read_xlsx(path: Path, file: str, sheet: str | None) -> RawTable:
 
 
 def _read_parquet(path: Path, file: str) -> RawTable:
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
-        frame = pq.read_table(path).to_pandas()
+        # text columns read as dictionaries (each distinct text made a Python string once, as the
+        # chunked CSV reader does; the column's text is never held whole), a missing cell the empty
+        # text as before
+        texts = [f.name for f in pq.read_schema(path)
+                 if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        table = pq.read_table(path, read_dictionary=texts)
+        for i, field in enumerate(table.schema):
+            if field.name in texts and pa.types.is_dictionary(field.type) and table.column(i).null_count:
+                filled = pc.fill_null(table.column(i).cast(field.type.value_type), "")
+                table = table.set_column(i, field.name, pc.dictionary_encode(filled))
+        # each column's Arrow memory is freed as it is converted (the table is not used again)
+        frame = table.to_pandas(split_blocks=True, self_destruct=True)
+        del table
+        pa.default_memory_pool().release_unused()  # the file's decoded pages go back to the system
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError...
         p = Problem(file, None, None, None, "parquet", "a readable Parquet file")
         raise DataError(f"{file}: cannot be read as Parquet ({exc}).", (p,)) from None
