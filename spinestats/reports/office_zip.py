@@ -127,6 +127,33 @@ class _Members:
         pass
 
 
+def _writer_class(base: Any) -> Any:
+    """openpyxl's ExcelWriter, writing each worksheet's XML into memory: openpyxl writes it to a named
+    temporary file, reads it back and deletes it, which costs more than the sheet itself."""
+    try:
+        from io import BytesIO
+
+        from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+        from openpyxl.worksheet._writer import WorksheetWriter
+    except ImportError:  # pragma: no cover - an openpyxl without these modules: its own writer
+        return base
+
+    class InMemory(base):  # type: ignore[misc, valid-type]
+        def write_worksheet(self, ws: Any) -> None:
+            if self.workbook.write_only:  # pragma: no cover - spinestats writes ordinary workbooks
+                return super().write_worksheet(ws)
+            ws._drawing = SpreadsheetDrawing()
+            ws._drawing.charts = ws._charts
+            ws._drawing.images = ws._images
+            writer = WorksheetWriter(ws, out=BytesIO())
+            writer.write()
+            ws._rels = writer._rels
+            self._archive.writestr(ws.path[1:], writer.read())
+            self.manifest.append(ws)
+
+    return InMemory
+
+
 def save_xlsx(workbook: Any, path: str | Path) -> None:
     """Write the openpyxl ``workbook`` to ``path``: the parts ``Workbook.save`` writes, in its order and
     with its compression, but keeping the workbook's own modification date (``save`` stamps the current
@@ -141,7 +168,7 @@ def save_xlsx(workbook: Any, path: str | Path) -> None:
         workbook.save(str(path))
         return
     archive = _Members()
-    ExcelWriter(workbook, archive).write_data()
+    _writer_class(ExcelWriter)(workbook, archive).write_data()
     writer = _ZipWriter(Path(path))
     try:
         for name, blob in archive.members:

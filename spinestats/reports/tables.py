@@ -205,26 +205,31 @@ class Table:
         out: dict[str, list[str]] = {}
         d = self.data.reset_index(drop=True)
         indent = d[self.indent].fillna(False).astype(bool).tolist() if self.indent and self.indent in d else [False] * len(d)
+        n = len(d)
+        # columns read once as lists (a heading row, flagged in ``_heading``, shows no numbers)
+        heading = d["_heading"].tolist() if "_heading" in d else [False] * n
         for col in self.columns:
-            vals = d[col.key].tolist() if col.key in d else [None] * len(d)
+            vals = d[col.key].tolist() if col.key in d else [None] * n
             digits = style.digits if col.digits is None else col.digits
             cells = []
+            if col.kind == "ci":
+                lows = d[col.lower].tolist() if col.lower in d else [None] * n
+                highs = d[col.upper].tolist() if col.upper in d else [None] * n
+                ref = f"_reference:{col.key}" if f"_reference:{col.key}" in d else "_reference"
+                refs = d[ref].tolist() if ref in d else None
             for i, v in enumerate(vals):
                 if col.kind == "ci":
-                    lo = d[col.lower].iloc[i] if col.lower in d else None
-                    hi = d[col.upper].iloc[i] if col.upper in d else None
-                    text = "" if _missing(v) else _minus(format_ci(float(v), _float(lo), _float(hi), digits,
+                    text = "" if _missing(v) else _minus(format_ci(float(v), _float(lows[i]), _float(highs[i]), digits,
                                                                    style.ci_style))
                     if col.na and not _missing(v):
                         text = text.replace("\u2014", col.na)
-                    ref = f"_reference:{col.key}" if f"_reference:{col.key}" in d else "_reference"
-                    if _missing(v) and ref in d and bool(d[ref].iloc[i]):
+                    if _missing(v) and refs is not None and bool(refs[i]):
                         text = "\u2014"  # the reference level of a factor (per column where the models differ)
-                    elif _missing(v) and not _blank_row(d, i):
+                    elif _missing(v) and not bool(heading[i]):
                         text = col.na
                     cells.append(text)
                 elif col.kind == "p":
-                    cells.append(col.na if _missing(v) and not _blank_row(d, i) else "" if _missing(v) else (format_p(float(v), style.p_style, prefix=False)
+                    cells.append(col.na if _missing(v) and not bool(heading[i]) else "" if _missing(v) else (format_p(float(v), style.p_style, prefix=False)
                                                          if _is_num(v) and 0 <= float(v) <= 1 else str(v)))
                 elif col.kind == "int":
                     cells.append("" if _missing(v) else (_minus(str(int(round(float(v))))) if _is_num(v) else str(v)))
@@ -321,11 +326,6 @@ class TableRecord:
 
     path: Path
     table: Table
-
-
-def _blank_row(d: pd.DataFrame, i: int) -> bool:
-    """A heading row (its ``_heading`` flag set): no numbers shown."""
-    return "_heading" in d and bool(d["_heading"].iloc[i])
 
 
 def _missing(v: Any) -> bool:
