@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import copy
 import dataclasses
 import datetime as _dt
 import math
@@ -190,6 +191,15 @@ class Table:
 
     def format(self, style: TableStyle | None = None) -> pd.DataFrame:
         """The table as the strings every human-facing format shows (headers are the column headers)."""
+        return pd.DataFrame(self._strings(style), columns=[c.header for c in self.columns])
+
+    def rows(self, style: TableStyle | None = None) -> list[tuple[str, ...]]:
+        """The rows of :meth:`format` as tuples of strings (what the DOCX, XLSX and Markdown writers read)."""
+        out = self._strings(style)
+        return list(zip(*(out[c.header] for c in self.columns)))
+
+    def _strings(self, style: TableStyle | None) -> dict[str, list[str]]:
+        """Each column's strings by header; within :func:`write_table`, computed once for all its formats."""
         style = style or current_style()
         memo = _FORMATTED.get()
         if memo is None:
@@ -197,9 +207,9 @@ class Table:
         key = (id(self), style)
         if key not in memo:
             memo[key] = (self, self._format(style))  # the Table is kept so that its id stays its own
-        return memo[key][1].copy()
+        return memo[key][1]
 
-    def _format(self, style: TableStyle) -> pd.DataFrame:
+    def _format(self, style: TableStyle) -> dict[str, list[str]]:
         from spinestats.reports.formatting import fmt_number, format_ci, format_p
 
         out: dict[str, list[str]] = {}
@@ -241,7 +251,7 @@ class Table:
             if col is self.columns[0] and any(indent):
                 cells = [("\u2003" + c if ind else c) for c, ind in zip(cells, indent)]
             out[col.header] = cells
-        return pd.DataFrame(out, columns=[c.header for c in self.columns])
+        return out
 
     def numeric_columns(self) -> list[bool]:
         return [c.kind != "text" for c in self.columns]
@@ -406,14 +416,13 @@ def to_markdown(table: "Table | pd.DataFrame", title: str | None = None, note: s
                 style: TableStyle | None = None) -> str:
     """A GitHub-flavoured Markdown table; HTML and pipes in cells escaped."""
     t = _as_table(table, title, note)
-    frame = t.format(style)
     lines = []
     if t.title:
         lines += [f"**{_md(t.title)}**", ""]
-    lines.append("| " + " | ".join(_md(c) for c in frame.columns) + " |")
+    lines.append("| " + " | ".join(_md(c.header) for c in t.columns) + " |")
     aligns = ["---:" if num else "---" for num in t.numeric_columns()]
     lines.append("|" + "|".join(aligns) + "|")
-    for row in frame.itertuples(index=False):
+    for row in t.rows(style):
         lines.append("| " + " | ".join(_md(v) for v in row) + " |")
     if t.footnotes:
         lines.append("")
@@ -430,7 +439,6 @@ def to_latex(table: "Table | pd.DataFrame", title: str | None = None, note: str 
              style: TableStyle | None = None) -> str:
     """A ``booktabs`` LaTeX ``table`` (needs ``\\usepackage{booktabs}``); no doubled "Table 1." caption."""
     t = _as_table(table, title, note)
-    frame = t.format(style)
     cols = "".join("r" if num and i else "l" for i, num in enumerate(t.numeric_columns()))
     out = ["\\begin{table}[htbp]", "\\centering"]
     if t.title:
@@ -449,7 +457,7 @@ def to_latex(table: "Table | pd.DataFrame", title: str | None = None, note: str 
         out.append(" ".join(rules))
     out.append(" & ".join(latex_escape(c) for c in t.sub_headers()) + " \\\\")
     out.append("\\midrule")
-    for row in frame.itertuples(index=False):
+    for row in t.rows(style):
         out.append(" & ".join(latex_escape(v).replace("\u2003", "\\quad ") for v in row) + " \\\\")
     out += ["\\bottomrule", "\\end{tabular}"]
     for n in t.footnotes:
@@ -531,7 +539,7 @@ def write_xlsx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
 
     t = _as_table(table, title, note, stem=Path(path).stem)
     style = style or current_style()
-    shown = t.format(style)
+    shown = t.rows(style)
     d = t.data.reset_index(drop=True)
     wb = Workbook()
     ws = wb.active
@@ -556,7 +564,10 @@ def write_xlsx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
     widths = [len(str(h)) for h in t.sub_headers()]
     raws = [d[col.key].tolist() if col.key in d else [None] * len(d) for col in t.columns]
     right = Alignment(horizontal="right")
-    for i, texts in enumerate(shown.itertuples(index=False)):
+    # a body cell's style is a number format or right alignment: set once through openpyxl, then the
+    # first such cell's style array is copied (what setting it again would give, without hashing it again)
+    styled: dict[str | None, Any] = {}
+    for i, texts in enumerate(shown):
         for j, col in enumerate(t.columns, start=1):
             text = texts[j - 1]
             raw = raws[j - 1][i]
@@ -565,11 +576,18 @@ def write_xlsx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
             number_format = excel_number_format(text, value) if value is not None else None
             if number_format is not None:  # a number shown exactly as every other format shows it
                 cell = ws.cell(row=r + 1 + i, column=j, value=value)
-                cell.number_format = number_format
+                if number_format in styled:
+                    cell._style = copy.copy(styled[number_format])
+                else:
+                    cell.number_format = number_format
+                    styled[number_format] = cell._style
             else:
                 cell = ws.cell(row=r + 1 + i, column=j, value=escape_formula(text) if text != "" else None)
-                if col.kind != "text":
+                if col.kind != "text" and None in styled:
+                    cell._style = copy.copy(styled[None])
+                elif col.kind != "text":
                     cell.alignment = right
+                    styled[None] = cell._style
             widths[j - 1] = max(widths[j - 1], len(str(text)))
     foot = r + len(shown) + 2
     for k, n in enumerate(t.footnotes):
@@ -637,9 +655,16 @@ def table_width_mm(frame: pd.DataFrame, text_columns: Sequence[bool] | None = No
 
 def column_widths_mm(frame: pd.DataFrame, text_columns: Sequence[bool] | None = None) -> list[float]:
     """Each column's estimated printed width in mm (see :func:`table_width_mm`)."""
+    return _column_widths(list(frame.columns), [frame.iloc[:, j].tolist() for j in range(frame.shape[1])],
+                          text_columns)
+
+
+def _column_widths(headers: Sequence[Any], columns: Sequence[Sequence[Any]],
+                   text_columns: Sequence[bool] | None = None) -> list[float]:
+    """:func:`column_widths_mm` of the columns' headers and cells."""
     out = []
-    for j, h in enumerate(frame.columns):
-        cells = [str(v) for v in frame.iloc[:, j] if str(v) != ""]
+    for j, (h, column) in enumerate(zip(headers, columns)):
+        cells = [str(v) for v in column if str(v) != ""]
         text = (text_columns[j] if text_columns is not None
                 else any(not _NUMERIC_CELL.match(c) for c in cells))
         body = max([_text_chars(c) if text else _chars(c) for c in cells], default=0)
@@ -658,9 +683,10 @@ def write_docx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
 
     t = _as_table(table, title, note)
     style = style or current_style()
-    frame = t.format(style)
+    rows = t.rows(style)
     w, h = _PAGE_MM[style.paper]
-    widths = column_widths_mm(frame.set_axis(t.sub_headers(), axis=1), [not n for n in t.numeric_columns()])
+    widths = _column_widths(t.sub_headers(), list(zip(*rows)) if rows else [()] * len(t.columns),
+                            [not n for n in t.numeric_columns()])
     landscape = sum(widths) > w - 2 * _MARGIN_MM
     if landscape:
         w, h = h, w
@@ -672,7 +698,7 @@ def write_docx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
     if t.title:
         core["title"] = t.title
     write_docx_package(path, title=t.title, footnotes=t.footnotes, head=t.sub_headers(),
-                       rows=list(frame.itertuples(index=False)), spans=t.spans(), numeric=t.numeric_columns(),
+                       rows=rows, spans=t.spans(), numeric=t.numeric_columns(),
                        widths=widths, scale=scale, page_mm=(w, h), margin_mm=_MARGIN_MM, landscape=landscape,
                        core=core)
 
