@@ -1,40 +1,105 @@
-"""A DOCX saved by office_zip.save_docx holds exactly the parts python-docx's own save writes."""
+"""A table's DOCX, built in one pass (reports/table_docx.py), holds exactly the parts python-docx's object
+model and its own save write; an XLSX saved by office_zip.save_xlsx holds the parts openpyxl's save
+writes, with a fixed date, so both are the same bytes on every run."""
 
+import io
 import zipfile
 
 import pandas as pd
+import pytest
 from docx import Document
+from docx_reference import write_docx_reference
 
-from spinestats.reports import office_zip
-from spinestats.reports.tables import write_docx
+from spinestats.reports import office_zip, table_docx
+from spinestats.reports.tables import Col, Table, TableStyle, write_docx, write_xlsx
 
 
 def _table():
     return pd.DataFrame({"Variable": ["Age, years", "年齢 − 高齢"], "n": [10, 20], "HR (95% CI)": ["1.2 (0.9–1.5)", "0.8 (0.5–1.1)"]})
 
 
+def _spanned():
+    data = pd.DataFrame({"a": ["Age", "\u2003≥ 65", "Sex"], "b": [1.5, 2.25, None], "c": [0.012, 0.5, 0.0001],
+                         "d": [3, 4, 5], "e": [1.5, -2.5, 0.8], "f": [0.2, 0.3, 0.4]})
+    cols = (Col("a", "Characteristic"), Col("b", "Univariable: HR", "num", group="Univariable"),
+            Col("c", "Univariable: p", "p", group="Univariable"), Col("d", "N", "int"),
+            Col("e", "Multivariable: HR", "num", group="Multivariable"), Col("f", "Multivariable: p", "p", group="Multivariable"))
+    return Table(data, cols, "Table 3. Cox models", ("HR: hazard ratio.", "  a footnote with outer spaces "), "cox")
+
+
+def _awkward():
+    """Cells python-docx writes specially: tabs and line breaks (own elements), outer and em spaces
+    (xml:space="preserve"), empty cells (a run without text)."""
+    return pd.DataFrame({"Label": [" lead", "tab\there", "line\r\nbreak", "", "trail ", "\u2003level"],
+                         "Value": ["1", "", "x\ty", "\n", "2 ", "3"]})
+
+
+_WIDE = pd.DataFrame({f"A long column header number {i}": ["0.123 (0.100–0.200)"] * 3 for i in range(9)})
+CASES = {
+    "plain": (_table, {"title": "Table 2. Test"}),
+    "untitled": (_table, {}),
+    "spanned, footnotes": (_spanned, {}),
+    "spanned, letter": (_spanned, {"style": TableStyle(paper="letter")}),
+    "landscape": (lambda: _WIDE, {"title": "Wide", "note": "Landscape because nine CIs do not fit."}),
+    "awkward text": (_awkward, {"title": " Title\twith a tab", "note": ["", "line\nbreak"]}),
+    "no rows": (lambda: _table().iloc[:0], {"title": "Empty"}),
+    "single column": (lambda: pd.DataFrame({"Only": ["a", "b"]}), {}),
+}
+
+
+def _parts(path):
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None
+        return [(i.filename, z.read(i.filename)) for i in z.infolist()]
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_one_pass_docx_is_the_object_model_docx_byte_for_byte(tmp_path, case):
+    make, kw = CASES[case]
+    write_docx(make(), tmp_path / "fast.docx", **kw)
+    write_docx_reference(make(), tmp_path / "model.docx", **kw)
+    assert _parts(tmp_path / "fast.docx") == _parts(tmp_path / "model.docx")
+    assert (tmp_path / "fast.docx").read_bytes() == (tmp_path / "model.docx").read_bytes()
+
+
 def test_same_members_and_bytes_as_python_docx_save(tmp_path, monkeypatch):
     write_docx(_table(), tmp_path / "fast.docx", title="Table 2. Test")
     monkeypatch.setattr(office_zip, "save_docx", lambda doc, path: doc.save(str(path)))
-    write_docx(_table(), tmp_path / "plain.docx", title="Table 2. Test")
-    fast, plain = zipfile.ZipFile(tmp_path / "fast.docx"), zipfile.ZipFile(tmp_path / "plain.docx")
-    assert fast.testzip() is None
-    assert fast.namelist() == plain.namelist()
-    for name in plain.namelist():
-        assert fast.read(name) == plain.read(name), name
+    write_docx_reference(_table(), tmp_path / "plain.docx", title="Table 2. Test")
+    assert _parts(tmp_path / "fast.docx") == _parts(tmp_path / "plain.docx")
     assert [c.text for c in Document(str(tmp_path / "fast.docx")).tables[0].rows[2].cells] == \
         ["年齢 − 高齢", "20", "0.8 (0.5–1.1)"]
 
 
 def test_large_parts_compressed_once_and_files_reproducible(tmp_path, monkeypatch):
+    write_docx(_table(), tmp_path / "a.docx", title="T")  # the template is ready
     calls = []
     real = office_zip.zlib.compressobj
     monkeypatch.setattr(office_zip.zlib, "compressobj", lambda *a: calls.append(a) or real(*a))
-    office_zip._DEFLATED.clear()
-    write_docx(_table(), tmp_path / "a.docx", title="T")
-    first = len(calls)
+    write_docx(_table(), tmp_path / "other.docx", title="Another title")
+    assert len(calls) == 2  # document.xml and core.xml; styles, theme ... are compressed once per process
     write_docx(_table(), tmp_path / "b.docx", title="T")
-    cached = [k for k in office_zip._DEFLATED if k[0] == "word/styles.xml"]
-    assert len(cached) == 1 and len(calls) - first < first  # styles, theme ... not compressed again
+    assert len(table_docx._template()["members"]) == len(_parts(tmp_path / "a.docx"))
     assert (tmp_path / "a.docx").read_bytes() == (tmp_path / "b.docx").read_bytes()
     assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in zipfile.ZipFile(tmp_path / "a.docx").infolist())
+
+
+def test_xlsx_parts_are_openpyxl_s_and_the_file_is_reproducible(tmp_path, monkeypatch):
+    write_xlsx(_spanned(), tmp_path / "a.xlsx")
+    write_xlsx(_spanned(), tmp_path / "b.xlsx")
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in zipfile.ZipFile(tmp_path / "a.xlsx").infolist())
+    monkeypatch.setattr(office_zip, "save_xlsx", lambda wb, path: wb.save(path))
+    write_xlsx(_spanned(), tmp_path / "openpyxl.xlsx")
+    ours, theirs = dict(_parts(tmp_path / "a.xlsx")), dict(_parts(tmp_path / "openpyxl.xlsx"))
+    assert list(ours) == list(theirs)
+    for name in theirs:
+        if name != "docProps/core.xml":
+            assert ours[name] == theirs[name], name
+    # openpyxl's save stamps the current time as the modification date; the table keeps its fixed date
+    assert b"<dcterms:modified" in ours["docProps/core.xml"]
+    assert ours["docProps/core.xml"].count(b"2000-01-01T00:00:00Z") == 2
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO((tmp_path / "a.xlsx").read_bytes())).active
+    assert sheet["C5"].value == 0.012 and sheet["C5"].number_format == "0.000"

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import copy
 import dataclasses
 import datetime as _dt
 import math
@@ -190,6 +191,15 @@ class Table:
 
     def format(self, style: TableStyle | None = None) -> pd.DataFrame:
         """The table as the strings every human-facing format shows (headers are the column headers)."""
+        return pd.DataFrame(self._strings(style), columns=[c.header for c in self.columns])
+
+    def rows(self, style: TableStyle | None = None) -> list[tuple[str, ...]]:
+        """The rows of :meth:`format` as tuples of strings (what the DOCX, XLSX and Markdown writers read)."""
+        out = self._strings(style)
+        return list(zip(*(out[c.header] for c in self.columns)))
+
+    def _strings(self, style: TableStyle | None) -> dict[str, list[str]]:
+        """Each column's strings by header; within :func:`write_table`, computed once for all its formats."""
         style = style or current_style()
         memo = _FORMATTED.get()
         if memo is None:
@@ -197,34 +207,39 @@ class Table:
         key = (id(self), style)
         if key not in memo:
             memo[key] = (self, self._format(style))  # the Table is kept so that its id stays its own
-        return memo[key][1].copy()
+        return memo[key][1]
 
-    def _format(self, style: TableStyle) -> pd.DataFrame:
+    def _format(self, style: TableStyle) -> dict[str, list[str]]:
         from spinestats.reports.formatting import fmt_number, format_ci, format_p
 
         out: dict[str, list[str]] = {}
         d = self.data.reset_index(drop=True)
         indent = d[self.indent].fillna(False).astype(bool).tolist() if self.indent and self.indent in d else [False] * len(d)
+        n = len(d)
+        # columns read once as lists (a heading row, flagged in ``_heading``, shows no numbers)
+        heading = d["_heading"].tolist() if "_heading" in d else [False] * n
         for col in self.columns:
-            vals = d[col.key].tolist() if col.key in d else [None] * len(d)
+            vals = d[col.key].tolist() if col.key in d else [None] * n
             digits = style.digits if col.digits is None else col.digits
             cells = []
+            if col.kind == "ci":
+                lows = d[col.lower].tolist() if col.lower in d else [None] * n
+                highs = d[col.upper].tolist() if col.upper in d else [None] * n
+                ref = f"_reference:{col.key}" if f"_reference:{col.key}" in d else "_reference"
+                refs = d[ref].tolist() if ref in d else None
             for i, v in enumerate(vals):
                 if col.kind == "ci":
-                    lo = d[col.lower].iloc[i] if col.lower in d else None
-                    hi = d[col.upper].iloc[i] if col.upper in d else None
-                    text = "" if _missing(v) else _minus(format_ci(float(v), _float(lo), _float(hi), digits,
+                    text = "" if _missing(v) else _minus(format_ci(float(v), _float(lows[i]), _float(highs[i]), digits,
                                                                    style.ci_style))
                     if col.na and not _missing(v):
                         text = text.replace("\u2014", col.na)
-                    ref = f"_reference:{col.key}" if f"_reference:{col.key}" in d else "_reference"
-                    if _missing(v) and ref in d and bool(d[ref].iloc[i]):
+                    if _missing(v) and refs is not None and bool(refs[i]):
                         text = "\u2014"  # the reference level of a factor (per column where the models differ)
-                    elif _missing(v) and not _blank_row(d, i):
+                    elif _missing(v) and not bool(heading[i]):
                         text = col.na
                     cells.append(text)
                 elif col.kind == "p":
-                    cells.append(col.na if _missing(v) and not _blank_row(d, i) else "" if _missing(v) else (format_p(float(v), style.p_style, prefix=False)
+                    cells.append(col.na if _missing(v) and not bool(heading[i]) else "" if _missing(v) else (format_p(float(v), style.p_style, prefix=False)
                                                          if _is_num(v) and 0 <= float(v) <= 1 else str(v)))
                 elif col.kind == "int":
                     cells.append("" if _missing(v) else (_minus(str(int(round(float(v))))) if _is_num(v) else str(v)))
@@ -236,7 +251,7 @@ class Table:
             if col is self.columns[0] and any(indent):
                 cells = [("\u2003" + c if ind else c) for c, ind in zip(cells, indent)]
             out[col.header] = cells
-        return pd.DataFrame(out, columns=[c.header for c in self.columns])
+        return out
 
     def numeric_columns(self) -> list[bool]:
         return [c.kind != "text" for c in self.columns]
@@ -323,11 +338,6 @@ class TableRecord:
     table: Table
 
 
-def _blank_row(d: pd.DataFrame, i: int) -> bool:
-    """A heading row (its ``_heading`` flag set): no numbers shown."""
-    return "_heading" in d and bool(d["_heading"].iloc[i])
-
-
 def _missing(v: Any) -> bool:
     if v is None or v is pd.NA or v is pd.NaT:
         return True
@@ -406,14 +416,13 @@ def to_markdown(table: "Table | pd.DataFrame", title: str | None = None, note: s
                 style: TableStyle | None = None) -> str:
     """A GitHub-flavoured Markdown table; HTML and pipes in cells escaped."""
     t = _as_table(table, title, note)
-    frame = t.format(style)
     lines = []
     if t.title:
         lines += [f"**{_md(t.title)}**", ""]
-    lines.append("| " + " | ".join(_md(c) for c in frame.columns) + " |")
+    lines.append("| " + " | ".join(_md(c.header) for c in t.columns) + " |")
     aligns = ["---:" if num else "---" for num in t.numeric_columns()]
     lines.append("|" + "|".join(aligns) + "|")
-    for row in frame.itertuples(index=False):
+    for row in t.rows(style):
         lines.append("| " + " | ".join(_md(v) for v in row) + " |")
     if t.footnotes:
         lines.append("")
@@ -430,7 +439,6 @@ def to_latex(table: "Table | pd.DataFrame", title: str | None = None, note: str 
              style: TableStyle | None = None) -> str:
     """A ``booktabs`` LaTeX ``table`` (needs ``\\usepackage{booktabs}``); no doubled "Table 1." caption."""
     t = _as_table(table, title, note)
-    frame = t.format(style)
     cols = "".join("r" if num and i else "l" for i, num in enumerate(t.numeric_columns()))
     out = ["\\begin{table}[htbp]", "\\centering"]
     if t.title:
@@ -449,7 +457,7 @@ def to_latex(table: "Table | pd.DataFrame", title: str | None = None, note: str 
         out.append(" ".join(rules))
     out.append(" & ".join(latex_escape(c) for c in t.sub_headers()) + " \\\\")
     out.append("\\midrule")
-    for row in frame.itertuples(index=False):
+    for row in t.rows(style):
         out.append(" & ".join(latex_escape(v).replace("\u2003", "\\quad ") for v in row) + " \\\\")
     out += ["\\bottomrule", "\\end{tabular}"]
     for n in t.footnotes:
@@ -527,9 +535,11 @@ def write_xlsx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
+    from spinestats.reports.office_zip import save_xlsx
+
     t = _as_table(table, title, note, stem=Path(path).stem)
     style = style or current_style()
-    shown = t.format(style)
+    shown = t.rows(style)
     d = t.data.reset_index(drop=True)
     wb = Workbook()
     ws = wb.active
@@ -552,20 +562,32 @@ def write_xlsx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
         if t.columns[j - 1].kind != "text":
             c.alignment = Alignment(horizontal="right")
     widths = [len(str(h)) for h in t.sub_headers()]
-    for i in range(len(shown)):
+    raws = [d[col.key].tolist() if col.key in d else [None] * len(d) for col in t.columns]
+    right = Alignment(horizontal="right")
+    # a body cell's style is a number format or right alignment: set once through openpyxl, then the
+    # first such cell's style array is copied (what setting it again would give, without hashing it again)
+    styled: dict[str | None, Any] = {}
+    for i, texts in enumerate(shown):
         for j, col in enumerate(t.columns, start=1):
-            text = shown.iat[i, j - 1]
-            raw = d[col.key].iat[i] if col.key in d else None
+            text = texts[j - 1]
+            raw = raws[j - 1][i]
             value = (int(round(float(raw))) if col.kind == "int" else float(raw)) \
                 if col.kind in ("int", "num", "pct", "p") and _is_num(raw) and not _missing(raw) else None
             number_format = excel_number_format(text, value) if value is not None else None
             if number_format is not None:  # a number shown exactly as every other format shows it
                 cell = ws.cell(row=r + 1 + i, column=j, value=value)
-                cell.number_format = number_format
+                if number_format in styled:
+                    cell._style = copy.copy(styled[number_format])
+                else:
+                    cell.number_format = number_format
+                    styled[number_format] = cell._style
             else:
                 cell = ws.cell(row=r + 1 + i, column=j, value=escape_formula(text) if text != "" else None)
-                if col.kind != "text":
-                    cell.alignment = Alignment(horizontal="right")
+                if col.kind != "text" and None in styled:
+                    cell._style = copy.copy(styled[None])
+                elif col.kind != "text":
+                    cell.alignment = right
+                    styled[None] = cell._style
             widths[j - 1] = max(widths[j - 1], len(str(text)))
     foot = r + len(shown) + 2
     for k, n in enumerate(t.footnotes):
@@ -578,7 +600,7 @@ def write_xlsx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
     wb.properties.creator = "spinestats"
     if t.title:
         wb.properties.title = t.title
-    wb.save(path)
+    save_xlsx(wb, path)
 
 
 # page sizes (width, height) in mm and the usable width left by 20 mm margins
@@ -633,9 +655,16 @@ def table_width_mm(frame: pd.DataFrame, text_columns: Sequence[bool] | None = No
 
 def column_widths_mm(frame: pd.DataFrame, text_columns: Sequence[bool] | None = None) -> list[float]:
     """Each column's estimated printed width in mm (see :func:`table_width_mm`)."""
+    return _column_widths(list(frame.columns), [frame.iloc[:, j].tolist() for j in range(frame.shape[1])],
+                          text_columns)
+
+
+def _column_widths(headers: Sequence[Any], columns: Sequence[Sequence[Any]],
+                   text_columns: Sequence[bool] | None = None) -> list[float]:
+    """:func:`column_widths_mm` of the columns' headers and cells."""
     out = []
-    for j, h in enumerate(frame.columns):
-        cells = [str(v) for v in frame.iloc[:, j] if str(v) != ""]
+    for j, (h, column) in enumerate(zip(headers, columns)):
+        cells = [str(v) for v in column if str(v) != ""]
         text = (text_columns[j] if text_columns is not None
                 else any(not _NUMERIC_CELL.match(c) for c in cells))
         body = max([_text_chars(c) if text else _chars(c) for c in cells], default=0)
@@ -643,120 +672,35 @@ def column_widths_mm(frame: pd.DataFrame, text_columns: Sequence[bool] | None = 
     return out
 
 
-def _set_borders(cell, **edges: str | None) -> None:
-    """Set (or remove, with None) a DOCX cell's borders: top, bottom, left, right, insideH, insideV."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    tc_pr = cell._tc.get_or_add_tcPr()
-    borders = tc_pr.find(qn("w:tcBorders"))
-    if borders is None:
-        borders = OxmlElement("w:tcBorders")
-        tc_pr.append(borders)
-    for edge in ("top", "left", "bottom", "right"):
-        el = OxmlElement(f"w:{edge}")
-        val = edges.get(edge)
-        if val:
-            el.set(qn("w:val"), "single")
-            el.set(qn("w:sz"), val)
-            el.set(qn("w:space"), "0")
-            el.set(qn("w:color"), "000000")
-        else:
-            el.set(qn("w:val"), "nil")
-        borders.append(el)
-
-
 def write_docx(table: "Table | pd.DataFrame", path: Path, title: str | None = None, note: str | None = None,
                style: TableStyle | None = None) -> None:
-    """A Word document holding the table as journals print it (see the module docstring)."""
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Mm, Pt
+    """A Word document holding the table as journals print it (see the module docstring).
 
-    from spinestats.reports.office_zip import save_docx
+    The document is built in one pass (:mod:`spinestats.reports.table_docx`): the same parts,
+    byte for byte, as python-docx's object model gives.
+    """
+    from spinestats.reports.table_docx import write_docx_package
 
     t = _as_table(table, title, note)
     style = style or current_style()
-    frame = t.format(style)
-    spans = t.spans()
-    doc = Document()
-    sec = doc.sections[0]
+    rows = t.rows(style)
     w, h = _PAGE_MM[style.paper]
-    widths = column_widths_mm(frame.set_axis(t.sub_headers(), axis=1), [not n for n in t.numeric_columns()])
+    widths = _column_widths(t.sub_headers(), list(zip(*rows)) if rows else [()] * len(t.columns),
+                            [not n for n in t.numeric_columns()])
     landscape = sum(widths) > w - 2 * _MARGIN_MM
     if landscape:
-        sec.orientation = WD_ORIENT.LANDSCAPE
         w, h = h, w
-    sec.page_width, sec.page_height = Mm(w), Mm(h)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(sec, side, Mm(_MARGIN_MM))
-    if t.title:
-        par = doc.add_paragraph()
-        run = par.add_run(t.title)
-        run.bold = True
-        run.font.size = Pt(10)
-    numeric = t.numeric_columns()
-    head_rows = 2 if spans else 1
-    grid = doc.add_table(rows=head_rows, cols=len(frame.columns))
-    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
-    grid.style = doc.styles["Normal Table"] if "Normal Table" in doc.styles else None
-    for text, first, last in spans:
-        cell = grid.rows[0].cells[first].merge(grid.rows[0].cells[last]) if last > first else grid.rows[0].cells[first]
-        cell.text = text
-        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-        for run in cell.paragraphs[0].runs:
-            run.bold = True
-    for j, (cell, name) in enumerate(zip(grid.rows[head_rows - 1].cells, t.sub_headers())):
-        cell.text = str(name)
-        for run in cell.paragraphs[0].runs:
-            run.bold = True
     # column widths in proportion to the estimate, filling the text width: a viewer that keeps the grid
     # as written (LibreOffice, Google Docs) then wraps headers and labels, not numbers
     scale = (w - 2 * _MARGIN_MM) / sum(widths) if sum(widths) > 0 else 1.0
-    for column, cell, width in zip(grid.columns, grid.rows[head_rows - 1].cells, widths):
-        column.width = cell.width = Mm(width * scale)  # the body rows added below take the grid's widths
-    if head_rows == 2:  # the spanning header row: a merged cell is as wide as its columns
-        merged = {j: (first, last) for _, first, last in spans for j in range(first, last + 1)}
-        for j, cell in enumerate(grid.rows[0].cells):
-            first, last = merged.get(j, (j, j))
-            cell.width = Mm(sum(widths[first:last + 1]) * scale)
-    spanned = {j for _, first, last in spans for j in range(first, last + 1)}
-    for row in frame.itertuples(index=False):
-        cells = grid.add_row().cells
-        for cell, v in zip(cells, row):
-            cell.text = str(v)
-    n_rows = len(grid.rows)
-    for i, row in enumerate(grid.rows):
-        for j, cell in enumerate(row.cells):
-            edges = {}
-            if i == 0:
-                edges = {"top": "12"}
-            if head_rows == 2 and i == 0 and j in spanned:
-                edges["bottom"] = "4"  # a thin rule under a spanning header, as journals print it
-            if i == head_rows - 1:
-                edges["bottom"] = "6"
-            if i == n_rows - 1:
-                edges["bottom"] = "12"
-            _set_borders(cell, **edges)
-            for par in cell.paragraphs:
-                if numeric[j] and j > 0 and not (head_rows == 2 and i == 0):
-                    par.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-                for run in par.runs:
-                    run.font.size = Pt(9)
-    for n in t.footnotes:
-        run = doc.add_paragraph().add_run(n)
-        run.font.size = Pt(8)
-    props = doc.core_properties
-    props.author = "spinestats"
-    props.created = _FIXED_DATE
-    props.modified = _FIXED_DATE
-    props.last_modified_by = "spinestats"
-    props.revision = 1
+    core: dict[str, Any] = {"author": "spinestats", "created": _FIXED_DATE, "modified": _FIXED_DATE,
+                            "last_modified_by": "spinestats", "revision": 1}
     if t.title:
-        props.title = t.title
-    save_docx(doc, path)
+        core["title"] = t.title
+    write_docx_package(path, title=t.title, footnotes=t.footnotes, head=t.sub_headers(),
+                       rows=rows, spans=t.spans(), numeric=t.numeric_columns(),
+                       widths=widths, scale=scale, page_mm=(w, h), margin_mm=_MARGIN_MM, landscape=landscape,
+                       core=core)
 
 
 def _as_table(table: "Table | pd.DataFrame", title: str | None = None, note: Any = None, stem: str = "table") -> Table:
