@@ -38,25 +38,107 @@ import numpy as np
 import pandas as pd
 
 
+#: exact types :func:`to_jsonable` returns unchanged (``bool`` before ``int`` is not needed: exact types)
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
 def to_jsonable(value: Any) -> Any:
     """Convert ``value`` into JSON-safe Python, recursively.
 
     Non-finite floats become ``None`` so that ``results.json`` is valid JSON
     (``NaN`` is not); a reader sees ``null`` where a quantity is undefined.
+    NumPy integers and booleans become Python ``int`` and ``bool``, NumPy
+    floats Python ``float``; arrays, Series and DataFrames of NumPy numbers
+    are converted column-wise (``tolist``), giving the same values as an
+    element-by-element conversion.
     """
+    t = type(value)
+    if t is float:
+        return value if math.isfinite(value) else None
+    if t in _AS_IS:
+        return value
+    if t is dict:
+        return {k if type(k) is str else str(k): _item(v) for k, v in value.items()}
+    if t is list or t is tuple:
+        return [_item(v) for v in value]
+    return _convert(value)
+
+
+def _item(v: Any) -> Any:
+    """:func:`to_jsonable` of one element, with the commonest leaf types inline."""
+    t = type(v)
+    if t is float:
+        return v if math.isfinite(v) else None
+    if t in _AS_IS:
+        return v
+    return to_jsonable(v)
+
+
+def _numeric_array(a: np.ndarray) -> Any:
+    """``a.tolist()`` with non-finite floats as ``None``, or ``NotImplemented`` for other dtypes."""
+    kind = a.dtype.kind
+    if kind in "biu":
+        return a.tolist()
+    if kind == "f" and a.dtype.itemsize <= 8:
+        finite = np.isfinite(a)
+        if finite.all():
+            return a.tolist()
+        boxed = a.astype(object)
+        boxed[~finite] = None
+        return boxed.tolist()
+    return NotImplemented
+
+
+def _frame_records(frame: pd.DataFrame) -> Any:
+    """``frame.to_dict(orient="records")`` converted, built column by column; ``NotImplemented`` when a
+    column is not plain NumPy numbers or objects (those take the record-by-record path)."""
+    if not frame.columns.is_unique or frame.shape[1] == 0:
+        return NotImplemented
+    columns = []
+    for j in range(frame.shape[1]):
+        series = frame.iloc[:, j]
+        dtype = series.dtype
+        if not isinstance(dtype, np.dtype):
+            return NotImplemented
+        if dtype.kind == "O":
+            cells = series.tolist()
+            if any(isinstance(v, (np.datetime64, np.timedelta64)) for v in cells):
+                return NotImplemented  # to_dict boxes these as Timestamp/Timedelta
+            columns.append([_item(v) for v in cells])
+            continue
+        converted = _numeric_array(series.to_numpy())
+        if converted is NotImplemented:
+            return NotImplemented
+        columns.append(converted)
+    keys = [str(k) for k in frame.columns]
+    return [dict(zip(keys, row)) for row in zip(*columns)]
+
+
+def _convert(value: Any) -> Any:
+    """:func:`to_jsonable` of everything but the plain Python types."""
     if isinstance(value, Result):
         return value.to_dict()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
+        return {str(k): _item(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
+        return [_item(v) for v in value]
     if isinstance(value, pd.DataFrame):
+        records = _frame_records(value)
+        if records is not NotImplemented:
+            return records
         return [to_jsonable(r) for r in value.to_dict(orient="records")]
     if isinstance(value, pd.Series):
+        if isinstance(value.dtype, np.dtype):
+            converted = _numeric_array(value.to_numpy())
+            if converted is not NotImplemented:
+                return converted
         return to_jsonable(value.tolist())
     if isinstance(value, np.ndarray):
+        converted = _numeric_array(value)
+        if converted is not NotImplemented:
+            return converted
         return to_jsonable(value.tolist())
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
