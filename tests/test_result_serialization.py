@@ -146,3 +146,12 @@ def test_report_excerpt_is_the_cut_json_text() -> None:
     assert results_excerpt(doc) == full[:200_000] + "\n... (truncated; see results.json)"
     small = {"a": [1, 2], "b": "\u6b7b\u4ea1"}
     assert results_excerpt(small) == json.dumps(small, indent=1, ensure_ascii=False, default=str)
+
+
+def test_to_dict_only_converts_the_named_fields() -> None:
+    big = _big(2_000)
+    full = big.to_dict()
+    assert big.to_dict(only=("label", "scalar", "curve")) == {k: full[k] for k in ("curve", "scalar", "label")}
+    assert list(big.to_dict(only=["label", "curve"])) == ["curve", "label"]  # field order
+    with pytest.raises(KeyError, match="no field published as nope"):
+        big.to_dict(only=("nope",))

@@ -230,3 +230,14 @@ def test_zph_smooth_matches_plot_cox_zph():
         assert_allclose(sm.fit[[0, 9, 24, 39]], fit, rtol=1e-6)
         assert_allclose((sm.upper - sm.fit)[[0, 9, 24, 39]], half, rtol=1e-6)
         assert_allclose(sm.fit - sm.lower, sm.upper - sm.fit, rtol=1e-12)
+
+
+def test_cox_without_concordance_changes_no_other_number():
+    # the univariable models of the survival table and the PH test's refit skip Harrell's C (issue 16)
+    full = cox_ph(D, time="time", event="status", covariates=["x1", "x2"], cluster="centre")
+    light = cox_ph(D, time="time", event="status", covariates=["x1", "x2"], cluster="centre", concordance=False)
+    assert np.isnan(light.concordance)
+    assert_allclose(full.concordance, 0.661239495798, rtol=1e-10)  # R: f$concordance["concordance"]
+    a, b = full.to_dict(), light.to_dict()
+    assert a.pop("concordance") is not None and b.pop("concordance") is None
+    assert a == b  # every other field to the last digit

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -326,10 +326,22 @@ class Result:
         table = self.summary().to_html(index=False, escape=True, border=0)
         return f"<p><b>{html.escape(type(self).__name__)}</b></p>\n{table}"
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain, JSON-safe dictionary of every field (renamed fields under their published key)."""
+    def to_dict(self, only: Iterable[str] | None = None) -> dict[str, Any]:
+        """Plain, JSON-safe dictionary of every field (renamed fields under their published key).
+
+        ``only`` (published keys) converts just those fields, in field order, for a caller that
+        reports a few of them (a per-patient table it does not report is then not converted);
+        a key that is not a field's raises ``KeyError``.
+        """
         keys = self._published_keys
-        return {keys.get(f.name, f.name): to_jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        named = [(keys.get(f.name, f.name), f.name) for f in dataclasses.fields(self)]
+        if only is not None:
+            wanted = set(only)
+            unknown = wanted - {key for key, _ in named}
+            if unknown:
+                raise KeyError(f"{type(self).__name__} has no field published as {', '.join(sorted(unknown))}")
+            named = [(key, name) for key, name in named if key in wanted]
+        return {key: to_jsonable(getattr(self, name)) for key, name in named}
 
     def to_frame(self) -> pd.DataFrame:
         """One-row table of the scalar fields (override for tabular results)."""
