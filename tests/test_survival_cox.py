@@ -241,3 +241,20 @@ def test_cox_without_concordance_changes_no_other_number():
     a, b = full.to_dict(), light.to_dict()
     assert a.pop("concordance") is not None and b.pop("concordance") is None
     assert a == b  # every other field to the last digit
+
+
+def test_cox_zph_reuses_the_fitted_model_only_when_it_is_the_same_model():
+    from spinestats.analysis.survival.cox_zph import cox_zph
+
+    kw = dict(time="time", event="status", covariates=["x1", "x2"])
+    refit = cox_zph(D, **kw)
+    clustered = cox_ph(D, **kw, cluster="centre")  # same rows and coefficients, robust variance
+    assert cox_zph(D, **kw, fit=clustered) == refit  # every field, to the last digit
+    assert_allclose(refit.table["chisq"], [0.898362158745, 1.47152858439, 2.02740090402], rtol=1e-6)  # as above
+    # a cluster column with a missing value drops a row from the fit: the PH test refits on its own rows
+    holes = D.assign(centre=D["centre"].where(D.index != 3))
+    fewer = cox_ph(holes, **kw, cluster="centre")
+    assert fewer.n == len(D) - 1
+    assert cox_zph(holes, **kw, fit=fewer) == cox_zph(holes, **kw)
+    # other ties: refitted
+    assert cox_zph(D, **kw, ties="breslow", fit=clustered) == cox_zph(D, **kw, ties="breslow")

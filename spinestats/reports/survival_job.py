@@ -365,7 +365,7 @@ def _cox(parsed: ParsedInputs, ep: Endpoint, o: SurvivalOptions, warnings: list[
     warnings.extend(fit.warnings)
     try:
         zph = cox_zph(parsed(**kw, extra=tuple(covs) + ((o.strata,) if o.strata else ())), **kw, covariates=covs,
-                      ties=o.ties, strata=o.strata, cause=ep.cause, transform=o.zph_transform)
+                      ties=o.ties, strata=o.strata, cause=ep.cause, transform=o.zph_transform, fit=fit)
     except (SpinestatsError, np.linalg.LinAlgError) as exc:
         warnings.append(f"proportional-hazards test not available: {exc}")
         zph = None
