@@ -258,3 +258,17 @@ def test_cox_zph_reuses_the_fitted_model_only_when_it_is_the_same_model():
     assert cox_zph(holes, **kw, fit=fewer) == cox_zph(holes, **kw)
     # other ties: refitted
     assert cox_zph(D, **kw, ties="breslow", fit=clustered) == cox_zph(D, **kw, ties="breslow")
+
+
+def test_cox_baseline_comes_from_the_final_iterate():
+    # the baseline hazard reuses the risk-set sums of the last Newton step (issue 16): the same numbers as
+    # recomputing them at the fitted coefficients, to the last digit
+    from spinestats.analysis.survival.cox import _baseline, _Cox, prepare
+
+    for kw in ({}, {"strata": "st"}, {"ties": "breslow"}):
+        r = cox_ph(D, time="time", event="status", covariates=["x1", "x2"], **kw)
+        ed, ev, X, _, _, s_codes = prepare(D, time="time", event="status", covariates=["x1", "x2"],
+                                           strata=kw.get("strata"))
+        cx = _Cox(ed.time, ev, X, s_codes, kw.get("ties", "efron"))
+        den = cx.fit_terms(r.coef, need_info=False)[3]
+        assert r.baseline.equals(_baseline(cx, den))
