@@ -148,10 +148,21 @@ def test_report_excerpt_is_the_cut_json_text() -> None:
     assert results_excerpt(small) == json.dumps(small, indent=1, ensure_ascii=False, default=str)
 
 
-def test_to_dict_only_converts_the_named_fields() -> None:
+@pytest.mark.filterwarnings("ignore:DataFrame columns are not unique")
+def test_to_dict_subset_converts_the_named_fields() -> None:
     big = _big(2_000)
     full = big.to_dict()
-    assert big.to_dict(only=("label", "scalar", "curve")) == {k: full[k] for k in ("curve", "scalar", "label")}
-    assert list(big.to_dict(only=["label", "curve"])) == ["curve", "label"]  # field order
-    with pytest.raises(KeyError, match="no field published as nope"):
-        big.to_dict(only=("nope",))
+    assert big.to_dict_subset(("label", "scalar", "curve")) == {k: full[k] for k in ("curve", "scalar", "label")}
+    assert list(big.to_dict_subset(["label", "curve"])) == ["curve", "label"]  # to_dict's order
+    with pytest.raises(KeyError, match="has no key nope"):
+        big.to_dict_subset(("nope",))
+
+
+def test_to_dict_subset_of_a_result_with_its_own_to_dict() -> None:
+    from spinestats.analysis.survival.kaplan_meier import kaplan_meier
+
+    km = kaplan_meier(pd.DataFrame({"t": [2.0, 3.0, 5.0, 8.0], "e": [1, 0, 1, 1]}), time="t", event="e",
+                      times=[4.0])
+    full = km.to_dict()
+    assert km.to_dict_subset(["rates", "curves"]) == {"curves": full["curves"], "rates": full["rates"]}
+    assert km.to_dict_subset(["rates"])["rates"][0]["survival"] == 0.75

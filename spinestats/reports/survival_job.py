@@ -473,11 +473,11 @@ def cox_block(fit: EndpointFit, transform: str) -> dict[str, Any] | None:
         return {"fitted": False, "reason": fit.cox_error}
     if fit.cox is None:
         return None
-    d = fit.cox.to_dict(only=COX_KEYS)
+    d = fit.cox.to_dict_subset(COX_KEYS)
     model = "cause-specific Cox (other events censored)" if fit.endpoint.cause is not None else "Cox"
     block = {"fitted": True, "model": model, **{k: d[k] for k in COX_KEYS}, "ph_test": None}
     if fit.zph is not None:
-        block.update(ph_test=fit.zph.to_dict(only=("table",))["table"], ph_transform=transform)
+        block.update(ph_test=fit.zph.to_dict_subset(("table",))["table"], ph_transform=transform)
     return block
 
 
@@ -628,7 +628,7 @@ def dose_block(dose: DoseSummaryResult | None) -> dict[str, Any] | None:
     """The CIRT dose summary from its ``to_dict()`` (None without dose columns)."""
     if dose is None:
         return None
-    d = dose.to_dict(only=DOSE_KEYS.values())
+    d = dose.to_dict_subset(DOSE_KEYS.values())
     return {name: d[field] for name, field in DOSE_KEYS.items()}
 
 

@@ -326,22 +326,32 @@ class Result:
         table = self.summary().to_html(index=False, escape=True, border=0)
         return f"<p><b>{html.escape(type(self).__name__)}</b></p>\n{table}"
 
-    def to_dict(self, only: Iterable[str] | None = None) -> dict[str, Any]:
-        """Plain, JSON-safe dictionary of every field (renamed fields under their published key).
-
-        ``only`` (published keys) converts just those fields, in field order, for a caller that
-        reports a few of them (a per-patient table it does not report is then not converted);
-        a key that is not a field's raises ``KeyError``.
-        """
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-safe dictionary of every field (renamed fields under their published key)."""
         keys = self._published_keys
-        named = [(keys.get(f.name, f.name), f.name) for f in dataclasses.fields(self)]
-        if only is not None:
-            wanted = set(only)
-            unknown = wanted - {key for key, _ in named}
-            if unknown:
-                raise KeyError(f"{type(self).__name__} has no field published as {', '.join(sorted(unknown))}")
-            named = [(key, name) for key, name in named if key in wanted]
-        return {key: to_jsonable(getattr(self, name)) for key, name in named}
+        return {keys.get(f.name, f.name): to_jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    def to_dict_subset(self, keys: Iterable[str]) -> dict[str, Any]:
+        """The entries of :meth:`to_dict` named by ``keys``, in its order, for a caller that reports a few.
+
+        With the base :meth:`to_dict` only those fields are converted (a per-patient table the caller
+        does not report is then not converted at all); a subclass with its own :meth:`to_dict` is
+        converted whole and cut.  A key :meth:`to_dict` does not have raises ``KeyError``.
+        """
+        wanted = set(keys)
+        if type(self).to_dict is Result.to_dict:
+            published = self._published_keys
+            named = [(published.get(f.name, f.name), f.name) for f in dataclasses.fields(self)]
+            have = {key for key, _ in named}
+        else:
+            full = self.to_dict()
+            have = set(full)
+        unknown = wanted - have
+        if unknown:
+            raise KeyError(f"{type(self).__name__}.to_dict() has no key {', '.join(sorted(unknown))}")
+        if type(self).to_dict is Result.to_dict:
+            return {key: to_jsonable(getattr(self, name)) for key, name in named if key in wanted}
+        return {key: value for key, value in full.items() if key in wanted}
 
     def to_frame(self) -> pd.DataFrame:
         """One-row table of the scalar fields (override for tabular results)."""
