@@ -174,3 +174,27 @@ def test_many_levels_counts_equal_arrays():
     b = bootstrap_auc_from_counts(lv, p.astype(int), q.astype(int), B=200, seed=3)
     assert np.array_equal(a.replicate_auc, b.replicate_auc)
     assert abs(np.mean(a.replicate_auc) - delong_auc(s, t).auc) < 0.01
+
+
+def test_index_counts_equal_indexing_the_levels_by_the_draws():
+    """draw_index_counts sums draws per patient by level (issue 16); the counts are those of drawing
+    patient indices and counting their levels, replicate by replicate, in-bag and out-of-bag."""
+    from spinestats.analysis.diagnostic.count_bootstrap import draw_index_counts
+
+    rng = np.random.default_rng(16)
+    L = 7
+    lp, lq = rng.integers(0, L, 500), rng.integers(1, L - 1, 800)  # levels 0 and 6 without negatives
+    lp[:3] = 6
+    seeds = replicate_seeds(5, 40)
+    P, Q, Po, Qo = draw_index_counts(seeds, lp, lq, L)
+    for i, ss in enumerate(seeds):
+        g = np.random.default_rng(ss)
+        for lev, inbag, oob in ((lp, P, Po), (lq, Q, Qo)):
+            idx = g.integers(0, lev.size, lev.size)
+            drawn = np.zeros(lev.size, dtype=bool)
+            drawn[idx] = True
+            assert np.array_equal(inbag[i], np.bincount(lev[idx], minlength=L))
+            assert np.array_equal(oob[i], np.bincount(lev[~drawn], minlength=L))
+    assert P.dtype == Q.dtype == Po.dtype == np.int64 and (P.sum(axis=1) == 500).all() and (Q[:, [0, 6]] == 0).all()
+    P2, Q2, Po2, Qo2 = draw_index_counts(seeds, lp, lq, L, out_of_bag=False)
+    assert np.array_equal(P2, P) and np.array_equal(Q2, Q) and not Po2.any() and not Qo2.any()

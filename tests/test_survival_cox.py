@@ -230,3 +230,45 @@ def test_zph_smooth_matches_plot_cox_zph():
         assert_allclose(sm.fit[[0, 9, 24, 39]], fit, rtol=1e-6)
         assert_allclose((sm.upper - sm.fit)[[0, 9, 24, 39]], half, rtol=1e-6)
         assert_allclose(sm.fit - sm.lower, sm.upper - sm.fit, rtol=1e-12)
+
+
+def test_cox_without_concordance_changes_no_other_number():
+    # the univariable models of the survival table and the PH test's refit skip Harrell's C (issue 16)
+    full = cox_ph(D, time="time", event="status", covariates=["x1", "x2"], cluster="centre")
+    light = cox_ph(D, time="time", event="status", covariates=["x1", "x2"], cluster="centre", concordance=False)
+    assert np.isnan(light.concordance)
+    assert_allclose(full.concordance, 0.661239495798, rtol=1e-10)  # R: f$concordance["concordance"]
+    a, b = full.to_dict(), light.to_dict()
+    assert a.pop("concordance") is not None and b.pop("concordance") is None
+    assert a == b  # every other field to the last digit
+
+
+def test_cox_zph_reuses_the_fitted_model_only_when_it_is_the_same_model():
+    from spinestats.analysis.survival.cox_zph import cox_zph
+
+    kw = dict(time="time", event="status", covariates=["x1", "x2"])
+    refit = cox_zph(D, **kw)
+    clustered = cox_ph(D, **kw, cluster="centre")  # same rows and coefficients, robust variance
+    assert cox_zph(D, **kw, fit=clustered) == refit  # every field, to the last digit
+    assert_allclose(refit.table["chisq"], [0.898362158745, 1.47152858439, 2.02740090402], rtol=1e-6)  # as above
+    # a cluster column with a missing value drops a row from the fit: the PH test refits on its own rows
+    holes = D.assign(centre=D["centre"].where(D.index != 3))
+    fewer = cox_ph(holes, **kw, cluster="centre")
+    assert fewer.n == len(D) - 1
+    assert cox_zph(holes, **kw, fit=fewer) == cox_zph(holes, **kw)
+    # other ties: refitted
+    assert cox_zph(D, **kw, ties="breslow", fit=clustered) == cox_zph(D, **kw, ties="breslow")
+
+
+def test_cox_baseline_comes_from_the_final_iterate():
+    # the baseline hazard reuses the risk-set sums of the last Newton step (issue 16): the same numbers as
+    # recomputing them at the fitted coefficients, to the last digit
+    from spinestats.analysis.survival.cox import _baseline, _Cox, prepare
+
+    for kw in ({}, {"strata": "st"}, {"ties": "breslow"}):
+        r = cox_ph(D, time="time", event="status", covariates=["x1", "x2"], **kw)
+        ed, ev, X, _, _, s_codes = prepare(D, time="time", event="status", covariates=["x1", "x2"],
+                                           strata=kw.get("strata"))
+        cx = _Cox(ed.time, ev, X, s_codes, kw.get("ties", "efron"))
+        den = cx.fit_terms(r.coef, need_info=False)[3]
+        assert r.baseline.equals(_baseline(cx, den))

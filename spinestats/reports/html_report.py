@@ -289,6 +289,23 @@ def _provenance_html(prov: Mapping[str, Any]) -> str:
     return "\n".join(out)
 
 
+def results_excerpt(results: Any, limit: int = _MAX_JSON_CHARS) -> str:
+    """The section's results as indented JSON, cut after ``limit`` characters with a note.
+
+    The text is ``json.dumps(results, indent=1, ensure_ascii=False, default=str)``, cut; only the
+    part shown is written (the encoder stops once it has passed the limit).
+    """
+    chunks: list[str] = []
+    size = 0
+    encoder = json.JSONEncoder(indent=1, ensure_ascii=False, default=str)
+    for chunk in encoder.iterencode(results):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return "".join(chunks)[:limit] + "\n... (truncated; see results.json)"
+    return "".join(chunks)
+
+
 def render_report(
     *,
     title: str,
@@ -369,9 +386,7 @@ def render_report(
         rest = [t for t in sec.tables if t not in lead]
         if rest:
             block.append(render_tables(root, rest, sec.table_records, table_style, counter, sec.key))
-        text = json.dumps(sec.results, indent=1, ensure_ascii=False, default=str)
-        if len(text) > _MAX_JSON_CHARS:
-            text = text[:_MAX_JSON_CHARS] + "\n... (truncated; see results.json)"
+        text = results_excerpt(sec.results)
         block.append(f"<details><summary>All numbers of this section (as in results.json)</summary><pre>{esc(text)}</pre></details>")
         block.append("</section>")
         parts.append("\n".join(block))

@@ -10,10 +10,12 @@ spreadsheet would execute as a formula (starting with ``=``, ``+``, ``-`` or
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,10 +28,140 @@ if TYPE_CHECKING:  # pandas is imported when a table is written, not when a comm
 
 
 def dumps_results(results: dict[str, Any]) -> str:
-    """Deterministic JSON text for ``results.json`` (UTF-8, two-space indent)."""
+    """Deterministic JSON text for ``results.json`` (UTF-8, two-space indent).
+
+    The text is exactly ``json.dumps(to_jsonable(results), indent=2, ensure_ascii=False,
+    allow_nan=False)`` plus a newline, written by :func:`dumps_indented`, which gives the same
+    characters several times faster.
+    """
     from spinestats.analysis.core.result import to_jsonable
 
-    return json.dumps(to_jsonable(results), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return dumps_indented(to_jsonable(results), indent=2) + "\n"
+
+
+#: exact types of the numbers and constants a list of scalars may hold
+_SCALARS = frozenset({int, float, bool, type(None)})
+_encode_compact = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode  # the C encoder (no indent)
+
+
+def _compact(values: list) -> str:
+    try:
+        return _encode_compact(values)
+    except ValueError:  # NaN or infinity: json.dumps says so in its own words
+        raise _Unusual from None
+
+
+class _Unusual(Exception):
+    """A value :func:`dumps_indented` does not write itself (the json module writes the whole text then)."""
+
+
+def dumps_indented(value: Any, indent: int = 2) -> str:
+    """``json.dumps(value, indent=indent, ensure_ascii=False, allow_nan=False)``, character for character.
+
+    The standard library writes indented JSON in pure Python, one generator step per token; here
+    every list of numbers and every object whose values are numbers is written by the C encoder in
+    one call and only re-indented.  ``value`` must be JSON-safe Python (what
+    :func:`~spinestats.analysis.core.result.to_jsonable` returns); anything else (a key that is not a
+    string, a type json does not know, NaN) is left to ``json.dumps`` itself, which gives the same
+    text or the same error.
+    """
+    chunks: list[str] = []
+    try:
+        _write(value, chunks, "\n", " " * indent)
+    except _Unusual:
+        return json.dumps(value, indent=indent, ensure_ascii=False, allow_nan=False)
+    return "".join(chunks)
+
+
+def _scalar(value: Any) -> str:
+    t = type(value)
+    if t is float:
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _Unusual
+        return float.__repr__(value)
+    if t is bool:
+        return "true" if value else "false"
+    if t is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return json.encoder.encode_basestring(value)  # type: ignore[attr-defined]
+    raise _Unusual
+
+
+def _records(value: Any, newline: str, step: str) -> list[str] | None:
+    """The texts of a list of objects with the same string keys and scalar values (a table's records),
+    all values written by one call of the C encoder; None for any other list."""
+    first = value[0]
+    if type(first) is not dict or not first:
+        return None
+    keys = first.keys()
+    if not all(type(d) is dict and d.keys() == keys for d in value) or not all(type(k) is str for k in keys):
+        return None
+    flat = [v for d in value for v in d.values()]
+    if not all(type(v) in _SCALARS for v in flat):
+        return None
+    texts = _compact(flat)[1:-1].split(", ")
+    inner = newline + step
+    template = "{" + inner + ("," + inner).join(
+        json.encoder.encode_basestring(k).replace("%", "%%") + ": %s" for k in keys) + newline + "}"  # type: ignore[attr-defined]
+    m = len(keys)
+    return [template % tuple(texts[i:i + m]) for i in range(0, len(texts), m)]
+
+
+def _members(prefixes: Iterable[str], values: Iterable[Any], out: list[str], inner: str, step: str) -> None:
+    """The members of an object (``prefixes`` its encoded keys and ``": "``) or of an array (empty prefixes)."""
+    sep = inner
+    for prefix, v in zip(prefixes, values):
+        out.append(sep + prefix)
+        sep = "," + inner
+        if type(v) in _SCALARS or isinstance(v, str):
+            out.append(_scalar(v))
+        else:
+            _write(v, out, inner, step)
+
+
+def _write(value: Any, out: list[str], newline: str, step: str) -> None:
+    """Append the indented JSON of ``value`` to ``out``; ``newline`` is the line break and indent it starts at."""
+    t = type(value)
+    if t is dict:
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + step
+        values = list(value.values())
+        if not all(type(k) is str for k in value):
+            raise _Unusual
+        keys = [json.encoder.encode_basestring(k) for k in value]  # type: ignore[attr-defined]
+        if all(type(v) in _SCALARS for v in values):
+            texts = _compact(values)[1:-1].split(", ")
+            out.append("{" + inner + ("," + inner).join(k + ": " + v for k, v in zip(keys, texts)) + newline + "}")
+            return
+        out.append("{")
+        _members([k + ": " for k in keys], values, out, inner, step)
+        out.append(newline + "}")
+        return
+    if t is list or t is tuple:
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + step
+        if all(type(v) in _SCALARS for v in value):
+            out.append("[" + inner + ("," + inner).join(_compact(list(value))[1:-1].split(", ")) + newline + "]")
+            return
+        records = _records(value, inner, step)
+        if records is not None:
+            out.append("[" + inner + ("," + inner).join(records) + newline + "]")
+            return
+        out.append("[")
+        _members(itertools.repeat(""), value, out, inner, step)
+        out.append(newline + "]")
+        return
+    if t in _SCALARS or isinstance(value, str):
+        out.append(_scalar(value))
+        return
+    raise _Unusual
 
 
 def check_output_file(output: Path, inputs: "list[Any]", force: bool, option: str = "--out") -> None:

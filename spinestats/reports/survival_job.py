@@ -365,7 +365,7 @@ def _cox(parsed: ParsedInputs, ep: Endpoint, o: SurvivalOptions, warnings: list[
     warnings.extend(fit.warnings)
     try:
         zph = cox_zph(parsed(**kw, extra=tuple(covs) + ((o.strata,) if o.strata else ())), **kw, covariates=covs,
-                      ties=o.ties, strata=o.strata, cause=ep.cause, transform=o.zph_transform)
+                      ties=o.ties, strata=o.strata, cause=ep.cause, transform=o.zph_transform, fit=fit)
     except (SpinestatsError, np.linalg.LinAlgError) as exc:
         warnings.append(f"proportional-hazards test not available: {exc}")
         zph = None
@@ -408,7 +408,7 @@ def _univariable(parsed: ParsedInputs, ep: Endpoint, o: SurvivalOptions, kind: s
             if kind == "cox":
                 f = cox_ph(parsed(**kw, extra=(c,) + tuple(x for x in (o.strata, o.cluster) if x)), **kw,
                            covariates=[c], ties=o.ties, strata=o.strata, cluster=o.cluster, cause=ep.cause,
-                           conf_level=o.conf_level)
+                           conf_level=o.conf_level, concordance=False)  # the table reports no C
                 est, lo, hi = f.hr, f.hr_lower, f.hr_upper
             else:
                 f = fine_gray(parsed(**kw, causes=ep.causes, extra=(c,)), **kw, covariates=[c], cause=ep.cause,
@@ -473,11 +473,11 @@ def cox_block(fit: EndpointFit, transform: str) -> dict[str, Any] | None:
         return {"fitted": False, "reason": fit.cox_error}
     if fit.cox is None:
         return None
-    d = fit.cox.to_dict()
+    d = fit.cox.to_dict_subset(COX_KEYS)
     model = "cause-specific Cox (other events censored)" if fit.endpoint.cause is not None else "Cox"
     block = {"fitted": True, "model": model, **{k: d[k] for k in COX_KEYS}, "ph_test": None}
     if fit.zph is not None:
-        block.update(ph_test=fit.zph.to_dict()["table"], ph_transform=transform)
+        block.update(ph_test=fit.zph.to_dict_subset(("table",))["table"], ph_transform=transform)
     return block
 
 
@@ -628,7 +628,7 @@ def dose_block(dose: DoseSummaryResult | None) -> dict[str, Any] | None:
     """The CIRT dose summary from its ``to_dict()`` (None without dose columns)."""
     if dose is None:
         return None
-    d = dose.to_dict()
+    d = dose.to_dict_subset(DOSE_KEYS.values())
     return {name: d[field] for name, field in DOSE_KEYS.items()}
 
 

@@ -31,11 +31,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+
+
+#: exact types :func:`to_jsonable` returns unchanged (``bool`` before ``int`` is not needed: exact types)
+_AS_IS = frozenset({str, int, bool, type(None)})
 
 
 def to_jsonable(value: Any) -> Any:
@@ -43,20 +47,98 @@ def to_jsonable(value: Any) -> Any:
 
     Non-finite floats become ``None`` so that ``results.json`` is valid JSON
     (``NaN`` is not); a reader sees ``null`` where a quantity is undefined.
+    NumPy integers and booleans become Python ``int`` and ``bool``, NumPy
+    floats Python ``float``; arrays, Series and DataFrames of NumPy numbers
+    are converted column-wise (``tolist``), giving the same values as an
+    element-by-element conversion.
     """
+    t = type(value)
+    if t is float:
+        return value if math.isfinite(value) else None
+    if t in _AS_IS:
+        return value
+    if t is dict:
+        return {k if type(k) is str else str(k): _item(v) for k, v in value.items()}
+    if t is list or t is tuple:
+        return [_item(v) for v in value]
+    return _convert(value)
+
+
+def _item(v: Any) -> Any:
+    """:func:`to_jsonable` of one element, with the commonest leaf types inline."""
+    t = type(v)
+    if t is float:
+        return v if math.isfinite(v) else None
+    if t in _AS_IS:
+        return v
+    return to_jsonable(v)
+
+
+def _numeric_array(a: np.ndarray) -> Any:
+    """``a.tolist()`` with non-finite floats as ``None``, or ``NotImplemented`` for other dtypes."""
+    kind = a.dtype.kind
+    if kind in "biu":
+        return a.tolist()
+    if kind == "f" and a.dtype.itemsize <= 8:
+        finite = np.isfinite(a)
+        if finite.all():
+            return a.tolist()
+        boxed = a.astype(object)
+        boxed[~finite] = None
+        return boxed.tolist()
+    return NotImplemented
+
+
+def _frame_records(frame: pd.DataFrame) -> Any:
+    """``frame.to_dict(orient="records")`` converted, built column by column; ``NotImplemented`` when a
+    column is not plain NumPy numbers or objects (those take the record-by-record path)."""
+    if not frame.columns.is_unique or frame.shape[1] == 0:
+        return NotImplemented
+    columns = []
+    for j in range(frame.shape[1]):
+        series = frame.iloc[:, j]
+        dtype = series.dtype
+        if not isinstance(dtype, np.dtype):
+            return NotImplemented
+        if dtype.kind == "O":
+            cells = series.tolist()
+            if any(isinstance(v, (np.datetime64, np.timedelta64)) for v in cells):
+                return NotImplemented  # to_dict boxes these as Timestamp/Timedelta
+            columns.append([_item(v) for v in cells])
+            continue
+        converted = _numeric_array(series.to_numpy())
+        if converted is NotImplemented:
+            return NotImplemented
+        columns.append(converted)
+    keys = [str(k) for k in frame.columns]
+    return [dict(zip(keys, row)) for row in zip(*columns)]
+
+
+def _convert(value: Any) -> Any:
+    """:func:`to_jsonable` of everything but the plain Python types."""
     if isinstance(value, Result):
         return value.to_dict()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
+        return {str(k): _item(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
+        return [_item(v) for v in value]
     if isinstance(value, pd.DataFrame):
+        records = _frame_records(value)
+        if records is not NotImplemented:
+            return records
         return [to_jsonable(r) for r in value.to_dict(orient="records")]
     if isinstance(value, pd.Series):
+        if isinstance(value.dtype, np.dtype):
+            converted = _numeric_array(value.to_numpy())
+            if converted is not NotImplemented:
+                return converted
         return to_jsonable(value.tolist())
     if isinstance(value, np.ndarray):
+        converted = _numeric_array(value)
+        if converted is not NotImplemented:
+            return converted
         return to_jsonable(value.tolist())
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
@@ -248,6 +330,28 @@ class Result:
         """Plain, JSON-safe dictionary of every field (renamed fields under their published key)."""
         keys = self._published_keys
         return {keys.get(f.name, f.name): to_jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    def to_dict_subset(self, keys: Iterable[str]) -> dict[str, Any]:
+        """The entries of :meth:`to_dict` named by ``keys``, in its order, for a caller that reports a few.
+
+        With the base :meth:`to_dict` only those fields are converted (a per-patient table the caller
+        does not report is then not converted at all); a subclass with its own :meth:`to_dict` is
+        converted whole and cut.  A key :meth:`to_dict` does not have raises ``KeyError``.
+        """
+        wanted = set(keys)
+        if type(self).to_dict is Result.to_dict:
+            published = self._published_keys
+            named = [(published.get(f.name, f.name), f.name) for f in dataclasses.fields(self)]
+            have = {key for key, _ in named}
+        else:
+            full = self.to_dict()
+            have = set(full)
+        unknown = wanted - have
+        if unknown:
+            raise KeyError(f"{type(self).__name__}.to_dict() has no key {', '.join(sorted(unknown))}")
+        if type(self).to_dict is Result.to_dict:
+            return {key: to_jsonable(getattr(self, name)) for key, name in named if key in wanted}
+        return {key: value for key, value in full.items() if key in wanted}
 
     def to_frame(self) -> pd.DataFrame:
         """One-row table of the scalar fields (override for tabular results)."""

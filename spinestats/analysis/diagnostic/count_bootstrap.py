@@ -96,22 +96,36 @@ def draw_index_counts(seeds: Sequence[np.random.SeedSequence], level_pos: np.nda
 
     With ``out_of_bag=False`` the two out-of-bag matrices are all zero (not computed).
     """
-    lp = np.asarray(level_pos, dtype=np.int64)
-    lq = np.asarray(level_neg, dtype=np.int64)
     B = len(seeds)
     out = [np.zeros((B, n_levels), dtype=np.int64) for _ in range(4)]
     P, Q, Po, Qo = out
+    classes = [_LevelSums(np.asarray(lev, dtype=np.int64), n_levels) for lev in (level_pos, level_neg)]
     for i, ss in enumerate(seeds):
         rng = np.random.default_rng(ss)
-        for lev, inbag, oob in ((lp, P, Po), (lq, Q, Qo)):
-            idx = rng.integers(0, lev.size, lev.size)
-            inbag[i] = np.bincount(lev[idx], minlength=n_levels)
-            if not out_of_bag:
-                continue
-            drawn = np.zeros(lev.size, dtype=bool)
-            drawn[idx] = True
-            oob[i] = np.bincount(lev[~drawn], minlength=n_levels)
+        for sums, inbag, oob in ((classes[0], P, Po), (classes[1], Q, Qo)):
+            n = sums.n
+            # times each patient was drawn, summed by level (the level of draw k is lev[idx[k]])
+            drawn = np.bincount(rng.integers(0, n, n), minlength=n)
+            inbag[i] = sums(drawn)
+            if out_of_bag:
+                oob[i] = sums(drawn == 0)
     return P, Q, Po, Qo
+
+
+class _LevelSums:
+    """Sums of a per-patient integer vector by the patients' levels: one gather and one cumulative sum
+    (exact integers), cheaper per replicate than indexing the levels by the draws."""
+
+    def __init__(self, lev: np.ndarray, n_levels: int) -> None:
+        self.n = lev.size
+        self.order = np.argsort(lev, kind="stable")
+        bounds = np.searchsorted(lev[self.order], np.arange(n_levels + 1))
+        self.start, self.stop = bounds[:-1], bounds[1:]
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        cum = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(values[self.order], out=cum[1:])
+        return cum[self.stop] - cum[self.start]
 
 
 def roc_points(P: np.ndarray, Q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

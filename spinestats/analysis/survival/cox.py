@@ -256,6 +256,7 @@ def cox_ph(
     conf_level: float = 0.95,
     eps: float = 1e-9,
     max_iter: int = 30,
+    concordance: bool = True,
 ) -> CoxModelResult:
     """Fit a Cox model, as ``coxph(Surv(time, event) ~ covariates + strata(s), ties=, cluster=)``.
 
@@ -272,6 +273,9 @@ def cox_ph(
     cluster : optional column (e.g. centre); robust sandwich SE summed within
         clusters, used for p-values and CIs (as R).
     robust : robust SE without clusters (each row its own cluster).
+    concordance : compute Harrell's C (as coxph's ``concordance``); ``False`` leaves it NaN for a fit
+        whose C is not reported (a univariable model of a table, the refit of the PH test), which
+        saves an O(n log n) pass and changes no other number.
 
     Returns
     -------
@@ -292,8 +296,8 @@ def cox_ph(
     warnings = list(ed.warnings)
     cx = _Cox(ed.time, ev, X, s_codes, ties)
     b = np.zeros(X.shape[1])
-    ll0, U0, I0, _, _ = cx.fit_terms(b)
-    ll, U, info = ll0, U0, I0
+    ll0, U0, I0, den, _ = cx.fit_terms(b)
+    ll, U, info = ll0, U0, I0  # den: the risk-set sums at b, kept for the baseline hazard
     converged = False
     it = 0
     for it in range(1, max_iter + 1):
@@ -303,15 +307,15 @@ def cox_ph(
             warnings.append("the information matrix is singular (collinear covariates).")
             break
         bn = b + step
-        lln, Un, In, _, _ = cx.fit_terms(bn)
+        lln, Un, In, denn, _ = cx.fit_terms(bn)
         halves = 0
         while (not np.isfinite(lln) or lln < ll) and halves < 30:
             step = step / 2
             bn = b + step
-            lln, Un, In, _, _ = cx.fit_terms(bn)
+            lln, Un, In, denn, _ = cx.fit_terms(bn)
             halves += 1
         done = abs(1 - ll / lln) <= eps if lln != 0 else True
-        b, ll, U, info = bn, lln, Un, In
+        b, ll, U, info, den = bn, lln, Un, In, denn
         if done:
             converged = True
             break
@@ -336,15 +340,14 @@ def cox_ph(
     if cluster or robust:
         res = cx.score_residuals(b)
         dfb = res @ var
-        if cluster:
-            cl = as_frame(data)[cluster].to_numpy()[pos][cx.order]
-            codes = pd.factorize(cl, sort=True)[0]
+        codes = _cluster_codes(data, cluster, pos, cx.order)
+        if codes is not None:
             agg = np.zeros((codes.max() + 1, dfb.shape[1]))
             np.add.at(agg, codes, dfb)
             dfb = agg
         use_var = dfb.T @ dfb
         robust_se = np.sqrt(np.diag(use_var))
-        robust_score = _robust_score_test(cx, _cluster_codes(data, cluster, pos, cx.order))
+        robust_score = _robust_score_test(cx, codes)
     used_se = robust_se if robust_se is not None else se
     zq = stats.norm.ppf(0.5 + conf_level / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -365,8 +368,8 @@ def cox_ph(
     if robust_score is not None:
         tests["robust_score"] = robust_score
     lp = X @ b
-    conc, _ = harrell_concordance(ed.time, ev, lp, s_codes)
-    baseline = _baseline(cx, b)
+    conc = harrell_concordance(ed.time, ev, lp, s_codes)[0] if concordance else float("nan")
+    baseline = _baseline(cx, den)
     return CoxModelResult(
         terms=tuple(names),
         coef=b,
@@ -431,9 +434,9 @@ def _exp(x: np.ndarray) -> np.ndarray:
         return np.exp(x)
 
 
-def _baseline(cx: _Cox, b: np.ndarray) -> pd.DataFrame:
-    """Baseline cumulative hazard at x = 0 at each event time (Efron/Breslow increments as ``basehaz``)."""
-    _, _, _, den, _ = cx.fit_terms(b, need_info=False)
+def _baseline(cx: _Cox, den: np.ndarray) -> pd.DataFrame:
+    """Baseline cumulative hazard at x = 0 at each event time (Efron/Breslow increments as ``basehaz``),
+    from ``den``, the risk-set sums of the event rows at the fitted coefficients (``fit_terms``)."""
     # hazard increment of each event row: 1/den (Efron: the tied rows' 1/den_k summed)
     inc = cx._by_block(1.0 / den)
     has = np.zeros(cx.bstart.size, bool)

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from spinestats.analysis.core import distributions as stats
 
-from spinestats.analysis.survival.cox import _Cox, cox_ph, prepare
+from spinestats.analysis.survival.cox import CoxModelResult, _Cox, cox_ph, prepare
 from spinestats.analysis.survival.kaplan_meier import km_curve
 from spinestats.analysis.core.result import Result
 from spinestats.errors import UsageError
@@ -92,6 +92,7 @@ def cox_zph(
     censor: int = 0,
     cause: int | None = None,
     transform: str = "km",
+    fit: CoxModelResult | None = None,
 ) -> CoxZphResult:
     """PH test of the Cox model ``covariates`` (refitted here), as ``cox.zph(fit, transform)``.
 
@@ -99,13 +100,21 @@ def cox_zph(
     ----------
     data, time, event, covariates, ties, strata, censor, cause : as :func:`~spinestats.analysis.survival.cox.cox_ph`.
     transform : ``"km"`` (default, as R), ``"identity"``, ``"rank"`` or ``"log"``.
+    fit : the Cox model already fitted to the same rows with the same ``covariates``, ``ties``,
+        ``strata`` and ``cause`` (a ``cluster`` or ``robust`` changes only its variance), whose
+        coefficients are then used instead of a refit; the model is refitted when it has another
+        number of rows, other terms or other ties (a cluster column with missing values drops rows),
+        or other notes on its rows (its warnings start with those of the rows read here), so the
+        result is the one the refit gives.
     """
     if transform not in ("km", "identity", "rank", "log"):
         raise UsageError(f"transform: expected km, identity, rank or log, got {transform!r}.")
-    fit = cox_ph(data, time=time, event=event, covariates=covariates, ties=ties, strata=strata,
-                 censor=censor, cause=cause)
     ed, ev, X, names, pos, s_codes = prepare(data, time=time, event=event, covariates=covariates,
                                              strata=strata, censor=censor, cause=cause)
+    if (fit is None or fit.n != ed.time.size or tuple(fit.terms) != tuple(names) or fit.ties != ties
+            or tuple(fit.warnings[:len(ed.warnings)]) != tuple(ed.warnings)):
+        fit = cox_ph(data, time=time, event=event, covariates=covariates, ties=ties, strata=strata,
+                     censor=censor, cause=cause, concordance=False)  # only its coefficients and warnings are used
     X = X - X.mean(axis=0)  # as zph1: centring for stability (the test is unchanged)
     b = fit.coef
     t_all = ed.time
