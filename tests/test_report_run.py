@@ -358,3 +358,13 @@ def test_longest_first_scheduling_keeps_the_plan_order_and_the_numbers(tmp_path)
     assert [x for x, y in zip(ta, tb) if x != y and '"generated_at"' not in x] == [] and len(ta) == len(tb)
     assert [k for k in b if k in ("table_one", "pain")] == ["table_one", "pain"] == [k for k in a if k in ("table_one", "pain")]
     assert a["pain"]["mixed_model"] == b["pain"]["mixed_model"] and a["table_one"]["n"] == b["table_one"]["n"]
+
+
+def test_plan_with_non_text_data_names_gets_a_clear_error(tmp_path):
+    """YAML keys need not be text: errors under ``false:`` and ``"":`` are ordered without
+    comparing a boolean with a text (found by test_random_plans_never_crash)."""
+    plan = tmp_path / "p.yaml"
+    plan.write_text('schema_version: 1\ndata:\n  false: {file: 3}\n  "": {file: 4}\n'
+                    'analyses: [{type: dss, data: x}]\n', encoding="utf-8")
+    with pytest.raises(UsageError, match="is not of type 'string'"):
+        read_plan(plan)

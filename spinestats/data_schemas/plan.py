@@ -196,6 +196,13 @@ def _resolve(folder: Path, value: str) -> Path:
     return p if p.is_absolute() else (folder / p).resolve()
 
 
+def _path_order(path: Iterable[Any]) -> list[tuple[int, int, str]]:
+    """A sort key for a schema error's location: list positions in numeric order, keys by their text.
+    YAML keys need not be text (``false:`` and ``1:`` are a boolean and a number), and Python
+    cannot order a boolean against a text."""
+    return [(0, p, "") if type(p) is int else (1, 0, str(p)) for p in path]
+
+
 def read_plan(
     path: str | Path,
     analyses: Mapping[str, Iterable[str] | None] | None = None,
@@ -243,7 +250,7 @@ def read_plan(
     for name, entry in (data_block.items() if isinstance(data_block, dict) else ()):
         if isinstance(entry, dict):
             _check_unknown_keys(entry, entry_schema, f"plan {path}, data '{name}'")
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(doc), key=lambda e: list(e.absolute_path))
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(doc), key=lambda e: _path_order(e.absolute_path))
     if errors:
         raise _schema_error(errors[0], path)
 
