@@ -218,21 +218,24 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 
 
 def figure_executor(workers: int):
-    """The pool of worker processes that run a plan's analyses and write their figures:
-    joblib's reusable loky executor, the one ``joblib.Parallel(backend="loky")`` uses (so
-    that a later ``Parallel`` in the same process finds an executor it can reuse), each
-    worker's BLAS/OpenMP threads limited to its share of the cores, as joblib does."""
+    """The pool of worker processes that, beside this process, run a plan's analyses and write
+    their figures: ``workers - 1`` processes (this process is the ``workers``-th; at least one).
+
+    It is joblib's reusable loky executor, the one ``joblib.Parallel(backend="loky")`` uses (so
+    that a later ``Parallel`` in the same process finds an executor it can reuse); each worker's
+    BLAS/OpenMP threads are limited to its share of the cores, as joblib does."""
     import os
 
     from joblib.executor import get_memmapping_executor
 
-    share = str(max(1, (os.cpu_count() or 1) // int(workers)))
+    share = str(max(1, (os.cpu_count() or 1) // max(1, int(workers))))
     env = {var: os.environ.get(var, share) for var in THREAD_VARIABLES}
-    return get_memmapping_executor(int(workers), env=env)
+    return get_memmapping_executor(max(1, int(workers) - 1), env=env)
 
 
 def render_figures(tasks: list[FigureTask], workers: int) -> list[tuple[type[Warning], str]]:
-    """Write every task, in ``workers`` processes when there are several; the warnings raised.
+    """Write every task on ``workers`` processes (this one and ``workers - 1`` pool workers); the
+    warnings raised, in the order of ``tasks``.
 
     The files do not depend on the number of workers (each figure is written
     by :func:`~spinestats.reports.figure_style.save_figure` from the same
@@ -240,9 +243,16 @@ def render_figures(tasks: list[FigureTask], workers: int) -> list[tuple[type[War
     """
     if workers <= 1 or len(tasks) <= 1:
         return [w for t in tasks for w in render_figure(t)]
-    executor = figure_executor(workers)
-    futures = [executor.submit(render_figure, t) for t in sorted(tasks, key=task_cost, reverse=True)]
-    return [w for f in futures for w in f.result()]
+    from spinestats.reports.work_sharing import WorkQueue
+
+    pool = figure_executor(workers)
+    raised: dict[int, list[tuple[type[Warning], str]]] = {}
+    queue = WorkQueue(lambda i: render_figure(tasks[i]), lambda i: pool.submit(render_figure, tasks[i]),
+                      workers - 1, raised.__setitem__)
+    for i, task in enumerate(tasks):
+        queue.add(i, task_cost(task))
+    queue.run()
+    return [w for i in range(len(tasks)) for w in raised[i]]
 
 
 def task_cost(task: FigureTask) -> float:

@@ -292,49 +292,105 @@ def call_job_deferred(kind: str, key: str, args: Mapping[str, Any], width: str |
     return section, numeric, used, list(tasks)
 
 
-def _run_parallel(todo: Sequence[tuple[AnalysisEntry, dict[str, Any]]], workers: int, width: str | float,
-                  tstyle: Any, labels_by_key: Mapping[str, Any], reporter: Reporter
-                  ) -> list[tuple[Section, list[str], list[str]]]:
-    """Run the analyses in ``workers`` processes, then (as each finishes) write its figures in
-    the same processes.  The outcomes keep the order of ``todo``; the warnings raised while
-    writing a figure join its analysis's numerical warnings, as they do with one worker."""
-    from concurrent.futures import FIRST_COMPLETED, wait
+def warm_up(modules: Sequence[str]) -> None:
+    """Import ``modules`` (run first in a new pool worker, while the main process loads the inputs)."""
+    for name in modules:
+        importlib.import_module(name)
 
-    executor = figure_executor(workers)
-    # longest analyses first, so that the workers finish together (results keep the plan's order)
-    order = sorted(range(len(todo)), key=lambda i: -EXPECTED_COST.get(todo[i][0].type, 1))
-    pending = {}
-    for i in order:
-        entry, args = todo[i]
+
+def _run_parallel(todo: Sequence[tuple[AnalysisEntry, dict[str, Any]]], workers: int, width: str | float,
+                  tstyle: Any, labels_by_key: Mapping[str, Any], reporter: Reporter, *, executor: Any = None,
+                  tables: tuple[Path, Sequence[str], OutputOptions, bool]) -> list[tuple[Section, list[str], list[str]]]:
+    """Run a plan's analyses on ``workers`` processes: this one and ``workers - 1`` pool workers
+    (:class:`~spinestats.reports.work_sharing.WorkQueue`).
+
+    The longest analyses start first (:data:`EXPECTED_COST`).  As each finishes, its figures are
+    written on the same processes (largest first); once its figures are written and every analysis
+    before it in the plan is in place, its files are moved into the report folder
+    (:func:`place_section`, in the plan's order, so names are given as with one worker) and its tables
+    are written in every format (:func:`complete_table_formats`; ``tables`` = root, formats, style,
+    synthetic).  The outcomes keep the order of ``todo``; the warnings raised while writing a figure
+    join its analysis's numerical warnings, as they do with one worker.
+    """
+    from spinestats.reports.work_sharing import WorkQueue
+
+    root, formats, style, synthetic = tables
+    pool = executor if executor is not None else figure_executor(workers)
+    calls = []
+    for entry, args in todo:
         args = dict(args)
         # the analyses themselves run side by side instead; a worker reports nothing (quiet)
         args["context"] = dataclasses.replace(args["context"], workers=1, reporter=None)
-        pending[executor.submit(call_job_deferred, entry.type, entry.key, args, width, tstyle,
-                                labels_by_key[entry.key])] = i
-    reporter.log(f"- running {len(todo)} analyses on {workers} worker processes ...")
+        calls.append((entry.type, entry.key, args, width, tstyle, labels_by_key[entry.key]))
     done: dict[int, tuple[Section, list[str], list[str]]] = {}
-    drawing: dict[int, list[Any]] = {}
-    try:
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                i = pending.pop(future)
-                section, numeric, used, tasks = future.result()
-                done[i] = (section, numeric, used)
-                drawing[i] = [executor.submit(render_figure, t) for t in sorted(tasks, key=task_cost, reverse=True)]
-                entry = todo[i][0]
-                reporter.log(f"  {entry.key} ({entry.type}) done")
-                reporter.advance(entry.key)
-        for i, futures in drawing.items():
-            raised = {f"{category.__name__}: {message}" for future in futures for category, message in future.result()}
-            if raised:
-                section, numeric, used = done[i]
-                done[i] = (section, sorted(set(numeric) | raised), used)
-    except BaseException:
-        for future in [*pending, *(f for fs in drawing.values() for f in fs)]:
-            future.cancel()
-        raise
-    return [done[i] for i in range(len(todo))]
+    raised: dict[int, set[str]] = {i: set() for i in range(len(todo))}
+    drawing: dict[int, int] = {}  # figures of an analysis not yet written
+    placed = [0]  # analyses (in plan order) whose files are in place
+
+    def table_call(i: int, light: bool) -> tuple[Any, ...]:
+        section = done[i][0]
+        if light:  # only the tables are needed where they are written: no results to send
+            section = dataclasses.replace(section, results={})
+        return (section, root, formats, style, labels_by_key[todo[i][0].key], synthetic)
+
+    def run_here(item: tuple[Any, ...]) -> Any:
+        if item[0] == "analysis":
+            return call_job_deferred(*calls[item[1]])
+        if item[0] == "figure":
+            return render_figure(item[2])
+        return complete_table_formats(*table_call(item[1], False))
+
+    def submit(item: tuple[Any, ...]) -> Any:
+        if item[0] == "analysis":
+            return pool.submit(call_job_deferred, *calls[item[1]])
+        if item[0] == "figure":
+            return pool.submit(render_figure, item[2])
+        return pool.submit(complete_table_formats, *table_call(item[1], True))
+
+    def finished(item: tuple[Any, ...], result: Any) -> None:
+        kind, i = item[0], item[1]
+        if kind == "tables":
+            section, numeric, used = done[i]
+            done[i] = (dataclasses.replace(section, tables=result.tables, table_records=result.table_records),
+                       numeric, used)
+            return
+        if kind == "figure":
+            raised[i].update(f"{category.__name__}: {message}" for category, message in result)
+            drawing[i] -= 1
+        else:
+            section, numeric, used, tasks = result
+            done[i] = (section, numeric, used)
+            drawing[i] = len(tasks)
+            for task in tasks:
+                queue.add(("figure", i, task), (1, task_cost(task)))
+            entry = todo[i][0]
+            reporter.log(f"  {entry.key} ({entry.type}) done")
+            reporter.advance(entry.key)
+        while placed[0] < len(todo) and drawing.get(placed[0]) == 0:
+            j = placed[0]
+            section, numeric, used = done[j]
+            done[j] = (place_section(section, todo[j][0].key, root, labels_by_key[todo[j][0].key]), numeric, used)
+            queue.add(("tables", j), (0, len(done[j][0].tables)))
+            placed[0] += 1
+
+    queue = WorkQueue(run_here, submit, workers - 1, finished)
+    for i, (entry, _) in enumerate(todo):  # longest analyses first (results keep the plan's order)
+        queue.add(("analysis", i), (2, EXPECTED_COST.get(entry.type, 1)))
+    reporter.log(f"- running {len(todo)} analyses on {workers} processes ...")
+    queue.run()
+    out = []
+    for i in range(len(todo)):
+        section, numeric, used = done[i]
+        out.append((section, sorted(set(numeric) | raised[i]) if raised[i] else numeric, used))
+    return out
+
+
+def place_section(section: Section, key: str, root: Path, labels: Any) -> Section:
+    """A finished job's section in the report folder: every warning a sentence (once), its files
+    moved from its scratch folder (:func:`_move_outputs`), the tables made from its results."""
+    section = section_warnings(section, labels)
+    section = _move_outputs(section, root / ".jobs" / key, root, key)
+    return results_tables(dataclasses.replace(section, key=key), root)
 
 
 def _move_outputs(section: Section, scratch: Path, root: Path, key: str) -> Section:
@@ -535,6 +591,12 @@ def run_plan(
     # every referenced input is loaded (and so validated), even for an analysis that cannot run
     used = [n for n in plan.data if any(n in a.data for a in plan.analyses) and plan.data[n].file.exists()]
     read = [plan.path] + [p for e in plan.data.values() for p in (e.file, e.mapping) if p is not None]
+    runnable = [a for a in plan.analyses if a.key not in missing]
+    pool = None
+    if workers > 1 and scheduler is None and len(runnable) > 1:
+        # start the pool now: its workers import the jobs while this process loads the inputs
+        pool = figure_executor(workers)
+        pool.submit(warm_up, sorted({JOBS[a.type].module for a in runnable}))
     with OutputDir(out, force=force, inputs=read) as od:
         inputs = load_inputs(plan, used)
         run_context = JobContext(
@@ -564,9 +626,12 @@ def run_plan(
                 run_context, out_dir=scratch, labels=labels_by_key[entry.key]))))
         parallel = workers > 1 and scheduler is None and len(todo) > 1
         outcomes: list[tuple[Section, list[str], list[str]]] = []
+        tables = (root, plan.output.table_formats, plan.output, bool(synthetic))
         with reporter.steps(len(todo), "analyses"):
             if parallel:
-                outcomes = _run_parallel(todo, int(workers), plan.output.width, tstyle, labels_by_key, reporter)
+                # the sections come back with their files in place and their tables written
+                outcomes = _run_parallel(todo, int(workers), plan.output.width, tstyle, labels_by_key, reporter,
+                                         executor=pool, tables=tables)
             else:
                 for entry, args in todo:
                     with reporter.step(f"{entry.key} ({entry.type})"):
@@ -577,11 +642,10 @@ def run_plan(
             packages_used.update(job_used)
             if numeric:
                 numeric_warnings.append(numeric_warning(entry.title or section.title, numeric))
-            section = section_warnings(section, labels_by_key[entry.key])  # every warning a sentence, once
-            section = _move_outputs(section, root / ".jobs" / entry.key, root, entry.key)
-            section = results_tables(dataclasses.replace(section, key=entry.key), root)
-            section = complete_table_formats(section, root, plan.output.table_formats, plan.output,
-                                             labels_by_key[entry.key], synthetic=synthetic)
+            if not parallel:
+                section = place_section(section, entry.key, root, labels_by_key[entry.key])
+                section = complete_table_formats(section, root, plan.output.table_formats, plan.output,
+                                                 labels_by_key[entry.key], synthetic=synthetic)
             if section.key != entry.key:
                 section = dataclasses.replace(section, key=entry.key)
             if entry.title:
