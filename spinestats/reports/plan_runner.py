@@ -50,14 +50,11 @@ from typing import Any
 from spinestats.data_schemas.plan import AnalysisEntry, OutputOptions, Plan, read_plan
 from spinestats.errors import DataError, SpinestatsError, UsageError
 from spinestats.reports.figure_files import FigureTask, collect_figures, figure_executor, render_figure, task_cost
-from spinestats.reports.figure_style import column_width, synthetic_mark
-from spinestats.reports.html_report import render_report
 from spinestats.reports.job import ENTRY_CONTEXT, JobContext, JobInput, JobOptions
 from spinestats.reports.methods_text import methods_paragraph, software_versions
 from spinestats.reports.output import OutputDir, dumps_results
 from spinestats.reports.progress import Reporter
 from spinestats.reports.section import Section
-from spinestats.reports.section_tables import results_tables
 from spinestats.reports.warning_text import (exclusion_sentences, numeric_warning, run_warning, section_warnings,
                                              sentences)
 
@@ -253,6 +250,7 @@ def call_job(kind: str, key: str, args: Mapping[str, Any], width: str | float = 
     run in a worker process.
     """
     from spinestats.analysis.core.usage import recording
+    from spinestats.reports.figure_style import column_width, synthetic_mark
     from spinestats.reports.tables import table_style
 
     func = job_function(kind)
@@ -290,6 +288,10 @@ def call_job_deferred(kind: str, key: str, args: Mapping[str, Any], width: str |
     with collect_figures() as tasks:
         section, numeric, used = call_job(kind, key, args, width, style, labels)
     return section, numeric, used, list(tasks)
+
+
+#: what every plan's analyses import (tables, figures, the runner): a new pool worker imports them first
+WARM_UP = ("spinestats.reports.tables", "spinestats.reports.figure_style", "spinestats.reports.section_tables")
 
 
 def warm_up(modules: Sequence[str]) -> None:
@@ -388,6 +390,8 @@ def _run_parallel(todo: Sequence[tuple[AnalysisEntry, dict[str, Any]]], workers:
 def place_section(section: Section, key: str, root: Path, labels: Any) -> Section:
     """A finished job's section in the report folder: every warning a sentence (once), its files
     moved from its scratch folder (:func:`_move_outputs`), the tables made from its results."""
+    from spinestats.reports.section_tables import results_tables
+
     section = section_warnings(section, labels)
     section = _move_outputs(section, root / ".jobs" / key, root, key)
     return results_tables(dataclasses.replace(section, key=key), root)
@@ -586,129 +590,140 @@ def run_plan(
     """
     reporter = reporter or Reporter(quiet=True)
     started = _now()
-    plan, funcs, missing = check_plan(plan_path, allow_missing=allow_missing)
-    synthetic = plan.synthetic if synthetic is None else synthetic
-    # every referenced input is loaded (and so validated), even for an analysis that cannot run
-    used = [n for n in plan.data if any(n in a.data for a in plan.analyses) and plan.data[n].file.exists()]
-    read = [plan.path] + [p for e in plan.data.values() for p in (e.file, e.mapping) if p is not None]
-    runnable = [a for a in plan.analyses if a.key not in missing]
+    # a plan that cannot be read is refused before the jobs are imported (their options are checked below)
+    first_read = read_plan(plan_path, analyses=dict.fromkeys(JOBS), check_files=not allow_missing)
     pool = None
-    if workers > 1 and scheduler is None and len(runnable) > 1:
-        # start the pool now: its workers import the jobs while this process loads the inputs
+    if workers > 1 and scheduler is None and len(first_read.analyses) > 1:
+        # the pool's worker imports what the analyses need while this process imports the jobs and loads the inputs
         pool = figure_executor(workers)
-        pool.submit(warm_up, sorted({JOBS[a.type].module for a in runnable}))
-    with OutputDir(out, force=force, inputs=read) as od:
-        inputs = load_inputs(plan, used)
-        run_context = JobContext(
-            seed=plan.seed, workers=workers, scheduler=scheduler, figure_formats=plan.output.figure_formats,
-            dpis=plan.output.dpi, table_formats=plan.output.table_formats, p_style=plan.output.p_style,
-            ci_style=plan.output.ci_style, digits=plan.output.digits, reporter=reporter, plan_hash=plan.sha256,
-            prespecified=plan.prespecified, synthetic=bool(synthetic))
-        root = od.file(".")
-        for folder in ("figures", "tables"):
-            (root / folder).mkdir(exist_ok=True)
-        sections: list[Section] = []
-        unavailable: list[tuple[str, str]] = []
-        numeric_warnings: list[str] = []
-        todo: list[tuple[AnalysisEntry, dict[str, Any]]] = []
-        labels_by_key: dict[str, Any] = {}
-        from spinestats.reports.tables import TableStyle
+        pool.submit(warm_up, WARM_UP)
+    try:
+        plan, funcs, missing = check_plan(plan_path, allow_missing=allow_missing)
+        synthetic = plan.synthetic if synthetic is None else synthetic
+        # every referenced input is loaded (and so validated), even for an analysis that cannot run
+        used = [n for n in plan.data if any(n in a.data for a in plan.analyses) and plan.data[n].file.exists()]
+        read = [plan.path] + [p for e in plan.data.values() for p in (e.file, e.mapping) if p is not None]
+        runnable = [a for a in plan.analyses if a.key not in missing]
+        if pool is not None and len(runnable) > 1:
+            pool.submit(warm_up, sorted({JOBS[a.type].module for a in runnable}))
+        with OutputDir(out, force=force, inputs=read) as od:
+            inputs = load_inputs(plan, used)
+            run_context = JobContext(
+                seed=plan.seed, workers=workers, scheduler=scheduler, figure_formats=plan.output.figure_formats,
+                dpis=plan.output.dpi, table_formats=plan.output.table_formats, p_style=plan.output.p_style,
+                ci_style=plan.output.ci_style, digits=plan.output.digits, reporter=reporter, plan_hash=plan.sha256,
+                prespecified=plan.prespecified, synthetic=bool(synthetic))
+            root = od.file(".")
+            for folder in ("figures", "tables"):
+                (root / folder).mkdir(exist_ok=True)
+            sections: list[Section] = []
+            unavailable: list[tuple[str, str]] = []
+            numeric_warnings: list[str] = []
+            todo: list[tuple[AnalysisEntry, dict[str, Any]]] = []
+            labels_by_key: dict[str, Any] = {}
+            from spinestats.reports.tables import TableStyle
 
-        tstyle = TableStyle(plan.output.p_style, plan.output.ci_style, plan.output.digits, plan.output.paper)
-        for entry in plan.analyses:
-            if entry.key in missing:
-                unavailable.append((entry.key, missing[entry.key]))
-                continue
-            scratch = root / ".jobs" / entry.key
-            scratch.mkdir(parents=True)
-            labels_by_key[entry.key] = entry_labels(plan, entry, inputs)
-            todo.append((entry, job_call(entry, inputs, plan, dataclasses.replace(
-                run_context, out_dir=scratch, labels=labels_by_key[entry.key]))))
-        parallel = workers > 1 and scheduler is None and len(todo) > 1
-        outcomes: list[tuple[Section, list[str], list[str]]] = []
-        tables = (root, plan.output.table_formats, plan.output, bool(synthetic))
-        with reporter.steps(len(todo), "analyses"):
-            if parallel:
-                # the sections come back with their files in place and their tables written
-                outcomes = _run_parallel(todo, int(workers), plan.output.width, tstyle, labels_by_key, reporter,
-                                         executor=pool, tables=tables)
-            else:
-                for entry, args in todo:
-                    with reporter.step(f"{entry.key} ({entry.type})"):
-                        outcomes.append(call_job(entry.type, entry.key, args, plan.output.width, tstyle,
-                                                 labels_by_key[entry.key]))
-        packages_used: set[str] = set()  # optional packages that computed something (named in the methods)
-        for (entry, _), (section, numeric, job_used) in zip(todo, outcomes):
-            packages_used.update(job_used)
-            if numeric:
-                numeric_warnings.append(numeric_warning(entry.title or section.title, numeric))
-            if not parallel:
-                section = place_section(section, entry.key, root, labels_by_key[entry.key])
-                section = complete_table_formats(section, root, plan.output.table_formats, plan.output,
-                                                 labels_by_key[entry.key], synthetic=synthetic)
-            if section.key != entry.key:
-                section = dataclasses.replace(section, key=entry.key)
-            if entry.title:
-                section = dataclasses.replace(section, title=entry.title)
-            sections.append(section)
+            tstyle = TableStyle(plan.output.p_style, plan.output.ci_style, plan.output.digits, plan.output.paper)
+            for entry in plan.analyses:
+                if entry.key in missing:
+                    unavailable.append((entry.key, missing[entry.key]))
+                    continue
+                scratch = root / ".jobs" / entry.key
+                scratch.mkdir(parents=True)
+                labels_by_key[entry.key] = entry_labels(plan, entry, inputs)
+                todo.append((entry, job_call(entry, inputs, plan, dataclasses.replace(
+                    run_context, out_dir=scratch, labels=labels_by_key[entry.key]))))
+            parallel = workers > 1 and scheduler is None and len(todo) > 1
+            outcomes: list[tuple[Section, list[str], list[str]]] = []
+            tables = (root, plan.output.table_formats, plan.output, bool(synthetic))
+            with reporter.steps(len(todo), "analyses"):
+                if parallel:
+                    # the sections come back with their files in place and their tables written
+                    outcomes = _run_parallel(todo, int(workers), plan.output.width, tstyle, labels_by_key, reporter,
+                                             executor=pool, tables=tables)
+                else:
+                    for entry, args in todo:
+                        with reporter.step(f"{entry.key} ({entry.type})"):
+                            outcomes.append(call_job(entry.type, entry.key, args, plan.output.width, tstyle,
+                                                     labels_by_key[entry.key]))
+            packages_used: set[str] = set()  # optional packages that computed something (named in the methods)
+            for (entry, _), (section, numeric, job_used) in zip(todo, outcomes):
+                packages_used.update(job_used)
+                if numeric:
+                    numeric_warnings.append(numeric_warning(entry.title or section.title, numeric))
+                if not parallel:
+                    section = place_section(section, entry.key, root, labels_by_key[entry.key])
+                    section = complete_table_formats(section, root, plan.output.table_formats, plan.output,
+                                                     labels_by_key[entry.key], synthetic=synthetic)
+                if section.key != entry.key:
+                    section = dataclasses.replace(section, key=entry.key)
+                if entry.title:
+                    section = dataclasses.replace(section, title=entry.title)
+                sections.append(section)
 
-        shutil.rmtree(root / ".jobs", ignore_errors=True)
-        run_warnings: list[str] = []
-        lock = lock_status(plan)
-        if lock.get("deviation"):
-            run_warnings.append(f"plan deviation: {lock['deviation']}")
-        for name, inp in inputs.items():  # the rows each input lost at loading, by reason, with their lines
-            if inp.table is not None and inp.table.exclusions:
-                run_warnings += exclusion_sentences(name, inp.table.exclusions, plan.labels_for([name], strict=False))
-        for key, why in unavailable:
-            run_warnings.append(f"analysis '{key}' was not run: {why}")
-        run_warnings.extend(numeric_warnings)
-        run_warnings = sentences(run_warnings)
-        report_warnings = list(run_warnings)
-        versions = software_versions(packages_used | ({"matplotlib"} if any(sec.figures for sec in sections) else set()))
-        methods = methods_paragraph(sections, seed=plan.seed, versions=versions, synthetic=synthetic)
-        results: dict[str, Any] = {
-            "schema_version": RESULTS_SCHEMA_VERSION,
-            "title": plan.title,
-            "synthetic": synthetic,
-            "plan_hash": plan.sha256,
-            "seed": plan.seed,
-        }
-        for sec in sections:
-            results[sec.key] = sec.results
-        if reproduce is not None:
-            results["reproduction"] = reproduce(results, inputs)
-        results["warnings"] = list(dict.fromkeys(run_warnings + [run_warning(s.title, w) for s in sections
-                                                                 for w in s.warnings]))
-        results["unavailable"] = [{"analysis": k, "reason": why} for k, why in unavailable]
-        results["methods"] = methods.paragraph
-        results["references"] = list(methods.references)
-        results["plan_lock"] = lock
-        results["provenance"] = {
-            "plan": plan.path.name,
-            "plan_hash": plan.sha256,
-            "seed": plan.seed,
-            "inputs": {k: v.provenance for k, v in inputs.items()},
-            "versions": versions,
-            "generated_at": _now(),
-        }
-        text = dumps_results(results)
-        written = [("results.json", text)] + [
-            (p.relative_to(root).as_posix(), p.read_text(encoding="utf-8", errors="replace"))
-            for p in sorted((root / "tables").glob("*")) if p.suffix in (".csv", ".md", ".tex")]
-        for name, content in written:
-            leaked = scan_identifiers(content, inputs)
-            if leaked:
-                raise RuntimeError(f"raw identifiers ({', '.join(leaked)}) would be written to {name}; refusing. "
-                                   "A job must pseudonymise patient IDs in per-patient output.")
-        od.write_text("results.json", text)
-        refs = "\n".join(f"{i}. {r}" for i, r in enumerate(methods.references, start=1))
-        od.write_text("methods.md", f"# Methods\n\n{methods.paragraph}\n" + (f"\n## References\n\n{refs}\n" if refs else ""))
-        provenance = dict(results["provenance"], started_at=started, finished_at=_now())
-        html_text = render_report(
-            title=plan.title, root=root, sections=sections, methods=methods, provenance=provenance,
-            warnings=report_warnings, reproduction=results.get("reproduction"), synthetic=synthetic,
-            unavailable=unavailable, table_style=tstyle,
-        )
-        od.write_text("report.html", html_text)
-    return results
+            shutil.rmtree(root / ".jobs", ignore_errors=True)
+            run_warnings: list[str] = []
+            lock = lock_status(plan)
+            if lock.get("deviation"):
+                run_warnings.append(f"plan deviation: {lock['deviation']}")
+            for name, inp in inputs.items():  # the rows each input lost at loading, by reason, with their lines
+                if inp.table is not None and inp.table.exclusions:
+                    run_warnings += exclusion_sentences(name, inp.table.exclusions, plan.labels_for([name], strict=False))
+            for key, why in unavailable:
+                run_warnings.append(f"analysis '{key}' was not run: {why}")
+            run_warnings.extend(numeric_warnings)
+            run_warnings = sentences(run_warnings)
+            report_warnings = list(run_warnings)
+            versions = software_versions(packages_used | ({"matplotlib"} if any(sec.figures for sec in sections) else set()))
+            methods = methods_paragraph(sections, seed=plan.seed, versions=versions, synthetic=synthetic)
+            results: dict[str, Any] = {
+                "schema_version": RESULTS_SCHEMA_VERSION,
+                "title": plan.title,
+                "synthetic": synthetic,
+                "plan_hash": plan.sha256,
+                "seed": plan.seed,
+            }
+            for sec in sections:
+                results[sec.key] = sec.results
+            if reproduce is not None:
+                results["reproduction"] = reproduce(results, inputs)
+            results["warnings"] = list(dict.fromkeys(run_warnings + [run_warning(s.title, w) for s in sections
+                                                                     for w in s.warnings]))
+            results["unavailable"] = [{"analysis": k, "reason": why} for k, why in unavailable]
+            results["methods"] = methods.paragraph
+            results["references"] = list(methods.references)
+            results["plan_lock"] = lock
+            results["provenance"] = {
+                "plan": plan.path.name,
+                "plan_hash": plan.sha256,
+                "seed": plan.seed,
+                "inputs": {k: v.provenance for k, v in inputs.items()},
+                "versions": versions,
+                "generated_at": _now(),
+            }
+            text = dumps_results(results)
+            written = [("results.json", text)] + [
+                (p.relative_to(root).as_posix(), p.read_text(encoding="utf-8", errors="replace"))
+                for p in sorted((root / "tables").glob("*")) if p.suffix in (".csv", ".md", ".tex")]
+            for name, content in written:
+                leaked = scan_identifiers(content, inputs)
+                if leaked:
+                    raise RuntimeError(f"raw identifiers ({', '.join(leaked)}) would be written to {name}; refusing. "
+                                       "A job must pseudonymise patient IDs in per-patient output.")
+            od.write_text("results.json", text)
+            refs = "\n".join(f"{i}. {r}" for i, r in enumerate(methods.references, start=1))
+            od.write_text("methods.md", f"# Methods\n\n{methods.paragraph}\n" + (f"\n## References\n\n{refs}\n" if refs else ""))
+            provenance = dict(results["provenance"], started_at=started, finished_at=_now())
+            from spinestats.reports.html_report import render_report
+
+            html_text = render_report(
+                title=plan.title, root=root, sections=sections, methods=methods, provenance=provenance,
+                warnings=report_warnings, reproduction=results.get("reproduction"), synthetic=synthetic,
+                unavailable=unavailable, table_style=tstyle,
+            )
+            od.write_text("report.html", html_text)
+        return results
+    except BaseException:
+        if pool is not None:  # a refused plan, bad data, a failed analysis or Ctrl-C: stop the workers now
+            pool.shutdown(wait=False, kill_workers=True)
+        raise
