@@ -441,15 +441,19 @@ def complete_table_formats(section: Section, root: Path, formats: Sequence[str],
     return dataclasses.replace(section, tables=tuple(tables), table_records=tuple(records))
 
 
-def check_plan(plan_path: str | Path, allow_missing: bool = False) -> tuple[Plan, dict[str, Callable[..., Section]], dict[str, str]]:
+def check_plan(plan_path: str | Path, allow_missing: bool = False, kinds: Sequence[str] | None = None
+               ) -> tuple[Plan, dict[str, Callable[..., Section]], dict[str, str]]:
     """Read the plan, checking analysis types and options against the jobs.
 
     Returns the plan, the job functions, and the analyses (by key) that
     cannot run with the reason: a job that is not installed or a missing input.
     Without ``allow_missing`` either of those is a UsageError instead.
+    ``kinds``: the analysis types the plan uses, when already known (only
+    their jobs are imported); by default every job is.
     """
-    funcs, missing_jobs = available_jobs()
-    known: dict[str, Sequence[str] | None] = {k: job_options(f, k) for k, f in funcs.items()}
+    funcs, missing_jobs = available_jobs(kinds)
+    known: dict[str, Sequence[str] | None] = dict.fromkeys(JOBS)  # types the plan does not use: not checked
+    known.update({k: job_options(f, k) for k, f in funcs.items()})
     known.update({k: None for k in missing_jobs})
     plan = read_plan(plan_path, analyses=known, check_files=not allow_missing)
     unavailable: dict[str, str] = {}
@@ -598,7 +602,8 @@ def run_plan(
         pool = figure_executor(workers)
         pool.submit(warm_up, WARM_UP)
     try:
-        plan, funcs, missing = check_plan(plan_path, allow_missing=allow_missing)
+        plan, funcs, missing = check_plan(plan_path, allow_missing=allow_missing,
+                                          kinds=sorted({a.type for a in first_read.analyses}))
         synthetic = plan.synthetic if synthetic is None else synthetic
         # every referenced input is loaded (and so validated), even for an analysis that cannot run
         used = [n for n in plan.data if any(n in a.data for a in plan.analyses) and plan.data[n].file.exists()]
