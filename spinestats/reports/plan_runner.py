@@ -310,9 +310,9 @@ def _run_parallel(todo: Sequence[tuple[AnalysisEntry, dict[str, Any]]], workers:
     The longest analyses start first (:data:`EXPECTED_COST`).  As each finishes, its figures are
     written on the same processes (largest first); once its figures are written and every analysis
     before it in the plan is in place, its files are moved into the report folder
-    (:func:`place_section`, in the plan's order, so names are given as with one worker) and its tables
-    are written in every format (:func:`complete_table_formats`; ``tables`` = root, formats, style,
-    synthetic).  The outcomes keep the order of ``todo``; the warnings raised while writing a figure
+    (:func:`place_section`, in the plan's order, so names are given as with one worker; in this thread,
+    between items) and its tables are written in every format (:func:`complete_table_formats`;
+    ``tables`` = root, formats, style, synthetic).  The outcomes keep the order of ``todo``; the warnings raised while writing a figure
     join its analysis's numerical warnings, as they do with one worker.
     """
     from spinestats.reports.work_sharing import WorkQueue
@@ -369,18 +369,35 @@ def _run_parallel(todo: Sequence[tuple[AnalysisEntry, dict[str, Any]]], workers:
             entry = todo[i][0]
             reporter.log(f"  {entry.key} ({entry.type}) done")
             reporter.advance(entry.key)
-        while placed[0] < len(todo) and drawing.get(placed[0]) == 0:
-            j = placed[0]
-            section, numeric, used = done[j]
-            done[j] = (place_section(section, todo[j][0].key, root, labels_by_key[todo[j][0].key]), numeric, used)
-            queue.add(("tables", j), (0, len(done[j][0].tables)))
-            placed[0] += 1
 
-    queue = WorkQueue(run_here, submit, workers - 1, finished)
+    def place_ready() -> bool:
+        """Move the files of every finished analysis whose predecessors are in place, and queue its tables.
+        In this thread only (between items), so that nothing it warns joins an analysis running here."""
+        added = False
+        while True:
+            with queue.lock:
+                j = placed[0]
+                if j >= len(todo) or drawing.get(j) != 0:
+                    return added
+                placed[0] += 1
+                section = done[j][0]
+            section = place_section(section, todo[j][0].key, root, labels_by_key[todo[j][0].key])
+            with queue.lock:
+                done[j] = (section, *done[j][1:])
+            queue.add(("tables", j), (0, len(section.tables)))
+            added = True
+
+    def run_placing(item: tuple[Any, ...]) -> Any:
+        place_ready()
+        return run_here(item)
+
+    queue = WorkQueue(run_placing, submit, workers - 1, finished)
     for i, (entry, _) in enumerate(todo):  # longest analyses first (results keep the plan's order)
         queue.add(("analysis", i), (2, EXPECTED_COST.get(entry.type, 1)))
     reporter.log(f"- running {len(todo)} analyses on {workers} processes ...")
     queue.run()
+    while place_ready():  # the analyses that finished last: their tables
+        queue.run()
     out = []
     for i in range(len(todo)):
         section, numeric, used = done[i]

@@ -48,6 +48,11 @@ class WorkQueue:
         self._cond = threading.Condition()
         self._futures: set[Any] = set()
 
+    @property
+    def lock(self) -> threading.Condition:
+        """Held while ``done`` runs: hold it to read or change what ``done`` changes."""
+        return self._cond
+
     def add(self, item: Any, priority: Any) -> None:
         """Queue ``item``; a larger ``priority`` runs earlier (ties: in the order added)."""
         with self._cond:
