@@ -30,6 +30,7 @@ import contextlib
 import contextvars
 import dataclasses
 import io
+import itertools
 import pickle
 import warnings as warnings_module
 from collections.abc import Iterator
@@ -269,6 +270,7 @@ class FigureTask:
     formats: tuple[str, ...]
     dpis: tuple[int, ...]
     synthetic: bool = False  # the run is on synthetic data: the files carry the note (figure_style.synthetic_mark)
+    token: str = ""  # names the live Figure in the process that drew it (see _LIVE)
 
 
 _COLLECTED: contextvars.ContextVar[list[FigureTask] | None] = contextvars.ContextVar("spinestats_figure_tasks",
@@ -307,8 +309,44 @@ def defer_figure(fig: Any, folder: Path, stem: str, formats: tuple[str, ...], dp
     from spinestats.reports.figure_style import synthetic_marked
 
     tasks.append(FigureTask(blob, str(folder), stem, tuple(formats), tuple(int(d) for d in dpis),
-                            synthetic=synthetic_marked()))
+                            synthetic=synthetic_marked(), token=_keep_live(fig)))
     return True
+
+
+#: Figures handed over in this process, by task token, so that the process that drew a figure writes it
+#: from the Figure itself instead of unpickling the task's bytes (unpickling costs about 30 ms a figure).
+#: Only the newest task of a Figure may use it, and only while the Figure has not changed since (Matplotlib
+#: marks a changed figure ``stale``); otherwise, and in any other process, the bytes are used.  The oldest
+#: entries are dropped beyond _LIVE_MAX (a task rendered elsewhere never collects its entry here).
+_LIVE: dict[str, Any] = {}
+_LIVE_TOKENS: dict[int, str] = {}  # id(Figure) -> its newest token
+_LIVE_MAX = 32
+_LIVE_COUNT = itertools.count(1)
+
+
+def _keep_live(fig: Any) -> str:
+    import os
+
+    older = _LIVE_TOKENS.pop(id(fig), None)
+    if older is not None:
+        _LIVE.pop(older, None)
+    while len(_LIVE) >= _LIVE_MAX:
+        _LIVE_TOKENS.pop(id(_LIVE.pop(next(iter(_LIVE)))), None)
+    token = f"{os.getpid()}:{next(_LIVE_COUNT)}"
+    fig.stale = False  # any change from now on marks it stale again
+    _LIVE[token] = fig
+    _LIVE_TOKENS[id(fig)] = token
+    return token
+
+
+def _task_figure(task: FigureTask) -> Any:
+    """The Figure of a task: the live one when this process drew it and it is unchanged, else unpickled."""
+    fig = _LIVE.pop(task.token, None) if task.token else None
+    if fig is not None:
+        _LIVE_TOKENS.pop(id(fig), None)
+        if not fig.stale:
+            return fig
+    return pickle.loads(task.figure)  # noqa: S301 - bytes made by this run (see FigureTask)
 
 
 def render_figure(task: FigureTask) -> list[tuple[type[Warning], str]]:
@@ -320,7 +358,7 @@ def render_figure(task: FigureTask) -> list[tuple[type[Warning], str]]:
     try:
         with warnings_module.catch_warnings(record=True) as caught, synthetic_mark(task.synthetic):
             warnings_module.simplefilter("always")
-            fig = pickle.loads(task.figure)  # noqa: S301 - bytes made by this run (see FigureTask)
+            fig = _task_figure(task)
             save_figure(fig, Path(task.folder), task.stem, formats=task.formats, dpis=task.dpis)
     finally:
         _COLLECTED.reset(token)
@@ -333,21 +371,24 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 
 
 def figure_executor(workers: int):
-    """The pool of worker processes that run a plan's analyses and write their figures:
-    joblib's reusable loky executor, the one ``joblib.Parallel(backend="loky")`` uses (so
-    that a later ``Parallel`` in the same process finds an executor it can reuse), each
-    worker's BLAS/OpenMP threads limited to its share of the cores, as joblib does."""
+    """The pool of worker processes that, beside this process, run a plan's analyses and write
+    their figures: ``workers - 1`` processes (this process is the ``workers``-th; at least one).
+
+    It is joblib's reusable loky executor, the one ``joblib.Parallel(backend="loky")`` uses (so
+    that a later ``Parallel`` in the same process finds an executor it can reuse); each worker's
+    BLAS/OpenMP threads are limited to its share of the cores, as joblib does."""
     import os
 
     from joblib.executor import get_memmapping_executor
 
-    share = str(max(1, (os.cpu_count() or 1) // int(workers)))
+    share = str(max(1, (os.cpu_count() or 1) // max(1, int(workers))))
     env = {var: os.environ.get(var, share) for var in THREAD_VARIABLES}
-    return get_memmapping_executor(int(workers), env=env)
+    return get_memmapping_executor(max(1, int(workers) - 1), env=env)
 
 
 def render_figures(tasks: list[FigureTask], workers: int) -> list[tuple[type[Warning], str]]:
-    """Write every task, in ``workers`` processes when there are several; the warnings raised.
+    """Write every task on ``workers`` processes (this one and ``workers - 1`` pool workers); the
+    warnings raised, in the order of ``tasks``.
 
     The files do not depend on the number of workers (each figure is written
     by :func:`~spinestats.reports.figure_style.save_figure` from the same
@@ -355,9 +396,16 @@ def render_figures(tasks: list[FigureTask], workers: int) -> list[tuple[type[War
     """
     if workers <= 1 or len(tasks) <= 1:
         return [w for t in tasks for w in render_figure(t)]
-    executor = figure_executor(workers)
-    futures = [executor.submit(render_figure, t) for t in sorted(tasks, key=task_cost, reverse=True)]
-    return [w for f in futures for w in f.result()]
+    from spinestats.reports.work_sharing import WorkQueue
+
+    pool = figure_executor(workers)
+    raised: dict[int, list[tuple[type[Warning], str]]] = {}
+    queue = WorkQueue(lambda i: render_figure(tasks[i]), lambda i: pool.submit(render_figure, tasks[i]),
+                      workers - 1, raised.__setitem__)
+    for i, task in enumerate(tasks):
+        queue.add(i, task_cost(task))
+    queue.run()
+    return [w for i in range(len(tasks)) for w in raised[i]]
 
 
 def task_cost(task: FigureTask) -> float:

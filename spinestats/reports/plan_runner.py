@@ -50,14 +50,11 @@ from typing import Any
 from spinestats.data_schemas.plan import AnalysisEntry, OutputOptions, Plan, read_plan
 from spinestats.errors import DataError, SpinestatsError, UsageError
 from spinestats.reports.figure_files import FigureTask, collect_figures, figure_executor, render_figure, task_cost
-from spinestats.reports.figure_style import column_width, synthetic_mark
-from spinestats.reports.html_report import render_report
 from spinestats.reports.job import ENTRY_CONTEXT, JobContext, JobInput, JobOptions
 from spinestats.reports.methods_text import methods_paragraph, software_versions
 from spinestats.reports.output import OutputDir, dumps_results
 from spinestats.reports.progress import Reporter
 from spinestats.reports.section import Section
-from spinestats.reports.section_tables import results_tables
 from spinestats.reports.warning_text import (exclusion_sentences, numeric_warning, run_warning, section_warnings,
                                              sentences)
 
@@ -84,10 +81,11 @@ JOBS: dict[str, JobSpec] = {
     "validate": JobSpec("spinestats.reports.validate_job", description="validation of a predicted risk (column mode)"),
 }
 
-#: Relative run time of each analysis type on a typical plan (survival draws a figure set per endpoint);
-#: with several workers the longest start first.  Only the order of the work depends on it.
-EXPECTED_COST: dict[str, int] = {"fracture": 8, "multicenter": 8, "survival": 7, "pain": 5, "dss": 3, "accuracy": 3,
-                                 "agreement": 2, "table_one": 1, "sample_size": 1}
+#: Relative run time of each analysis type without its figures (written as separate items), in tenths of a
+#: second of CPU on the demo's cohorts (fracture: the bootstrap of its model); with several workers the
+#: longest start first.  Only the order of the work depends on it.
+EXPECTED_COST: dict[str, int] = {"fracture": 36, "multicenter": 15, "pain": 12, "survival": 9, "dss": 6, "accuracy": 6,
+                                 "table_one": 3, "agreement": 1, "sample_size": 1}
 
 RESERVED_RESULT_KEYS = ("plan_hash", "plan_lock", "seed", "title", "synthetic", "warnings", "methods", "references",
                         "unavailable", "reproduction", "provenance", "schema_version")
@@ -253,6 +251,7 @@ def call_job(kind: str, key: str, args: Mapping[str, Any], width: str | float = 
     run in a worker process.
     """
     from spinestats.analysis.core.usage import recording
+    from spinestats.reports.figure_style import column_width, synthetic_mark
     from spinestats.reports.tables import table_style
 
     func = job_function(kind)
@@ -292,49 +291,128 @@ def call_job_deferred(kind: str, key: str, args: Mapping[str, Any], width: str |
     return section, numeric, used, list(tasks)
 
 
-def _run_parallel(todo: Sequence[tuple[AnalysisEntry, dict[str, Any]]], workers: int, width: str | float,
-                  tstyle: Any, labels_by_key: Mapping[str, Any], reporter: Reporter
-                  ) -> list[tuple[Section, list[str], list[str]]]:
-    """Run the analyses in ``workers`` processes, then (as each finishes) write its figures in
-    the same processes.  The outcomes keep the order of ``todo``; the warnings raised while
-    writing a figure join its analysis's numerical warnings, as they do with one worker."""
-    from concurrent.futures import FIRST_COMPLETED, wait
+#: what every plan's analyses import (tables, figures, the runner): a new pool worker imports them first
+WARM_UP = ("spinestats.reports.tables", "spinestats.reports.figure_style", "spinestats.reports.section_tables")
 
-    executor = figure_executor(workers)
-    # longest analyses first, so that the workers finish together (results keep the plan's order)
-    order = sorted(range(len(todo)), key=lambda i: -EXPECTED_COST.get(todo[i][0].type, 1))
-    pending = {}
-    for i in order:
-        entry, args = todo[i]
+
+def warm_up(modules: Sequence[str]) -> None:
+    """Import ``modules`` (run first in a new pool worker, while the main process loads the inputs)."""
+    for name in modules:
+        importlib.import_module(name)
+
+
+def _run_parallel(todo: Sequence[tuple[AnalysisEntry, dict[str, Any]]], workers: int, width: str | float,
+                  tstyle: Any, labels_by_key: Mapping[str, Any], reporter: Reporter, *, executor: Any = None,
+                  tables: tuple[Path, Sequence[str], OutputOptions, bool]) -> list[tuple[Section, list[str], list[str]]]:
+    """Run a plan's analyses on ``workers`` processes: this one and ``workers - 1`` pool workers
+    (:class:`~spinestats.reports.work_sharing.WorkQueue`).
+
+    The longest analyses start first (:data:`EXPECTED_COST`).  As each finishes, its figures are
+    written on the same processes (largest first); once its figures are written and every analysis
+    before it in the plan is in place, its files are moved into the report folder
+    (:func:`place_section`, in the plan's order, so names are given as with one worker; in this thread,
+    between items) and its tables are written in every format (:func:`complete_table_formats`;
+    ``tables`` = root, formats, style, synthetic).  The outcomes keep the order of ``todo``; the warnings raised while writing a figure
+    join its analysis's numerical warnings, as they do with one worker.
+    """
+    from spinestats.reports.work_sharing import WorkQueue
+
+    root, formats, style, synthetic = tables
+    pool = executor if executor is not None else figure_executor(workers)
+    calls = []
+    for entry, args in todo:
         args = dict(args)
         # the analyses themselves run side by side instead; a worker reports nothing (quiet)
         args["context"] = dataclasses.replace(args["context"], workers=1, reporter=None)
-        pending[executor.submit(call_job_deferred, entry.type, entry.key, args, width, tstyle,
-                                labels_by_key[entry.key])] = i
-    reporter.log(f"- running {len(todo)} analyses on {workers} worker processes ...")
+        calls.append((entry.type, entry.key, args, width, tstyle, labels_by_key[entry.key]))
     done: dict[int, tuple[Section, list[str], list[str]]] = {}
-    drawing: dict[int, list[Any]] = {}
-    try:
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                i = pending.pop(future)
-                section, numeric, used, tasks = future.result()
-                done[i] = (section, numeric, used)
-                drawing[i] = [executor.submit(render_figure, t) for t in sorted(tasks, key=task_cost, reverse=True)]
-                entry = todo[i][0]
-                reporter.log(f"  {entry.key} ({entry.type}) done")
-                reporter.advance(entry.key)
-        for i, futures in drawing.items():
-            raised = {f"{category.__name__}: {message}" for future in futures for category, message in future.result()}
-            if raised:
-                section, numeric, used = done[i]
-                done[i] = (section, sorted(set(numeric) | raised), used)
-    except BaseException:
-        for future in [*pending, *(f for fs in drawing.values() for f in fs)]:
-            future.cancel()
-        raise
-    return [done[i] for i in range(len(todo))]
+    raised: dict[int, set[str]] = {i: set() for i in range(len(todo))}
+    drawing: dict[int, int] = {}  # figures of an analysis not yet written
+    placed = [0]  # analyses (in plan order) whose files are in place
+
+    def table_call(i: int, light: bool) -> tuple[Any, ...]:
+        section = done[i][0]
+        if light:  # only the tables are needed where they are written: no results to send
+            section = dataclasses.replace(section, results={})
+        return (section, root, formats, style, labels_by_key[todo[i][0].key], synthetic)
+
+    def run_here(item: tuple[Any, ...]) -> Any:
+        if item[0] == "analysis":
+            return call_job_deferred(*calls[item[1]])
+        if item[0] == "figure":
+            return render_figure(item[2])
+        return complete_table_formats(*table_call(item[1], False))
+
+    def submit(item: tuple[Any, ...]) -> Any:
+        if item[0] == "analysis":
+            return pool.submit(call_job_deferred, *calls[item[1]])
+        if item[0] == "figure":
+            return pool.submit(render_figure, item[2])
+        return pool.submit(complete_table_formats, *table_call(item[1], True))
+
+    def finished(item: tuple[Any, ...], result: Any) -> None:
+        kind, i = item[0], item[1]
+        if kind == "tables":
+            section, numeric, used = done[i]
+            done[i] = (dataclasses.replace(section, tables=result.tables, table_records=result.table_records),
+                       numeric, used)
+            return
+        if kind == "figure":
+            raised[i].update(f"{category.__name__}: {message}" for category, message in result)
+            drawing[i] -= 1
+        else:
+            section, numeric, used, tasks = result
+            done[i] = (section, numeric, used)
+            drawing[i] = len(tasks)
+            for task in tasks:
+                queue.add(("figure", i, task), (1, task_cost(task)))
+            entry = todo[i][0]
+            reporter.log(f"  {entry.key} ({entry.type}) done")
+            reporter.advance(entry.key)
+
+    def place_ready() -> bool:
+        """Move the files of every finished analysis whose predecessors are in place, and queue its tables.
+        In this thread only (between items), so that nothing it warns joins an analysis running here."""
+        added = False
+        while True:
+            with queue.lock:
+                j = placed[0]
+                if j >= len(todo) or drawing.get(j) != 0:
+                    return added
+                placed[0] += 1
+                section = done[j][0]
+            section = place_section(section, todo[j][0].key, root, labels_by_key[todo[j][0].key])
+            with queue.lock:
+                done[j] = (section, *done[j][1:])
+            queue.add(("tables", j), (0, len(section.tables)))
+            added = True
+
+    def run_placing(item: tuple[Any, ...]) -> Any:
+        place_ready()
+        return run_here(item)
+
+    queue = WorkQueue(run_placing, submit, workers - 1, finished)
+    for i, (entry, _) in enumerate(todo):  # longest analyses first (results keep the plan's order)
+        queue.add(("analysis", i), (2, EXPECTED_COST.get(entry.type, 1)))
+    reporter.log(f"- running {len(todo)} analyses on {workers} processes ...")
+    queue.run()
+    while place_ready():  # the analyses that finished last: their tables
+        queue.run()
+    out = []
+    for i in range(len(todo)):
+        section, numeric, used = done[i]
+        out.append((section, sorted(set(numeric) | raised[i]) if raised[i] else numeric, used))
+    return out
+
+
+def place_section(section: Section, key: str, root: Path, labels: Any) -> Section:
+    """A finished job's section in the report folder: every warning a sentence (once), its files
+    moved from its scratch folder (:func:`_move_outputs`), the tables made from its results."""
+    from spinestats.reports.section_tables import results_tables
+
+    section = section_warnings(section, labels)
+    section = _move_outputs(section, root / ".jobs" / key, root, key)
+    return results_tables(dataclasses.replace(section, key=key), root)
 
 
 def _move_outputs(section: Section, scratch: Path, root: Path, key: str) -> Section:
@@ -381,15 +459,19 @@ def complete_table_formats(section: Section, root: Path, formats: Sequence[str],
     return dataclasses.replace(section, tables=tuple(tables), table_records=tuple(records))
 
 
-def check_plan(plan_path: str | Path, allow_missing: bool = False) -> tuple[Plan, dict[str, Callable[..., Section]], dict[str, str]]:
+def check_plan(plan_path: str | Path, allow_missing: bool = False, kinds: Sequence[str] | None = None
+               ) -> tuple[Plan, dict[str, Callable[..., Section]], dict[str, str]]:
     """Read the plan, checking analysis types and options against the jobs.
 
     Returns the plan, the job functions, and the analyses (by key) that
     cannot run with the reason: a job that is not installed or a missing input.
     Without ``allow_missing`` either of those is a UsageError instead.
+    ``kinds``: the analysis types the plan uses, when already known (only
+    their jobs are imported); by default every job is.
     """
-    funcs, missing_jobs = available_jobs()
-    known: dict[str, Sequence[str] | None] = {k: job_options(f, k) for k, f in funcs.items()}
+    funcs, missing_jobs = available_jobs(kinds)
+    known: dict[str, Sequence[str] | None] = dict.fromkeys(JOBS)  # types the plan does not use: not checked
+    known.update({k: job_options(f, k) for k, f in funcs.items()})
     known.update({k: None for k in missing_jobs})
     plan = read_plan(plan_path, analyses=known, check_files=not allow_missing)
     unavailable: dict[str, str] = {}
@@ -530,121 +612,141 @@ def run_plan(
     """
     reporter = reporter or Reporter(quiet=True)
     started = _now()
-    plan, funcs, missing = check_plan(plan_path, allow_missing=allow_missing)
-    synthetic = plan.synthetic if synthetic is None else synthetic
-    # every referenced input is loaded (and so validated), even for an analysis that cannot run
-    used = [n for n in plan.data if any(n in a.data for a in plan.analyses) and plan.data[n].file.exists()]
-    read = [plan.path] + [p for e in plan.data.values() for p in (e.file, e.mapping) if p is not None]
-    with OutputDir(out, force=force, inputs=read) as od:
-        inputs = load_inputs(plan, used)
-        run_context = JobContext(
-            seed=plan.seed, workers=workers, scheduler=scheduler, figure_formats=plan.output.figure_formats,
-            dpis=plan.output.dpi, table_formats=plan.output.table_formats, p_style=plan.output.p_style,
-            ci_style=plan.output.ci_style, digits=plan.output.digits, reporter=reporter, plan_hash=plan.sha256,
-            prespecified=plan.prespecified, synthetic=bool(synthetic))
-        root = od.file(".")
-        for folder in ("figures", "tables"):
-            (root / folder).mkdir(exist_ok=True)
-        sections: list[Section] = []
-        unavailable: list[tuple[str, str]] = []
-        numeric_warnings: list[str] = []
-        todo: list[tuple[AnalysisEntry, dict[str, Any]]] = []
-        labels_by_key: dict[str, Any] = {}
-        from spinestats.reports.tables import TableStyle
+    # a plan that cannot be read is refused before the jobs are imported (their options are checked below)
+    first_read = read_plan(plan_path, analyses=dict.fromkeys(JOBS), check_files=not allow_missing)
+    pool = None
+    if workers > 1 and scheduler is None and len(first_read.analyses) > 1:
+        # the pool's worker imports what the analyses need while this process imports the jobs and loads the inputs
+        pool = figure_executor(workers)
+        pool.submit(warm_up, WARM_UP)
+    try:
+        plan, funcs, missing = check_plan(plan_path, allow_missing=allow_missing,
+                                          kinds=sorted({a.type for a in first_read.analyses}))
+        synthetic = plan.synthetic if synthetic is None else synthetic
+        # every referenced input is loaded (and so validated), even for an analysis that cannot run
+        used = [n for n in plan.data if any(n in a.data for a in plan.analyses) and plan.data[n].file.exists()]
+        read = [plan.path] + [p for e in plan.data.values() for p in (e.file, e.mapping) if p is not None]
+        runnable = [a for a in plan.analyses if a.key not in missing]
+        if pool is not None and len(runnable) > 1:
+            pool.submit(warm_up, sorted({JOBS[a.type].module for a in runnable}))
+        with OutputDir(out, force=force, inputs=read) as od:
+            inputs = load_inputs(plan, used)
+            run_context = JobContext(
+                seed=plan.seed, workers=workers, scheduler=scheduler, figure_formats=plan.output.figure_formats,
+                dpis=plan.output.dpi, table_formats=plan.output.table_formats, p_style=plan.output.p_style,
+                ci_style=plan.output.ci_style, digits=plan.output.digits, reporter=reporter, plan_hash=plan.sha256,
+                prespecified=plan.prespecified, synthetic=bool(synthetic))
+            root = od.file(".")
+            for folder in ("figures", "tables"):
+                (root / folder).mkdir(exist_ok=True)
+            sections: list[Section] = []
+            unavailable: list[tuple[str, str]] = []
+            numeric_warnings: list[str] = []
+            todo: list[tuple[AnalysisEntry, dict[str, Any]]] = []
+            labels_by_key: dict[str, Any] = {}
+            from spinestats.reports.tables import TableStyle
 
-        tstyle = TableStyle(plan.output.p_style, plan.output.ci_style, plan.output.digits, plan.output.paper)
-        for entry in plan.analyses:
-            if entry.key in missing:
-                unavailable.append((entry.key, missing[entry.key]))
-                continue
-            scratch = root / ".jobs" / entry.key
-            scratch.mkdir(parents=True)
-            labels_by_key[entry.key] = entry_labels(plan, entry, inputs)
-            todo.append((entry, job_call(entry, inputs, plan, dataclasses.replace(
-                run_context, out_dir=scratch, labels=labels_by_key[entry.key]))))
-        parallel = workers > 1 and scheduler is None and len(todo) > 1
-        outcomes: list[tuple[Section, list[str], list[str]]] = []
-        with reporter.steps(len(todo), "analyses"):
-            if parallel:
-                outcomes = _run_parallel(todo, int(workers), plan.output.width, tstyle, labels_by_key, reporter)
-            else:
-                for entry, args in todo:
-                    with reporter.step(f"{entry.key} ({entry.type})"):
-                        outcomes.append(call_job(entry.type, entry.key, args, plan.output.width, tstyle,
-                                                 labels_by_key[entry.key]))
-        packages_used: set[str] = set()  # optional packages that computed something (named in the methods)
-        for (entry, _), (section, numeric, job_used) in zip(todo, outcomes):
-            packages_used.update(job_used)
-            if numeric:
-                numeric_warnings.append(numeric_warning(entry.title or section.title, numeric))
-            section = section_warnings(section, labels_by_key[entry.key])  # every warning a sentence, once
-            section = _move_outputs(section, root / ".jobs" / entry.key, root, entry.key)
-            section = results_tables(dataclasses.replace(section, key=entry.key), root)
-            section = complete_table_formats(section, root, plan.output.table_formats, plan.output,
-                                             labels_by_key[entry.key], synthetic=synthetic)
-            if section.key != entry.key:
-                section = dataclasses.replace(section, key=entry.key)
-            if entry.title:
-                section = dataclasses.replace(section, title=entry.title)
-            sections.append(section)
+            tstyle = TableStyle(plan.output.p_style, plan.output.ci_style, plan.output.digits, plan.output.paper)
+            for entry in plan.analyses:
+                if entry.key in missing:
+                    unavailable.append((entry.key, missing[entry.key]))
+                    continue
+                scratch = root / ".jobs" / entry.key
+                scratch.mkdir(parents=True)
+                labels_by_key[entry.key] = entry_labels(plan, entry, inputs)
+                todo.append((entry, job_call(entry, inputs, plan, dataclasses.replace(
+                    run_context, out_dir=scratch, labels=labels_by_key[entry.key]))))
+            parallel = workers > 1 and scheduler is None and len(todo) > 1
+            outcomes: list[tuple[Section, list[str], list[str]]] = []
+            tables = (root, plan.output.table_formats, plan.output, bool(synthetic))
+            with reporter.steps(len(todo), "analyses"):
+                if parallel:
+                    # the sections come back with their files in place and their tables written
+                    outcomes = _run_parallel(todo, int(workers), plan.output.width, tstyle, labels_by_key, reporter,
+                                             executor=pool, tables=tables)
+                else:
+                    for entry, args in todo:
+                        with reporter.step(f"{entry.key} ({entry.type})"):
+                            outcomes.append(call_job(entry.type, entry.key, args, plan.output.width, tstyle,
+                                                     labels_by_key[entry.key]))
+            packages_used: set[str] = set()  # optional packages that computed something (named in the methods)
+            for (entry, _), (section, numeric, job_used) in zip(todo, outcomes):
+                packages_used.update(job_used)
+                if numeric:
+                    numeric_warnings.append(numeric_warning(entry.title or section.title, numeric))
+                if not parallel:
+                    section = place_section(section, entry.key, root, labels_by_key[entry.key])
+                    section = complete_table_formats(section, root, plan.output.table_formats, plan.output,
+                                                     labels_by_key[entry.key], synthetic=synthetic)
+                if section.key != entry.key:
+                    section = dataclasses.replace(section, key=entry.key)
+                if entry.title:
+                    section = dataclasses.replace(section, title=entry.title)
+                sections.append(section)
 
-        shutil.rmtree(root / ".jobs", ignore_errors=True)
-        run_warnings: list[str] = []
-        lock = lock_status(plan)
-        if lock.get("deviation"):
-            run_warnings.append(f"plan deviation: {lock['deviation']}")
-        for name, inp in inputs.items():  # the rows each input lost at loading, by reason, with their lines
-            if inp.table is not None and inp.table.exclusions:
-                run_warnings += exclusion_sentences(name, inp.table.exclusions, plan.labels_for([name], strict=False))
-        for key, why in unavailable:
-            run_warnings.append(f"analysis '{key}' was not run: {why}")
-        run_warnings.extend(numeric_warnings)
-        run_warnings = sentences(run_warnings)
-        report_warnings = list(run_warnings)
-        versions = software_versions(packages_used | ({"matplotlib"} if any(sec.figures for sec in sections) else set()))
-        methods = methods_paragraph(sections, seed=plan.seed, versions=versions, synthetic=synthetic)
-        results: dict[str, Any] = {
-            "schema_version": RESULTS_SCHEMA_VERSION,
-            "title": plan.title,
-            "synthetic": synthetic,
-            "plan_hash": plan.sha256,
-            "seed": plan.seed,
-        }
-        for sec in sections:
-            results[sec.key] = sec.results
-        if reproduce is not None:
-            results["reproduction"] = reproduce(results, inputs)
-        results["warnings"] = list(dict.fromkeys(run_warnings + [run_warning(s.title, w) for s in sections
-                                                                 for w in s.warnings]))
-        results["unavailable"] = [{"analysis": k, "reason": why} for k, why in unavailable]
-        results["methods"] = methods.paragraph
-        results["references"] = list(methods.references)
-        results["plan_lock"] = lock
-        results["provenance"] = {
-            "plan": plan.path.name,
-            "plan_hash": plan.sha256,
-            "seed": plan.seed,
-            "inputs": {k: v.provenance for k, v in inputs.items()},
-            "versions": versions,
-            "generated_at": _now(),
-        }
-        text = dumps_results(results)
-        written = [("results.json", text)] + [
-            (p.relative_to(root).as_posix(), p.read_text(encoding="utf-8", errors="replace"))
-            for p in sorted((root / "tables").glob("*")) if p.suffix in (".csv", ".md", ".tex")]
-        for name, content in written:
-            leaked = scan_identifiers(content, inputs)
-            if leaked:
-                raise RuntimeError(f"raw identifiers ({', '.join(leaked)}) would be written to {name}; refusing. "
-                                   "A job must pseudonymise patient IDs in per-patient output.")
-        od.write_text("results.json", text)
-        refs = "\n".join(f"{i}. {r}" for i, r in enumerate(methods.references, start=1))
-        od.write_text("methods.md", f"# Methods\n\n{methods.paragraph}\n" + (f"\n## References\n\n{refs}\n" if refs else ""))
-        provenance = dict(results["provenance"], started_at=started, finished_at=_now())
-        html_text = render_report(
-            title=plan.title, root=root, sections=sections, methods=methods, provenance=provenance,
-            warnings=report_warnings, reproduction=results.get("reproduction"), synthetic=synthetic,
-            unavailable=unavailable, table_style=tstyle,
-        )
-        od.write_text("report.html", html_text)
-    return results
+            shutil.rmtree(root / ".jobs", ignore_errors=True)
+            run_warnings: list[str] = []
+            lock = lock_status(plan)
+            if lock.get("deviation"):
+                run_warnings.append(f"plan deviation: {lock['deviation']}")
+            for name, inp in inputs.items():  # the rows each input lost at loading, by reason, with their lines
+                if inp.table is not None and inp.table.exclusions:
+                    run_warnings += exclusion_sentences(name, inp.table.exclusions, plan.labels_for([name], strict=False))
+            for key, why in unavailable:
+                run_warnings.append(f"analysis '{key}' was not run: {why}")
+            run_warnings.extend(numeric_warnings)
+            run_warnings = sentences(run_warnings)
+            report_warnings = list(run_warnings)
+            versions = software_versions(packages_used | ({"matplotlib"} if any(sec.figures for sec in sections) else set()))
+            methods = methods_paragraph(sections, seed=plan.seed, versions=versions, synthetic=synthetic)
+            results: dict[str, Any] = {
+                "schema_version": RESULTS_SCHEMA_VERSION,
+                "title": plan.title,
+                "synthetic": synthetic,
+                "plan_hash": plan.sha256,
+                "seed": plan.seed,
+            }
+            for sec in sections:
+                results[sec.key] = sec.results
+            if reproduce is not None:
+                results["reproduction"] = reproduce(results, inputs)
+            results["warnings"] = list(dict.fromkeys(run_warnings + [run_warning(s.title, w) for s in sections
+                                                                     for w in s.warnings]))
+            results["unavailable"] = [{"analysis": k, "reason": why} for k, why in unavailable]
+            results["methods"] = methods.paragraph
+            results["references"] = list(methods.references)
+            results["plan_lock"] = lock
+            results["provenance"] = {
+                "plan": plan.path.name,
+                "plan_hash": plan.sha256,
+                "seed": plan.seed,
+                "inputs": {k: v.provenance for k, v in inputs.items()},
+                "versions": versions,
+                "generated_at": _now(),
+            }
+            text = dumps_results(results)
+            written = [("results.json", text)] + [
+                (p.relative_to(root).as_posix(), p.read_text(encoding="utf-8", errors="replace"))
+                for p in sorted((root / "tables").glob("*")) if p.suffix in (".csv", ".md", ".tex")]
+            for name, content in written:
+                leaked = scan_identifiers(content, inputs)
+                if leaked:
+                    raise RuntimeError(f"raw identifiers ({', '.join(leaked)}) would be written to {name}; refusing. "
+                                       "A job must pseudonymise patient IDs in per-patient output.")
+            od.write_text("results.json", text)
+            refs = "\n".join(f"{i}. {r}" for i, r in enumerate(methods.references, start=1))
+            od.write_text("methods.md", f"# Methods\n\n{methods.paragraph}\n" + (f"\n## References\n\n{refs}\n" if refs else ""))
+            provenance = dict(results["provenance"], started_at=started, finished_at=_now())
+            from spinestats.reports.html_report import render_report
+
+            html_text = render_report(
+                title=plan.title, root=root, sections=sections, methods=methods, provenance=provenance,
+                warnings=report_warnings, reproduction=results.get("reproduction"), synthetic=synthetic,
+                unavailable=unavailable, table_style=tstyle,
+            )
+            od.write_text("report.html", html_text)
+        return results
+    except BaseException:
+        if pool is not None:  # a refused plan, bad data, a failed analysis or Ctrl-C: stop the workers now
+            pool.shutdown(wait=False, kill_workers=True)
+        raise

@@ -78,7 +78,6 @@ import dataclasses
 import math
 
 import numpy as np
-from scipy import optimize
 
 from spinestats.analysis.core import distributions as stats
 
@@ -203,6 +202,8 @@ def auc_precision(auc: float, prevalence: float, precision: float, *, conf_level
     if gap(lo) <= 0:
         n_exact = lo
     else:
+        from scipy import optimize  # only here (the other sample sizes need no root finder)
+
         hi = lo
         while gap(hi) > 0:
             hi *= 2
