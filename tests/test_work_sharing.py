@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -99,51 +98,3 @@ def test_pool_workers_really_run_in_another_process(tmp_path):
         queue.add(i, 0)
     queue.run()
     assert len(pids) == 40 and os.getpid() in pids and len(set(pids)) == 2
-
-
-def _step_figure(label):
-    from spinestats.reports.figure_style import journal_figure
-
-    fig, ax = journal_figure("single")
-    ax.step([0, 1, 2, 3], [1, 0.8, 0.6, 0.5], where="post", label=label)
-    ax.legend()
-    return fig
-
-
-def test_the_process_that_drew_a_figure_writes_it_without_unpickling(tmp_path, monkeypatch):
-    """A handed-over figure is written from the Figure itself where it was drawn (no pickle.loads),
-    with the same bytes as when it is unpickled elsewhere."""
-    import pickle
-
-    from spinestats.reports import figure_files
-    from spinestats.reports.figure_files import collect_figures, render_figures
-    from spinestats.reports.figure_style import save_figure
-
-    with collect_figures() as tasks:
-        save_figure(_step_figure("Group 1"), tmp_path / "live", "f", formats=("png", "svg"), dpis=(100,))
-    loads = []
-    real_loads = pickle.loads
-    monkeypatch.setattr(figure_files.pickle, "loads", lambda b: loads.append(1) or real_loads(b))
-    assert render_figures(tasks, 1) == [] and loads == []
-    # elsewhere (no live Figure under that token) the bytes are unpickled: the same files
-    elsewhere = [dataclasses.replace(t, token="", folder=str(tmp_path / "bytes")) for t in tasks]
-    render_figures(elsewhere, 1)
-    assert len(loads) == 1
-    for name in ("f.svg", "f_100dpi.png"):
-        assert (tmp_path / "live" / name).read_bytes() == (tmp_path / "bytes" / name).read_bytes()
-
-
-def test_a_figure_changed_after_it_was_saved_is_written_as_it_was_saved(tmp_path):
-    from spinestats.reports.figure_files import collect_figures, render_figures
-    from spinestats.reports.figure_style import save_figure
-
-    fig = _step_figure("Group 1")
-    with collect_figures() as tasks:
-        save_figure(fig, tmp_path / "a", "f", formats=("svg",), dpis=(100,))
-        fig.axes[0].set_title("Changed after saving")
-        save_figure(fig, tmp_path / "b", "f", formats=("svg",), dpis=(100,))
-        fig.axes[0].set_title("Changed again, never saved")
-    render_figures(tasks, 1)
-    first = (tmp_path / "a" / "f.svg").read_text(encoding="utf-8")
-    second = (tmp_path / "b" / "f.svg").read_text(encoding="utf-8")
-    assert "Changed" not in first and "Changed after saving" in second and "never saved" not in second

@@ -30,7 +30,6 @@ import contextlib
 import contextvars
 import dataclasses
 import io
-import itertools
 import pickle
 import warnings as warnings_module
 from collections.abc import Iterator
@@ -270,7 +269,6 @@ class FigureTask:
     formats: tuple[str, ...]
     dpis: tuple[int, ...]
     synthetic: bool = False  # the run is on synthetic data: the files carry the note (figure_style.synthetic_mark)
-    token: str = ""  # names the live Figure in the process that drew it (see _LIVE)
 
 
 _COLLECTED: contextvars.ContextVar[list[FigureTask] | None] = contextvars.ContextVar("spinestats_figure_tasks",
@@ -309,44 +307,8 @@ def defer_figure(fig: Any, folder: Path, stem: str, formats: tuple[str, ...], dp
     from spinestats.reports.figure_style import synthetic_marked
 
     tasks.append(FigureTask(blob, str(folder), stem, tuple(formats), tuple(int(d) for d in dpis),
-                            synthetic=synthetic_marked(), token=_keep_live(fig)))
+                            synthetic=synthetic_marked()))
     return True
-
-
-#: Figures handed over in this process, by task token, so that the process that drew a figure writes it
-#: from the Figure itself instead of unpickling the task's bytes (unpickling costs about 30 ms a figure).
-#: Only the newest task of a Figure may use it, and only while the Figure has not changed since (Matplotlib
-#: marks a changed figure ``stale``); otherwise, and in any other process, the bytes are used.  The oldest
-#: entries are dropped beyond _LIVE_MAX (a task rendered elsewhere never collects its entry here).
-_LIVE: dict[str, Any] = {}
-_LIVE_TOKENS: dict[int, str] = {}  # id(Figure) -> its newest token
-_LIVE_MAX = 32
-_LIVE_COUNT = itertools.count(1)
-
-
-def _keep_live(fig: Any) -> str:
-    import os
-
-    older = _LIVE_TOKENS.pop(id(fig), None)
-    if older is not None:
-        _LIVE.pop(older, None)
-    while len(_LIVE) >= _LIVE_MAX:
-        _LIVE_TOKENS.pop(id(_LIVE.pop(next(iter(_LIVE)))), None)
-    token = f"{os.getpid()}:{next(_LIVE_COUNT)}"
-    fig.stale = False  # any change from now on marks it stale again
-    _LIVE[token] = fig
-    _LIVE_TOKENS[id(fig)] = token
-    return token
-
-
-def _task_figure(task: FigureTask) -> Any:
-    """The Figure of a task: the live one when this process drew it and it is unchanged, else unpickled."""
-    fig = _LIVE.pop(task.token, None) if task.token else None
-    if fig is not None:
-        _LIVE_TOKENS.pop(id(fig), None)
-        if not fig.stale:
-            return fig
-    return pickle.loads(task.figure)  # noqa: S301 - bytes made by this run (see FigureTask)
 
 
 def render_figure(task: FigureTask) -> list[tuple[type[Warning], str]]:
@@ -358,7 +320,7 @@ def render_figure(task: FigureTask) -> list[tuple[type[Warning], str]]:
     try:
         with warnings_module.catch_warnings(record=True) as caught, synthetic_mark(task.synthetic):
             warnings_module.simplefilter("always")
-            fig = _task_figure(task)
+            fig = pickle.loads(task.figure)  # noqa: S301 - bytes made by this run (see FigureTask)
             save_figure(fig, Path(task.folder), task.stem, formats=task.formats, dpis=task.dpis)
     finally:
         _COLLECTED.reset(token)
