@@ -117,6 +117,19 @@ def cli(id_key: str | None) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the command line and exit with 0 (ok), 1 (invalid data) or 2 (usage)."""
+    import gc
+
+    from spinestats.reports.collector import GC_THRESHOLDS
+
+    before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        _main(argv)
+    finally:  # called in-process (tests, a notebook's ``main([...])``): the caller's thresholds again
+        gc.set_threshold(*before)
+
+
+def _main(argv: list[str] | None) -> None:
     try:
         code = cli.main(args=argv, prog_name="spinestats", standalone_mode=False)
     except click.exceptions.Abort:
