@@ -342,19 +342,21 @@ def _run_parallel(todo: Sequence[tuple[AnalysisEntry, dict[str, Any]]], workers:
             section = dataclasses.replace(section, results={})
         return (section, root, formats, style, labels_by_key[todo[i][0].key], synthetic)
 
-    def run_here(item: tuple[Any, ...]) -> Any:
+    def work(item: tuple[Any, ...], in_pool: bool) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+        """The function of an item and its arguments (a table item sent to the pool carries no results)."""
         if item[0] == "analysis":
-            return call_job_deferred(*calls[item[1]])
+            return call_job_deferred, calls[item[1]]
         if item[0] == "figure":
-            return render_figure(item[2])
-        return complete_table_formats(*table_call(item[1], False))
+            return render_figure, (item[2],)
+        return complete_table_formats, table_call(item[1], in_pool)
+
+    def run_here(item: tuple[Any, ...]) -> Any:
+        func, args = work(item, False)
+        return func(*args)
 
     def submit(item: tuple[Any, ...]) -> Any:
-        if item[0] == "analysis":
-            return pool.submit(call_job_deferred, *calls[item[1]])
-        if item[0] == "figure":
-            return pool.submit(render_figure, item[2])
-        return pool.submit(complete_table_formats, *table_call(item[1], True))
+        func, args = work(item, True)
+        return pool.submit(func, *args)
 
     def finished(item: tuple[Any, ...], result: Any) -> None:
         kind, i = item[0], item[1]
