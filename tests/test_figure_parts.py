@@ -183,7 +183,7 @@ def test_events_table_and_median_lines_are_plan_and_job_options(tmp_path):
     from spinestats.reports.figure_style import observe_figures
     from spinestats.reports.plan_runner import job_options
 
-    assert {"events_table", "median_lines"} <= set(job_options(survival_job.run, "survival"))
+    assert {"events_table", "median_lines"} <= set(job_options("survival"))
     seen = {}
     d = D.assign(status=(D["status"] == 1).astype(int))
     for events_table, median_lines in ((True, False), (False, True)):

@@ -6,16 +6,16 @@ from pathlib import Path
 
 import yaml
 
-from spinestats.reports.plan_runner import job_function, job_options, run_plan
+from spinestats.reports.plan_runner import job_options, run_plan
 
 CAFE = Path(__file__).resolve().parents[1] / "data_schemas" / "examples" / "synthetic_cafe.csv"
 
 
 def test_new_options_are_plan_options():
-    assert {"zph_transform"} <= set(job_options(job_function("survival"), "survival"))
-    assert {"direction"} <= set(job_options(job_function("accuracy"), "accuracy"))
-    assert {"direction"} <= set(job_options(job_function("dss"), "dss"))
-    assert {"time_model", "emmeans_times"} <= set(job_options(job_function("pain"), "pain"))
+    assert {"zph_transform"} <= set(job_options("survival"))
+    assert {"direction"} <= set(job_options("accuracy"))
+    assert {"direction"} <= set(job_options("dss"))
+    assert {"time_model", "emmeans_times"} <= set(job_options("pain"))
 
 
 def test_plan_with_continuous_time_model(tmp_path):

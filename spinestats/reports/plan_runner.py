@@ -113,7 +113,7 @@ def options_class(kind: str) -> type[JobOptions] | None:
     return found if isinstance(found, type) and issubclass(found, JobOptions) else None
 
 
-def job_options(func: Callable[..., Any], kind: str) -> tuple[str, ...]:
+def job_options(kind: str) -> tuple[str, ...]:
     """The plan options of an analysis type: its options dataclass's fields and the entry-level settings."""
     opts = options_class(kind)
     return (opts.names() if opts is not None else ()) + ENTRY_CONTEXT
@@ -479,7 +479,7 @@ def check_plan(plan_path: str | Path, allow_missing: bool = False, kinds: Sequen
     """
     funcs, missing_jobs = available_jobs(kinds)
     known: dict[str, Sequence[str] | None] = dict.fromkeys(JOBS)  # types the plan does not use: not checked
-    known.update({k: job_options(f, k) for k, f in funcs.items()})
+    known.update({k: job_options(k) for k in funcs})
     known.update({k: None for k in missing_jobs})
     plan = read_plan(plan_path, analyses=known, check_files=not allow_missing)
     unavailable: dict[str, str] = {}
