@@ -74,3 +74,26 @@ def test_wide_layout_needs_raters(tmp_path, capsys):
     pd.DataFrame({"case": [1, 2], "a": [1, 2], "b": [1, 2]}).to_csv(p, index=False)
     assert cli("agreement", p, "--case", "case", "--out", tmp_path / "x") == 2
     assert "--raters" in capsys.readouterr().err
+
+
+def test_conf_level_reaches_results_table_header(tmp_path):
+    """The agreement table heads its intervals at the analysis' level (it said 95% whatever the level)."""
+    from spinestats.reports.agreement_job import run
+    from spinestats.reports.section_tables import agreement_tables
+
+    wide = cr.make().pivot(index="case_id", columns="reader", values="dss").reset_index()
+    res = run(wide, out_dir=tmp_path, case="case_id", raters=["R1", "R2"], conf_level=0.90).results
+    jsonschema.validate(json.loads(json.dumps(res)), SCHEMA)
+    assert res["conf_level"] == 0.90
+    ci = icc(wide[["R1", "R2"]].to_numpy(dtype=float), conf_level=0.90).get("ICC2")
+    assert_allclose(res["icc"][1]["lower"], ci["lower"], rtol=1e-12)
+    (table,) = agreement_tables(res)
+    assert [c.header for c in table.columns] == ["Measure read and statistic", "Estimate (90% CI)", "p"]
+
+
+def test_pain_trajectory_caption_names_the_level():
+    from spinestats.reports.pain_job import PainOptions, captions
+
+    assert captions("pain", PainOptions(conf_level=0.9)) == {
+        "pain_trajectory": "Mean pain (NRS 0\u201310) over time with 90% CIs"}
+    assert captions("pain_cafe", PainOptions())["pain_cafe_trajectory"].endswith("with 95% CIs")

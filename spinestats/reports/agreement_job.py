@@ -167,7 +167,8 @@ def results(agreement: Agreement) -> dict[str, Any]:
     out = agreement.main.to_dict()
     if agreement.layout == "long":
         out["features"] = {f: r.to_dict() for f, r in agreement.features.items()}
-    return {**out, "layout": agreement.layout, "warnings": list(agreement.warnings)}
+    return {**out, "conf_level": agreement.main.conf_level, "layout": agreement.layout,
+            "warnings": list(agreement.warnings)}
 
 
 def methods(agreement: Agreement) -> tuple[str, ...]:

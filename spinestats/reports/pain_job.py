@@ -640,7 +640,15 @@ def analyse(inputs: JobInput, options: PainOptions, context: JobContext, *, writ
         figures = write_figures(an, context.out_dir, key, context, labels)
     return Section(key=key, title=context.title or TITLE, results=out,
                    figures=tuple(figures), tables=tuple(tables), warnings=tuple(out["warnings"]),
-                   table_records=tuple(records), methods=methods(an, options, seed, labels), references=REFERENCES)
+                   table_records=tuple(records), methods=methods(an, options, seed, labels), references=REFERENCES,
+                   figure_captions=captions(key, options))
+
+
+def captions(key: str, options: PainOptions) -> dict[str, str]:
+    """Figure captions that name the analysis' confidence level (the report's default caption says 95%)."""
+    from spinestats.reports.pain_tables import level_text
+
+    return {f"{key}_trajectory": f"Mean pain (NRS 0\u201310) over time with {level_text(options.conf_level)}% CIs"}
 
 
 def run(data=None, out_dir=None, **keywords) -> Section:
