@@ -14,6 +14,14 @@ def _font(font: Any, default: Any) -> tuple[Any, ...]:
             font.name if font.name is not None else default.name)
 
 
+def _value(value: Any) -> Any:
+    """A number as the 16 significant digits openpyxl writes (``%.16g``: 0.0 is written ``0`` and read back an
+    int); the direct writer writes ``repr``, all 17, so that the number reads back exactly. Text as it is."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return ("number", float("%.16g" % value))
+    return (type(value).__name__, value)
+
+
 def shown(path: str | Path) -> dict[str, Any]:
     """Everything a reader of the sheet sees, as plain values."""
     import openpyxl
@@ -27,7 +35,7 @@ def shown(path: str | Path) -> dict[str, Any]:
         for c in row:
             if c.value is None and not c.has_style:
                 continue
-            cells[c.coordinate] = (c.value, type(c.value).__name__, c.data_type, c.number_format, _font(c.font, default),
+            cells[c.coordinate] = (_value(c.value), c.data_type, c.number_format, _font(c.font, default),
                                    c.alignment.horizontal)
     widths = {k: d.width for k, d in ws.column_dimensions.items() if d.customWidth}
     return {
