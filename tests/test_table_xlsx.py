@@ -219,3 +219,11 @@ def test_dss_imports_neither_openpyxl_nor_python_docx(tmp_path):
     assert not imported & {"openpyxl", "docx"}, sorted(imported & {"openpyxl", "docx"})
     written = sorted(p.suffix for p in (tmp_path / "out").rglob("*") if p.suffix in (".xlsx", ".docx"))
     assert ".xlsx" in written and ".docx" in written
+
+
+@pytest.mark.parametrize("stem, sheet", [("'quoted'", "quoted"), ("x" * 40, "x" * 31), ("a[1]:b", "a_1__b"), ("'", "table"),
+                                         ("ctrl\x01name", "ctrlname")])
+def test_sheet_names_excel_accepts(tmp_path, stem, sheet):
+    t = Table(pd.DataFrame({"a": ["x"]}), (Col("a", "A"),), stem=stem)
+    write_xlsx(t, tmp_path / "t.xlsx")  # the sheet is named after the Table's stem
+    assert shown(tmp_path / "t.xlsx")["sheet"] == sheet

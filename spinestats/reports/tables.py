@@ -466,8 +466,9 @@ def to_latex(table: "Table | pd.DataFrame", title: str | None = None, note: str 
 
 
 def sheet_name(stem: str, taken: Iterable[str] = ()) -> str:
-    """An Excel sheet name (31 characters, no []:*?/\\) for ``stem``, unique among ``taken``."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", stem)[:31] or "table"
+    """An Excel sheet name (31 characters, no []:*?/\\, not starting or ending with an apostrophe, which
+    Excel refuses) for ``stem``, unique among ``taken``."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", stem)[:31].strip("'") or "table"
     name, i = base, 2
     while name in set(taken):
         name = f"{base[:28]}_{i}"
