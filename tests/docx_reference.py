@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -50,8 +51,6 @@ def write_docx_reference(table: "Table | pd.DataFrame", path: Path, title: str |
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Mm, Pt
-
-    from spinestats.reports.office_zip import save_docx
 
     t = _as_table(table, title, note)
     style = style or current_style()
@@ -135,3 +134,20 @@ def write_docx_reference(table: "Table | pd.DataFrame", path: Path, title: str |
     save_docx(doc, path)
 
 
+def save_docx(doc: Any, path: str | Path) -> None:
+    """Write the python-docx ``doc`` as ``Document.save`` does (its parts, order and compression), through
+    office_zip's writer: every member dated 1980-01-01, as the tables' DOCX are."""
+    from docx.opc.pkgwriter import PackageWriter
+
+    from spinestats.reports.office_zip import _ZipWriter
+
+    package = doc.part.package
+    for part in package.parts:
+        part.before_marshal()
+    writer = _ZipWriter(Path(path))
+    try:
+        PackageWriter._write_content_types_stream(writer, package.parts)
+        PackageWriter._write_pkg_rels(writer, package.rels)
+        PackageWriter._write_parts(writer, package.parts)  # type: ignore[arg-type]
+    finally:
+        writer.close()

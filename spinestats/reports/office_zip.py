@@ -1,26 +1,24 @@
-"""Saving DOCX and XLSX packages quickly and reproducibly: large parts are compressed once per process.
+"""Writing DOCX and XLSX packages quickly and reproducibly: large parts are compressed once per process.
 
-A DOCX is a ZIP archive of XML parts.  Every document python-docx creates
-carries the same default styles (``word/styles.xml``, about 350 kB, and
+A DOCX or XLSX is a ZIP archive of XML parts.  Every table's DOCX carries
+the same default styles (``word/styles.xml``, about 350 kB, and
 ``word/stylesWithEffects.xml``, about 440 kB) and theme; compressing them
-again for every table was most of the time of saving it.  :func:`save_docx`
-writes the same parts, in the same order and with the same (deflate, level 6)
-compression as ``Document.save``, but keeps the compressed bytes of each
-large part and reuses them when the next document holds the identical part
-(compared by SHA-256 of its bytes).  Every member is dated 1980-01-01, so a
-table gives the same DOCX bytes on every run.
+again for every table was most of the time of saving it.  :class:`_ZipWriter`
+writes members with the same (deflate, level 6) compression as ``zipfile``,
+and :func:`_deflate` keeps the compressed bytes of each large part and
+reuses them when the next document holds the identical part (compared by
+SHA-256 of its bytes).  Every member is dated 1980-01-01, so a table gives
+the same bytes on every run.
 
-When the installed python-docx does not have the package-writer helpers this
-relies on, the document is saved by ``Document.save``.  A table's DOCX is
-built by :mod:`spinestats.reports.table_docx`, which writes its members
-through the same writer.  :func:`save_xlsx` does the same for an openpyxl
-workbook: openpyxl's own parts and member order, with the workbook's fixed
-dates.
+A table's DOCX is built by :mod:`spinestats.reports.table_docx` and its XLSX
+by :mod:`spinestats.reports.table_xlsx`; both write through this writer and
+remove from untrusted text the characters XML cannot hold (:func:`xml_text`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -36,6 +34,14 @@ _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
 _END = struct.Struct("<IHHHHIIH")
 _DOS_TIME, _DOS_DATE = 0, (0 << 9) | (1 << 5) | 1  # 1980-01-01 00:00:00, the earliest date ZIP can hold
 _UNIX_RW = 0o600 << 16  # external attributes zipfile gives a member written from bytes
+#: characters XML 1.0 does not allow: C0 controls other than tab, line feed and carriage return (the set openpyxl
+#: refuses), lone surrogates, U+FFFE and U+FFFF
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot hold (an XML writer would refuse the whole part)."""
+    return _NOT_XML.sub("", text)
 
 
 def _deflate(name: str, blob: bytes) -> tuple[int, bytes, int]:
@@ -60,6 +66,7 @@ class _ZipWriter:
         self._central: list[bytes] = []
 
     def write(self, pack_uri: Any, blob: bytes) -> None:
+        """python-docx's physical-writer call (the reference writer in the tests saves through it)."""
         self.write_member(pack_uri.membername, _deflate(pack_uri.membername, blob))
 
     def write_member(self, membername: str, packed: tuple[int, bytes, int]) -> None:
@@ -83,95 +90,3 @@ class _ZipWriter:
         n = len(self._central)
         self._file.write(_END.pack(0x06054B50, 0, 0, n, n, size, start, 0))
         self._file.close()
-
-
-def save_docx(doc: Any, path: str | Path) -> None:
-    """Write the python-docx ``doc`` to ``path`` (see the module docstring)."""
-    try:
-        from docx.opc.pkgwriter import PackageWriter
-
-        package = doc.part.package
-        steps: tuple[Any, ...] = (PackageWriter._write_content_types_stream, PackageWriter._write_pkg_rels,
-                                  PackageWriter._write_parts)
-    except (ImportError, AttributeError):  # pragma: no cover - a python-docx without these helpers
-        doc.save(str(path))
-        return
-    for part in package.parts:
-        part.before_marshal()
-    writer = _ZipWriter(Path(path))
-    try:
-        steps[0](writer, package.parts)
-        steps[1](writer, package.rels)
-        steps[2](writer, package.parts)
-    finally:
-        writer.close()
-
-
-class _Members:
-    """The archive interface openpyxl's ExcelWriter writes to (``writestr``, ``write``, ``namelist``):
-    the members in the order written."""
-
-    def __init__(self) -> None:
-        self.members: list[tuple[str, bytes]] = []
-
-    def writestr(self, name: Any, data: str | bytes) -> None:
-        self.members.append((str(name), data.encode("utf-8") if isinstance(data, str) else bytes(data)))
-
-    def write(self, filename: str, arcname: str) -> None:
-        self.members.append((arcname, Path(filename).read_bytes()))
-
-    def namelist(self) -> list[str]:
-        return [name for name, _ in self.members]
-
-    def close(self) -> None:
-        pass
-
-
-def _writer_class(base: Any) -> Any:
-    """openpyxl's ExcelWriter, writing each worksheet's XML into memory: openpyxl writes it to a named
-    temporary file, reads it back and deletes it, which costs more than the sheet itself."""
-    try:
-        from io import BytesIO
-
-        from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
-        from openpyxl.worksheet._writer import WorksheetWriter
-    except ImportError:  # pragma: no cover - an openpyxl without these modules: its own writer
-        return base
-
-    class InMemory(base):  # type: ignore[misc, valid-type]
-        def write_worksheet(self, ws: Any) -> None:
-            if self.workbook.write_only:  # pragma: no cover - spinestats writes ordinary workbooks
-                return super().write_worksheet(ws)
-            ws._drawing = SpreadsheetDrawing()
-            ws._drawing.charts = ws._charts
-            ws._drawing.images = ws._images
-            writer = WorksheetWriter(ws, out=BytesIO())
-            writer.write()
-            ws._rels = writer._rels
-            self._archive.writestr(ws.path[1:], writer.read())
-            self.manifest.append(ws)
-
-    return InMemory
-
-
-def save_xlsx(workbook: Any, path: str | Path) -> None:
-    """Write the openpyxl ``workbook`` to ``path``: the parts ``Workbook.save`` writes, in its order and
-    with its compression, but keeping the workbook's own modification date (``save`` stamps the current
-    time) and every member dated 1980-01-01, so a table gives the same XLSX bytes on every run; large
-    parts (the theme) are compressed once per process.
-
-    When the installed openpyxl does not have the writer this relies on, ``Workbook.save`` writes it.
-    """
-    try:
-        from openpyxl.writer.excel import ExcelWriter
-    except ImportError:  # pragma: no cover - an openpyxl without its ExcelWriter
-        workbook.save(str(path))
-        return
-    archive = _Members()
-    _writer_class(ExcelWriter)(workbook, archive).write_data()
-    writer = _ZipWriter(Path(path))
-    try:
-        for name, blob in archive.members:
-            writer.write_member(name, _deflate(name, blob))
-    finally:
-        writer.close()

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import copy
 import dataclasses
 import datetime as _dt
 import math
@@ -467,8 +466,9 @@ def to_latex(table: "Table | pd.DataFrame", title: str | None = None, note: str 
 
 
 def sheet_name(stem: str, taken: Iterable[str] = ()) -> str:
-    """An Excel sheet name (31 characters, no []:*?/\\) for ``stem``, unique among ``taken``."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", stem)[:31] or "table"
+    """An Excel sheet name (31 characters, no []:*?/\\, not starting or ending with an apostrophe, which
+    Excel refuses) for ``stem``, unique among ``taken``."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", stem)[:31].strip("'") or "table"
     name, i = base, 2
     while name in set(taken):
         name = f"{base[:28]}_{i}"
@@ -529,44 +529,35 @@ def write_xlsx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
     exactly the string every other format shows (:func:`excel_number_format`:
     the same decimals, no leading zero for APA, a true minus sign); what is
     not a number ("<0.001", ">0.99", estimates with their CIs) stays the
-    formatted text.  Text is formula-escaped.
+    formatted text.  Text is formula-escaped, after the characters XML cannot
+    hold are removed.  The package is written directly
+    (:mod:`spinestats.reports.table_xlsx`), without a spreadsheet library.
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
+    from spinestats.reports.office_zip import xml_text
+    from spinestats.reports.table_xlsx import Sheet
 
-    from spinestats.reports.office_zip import save_xlsx
+    def text_cell(text: str) -> str:
+        return escape_formula(xml_text(text))
 
     t = _as_table(table, title, note, stem=Path(path).stem)
     style = style or current_style()
     shown = t.rows(style)
     d = t.data.reset_index(drop=True)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet_name(t.stem)
+    ws = Sheet(sheet_name(xml_text(t.stem)))
     r = 1
     if t.title:
-        ws.cell(row=1, column=1, value=escape_formula(t.title)).font = Font(bold=True)
+        ws.cell(1, 1, text_cell(t.title), font="bold")
         r = 3
     for text, first, last in t.spans():
-        c = ws.cell(row=r, column=first + 1, value=escape_formula(text))
-        c.font = Font(bold=True)
-        c.alignment = Alignment(horizontal="center")
+        ws.cell(r, first + 1, text_cell(text), font="bold", align="center")
         if last > first:
-            ws.merge_cells(start_row=r, start_column=first + 1, end_row=r, end_column=last + 1)
+            ws.merge(r, first + 1, r, last + 1)
     if t.spans():
         r += 1
     for j, h in enumerate(t.sub_headers(), start=1):
-        c = ws.cell(row=r, column=j, value=escape_formula(str(h)))
-        c.font = Font(bold=True)
-        if t.columns[j - 1].kind != "text":
-            c.alignment = Alignment(horizontal="right")
+        ws.cell(r, j, text_cell(str(h)), font="bold", align="right" if t.columns[j - 1].kind != "text" else None)
     widths = [len(str(h)) for h in t.sub_headers()]
     raws = [d[col.key].tolist() if col.key in d else [None] * len(d) for col in t.columns]
-    right = Alignment(horizontal="right")
-    # a body cell's style is a number format or right alignment: set once through openpyxl, then the
-    # first such cell's style array is copied (what setting it again would give, without hashing it again)
-    styled: dict[str | None, Any] = {}
     for i, texts in enumerate(shown):
         for j, col in enumerate(t.columns, start=1):
             text = texts[j - 1]
@@ -575,32 +566,17 @@ def write_xlsx(table: "Table | pd.DataFrame", path: Path, title: str | None = No
                 if col.kind in ("int", "num", "pct", "p") and _is_num(raw) and not _missing(raw) else None
             number_format = excel_number_format(text, value) if value is not None else None
             if number_format is not None:  # a number shown exactly as every other format shows it
-                cell = ws.cell(row=r + 1 + i, column=j, value=value)
-                if number_format in styled:
-                    cell._style = copy.copy(styled[number_format])
-                else:
-                    cell.number_format = number_format
-                    styled[number_format] = cell._style
+                ws.cell(r + 1 + i, j, value, number_format=number_format)
             else:
-                cell = ws.cell(row=r + 1 + i, column=j, value=escape_formula(text) if text != "" else None)
-                if col.kind != "text" and None in styled:
-                    cell._style = copy.copy(styled[None])
-                elif col.kind != "text":
-                    cell.alignment = right
-                    styled[None] = cell._style
+                ws.cell(r + 1 + i, j, text_cell(text) if text != "" else None,
+                        align="right" if col.kind != "text" else None)
             widths[j - 1] = max(widths[j - 1], len(str(text)))
     foot = r + len(shown) + 2
     for k, n in enumerate(t.footnotes):
-        ws.cell(row=foot + k, column=1, value=escape_formula(n)).font = Font(italic=True, size=9)
+        ws.cell(foot + k, 1, text_cell(n), font="footnote")
     for j, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = min(max(8, w + 2), 60)
-    fixed = _FIXED_DATE.replace(tzinfo=None)
-    wb.properties.created = fixed
-    wb.properties.modified = fixed
-    wb.properties.creator = "spinestats"
-    if t.title:
-        wb.properties.title = t.title
-    save_xlsx(wb, path)
+        ws.width(j, min(max(8, w + 2), 60))
+    ws.save(path, creator="spinestats", created=_FIXED_DATE.strftime("%Y-%m-%dT%H:%M:%SZ"), title=t.title or None)
 
 
 # page sizes (width, height) in mm and the usable width left by 20 mm margins
