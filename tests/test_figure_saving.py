@@ -54,6 +54,46 @@ def test_tiff_and_png_are_rgb_with_the_requested_dpi(tmp_path):
         assert a.tobytes() == b.tobytes()  # the same pixels
 
 
+def test_png_holds_exactly_the_pixels_agg_rendered_at_the_faster_deflate_level(tmp_path, monkeypatch):
+    """The PNG is deflated at PNG_COMPRESS_LEVEL (not zlib's default), and that changes the bytes only: the file
+    decodes to the very pixels Agg rendered, the same as a PNG written at the default level."""
+    import io
+
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from spinestats.reports import figure_style
+
+    assert figure_style.PNG_COMPRESS_LEVEL == 3
+    levels = []
+    original = Image.Image.save
+
+    def spy(self, fp, format=None, **params):  # noqa: A002 - Pillow's own name
+        if format == "PNG":
+            levels.append(params.get("compress_level"))
+        return original(self, fp, format, **params)
+
+    monkeypatch.setattr(Image.Image, "save", spy)
+    rendered = []
+    draw = FigureCanvasAgg.draw
+
+    def keep(self):
+        draw(self)
+        rendered.append(np.array(self.buffer_rgba())[:, :, :3])
+
+    monkeypatch.setattr(FigureCanvasAgg, "draw", keep)
+    (png,) = save_figure(_figure(), tmp_path, "fig", formats=("png",), dpis=(300,))
+    assert levels == [3] and len(rendered) == 1
+    with Image.open(png) as im:
+        pixels = np.asarray(im.convert("RGB"))
+        default = io.BytesIO()
+        original(im, default, "PNG")
+    assert pixels.shape == rendered[0].shape and np.array_equal(pixels, rendered[0])
+    with Image.open(default) as im:
+        assert np.array_equal(np.asarray(im.convert("RGB")), pixels)
+    assert png.read_bytes() != default.getvalue()  # another deflate level: other bytes, same pixels
+
+
 def test_japanese_text_is_embedded_as_truetype_in_pdf_and_editable_in_svg(tmp_path):
     pdf, svg = save_figure(_figure(), tmp_path, "fig", formats=("pdf", "svg"))
     raw = pdf.read_bytes()
