@@ -124,7 +124,8 @@ def event_dates(file: str, df: pd.DataFrame, schema: str, source: dict[str, str]
             continue
         f = df[flag].astype("boolean")
         d = df[date] if date in df else pd.Series(pd.NaT, index=df.index)
-        unparsed = df.index.isin(list(failed.get(date, ())))
+        lines = failed.get(date)
+        unparsed = df.index.isin(list(lines)) if lines else np.zeros(len(df), dtype=bool)
         no_date = (f.fillna(False) & d.isna()).to_numpy(dtype=bool) & ~unparsed
         fcol = source.get(flag, flag)
         dcol = source.get(date, date)

@@ -537,6 +537,19 @@ def _categorical(codes: np.ndarray, categories: np.ndarray) -> pd.Categorical:
         return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(index))
 
 
+def _all_distinct(parts: list, pool) -> bool:
+    """Whether the text arrays ``parts`` hold no text twice (sorted, no two neighbours equal)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = sum(len(a) for a in parts)
+    if n < 2:
+        return True
+    texts = pa.chunked_array(parts, type=pa.string())
+    ordered = texts.take(pc.sort_indices(texts, memory_pool=pool)).combine_chunks(memory_pool=pool)
+    return not pc.any(pc.equal(ordered.slice(1), ordered.slice(0, n - 1), memory_pool=pool)).as_py()
+
+
 class _Column:
     """One column of the chunked reader: its pieces, dictionary-encoded as they are parsed (or, for
     mostly distinct texts such as IDs, kept as text and encoded once at the end)."""
@@ -570,7 +583,13 @@ class _Column:
         import pyarrow.compute as pc
 
         parts, self.parts = self.parts, []
-        if self.high:
+        if self.high and _all_distinct(parts, pool):
+            # every text distinct (IDs): the encoding is the texts in order, codes 0, 1, 2... (what
+            # dictionary_encode gives, found by sorting: a third of the time of hashing)
+            dictionary = pa.concat_arrays(parts, memory_pool=pool) if parts else pa.array([], pa.string())
+            del parts
+            codes = np.arange(len(dictionary), dtype=_int_type(len(dictionary)))
+        elif self.high:
             enc = pc.dictionary_encode(pa.chunked_array(parts, type=pa.string()), memory_pool=pool)
             del parts
             dictionary = enc.chunk(0).dictionary if enc.num_chunks else pa.array([], pa.string())
