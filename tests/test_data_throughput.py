@@ -13,8 +13,10 @@ from __future__ import annotations
 from importlib import metadata
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 from spinestats.data_schemas import provenance, reading
@@ -104,3 +106,84 @@ def test_dates_with_and_without_slashes_parse_as_before(tmp_path, cell, ok):
             load(path, "cirt")
         (p,) = err.value.problems
         assert (p.line, p.column, p.value, p.rule) == (4, "diagnosis_date", cell, "unparseable date")
+
+
+def _whole_table(path, monkeypatch):
+    """The Parquet file read as one table (the reading before columns were read one at a time)."""
+    with monkeypatch.context() as m:
+        m.setattr(reading, "_parquet_by_column", lambda *a: None)
+        return reading.read_table(path)
+
+
+def _same_raw(a, b):
+    assert list(a.frame.columns) == list(b.frame.columns) and a.frame.index.equals(b.frame.index)
+    assert a.duplicate_columns == b.duplicate_columns
+    for c in a.frame.columns:
+        x, y = a.frame[c], b.frame[c]
+        assert str(x.dtype) == str(y.dtype), c
+        pd.testing.assert_series_equal(x.astype(object), y.astype(object), check_names=True)
+
+
+def _parquet_frame(n: int = 300) -> pd.DataFrame:
+    rows = [r.split(",") for r in _cirt_rows(n)]
+    frame = pd.DataFrame(rows, columns=CIRT_HEADER.split(","))
+    frame["age"] = frame["age"].astype(float)
+    frame["fractions"] = frame["fractions"].astype("Int64")
+    frame.loc[3, "fractions"] = pd.NA                                    # a nullable integer with a gap
+    frame["separation_surgery"] = frame["separation_surgery"] == "yes"   # a bool column
+    frame["treatment_date"] = pd.to_datetime(frame["treatment_date"]).dt.tz_localize("Asia/Tokyo")
+    frame.loc[5, "histology"] = None                                     # a missing text cell
+    frame["centre"] = frame["centre"].astype("category")
+    return frame
+
+
+@pytest.mark.parametrize("variant", ["plain", "stored index", "repeated ID", "missing ID", "no pandas metadata"])
+def test_parquet_read_by_column_gives_the_whole_tables_frame(tmp_path, monkeypatch, variant):
+    frame = _parquet_frame()
+    if variant == "stored index":
+        frame.index = frame.index * 2 + 7
+    elif variant == "repeated ID":
+        frame.loc[250, "patient_id"] = frame.loc[10, "patient_id"]
+    elif variant == "missing ID":
+        frame.loc[0, "patient_id"] = None
+    path = tmp_path / "x.parquet"
+    if variant == "no pandas metadata":
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None), path)
+    else:
+        frame.to_parquet(path)
+    fast = reading.read_table(path)
+    _same_raw(fast, _whole_table(path, monkeypatch))
+    ids = fast.frame["patient_id"]
+    assert isinstance(ids.dtype, pd.CategoricalDtype) and ids.cat.categories.is_unique
+    assert ids.tolist() == ["" if v is None else v for v in frame["patient_id"]]
+    if variant in ("plain", "stored index", "no pandas metadata"):
+        assert ids.cat.codes.tolist() == list(range(300))  # distinct IDs: encoded by sorting, in file order
+    assert str(fast.frame["fractions"].dtype) == ("Int64" if variant != "no pandas metadata" else "float64")
+
+
+def test_parquet_load_by_column_equals_the_whole_table_load(tmp_path, monkeypatch):
+    frame = _parquet_frame()
+    frame["treatment_date"] = frame["treatment_date"].dt.tz_localize(None)
+    frame.loc[7, "site"] = "neck"                                 # line 9: an unknown code
+    frame.loc[20, "patient_id"] = frame.loc[2, "patient_id"]      # lines 4 and 22: a repeated ID
+    path = tmp_path / "cirt.parquet"
+    frame.to_parquet(path)
+    fast = load(path, "cirt", exclude_invalid=True)
+    with monkeypatch.context() as m:
+        m.setattr(reading, "_parquet_by_column", lambda *a: None)
+        whole = load(path, "cirt", exclude_invalid=True)
+    pd.testing.assert_frame_equal(fast.data, whole.data)
+    assert list(map(repr, fast.problems)) == list(map(repr, whole.problems))  # (a missing value is NaN)
+    assert fast.exclusions == whole.exclusions
+    assert [e.line for e in fast.exclusions] == [4, 5, 9, 22]  # line 5: the fractions gap
+
+
+def test_parquet_with_a_repeated_column_name_is_refused_as_before(tmp_path):
+    table = pa.Table.from_arrays([pa.array(["a", "b"]), pa.array([1.0, None]), pa.array([1.5, 2.0])],
+                                 names=["x", "y", "y"])
+    path = tmp_path / "dup.parquet"
+    pq.write_table(table, path)
+    assert reading._parquet_by_column(path, ["x"]) is None  # not read by name: the whole table, as before
+    with pytest.raises(DataError) as err:
+        reading.read_table(path)
+    assert str(err.value).startswith("dup.parquet: cannot be read as Parquet (") and err.value.problems[0].rule == "parquet"
