@@ -220,11 +220,6 @@ class Converter:
         if distinct:
             self.last_codes = np.where(self.last_missing, -1, f.codes)
 
-    def _coded(self, raw: pd.Series, table: dict[str, object]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per-row (values, missing, unknown) looking each unique text up in ``table``."""
-        f, vals, unknown = self._lookup(raw, table)
-        return f.rows(vals), f.rows(f.missing), f.rows(unknown)
-
     def _lookup(self, raw: pd.Series, table: dict[str, object]) -> tuple[_Factor, np.ndarray, np.ndarray]:
         """The column's factor and, per unique, (value, unknown) looking each text up in ``table``."""
         f = self.factor(raw)
@@ -375,12 +370,12 @@ class Converter:
                 except ValueError:
                     return default
 
-        vals, miss, unknown = self._coded(raw, _Lazy(table))
+        f, vals_u, unknown_u = self._lookup(raw, _Lazy(table))
         expected = ("WBB zones 1-12 as a list '2;3;4' or a counter-clockwise range '4-8' / '10-3'"
                     if column.type == "zones" else "WBB layers A-E as a list 'A;B;C' or a range 'A-C'")
-        self._report(raw, unknown, file_col, "invalid WBB staging", expected)
-        self.last_missing = miss | unknown
-        return pd.Series(vals, index=raw.index, dtype=object)
+        self._report_u(raw, f, unknown_u, file_col, "invalid WBB staging", expected)
+        self.last_missing = f.rows(f.missing | unknown_u)
+        return pd.Series(f.rows(vals_u), index=raw.index, dtype=object)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@")
