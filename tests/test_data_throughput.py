@@ -200,3 +200,27 @@ def test_follow_up_over_100_years_found_as_whole_days_over_365_25_per_year(days,
     assert refused == (days / 365.25 > 100)
     if refused:
         assert f"{days / 365.25:.0f} years suggests a mistyped year" in found[0].expected
+
+
+@pytest.mark.parametrize("layout", ["BOM", "CRLF", "quoted line breaks"])
+@pytest.mark.parametrize("where", [1, 150, 299])
+def test_chunked_reader_ids_and_bad_cells_with_bom_crlf_and_quoted_line_breaks(tmp_path, monkeypatch, layout, where):
+    rows = _cirt_rows(300)
+    rows[where] = rows[where].replace(f"C{where:05d}", "C00000").replace(",64,16,", ",640,16,")
+    if layout == "quoted line breaks":
+        rows[100] = rows[100].replace(",chordoma,", ',"chordoma\nsecond line, with a comma",')
+    nl = "\r\n" if layout == "CRLF" else "\n"
+    data = (CIRT_HEADER + nl + nl.join(rows) + nl).encode("utf-8")
+    path = tmp_path / "cirt.csv"
+    path.write_bytes((b"\xef\xbb\xbf" if layout == "BOM" else b"") + data)
+    exact, fast = _both_paths(path, monkeypatch)
+    assert isinstance(exact, tuple) and exact == fast
+    shown = [(p.line, p.column, p.value, p.rule) for p in fast]
+    pseudonym = shown[0][2]  # an ID is shown by its pseudonym, never as written
+    assert pseudonym.startswith("P-") and "C00000" not in str(shown)
+    assert sorted(shown, key=str) == sorted([
+        (2, "patient_id", pseudonym, "duplicate ID"), (where + 2, "total_dose_gye", "640", "out of range"),
+        (where + 2, "patient_id", pseudonym, "duplicate ID"), (where + 2, "total_dose_gye", 640.0, "dose_plausible")], key=str)
+    exact, fast = _both_paths(path, monkeypatch, exclude_invalid=True)
+    pd.testing.assert_frame_equal(exact.data, fast.data)
+    assert fast.provenance == exact.provenance and fast.provenance.encoding == ("utf-8-sig" if layout == "BOM" else "utf-8")
