@@ -141,6 +141,13 @@ class Converter:
             for line, v in zip(lines, values)
         )
 
+    def _report_u(self, raw: pd.Series, f: _Factor, bad_u: np.ndarray, file_col: str, rule: str, expected: str,
+                  severity: str = "error") -> None:
+        """:meth:`_report` of the rows whose unique is marked in ``bad_u`` (nothing taken to the rows
+        when no unique is)."""
+        if bad_u.any():
+            self._report(raw, f.rows(bad_u), file_col, rule, expected, severity)
+
     def factor(self, raw: pd.Series) -> _Factor:
         """The column's distinct stripped texts and which of them mean "missing"."""
         if isinstance(raw.dtype, pd.CategoricalDtype):
@@ -201,7 +208,7 @@ class Converter:
         u[f.missing] = None
         if file_col is not None:
             risky = _formula_like(u, None if codes else f.joined)
-            self._report(raw, f.rows(risky), file_col, "formula-like cell",
+            self._report_u(raw, f, risky, file_col, "formula-like cell",
                          "text, not a spreadsheet formula: the cell is kept as text and written with a "
                          "leading apostrophe in every CSV/XLSX output", severity="warning")
         self._keep(f, f.missing, f.distinct and not codes)
@@ -212,11 +219,6 @@ class Converter:
         self.last_missing = f.rows(missing)
         if distinct:
             self.last_codes = np.where(self.last_missing, -1, f.codes)
-
-    def _coded(self, raw: pd.Series, table: dict[str, object]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per-row (values, missing, unknown) looking each unique text up in ``table``."""
-        f, vals, unknown = self._lookup(raw, table)
-        return f.rows(vals), f.rows(f.missing), f.rows(unknown)
 
     def _lookup(self, raw: pd.Series, table: dict[str, object]) -> tuple[_Factor, np.ndarray, np.ndarray]:
         """The column's factor and, per unique, (value, unknown) looking each text up in ``table``."""
@@ -246,8 +248,7 @@ class Converter:
             table = {c: True for c in TRUE_CODES} | {c: False for c in FALSE_CODES}
             expected = "yes/no: 1/0, yes/no, Y/N, true/false, あり/なし, はい/いいえ, 有/無"
         f, vals_u, unknown_u = self._lookup(raw, table)
-        unknown = f.rows(unknown_u)
-        self._report(raw, unknown, file_col, "unknown code", expected)
+        self._report_u(raw, f, unknown_u, file_col, "unknown code", expected)
         good = ~f.rows(f.missing | unknown_u)
         flags = f.rows(np.array([v is True for v in vals_u], dtype=bool))
         if good.all():
@@ -267,11 +268,11 @@ class Converter:
         expected = "one of " + ", ".join(allowed)
         if codes:
             expected += " (or the mapping's codes: " + ", ".join(f"{k}={v}" for k, v in codes.items()) + ")"
-        self._report(raw, f.rows(unknown_u), file_col, "unknown code", expected)
+        self._report_u(raw, f, unknown_u, file_col, "unknown code", expected)
         known = set(allowed)
         bad_u = ~(f.missing | unknown_u) & ~np.fromiter((v in known for v in vals_u), dtype=bool,
                                                          count=len(vals_u))
-        self._report(raw, f.rows(bad_u), file_col, "unknown code",
+        self._report_u(raw, f, bad_u, file_col, "unknown code",
                      "a mapping code that gives one of " + ", ".join(allowed))
         vals_u[bad_u] = None
         self.last_missing = f.rows(f.missing | unknown_u | bad_u)
@@ -290,8 +291,8 @@ class Converter:
                 u = np.array([str(codes.get(x, x)) for x in u], dtype=object)
             nums = pd.to_numeric(pd.Series(u, dtype=object).where(~f.missing, None), errors="coerce")
             nums = nums.to_numpy(dtype=float, na_value=np.nan)
-            self._report(raw, f.rows(~f.missing & np.isnan(nums)), file_col, "not a number", what)
-            arr = f.rows(nums).copy()
+            self._report_u(raw, f, ~f.missing & np.isnan(nums), file_col, "not a number", what)
+            arr = f.rows(nums)  # (a new array)
         inf = np.isinf(arr)
         if inf.any():
             self._report(raw, inf, file_col, "not a number", "a finite number")
@@ -312,10 +313,12 @@ class Converter:
             return pd.Series(ints, index=raw.index)
         return pd.Series(arr, index=raw.index)
 
-    def _dates(self, text: pd.Series) -> tuple[pd.Series, str]:
-        """Parse distinct date texts (missing ones are None); returns (dates, expected)."""
+    def _dates(self, text: pd.Series, slashed: bool = True) -> tuple[pd.Series, str]:
+        """Parse distinct date texts (missing ones are None); returns (dates, expected).
+
+        ``slashed=False``: no text holds a "/" (nothing to replace)."""
         fmt = self.date_format
-        slashed = text.str.replace("/", "-", regex=False)
+        slashed = text.str.replace("/", "-", regex=False) if slashed else text
         if fmt in (None, "iso", "ISO"):
             return (pd.to_datetime(slashed, format="%Y-%m-%d", errors="coerce"),
                     "a date as YYYY-MM-DD or YYYY/MM/DD (for Excel serial numbers declare dates: excel in the mapping)")
@@ -346,13 +349,13 @@ class Converter:
             for mask, rule, expected, severity in problems:
                 self._report(raw, f.rows(mask.to_numpy()), file_col, rule, expected, severity)
             return pd.Series(f.rows(d.astype("datetime64[ns]").to_numpy()), index=raw.index)
-        d, expected = self._dates(text)
+        d, expected = self._dates(text, slashed=f.joined is None or "/" in f.joined)
         hint = date_hints.format_hint(text[d.isna()]) if d.isna().any() else None
         if hint:
             expected = f"{expected}; {hint}"
         d = d.astype("datetime64[ns]").to_numpy()
         bad = np.isnat(d) & ~f.missing
-        self._report(raw, f.rows(bad), file_col, "unparseable date", expected)
+        self._report_u(raw, f, bad, file_col, "unparseable date", expected)
         return pd.Series(f.rows(d), index=raw.index)
 
     def wbb(self, raw: pd.Series, column: Column, file_col: str) -> pd.Series:
@@ -367,12 +370,12 @@ class Converter:
                 except ValueError:
                     return default
 
-        vals, miss, unknown = self._coded(raw, _Lazy(table))
+        f, vals_u, unknown_u = self._lookup(raw, _Lazy(table))
         expected = ("WBB zones 1-12 as a list '2;3;4' or a counter-clockwise range '4-8' / '10-3'"
                     if column.type == "zones" else "WBB layers A-E as a list 'A;B;C' or a range 'A-C'")
-        self._report(raw, unknown, file_col, "invalid WBB staging", expected)
-        self.last_missing = miss | unknown
-        return pd.Series(vals, index=raw.index, dtype=object)
+        self._report_u(raw, f, unknown_u, file_col, "invalid WBB staging", expected)
+        self.last_missing = f.rows(f.missing | unknown_u)
+        return pd.Series(f.rows(vals_u), index=raw.index, dtype=object)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@")

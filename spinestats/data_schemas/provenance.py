@@ -12,12 +12,25 @@ PACKAGES = ("spinestats", "numpy", "pandas", "scipy", "statsmodels", "matplotlib
             "pyyaml", "charset-normalizer")
 
 
+def _version(name: str) -> str:
+    """``metadata.version(name)``, read from the distribution's metadata header without parsing the
+    whole file as e-mail (which takes most of the time of a load's provenance)."""
+    dist = metadata.distribution(name)
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    for line in text.splitlines():
+        if not line:  # the end of the header
+            break
+        if line.startswith("Version:"):
+            return line[len("Version:"):].strip()
+    return dist.version
+
+
 @functools.lru_cache(maxsize=1)
 def _versions() -> tuple[tuple[str, str], ...]:
     out = [("python", platform.python_version())]
     for name in PACKAGES:
         try:
-            out.append((name, metadata.version(name)))
+            out.append((name, _version(name)))
         except metadata.PackageNotFoundError:
             out.append((name, "not installed"))
     return tuple(out)
