@@ -128,7 +128,9 @@ class _Cox:
         self.n, self.p = self.X.shape
         self.XT = np.ascontiguousarray(self.X.T)
         # stratum ends: index one past the last row of each row's stratum
-        _, sfirst, scount = np.unique(self.s, return_index=True, return_counts=True)
+        # (the strata are sorted: each stratum is one run, as np.unique's first indices and counts)
+        sfirst = np.flatnonzero(np.concatenate(([True], self.s[1:] != self.s[:-1])))
+        scount = np.diff(np.append(sfirst, self.s.size))
         send = sfirst + scount
         self.row_end = np.repeat(send, scount)
         # distinct (stratum, time) blocks
