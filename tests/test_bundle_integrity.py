@@ -172,3 +172,32 @@ def test_site_summary_never_overwrites_its_input(tmp_path):
 
 # Output files, folders and privacy: not re-run under the second BLAS kernel (.ci/run).
 pytestmark = pytest.mark.outputs
+
+
+def test_schema_check_built_once_refuses_as_jsonschema_validate():
+    """The bundle validator is built once per process (issue 16) and refuses what
+    ``jsonschema.validate`` refuses, naming the same field and message."""
+    import copy
+
+    import jsonschema
+
+    from spinestats.data_schemas import site_bundle
+
+    good_bundle = make_bundle("Centre A", payload())
+    broken = []
+    for change in (lambda b: b.pop("centre"), lambda b: b.__setitem__("extra", 1),
+                   lambda b: b["payload"]["flow"].__setitem__("n_read", "eighty"),
+                   lambda b: b["payload"]["suppression"].pop("exact"),
+                   lambda b: b["payload"]["flow"]["exclusions"].append({"reason": "x"})):
+        b = copy.deepcopy(good_bundle)
+        change(b)
+        broken.append(b)
+    for b in broken:
+        with pytest.raises(jsonschema.ValidationError) as direct:
+            jsonschema.validate(b, site_bundle.bundle_json_schema())
+        loc = " > ".join(str(x) for x in direct.value.absolute_path) or "top level"
+        with pytest.raises(DataError) as ours:
+            site_bundle._validate(b, "site bundle B.json")
+        assert str(ours.value) == f"site bundle B.json: not a valid site bundle ({loc}: {direct.value.message})."
+    site_bundle._validate(good_bundle, "ok")  # a valid bundle passes
+    assert site_bundle._validator.cache_info().currsize == 1 and site_bundle._validator.cache_info().hits >= len(broken)

@@ -176,6 +176,19 @@ def test_many_levels_counts_equal_arrays():
     assert abs(np.mean(a.replicate_auc) - delong_auc(s, t).auc) < 0.01
 
 
+def _assert_counts_by_definition(seeds, levels, L, inbags, oobs):
+    """Each replicate's in-bag and out-of-bag counts are those of drawing patient indices (positives,
+    then negatives, from the replicate's own generator) and counting the drawn patients' levels."""
+    for i, ss in enumerate(seeds):
+        g = np.random.default_rng(ss)
+        for lev, inbag, oob in zip(levels, inbags, oobs):
+            idx = g.integers(0, lev.size, lev.size)
+            drawn = np.zeros(lev.size, dtype=bool)
+            drawn[idx] = True
+            assert np.array_equal(inbag[i], np.bincount(lev[idx], minlength=L))
+            assert np.array_equal(oob[i], np.bincount(lev[~drawn], minlength=L))
+
+
 def test_index_counts_equal_indexing_the_levels_by_the_draws():
     """draw_index_counts sums draws per patient by level (issue 16); the counts are those of drawing
     patient indices and counting their levels, replicate by replicate, in-bag and out-of-bag."""
@@ -187,14 +200,22 @@ def test_index_counts_equal_indexing_the_levels_by_the_draws():
     lp[:3] = 6
     seeds = replicate_seeds(5, 40)
     P, Q, Po, Qo = draw_index_counts(seeds, lp, lq, L)
-    for i, ss in enumerate(seeds):
-        g = np.random.default_rng(ss)
-        for lev, inbag, oob in ((lp, P, Po), (lq, Q, Qo)):
-            idx = g.integers(0, lev.size, lev.size)
-            drawn = np.zeros(lev.size, dtype=bool)
-            drawn[idx] = True
-            assert np.array_equal(inbag[i], np.bincount(lev[idx], minlength=L))
-            assert np.array_equal(oob[i], np.bincount(lev[~drawn], minlength=L))
+    _assert_counts_by_definition(seeds, (lp, lq), L, (P, Q), (Po, Qo))
     assert P.dtype == Q.dtype == Po.dtype == np.int64 and (P.sum(axis=1) == 500).all() and (Q[:, [0, 6]] == 0).all()
     P2, Q2, Po2, Qo2 = draw_index_counts(seeds, lp, lq, L, out_of_bag=False)
     assert np.array_equal(P2, P) and np.array_equal(Q2, Q) and not Po2.any() and not Qo2.any()
+
+
+def test_index_counts_many_levels_equal_indexing_the_levels_by_the_draws():
+    """Above SLICE_MAX_LEVELS (a continuous score) the per-level sums come from cumulative sums;
+    the counts are still those of counting the drawn patients' levels, in-bag and out-of-bag,
+    with levels absent from a class and a level count that is not a multiple of anything."""
+    from spinestats.analysis.diagnostic import count_bootstrap as cb
+
+    rng = np.random.default_rng(61)
+    L = 3 * cb.SLICE_MAX_LEVELS + 5
+    lp, lq = rng.integers(0, L, 400), rng.integers(2, L - 7, 900)
+    seeds = replicate_seeds(7, 25)
+    P, Q, Po, Qo = cb.draw_index_counts(seeds, lp, lq, L)
+    _assert_counts_by_definition(seeds, (lp, lq), L, (P, Q), (Po, Qo))
+    assert (Q[:, :2] == 0).all() and (Qo[:, L - 7:] == 0).all() and Po.sum() > 0

@@ -96,3 +96,18 @@ def test_bad_model_name_and_horizon(cohort):
         fit_risk_model(cohort, **{**K, "model": "rf"})
     with pytest.raises(UsageError, match="horizon"):
         fit_risk_model(cohort, **{**K, "horizon": 0})
+
+
+def test_baseline_event_counts_equal_counting_each_time():
+    """Issue 16: the fractures at each baseline time are counted with one sort; the same counts as a
+    pass per time, with tied times, times absent from the events and event times beyond the list."""
+    import numpy as np
+
+    from spinestats.analysis.prediction.risk_model import _events_at
+
+    rng = np.random.default_rng(16)
+    ev = np.round(rng.exponential(10, 300), 0)
+    times = np.unique(np.concatenate([ev[:40], [0.5, 1e9]]))
+    want = np.array([np.sum(ev == u) for u in times], dtype=int)
+    assert np.array_equal(_events_at(ev, times), want) and want.sum() < ev.size
+    assert _events_at(ev[:0], times).tolist() == [0] * times.size and _events_at(ev, times[:0]).size == 0

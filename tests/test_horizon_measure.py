@@ -65,3 +65,36 @@ def test_risk_model_measure_equals_the_measure_of_its_prediction():
     for name in MEASURES:
         want = horizon_measure(cohort["time_months"], cohort["event"], risk, name=name, horizon=12.0)
         assert risk_model_measure(rm, cohort, name=name, horizon=12.0) == want
+
+
+def test_citl_and_slope_share_one_pair_of_calibration_fits(monkeypatch):
+    """Issue 16: the bootstrap's ``citl`` and ``slope`` of one model on one frame come from one call of the
+    calibration fits (the same numbers as two calls); a failure is raised for both measures."""
+    import spinestats.analysis.prediction.horizon_measure as hm
+
+    cohort = pd.read_csv(DATA / "fracture_cohort.csv")
+    rm = refit_risk_model(cohort, time="time_months", event="event", covariates=["sins_total", "modality"],
+                          horizon=12.0, model="finegray")
+    risk = predict_risk(rm, cohort).risk
+    calls = []
+    real = hm.calibration_arrays
+    monkeypatch.setattr(hm, "calibration_arrays", lambda *a, **k: calls.append(1) or real(*a, **k))
+    other = cohort.sample(frac=1.0, replace=True, random_state=3).reset_index(drop=True)
+    for frame in (cohort, other):
+        for name in ("citl", "slope"):
+            want = horizon_measure(frame["time_months"], frame["event"], predict_risk(rm, frame).risk, name=name,
+                                   horizon=12.0)
+            assert risk_model_measure(rm, frame, name=name, horizon=12.0) == want
+    assert len(calls) == 2 + 4  # one per frame through the cache, and the four direct horizon_measure calls
+    assert risk_model_measure(rm, cohort, name="slope", horizon=12.0) == horizon_measure(
+        cohort["time_months"], cohort["event"], risk, name="slope", horizon=12.0)
+
+    def broken(*a, **k):
+        raise FloatingPointError("overflow")
+
+    monkeypatch.setattr(hm, "calibration_arrays", broken)
+    rm2 = refit_risk_model(other, time="time_months", event="event", covariates=["sins_total", "modality"],
+                           horizon=12.0, model="finegray")
+    for name in ("citl", "slope"):
+        with pytest.raises(FloatingPointError):
+            risk_model_measure(rm2, cohort, name=name, horizon=12.0)

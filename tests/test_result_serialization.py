@@ -116,6 +116,9 @@ def test_large_array_result_equals_elementwise_conversion() -> None:
 @pytest.mark.parametrize("value", [
     np.array([np.nan, np.inf, -np.inf]), np.array([], dtype=np.int64), np.array([[True, False]]),
     pd.Series([0.5, np.nan]), pd.DataFrame({"x": [1, 2]}, index=[5, 9]), [np.float64(1.25), (np.int16(-3),)],
+    # plain Python leaves converted inline in dicts and lists (issue 16)
+    {"a": float("nan"), 1: [float("inf"), -float("inf"), -0.0, 1e308, True, None, "s", 3, (2.5, float("nan"))],
+     "b": {"c": [{"d": float("-inf"), "e": np.float64("nan")}], 2.5: False}},
 ])
 def test_small_values_equal_elementwise(value: Any) -> None:
     assert json.dumps(to_jsonable(value)) == json.dumps(elementwise(value))

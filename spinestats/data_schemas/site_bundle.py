@@ -47,6 +47,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import functools
 import os
 from importlib import resources
 from pathlib import Path
@@ -118,9 +119,23 @@ def write_bundle(bundle: dict[str, Any], path: str | os.PathLike[str], *, force:
     return p
 
 
+@functools.lru_cache(maxsize=1)
+def _validator() -> Any:
+    """The bundle schema's validator, built once per process: the schema itself is checked against its
+    meta-schema here (as ``jsonschema.validate`` does on every call), then each bundle only against it."""
+    schema = bundle_json_schema()
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
 def _validate(bundle: dict[str, Any], where: str) -> None:
+    """``jsonschema.validate(bundle, schema)`` with the validator built once: the same checks and the same
+    error (the best match among all errors) for a bundle that breaks the schema."""
     try:
-        jsonschema.validate(bundle, bundle_json_schema())
+        error = jsonschema.exceptions.best_match(_validator().iter_errors(bundle))
+        if error is not None:
+            raise error
     except jsonschema.ValidationError as exc:
         loc = " > ".join(str(x) for x in exc.absolute_path) or "top level"
         raise DataError(f"{where}: not a valid site bundle ({loc}: {exc.message}).") from None

@@ -147,6 +147,8 @@ class _FG:
         self.sum_x_fail = X[fail].sum(axis=0)
         # outer products for S2, kept flat
         self.XX = (X[:, :, None] * X[:, None, :]).reshape(self.n, -1)
+        # the columns whose risk-set sums fsv needs (1, x, x x'): they do not depend on beta, built once
+        self.M = np.hstack([np.ones((self.n, 1)), self.X, self.XX])
 
     def _sums(self, w: np.ndarray, M: np.ndarray) -> np.ndarray:
         """S(t_k) = sum_{t_j >= t_k} w_j M_j + G_k sum_{t_j < t_k, comp} w_j M_j / G_j."""
@@ -156,18 +158,25 @@ class _FG:
         fwd = np.vstack([np.zeros((1, M.shape[1])), np.cumsum(cw, axis=0)])
         return rev[self.start] + self.Gk[:, None] * fwd[self.start]
 
+    def _sums0(self, w: np.ndarray) -> np.ndarray:
+        """:meth:`_sums` of the column of ones, on vectors: the same products (``w * 1.0`` is ``w``) and the
+        same sequential cumulative sums, without (n x 1) arrays."""
+        rev = np.cumsum(w[::-1])[::-1]
+        cw = np.where(self.comp, w / self.G, 0.0)
+        fwd = np.concatenate([[0.0], np.cumsum(cw)])
+        return rev[self.start] + self.Gk * fwd[self.start]
+
     def negloglik(self, b: np.ndarray) -> float:
         eta = self.X @ b
         r = np.exp(eta)
-        s0 = self._sums(r, np.ones((self.n, 1)))[:, 0]
+        s0 = self._sums0(r)
         return float(-eta[self.fail].sum() + np.sum(self.d * np.log(s0)))
 
     def fsv(self, b: np.ndarray):
         """Negative log-likelihood, its gradient and Hessian (as crrfsv)."""
         eta = self.X @ b
         r = np.exp(eta)
-        M = np.hstack([np.ones((self.n, 1)), self.X, self.XX])
-        S = self._sums(r, M)
+        S = self._sums(r, self.M)
         s0, s1, s2 = S[:, 0], S[:, 1 : 1 + self.p], S[:, 1 + self.p :].reshape(-1, self.p, self.p)
         xbar = s1 / s0[:, None]
         f = float(-eta[self.fail].sum() + np.sum(self.d * np.log(s0)))

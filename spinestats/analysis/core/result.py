@@ -38,6 +38,8 @@ import numpy as np
 import pandas as pd
 
 
+_isfinite = math.isfinite
+
 #: exact types :func:`to_jsonable` returns unchanged (``bool`` before ``int`` is not needed: exact types)
 _AS_IS = frozenset({str, int, bool, type(None)})
 
@@ -57,10 +59,14 @@ def to_jsonable(value: Any) -> Any:
         return value if math.isfinite(value) else None
     if t in _AS_IS:
         return value
+    # the commonest leaves (plain floats, str, int, bool, None) are converted inline, without a call each
     if t is dict:
-        return {k if type(k) is str else str(k): _item(v) for k, v in value.items()}
+        return {k if type(k) is str else str(k):
+                (v if _isfinite(v) else None) if type(v) is float else v if type(v) in _AS_IS else to_jsonable(v)
+                for k, v in value.items()}
     if t is list or t is tuple:
-        return [_item(v) for v in value]
+        return [(v if _isfinite(v) else None) if type(v) is float else v if type(v) in _AS_IS else to_jsonable(v)
+                for v in value]
     return _convert(value)
 
 

@@ -104,28 +104,50 @@ def draw_index_counts(seeds: Sequence[np.random.SeedSequence], level_pos: np.nda
         rng = np.random.default_rng(ss)
         for sums, inbag, oob in ((classes[0], P, Po), (classes[1], Q, Qo)):
             n = sums.n
-            # times each patient was drawn, summed by level (the level of draw k is lev[idx[k]])
-            drawn = np.bincount(rng.integers(0, n, n), minlength=n)
-            inbag[i] = sums(drawn)
-            if out_of_bag:
-                oob[i] = sums(drawn == 0)
+            sums.count(rng.integers(0, n, n), inbag[i], oob[i] if out_of_bag else None)
     return P, Q, Po, Qo
 
 
+#: up to this many levels the per-level sums are taken slice by slice (no cumulative sum)
+SLICE_MAX_LEVELS = 64
+
+
 class _LevelSums:
-    """Sums of a per-patient integer vector by the patients' levels: one gather and one cumulative sum
-    (exact integers), cheaper per replicate than indexing the levels by the draws."""
+    """Counts of draws per level, in-bag and out-of-bag, from the drawn patient indices.
+
+    The patients are renumbered in order of level (``rank``), so that each level is a contiguous
+    slice of the per-patient draw counts: ``bincount(rank[idx])`` holds the times each patient was
+    drawn, level by level; the in-bag count of a level is the sum of its slice and the out-of-bag
+    count the slice's zeros.  Exact integers, the same numbers as counting ``lev[idx]`` by level.
+    """
 
     def __init__(self, lev: np.ndarray, n_levels: int) -> None:
         self.n = lev.size
-        self.order = np.argsort(lev, kind="stable")
-        bounds = np.searchsorted(lev[self.order], np.arange(n_levels + 1))
+        order = np.argsort(lev, kind="stable")
+        self.rank = np.empty(self.n, dtype=np.intp)
+        self.rank[order] = np.arange(self.n)
+        bounds = np.searchsorted(lev[order], np.arange(n_levels + 1))
         self.start, self.stop = bounds[:-1], bounds[1:]
+        self.size = self.stop - self.start
+        self.slices = [slice(a, b) for a, b in zip(self.start.tolist(), self.stop.tolist())]
 
-    def __call__(self, values: np.ndarray) -> np.ndarray:
+    def count(self, idx: np.ndarray, inbag: np.ndarray, oob: np.ndarray | None) -> None:
+        """Write the in-bag counts per level of the draws ``idx`` into ``inbag`` and, unless
+        ``oob`` is None, the numbers of patients never drawn per level into ``oob``."""
+        drawn = np.bincount(self.rank[idx], minlength=self.n)
+        if len(self.slices) <= SLICE_MAX_LEVELS:
+            # few levels (a score): a sum and a count of non-zeros per slice
+            inbag[:] = [int(drawn[s].sum()) for s in self.slices]
+            if oob is not None:
+                oob[:] = self.size - np.array([np.count_nonzero(drawn[s]) for s in self.slices], dtype=np.int64)
+            return
+        # many levels (a continuous score): differences of cumulative sums
         cum = np.zeros(self.n + 1, dtype=np.int64)
-        np.cumsum(values[self.order], out=cum[1:])
-        return cum[self.stop] - cum[self.start]
+        np.cumsum(drawn, out=cum[1:])
+        inbag[:] = cum[self.stop] - cum[self.start]
+        if oob is not None:
+            np.cumsum(drawn == 0, out=cum[1:])
+            oob[:] = cum[self.stop] - cum[self.start]
 
 
 def roc_points(P: np.ndarray, Q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

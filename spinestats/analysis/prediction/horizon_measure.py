@@ -119,8 +119,30 @@ def _arrays(model: RiskModel, frame: pd.DataFrame, time: str, event: str) -> tup
     return _CACHE[key][1:]
 
 
+def _calibration(model: RiskModel, frame: pd.DataFrame, time: str, event: str, horizon: float) -> tuple[float, float]:
+    """``(citl, slope)`` of ``model`` on ``frame``: the two calibration GLMs fitted once for both measures
+    (a failure is kept and raised again for each, as computing them twice would)."""
+    t, st, r = _arrays(model, frame, time, event)
+    key = (id(frame), time, event, "calibration", float(horizon))
+    if key not in _CACHE:
+        try:
+            citl, slope, *_ = calibration_arrays(np.asarray(t, dtype=float), np.asarray(st, dtype=int),
+                                                 np.asarray(r, dtype=float), horizon)
+            _CACHE[key] = (float(citl), float(slope))
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+            _CACHE[key] = exc
+    value = _CACHE[key]
+    if isinstance(value, Exception):
+        raise value
+    return value
+
+
 def risk_model_measure(model: RiskModel, frame: pd.DataFrame, *, name: str, horizon: float,
                        time: str = "time_months", event: str = "event") -> float:
-    """:func:`horizon_measure` of ``model``'s predicted risk on ``frame`` (the six measures share one prediction)."""
+    """:func:`horizon_measure` of ``model``'s predicted risk on ``frame`` (the six measures share one prediction,
+    ``citl`` and ``slope`` one pair of calibration fits)."""
+    if name in ("citl", "slope"):
+        citl, slope = _calibration(model, frame, time, event, horizon)
+        return citl if name == "citl" else slope
     t, st, r = _arrays(model, frame, time, event)
     return horizon_measure(t, st, r, name=name, horizon=horizon)

@@ -244,12 +244,12 @@ def fit_risk_model(
     # positional selection of complete rows (a bootstrap sample repeats index labels)
     complete = ~data[[time, event, *covariates]].isna().any(axis=1).to_numpy()
     if model == "finegray":
-        fit = fine_gray(data, time=time, event=event, covariates=covariates, cause=cause, censor=censor)
         ed = event_data(data, time=time, event=event, censor=censor, extra=tuple(covariates))
+        fit = fine_gray(ed, time=time, event=event, covariates=covariates, cause=cause, censor=censor)  # parse once
         X, names = design_matrix(data[complete], covariates)
         center = X.mean(axis=0)
         beta = np.asarray(fit.coef, dtype=float)
-        d_k = np.array([np.sum((ed.time == u) & (ed.status == cause)) for u in fit.uftime], dtype=int)
+        d_k = _events_at(ed.time[ed.status == cause], np.asarray(fit.uftime, dtype=float))
         baseline = {
             "time": fit.uftime.tolist(),
             "hazard": (np.asarray(fit.bfitj) * np.exp(center @ beta)).tolist(),
@@ -288,6 +288,17 @@ def fit_risk_model(
         package_version=__version__, schema_version=SCHEMA_VERSION, warnings=tuple(warnings),
     )
     return rm, fit
+
+
+def _events_at(event_times: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Number of ``event_times`` equal to each of ``times`` (sorted, distinct): one sort, not one pass per time."""
+    out = np.zeros(times.size, dtype=int)
+    if times.size and event_times.size:
+        k = np.searchsorted(times, event_times)
+        hit = k < times.size
+        hit[hit] = times[k[hit]] == event_times[hit]
+        out += np.bincount(k[hit], minlength=times.size)
+    return out
 
 
 def _fisher_info(X: np.ndarray, beta: np.ndarray) -> np.ndarray:

@@ -120,13 +120,17 @@ class _Cox:
     """Sorted data, event rows and the linear-time Efron/Breslow sums."""
 
     def __init__(self, time, event, X, strata, ties):
-        order = np.lexsort((time, strata))
+        # one stratum: a stable sort by time is the same permutation as the lexsort, at half the cost
+        one = strata.size == 0 or strata.min() == strata.max()
+        order = np.argsort(time, kind="stable") if one else np.lexsort((time, strata))
         self.order = order
         self.t, self.e, self.X, self.s = time[order], event[order], X[order], strata[order]
         self.n, self.p = self.X.shape
         self.XT = np.ascontiguousarray(self.X.T)
         # stratum ends: index one past the last row of each row's stratum
-        _, sfirst, scount = np.unique(self.s, return_index=True, return_counts=True)
+        # (the strata are sorted: each stratum is one run, as np.unique's first indices and counts)
+        sfirst = np.flatnonzero(np.concatenate(([True], self.s[1:] != self.s[:-1])))
+        scount = np.diff(np.append(sfirst, self.s.size))
         send = sfirst + scount
         self.row_end = np.repeat(send, scount)
         # distinct (stratum, time) blocks
@@ -148,6 +152,8 @@ class _Cox:
         self.ev_start = bstart[eb]  # first row of the event's time block
         self.ev_end = self.row_end[ev_idx]
         self.d_block = d_of_block
+        # sum of the covariates over event rows (as X[ev_idx].sum(axis=0), once, not per Newton step)
+        self.x_event_sum = self.X[ev_idx].sum(axis=0)
 
     @staticmethod
     def _prefix(a: np.ndarray) -> np.ndarray:
@@ -166,8 +172,22 @@ class _Cox:
         return np.column_stack([np.bincount(blocks, weights=v[:, j], minlength=nb) for j in range(v.shape[1])]) \
             if v.shape[1] else np.zeros((nb, 0))
 
+    def _block_rows(self, vT: np.ndarray) -> np.ndarray:
+        """Sum each row of ``vT`` (p x event rows, C order) by time block: (p x blocks), the numbers of
+        :meth:`_by_block` of ``vT.T`` (the same bincount over the same values in the same order)."""
+        nb = self.bstart.size
+        out = np.empty((vT.shape[0], nb))
+        for j in range(vT.shape[0]):
+            out[j] = np.bincount(self.ev_block, weights=vT[j], minlength=nb)
+        return out
+
     def fit_terms(self, b: np.ndarray, need_info: bool = True):
-        """Log-likelihood, score and information at ``b``."""
+        """Log-likelihood, score and information at ``b`` (and the event rows' ``den`` and ``xbar``).
+
+        The per-term arrays are handled as rows (p x events, contiguous), gathered with ``take``; every
+        sum keeps its order (cumulative sums along the rows, ``bincount`` by block, the column sums of
+        the C-order ``xbar``), so the numbers are those of the column-wise formulas in the module docstring.
+        """
         eta = self.X @ b
         r = np.exp(eta)
         rxT = self.XT * r  # (p, n), rows contiguous: fast cumulative sums
@@ -176,15 +196,17 @@ class _Cox:
         np.cumsum(rxT, axis=1, out=P1[:, 1:])
         # risk-set sums at each event row (rows from the block start to the stratum end)
         s0 = P0[self.ev_end] - P0[self.ev_start]
-        s1 = (P1[:, self.ev_end] - P1[:, self.ev_start]).T
+        s1T = np.take(P1, self.ev_end, axis=1) - np.take(P1, self.ev_start, axis=1)
         # tied-event sums of each event's block
-        er = self._by_block(r[self.ev_idx])
-        erx = self._by_block(rxT[:, self.ev_idx].T)
+        r_ev = r[self.ev_idx]
+        er = self._by_block(r_ev)
+        erxT = self._block_rows(np.take(rxT, self.ev_idx, axis=1))
         den = s0 - self.frac * er[self.ev_block]
-        num = s1 - self.frac[:, None] * erx[self.ev_block]
-        xbar = num / den[:, None]
+        numT = s1T - self.frac * np.take(erxT, self.ev_block, axis=1)
+        xbarT = numT / den
+        xbar = np.ascontiguousarray(xbarT.T)  # (events, p), C order as the formulas' xbar
         ll = float(eta[self.ev_idx].sum() - np.log(den).sum())
-        U = self.X[self.ev_idx].sum(axis=0) - xbar.sum(axis=0)
+        U = self.x_event_sum - xbar.sum(axis=0)  # on the C-order xbar: numpy's own summation order
         if not need_info:
             return ll, U, None, den, xbar
         # c_i = sum of 1/den over event rows whose risk set holds i, minus the Efron downweight for tied events
@@ -192,7 +214,7 @@ class _Cox:
         c = self._cum_over_events(inv)
         w = r * c
         ftie = self._by_block(self.frac * inv)
-        w[self.ev_idx] -= r[self.ev_idx] * ftie[self.block[self.ev_idx]]
+        w[self.ev_idx] -= r_ev * ftie[self.ev_block]
         info = (self.X * w[:, None]).T @ self.X - xbar.T @ xbar
         return ll, U, info, den, xbar
 
@@ -203,11 +225,14 @@ class _Cox:
         before = np.concatenate(([0.0], cb))[self.stratum_first_block]
         return cb[self.block] - before
 
-    def score_residuals(self, b: np.ndarray) -> np.ndarray:
-        """Score residuals (``residuals(fit, "score")``), in sorted order."""
+    def score_residuals(self, b: np.ndarray, terms: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """Score residuals (``residuals(fit, "score")``), in sorted order.
+
+        ``terms``: ``(den, xbar)`` that :meth:`fit_terms` returned at this ``b``, not computed again.
+        """
         eta = self.X @ b
         r = np.exp(eta)
-        _, _, _, den, xbar = self.fit_terms(b, need_info=False)
+        den, xbar = self.fit_terms(b, need_info=False)[3:] if terms is None else terms
         h = 1.0 / den
         A = self._cum_over_events(h)
         B = np.column_stack([self._cum_over_events(h * xbar[:, j]) for j in range(self.p)]) if self.p else np.zeros((self.n, 0))
@@ -296,8 +321,9 @@ def cox_ph(
     warnings = list(ed.warnings)
     cx = _Cox(ed.time, ev, X, s_codes, ties)
     b = np.zeros(X.shape[1])
-    ll0, U0, I0, den, _ = cx.fit_terms(b)
-    ll, U, info = ll0, U0, I0  # den: the risk-set sums at b, kept for the baseline hazard
+    ll0, U0, I0, den, xbar = cx.fit_terms(b)
+    terms0 = (den, xbar)  # at b = 0, for the robust score test
+    ll, U, info = ll0, U0, I0  # den, xbar: the event rows' sums at b, kept for the baseline and residuals
     converged = False
     it = 0
     for it in range(1, max_iter + 1):
@@ -307,15 +333,15 @@ def cox_ph(
             warnings.append("the information matrix is singular (collinear covariates).")
             break
         bn = b + step
-        lln, Un, In, denn, _ = cx.fit_terms(bn)
+        lln, Un, In, denn, xbarn = cx.fit_terms(bn)
         halves = 0
         while (not np.isfinite(lln) or lln < ll) and halves < 30:
             step = step / 2
             bn = b + step
-            lln, Un, In, denn, _ = cx.fit_terms(bn)
+            lln, Un, In, denn, xbarn = cx.fit_terms(bn)
             halves += 1
         done = abs(1 - ll / lln) <= eps if lln != 0 else True
-        b, ll, U, info, den = bn, lln, Un, In, denn
+        b, ll, U, info, den, xbar = bn, lln, Un, In, denn, xbarn
         if done:
             converged = True
             break
@@ -338,7 +364,7 @@ def cox_ph(
     robust_score = None
     use_var = var
     if cluster or robust:
-        res = cx.score_residuals(b)
+        res = cx.score_residuals(b, (den, xbar))
         dfb = res @ var
         codes = _cluster_codes(data, cluster, pos, cx.order)
         if codes is not None:
@@ -347,7 +373,7 @@ def cox_ph(
             dfb = agg
         use_var = dfb.T @ dfb
         robust_se = np.sqrt(np.diag(use_var))
-        robust_score = _robust_score_test(cx, codes)
+        robust_score = _robust_score_test(cx, codes, terms0)
     used_se = robust_se if robust_se is not None else se
     zq = stats.norm.ppf(0.5 + conf_level / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -405,7 +431,8 @@ def _cluster_codes(data: pd.DataFrame, cluster: str | None, pos: np.ndarray, ord
     return pd.factorize(as_frame(data)[cluster].to_numpy()[pos][order], sort=True)[0]
 
 
-def _robust_score_test(cx: _Cox, codes: np.ndarray | None) -> dict:
+def _robust_score_test(cx: _Cox, codes: np.ndarray | None,
+                       terms0: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
     """Robust (Lin-Wei) score test of beta = 0, as ``coxph``'s ``rscore`` / ``summary(fit)$robscore``.
 
     :math:`T = U(0)^\\top (D_0^\\top D_0)^{-1} U(0)` with :math:`D_0` the score
@@ -415,7 +442,7 @@ def _robust_score_test(cx: _Cox, codes: np.ndarray | None) -> dict:
     is not of full rank, e.g. fewer clusters than terms.
     """
     k = cx.p
-    res0 = cx.score_residuals(np.zeros(k))
+    res0 = cx.score_residuals(np.zeros(k), terms0)  # terms0: fit_terms' (den, xbar) at 0, if known
     if codes is not None:
         agg = np.zeros((int(codes.max()) + 1, k))
         np.add.at(agg, codes, res0)

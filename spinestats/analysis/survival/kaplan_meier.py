@@ -231,6 +231,18 @@ class KaplanMeierResult(Result):
 KaplanMeier = KaplanMeierResult
 
 
+def _repeated(v: np.ndarray) -> np.ndarray:
+    """True at each value of ``v`` seen before (all but the first occurrence of each value, as
+    ``np.unique(v, return_index=True)`` keeps).  A non-decreasing ``v`` (a curve ``1 - S``, NaN as +inf)
+    holds equal values in runs, so the repeats are the run continuations: no sort."""
+    if v.size > 1 and bool(np.all(v[1:] >= v[:-1])):
+        return np.concatenate(([False], v[1:] == v[:-1]))
+    _, first = np.unique(v, return_index=True)
+    dups = np.ones(v.size, dtype=bool)
+    dups[first] = False
+    return dups
+
+
 def _findq(x: np.ndarray, y: np.ndarray, p: np.ndarray, tol: float = TOL) -> np.ndarray:
     """Port of survival's internal ``findq``: times where the curve 1-S first reaches ``p``."""
     out = np.full(p.shape, np.nan)
@@ -238,9 +250,7 @@ def _findq(x: np.ndarray, y: np.ndarray, p: np.ndarray, tol: float = TOL) -> np.
         return out
     xmax = x[-1]
     # drop duplicated y values (NaN counts as one value), keeping the first
-    _, first = np.unique(np.where(np.isnan(y), np.inf, y), return_index=True)
-    dups = np.ones(y.size, dtype=bool)
-    dups[first] = False
+    dups = _repeated(np.where(np.isnan(y), np.inf, y))
     x, y = x[~dups], y[~dups]
     n = y.size
     ok = ~np.isnan(y)
