@@ -266,10 +266,13 @@ def _level_counts(col: pd.Series, levels: Sequence[str], group_index: np.ndarray
         bits = values.view(np.uint64 if values.dtype.itemsize == 8 else f"u{values.dtype.itemsize}")
         distinct, first, codes = np.unique(bits, return_index=True, return_inverse=True)
         text = np.array([str(v) for v in values[first].tolist()], dtype=object)
-    else:  # text, mixed objects, dates: the text of every value
-        distinct_text, codes = np.unique(np.array([str(v) for v in col.to_numpy(dtype=object)[keep]], dtype=object),
-                                         return_inverse=True)
-        text = distinct_text
+    else:
+        values = col.to_numpy(dtype=object)[keep]
+        if pd.api.types.infer_dtype(values, skipna=False) == "string":  # all text: str() is the identity
+            codes, distinct = pd.factorize(values)
+            text = np.asarray(distinct, dtype=object)
+        else:  # mixed objects, dates: the text of every value
+            text, codes = np.unique(np.array([str(v) for v in values], dtype=object), return_inverse=True)
     position = {lev: i for i, lev in enumerate(dict.fromkeys(levels))}
     level_of = np.array([position.get(t, -1) for t in text], dtype=np.intp)  # each distinct text's level (-1: none)
     n_levels = len(position)
