@@ -45,3 +45,4 @@ cat("p.adjust(c(0.001, 0.2, 0.0105, 0.011), 'holm'):", p(p.adjust(c(0.001, 0.2, 
 cat("p.adjust(0.03, 'holm'):", p(p.adjust(0.03, "holm")), "\n")
 # average ranks
 cat("rank(c(3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5)):", rank(c(3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5)), "\n")
+sessionInfo()
