@@ -1,5 +1,5 @@
-"""Declared means used: statsmodels where it runs, the cross-check peers (lifelines, scikit-learn) in the tests,
-and a methods paragraph that names only the packages that ran."""
+"""Declared means used: the cross-check peers (statsmodels, lifelines, scikit-learn) in the tests, and a methods
+paragraph that names only the packages that ran (Holm is NumPy now: statsmodels computes nothing at run time)."""
 
 from pathlib import Path
 
@@ -20,13 +20,27 @@ from spinestats.reports.methods_text import methods_paragraph, software_versions
 from spinestats.reports.section import Section
 
 
-def test_holm_is_statsmodels_and_equals_r_p_adjust():
+def test_holm_equals_r_p_adjust():
     # p.adjust(c(0.01, 0.04, 0.03, 0.005, NA, 0.2, 0.03, 0.0004, 0.6), "holm")   (R 4.2)
     p = [0.01, 0.04, 0.03, 0.005, np.nan, 0.2, 0.03, 0.0004, 0.6]
     r = [0.0599999999999999978, 0.1499999999999999944, 0.1499999999999999944, 0.0350000000000000033, np.nan,
          0.4000000000000000222, 0.1499999999999999944, 0.0032000000000000002, 0.5999999999999999778]
     assert_allclose(holm(p), r, rtol=1e-15, atol=0)
     assert np.isnan(holm([np.nan, np.nan])).all() and holm([]).shape == (0,)
+
+
+def test_holm_runs_without_statsmodels():
+    # NumPy only: no import of statsmodels, and nothing noted for the methods paragraph
+    import subprocess
+    import sys
+
+    code = ("import sys; from spinestats.analysis.core.multiplicity import holm; print(holm([0.01, 0.04]).tolist(), "
+            "sorted(m for m in sys.modules if m.startswith('statsmodels')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[0.02, 0.04] []", out
+    with recording() as used:
+        holm([0.1, 0.2])
+    assert used == set()
 
 
 def test_one_home_for_holm():
@@ -36,10 +50,10 @@ def test_one_home_for_holm():
 def test_usage_is_recorded_per_block():
     with recording() as outer:
         with recording() as inner:
-            holm([0.1, 0.2])
+            note_used("other-package")
         note_used("example-package")
-    assert inner == {"statsmodels"} and outer == {"statsmodels", "example-package"}
-    assert {"statsmodels", "example-package"} <= used_packages()
+    assert inner == {"other-package"} and outer == {"other-package", "example-package"}
+    assert {"other-package", "example-package"} <= used_packages()
 
 
 def test_software_versions_name_only_what_ran():
@@ -67,19 +81,19 @@ def _plan(folder, analyses):
     return path
 
 
-def test_methods_paragraph_names_statsmodels_only_when_it_ran(tmp_path):
+def test_methods_paragraph_names_only_what_ran(tmp_path):
     from spinestats.reports.plan_runner import run_plan
 
-    # four dose groups: pairwise log-rank tests with Holm's adjustment (statsmodels)
-    # two analyses on two workers: they run in worker processes, whose usage must reach the methods paragraph
+    # four dose groups: pairwise log-rank tests with Holm's adjustment, on two workers; Holm is computed with
+    # NumPy, so the paragraph names no statsmodels (it did not run)
     with_holm = run_plan(_plan(tmp_path / "a", [{"type": "survival", "data": "cirt", "group": "dose_group"},
                                                 {"type": "survival", "key": "plain", "data": "cirt"}]),
                          tmp_path / "a" / "out", workers=2)
     assert with_holm["survival"]["logrank"]["pairwise"]
-    assert "statsmodels" in with_holm["methods"]
     without = run_plan(_plan(tmp_path / "b", [{"type": "survival", "data": "cirt"}]), tmp_path / "b" / "out")
-    for name in ("statsmodels", "lifelines", "scikit-learn"):
-        assert name not in without["methods"], name
+    for result in (with_holm, without):
+        for name in ("statsmodels", "lifelines", "scikit-learn"):
+            assert name not in result["methods"], name
     assert "NumPy" in without["methods"] and "Matplotlib" in without["methods"]  # the figures were drawn
 
 

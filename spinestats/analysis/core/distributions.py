@@ -22,8 +22,9 @@ hypergeometric: the Boost functions ``scipy.stats`` calls and its log-pmf
 formulas), with the same
 treatment of the ends of the support, of ``nan`` and of invalid parameters,
 so the numbers are the same to the last bit (``tests/test_distributions.py``
-compares them).  Every other name (``poisson``, ``rankdata``,
-``binomtest`` ...) is looked up in ``scipy.stats`` when it is first used.
+compares them).  ``rankdata`` gives ``scipy.stats.rankdata``'s average
+ranks (its default call).  Every other name (``poisson``, ``binomtest`` ...)
+is looked up in ``scipy.stats`` when it is first used.
 SciPy before 1.12 has the beta, binomial and hypergeometric functions only
 inside ``scipy.stats``; there these three come from ``scipy.stats`` itself.
 """
@@ -36,7 +37,7 @@ from typing import Any
 import numpy as np
 from scipy import special as sc
 
-__all__ = ["beta", "binom", "chi2", "f", "hypergeom", "norm", "t"]
+__all__ = ["beta", "binom", "chi2", "f", "hypergeom", "norm", "rankdata", "t"]
 
 
 def _beta_quantile() -> Callable[..., Any]:
@@ -268,6 +269,32 @@ def _hypergeom_ppf(q: Any, M: Any, n: Any, N: Any) -> Any:
     import scipy.stats
 
     return scipy.stats.hypergeom._ppf(q, M, n, N)
+
+
+def rankdata(a: Any, method: str = "average", *, axis: int | None = None, nan_policy: str = "propagate") -> Any:
+    """Ranks of ``a`` with ties given their average rank, as ``scipy.stats.rankdata`` and R ``rank``.
+
+    The default call (``method="average"``, ``axis=None``, ``nan_policy="propagate"``)
+    is computed here: the flattened data's ranks, 1 .. n, the values of a run of
+    ties sharing the mean of their positions (half-integers, so the result is
+    exact); a NaN anywhere gives NaN everywhere, as SciPy does.  Any other
+    call is passed to ``scipy.stats.rankdata``.
+    """
+    if method != "average" or axis is not None or nan_policy != "propagate":
+        import scipy.stats
+
+        return scipy.stats.rankdata(a, method=method, axis=axis, nan_policy=nan_policy)
+    x = np.ravel(np.asarray(a))
+    if x.dtype.kind == "f" and np.isnan(x).any():
+        return np.full(x.shape, np.nan)
+    order = np.argsort(x, kind="mergesort")
+    ordered = x[order]
+    new_run = np.r_[True, ordered[1:] != ordered[:-1]] if len(x) else np.zeros(0, dtype=bool)
+    starts = np.flatnonzero(new_run)
+    sizes = np.diff(np.r_[starts, len(x)])
+    ranks = np.empty(len(x))
+    ranks[order] = np.repeat(starts + (sizes + 1) / 2, sizes)
+    return ranks
 
 
 def __getattr__(name: str) -> Any:

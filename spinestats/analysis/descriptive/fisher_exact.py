@@ -14,7 +14,10 @@ Public functions
     (full enumeration; refused as a :class:`~spinestats.errors.UsageError` beyond
     ``MAX_EXACT_TABLES`` tables).
 ``fisher_exact_p(table) -> float``
-    The p-value of a 2 x 2 (SciPy ``fisher_exact``, the same rule as R) or 2 x k table.
+    The p-value of a 2 x 2 (:func:`fisher_2x2_p`) or 2 x k table, as R.
+``fisher_2x2_p(table) -> float``
+    The p-value of a 2 x 2 table, R ``fisher.test(table)$p.value``, the null
+    distribution as :func:`fisher_test` (``scipy.stats`` is not imported).
 ``r_uniroot(f, lower, upper, tol=EPS**0.25, maxiter=1000) -> float``
     R's ``uniroot`` (Brent's ``zeroin`` as in R's ``zeroin.c``).
 
@@ -167,8 +170,7 @@ def fisher_test(a: int, b: int, c: int, d: int, conf_level: float = 0.95) -> Fis
         dn = dnhyper(ncp)
         return float(dn[support >= q].sum() if upper else dn[support <= q].sum())
 
-    d0 = dnhyper(1.0)
-    pval = float(min(1.0, d0[d0 <= d0[x - lo] * (1 + 1e-7)].sum()))
+    pval = _two_sided_p(dnhyper(1.0), x - lo)
 
     def mle() -> float:
         if x == lo:
@@ -216,6 +218,28 @@ def fisher_test(a: int, b: int, c: int, d: int, conf_level: float = 0.95) -> Fis
     )
 
 
+def _two_sided_p(null: np.ndarray, observed: int) -> float:
+    """R's two-sided p: the null probabilities not larger than the observed one's (relative tolerance 1e-7)."""
+    return float(min(1.0, null[null <= null[observed] * _R_REL_ERR].sum()))
+
+
+def fisher_2x2_p(table) -> float:
+    """Two-sided p-value of a 2 x 2 table, as R ``fisher.test(table)$p.value`` (no ``scipy.stats``).
+
+    The null distribution of the top-left cell is hypergeometric given the
+    margins (:data:`spinestats.analysis.core.distributions.hypergeom`, the
+    function ``fisher.test`` evaluates with ``dhyper``), normalised as in
+    :func:`fisher_test`.
+    """
+    (a, b), (c, d) = np.asarray(table, dtype=np.int64).tolist()
+    m, n, k = a + c, b + d, a + b
+    lo, hi = max(0, k - n), min(k, m)
+    support = np.arange(lo, hi + 1)
+    logdc = stats.hypergeom.logpmf(support, m + n, m, k)
+    null = np.exp(logdc - logdc.max())
+    return _two_sided_p(null / null.sum(), a - lo)
+
+
 def _log_multi_hyper(first_row: np.ndarray, cols: np.ndarray, n: int, r1: int) -> float:
     return float(np.sum(gammaln(cols + 1) - gammaln(first_row + 1) - gammaln(cols - first_row + 1))
                  - (gammaln(n + 1) - gammaln(r1 + 1) - gammaln(n - r1 + 1)))
@@ -259,5 +283,5 @@ def fisher_exact_p(table) -> float:
     """
     t = np.asarray(table, dtype=np.int64)
     if t.shape == (2, 2):
-        return float(stats.fisher_exact(t).pvalue)
+        return fisher_2x2_p(t)
     return fisher_exact_2xk(t)

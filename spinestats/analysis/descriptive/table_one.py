@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.core.params import check_column, check_columns
 from spinestats.analysis.core.result import Result
@@ -40,6 +39,7 @@ from spinestats.analysis.descriptive.fisher_exact import (  # noqa: F401 (fisher
     fisher_exact_2xk,
     fisher_exact_p,
 )
+from spinestats.analysis.descriptive.group_tests import chisq_test, kruskal_wallis, oneway_anova, student_t
 from spinestats.analysis.descriptive.smd import smd_categorical, smd_continuous
 from spinestats.errors import DataError, UsageError
 
@@ -153,6 +153,9 @@ def table_one(
     if len(groups) < 2:
         raise DataError(f"table one: the group column '{group}' has {len(groups)} group(s); at least two are needed.")
     masks = [(group_values == g).to_numpy() for g in groups]
+    group_index = np.full(len(df), -1, dtype=np.intp)  # each row's group (position in groups)
+    for i, m in enumerate(masks):
+        group_index[m] = i
     warnings: list[str] = []
     if n_group_missing:
         warnings.append(f"{n_group_missing} row(s) with a missing '{group}' were left out of Table 1.")
@@ -165,7 +168,8 @@ def table_one(
             raise UsageError(f"table one: '{var}' is categorical; nonnormal applies to continuous variables only.")
         if var in exact and not is_cat:
             raise UsageError(f"table one: '{var}' is continuous; exact applies to categorical variables only.")
-        miss = {lab: int(col[m].isna().sum()) for lab, m in zip(labels, masks)}
+        isna = col.isna().to_numpy()
+        miss = {lab: int(isna[m].sum()) for lab, m in zip(labels, masks)}
         st: dict[str, dict[str, Any]] = {}
         test = statistic = dof = p = None
         if not is_cat:
@@ -182,21 +186,19 @@ def table_one(
                 smd = smd_continuous([x.mean() for x in xs], [x.var(ddof=1) for x in xs])
                 if tests:
                     if var in nonnormal:
-                        res = stats.kruskal(*xs)
-                        test, statistic, dof, p = "Kruskal-Wallis", float(res.statistic), float(len(xs) - 1), float(res.pvalue)
+                        res = kruskal_wallis(*xs)
+                        test, statistic, dof, p = "Kruskal-Wallis", res.statistic, res.df, res.p
                     else:
-                        res = stats.f_oneway(*xs)
-                        n_all = sum(len(x) for x in xs)
-                        test, statistic, p = "ANOVA (t-test)" if len(xs) > 2 else "t-test", float(res.statistic), float(res.pvalue)
-                        dof = float(len(xs) - 1) if len(xs) > 2 else float(n_all - 2)
+                        res = oneway_anova(*xs)  # two groups: its p is Student's t-test's
+                        test, statistic, p = "ANOVA (t-test)" if len(xs) > 2 else "t-test", res.statistic, res.p
+                        dof = res.df if len(xs) > 2 else res.df2
                         if len(xs) == 2:
-                            statistic = float(stats.ttest_ind(xs[0], xs[1]).statistic)
+                            statistic = student_t(xs[0], xs[1]).statistic
             levels = ()
         else:
             present = col.dropna()
             levels = tuple(str(v) for v in _levels(present))
-            text = col.map(lambda v: None if pd.isna(v) else str(v))
-            counts = np.array([[int(((text == lev) & m).sum()) for lev in levels] for m in masks])
+            counts = _level_counts(col, levels, group_index, len(masks))
             props = []
             for lab, row in zip(labels, counts):
                 n_g = int(row.sum())
@@ -213,8 +215,8 @@ def table_one(
                     test = "Fisher's exact"
                     p = fisher_exact_p(table)
                 else:
-                    chi2, p, dof, expected = stats.chi2_contingency(table, correction=True)
-                    test, statistic, p, dof = "chi-squared", float(chi2), float(p), float(dof)
+                    chi = chisq_test(table, correct=True)
+                    test, statistic, p, dof, expected = "chi-squared", chi.statistic, chi.p, chi.df, chi.expected
                     if (expected < 5).any() and auto_exact:
                         test, statistic, dof = "Fisher's exact (expected counts < 5)", None, None
                         p = fisher_exact_p(table)
@@ -239,8 +241,43 @@ def overall_stats(col: pd.Series, kind: str, levels: Sequence[str] = ()) -> dict
         return {"n": int(len(x)), "n_missing": int(col.isna().sum()),
                 "mean": float(np.mean(x)) if len(x) else None, "sd": float(np.std(x, ddof=1)) if len(x) > 1 else None,
                 "median": float(q[0]), "q1": float(q[1]), "q3": float(q[2])}
-    text = col.map(lambda v: None if pd.isna(v) else str(v))
-    counts = {lev: int((text == lev).sum()) for lev in levels}
+    counts = dict(zip(levels, map(int, _level_counts(col, levels, np.zeros(len(col), dtype=np.intp), 1)[0])))
     n = int(sum(counts.values()))
     return {"n": n, "n_missing": int(col.isna().sum()), "counts": counts,
             "percent": {lev: (100.0 * c / n if n else None) for lev, c in counts.items()}}
+
+
+def _level_counts(col: pd.Series, levels: Sequence[str], group_index: np.ndarray, n_groups: int) -> np.ndarray:
+    """Counts of the non-missing values of ``col`` whose text (``str(value)``) is each of ``levels``, by group.
+
+    ``group_index`` gives each row's group (0 .. n_groups - 1; -1: none).  The
+    text of a value is that of ``str`` applied to it, computed once per
+    distinct value (per row only for object columns), then counted with one
+    ``bincount``; values whose text is not a level are not counted.
+    Returns an ``n_groups x len(levels)`` integer array.
+    """
+    keep = col.notna().to_numpy() & (group_index >= 0)
+    dtype = col.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()[keep]
+        text = np.array([str(c) for c in dtype.categories], dtype=object)
+    elif isinstance(dtype, np.dtype) and dtype.kind in "biuf":  # NumPy numbers and booleans: distinct bit patterns, each turned into text once
+        values = col.to_numpy()[keep]
+        bits = values.view(np.uint64 if values.dtype.itemsize == 8 else f"u{values.dtype.itemsize}")
+        distinct, first, codes = np.unique(bits, return_index=True, return_inverse=True)
+        text = np.array([str(v) for v in values[first].tolist()], dtype=object)
+    else:
+        values = col.to_numpy(dtype=object)[keep]
+        if pd.api.types.infer_dtype(values, skipna=False) == "string":  # all text: str() is the identity
+            codes, distinct = pd.factorize(values)
+            text = np.asarray(distinct, dtype=object)
+        else:  # mixed objects, dates: the text of every value
+            text, codes = np.unique(np.array([str(v) for v in values], dtype=object), return_inverse=True)
+    position = {lev: i for i, lev in enumerate(dict.fromkeys(levels))}
+    level_of = np.array([position.get(t, -1) for t in text], dtype=np.intp)  # each distinct text's level (-1: none)
+    n_levels = len(position)
+    rows = level_of[np.asarray(codes, dtype=np.intp).ravel()] if len(text) else np.zeros(0, dtype=np.intp)
+    counted = rows >= 0
+    flat = np.bincount(group_index[keep][counted] * n_levels + rows[counted], minlength=n_groups * n_levels)
+    by_text = flat.reshape(n_groups, n_levels)
+    return by_text[:, [position[lev] for lev in levels]] if levels else np.zeros((n_groups, 0), dtype=np.int64)
