@@ -170,3 +170,19 @@ def test_cli_fills_the_options_and_calls_analyse(tmp_path, monkeypatch):
     assert seen["context"].figure_formats == ("png",) and seen["context"].dpis == (50,)
     out = json.loads((tmp_path / "o" / "results.json").read_text(encoding="utf-8"))
     assert out["options"]["covariates"] == ["a", "b"] and out["cox"]["ties"] == "breslow"
+
+
+def test_methods_name_the_pairwise_holm_tests_only_when_they_ran(tmp_path):
+    """Three groups get pairwise log-rank tests with Holm's adjustment, and the methods say so; two do not."""
+    from spinestats.reports import survival_job
+
+    rng = np.random.default_rng(1)
+    d = pd.DataFrame({"time": rng.exponential(10, 90).round(1) + 0.1, "status": rng.integers(0, 2, 90),
+                      "g": np.repeat(["A", "B", "C"], 30)})
+    three = survival_job.run(d, out_dir=tmp_path / "three", time="time", event="status", group="g")
+    assert len(three.results["logrank"]["pairwise"]) == 3
+    assert [m for m in three.methods if "Holm" in m] == [
+        "With more than two groups, each pair of groups was also compared with the log-rank test, "
+        "with Holm's step-down adjustment of the p-values (as survminer's pairwise_survdiff)."]
+    two = survival_job.run(d[d.g != "C"], out_dir=tmp_path / "two", time="time", event="status", group="g")
+    assert not any("Holm" in m for m in two.methods)

@@ -651,6 +651,10 @@ def methods(study: Study, o: SurvivalOptions) -> tuple[str, ...]:
     if done["logrank"]:
         out.append("Groups were compared with the log-rank test" + (
             f" (Fleming-Harrington weights rho = {o.rho:g}, gamma = {o.gamma:g})" if o.rho or o.gamma else "") + ".")
+    if any(f.logrank is not None and getattr(f.logrank, "pairwise", None) is not None
+           and len(f.logrank.pairwise) > 0 for f in study.fits):
+        out.append("With more than two groups, each pair of groups was also compared with the log-rank test, "
+                   "with Holm's step-down adjustment of the p-values (as survminer's pairwise_survdiff).")
     if done["cox"]:
         out.append(f"Hazard ratios were estimated by Cox regression ({o.ties.capitalize()} ties)"
                    + (f", with robust standard errors clustered by {o.cluster}" if o.cluster else "")
