@@ -98,3 +98,17 @@ def test_xlsx_file_is_reproducible(tmp_path):
 
     sheet = openpyxl.load_workbook(io.BytesIO((tmp_path / "a.xlsx").read_bytes())).active
     assert sheet["C5"].value == 0.012 and sheet["C5"].number_format == "0.000"
+
+
+def test_shipped_template_is_python_docx_default(tmp_path):
+    """The template spinestats ships (python-docx is a test extra) is python-docx's own default.docx, byte for
+    byte, and its licence travels with it."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("docx")
+    installed = Path(next(iter(spec.submodule_search_locations))) / "templates" / "default.docx"
+    shipped = table_docx._template_path()
+    assert shipped.name == "docx_default.docx" and shipped.read_bytes() == installed.read_bytes()
+    licence = (shipped.parent / "LICENSE-python-docx.txt").read_text(encoding="utf-8")
+    assert "docx_default.docx" in licence and "The MIT License" in licence

@@ -4,8 +4,8 @@ python-docx's object model costs several calls per cell (``cell.text``,
 ``run.font.size``, ``paragraph.alignment``, border lookups), every
 ``Document()`` parses the default template again (styles, theme, numbering),
 and importing it costs about a tenth of a second of CPU in every process.
-Here python-docx is not imported: its default template (``default.docx``,
-found with :func:`importlib.util.find_spec`) is read once per process
+Here python-docx is not used: its default template (``default.docx``,
+shipped as ``assets/docx_default.docx``) is read once per process
 (:func:`_template`) and its parts are written as ``Document().save`` writes
 them -- the XML parts python-docx loads as objects (document, styles,
 settings, numbering, core properties) and every relationships part
@@ -80,14 +80,9 @@ def _serialise(element: Any) -> bytes:
 
 
 def _template_path() -> Path:
-    """python-docx's default document, found without importing python-docx."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("docx")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("python-docx is needed to write DOCX tables (its default template): "
-                                  "pip install python-docx")
-    return Path(next(iter(spec.submodule_search_locations))) / "templates" / "default.docx"
+    """The default document of python-docx, shipped with spinestats (``assets/docx_default.docx``, MIT licence
+    beside it): DOCX tables need neither python-docx nor its import (the tests check the file is python-docx's)."""
+    return Path(__file__).resolve().parent / "assets" / "docx_default.docx"
 
 
 def _template() -> dict[str, Any]:
