@@ -1,6 +1,8 @@
 """information_rank's cheaper check (issue 16) gives the rank of the eigenvalue count it replaces, on
 singular, near-singular and regular information matrices: 1 x 1 exactly, 2 x 2 by a closed-form Cholesky
-certificate, larger by a Cholesky certificate, every uncertain case by the eigenvalues themselves."""
+certificate, larger by a Cholesky certificate, every uncertain case by the eigenvalues themselves.  The
+hand-checked 2 x 2 cases (rank 2 at a scaled eigenvalue 1 - rho of 6 * RANK_RTOL, rank 1 at rho = 1) are in
+test_singular_and_regular_steps."""
 
 import numpy as np
 import pytest
@@ -9,18 +11,13 @@ from spinestats.analysis.core.newton import RANK_RTOL, information_rank, solve_i
 
 
 def eigen_rank(info):
-    """information_rank as written before issue 16: eigenvalues of the diagonally scaled matrix."""
-    info = np.asarray(info, dtype=float)
-    p = info.shape[0]
-    if p == 0 or not np.all(np.isfinite(info)):
-        return 0
-    d = np.diag(info)
-    keep = d > 0
-    if not keep.any():
-        return 0
-    s = np.sqrt(d[keep])
-    scaled = info[np.ix_(keep, keep)] / np.outer(s, s)
-    return int(np.sum(np.linalg.eigvalsh((scaled + scaled.T) / 2) > p * RANK_RTOL))
+    """information_rank by the eigenvalue count alone (its certificate of full rank switched off)."""
+    from unittest import mock
+
+    from spinestats.analysis.core import newton
+
+    with mock.patch.object(newton, "_certainly_full_rank", lambda sym, tol: False):
+        return newton.information_rank(info)
 
 
 def correlation(rho):

@@ -45,7 +45,6 @@ logistic regression models. Biometrika 1984;71:1-10. doi:10.1093/biomet/71.1.1
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -75,10 +74,6 @@ def information_rank(info: np.ndarray) -> int:
     p = info.shape[0]
     if p == 0:
         return 0
-    if p <= 2:
-        small = _small_rank(info.tolist())
-        if small is not None:
-            return small
     if not np.all(np.isfinite(info)):
         return 0
     d = np.diag(info)
@@ -96,33 +91,6 @@ def information_rank(info: np.ndarray) -> int:
     except np.linalg.LinAlgError:  # pragma: no cover - eigvalsh of a finite symmetric matrix converges
         return 0
     return int(np.sum(ev > tol))
-
-
-def _small_rank(m: list[list[float]]) -> int | None:
-    """:func:`information_rank` of a 1 x 1 or 2 x 2 matrix in plain floats (the same IEEE operations as the
-    array path: scaling by the square roots of the diagonal, symmetrising), or None when only the
-    eigenvalues can decide (a 2 x 2 matrix not certainly of full rank)."""
-    p = len(m)
-    flat = [v for row in m for v in row]
-    if not all(math.isfinite(v) for v in flat):
-        return 0
-    keep = [j for j in range(p) if m[j][j] > 0]
-    if not keep:
-        return 0
-    tol = p * RANK_RTOL
-    s = {j: math.sqrt(m[j][j]) for j in keep}
-    if len(keep) == 1:
-        j = keep[0]
-        x = m[j][j] / (s[j] * s[j])
-        return int((x + x) / 2 > tol)
-    a, c = m[0][0] / (s[0] * s[0]), m[1][1] / (s[1] * s[1])
-    b = (m[0][1] / (s[0] * s[1]) + m[1][0] / (s[1] * s[0])) / 2
-    a, c = (a + a) / 2, (c + c) / 2
-    if max(abs(a), abs(b), abs(c)) > 1.0 + 1e-12:
-        return None  # not positive semi-definite: the eigenvalues decide
-    shift = 2.0 * tol  # the closed-form Cholesky of _certainly_full_rank
-    a, c = a - shift, c - shift
-    return 2 if a > 0 and c - b * b / a > 0 else None
 
 
 def _certainly_full_rank(sym: np.ndarray, tol: float) -> bool:
