@@ -5,7 +5,8 @@ p-values in increasing order, ``p_(i) -> min(1, max_{j <= i} (m - j + 1) p_(j))`
 missing p-values stay missing and are not counted.  Computed with NumPy (the
 same products and running maximum as R and as statsmodels'
 ``multipletests(p, method="holm")``, so the numbers are identical to the last
-bit; importing statsmodels for it cost about 1.4 s of CPU time per process).
+bit; importing statsmodels for it, with the scipy.stats it loads, cost about
+1.4 s of CPU time per process).
 Used by the pairwise log-rank tests (:mod:`spinestats.analysis.survival.logrank`)
 and the paired tests across visits (:mod:`spinestats.analysis.longitudinal.paired_tests`).
 
