@@ -1,5 +1,6 @@
 """Declared means used: the cross-check peers (statsmodels, lifelines, scikit-learn) in the tests, and a methods
-paragraph that names only the packages that ran (Holm is NumPy now: statsmodels computes nothing at run time)."""
+paragraph that names only the packages that ran (Holm is NumPy now: statsmodels computes nothing at run time;
+Matplotlib is named when a figure was drawn, by a plan or a single command)."""
 
 from pathlib import Path
 
@@ -13,7 +14,6 @@ from spinestats.analysis.longitudinal import paired_tests
 from spinestats.analysis.survival import logrank
 from spinestats.analysis.core import multiplicity
 from spinestats.analysis.core.multiplicity import holm
-from spinestats.analysis.core.usage import note_used, recording, used_packages
 from spinestats.analysis.survival.kaplan_meier import kaplan_meier
 from spinestats.analysis.survival.logrank import logrank_test
 from spinestats.reports.methods_text import methods_paragraph, software_versions
@@ -38,30 +38,18 @@ def test_holm_runs_without_statsmodels():
             "sorted(m for m in sys.modules if m.startswith('statsmodels')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[0.02, 0.04] []", out
-    with recording() as used:
-        holm([0.1, 0.2])
-    assert used == set()
 
 
 def test_one_home_for_holm():
     assert logrank.holm is paired_tests.holm is multiplicity.holm
 
 
-def test_usage_is_recorded_per_block():
-    with recording() as outer:
-        with recording() as inner:
-            note_used("other-package")
-        note_used("example-package")
-    assert inner == {"other-package"} and outer == {"other-package", "example-package"}
-    assert {"other-package", "example-package"} <= used_packages()
-
-
 def test_software_versions_name_only_what_ran():
-    base = software_versions(used=[])
+    base = software_versions()
     assert {"Python", "spinestats", "NumPy", "SciPy", "pandas"} <= set(base)
     assert not {"statsmodels", "lifelines", "scikit-learn", "Matplotlib"} & set(base)
-    more = software_versions(used=["statsmodels", "matplotlib"])
-    assert {"statsmodels", "Matplotlib"} <= set(more) and "lifelines" not in more
+    drawn = software_versions(figures=True)
+    assert set(drawn) == set(base) | {"Matplotlib"}
     text = methods_paragraph([Section(key="k", title="t", results={})], versions=base).paragraph
     for name in ("statsmodels", "lifelines", "scikit-learn"):
         assert name not in text
@@ -168,3 +156,18 @@ def test_scipy_conditional_odds_ratio_solves_tighter_than_r():
     theirs = odds_ratio(np.array([[25, 1], [4, 30]]), kind="conditional").statistic
     assert_allclose(ours, 157.068112623, rtol=1e-6)
     assert 1e-3 < abs(ours / theirs - 1) < 1e-2
+
+
+def test_single_command_names_matplotlib_when_it_drew(tmp_path):
+    """A single command that drew figures names Matplotlib beside NumPy, SciPy and pandas (it said nothing of it)."""
+    import re
+
+    from cli_run import cli  # tests/ is on sys.path
+    from spinestats.data_schemas.examples import cohort_dss
+
+    src = Path(cohort_dss.__file__).with_name("synthetic_dss.csv")
+    assert cli("dss", src, "--out", tmp_path / "d") == 0
+    html = (tmp_path / "d" / "report.html").read_text(encoding="utf-8")
+    run_with = re.search(r"Analyses were run with spinestats [^(]*\(([^)]*)\)", html).group(1)
+    assert [part.split()[0] for part in run_with.split(";")[1].split(",")] == ["NumPy", "SciPy", "pandas", "Matplotlib"]
+    assert "statsmodels" not in html

@@ -26,7 +26,7 @@ def test_figure_text_warning_goes_to_the_section(monkeypatch):
     fake.analyse = _job_with_a_long_label
     monkeypatch.setitem(sys.modules, "fake_pain_job", fake)
     monkeypatch.setitem(plan_runner.JOBS, "pain", plan_runner.JobSpec("fake_pain_job"))
-    section, numeric, _ = plan_runner.call_job("pain", "pain", {})
+    section, numeric = plan_runner.call_job("pain", "pain", {})
     assert section.warnings[0] == "2 rows excluded."
     assert len(section.warnings) == 2
     assert "figure 'pain trajectory'" in section.warnings[1] and "'Kyphoplasty'" in section.warnings[1]

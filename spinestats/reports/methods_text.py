@@ -19,19 +19,15 @@ from importlib import metadata
 from spinestats import __version__
 from spinestats.reports.section import Section
 
-#: Packages whose versions are reported when they ran (distribution name, display name).
+#: The numerical packages whose versions are reported (distribution name, display name): NumPy, SciPy and
+#: pandas compute in every analysis, Matplotlib only when a figure was drawn.  The cross-check peers of the
+#: test extra (statsmodels, lifelines, scikit-learn) never compute a reported number and are never named.
 SOFTWARE = (
     ("numpy", "NumPy"),
     ("scipy", "SciPy"),
     ("pandas", "pandas"),
-    ("statsmodels", "statsmodels"),
-    ("lifelines", "lifelines"),
-    ("scikit-learn", "scikit-learn"),
     ("matplotlib", "Matplotlib"),
 )
-#: Used by every analysis; the others are named only when noted as used
-#: (:mod:`spinestats.analysis.core.usage`; Matplotlib when a figure was drawn).
-ALWAYS_USED = ("numpy", "scipy", "pandas")
 
 R_CHECK = (
     "Estimators were verified against R 4.2 reference implementations (packages survival, pROC, cmprsk, "
@@ -50,19 +46,11 @@ class MethodsText:
     general: str = ""  # the sentences that belong to no one section (synthetic data, seed, software)
 
 
-def software_versions(used: Iterable[str] | None = None) -> dict[str, str]:
-    """Versions of Python, spinestats and the numerical packages that ran.
-
-    ``used`` : distributions that computed something in the run (default: those
-    noted in this process by :func:`spinestats.analysis.core.usage.note_used`);
-    NumPy, SciPy and pandas are always named.
-    """
-    from spinestats.analysis.core.usage import used_packages
-
-    ran = set(used_packages() if used is None else used) | set(ALWAYS_USED)
+def software_versions(figures: bool = False) -> dict[str, str]:
+    """Versions of Python, spinestats and the numerical packages that ran (Matplotlib when ``figures``)."""
     out = {"Python": platform.python_version(), "spinestats": __version__}
     for dist, name in SOFTWARE:
-        if dist not in ran:
+        if dist == "matplotlib" and not figures:
             continue
         try:
             out[name] = metadata.version(dist)

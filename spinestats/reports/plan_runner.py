@@ -242,22 +242,21 @@ def job_call(entry: AnalysisEntry, inputs: Mapping[str, LoadedInput], plan: Plan
 
 
 def call_job(kind: str, key: str, args: Mapping[str, Any], width: str | float = "single",
-             style: Any = None, labels: Any = None) -> tuple[Section, list[str], list[str]]:
-    """Run one analysis job; its Section, the numerical warnings it raised and the optional packages that ran.
+             style: Any = None, labels: Any = None) -> tuple[Section, list[str]]:
+    """Run one analysis job; its Section and the numerical warnings it raised.
 
     ``width`` is the plan's journal column preset: every single-column figure
     the job draws gets that width.  When the job's context says the data are
     synthetic, every figure carries the "Synthetic data" note.  A module-level function so that it can
     run in a worker process.
     """
-    from spinestats.analysis.core.usage import recording
     from spinestats.reports.figure_style import column_width, synthetic_mark
     from spinestats.reports.tables import table_style
 
     func = job_function(kind)
     synthetic = bool(getattr(args.get("context"), "synthetic", False))
     with warnings.catch_warnings(record=True) as caught, column_width(width), synthetic_mark(synthetic), \
-            recording() as used, table_style(style, labels) as written:
+            table_style(style, labels) as written:
         warnings.simplefilter("always")
         try:
             section = func(**args)
@@ -280,15 +279,15 @@ def call_job(kind: str, key: str, args: Mapping[str, Any], width: str | float = 
     numeric = {f"{w.category.__name__}: {w.message}" for w in caught
                if not issubclass(w.category, (FigureTextWarning, ResourceWarning))
                and not re.match(r"Glyph \d+ .*missing from font", str(w.message))}
-    return section, sorted(numeric), sorted(used)
+    return section, sorted(numeric)
 
 
 def call_job_deferred(kind: str, key: str, args: Mapping[str, Any], width: str | float = "single",
-                      style: Any = None, labels: Any = None) -> tuple[Section, list[str], list[str], list[FigureTask]]:
+                      style: Any = None, labels: Any = None) -> tuple[Section, list[str], list[FigureTask]]:
     """:func:`call_job`, handing the figures over to be written elsewhere (the last item)."""
     with collect_figures() as tasks:
-        section, numeric, used = call_job(kind, key, args, width, style, labels)
-    return section, numeric, used, list(tasks)
+        section, numeric = call_job(kind, key, args, width, style, labels)
+    return section, numeric, list(tasks)
 
 
 #: what every plan's analyses import (tables, figures, the runner): a new pool worker imports them first
@@ -309,7 +308,7 @@ def warm_up(modules: Sequence[str]) -> None:
 
 def _run_parallel(todo: Sequence[tuple[AnalysisEntry, dict[str, Any]]], workers: int, width: str | float,
                   tstyle: Any, labels_by_key: Mapping[str, Any], reporter: Reporter, *, executor: Any = None,
-                  tables: tuple[Path, Sequence[str], OutputOptions, bool]) -> list[tuple[Section, list[str], list[str]]]:
+                  tables: tuple[Path, Sequence[str], OutputOptions, bool]) -> list[tuple[Section, list[str]]]:
     """Run a plan's analyses on ``workers`` processes: this one and ``workers - 1`` pool workers
     (:class:`~spinestats.reports.work_sharing.WorkQueue`).
 
@@ -331,7 +330,7 @@ def _run_parallel(todo: Sequence[tuple[AnalysisEntry, dict[str, Any]]], workers:
         # the analyses themselves run side by side instead; a worker reports nothing (quiet)
         args["context"] = dataclasses.replace(args["context"], workers=1, reporter=None)
         calls.append((entry.type, entry.key, args, width, tstyle, labels_by_key[entry.key]))
-    done: dict[int, tuple[Section, list[str], list[str]]] = {}
+    done: dict[int, tuple[Section, list[str]]] = {}
     raised: dict[int, set[str]] = {i: set() for i in range(len(todo))}
     drawing: dict[int, int] = {}  # figures of an analysis not yet written
     placed = [0]  # analyses (in plan order) whose files are in place
@@ -361,16 +360,16 @@ def _run_parallel(todo: Sequence[tuple[AnalysisEntry, dict[str, Any]]], workers:
     def finished(item: tuple[Any, ...], result: Any) -> None:
         kind, i = item[0], item[1]
         if kind == "tables":
-            section, numeric, used = done[i]
+            section, numeric = done[i]
             done[i] = (dataclasses.replace(section, tables=result.tables, table_records=result.table_records),
-                       numeric, used)
+                       numeric)
             return
         if kind == "figure":
             raised[i].update(f"{category.__name__}: {message}" for category, message in result)
             drawing[i] -= 1
         else:
-            section, numeric, used, tasks = result
-            done[i] = (section, numeric, used)
+            section, numeric, tasks = result
+            done[i] = (section, numeric)
             drawing[i] = len(tasks)
             for task in tasks:
                 queue.add(("figure", i, task), (1, task_cost(task)))
@@ -408,8 +407,8 @@ def _run_parallel(todo: Sequence[tuple[AnalysisEntry, dict[str, Any]]], workers:
         queue.run()
     out = []
     for i in range(len(todo)):
-        section, numeric, used = done[i]
-        out.append((section, sorted(set(numeric) | raised[i]) if raised[i] else numeric, used))
+        section, numeric = done[i]
+        out.append((section, sorted(set(numeric) | raised[i]) if raised[i] else numeric))
     return out
 
 
@@ -665,7 +664,7 @@ def run_plan(
                 todo.append((entry, job_call(entry, inputs, plan, dataclasses.replace(
                     run_context, out_dir=scratch, labels=labels_by_key[entry.key]))))
             parallel = workers > 1 and scheduler is None and len(todo) > 1
-            outcomes: list[tuple[Section, list[str], list[str]]] = []
+            outcomes: list[tuple[Section, list[str]]] = []
             tables = (root, plan.output.table_formats, plan.output, bool(synthetic))
             with reporter.steps(len(todo), "analyses"):
                 if parallel:
@@ -677,9 +676,7 @@ def run_plan(
                         with reporter.step(f"{entry.key} ({entry.type})"):
                             outcomes.append(call_job(entry.type, entry.key, args, plan.output.width, tstyle,
                                                      labels_by_key[entry.key]))
-            packages_used: set[str] = set()  # optional packages that computed something (named in the methods)
-            for (entry, _), (section, numeric, job_used) in zip(todo, outcomes):
-                packages_used.update(job_used)
+            for (entry, _), (section, numeric) in zip(todo, outcomes):
                 if numeric:
                     numeric_warnings.append(numeric_warning(entry.title or section.title, numeric))
                 if not parallel:
@@ -705,7 +702,7 @@ def run_plan(
             run_warnings.extend(numeric_warnings)
             run_warnings = sentences(run_warnings)
             report_warnings = list(run_warnings)
-            versions = software_versions(packages_used | ({"matplotlib"} if any(sec.figures for sec in sections) else set()))
+            versions = software_versions(figures=any(sec.figures for sec in sections))
             methods = methods_paragraph(sections, seed=plan.seed, versions=versions, synthetic=synthetic)
             results: dict[str, Any] = {
                 "schema_version": RESULTS_SCHEMA_VERSION,

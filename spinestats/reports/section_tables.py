@@ -282,7 +282,7 @@ def finish_single(section: Section, root: str | Path, records: Sequence[Any] = (
     tables, recs = complete_tables(section.tables, section.table_records, root, formats, style, labels,
                                    key=section.key, synthetic=synthetic)
     section = dataclasses.replace(section, tables=tuple(tables), table_records=tuple(recs))
-    versions = software_versions()
+    versions = software_versions(figures=bool(section.figures))
     methods = methods_paragraph([section], versions=versions, synthetic=synthetic)
     html = render_report(title=section.title, root=root, sections=[section], methods=methods,
                          provenance={"versions": versions}, synthetic=synthetic, table_style=style)

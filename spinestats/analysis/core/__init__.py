@@ -4,6 +4,5 @@
 solver behind every logistic fit (calibration, risk validation, Firth and
 plain maximum likelihood); :mod:`~spinestats.analysis.core.multiplicity` the
 one Holm adjustment; :mod:`~spinestats.analysis.core.params` the checks of
-the public API's options; :mod:`~spinestats.analysis.core.usage` which
-optional packages computed something.
+the public API's options.
 """
