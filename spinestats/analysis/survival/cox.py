@@ -33,7 +33,7 @@ robust SE, as R does.
 Concordance as ``coxph`` reports it (``concordance(fit)``): pairs are
 comparable when the shorter time is an event (a censoring tied with an event
 counts as later; tied events are not comparable); ties in the linear
-predictor count 1/2; within strata.  Counted in :math:`O(n \\log^2 n)` by
+predictor count 1/2; within strata.  Counted in :math:`O(n \\log n)` by
 :func:`spinestats.analysis.prediction.concordance.harrell_concordance` (the one home of Harrell's C).
 
 References
