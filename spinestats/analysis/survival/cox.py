@@ -181,6 +181,22 @@ class _Cox:
             out[j] = np.bincount(self.ev_block, weights=vT[j], minlength=nb)
         return out
 
+    def _loglik(self, b: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+        """Log-likelihood at ``b``, with ``exp(X b)`` (all rows, event rows) and the event rows' ``den``
+        (the risk-set sum less the Efron share of the tied events), as :meth:`fit_terms` uses them."""
+        eta = self.X @ b
+        r = np.exp(eta)
+        P0 = self._prefix(r)
+        s0 = P0[self.ev_end] - P0[self.ev_start]  # risk-set sums (block start to stratum end)
+        r_ev = r[self.ev_idx]
+        er = self._by_block(r_ev)  # tied-event sums of each event's block
+        den = s0 - self.frac * er[self.ev_block]
+        return float(eta[self.ev_idx].sum() - np.log(den).sum()), r, r_ev, den
+
+    def loglik(self, b: np.ndarray) -> float:
+        """The log-likelihood at ``b`` alone (a step-halving trial), the number :meth:`fit_terms` gives."""
+        return self._loglik(b)[0]
+
     def fit_terms(self, b: np.ndarray, need_info: bool = True):
         """Log-likelihood, score and information at ``b`` (and the event rows' ``den`` and ``xbar``).
 
@@ -188,24 +204,17 @@ class _Cox:
         sum keeps its order (cumulative sums along the rows, ``bincount`` by block, the column sums of
         the C-order ``xbar``), so the numbers are those of the column-wise formulas in the module docstring.
         """
-        eta = self.X @ b
-        r = np.exp(eta)
+        ll, r, r_ev, den = self._loglik(b)
         rxT = self.XT * r  # (p, n), rows contiguous: fast cumulative sums
-        P0 = self._prefix(r)
         P1 = np.zeros((self.p, self.n + 1))
         np.cumsum(rxT, axis=1, out=P1[:, 1:])
         # risk-set sums at each event row (rows from the block start to the stratum end)
-        s0 = P0[self.ev_end] - P0[self.ev_start]
         s1T = np.take(P1, self.ev_end, axis=1) - np.take(P1, self.ev_start, axis=1)
         # tied-event sums of each event's block
-        r_ev = r[self.ev_idx]
-        er = self._by_block(r_ev)
         erxT = self._block_rows(np.take(rxT, self.ev_idx, axis=1))
-        den = s0 - self.frac * er[self.ev_block]
         numT = s1T - self.frac * np.take(erxT, self.ev_block, axis=1)
         xbarT = numT / den
         xbar = np.ascontiguousarray(xbarT.T)  # (events, p), C order as the formulas' xbar
-        ll = float(eta[self.ev_idx].sum() - np.log(den).sum())
         U = self.x_event_sum - xbar.sum(axis=0)  # on the C-order xbar: numpy's own summation order
         if not need_info:
             return ll, U, None, den, xbar
@@ -338,8 +347,10 @@ def cox_ph(
         while (not np.isfinite(lln) or lln < ll) and halves < 30:
             step = step / 2
             bn = b + step
-            lln, Un, In, denn, xbarn = cx.fit_terms(bn)
+            lln = cx.loglik(bn)  # a trial needs only the log-likelihood
             halves += 1
+        if halves:
+            lln, Un, In, denn, xbarn = cx.fit_terms(bn)
         done = abs(1 - ll / lln) <= eps if lln != 0 else True
         b, ll, U, info, den, xbar = bn, lln, Un, In, denn, xbarn
         if done:
