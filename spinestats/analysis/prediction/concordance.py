@@ -332,16 +332,22 @@ def concordance(
 
 # --- Harrell's C by merge counting (used by the Cox model's concordance) ---
 
-def _stable_order(key: np.ndarray) -> np.ndarray:
-    """``np.argsort(key, kind="stable")`` of non-negative integer keys: one or two 16-bit radix passes
-    (NumPy's stable sort of 16-bit integers is a radix sort) when the keys fit, else the stable sort."""
+def stable_order(key: np.ndarray) -> np.ndarray:
+    """``np.argsort(key, kind="stable")`` of non-negative integer keys (up to 64 bits), as a least
+    significant digit radix sort: one stable sort of 16-bit digits per 16 bits the largest key needs
+    (NumPy's stable sort of 16-bit integers is a radix sort, linear in the rows)."""
+    key = np.asarray(key)
     top = int(key.max()) if key.size else 0
-    if top < 1 << 16:
-        return np.argsort(key.astype(np.uint16), kind="stable")
-    if top < 1 << 32:  # least significant half first, then the most significant (a stable LSD radix sort)
-        low = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
-        return low[np.argsort((key[low] >> 16).astype(np.uint16), kind="stable")]
-    return np.argsort(key, kind="stable")
+    order = None
+    shift = 0
+    while shift == 0 or top >> shift:
+        digit = key if order is None else key[order]
+        if shift:
+            digit = digit >> np.asarray(shift, dtype=key.dtype)
+        step = np.argsort((digit & np.asarray(0xFFFF, dtype=key.dtype)).astype(np.uint16), kind="stable")
+        order = step if order is None else order[step]
+        shift += 16
+    return order
 
 
 def _earlier_in_group(flag: np.ndarray, group: np.ndarray, counted: np.ndarray, ngroups: int) -> int:
@@ -351,7 +357,7 @@ def _earlier_in_group(flag: np.ndarray, group: np.ndarray, counted: np.ndarray, 
     order counts for each row the flagged rows before it, in its group and in every earlier group; the
     latter, per group the flagged rows of the groups before it, is taken off by group.
     """
-    order = _stable_order(group)
+    order = stable_order(group)
     f = flag[order]
     before = np.cumsum(f) - f  # flagged rows before each row in (group, position) order
     total = int(before[counted[order]].sum())

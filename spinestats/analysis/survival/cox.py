@@ -58,6 +58,7 @@ from spinestats.analysis.core import distributions as stats
 from spinestats.analysis.core.result import Result
 from spinestats.analysis.core.surv_input import as_frame, check_constant, design_matrix, event_data
 from spinestats.analysis.prediction.concordance import harrell_concordance  # noqa: F401 (one home; old import path)
+from spinestats.analysis.prediction.concordance import stable_order
 from spinestats.errors import DataError, UsageError
 
 
@@ -116,13 +117,47 @@ class CoxModelResult(Result):
 CoxModel = CoxModelResult
 
 
+#: the last order :func:`time_order` computed, with its times and strata (the fits of one endpoint share them)
+_LAST_ORDER: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+
+def time_order(time: np.ndarray, strata: np.ndarray) -> np.ndarray:
+    """The rows by stratum, then time, tied times in row order: the permutation of
+    ``np.lexsort((time, strata))`` (of ``np.argsort(time, kind="stable")`` with one stratum).
+
+    Finite times are sorted by radix passes over their bits (order-preserving unsigned keys:
+    :func:`~spinestats.analysis.prediction.concordance.stable_order`), the strata codes then by a
+    stable pass.  The fits of one endpoint (the model, its PH test, the univariable models) sort the
+    same times: the last order is kept (read-only) with its times and strata and given back when both
+    are equal again.
+    """
+    global _LAST_ORDER
+    time = np.asarray(time)
+    strata = np.asarray(strata)
+    last = _LAST_ORDER
+    if (last is not None and last[0].shape == time.shape and last[1].shape == strata.shape
+            and np.array_equal(last[0], time) and np.array_equal(last[1], strata)):
+        return last[2]
+    one = strata.size == 0 or strata.min() == strata.max()
+    t = np.asarray(time, dtype=np.float64)
+    if t.size and np.all(np.isfinite(t)) and (one or (strata.dtype.kind in "iu" and strata.min() >= 0)):
+        bits = np.ascontiguousarray(t + 0.0).view(np.uint64)  # + 0.0: -0.0 is 0.0, as numpy compares them
+        sign = np.uint64(1) << np.uint64(63)
+        order = stable_order(np.where(bits & sign, ~bits, bits | sign))  # negatives reversed, below positives
+        if not one:
+            order = order[stable_order(strata[order])]
+    else:
+        order = np.argsort(time, kind="stable") if one else np.lexsort((time, strata))
+    order.flags.writeable = False
+    _LAST_ORDER = (time.copy(), strata.copy(), order)
+    return order
+
+
 class _Cox:
     """Sorted data, event rows and the linear-time Efron/Breslow sums."""
 
     def __init__(self, time, event, X, strata, ties):
-        # one stratum: a stable sort by time is the same permutation as the lexsort, at half the cost
-        one = strata.size == 0 or strata.min() == strata.max()
-        order = np.argsort(time, kind="stable") if one else np.lexsort((time, strata))
+        order = time_order(time, strata)
         self.order = order
         self.t, self.e, self.X, self.s = time[order], event[order], X[order], strata[order]
         self.n, self.p = self.X.shape
