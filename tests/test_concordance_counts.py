@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from spinestats.analysis.prediction.concordance import _pair_totals, stable_order, harrell_concordance
+from spinestats.analysis.prediction.concordance import _pair_totals, float_keys, harrell_concordance, stable_order
 
 
 def _brute(t, e, x, strata=None):
@@ -84,3 +84,23 @@ def test_stable_order_is_numpys_stable_argsort(top):
     key = rng.integers(0, top, 5000)
     key[:1000] = key[1000:2000]
     assert np.array_equal(stable_order(key), np.argsort(key, kind="stable"))
+
+
+def test_infinite_and_negative_times():
+    """Competing events at infinity (Wolbers), negative and signed-zero times: as the pair-by-pair count."""
+    rng = np.random.default_rng(11)
+    n = 120
+    t = rng.integers(-3, 8, n).astype(float)
+    t[:10] = np.inf
+    t[10:15], t[15:20] = 0.0, -0.0
+    e = rng.random(n) < 0.5
+    x = rng.integers(0, 4, n).astype(float)
+    assert _counts(t, e, x)[1] == _brute(t, e, x)
+
+
+def test_float_keys_order_as_the_floats():
+    x = np.array([3.5, -0.0, 0.0, -2.0, np.inf, -np.inf, 1e-310, -1e-310, 2.0, -2.0])
+    k = float_keys(x)
+    assert np.array_equal(stable_order(k), np.argsort(x, kind="stable"))
+    assert k[1] == k[2] and k[3] == k[9]
+    assert float_keys(np.array([1.0, np.nan])) is None

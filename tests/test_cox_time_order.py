@@ -31,7 +31,7 @@ def test_as_numpys_stable_order(seed):
 
 def test_nan_and_empty_use_numpys_sort():
     time = np.array([3.0, np.nan, 1.0, 1.0])
-    for t in (time, np.zeros(0)):
+    for t in (time, np.zeros(0)):  # NaN: numpy sorts it last
         cox._LAST_ORDER = None
         s = np.zeros(t.size, int)
         assert np.array_equal(cox.time_order(t, s), _numpy(t, s))

@@ -58,7 +58,7 @@ from spinestats.analysis.core import distributions as stats
 from spinestats.analysis.core.result import Result
 from spinestats.analysis.core.surv_input import as_frame, check_constant, design_matrix, event_data
 from spinestats.analysis.prediction.concordance import harrell_concordance  # noqa: F401 (one home; old import path)
-from spinestats.analysis.prediction.concordance import stable_order
+from spinestats.analysis.prediction.concordance import float_keys, stable_order
 from spinestats.errors import DataError, UsageError
 
 
@@ -125,9 +125,9 @@ def time_order(time: np.ndarray, strata: np.ndarray) -> np.ndarray:
     """The rows by stratum, then time, tied times in row order: the permutation of
     ``np.lexsort((time, strata))`` (of ``np.argsort(time, kind="stable")`` with one stratum).
 
-    Finite times are sorted by radix passes over their bits (order-preserving unsigned keys:
-    :func:`~spinestats.analysis.prediction.concordance.stable_order`), the strata codes then by a
-    stable pass.  The fits of one endpoint (the model, its PH test, the univariable models) sort the
+    Times without NaN are sorted by radix passes over their bits (order-preserving unsigned keys,
+    :func:`~spinestats.analysis.prediction.concordance.float_keys` and ``stable_order``), the strata
+    codes then by a stable pass.  The fits of one endpoint (the model, its PH test, the univariable models) sort the
     same times: the last order is kept (read-only) with its times and strata and given back when both
     are equal again.
     """
@@ -139,11 +139,9 @@ def time_order(time: np.ndarray, strata: np.ndarray) -> np.ndarray:
             and np.array_equal(last[0], time) and np.array_equal(last[1], strata)):
         return last[2]
     one = strata.size == 0 or strata.min() == strata.max()
-    t = np.asarray(time, dtype=np.float64)
-    if t.size and np.all(np.isfinite(t)) and (one or (strata.dtype.kind in "iu" and strata.min() >= 0)):
-        bits = np.ascontiguousarray(t + 0.0).view(np.uint64)  # + 0.0: -0.0 is 0.0, as numpy compares them
-        sign = np.uint64(1) << np.uint64(63)
-        order = stable_order(np.where(bits & sign, ~bits, bits | sign))  # negatives reversed, below positives
+    keys = float_keys(time) if time.size else None
+    if keys is not None and (one or (strata.dtype.kind in "iu" and strata.min() >= 0)):
+        order = stable_order(keys)
         if not one:
             order = order[stable_order(strata[order])]
     else:
