@@ -1,4 +1,5 @@
-"""Cox step halving: a trial step computes the log-likelihood alone, the numbers are those of full terms."""
+"""Cox internals that must give the numbers of their former form: step halving (a trial computes the
+log-likelihood alone) and the sums by cluster (bincount for np.add.at)."""
 
 import numpy as np
 import pandas as pd
@@ -44,3 +45,14 @@ def test_halving_gives_the_numbers_of_full_terms(monkeypatch, seed):
     assert (fast.loglik, fast.iterations, fast.tests, fast.concordance) == (
         full.loglik, full.iterations, full.tests, full.concordance)
     assert fast.baseline.equals(full.baseline)
+
+
+def test_cluster_sums_are_add_at_bit_for_bit():
+    rng = np.random.default_rng(2)
+    for n, k, p in ((1000, 7, 3), (50, 50, 1), (5, 1, 2)):
+        codes = rng.integers(0, k, n)
+        codes[0] = k - 1
+        values = rng.normal(size=(n, p)) * 10.0 ** rng.integers(-8, 8, (n, 1))
+        want = np.zeros((k, p))
+        np.add.at(want, codes, values)
+        assert np.array_equal(cox._cluster_sums(codes, values), want)

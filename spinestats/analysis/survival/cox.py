@@ -412,9 +412,7 @@ def cox_ph(
         dfb = res @ var
         codes = _cluster_codes(data, cluster, pos, cx.order)
         if codes is not None:
-            agg = np.zeros((codes.max() + 1, dfb.shape[1]))
-            np.add.at(agg, codes, dfb)
-            dfb = agg
+            dfb = _cluster_sums(codes, dfb)
         use_var = dfb.T @ dfb
         robust_se = np.sqrt(np.diag(use_var))
         robust_score = _robust_score_test(cx, codes, terms0)
@@ -475,6 +473,16 @@ def _cluster_codes(data: pd.DataFrame, cluster: str | None, pos: np.ndarray, ord
     return pd.factorize(as_frame(data)[cluster].to_numpy()[pos][order], sort=True)[0]
 
 
+def _cluster_sums(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The rows of ``values`` summed by cluster ``codes`` (0, 1, ...), one column at a time with ``bincount``:
+    the additions of ``np.add.at(zeros, codes, values)``, in row order, so the same numbers, faster."""
+    k = int(codes.max()) + 1
+    out = np.empty((k, values.shape[1]))
+    for j in range(values.shape[1]):
+        out[:, j] = np.bincount(codes, weights=values[:, j], minlength=k)
+    return out
+
+
 def _robust_score_test(cx: _Cox, codes: np.ndarray | None,
                        terms0: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
     """Robust (Lin-Wei) score test of beta = 0, as ``coxph``'s ``rscore`` / ``summary(fit)$robscore``.
@@ -488,9 +496,7 @@ def _robust_score_test(cx: _Cox, codes: np.ndarray | None,
     k = cx.p
     res0 = cx.score_residuals(np.zeros(k), terms0)  # terms0: fit_terms' (den, xbar) at 0, if known
     if codes is not None:
-        agg = np.zeros((int(codes.max()) + 1, k))
-        np.add.at(agg, codes, res0)
-        res0 = agg
+        res0 = _cluster_sums(codes, res0)
     u = res0.sum(axis=0)
     m = res0.T @ res0
     singular = k == 0 or np.linalg.matrix_rank(m) < k
