@@ -295,7 +295,7 @@ def fit_texts(fig, name: str) -> list[str]:
         c = fig.bbox
         return box.x0 < c.x0 - 0.5 or box.x1 > c.x1 + 0.5
 
-    def texts():
+    def texts() -> list:
         found: list = []
         _texts_but_tick_labels(fig, found, Text, {id(ax) for ax in fig.get_axes()})
         return [t for t in found if t.get_visible() and str(t.get_text()).strip()]
