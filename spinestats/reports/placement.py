@@ -263,6 +263,24 @@ def _rewrap(text: str, share: float) -> str:
     return wrap_label(text, max(6, int(longest * share)))
 
 
+def _texts_but_tick_labels(artist, out: list, text_type, axes_of: set[int]) -> None:
+    """Append to ``out`` the texts under ``artist`` (itself included) in the order of
+    ``artist.findobj(match=Text)``, less the tick labels of the figure's axes (``axes_of``: the ids of
+    ``fig.get_axes()``; laid out by Matplotlib, and those outside the view are never drawn): such an
+    axis gives its label and offset text only.  Listing an axis's ticks, as ``findobj`` does, runs its
+    tick locator each time."""
+    from matplotlib.axis import Axis
+
+    if isinstance(artist, Axis) and id(artist.axes) in axes_of:
+        children = [artist.label, artist.offsetText]
+    else:
+        children = artist.get_children()
+    for child in children:
+        _texts_but_tick_labels(child, out, text_type, axes_of)
+    if isinstance(artist, text_type):
+        out.append(artist)
+
+
 def fit_texts(fig, name: str) -> list[str]:
     """After layout, wrap every text (or legend) that runs off the canvas; warn for those that still do.
 
@@ -277,15 +295,10 @@ def fit_texts(fig, name: str) -> list[str]:
         c = fig.bbox
         return box.x0 < c.x0 - 0.5 or box.x1 > c.x1 + 0.5
 
-    ticks: set[int] = set()  # tick labels: laid out by matplotlib, and those outside the view are never drawn
-    for ax in fig.get_axes():
-        for axis in (ax.xaxis, ax.yaxis):
-            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
-                ticks.update((id(tick.label1), id(tick.label2)))
-
-    def texts():
-        return [t for t in fig.findobj(match=Text)
-                if id(t) not in ticks and t.get_visible() and str(t.get_text()).strip()]
+    def texts() -> list:
+        found: list = []
+        _texts_but_tick_labels(fig, found, Text, {id(ax) for ax in fig.get_axes()})
+        return [t for t in found if t.get_visible() and str(t.get_text()).strip()]
 
     for _ in range(3):
         renderer = _renderer(fig)

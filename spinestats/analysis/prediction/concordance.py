@@ -332,33 +332,72 @@ def concordance(
 
 # --- Harrell's C by merge counting (used by the Cox model's concordance) ---
 
-def _later_counts(r: np.ndarray, which: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """For each position i: #{j > i: r_j < r_i} and #{j > i: r_j == r_i} (vectorised merge counting).
+def stable_order(key: np.ndarray) -> np.ndarray:
+    """``np.argsort(key, kind="stable")`` of non-negative integer (or boolean) keys of up to 64 bits, as a
+    least significant digit radix sort: one stable sort of 16-bit digits per 16 bits the largest key
+    needs (NumPy's stable sort of 16-bit integers is a radix sort, linear in the rows)."""
+    key = np.asarray(key)
+    top = int(key.max()) if key.size else 0
+    if top < 1 << 16:
+        return np.argsort(key.astype(np.uint16), kind="stable")
+    key = key.astype(np.uint64, copy=False)
+    order = np.argsort((key & np.uint64(0xFFFF)).astype(np.uint16), kind="stable")
+    shift = 16
+    while top >> shift:
+        digit = (key[order] >> np.uint64(shift)) & np.uint64(0xFFFF)
+        order = order[np.argsort(digit.astype(np.uint16), kind="stable")]
+        shift += 16
+    return order
 
-    With ``which`` (a boolean mask) only those positions are counted (the others are 0).
+
+def float_keys(x: np.ndarray) -> np.ndarray | None:
+    """Unsigned 64-bit keys in the order of the floats ``x`` (equal floats, -0.0 and 0.0 included, get
+    equal keys), for :func:`stable_order`; ``None`` when ``x`` holds a NaN (numpy sorts those last)."""
+    x = np.asarray(x, dtype=np.float64)
+    if np.isnan(x).any():
+        return None
+    bits = np.ascontiguousarray(x + 0.0).view(np.uint64)  # + 0.0: -0.0 is 0.0, as numpy compares them
+    sign = np.uint64(1) << np.uint64(63)
+    return np.where(bits & sign, ~bits, bits | sign)  # negatives reversed, below the positives
+
+
+def _earlier_in_group(flag: np.ndarray, group: np.ndarray, counted: np.ndarray, ngroups: int) -> int:
+    """Sum over the rows ``j`` with ``counted[j]`` of #{i < j (position): ``flag[i]``, same ``group``}.
+
+    The rows are ordered by (group, position) with one stable sort; a running count of ``flag`` in that
+    order counts for each row the flagged rows before it, in its group and in every earlier group; the
+    latter, per group the flagged rows of the groups before it, is taken off by group.
     """
-    n = r.size
-    K = int(r.max()) + 1 if n else 1
-    less = np.zeros(n, np.int64)
-    eq = np.zeros(n, np.int64)
-    pos = np.arange(n)
-    want = np.ones(n, dtype=bool) if which is None else np.asarray(which, dtype=bool)
-    s = 1
-    while s < n:
-        blk = pos // s
-        pair = blk // 2
-        left = blk % 2 == 0
-        right = ~left
-        rkeys = np.sort(pair[right] * K + r[right])
-        # where pair p's right block starts in rkeys: the right elements of the pairs before p
-        starts = np.concatenate(([0], np.cumsum(np.bincount(pair[right], minlength=pair[-1] + 1))))
-        asked = left & want
-        lk = pair[asked] * K + r[asked]
-        lo = np.searchsorted(rkeys, lk, side="left")
-        hi = np.searchsorted(rkeys, lk, side="right")
-        less[asked] += lo - starts[pair[asked]]
-        eq[asked] += hi - lo
-        s *= 2
+    order = stable_order(group)
+    f = flag[order]
+    before = np.cumsum(f) - f  # flagged rows before each row in (group, position) order
+    total = int(before[counted[order]].sum())
+    nflag = np.bincount(group[flag], minlength=ngroups)
+    ncounted = np.bincount(group[counted], minlength=ngroups)
+    return total - int((np.cumsum(nflag) - nflag) @ ncounted)
+
+
+def _pair_totals(r: np.ndarray, which: np.ndarray) -> tuple[int, int]:
+    """Over the positions ``i`` with ``which[i]``: the totals of #{j > i: r_j < r_i} and #{j > i: r_j == r_i}.
+
+    ``r`` holds ranks 0, 1, ... (integers).  A pair with ``r_i > r_j`` is counted at the highest bit in
+    which the two ranks differ: there they share every higher bit (the same ``r >> (b + 1)``), ``r_i`` has
+    a one and ``r_j`` a zero.  So for each bit ``b`` the pairs are those, within each group of equal
+    ``r >> (b + 1)``, of a flagged row with a one before (in position) a row with a zero: a running count
+    within groups (:func:`_earlier_in_group`), one stable radix sort per bit, O(n log n) in all.  The tied
+    pairs are the same count within groups of equal ``r``.
+    """
+    which = np.asarray(which, dtype=bool)
+    if r.size == 0:
+        return 0, 0
+    r = np.asarray(r, dtype=np.int64)
+    top = int(r.max())
+    less = 0
+    for b in range(max(1, top.bit_length())):
+        prefix = r >> (b + 1)
+        one = (r >> b) & 1 == 1
+        less += _earlier_in_group(which & one, prefix, ~one, (top >> (b + 1)) + 1)
+    eq = _earlier_in_group(which, r, np.ones(r.size, dtype=bool), top + 1)
     return less, eq
 
 
@@ -368,8 +407,10 @@ def harrell_concordance(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
 
     The same pairs as :func:`concordance_arrays` with ``weighting="harrell"``,
     ``competing="censor"`` (``event`` True = event), counted by merging in
-    O(n log^2 n) rather than pair by pair, and only within a stratum.  Returns
-    the estimate and the counts (concordant, discordant, tied_risk).
+    O(n log n) rather than pair by pair, and only within a stratum.  Returns
+    the estimate and the counts (concordant, discordant, tied_risk).  Within a stratum the rows are sorted
+    once (time, events first, risk) and the pairs counted with one radix sort per bit of the risk's rank
+    (:func:`_pair_totals`).
 
     >>> c, n = harrell_concordance(np.array([1.0, 2, 3, 4]), np.array([1, 1, 0, 1]), np.array([4.0, 3, 1, 2]))
     >>> c, float(n["concordant"]), float(n["discordant"])
@@ -381,13 +422,19 @@ def harrell_concordance(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
         m = strata == s
         t, e, x = time[m], event[m].astype(bool), risk[m]
         _, rank = np.unique(x, return_inverse=True)
-        order = np.lexsort((rank, ~e, t))  # time asc, events first, risk asc
+        tkeys = float_keys(t)
+        if tkeys is None:
+            order = np.lexsort((rank, ~e, t))  # time asc, events first, risk asc
+        else:  # the same permutation by stable passes, least significant key first
+            order = stable_order(rank)
+            order = order[stable_order(~e[order])]
+            order = order[stable_order(tkeys[order])]
         t, e, rank = t[order], e[order], rank[order]
-        less, eq = _later_counts(rank, e)  # only events' counts are used
-        later = t.size - 1 - np.arange(t.size)
-        conc += less[e].sum()
-        tie += eq[e].sum()
-        disc += (later - less - eq)[e].sum()
+        less, eq = _pair_totals(rank, e)  # over the events: later rows with a lower / the same risk
+        later = int((t.size - 1 - np.flatnonzero(e)).sum())  # later rows of each event
+        conc += less
+        tie += eq
+        disc += later - less - eq
         # remove pairs of events tied in time (not comparable): within a block sorted by risk,
         # no pair is concordant; tied-risk pairs are m(m-1)/2 per (time, risk) group
         te, re_ = t[e], rank[e]

@@ -33,7 +33,7 @@ robust SE, as R does.
 Concordance as ``coxph`` reports it (``concordance(fit)``): pairs are
 comparable when the shorter time is an event (a censoring tied with an event
 counts as later; tied events are not comparable); ties in the linear
-predictor count 1/2; within strata.  Counted in :math:`O(n \\log^2 n)` by
+predictor count 1/2; within strata.  Counted in :math:`O(n \\log n)` by
 :func:`spinestats.analysis.prediction.concordance.harrell_concordance` (the one home of Harrell's C).
 
 References
@@ -58,6 +58,7 @@ from spinestats.analysis.core import distributions as stats
 from spinestats.analysis.core.result import Result
 from spinestats.analysis.core.surv_input import as_frame, check_constant, design_matrix, event_data
 from spinestats.analysis.prediction.concordance import harrell_concordance  # noqa: F401 (one home; old import path)
+from spinestats.analysis.prediction.concordance import float_keys, stable_order
 from spinestats.errors import DataError, UsageError
 
 
@@ -116,13 +117,45 @@ class CoxModelResult(Result):
 CoxModel = CoxModelResult
 
 
+#: the last order :func:`time_order` computed, with its times and strata (the fits of one endpoint share them)
+_LAST_ORDER: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+
+def time_order(time: np.ndarray, strata: np.ndarray) -> np.ndarray:
+    """The rows by stratum, then time, tied times in row order: the permutation of
+    ``np.lexsort((time, strata))`` (of ``np.argsort(time, kind="stable")`` with one stratum).
+
+    Times without NaN are sorted by radix passes over their bits (order-preserving unsigned keys,
+    :func:`~spinestats.analysis.prediction.concordance.float_keys` and ``stable_order``), the strata
+    codes then by a stable pass.  The fits of one endpoint (the model, its PH test, the univariable models) sort the
+    same times: the last order is kept (read-only) with its times and strata and given back when both
+    are equal again.
+    """
+    global _LAST_ORDER
+    time = np.asarray(time)
+    strata = np.asarray(strata)
+    last = _LAST_ORDER
+    if (last is not None and last[0].shape == time.shape and last[1].shape == strata.shape
+            and np.array_equal(last[0], time) and np.array_equal(last[1], strata)):
+        return last[2]
+    one = strata.size == 0 or strata.min() == strata.max()
+    keys = float_keys(time) if time.size else None
+    if keys is not None and (one or (strata.dtype.kind in "iu" and strata.min() >= 0)):
+        order = stable_order(keys)
+        if not one:
+            order = order[stable_order(strata[order])]
+    else:
+        order = np.argsort(time, kind="stable") if one else np.lexsort((time, strata))
+    order.flags.writeable = False
+    _LAST_ORDER = (time.copy(), strata.copy(), order)
+    return order
+
+
 class _Cox:
     """Sorted data, event rows and the linear-time Efron/Breslow sums."""
 
     def __init__(self, time, event, X, strata, ties):
-        # one stratum: a stable sort by time is the same permutation as the lexsort, at half the cost
-        one = strata.size == 0 or strata.min() == strata.max()
-        order = np.argsort(time, kind="stable") if one else np.lexsort((time, strata))
+        order = time_order(time, strata)
         self.order = order
         self.t, self.e, self.X, self.s = time[order], event[order], X[order], strata[order]
         self.n, self.p = self.X.shape
@@ -181,6 +214,22 @@ class _Cox:
             out[j] = np.bincount(self.ev_block, weights=vT[j], minlength=nb)
         return out
 
+    def _loglik(self, b: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+        """Log-likelihood at ``b``, with ``exp(X b)`` (all rows, event rows) and the event rows' ``den``
+        (the risk-set sum less the Efron share of the tied events), as :meth:`fit_terms` uses them."""
+        eta = self.X @ b
+        r = np.exp(eta)
+        P0 = self._prefix(r)
+        s0 = P0[self.ev_end] - P0[self.ev_start]  # risk-set sums (block start to stratum end)
+        r_ev = r[self.ev_idx]
+        er = self._by_block(r_ev)  # tied-event sums of each event's block
+        den = s0 - self.frac * er[self.ev_block]
+        return float(eta[self.ev_idx].sum() - np.log(den).sum()), r, r_ev, den
+
+    def loglik(self, b: np.ndarray) -> float:
+        """The log-likelihood at ``b`` alone (a step-halving trial), the number :meth:`fit_terms` gives."""
+        return self._loglik(b)[0]
+
     def fit_terms(self, b: np.ndarray, need_info: bool = True):
         """Log-likelihood, score and information at ``b`` (and the event rows' ``den`` and ``xbar``).
 
@@ -188,24 +237,17 @@ class _Cox:
         sum keeps its order (cumulative sums along the rows, ``bincount`` by block, the column sums of
         the C-order ``xbar``), so the numbers are those of the column-wise formulas in the module docstring.
         """
-        eta = self.X @ b
-        r = np.exp(eta)
+        ll, r, r_ev, den = self._loglik(b)
         rxT = self.XT * r  # (p, n), rows contiguous: fast cumulative sums
-        P0 = self._prefix(r)
         P1 = np.zeros((self.p, self.n + 1))
         np.cumsum(rxT, axis=1, out=P1[:, 1:])
         # risk-set sums at each event row (rows from the block start to the stratum end)
-        s0 = P0[self.ev_end] - P0[self.ev_start]
         s1T = np.take(P1, self.ev_end, axis=1) - np.take(P1, self.ev_start, axis=1)
         # tied-event sums of each event's block
-        r_ev = r[self.ev_idx]
-        er = self._by_block(r_ev)
         erxT = self._block_rows(np.take(rxT, self.ev_idx, axis=1))
-        den = s0 - self.frac * er[self.ev_block]
         numT = s1T - self.frac * np.take(erxT, self.ev_block, axis=1)
         xbarT = numT / den
         xbar = np.ascontiguousarray(xbarT.T)  # (events, p), C order as the formulas' xbar
-        ll = float(eta[self.ev_idx].sum() - np.log(den).sum())
         U = self.x_event_sum - xbar.sum(axis=0)  # on the C-order xbar: numpy's own summation order
         if not need_info:
             return ll, U, None, den, xbar
@@ -338,8 +380,10 @@ def cox_ph(
         while (not np.isfinite(lln) or lln < ll) and halves < 30:
             step = step / 2
             bn = b + step
-            lln, Un, In, denn, xbarn = cx.fit_terms(bn)
+            lln = cx.loglik(bn)  # a trial needs only the log-likelihood
             halves += 1
+        if halves:
+            lln, Un, In, denn, xbarn = cx.fit_terms(bn)
         done = abs(1 - ll / lln) <= eps if lln != 0 else True
         b, ll, U, info, den, xbar = bn, lln, Un, In, denn, xbarn
         if done:
@@ -368,9 +412,7 @@ def cox_ph(
         dfb = res @ var
         codes = _cluster_codes(data, cluster, pos, cx.order)
         if codes is not None:
-            agg = np.zeros((codes.max() + 1, dfb.shape[1]))
-            np.add.at(agg, codes, dfb)
-            dfb = agg
+            dfb = _cluster_sums(codes, dfb)
         use_var = dfb.T @ dfb
         robust_se = np.sqrt(np.diag(use_var))
         robust_score = _robust_score_test(cx, codes, terms0)
@@ -431,6 +473,16 @@ def _cluster_codes(data: pd.DataFrame, cluster: str | None, pos: np.ndarray, ord
     return pd.factorize(as_frame(data)[cluster].to_numpy()[pos][order], sort=True)[0]
 
 
+def _cluster_sums(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The rows of ``values`` summed by cluster ``codes`` (0, 1, ...), one column at a time with ``bincount``:
+    the additions of ``np.add.at(zeros, codes, values)``, in row order, so the same numbers, faster."""
+    k = int(codes.max()) + 1
+    out = np.empty((k, values.shape[1]))
+    for j in range(values.shape[1]):
+        out[:, j] = np.bincount(codes, weights=values[:, j], minlength=k)
+    return out
+
+
 def _robust_score_test(cx: _Cox, codes: np.ndarray | None,
                        terms0: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
     """Robust (Lin-Wei) score test of beta = 0, as ``coxph``'s ``rscore`` / ``summary(fit)$robscore``.
@@ -444,9 +496,7 @@ def _robust_score_test(cx: _Cox, codes: np.ndarray | None,
     k = cx.p
     res0 = cx.score_residuals(np.zeros(k), terms0)  # terms0: fit_terms' (den, xbar) at 0, if known
     if codes is not None:
-        agg = np.zeros((int(codes.max()) + 1, k))
-        np.add.at(agg, codes, res0)
-        res0 = agg
+        res0 = _cluster_sums(codes, res0)
     u = res0.sum(axis=0)
     m = res0.T @ res0
     singular = k == 0 or np.linalg.matrix_rank(m) < k
