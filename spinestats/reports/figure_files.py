@@ -327,25 +327,20 @@ def render_figure(task: FigureTask) -> list[tuple[type[Warning], str]]:
     return [(w.category, str(w.message)) for w in caught]
 
 
-#: thread pools of the numerical libraries, limited in each worker as joblib's loky backend does
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
-                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS")
-
-
 def figure_executor(workers: int):
     """The pool of worker processes that, beside this process, run a plan's analyses and write
     their figures: ``workers - 1`` processes (this process is the ``workers``-th; at least one).
 
     It is joblib's reusable loky executor, the one ``joblib.Parallel(backend="loky")`` uses (so
     that a later ``Parallel`` in the same process finds an executor it can reuse); each worker's
-    BLAS/OpenMP threads are limited to its share of the cores, as joblib does."""
-    import os
-
+    BLAS/OpenMP threads are limited to one, unless the environment sizes them
+    (:func:`spinestats.reports.collector.thread_environment`: the numbers then do not depend on
+    which process ran an analysis)."""
     from joblib.executor import get_memmapping_executor
 
-    share = str(max(1, (os.cpu_count() or 1) // max(1, int(workers))))
-    env = {var: os.environ.get(var, share) for var in THREAD_VARIABLES}
-    return get_memmapping_executor(max(1, int(workers) - 1), env=env)
+    from spinestats.reports.collector import thread_environment
+
+    return get_memmapping_executor(max(1, int(workers) - 1), env=thread_environment())
 
 
 def render_figures(tasks: list[FigureTask], workers: int) -> list[tuple[type[Warning], str]]:

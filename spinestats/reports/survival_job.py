@@ -82,10 +82,9 @@ and the median observed survival time, each with its CI), ``dose`` and
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -747,29 +746,6 @@ def _input_table(inputs: JobInput) -> tuple[pd.DataFrame, tuple, str]:
     return data, exclusions, str(file)
 
 
-@contextlib.contextmanager
-def one_blas_thread() -> Iterator[bool]:
-    """Run the block with one BLAS thread (threadpoolctl's limit, when threadpoolctl is installed); yields
-    whether the limit is in force.
-
-    The fits' products over all rows (``X @ b``, the information ``(X w)' X``; a ``dot`` when the model
-    has one term) call BLAS with 100,000 rows and more.  With several BLAS threads each such call wakes
-    them, and they spin idle after it: about twice the CPU time of the whole computation on a 2-core
-    machine, with no gain in wall time, while a plan's other analyses need that core.  One thread also
-    makes the numbers independent of the machine: a threaded ``dot`` splits its sum into one partial sum
-    per thread, so the last digits of a one-term model depended on how many threads BLAS had (a pool
-    worker of ``run --workers`` has one; the main process had every core).  Without threadpoolctl the
-    block runs as BLAS is configured (e.g. ``OPENBLAS_NUM_THREADS``).
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield False
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield True
-
-
 def analyse(inputs: JobInput, options: SurvivalOptions, context: JobContext, *, write: bool = True) -> Section:
     """Run the survival analysis: parse, compute, results, figures, tables, methods (see the module docstring).
 
@@ -781,11 +757,10 @@ def analyse(inputs: JobInput, options: SurvivalOptions, context: JobContext, *, 
     labels.check_data(data, where="survival")
     data = with_references(data, list(o.covariates), labels)
     key = context.key or "survival"
-    with one_blas_thread():
-        if o.time is not None or o.event is not None:
-            study = column_study(data, o, labels, key, file)
-        else:
-            study = schema_study(data, o, labels, key)
+    if o.time is not None or o.event is not None:
+        study = column_study(data, o, labels, key, file)
+    else:
+        study = schema_study(data, o, labels, key)
     flow = {"rows": int(len(data) + len(exclusions)), "excluded_at_loading": len(exclusions),
             "analysed": int(len(data)), **study.flow}
     res = results(study, o, flow)

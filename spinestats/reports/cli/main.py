@@ -119,8 +119,9 @@ def main(argv: list[str] | None = None) -> None:
     """Run the command line and exit with 0 (ok), 1 (invalid data) or 2 (usage)."""
     import gc
 
-    from spinestats.reports.collector import GC_THRESHOLDS
+    from spinestats.reports.collector import GC_THRESHOLDS, one_thread_per_process
 
+    one_thread_per_process()  # before anything imports NumPy (see spinestats.reports.collector)
     before = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLDS)
     try:
