@@ -36,7 +36,13 @@ def dumps_results(results: dict[str, Any]) -> str:
     """
     from spinestats.analysis.core.result import to_jsonable
 
-    return dumps_indented(to_jsonable(results), indent=2) + "\n"
+    return dumps_plain(to_jsonable(results))
+
+
+def dumps_plain(plain: Any) -> str:
+    """:func:`dumps_results` of results already converted by
+    :func:`~spinestats.analysis.core.result.to_jsonable` (a caller that also reads them)."""
+    return dumps_indented(plain, indent=2) + "\n"
 
 
 #: exact types of the numbers and constants a list of scalars may hold
