@@ -161,7 +161,7 @@ def _write(value: Any, out: list[str], newline: str, step: str) -> None:
             return
         inner = newline + step
         if _plain(value):
-            out.append("[" + inner + ("," + inner).join(_compact(list(value))[1:-1].split(", ")) + newline + "]")
+            out.append("[" + inner + _compact(list(value))[1:-1].replace(", ", "," + inner) + newline + "]")  # no strings
             return
         records = _records(value, newline, step)
         if records is not None:

@@ -569,15 +569,15 @@ def known_identifiers(inputs: Mapping[str, LoadedInput]) -> list[KnownIdentifier
         for col in ("patient_id", "case_id"):
             if col not in inp.table.data.columns:
                 continue
-            ids = set(inp.table.data[col].dropna().astype(str).to_numpy())
-            if min(map(len, ids), default=5) < 5:
-                ids = {v for v in ids if len(v) >= 5}
-            joined = "\x00".join(ids) + "\x00"
-            odd = sorted((v for v in ids if _NOT_PLAIN.search(v)), key=len, reverse=True) \
+            values = inp.table.data[col].dropna().astype(str).to_numpy()  # in row order: read faster than a set
+            if min(map(len, values), default=5) < 5:
+                values = [v for v in values if len(v) >= 5]
+            joined = "\x00".join(values) + "\x00"
+            odd = sorted({v for v in values if _NOT_PLAIN.search(v)}, key=len, reverse=True) \
                 if any(c in joined for c in ('"', "\n", ",", "|", " \x00")) else []
             pattern = re.compile(r'(?:^|(?<=["\n,])|(?<=\| ))(?:' + "|".join(map(re.escape, odd))
                                  + r')(?=["\n,]| \||$)') if odd else None
-            known.append(KnownIdentifiers(f"{inp.name}:{col}", frozenset(ids), pattern))
+            known.append(KnownIdentifiers(f"{inp.name}:{col}", frozenset(values), pattern))
     return known
 
 
