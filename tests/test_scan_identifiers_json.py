@@ -34,6 +34,10 @@ def test_json_strings_are_every_key_and_string_value_once():
     assert json_strings(value) == {"a", "b", "c", "d", "e", "f", "g", "k", "n", "s1", "s2", "deep"}
     assert json_strings([]) == set() and json_strings({}) == set() and json_strings("only") == {"only"}
     assert json_strings([1, 2.0, None, False]) == set()
+    records = [{"t": 1.0, "label": "r1", "sub": [{"deep": "d1"}, "s"]}, {"t": 2.0, "label": "r2", "sub": []},
+               {"u": None, "sub": {"k": ["d2"]}}]
+    assert json_strings(records) == {"t", "label", "sub", "u", "r1", "r2", "deep", "d1", "s", "k", "d2"}
+    assert json_strings([{"t": 1.0}] * 5) == {"t"} and json_strings([{}, {}]) == set()
 
 
 @pytest.mark.parametrize("value, hit", [

@@ -39,6 +39,8 @@ import dataclasses
 import datetime as _dt
 import hashlib
 import importlib
+import itertools
+import operator
 import re
 import shutil
 import warnings
@@ -624,9 +626,12 @@ def json_strings(value: Any) -> set[str]:
         t = type(v)
         if t is dict:
             found.update(v)
-            members = v.values()
+            members: Any = v.values()
         elif t is list:
             members = v
+            if set(map(type, v)) == {dict}:  # records: their keys and values all at once
+                found.update(itertools.chain.from_iterable(v))
+                members = list(itertools.chain.from_iterable(map(dict.values, v)))
         elif t is str:
             found.add(v)
             continue
@@ -634,7 +639,7 @@ def json_strings(value: Any) -> set[str]:
             continue
         kinds = set(map(type, members))
         if str in kinds:
-            found.update(x for x in members if type(x) is str)
+            found.update(itertools.compress(members, map(operator.is_, map(type, members), itertools.repeat(str))))
         if dict in kinds or list in kinds:
             stack.extend(x for x in members if type(x) is dict or type(x) is list)
     return found
