@@ -169,3 +169,35 @@ def test_to_dict_subset_of_a_result_with_its_own_to_dict() -> None:
     full = km.to_dict()
     assert km.to_dict_subset(["rates", "curves"]) == {"curves": full["curves"], "rates": full["rates"]}
     assert km.to_dict_subset(["rates"])["rates"][0]["survival"] == 0.75
+
+
+@pytest.mark.parametrize("value", [
+    # long lists (the copied-as-is path) next to the same values in short ones
+    [1.5] * 9 + [float("nan")], [float("inf")] + [0.5] * 12, [-float("inf"), *range(10)], list(range(20)) + [2**80],
+    [True, False, None, "x", 1, 2.5, -0.0, 10**40, "\u6b7b\u4ea1"] * 2, tuple(range(12)), [(1, 2)] * 10,
+    [np.float64(1.0)] * 9 + [np.int64(3)], [np.nan] * 10,
+    # records: plain, with a NaN, a numpy value, a nested list, a key that is not a string, keys reordered
+    [{"t": float(i), "n": i, "ok": i % 2 == 0, "g": "a", "x": None} for i in range(12)],
+    [{"t": float(i), "n": i} for i in range(11)] + [{"t": float("nan"), "n": 0}],
+    [{"t": float(i), "n": np.int64(i)} for i in range(12)],
+    [{"t": [float(i)], "n": i} for i in range(12)],
+    [{1: 2.5, "n": i} for i in range(12)],
+    [{"a": i, "b": -i} if i % 2 else {"b": -i, "a": i} for i in range(12)],
+    [{}] * 10, [{"t": 1.0}] * 9 + [[1.0]], [{"t": 1.0}] * 9 + [None],
+])
+def test_long_lists_and_records_equal_elementwise(value: Any) -> None:
+    new, old = to_jsonable(value), elementwise(value)
+    assert json.dumps(new) == json.dumps(old)
+    assert [type(v) for v in new] == [type(v) for v in old]
+    if isinstance(value, list) and new and isinstance(new[0], dict):
+        assert all(a is not b for a, b in zip(new, value) if isinstance(b, dict))  # copies, never the caller's dicts
+    assert new is not value
+
+
+def test_a_converted_long_list_is_a_copy() -> None:
+    plain = {"curve": [0.5] * 100, "records": [{"t": 1.0, "n": 2}] * 50}
+    out = to_jsonable(plain)
+    assert out == plain and out["curve"] is not plain["curve"] and out["records"] is not plain["records"]
+    out["curve"][0] = 9.0
+    out["records"][0]["t"] = 9.0
+    assert plain["curve"][0] == 0.5 and plain["records"][0]["t"] == 1.0

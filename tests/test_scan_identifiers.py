@@ -25,9 +25,9 @@ def _by_pattern(text: str, ids: list[str]) -> bool:
     return pattern.search(text) is not None
 
 
-def _inputs(ids: list[str]) -> dict:
+def _inputs(ids: list[str], col: str = "patient_id") -> dict:
     class T:
-        data = pd.DataFrame({"patient_id": ids})
+        data = pd.DataFrame({col: ids})
 
     return {"x": LoadedInput("x", Path("x"), T(), {})}
 

@@ -36,7 +36,13 @@ def dumps_results(results: dict[str, Any]) -> str:
     """
     from spinestats.analysis.core.result import to_jsonable
 
-    return dumps_indented(to_jsonable(results), indent=2) + "\n"
+    return dumps_plain(to_jsonable(results))
+
+
+def dumps_plain(plain: Any) -> str:
+    """:func:`dumps_results` of results already converted by
+    :func:`~spinestats.analysis.core.result.to_jsonable` (a caller that also reads them)."""
+    return dumps_indented(plain, indent=2) + "\n"
 
 
 #: exact types of the numbers and constants a list of scalars may hold
@@ -90,24 +96,31 @@ def _scalar(value: Any) -> str:
     raise _Unusual
 
 
-def _records(value: Any, newline: str, step: str) -> list[str] | None:
-    """The texts of a list of objects with the same string keys and scalar values (a table's records),
-    all values written by one call of the C encoder; None for any other list."""
+def _plain(values: Iterable[Any]) -> bool:
+    """Every value a number, boolean or None (exact types), checked without a Python step per value."""
+    return _SCALARS.issuperset(map(type, values))
+
+
+def _records(value: list, newline: str, step: str) -> str | None:
+    """The text of a list of objects with the same string keys in the same order and scalar values (a
+    table's records), all values written by one call of the C encoder and placed by one ``%``; None for
+    any other list."""
     first = value[0]
     if type(first) is not dict or not first:
         return None
-    keys = first.keys()
-    if not all(type(d) is dict and d.keys() == keys for d in value) or not all(type(k) is str for k in keys):
+    keys = tuple(first)
+    if set(map(type, value)) != {dict} or not all(map(keys.__eq__, map(tuple, value))) \
+            or not all(type(k) is str for k in keys):
         return None
-    flat = [v for d in value for v in d.values()]
-    if not all(type(v) in _SCALARS for v in flat):
+    flat = list(itertools.chain.from_iterable(map(dict.values, value)))
+    if not _plain(flat):
         return None
     texts = _compact(flat)[1:-1].split(", ")
-    inner = newline + step
-    template = "{" + inner + ("," + inner).join(
-        json.encoder.encode_basestring(k).replace("%", "%%") + ": %s" for k in keys) + newline + "}"  # type: ignore[attr-defined]
-    m = len(keys)
-    return [template % tuple(texts[i:i + m]) for i in range(0, len(texts), m)]
+    inner = newline + step  # the records' indent
+    field = inner + step
+    record = "{" + field + ("," + field).join(
+        json.encoder.encode_basestring(k).replace("%", "%%") + ": %s" for k in keys) + inner + "}"  # type: ignore[attr-defined]
+    return ("[" + inner + ("," + inner).join(itertools.repeat(record, len(value))) + newline + "]") % tuple(texts)
 
 
 def _members(prefixes: Iterable[str], values: Iterable[Any], out: list[str], inner: str, step: str) -> None:
@@ -134,7 +147,7 @@ def _write(value: Any, out: list[str], newline: str, step: str) -> None:
         if not all(type(k) is str for k in value):
             raise _Unusual
         keys = [json.encoder.encode_basestring(k) for k in value]  # type: ignore[attr-defined]
-        if all(type(v) in _SCALARS for v in values):
+        if _plain(values):
             texts = _compact(values)[1:-1].split(", ")
             out.append("{" + inner + ("," + inner).join(k + ": " + v for k, v in zip(keys, texts)) + newline + "}")
             return
@@ -147,12 +160,12 @@ def _write(value: Any, out: list[str], newline: str, step: str) -> None:
             out.append("[]")
             return
         inner = newline + step
-        if all(type(v) in _SCALARS for v in value):
-            out.append("[" + inner + ("," + inner).join(_compact(list(value))[1:-1].split(", ")) + newline + "]")
+        if _plain(value):
+            out.append("[" + inner + _compact(list(value))[1:-1].replace(", ", "," + inner) + newline + "]")  # no strings
             return
-        records = _records(value, inner, step)
+        records = _records(value, newline, step)
         if records is not None:
-            out.append("[" + inner + ("," + inner).join(records) + newline + "]")
+            out.append(records)
             return
         out.append("[")
         _members(itertools.repeat(""), value, out, inner, step)

@@ -39,10 +39,12 @@ import dataclasses
 import datetime as _dt
 import hashlib
 import importlib
+import itertools
+import operator
 import re
 import shutil
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +54,7 @@ from spinestats.errors import DataError, SpinestatsError, UsageError
 from spinestats.reports.figure_files import FigureTask, collect_figures, figure_executor, render_figure, task_cost
 from spinestats.reports.job import ENTRY_CONTEXT, JobContext, JobInput, JobOptions
 from spinestats.reports.methods_text import methods_paragraph, software_versions
-from spinestats.reports.output import OutputDir, dumps_results
+from spinestats.reports.output import OutputDir, dumps_plain
 from spinestats.reports.progress import Reporter
 from spinestats.reports.section import Section
 from spinestats.reports.warning_text import (exclusion_sentences, numeric_warning, run_warning, section_warnings,
@@ -551,35 +553,95 @@ def _whole_values(text: str) -> set[str]:
     return values
 
 
-def scan_identifiers(text: str, inputs: Mapping[str, LoadedInput]) -> list[str]:
-    """Which inputs' raw patient/case IDs (5+ characters) appear as a whole value in ``text``.
+@dataclasses.dataclass(frozen=True)
+class KnownIdentifiers:
+    """The raw IDs of one ID column of an input, as :func:`scan_identifiers` looks for them."""
 
-    A value counts when it is a whole JSON string, CSV cell or Markdown cell,
-    so an ID that is only the start of a longer text does not.  The text's
-    values are cut out once and looked up in a set of IDs; an ID holding a
-    delimiter (rare) is searched for with a pattern.
-    """
-    values: set[str] | None = None
-    found = []
+    label: str  #: "input:column", as the refusal names it
+    ids: frozenset[str]  #: the IDs of 5+ characters
+    odd: re.Pattern[str] | None  #: the IDs holding a delimiter, as one pattern (None when there is none)
+
+
+def known_identifiers(inputs: Mapping[str, LoadedInput]) -> list[KnownIdentifiers]:
+    """The raw patient/case IDs (5+ characters) of every input, read once for all the outputs a run scans."""
+    known = []
     for inp in inputs.values():
         if inp.table is None:
             continue
         for col in ("patient_id", "case_id"):
             if col not in inp.table.data.columns:
                 continue
-            ids = set(inp.table.data[col].dropna().astype(str).to_numpy())
-            joined = "\x00".join(ids) + "\x00"
-            odd = sorted((v for v in ids if len(v) >= 5 and _NOT_PLAIN.search(v)), key=len, reverse=True) \
+            values = inp.table.data[col].dropna().astype(str).to_numpy()  # in row order: read faster than a set
+            if min(map(len, values), default=5) < 5:
+                values = [v for v in values if len(v) >= 5]
+            joined = "\x00".join(values) + "\x00"
+            odd = sorted({v for v in values if _NOT_PLAIN.search(v)}, key=len, reverse=True) \
                 if any(c in joined for c in ('"', "\n", ",", "|", " \x00")) else []
-            if values is None:
-                values = _whole_values(text)
-            hit = any(len(v) >= 5 for v in values & ids)
-            if not hit and odd:
-                pattern = re.compile(r'(?:^|(?<=["\n,])|(?<=\| ))(?:' + "|".join(map(re.escape, odd))
-                                     + r')(?=["\n,]| \||$)')
-                hit = pattern.search(text) is not None
-            if hit:
-                found.append(f"{inp.name}:{col}")
+            pattern = re.compile(r'(?:^|(?<=["\n,])|(?<=\| ))(?:' + "|".join(map(re.escape, odd))
+                                 + r')(?=["\n,]| \||$)') if odd else None
+            known.append(KnownIdentifiers(f"{inp.name}:{col}", frozenset(values), pattern))
+    return known
+
+
+def scan_identifiers(text: str | AbstractSet[str], inputs: Mapping[str, LoadedInput],
+                     known: Sequence[KnownIdentifiers] | None = None) -> list[str]:
+    """Which inputs' raw patient/case IDs (5+ characters) appear as a whole value in ``text``.
+
+    A value counts when it is a whole JSON string, CSV cell or Markdown cell,
+    so an ID that is only the start of a longer text does not.  The text's
+    values are cut out once and looked up in a set of IDs; an ID holding a
+    delimiter (rare) is searched for with a pattern.  ``text`` may also be a set
+    of texts, each scanned on its own (:func:`json_strings`).  ``known`` is
+    :func:`known_identifiers` of ``inputs`` when the caller scans several texts.
+    """
+    if known is None:
+        known = known_identifiers(inputs)
+    texts = [text] if isinstance(text, str) else text
+    values: set[str] | None = None
+    found = []
+    for k in known:
+        if not k.ids:
+            continue
+        if values is None:  # a line end is a delimiter: the values of the texts one a line are those of each text
+            values = _whole_values(text if isinstance(text, str) else "\n".join(texts))
+        odd = k.odd
+        if not k.ids.isdisjoint(values) or (odd is not None and any(odd.search(t) is not None for t in texts)):
+            found.append(k.label)
+    return found
+
+
+def json_strings(value: Any) -> set[str]:
+    """Every string of a JSON-safe value (object keys and string values, at any depth), each once.
+
+    :func:`scan_identifiers` of this set finds an ID wherever it is a whole JSON string of the
+    value's JSON text (or a CSV/Markdown cell inside one), without writing that text; the numbers,
+    which make up nearly all of a large ``results.json``, are never looked at one by one.
+    ``value`` is what :func:`~spinestats.analysis.core.result.to_jsonable` returns (string keys;
+    dicts, lists, strings, numbers, booleans and None).
+    """
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        t = type(v)
+        if t is dict:
+            found.update(v)
+            members: Any = v.values()
+        elif t is list:
+            members = v
+            if set(map(type, v)) == {dict}:  # records: their keys and values all at once
+                found.update(itertools.chain.from_iterable(v))
+                members = list(itertools.chain.from_iterable(map(dict.values, v)))
+        elif t is str:
+            found.add(v)
+            continue
+        else:
+            continue
+        kinds = set(map(type, members))
+        if str in kinds:
+            found.update(itertools.compress(members, map(operator.is_, map(type, members), itertools.repeat(str))))
+        if dict in kinds or list in kinds:
+            stack.extend(x for x in members if type(x) is dict or type(x) is list)
     return found
 
 
@@ -729,12 +791,17 @@ def run_plan(
                 "versions": versions,
                 "generated_at": _now(),
             }
-            text = dumps_results(results)
-            written = [("results.json", text)] + [
+            from spinestats.analysis.core.result import to_jsonable
+
+            plain = to_jsonable(results)
+            text = dumps_plain(plain)
+            # results.json is scanned by its strings (its numbers cannot be a whole JSON string), the tables whole
+            written = [("results.json", json_strings(plain))] + [
                 (p.relative_to(root).as_posix(), p.read_text(encoding="utf-8", errors="replace"))
                 for p in sorted((root / "tables").glob("*")) if p.suffix in (".csv", ".md", ".tex")]
+            known = known_identifiers(inputs)
             for name, content in written:
-                leaked = scan_identifiers(content, inputs)
+                leaked = scan_identifiers(content, inputs, known)
                 if leaked:
                     raise RuntimeError(f"raw identifiers ({', '.join(leaked)}) would be written to {name}; refusing. "
                                        "A job must pseudonymise patient IDs in per-patient output.")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import functools
+import itertools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -225,8 +226,28 @@ def _results_sentences(value: Any, labels: Any) -> Any:
             out["message"] = exclusion_message(value, labels)
         return out
     if isinstance(value, list):
+        if len(value) > 8 and _no_sentences(value):
+            return list(value) if set(map(type, value)) != {dict} else list(map(dict, value))
         return [_results_sentences(v, labels) for v in value]
     return value
+
+
+def _leaves(kinds: set[type]) -> bool:
+    return not any(issubclass(k, (dict, list)) for k in kinds)
+
+
+def _no_sentences(values: list[Any]) -> bool:
+    """``values`` holds nothing :func:`_results_sentences` changes: no dict or list, or only records (dicts,
+    exact type) of such values without a ``warnings`` or ``reason`` key; checked without a Python step per
+    value (a long curve, a table's rows)."""
+    kinds = set(map(type, values))
+    if _leaves(kinds):
+        return True
+    if kinds != {dict}:
+        return False
+    keys = set(itertools.chain.from_iterable(values))
+    return "warnings" not in keys and "reason" not in keys \
+        and _leaves(set(map(type, itertools.chain.from_iterable(map(dict.values, values)))))
 
 
 def results_sentences(results: Mapping[str, Any], labels: Any = None) -> dict[str, Any]:

@@ -30,7 +30,9 @@ on arrays.  A subclass that defines ``__post_init__`` must call
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
+import operator
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -42,6 +44,27 @@ _isfinite = math.isfinite
 
 #: exact types :func:`to_jsonable` returns unchanged (``bool`` before ``int`` is not needed: exact types)
 _AS_IS = frozenset({str, int, bool, type(None)})
+#: exact types of the JSON-safe leaves (a float when finite)
+_LEAVES = _AS_IS | {float}
+
+
+def _finite_floats(values: list[Any]) -> bool:
+    """Every ``float`` among ``values`` finite, without a Python step per value."""
+    floats = itertools.compress(values, map(operator.is_, map(type, values), itertools.repeat(float)))
+    return all(map(_isfinite, floats))
+
+
+def _plain_leaves(values: list[Any]) -> bool:
+    """Every value a string, a number (finite when a float), a boolean or None (exact types)."""
+    kinds = set(map(type, values))
+    return kinds <= _LEAVES and (float not in kinds or _finite_floats(values))
+
+
+def _plain_records(value: list[Any]) -> bool:
+    """``value`` is a list of dicts (exact type) with string keys and :func:`_plain_leaves` values."""
+    if set(map(type, value)) != {dict} or not set(map(type, itertools.chain.from_iterable(value))) <= {str}:
+        return False
+    return _plain_leaves(list(itertools.chain.from_iterable(map(dict.values, value))))
 
 
 def to_jsonable(value: Any) -> Any:
@@ -52,7 +75,9 @@ def to_jsonable(value: Any) -> Any:
     NumPy integers and booleans become Python ``int`` and ``bool``, NumPy
     floats Python ``float``; arrays, Series and DataFrames of NumPy numbers
     are converted column-wise (``tolist``), giving the same values as an
-    element-by-element conversion.
+    element-by-element conversion.  A list of plain leaves, or of records
+    (dicts) of them, is copied as it is, checked without a Python step per
+    value.
     """
     t = type(value)
     if t is float:
@@ -65,6 +90,11 @@ def to_jsonable(value: Any) -> Any:
                 (v if _isfinite(v) else None) if type(v) is float else v if type(v) in _AS_IS else to_jsonable(v)
                 for k, v in value.items()}
     if t is list or t is tuple:
+        if len(value) > 8:  # a copy of a long list of plain values (or records) is as converted
+            if _plain_leaves(value := list(value)):
+                return value
+            if _plain_records(value):
+                return list(map(dict, value))
         return [(v if _isfinite(v) else None) if type(v) is float else v if type(v) in _AS_IS else to_jsonable(v)
                 for v in value]
     return _convert(value)
