@@ -81,3 +81,41 @@ def test_forest_wraps_a_long_label_and_warns_when_it_cannot_fit():
     with pytest.warns(FigureTextWarning, match=r"figure 'forest_auc': the label 'x{20}"):
         fig2, _ = forest([ForestRow(huge, 0.8, 0.7, 0.9)], xlabel="AUC (95% CI)", name="forest_auc")
     assert any(t.get_text().replace("\n", "") == huge for t in fig2.texts)  # drawn anyway
+
+
+def _pixels(fig):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    fig.dpi = 100
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+
+def test_flow_figure_has_no_ticks_and_draws_as_a_plain_hidden_axes():
+    """The diagram's axes has no tick locations (issue 16: nothing to make or measure when it is laid out);
+    the pixels are those of the same diagram on an axes merely hidden (default locators), a CJK reason included."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import AutoLocator
+
+    from spinestats.reports.figure_style import journal_figure
+
+    flow = {"n_read": 12, "n_analysed": 10, "n_excluded": 2,
+            "exclusions": [{"reason": "required: 'reference'", "n": 1}, {"reason": "病理 欠損", "n": 1}],
+            "index_test": {"name": "DSS", "positive": "DSS \u2265 3", "negative": "DSS < 3",
+                           "reference_positive": "Malignant", "reference_negative": "Benign",
+                           "tp": 4, "fp": 1, "fn": 1, "tn": 4}}
+    fig, ax = flow_figure(flow)
+    assert ax.xaxis.get_major_ticks() == [] and ax.yaxis.get_major_ticks() == []
+    assert ax.xaxis.get_minor_ticks() == [] and ax.yaxis.get_minor_ticks() == []
+    assert not ax.axison
+    new = _pixels(fig)
+    plt.close(fig)
+    ref_fig, ref_ax = journal_figure("onehalf", height_mm=105.0)
+    flow_figure(flow, ax=ref_ax)
+    for axis in (ref_ax.xaxis, ref_ax.yaxis):  # as before issue 16: hidden, default locators
+        axis.set_major_locator(AutoLocator())
+    assert len(ref_ax.yaxis.get_major_ticks()) > 0
+    ref = _pixels(ref_fig)
+    plt.close(ref_fig)
+    assert new.shape == ref.shape and np.array_equal(new, ref)
