@@ -119,3 +119,27 @@ def test_flow_figure_has_no_ticks_and_draws_as_a_plain_hidden_axes():
     ref = _pixels(ref_fig)
     plt.close(ref_fig)
     assert new.shape == ref.shape and np.array_equal(new, ref)
+
+
+def test_flow_figure_is_measured_after_its_layout_without_a_drawing(monkeypatch):
+    """flow_figure lays the diagram out as save_figure does and measures its texts without a draw (issue 16);
+    on an axes of a figure with no layout engine the texts are measured on a drawing, as before."""
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    calls = []
+    real = Figure.draw_without_rendering
+    monkeypatch.setattr(Figure, "draw_without_rendering", lambda self: (calls.append(self), real(self))[1])
+    flow = {"n_read": 7, "n_analysed": 6, "n_excluded": 1, "exclusions": [{"reason": "required: 'reference'", "n": 1}]}
+    fig, ax = flow_figure(flow, column_labels={"reference": "Reference standard"})
+    assert calls == [] and not fig.stale
+    assert [t.get_text() for t in ax.texts][:2] == ["Records read\nn = 7", "Excluded, n = 1\nReference standard missing, n = 1"]
+    inside = fig.bbox
+    renderer = fig.canvas.get_renderer()
+    assert all(inside.x0 - 0.5 <= t.get_window_extent(renderer).x0 and t.get_window_extent(renderer).x1 <= inside.x1 + 0.5
+               for t in ax.texts if t.get_text())
+    plt.close(fig)
+    plain = plt.figure(figsize=(4.7, 2.8))
+    flow_figure(flow, ax=plain.add_subplot())
+    assert calls == [plain]
+    plt.close(plain)
