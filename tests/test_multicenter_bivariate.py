@@ -86,3 +86,23 @@ def test_zero_cells_get_stated_correction():
     assert any("C2" in w and "0.5" in w for w in r.warnings)
     with pytest.raises(DataError, match="zero cells in C2"):
         reitsma(tp, fp, FN, TN, labels=[f"C{i}" for i in range(10)], correction=0)
+
+
+def test_sroc_auc_trapezoid_is_scipys_to_the_bit(fit):
+    """The SROC AUC's trapezoidal rule is written in NumPy (issue 16: scipy.integrate is not imported);
+    it is scipy.integrate.trapezoid's arithmetic term for term, so every number is the same bit."""
+    from scipy import integrate
+
+    from spinestats.analysis.pooling.bivariate_meta import _expit, _logit, _trapezoid
+
+    full = np.linspace(1e-6, 1 - 1e-6, 2001)
+    slope = np.sqrt(fit.tau2_sensitivity / fit.tau2_fpr)
+    curve = _expit(fit.mu[0] + slope * (_logit(full) - fit.mu[1]))
+    assert fit.sroc_auc == float(integrate.trapezoid(curve, full))
+    rng = np.random.default_rng(16)
+    x = np.sort(rng.uniform(0, 1, 57))
+    for y, xs in ((rng.normal(size=57), x), (np.full(57, 0.25), x), (np.array([0.2, 0.9]), np.array([0.0, 1.0])),
+                  (np.array([1.0, 3.0, 2.0]), np.array([0.0, 0.0, 1.0]))):  # a tie in x: a zero-width step
+        assert _trapezoid(y, xs) == float(integrate.trapezoid(y, xs))
+    assert _trapezoid(np.array([0.2, 0.9]), np.array([0.0, 1.0])) == 0.55
+    assert _trapezoid(np.array([5.0]), np.array([0.3])) == 0.0  # one point: no area

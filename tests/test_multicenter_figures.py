@@ -81,3 +81,65 @@ def test_forest_wraps_a_long_label_and_warns_when_it_cannot_fit():
     with pytest.warns(FigureTextWarning, match=r"figure 'forest_auc': the label 'x{20}"):
         fig2, _ = forest([ForestRow(huge, 0.8, 0.7, 0.9)], xlabel="AUC (95% CI)", name="forest_auc")
     assert any(t.get_text().replace("\n", "") == huge for t in fig2.texts)  # drawn anyway
+
+
+def _pixels(fig):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    fig.dpi = 100
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+
+def test_flow_figure_has_no_ticks_and_draws_as_a_plain_hidden_axes():
+    """The diagram's axes has no tick locations (issue 16: nothing to make or measure when it is laid out);
+    the pixels are those of the same diagram on an axes merely hidden (default locators), a CJK reason included."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import AutoLocator
+
+    from spinestats.reports.figure_style import journal_figure
+
+    flow = {"n_read": 12, "n_analysed": 10, "n_excluded": 2,
+            "exclusions": [{"reason": "required: 'reference'", "n": 1}, {"reason": "病理 欠損", "n": 1}],
+            "index_test": {"name": "DSS", "positive": "DSS \u2265 3", "negative": "DSS < 3",
+                           "reference_positive": "Malignant", "reference_negative": "Benign",
+                           "tp": 4, "fp": 1, "fn": 1, "tn": 4}}
+    fig, ax = flow_figure(flow)
+    assert ax.xaxis.get_major_ticks() == [] and ax.yaxis.get_major_ticks() == []
+    assert ax.xaxis.get_minor_ticks() == [] and ax.yaxis.get_minor_ticks() == []
+    assert not ax.axison
+    new = _pixels(fig)
+    plt.close(fig)
+    ref_fig, ref_ax = journal_figure("onehalf", height_mm=105.0)
+    flow_figure(flow, ax=ref_ax)
+    for axis in (ref_ax.xaxis, ref_ax.yaxis):  # as before issue 16: hidden, default locators
+        axis.set_major_locator(AutoLocator())
+    assert len(ref_ax.yaxis.get_major_ticks()) > 0
+    ref = _pixels(ref_fig)
+    plt.close(ref_fig)
+    assert new.shape == ref.shape and np.array_equal(new, ref)
+
+
+def test_flow_figure_is_measured_after_its_layout_without_a_drawing(monkeypatch):
+    """flow_figure lays the diagram out as save_figure does and measures its texts without a draw (issue 16);
+    on an axes of a figure with no layout engine the texts are measured on a drawing, as before."""
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    calls = []
+    real = Figure.draw_without_rendering
+    monkeypatch.setattr(Figure, "draw_without_rendering", lambda self: (calls.append(self), real(self))[1])
+    flow = {"n_read": 7, "n_analysed": 6, "n_excluded": 1, "exclusions": [{"reason": "required: 'reference'", "n": 1}]}
+    fig, ax = flow_figure(flow, column_labels={"reference": "Reference standard"})
+    assert calls == [] and not fig.stale
+    assert [t.get_text() for t in ax.texts][:2] == ["Records read\nn = 7", "Excluded, n = 1\nReference standard missing, n = 1"]
+    inside = fig.bbox
+    renderer = fig.canvas.get_renderer()
+    assert all(inside.x0 - 0.5 <= t.get_window_extent(renderer).x0 and t.get_window_extent(renderer).x1 <= inside.x1 + 0.5
+               for t in ax.texts if t.get_text())
+    plt.close(fig)
+    plain = plt.figure(figsize=(4.7, 2.8))
+    flow_figure(flow, ax=plain.add_subplot())
+    assert calls == [plain]
+    plt.close(plain)

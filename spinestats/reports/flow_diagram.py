@@ -78,6 +78,39 @@ def human_reason(reason: str, column_labels: Mapping[str, str] | None = None) ->
     return out[:1].upper() + out[1:]
 
 
+def _blank_axes(ax) -> None:
+    """Hide the axes of a diagram and give it no ticks at all.
+
+    A hidden axis draws nothing, yet Matplotlib still makes and measures its
+    ticks when it places the title and lays the figure out; with no tick
+    locations there is nothing to make, and the drawing is the same.
+    """
+    from matplotlib.ticker import NullLocator
+
+    ax.set_axis_off()
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(NullLocator())
+        axis.set_minor_locator(NullLocator())
+
+
+def _fit(fig, title: str) -> None:
+    """Lay the diagram out, then wrap any text that runs off the canvas (:func:`fit_texts`).
+
+    Measuring a text needs only the layout, not a drawing: the layout is run
+    here as :func:`~spinestats.reports.figure_style.save_figure` runs it (the font stack applied
+    first, as the measurement does), and the figure is then current, so the measurement draws
+    nothing.  A diagram on an axes of a figure without a layout engine is measured as drawn.
+    """
+    from spinestats.reports.figure_style import _lay_out, apply_font_stack
+
+    engine = fig.get_layout_engine()
+    if engine is not None and type(engine).__name__ != "PlaceHolderLayoutEngine":
+        apply_font_stack(fig)
+        _lay_out(fig, engine)
+        fig.stale = False
+    fit_texts(fig, title)
+
+
 def _box(ax, x, y, text, color=PALETTE[0], fontsize=7.0, ha="center"):
     return ax.text(x, y, text, ha=ha, va="center", fontsize=fontsize, linespacing=1.3,
                    bbox={"boxstyle": "square,pad=0.4", "facecolor": "white", "edgecolor": color, "linewidth": 0.8},
@@ -120,7 +153,7 @@ def flow_figure(flows: Mapping, *, title: str = "Participant flow (STARD 2015)",
         fig, ax = journal_figure("onehalf", height_mm=105.0 if test else 70.0)
     else:
         fig = ax.figure
-    ax.set_axis_off()
+    _blank_axes(ax)
     reasons = _reasons(f, column_labels)
     wrap = 34
     excl_lines = [textwrap.fill(f"{r}, n = {k}", wrap, subsequent_indent="  ") for r, k in reasons[:8]]
@@ -156,7 +189,7 @@ def flow_figure(flows: Mapping, *, title: str = "Participant flow (STARD 2015)",
         drawn.update(tp=tp, fp=fp, fn=fn, tn=tn)
     ax.set_title(wrap_label(title, 90), fontsize=8, loc="left")
     ax._spinestats_flow = drawn
-    fit_texts(fig, title)
+    _fit(fig, title)
     return fig, ax
 
 
@@ -172,7 +205,7 @@ def consort_figure(per_arm: Mapping[str, Mapping[str, int]], visits: Sequence[tu
     arms = list(per_arm)
     height = 45.0 + 4.2 * (len(visits) + 1)
     fig, ax = journal_figure("onehalf", height_mm=height)
-    ax.set_axis_off()
+    _blank_axes(ax)
     total = sum(int(v["allocated"]) for v in per_arm.values())
     _box(ax, 0.5, 1 - 8 / height, f"Patients enrolled\nn = {n_read if n_read is not None else total}")
     if excluded:
@@ -193,7 +226,7 @@ def consort_figure(per_arm: Mapping[str, Mapping[str, int]], visits: Sequence[tu
         drawn["visits"][arm] = {v: int(c.get(arm, 0)) for v, c in visits}
     ax.set_title(wrap_label(title, 90), fontsize=8, loc="left")
     ax._spinestats_flow = drawn
-    fit_texts(fig, title)
+    _fit(fig, title)
     return fig, ax
 
 

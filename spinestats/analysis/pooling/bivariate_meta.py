@@ -114,6 +114,14 @@ def _logit(p):
     return np.log(p / (1 - p))
 
 
+def _trapezoid(y: np.ndarray, x: np.ndarray) -> float:
+    """The trapezoidal rule over the points ``(x, y)``: the arithmetic of ``scipy.integrate.trapezoid``
+    and ``numpy.trapezoid``, term for term (the same bits), without importing ``scipy.integrate``."""
+    y = np.asarray(y, dtype=float)
+    x = np.asarray(x, dtype=float)
+    return float(np.sum((x[1:] - x[:-1]) * (y[1:] + y[:-1]) / 2.0))
+
+
 def _fit(y: np.ndarray, s: np.ndarray):
     """REML over θ = (log τ1, log τ2, atanh ρ); returns (Σ, μ, Vμ, loglik, converged)."""
     from scipy import optimize  # imported on use (0.8 s CPU): importing this module costs nothing
@@ -238,9 +246,7 @@ def reitsma(
     def curve(f):
         return _expit(mu[0] + slope * (_logit(f) - mu[1]))
 
-    from scipy import integrate
-
-    auc = float(integrate.trapezoid(curve(full), full)) if np.isfinite(slope) else float("nan")
+    auc = _trapezoid(curve(full), full) if np.isfinite(slope) else float("nan")
     if not np.isfinite(slope):
         warnings.append("tau^2 of the FPR is 0: the Rutter-Gatsonis SROC curve is undefined.")
     radius = float(np.sqrt(stats.chi2.ppf(conf_level, 2)))
