@@ -19,15 +19,16 @@ from spinestats.reports.step_plot import StepCurve, plot_step_curves  # noqa: E4
 
 @pytest.fixture
 def layouts(monkeypatch):
-    """The figures laid out (one entry per draw_without_rendering)."""
+    """The figures laid out for a measurement (one entry per placement._lay_out, which lays a figure
+    out without drawing it, or draws it without rendering when it has no layout engine)."""
     calls: list[Figure] = []
-    original = Figure.draw_without_rendering
+    original = placement._lay_out
 
-    def spy(self):
-        calls.append(self)
-        return original(self)
+    def spy(fig):
+        calls.append(fig)
+        return original(fig)
 
-    monkeypatch.setattr(Figure, "draw_without_rendering", spy)
+    monkeypatch.setattr(placement, "_lay_out", spy)
     return calls
 
 

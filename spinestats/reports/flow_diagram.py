@@ -93,24 +93,6 @@ def _blank_axes(ax) -> None:
         axis.set_minor_locator(NullLocator())
 
 
-def _fit(fig, title: str) -> None:
-    """Lay the diagram out, then wrap any text that runs off the canvas (:func:`fit_texts`).
-
-    Measuring a text needs only the layout, not a drawing: the layout is run
-    here as :func:`~spinestats.reports.figure_style.save_figure` runs it (the font stack applied
-    first, as the measurement does), and the figure is then current, so the measurement draws
-    nothing.  A diagram on an axes of a figure without a layout engine is measured as drawn.
-    """
-    from spinestats.reports.figure_style import _lay_out, apply_font_stack
-
-    engine = fig.get_layout_engine()
-    if engine is not None and type(engine).__name__ != "PlaceHolderLayoutEngine":
-        apply_font_stack(fig)
-        _lay_out(fig, engine)
-        fig.stale = False
-    fit_texts(fig, title)
-
-
 def _box(ax, x, y, text, color=PALETTE[0], fontsize=7.0, ha="center"):
     return ax.text(x, y, text, ha=ha, va="center", fontsize=fontsize, linespacing=1.3,
                    bbox={"boxstyle": "square,pad=0.4", "facecolor": "white", "edgecolor": color, "linewidth": 0.8},
@@ -189,7 +171,7 @@ def flow_figure(flows: Mapping, *, title: str = "Participant flow (STARD 2015)",
         drawn.update(tp=tp, fp=fp, fn=fn, tn=tn)
     ax.set_title(wrap_label(title, 90), fontsize=8, loc="left")
     ax._spinestats_flow = drawn
-    _fit(fig, title)
+    fit_texts(fig, title)  # laid out, then measured, without a draw (placement._renderer)
     return fig, ax
 
 
@@ -226,7 +208,7 @@ def consort_figure(per_arm: Mapping[str, Mapping[str, int]], visits: Sequence[tu
         drawn["visits"][arm] = {v: int(c.get(arm, 0)) for v, c in visits}
     ax.set_title(wrap_label(title, 90), fontsize=8, loc="left")
     ax._spinestats_flow = drawn
-    _fit(fig, title)
+    fit_texts(fig, title)  # laid out, then measured, without a draw (placement._renderer)
     return fig, ax
 
 

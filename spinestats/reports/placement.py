@@ -50,8 +50,26 @@ def _renderer(fig):
         changed = [t for t, b in zip(texts, before) if (t.get_fontfamily(), t.get_fontsize()) != b]
         _keep_layout_legends(fig, changed)
     if fig.stale:
-        fig.draw_without_rendering()  # apply the layout first: extents then are final (the draw leaves it not stale)
+        _lay_out(fig)  # apply the layout first: extents then are final
     return fig.canvas.get_renderer()
+
+
+def _lay_out(fig) -> None:
+    """Lay ``fig`` out as drawing it would, without drawing it, and mark it current.
+
+    With a layout engine (every journal figure) the layout alone is run
+    (:func:`~spinestats.reports.figure_style._lay_out`, as :func:`save_figure`
+    does): a draw without rendering would walk every artist after it for
+    nothing.  A figure without an engine is drawn without rendering.
+    """
+    from spinestats.reports.figure_style import _lay_out as lay_out
+
+    engine = fig.get_layout_engine()
+    if engine is None or type(engine).__name__ == "PlaceHolderLayoutEngine":
+        fig.draw_without_rendering()
+        return
+    lay_out(fig, engine)
+    fig.stale = False
 
 
 def _keep_layout_legends(fig, changed) -> None:
