@@ -168,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
             "python": sys.version.split()[0], "cores": os.cpu_count(),
             "load_start": " ".join(f"{x:.1f}" for x in os.getloadavg())}
     rows = []
+    scale.compile_bytecode()
     with tempfile.TemporaryDirectory(prefix="spinestats-e2e-") as name:
         tmp = Path(name)
         todo = cases(tmp)

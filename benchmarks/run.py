@@ -343,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             rows += run_workload(w, args, tmp)
         if not args.no_scale:
+            scale.compile_bytecode()
             for s in scale.SCALE_WORKLOADS:
                 if only and s.name not in only:
                     continue
