@@ -54,23 +54,20 @@ def test_tiff_and_png_are_rgb_with_the_requested_dpi(tmp_path):
         assert a.tobytes() == b.tobytes()  # the same pixels
 
 
-def test_png_holds_exactly_the_pixels_agg_rendered_at_the_faster_deflate_level(tmp_path, monkeypatch):
-    """The PNG is deflated at PNG_COMPRESS_LEVEL (not zlib's default), and that changes the bytes only: the file
-    decodes to the very pixels Agg rendered, the same as a PNG written at the default level."""
+def test_png_holds_exactly_the_pixels_agg_rendered(tmp_path, monkeypatch):
+    """The PNG is written by png_file.png_bytes (unfiltered rows, zlib level 3), not Pillow's encoder: other
+    bytes, the very pixels Agg rendered, the same as Pillow's PNG of them, and a valid file (CRCs checked)."""
     import io
 
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from spinestats.reports import figure_style
-
-    assert figure_style.PNG_COMPRESS_LEVEL == 3
-    levels = []
+    pillow_png = []
     original = Image.Image.save
 
     def spy(self, fp, format=None, **params):  # noqa: A002 - Pillow's own name
         if format == "PNG":
-            levels.append(params.get("compress_level"))
+            pillow_png.append(params)
         return original(self, fp, format, **params)
 
     monkeypatch.setattr(Image.Image, "save", spy)
@@ -83,15 +80,19 @@ def test_png_holds_exactly_the_pixels_agg_rendered_at_the_faster_deflate_level(t
 
     monkeypatch.setattr(FigureCanvasAgg, "draw", keep)
     (png,) = save_figure(_figure(), tmp_path, "fig", formats=("png",), dpis=(300,))
-    assert levels == [3] and len(rendered) == 1
+    assert pillow_png == [] and len(rendered) == 1
+    with Image.open(png) as im:
+        im.verify()
     with Image.open(png) as im:
         pixels = np.asarray(im.convert("RGB"))
+        assert im.mode == "RGB" and [round(float(v)) for v in im.info["dpi"]] == [300, 300]
         default = io.BytesIO()
-        original(im, default, "PNG")
+        original(im, default, "PNG", dpi=(300, 300))
     assert pixels.shape == rendered[0].shape and np.array_equal(pixels, rendered[0])
     with Image.open(default) as im:
         assert np.array_equal(np.asarray(im.convert("RGB")), pixels)
-    assert png.read_bytes() != default.getvalue()  # another deflate level: other bytes, same pixels
+        assert im.info["dpi"] == Image.open(png).info["dpi"]
+    assert png.read_bytes() != default.getvalue()  # another encoder: other bytes, same pixels
 
 
 def test_japanese_text_is_embedded_as_truetype_in_pdf_and_editable_in_svg(tmp_path):
