@@ -150,3 +150,35 @@ def test_a_command_draws_each_figure_once_and_saves_every_format_from_that_drawi
 
 # Output files, folders and privacy: not re-run under the second BLAS kernel (.ci/run).
 pytestmark = pytest.mark.outputs
+
+
+def test_a_transparent_figure_is_composited_onto_white_in_png_and_tiff(tmp_path, monkeypatch):
+    """A figure whose background is not opaque is written as RGB composited onto white paper (no alpha
+    channel), the same pixels in PNG and TIFF, equal to Pillow's composite of the RGBA buffer Agg rendered;
+    a pixel Agg left fully transparent becomes white."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    rendered = []
+    draw = FigureCanvasAgg.draw
+
+    def keep(self):
+        draw(self)
+        rendered.append(np.array(self.buffer_rgba()))
+
+    monkeypatch.setattr(FigureCanvasAgg, "draw", keep)
+    fig = _figure()
+    fig.patch.set_alpha(0.0)
+    for ax in fig.axes:
+        ax.patch.set_alpha(0.0)
+    png, tiff = save_figure(fig, tmp_path, "clear", formats=("png", "tiff"), dpis=(100,))
+    assert len(rendered) == 1 and rendered[0][:, :, 3].min() == 0  # Agg left transparent pixels
+    with Image.open(png) as a, Image.open(tiff) as b:
+        assert a.mode == b.mode == "RGB" and a.tobytes() == b.tobytes()
+        pixels = np.asarray(a)
+    assert (pixels[0, 0] == 255).all()  # the corner: transparent paper, now white
+    assert (pixels.reshape(-1, 3) < 128).all(axis=1).any()  # the dark line and text are kept
+    rgba = Image.fromarray(rendered[0], "RGBA")
+    white = Image.new("RGB", rgba.size, (255, 255, 255))
+    white.paste(rgba, mask=rgba.getchannel("A"))
+    assert np.array_equal(np.asarray(white), pixels)

@@ -320,22 +320,25 @@ def _write_raster(fig, folder: Path, stem: str, formats, dpi: int) -> list[Path]
     try:
         fig.dpi = dpi
         canvas.draw()
-        rgba = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        if rgba.getchannel("A").getextrema() == (255, 255):  # opaque (a white figure background): drop alpha
-            rgb = rgba.convert("RGB")
+        rgba = np.asarray(canvas.buffer_rgba())
+        if int(rgba[:, :, 3].min(initial=255)) == 255:  # opaque (a white figure background): drop alpha
+            pixels = rgba[:, :, :3]
         else:  # composite onto white
-            rgb = Image.new("RGB", rgba.size, (255, 255, 255))
-            rgb.paste(rgba, mask=rgba.getchannel("A"))
+            image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+            white = Image.new("RGB", image.size, (255, 255, 255))
+            white.paste(image, mask=image.getchannel("A"))
+            pixels = np.asarray(white)
+        written = []
+        for fmt in formats:
+            path = folder / f"{stem}_{dpi}dpi.{fmt}"
+            if fmt == "tiff":
+                Image.fromarray(np.ascontiguousarray(pixels)).save(path, format="TIFF", dpi=(dpi, dpi),
+                                                                    compression="tiff_lzw")
+            else:
+                path.write_bytes(png_bytes(pixels, dpi))
+            written.append(path)
     finally:
         fig.dpi = old_dpi
-    written = []
-    for fmt in formats:
-        path = folder / f"{stem}_{dpi}dpi.{fmt}"
-        if fmt == "tiff":
-            rgb.save(path, format="TIFF", dpi=(dpi, dpi), compression="tiff_lzw")
-        else:
-            path.write_bytes(png_bytes(np.asarray(rgb), dpi))
-        written.append(path)
     return written
 
 
