@@ -35,15 +35,27 @@ def _inputs(ids: list[str], col: str = "patient_id") -> dict:
 ALPHABET = ['"', "\n", ",", "|", " ", "P", "1", "2", "-", "a"]
 
 
+def random_ids(rng: random.Random, alphabet: list[str] = ALPHABET, plain_from: int = 4) -> list[str]:
+    """Six IDs of 3-7 characters: each character mostly from ``alphabet[plain_from:]`` (no delimiter), else
+    from the whole alphabet (delimiters included)."""
+    return ["".join(rng.choice(alphabet[plain_from:] if rng.random() < 0.7 else alphabet)
+                    for _ in range(rng.randint(3, 7))) for _ in range(6)]
+
+
+def random_text(rng: random.Random, ids: list[str], alphabet: list[str] = ALPHABET, longest: int = 4,
+                pieces: int = 6) -> str:
+    """Up to ``pieces`` pieces, each an ID (30 %) or up to ``longest`` characters of ``alphabet``."""
+    return "".join(rng.choice(ids) if rng.random() < 0.3 else
+                   "".join(rng.choice(alphabet) for _ in range(rng.randint(0, longest)))
+                   for _ in range(rng.randint(1, pieces)))
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_fast_scan_agrees_with_the_pattern(seed):
     rng = random.Random(seed)
-    ids = ["".join(rng.choice(ALPHABET[4:] if rng.random() < 0.7 else ALPHABET) for _ in range(rng.randint(3, 7)))
-           for _ in range(6)]
+    ids = random_ids(rng)
     for _ in range(30):
-        parts = [rng.choice(ids) if rng.random() < 0.3 else "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 4)))
-                 for _ in range(rng.randint(1, 6))]
-        text = "".join(parts)
+        text = random_text(rng, ids)
         expected = ["x:patient_id"] if _by_pattern(text, ids) else []
         assert scan_identifiers(text, _inputs(ids)) == expected, (text, ids)
 

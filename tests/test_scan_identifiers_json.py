@@ -20,7 +20,7 @@ from spinestats.reports.output import dumps_results
 from spinestats.reports.plan_runner import LoadedInput, json_strings, known_identifiers, run_plan, scan_identifiers
 
 from test_report_run import write_plan
-from test_scan_identifiers import _by_pattern, _inputs
+from test_scan_identifiers import _by_pattern, _inputs, random_ids, random_text
 
 
 def _hit(value, ids, col="patient_id") -> bool:
@@ -118,17 +118,14 @@ def _random_value(rng, ids, depth=0):
 
 
 def _random_text(rng, ids):
-    parts = [rng.choice(ids) if rng.random() < 0.3 else "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 3)))
-             for _ in range(rng.randint(1, 4))]
-    return "".join(parts)
+    return random_text(rng, ids, ALPHABET, longest=3, pieces=4)
 
 
 @pytest.mark.parametrize("seed", range(60))
 def test_the_strings_scan_is_the_pattern_over_each_string(seed):
     """Definition: an ID counts when the one pattern finds it in one of the value's strings."""
     rng = random.Random(seed)
-    ids = ["".join(rng.choice(ALPHABET[4:] if rng.random() < 0.7 else ALPHABET) for _ in range(rng.randint(3, 7)))
-           for _ in range(6)]
+    ids = random_ids(rng, ALPHABET)
     for _ in range(20):
         value = _random_value(rng, ids)
         expected = any(_by_pattern(s, ids) for s in json_strings(value))
@@ -141,9 +138,7 @@ def test_the_strings_scan_finds_what_the_scan_of_results_json_finds(seed):
     gives the answer the scan of the whole results.json text gave."""
     rng = random.Random(seed)
     plain = [c for c in ALPHABET if c not in ('"', "\n", "\\")]
-    ids = ["".join(rng.choice(plain[2:] if rng.random() < 0.7 else plain) for _ in range(rng.randint(3, 7)))
-           for _ in range(6)]
-    ids = [i.strip() or "P1" for i in ids]
+    ids = [i.strip() or "P1" for i in random_ids(rng, plain, plain_from=2)]
     for _ in range(20):
         value = _random_value(rng, ids)
         if any(c in s for s in json_strings(value) for c in '"\n\\'):
