@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from spinestats.analysis.prediction.concordance import _pair_totals, float_keys, harrell_concordance, stable_order
+from spinestats.analysis.core.radix_order import float_keys, lex_order, stable_order
+from spinestats.analysis.prediction.concordance import _pair_totals, harrell_concordance
 
 
 def _brute(t, e, x, strata=None):
@@ -104,3 +105,20 @@ def test_float_keys_order_as_the_floats():
     assert np.array_equal(stable_order(k), np.argsort(x, kind="stable"))
     assert k[1] == k[2] and k[3] == k[9]
     assert float_keys(np.array([1.0, np.nan])) is None
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_lex_order_is_numpys_lexsort(seed):
+    """analysis/core/radix_order.lex_order: the permutation np.lexsort gives (last key primary, ties in row
+    order), for booleans, small and 64-bit keys, and float keys."""
+    rng = np.random.default_rng(seed)
+    n = 3000
+    small = rng.integers(0, 5, n)
+    wide = rng.integers(0, 1 << 40, n, dtype=np.int64) if seed % 2 else rng.integers(0, 3, n)
+    flag = rng.random(n) < 0.3
+    t = np.round(rng.exponential(10, n), 1)
+    t[:7] = -0.0
+    keys = (small, ~flag, float_keys(t), wide)
+    assert np.array_equal(lex_order(keys), np.lexsort(keys))
+    assert np.array_equal(lex_order((small,)), np.argsort(small, kind="stable"))
+    assert np.array_equal(lex_order((small, ~flag, float_keys(t))), np.lexsort((small, ~flag, t)))

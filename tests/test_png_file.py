@@ -61,7 +61,7 @@ def test_resolution_reads_back_as_from_pillows_own_png(dpi):
     with Image.open(io.BytesIO(png_bytes(rgb, dpi))) as ours, Image.open(ref) as theirs:
         assert ours.info["dpi"] == theirs.info["dpi"]
         assert round(ours.info["dpi"][0]) == dpi
-    assert pixels_per_metre(300) == 11811
+    assert pixels_per_metre(300) == 11811  # 300 / 0.0254 = 11811.02
 
 
 def test_a_view_of_an_rgba_buffer_is_taken_as_its_rgb():

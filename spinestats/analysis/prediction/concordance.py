@@ -63,6 +63,7 @@ import dataclasses
 import numpy as np
 
 from spinestats.analysis.core.critical import z_critical
+from spinestats.analysis.core.radix_order import float_keys, lex_order, stable_order
 from spinestats.analysis.prediction.ipcw import censoring_survival
 from spinestats.analysis.core.result import Result
 from spinestats.analysis.core.surv_input import SurvInput, as_frame, event_data
@@ -332,35 +333,6 @@ def concordance(
 
 # --- Harrell's C by merge counting (used by the Cox model's concordance) ---
 
-def stable_order(key: np.ndarray) -> np.ndarray:
-    """``np.argsort(key, kind="stable")`` of non-negative integer (or boolean) keys of up to 64 bits, as a
-    least significant digit radix sort: one stable sort of 16-bit digits per 16 bits the largest key
-    needs (NumPy's stable sort of 16-bit integers is a radix sort, linear in the rows)."""
-    key = np.asarray(key)
-    top = int(key.max()) if key.size else 0
-    if top < 1 << 16:
-        return np.argsort(key.astype(np.uint16), kind="stable")
-    key = key.astype(np.uint64, copy=False)
-    order = np.argsort((key & np.uint64(0xFFFF)).astype(np.uint16), kind="stable")
-    shift = 16
-    while top >> shift:
-        digit = (key[order] >> np.uint64(shift)) & np.uint64(0xFFFF)
-        order = order[np.argsort(digit.astype(np.uint16), kind="stable")]
-        shift += 16
-    return order
-
-
-def float_keys(x: np.ndarray) -> np.ndarray | None:
-    """Unsigned 64-bit keys in the order of the floats ``x`` (equal floats, -0.0 and 0.0 included, get
-    equal keys), for :func:`stable_order`; ``None`` when ``x`` holds a NaN (numpy sorts those last)."""
-    x = np.asarray(x, dtype=np.float64)
-    if np.isnan(x).any():
-        return None
-    bits = np.ascontiguousarray(x + 0.0).view(np.uint64)  # + 0.0: -0.0 is 0.0, as numpy compares them
-    sign = np.uint64(1) << np.uint64(63)
-    return np.where(bits & sign, ~bits, bits | sign)  # negatives reversed, below the positives
-
-
 def _earlier_in_group(flag: np.ndarray, group: np.ndarray, counted: np.ndarray, ngroups: int) -> int:
     """Sum over the rows ``j`` with ``counted[j]`` of #{i < j (position): ``flag[i]``, same ``group``}.
 
@@ -426,9 +398,7 @@ def harrell_concordance(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
         if tkeys is None:
             order = np.lexsort((rank, ~e, t))  # time asc, events first, risk asc
         else:  # the same permutation by stable passes, least significant key first
-            order = stable_order(rank)
-            order = order[stable_order(~e[order])]
-            order = order[stable_order(tkeys[order])]
+            order = lex_order((rank, ~e, tkeys))
         t, e, rank = t[order], e[order], rank[order]
         less, eq = _pair_totals(rank, e)  # over the events: later rows with a lower / the same risk
         later = int((t.size - 1 - np.flatnonzero(e)).sum())  # later rows of each event

@@ -58,7 +58,7 @@ from spinestats.analysis.core import distributions as stats
 from spinestats.analysis.core.result import Result
 from spinestats.analysis.core.surv_input import as_frame, check_constant, design_matrix, event_data
 from spinestats.analysis.prediction.concordance import harrell_concordance  # noqa: F401 (one home; old import path)
-from spinestats.analysis.prediction.concordance import float_keys, stable_order
+from spinestats.analysis.core.radix_order import float_keys, lex_order, stable_order
 from spinestats.errors import DataError, UsageError
 
 
@@ -126,7 +126,7 @@ def time_order(time: np.ndarray, strata: np.ndarray) -> np.ndarray:
     ``np.lexsort((time, strata))`` (of ``np.argsort(time, kind="stable")`` with one stratum).
 
     Times without NaN are sorted by radix passes over their bits (order-preserving unsigned keys,
-    :func:`~spinestats.analysis.prediction.concordance.float_keys` and ``stable_order``), the strata
+    :func:`~spinestats.analysis.core.radix_order.float_keys` and ``lex_order``), the strata
     codes then by a stable pass.  The fits of one endpoint (the model, its PH test, the univariable models) sort the
     same times: the last order is kept (read-only) with its times and strata and given back when both
     are equal again.
@@ -141,9 +141,7 @@ def time_order(time: np.ndarray, strata: np.ndarray) -> np.ndarray:
     one = strata.size == 0 or strata.min() == strata.max()
     keys = float_keys(time) if time.size else None
     if keys is not None and (one or (strata.dtype.kind in "iu" and strata.min() >= 0)):
-        order = stable_order(keys)
-        if not one:
-            order = order[stable_order(strata[order])]
+        order = stable_order(keys) if one else lex_order((keys, strata))
     else:
         order = np.argsort(time, kind="stable") if one else np.lexsort((time, strata))
     order.flags.writeable = False
