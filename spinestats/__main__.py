@@ -1,6 +1,6 @@
 """``python -m spinestats`` runs the command line."""
 
-from spinestats.reports.cli.main import main
+from spinestats.reports.cli.main import entry
 
 if __name__ == "__main__":  # pragma: no cover - thin entry point
-    main()
+    entry()

@@ -1,5 +1,5 @@
-"""Process settings of spinestats' own processes: the garbage collector's thresholds and one
-BLAS thread.
+"""Process settings of spinestats' own processes: the garbage collector's thresholds, one
+BLAS thread, and an exit without teardown.
 
 A command (and a plan's pool worker) is a short process that builds hundreds of
 thousands of objects (pandas, matplotlib artists) and keeps most of them until
@@ -20,12 +20,21 @@ cores.  One thread also keeps ``results.json`` the same on every machine and
 for any ``--workers``: a threaded dot product adds its terms in one partial sum
 per thread, so the last digit of a one-term model depended on how many threads
 the process had.
+
+A command-line process also **ends without tearing the interpreter down**
+(:func:`end_process`): its exit handlers run, its output is flushed, and it
+exits.  Python's own shutdown then frees every module and object one by one and
+walks them with the cycle collector several times; nothing of it reaches a file
+or the terminal, and it cost 0.4-0.6 s of CPU after every command (a fifth of a
+``spinestats dss``).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
+from typing import NoReturn
 
 #: (generation 0, 1, 2) thresholds, as :func:`gc.set_threshold` takes them
 GC_THRESHOLDS = (100_000, 50, 100)
@@ -52,3 +61,42 @@ def one_thread_per_process() -> bool:
         return False
     os.environ.update(thread_environment())
     return True
+
+
+def exit_status(code: object) -> int:
+    """The exit status of ``SystemExit(code)``, as Python gives it (``None``: 0; a number: itself;
+    anything else is printed to stderr and gives 1)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def end_process(code: int) -> NoReturn:
+    """End this process with exit status ``code`` at once, after what Python does on exit that
+    can be seen from outside.
+
+    As on a normal exit, the threads' exit hooks run and the other threads are joined (the pool
+    of worker processes is shut down there), then the exit handlers run (:mod:`atexit`:
+    temporary folders are removed), then stdout and stderr are flushed; when stdout cannot take
+    its last bytes (a reader that closed the pipe) the status is 120, as Python gives.  What is
+    skipped is the interpreter's teardown (freeing each module and object, and the cycle
+    collections over them); every file a command writes is closed by then.  Only the command
+    line's own process uses this: ``main([...])`` called from Python returns as before.
+    """
+    import threading
+
+    shutdown = getattr(threading, "_shutdown", None)  # what Python calls first on exit, in every supported version
+    if shutdown is not None and threading.current_thread() is threading.main_thread():
+        shutdown()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            if stream is sys.stdout and code == 0:
+                code = 120
+    os._exit(code)

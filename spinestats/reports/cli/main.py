@@ -130,6 +130,21 @@ def main(argv: list[str] | None = None) -> None:
         gc.set_threshold(*before)
 
 
+def entry() -> None:
+    """The ``spinestats`` program (its console script and ``python -m spinestats``): :func:`main`,
+    then the process ends without tearing the interpreter down
+    (:func:`spinestats.reports.collector.end_process`: exit handlers run, output flushed, the exit
+    status kept), which saves 0.4-0.6 s of CPU per command."""
+    from spinestats.reports.collector import end_process, exit_status
+
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exit_status(exc.code)
+    end_process(code)
+
+
 def _main(argv: list[str] | None) -> None:
     try:
         code = cli.main(args=argv, prog_name="spinestats", standalone_mode=False)
