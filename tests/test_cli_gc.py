@@ -36,11 +36,27 @@ def test_the_callers_thresholds_come_back_after_an_error(monkeypatch):
     assert exit_info.value.code == 3 and gc.get_threshold() == before
 
 
-def test_a_pool_worker_warms_up_with_the_cli_thresholds():
-    """warm_up (the first item a plan's pool worker runs) sets them in that worker."""
+def test_a_pool_worker_starts_with_the_cli_thresholds():
+    """Every pool worker (a plan's or a command's figure pool) starts with them
+    (spinestats.reports.collector.pool_worker_setup, the executor's initializer)."""
     from spinestats.reports.figure_files import figure_executor
-    from spinestats.reports.plan_runner import warm_up
 
     pool = figure_executor(2)
-    pool.submit(warm_up, ["json"]).result()
     assert tuple(pool.submit(gc.get_threshold).result()) == GC_THRESHOLDS
+
+
+def test_a_pool_worker_freezes_its_objects_when_it_exits():
+    """pool_worker_setup registers gc.freeze at exit: the teardown's cycle collections then skip
+    the worker's objects (the command waits for its workers to end)."""
+    import subprocess
+    import sys
+
+    code = ("import atexit, gc\n"
+            "from spinestats.reports.collector import pool_worker_setup\n"
+            "pool_worker_setup()\n"
+            "objects = [[i] for i in range(1000)]\n"
+            "assert gc.get_freeze_count() == 0\n"
+            "atexit._run_exitfuncs()\n"
+            "print(gc.get_freeze_count() >= 1000, tuple(gc.get_threshold()))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.split(None, 1) == ["True", f"{GC_THRESHOLDS}\n"]

@@ -335,12 +335,13 @@ def figure_executor(workers: int):
     that a later ``Parallel`` in the same process finds an executor it can reuse); each worker's
     BLAS/OpenMP threads are limited to one, unless the environment sizes them
     (:func:`spinestats.reports.collector.thread_environment`: the numbers then do not depend on
-    which process ran an analysis)."""
+    which process ran an analysis); each worker starts with
+    :func:`~spinestats.reports.collector.pool_worker_setup`."""
     from joblib.executor import get_memmapping_executor
 
-    from spinestats.reports.collector import thread_environment
+    from spinestats.reports.collector import pool_worker_setup, thread_environment
 
-    return get_memmapping_executor(max(1, int(workers) - 1), env=thread_environment())
+    return get_memmapping_executor(max(1, int(workers) - 1), env=thread_environment(), initializer=pool_worker_setup)
 
 
 def render_figures(tasks: list[FigureTask], workers: int) -> list[tuple[type[Warning], str]]:

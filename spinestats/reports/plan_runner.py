@@ -297,13 +297,8 @@ WARM_UP = ("spinestats.reports.tables", "spinestats.reports.figure_style", "spin
 
 
 def warm_up(modules: Sequence[str]) -> None:
-    """Import ``modules`` (run first in a new pool worker, while the main process loads the inputs),
-    with the garbage-collector thresholds of a command-line run (:mod:`spinestats.reports.collector`)."""
-    import gc
-
-    from spinestats.reports.collector import GC_THRESHOLDS
-
-    gc.set_threshold(*GC_THRESHOLDS)
+    """Import ``modules`` (run first in a new pool worker, while the main process loads the inputs;
+    the worker has the settings of :func:`spinestats.reports.collector.pool_worker_setup`)."""
     for name in modules:
         importlib.import_module(name)
 
