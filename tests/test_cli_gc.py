@@ -60,3 +60,31 @@ def test_a_pool_worker_freezes_its_objects_when_it_exits():
             "print(gc.get_freeze_count() >= 1000, tuple(gc.get_threshold()))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.split(None, 1) == ["True", f"{GC_THRESHOLDS}\n"]
+
+
+def test_a_plan_worker_freezes_what_its_imports_built():
+    """warm_up (a plan's first item in a worker) freezes the imported modules' objects, so that the
+    pool's once-a-second collections between tasks do not walk them again."""
+    from spinestats.reports.figure_files import figure_executor
+    from spinestats.reports.plan_runner import warm_up
+
+    pool = figure_executor(2)
+    pool.submit(warm_up, ["json", "fractions"]).result()
+    assert pool.submit(gc.get_freeze_count).result() > 1000
+    garbage = pool.submit(_cycle_collected).result()
+    assert garbage is True
+
+
+def _cycle_collected() -> bool:
+    """Whether a reference cycle built after the freeze is still collected."""
+    import weakref
+
+    class Node:
+        pass
+
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    probe = weakref.ref(a)
+    del a, b
+    gc.collect()
+    return probe() is None
