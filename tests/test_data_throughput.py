@@ -45,6 +45,23 @@ def test_distinct_ids_encoded_as_dictionary_encode_does(repeat):
     assert reading._all_distinct(parts, None) is (repeat is None)
 
 
+@pytest.mark.parametrize("ids", [
+    [f"P{i:07d}" for i in range(1000)],  # in order: one pass
+    [f"P{i:07d}" for i in range(1000)][::-1],  # reversed: sorted
+    [str(i) for i in range(1, 1001)],  # numbered without leading zeros: "10" < "2", sorted
+    [f"P{i:07d}" for i in range(500)] + ["P0000499"] + [f"P{i:07d}" for i in range(500, 1000)],  # a twin next to it
+    [f"P{i:07d}" for i in range(1000)] + ["P0000000"],  # the first again, at the end
+    ["患者001", "患者002", "患者010", "患者011"],  # in order as UTF-8 bytes
+    ["患者002", "患者001", "患者002"],
+    ["a", "a\u0000", "a\u0001", "b"],  # a text and its extensions
+])
+def test_all_distinct_agrees_with_a_set_in_order_or_not(ids):
+    rng = np.random.default_rng(len(ids))
+    cuts = np.sort(rng.choice(np.arange(1, len(ids)), size=min(3, len(ids) - 1), replace=False))
+    parts = [pa.array(chunk.tolist(), pa.string()) for chunk in np.split(np.array(ids, dtype=object), cuts)]
+    assert reading._all_distinct(parts, None) is (len(set(ids)) == len(ids))
+
+
 def test_all_distinct_on_empty_and_single_and_equal_texts():
     assert reading._all_distinct([], None)
     assert reading._all_distinct([pa.array(["x"], pa.string())], None)

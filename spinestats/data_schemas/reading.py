@@ -538,15 +538,19 @@ def _categorical(codes: np.ndarray, categories: np.ndarray) -> pd.Categorical:
 
 
 def _all_distinct(parts: list, pool) -> bool:
-    """Whether the text arrays ``parts`` hold no text twice (sorted, no two neighbours equal)."""
+    """Whether the text arrays ``parts`` hold no text twice: when they are in strictly increasing
+    order (IDs numbered with leading zeros, as exports usually list them) one pass says so;
+    otherwise they are sorted and no two neighbours may be equal."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     n = sum(len(a) for a in parts)
     if n < 2:
         return True
-    texts = pa.chunked_array(parts, type=pa.string())
-    ordered = texts.take(pc.sort_indices(texts, memory_pool=pool)).combine_chunks(memory_pool=pool)
+    texts = pa.chunked_array(parts, type=pa.string()).combine_chunks(memory_pool=pool)
+    if pc.all(pc.less(texts.slice(0, n - 1), texts.slice(1), memory_pool=pool)).as_py():
+        return True
+    ordered = texts.take(pc.sort_indices(texts, memory_pool=pool))
     return not pc.any(pc.equal(ordered.slice(1), ordered.slice(0, n - 1), memory_pool=pool)).as_py()
 
 
