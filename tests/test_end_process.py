@@ -13,19 +13,23 @@ from pathlib import Path
 
 import pytest
 
-from spinestats.reports.collector import exit_status
+from spinestats.reports.collector import GC_THRESHOLDS, exit_status
+
+#: what the probe's exit handler prints: the command line's collector thresholds are still set (Python's
+#: defaults, given back, would first collect every young object of the run on the way out)
+ATEXIT = "atexit ran " + " ".join(map(str, GC_THRESHOLDS))
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data_schemas" / "examples"
 
 PROBE = textwrap.dedent("""
-    import atexit, sys, threading
+    import atexit, gc, sys, threading
 
     class Noisy:
         def __del__(self):
             print("teardown ran", flush=True)
 
     keep = Noisy()  # freed only when the interpreter tears this module down
-    atexit.register(print, "atexit ran")
+    atexit.register(lambda: print("atexit ran", *gc.get_threshold()))
     threading._register_atexit(print, "thread hook ran")
     sys.argv = ["spinestats", *sys.argv[1:]]
     from spinestats.reports.cli.main import entry
@@ -46,7 +50,7 @@ def test_the_exit_hooks_run_and_the_teardown_is_skipped():
     lines = r.stdout.splitlines()
     assert lines[0] == f"spinestats, version {__version__}"
     # the thread hooks first, then the exit handlers, as Python runs them
-    assert lines[1:] == ["thread hook ran", "atexit ran"]
+    assert lines[1:] == ["thread hook ran", ATEXIT]
     assert "teardown ran" not in r.stdout and "not reached" not in r.stdout
     assert r.stderr == ""
 
@@ -60,7 +64,7 @@ def test_the_exit_status_and_the_message_are_kept(args, code, message):
     assert r.returncode == code
     assert message in r.stdout + r.stderr
     assert "Traceback" not in r.stderr
-    assert r.stdout.splitlines()[-2:] == ["thread hook ran", "atexit ran"]
+    assert r.stdout.splitlines()[-2:] == ["thread hook ran", ATEXIT]
 
 
 def test_output_to_a_pipe_is_complete():
