@@ -260,3 +260,95 @@ def test_the_layout_save_figure_runs_gives_the_files_drawing_the_figure_first_gi
     monkeypatch.setattr(figure_style, "_lay_out", lambda fig, engine: fig.draw_without_rendering())
     theirs = save_figure(draw(), tmp_path / "b", "fig", formats=formats, dpis=dpis)
     assert [p.read_bytes() for p in ours] == [p.read_bytes() for p in theirs]
+
+
+def _renderers():
+    """One renderer of each kind a figure is measured with: Agg at two dpi, and the vector renderers of
+    PDF and SVG (each inside Matplotlib's MixedModeRenderer, as when a file is written)."""
+    import io
+
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.backends.backend_mixed import MixedModeRenderer
+    from matplotlib.backends.backend_pdf import PdfFile, RendererPdf
+    from matplotlib.backends.backend_svg import RendererSVG
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 2), dpi=72)
+    pdf = PdfFile(io.BytesIO())
+    out = {"agg 100": RendererAgg(300, 200, 100), "agg 300": RendererAgg(900, 600, 300),
+           "pdf": MixedModeRenderer(fig, 216, 144, 72, RendererPdf(pdf, 72, 144, 216)),
+           "svg": MixedModeRenderer(fig, 216, 144, 72, RendererSVG(216, 144, io.StringIO(), image_dpi=72))}
+    return out, pdf
+
+
+TEXTS = [("Months from start of treatment", False), ("分離手術 あり", False), ("0.25", False),
+         (r"$\chi^2_1$ = 3.2", True), ("Number at risk (censored)", False), ("−0.5 – 1.5", False)]
+
+
+def test_text_metrics_are_measured_once_per_process_and_kind_of_renderer(monkeypatch):
+    """Inside memo_text_metrics a text is measured once for each kind of renderer, dpi, font and rc
+    setting, and the size is the one the renderer itself gives; outside, Matplotlib's function is back."""
+    from matplotlib import rc_context
+    from matplotlib import text as mtext
+    from matplotlib.font_manager import FontProperties
+
+    from spinestats.reports import figure_files as ff
+    from spinestats.reports.figure_style import RC, register_fonts
+
+    register_fonts()
+    monkeypatch.setattr(ff, "_METRICS", {})
+    original = mtext._get_text_metrics_with_cache
+    calls = []
+
+    def counted(renderer, text, prop, ismath, dpi):
+        calls.append((text, dpi))
+        return original(renderer, text, prop, ismath, dpi)
+
+    monkeypatch.setattr(mtext, "_get_text_metrics_with_cache", counted)
+    with rc_context(RC):
+        renderers, pdf = _renderers()
+        prop = FontProperties(family=list(RC["font.family"]), size=7)
+        expected = {(name, text): r.get_text_width_height_descent(text, prop, ismath)
+                    for name, r in renderers.items() for text, ismath in TEXTS}
+        for again in range(3):
+            fresh, _ = _renderers() if again else (renderers, pdf)  # new renderer objects of the same kinds
+            with ff.memo_text_metrics():
+                for name, r in fresh.items():
+                    for text, ismath in TEXTS:
+                        size = mtext._get_text_metrics_with_cache(r, text, prop, ismath, getattr(r, "dpi", 72))
+                        assert size == expected[(name, text)], (name, text)
+        assert len(calls) == len(renderers) * len(TEXTS)  # measured the first time only
+        with ff.memo_text_metrics():  # a larger size, a bolder face, another rc setting: measured again
+            r = renderers["agg 100"]
+            mtext._get_text_metrics_with_cache(r, "0.25", FontProperties(family=list(RC["font.family"]), size=8), False, 100)
+            mtext._get_text_metrics_with_cache(r, "0.25", FontProperties(family=list(RC["font.family"]), size=7,
+                                                                         weight="bold"), False, 100)
+            unhinted = _renderers()[0]["agg 100"]  # (Matplotlib's own cache of a renderer ignores the rc)
+            with rc_context({"text.hinting": "none"}):
+                hinted = mtext._get_text_metrics_with_cache(unhinted, "0.25", prop, False, 100)
+        assert len(calls) == len(renderers) * len(TEXTS) + 3
+        with rc_context({"text.hinting": "none"}):
+            assert hinted == _renderers()[0]["agg 100"].get_text_width_height_descent("0.25", prop, False)
+        assert hinted != expected[("agg 100", "0.25")]
+    assert mtext._get_text_metrics_with_cache is counted  # the block puts back what it found
+
+
+def test_a_text_measured_before_is_drawn_the_same(tmp_path):
+    """A figure written while the sizes of its texts are already known gives the same bytes in
+    every format as when it is written first."""
+    from spinestats.reports import figure_files as ff
+
+    def draw():
+        fig, ax = journal_figure("single")
+        ax.step([0, 12, 24, 36], [1, 0.8, 0.6, 0.5], where="post", label="分離手術 あり")
+        ax.set_xlabel("Months from start of treatment")
+        ax.set_ylabel(r"Survival ($\chi^2_1$)")
+        ax.legend(loc="lower left")
+        return fig
+
+    ff._METRICS.clear()
+    first = save_figure(draw(), tmp_path / "first", "km", formats=("pdf", "svg", "png"))
+    assert ff._METRICS
+    again = save_figure(draw(), tmp_path / "again", "km", formats=("pdf", "svg", "png"))
+    for a, b in zip(first, again):
+        assert a.read_bytes() == b.read_bytes(), a.name

@@ -1,4 +1,5 @@
-"""Writing figure files fast: lean PDF font subsets.
+"""Writing figure files fast: lean PDF font subsets, font files and text sizes looked up once
+(:func:`memo_font_lookups`, :func:`memo_text_metrics`), and the pool of worker processes.
 
 A PDF figure embeds a subset of each TrueType font it uses (``pdf.fonttype``
 42, so that journals can edit the text).  Matplotlib builds each subset with
@@ -249,6 +250,69 @@ def memo_font_lookups() -> Iterator[None]:
             setattr(manager, "_find_fonts_by_props", original)  # noqa: B010
         else:
             del manager._find_fonts_by_props  # the class's method shows again
+
+
+#: the rc settings a text's measured size depends on besides its font properties (hinting, kerning,
+#: mathtext, AFM fonts in vector files, and the font lists a generic family such as "sans-serif" stands for)
+METRIC_RC = ("text.hinting", "text.hinting_factor", "text.kerning_factor", "text.usetex", "mathtext.fontset",
+             "mathtext.default", "mathtext.fallback", "mathtext.rm", "mathtext.it", "mathtext.bf", "mathtext.sf",
+             "mathtext.tt", "mathtext.cal", "pdf.use14corefonts", "ps.useafm", "font.family", "font.sans-serif",
+             "font.serif", "font.monospace", "font.cursive", "font.fantasy")
+
+#: text sizes measured in this process (see :func:`memo_text_metrics`): key -> (width, height, descent)
+_METRICS: dict[tuple, tuple[float, float, float]] = {}
+_METRICS_MAX = 100_000
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+@contextlib.contextmanager
+def memo_text_metrics() -> Iterator[None]:
+    """Within the block, each text is measured once per process for each kind of renderer.
+
+    Matplotlib keeps the sizes it measures per renderer object, and every
+    figure, every layout and every file format brings a new one: writing the
+    demo's figures measured 8,461 texts, of which 1,106 were distinct (tick
+    labels, axis titles and legends repeat from figure to figure).  The size
+    of a text depends only on the renderer's kind and dpi, the text, its font
+    properties (compared as Matplotlib compares them), whether it is math, the
+    rc settings of :data:`METRIC_RC` and the fonts registered; with all of
+    them in the key a size measured once is the size measured again, to the
+    bit.  TeX text is measured as Matplotlib measures it.  Outside the block
+    nothing changes; the sizes measured stay for the next block.
+    """
+    from matplotlib import font_manager, rcParams
+    from matplotlib import text as mtext_module
+
+    mtext: Any = mtext_module  # the private function replaced for the block is not in Matplotlib's stubs
+    stored: Any = rcParams  # the rc values as stored (a deprecated setting read through rcParams warns)
+    original = mtext._get_text_metrics_with_cache
+    if getattr(original, "_spinestats_memo", False):  # a block inside a block
+        yield
+        return
+
+    def measured(renderer: Any, text: Any, fontprop: Any, ismath: Any, dpi: Any) -> Any:
+        if ismath == "TeX":
+            return original(renderer, text, fontprop, ismath, dpi)
+        inner = getattr(renderer, "_renderer", renderer)  # a vector file's renderer draws with its own
+        key = (type(inner), getattr(inner, "dpi", None), dpi, text, fontprop.copy(), ismath,
+               tuple(_frozen(dict.get(stored, k)) for k in METRIC_RC), len(font_manager.fontManager.ttflist))
+        hit = _METRICS.get(key)
+        if hit is None:
+            hit = original(renderer, text, fontprop, ismath, dpi)
+            if len(_METRICS) >= _METRICS_MAX:
+                _METRICS.clear()
+            _METRICS[key] = hit
+        return hit
+
+    measured._spinestats_memo = True  # type: ignore[attr-defined]
+    mtext._get_text_metrics_with_cache = measured
+    try:
+        yield
+    finally:
+        mtext._get_text_metrics_with_cache = original
 
 
 # -- rendering figures in worker processes -------------------------------------------------------------------------

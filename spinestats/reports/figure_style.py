@@ -22,7 +22,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only; no screen needed
 import matplotlib.pyplot as plt  # noqa: E402
 
-from spinestats.reports.figure_files import lean_font_subsets, memo_font_lookups  # noqa: E402
+from spinestats.reports.figure_files import lean_font_subsets, memo_font_lookups, memo_text_metrics  # noqa: E402
 
 MM_PER_INCH = 25.4
 WIDTHS_MM = {"single": 85.0, "onehalf": 120.0, "double": 170.0}
@@ -409,7 +409,7 @@ def save_figure(fig, folder: Path, stem: str, formats=DEFAULT_FORMATS, dpis=DEFA
     raster = [f for f in formats if f in RASTER_FORMATS]
     meta = {"pdf": {"CreationDate": None, "Creator": "spinestats"}, "svg": {"Date": None, "Creator": "spinestats"}}
     apply_font_stack(fig)
-    with plt.rc_context(RC), memo_font_lookups():
+    with plt.rc_context(RC), memo_font_lookups(), memo_text_metrics():
         if synthetic_marked():
             add_synthetic_mark(fig)
         # lay the figure out once, then keep that layout for every format and

@@ -13,14 +13,35 @@ changed since its last layout (Matplotlib marks a changed figure *stale*).
 A legend or a note put inside the plotting area leaves every margin of the
 layout as it was (the axes' extent already covers it), so placing it keeps
 the figure's layout current: a figure with a legend, a note and texts that
-fit is laid out once here and once when it is saved.
+fit is laid out once here and once when it is saved.  Texts are measured
+through :func:`~spinestats.reports.figure_files.memo_text_metrics`, as when
+the figure is saved: a text measured once in a process is not measured again.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import numpy as np
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.transforms import Bbox
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _measuring(func: _F) -> _F:
+    """``func`` run with :func:`~spinestats.reports.figure_files.memo_text_metrics`."""
+    from spinestats.reports.figure_files import memo_text_metrics
+
+    @functools.wraps(func)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with memo_text_metrics():
+            return func(*args, **kwargs)
+
+    return run  # type: ignore[return-value]
+
 
 TITLE_CHARS = 22  # a legend title longer than this is broken over lines
 LEGEND_LOCS = ("upper right", "lower left", "lower right", "upper left", "center right", "center left")
@@ -166,6 +187,7 @@ def _inside(box: Bbox, ax) -> bool:
     return box.x0 >= a.x0 - 0.5 and box.x1 <= a.x1 + 0.5 and box.y0 >= a.y0 - 0.5 and box.y1 <= a.y1 + 0.5
 
 
+@_measuring
 def place_legend(ax, *, y_max: float | None = None, **kwargs):
     """Put the legend of ``ax`` in the first corner free of data, else above the axes (see :func:`_place_legend`)."""
     from matplotlib import pyplot as plt
@@ -219,6 +241,7 @@ def _place_legend(ax, *, y_max: float | None = None, **kwargs):
     return "outside"
 
 
+@_measuring
 def place_note(ax, text: str, **kwargs):
     """Write ``text`` in the first axes corner free of data, legend and other texts.
 
@@ -299,6 +322,7 @@ def _texts_but_tick_labels(artist, out: list, text_type, axes_of: set[int]) -> N
         out.append(artist)
 
 
+@_measuring
 def fit_texts(fig, name: str) -> list[str]:
     """After layout, wrap every text (or legend) that runs off the canvas; warn for those that still do.
 
