@@ -352,3 +352,42 @@ def test_a_text_measured_before_is_drawn_the_same(tmp_path):
     again = save_figure(draw(), tmp_path / "again", "km", formats=("pdf", "svg", "png"))
     for a, b in zip(first, again):
         assert a.read_bytes() == b.read_bytes(), a.name
+
+
+@pytest.mark.parametrize("synthetic", [False, True])
+def test_a_figure_laid_out_by_the_placement_helpers_keeps_that_layout_when_saved(tmp_path, monkeypatch, synthetic):
+    """A figure the placement helpers laid out and nothing changed since is saved with that layout (no
+    second layout); the synthetic-data note is added before their layout, once.  A figure changed after
+    its layout is laid out again when it is saved."""
+    from spinestats.reports import figure_style
+    from spinestats.reports.placement import fit_texts, place_legend
+
+    laid = []
+    real = figure_style._lay_out
+    monkeypatch.setattr(figure_style, "_lay_out", lambda fig, engine: laid.append(fig) or real(fig, engine))
+
+    def draw():
+        fig, ax = journal_figure("single")
+        ax.step([0, 12, 24, 36], [1, 0.8, 0.6, 0.5], where="post", label="Separation surgery")
+        ax.step([0, 12, 24, 36], [1, 0.7, 0.4, 0.3], where="post", label="None")
+        ax.set_xlabel("Months from start of treatment")
+        place_legend(ax, frameon=False)
+        fit_texts(fig, "km")
+        return fig, ax
+
+    with figure_style.synthetic_mark(synthetic):
+        fig, _ = draw()
+        assert laid and all(f is fig for f in laid)  # laid out by the placement helpers (the same _lay_out)
+        laid.clear()
+        height = fig.get_figheight()
+        assert not fig.stale
+        paths = save_figure(fig, tmp_path, "kept", formats=("svg", "png"))
+        assert laid == []  # the placement helpers' layout was kept
+        assert fig.get_figheight() == height  # the note, if any, was there before that layout
+        svg = paths[0].read_text(encoding="utf-8")
+        assert svg.count(figure_style.SYNTHETIC_MARK) == (1 if synthetic else 0)
+        fig, ax = draw()
+        laid.clear()
+        ax.set_title("Overall survival")  # changed after its layout
+        save_figure(fig, tmp_path, "changed", formats=("svg",))
+        assert laid == [fig]

@@ -169,7 +169,8 @@ _MARK_PAD_PT = 2.0
 def add_synthetic_mark(fig) -> None:
     """Put the "Synthetic data" note in the bottom-right corner of ``fig`` (once).
 
-    A figure laid out by constrained layout (every :func:`journal_figure`)
+    A figure laid out by constrained layout (every :func:`journal_figure`;
+    the placement helpers add the note before they first lay it out)
     grows by a strip at its bottom, one line of tick-label text high (about
     4 mm), so the note overlaps no axis, tick label, legend or caption; its
     width and everything above the strip stay as they were.  A figure placed by hand (layout
@@ -388,7 +389,8 @@ def _no_layout_engine(fig) -> None:
 def save_figure(fig, folder: Path, stem: str, formats=DEFAULT_FORMATS, dpis=DEFAULT_DPIS) -> list[Path]:
     """Write ``fig`` as ``stem.<fmt>`` (vector) and ``stem_<dpi>dpi.<fmt>`` (raster).
 
-    The figure is laid out once; vector formats (pdf, svg) are drawn once each;
+    The figure is laid out once (not at all when it has not changed since
+    its last layout); vector formats (pdf, svg) are drawn once each;
     raster formats (png, tiff) are rendered once per dpi and every raster file
     of that dpi is written from the same pixels.  Returns the written paths in
     the order ``formats`` lists them (rasters by dpi).  The figure is closed.
@@ -414,9 +416,11 @@ def save_figure(fig, folder: Path, stem: str, formats=DEFAULT_FORMATS, dpis=DEFA
             add_synthetic_mark(fig)
         # lay the figure out once, then keep that layout for every format and
         # dpi (constrained layout works in figure fractions and points, so it
-        # does not depend on the dpi; re-running it per file only costs time)
+        # does not depend on the dpi; re-running it per file only costs time);
+        # a figure laid out since it last changed (by the placement helpers,
+        # spinestats.reports.placement) keeps that layout
         engine = fig.get_layout_engine()
-        if engine is not None and type(engine).__name__ != "PlaceHolderLayoutEngine":
+        if engine is not None and type(engine).__name__ != "PlaceHolderLayoutEngine" and fig.stale:
             _lay_out(fig, engine)
         _no_layout_engine(fig)
         if raster:

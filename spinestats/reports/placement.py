@@ -13,7 +13,8 @@ changed since its last layout (Matplotlib marks a changed figure *stale*).
 A legend or a note put inside the plotting area leaves every margin of the
 layout as it was (the axes' extent already covers it), so placing it keeps
 the figure's layout current: a figure with a legend, a note and texts that
-fit is laid out once here and once when it is saved.  Texts are measured
+fit is laid out once, here; :func:`~spinestats.reports.figure_style.save_figure`
+keeps a layout that is still current.  Texts are measured
 through :func:`~spinestats.reports.figure_files.memo_text_metrics`, as when
 the figure is saved: a text measured once in a process is not measured again.
 """
@@ -59,10 +60,15 @@ def _renderer(fig):
     The layout is run only when the figure changed since it was last laid
     out (it is *stale*); measuring does not change it.
     """
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
     from matplotlib.text import Text
 
-    from spinestats.reports.figure_style import apply_font_stack
+    from spinestats.reports.figure_style import add_synthetic_mark, apply_font_stack, synthetic_marked
 
+    if synthetic_marked() and isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
+        # the note saving adds grows the figure: added now, the figure is measured as it is saved, and a
+        # layout made here is still current when it is saved
+        add_synthetic_mark(fig)
     current = not fig.stale
     texts = fig.findobj(match=Text) if current else []
     before = [(t.get_fontfamily(), t.get_fontsize()) for t in texts]
@@ -360,7 +366,7 @@ def fit_texts(fig, name: str) -> list[str]:
             break
     renderer = _renderer(fig)
     left = [t.get_text() for t in texts() if outside(t.get_window_extent(renderer))]
-    for text in dict.fromkeys(left):
+    for text in dict.fromkeys(left):  # (stacklevel 3: the caller, past _measuring)
         warnings.warn(f"figure '{name}': the label '{text.replace(chr(10), ' ')}' does not fit the figure width even "
-                      "when wrapped; it is drawn anyway (give it a shorter label).", FigureTextWarning, stacklevel=2)
+                      "when wrapped; it is drawn anyway (give it a shorter label).", FigureTextWarning, stacklevel=3)
     return left
