@@ -24,7 +24,11 @@ validate_csv   ``load(path, schema="cirt")``, 1,000,000 rows    pyarrow ``csv.re
 The machine is shared: the times are medians of ``--repeats`` runs, the load
 average is recorded at the start and the end, and the pass/fail of a time
 target is judged on the CPU time (what the process itself used; the wall time
-of a loaded machine also counts the time other processes had the cores).
+of a loaded machine also counts the time other processes had the cores).  The
+one exception is ``demo`` with its two worker processes, judged on its wall
+time: that is what its user waits for, while its CPU time adds up the work of
+both processes (``demo_1w`` holds the same work in one process to its CPU
+target).
 Benchmarks are not tests; CI does not run this.
 """
 
@@ -88,7 +92,8 @@ def cases(tmp: Path) -> list[dict]:
          "cmd": [str(EXE), "survival", str(EXAMPLES / "synthetic_cirt.csv"), "--schema", "cirt", "--endpoint", "all",
                  "--out", str(out / "survival"), "--force"], "max_s": 2.0},
         {"name": "demo", "what": "`spinestats demo` (36 figures in 4 files each at 300 dpi, every table format; 2 workers)",
-         "cmd": [str(EXE), "demo", "--out", str(out / "demo"), "--force", "--quiet"], "max_s": 10.0},
+         "cmd": [str(EXE), "demo", "--out", str(out / "demo"), "--force", "--quiet"], "max_s": 10.0,
+         "judge": "wall"},
         {"name": "demo_1w", "what": "`spinestats demo --workers 1` (the same in one process)",
          "cmd": [str(EXE), "demo", "--out", str(out / "demo1"), "--force", "--quiet", "--workers", "1"],
          "max_s": 10.0},
@@ -113,7 +118,7 @@ def row(case: dict, repeats: int) -> dict:
     if "error" in ss:
         res["verdict"] = "FAIL (error)"
         return res
-    ok = ss["cpu"] < case["max_s"]
+    ok = ss[case.get("judge", "cpu")] < case["max_s"]
     if case.get("max_gb"):
         ok &= ss["rss"] < case["max_gb"] * 1024**3
     if ref and "error" not in ref and case.get("max_ratio"):
@@ -131,7 +136,8 @@ def markdown(rows: list[dict], meta: dict) -> str:
     lines = [
         f"Measured {meta['when']} with `benchmarks/e2e.py --repeats {meta['repeats']}` (median of the repeats; "
         f"peak RSS the largest); Python {meta['python']}, {meta['cores']} cores; load average (1, 5, 15 min) "
-        f"{meta['load_start']} at the start and {meta['load_end']} at the end.  Targets are judged on CPU time.",
+        f"{meta['load_start']} at the start and {meta['load_end']} at the end.  Targets are judged on CPU time, "
+        "except the two-process demo's (wall time).",
         "",
         "| workload | spinestats: wall / CPU / peak RSS | reference | reference: wall / CPU | ratio CPU (wall) | target | pass |",
         "|---|---|---|---|---|---|---|",
@@ -148,7 +154,7 @@ def markdown(rows: list[dict], meta: dict) -> str:
         if c.get("rows") and ref and "error" not in ref:
             ref_cell += f" / {ref['rss'] / 1024**3:.2f} GB; {c['rows'] / ref['cpu']:,.0f} rows/s CPU"
         ratio = f"{r['ratio_cpu']:.2f} ({r['ratio_wall']:.2f})" if "ratio_cpu" in r else "–"
-        target = f"< {c['max_s']:g} s CPU" + (f", < {c['max_gb']:g} GB" if c.get("max_gb") else "") + (
+        target = f"< {c['max_s']:g} s {'wall' if c.get('judge') == 'wall' else 'CPU'}" + (f", < {c['max_gb']:g} GB" if c.get("max_gb") else "") + (
             f", ≤ {c['max_ratio']:g}× reference" if c.get("max_ratio") else "")
         lines.append(f"| {c['name']}: {c['what']} | {cell} | {c.get('ref_label', '–')} | {ref_cell} | {ratio} | "
                      f"{target} | {r['verdict']} |")
