@@ -67,14 +67,20 @@ def test_lean_subsets_are_active_only_inside_the_block():
     assert helper.subset is before
 
 
-def _figures():
+def _figures(placed: bool = False):
+    from spinestats.reports.placement import fit_texts, place_legend
+
     out = []
     for i in range(3):
         fig, ax = journal_figure("single")
         ax.step([0, 1, 2, 3], [1, 0.8 - 0.1 * i, 0.6, 0.5], where="post", label=f"Group {i + 1}")
         ax.set_xlabel("Months from start of treatment")
         ax.set_ylabel("分離手術 あり")
-        ax.legend()
+        if placed:  # laid out by the placement helpers: saved with that layout
+            place_legend(ax, frameon=False)
+            fit_texts(fig, f"fig{i}")
+        else:
+            ax.legend()
         out.append(fig)
     # a figure that cannot be serialised (a locally defined function) is written at once
     ax = out[-1].axes[0]
@@ -82,17 +88,23 @@ def _figures():
     return out
 
 
-def _write(folder: Path, workers: int) -> dict[str, bytes]:
+def _write(folder: Path, workers: int, placed: bool = False, synthetic: bool = False) -> dict[str, bytes]:
+    from spinestats.reports.figure_style import synthetic_mark
+
     formats, dpis = ("pdf", "svg", "png", "tiff"), (150,)
-    with parallel_figures(workers):
-        paths = [save_figure(fig, folder, f"fig{i}", formats=formats, dpis=dpis) for i, fig in enumerate(_figures())]
+    with synthetic_mark(synthetic), parallel_figures(workers):
+        paths = [save_figure(fig, folder, f"fig{i}", formats=formats, dpis=dpis)
+                 for i, fig in enumerate(_figures(placed))]
     assert paths == [figure_paths(folder, f"fig{i}", formats, dpis) for i in range(3)]
     return {p.name: p.read_bytes() for ps in paths for p in ps}
 
 
-def test_workers_write_the_same_bytes_as_one_process(tmp_path):
-    serial = _write(tmp_path / "one", 1)
-    parallel = _write(tmp_path / "two", 2)
+@pytest.mark.parametrize(("placed", "synthetic"), [(False, False), (True, False), (True, True)])
+def test_workers_write_the_same_bytes_as_one_process(tmp_path, placed, synthetic):
+    """Also for figures laid out by the placement helpers, which are saved with that layout (a worker
+    gets the figure pickled, which marks it changed: FigureTask.laid_out carries the state)."""
+    serial = _write(tmp_path / "one", 1, placed, synthetic)
+    parallel = _write(tmp_path / "two", 2, placed, synthetic)
     assert len(serial) == 12 and serial.keys() == parallel.keys()
     assert [k for k in serial if serial[k] != parallel[k]] == []
 
@@ -391,3 +403,30 @@ def test_a_figure_laid_out_by_the_placement_helpers_keeps_that_layout_when_saved
         ax.set_title("Overall survival")  # changed after its layout
         save_figure(fig, tmp_path, "changed", formats=("svg",))
         assert laid == [fig]
+
+
+def test_a_figure_handed_to_a_worker_keeps_the_layout_it_was_saved_with(tmp_path, monkeypatch):
+    """Unpickling marks a figure changed; a FigureTask carries whether it was laid out and unchanged, so
+    the process writing it keeps that layout as the process that drew it would (no second pass, whose
+    axes can move by hundredths of a point), and lays out one that was not."""
+    from spinestats.reports import figure_style
+    from spinestats.reports.figure_files import collect_figures, render_figure
+    from spinestats.reports.placement import fit_texts, place_legend
+
+    laid = []
+    real = figure_style._lay_out
+    monkeypatch.setattr(figure_style, "_lay_out", lambda fig, engine: laid.append(fig) or real(fig, engine))
+    with figure_style.synthetic_mark(True), collect_figures() as tasks:
+        for placed in (True, False):
+            fig, ax = journal_figure("single")
+            ax.step([0, 12, 24], [1, 0.8, 0.6], where="post", label="All patients")
+            if placed:
+                place_legend(ax, frameon=False)
+                fit_texts(fig, "km")
+            save_figure(fig, tmp_path, f"placed_{placed}", formats=("png",))
+    assert [t.laid_out for t in tasks] == [True, False]
+    laid.clear()
+    render_figure(tasks[0])
+    assert laid == []
+    render_figure(tasks[1])
+    assert len(laid) == 1

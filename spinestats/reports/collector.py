@@ -32,7 +32,7 @@ A command-line process also **ends without tearing the interpreter down**
 (:func:`end_process`): its exit handlers run, its output is flushed, and it
 exits.  Python's own shutdown then frees every module and object one by one and
 walks them with the cycle collector several times; nothing of it reaches a file
-or the terminal, and it cost 0.4-0.6 s of CPU after every command (a fifth of a
+or the terminal, and it cost 0.3-0.5 s of CPU after every command (a fifth of a
 ``spinestats dss``).
 """
 

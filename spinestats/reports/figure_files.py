@@ -333,6 +333,10 @@ class FigureTask:
     formats: tuple[str, ...]
     dpis: tuple[int, ...]
     synthetic: bool = False  # the run is on synthetic data: the files carry the note (figure_style.synthetic_mark)
+    #: the figure was laid out and has not changed since (not *stale*): it is written with that layout, as
+    #: :func:`~spinestats.reports.figure_style.save_figure` writes such a figure in the process that drew it
+    #: (an unpickled figure is marked changed), so that the files do not depend on the process writing them
+    laid_out: bool = False
 
 
 _COLLECTED: contextvars.ContextVar[list[FigureTask] | None] = contextvars.ContextVar("spinestats_figure_tasks",
@@ -371,7 +375,7 @@ def defer_figure(fig: Any, folder: Path, stem: str, formats: tuple[str, ...], dp
     from spinestats.reports.figure_style import synthetic_marked
 
     tasks.append(FigureTask(blob, str(folder), stem, tuple(formats), tuple(int(d) for d in dpis),
-                            synthetic=synthetic_marked()))
+                            synthetic=synthetic_marked(), laid_out=not fig.stale))
     return True
 
 
@@ -385,6 +389,7 @@ def render_figure(task: FigureTask) -> list[tuple[type[Warning], str]]:
         with warnings_module.catch_warnings(record=True) as caught, synthetic_mark(task.synthetic):
             warnings_module.simplefilter("always")
             fig = pickle.loads(task.figure)  # noqa: S301 - bytes made by this run (see FigureTask)
+            fig.stale = not task.laid_out
             save_figure(fig, Path(task.folder), task.stem, formats=task.formats, dpis=task.dpis)
     finally:
         _COLLECTED.reset(token)

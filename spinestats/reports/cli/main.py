@@ -134,7 +134,7 @@ def entry() -> None:
     """The ``spinestats`` program (its console script and ``python -m spinestats``): :func:`main`,
     then the process ends without tearing the interpreter down
     (:func:`spinestats.reports.collector.end_process`: exit handlers run, output flushed, the exit
-    status kept), which saves 0.4-0.6 s of CPU per command."""
+    status kept), which saves 0.3-0.5 s of CPU per command."""
     import gc
 
     from spinestats.reports.collector import GC_THRESHOLDS, end_process, exit_status
