@@ -210,10 +210,10 @@ def test_parquet_with_a_repeated_column_name_is_refused_as_before(tmp_path):
 def test_follow_up_over_100_years_found_as_whole_days_over_365_25_per_year(days, refused):
     start = pd.Timestamp("1900-03-01")
     df = pd.DataFrame({"treatment_date": [start, start, pd.NaT],
-                       "last_follow_up_date": [start + pd.Timedelta(days=days), pd.NaT, start]}, index=[5, 6, 7])
+                       "last_follow_up_date": [start + pd.Timedelta(days, unit="D"), pd.NaT, start]}, index=[5, 6, 7])
     found = cross_rules.follow_up("f.csv", df, "cirt", {"last_follow_up_date": "fu"})
     by_rule = [(p.line, p.column, p.value) for p in found]
-    assert by_rule == ([(5, "fu", (start + pd.Timedelta(days=days)).date().isoformat())] if refused else [])
+    assert by_rule == ([(5, "fu", (start + pd.Timedelta(days, unit="D")).date().isoformat())] if refused else [])
     assert refused == (days / 365.25 > 100)
     if refused:
         assert f"{days / 365.25:.0f} years suggests a mistyped year" in found[0].expected

@@ -46,7 +46,7 @@ def make(seed: int = 2019) -> pd.DataFrame:
     tdate = pd.Timestamp("2014-04-01") + pd.to_timedelta(np.sort(rng.integers(0, 3 * 365, n)), unit="D")
 
     def at(months):
-        return [None if m is None else (t + pd.Timedelta(days=round(m * DAYS_PER_MONTH))).date()
+        return [None if m is None else (t + pd.Timedelta(round(m * DAYS_PER_MONTH), unit="D")).date()
                 for t, m in zip(tdate, months)]
 
     lfu = at([c[0] for c in COURSE])
@@ -63,7 +63,7 @@ def make(seed: int = 2019) -> pd.DataFrame:
             "site": SITE,
             "age": ages,
             "sex": sex,
-            "diagnosis_date": [(t - pd.Timedelta(days=int(d))).date() for t, d in zip(tdate, rng.integers(30, 120, n))],
+            "diagnosis_date": [(t - pd.Timedelta(int(d), unit="D")).date() for t, d in zip(tdate, rng.integers(30, 120, n))],
             "treatment_date": [t.date() for t in tdate],
             "local_recurrence": [c[1] is not None for c in COURSE],
             "local_recurrence_date": at([c[1] for c in COURSE]),

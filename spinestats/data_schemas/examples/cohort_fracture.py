@@ -88,7 +88,7 @@ COLUMNS = [
 
 
 def _date(start: pd.Timestamp, months: float) -> pd.Timestamp:
-    return start + pd.Timedelta(days=int(round(months * DAYS_PER_MONTH)))
+    return start + pd.Timedelta(int(round(months * DAYS_PER_MONTH)), unit="D")
 
 
 def make(seed: int = 20240715) -> pd.DataFrame:
@@ -107,7 +107,7 @@ def make(seed: int = 20240715) -> pd.DataFrame:
         fx_month[np.flatnonzero(fractured)] = np.asarray(fx_times)[fx_order]
         # irradiation dates: early enough that every fracture is observed before the end of follow-up
         start_days = rng.integers(0, (pd.Timestamp("2022-06-30") - pd.Timestamp("2012-01-01")).days, n)
-        starts = [pd.Timestamp("2012-01-01") + pd.Timedelta(days=int(d)) for d in start_days]
+        starts = [pd.Timestamp("2012-01-01") + pd.Timedelta(int(d), unit="D") for d in start_days]
         surv = rng.exponential(median_surv / np.log(2), n) + 0.5
         loss = rng.uniform(0, 1, n) < 0.1  # lost to follow-up early
         loss_month = rng.uniform(3, 60, n)
