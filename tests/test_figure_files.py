@@ -345,6 +345,65 @@ def test_text_metrics_are_measured_once_per_process_and_kind_of_renderer(monkeyp
     assert mtext._get_text_metrics_with_cache is counted  # the block puts back what it found
 
 
+def test_a_fonts_tables_are_read_once_per_process_and_texts_lay_out_as_without_the_memo(tmp_path, monkeypatch):
+    """Inside memo_text_metrics the OS/2 and head tables of a text's font are read once; every text
+    is laid out to the same extents as by Matplotlib alone, and outside the block its get_font is back."""
+    from matplotlib import rc_context
+    from matplotlib import text as mtext
+
+    from spinestats.reports import figure_files as ff
+    from spinestats.reports.figure_style import RC, register_fonts
+
+    register_fonts()
+    original = getattr(mtext, "get_font", None)
+    if original is None:  # Matplotlib < 3.10 lays texts out without reading the tables: nothing is replaced
+        with ff.memo_text_metrics():
+            assert not hasattr(mtext, "get_font")
+        return
+    reads = []
+
+    def counted(files, *args, **kwargs):
+        font = original(files, *args, **kwargs)
+
+        class Font:
+            def get_sfnt_table(self, name):
+                reads.append(name)
+                return font.get_sfnt_table(name)
+
+            def __getattr__(self, name):
+                return getattr(font, name)
+
+        return Font()
+
+    monkeypatch.setattr(mtext, "get_font", counted)
+    monkeypatch.setattr(ff, "_TABLES", {})
+    with rc_context(RC):
+        fig, ax = journal_figure("single")
+        texts = [ax.text(0.1, 0.1 * i, t, fontsize=6 + i) for i, (t, _) in enumerate(TEXTS)]
+        texts.append(ax.text(0.5, 0.5, "two\nlines 分離", fontweight="bold"))
+        renderer = fig.canvas.get_renderer()
+        plain = [t.get_window_extent(renderer).bounds for t in texts]
+        n_plain = len(reads)
+        assert n_plain == 2 * len(texts)  # OS/2 and head, for every layout
+        ff._METRICS.clear()
+        for _ in range(2):
+            with ff.memo_text_metrics():
+                assert mtext.get_font is not counted
+                memo = [t.get_window_extent(renderer).bounds for t in texts]
+            assert memo == plain
+        assert mtext.get_font is counted  # the block puts back what it found
+    fonts = {tuple(font_manager.fontManager._find_fonts_by_props(t.get_fontproperties())) for t in texts}
+    assert len(reads) - n_plain == 2 * len(fonts)  # once per font and table in the blocks
+    table = ff._TABLES[next(k for k in ff._TABLES if k[1] == "head")]
+    with ff.memo_text_metrics():
+        got = mtext.get_font(font_manager.fontManager._find_fonts_by_props(texts[0].get_fontproperties()))
+        first = got.get_sfnt_table("head")
+        first["unitsPerEm"] = -1  # a caller changing its copy changes nothing read later
+        assert got.get_sfnt_table("head")["unitsPerEm"] > 0 and table["unitsPerEm"] > 0
+        assert got.family_name == original(font_manager.fontManager._find_fonts_by_props(
+            texts[0].get_fontproperties())).family_name  # any other use goes to the font itself
+
+
 def test_a_text_measured_before_is_drawn_the_same(tmp_path):
     """A figure written while the sizes of its texts are already known gives the same bytes in
     every format as when it is written first."""

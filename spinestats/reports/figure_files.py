@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
+import functools
 import io
 import pickle
 import warnings as warnings_module
@@ -262,6 +263,8 @@ METRIC_RC = ("text.hinting", "text.hinting_factor", "text.kerning_factor", "text
 #: text sizes measured in this process (see :func:`memo_text_metrics`): key -> (width, height, descent)
 _METRICS: dict[tuple, tuple[float, float, float]] = {}
 _METRICS_MAX = 100_000
+#: a font's SFNT tables read in this process (see :class:`_FontTables`): (font files, table name) -> table
+_TABLES: dict[tuple, Any] = {}
 
 
 def _frozen(value: Any) -> Any:
@@ -309,10 +312,41 @@ def memo_text_metrics() -> Iterator[None]:
 
     measured._spinestats_memo = True  # type: ignore[attr-defined]
     mtext._get_text_metrics_with_cache = measured
+    font_of = getattr(mtext, "get_font", None)  # Matplotlib >= 3.10 reads a text's line height from its font
+    if font_of is not None:
+        mtext.get_font = functools.partial(_FontTables, font_of)
     try:
         yield
     finally:
         mtext._get_text_metrics_with_cache = original
+        if font_of is not None:
+            mtext.get_font = font_of
+
+
+class _FontTables:
+    """Stands for the font ``get_font(files, ...)`` returns when a text is laid out: its SFNT tables
+    are read once per process.
+
+    Matplotlib lays out every text (each tick label, in every format) by reading the
+    ``OS/2`` and ``head`` tables of its font, which builds a new dictionary of some forty
+    entries each time: the demo read them 18,480 times.  A table is part of the font file
+    and is the same at every read; a copy of the one read first is returned.  Any other
+    use of the font goes to the font itself.
+    """
+
+    def __init__(self, get_font: Any, files: Any, *args: Any, **kwargs: Any) -> None:
+        self._open = functools.partial(get_font, files, *args, **kwargs)
+        self._key = (tuple(files) if isinstance(files, (list, tuple)) else files, args, tuple(sorted(kwargs.items())))
+
+    def get_sfnt_table(self, name: str) -> Any:
+        key = (self._key, name)
+        if key not in _TABLES:
+            _TABLES[key] = self._open().get_sfnt_table(name)
+        table = _TABLES[key]
+        return dict(table) if isinstance(table, dict) else table
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._open(), name)
 
 
 # -- rendering figures in worker processes -------------------------------------------------------------------------
