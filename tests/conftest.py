@@ -14,6 +14,17 @@ import os
 # default; the privacy tests that exercise the key file remove it with monkeypatch.
 os.environ.setdefault("SPINESTATS_ID_KEY", "spinestats-test-suite-study-key")
 
+# Font subsets cached by the figures (spinestats.reports.subset_cache) go to a folder of this test
+# process, removed at its end, not to the user's cache; the commands the tests start inherit it.
+if "SPINESTATS_CACHE_DIR" not in os.environ:
+    import atexit
+    import shutil
+    import tempfile
+
+    _cache = tempfile.mkdtemp(prefix="spinestats-test-cache-")
+    os.environ["SPINESTATS_CACHE_DIR"] = _cache
+    atexit.register(shutil.rmtree, _cache, True)
+
 
 import pytest  # noqa: E402
 

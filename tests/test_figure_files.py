@@ -160,6 +160,7 @@ def test_a_font_subset_is_made_once_per_glyph_set_and_the_pdf_bytes_do_not_chang
         ax.legend()
         return fig
 
+    monkeypatch.setenv("SPINESTATS_CACHE_DIR", "")  # no subsets kept between runs (tests/test_subset_cache.py)
     made = []
     real = helper.get_glyphs_subset
     monkeypatch.setattr(helper, "get_glyphs_subset", lambda f, g: made.append(set(g)) or real(f, g))
@@ -193,6 +194,7 @@ def test_a_subset_cut_from_the_common_subset_is_the_subset_of_the_whole_font(fam
     charmap = font_manager.get_font(fontfile).get_charmap()
     monkeypatch.setattr(figure_files, "_COMMON", {})
     monkeypatch.setattr(figure_files, "_SUBSETS", {})
+    monkeypatch.setenv("SPINESTATS_CACHE_DIR", "")  # no subsets kept between runs (tests/test_subset_cache.py)
     real_get, as_file = helper.get_glyphs_subset, helper.font_as_file  # Matplotlib's own
     opened = []
     with lean_font_subsets():  # lean options, as in save_figure

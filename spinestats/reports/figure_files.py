@@ -38,6 +38,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from spinestats.reports import subset_cache
+
+# Matplotlib's PDF backend imports fontTools.subset when it is loaded; a PDF whose font subsets come from
+# the cache (subset_cache) does not need it, so it is imported when first used
+subset_cache.defer_import()
+
 #: tables a PDF viewer does not read: OpenType layout (glyph substitution and
 #: positioning, already applied by Matplotlib), its definitions, and kerning
 LAYOUT_TABLES = ("GSUB", "GPOS", "GDEF", "JSTF", "BASE", "kern")
@@ -163,7 +169,11 @@ def _memo_subsets(get_subset: Any, as_file: Any) -> tuple[Any, Any]:
         key = (*_font_key(fontfile), wanted)
         hit = _SUBSETS.get(key)
         if hit is None:
-            hit = _make_subset(fontfile, wanted, get_subset, as_file)
+            on_disk = subset_cache.key_of(*key[:2], wanted)
+            hit = subset_cache.load(on_disk)
+            if hit is None:
+                hit = _make_subset(fontfile, wanted, get_subset, as_file)
+                subset_cache.store(on_disk, *hit)
             if len(_SUBSETS) >= _SUBSETS_MAX:
                 _SUBSETS.clear()
             _SUBSETS[key] = hit
@@ -191,7 +201,10 @@ def lean_font_subsets() -> Iterator[None]:
         yield
         return
     original = getattr(helper, "subset", None)
-    if original is None or isinstance(original, _LeanSubsetModule) or not hasattr(original, "Options"):
+    # (fontTools.subset may be deferred, see subset_cache.defer_import: it is recognised without reading an
+    # attribute, which would import it, and isinstance reads __class__ of an object of another type)
+    if original is None or not (subset_cache.is_module(original)
+                                or (not isinstance(original, _LeanSubsetModule) and hasattr(original, "Options"))):
         yield
         return
     functions: tuple[Any, Any] = (getattr(helper, "get_glyphs_subset", None), getattr(helper, "font_as_file", None))
