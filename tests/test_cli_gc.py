@@ -88,3 +88,63 @@ def _cycle_collected() -> bool:
     del a, b
     gc.collect()
     return probe() is None
+
+
+_DEFERRED_PROBE = """
+import sys
+from spinestats.reports.collector import defer_imports
+import numpy.linalg  # imported before: stays as it is
+stop = defer_imports()
+import scipy.special  # reads every attribute of NumPy
+kinds = {n: type(sys.modules[n]).__name__ for n in ("numpy.f2py", "numpy.testing", "numpy.linalg")}
+print(kinds["numpy.f2py"], kinds["numpy.testing"], kinds["numpy.linalg"])
+print(repr(float(scipy.special.ndtri(0.975))))
+import numpy.testing
+numpy.testing.assert_allclose(1.0, 1.0)  # the first use runs the module
+print(type(sys.modules["numpy.testing"]).__name__, hasattr(sys.modules["numpy.f2py"], "run_main"))
+stop()
+import fontTools.subset  # after stop(): imported at once
+print(type(sys.modules["fontTools.subset"]).__name__)
+"""
+
+
+def test_deferred_modules_run_when_first_used_and_not_before():
+    """After defer_imports, importing scipy.special leaves numpy.f2py and numpy.testing unrun; the first
+    use of one runs it; a module imported before, and any import after stop(), is imported as usual."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _DEFERRED_PROBE], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.split("\n")
+    assert lines[0] == "_LazyModule _LazyModule module"
+    assert lines[1] == "1.959963984540054"  # qnorm(0.975) in R: 1.959963984540054
+    assert lines[2] == "module True"
+    assert lines[3] == "module"
+
+
+def test_a_command_defers_the_imports_only_while_it_runs(monkeypatch):
+    import sys
+
+    from spinestats.reports.collector import _DeferredImports
+
+    seen = []
+    monkeypatch.setattr(cli_main.cli, "main", lambda **kw: seen.append(
+        [type(f).__name__ for f in sys.meta_path if isinstance(f, _DeferredImports)]) or 0)
+    with pytest.raises(SystemExit):
+        cli_main.main(["--help"])
+    assert seen == [["_DeferredImports"]]
+    assert not any(isinstance(f, _DeferredImports) for f in sys.meta_path)
+
+
+def test_a_pool_worker_defers_the_imports():
+    from spinestats.reports.figure_files import figure_executor
+
+    def probe():
+        import sys
+
+        from spinestats.reports.collector import _DeferredImports
+        return any(isinstance(f, _DeferredImports) for f in sys.meta_path)
+
+    pool = figure_executor(2)
+    assert pool.submit(probe).result(timeout=120) is True

@@ -28,6 +28,13 @@ walk the hundreds of thousands of objects of pandas and Matplotlib it holds.
 The command waits for its workers to end, and that wait fell from 0.6-0.7 s to
 under 0.1 s at the end of ``spinestats demo``.
 
+A command-line process and a pool worker import three modules **when they are
+first used** rather than when something imports them (:func:`defer_imports`):
+SciPy 1.17's ``scipy.special`` reads every attribute of NumPy, which imports
+``numpy.f2py`` and ``numpy.testing`` (0.08 s of CPU), and Matplotlib's PDF
+backend imports ``fontTools.subset`` (0.1 s), which a PDF whose font subsets
+come from the cache (:mod:`spinestats.reports.subset_cache`) does not use.
+
 A command-line process also **ends without tearing the interpreter down**
 (:func:`end_process`): its exit handlers run, its output is flushed, and it
 exits.  Python's own shutdown then frees every module and object one by one and
@@ -41,6 +48,7 @@ from __future__ import annotations
 import atexit
 import os
 import sys
+from collections.abc import Callable
 from typing import NoReturn
 
 #: (generation 0, 1, 2) thresholds, as :func:`gc.set_threshold` takes them
@@ -70,13 +78,60 @@ def one_thread_per_process() -> bool:
     return True
 
 
+#: modules imported when first used in spinestats' own processes (see :func:`defer_imports`)
+DEFERRED_MODULES = ("numpy.f2py", "numpy.testing", "fontTools.subset")
+
+
+class _DeferredImports:
+    """A finder that gives the modules of :data:`DEFERRED_MODULES` a loader that runs them when one
+    of their attributes is first read (:class:`importlib.util.LazyLoader`); the module itself is
+    found by the other finders, as it would be."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> object:
+        import importlib.util
+
+        if name not in DEFERRED_MODULES:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = importlib.util.LazyLoader(spec.loader)
+                return spec
+        return None
+
+
+def defer_imports() -> Callable[[], None]:
+    """Import the modules of :data:`DEFERRED_MODULES` when they are first used, in this process;
+    returns the function that stops it for later imports (the command line's ``main`` called
+    from Python calls it when it returns).
+
+    An import of one of them puts it in ``sys.modules`` as usual, but its code runs when an
+    attribute of it is first read (then it is the module it always is); a module imported
+    already stays as it is.  Nothing is imported here.
+    """
+    if any(isinstance(f, _DeferredImports) for f in sys.meta_path):
+        return lambda: None
+    finder = _DeferredImports()
+    sys.meta_path.insert(0, finder)
+
+    def stop() -> None:
+        if finder in sys.meta_path:
+            sys.meta_path.remove(finder)
+
+    return stop
+
+
 def pool_worker_setup() -> None:
     """The settings of a pool worker, run when it starts (its executor's initializer): the
-    garbage-collector thresholds of a command line, and :func:`gc.freeze` registered to run at
-    its exit, before the exit handlers registered earlier and the teardown (see above).  Its
+    deferred imports (:func:`defer_imports`) and garbage-collector thresholds of a command line,
+    and :func:`gc.freeze` registered to run at its exit, before the exit handlers registered earlier and the teardown (see above).  Its
     BLAS threads are sized by the environment it starts with (:func:`thread_environment`)."""
     import gc
 
+    defer_imports()
     gc.set_threshold(*GC_THRESHOLDS)
     atexit.register(gc.freeze)
 

@@ -40,10 +40,6 @@ from typing import Any
 
 from spinestats.reports import subset_cache
 
-# Matplotlib's PDF backend imports fontTools.subset when it is loaded; a PDF whose font subsets come from
-# the cache (subset_cache) does not need it, so it is imported when first used
-subset_cache.defer_import()
-
 #: tables a PDF viewer does not read: OpenType layout (glyph substitution and
 #: positioning, already applied by Matplotlib), its definitions, and kerning
 LAYOUT_TABLES = ("GSUB", "GPOS", "GDEF", "JSTF", "BASE", "kern")
@@ -201,7 +197,7 @@ def lean_font_subsets() -> Iterator[None]:
         yield
         return
     original = getattr(helper, "subset", None)
-    # (fontTools.subset may be deferred, see subset_cache.defer_import: it is recognised without reading an
+    # (fontTools.subset may be deferred, see collector.defer_imports: it is recognised without reading an
     # attribute, which would import it, and isinstance reads __class__ of an object of another type)
     if original is None or not (subset_cache.is_module(original)
                                 or (not isinstance(original, _LeanSubsetModule) and hasattr(original, "Options"))):

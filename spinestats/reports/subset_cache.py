@@ -166,33 +166,6 @@ def _prune(where: Path) -> None:
             pass
 
 
-def defer_import(name: str = "fontTools.subset") -> None:
-    """Import the module ``name`` when it is first used rather than now (:class:`importlib.util.LazyLoader`).
-
-    Matplotlib's PDF backend imports ``fontTools.subset`` (0.1 s) when it is
-    loaded; with the subsets read from this cache a PDF may not need it.  Any
-    use of the module (an attribute read) imports it in full, as before.
-    Nothing happens when it is imported already or cannot be found.
-    """
-    import importlib.util
-
-    if name in sys.modules:
-        return
-    try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        return
-    if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
-        return
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    parent, _, child = name.rpartition(".")
-    if parent in sys.modules:
-        setattr(sys.modules[parent], child, module)
-
-
 def is_module(obj: Any, name: str = "fontTools.subset") -> bool:
     """Whether ``obj`` is the module ``name`` (imported or deferred), found without importing it."""
     return sys.modules.get(name) is obj
