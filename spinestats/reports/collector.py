@@ -48,8 +48,12 @@ from __future__ import annotations
 import atexit
 import os
 import sys
-from collections.abc import Callable
-from typing import NoReturn
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    import importlib.machinery
+    import types
 
 #: (generation 0, 1, 2) thresholds, as :func:`gc.set_threshold` takes them
 GC_THRESHOLDS = (100_000, 50, 100)
@@ -87,7 +91,8 @@ class _DeferredImports:
     of their attributes is first read (:class:`importlib.util.LazyLoader`); the module itself is
     found by the other finders, as it would be."""
 
-    def find_spec(self, name: str, path: object = None, target: object = None) -> object:
+    def find_spec(self, name: str, path: Sequence[str] | None = None,
+                  target: types.ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
         import importlib.util
 
         if name not in DEFERRED_MODULES:
