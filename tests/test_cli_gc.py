@@ -92,9 +92,9 @@ def _cycle_collected() -> bool:
 
 _DEFERRED_PROBE = """
 import sys
-from spinestats.reports.collector import defer_imports
+from spinestats.reports.collector import light_imports
 import numpy.linalg  # imported before: stays as it is
-stop = defer_imports()
+stop = light_imports()
 import scipy.special  # reads every attribute of NumPy
 kinds = {n: type(sys.modules[n]).__name__ for n in ("numpy.f2py", "numpy.testing", "numpy.linalg")}
 print(kinds["numpy.f2py"], kinds["numpy.testing"], kinds["numpy.linalg"])
@@ -109,7 +109,7 @@ print(type(sys.modules["fontTools.subset"]).__name__)
 
 
 def test_deferred_modules_run_when_first_used_and_not_before():
-    """After defer_imports, importing scipy.special leaves numpy.f2py and numpy.testing unrun; the first
+    """After light_imports, importing scipy.special leaves numpy.f2py and numpy.testing unrun; the first
     use of one runs it; a module imported before, and any import after stop(), is imported as usual."""
     import subprocess
     import sys
@@ -126,15 +126,15 @@ def test_deferred_modules_run_when_first_used_and_not_before():
 def test_a_command_defers_the_imports_only_while_it_runs(monkeypatch):
     import sys
 
-    from spinestats.reports.collector import _DeferredImports
+    from spinestats.reports.collector import _LightImports
 
     seen = []
     monkeypatch.setattr(cli_main.cli, "main", lambda **kw: seen.append(
-        [type(f).__name__ for f in sys.meta_path if isinstance(f, _DeferredImports)]) or 0)
+        [type(f).__name__ for f in sys.meta_path if isinstance(f, _LightImports)]) or 0)
     with pytest.raises(SystemExit):
         cli_main.main(["--help"])
-    assert seen == [["_DeferredImports"]]
-    assert not any(isinstance(f, _DeferredImports) for f in sys.meta_path)
+    assert seen == [["_LightImports"]]
+    assert not any(isinstance(f, _LightImports) for f in sys.meta_path)
 
 
 def test_a_pool_worker_defers_the_imports():
@@ -143,8 +143,56 @@ def test_a_pool_worker_defers_the_imports():
     def probe():
         import sys
 
-        from spinestats.reports.collector import _DeferredImports
-        return any(isinstance(f, _DeferredImports) for f in sys.meta_path)
+        from spinestats.reports.collector import _LightImports
+        return any(isinstance(f, _LightImports) for f in sys.meta_path)
 
     pool = figure_executor(2)
     assert pool.submit(probe).result(timeout=120) is True
+
+
+_ARTIST_PROBE = """
+import hashlib, inspect, sys
+if sys.argv[1] == "light":
+    from spinestats.reports.collector import light_imports
+    light_imports()
+import matplotlib
+matplotlib.use("Agg")
+from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
+for cls in (Line2D, Text, Axes, Figure, PathCollection):
+    print(cls.__name__, list(inspect.signature(cls.set).parameters), len(cls.set.__doc__ or ""))
+line = Line2D([0, 1], [0, 1])
+line.set(lw=3, color="red")
+print(line.get_linewidth(), line.get_color())
+from spinestats.reports.figure_style import journal_figure, save_figure
+fig, ax = journal_figure("single")
+ax.plot([0, 12, 24], [1.0, 0.8, 0.6], label="分離手術 あり")
+ax.set_xlabel("Months from start of treatment")
+ax.legend()
+paths = save_figure(fig, sys.argv[2], "f", formats=("png", "svg", "pdf"))
+print([hashlib.sha256(p.read_bytes()).hexdigest() for p in paths])
+"""
+
+
+def test_light_imports_keep_matplotlibs_set_signatures_and_behaviour_and_the_figures(tmp_path):
+    """In a process with light_imports, artists' set() methods have Matplotlib's signatures and work
+    as before; only their docstrings are short; a figure's files are byte for byte the same."""
+    import subprocess
+    import sys
+
+    def run(mode):
+        done = subprocess.run([sys.executable, "-c", _ARTIST_PROBE, mode, str(tmp_path / mode)],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip().split("\n")
+
+    light, plain = run("light"), run("plain")
+    for a, b in zip(light[:5], plain[:5]):
+        (signature, doc), (signature_plain, doc_plain) = a.rsplit(" ", 1), b.rsplit(" ", 1)
+        assert signature == signature_plain  # the class and the keyword parameters Matplotlib gives set()
+        assert int(doc) < 1000 < int(doc_plain), signature  # Matplotlib's docstring lists every property
+    assert light[5] == plain[5] == "3.0 red"
+    assert light[6] == plain[6]  # PNG, SVG and PDF

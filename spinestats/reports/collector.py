@@ -29,11 +29,14 @@ The command waits for its workers to end, and that wait fell from 0.6-0.7 s to
 under 0.1 s at the end of ``spinestats demo``.
 
 A command-line process and a pool worker import three modules **when they are
-first used** rather than when something imports them (:func:`defer_imports`):
+first used** rather than when something imports them (:func:`light_imports`):
 SciPy 1.17's ``scipy.special`` reads every attribute of NumPy, which imports
 ``numpy.f2py`` and ``numpy.testing`` (0.08 s of CPU), and Matplotlib's PDF
 backend imports ``fontTools.subset`` (0.1 s), which a PDF whose font subsets
 come from the cache (:mod:`spinestats.reports.subset_cache`) does not use.
+They also skip the property lists Matplotlib writes into the docstring of
+every artist class's ``set`` method (0.1-0.15 s at every import of
+``matplotlib.pyplot``), which only ``help()`` shows.
 
 A command-line process also **ends without tearing the interpreter down**
 (:func:`end_process`): its exit handlers run, its output is flushed, and it
@@ -49,7 +52,7 @@ import atexit
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     import importlib.machinery
@@ -82,44 +85,97 @@ def one_thread_per_process() -> bool:
     return True
 
 
-#: modules imported when first used in spinestats' own processes (see :func:`defer_imports`)
+#: modules imported when first used in spinestats' own processes (see :func:`light_imports`)
 DEFERRED_MODULES = ("numpy.f2py", "numpy.testing", "fontTools.subset")
 
+_PROPERTY_LIST = ("(the list of properties, which Matplotlib builds here, is not built in spinestats' "
+                  "command-line processes)")
 
-class _DeferredImports:
-    """A finder that gives the modules of :data:`DEFERRED_MODULES` a loader that runs them when one
-    of their attributes is first read (:class:`importlib.util.LazyLoader`); the module itself is
-    found by the other finders, as it would be."""
+
+def _brief_set_docstrings(module: types.ModuleType) -> None:
+    """After ``matplotlib.artist`` is run: the ``set`` method of each Artist class made from now on
+    gets its signature as Matplotlib makes it, and its docstring without the list of all the class's
+    properties and their accepted values, which Matplotlib builds by reading the docstring of every
+    setter of every artist class (0.1-0.15 s of CPU at every ``import matplotlib.pyplot``) and which
+    only ``help()`` shows.  Nothing else changes."""
+    mpl_artist: Any = module
+    artist = getattr(mpl_artist, "Artist", None)
+    original = getattr(artist, "_update_set_signature_and_docstring", None)
+    if artist is None or original is None or not callable(getattr(mpl_artist, "kwdoc", None)):
+        return  # another Matplotlib: as it is
+    update = original.__func__
+
+    def brief(cls: Any) -> None:
+        kwdoc = mpl_artist.kwdoc
+        mpl_artist.kwdoc = lambda _artist: _PROPERTY_LIST  # what Matplotlib's own function appends
+        try:
+            update(cls)
+        finally:
+            mpl_artist.kwdoc = kwdoc
+
+    artist._update_set_signature_and_docstring = classmethod(brief)
+
+
+#: modules adjusted right after they are run in spinestats' own processes (see :func:`light_imports`)
+ADJUSTED_MODULES = {"matplotlib.artist": _brief_set_docstrings}
+
+
+class _AdjustingLoader:
+    """A module's own loader, then an adjustment of the module it ran."""
+
+    def __init__(self, loader: Any, adjust: Callable[[types.ModuleType], None]) -> None:
+        self._loader, self._adjust = loader, adjust
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        self._loader.exec_module(module)
+        self._adjust(module)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loader, name)
+
+
+class _LightImports:
+    """A finder that finds the modules of :data:`DEFERRED_MODULES` and :data:`ADJUSTED_MODULES` with
+    the other finders, as they would be found, and gives the first a loader that runs them when one
+    of their attributes is first read (:class:`importlib.util.LazyLoader`), the second a loader that
+    adjusts them after running them."""
 
     def find_spec(self, name: str, path: Sequence[str] | None = None,
                   target: types.ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
         import importlib.util
 
-        if name not in DEFERRED_MODULES:
+        if name not in DEFERRED_MODULES and name not in ADJUSTED_MODULES:
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
                 continue
             spec = finder.find_spec(name, path, target)
-            if spec is not None:
-                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                    spec.loader = importlib.util.LazyLoader(spec.loader)
-                return spec
+            if spec is None:
+                continue
+            if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                loader: Any = (importlib.util.LazyLoader(spec.loader) if name in DEFERRED_MODULES
+                               else _AdjustingLoader(spec.loader, ADJUSTED_MODULES[name]))
+                spec.loader = loader
+            return spec
         return None
 
 
-def defer_imports() -> Callable[[], None]:
-    """Import the modules of :data:`DEFERRED_MODULES` when they are first used, in this process;
-    returns the function that stops it for later imports (the command line's ``main`` called
-    from Python calls it when it returns).
+def light_imports() -> Callable[[], None]:
+    """In this process, import the modules of :data:`DEFERRED_MODULES` when they are first used, and
+    build no property list into the ``set`` docstrings of Matplotlib's artists (:data:`ADJUSTED_MODULES`);
+    returns the function that stops both for later imports (the command line's ``main`` called from
+    Python calls it when it returns, so that a notebook's imports are as without spinestats).
 
-    An import of one of them puts it in ``sys.modules`` as usual, but its code runs when an
-    attribute of it is first read (then it is the module it always is); a module imported
-    already stays as it is.  Nothing is imported here.
+    An import of a deferred module puts it in ``sys.modules`` as usual, but its code runs when an
+    attribute of it is first read (then it is the module it always is).  A module imported already
+    stays as it is.  Nothing is imported here.
     """
-    if any(isinstance(f, _DeferredImports) for f in sys.meta_path):
+    if any(isinstance(f, _LightImports) for f in sys.meta_path):
         return lambda: None
-    finder = _DeferredImports()
+    finder = _LightImports()
     sys.meta_path.insert(0, finder)
 
     def stop() -> None:
@@ -131,12 +187,12 @@ def defer_imports() -> Callable[[], None]:
 
 def pool_worker_setup() -> None:
     """The settings of a pool worker, run when it starts (its executor's initializer): the
-    deferred imports (:func:`defer_imports`) and garbage-collector thresholds of a command line,
+    deferred imports (:func:`light_imports`) and garbage-collector thresholds of a command line,
     and :func:`gc.freeze` registered to run at its exit, before the exit handlers registered earlier and the teardown (see above).  Its
     BLAS threads are sized by the environment it starts with (:func:`thread_environment`)."""
     import gc
 
-    defer_imports()
+    light_imports()
     gc.set_threshold(*GC_THRESHOLDS)
     atexit.register(gc.freeze)
 

@@ -197,7 +197,7 @@ def lean_font_subsets() -> Iterator[None]:
         yield
         return
     original = getattr(helper, "subset", None)
-    # (fontTools.subset may be deferred, see collector.defer_imports: it is recognised without reading an
+    # (fontTools.subset may be deferred, see collector.light_imports: it is recognised without reading an
     # attribute, which would import it, and isinstance reads __class__ of an object of another type)
     if original is None or not (subset_cache.is_module(original)
                                 or (not isinstance(original, _LeanSubsetModule) and hasattr(original, "Options"))):

@@ -119,17 +119,17 @@ def main(argv: list[str] | None = None) -> None:
     """Run the command line and exit with 0 (ok), 1 (invalid data) or 2 (usage)."""
     import gc
 
-    from spinestats.reports.collector import GC_THRESHOLDS, defer_imports, one_thread_per_process
+    from spinestats.reports.collector import GC_THRESHOLDS, light_imports, one_thread_per_process
 
     one_thread_per_process()  # before anything imports NumPy (see spinestats.reports.collector)
-    stop_deferring = defer_imports()
+    stop_light_imports = light_imports()
     before = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLDS)
     try:
         _main(argv)
     finally:  # called in-process (tests, a notebook's ``main([...])``): the caller's thresholds and imports again
         gc.set_threshold(*before)
-        stop_deferring()
+        stop_light_imports()
 
 
 def entry() -> None:
