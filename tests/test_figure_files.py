@@ -493,3 +493,65 @@ def test_a_figure_handed_to_a_worker_keeps_the_layout_it_was_saved_with(tmp_path
     assert laid == []
     render_figure(tasks[1])
     assert len(laid) == 1
+
+
+def _transform_nodes(fig):
+    """The transforms reachable from ``fig``, in a fixed order (the same for two loads of one pickle)."""
+    import gc
+    import types
+
+    from matplotlib.transforms import TransformNode
+
+    seen, order, todo = set(), [], [fig]
+    while todo:
+        obj = todo.pop(0)
+        if id(obj) in seen or isinstance(obj, (type, types.ModuleType, types.FunctionType, types.MethodType)):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, TransformNode):
+            order.append(obj)
+        todo.extend(o for o in gc.get_referents(obj) if not isinstance(o, (str, bytes, int, float)))
+    return order
+
+
+def test_a_loaded_figures_transforms_are_told_when_the_dpi_changes_whatever_ids_this_process_gives(tmp_path):
+    """load_figure keys each transform's parents by their ids in this process.  Matplotlib's own
+    unpickling keeps the ids of the process that pickled the figure; a transform made later whose id
+    equals one of them replaces a live parent, and the x-axis label is then drawn with the transform of
+    the last dpi (here simulated: every old key taken by a new transform)."""
+    import pickle
+    import weakref
+
+    from matplotlib.transforms import Affine2D
+
+    fig, ax = journal_figure("single")
+    ax.plot([0, 12, 24], [1.0, 0.8, 0.6])
+    ax.set_xlabel("Months from start of treatment")
+    fig.canvas.draw()
+    blob = pickle.dumps(fig)
+    plain, ours = pickle.loads(blob), figure_files.load_figure(blob)  # noqa: S301 - made here
+    old_keys = [list(n._parents) for n in _transform_nodes(plain)]  # the ids of the pickling process
+    newcomers = []
+
+    def label_x(loaded):
+        nodes = _transform_nodes(loaded)
+        stale = [k for node in nodes for k, r in node._parents.items() if r() is not None and k != id(r())]
+        label = loaded.axes[0].xaxis.label
+        loaded.set_dpi(300)
+        label.get_transform().transform((0.5, 0.0))  # the PNG's drawing: matrices cached at 300 dpi
+        assert len(nodes) == len(old_keys)
+        for node, keys in zip(nodes, old_keys):
+            for k in keys:  # what set_children of a new transform whose id() is k does
+                newcomers.append(Affine2D())
+                node._parents[k] = weakref.ref(newcomers[-1])
+        loaded.set_dpi(72)  # the SVG's and PDF's
+        return stale, label.get_transform().transform((0.5, 0.0))[0]
+
+    fig.set_dpi(72)
+    want = fig.axes[0].transAxes.transform((0.5, 0.0))[0]  # the middle of the axes at 72 dpi
+    stale_plain, x_plain = label_x(plain)
+    stale_ours, x_ours = label_x(ours)
+    assert stale_plain and not stale_ours  # Matplotlib keeps the old keys; load_figure none
+    assert x_plain == pytest.approx(want * 300 / 72)  # the fault: drawn at the 300-dpi place
+    assert x_ours == pytest.approx(want, rel=1e-12)  # told of the dpi: where it belongs
+    assert type(ours).__setstate__ is type(plain).__setstate__  # Matplotlib's unpickling is left as it was

@@ -422,6 +422,56 @@ def defer_figure(fig: Any, folder: Path, stem: str, formats: tuple[str, ...], dp
     return True
 
 
+def _forget(parents: dict, key: int, _ref: Any) -> None:
+    """A parent transform was freed: its entry goes (the weak reference's callback)."""
+    parents.pop(key, None)
+
+
+def load_figure(blob: bytes) -> Any:
+    """The figure pickled in ``blob`` (bytes made by this run, see :class:`FigureTask`), with the
+    links between its transforms keyed as in a figure made in this process.
+
+    A Matplotlib transform keeps the transforms that depend on it (its *parents*, which it
+    invalidates when it changes) in a dictionary keyed by their ``id()``.  Unpickling keeps the
+    keys of the process that pickled the figure; when a transform made later in this process has
+    the same ``id()`` as one of those old keys, registering it replaces the entry of a parent that
+    is still in use, which is then never told that the figure's dpi changed.  It happened to the
+    x-axis label of a demo figure (``survival_ss_lc_cif``) now and then, with two workers: drawn
+    with the 300-dpi transform of the PNG written before, the label stood 4.17 times (300/72) too far
+    right in the SVG and PDF.  Here each transform's parents are keyed again by their ids in this
+    process as the figure is unpickled.
+    """
+    import weakref
+
+    from matplotlib.transforms import TransformNode
+
+    loaded: list[Any] = []
+    original = TransformNode.__dict__.get("__setstate__")
+    if original is None:  # pragma: no cover - a Matplotlib whose transforms pickle otherwise
+        return pickle.loads(blob)  # noqa: S301 - bytes made by this run (see FigureTask)
+
+    def setstate(self: Any, state: Any) -> None:
+        original(self, state)
+        loaded.append(self)
+
+    setattr(TransformNode, "__setstate__", setstate)  # noqa: B010 - for the unpickling below only
+    try:
+        fig = pickle.loads(blob)  # noqa: S301 - bytes made by this run (see FigureTask)
+    finally:
+        setattr(TransformNode, "__setstate__", original)  # noqa: B010
+    for node in loaded:
+        parents = getattr(node, "_parents", None)
+        if not isinstance(parents, dict):
+            continue
+        rekeyed: dict[int, Any] = {}
+        for ref in list(parents.values()):
+            parent = ref() if callable(ref) else None
+            if parent is not None:
+                rekeyed[id(parent)] = weakref.ref(parent, functools.partial(_forget, rekeyed, id(parent)))
+        node._parents = rekeyed
+    return fig
+
+
 def render_figure(task: FigureTask) -> list[tuple[type[Warning], str]]:
     """Write the files of one :class:`FigureTask` (in whatever process runs it); the
     warnings raised while writing, as (category, message)."""
@@ -431,7 +481,7 @@ def render_figure(task: FigureTask) -> list[tuple[type[Warning], str]]:
     try:
         with warnings_module.catch_warnings(record=True) as caught, synthetic_mark(task.synthetic):
             warnings_module.simplefilter("always")
-            fig = pickle.loads(task.figure)  # noqa: S301 - bytes made by this run (see FigureTask)
+            fig = load_figure(task.figure)
             fig.stale = not task.laid_out
             save_figure(fig, Path(task.folder), task.stem, formats=task.formats, dpis=task.dpis)
     finally:
