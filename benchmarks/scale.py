@@ -159,16 +159,19 @@ def compile_bytecode() -> None:
     compileall.compile_dir(str(Path(spinestats.__file__).resolve().parent), quiet=1)
 
 
-def measure(cmd: list[str], cwd: Path | None = None, timeout: float = 1800) -> dict[str, Any]:
+def measure(cmd: list[str], cwd: Path | None = None, timeout: float = 1800,
+            env: dict[str, str] | None = None) -> dict[str, Any]:
     """Wall time, CPU time and peak RSS of ``cmd`` under GNU time (``resource`` fallback).
 
     After ``timeout`` seconds the command is stopped (SIGTERM to it, so GNU
-    time still reports) and ``timed_out`` is set.
+    time still reports) and ``timed_out`` is set.  ``env``: variables set for
+    the command on top of this process's environment.
     """
+    environ = {**os.environ, **env} if env else None
     gnu_time = "/usr/bin/time" if Path("/usr/bin/time").exists() else None
     if gnu_time:
         proc = subprocess.Popen([gnu_time, "-v", *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                cwd=cwd)
+                                cwd=cwd, env=environ)
         timed_out = False
         try:
             out, err = proc.communicate(timeout=timeout)
@@ -194,7 +197,7 @@ def measure(cmd: list[str], cwd: Path | None = None, timeout: float = 1800) -> d
     import time
 
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=timeout)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=timeout, env=environ)
     seconds = time.perf_counter() - t0
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     rss = usage.ru_maxrss * 1024
