@@ -12,7 +12,9 @@ For every command it runs fresh interpreters and reads the import log
   pandas, SciPy or matplotlib were among it;
 * ``run``: the modules the command imports when it actually runs (its job
   and the loader; listed in :data:`RUN_IMPORTS`), i.e. the import cost that
-  comes before any computation.
+  comes before any computation, with the deferred imports and lighter
+  Matplotlib docstrings of a command-line process
+  (``spinestats.reports.collector.light_imports``).
 
 Plus ``spinestats --help`` as a whole process (CPU time of the child,
 ``resource.getrusage``).  Each figure is the median of ``--repeats`` runs;
@@ -111,7 +113,9 @@ def measure(repeats: int) -> dict:
         helps = [_import_log(_help_code([name, '--help'])) for _ in range(repeats)]
         heavy = sorted(set().union(*(p for _, p in helps)) & set(HEAVY))
         mods = RUN_IMPORTS.get(name, ())
-        run_code = "import " + ", ".join(mods) if mods else "pass"
+        # as the command line imports them: after light_imports (spinestats.reports.collector), as main() does
+        run_code = ("from spinestats.reports.collector import light_imports\nlight_imports()\n"
+                    + ("import " + ", ".join(mods) if mods else "pass"))
         runs = [_import_log(run_code)[0] for _ in range(repeats)]
         rows.append({"command": name, "help_s": statistics.median(t for t, _ in helps), "help_heavy": heavy,
                      "run_s": statistics.median(runs), "run_modules": list(mods)})
