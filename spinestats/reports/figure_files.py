@@ -445,31 +445,27 @@ def load_figure(blob: bytes) -> Any:
 
     from matplotlib.transforms import TransformNode
 
-    loaded: list[Any] = []
     original = TransformNode.__dict__.get("__setstate__")
     if original is None:  # pragma: no cover - a Matplotlib whose transforms pickle otherwise
         return pickle.loads(blob)  # noqa: S301 - bytes made by this run (see FigureTask)
 
     def setstate(self: Any, state: Any) -> None:
         original(self, state)
-        loaded.append(self)
-
-    setattr(TransformNode, "__setstate__", setstate)  # noqa: B010 - for the unpickling below only
-    try:
-        fig = pickle.loads(blob)  # noqa: S301 - bytes made by this run (see FigureTask)
-    finally:
-        setattr(TransformNode, "__setstate__", original)  # noqa: B010
-    for node in loaded:
-        parents = getattr(node, "_parents", None)
+        parents = getattr(self, "_parents", None)
         if not isinstance(parents, dict):
-            continue
-        rekeyed: dict[int, Any] = {}
+            return
+        rekeyed: dict[int, Any] = {}  # at once, before any transform made later can take an old key
         for ref in list(parents.values()):
             parent = ref() if callable(ref) else None
             if parent is not None:
                 rekeyed[id(parent)] = weakref.ref(parent, functools.partial(_forget, rekeyed, id(parent)))
-        node._parents = rekeyed
-    return fig
+        self._parents = rekeyed
+
+    setattr(TransformNode, "__setstate__", setstate)  # noqa: B010 - for the unpickling below only
+    try:
+        return pickle.loads(blob)  # noqa: S301 - bytes made by this run (see FigureTask)
+    finally:
+        setattr(TransformNode, "__setstate__", original)  # noqa: B010
 
 
 def render_figure(task: FigureTask) -> list[tuple[type[Warning], str]]:
