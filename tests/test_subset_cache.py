@@ -145,6 +145,14 @@ def test_the_default_folder_and_the_switch(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     if sys.platform != "win32":
         assert subset_cache.folder() == tmp_path / "xdg" / "spinestats" / "font-subsets"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    if sys.platform != "win32":
+        assert subset_cache.folder() is None  # no home folder: no cache, and no error
     monkeypatch.setenv("SPINESTATS_CACHE_DIR", str(tmp_path / "mine"))
     assert subset_cache.folder() == tmp_path / "mine" / "font-subsets"
     monkeypatch.setenv("SPINESTATS_CACHE_DIR", " ")

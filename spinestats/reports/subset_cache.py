@@ -59,8 +59,13 @@ def folder() -> Path | None:
         return Path(base).expanduser() / "font-subsets" if base.strip() else None
     if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
         root = Path(os.environ["LOCALAPPDATA"]) / "spinestats" / "Cache"
+    elif os.environ.get("XDG_CACHE_HOME"):
+        root = Path(os.environ["XDG_CACHE_HOME"]) / "spinestats"
     else:
-        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "spinestats"
+        try:
+            root = Path.home() / ".cache" / "spinestats"
+        except (RuntimeError, KeyError, OSError):  # no home folder (a service account): no cache
+            return None
     return root / "font-subsets"
 
 
