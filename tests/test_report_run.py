@@ -368,3 +368,35 @@ def test_plan_with_non_text_data_names_gets_a_clear_error(tmp_path):
                     'analyses: [{type: dss, data: x}]\n', encoding="utf-8")
     with pytest.raises(UsageError, match="is not of type 'string'"):
         read_plan(plan)
+
+
+def test_a_plan_computes_here_with_the_blas_threads_of_its_workers(tmp_path, monkeypatch):
+    """run_plan called from Python (where NumPy's BLAS has a thread per core) runs its analyses with
+    the BLAS threads of a pool worker (one, as the environment does not size them), SciPy's BLAS
+    included, and gives the session its threads back: an analysis gives the same digits here as in a
+    worker (test_longest_first_scheduling_keeps_the_plan_order_and_the_numbers)."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from spinestats.reports import plan_runner
+    from spinestats.reports.collector import THREAD_VARIABLES
+
+    def blas():
+        return {p["filepath"]: p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
+    for var in THREAD_VARIABLES:
+        monkeypatch.delenv(var, raising=False)
+    seen = []
+    real = plan_runner.call_job
+    monkeypatch.setattr(plan_runner, "call_job", lambda *a, **k: seen.append(blas()) or real(*a, **k))
+    plan = write_plan(tmp_path / "p", analyses=[{"type": "pain", "data": "cafe"}],
+                      output={"figures": {"formats": ["png"], "dpi": [72]}, "tables": {"formats": ["csv"]}})
+    with threadpool_limits(limits=2, user_api="blas"):  # a session on a two-core machine
+        before = blas()
+        assert set(before.values()) == {2}
+        run_plan(plan, tmp_path / "a")
+        after = blas()
+    import scipy.linalg  # noqa: F401 - loads SciPy's BLAS, if run_plan had not
+
+    assert len(seen) == 1 and set(seen[0]) == set(blas())  # NumPy's and SciPy's BLAS, both loaded before
+    assert set(seen[0].values()) == {1}  # and both computing with one thread, as in a worker
+    assert {path: after[path] for path in before} == before  # the session's own threads again

@@ -72,6 +72,41 @@ def thread_environment() -> dict[str, str]:
     return {var: os.environ.get(var, "1") for var in THREAD_VARIABLES}
 
 
+def worker_threads(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func`` run with the BLAS thread pools of this process sized as a pool worker's
+    (:func:`thread_environment`: as the environment sizes them, else one thread), whatever they were
+    when NumPy was loaded; afterwards they are as before.
+
+    A plan's analyses run here and in pool workers.  In a Python session NumPy's BLAS has as many
+    threads as the machine has cores, and a threaded product adds its terms in one partial sum per
+    thread: an analysis run here then differed in its last digits from the same analysis run in a
+    worker (the mixed model of the pain analysis, with NumPy 1.26 on an AMD EPYC), so ``results.json``
+    depended on the number of workers.  (A command-line process has one thread from its start:
+    :func:`one_thread_per_process`.)
+    """
+    import functools
+
+    @functools.wraps(func)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        import contextlib
+
+        from threadpoolctl import ThreadpoolController
+
+        env = thread_environment()
+        if any(os.environ.get(var) != env[var] for var in THREAD_VARIABLES):
+            # a BLAS loaded from now on would not read the sizes from the environment: SciPy's own (which
+            # scipy.optimize loads) is loaded now, so that it is sized below with NumPy's
+            import scipy.linalg  # noqa: F401
+        controller = ThreadpoolController()
+        with contextlib.ExitStack() as sized:
+            for api, var in (("openblas", "OPENBLAS_NUM_THREADS"), ("mkl", "MKL_NUM_THREADS"), ("blis", "BLIS_NUM_THREADS")):
+                if env[var].strip().isdigit():
+                    sized.enter_context(controller.select(internal_api=api).limit(limits=int(env[var])))
+            return func(*args, **kwargs)
+
+    return run
+
+
 def one_thread_per_process() -> bool:
     """Size the numerical libraries' thread pools to one thread in this process (and the processes it
     starts), where the environment does not size them; whether it could.

@@ -51,6 +51,7 @@ from typing import Any
 
 from spinestats.data_schemas.plan import AnalysisEntry, OutputOptions, Plan, read_plan
 from spinestats.errors import DataError, SpinestatsError, UsageError
+from spinestats.reports.collector import worker_threads
 from spinestats.reports.figure_files import FigureTask, collect_figures, figure_executor, render_figure, task_cost
 from spinestats.reports.job import ENTRY_CONTEXT, JobContext, JobInput, JobOptions
 from spinestats.reports.methods_text import methods_paragraph, software_versions
@@ -650,6 +651,7 @@ def json_strings(value: Any) -> set[str]:
     return found
 
 
+@worker_threads
 def run_plan(
     plan_path: str | Path,
     out: str | Path,
