@@ -400,3 +400,23 @@ def test_a_plan_computes_here_with_the_blas_threads_of_its_workers(tmp_path, mon
     assert len(seen) == 1 and set(seen[0]) == set(blas())  # NumPy's and SciPy's BLAS, both loaded before
     assert set(seen[0].values()) == {1}  # and both computing with one thread, as in a worker
     assert {path: after[path] for path in before} == before  # the session's own threads again
+
+
+def test_a_job_run_from_python_computes_with_the_blas_threads_of_a_worker(monkeypatch):
+    """Each job's run() (run_by_keywords) computes with one BLAS thread, as the command line and a pool
+    worker do, and gives the session its threads back."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from spinestats.reports.collector import THREAD_VARIABLES
+    from spinestats.reports.job import JobOptions, run_by_keywords
+
+    def blas(*_args):
+        return {p["filepath"]: p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
+    for var in THREAD_VARIABLES:
+        monkeypatch.delenv(var, raising=False)
+    with threadpool_limits(limits=2, user_api="blas"):
+        inside = run_by_keywords(blas, JobOptions)
+        after = blas()
+    assert inside and set(inside.values()) == {1}
+    assert set(after.values()) == {2}

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from spinestats.errors import UsageError
+from spinestats.reports.collector import worker_threads
 
 O = TypeVar("O", bound="JobOptions")
 
@@ -237,6 +238,7 @@ def split_keywords(options: type[JobOptions], keywords: Mapping[str, Any], where
     return opts, ctx
 
 
+@worker_threads
 def run_by_keywords(analyse: Callable[..., Any], options: type[JobOptions], *, data: Any = None, table: Any = None,
                     paths: Sequence[str | Path] = (), out_dir: str | Path = ".", where: str = "run",
                     **keywords: Any) -> Any:
@@ -244,7 +246,9 @@ def run_by_keywords(analyse: Callable[..., Any], options: type[JobOptions], *, d
 
     Options are type-checked as a plan's are; ``None`` for an option means its
     default.  Context fields (``seed``, ``figure_formats``, ``labels``, ...)
-    go to the :class:`JobContext`.
+    go to the :class:`JobContext`.  The job computes with the BLAS threads of
+    a command line and a pool worker (:func:`~spinestats.reports.collector.worker_threads`),
+    so that its numbers are theirs to the last digit.
     """
     opts, ctx = split_keywords(options, {k: v for k, v in keywords.items()}, where)
     opts = {k: v for k, v in opts.items() if v is not None or _fits(None, options.types().get(k, Any))}
