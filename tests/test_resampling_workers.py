@@ -157,3 +157,28 @@ def test_unreachable_scheduler_is_a_usage_error(monkeypatch):
 
     with pytest.raises(UsageError, match="could not connect"):
         parallel_map(_seeded_sum, [(replicate_seeds(1, 1)[0], 1.0)] * 2, scheduler="tcp://127.0.0.1:9")
+
+
+def _blas_threads(_item):
+    import os
+
+    from threadpoolctl import threadpool_info
+
+    return os.environ.get("OPENBLAS_NUM_THREADS"), sorted({p["num_threads"] for p in threadpool_info()
+                                                           if p["user_api"] == "blas"})
+
+
+def test_replicate_workers_compute_with_one_blas_thread_not_cores_per_worker(monkeypatch):
+    """joblib gives each loky worker cores // workers BLAS threads; the replicates' workers get this
+    process's one thread (or the environment's), whatever the machine's cores."""
+    from joblib import _parallel_backends
+
+    from spinestats.analysis.core.resampling import parallel_map
+    from spinestats.reports.collector import THREAD_VARIABLES
+
+    for var in THREAD_VARIABLES:  # as in a Python session (a command line sets them)
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(_parallel_backends, "cpu_count", lambda *a, **k: 64)  # a 64-core machine: 32 each
+    assert parallel_map(_blas_threads, [0, 1, 2], workers=2) == [("1", [1])] * 3
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    assert {env for env, _ in parallel_map(_blas_threads, [0, 1, 2], workers=2)} == {"2"}

@@ -28,6 +28,7 @@ NumPy ``SeedSequence`` documentation, "Parallel random number generation".
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -104,9 +105,14 @@ def parallel_map(
             return client.gather(futures)
     if workers is None or workers <= 1 or len(items) <= 1:
         return [func(item) for item in items]
-    from joblib import Parallel, delayed
+    from joblib import Parallel, delayed, parallel_config
 
-    return Parallel(n_jobs=int(workers), backend="loky")(delayed(func)(item) for item in items)
+    # each worker computes with the BLAS threads of this process's (one, unless the environment sets
+    # OPENBLAS_NUM_THREADS), not joblib's default of cores / workers: a threaded product's partial sums
+    # would make the last digits depend on the machine's cores and the number of workers
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "1")
+    with parallel_config(backend="loky", inner_max_num_threads=int(threads) if threads.strip().isdigit() else 1):
+        return Parallel(n_jobs=int(workers))(delayed(func)(item) for item in items)
 
 
 def default_batch_size(n: int, workers: int = 1, scheduler: str | None = None) -> int:
