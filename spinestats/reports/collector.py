@@ -173,16 +173,19 @@ class _AdjustingLoader:
 
 
 class _LightImports:
-    """A finder that finds the modules of :data:`DEFERRED_MODULES` and :data:`ADJUSTED_MODULES` with
-    the other finders, as they would be found, and gives the first a loader that runs them when one
-    of their attributes is first read (:class:`importlib.util.LazyLoader`), the second a loader that
-    adjusts them after running them."""
+    """A finder that finds the modules of :data:`DEFERRED_MODULES` and (when ``adjust``)
+    :data:`ADJUSTED_MODULES` with the other finders, as they would be found, and gives the first a
+    loader that runs them when one of their attributes is first read
+    (:class:`importlib.util.LazyLoader`), the second a loader that adjusts them after running them."""
+
+    def __init__(self, adjust: bool = True) -> None:
+        self.adjust = adjust
 
     def find_spec(self, name: str, path: Sequence[str] | None = None,
                   target: types.ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
         import importlib.util
 
-        if name not in DEFERRED_MODULES and name not in ADJUSTED_MODULES:
+        if name not in DEFERRED_MODULES and not (self.adjust and name in ADJUSTED_MODULES):
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
@@ -198,11 +201,15 @@ class _LightImports:
         return None
 
 
-def light_imports() -> Callable[[], None]:
+def light_imports(adjust: bool = True) -> Callable[[], None]:
     """In this process, import the modules of :data:`DEFERRED_MODULES` when they are first used, and
-    build no property list into the ``set`` docstrings of Matplotlib's artists (:data:`ADJUSTED_MODULES`);
-    returns the function that stops both for later imports (the command line's ``main`` called from
-    Python calls it when it returns, so that a notebook's imports are as without spinestats).
+    (``adjust``) build no property list into the ``set`` docstrings of Matplotlib's artists
+    (:data:`ADJUSTED_MODULES`); returns the function that stops it for later imports.
+
+    The console script sets both for the whole process, as does a pool worker.  The command line's
+    ``main`` called from Python (a notebook, a test) defers imports only, and stops when it returns:
+    a deferred module is the module it always is once used, while Matplotlib's docstrings would
+    stay short for the rest of the session.
 
     An import of a deferred module puts it in ``sys.modules`` as usual, but its code runs when an
     attribute of it is first read (then it is the module it always is).  A module imported already
@@ -210,7 +217,7 @@ def light_imports() -> Callable[[], None]:
     """
     if any(isinstance(f, _LightImports) for f in sys.meta_path):
         return lambda: None
-    finder = _LightImports()
+    finder = _LightImports(adjust)
     sys.meta_path.insert(0, finder)
 
     def stop() -> None:

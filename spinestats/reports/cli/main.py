@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     from spinestats.reports.collector import GC_THRESHOLDS, light_imports, one_thread_per_process
 
     one_thread_per_process()  # before anything imports NumPy (see spinestats.reports.collector)
-    stop_light_imports = light_imports()
+    stop_light_imports = light_imports(adjust=False)  # (entry(), the console script, adjusts as well)
     before = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLDS)
     try:
@@ -139,11 +139,12 @@ def entry() -> None:
     status kept), which saves 0.3-0.5 s of CPU per command."""
     import gc
 
-    from spinestats.reports.collector import GC_THRESHOLDS, end_process, exit_status
+    from spinestats.reports.collector import GC_THRESHOLDS, end_process, exit_status, light_imports
 
     # main() gives the caller's thresholds back when it returns; here they stay until the end, as
     # Python's defaults would first collect every young object of the run on the way out (0.03-0.1 s)
     gc.set_threshold(*GC_THRESHOLDS)
+    light_imports()  # for the whole process, Matplotlib's docstrings included (main() then adds nothing)
     try:
         main()
         code = 0
