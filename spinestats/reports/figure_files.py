@@ -33,6 +33,7 @@ import dataclasses
 import functools
 import io
 import pickle
+import sys
 import warnings as warnings_module
 from collections.abc import Iterator
 from pathlib import Path
@@ -199,7 +200,7 @@ def lean_font_subsets() -> Iterator[None]:
     original = getattr(helper, "subset", None)
     # (fontTools.subset may be deferred, see collector.light_imports: it is recognised without reading an
     # attribute, which would import it, and isinstance reads __class__ of an object of another type)
-    if original is None or not (subset_cache.is_module(original)
+    if original is None or not (sys.modules.get("fontTools.subset") is original
                                 or (not isinstance(original, _LeanSubsetModule) and hasattr(original, "Options"))):
         yield
         return

@@ -37,7 +37,6 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 #: names the layout of the files and the subsetting options; change it when either changes
 FORMAT = "spinestats-font-subset-1 lean-layout"
@@ -169,8 +168,3 @@ def _prune(where: Path) -> None:
             os.unlink(p)
         except OSError:
             pass
-
-
-def is_module(obj: Any, name: str = "fontTools.subset") -> bool:
-    """Whether ``obj`` is the module ``name`` (imported or deferred), found without importing it."""
-    return sys.modules.get(name) is obj
