@@ -429,6 +429,55 @@ def test_a_text_measured_before_is_drawn_the_same(tmp_path):
         assert a.read_bytes() == b.read_bytes(), a.name
 
 
+def test_agg_lays_each_text_out_once_and_draws_the_same_pixels(tmp_path, monkeypatch):
+    """Inside memo_text_layouts the Agg renderer shapes a text once per font, size and dpi (rotated, bold,
+    Japanese and math text included) and draws exactly the pixels Matplotlib draws; outside the block,
+    or on a Matplotlib without the layout step, draw_text is Matplotlib's own."""
+    import numpy as np
+    from matplotlib import ft2font, rc_context
+    from matplotlib.backends import backend_agg
+
+    from spinestats.reports import figure_files as ff
+    from spinestats.reports.figure_style import RC, register_fonts
+
+    original = backend_agg.RendererAgg.__dict__["draw_text"]
+    if not hasattr(ft2font.FT2Font, "_layout"):  # Matplotlib < 3.11 draws texts without a separate layout
+        with ff.memo_text_layouts():
+            assert backend_agg.RendererAgg.__dict__["draw_text"] is original
+        return
+    register_fonts()
+
+    def draw(dpi):
+        fig, ax = journal_figure("single")
+        ax.plot([0, 12, 24], [1.0, 0.8, 0.6], label="分離手術 あり")
+        ax.set_xlabel("Months from start of treatment")
+        ax.set_ylabel(r"Survival ($\chi^2_1$)")
+        ax.text(6, 0.7, "−12 (95% CI)", rotation=30, fontweight="bold")
+        ax.legend(loc="lower left")
+        fig.dpi = dpi
+        canvas = backend_agg.FigureCanvasAgg(fig)
+        canvas.draw()
+        return np.asarray(canvas.buffer_rgba()).copy()
+
+    with rc_context(RC):
+        plain = [draw(dpi) for dpi in (100, 300)]
+        monkeypatch.setattr(ff, "_LAYOUTS", {})
+        with ff.memo_text_layouts():
+            assert backend_agg.RendererAgg.__dict__["draw_text"] is not original
+            with ff.memo_text_layouts():  # a block inside a block changes nothing more
+                memo = [draw(dpi) for dpi in (100, 300)]
+            kept = len(ff._LAYOUTS)
+            again = [draw(dpi) for dpi in (100, 300)]
+            assert len(ff._LAYOUTS) == kept  # laid out once: the second drawing finds every text
+        assert backend_agg.RendererAgg.__dict__["draw_text"] is original
+    for a, b, c in zip(plain, memo, again):
+        assert np.array_equal(a, b) and np.array_equal(a, c)
+    texts = {k[3] for k in ff._LAYOUTS}
+    assert {"Months from start of treatment", "分離手術 あり", "−12 (95% CI)"} <= texts
+    assert not any("chi" in t for t in texts)  # math text is drawn as Matplotlib draws it
+    assert {k[2] for k in ff._LAYOUTS} == {100, 300}  # one layout per dpi
+
+
 @pytest.mark.parametrize("synthetic", [False, True])
 def test_a_figure_laid_out_by_the_placement_helpers_keeps_that_layout_when_saved(tmp_path, monkeypatch, synthetic):
     """A figure the placement helpers laid out and nothing changed since is saved with that layout (no
