@@ -108,6 +108,21 @@ import fontTools.subset  # after stop(): imported at once
 print(type(sys.modules["fontTools.subset"]).__name__)
 """
 
+_AGL_PROBE = """
+import sys
+from spinestats.reports.collector import light_imports
+light_imports()
+import matplotlib.pyplot as plt, matplotlib.dviread  # dviread imports fontTools.agl for TeX fonts
+print(type(sys.modules["fontTools.agl"]).__name__)
+fig, ax = plt.subplots()
+ax.plot([0, 1], [0, 1]); ax.set_xlabel("Time (months)")
+import io
+fig.savefig(io.BytesIO(), format="pdf"); fig.savefig(io.BytesIO(), format="png")
+print(type(sys.modules["fontTools.agl"]).__name__)
+print(matplotlib.dviread.fontTools.agl.toUnicode("uni00E9"))  # the first use runs it
+print(type(sys.modules["fontTools.agl"]).__name__)
+"""
+
 
 def test_deferred_modules_run_when_first_used_and_not_before():
     """After light_imports, importing numpy.f2py and numpy.testing (and scipy.special) leaves them unrun; the first
@@ -122,6 +137,17 @@ def test_deferred_modules_run_when_first_used_and_not_before():
     assert lines[1] == "1.959963984540054"  # qnorm(0.975) in R: 1.959963984540054
     assert lines[2] == "module True"
     assert lines[3] == "module"
+
+
+def test_the_adobe_glyph_list_runs_only_when_used():
+    """Matplotlib's dviread imports fontTools.agl (TeX fonts only): a figure saved as PDF and PNG leaves it unrun;
+    its first use runs it."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _AGL_PROBE], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:4] == ["_LazyModule", "_LazyModule", "\u00e9", "module"]
 
 
 def test_a_command_defers_the_imports_only_while_it_runs(monkeypatch):
@@ -197,6 +223,60 @@ ax.legend()
 paths = save_figure(fig, sys.argv[2], "f", formats=("png", "svg", "pdf"))
 print([hashlib.sha256(p.read_bytes()).hexdigest() for p in paths])
 """
+
+
+_UNFINISHED_PROBE = """
+import inspect, sys
+if sys.argv[1] == "light":
+    from spinestats.reports.collector import light_imports
+    light_imports()
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib.artist import Artist
+from matplotlib.patches import Wedge
+
+def subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from subclasses(sub)
+
+unfinished = [c for c in set(subclasses(Artist)) if type(c.__dict__.get("set")).__name__ == "_UnfinishedSet"]
+print(len(unfinished) > 40, Wedge in unfinished)
+wedge = Wedge((0, 0), 1.0, 0, 90)
+wedge.set(alpha=0.5, linewidth=2)  # the first read finishes the method; the call works
+print(wedge.get_alpha(), wedge.get_linewidth(), type(Wedge.__dict__["set"]).__name__)
+print(" ".join(list(inspect.signature(Wedge.set).parameters)))
+
+class Mine(Wedge):  # a subclass made later gets its own method, as Matplotlib makes it
+    def set_flavour(self, value):
+        self._flavour = value
+
+mine = Mine((0, 0), 1.0, 0, 90)
+mine.set(flavour="plain", alpha=0.25)
+print(mine._flavour, mine.get_alpha(), "flavour" in inspect.signature(Mine.set).parameters)
+"""
+
+
+def test_light_imports_finish_an_artists_set_method_when_it_is_first_read():
+    """Under light_imports most artist classes' set() is a stand-in until first read; reading it (a call,
+    inspect.signature) gives Matplotlib's method, signature and behaviour; subclasses made later work."""
+    import subprocess
+    import sys
+
+    def run(mode):
+        done = subprocess.run([sys.executable, "-c", _UNFINISHED_PROBE, mode], capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip().split("\n")
+
+    light, plain = run("light"), run("plain")
+    assert light[0] == "True True"
+    assert plain[0] == "False False"
+    assert light[1] == plain[1] == "0.5 2.0 function"
+    assert light[2] == plain[2]  # Matplotlib's signature of Wedge.set
+    assert "alpha" in light[2].split() and "theta1" in light[2].split()
+    assert light[3] == plain[3] == "plain 0.25 True"
 
 
 def test_light_imports_keep_matplotlibs_set_signatures_and_behaviour_and_the_figures(tmp_path):

@@ -121,7 +121,9 @@ def one_thread_per_process() -> bool:
 
 
 #: modules imported when first used in spinestats' own processes (see :func:`light_imports`)
-DEFERRED_MODULES = ("numpy.f2py", "numpy.testing", "fontTools.subset")
+#: (``fontTools.agl``, the Adobe glyph list Matplotlib's ``dviread`` imports for TeX fonts, builds two dictionaries
+#: of some 4,500 glyph names when it runs: 0.01-0.02 s of every process that draws a figure)
+DEFERRED_MODULES = ("numpy.f2py", "numpy.testing", "fontTools.subset", "fontTools.agl")
 
 _PROPERTY_LIST = ("(the list of properties, which Matplotlib builds here, is not built in spinestats' "
                   "command-line processes)")
@@ -148,7 +150,35 @@ def _brief_set_docstrings(module: types.ModuleType) -> None:
         finally:
             mpl_artist.kwdoc = kwdoc
 
-    artist._update_set_signature_and_docstring = classmethod(brief)
+    def when_read(cls: Any) -> None:
+        made = cls.__dict__.get("set")
+        if callable(made) and not isinstance(made, _UnfinishedSet):
+            cls.set = _UnfinishedSet(cls, made, brief)
+        else:  # pragma: no cover - not how Matplotlib calls it
+            brief(cls)
+
+    artist._update_set_signature_and_docstring = classmethod(when_read)
+
+
+class _UnfinishedSet:
+    """Stands for the ``set`` method Matplotlib makes for an artist class until the method is first
+    read (a call, ``inspect.signature``, ``help``): then the method gets its signature (Matplotlib's
+    own, from the class's setters) and short docstring, replaces this stand-in, and is returned.
+
+    Matplotlib builds that signature for each of the hundred-odd artist classes it defines by
+    reading the signature and docstring of every setter (0.03-0.05 s of CPU per process); most
+    classes' ``set`` is never read in a run.  A class with subclasses has its method finished when
+    a subclass is made (Matplotlib reads it there)."""
+
+    def __init__(self, owner: type, method: Callable[..., Any], finish: Callable[[Any], None]) -> None:
+        self._owner, self._method, self._finish = owner, method, finish
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        owner = self._owner
+        if owner.__dict__.get("set") is self:
+            setattr(owner, "set", self._method)  # noqa: B010 - the method Matplotlib made
+            self._finish(owner)
+        return self._method.__get__(obj, objtype if objtype is not None else type(obj))
 
 
 #: modules adjusted right after they are run in spinestats' own processes (see :func:`light_imports`)
