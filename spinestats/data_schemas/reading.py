@@ -570,13 +570,18 @@ class _Column:
             cells = cells.combine_chunks(memory_pool=pool)
         else:
             cells = cells.chunk(0)
+        enc = None
         if self.high is None:  # mostly distinct texts (IDs): kept as text, encoded once at the end
-            self.high = pc.count_distinct(cells, memory_pool=pool).as_py() > len(cells) // 2
+            # (the first piece's encoding tells: it is kept when the texts repeat, and hashing the
+            # piece once more to count its distinct texts would cost as much again)
+            enc = pc.dictionary_encode(cells, memory_pool=pool)
+            self.high = len(enc.dictionary) > len(cells) // 2
         self.rows += len(cells)
         if self.high:
             self.parts.append(cells)
         else:
-            enc = pc.dictionary_encode(cells, memory_pool=pool)
+            if enc is None:
+                enc = pc.dictionary_encode(cells, memory_pool=pool)
             # the codes of the piece in the smallest type at once (not int32 views holding pyarrow's buffers)
             codes = enc.indices.to_numpy(zero_copy_only=False).astype(_int_type(len(enc.dictionary)))
             self.parts.append((codes, enc.dictionary))
