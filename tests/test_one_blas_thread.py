@@ -73,3 +73,21 @@ def test_a_pool_worker_computes_with_one_thread(monkeypatch):
     pool = figure_executor(2)
     assert pool.submit(os.getenv, "OPENBLAS_NUM_THREADS").result() == "1"
     assert pool.submit(os.getenv, "OMP_NUM_THREADS").result() == "1"
+
+
+@pytest.mark.parametrize("value, threads", [(None, 1), ("1", 1), ("4", 4), (" 2 ", 2), ("0", 1), ("-3", 1),
+                                            ("four", 1), ("", 1)])
+def test_the_bootstrap_workers_blas_threads_follow_the_one_rule(monkeypatch, value, threads):
+    """analysis.core.threads is the one home of the rule: the bootstrap workers' BLAS threads are the
+    environment's OPENBLAS_NUM_THREADS when it is a positive whole number, else one; the command line's
+    and pool workers' environment (reports.collector) is the same rule."""
+    from spinestats.analysis.core import threads as rule
+    from spinestats.reports import collector
+
+    if value is None:
+        monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("OPENBLAS_NUM_THREADS", value)
+    assert rule.blas_threads() == threads
+    assert collector.thread_environment is rule.thread_environment
+    assert collector.THREAD_VARIABLES is rule.THREAD_VARIABLES

@@ -54,23 +54,15 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
+# the thread rule of every computing process (its home is the analysis layer, whose bootstrap workers follow it)
+from spinestats.analysis.core.threads import THREAD_VARIABLES, thread_environment
+
 if TYPE_CHECKING:
     import importlib.machinery
     import types
 
 #: (generation 0, 1, 2) thresholds, as :func:`gc.set_threshold` takes them
 GC_THRESHOLDS = (100_000, 50, 100)
-
-#: the environment variables that size the thread pools of the numerical libraries (as joblib's loky
-#: backend limits them in its workers)
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
-                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS")
-
-
-def thread_environment() -> dict[str, str]:
-    """The thread variables a spinestats process runs with: each as the environment sets it, else 1."""
-    return {var: os.environ.get(var, "1") for var in THREAD_VARIABLES}
-
 
 def worker_threads(func: Callable[..., Any]) -> Callable[..., Any]:
     """``func`` run with the BLAS thread pools of this process sized as a pool worker's

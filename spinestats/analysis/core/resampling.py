@@ -28,7 +28,6 @@ NumPy ``SeedSequence`` documentation, "Parallel random number generation".
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -107,11 +106,12 @@ def parallel_map(
         return [func(item) for item in items]
     from joblib import Parallel, delayed, parallel_config
 
-    # each worker computes with the BLAS threads of this process's (one, unless the environment sets
+    from spinestats.analysis.core.threads import blas_threads
+
+    # each worker computes with a computing process's BLAS threads (one, unless the environment sets
     # OPENBLAS_NUM_THREADS), not joblib's default of cores / workers: a threaded product's partial sums
     # would make the last digits depend on the machine's cores and the number of workers
-    threads = os.environ.get("OPENBLAS_NUM_THREADS", "1")
-    with parallel_config(backend="loky", inner_max_num_threads=int(threads) if threads.strip().isdigit() else 1):
+    with parallel_config(backend="loky", inner_max_num_threads=blas_threads()):
         return Parallel(n_jobs=int(workers))(delayed(func)(item) for item in items)
 
 
