@@ -55,6 +55,18 @@ def test_software_versions_name_only_what_ran():
         assert name not in text
 
 
+def test_software_versions_are_the_installed_ones_from_the_one_provenance_reader():
+    """The methods text names the versions every load records (data_schemas.provenance), which are the
+    distributions' own (importlib.metadata)."""
+    from importlib import metadata
+
+    from spinestats.data_schemas.provenance import package_versions
+
+    drawn = software_versions(figures=True)
+    for dist, name in (("numpy", "NumPy"), ("scipy", "SciPy"), ("pandas", "pandas"), ("matplotlib", "Matplotlib")):
+        assert drawn[name] == package_versions()[dist] == metadata.version(dist)
+
+
 def _plan(folder, analyses):
     from spinestats.data_schemas.examples import cohort_cirt
 

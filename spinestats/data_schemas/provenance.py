@@ -10,6 +10,8 @@ from importlib import metadata
 #: cross-check peers of the test extra (lifelines, scikit-learn, statsmodels) never compute a reported number
 PACKAGES = ("spinestats", "numpy", "pandas", "scipy", "matplotlib", "pyarrow", "openpyxl",
             "pyyaml", "charset-normalizer")
+#: the version recorded for a distribution that is not installed
+NOT_INSTALLED = "not installed"
 
 
 def _version(name: str) -> str:
@@ -32,7 +34,7 @@ def _versions() -> tuple[tuple[str, str], ...]:
         try:
             out.append((name, _version(name)))
         except metadata.PackageNotFoundError:
-            out.append((name, "not installed"))
+            out.append((name, NOT_INSTALLED))
     return tuple(out)
 
 

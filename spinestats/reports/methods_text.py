@@ -14,7 +14,6 @@ import dataclasses
 import platform
 import re
 from collections.abc import Iterable, Sequence
-from importlib import metadata
 
 from spinestats import __version__
 from spinestats.reports.section import Section
@@ -48,14 +47,14 @@ class MethodsText:
 
 def software_versions(figures: bool = False) -> dict[str, str]:
     """Versions of Python, spinestats and the numerical packages that ran (Matplotlib when ``figures``)."""
+    from spinestats.data_schemas.provenance import NOT_INSTALLED, package_versions
+
+    installed = package_versions()  # (read once per process, as every load records them)
     out = {"Python": platform.python_version(), "spinestats": __version__}
     for dist, name in SOFTWARE:
-        if dist == "matplotlib" and not figures:
+        if (dist == "matplotlib" and not figures) or installed.get(dist, NOT_INSTALLED) == NOT_INSTALLED:
             continue
-        try:
-            out[name] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            continue
+        out[name] = installed[dist]
     return out
 
 
