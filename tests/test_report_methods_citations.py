@@ -1,7 +1,7 @@
 """The methods text as a journal prints it: numbered citations in the list's style, placed before the full
 stop and compressed into ranges, and journal typography (en dashes, true minus, ≥, τ², I²)."""
 
-from spinestats.reports.methods_text import cite_numbers, methods_paragraph, typeset
+from spinestats.reports.methods_text import cite_numbers, methods_paragraph, typeset, typeset_reference
 from spinestats.reports.section import Section
 
 LIGHT = "Light RJ. Measures of response agreement for qualitative data. Psychol Bull 1971;76:365-377."
@@ -23,7 +23,9 @@ def test_author_year_citations_become_numbers_and_the_rest_go_before_the_full_st
     km = Section(key="survival", title="Survival", results={}, methods=("Survival by the Kaplan-Meier method",),
                  references=(KM, LIGHT))
     m = methods_paragraph([agree, km], versions={"Python": "3", "spinestats": "0"})
-    assert m.references == (LIGHT, FLEISS, COHEN, KM)  # numbered once, in order of first citation
+    # numbered once, in order of first citation; page ranges with an en dash
+    assert m.references == tuple(typeset_reference(r) for r in (LIGHT, FLEISS, COHEN, KM))
+    assert m.references[0].endswith("1971;76:365\u2013377.")
     assert m.by_section["agreement"] == ("Cohen's kappa with large-sample CIs [2] and Light's kappa [1, 3].")
     # the survival section cites its own references by their numbers in the one list
     assert m.by_section["survival"] == "Survival by the Kaplan\u2013Meier method [1, 4]."
@@ -45,3 +47,45 @@ def test_methods_typography():
     sec = Section(key="s", title="S", results={}, methods=("Aalen-Johansen estimator (0-6)",))
     m = methods_paragraph([sec], versions={"Python": "3", "spinestats": "0"})
     assert "Aalen\u2013Johansen estimator (0\u20136)." in m.paragraph and "Aalen\u2013Johansen" in m.by_section["s"]
+
+
+def test_references_set_page_ranges_with_an_en_dash_and_leave_dois_and_names_alone():
+    delong = ("DeLong ER, DeLong DM, Clarke-Pearson DL. Comparing the areas under two or more correlated receiver "
+              "operating characteristic curves. Biometrics 1988;44:837-845. doi:10.2307/2531595")
+    assert typeset_reference(delong).endswith("Biometrics 1988;44:837\u2013845. doi:10.2307/2531595")
+    assert "Clarke-Pearson" in typeset_reference(delong)
+    harrell = ("Harrell FE, Lee KL, Mark DB. Multivariable prognostic models. Stat Med 1996;15:361-387. "
+               "doi:10.1002/(SICI)1097-0258(19960229)15:4<361::AID-SIM168>3.0.CO;2-4")
+    assert typeset_reference(harrell) == harrell.replace("361-387", "361\u2013387")  # the DOI keeps its hyphens
+    assert typeset_reference("Matsumoto Y, et al. Spine 2016;41:E1230-E1236.") == \
+        "Matsumoto Y, et al. Spine 2016;41:E1230\u2013E1236."
+    assert typeset_reference("COVID-19 after 1-year. BMC 2011;12:77.") == "COVID-19 after 1-year. BMC 2011;12:77."
+
+
+def test_a_single_commands_methods_md_is_the_paragraph_its_report_prints(tmp_path):
+    """spinestats dss writes methods.md as a plan does: journal typography (≥, en dashes), numbered citations
+    and the numbered reference list, the same paragraph as its report.html."""
+    import html
+    import re
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from spinestats.reports.cli.main import cli
+
+    example = Path(__file__).resolve().parents[1] / "spinestats" / "data_schemas" / "examples" / "synthetic_dss.csv"
+    out = tmp_path / "dss"
+    done = CliRunner().invoke(cli, ["dss", str(example), "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    text = (out / "methods.md").read_text(encoding="utf-8")
+    assert text.startswith("# Methods\n\n")
+    paragraph = text.split("\n\n")[1]
+    assert "size \u2265 5 cm, 2 points" in paragraph and ">=" not in paragraph
+    assert "[Matsumoto 2016]" not in paragraph and "[1]" in paragraph
+    assert "\n## References\n\n1. Matsumoto Y" in text and "837\u2013845" in text
+    shown = re.findall(r'<p class="methods">(.*?)</p>', (out / "report.html").read_text(encoding="utf-8"), flags=re.S)
+    assert len(shown) == 2  # the section's methods, then the sentences of no one section
+    section, general = (html.unescape(x) for x in shown)
+    assert section in paragraph  # the report gives the synthetic-data sentence with the general ones
+    synthetic, rest = general.split(". ", 1)
+    assert paragraph == f"{synthetic}. {section} {rest}"

@@ -469,7 +469,7 @@ def methods_of(p: Prepared, c: Computed, o: DiagnosticOptions, context: JobConte
 
     at_most = c.accuracy.at_most
     score_desc = ("The Dumbbell Scoring System (DSS) was computed from the imaging features with the published weights "
-                  "(size >= 5 cm 2, indistinct boundary 2, irregular lobulated shape 1, osteolytic bone destruction 1) "
+                  "(size >= 5 cm, 2 points; indistinct boundary, 2; irregular lobulated shape, 1; osteolytic bone destruction, 1) "
                   "[Matsumoto 2016]. Each feature was compared between benign and malignant tumours with Fisher's exact "
                   "test (conditional maximum-likelihood odds ratio with exact CI, as R fisher.test). "
                   if p.is_dss else "")

@@ -44,6 +44,12 @@ class MethodsText:
     by_section: dict[str, str] = dataclasses.field(default_factory=dict)  # section key -> its methods, cited by number
     general: str = ""  # the sentences that belong to no one section (synthetic data, seed, software)
 
+    def markdown(self) -> str:
+        """``methods.md``: the paragraph as the report prints it (journal typography, numbered citations)
+        and the numbered reference list, for a plan and a single command alike."""
+        refs = "\n".join(f"{i}. {r}" for i, r in enumerate(self.references, start=1))
+        return f"# Methods\n\n{self.paragraph}\n" + (f"\n## References\n\n{refs}\n" if refs else "")
+
 
 def software_versions(figures: bool = False) -> dict[str, str]:
     """Versions of Python, spinestats and the numerical packages that ran (Matplotlib when ``figures``)."""
@@ -119,6 +125,17 @@ def reference_key(ref: str) -> str:
     first = re.split(r"[\s,.]+", ref.strip(), maxsplit=1)[0].lower()
     year = re.search(r"\b(19|20)\d\d\b", ref)
     return f"{first} {year.group(0) if year else ref.strip().lower()}"
+
+
+#: a page range of a reference ("44:837-845", "41:E1230-E1236"): set with an en dash, as journals print it
+_PAGE_RANGE = re.compile(r"(?<=[:;,\s])(E?\d+)-(E?\d+)(?=[.;,\s]|$)")
+
+
+def typeset_reference(ref: str) -> str:
+    """A reference as a journal prints it: page ranges with an en dash ("837\u2013845"); the DOI, author
+    names and everything else as written."""
+    head, sep, doi = ref.partition(" doi:")
+    return _PAGE_RANGE.sub("\\1\u2013\\2", head) + sep + doi
 
 
 def unique_references(refs: Iterable[str]) -> list[str]:
@@ -226,5 +243,6 @@ def methods_paragraph(
     # the synthetic-data sentence, each section's cited methods in order, then seeding and software
     lead = general[:1] if synthetic else []
     paragraph = " ".join(lead + list(by_section.values()) + general[len(lead):])
-    return MethodsText(paragraph=paragraph, references=references, software=dict(versions),
+    return MethodsText(paragraph=paragraph, references=tuple(typeset_reference(r) for r in references),
+                       software=dict(versions),
                        by_section=by_section, general=" ".join(general))

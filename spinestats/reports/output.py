@@ -462,15 +462,14 @@ class OutputDir:
         return target
 
     def write_section(self, section, labels=None) -> None:
-        """Write a job's ``results.json`` and ``methods.md`` (methods then references).
+        """Write a job's ``results.json`` (its ``methods.md`` is written with its report, by
+        :func:`~spinestats.reports.section_tables.finish_single`, as a plan's is).
 
         ``labels``: the command's labels (``--label``), used in the warning sentences.
         """
         from spinestats.reports.warning_text import results_sentences
 
         self.write_json("results.json", results_sentences(section.results, labels))  # every warning a sentence
-        self.write_text("methods.md", "\n\n".join(section.methods) + "\n\n## References\n\n"
-                        + "\n".join(f"- {r}" for r in section.references) + "\n")
 
     def write_csv(self, relative: str, frame: pd.DataFrame) -> Path:
         target = self.file(relative)

@@ -813,8 +813,7 @@ def run_plan(
                     raise RuntimeError(f"raw identifiers ({', '.join(leaked)}) would be written to {name}; refusing. "
                                        "A job must pseudonymise patient IDs in per-patient output.")
             od.write_text("results.json", text)
-            refs = "\n".join(f"{i}. {r}" for i, r in enumerate(methods.references, start=1))
-            od.write_text("methods.md", f"# Methods\n\n{methods.paragraph}\n" + (f"\n## References\n\n{refs}\n" if refs else ""))
+            od.write_text("methods.md", methods.markdown())
             provenance = dict(results["provenance"], started_at=started, finished_at=_now())
             from spinestats.reports.html_report import render_report
 

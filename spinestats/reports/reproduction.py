@@ -403,7 +403,7 @@ PUBLISHED: tuple[tuple[Published, Extractor], ...] = (
      _first(_value("dss", "n_negative"), _count_rows("dss", lambda d: d["reference"] == "benign"))),
     (Published("dss_malignant", "DSS: malignant tumours", "section 1, Table 1", "20", 20, "count"),
      _first(_value("dss", "n_positive"), _count_rows("dss", lambda d: d["reference"] == "malignant"))),
-    (Published("dss_weights", "DSS weights: size \u2265 5 cm 2, indistinct boundary 2, lobulated 1, bone destruction 1",
+    (Published("dss_weights", "DSS points: size \u2265 5 cm, 2; indistinct boundary, 2; lobulated shape, 1; bone destruction, 1",
                "section 1, Table 2", "2, 2, 1, 1", True, "check"), _first(_dss_job_weights, _dss_weights)),
     (Published("dss_median_benign", "DSS: median score, benign", "section 1", "0", 0.0, "equal", 1),
      _first(_value("dss", "by_class", "benign", "median"), _dss_median("benign"))),

@@ -272,7 +272,7 @@ def results_tables(section: Section, root: Path) -> Section:
 def finish_single(section: Section, root: str | Path, records: Sequence[Any] = (), *, style: TableStyle | None = None,
                   labels: Any = None, formats: Sequence[str] = ("csv", "xlsx", "docx", "md"),
                   synthetic: bool = False) -> Section:
-    """A single command's tables in every format and its ``report.html`` (the section alone)."""
+    """A single command's tables in every format, its ``methods.md`` and its ``report.html`` (the section alone)."""
     from spinestats.reports.html_report import render_report
     from spinestats.reports.methods_text import methods_paragraph, software_versions
 
@@ -287,4 +287,5 @@ def finish_single(section: Section, root: str | Path, records: Sequence[Any] = (
     html = render_report(title=section.title, root=root, sections=[section], methods=methods,
                          provenance={"versions": versions}, synthetic=synthetic, table_style=style)
     (root / "report.html").write_text(html, encoding="utf-8")
+    (root / "methods.md").write_text(methods.markdown(), encoding="utf-8")  # as the report prints it
     return section
