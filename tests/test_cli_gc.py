@@ -112,14 +112,16 @@ _AGL_PROBE = """
 import sys
 from spinestats.reports.collector import light_imports
 light_imports()
-import matplotlib.pyplot as plt, matplotlib.dviread  # dviread imports fontTools.agl for TeX fonts
+import matplotlib.pyplot as plt, matplotlib.dviread  # Matplotlib >= 3.10's dviread imports fontTools.agl (TeX fonts)
+if "fontTools.agl" not in sys.modules:  # older Matplotlib does not import it: imported here as dviread does
+    import fontTools.agl  # (a second import statement would read the module's __spec__, which runs it)
 print(type(sys.modules["fontTools.agl"]).__name__)
 fig, ax = plt.subplots()
 ax.plot([0, 1], [0, 1]); ax.set_xlabel("Time (months)")
 import io
 fig.savefig(io.BytesIO(), format="pdf"); fig.savefig(io.BytesIO(), format="png")
 print(type(sys.modules["fontTools.agl"]).__name__)
-print(matplotlib.dviread.fontTools.agl.toUnicode("uni00E9"))  # the first use runs it
+print(sys.modules["fontTools.agl"].toUnicode("uni00E9"))  # the first use runs it
 print(type(sys.modules["fontTools.agl"]).__name__)
 """
 
@@ -140,8 +142,8 @@ def test_deferred_modules_run_when_first_used_and_not_before():
 
 
 def test_the_adobe_glyph_list_runs_only_when_used():
-    """Matplotlib's dviread imports fontTools.agl (TeX fonts only): a figure saved as PDF and PNG leaves it unrun;
-    its first use runs it."""
+    """fontTools.agl (which Matplotlib >= 3.10's dviread imports, for TeX fonts only) is imported unrun: a figure
+    saved as PDF and PNG leaves it unrun; its first use runs it."""
     import subprocess
     import sys
 
