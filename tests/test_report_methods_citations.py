@@ -73,7 +73,9 @@ def test_a_single_commands_methods_md_is_the_paragraph_its_report_prints(tmp_pat
 
     from spinestats.reports.cli.main import cli
 
-    example = Path(__file__).resolve().parents[1] / "spinestats" / "data_schemas" / "examples" / "synthetic_dss.csv"
+    from spinestats.data_schemas.examples import cohort_dss
+
+    example = Path(cohort_dss.__file__).with_name("synthetic_dss.csv")  # as the other CLI tests find it
     out = tmp_path / "dss"
     done = CliRunner().invoke(cli, ["dss", str(example), "--out", str(out)])
     assert done.exit_code == 0, done.output

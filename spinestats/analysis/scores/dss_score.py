@@ -8,9 +8,9 @@ Public functions
     = ``boundary == "indistinct"``, ``lobulated``, ``bone_destruction``.
     A feature is missing (``<NA>``) where its source value is missing.
 ``compute_dss(data, *, weights=DSS_WEIGHTS, size_threshold_cm=5.0, check_column="dss") -> DssScoreResult``
-    The weighted sum :math:`DSS = \\sum_k w_k x_k` (Table 2 weights: size
-    >= 5 cm 2, indistinct boundary 2, irregular lobulated shape 1, osteolytic
-    bone destruction 1; range 0-6).  ``weights`` may change the weights (a
+    The weighted sum :math:`DSS = \\sum_k w_k x_k` (Table 2 points: size
+    >= 5 cm, 2; indistinct boundary, 2; irregular lobulated shape, 1;
+    osteolytic bone destruction, 1; range 0-6).  ``weights`` may change the weights (a
     variant score) or leave features out (weight 0).  A patient with a missing
     feature that carries weight gets a missing score (NaN) and is listed in
     ``missing_lines``; it is never scored as if the feature were absent.  If the

@@ -10,8 +10,8 @@ Published aggregates reproduced exactly:
   malignant 20 (MPNST 11, malignant lymphoma 3, extraskeletal Ewing sarcoma,
   hemangiopericytoma, hemangioendothelioma, malignant myoepithelioma,
   neuroblastoma, plasmacytoma 1 each).
-* Table 2 weights: size >= 5 cm 2, indistinct boundary 2, irregular lobulated
-  shape 1, osteolytic bone destruction 1 (DSS 0-6).
+* Table 2 points: size >= 5 cm, 2; indistinct boundary, 2; irregular lobulated
+  shape, 1; osteolytic bone destruction, 1 (DSS 0-6).
 * Median DSS 0 (benign) and 5.5 (malignant); at DSS >= 3, 18/20 malignant
   test-positive (sensitivity 0.900) and 33/39 benign test-negative
   (specificity 0.846).
