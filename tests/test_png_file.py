@@ -70,6 +70,33 @@ def test_a_view_of_an_rgba_buffer_is_taken_as_its_rgb():
         assert np.array_equal(np.asarray(im), rgba[:, :, :3])
 
 
+def _views():
+    rgba = np.random.default_rng(4).integers(0, 256, size=(13, 17, 4), dtype=np.uint8)
+    frozen = rgba.copy()
+    frozen.setflags(write=False)
+    return {
+        "RGBA's first three channels": rgba[:, :, :3],
+        "contiguous RGB": np.ascontiguousarray(rgba[:, :, :3]),
+        "every other row and third column": rgba[::2, ::3, :3],
+        "a read-only buffer": frozen[:, :, :3],
+        "Fortran order": np.asfortranarray(rgba[:, :, :3]),
+        "columns reversed": rgba[:, ::-1, :3],
+        "channels reversed (BGR)": rgba[:, :, 2::-1],
+    }
+
+
+@pytest.mark.parametrize("name", list(_views()))
+def test_every_layout_of_the_pixels_gives_the_same_file(name):
+    """Pixels whose three bytes sit side by side are copied a pixel at a time (3-byte items), any
+    other layout byte by byte: the rows deflated are the pixels given, whatever their strides."""
+    rgb = _views()[name]
+    data = png_bytes(rgb, 300)
+    rows = np.frombuffer(zlib.decompress(_chunks(data)[2][1]), dtype=np.uint8).reshape(rgb.shape[0], -1)
+    assert (rows[:, 0] == 0).all()
+    assert np.array_equal(rows[:, 1:].reshape(rgb.shape), rgb)
+    assert data == png_bytes(np.ascontiguousarray(rgb), 300)
+
+
 @pytest.mark.parametrize("bad", [np.zeros((4, 4), np.uint8), np.zeros((4, 4, 4), np.uint8),
                                  np.zeros((4, 4, 3), np.float64), np.zeros((0, 4, 3), np.uint8)])
 def test_what_is_not_an_rgb_image_is_refused(bad):

@@ -29,6 +29,22 @@ def _chunk(tag: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(data, zlib.crc32(tag)))
 
 
+class _Pixels:
+    """The pixels of ``rgb`` (height x width x 3 bytes, each pixel's three bytes side by side) as a
+    height x width array of 3-byte items, where they are stored: no copy.
+
+    Copying an RGB image byte by byte (NumPy's loop then runs over a pixel's three channels, its
+    shortest axis) took 13-15 ms for a figure at 300 dpi, and more than its deflate; a pixel at a
+    time takes 6 ms.  The array interface is NumPy's public protocol for memory described from
+    outside; the object keeps ``rgb`` alive as long as the array built on it."""
+
+    def __init__(self, rgb: np.ndarray) -> None:
+        face = dict(rgb.__array_interface__)
+        face.update(shape=rgb.shape[:2], strides=rgb.strides[:2], typestr="|V3", descr=[("", "|V3")])
+        self.__array_interface__ = face
+        self.rgb = rgb
+
+
 def pixels_per_metre(dpi: float) -> int:
     """The ``pHYs`` resolution of ``dpi`` dots per inch, rounded as Pillow rounds it."""
     return int(dpi / 0.0254 + 0.5)
@@ -41,7 +57,10 @@ def png_bytes(rgb: np.ndarray, dpi: float, level: int = PNG_COMPRESS_LEVEL) -> b
         raise ValueError(f"expected a non-empty height x width x 3 uint8 array, got {rgb.dtype} {rgb.shape}")
     height, width = rgb.shape[:2]
     rows = np.zeros((height, 1 + 3 * width), dtype=np.uint8)  # each row: filter type 0 (none), then its pixels
-    rows[:, 1:].reshape(height, width, 3)[...] = rgb
+    if rgb.strides[2] == 1 and rgb.strides[1] >= 3:  # each pixel's three bytes side by side (RGB, or RGBA's first three)
+        rows[:, 1:].view("V3")[...] = np.asarray(_Pixels(rgb))  # a pixel at a time, not a byte at a time
+    else:
+        rows[:, 1:].reshape(height, width, 3)[...] = rgb
     ppm = pixels_per_metre(dpi)
     return b"".join((
         SIGNATURE,
