@@ -260,19 +260,20 @@ print(mine._flavour, mine.get_alpha(), "flavour" in inspect.signature(Mine.set).
 """
 
 
-def test_light_imports_finish_an_artists_set_method_when_it_is_first_read():
-    """Under light_imports most artist classes' set() is a stand-in until first read; reading it (a call,
-    inspect.signature) gives Matplotlib's method, signature and behaviour; subclasses made later work."""
+def _probe(code: str, *args: str) -> list[str]:
+    """The lines a probe printed, run as a script in a new process with ``args``."""
     import subprocess
     import sys
 
-    def run(mode):
-        done = subprocess.run([sys.executable, "-c", _UNFINISHED_PROBE, mode], capture_output=True, text=True,
-                              timeout=300)
-        assert done.returncode == 0, done.stderr
-        return done.stdout.strip().split("\n")
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().split("\n")
 
-    light, plain = run("light"), run("plain")
+
+def test_light_imports_finish_an_artists_set_method_when_it_is_first_read():
+    """Under light_imports most artist classes' set() is a stand-in until first read; reading it (a call,
+    inspect.signature) gives Matplotlib's method, signature and behaviour; subclasses made later work."""
+    light, plain = _probe(_UNFINISHED_PROBE, "light"), _probe(_UNFINISHED_PROBE, "plain")
     assert light[0] == "True True"
     assert plain[0] == "False False"
     assert light[1] == plain[1] == "0.5 2.0 function"
@@ -284,19 +285,37 @@ def test_light_imports_finish_an_artists_set_method_when_it_is_first_read():
 def test_light_imports_keep_matplotlibs_set_signatures_and_behaviour_and_the_figures(tmp_path):
     """In a process with light_imports, artists' set() methods have Matplotlib's signatures and work
     as before; only their docstrings are short; a figure's files are byte for byte the same."""
-    import subprocess
-    import sys
-
-    def run(mode):
-        done = subprocess.run([sys.executable, "-c", _ARTIST_PROBE, mode, str(tmp_path / mode)],
-                              capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stderr
-        return done.stdout.strip().split("\n")
-
-    light, plain = run("light"), run("plain")
+    light, plain = (_probe(_ARTIST_PROBE, mode, str(tmp_path / mode)) for mode in ("light", "plain"))
     for a, b in zip(light[:5], plain[:5]):
         (signature, doc), (signature_plain, doc_plain) = a.rsplit(" ", 1), b.rsplit(" ", 1)
         assert signature == signature_plain  # the class and the keyword parameters Matplotlib gives set()
         assert int(doc) < 1000 < int(doc_plain), signature  # Matplotlib's docstring lists every property
     assert light[5] == plain[5] == "3.0 red"
     assert light[6] == plain[6]  # PNG, SVG and PDF
+
+
+_KWDOC_PROBE = """
+import sys
+if sys.argv[1] == "light":
+    from spinestats.reports.collector import light_imports
+    light_imports()
+import matplotlib
+matplotlib.use("Agg")
+from matplotlib import _docstring
+from matplotlib.axes import Axes
+print(len(Axes.plot.__doc__), "agg_filter:" in Axes.plot.__doc__, "is not built" in Axes.plot.__doc__)
+try:
+    _docstring.interpd.params["NoSuchArtist:kwdoc"]
+except KeyError:
+    print("KeyError")
+"""
+
+
+def test_light_imports_leave_the_property_lists_out_of_matplotlibs_docstrings_only():
+    """Docstrings that Matplotlib fills with an artist's property list (``%(Line2D:kwdoc)s`` in
+    Axes.plot) get one sentence under light_imports; an unknown artist is still a KeyError."""
+    light, plain = _probe(_KWDOC_PROBE, "light"), _probe(_KWDOC_PROBE, "plain")
+    (n_light, *flags_light), (n_plain, *flags_plain) = light[0].split(), plain[0].split()
+    assert flags_light == ["False", "True"] and flags_plain == ["True", "False"]
+    assert int(n_plain) - int(n_light) > 1000
+    assert light[1] == plain[1] == "KeyError"
