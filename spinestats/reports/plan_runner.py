@@ -43,6 +43,7 @@ import itertools
 import operator
 import re
 import shutil
+import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence, Set as AbstractSet
 from pathlib import Path
@@ -286,11 +287,14 @@ def call_job(kind: str, key: str, args: Mapping[str, Any], width: str | float = 
 
 
 def call_job_deferred(kind: str, key: str, args: Mapping[str, Any], width: str | float = "single",
-                      style: Any = None, labels: Any = None) -> tuple[Section, list[str], list[FigureTask]]:
-    """:func:`call_job`, handing the figures over to be written elsewhere (the last item)."""
+                      style: Any = None, labels: Any = None
+                      ) -> tuple[Section, list[str], list[FigureTask], tuple[float, float]]:
+    """:func:`call_job`, handing the figures over to be written elsewhere (the third item); the last
+    item is the wall and CPU seconds it took in the process that ran it (for ``--verbose``)."""
+    start, cpu = time.perf_counter(), time.process_time()
     with collect_figures() as tasks:
         section, numeric = call_job(kind, key, args, width, style, labels)
-    return section, numeric, list(tasks)
+    return section, numeric, list(tasks), (time.perf_counter() - start, time.process_time() - cpu)
 
 
 #: what every plan's analyses import (tables, figures, the runner): a new pool worker imports them first
@@ -376,13 +380,14 @@ def _run_parallel(todo: Sequence[tuple[AnalysisEntry, dict[str, Any]]], workers:
             raised[i].update(f"{category.__name__}: {message}" for category, message in result)
             drawing[i] -= 1
         else:
-            section, numeric, tasks = result
+            section, numeric, tasks, (seconds, cpu) = result
             done[i] = (section, numeric)
             drawing[i] = len(tasks)
             for task in tasks:
                 queue.add(("figure", i, task), (1, task_cost(task)))
             entry = todo[i][0]
-            reporter.log(f"  {entry.key} ({entry.type}) done")
+            # its figures are written afterwards, side by side with the other analyses
+            reporter.log(f"  {entry.key} ({entry.type}) done in {seconds:.1f} s (CPU {cpu:.1f} s; its figures follow)")
             reporter.advance(entry.key)
 
     def place_ready() -> bool:

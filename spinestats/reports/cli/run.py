@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import click
 
+from spinestats.reports.cli.workers import DEFAULT_WORKERS
+
 
 @click.command("run")
 @click.argument("plan", type=click.Path(dir_okay=False))
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False),
               help="Output folder (refused if it exists and is not empty, unless --force).")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--workers", type=click.IntRange(min=1), default=DEFAULT_WORKERS, show_default=True,
               help="Analyses run side by side in this many processes (results do not depend on it).")
 @click.option("--scheduler", default=None, help="Address of a Dask scheduler (tcp://host:8786); overrides --workers.")
 @click.option("--quiet", is_flag=True, help="No progress bar and no messages.")
