@@ -6,7 +6,7 @@ from importlib import resources
 
 import click
 
-from spinestats.reports.cli.workers import DEFAULT_WORKERS
+from spinestats.reports.cli._workers import DEFAULT_WORKERS
 
 
 def demo_plan_path():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from spinestats.reports.cli.workers import DEFAULT_WORKERS
+from spinestats.reports.cli._workers import DEFAULT_WORKERS
 
 
 @click.command("run")
