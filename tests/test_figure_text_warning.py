@@ -39,3 +39,23 @@ def test_wrap_label_warns_only_when_a_word_cannot_fit():
         assert wrap_label("Local control", 8, figure="km") == "Local\ncontrol"
     with pytest.warns(UserWarning, match="too long for the figure"):
         assert wrap_label("Kyphoplasty", 4, figure="km") == "Kyph\nopla\nsty"
+
+
+def test_what_writing_a_figure_raises_is_sorted_as_in_one_process():
+    """With two processes a figure is written after its analysis returned: what writing it raised is
+    sorted by the same rule (a sentence of the section, a numerical warning, or neither), so results do
+    not depend on the number of workers; a ResourceWarning from an object the garbage collector
+    finalises during the write is none of the analysis's business."""
+    from spinestats.reports.placement import FigureTextWarning
+
+    caught = [(FigureTextWarning, "figure 'km': the label 'Kyphoplasty' is too long"),
+              (ResourceWarning, "unclosed file <_io.BufferedReader name='/tmp/other-test.csv'>"),
+              (UserWarning, "Glyph 33145 (\\N{CJK UNIFIED IDEOGRAPH-8179}) missing from font(s) DejaVu Sans."),
+              (RuntimeWarning, "overflow encountered in exp"),
+              (FigureTextWarning, "figure 'km': the label 'Kyphoplasty' is too long")]
+    text, numeric = plan_runner.sort_warnings(caught)
+    assert text == [caught[0][1], caught[0][1]]
+    assert numeric == {"RuntimeWarning: overflow encountered in exp"}
+    section = Section(key="km", title="KM", results={}, warnings=("2 rows excluded.",))
+    assert plan_runner.with_sentences(section, text).warnings == ("2 rows excluded.", caught[0][1])
+    assert plan_runner.with_sentences(section, []) is section

@@ -45,7 +45,7 @@ import re
 import shutil
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence, Set as AbstractSet
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -269,21 +269,39 @@ def call_job(kind: str, key: str, args: Mapping[str, Any], width: str | float = 
     if not isinstance(section, Section):
         raise TypeError(f"job {kind} returned {type(section).__name__}, not a Section")
     section = dataclasses.replace(section, table_records=tuple(section.table_records) + tuple(written))
-    # Matplotlib's "Glyph ... missing from font" comes from a layout pass drawn before the figure's CJK font is
-    # chosen (the saved figure has the glyphs; the figure checks verify that): not a numerical warning.
-    # A label too long for its figure (FigureTextWarning) is a sentence of the section, not a numerical warning.
+    text, numeric = sort_warnings((w.category, str(w.message)) for w in caught)
+    return with_sentences(section, text), sorted(numeric)
+
+
+def sort_warnings(caught: Iterable[tuple[type[Warning], str]]) -> tuple[list[str], set[str]]:
+    """The warnings raised while an analysis ran or its figures were written, as (category, message):
+    the sentences of its section (a label too long for its figure, ``FigureTextWarning``) and its
+    numerical warnings (``"Category: message"``), the same whichever process raised them.
+
+    Neither is Matplotlib's "Glyph ... missing from font", which comes from a layout pass drawn
+    before the figure's CJK font is chosen (the saved figure has the glyphs; the figure checks
+    verify that), nor a ``ResourceWarning``: a library leaving a font file open for the garbage
+    collector (as Matplotlib 3.11 on Python 3.13 does), or any object the collector finalises while
+    a figure is written, says nothing about the numbers.
+    """
     from spinestats.reports.placement import FigureTextWarning
 
-    text = [str(w.message) for w in caught if issubclass(w.category, FigureTextWarning)]
-    if text:
-        said = list(section.warnings)
-        section = dataclasses.replace(section, warnings=tuple(said + [t for t in dict.fromkeys(text) if t not in said]))
-    # A ResourceWarning (a library leaving a font file open for the garbage collector, as Matplotlib 3.11 on
-    # Python 3.13 does) says nothing about the numbers either.
-    numeric = {f"{w.category.__name__}: {w.message}" for w in caught
-               if not issubclass(w.category, (FigureTextWarning, ResourceWarning))
-               and not re.match(r"Glyph \d+ .*missing from font", str(w.message))}
-    return section, sorted(numeric)
+    text: list[str] = []
+    numeric: set[str] = set()
+    for category, message in caught:
+        if issubclass(category, FigureTextWarning):
+            text.append(message)
+        elif not issubclass(category, ResourceWarning) and not re.match(r"Glyph \d+ .*missing from font", message):
+            numeric.add(f"{category.__name__}: {message}")
+    return text, numeric
+
+
+def with_sentences(section: Section, text: Sequence[str]) -> Section:
+    """``section`` with the sentences ``text`` after its own warnings, each once."""
+    if not text:
+        return section
+    said = list(section.warnings)
+    return dataclasses.replace(section, warnings=tuple(said + [t for t in dict.fromkeys(text) if t not in said]))
 
 
 def call_job_deferred(kind: str, key: str, args: Mapping[str, Any], width: str | float = "single",
@@ -376,8 +394,10 @@ def _run_parallel(todo: Sequence[tuple[AnalysisEntry, dict[str, Any]]], workers:
             done[i] = (dataclasses.replace(section, tables=result.tables, table_records=result.table_records),
                        numeric)
             return
-        if kind == "figure":
-            raised[i].update(f"{category.__name__}: {message}" for category, message in result)
+        if kind == "figure":  # what writing it raised is sorted as if the analysis had written it
+            text, numeric = sort_warnings(result)
+            raised[i].update(numeric)
+            done[i] = (with_sentences(done[i][0], text), *done[i][1:])
             drawing[i] -= 1
         else:
             section, numeric, tasks, (seconds, cpu) = result
