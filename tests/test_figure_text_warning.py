@@ -59,3 +59,63 @@ def test_what_writing_a_figure_raises_is_sorted_as_in_one_process():
     section = Section(key="km", title="KM", results={}, warnings=("2 rows excluded.",))
     assert plan_runner.with_sentences(section, text).warnings == ("2 rows excluded.", caught[0][1])
     assert plan_runner.with_sentences(section, []) is section
+
+
+def _job_with_two_figures(context, **_):
+    from spinestats.reports.figure_style import journal_figure, save_figure
+
+    for stem in ("first", "second"):
+        fig, ax = journal_figure("single")
+        ax.plot([0, 1], [0, 1])
+        save_figure(fig, context.out_dir / "figures", stem, formats=("png",), dpis=(72,))
+    return Section(key="km", title="KM", results={}, warnings=("2 rows excluded.",))
+
+
+class _HereAndNow:
+    """A stand-in for the pool: runs what it is given at once, in the thread that gives it (the queue's
+    feeder thread, beside the main thread)."""
+
+    def submit(self, func, *args):
+        import concurrent.futures
+
+        future = concurrent.futures.Future()
+        future.set_result(func(*args))
+        return future
+
+
+def _written(task):
+    """What writing a figure raised, the first figure written last (it takes longer)."""
+    import time
+
+    from spinestats.reports.placement import FigureTextWarning
+
+    if task.stem == "first":
+        time.sleep(0.3)
+    return [(FigureTextWarning, f"figure '{task.stem}': a label is too long"),
+            (ResourceWarning, "unclosed file <_io.BufferedReader name='/tmp/x.ttf'>"),
+            (RuntimeWarning, "overflow encountered in exp")]
+
+
+def test_with_two_workers_what_writing_figures_raises_is_sorted_and_in_saving_order(tmp_path, monkeypatch):
+    """The two figures are written side by side, the second finishing first: the section's sentences
+    come in the order the figures were saved, and the numerical warnings are sorted as one process sorts them."""
+    from spinestats.data_schemas.plan import AnalysisEntry, OutputOptions
+    from spinestats.reports.job import JobContext
+    from spinestats.reports.progress import Reporter
+
+    fake = types.ModuleType("fake_km_job")
+    fake.OPTIONS = dataclasses.make_dataclass("FakeOptions", [], bases=(JobOptions,), frozen=True)
+    fake.analyse = _job_with_two_figures
+    monkeypatch.setitem(sys.modules, "fake_km_job", fake)
+    monkeypatch.setitem(plan_runner.JOBS, "km", plan_runner.JobSpec("fake_km_job"))
+    monkeypatch.setattr(plan_runner, "render_figure", _written)
+    scratch = tmp_path / ".jobs" / "km"
+    scratch.mkdir(parents=True)
+    todo = [(AnalysisEntry("km", "km", (), {}), {"context": JobContext(out_dir=scratch, key="km")})]
+    pool = _HereAndNow()
+    [(section, numeric)] = plan_runner._run_parallel(
+        todo, 2, "single", None, {"km": None}, Reporter(quiet=True), executor=pool,
+        tables=(tmp_path, ("csv",), OutputOptions(), False))
+    assert section.warnings == ("2 rows excluded.", "Figure 'first': a label is too long.",
+                                "Figure 'second': a label is too long.")  # (as sentences)
+    assert numeric == ["RuntimeWarning: overflow encountered in exp"]

@@ -362,6 +362,7 @@ def _run_parallel(todo: Sequence[tuple[AnalysisEntry, dict[str, Any]]], workers:
         calls.append((entry.type, entry.key, args, width, tstyle, labels_by_key[entry.key]))
     done: dict[int, tuple[Section, list[str]]] = {}
     raised: dict[int, set[str]] = {i: set() for i in range(len(todo))}
+    sentences: dict[int, dict[int, list[str]]] = {i: {} for i in range(len(todo))}  # by figure, while written
     drawing: dict[int, int] = {}  # figures of an analysis not yet written
     placed = [0]  # analyses (in plan order) whose files are in place
 
@@ -397,14 +398,17 @@ def _run_parallel(todo: Sequence[tuple[AnalysisEntry, dict[str, Any]]], workers:
         if kind == "figure":  # what writing it raised is sorted as if the analysis had written it
             text, numeric = sort_warnings(result)
             raised[i].update(numeric)
-            done[i] = (with_sentences(done[i][0], text), *done[i][1:])
+            sentences[i][item[3]] = text
             drawing[i] -= 1
+            if drawing[i] == 0:  # its sentences in the order its figures were saved, whichever finished first
+                done[i] = (with_sentences(done[i][0], [t for k in sorted(sentences[i]) for t in sentences[i][k]]),
+                           *done[i][1:])
         else:
             section, numeric, tasks, (seconds, cpu) = result
             done[i] = (section, numeric)
             drawing[i] = len(tasks)
-            for task in tasks:
-                queue.add(("figure", i, task), (1, task_cost(task)))
+            for k, task in enumerate(tasks):
+                queue.add(("figure", i, task, k), (1, task_cost(task)))
             entry = todo[i][0]
             # its figures are written afterwards, side by side with the other analyses
             reporter.log(f"  {entry.key} ({entry.type}) done in {seconds:.1f} s (CPU {cpu:.1f} s; its figures follow)")
