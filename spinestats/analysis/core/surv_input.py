@@ -310,10 +310,12 @@ def design_matrix(data: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.nda
         else:
             levels = group_levels(col.dropna().to_numpy())
             if isinstance(col.dtype, pd.CategoricalDtype):
-                levels = [lv for lv in col.cat.categories if lv in set(col.dropna())]
+                present = set(col.dropna())
+                levels = [lv for lv in col.cat.categories if lv in present]
             vals = col.to_numpy()
+            missing = pd.isna(vals)  # once per column, not per level
             for lev in levels[1:]:
-                blocks.append(np.where(pd.isna(vals), np.nan, (vals == lev).astype(float))[:, None])
+                blocks.append(np.where(missing, np.nan, (vals == lev).astype(float))[:, None])
                 names.append(f"{c}{lev}")
             if len(levels) < 2:
                 raise DataError(
