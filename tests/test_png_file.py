@@ -81,6 +81,8 @@ def _views():
         "a read-only buffer": frozen[:, :, :3],
         "Fortran order": np.asfortranarray(rgba[:, :, :3]),
         "columns reversed": rgba[:, ::-1, :3],
+        "rows reversed": rgba[::-1, :, :3],
+        "RGBA's last three channels": rgba[:, :, 1:],
         "channels reversed (BGR)": rgba[:, :, 2::-1],
     }
 
