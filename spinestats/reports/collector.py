@@ -49,9 +49,10 @@ or the terminal, and it cost 0.3-0.5 s of CPU after every command (a fifth of a
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 # the thread rule of every computing process (its home is the analysis layer, whose bootstrap workers follow it)
@@ -65,7 +66,7 @@ if TYPE_CHECKING:
 #: lets the imports of a command (pandas, SciPy, Matplotlib: some 300,000 objects, all kept) finish before the
 #: first collection: ``dss`` made two collections of 0.02-0.03 s each with 100,000 and makes none now; the
 #: demo's collections took 0.22 s with 100,000 and 0.20 s now.  Cycles wait longer to be collected: the
-#: 100,000-patient plan's peak memory rose from 0.55 to 0.61 GB with one worker.
+#: 100,000-patient plan's peak memory rose from 0.55 to 0.60 GB with one worker.
 GC_THRESHOLDS = (400_000, 50, 100)
 
 def worker_threads(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -125,6 +126,19 @@ _PROPERTY_LIST = ("(the list of properties, which Matplotlib builds here, is not
                   "command-line processes)")
 
 
+@contextlib.contextmanager
+def _one_sentence_property_lists(mpl_artist: Any) -> Iterator[None]:
+    """Within the block, Matplotlib's ``artist.kwdoc`` (the list of an artist class's properties and
+    their accepted values, built from the docstring of every setter) gives :data:`_PROPERTY_LIST`;
+    afterwards it is Matplotlib's own function again."""
+    kwdoc = mpl_artist.kwdoc
+    mpl_artist.kwdoc = lambda _artist: _PROPERTY_LIST  # what Matplotlib's own function appends
+    try:
+        yield
+    finally:
+        mpl_artist.kwdoc = kwdoc
+
+
 def _brief_set_docstrings(module: types.ModuleType) -> None:
     """After ``matplotlib.artist`` is run: the ``set`` method of each Artist class made from now on
     gets its signature as Matplotlib makes it, and its docstring without the list of all the class's
@@ -139,12 +153,8 @@ def _brief_set_docstrings(module: types.ModuleType) -> None:
     update = original.__func__
 
     def brief(cls: Any) -> None:
-        kwdoc = mpl_artist.kwdoc
-        mpl_artist.kwdoc = lambda _artist: _PROPERTY_LIST  # what Matplotlib's own function appends
-        try:
+        with _one_sentence_property_lists(mpl_artist):
             update(cls)
-        finally:
-            mpl_artist.kwdoc = kwdoc
 
     def when_read(cls: Any) -> None:
         made = cls.__dict__.get("set")
@@ -191,15 +201,10 @@ def _brief_kwdoc_substitutions(module: types.ModuleType) -> None:
     def brief_missing(self: dict, key: str) -> Any:
         import matplotlib.artist  # as Matplotlib's own method imports it
 
-        mpl_artist: Any = matplotlib.artist
-        kwdoc = getattr(mpl_artist, "kwdoc", None)
-        if kwdoc is None:  # pragma: no cover - another Matplotlib
+        if not callable(getattr(matplotlib.artist, "kwdoc", None)):  # pragma: no cover - another Matplotlib
             return missing(self, key)
-        mpl_artist.kwdoc = lambda _artist: _PROPERTY_LIST
-        try:
+        with _one_sentence_property_lists(matplotlib.artist):
             return missing(self, key)
-        finally:
-            mpl_artist.kwdoc = kwdoc
 
     loader.__missing__ = brief_missing
 
