@@ -410,8 +410,7 @@ def _run_parallel(todo: Sequence[tuple[AnalysisEntry, dict[str, Any]]], workers:
             for k, task in enumerate(tasks):
                 queue.add(("figure", i, task, k), (1, task_cost(task)))
             entry = todo[i][0]
-            # its figures are written afterwards, side by side with the other analyses
-            reporter.log(f"  {entry.key} ({entry.type}) done in {seconds:.1f} s (CPU {cpu:.1f} s; its figures follow)")
+            reporter.done(f"{entry.key} ({entry.type})", seconds, cpu, "in the process that ran it; its figures follow")
             reporter.advance(entry.key)
 
     def place_ready() -> bool:

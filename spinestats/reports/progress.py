@@ -82,9 +82,13 @@ class Reporter:
         if self._progress is not None:
             self._progress.update(self._task, description=name)
         yield
-        self.log(f"  {name} done in {time.perf_counter() - start:.1f} s "
-                 f"(CPU {time.process_time() - cpu:.1f} s in this process)")
+        self.done(name, time.perf_counter() - start, time.process_time() - cpu, "in this process")
         self.advance()
+
+    def done(self, name: str, seconds: float, cpu: float, note: str) -> None:
+        """Log (when verbose) that step ``name`` took ``seconds`` of wall time and ``cpu`` of CPU time;
+        ``note`` follows the CPU time."""
+        self.log(f"  {name} done in {seconds:.1f} s (CPU {cpu:.1f} s {note})")
 
     def track(self, items: Iterable[T], total: int, description: str) -> Iterator[T]:
         """Iterate ``items`` with a nested bar (bootstrap replicates, imputations)."""
