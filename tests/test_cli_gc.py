@@ -129,12 +129,7 @@ print(type(sys.modules["fontTools.agl"]).__name__)
 def test_deferred_modules_run_when_first_used_and_not_before():
     """After light_imports, importing numpy.f2py and numpy.testing (and scipy.special) leaves them unrun; the first
     use of one runs it; a module imported before, and any import after stop(), is imported as usual."""
-    import subprocess
-    import sys
-
-    done = subprocess.run([sys.executable, "-c", _DEFERRED_PROBE], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.split("\n")
+    lines = _probe(_DEFERRED_PROBE)
     assert lines[0] == "_LazyModule _LazyModule module"
     assert lines[1] == "1.959963984540054"  # qnorm(0.975) in R: 1.959963984540054
     assert lines[2] == "module True"
@@ -144,12 +139,7 @@ def test_deferred_modules_run_when_first_used_and_not_before():
 def test_the_adobe_glyph_list_runs_only_when_used():
     """fontTools.agl (which Matplotlib >= 3.10's dviread imports, for TeX fonts only) is imported unrun: a figure
     saved as PDF and PNG leaves it unrun; its first use runs it."""
-    import subprocess
-    import sys
-
-    done = subprocess.run([sys.executable, "-c", _AGL_PROBE], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split("\n")[:4] == ["_LazyModule", "_LazyModule", "\u00e9", "module"]
+    assert _probe(_AGL_PROBE)[:4] == ["_LazyModule", "_LazyModule", "\u00e9", "module"]
 
 
 def test_a_command_defers_the_imports_only_while_it_runs(monkeypatch):
@@ -179,12 +169,7 @@ entry()
 
 
 def test_the_console_script_adjusts_matplotlibs_docstrings_for_the_whole_process():
-    import subprocess
-    import sys
-
-    done = subprocess.run([sys.executable, "-c", _ENTRY_PROBE], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert int(done.stdout.strip().splitlines()[-1]) < 1000  # Matplotlib's own lists every property
+    assert int(_probe(_ENTRY_PROBE)[-1]) < 1000  # Matplotlib's own lists every property
 
 
 def test_a_pool_worker_defers_the_imports():

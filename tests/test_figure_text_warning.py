@@ -20,12 +20,17 @@ def _job_with_a_long_label(**_):
     return Section(key="pain", title="Pain", results={}, warnings=("2 rows excluded.",))
 
 
-def test_figure_text_warning_goes_to_the_section(monkeypatch):
-    fake = types.ModuleType("fake_pain_job")
+def _register(monkeypatch, kind: str, analyse) -> None:
+    """A job of type ``kind`` whose analysis is ``analyse``, for this test only."""
+    fake = types.ModuleType(f"fake_{kind}_job")
     fake.OPTIONS = dataclasses.make_dataclass("FakeOptions", [], bases=(JobOptions,), frozen=True)
-    fake.analyse = _job_with_a_long_label
-    monkeypatch.setitem(sys.modules, "fake_pain_job", fake)
-    monkeypatch.setitem(plan_runner.JOBS, "pain", plan_runner.JobSpec("fake_pain_job"))
+    fake.analyse = analyse
+    monkeypatch.setitem(sys.modules, fake.__name__, fake)
+    monkeypatch.setitem(plan_runner.JOBS, kind, plan_runner.JobSpec(fake.__name__))
+
+
+def test_figure_text_warning_goes_to_the_section(monkeypatch):
+    _register(monkeypatch, "pain", _job_with_a_long_label)
     section, numeric = plan_runner.call_job("pain", "pain", {})
     assert section.warnings[0] == "2 rows excluded."
     assert len(section.warnings) == 2
@@ -103,11 +108,7 @@ def test_with_two_workers_what_writing_figures_raises_is_sorted_and_in_saving_or
     from spinestats.reports.job import JobContext
     from spinestats.reports.progress import Reporter
 
-    fake = types.ModuleType("fake_km_job")
-    fake.OPTIONS = dataclasses.make_dataclass("FakeOptions", [], bases=(JobOptions,), frozen=True)
-    fake.analyse = _job_with_two_figures
-    monkeypatch.setitem(sys.modules, "fake_km_job", fake)
-    monkeypatch.setitem(plan_runner.JOBS, "km", plan_runner.JobSpec("fake_km_job"))
+    _register(monkeypatch, "km", _job_with_two_figures)
     monkeypatch.setattr(plan_runner, "render_figure", _written)
     scratch = tmp_path / ".jobs" / "km"
     scratch.mkdir(parents=True)

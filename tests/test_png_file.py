@@ -64,12 +64,6 @@ def test_resolution_reads_back_as_from_pillows_own_png(dpi):
     assert pixels_per_metre(300) == 11811  # 300 / 0.0254 = 11811.02
 
 
-def test_a_view_of_an_rgba_buffer_is_taken_as_its_rgb():
-    rgba = np.random.default_rng(3).integers(0, 256, size=(9, 11, 4), dtype=np.uint8)
-    with Image.open(io.BytesIO(png_bytes(rgba[:, :, :3], 300))) as im:
-        assert np.array_equal(np.asarray(im), rgba[:, :, :3])
-
-
 def _views():
     rgba = np.random.default_rng(4).integers(0, 256, size=(13, 17, 4), dtype=np.uint8)
     frozen = rgba.copy()
@@ -90,12 +84,11 @@ def _views():
 @pytest.mark.parametrize("name", list(_views()))
 def test_every_layout_of_the_pixels_gives_the_same_file(name):
     """Pixels whose three bytes sit side by side are copied a pixel at a time (3-byte items), any
-    other layout byte by byte: the rows deflated are the pixels given, whatever their strides."""
+    other layout byte by byte: Pillow decodes the file to the pixels given, whatever their strides."""
     rgb = _views()[name]
     data = png_bytes(rgb, 300)
-    rows = np.frombuffer(zlib.decompress(_chunks(data)[2][1]), dtype=np.uint8).reshape(rgb.shape[0], -1)
-    assert (rows[:, 0] == 0).all()
-    assert np.array_equal(rows[:, 1:].reshape(rgb.shape), rgb)
+    with Image.open(io.BytesIO(data)) as im:
+        assert np.array_equal(np.asarray(im), rgb)
     assert data == png_bytes(np.ascontiguousarray(rgb), 300)
 
 
