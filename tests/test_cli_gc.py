@@ -304,3 +304,57 @@ def test_light_imports_leave_the_property_lists_out_of_matplotlibs_docstrings_on
     assert flags_light == ["False", "True"] and flags_plain == ["True", "False"]
     assert int(n_plain) - int(n_light) > 1000
     assert light[1] == plain[1] == "KeyError"
+
+
+_FONT_PROBE = """
+import io, sys, threading
+if sys.argv[1] == "light":
+    from spinestats.reports.collector import light_imports
+    light_imports()
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+path = font_manager.findfont("DejaVu Sans")
+opened = []
+sys.addaudithook(lambda event, args: opened.append(args[0]) if event == "open" and args[0] == path else None)
+sizes = []
+for factor in (0, 1, 2):  # each kerning factor is a font of its own
+    with matplotlib.rc_context({"text.kerning_factor": factor}):
+        font = font_manager.get_font(path)
+        font.set_size(10, 72)
+        font.set_text("Sensitivity 90 %", 0.0)
+        sizes.append(font.get_width_height())
+        assert font.fname == path
+threads = [threading.Thread(target=font_manager.get_font, args=([path],)) for _ in range(4)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(len(opened), io.open is open, matplotlib.__version__)
+print(sizes)
+fig, ax = plt.subplots(figsize=(2, 1.5))
+ax.set_title("Kaplan-Meier 5-year 79 %")
+ax.plot([0, 1], [1, 0.79], label="CIRT")
+ax.legend()
+out = io.BytesIO()
+fig.savefig(out, format="png", dpi=100)
+print(out.getvalue().hex())
+"""
+
+
+def test_light_imports_read_each_font_file_once_and_draw_the_same_text():
+    """Under light_imports the fonts Matplotlib makes to draw text read their file from memory, read
+    once per process (Matplotlib >= 3.10 opens it with io.open); sizes and pixels are the same, and
+    io.open is the interpreter's own again afterwards, in every thread."""
+    light, plain = _probe(_FONT_PROBE, "light"), _probe(_FONT_PROBE, "plain")
+    (n_light, restored_light, version), (n_plain, restored_plain, _) = light[0].split(), plain[0].split()
+    assert restored_light == restored_plain == "True"
+    assert int(n_plain) >= 3  # a font per kerning factor, and one per thread, each opens the file
+    if tuple(int(part) for part in version.split(".")[:2]) >= (3, 10):
+        assert int(n_light) == 1
+    else:  # older Matplotlib opens its fonts with the builtin open: as it is
+        assert n_light == n_plain
+    assert light[1] == plain[1]
+    assert light[2] == plain[2]
+
