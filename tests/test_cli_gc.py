@@ -358,3 +358,29 @@ def test_light_imports_read_each_font_file_once_and_draw_the_same_text():
     assert light[1] == plain[1]
     assert light[2] == plain[2]
 
+
+_SCIPY_PROBE = """
+import sys
+if sys.argv[1] == "light":
+    from spinestats.reports.collector import light_imports
+    light_imports()
+import scipy.special
+_array_api = sys.modules.get("scipy._lib._array_api")  # SciPy 1.11 has none
+doc = scipy.special.ndtr.__doc__
+table = getattr(_array_api, "xp_capabilities_table", {})
+print(hasattr(_array_api, "xp_capabilities"), "Array API Standard Support" in doc, "is not built" in doc)
+print(len(table), sorted(str(v) for f, v in table.items() if getattr(f, "__name__", "") == "ndtr"))
+print("Cumulative distribution of the standard normal distribution." in doc, repr(float(scipy.special.ndtr(0.5))))
+"""
+
+
+def test_light_imports_leave_scipys_backend_tables_out_of_its_docstrings_only():
+    """SciPy's array-API table (xp_capabilities) is left out of the docstrings under light_imports, with
+    a sentence where it would be; the docstring's own text, what SciPy records of each function, and
+    the functions are as they are.  A SciPy without the decorator is as it is."""
+    light, plain = _probe(_SCIPY_PROBE, "light"), _probe(_SCIPY_PROBE, "plain")
+    decorated = plain[0].split()[0] == "True"
+    assert plain[0] == ("True True False" if decorated else "False False False")
+    assert light[0] == ("True False True" if decorated else plain[0])
+    assert light[1] == plain[1]  # the functions and backends SciPy recorded
+    assert light[2] == plain[2] == "True 0.6914624612740131"

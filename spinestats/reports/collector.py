@@ -36,9 +36,10 @@ backend imports ``fontTools.subset`` (0.1 s), which a PDF whose font subsets
 come from the cache (:mod:`spinestats.reports.subset_cache`) does not use.
 They also skip the property lists Matplotlib writes into the docstring of
 every artist class's ``set`` method (0.1-0.15 s at every import of
-``matplotlib.pyplot``), which only ``help()`` shows, and the fonts Matplotlib
-draws text with read their files from memory, each read once (0.05-0.1 s of
-system calls in ``dss``).
+``matplotlib.pyplot``) and the tables of array-API backends SciPy writes into
+its functions' docstrings (0.03-0.04 s at ``import scipy.special``), which only
+``help()`` shows, and the fonts Matplotlib draws text with read their files
+from memory, each read once (0.05-0.1 s of system calls in ``dss``).
 
 A command-line process also **ends without tearing the interpreter down**
 (:func:`end_process`): its exit handlers run, its output is flushed, and it
@@ -53,6 +54,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
+import inspect
 import io
 import os
 import sys
@@ -216,6 +218,51 @@ def _brief_kwdoc_substitutions(module: types.ModuleType) -> None:
     loader.__missing__ = brief_missing
 
 
+_CAPABILITY_TABLE = ("(the table of array-API backends, which SciPy builds here, is not built in spinestats' "
+                     "command-line processes)")
+
+
+class _DocWithoutTable:
+    """Stands for SciPy's ``FunctionDoc`` (its numpydoc parser) in ``xp_capabilities``, the decorator
+    that adds a table of the array-API backends each function supports to its docstring: the docstring
+    stays the function's own, with :data:`_CAPABILITY_TABLE` where the table would be.  Anything else
+    asked of it is asked of SciPy's own parser."""
+
+    _parser: Callable[..., Any]  # SciPy's FunctionDoc (set on the class made for it)
+
+    def __init__(self, func: Any, *args: Any, **kwargs: Any) -> None:
+        self._func, self._args, self._kwargs = func, args, kwargs
+        self._sections: dict[str, list] = {"Notes": []}
+
+    def __getitem__(self, key: str) -> Any:
+        return self._sections.setdefault(key, [])
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._sections[key] = value
+
+    def __str__(self) -> str:
+        # the decorator drops the first line (the signature numpydoc writes there)
+        return "\n" + inspect.cleandoc(self._func.__doc__ or "") + "\n\n" + _CAPABILITY_TABLE + "\n"
+
+    def __getattr__(self, name: str) -> Any:  # pragma: no cover - not how SciPy 1.17 uses it
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._parser(self._func, *self._args, **self._kwargs), name)
+
+
+def _brief_capability_notes(module: types.ModuleType) -> None:
+    """After ``scipy._lib._array_api`` is run: the functions SciPy decorates with ``xp_capabilities``
+    as its modules are run (94 special functions at ``import scipy.special``, more in
+    ``scipy.stats``) keep their docstrings, with one sentence for the table of array-API backends,
+    which SciPy builds by parsing and rewriting each docstring with its numpydoc parser (0.03-0.04 s
+    of CPU per process), and which only ``help()`` shows.  Which backends a function supports stays
+    recorded as SciPy records it.  SciPy versions without the decorator are as they are."""
+    parser = getattr(module, "FunctionDoc", None)
+    if parser is None or not callable(getattr(module, "xp_capabilities", None)):
+        return  # another SciPy: as it is
+    module.FunctionDoc = type("FunctionDoc", (_DocWithoutTable,), {"_parser": staticmethod(parser)})  # type: ignore[attr-defined]
+
+
 #: a font file larger than this is read from disk as Matplotlib reads it (see :func:`_fonts_read_from_memory`)
 FONT_IN_MEMORY_MAX = 32 * 2**20
 #: the font files read in this process (see :func:`_fonts_read_from_memory`): path -> contents
@@ -308,7 +355,7 @@ def _fonts_read_from_memory(module: types.ModuleType) -> None:
 
 #: modules adjusted right after they are run in spinestats' own processes (see :func:`light_imports`)
 ADJUSTED_MODULES = {"matplotlib.artist": _brief_set_docstrings, "matplotlib._docstring": _brief_kwdoc_substitutions,
-                    "matplotlib.font_manager": _fonts_read_from_memory}
+                    "matplotlib.font_manager": _fonts_read_from_memory, "scipy._lib._array_api": _brief_capability_notes}
 
 
 class _AdjustingLoader:
@@ -360,7 +407,7 @@ class _LightImports:
 def light_imports(adjust: bool = True) -> Callable[[], None]:
     """In this process, import the modules of :data:`DEFERRED_MODULES` when they are first used, and
     (``adjust``) adjust the modules of :data:`ADJUSTED_MODULES` after they run (no property lists in
-    Matplotlib's docstrings, font files read from memory); returns the
+    Matplotlib's docstrings, no backend tables in SciPy's, font files read from memory); returns the
     function that stops it for later imports.
 
     The console script sets both for the whole process, as does a pool worker.  The command line's
