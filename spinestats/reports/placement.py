@@ -61,18 +61,17 @@ def _renderer(fig):
     out (it is *stale*); measuring does not change it.
     """
     from matplotlib.layout_engine import ConstrainedLayoutEngine
-    from matplotlib.text import Text
 
-    from spinestats.reports.figure_style import add_synthetic_mark, apply_font_stack, synthetic_marked
+    from spinestats.reports.figure_style import add_synthetic_mark, apply_font_stack, figure_texts, synthetic_marked
 
     if synthetic_marked() and isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
         # the note saving adds grows the figure: added now, the figure is measured as it is saved, and a
         # layout made here is still current when it is saved
         add_synthetic_mark(fig)
     current = not fig.stale
-    texts = fig.findobj(match=Text) if current else []
-    before = [(t.get_fontfamily(), t.get_fontsize()) for t in texts]
-    apply_font_stack(fig)  # texts added after journal_figure (legends, notes) get the Japanese-capable stack
+    texts = figure_texts(fig)
+    before = [(t.get_fontfamily(), t.get_fontsize()) for t in texts] if current else []
+    apply_font_stack(fig, texts)  # texts added after journal_figure (legends, notes) get the Japanese-capable stack
     if current and fig.stale:
         changed = [t for t, b in zip(texts, before) if (t.get_fontfamily(), t.get_fontsize()) != b]
         _keep_layout_legends(fig, changed)
@@ -310,24 +309,6 @@ def _rewrap(text: str, share: float) -> str:
     return wrap_label(text, max(6, int(longest * share)))
 
 
-def _texts_but_tick_labels(artist, out: list, text_type, axes_of: set[int]) -> None:
-    """Append to ``out`` the texts under ``artist`` (itself included) in the order of
-    ``artist.findobj(match=Text)``, less the tick labels of the figure's axes (``axes_of``: the ids of
-    ``fig.get_axes()``; laid out by Matplotlib, and those outside the view are never drawn): such an
-    axis gives its label and offset text only.  Listing an axis's ticks, as ``findobj`` does, runs its
-    tick locator each time."""
-    from matplotlib.axis import Axis
-
-    if isinstance(artist, Axis) and id(artist.axes) in axes_of:
-        children = [artist.label, artist.offsetText]
-    else:
-        children = artist.get_children()
-    for child in children:
-        _texts_but_tick_labels(child, out, text_type, axes_of)
-    if isinstance(artist, text_type):
-        out.append(artist)
-
-
 @_measuring
 def fit_texts(fig, name: str) -> list[str]:
     """After layout, wrap every text (or legend) that runs off the canvas; warn for those that still do.
@@ -337,16 +318,14 @@ def fit_texts(fig, name: str) -> list[str]:
     """
     import warnings
 
-    from matplotlib.text import Text
+    from spinestats.reports.figure_style import figure_texts
 
     def outside(box: Bbox) -> bool:
         c = fig.bbox
         return box.x0 < c.x0 - 0.5 or box.x1 > c.x1 + 0.5
 
-    def texts() -> list:
-        found: list = []
-        _texts_but_tick_labels(fig, found, Text, {id(ax) for ax in fig.get_axes()})
-        return [t for t in found if t.get_visible() and str(t.get_text()).strip()]
+    def texts() -> list:  # tick labels are laid out by Matplotlib, and those outside the view are never drawn
+        return [t for t in figure_texts(fig, tick_labels=False) if t.get_visible() and str(t.get_text()).strip()]
 
     for _ in range(3):
         renderer = _renderer(fig)
