@@ -37,7 +37,7 @@ come from the cache (:mod:`spinestats.reports.subset_cache`) does not use.
 They also skip the property lists Matplotlib writes into the docstring of
 every artist class's ``set`` method (0.1-0.15 s at every import of
 ``matplotlib.pyplot``) and the tables of array-API backends SciPy writes into
-its functions' docstrings (0.03-0.04 s at ``import scipy.special``), which only
+its functions' docstrings (0.04-0.06 s at ``import scipy.special``), which only
 ``help()`` shows, and the fonts Matplotlib draws text with read their files
 from memory, each read once (0.05-0.1 s of system calls in ``dss``).
 
@@ -254,7 +254,7 @@ def _brief_capability_notes(module: types.ModuleType) -> None:
     """After ``scipy._lib._array_api`` is run: the functions SciPy decorates with ``xp_capabilities``
     as its modules are run (94 special functions at ``import scipy.special``, more in
     ``scipy.stats``) keep their docstrings, with one sentence for the table of array-API backends,
-    which SciPy builds by parsing and rewriting each docstring with its numpydoc parser (0.03-0.04 s
+    which SciPy builds by parsing and rewriting each docstring with its numpydoc parser (0.04-0.06 s
     of CPU per process), and which only ``help()`` shows.  Which backends a function supports stays
     recorded as SciPy records it.  SciPy versions without the decorator are as they are."""
     parser = getattr(module, "FunctionDoc", None)
