@@ -31,8 +31,10 @@ from spinestats.analysis.competing_risks.cuminc import cumulative_incidence
 def spy(monkeypatch):
     calls: Counter = Counter()
     real = surv_input._parse
+    parsed = []  # every table parsed is kept until the test ends, so that no two share an id()
 
     def counting(data, **kw):
+        parsed.append(data)
         calls[(id(data), kw["spec"])] += 1
         return real(data, **kw)
 
