@@ -69,7 +69,6 @@ if TYPE_CHECKING:
     import importlib.machinery
     import types
 
-_OPEN = io.open  # the interpreter's own (see _fonts_read_from_memory)
 
 #: (generation 0, 1, 2) thresholds, as :func:`gc.set_threshold` takes them.  A first threshold of 400,000
 #: lets the imports of a command (pandas, SciPy, Matplotlib: some 300,000 objects, all kept) finish before the
@@ -272,7 +271,8 @@ _FONTS_OPENING = threading.local()  # .paths: the files of the fonts this thread
 
 class _Serving:
     """How many threads are opening fonts now (``io.open`` is :func:`_open_font_from_memory` while
-    one is), and the ``io.open`` to give back when the last one is done; a lock."""
+    one is), and the ``io.open`` to give back when the last one is done (which also opens every file
+    not served from memory); a lock."""
 
     def __init__(self) -> None:
         self.threads, self.before, self._lock = 0, io.open, threading.Lock()
@@ -294,7 +294,7 @@ def _font_file(path: str) -> bytes | None:
         try:
             if os.path.getsize(path) > FONT_IN_MEMORY_MAX:
                 return None
-            with _OPEN(path, "rb") as file:
+            with _SERVING.before(path, "rb") as file:
                 data = _FONT_FILES[path] = file.read()
         except OSError:
             return None  # Matplotlib opens it and reports what is wrong, as ever
@@ -311,7 +311,7 @@ def _open_font_from_memory(file: Any, mode: str = "r", *args: Any, **kwargs: Any
             served = io.BytesIO(data)  # shares the bytes; FreeType only seeks and reads
             served.name = file
             return served
-    return _OPEN(file, mode, *args, **kwargs)
+    return _SERVING.before(file, mode, *args, **kwargs)
 
 
 def _fonts_read_from_memory(module: types.ModuleType) -> None:
