@@ -1,6 +1,8 @@
 """The command line runs with the larger garbage-collector thresholds and gives the caller's back."""
 
 import gc
+import os
+import sys
 
 import pytest
 
@@ -386,3 +388,71 @@ def test_light_imports_leave_scipys_backend_tables_out_of_its_docstrings_only():
     assert light[0] == ("True False True" if decorated else plain[0])
     assert light[1] == plain[1]  # the functions and backends SciPy recorded
     assert light[2] == plain[2] == "True 0.6914624612740131"  # Φ(0.5): R's print(pnorm(0.5), digits = 17) gives 0.69146246127401301, the same double
+
+
+_ALLOCATOR_PROBE = """
+import atexit, ctypes, sys
+
+
+class Info(ctypes.Structure):  # glibc's struct mallinfo2
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def check():
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, (ctypes.c_size_t,)
+    libc.free.argtypes = (ctypes.c_void_p,)
+    libc.mallinfo2.restype = Info
+    for size in (3 * 2**20, 6 * 2**20):  # below and above the mapping threshold
+        block = libc.malloc(size)
+        ctypes.memset(block, 1, size)
+        mapped = libc.mallinfo2().hblkhd >= size
+        libc.free(block)
+        print(int(mapped), int(libc.mallinfo2().fordblks >= size), flush=True)
+
+
+if sys.argv[1] == "set":
+    from spinestats.reports.collector import keep_freed_memory
+    assert keep_freed_memory() is True
+if sys.argv[1] == "entry":  # the console script, checked as it ends
+    atexit.register(check)
+    sys.argv = ["spinestats", "--version"]
+    from spinestats.reports.cli.main import entry
+    entry()
+check()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc"),
+                    reason="the allocator settings are glibc's (another C library is left as it is)")
+@pytest.mark.parametrize(("mode", "expected"), [
+    ("set", ["0 1", "1 0"]),      # keep_freed_memory(): the 3 MiB block from the heap, kept there when freed
+    ("entry", ["0 1", "1 0"]),    # the console script sets it
+    ("default", ["1 0", "1 0"]),  # a Python session: glibc maps the 3 MiB block too, and gives it back
+])
+def test_the_allocator_keeps_freed_memory_in_spinestats_processes_only(mode, expected):
+    """keep_freed_memory (the console script and every pool worker): a 3 MiB block comes from the heap and stays
+    there, free, when freed; a 6 MiB block is mapped on its own and given back.  Python sessions keep glibc's own
+    settings."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", _ALLOCATOR_PROBE, mode], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.splitlines()[-2:] == expected
+
+
+def test_a_pool_worker_keeps_freed_memory(monkeypatch):
+    """pool_worker_setup applies keep_freed_memory, as the console script does (entry)."""
+    from spinestats.reports import collector
+
+    calls = []
+    monkeypatch.setattr(collector, "keep_freed_memory", lambda: calls.append("set") or True)
+    monkeypatch.setattr(collector, "light_imports", lambda adjust=True: (lambda: None))
+    monkeypatch.setattr(collector.atexit, "register", lambda func: None)
+    before = gc.get_threshold()
+    try:
+        collector.pool_worker_setup()
+    finally:
+        gc.set_threshold(*before)
+    assert calls == ["set"]

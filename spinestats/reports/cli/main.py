@@ -139,11 +139,13 @@ def entry() -> None:
     status kept), which saves 0.3-0.5 s of CPU per command."""
     import gc
 
-    from spinestats.reports.collector import GC_THRESHOLDS, end_process, exit_status, light_imports
+    from spinestats.reports.collector import (GC_THRESHOLDS, end_process, exit_status, keep_freed_memory,
+                                              light_imports)
 
     # main() gives the caller's thresholds back when it returns; here they stay until the end, as
     # Python's defaults would first collect every young object of the run on the way out (0.03-0.1 s)
     gc.set_threshold(*GC_THRESHOLDS)
+    keep_freed_memory()  # the C allocator keeps freed memory for this process's next blocks
     light_imports()  # for the whole process, Matplotlib's docstrings included (main() then adds nothing)
     try:
         main()
