@@ -390,6 +390,36 @@ def test_light_imports_leave_scipys_backend_tables_out_of_its_docstrings_only():
     assert light[2] == plain[2] == "True 0.6914624612740131"  # Φ(0.5): R's print(pnorm(0.5), digits = 17) gives 0.69146246127401301, the same double
 
 
+_PYARROW_PROBE = """
+import hashlib, inspect, sys
+if sys.argv[1] == "light":
+    from spinestats.reports.collector import light_imports
+    light_imports()
+import pyarrow as pa
+import pyarrow.compute as pc
+names = sorted(n for n in dir(pc) if hasattr(getattr(pc, n), "__arrow_compute_function__"))
+text = "".join(f"{n}{inspect.signature(getattr(pc, n))}{getattr(pc, n).__arrow_compute_function__}" for n in names)
+print(len(names) > 200, hashlib.sha256(text.encode()).hexdigest())
+print(pc.round(pa.array([1.25, 2.5, -0.5]), ndigits=1).to_pylist(), pc.equal(pa.array([1, 2]), 2).to_pylist())
+doc = pc.round.__doc__
+print("ndigits : int" in doc, "options : pyarrow.compute.RoundOptions, optional" in doc, doc.startswith("Round to a given precision"))
+from pyarrow.vendored import docscrape
+print(docscrape.NumpyDocString(pc.RoundOptions.__doc__)["Summary"])
+"""
+
+
+def test_light_imports_leave_the_option_lists_out_of_pyarrows_compute_docstrings_only():
+    """pyarrow's compute functions (pandas imports pyarrow.compute) keep their docstrings under light_imports but
+    for the options' parameter lists (the docstring still names the options class); their names, signatures,
+    what pyarrow records of them and their results are as they are."""
+    light, plain = _probe(_PYARROW_PROBE, "light"), _probe(_PYARROW_PROBE, "plain")
+    assert light[0] == plain[0] and light[0].startswith("True ")
+    assert light[1] == plain[1] == "[1.2, 2.5, -0.5] [False, True]"  # round half to even, as pyarrow rounds
+    assert plain[2] == "True True True"
+    assert light[2] == "False True True"
+    assert light[3] == plain[3] == "['Options for rounding numbers.']"  # any other section: pyarrow's own parser
+
+
 _ALLOCATOR_PROBE = """
 import atexit, ctypes, sys
 
