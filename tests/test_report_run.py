@@ -342,6 +342,31 @@ def test_an_unknown_column_width_is_refused(tmp_path, cli):
     assert "one of 'single', 'onehalf', 'double'; or number from 30 to 250" in ran.stderr
 
 
+def test_figures_left_open_in_the_session_leave_results_json_as_it_is(tmp_path):
+    """A notebook holding as many pyplot figures as Matplotlib's figure.max_open_warning (20): the first
+    figure an analysis then makes raises Matplotlib's "More than 20 figures have been opened" warning, which
+    says nothing about the numbers and stays out of results.json (it was listed there as the analysis's
+    numerical warning, so the file depended on what the session held)."""
+    import matplotlib.pyplot as plt
+
+    plan = write_plan(tmp_path / "p", analyses=[{"type": "pain", "data": "cafe"}],
+                      output={"figures": {"formats": ["png"], "dpi": [72]}, "tables": {"formats": ["csv"]}})
+    run_plan(plan, tmp_path / "a")
+    plt.close("all")
+    opened = [plt.figure() for _ in range(plt.rcParams["figure.max_open_warning"])]
+    try:
+        with pytest.warns(RuntimeWarning, match="figures have been opened"):  # the warning is raised ...
+            plt.close(plt.figure())
+        run_plan(plan, tmp_path / "b")
+    finally:
+        for fig in opened:
+            plt.close(fig)
+    ta = (tmp_path / "a" / "results.json").read_text(encoding="utf-8").splitlines()
+    tb = (tmp_path / "b" / "results.json").read_text(encoding="utf-8").splitlines()
+    assert [x for x, y in zip(ta, tb) if x != y and '"generated_at"' not in x] == [] and len(ta) == len(tb)
+    assert "figures have been opened" not in "\n".join(tb)  # ... and left out
+
+
 def test_longest_first_scheduling_keeps_the_plan_order_and_the_numbers(tmp_path):
     """With workers the pain analysis (long) is sent before Table 1 (short); results.json is unchanged."""
     from spinestats.reports.plan_runner import EXPECTED_COST

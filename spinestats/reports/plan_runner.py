@@ -280,9 +280,12 @@ def sort_warnings(caught: Iterable[tuple[type[Warning], str]]) -> tuple[list[str
 
     Neither is Matplotlib's "Glyph ... missing from font", which comes from a layout pass drawn
     before the figure's CJK font is chosen (the saved figure has the glyphs; the figure checks
-    verify that), nor a ``ResourceWarning``: a library leaving a font file open for the garbage
-    collector (as Matplotlib 3.11 on Python 3.13 does), or any object the collector finalises while
-    a figure is written, says nothing about the numbers.
+    verify that), nor its "More than 20 figures have been opened", raised when the session (a
+    notebook, a test run) holds that many pyplot figures as the analysis makes one, nor a
+    ``ResourceWarning``: a library leaving a font file open for the garbage collector (as
+    Matplotlib 3.11 on Python 3.13 does), or any object the collector finalises while a figure is
+    written.  None of them says anything about the numbers, and ``results.json`` would otherwise
+    depend on what the process held before the analysis ran.
     """
     from spinestats.reports.placement import FigureTextWarning
 
@@ -291,7 +294,8 @@ def sort_warnings(caught: Iterable[tuple[type[Warning], str]]) -> tuple[list[str
     for category, message in caught:
         if issubclass(category, FigureTextWarning):
             text.append(message)
-        elif not issubclass(category, ResourceWarning) and not re.match(r"Glyph \d+ .*missing from font", message):
+        elif not issubclass(category, ResourceWarning) and not re.match(r"Glyph \d+ .*missing from font", message) \
+                and not (issubclass(category, RuntimeWarning) and re.match(r"More than \d+ figures have been opened", message)):
             numeric.add(f"{category.__name__}: {message}")
     return text, numeric
 
