@@ -107,8 +107,8 @@ def keep_freed_memory() -> bool:
     page the system hands back costs a page fault and zeroing in the kernel.  The 100,000-patient plan
     with one worker had 236,000-240,000 page faults and 0.85-1.0 s of system time at the machine's
     quieter moments; with these settings 188,000-190,000 and 0.6-0.75 s, at the same peak memory
-    (0.63 GB) and with the same files written; its CPU time fell by 0.25-0.3 s (2.5 %) in interleaved
-    runs, although its user time rose by 0.2 s (memory taken again from the heap is zeroed by
+    (0.63 GB) and with the same files written; its CPU time fell by 0.25-0.45 s (2.5-4.5 %) in
+    interleaved runs, although its user time rose by up to 0.2 s (memory taken again from the heap is zeroed by
     ``calloc`` rather than by the kernel).  Blocks of 4 MiB and more are still mapped on their own and
     given back when freed: from that size NumPy asks for huge pages, 2 MiB per fault, which only a
     block mapped on its own gets.  Matplotlib's 300-dpi canvases are such blocks too, and the demo
