@@ -1,13 +1,12 @@
 """The command line runs with the larger garbage-collector thresholds and gives the caller's back."""
 
 import gc
-import os
 import sys
 
 import pytest
 
 from spinestats.reports.cli import main as cli_main
-from spinestats.reports.collector import GC_THRESHOLDS
+from spinestats.reports.collector import GC_THRESHOLDS, uses_glibc
 
 
 def test_a_command_runs_with_the_cli_thresholds_and_restores_the_callers(monkeypatch):
@@ -454,8 +453,7 @@ check()
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux") or not (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc"),
-                    reason="the allocator settings are glibc's (another C library is left as it is)")
+@pytest.mark.skipif(not uses_glibc(), reason="the allocator settings are glibc's (another C library is left as it is)")
 @pytest.mark.parametrize(("mode", "expected"), [
     ("set", ["0 1", "1 0"]),      # keep_freed_memory(): the 3 MiB block from the heap, kept there when freed
     ("entry", ["0 1", "1 0"]),    # the console script sets it

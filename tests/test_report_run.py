@@ -342,6 +342,23 @@ def test_an_unknown_column_width_is_refused(tmp_path, cli):
     assert "one of 'single', 'onehalf', 'double'; or number from 30 to 250" in ran.stderr
 
 
+def test_sort_warnings_keeps_numerical_warnings_and_leaves_out_what_is_not_about_the_numbers():
+    from spinestats.reports.placement import FigureTextWarning
+    from spinestats.reports.plan_runner import sort_warnings
+
+    text, numeric = sort_warnings([
+        (RuntimeWarning, "divide by zero encountered in log"),
+        (FigureTextWarning, "The label was shortened."),
+        (UserWarning, "Glyph 12501 (\\N{KATAKANA LETTER HU}) missing from font(s) DejaVu Sans."),
+        (RuntimeWarning, "More than 20 figures have been opened. Figures created through the pyplot interface ..."),
+        (ResourceWarning, "unclosed file <_io.BufferedReader name='x.ttf'>"),
+        (UserWarning, "More than 20 figures have been opened."),  # the pattern counts only as Matplotlib raises it
+    ])
+    assert text == ["The label was shortened."]
+    assert numeric == {"RuntimeWarning: divide by zero encountered in log",
+                       "UserWarning: More than 20 figures have been opened."}
+
+
 def test_figures_left_open_in_the_session_leave_results_json_as_it_is(tmp_path):
     """A notebook holding as many pyplot figures as Matplotlib's figure.max_open_warning (20): the first
     figure an analysis then makes raises Matplotlib's "More than 20 figures have been opened" warning, which

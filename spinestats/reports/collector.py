@@ -39,7 +39,8 @@ every artist class's ``set`` method (0.1-0.15 s at every import of
 ``matplotlib.pyplot``) and the tables of array-API backends SciPy writes into
 its functions' docstrings (0.04-0.06 s at ``import scipy.special``) and the
 parameter lists pyarrow copies into its compute functions' docstrings
-(79 million instructions, 5 % of ``import pandas``, which imports ``pyarrow.compute``), which only
+(79 million instructions, 5 % of ``import pandas``, which imports
+``pyarrow.compute``), which only
 ``help()`` shows, and the fonts Matplotlib draws text with read their files
 from memory, each read once (``dss`` makes 16,400 system calls instead of
 57,300, and 1 % fewer instructions).
@@ -96,6 +97,16 @@ MMAP_THRESHOLD = 4 * 2**20
 TRIM_THRESHOLD = 128 * 2**20
 
 
+def uses_glibc() -> bool:
+    """Whether this process runs on the GNU C library (whose allocator :func:`keep_freed_memory` sets)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc")
+    except (ValueError, OSError, AttributeError):  # musl and others do not name a GNU C library
+        return False
+
+
 def keep_freed_memory() -> bool:
     """In this process (with glibc's allocator), keep freed memory for the next blocks: up to
     :data:`TRIM_THRESHOLD` at the top of the heap, and blocks below :data:`MMAP_THRESHOLD` taken from
@@ -108,22 +119,17 @@ def keep_freed_memory() -> bool:
     with one worker had 236,000-240,000 page faults and 0.85-1.0 s of system time at the machine's
     quieter moments; with these settings 188,000-190,000 and 0.6-0.75 s, at the same peak memory
     (0.63 GB) and with the same files written; its CPU time fell by 0.25-0.45 s (2.5-4.5 %) in
-    interleaved runs, although its user time rose by up to 0.2 s (memory taken again from the heap is zeroed by
-    ``calloc`` rather than by the kernel).  Blocks of 4 MiB and more are still mapped on their own and
-    given back when freed: from that size NumPy asks for huge pages, 2 MiB per fault, which only a
-    block mapped on its own gets.  Matplotlib's 300-dpi canvases are such blocks too, and the demo
-    with one worker spends about 0.05 s more system time on them (its CPU time is the same within the
-    noise); with a threshold of 32 MiB, glibc's largest, the demo spends less and the plan more.
-    Only spinestats' own
-    processes (the console script and the pool workers) set this: ``malloc`` of a Python session that
-    imports spinestats stays as it is.  The numbers a process computes do not depend on it.
+    interleaved runs, although its user time rose by up to 0.2 s (memory taken again from the heap
+    is zeroed by ``calloc`` rather than by the kernel).  Blocks of 4 MiB and more are still mapped on
+    their own and given back when freed: from that size NumPy asks for huge pages, 2 MiB per fault,
+    which only a block mapped on its own gets.  Matplotlib's 300-dpi canvases are such blocks too,
+    and the demo with one worker spends 0.05-0.12 s more system time on them (its CPU time is the
+    same within the noise); with a threshold of 32 MiB, glibc's largest, the demo spends less and the
+    plan more.  Only spinestats' own processes (the console script and the pool workers) set this:
+    ``malloc`` of a Python session that imports spinestats stays as it is.  The numbers a process
+    computes do not depend on it.
     """
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        if not (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc"):
-            return False
-    except (ValueError, OSError, AttributeError):  # musl and others do not name a GNU C library
+    if not uses_glibc():
         return False
     import ctypes
 
@@ -340,23 +346,14 @@ class _NoParameterList:
     def __getitem__(self, key: str) -> Any:
         return [] if key == "Parameters" else self._full()[key]
 
-    def __iter__(self) -> Iterator[str]:  # pragma: no cover - not how pyarrow uses it
-        return iter(self._full())
-
-    def __len__(self) -> int:  # pragma: no cover - not how pyarrow uses it
-        return len(self._full())
-
-    def __str__(self) -> str:  # pragma: no cover - not how pyarrow uses it
-        return str(self._full())
-
 
 def _brief_option_lists(module: types.ModuleType) -> None:
     """After ``pyarrow.vendored.docscrape`` is run (``import pyarrow.compute`` runs it, and pandas
     imports ``pyarrow.compute``): the compute functions pyarrow wraps as ``pyarrow.compute`` is run
     keep their docstrings but for the list of their options' parameters, which pyarrow copies from
     each options class's docstring with its numpydoc parser (79 million instructions, 5 % of
-    ``import pandas``, counted by ``callgrind``), and which only ``help()`` shows.  No other module uses that parser.  pyarrow versions without it are
-    as they are."""
+    ``import pandas``, counted by ``callgrind``), and which only ``help()`` shows.  No other module
+    uses that parser.  pyarrow versions without it are as they are."""
     parser = getattr(module, "NumpyDocString", None)
     if not isinstance(parser, type):
         return  # another pyarrow: as it is

@@ -273,6 +273,15 @@ def call_job(kind: str, key: str, args: Mapping[str, Any], width: str | float = 
     return with_sentences(section, text), sorted(numeric)
 
 
+#: warnings raised while an analysis runs that say nothing about its numbers (see :func:`sort_warnings`):
+#: (category, pattern its message starts with)
+NOT_NUMERICAL: tuple[tuple[type[Warning], str], ...] = (
+    (Warning, r"Glyph \d+ .*missing from font"),
+    (RuntimeWarning, r"More than \d+ figures have been opened"),
+    (ResourceWarning, ""),
+)
+
+
 def sort_warnings(caught: Iterable[tuple[type[Warning], str]]) -> tuple[list[str], set[str]]:
     """The warnings raised while an analysis ran or its figures were written, as (category, message):
     the sentences of its section (a label too long for its figure, ``FigureTextWarning``) and its
@@ -294,8 +303,7 @@ def sort_warnings(caught: Iterable[tuple[type[Warning], str]]) -> tuple[list[str
     for category, message in caught:
         if issubclass(category, FigureTextWarning):
             text.append(message)
-        elif not issubclass(category, ResourceWarning) and not re.match(r"Glyph \d+ .*missing from font", message) \
-                and not (issubclass(category, RuntimeWarning) and re.match(r"More than \d+ figures have been opened", message)):
+        elif not any(issubclass(category, kind) and re.match(pattern, message) for kind, pattern in NOT_NUMERICAL):
             numeric.add(f"{category.__name__}: {message}")
     return text, numeric
 
