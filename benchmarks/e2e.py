@@ -22,14 +22,21 @@ validate_csv   ``load(path, schema="cirt")``, 1,000,000 rows    pyarrow ``csv.re
                                                                 same file (whole process)          <= 2x pyarrow
 =============  ===============================================  =================================  ======================
 
-The machine is shared: the times are medians of ``--repeats`` runs, the load
+The machine is shared: the times are medians of ``--repeats`` runs, a
+command's runs and its reference's are taken in turn (its speed drifts within
+minutes, and a ratio should compare the two at the same moments), the load
 average is recorded at the start and the end, and the pass/fail of a time
 target is judged on the CPU time (what the process itself used; the wall time
 of a loaded machine also counts the time other processes had the cores).  The
 one exception is ``demo`` with its two worker processes, judged on its wall
 time: that is what its user waits for, while its CPU time adds up the work of
 both processes (``demo_1w`` holds the same work in one process to its CPU
-target).
+target).  The CPU time is shown with its user and system parts.  On this
+machine (a virtual one) the system part swings most: a process that starts
+after a few seconds of idleness spends far more of it in the kernel zeroing
+the memory it first touches (pyarrow's reader: 0.06-0.2 s right after a run
+of itself, 3.4-5.6 s after 6 s of idleness, with the same user time).
+``--pause 6`` measures that state on purpose.
 PDF font subsets are kept between runs (``reports/subset_cache.py``): the runs
 use a cache folder of their own, and ``dss``, ``survival`` and ``demo`` are run
 once untimed before they are timed, as a user's second run is; ``dss_first``
@@ -46,6 +53,7 @@ import statistics
 import sys
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -71,15 +79,39 @@ PYARROW = textwrap.dedent("""
 """)
 
 
-def _runs(cmd: list[str], repeats: int, env: dict[str, str] | None = None) -> dict:
-    ms = []
-    for _ in range(repeats):
-        m = scale.measure(cmd, env=env)
+def _summary(ms: list[dict]) -> dict:
+    """Medians of the runs ``ms`` (peak RSS the largest), or the first run's error."""
+    for m in ms:
         if m["returncode"] != 0:
             return {"error": (m["stderr"] or "").split("\tCommand being timed:")[0].strip()[-300:]}
-        ms.append(m)
+    # the user and system parts of the median CPU time: those of the middle run (the mean of the two
+    # middle runs for an even number), so that they add up to it
+    by_cpu = sorted(ms, key=lambda m: m["cpu_seconds"])
+    middle = by_cpu[(len(ms) - 1) // 2:len(ms) // 2 + 1]
     return {"wall": statistics.median(m["seconds"] for m in ms), "cpu": statistics.median(m["cpu_seconds"] for m in ms),
+            "user": statistics.fmean(m["user_seconds"] for m in middle),
+            "system": statistics.fmean(m["system_seconds"] for m in middle),
             "rss": max(m["rss_bytes"] for m in ms), "n": len(ms)}
+
+
+def _interleaved(cmd: list[str], ref_cmd: list[str] | None, repeats: int, env: dict[str, str] | None = None,
+                 pause: float = 0.0) -> tuple[dict, dict | None]:
+    """``repeats`` runs of ``cmd`` and of ``ref_cmd`` taken in turn (spinestats, reference,
+    spinestats...), so both see the machine at the same moments: its speed drifts within minutes.
+    ``pause``: seconds of idleness before each run."""
+    ms: list[dict] = []
+    refs: list[dict] = []
+    for _ in range(repeats):
+        time.sleep(pause)
+        ms.append(scale.measure(cmd, env=env))
+        if ms[-1]["returncode"] != 0:
+            break
+        if ref_cmd:
+            time.sleep(pause)
+            refs.append(scale.measure(ref_cmd))
+            if refs[-1]["returncode"] != 0:
+                break
+    return _summary(ms), (_summary(refs) if ref_cmd else None)
 
 
 def cases(tmp: Path) -> list[dict]:
@@ -119,11 +151,10 @@ def validate_case(tmp: Path, seed: int) -> dict:
             "max_gb": 0.5, "rows": 1_000_000}
 
 
-def row(case: dict, repeats: int) -> dict:
+def row(case: dict, repeats: int, pause: float = 0.0) -> dict:
     if case.get("warm"):  # one untimed run first: the font subsets are kept, as for a user's second run
         scale.measure(case["cmd"], env=case.get("env"))
-    ss = _runs(case["cmd"], repeats, case.get("env"))
-    ref = _runs(case["ref_cmd"], repeats) if case.get("ref_cmd") else None
+    ss, ref = _interleaved(case["cmd"], case.get("ref_cmd"), repeats, case.get("env"), pause)
     res = {"case": case, "ss": ss, "ref": ref}
     if "error" in ss:
         res["verdict"] = "FAIL (error)"
@@ -142,14 +173,21 @@ def row(case: dict, repeats: int) -> dict:
     return res
 
 
+def _cpu(m: dict) -> str:
+    return f"{m['cpu']:.2f} s ({m['user']:.2f} + {m['system']:.2f})"
+
+
 def markdown(rows: list[dict], meta: dict) -> str:
     lines = [
-        f"Measured {meta['when']} with `benchmarks/e2e.py --repeats {meta['repeats']}` (median of the repeats; "
+        f"Measured {meta['when']} with `benchmarks/e2e.py --repeats {meta['repeats']}"
+        + (f" --pause {meta['pause']:g}` (each run after {meta['pause']:g} s of idleness; " if meta.get("pause") else "` (")
+        + "median of the repeats; "
         f"peak RSS the largest); Python {meta['python']}, {meta['cores']} cores; load average (1, 5, 15 min) "
         f"{meta['load_start']} at the start and {meta['load_end']} at the end.  Targets are judged on CPU time, "
-        "except the two-process demo's (wall time).",
+        "except the two-process demo's (wall time).  CPU time is user + system (the parts of the "
+        "median run); a command and its reference were run in turn.",
         "",
-        "| workload | spinestats: wall / CPU / peak RSS | reference | reference: wall / CPU | ratio CPU (wall) | target | pass |",
+        "| workload | spinestats: wall / CPU (user + system) / peak RSS | reference | reference: wall / CPU (user + system) | ratio CPU (wall) | target | pass |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -157,10 +195,10 @@ def markdown(rows: list[dict], meta: dict) -> str:
         if "error" in ss:
             lines.append(f"| {c['name']}: {c['what']} | error: {ss['error']} | | | | | FAIL |")
             continue
-        cell = f"{ss['wall']:.2f} s / {ss['cpu']:.2f} s / {ss['rss'] / 1024**3:.2f} GB"
+        cell = f"{ss['wall']:.2f} s / {_cpu(ss)} / {ss['rss'] / 1024**3:.2f} GB"
         if c.get("rows"):
             cell += f"; {c['rows'] / ss['cpu']:,.0f} rows/s CPU ({c['rows'] / ss['wall']:,.0f} wall)"
-        ref_cell = "–" if not ref else (f"error: {ref['error']}" if "error" in ref else f"{ref['wall']:.2f} s / {ref['cpu']:.2f} s")
+        ref_cell = "–" if not ref else (f"error: {ref['error']}" if "error" in ref else f"{ref['wall']:.2f} s / {_cpu(ref)}")
         if c.get("rows") and ref and "error" not in ref:
             ref_cell += f" / {ref['rss'] / 1024**3:.2f} GB; {c['rows'] / ref['cpu']:,.0f} rows/s CPU"
         ratio = f"{r['ratio_cpu']:.2f} ({r['ratio_wall']:.2f})" if "ratio_cpu" in r else "–"
@@ -178,10 +216,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="comma-separated: cold_start, dss, dss_first, survival, demo, demo_1w, validate_csv")
     ap.add_argument("--seed", type=int, default=20261127)
     ap.add_argument("--write", type=Path, default=None, help="also write the Markdown table to this file")
+    ap.add_argument("--pause", type=float, default=0.0,
+                    help="seconds to wait before each timed run: 6 shows a machine that was idle (see above)")
     args = ap.parse_args(argv)
     os.environ.setdefault("TZ", "UTC")  # R asks timedatectl for the zone otherwise
     only = {x.strip() for x in args.only.split(",") if x.strip()}
     meta = {"when": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "repeats": args.repeats,
+            "pause": args.pause,
             "python": sys.version.split()[0], "cores": os.cpu_count(),
             "load_start": " ".join(f"{x:.1f}" for x in os.getloadavg())}
     rows = []
@@ -196,10 +237,10 @@ def main(argv: list[str] | None = None) -> int:
             if only and case["name"] not in only:
                 continue
             print(f"== {case['name']}", flush=True)
-            rows.append(row(case, args.repeats))
+            rows.append(row(case, args.repeats, args.pause))
         if not only or "validate_csv" in only:
             print("== validate_csv", flush=True)
-            rows.append(row(validate_case(tmp, args.seed), args.repeats))
+            rows.append(row(validate_case(tmp, args.seed), args.repeats, args.pause))
     meta["load_end"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     text = markdown(rows, meta)
     print(text)

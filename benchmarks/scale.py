@@ -162,7 +162,8 @@ def compile_bytecode() -> None:
 
 def measure(cmd: list[str], cwd: Path | None = None, timeout: float = 1800,
             env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Wall time, CPU time and peak RSS of ``cmd`` under GNU time (``resource`` fallback).
+    """Wall time, CPU time (and its user and system parts) and peak RSS of ``cmd`` under GNU time
+    (``resource`` fallback).
 
     After ``timeout`` seconds the command is stopped (SIGTERM to it, so GNU
     time still reports) and ``timed_out`` is set.  ``env``: variables set for
@@ -185,25 +186,31 @@ def measure(cmd: list[str], cwd: Path | None = None, timeout: float = 1800,
         wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", proc.stderr)
         user = re.search(r"User time \(seconds\): ([\d.]+)", proc.stderr)
         system = re.search(r"System time \(seconds\): ([\d.]+)", proc.stderr)
-        cpu = float(user.group(1)) + float(system.group(1)) if user and system else None
+        user_s = float(user.group(1)) if user else None
+        system_s = float(system.group(1)) if system else None
+        cpu = user_s + system_s if user_s is not None and system_s is not None else None
         seconds = None
         if wall:
             parts = [float(x) for x in wall.group(1).split(":")]
             seconds = sum(p * 60**k for k, p in enumerate(reversed(parts)))
         return {"returncode": proc.returncode, "seconds": seconds, "cpu_seconds": cpu,
+                "user_seconds": user_s, "system_seconds": system_s,
                 "timed_out": timed_out, "timeout": timeout,
                 "rss_bytes": int(rss.group(1)) * 1024 if rss else None,
                 "stdout": proc.stdout, "stderr": proc.stderr}
     import resource
     import time
 
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)  # the children's times add up: take the difference
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=timeout, env=environ)
     seconds = time.perf_counter() - t0
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    user_s, system_s = usage.ru_utime - before.ru_utime, usage.ru_stime - before.ru_stime
+    # (ru_maxrss is the largest of all children so far, not of this one: an upper bound)
     rss = usage.ru_maxrss * 1024
-    return {"returncode": proc.returncode, "seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
-            "rss_bytes": rss,
+    return {"returncode": proc.returncode, "seconds": seconds, "cpu_seconds": user_s + system_s,
+            "user_seconds": user_s, "system_seconds": system_s, "rss_bytes": rss,
             "stdout": proc.stdout, "stderr": proc.stderr}
 
 
