@@ -162,6 +162,35 @@ def test_fine_gray_matches_crr():
     assert_allclose(r2.se, [0.173302962861, 0.313903750742, 0.535444559312], rtol=1e-8)
 
 
+def test_fine_gray_sums_reuse_their_working_arrays_without_changing_what_they_return():
+    # _FG keeps the working arrays of its risk-set sums for the whole fit: a result of one iteration
+    # must not change when the next iteration overwrites them, and every call must give what a fresh
+    # fit's first call gives (the same numbers to the last bit)
+    from spinestats.analysis.competing_risks.finegray import _FG
+
+    d = fg_data().sort_values("time", kind="mergesort")
+    t, X = d["time"].to_numpy(float), d[["x1", "x2", "x3"]].to_numpy(float)
+    st = d["status"].to_numpy()
+    b0, b1 = np.zeros(3), np.array([0.48, 0.12, 0.42])
+    fg = _FG(t, st, X)
+    first = fg.fsv(b0)
+    kept = [np.array(v, copy=True) for v in first[2:]]
+    second = fg.fsv(b1)
+    for before, now in zip(kept, first[2:]):
+        np.testing.assert_array_equal(now, before)
+    for mine, fresh in zip(second, _FG(t, st, X).fsv(b1)):
+        np.testing.assert_array_equal(mine, fresh)
+    # and the sums themselves: S(t_k) by their definition, summed row by row over the risk set
+    w = np.exp(X @ b1)
+    G = fg.G
+    k = 3
+    tk = fg.uft[k]
+    at_risk = t >= tk
+    earlier_competing = (t < tk) & (st == 2)
+    s0 = w[at_risk].sum() + G[fg.start[k]] * (w[earlier_competing] / G[earlier_competing]).sum()
+    assert_allclose(second[3][k], s0, rtol=1e-12)
+
+
 def test_fine_gray_small_table_and_identity_with_breslow_cox():
     d = CR1.assign(g=(CR1["group"] == "b").astype(float))
     d.loc[d["status"] == 2, "status"] = 0

@@ -149,14 +149,28 @@ class _FG:
         self.XX = (X[:, :, None] * X[:, None, :]).reshape(self.n, -1)
         # the columns whose risk-set sums fsv needs (1, x, x x'): they do not depend on beta, built once
         self.M = np.hstack([np.ones((self.n, 1)), self.X, self.XX])
+        # the working arrays of _sums, made once per fit: n x (1 + p + p^2) doubles each, which a fresh
+        # process's C allocator would otherwise map, fault in and unmap again at every iteration (the
+        # fit of 2,000 rows took twice as long before some larger array had been freed)
+        m = self.M.shape[1]
+        self._prod = np.empty((self.n, m))
+        self._rev = np.empty((self.n, m))  # cumulative sums from the last row up, in reverse row order
+        self._fwd = np.zeros((self.n + 1, m))  # row 0 stays zero: the sums before the first row
+        self._rev_start = self.n - 1 - self.start  # rows of _rev at the failure times
+        self._S = np.empty((self.start.size, m))
+        self._T = np.empty((self.start.size, m))
 
-    def _sums(self, w: np.ndarray, M: np.ndarray) -> np.ndarray:
-        """S(t_k) = sum_{t_j >= t_k} w_j M_j + G_k sum_{t_j < t_k, comp} w_j M_j / G_j."""
-        a = w[:, None] * M
-        rev = np.cumsum(a[::-1], axis=0)[::-1]
-        cw = np.where(self.comp, w / self.G, 0.0)[:, None] * M
-        fwd = np.vstack([np.zeros((1, M.shape[1])), np.cumsum(cw, axis=0)])
-        return rev[self.start] + self.Gk[:, None] * fwd[self.start]
+    def _sums(self, w: np.ndarray) -> np.ndarray:
+        """S(t_k) = sum_{t_j >= t_k} w_j M_j + G_k sum_{t_j < t_k, comp} w_j M_j / G_j, for M the
+        columns :attr:`M`, in an array that the next call overwrites."""
+        np.multiply(w[:, None], self.M, out=self._prod)
+        np.cumsum(self._prod[::-1], axis=0, out=self._rev)
+        np.multiply(np.where(self.comp, w / self.G, 0.0)[:, None], self.M, out=self._prod)
+        np.cumsum(self._prod, axis=0, out=self._fwd[1:])
+        S = np.take(self._rev, self._rev_start, axis=0, out=self._S)
+        later = np.take(self._fwd, self.start, axis=0, out=self._T)
+        np.multiply(self.Gk[:, None], later, out=later)
+        return np.add(S, later, out=S)
 
     def _sums0(self, w: np.ndarray) -> np.ndarray:
         """:meth:`_sums` of the column of ones, on vectors: the same products (``w * 1.0`` is ``w``) and the
@@ -176,8 +190,8 @@ class _FG:
         """Negative log-likelihood, its gradient and Hessian (as crrfsv)."""
         eta = self.X @ b
         r = np.exp(eta)
-        S = self._sums(r, self.M)
-        s0, s1, s2 = S[:, 0], S[:, 1 : 1 + self.p], S[:, 1 + self.p :].reshape(-1, self.p, self.p)
+        S = self._sums(r)
+        s0, s1, s2 = S[:, 0].copy(), S[:, 1 : 1 + self.p], S[:, 1 + self.p :].reshape(-1, self.p, self.p)
         xbar = s1 / s0[:, None]
         f = float(-eta[self.fail].sum() + np.sum(self.d * np.log(s0)))
         g = -self.sum_x_fail + (self.d[:, None] * xbar).sum(axis=0)
