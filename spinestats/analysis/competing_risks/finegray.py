@@ -190,7 +190,7 @@ class _FG:
         """Negative log-likelihood, its gradient and Hessian (as crrfsv)."""
         eta = self.X @ b
         r = np.exp(eta)
-        S = self._sums(r)
+        S = self._sums(r)  # the working array: s0 is returned, so it is copied out of it
         s0, s1, s2 = S[:, 0].copy(), S[:, 1 : 1 + self.p], S[:, 1 + self.p :].reshape(-1, self.p, self.p)
         xbar = s1 / s0[:, None]
         f = float(-eta[self.fail].sum() + np.sum(self.d * np.log(s0)))
