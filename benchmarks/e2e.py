@@ -35,7 +35,7 @@ target).  The CPU time is shown with its user and system parts.  On this
 machine (a virtual one) the system part swings most: a process that starts
 after a few seconds of idleness spends far more of it in the kernel zeroing
 the memory it first touches (pyarrow's reader: 0.06-0.2 s right after a run
-of itself, 3.4-5.6 s after 6 s of idleness, with the same user time).
+of itself, 3.6-5.6 s after 6 s of idleness, with the same user time).
 ``--pause 6`` measures that state on purpose.
 PDF font subsets are kept between runs (``reports/subset_cache.py``): the runs
 use a cache folder of their own, and ``dss``, ``survival`` and ``demo`` are run
