@@ -27,6 +27,7 @@ Rules
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -57,6 +58,7 @@ class EventData:
     source : the DataFrame it was built from (not copied); ``len()`` and
         ``columns`` are those of this table.
     spec : the columns and options it was built with (see :func:`event_data`).
+    kept : per row of ``source``, whether it was kept (``None``: every row was).
     """
 
     time: np.ndarray
@@ -67,10 +69,16 @@ class EventData:
     excluded: tuple
     warnings: tuple[str, ...]
     censor: int
-    positions: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.intp))
     levels: tuple | None = None
     source: pd.DataFrame | None = dataclasses.field(default=None, repr=False, compare=False)
     spec: tuple = dataclasses.field(default=(), repr=False)
+    kept: np.ndarray | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    @functools.cached_property
+    def positions(self) -> np.ndarray:
+        """Row positions in the source table of the rows kept (made when first asked for: most
+        estimators never ask, and a million positions are 8 MB)."""
+        return np.arange(self.time.size) if self.kept is None else np.flatnonzero(self.kept)
 
     @property
     def columns(self) -> pd.Index:
@@ -147,6 +155,19 @@ def event_data(
                   spec=spec)
 
 
+def _missing(data: pd.DataFrame, cols: Sequence[str]) -> np.ndarray:
+    """Per row, whether any of ``cols`` is missing (``data[cols].isna().any(axis=1)``); a column of a NumPy
+    integer or boolean type, which cannot hold a missing value, is not looked at."""
+    found = np.zeros(len(data), dtype=bool)
+    for c in dict.fromkeys(cols):
+        col = data[c]
+        if isinstance(col, pd.DataFrame):  # a name two columns share
+            found |= col.isna().any(axis=1).to_numpy()
+        elif not (isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub"):
+            found |= col.isna().to_numpy()
+    return found
+
+
 def _parse(data: pd.DataFrame, *, time: str, event: str, group: str | None, entry: str | None, censor: int,
            causes: Sequence[int] | None, extra: Sequence[str], spec: tuple) -> EventData:
     """The checks and arrays of :func:`event_data` (every call of this is one parse of a table)."""
@@ -162,7 +183,7 @@ def _parse(data: pd.DataFrame, *, time: str, event: str, group: str | None, entr
     for c in extra:
         _column(data, c, "covariate")
         cols.append(c)
-    missing = data[cols].isna().any(axis=1).to_numpy()
+    missing = _missing(data, cols)
     excluded = tuple(data.index[missing])
     warnings: list[str] = []
     if missing.any():
@@ -241,7 +262,7 @@ def _parse(data: pd.DataFrame, *, time: str, event: str, group: str | None, entr
         if np.any(en < 0):
             raise DataError(f"entry column '{entry}': expected entry times >= 0.")
     else:
-        en = np.zeros_like(t)
+        en = np.zeros(t.size)  # (zero pages the system maps when first read, not written here)
     return EventData(
         time=t,
         status=status,
@@ -251,10 +272,10 @@ def _parse(data: pd.DataFrame, *, time: str, event: str, group: str | None, entr
         excluded=excluded,
         warnings=tuple(warnings),
         censor=int(censor),
-        positions=np.arange(keep.size) if every else np.flatnonzero(keep),
         levels=levels,
         source=data,
         spec=spec,
+        kept=None if every else keep,
     )
 
 
@@ -280,6 +301,11 @@ def group_levels(group: np.ndarray) -> list:
     """Sorted distinct group labels (``[None]`` when ungrouped), as R's factor levels."""
     if len(group) and group.dtype == object and group[0] is None and all(g is None for g in group):
         return [None]
+    if group.dtype.kind in "iu" and group.size:
+        lo, hi = int(group.min()), int(group.max())
+        if hi - lo <= 32:  # a few integer codes (0/1, arms 1-4): the lowest and highest are present, the others
+            # are looked for (no hashing of the rows; two codes need no look at all)
+            return [v for v in range(lo, hi + 1) if v in (lo, hi) or bool(np.any(group == v))]
     levels = pd.unique(group)
     try:
         return sorted(levels.tolist())
@@ -345,34 +371,57 @@ def unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(x)
     if x.dtype.kind == "f" and x.size > 1000:
         # whole-number times (days, months) over a range not much wider than the data: count them
-        # with np.bincount, linear with a small constant and no hashing (same result as below)
+        # with np.bincount, linear with a small constant and no hashing (same result as below).  One
+        # array of the data's length is made (the codes, shifted and ranked in place): in a fresh
+        # Python session each further one is memory the system zeroes and maps again at every call
         lo, hi = np.min(x), np.max(x)
         if np.isfinite(lo) and np.isfinite(hi) and hi - lo <= 4 * x.size and lo == np.floor(lo):
-            shifted = x - lo
-            k = shifted.astype(np.intp)
-            if np.array_equal(k, shifted):
+            k = x.astype(np.intp)
+            if np.array_equal(k, x):  # whole numbers (compared in NumPy's buffers, no float copy of k)
+                if lo:
+                    k -= np.intp(lo)
                 present = np.bincount(k, minlength=int(hi - lo) + 1) > 0
                 rank = np.cumsum(present) - 1
-                return np.flatnonzero(present) + lo, rank[k]
+                np.take(rank, k, out=k, mode="clip")  # (codes in range; "raise" would buffer a copy of k)
+                return np.flatnonzero(present) + lo, k
     codes, uniques = pd.factorize(x, sort=True)
     return np.asarray(uniques), codes.astype(np.intp)
 
 
+def cell_counts(inv: np.ndarray, gcode: np.ndarray | None, ng: int, event: np.ndarray, size: int) -> np.ndarray:
+    """Rows per (distinct time, group, censored or event): a ``size`` x ``ng`` x 2 array of counts, from
+    each row's time code ``inv`` (overwritten), group code and event flag, in one pass of the rows.
+
+    (One count of cells instead of a count of exits and a count of events, or of a copy of the event
+    rows: in a fresh Python session every array of the rows' length is memory the system zeroes and
+    maps again at each call.)
+    """
+    if gcode is not None and ng > 1:
+        inv *= ng
+        inv += gcode
+    inv *= 2
+    inv += event
+    return np.bincount(inv, minlength=size * ng * 2).reshape(size, ng, 2)
+
+
 def group_codes(group: np.ndarray, levels: Sequence | None = None) -> tuple[list, np.ndarray]:
-    """Group levels (``levels``, or sorted as :func:`group_levels`) and each row's integer code."""
+    """Group levels (``levels``, or sorted as :func:`group_levels`) and each row's integer code, in the
+    smallest signed integer type that holds the codes (int8 for up to 127 groups: a million rows'
+    codes are then 1 MB, not 8)."""
     levels = list(levels) if levels is not None else group_levels(group)
+    kind = np.int8 if len(levels) < 127 else np.int16 if len(levels) < 32767 else np.intp
     if levels == [None]:
-        return levels, np.zeros(len(group), np.intp)
+        return levels, np.zeros(len(group), kind)
     group = np.asarray(group)
     if group.dtype.kind in "iu" and group.size and all(isinstance(v, (int, np.integer)) for v in levels):
         lo, hi = int(group.min()), int(group.max())
         if hi - lo <= 4 * len(levels) + 64 and all(lo <= int(v) <= hi for v in levels):
-            lut = np.full(hi - lo + 1, -1, dtype=np.intp)  # a look-up table instead of hashing every row
+            lut = np.full(hi - lo + 1, -1, dtype=kind)  # a look-up table instead of hashing every row
             lut[np.asarray(levels, dtype=np.int64) - lo] = np.arange(len(levels))
             codes = lut[group] if lo == 0 else lut[group.astype(np.int64) - lo]
             if lut.min() >= 0 or not np.any(codes < 0):
                 return levels, codes
     codes, uniques = pd.factorize(group)
     pos = {lev: i for i, lev in enumerate(levels)}
-    remap = np.array([pos[u] for u in uniques], dtype=np.intp)
+    remap = np.array([pos[u] for u in uniques], dtype=kind)
     return levels, remap[codes]

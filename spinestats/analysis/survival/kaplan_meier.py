@@ -46,7 +46,7 @@ import pandas as pd
 from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.core.result import Result, to_jsonable
-from spinestats.analysis.core.surv_input import as_frame, event_data, group_codes, unique_inverse
+from spinestats.analysis.core.surv_input import as_frame, cell_counts, event_data, group_codes, unique_inverse
 from spinestats.errors import UsageError
 
 CONF_TYPES = ("log", "log-log", "plain")
@@ -368,14 +368,14 @@ def kaplan_meier(
     grouped = None if entry else _grouped_counts(ed.time, ev, gcode, len(levels))
     curves, rates, quants, mfu = [], [], [], []
     for gi, lev in enumerate(levels):
-        m = gcode == gi if len(levels) > 1 else slice(None)
         if grouped is None:
+            m = gcode == gi if len(levels) > 1 else slice(None)
             cur = km_curve(ed.time[m], ev[m], ed.entry[m] if entry else None, group=lev,
                            conf_type=conf_type, conf_level=conf_level)
-        else:
-            cur = _group_curve(grouped, gi, ed.time[m], lev, conf_type, conf_level)
+        else:  # (no copy of the group's rows: its counts are all the curve needs)
+            cur = _group_curve(grouped, gi, lev, conf_type, conf_level)
         curves.append(cur)
-        if not ev[m].any():
+        if not cur.n_event.any():
             warnings.append(f"group {lev!r}: no events; survival stays 1 and the median is not reached.")
         if times is not None and len(times):
             rates.append(cur.rates(times))
@@ -401,21 +401,23 @@ def kaplan_meier(
 def _grouped_counts(time: np.ndarray, event: np.ndarray, gcode: np.ndarray, ng: int):
     """Distinct times of all rows and, per (time, group), exits and events: one pass for every group."""
     ut, inv = unique_inverse(time)
-    cell = inv * ng + gcode
-    exits = np.bincount(cell, minlength=ut.size * ng).reshape(ut.size, ng)
-    d = np.bincount(cell, weights=event, minlength=ut.size * ng).reshape(ut.size, ng)
-    return ut, exits, d
+    cells = cell_counts(inv, gcode, ng, event, ut.size)
+    return ut, cells.sum(axis=2), cells[:, :, 1].astype(float)
 
 
-def _group_curve(grouped, gi: int, time: np.ndarray, group: Any, conf_type: str, conf_level: float) -> KMCurve:
-    """Group ``gi``'s curve from :func:`_grouped_counts` (the same numbers as :func:`km_curve` on its rows)."""
+def _group_curve(grouped, gi: int, group: Any, conf_type: str, conf_level: float) -> KMCurve:
+    """Group ``gi``'s curve from :func:`_grouped_counts` (the same numbers as :func:`km_curve` on its rows).
+
+    Its ``follow_up`` is the group's exit times in increasing order (the counts hold them)."""
     ut, exits, d = grouped
     rows = exits[:, gi] > 0
     n_out = exits[rows, gi]
     d_g = d[rows, gi]
+    n = int(n_out.sum())
     out_before = np.concatenate(([0], np.cumsum(n_out)[:-1]))
-    cur = _curve_from_counts(ut[rows], time.size - out_before, d_g, n_out - d_g, group, conf_type, conf_level)
-    return dataclasses.replace(cur, follow_up=np.asarray(time, dtype=float), entries=np.zeros(time.size))
+    cur = _curve_from_counts(ut[rows], n - out_before, d_g, n_out - d_g, group, conf_type, conf_level)
+    # entries: n zeros that take no memory (a read-only view of one zero), as no row entered late
+    return dataclasses.replace(cur, follow_up=np.repeat(ut[rows], n_out), entries=np.broadcast_to(0.0, (n,)))
 
 
 def _pooled(curves: Sequence[KMCurve]) -> KMCurve:

@@ -41,7 +41,7 @@ from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.core.multiplicity import holm  # noqa: F401  (re-exported; one home for Holm)
 from spinestats.analysis.core.result import Result
-from spinestats.analysis.core.surv_input import as_frame, event_data, group_codes, unique_inverse
+from spinestats.analysis.core.surv_input import as_frame, cell_counts, event_data, group_codes, unique_inverse
 from spinestats.errors import DataError
 
 
@@ -79,10 +79,9 @@ LogRank = LogRankResult
 def _one_stratum(time, event, gidx, ng, rho, gamma):
     """(O - E), V, O, E for one stratum (vectorised over event times)."""
     ut, inv = unique_inverse(time)
-    T = ut.size
-    cell = inv * ng + gidx
-    counts = np.bincount(cell, minlength=T * ng).reshape(T, ng).astype(float)
-    dg = np.bincount(cell[event], minlength=T * ng).reshape(T, ng).astype(float)
+    cells = cell_counts(inv, gidx, ng, event, ut.size)
+    counts = cells.sum(axis=2).astype(float)
+    dg = cells[:, :, 1].astype(float)
     ng_risk = np.cumsum(counts[::-1], axis=0)[::-1]
     n = ng_risk.sum(axis=1)
     d = dg.sum(axis=1)
@@ -109,7 +108,8 @@ def _test(time, event, gidx, sidx, ng, rho, gamma):
     V = np.zeros((ng, ng))
     O = np.zeros(ng)
     E = np.zeros(ng)
-    strata = np.flatnonzero(np.bincount(sidx))  # the codes present (sidx: codes >= 0), without a sort
+    # the codes present (sidx: codes >= 0, or None for one stratum), without a sort
+    strata = np.zeros(1, np.intp) if sidx is None else np.flatnonzero(np.bincount(sidx))
     for s in strata:
         m = sidx == s if strata.size > 1 else slice(None)
         a, b, c, dd = _one_stratum(time[m], event[m], gidx[m], ng, rho, gamma)
@@ -174,7 +174,7 @@ def logrank_test(
         sv = data[strata].to_numpy()[ed.positions]
         _, sidx = group_codes(sv)
     else:
-        sidx = np.zeros(ed.time.size, int)
+        sidx = None
     warnings = list(ed.warnings)
     oe, V, O, E = _test(ed.time, ev, gidx, sidx, ng, rho, gamma)
     chisq, df = quadratic_chisq(oe, V)
@@ -196,7 +196,7 @@ def logrank_test(
         for a, b in itertools.combinations(range(ng), 2):
             m = (gidx == a) | (gidx == b)
             g2 = np.where(gidx[m] == a, 0, 1)
-            o2, V2, _, _ = _test(ed.time[m], ev[m], g2, sidx[m], 2, rho, gamma)
+            o2, V2, _, _ = _test(ed.time[m], ev[m], g2, None if sidx is None else sidx[m], 2, rho, gamma)
             x, d2 = quadratic_chisq(o2, V2)
             rows.append({"group1": levels[a], "group2": levels[b], "chisq": x,
                          "p": float(stats.chi2.sf(x, d2)) if d2 > 0 else float("nan")})
