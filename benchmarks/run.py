@@ -222,12 +222,42 @@ def run_workload(w: cases.Workload, args, tmp: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def cpu_model() -> str:
+    """The processor's model name as Linux reports it, or the platform's processor string."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "processor unknown"
+
+
+#: the packages whose versions a ratio depends on (a peer's release can move it: statsmodels 0.15.0 takes
+#: SurvfuncRight + survdiff on a million rows in 0.062 s where 0.14.5 takes 0.075 s on the same machine)
+VERSIONED = ("numpy", "scipy", "pandas", "pyarrow", "statsmodels", "lifelines", "scikit-learn")
+
+
+def package_versions() -> str:
+    """"numpy 2.4.6, scipy 1.17.1, ...": the installed versions of :data:`VERSIONED` (metadata, no import)."""
+    from importlib import metadata
+
+    out = []
+    for name in VERSIONED:
+        try:
+            out.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            out.append(f"{name} not installed")
+    return ", ".join(out)
+
+
 def markdown(rows: list[dict], scale_rows: list[dict], meta: dict) -> str:
     out = [
         f"Measured {meta['when']} on {meta['machine']}; spinestats {meta['spinestats']}, "
         f"Python {meta['python']}, {meta['r']}; repeats = {meta['repeats']}"
         f"{' (quick)' if meta['quick'] else ''}; seed {meta['seed']}; load average (1, 5, 15 min) "
-        f"{meta['load_start']} at the start and {meta['load_end']} at the end.",
+        f"{meta['load_start']} at the start and {meta['load_end']} at the end.  {meta['packages']}.",
         "",
         "Times: median (min–max) of the repeats after one warm-up call. Ratio = spinestats median / "
         "reference median (range: fastest/slowest .. slowest/fastest). Agreement = largest absolute difference "
@@ -325,8 +355,9 @@ def main(argv: list[str] | None = None) -> int:
         ss_version = "?"
     meta = {
         "when": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
+        "machine": f"{platform.machine()} ({cpu_model()}), {os.cpu_count()} cores, {platform.system()}",
         "python": platform.python_version(),
+        "packages": package_versions(),
         "spinestats": ss_version,
         "r": r_version() if not args.no_r else "R skipped",
         "repeats": args.repeats,
