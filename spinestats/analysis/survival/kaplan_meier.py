@@ -59,7 +59,10 @@ class KMCurve(Result):
 
     ``std_err`` is the Greenwood SE of :math:`\\log S` (R: ``fit$std.err``);
     ``lower``/``upper`` the pointwise CI.  ``follow_up``/``entries`` keep the
-    raw times for numbers at risk at any time (not written to JSON).
+    raw times for numbers at risk at any time (not written to JSON): the
+    exit and entry time of each row of the curve (for a curve of a group
+    without delayed entry, the exit times in increasing order and a
+    read-only array of zeros).
     """
 
     group: Any
