@@ -22,10 +22,10 @@ needs_memo = pytest.mark.skipif(
     reason="subsets are kept (in memory and on disk) on Matplotlib >= 3.11; before, Matplotlib makes its own")
 
 
-def _draw():
+def _draw(label="分離手術 あり", xlabel="Months from start of treatment (−12 to 36)", x=(0, 1, 2)):
     fig, ax = journal_figure("single")
-    ax.plot([0, 1, 2], [1.0, 0.5, 0.2], label="分離手術 あり")
-    ax.set_xlabel("Months from start of treatment (−12 to 36)")
+    ax.plot(list(x), [1.0, 0.5, 0.2], label=label)
+    ax.set_xlabel(xlabel)
     ax.legend()
     return fig
 
@@ -51,7 +51,9 @@ def test_pdf_bytes_are_the_same_from_a_cold_cache_a_warm_cache_and_no_cache(tmp_
     _fresh_process(monkeypatch)
     cold = save_figure(_draw(), tmp_path / "cold", "f", formats=("pdf",))[0].read_bytes()
     stored = _files(cache)
-    assert len(made) == len(stored) == 2  # DejaVu Sans and IPAexGothic: one subset each, both stored
+    # DejaVu Sans and IPAexGothic: one subset each, both stored, and the intermediate subset of each font
+    # to its common characters (figure_files.COMMON_TEXT) that they were cut from
+    assert len(made) == 2 and len(stored) == 4
     assert oct((cache / "font-subsets").stat().st_mode & 0o777) == oct(0o700)
 
     _fresh_process(monkeypatch)
@@ -63,6 +65,39 @@ def test_pdf_bytes_are_the_same_from_a_cold_cache_a_warm_cache_and_no_cache(tmp_
     plain = save_figure(_draw(), tmp_path / "plain", "f", formats=("pdf",))[0].read_bytes()
     assert len(made) == 4 and _files(cache) == stored
     assert cold == warm == plain
+
+
+@needs_memo
+def test_a_run_showing_other_characters_cuts_its_subsets_from_the_stored_intermediate_ones(tmp_path, monkeypatch):
+    """Another study's figure (other numbers, other labels) needs subsets not stored yet: they are cut from
+    the fonts' intermediate subsets read from disk, and the whole font files are not parsed again."""
+    from matplotlib.backends import _backend_pdf_ps
+
+    monkeypatch.setenv("SPINESTATS_CACHE_DIR", str(tmp_path / "cache"))
+    _fresh_process(monkeypatch)
+    save_figure(_draw(), tmp_path / "first", "f", formats=("pdf",))
+    whole_font_files = []
+    real = _backend_pdf_ps.get_glyphs_subset
+
+    def spy(fontfile, glyphs):
+        if not isinstance(fontfile, figure_files._FontBytes):  # a font file on disk, parsed whole
+            whole_font_files.append(str(getattr(fontfile, "path", fontfile)))
+        return real(fontfile, glyphs)
+
+    monkeypatch.setattr(_backend_pdf_ps, "get_glyphs_subset", spy)
+
+    def other_study():
+        return _draw("Local control, 5-year 79 % (95 % CI 68–87 %)", "Years from carbon-ion radiotherapy", (0, 7, 9))
+
+    _fresh_process(monkeypatch)  # a new process: nothing in memory
+    cut = save_figure(other_study(), tmp_path / "second", "f", formats=("pdf",))[0].read_bytes()
+    assert whole_font_files == []
+    assert len(_files(tmp_path / "cache")) == 5  # the new DejaVu Sans subset is stored too (no Japanese here)
+
+    monkeypatch.setenv("SPINESTATS_CACHE_DIR", "")  # the same figure without any cache: the same file
+    _fresh_process(monkeypatch)
+    assert save_figure(other_study(), tmp_path / "plain", "f", formats=("pdf",))[0].read_bytes() == cut
+    assert whole_font_files  # (without the cache the whole font is parsed: the spy sees it)
 
 
 def _stored(tmp_path, monkeypatch, glyphs=frozenset({3, 5, 7})):

@@ -100,7 +100,13 @@ def _font_key(fontfile: Any) -> tuple[str, int]:
 
 
 def _common_subset(fontfile: Any, get_subset: Any, as_file: Any) -> tuple[frozenset, tuple[bytes, dict] | None]:
-    """The glyphs of :data:`COMMON_TEXT` in ``fontfile`` and its subset to them (made once per process)."""
+    """The glyphs of :data:`COMMON_TEXT` in ``fontfile`` and its subset to them (made once per process,
+    and kept on disk between runs with the other subsets, :mod:`~spinestats.reports.subset_cache`).
+
+    Kept on disk, it spares a later run that shows other characters (another study's numbers and
+    labels, whose subsets are not stored yet) the parse of the whole font file: its subsets are cut
+    from this one.  It is stored under the key of a subset to these glyphs, which it is.
+    """
     key = _font_key(fontfile)
     hit = _COMMON.get(key)
     if hit is None:
@@ -110,8 +116,12 @@ def _common_subset(fontfile: Any, get_subset: Any, as_file: Any) -> tuple[frozen
         glyphs = frozenset(charmap[ord(c)] for c in COMMON_TEXT if charmap.get(ord(c), 0))
         made = None
         if glyphs:
-            with get_subset(fontfile, set(glyphs)) as sub:
-                made = (as_file(sub.font).getvalue(), dict(sub.glyph_index_map))
+            on_disk = subset_cache.key_of(*key, glyphs)
+            made = subset_cache.load(on_disk)
+            if made is None:
+                with get_subset(fontfile, set(glyphs)) as sub:
+                    made = (as_file(sub.font).getvalue(), dict(sub.glyph_index_map))
+                subset_cache.store(on_disk, *made)
         hit = _COMMON[key] = (glyphs, made)
     return hit
 
