@@ -6,6 +6,8 @@ when asked for).  Each test compares them with the plain NumPy/pandas computatio
 faster step can never give another number.
 """
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -27,9 +29,11 @@ def test_unique_inverse_of_whole_numbers_is_numpys(lo):
 
 
 def test_unique_inverse_of_fractions_and_wide_ranges_is_numpys():
+    warnings.simplefilter("error", RuntimeWarning)  # (pytest restores the filters after the test)
     rng = np.random.default_rng(4)
     for x in (rng.integers(0, 3000, 20_000) + 0.5, rng.integers(0, 10**9, 20_000).astype(float),
-              np.concatenate([rng.integers(0, 100, 5000).astype(float), [2.0**60]])):
+              np.concatenate([rng.integers(0, 100, 5000).astype(float), [2.0**60]]),
+              2.0**63 + 2048.0 * (np.arange(4000) % 2)):  # whole, narrow, beyond int64: hashed, no cast
         ut, inv = unique_inverse(x)
         ref_u, ref_inv = np.unique(x, return_inverse=True)
         assert np.array_equal(ut, ref_u) and np.array_equal(inv, ref_inv.ravel())

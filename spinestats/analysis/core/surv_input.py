@@ -375,7 +375,8 @@ def unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # array of the data's length is made (the codes, shifted and ranked in place): in a fresh
         # Python session each further one is memory the system zeroes and maps again at every call
         lo, hi = np.min(x), np.max(x)
-        if np.isfinite(lo) and np.isfinite(hi) and hi - lo <= 4 * x.size and lo == np.floor(lo):
+        if (np.isfinite(lo) and np.isfinite(hi) and hi - lo <= 4 * x.size and lo == np.floor(lo)
+                and -2.0**62 < lo and hi < 2.0**62):  # (whole numbers that fit the codes' integer type)
             k = x.astype(np.intp)
             if np.array_equal(k, x):  # whole numbers (compared in NumPy's buffers, no float copy of k)
                 if lo:
