@@ -31,8 +31,9 @@ of a loaded machine also counts the time other processes had the cores).  The
 one exception is ``demo`` with its two worker processes, judged on its wall
 time: that is what its user waits for, while its CPU time adds up the work of
 both processes (``demo_1w`` holds the same work in one process to its CPU
-target).  The CPU time is shown with its user and system parts.  On this
-machine (a virtual one) the system part swings most: a process that starts
+target).  The CPU time is shown with its user and system parts.  On the
+machine of the thirteenth round (a virtual one, transparent huge pages
+"always") the system part swung most: a process that starts
 after a few seconds of idleness spends far more of it in the kernel zeroing
 the memory it first touches (pyarrow's reader: 0.06-0.2 s right after a run
 of itself, 3.6-5.6 s after 6 s of idleness, with the same user time).

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spinestats.analysis.core.surv_input import (EventData, cell_counts, event_data, group_codes, group_levels,
+from spinestats.analysis.core.surv_input import (EventData, event_data, group_codes, group_levels, time_group_counts,
                                                  unique_inverse)
 from spinestats.analysis.survival.kaplan_meier import kaplan_meier, km_curve
 from spinestats.analysis.survival.logrank import logrank_test
@@ -39,20 +39,21 @@ def test_unique_inverse_of_fractions_and_wide_ranges_is_numpys():
         assert np.array_equal(ut, ref_u) and np.array_equal(inv, ref_inv.ravel())
 
 
-def test_cell_counts_are_the_exits_and_events_of_each_time_and_group():
+def test_time_group_counts_are_the_exits_and_events_of_each_time_and_group():
     rng = np.random.default_rng(5)
     n, ng = 5000, 3
     t = rng.integers(0, 200, n).astype(float)
     g = rng.integers(0, ng, n).astype(np.int8)
     e = rng.random(n) < 0.4
-    ut, inv = unique_inverse(t)
-    cells = cell_counts(inv.copy(), g, ng, e, ut.size)
-    assert cells.shape == (ut.size, ng, 2)
+    ut, exits, events = time_group_counts(t, e, g, ng)
+    assert np.array_equal(ut, np.unique(t)) and exits.shape == events.shape == (ut.size, ng)
     for k in (0, 7, ut.size - 1):
         for gi in range(ng):
             rows = (t == ut[k]) & (g == gi)
-            assert cells[k, gi, 1] == np.sum(rows & e) and cells[k, gi, 0] == np.sum(rows & ~e)
-    assert cells.sum() == n
+            assert exits[k, gi] == np.sum(rows) and events[k, gi] == np.sum(rows & e)
+    assert exits.sum() == n and events.sum() == e.sum()
+    one_ut, one_exits, one_events = time_group_counts(t, e, None, 1)  # one group: the totals per time
+    assert np.array_equal(one_exits[:, 0], exits.sum(axis=1)) and np.array_equal(one_events[:, 0], events.sum(axis=1))
 
 
 def test_group_levels_of_small_integer_codes_skip_hashing_but_agree():

@@ -389,20 +389,24 @@ def unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(uniques), codes.astype(np.intp)
 
 
-def cell_counts(inv: np.ndarray, gcode: np.ndarray | None, ng: int, event: np.ndarray, size: int) -> np.ndarray:
-    """Rows per (distinct time, group, censored or event): a ``size`` x ``ng`` x 2 array of counts, from
-    each row's time code ``inv`` (overwritten), group code and event flag, in one pass of the rows.
+def time_group_counts(time: np.ndarray, event: np.ndarray, gcode: np.ndarray | None,
+                      ng: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct times of all rows and, per (time, group), the rows that exit and those that have an
+    event: ``(times, exits, events)``, the last two ``len(times)`` x ``ng`` integer arrays, counted in
+    one pass of the rows (``gcode``: each row's group code, ``None`` for one group).
 
-    (One count of cells instead of a count of exits and a count of events, or of a copy of the event
-    rows: in a fresh Python session every array of the rows' length is memory the system zeroes and
-    maps again at each call.)
+    One count of (time, group, event) cells, computed in place on the time codes, instead of a count
+    of exits and a count of events, or of a copy of the event rows: in a fresh Python session every
+    array of the rows' length is memory the system zeroes and maps again at each call.
     """
+    ut, cell = unique_inverse(time)
     if gcode is not None and ng > 1:
-        inv *= ng
-        inv += gcode
-    inv *= 2
-    inv += event
-    return np.bincount(inv, minlength=size * ng * 2).reshape(size, ng, 2)
+        cell *= ng
+        cell += gcode
+    cell *= 2
+    cell += event
+    cells = np.bincount(cell, minlength=ut.size * ng * 2).reshape(ut.size, ng, 2)
+    return ut, cells.sum(axis=2), cells[:, :, 1]
 
 
 def group_codes(group: np.ndarray, levels: Sequence | None = None) -> tuple[list, np.ndarray]:

@@ -46,7 +46,8 @@ import pandas as pd
 from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.core.result import Result, to_jsonable
-from spinestats.analysis.core.surv_input import as_frame, cell_counts, event_data, group_codes, unique_inverse
+from spinestats.analysis.core.surv_input import (as_frame, event_data, group_codes, time_group_counts,
+                                                 unique_inverse)
 from spinestats.errors import UsageError
 
 CONF_TYPES = ("log", "log-log", "plain")
@@ -402,10 +403,9 @@ def kaplan_meier(
 
 
 def _grouped_counts(time: np.ndarray, event: np.ndarray, gcode: np.ndarray, ng: int):
-    """Distinct times of all rows and, per (time, group), exits and events: one pass for every group."""
-    ut, inv = unique_inverse(time)
-    cells = cell_counts(inv, gcode, ng, event, ut.size)
-    return ut, cells.sum(axis=2), cells[:, :, 1].astype(float)
+    """Distinct times of all rows and, per (time, group), exits and events (as floats): one pass for every group."""
+    ut, exits, events = time_group_counts(time, event, gcode, ng)
+    return ut, exits, events.astype(float)
 
 
 def _group_curve(grouped, gi: int, group: Any, conf_type: str, conf_level: float) -> KMCurve:

@@ -41,7 +41,7 @@ from spinestats.analysis.core import distributions as stats
 
 from spinestats.analysis.core.multiplicity import holm  # noqa: F401  (re-exported; one home for Holm)
 from spinestats.analysis.core.result import Result
-from spinestats.analysis.core.surv_input import as_frame, cell_counts, event_data, group_codes, unique_inverse
+from spinestats.analysis.core.surv_input import as_frame, event_data, group_codes, time_group_counts
 from spinestats.errors import DataError
 
 
@@ -78,10 +78,8 @@ LogRank = LogRankResult
 
 def _one_stratum(time, event, gidx, ng, rho, gamma):
     """(O - E), V, O, E for one stratum (vectorised over event times)."""
-    ut, inv = unique_inverse(time)
-    cells = cell_counts(inv, gidx, ng, event, ut.size)
-    counts = cells.sum(axis=2).astype(float)
-    dg = cells[:, :, 1].astype(float)
+    _, exits, events = time_group_counts(time, event, gidx, ng)
+    counts, dg = exits.astype(float), events.astype(float)
     ng_risk = np.cumsum(counts[::-1], axis=0)[::-1]
     n = ng_risk.sum(axis=1)
     d = dg.sum(axis=1)
