@@ -289,8 +289,7 @@ class Converter:
             u = f.uniques
             if codes:
                 u = np.array([str(codes.get(x, x)) for x in u], dtype=object)
-            nums = pd.to_numeric(pd.Series(u, dtype=object).where(~f.missing, None), errors="coerce")
-            nums = nums.to_numpy(dtype=float, na_value=np.nan)
+            nums = numbers(pd.Series(u, dtype=object).where(~f.missing, None).to_numpy())
             self._report_u(raw, f, ~f.missing & np.isnan(nums), file_col, "not a number", what)
             arr = f.rows(nums)  # (a new array)
         inf = np.isinf(arr)
@@ -379,6 +378,40 @@ class Converter:
 
 
 FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def numbers(texts: np.ndarray) -> np.ndarray:
+    """The numbers written in ``texts`` (stripped text, or ``None``), NaN where a text is not one.
+
+    Which texts are numbers is decided by :func:`pandas.to_numeric` (the rule the module describes);
+    each number's value is the double nearest to its decimal text (correctly rounded, as Python's
+    ``float`` and the C library's ``strtod`` give it).  pandas' own parser can be a unit in the last
+    place off for texts of 16 or more significant digits: the value 0.1 + 0.2 written as
+    ``0.30000000000000004`` by a Python program would not read back as the same double.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    nums = pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    # (a zero keeps pandas' sign; an infinite value is one either way)
+    redo = np.flatnonzero(np.isfinite(nums) & (nums != 0))
+    if redo.size == 0:
+        return nums
+    sub = np.asarray(texts, dtype=object)[redo]
+    try:
+        exact = pc.cast(pa.array(sub, type=pa.string(), from_pandas=True), pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # a text only pandas reads: each one by Python
+        exact = np.array([_exact(x, v) for x, v in zip(sub, nums[redo])], dtype=float)
+    nums[redo] = exact
+    return nums
+
+
+def _exact(text: object, value: float) -> float:
+    """The correctly rounded value of one number's text (pandas' ``value`` when Python cannot read it)."""
+    try:
+        return float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return value
 
 
 def _formula_like(u: np.ndarray, joined: str | None = None) -> np.ndarray:

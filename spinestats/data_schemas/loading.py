@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from spinestats.data_schemas import cross_rules, redcap
-from spinestats.data_schemas.conversion import MISSING_TOKENS, Converter
+from spinestats.data_schemas.conversion import MISSING_TOKENS, Converter, numbers
 from spinestats.data_schemas.identifiers import looks_like_identifier, personal_values
 from spinestats.data_schemas.mapping import Mapping, check_against_schema, load_mapping
 from spinestats.data_schemas.privacy import LazyKey, mask_problems
@@ -215,8 +215,7 @@ def _load_any(raw: RawTable, m: Mapping | None) -> LoadedTable:
             data[c] = s  # typed Parquet columns stay as stored
             continue
         f = conv.factor(s)
-        nums = pd.to_numeric(pd.Series(f.uniques, dtype=object).where(~f.missing, None), errors="coerce")
-        nums = nums.to_numpy(dtype=float, na_value=np.nan)
+        nums = numbers(pd.Series(f.uniques, dtype=object).where(~f.missing, None).to_numpy())
         # codes written with leading zeros ("007") are identifiers, not numbers: kept as text
         zero_led = any(len(x) > 1 and x[0] == "0" and x[1].isdigit() for x in f.uniques)
         if (~f.missing).any() and not (np.isnan(nums) & ~f.missing).any() and not zero_led:
