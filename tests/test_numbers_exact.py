@@ -85,3 +85,18 @@ def test_a_unit_conversion_starts_from_the_exact_value(tmp_path):
     raw = pd.Series(["61.000000000000007", "0.30000000000000004"], index=[2, 3], dtype=object)
     got = Converter("f.csv").number(raw, col, "size", "mm").to_numpy()
     assert got.tolist() == [float("61.000000000000007") / 10, float("0.30000000000000004") / 10]
+
+
+def test_an_excel_serial_just_before_midnight_stays_on_its_day():
+    """41861.999999999994780 is a moment before the end of day 41861 (2014-08-10); pandas' parser
+    reads it as 41862.0, a day late."""
+    from spinestats.data_schemas.conversion import EXCEL_ORIGIN, Converter
+    from spinestats.data_schemas.schema import get_schema
+
+    col = next(c for c in get_schema("cirt").columns if c.name == "treatment_date")
+    text = "41861.999999999994780"
+    assert pd.to_numeric(pd.Series([text], dtype=object))[0] == 41862.0  # the premise
+    raw = pd.Series([text, "41862"], index=[2, 3], dtype=object)
+    got = Converter("f.csv", date_format="excel").date(raw, col, "start")
+    assert got.tolist() == [pd.Timestamp("2014-08-10"), pd.Timestamp("2014-08-11")]
+    assert EXCEL_ORIGIN + pd.Timedelta(days=41861) == pd.Timestamp("2014-08-10")

@@ -322,7 +322,7 @@ class Converter:
             return (pd.to_datetime(slashed, format="%Y-%m-%d", errors="coerce"),
                     "a date as YYYY-MM-DD or YYYY/MM/DD (for Excel serial numbers declare dates: excel in the mapping)")
         if fmt == "excel":
-            num = pd.to_numeric(text, errors="coerce")
+            num = pd.Series(numbers(text.to_numpy()), index=text.index)
             # serials below 61 fall before Excel's phantom 1900-02-29 and are off by a day: refused
             ok = num.notna() & (num >= 61) & (num < 2958466)
             days = np.floor(num.where(ok)).to_numpy(dtype=float)
