@@ -100,3 +100,22 @@ def test_an_excel_serial_just_before_midnight_stays_on_its_day():
     got = Converter("f.csv", date_format="excel").date(raw, col, "start")
     assert got.tolist() == [pd.Timestamp("2014-08-10"), pd.Timestamp("2014-08-11")]
     assert EXCEL_ORIGIN + pd.Timedelta(days=41861) == pd.Timestamp("2014-08-10")
+
+
+def test_xlsx_numbers_read_back_exactly(tmp_path):
+    """An XLSX cell holds a double (openpyxl stores 16 significant digits); the reader shows it as its
+    shortest text (``repr``), which must read back as the double the cell holds."""
+    openpyxl = pytest.importorskip("openpyxl")
+    x = _doubles(600, 8) / 7
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["x", "k"])
+    for i, v in enumerate(x):
+        ws.append([float(v), i])
+    path = tmp_path / "any.xlsx"
+    wb.save(path)
+    stored = np.array([r[0] for r in openpyxl.load_workbook(path).active.iter_rows(min_row=2, values_only=True)])
+    shown = pd.Series([repr(float(v)) for v in stored], dtype=object)
+    assert (pd.to_numeric(shown).to_numpy() != stored).sum() > 5  # the premise: pandas alone misreads some
+    t = load(path)
+    assert np.array_equal(t.data["x"].to_numpy(), stored)
