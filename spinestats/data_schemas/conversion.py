@@ -392,7 +392,9 @@ def numbers(texts: np.ndarray) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    nums = pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    # (a copy: under pandas' copy-on-write the array of a float Series is read-only)
+    nums = pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").to_numpy(dtype=float, na_value=np.nan,
+                                                                                    copy=True)
     # (a zero keeps pandas' sign; an infinite value is one either way)
     redo = np.flatnonzero(np.isfinite(nums) & (nums != 0))
     if redo.size == 0:
