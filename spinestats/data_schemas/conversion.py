@@ -24,7 +24,9 @@ category
     map (``{1: malignant, 0: benign}``, ``{明瞭: distinct}``).  Result: the
     canonical text.
 number / integer
-    decimal numbers (``.`` as the decimal mark).  Integers must be whole
+    decimal numbers (``.`` as the decimal mark), each read as the double
+    nearest to its text (:func:`numbers`; a text written by ``repr`` reads
+    back as the very double).  Integers must be whole
     numbers (``3.0`` is accepted, ``3.5`` is a problem).  A unit declared in
     the mapping is converted to the schema's unit: length mm/cm/m, time
     days/weeks/months/years (1 month = 365.25/12 days), dose Gy/cGy.
