@@ -36,13 +36,15 @@ def test_the_shortest_texts_of_doubles_read_back_as_themselves():
 
 def test_which_texts_are_numbers_is_unchanged():
     text = np.array(["1_000", "NAN", "0x1A", "1.5e", "1e400", "inf", "-Infinity", "+5", ".5", "5.", "-0", None,
-                     "0.30000000000000004", "٣"], dtype=object)
+                     "0.30000000000000004", "٣", "0.0000000000000000000000000000000000000000000000001e-270"],
+                    dtype=object)
     got = numbers(text)
     assert np.isnan(got[[0, 1, 2, 3, 4, 11, 13]]).all()  # not numbers, as pandas decides
     assert got[5] == np.inf and got[6] == -np.inf
     assert got[7:10].tolist() == [5.0, 0.5, 5.0]
     assert got[10] == 0.0 and np.signbit(got[10])  # pandas' sign of zero is kept
     assert got[12] == 0.1 + 0.2
+    assert got[14] == 1e-319  # pandas reads this subnormal as 0.0
 
 
 @pytest.mark.parametrize("large", [False, True], ids=["exact reader", "pyarrow reader"])

@@ -397,8 +397,7 @@ def numbers(texts: np.ndarray) -> np.ndarray:
     # (a copy: under pandas' copy-on-write the array of a float Series is read-only)
     nums = pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").to_numpy(dtype=float, na_value=np.nan,
                                                                                     copy=True)
-    # (a zero keeps pandas' sign; an infinite value is one either way)
-    redo = np.flatnonzero(np.isfinite(nums) & (nums != 0))
+    redo = np.flatnonzero(np.isfinite(nums))  # (an infinite value is one either way)
     if redo.size == 0:
         return nums
     sub = np.asarray(texts, dtype=object)[redo]
@@ -406,7 +405,9 @@ def numbers(texts: np.ndarray) -> np.ndarray:
         exact = pc.cast(pa.array(sub, type=pa.string(), from_pandas=True), pa.float64()).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # a text only pandas reads: each one by Python
         exact = np.array([_exact(x, v) for x, v in zip(sub, nums[redo])], dtype=float)
-    nums[redo] = exact
+    # a zero keeps pandas' sign ("-0" is 0.0 in a column of whole numbers, -0.0 among decimals); a tiny
+    # number pandas took for zero gets its value
+    nums[redo] = np.where(exact == 0, nums[redo], exact)
     return nums
 
 
