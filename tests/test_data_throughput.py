@@ -172,7 +172,7 @@ def test_parquet_read_by_column_gives_the_whole_tables_frame(tmp_path, monkeypat
     _same_raw(fast, _whole_table(path, monkeypatch))
     ids = fast.frame["patient_id"]
     assert isinstance(ids.dtype, pd.CategoricalDtype) and ids.cat.categories.is_unique
-    assert ids.tolist() == ["" if v is None else v for v in frame["patient_id"]]
+    assert ids.tolist() == ["" if pd.isna(v) else v for v in frame["patient_id"]]  # (pandas 3: NaN, not None)
     if variant in ("plain", "stored index", "no pandas metadata"):
         assert ids.cat.codes.tolist() == list(range(300))  # distinct IDs: encoded by sorting, in file order
     assert str(fast.frame["fractions"].dtype) == ("Int64" if variant != "no pandas metadata" else "float64")
@@ -217,6 +217,23 @@ def test_follow_up_over_100_years_found_as_whole_days_over_365_25_per_year(days,
     assert refused == (days / 365.25 > 100)
     if refused:
         assert f"{days / 365.25:.0f} years suggests a mistyped year" in found[0].expected
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_date_rules_read_dates_of_any_resolution(unit):
+    """pandas 3 makes dates of microseconds (and pandas 2 keeps a column's own unit): the date rules read
+    whole days from any of them, not nanoseconds from every one."""
+    start = np.datetime64("1900-03-01", unit)
+    df = pd.DataFrame({"treatment_date": np.array([start, start], dtype=f"datetime64[{unit}]"),
+                       "last_follow_up_date": np.array([start + np.timedelta64(36526, "D"),
+                                                        start + np.timedelta64(36525, "D")], dtype=f"datetime64[{unit}]"),
+                       "diagnosis_date": np.array([start + np.timedelta64(1, "D"), start], dtype=f"datetime64[{unit}]")},
+                      index=[5, 6])
+    assert str(df["treatment_date"].dtype) == f"datetime64[{unit}]"
+    found = cross_rules.follow_up("f.csv", df, "cirt", {"last_follow_up_date": "fu"})
+    assert [(p.line, p.value) for p in found] == [(5, "2000-03-02")]
+    order = cross_rules.date_order("f.csv", df, "cirt", {})
+    assert [(p.line, p.rule, p.value) for p in order] == [(5, "dates_in_order", "1900-03-01")]
 
 
 @pytest.mark.parametrize("layout", ["BOM", "CRLF", "quoted line breaks"])

@@ -397,6 +397,9 @@ def numbers(texts: np.ndarray) -> np.ndarray:
     # (a copy: under pandas' copy-on-write the array of a float Series is read-only)
     nums = pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").to_numpy(dtype=float, na_value=np.nan,
                                                                                     copy=True)
+    for i in np.flatnonzero(np.isinf(nums)):  # a number too large for a double is not one (pandas 2 says so,
+        if str(texts[i]).strip().lstrip("+-").lower() not in ("inf", "infinity"):  # pandas 3 says infinity)
+            nums[i] = np.nan
     redo = np.flatnonzero(np.isfinite(nums))  # (an infinite value is one either way)
     if redo.size == 0:
         return nums

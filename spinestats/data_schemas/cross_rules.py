@@ -79,11 +79,12 @@ _NAT = np.iinfo(np.int64).min
 
 
 def _days(s: pd.Series) -> np.ndarray | None:
-    """A date column as int64 nanoseconds (NaT the smallest int64, below every date), without a copy;
+    """A date column as int64 nanoseconds (NaT the smallest int64, below every date), without a copy
+    when it holds nanoseconds (a column of seconds or microseconds, as pandas 3 makes, is converted);
     ``None`` for a column of another type."""
     if not pd.api.types.is_datetime64_dtype(s.dtype) or isinstance(s.dtype, pd.DatetimeTZDtype):
         return None
-    return s.to_numpy().view(np.int64)
+    return s.to_numpy().astype("datetime64[ns]", copy=False).view(np.int64)
 
 
 def _before(a: pd.Series, b: pd.Series) -> np.ndarray:

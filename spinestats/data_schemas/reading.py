@@ -347,7 +347,7 @@ def _read_text(data: bytes, file: str, suffix: str, encoding: str | None,
     try:
         frame = pd.read_csv(
             io.StringIO(text), sep=sep, header=None, names=list(range(ncol)), skiprows=header_line,
-            dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
+            dtype=object, keep_default_na=False, na_filter=False, skip_blank_lines=False,
             engine="c", quoting=csv.QUOTE_MINIMAL, index_col=False,
         )
     except (pd.errors.ParserError, ValueError, csv.Error) as exc:

@@ -826,7 +826,7 @@ def read_csv_table(path: Path) -> pd.DataFrame:
     frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
     unq = re.compile(r"^'(?=[=+\-@\t\r])")
     for col in frame.columns:
-        if frame[col].dtype == object:
+        if frame[col].dtype == object or isinstance(frame[col].dtype, pd.StringDtype):  # (pandas 3: str)
             frame[col] = frame[col].map(lambda v: unq.sub("", v) if isinstance(v, str) else v)
     frame.columns = [unq.sub("", c) for c in map(str, frame.columns)]
     return frame
