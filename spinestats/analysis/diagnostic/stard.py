@@ -103,10 +103,10 @@ def stard_items(
     if histology:
         for key, item, topic in (("with", "21a", "Distribution of severity of disease in those with the target condition"),
                                  ("without", "21b", "Distribution of alternative diagnoses in those without the target condition")):
-            counts = histology.get(key) or {}
-            items.append({"item": item, "topic": topic,
-                          "text": "; ".join(f"{h}: {n}" for h, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
-                          "numbers": dict(counts)})
+            # the most frequent first, ties by name: the same order whatever order the counts came in
+            ordered = sorted((histology.get(key) or {}).items(), key=lambda kv: (-kv[1], kv[0]))
+            items.append({"item": item, "topic": topic, "text": "; ".join(f"{h}: {n}" for h, n in ordered),
+                          "numbers": dict(ordered)})
     tp, fp, tn, fn = (int(cells[k]) for k in ("tp", "fp", "tn", "fn"))
     items.append({"item": "23", "topic": "Cross tabulation of the index test results by the results of the reference standard",
                   "text": f"{score_name} >= {cutoff:g}: {tp} true positive, {fp} false positive, {fn} false negative, "
