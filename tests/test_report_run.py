@@ -462,3 +462,23 @@ def test_a_job_run_from_python_computes_with_the_blas_threads_of_a_worker(monkey
         after = blas()
     assert inside and set(inside.values()) == {1}
     assert set(after.values()) == {2}
+
+
+def test_unescape_frame_gives_back_what_escape_frame_was_given():
+    """Reading a written table back (the other formats are made from the CSV) removes exactly the apostrophes
+    escape_frame added, for object and pandas string columns and the headers, and no other."""
+    pd = pytest.importorskip("pandas")
+    from spinestats.formula_escape import escape_frame, unescape_frame
+
+    frame = pd.DataFrame({"=sum": ["-diff", "'kept", "+1", "@x", "plain", None],
+                          "s": pd.array(["=A1", "b", "\tt", "'=already", "c", None], dtype="string"),
+                          "x": [-1.5, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    escaped = escape_frame(frame)
+    assert list(escaped.columns) == ["'=sum", "s", "x"]
+    assert escaped["'=sum"].tolist()[:4] == ["'-diff", "'kept", "'+1", "'@x"]
+    assert escaped["s"].tolist()[:4] == ["'=A1", "b", "'\tt", "''=already"]  # its own apostrophe kept
+    back = unescape_frame(escaped.copy())
+    assert list(back.columns) == ["=sum", "s", "x"]
+    assert back["=sum"].tolist() == frame["=sum"].tolist()
+    assert back["s"].tolist() == frame["s"].tolist()
+    assert back["x"].tolist() == frame["x"].tolist()

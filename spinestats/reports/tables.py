@@ -51,6 +51,7 @@ from typing import Any
 import pandas as pd
 
 from spinestats.errors import UsageError
+from spinestats.formula_escape import unescape_frame
 from spinestats.reports.output import escape_formula, escape_frame
 
 TABLE_FORMATS = ("csv", "xlsx", "docx", "md", "tex")
@@ -823,13 +824,7 @@ def title_for(stem: str, key: str = "") -> str:
 
 def read_csv_table(path: Path) -> pd.DataFrame:
     """A table CSV read back typed, the formula-escaping apostrophe removed."""
-    frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
-    unq = re.compile(r"^'(?=[=+\-@\t\r])")
-    for col in frame.columns:
-        if frame[col].dtype == object or isinstance(frame[col].dtype, pd.StringDtype):  # (pandas 3: str)
-            frame[col] = frame[col].map(lambda v: unq.sub("", v) if isinstance(v, str) else v)
-    frame.columns = [unq.sub("", c) for c in map(str, frame.columns)]
-    return frame
+    return unescape_frame(pd.read_csv(path, keep_default_na=False, na_values=[""]))
 
 
 def complete_tables(tables: Sequence[Path], records: Sequence[TableRecord], root: Path, formats: Sequence[str],
