@@ -231,6 +231,8 @@ def test_date_rules_read_dates_of_any_resolution(unit):
                       index=[5, 6])
     assert str(df["treatment_date"].dtype) == f"datetime64[{unit}]"
     found = cross_rules.follow_up("f.csv", df, "cirt", {"last_follow_up_date": "fu"})
+    # by hand: 1900-03-01 to 2000-03-01 is 100 x 365 days + 25 leap days (1904-2000; 1900 is not one) = 36525,
+    # so 36526 days is 2000-03-02 (100.0027 years: refused) and 36525 days exactly 100 years (kept)
     assert [(p.line, p.value) for p in found] == [(5, "2000-03-02")]
     order = cross_rules.date_order("f.csv", df, "cirt", {})
     assert [(p.line, p.rule, p.value) for p in order] == [(5, "dates_in_order", "1900-03-01")]
