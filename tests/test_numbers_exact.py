@@ -3,7 +3,8 @@
 A Python program writes a double as the shortest text that reads back as the same double
 (``repr``: up to 17 significant digits).  pandas' ``to_numeric`` reads such a text a unit in
 the last place off for about four in ten random doubles; the loader must give back the very
-double that was written, from CSV as from Parquet, with or without a schema.
+double that was written, from CSV as from Parquet, with or without a schema, and so must the
+commands that parse a column a user's table holds as text (``to_numeric``).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import pandas as pd
 import pytest
 
 from spinestats.data_schemas import reading
-from spinestats.data_schemas.conversion import numbers
 from spinestats.data_schemas.loading import load
+from spinestats.text_numbers import numbers, to_numeric
 
 CIRT_HEADER = ("patient_id,site,diagnosis_date,treatment_date,local_recurrence,local_recurrence_date,"
                "distant_metastasis,distant_metastasis_date,death,death_date,last_follow_up_date,"
@@ -116,3 +117,41 @@ def test_xlsx_numbers_read_back_exactly(tmp_path):
     stored = np.array([r[0] for r in openpyxl.load_workbook(path).active.iter_rows(min_row=2, values_only=True)])
     t = load(path)
     assert np.array_equal(t.data["x"].to_numpy(), stored)
+
+
+def test_to_numeric_keeps_pandas_decisions_and_types_and_reads_each_text_exactly():
+    x = _doubles(400, 12) / 3
+    texts = [repr(float(v)) for v in x] + ["x", None, " 1.5 ", "1e400"]
+    col = pd.Series(texts, index=range(10, 10 + len(texts)), name="risk", dtype=object)
+    got = to_numeric(col, errors="coerce")
+    theirs = pd.to_numeric(col, errors="coerce")
+    assert (got.index.equals(col.index), got.name, got.dtype) == (True, "risk", np.dtype(float))
+    assert np.array_equal(got.to_numpy()[:400], x)
+    if int(pd.__version__.split(".")[0]) < 3:  # what the commands read before (pandas 3's parser is exact)
+        assert not np.array_equal(theirs.to_numpy()[:400], x)
+    assert np.isnan(got.to_numpy()[[400, 401, 403]]).all() and got.iloc[402] == 1.5
+    # whole numbers stay integers; numbers stay as they are; pandas' string type keeps its nullable floats
+    assert to_numeric(pd.Series(["3", "4"], dtype=object)).dtype == np.int64
+    assert to_numeric(pd.Series([0.5, 2.0])).tolist() == [0.5, 2.0]
+    s = to_numeric(pd.Series(["0.30000000000000004", None], dtype="string"), errors="coerce")
+    assert s.dtype == "Float64" and s.iloc[0] == 0.1 + 0.2 and s.isna().iloc[1]
+    assert to_numeric(pd.Series(pd.Categorical(["0.30000000000000004", "2"]))).iloc[0] == 0.1 + 0.2
+    with pytest.raises(ValueError):
+        to_numeric(pd.Series(["0.5", "x"], dtype=object))
+
+
+def test_validate_reads_a_risk_column_held_as_text_exactly():
+    """A risk column with one cell that is not a number stays text in a schema-less load; the
+    validation excludes that row and reads every other risk as the double written."""
+    from spinestats.reports.validate_job import RISK, ValidateOptions, prepare
+
+    n = 60
+    risk = _doubles(n, 13) / 100
+    data = pd.DataFrame({"months": np.arange(1, n + 1, dtype=float), "event": np.arange(n) % 2,
+                         "p": [repr(float(v)) for v in risk]}, index=pd.RangeIndex(2, n + 2))
+    data["p"] = data["p"].astype(object)
+    data.loc[5, "p"] = "unknown"
+    p = prepare(data, ValidateOptions(time="months", event="event", risk="p", horizon=12))
+    kept = data.index != 5
+    assert [e["reason"] for e in p.log] == ["p is not a number"]
+    assert np.array_equal(p.frame[RISK].to_numpy(), risk[kept])

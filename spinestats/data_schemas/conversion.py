@@ -25,7 +25,7 @@ category
     canonical text.
 number / integer
     decimal numbers (``.`` as the decimal mark), each read as the double
-    nearest to its text (:func:`numbers`; a text written by ``repr`` reads
+    nearest to its text (:func:`spinestats.text_numbers.numbers`; a text written by ``repr`` reads
     back as the very double).  Integers must be whole
     numbers (``3.0`` is accepted, ``3.5`` is a problem).  A unit declared in
     the mapping is converted to the schema's unit: length mm/cm/m, time
@@ -56,6 +56,7 @@ from spinestats import wbb_notation as wbb
 from spinestats.data_schemas import date_hints, japanese_dates
 from spinestats.data_schemas.records import Problem
 from spinestats.data_schemas.schema import Column
+from spinestats.text_numbers import numbers
 
 MISSING_TOKENS = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "."})
 
@@ -380,46 +381,6 @@ class Converter:
 
 
 FORMULA_STARTS = ("=", "+", "-", "@")
-
-
-def numbers(texts: np.ndarray) -> np.ndarray:
-    """The numbers written in ``texts`` (stripped text, or ``None``), NaN where a text is not one.
-
-    Which texts are numbers is decided by :func:`pandas.to_numeric` (the rule the module describes);
-    each number's value is the double nearest to its decimal text (correctly rounded, as Python's
-    ``float`` and the C library's ``strtod`` give it).  pandas' own parser can be a unit in the last
-    place off for texts of 16 or more significant digits: the value 0.1 + 0.2 written as
-    ``0.30000000000000004`` by a Python program would not read back as the same double.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    # (a copy: under pandas' copy-on-write the array of a float Series is read-only)
-    nums = pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").to_numpy(dtype=float, na_value=np.nan,
-                                                                                    copy=True)
-    for i in np.flatnonzero(np.isinf(nums)):  # a number too large for a double is not one (pandas 2 says so,
-        if str(texts[i]).strip().lstrip("+-").lower() not in ("inf", "infinity"):  # pandas 3 says infinity)
-            nums[i] = np.nan
-    redo = np.flatnonzero(np.isfinite(nums))  # (an infinite value is one either way)
-    if redo.size == 0:
-        return nums
-    sub = np.asarray(texts, dtype=object)[redo]
-    try:
-        exact = pc.cast(pa.array(sub, type=pa.string(), from_pandas=True), pa.float64()).to_numpy(zero_copy_only=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # a text only pandas reads: each one by Python
-        exact = np.array([_exact(x, v) for x, v in zip(sub, nums[redo])], dtype=float)
-    # a zero keeps pandas' sign ("-0" is 0.0 in a column of whole numbers, -0.0 among decimals); a tiny
-    # number pandas took for zero gets its value
-    nums[redo] = np.where(exact == 0, nums[redo], exact)
-    return nums
-
-
-def _exact(text: object, value: float) -> float:
-    """The correctly rounded value of one number's text (pandas' ``value`` when Python cannot read it)."""
-    try:
-        return float(text)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return value
 
 
 def _formula_like(u: np.ndarray, joined: str | None = None) -> np.ndarray:

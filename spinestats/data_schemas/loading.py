@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from spinestats.data_schemas import cross_rules, redcap
-from spinestats.data_schemas.conversion import MISSING_TOKENS, Converter, numbers
+from spinestats.data_schemas.conversion import MISSING_TOKENS, Converter
 from spinestats.data_schemas.identifiers import looks_like_identifier, personal_values
 from spinestats.data_schemas.mapping import Mapping, check_against_schema, load_mapping
 from spinestats.data_schemas.privacy import LazyKey, mask_problems
@@ -43,6 +43,7 @@ from spinestats.data_schemas.records import Exclusion, LoadedTable, Problem, Pro
 from spinestats.data_schemas.rules import check_column
 from spinestats.data_schemas.schema import Schema, get_schema, suggest
 from spinestats.errors import DataError
+from spinestats.text_numbers import numbers
 
 __all__ = ["Exclusion", "LoadedTable", "Problem", "Provenance", "load", "require_columns",
            "problems_message"]

@@ -46,6 +46,7 @@ from spinestats.errors import UsageError
 from spinestats.reports.job import JobContext, JobInput, JobOptions, run_by_keywords
 from spinestats.reports.section import Section
 from spinestats.reports.tables import Col, Table, write_table
+from spinestats.text_numbers import to_numeric
 
 DSS_COLUMN = "DSS"
 DEFAULT_SEED = 20160501
@@ -184,7 +185,7 @@ def prepare(inputs: JobInput, o: DiagnosticOptions) -> Prepared:
     pre: list[dict] = []
     if o.compare is not None:
         check_column(df, o.compare, "compare")
-        comp = pd.to_numeric(df[o.compare], errors="coerce")
+        comp = to_numeric(df[o.compare], errors="coerce")
         bad = comp.isna() & df[o.compare].notna()
         if bad.any():
             raise UsageError(f"compare= column {o.compare!r} must be numeric; lines "
@@ -225,7 +226,7 @@ def _comparison(p: Prepared, o: DiagnosticOptions, acc: ScoreAccuracyResult):
     """Paired DeLong and McNemar of the score against ``compare`` (imported only when asked for)."""
     from spinestats.analysis.diagnostic.score_comparison import compare_scores
 
-    other = pd.to_numeric(p.frame.loc[p.st.index, o.compare], errors="coerce").to_numpy(dtype=float)
+    other = to_numeric(p.frame.loc[p.st.index, o.compare], errors="coerce").to_numpy(dtype=float)
     c1 = float(np.atleast_1d(o.cutoff)[0]) if o.cutoff is not None else float(acc.optimal.cutoff[0])
     c2 = o.compare_cutoff
     if c2 is None:

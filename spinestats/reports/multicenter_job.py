@@ -47,10 +47,12 @@ from spinestats.analysis.pooling.multicentre_accuracy import (
     pooled_success,
     pooled_survival,
 )
-from spinestats.data_schemas.plan_lock import parse_prespecified, plan_hash as compute_plan_hash, read_prespecified
+from spinestats.data_schemas.plan_lock import parse_prespecified, read_prespecified
+from spinestats.data_schemas.plan_lock import plan_hash as compute_plan_hash
 from spinestats.errors import DataError, UsageError
 from spinestats.reports.job import JobContext, JobInput, JobOptions, run_by_keywords
 from spinestats.reports.section import Section
+from spinestats.text_numbers import to_numeric
 
 DEFAULT_CUTOFF = 3.0
 SYNTHETIC_MARK = "(synthetic)"
@@ -105,7 +107,7 @@ def resolve_plan(plan: str | Path | None, prespecified: Mapping | None, plan_has
 
 def _score_series(df: pd.DataFrame, score: str) -> pd.Series:
     if score in df.columns and df[score].notna().any():
-        return pd.to_numeric(df[score], errors="coerce")
+        return to_numeric(df[score], errors="coerce")
     if score == "dss":
         from spinestats.analysis.scores.dss_score import compute_dss
 

@@ -64,18 +64,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spinestats.analysis.longitudinal import mixed_model as lmm
 from spinestats.analysis.descriptive.adverse_events import adverse_events
+from spinestats.analysis.longitudinal import mixed_model as lmm
 from spinestats.analysis.longitudinal.ancova import ancova
+from spinestats.analysis.longitudinal.imputed_analysis import imputed_analysis
 from spinestats.analysis.longitudinal.missingness import missingness
 from spinestats.analysis.longitudinal.paired_tests import paired_vs_baseline
-from spinestats.analysis.longitudinal.imputed_analysis import imputed_analysis
 from spinestats.analysis.longitudinal.responders import responders
 from spinestats.analysis.longitudinal.visit_summary import summarise_visits
 from spinestats.data_schemas.labels import as_labels
 from spinestats.errors import DataError, UsageError
 from spinestats.reports.job import JobContext, JobInput, JobOptions, run_by_keywords
 from spinestats.reports.section import Section
+from spinestats.text_numbers import to_numeric
 
 VISITS = ("baseline", "1w", "1m", "3m", "6m", "12m", "final")
 MONTHS = {"baseline": 0.0, "1w": 0.25, "1m": 1.0, "3m": 3.0, "6m": 6.0, "12m": 12.0}
@@ -110,7 +111,7 @@ def _line(index_value) -> str:
 def _check_nrs(values: pd.Series, column: str) -> None:
     """Every NRS is an integer 0-10 (also checked by the loader; DataFrames may bypass it)."""
     v = values.dropna()
-    num = pd.to_numeric(v, errors="coerce")
+    num = to_numeric(v, errors="coerce")
     bad = num.isna() | (num < 0) | (num > 10) | (num != np.round(num))
     if bad.any():
         shown = "; ".join(f"{_line(i)}: {v[i]!r}" for i in v.index[bad][:5])
@@ -161,7 +162,7 @@ def prepare(data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         if (arms_per_patient > 1).any():
             two = d.index[d[ID] == arms_per_patient.index[arms_per_patient > 1][0]]
             raise DataError(f"the patient on {', '.join(_line(j) for j in two)} appears in two arms.")
-        d[NRS] = pd.to_numeric(d[NRS]).astype(float)
+        d[NRS] = to_numeric(d[NRS]).astype(float)
         present = [v for v in VISITS if (labels == v).any()]
         wide = d.pivot(index=ID, columns=VISIT, values=NRS).reindex(columns=present)
         wide.columns = [f"nrs_{v}" for v in present]
@@ -185,7 +186,7 @@ def prepare(data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         for v in VISITS:
             if f"nrs_{v}" in d:
                 _check_nrs(d[f"nrs_{v}"], f"nrs_{v}")
-                d[f"nrs_{v}"] = pd.to_numeric(d[f"nrs_{v}"]).astype(float)
+                d[f"nrs_{v}"] = to_numeric(d[f"nrs_{v}"]).astype(float)
         wide = d.reset_index(drop=True)
     cols = [f"nrs_{v}" for v in VISITS if f"nrs_{v}" in wide]
     long = wide.melt(id_vars=[ID, ARM], value_vars=cols, var_name=VISIT, value_name=NRS)

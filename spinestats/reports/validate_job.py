@@ -66,6 +66,7 @@ from spinestats.data_schemas.risk_model import load_risk_model, model_file
 from spinestats.errors import DataError, UsageError
 from spinestats.reports.job import JobContext, JobInput, JobOptions, run_by_keywords
 from spinestats.reports.section import Section
+from spinestats.text_numbers import to_numeric
 
 RISK = "_predicted_risk"
 TIME, STATUS = "_time", "_status"
@@ -253,7 +254,7 @@ def _with_risk(d: pd.DataFrame, o: ValidateOptions, rm: Any, log: list[dict]) ->
         return d, f"model {Path(o.model).name}"
     risk = o.risk
     raw = d[risk]
-    num = pd.to_numeric(raw, errors="coerce")
+    num = to_numeric(raw, errors="coerce")
     d = _exclude(d, raw.isna(), f"missing {risk}", log)
     num = num.loc[d.index]
     d = _exclude(d, num.isna(), f"{risk} is not a number", log)
@@ -271,8 +272,8 @@ def prepare(data: pd.DataFrame, o: ValidateOptions, data_path: Path | None = Non
     log: list[dict] = []
     warnings: list[str] = []
     d = data.copy()
-    d[TIME] = pd.to_numeric(d[o.time], errors="coerce")
-    d[STATUS] = pd.to_numeric(d[o.event], errors="coerce")
+    d[TIME] = to_numeric(d[o.time], errors="coerce")
+    d[STATUS] = to_numeric(d[o.event], errors="coerce")
     d = _exclude(d, d[o.time].isna() | d[o.event].isna(), f"missing {o.time} or {o.event}", log)
     d = _exclude(d, d[TIME].isna() | d[STATUS].isna(), f"{o.time} or {o.event} is not a number", log)
     if o.group is not None:

@@ -31,8 +31,9 @@ import pandas as pd
 
 from spinestats.analysis.core.params import check_column
 from spinestats.analysis.core.result import Result
-from spinestats.vocabulary import label_matches
 from spinestats.errors import DataError
+from spinestats.text_numbers import to_numeric
+from spinestats.vocabulary import label_matches
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,7 +171,7 @@ def prepare_score_truth(
     if raw_score.dtype == bool:
         num = raw_score.astype(float)
     else:
-        num = pd.to_numeric(raw_score, errors="coerce")
+        num = to_numeric(raw_score, errors="coerce")
     not_numeric = num.isna() & raw_score.notna()
     if not_numeric.any():
         examples = ", ".join(repr(v) for v in raw_score[not_numeric].unique()[:3])

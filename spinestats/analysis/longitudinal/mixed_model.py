@@ -59,17 +59,17 @@ model. Am Stat 1980;34:216-221. doi:10.1080/00031305.1980.10483031
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from spinestats.analysis.core import distributions as stats
-
 from spinestats.analysis.core.params import check_column
 from spinestats.analysis.core.result import Result
 from spinestats.errors import DataError, UsageError
+from spinestats.text_numbers import to_numeric
 
 GRADIENT_TOL = 2e-3  # lme4's check.conv.grad default
 SNAP = 1e-6  # a diagonal theta below this is tried at exactly 0
@@ -427,7 +427,7 @@ def build_time_design(
     d = data.loc[data[value].notna()]
     if d.empty:
         raise DataError("mixed model: no observed scores.")
-    t = pd.to_numeric(d[time], errors="coerce").to_numpy(float)
+    t = to_numeric(d[time], errors="coerce").to_numpy(float)
     bad = ~np.isfinite(t)
     if bad.any():
         raise DataError(f"mixed model: {int(bad.sum())} scored rows have no numeric {time!r} "

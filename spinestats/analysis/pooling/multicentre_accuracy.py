@@ -66,7 +66,6 @@ from spinestats.analysis.pooling.meta_reml import MetaResult, meta_proportion
 from spinestats.analysis.pooling.pooled_auc import pool_auc, pool_calibration_slope, pool_oe_ratio
 from spinestats.errors import DataError
 
-
 P = TypeVar("P", bound="PooledProportionResult")
 
 
@@ -301,9 +300,10 @@ def pooled_risk_validation(risk: Sequence[float], outcome: Sequence[bool], centr
     import pandas as pd
 
     from spinestats.analysis.prediction.risk_validation import validate_risk
+    from spinestats.text_numbers import to_numeric
 
     conf_level = conf_level_or_alias(conf_level)
-    frame = pd.DataFrame({"risk": pd.to_numeric(pd.Series(list(risk)), errors="coerce"),
+    frame = pd.DataFrame({"risk": to_numeric(pd.Series(list(risk)), errors="coerce"),
                           "outcome": np.asarray(outcome, dtype=bool), "centre": list(centre)})
     warnings: list[str] = []
     rows, fits = [], []

@@ -42,15 +42,15 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from spinestats.analysis.core import distributions as stats
 from scipy.special import expit
 
-from spinestats.analysis.core.params import check_column, check_columns
+from spinestats.analysis.core import distributions as stats
 from spinestats.analysis.core.newton import binomial_loglik, design_rank, inverse_information, newton_maximise
-from spinestats.analysis.core.params import conf_level_or_alias
+from spinestats.analysis.core.params import check_column, check_columns, conf_level_or_alias
 from spinestats.analysis.core.result import Result
 from spinestats.analysis.prediction.separation import detect_separation
 from spinestats.errors import DataError
+from spinestats.text_numbers import to_numeric
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,7 +182,7 @@ def design(data: pd.DataFrame, outcome: str, covariates: Sequence[str]):
     if yv.dtype == bool:
         y = yv.to_numpy(dtype=float)
     else:
-        y = pd.to_numeric(yv, errors="coerce").to_numpy(dtype=float)
+        y = to_numeric(yv, errors="coerce").to_numpy(dtype=float)
         if not np.all(np.isin(y, (0.0, 1.0))):
             raise DataError(f"outcome '{outcome}' must be 0/1 or boolean; found values {sorted(set(yv))[:5]}")
     cols = []

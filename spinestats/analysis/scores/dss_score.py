@@ -35,6 +35,7 @@ import pandas as pd
 
 from spinestats.analysis.core.result import Result
 from spinestats.errors import DataError, UsageError
+from spinestats.text_numbers import to_numeric
 
 #: Table 2 of Matsumoto et al. (2016): feature -> points
 DSS_WEIGHTS: dict[str, float] = {
@@ -90,7 +91,7 @@ def dss_features(data: pd.DataFrame, *, size_threshold_cm: float = 5.0) -> pd.Da
             f"DSS needs the columns {', '.join(SOURCE_COLUMNS)}; missing: {', '.join(absent)} "
             "(use --mapping to map your export's column names)."
         )
-    size = pd.to_numeric(data["size_cm"], errors="coerce")
+    size = to_numeric(data["size_cm"], errors="coerce")
     boundary = data["boundary"].astype("string").str.strip().str.lower()
     bad_boundary = boundary.notna() & ~boundary.isin(["distinct", "indistinct"])
     if bad_boundary.any():
@@ -137,7 +138,7 @@ def compute_dss(
     total = (x.fillna(0.0) * pd.Series({k: w[k] for k in used})).sum(axis=1).astype(float).to_numpy()
     score = pd.Series(np.where(missing, np.nan, total), index=data.index, name="score")
     if check_column and weights is None and check_column in data.columns and size_threshold_cm == 5.0:
-        given = pd.to_numeric(data[check_column], errors="coerce").astype(float)
+        given = to_numeric(data[check_column], errors="coerce").astype(float)
         differ = given.notna() & score.notna() & (given != score)
         if differ.any():
             lines = list(data.index[differ][:20])

@@ -37,6 +37,7 @@ import pandas as pd
 
 from spinestats.analysis.core.result import Result
 from spinestats.errors import DataError
+from spinestats.text_numbers import to_numeric
 
 #: allowed points of each component, keyed by the canonical ``fracture`` column
 COMPONENTS: dict[str, tuple[int, ...]] = {
@@ -121,7 +122,7 @@ def sins(data: pd.DataFrame, *, columns: Mapping[str, str] | None = None) -> Sin
             problems.append(f"SINS component '{comp}': column '{col}' is missing")
             continue
         values = data[col]
-        numeric = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+        numeric = to_numeric(values, errors="coerce").to_numpy(dtype=float)
         ok = np.isin(numeric, allowed)
         for label, raw in zip(data.index[~ok], values[~ok]):
             shown = repr(raw) if isinstance(raw, str) else str(raw)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from spinestats.analysis.scores.sins import sins
+from spinestats.text_numbers import to_numeric
 
 #: The covariates :func:`derive_covariates` adds.
 SINS_DERIVED = ("sins_total", "sins_category", "sins_7_or_more", "lytic")
@@ -51,7 +52,7 @@ def derive_covariates(data: pd.DataFrame) -> pd.DataFrame:
     out["sins_total"] = np.asarray(s.total, dtype=float)
     out["sins_category"] = list(s.category)
     out["sins_7_or_more"] = out["sins_total"] >= 7
-    out["lytic"] = pd.to_numeric(out["sins_bone_lesion"]).to_numpy() == 2
+    out["lytic"] = to_numeric(out["sins_bone_lesion"]).to_numpy() == 2
     for c in BOOLEAN_COLUMNS:
         if c in out.columns:
             out[c] = out[c].astype(bool)

@@ -35,6 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from spinestats.text_numbers import to_numeric
+
 DEFAULT_SEED = 20261127
 HEADER_COMMENT = (
     "# SYNTHETIC DATA: reconstructed from published aggregates "
@@ -186,7 +188,7 @@ def centre_exports(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
 
 def _to_japanese(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
-    out["size_cm"] = (pd.to_numeric(out["size_cm"]) * 10).round(0)
+    out["size_cm"] = (to_numeric(out["size_cm"]) * 10).round(0)
     for col, codes in JA_CODES.items():
         out[col] = out[col].map(lambda v, c=codes: c.get(v, "未記入") if isinstance(v, str) else "未記入")
     for col in ("lobulated", "bone_destruction"):

@@ -92,13 +92,19 @@ def command(file, schema, mapping, sheet, centre, score, truth, positive, time_c
     """Write an aggregate-only site bundle (counts only) for federated pooling."""
     import pandas as pd
 
-    from spinestats.analysis.pooling.federated import risk_set_table, score_counts_table, suppress_risk_set, suppress_score_counts
+    from spinestats.analysis.pooling.federated import (
+        risk_set_table,
+        score_counts_table,
+        suppress_risk_set,
+        suppress_score_counts,
+    )
     from spinestats.data_schemas.loading import load
     from spinestats.data_schemas.plan_lock import plan_hash as compute_plan_hash
     from spinestats.data_schemas.privacy import study_key
     from spinestats.data_schemas.site_bundle import make_bundle, write_bundle
     from spinestats.reports.multicenter_job import SYNTHETIC_MARK
     from spinestats.reports.output import check_output_file
+    from spinestats.text_numbers import to_numeric
 
     if min_cell is not None and min_cell < 2:
         raise UsageError(f"--min-cell must be >= 2; got {min_cell}.")
@@ -138,7 +144,7 @@ def command(file, schema, mapping, sheet, centre, score, truth, positive, time_c
                 from spinestats.analysis.core.params import check_column
 
                 check_column(df, col, opt.lstrip("-"), flag=opt)
-        s = pd.to_numeric(df[score], errors="coerce")
+        s = to_numeric(df[score], errors="coerce")
         bad = s.isna() | df[truth].isna()
         if bad.any():
             extra[f"missing {score} or {truth}"] = int(bad.sum())
@@ -157,7 +163,7 @@ def command(file, schema, mapping, sheet, centre, score, truth, positive, time_c
         for col, flag in ((time_col, "--time"), (event_col, "--event"), (group_col, "--group")):
             if col is not None:
                 check_column(df, col, flag[2:], flag=flag)
-        t = pd.to_numeric(df[time_col], errors="coerce")
+        t = to_numeric(df[time_col], errors="coerce")
         ev = df[event_col]
         bad = t.isna() | ev.isna()
         if bad.any():
