@@ -74,6 +74,16 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 #: of pandas' C parser (the exact reader, which also reads every file the chunked reader declines).
 #: (1 MB: from a few thousand rows on, the chunked reader takes half the time of the exact one.)
 LARGE_CSV_BYTES = 1024 * 1024
+
+#: ``pd.concat`` shares its columns' memory only when told to under pandas 2 (``copy=False``); pandas 3,
+#: whose copy-on-write never copies there, deprecates the keyword
+_SHARE = {"copy": False} if int(pd.__version__.split(".")[0]) < 3 else {}
+
+
+def side_by_side(columns, **kwargs) -> pd.DataFrame:
+    """``pd.concat(columns, axis=1)`` without copying the columns (nor consolidating same-type columns
+    into 2-D blocks, which ``pd.DataFrame(dict)`` does: ~1 s and 0.2 GB at a million rows)."""
+    return pd.concat(columns, axis=1, **_SHARE, **kwargs)
 _NON_SPACE = re.compile(r"\S")
 
 _ENCODING_ALIASES = {
@@ -1014,7 +1024,7 @@ def _parquet_by_column(path: Path, texts: list[str]) -> pd.DataFrame | None:
             columns.append(part.iloc[:, j].reset_index(drop=True))
     if not columns:
         return pd.DataFrame(index=pd.RangeIndex(pf.metadata.num_rows))
-    frame = pd.concat(columns, axis=1, copy=False, ignore_index=True)
+    frame = side_by_side(columns, ignore_index=True)
     frame.columns = pd.Index(labels, dtype=object, tupleize_cols=False)
     return frame
 
