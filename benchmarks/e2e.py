@@ -22,6 +22,10 @@ validate_csv   ``load(path, schema="cirt")``, 1,000,000 rows    pyarrow ``csv.re
                                                                 same file (whole process)          <= 2x pyarrow
 =============  ===============================================  =================================  ======================
 
+``validate_csv`` also runs a peer in turn with the two: pandas' fastest reader of the same file with no
+check at all (``pd.read_csv(path, engine="pyarrow")``), shown below the table with its own ratio to
+pyarrow's reader.  It tells what any process that returns a pandas DataFrame of the file costs.
+
 The machine is shared: the times are medians of ``--repeats`` runs, a
 command's runs and its reference's are taken in turn (its speed drifts within
 minutes, and a ratio should compare the two at the same moments), the load
@@ -72,6 +76,12 @@ VALIDATE = textwrap.dedent("""
     t = load(sys.argv[1], schema="cirt")
     print(len(t.data), len(t.problems))
 """)
+PANDAS = textwrap.dedent("""
+    import sys
+    import pandas as pd
+    df = pd.read_csv(sys.argv[1], engine="pyarrow")
+    print(len(df))
+""")
 PYARROW = textwrap.dedent("""
     import sys
     import pyarrow.csv as pacsv
@@ -96,23 +106,24 @@ def _summary(ms: list[dict]) -> dict:
 
 
 def _interleaved(cmd: list[str], ref_cmd: list[str] | None, repeats: int, env: dict[str, str] | None = None,
-                 pause: float = 0.0) -> tuple[dict, dict | None]:
-    """``repeats`` runs of ``cmd`` and of ``ref_cmd`` taken in turn (spinestats, reference,
-    spinestats...), so both see the machine at the same moments: its speed drifts within minutes.
-    ``pause``: seconds of idleness before each run."""
+                 pause: float = 0.0, peer_cmd: list[str] | None = None) -> tuple[dict, dict | None, dict | None]:
+    """``repeats`` runs of ``cmd``, of ``ref_cmd`` and of ``peer_cmd`` taken in turn (spinestats,
+    reference, peer, spinestats...), so all see the machine at the same moments: its speed drifts
+    within minutes.  ``pause``: seconds of idleness before each run."""
     ms: list[dict] = []
-    refs: list[dict] = []
+    others: list[tuple[list[str], list[dict]]] = [(c, []) for c in (ref_cmd, peer_cmd) if c]
     for _ in range(repeats):
         time.sleep(pause)
         ms.append(scale.measure(cmd, env=env))
         if ms[-1]["returncode"] != 0:
             break
-        if ref_cmd:
+        for other, runs in others:
             time.sleep(pause)
-            refs.append(scale.measure(ref_cmd))
-            if refs[-1]["returncode"] != 0:
-                break
-    return _summary(ms), (_summary(refs) if ref_cmd else None)
+            runs.append(scale.measure(other))
+        if any(runs[-1]["returncode"] != 0 for _, runs in others):
+            break
+    done = iter([_summary(runs) if runs else None for _, runs in others])
+    return _summary(ms), (next(done) if ref_cmd else None), (next(done) if peer_cmd else None)
 
 
 def cases(tmp: Path) -> list[dict]:
@@ -149,14 +160,17 @@ def validate_case(tmp: Path, seed: int) -> dict:
     return {"name": "validate_csv", "what": f"`load(schema=\"cirt\")`, 1,000,000 rows CSV ({csv.stat().st_size / 1e6:.0f} MB)",
             "cmd": [sys.executable, "-c", VALIDATE, str(csv)], "ref_label": "pyarrow `csv.read_csv` (whole process)",
             "ref_cmd": [sys.executable, "-c", PYARROW, str(csv)], "max_s": 2.0, "max_ratio": 2.0,
+            "peer_cmd": [sys.executable, "-c", PANDAS, str(csv)],
+            "peer_label": 'pandas\' fastest reader, no checks (`pd.read_csv(engine="pyarrow")`)',
             "max_gb": 0.5, "rows": 1_000_000}
 
 
 def row(case: dict, repeats: int, pause: float = 0.0) -> dict:
     if case.get("warm"):  # one untimed run first: the font subsets are kept, as for a user's second run
         scale.measure(case["cmd"], env=case.get("env"))
-    ss, ref = _interleaved(case["cmd"], case.get("ref_cmd"), repeats, case.get("env"), pause)
-    res = {"case": case, "ss": ss, "ref": ref}
+    ss, ref, peer = _interleaved(case["cmd"], case.get("ref_cmd"), repeats, case.get("env"), pause,
+                                 case.get("peer_cmd"))
+    res = {"case": case, "ss": ss, "ref": ref, "peer": peer}
     if "error" in ss:
         res["verdict"] = "FAIL (error)"
         return res
@@ -207,7 +221,20 @@ def markdown(rows: list[dict], meta: dict) -> str:
             f", ≤ {c['max_ratio']:g}× reference" if c.get("max_ratio") else "")
         lines.append(f"| {c['name']}: {c['what']} | {cell} | {c.get('ref_label', '–')} | {ref_cell} | {ratio} | "
                      f"{target} | {r['verdict']} |")
-    return "\n".join(lines) + "\n"
+    notes = [_peer_note(r) for r in rows if r.get("peer")]
+    return "\n".join(lines + ([""] + notes if notes else [])) + "\n"
+
+
+def _peer_note(r: dict) -> str:
+    """The peer measured in turn with a row's command and reference, and its own ratio to the reference."""
+    c, peer, ref = r["case"], r["peer"], r["ref"]
+    if "error" in peer:
+        return f"{c['name']}, peer {c['peer_label']}: error: {peer['error']}"
+    text = (f"{c['name']}, peer {c['peer_label']}, run in turn with both: {peer['wall']:.2f} s / {_cpu(peer)} / "
+            f"{peer['rss'] / 1024**3:.2f} GB")
+    if ref and "error" not in ref:
+        text += f"; {peer['cpu'] / ref['cpu']:.2f}× the reference's CPU time ({peer['wall'] / ref['wall']:.2f}× wall)"
+    return text + "."
 
 
 def main(argv: list[str] | None = None) -> int:
