@@ -5,7 +5,7 @@
 ``data_schemas``; ``reports`` computes no statistics itself, so it never
 imports ``scipy.stats``.  Imports inside functions count as much as
 module-level ones.  Shared small pieces (errors, WBB notation, formula
-escaping) live in the top-level ``spinestats`` package.
+escaping, numbers read from text) live in the top-level ``spinestats`` package.
 """
 
 from __future__ import annotations
