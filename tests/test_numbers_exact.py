@@ -99,7 +99,7 @@ def test_an_excel_serial_just_before_midnight_stays_on_its_day():
     raw = pd.Series([text, "41862"], index=[2, 3], dtype=object)
     got = Converter("f.csv", date_format="excel").date(raw, col, "start")
     assert got.tolist() == [pd.Timestamp("2014-08-10"), pd.Timestamp("2014-08-11")]
-    assert EXCEL_ORIGIN + pd.Timedelta(days=41861) == pd.Timestamp("2014-08-10")
+    assert EXCEL_ORIGIN + pd.Timedelta(41861, unit="D") == pd.Timestamp("2014-08-10")
 
 
 def test_xlsx_numbers_read_back_exactly(tmp_path):
