@@ -100,7 +100,8 @@ def test_methods_paragraph_names_only_what_ran(tmp_path):
 def test_logrank_and_km_agree_with_lifelines():
     # lifelines is a cross-check peer (test extra): the same log-rank chi-square and KM estimates.  It requires
     # pandas<3, so CI's pandas 3 leg runs without it (every other leg runs this test).
-    pytest.importorskip("lifelines", reason="lifelines cannot be installed beside pandas 3 (it requires pandas<3)")
+    if int(pd.__version__.split(".")[0]) >= 3:  # (under pandas 2 a missing lifelines fails the test)
+        pytest.importorskip("lifelines", reason="lifelines cannot be installed beside pandas 3 (it requires pandas<3)")
     from lifelines import KaplanMeierFitter
     from lifelines.statistics import logrank_test as ll_logrank
 

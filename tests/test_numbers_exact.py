@@ -105,7 +105,8 @@ def test_an_excel_serial_just_before_midnight_stays_on_its_day():
 def test_xlsx_numbers_read_back_exactly(tmp_path):
     """An XLSX cell holds a double (openpyxl stores 16 significant digits); the reader shows it as its
     shortest text (``repr``), which must read back as the double the cell holds."""
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
+
     x = _doubles(600, 8) / 7
     wb = openpyxl.Workbook()
     ws = wb.active

@@ -28,7 +28,6 @@ print(json.dumps({"env": {v: os.environ.get(v) for v in %r}, "blas": blas}))
 
 
 def _probe(env_extra: dict[str, str]) -> dict:
-    pytest.importorskip("threadpoolctl")  # the test extra installs it (scikit-learn's dependency)
     env = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
     env.update(env_extra)
     out = subprocess.run([sys.executable, "-c", PROBE % (THREAD_VARIABLES,)], env=env, capture_output=True,

@@ -62,7 +62,8 @@ def reference(score_counts) -> list[float]:
 
 @pytest.fixture(scope="module")
 def local_cluster():
-    distributed = pytest.importorskip("dask.distributed")
+    from dask import distributed  # the test extra installs it
+
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
@@ -149,7 +150,6 @@ def test_replicate_function_must_return_one_result_per_seed():
 
 
 def test_unreachable_scheduler_is_a_usage_error(monkeypatch):
-    pytest.importorskip("dask.distributed")
     from spinestats.analysis.core import resampling
     from spinestats.errors import UsageError
 
