@@ -231,8 +231,6 @@ def test_job_csv_tables_are_also_written_in_the_other_formats(tmp_path):
     from spinestats.reports.section import Section
 
     (tmp_path / "tables").mkdir()
-    import pandas as pd
-
     pd.DataFrame({"measure": ["-diff", "auc"], "estimate": [-0.25, 0.95], "n": [10, 59]}).to_csv(
         tmp_path / "tables" / "acc.csv", index=False)
     text = (tmp_path / "tables" / "acc.csv").read_text().replace("-diff", "'-diff")  # as escape_frame writes it
@@ -468,8 +466,6 @@ def test_a_job_run_from_python_computes_with_the_blas_threads_of_a_worker(monkey
 def test_unescape_frame_gives_back_what_escape_frame_was_given():
     """Reading a written table back (the other formats are made from the CSV) removes exactly the apostrophes
     escape_frame added, for object and pandas string columns and the headers, and no other."""
-    import pandas as pd
-
     from spinestats.formula_escape import escape_frame, unescape_frame
 
     frame = pd.DataFrame({"=sum": ["-diff", "'kept", "+1", "@x", "plain", None],

@@ -117,6 +117,11 @@ class _Factor:
     def rows(self, per_unique: np.ndarray) -> np.ndarray:
         return per_unique[self.codes]
 
+    def numbers(self, texts: np.ndarray | None = None) -> np.ndarray:
+        """Per unique, the number its text (``texts``: the uniques recoded, when given) is; NaN for a
+        missing unique and for a text that is not a number."""
+        return numbers(np.where(self.missing, None, self.uniques if texts is None else texts))
+
 
 class Converter:
     """Converts the columns of one file; collects the problems it finds."""
@@ -292,7 +297,7 @@ class Converter:
             u = f.uniques
             if codes:
                 u = np.array([str(codes.get(x, x)) for x in u], dtype=object)
-            nums = numbers(pd.Series(u, dtype=object).where(~f.missing, None).to_numpy())
+            nums = f.numbers(u)
             self._report_u(raw, f, ~f.missing & np.isnan(nums), file_col, "not a number", what)
             arr = f.rows(nums)  # (a new array)
         inf = np.isinf(arr)

@@ -43,7 +43,6 @@ from spinestats.data_schemas.records import Exclusion, LoadedTable, Problem, Pro
 from spinestats.data_schemas.rules import check_column
 from spinestats.data_schemas.schema import Schema, get_schema, suggest
 from spinestats.errors import DataError
-from spinestats.text_numbers import numbers
 
 __all__ = ["Exclusion", "LoadedTable", "Problem", "Provenance", "load", "require_columns",
            "problems_message"]
@@ -216,7 +215,7 @@ def _load_any(raw: RawTable, m: Mapping | None) -> LoadedTable:
             data[c] = s  # typed Parquet columns stay as stored
             continue
         f = conv.factor(s)
-        nums = numbers(pd.Series(f.uniques, dtype=object).where(~f.missing, None).to_numpy())
+        nums = f.numbers()
         # codes written with leading zeros ("007") are identifiers, not numbers: kept as text
         zero_led = any(len(x) > 1 and x[0] == "0" and x[1].isdigit() for x in f.uniques)
         if (~f.missing).any() and not (np.isnan(nums) & ~f.missing).any() and not zero_led:

@@ -74,6 +74,7 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 #: of pandas' C parser (the exact reader, which also reads every file the chunked reader declines).
 #: (1 MB: from a few thousand rows on, the chunked reader takes half the time of the exact one.)
 LARGE_CSV_BYTES = 1024 * 1024
+_NON_SPACE = re.compile(r"\S")
 
 #: ``pd.concat`` shares its columns' memory only when told to under pandas 2 (``copy=False``); pandas 3,
 #: whose copy-on-write never copies there, deprecates the keyword
@@ -84,7 +85,7 @@ def side_by_side(columns, **kwargs) -> pd.DataFrame:
     """``pd.concat(columns, axis=1)`` without copying the columns (nor consolidating same-type columns
     into 2-D blocks, which ``pd.DataFrame(dict)`` does: ~1 s and 0.2 GB at a million rows)."""
     return pd.concat(columns, axis=1, **_SHARE, **kwargs)
-_NON_SPACE = re.compile(r"\S")
+
 
 _ENCODING_ALIASES = {
     "utf8": "utf-8", "utf-8": "utf-8", "utf_8": "utf-8",

@@ -51,8 +51,7 @@ from typing import Any
 import pandas as pd
 
 from spinestats.errors import UsageError
-from spinestats.formula_escape import unescape_frame
-from spinestats.reports.output import escape_formula, escape_frame
+from spinestats.formula_escape import escape_formula, escape_frame, unescape_frame
 
 TABLE_FORMATS = ("csv", "xlsx", "docx", "md", "tex")
 DEFAULT_TABLE_FORMATS = ("csv", "xlsx", "docx", "md")
